@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Configures and builds the release preset (RelWithDebInfo, Ninja, ccache) into build/release.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CCACHE_DIR="${CCACHE_DIR:-$PWD/.cache/ccache}"
+cmake --preset release >/dev/null
+cmake --build --preset release -- -j"$(nproc)" "$@"

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages undersigned needs to build and run (and, with --test, to run
+# its test suite). Idempotent: installs only what is missing. Needs root (or sudo).
+set -euo pipefail
+
+build_pkgs=(build-essential cmake ninja-build ccache pkg-config
+  libboost-dev libboost-system-dev libsqlite3-dev sqlite3 libsodium-dev nlohmann-json3-dev
+  libkainjow-mustache-dev libcmark-dev libcli11-dev libspdlog-dev libtomlplusplus-dev
+  libcurl4-openssl-dev libexpected-dev libgtest-dev libgmock-dev libbenchmark-dev)
+test_pkgs=(python3 python3-pytest python3-aiosmtpd chromium)
+
+pkgs=("${build_pkgs[@]}")
+[[ "${1:-}" == "--test" ]] && pkgs+=("${test_pkgs[@]}")
+
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO="sudo"
+  echo "installing: ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi

@@ -1,0 +1,265 @@
+#include "app/app.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <thread>
+
+#include <spdlog/spdlog.h>
+
+#include "http/api/api.h"
+#include "http/event_hub.h"
+#include "http/metrics.h"
+#include "http/pages/pages.h"
+#include "http/router.h"
+#include "http/server.h"
+#include "mail/mailer.h"
+#include "mail/outbox_sender.h"
+#include "render/email.h"
+#include "render/templates.h"
+#include "store/open_store.h"
+
+#ifndef UNDERSIGNED_SOURCE_DIR
+#define UNDERSIGNED_SOURCE_DIR "."
+#endif
+
+namespace undersigned::app {
+namespace fs = std::filesystem;
+namespace {
+
+// The demo campaign `serve --demo` creates: enough to sign and confirm on a fresh machine.
+Campaign DemoCampaign() {
+  Campaign c;
+  c.slug = "demo";
+  c.title = "Stop the surveillance contract";
+  c.demand = "We, the undersigned employees, ask our CEO to end the contract and to say so in "
+             "public.";
+  c.letter_markdown =
+      "Dear Ms. Rivera,\n\n"
+      "We build the products this company is proud of. We did not sign up to build tools that "
+      "track and detain people.\n\n"
+      "We ask you to:\n\n"
+      "1. **End the contract** with the agency when it comes up for renewal;\n"
+      "2. **Publish** the terms of every contract of this kind;\n"
+      "3. **Meet** with the employees who signed this letter.\n\n"
+      "Sincerely,\n\n*The undersigned*\n";
+  c.targets.push_back(Target{"Dana Rivera", "Chief Executive Officer", "Example Corp",
+                             "examplecorp", "examplecorp.bsky.social",
+                             "@examplecorp@mastodon.social"});
+  c.goal = 650;
+  c.status = CampaignStatus::kOpen;
+  c.language = "en";
+  return c;
+}
+
+std::atomic<int> g_signal{0};
+void OnSignal(int sig) { g_signal = sig; }
+
+}  // namespace
+
+std::string ShareDir() {
+  auto has_templates = [](const fs::path& p) { return fs::exists(p / "templates"); };
+  if (const char* env = std::getenv("UNDERSIGNED_SHARE_DIR"); env && *env) return env;
+  std::error_code ec;
+  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    fs::path installed = exe.parent_path().parent_path() / "share" / "undersigned";
+    if (has_templates(installed)) return installed.string();
+  }
+  return UNDERSIGNED_SOURCE_DIR;
+}
+
+App::App(Config config) : config_(std::move(config)) {}
+
+App::~App() {
+  if (store_) store_->Close();
+}
+
+Result<std::unique_ptr<App>> App::Open(const Config& config) {
+  std::unique_ptr<App> app(new App(config));
+  auto store = OpenStore(config.store.data_dir);
+  if (!store) return Fail(store.error());
+  app->store_ = std::move(*store);
+  const Clock& clock = Clock::System();
+  app->campaigns_ = std::make_unique<service::CampaignService>(*app->store_, clock);
+  if (auto r = app->campaigns_->Load(); !r) return Fail(r.error());
+  app->tokens_ = std::make_unique<service::ApiTokenService>(*app->store_, clock);
+
+  service::SigningOptions so;
+  so.max_confirm_sends = config.limits.max_confirm_sends;
+  so.per_address = RateLimit{config.limits.per_address_burst,
+                             config.limits.per_address_per_second,
+                             config.limits.per_address_burst > 0};
+  so.per_email = RateLimit{config.limits.per_email_burst, config.limits.per_email_per_second,
+                           config.limits.per_email_burst > 0};
+  App* self = app.get();
+  app->signing_ = std::make_unique<service::SigningService>(
+      *app->store_, *app->campaigns_, clock, so, [self] {
+        if (self->wake_mailer_) self->wake_mailer_();
+      });
+  return app;
+}
+
+Result<void> App::EnsureDemoCampaign() {
+  if (campaigns_->Snapshot("demo")) return {};
+  auto made = campaigns_->Create(DemoCampaign());
+  if (!made) return Fail(made.error());
+  spdlog::info("created the demo campaign: /c/demo");
+  return {};
+}
+
+int App::Serve() {
+  const Clock& clock = Clock::System();
+  const std::string share = ShareDir();
+
+  auto templates = render::Templates::Load((fs::path(share) / "templates").string());
+  if (!templates) {
+    spdlog::error("cannot load templates from {}: {}", share, templates.error().message);
+    return 1;
+  }
+  auto csrf_secret = store_->InstanceSecret("csrf");
+  if (!csrf_secret) {
+    spdlog::error("cannot read the instance secret: {}", csrf_secret.error().message);
+    return 1;
+  }
+
+  // Mail: the outbox sender delivers what the store queued, in the background.
+  mail::MailConfig mc;
+  mc.smtp_url = config_.mail.smtp_url;
+  mc.username = config_.mail.username;
+  mc.password = config_.mail.password;
+  mc.starttls = config_.mail.starttls;
+  mc.from_address = config_.mail.from_address;
+  mc.from_name = config_.mail.from_name;
+  mc.eml_dir = (fs::path(config_.store.data_dir) / "outbox-eml").string();
+  auto mailer = mail::MakeMailer(mc);
+  if (!mailer) {
+    spdlog::error("mail: {}", mailer.error().message);
+    return 1;
+  }
+
+  auto parsed_listen = ParseListen(config_.server.listen);
+  http::Metrics metrics;
+  http::EventHub hub;
+  http::Router router;
+
+  http::ServerOptions so;
+  so.address = parsed_listen->first;
+  so.port = parsed_listen->second;
+  so.io_threads = config_.server.io_threads;
+  so.blocking_threads = config_.server.blocking_threads;
+  so.trust_proxy = config_.server.trust_proxy;
+  http::Server server(so, router, metrics, hub);
+  auto port = server.Bind();
+  if (!port) {
+    spdlog::error("cannot listen on {}: {}", config_.server.listen, port.error().message);
+    return 1;
+  }
+  std::string host = so.address.find(':') != std::string::npos ? "[" + so.address + "]"
+                                                                 : so.address;
+  const std::string listen_url = "http://" + host + ":" + std::to_string(*port);
+  std::string base_url = config_.server.base_url.empty() ? listen_url : config_.server.base_url;
+  while (!base_url.empty() && base_url.back() == '/') base_url.pop_back();
+
+  mail::OutboxSender sender(
+      *mail::OutboxStoreFromStore(*store_).release(), **mailer, clock,
+      [&](const OutboxMessage& m) -> Result<mail::MailMessage> {
+        auto r = render::RenderEmail(m, base_url);
+        if (!r) return Fail(r.error());
+        mail::MailMessage msg;
+        msg.from_address = config_.mail.from_address;
+        msg.from_name = config_.mail.from_name;
+        msg.to = m.recipient;
+        msg.subject = r->subject;
+        msg.text_body = r->text;
+        msg.html_body = r->html;
+        return msg;
+      });
+
+  // Live counts: every public change of a campaign goes out on its event stream.
+  campaigns_->SetListener([&hub](const std::shared_ptr<const service::CampaignSnapshot>& s) {
+    hub.Publish("campaign:" + s->campaign.slug, "count", http::CountsJson(*s));
+  });
+  for (const auto& s : campaigns_->OpenCampaigns()) {
+    hub.Publish("campaign:" + s->campaign.slug, "count", http::CountsJson(*s));
+  }
+
+  http::RegisterPages(router, http::PagesDeps{*campaigns_, *signing_, *templates, base_url,
+                                              *csrf_secret});
+  http::RegisterApi(router, http::ApiDeps{*campaigns_, *signing_, *tokens_, *store_, clock,
+                                          base_url});
+  router.AddStatic("/static/", (fs::path(share) / "static").string());
+  router.Add("GET", "/healthz",
+             [this](const http::Request&) {
+               return http::Response::Json(R"({"status":"ok"})");
+             },
+             http::RouteOptions{.name = "healthz"});
+  router.Add("GET", "/metrics",
+             [&metrics](const http::Request&) {
+               http::Response r = http::Response::Text(metrics.RenderPrometheus());
+               r.content_type = http::Metrics::kContentType;
+               return r;
+             },
+             http::RouteOptions{.name = "metrics"});
+  metrics.GaugeFamily("undersigned_signatures", "Signatures by state, over all campaigns", [this] {
+    CampaignCounts t = campaigns_->Totals();
+    return std::vector<std::pair<http::Labels, double>>{
+        {{{"state", "pending"}}, static_cast<double>(t.pending)},
+        {{{"state", "confirmed"}}, static_cast<double>(t.confirmed)},
+        {{{"state", "withdrawn"}}, static_cast<double>(t.withdrawn)}};
+  });
+  metrics.Gauge("undersigned_outbox_depth", "Mail messages waiting to be sent", [this] {
+    auto d = store_->OutboxDepth();
+    return d ? static_cast<double>(*d) : -1.0;
+  });
+  metrics.Gauge("undersigned_event_subscribers", "Open live-count streams",
+                [&hub] { return static_cast<double>(hub.SubscriberCount()); });
+
+  wake_mailer_ = [&sender] { sender.Wake(); };
+  sender.Start();
+
+  // Signals: handled here, on the main thread, which otherwise only ticks housekeeping.
+  struct sigaction sa {};
+  sa.sa_handler = OnSignal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGTERM, &sa, nullptr);
+  sigaction(SIGINT, &sa, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  if (auto r = server.Start(); !r) {
+    spdlog::error("cannot start the server: {}", r.error().message);
+    return 1;
+  }
+  spdlog::info("undersigned serving {} (data in {}, mail via {})", base_url,
+               config_.store.data_dir, (*mailer)->Describe());
+  std::cout << "listening on " << listen_url << std::endl;
+
+  // Housekeeping until a signal: pick up campaigns the CLI changed, forget idle rate-limit
+  // buckets. A short sleep is fine here: nothing waits on this loop.
+  int ticks = 0;
+  while (g_signal == 0) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    if (++ticks % 10 == 0) {
+      if (auto r = campaigns_->Refresh(); !r) {
+        spdlog::warn("refreshing campaigns: {}", r.error().message);
+      }
+    }
+    if (ticks % 300 == 0) signing_->SweepLimits();
+  }
+  spdlog::info("signal {} received: draining", g_signal.load());
+  server.Stop(std::chrono::seconds(config_.server.drain_seconds));
+  wake_mailer_ = nullptr;
+  sender.Stop();
+  campaigns_->SetListener(nullptr);
+  store_->Close();
+  spdlog::info("stopped cleanly");
+  return 0;
+}
+
+}  // namespace undersigned::app

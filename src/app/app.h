@@ -1,0 +1,57 @@
+// App: the wiring. The only place that sees every module: it builds the store, the services,
+// the mailer and the HTTP server from a Config, owns them all, and tears them down in order.
+// CLI commands use Open() (store and services, no network); `serve` uses Serve().
+//
+// Not thread-safe itself: made and driven from main's thread. The services it hands out are.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "app/config.h"
+#include "service/api_tokens.h"
+#include "service/campaigns.h"
+#include "service/signing.h"
+#include "store/store.h"
+
+namespace undersigned::app {
+
+class App {
+ public:
+  // Opens the store in config.store.data_dir (creating it), loads campaigns into memory.
+  static Result<std::unique_ptr<App>> Open(const Config& config);
+  ~App();
+
+  // Starts the HTTP server and the mail sender, prints "listening on <url>" to stdout, and
+  // runs until SIGTERM or SIGINT; then stops accepting, drains in-flight requests, finishes
+  // the mail in hand and closes the store. Returns the process exit code.
+  int Serve();
+
+  // Creates the open demo campaign (slug "demo") unless it exists.
+  Result<void> EnsureDemoCampaign();
+
+  Store& store() { return *store_; }
+  service::CampaignService& campaigns() { return *campaigns_; }
+  service::SigningService& signing() { return *signing_; }
+  service::ApiTokenService& tokens() { return *tokens_; }
+
+ private:
+  explicit App(Config config);
+
+  Config config_;
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<service::CampaignService> campaigns_;
+  std::unique_ptr<service::ApiTokenService> tokens_;
+  std::unique_ptr<service::SigningService> signing_;
+  // Set by Serve(): the mail sender's Wake, called by the signing service after commits.
+  std::function<void()> wake_mailer_;
+};
+
+// Where templates/ and static/ live: $UNDERSIGNED_SHARE_DIR, else next to the binary
+// (../share/undersigned), else the source tree the binary was built from.
+std::string ShareDir();
+
+// Sets up spdlog for the configured format (text or JSON lines) and level.
+void SetupLogging(const Config::Log& log);
+
+}  // namespace undersigned::app

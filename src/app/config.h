@@ -1,0 +1,73 @@
+// Config: every setting of undersigned in one place, with its default. Filled once at start-up
+// from (lowest first) the defaults below, a TOML file, UNDERSIGNED_* environment variables and
+// command-line flags; then handed down by value, each module getting only its own part.
+//
+// Each setting has one dotted key ("server.listen"); the TOML file uses the same keys as tables
+// ([server] listen = "..."), the environment UNDERSIGNED_SERVER_LISTEN, and the flags are named
+// by the CLI. Unknown keys in the file are rejected.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/error.h"
+
+namespace undersigned::app {
+
+struct Config {
+  struct Server {
+    std::string listen = "127.0.0.1:8080";  // HOST:PORT; port 0 picks a free one
+    std::string base_url;                   // public URL; default http://<listen address>
+    int io_threads = 2;                     // network threads
+    int blocking_threads = 64;              // threads that wait on the store
+    bool trust_proxy = false;               // take the client address from X-Forwarded-For
+    int drain_seconds = 10;                 // SIGTERM: time in-flight requests get to finish
+  } server;
+  struct Store {
+    std::string data_dir = "undersigned-data";  // holds undersigned.db and outbox-eml/
+  } store;
+  struct Mail {
+    std::string smtp_url;                 // smtp://host:port or smtps://; empty = .eml files
+    std::string username;
+    std::string password;
+    std::string starttls = "opportunistic";  // off | opportunistic | required
+    std::string from_address = "undersigned@localhost";
+    std::string from_name = "undersigned";
+  } mail;
+  struct Limits {
+    double per_address_burst = 600;        // signatures one address may make at once...
+    double per_address_per_second = 1.0;   // ...and then this many a second; 0 burst disables
+    double per_email_burst = 5;
+    double per_email_per_second = 1.0 / 600;
+    int max_confirm_sends = 3;             // confirmation mails per signature
+  } limits;
+  struct Log {
+    std::string format = "text";  // text | json
+    std::string level = "info";   // trace | debug | info | warn | error
+  } log;
+  bool demo = false;  // create the demo campaign at start if missing
+};
+
+// One setting, for the loaders and for --help.
+struct Setting {
+  std::string key;   // "server.listen"
+  std::string help;
+  std::function<Result<void>(Config&, std::string_view)> set;
+};
+const std::vector<Setting>& Settings();
+
+// Applies a TOML file. kInvalidArgument naming the key/line for unknown keys or bad values.
+Result<void> ApplyTomlFile(Config& config, const std::string& path);
+// Applies UNDERSIGNED_<KEY> variables found in the environment.
+Result<void> ApplyEnvironment(Config& config);
+// Applies one setting by key (used by flags).
+Result<void> ApplySetting(Config& config, std::string_view key, std::string_view value);
+// Checks values that depend on each other (listen parses, starttls is known...).
+Result<void> ValidateConfig(const Config& config);
+
+// "127.0.0.1:8080" -> host, port. kInvalidArgument when malformed.
+Result<std::pair<std::string, unsigned short>> ParseListen(std::string_view listen);
+
+}  // namespace undersigned::app

@@ -1,0 +1,98 @@
+#include "cli/campaign_args.h"
+
+#include <fstream>
+#include <sstream>
+
+namespace undersigned::cli {
+namespace {
+
+std::vector<std::string> SplitBars(const std::string& s) {
+  std::vector<std::string> parts;
+  std::string cur;
+  for (char c : s) {
+    if (c == '|') {
+      parts.push_back(cur);
+      cur.clear();
+    } else {
+      cur += c;
+    }
+  }
+  parts.push_back(cur);
+  return parts;
+}
+
+std::string StripAt(std::string s) {
+  if (!s.empty() && s[0] == '@') s.erase(0, 1);
+  return s;
+}
+
+}  // namespace
+
+void AddCampaignOptions(CLI::App* sub, CampaignArgs& a, bool creating) {
+  auto* slug = sub->add_option("--slug", a.slug,
+                               "short name in the URL /c/<slug>: a-z, 0-9 and hyphens");
+  auto* title = sub->add_option("--title", a.title, "title of the letter or petition");
+  auto* target = sub->add_option(
+      "--target", a.targets,
+      "decision maker, \"Name|Title|Organization|x_handle|bluesky_handle|mastodon_handle\" "
+      "(only Name is required; repeat for several; on edit, replaces all targets)");
+  auto* goal = sub->add_option("--goal", a.goal, "signature goal");
+  if (creating) {
+    slug->required();
+    title->required();
+    target->required();
+    goal->required();
+  }
+  sub->add_option("--demand", a.demand, "the short demand shown under the title");
+  sub->add_option("--letter", a.letter, "letter body in Markdown");
+  sub->add_option("--letter-file", a.letter_file, "file holding the letter body in Markdown")
+      ->check(CLI::ExistingFile);
+  sub->add_option("--deadline", a.deadline, "closing date, ISO 8601 (2026-12-31 or with time)");
+  sub->add_option("--language", a.language, "language of the campaign, e.g. en, fr, pt-BR");
+  sub->add_option("--status", a.status, "draft, open or closed (default draft)")
+      ->check(CLI::IsMember({"draft", "open", "closed"}));
+}
+
+Result<Campaign> BuildCampaign(const CampaignArgs& a, Campaign c) {
+  if (a.slug) c.slug = *a.slug;
+  if (a.title) c.title = *a.title;
+  if (a.demand) c.demand = *a.demand;
+  if (a.goal) c.goal = *a.goal;
+  if (a.language) c.language = *a.language;
+  if (a.status) c.status = *ParseStatus(*a.status);
+  if (a.letter) c.letter_markdown = *a.letter;
+  if (a.letter_file) {
+    std::ifstream in(*a.letter_file, std::ios::binary);
+    if (!in) return Fail(Code::kInvalidArgument, "cannot read " + *a.letter_file);
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    c.letter_markdown = ss.str();
+  }
+  if (a.deadline) {
+    if (a.deadline->empty()) {
+      c.deadline.reset();
+    } else {
+      auto t = ParseIso8601(*a.deadline);
+      if (!t) {
+        return Fail(Code::kInvalidArgument,
+                    "deadline must be a date like 2026-12-31 or 2026-12-31T18:00:00Z");
+      }
+      c.deadline = *t;
+    }
+  }
+  if (!a.targets.empty()) {
+    c.targets.clear();
+    for (const std::string& spec : a.targets) {
+      auto p = SplitBars(spec);
+      if (p.size() > 6 || p[0].empty()) {
+        return Fail(Code::kInvalidArgument,
+                    "--target must be \"Name|Title|Organization|x|bluesky|mastodon\" with a name");
+      }
+      p.resize(6);
+      c.targets.push_back(Target{p[0], p[1], p[2], StripAt(p[3]), StripAt(p[4]), p[5]});
+    }
+  }
+  return c;
+}
+
+}  // namespace undersigned::cli

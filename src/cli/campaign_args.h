@@ -1,0 +1,26 @@
+// The options of `campaign create` and `campaign edit`, and how they become a Campaign.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "core/campaign.h"
+
+namespace undersigned::cli {
+
+struct CampaignArgs {
+  std::optional<std::string> slug, title, demand, letter, letter_file, deadline, language, status;
+  std::optional<std::int64_t> goal;
+  std::vector<std::string> targets;  // "Name|Title|Organization|x_handle|bluesky|mastodon"
+};
+
+void AddCampaignOptions(CLI::App* sub, CampaignArgs& args, bool creating);
+
+// Applies the given options over base. kInvalidArgument for a bad target, deadline, status or
+// unreadable letter file. Validation of the result is the service's.
+Result<Campaign> BuildCampaign(const CampaignArgs& args, Campaign base);
+
+}  // namespace undersigned::cli

@@ -1,0 +1,272 @@
+// main: parses the command line (CLI11), builds the Config (defaults < TOML file < environment
+// < flags) and runs one command. Every command calls the same service functions as the HTTP
+// handlers do; nothing here touches the store directly.
+#include <cstdio>
+#include <fstream>
+#include <list>
+#include <iostream>
+#include <optional>
+#include <sstream>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "app/app.h"
+#include "app/config.h"
+#include "cli/campaign_args.h"
+
+#ifndef UNDERSIGNED_VERSION
+#define UNDERSIGNED_VERSION "0.0.0"
+#endif
+
+namespace undersigned::cli {
+namespace {
+
+int Report(const Error& e) {
+  std::cerr << "error: " << e.message << "\n";
+  for (const auto& [field, msg] : e.field_errors) {
+    if (e.message.find(field) == std::string::npos) std::cerr << "  " << field << ": " << msg << "\n";
+  }
+  return e.code == Code::kInvalidArgument ? 2 : 1;
+}
+
+// Flags that map one-to-one onto config settings; applied after the file and environment.
+struct SettingFlag {
+  std::string key;
+  std::optional<std::string> value;
+};
+
+void PrintCampaign(const Campaign& c, const service::CampaignSnapshot* snap) {
+  std::cout << "slug:      " << c.slug << "\n"
+            << "title:     " << c.title << "\n"
+            << "status:    " << StatusName(c.status) << "\n"
+            << "id:        undersigned:" << c.uuid << "\n"
+            << "goal:      " << c.goal << "\n"
+            << "language:  " << c.language << "\n";
+  if (c.deadline) std::cout << "deadline:  " << FormatIso8601(*c.deadline) << "\n";
+  if (!c.demand.empty()) std::cout << "demand:    " << c.demand << "\n";
+  for (const Target& t : c.targets) {
+    std::cout << "target:    " << t.name;
+    if (!t.title.empty()) std::cout << ", " << t.title;
+    if (!t.organization.empty()) std::cout << ", " << t.organization;
+    if (!t.x_handle.empty()) std::cout << " (@" << t.x_handle << ")";
+    std::cout << "\n";
+  }
+  if (snap) {
+    std::cout << "confirmed: " << snap->counts.confirmed << "\n"
+              << "pending:   " << snap->counts.pending << "\n"
+              << "withdrawn: " << snap->counts.withdrawn << "\n";
+  }
+  std::cout << "created:   " << FormatIso8601(c.created) << "\n"
+            << "modified:  " << FormatIso8601(c.modified) << "\n";
+}
+
+}  // namespace
+
+int Main(int argc, char** argv) {
+  CLI::App cli{
+      "undersigned: open letters and petitions with verified signers and exact counts.\n"
+      "Run `undersigned serve --demo` to start a demo site on http://127.0.0.1:8080."};
+  cli.set_version_flag("--version", std::string("undersigned ") + UNDERSIGNED_VERSION);
+  cli.require_subcommand(1);
+  cli.fallthrough();
+
+  std::string config_file;
+  cli.add_option("--config", config_file, "TOML configuration file (keys as in `serve --help`)")
+      ->check(CLI::ExistingFile)
+      ->envname("UNDERSIGNED_CONFIG");
+  // A list: options keep pointers to the values, so elements must never move.
+  std::list<SettingFlag> flags;
+  auto add_flag = [&](CLI::App* sub, const std::string& name, const std::string& key,
+                      const std::string& help) {
+    flags.push_back({key, {}});
+    return sub->add_option(name, flags.back().value, help);
+  };
+  add_flag(&cli, "--data", "store.data_dir",
+           "data directory holding the database (default ./undersigned-data)")
+      ->envname("UNDERSIGNED_DATA");
+  add_flag(&cli, "--log-format", "log.format", "log format: text or json");
+  add_flag(&cli, "--log-level", "log.level", "log level: trace, debug, info, warn, error");
+
+  // --- serve
+  CLI::App* serve = cli.add_subcommand("serve", "Run the web server (pages, API, mail sender).");
+  add_flag(serve, "--listen", "server.listen",
+           "HOST:PORT to listen on (default 127.0.0.1:8080; port 0 picks a free port)");
+  add_flag(serve, "--base-url", "server.base_url",
+           "public URL used in links and mail (default http://<listen address>)");
+  add_flag(serve, "--smtp", "mail.smtp_url",
+           "SMTP server, smtp://host:port (STARTTLS when offered) or smtps://host:port; "
+           "without it mail is written as .eml files under the data directory");
+  add_flag(serve, "--smtp-user", "mail.username", "SMTP login name");
+  add_flag(serve, "--smtp-password", "mail.password",
+           "SMTP password (prefer UNDERSIGNED_MAIL_PASSWORD in the environment)");
+  add_flag(serve, "--smtp-starttls", "mail.starttls", "off, opportunistic (default) or required");
+  add_flag(serve, "--mail-from", "mail.from_address", "sender address of outgoing mail");
+  add_flag(serve, "--rate-limit-per-address", "limits.per_address_burst",
+           "signatures one client address may make at once before being slowed (0: no limit)");
+  bool demo = false;
+  serve->add_flag("--demo", demo, "create an open demo campaign (slug `demo`) if missing");
+
+  // --- campaign
+  CLI::App* campaign = cli.add_subcommand("campaign", "Create, list, show, edit and close campaigns.");
+  campaign->require_subcommand(1);
+  CampaignArgs create_args;
+  CLI::App* create = campaign->add_subcommand("create", "Create a campaign.");
+  AddCampaignOptions(create, create_args, /*creating=*/true);
+  CLI::App* list = campaign->add_subcommand("list", "List campaigns with their counts.");
+  std::string slug;
+  CLI::App* show = campaign->add_subcommand("show", "Show a campaign and its counts.");
+  show->add_option("slug", slug, "campaign slug")->required();
+  CampaignArgs edit_args;
+  CLI::App* edit = campaign->add_subcommand("edit", "Change fields of a campaign.");
+  edit->add_option("slug", slug, "campaign slug")->required();
+  AddCampaignOptions(edit, edit_args, /*creating=*/false);
+  CLI::App* close = campaign->add_subcommand("close", "Close a campaign: it stops taking signatures.");
+  close->add_option("slug", slug, "campaign slug")->required();
+  CLI::App* open = campaign->add_subcommand("open", "Open a campaign for signatures.");
+  open->add_option("slug", slug, "campaign slug")->required();
+
+  // --- export
+  CLI::App* exp = cli.add_subcommand(
+      "export", "Write a campaign's confirmed signatures (names, places, comments; no email "
+                "addresses), ready to hand to the target.");
+  std::string format = "csv", output;
+  exp->add_option("slug", slug, "campaign slug")->required();
+  exp->add_option("--format", format, "csv or json")->check(CLI::IsMember({"csv", "json"}));
+  exp->add_option("--output,-o", output, "file to write (default: standard output)");
+
+  // --- token
+  CLI::App* token = cli.add_subcommand("token", "Manage API tokens for the OSDI API.");
+  token->require_subcommand(1);
+  std::string token_name;
+  CLI::App* token_create =
+      token->add_subcommand("create", "Make a token; it is printed once, only its hash is kept.");
+  token_create->add_option("--name", token_name, "what the token is for")->required();
+  CLI::App* token_revoke = token->add_subcommand("revoke", "Revoke every token with this name.");
+  token_revoke->add_option("--name", token_name, "the token's name")->required();
+
+  // --- backup
+  std::string backup_file;
+  CLI::App* backup = cli.add_subcommand(
+      "backup", "Copy the whole store to FILE while the server runs (online backup).");
+  backup->add_option("file", backup_file, "new file to write")->required();
+
+  try {
+    cli.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return cli.exit(e);
+  }
+
+  app::Config config;
+  if (!config_file.empty()) {
+    if (auto r = app::ApplyTomlFile(config, config_file); !r) return Report(r.error());
+  }
+  if (auto r = app::ApplyEnvironment(config); !r) return Report(r.error());
+  for (const SettingFlag& f : flags) {
+    if (f.value) {
+      if (auto r = app::ApplySetting(config, f.key, *f.value); !r) return Report(r.error());
+    }
+  }
+  if (demo) config.demo = true;
+  if (auto r = app::ValidateConfig(config); !r) return Report(r.error());
+  app::SetupLogging(config.log);
+
+  auto opened = app::App::Open(config);
+  if (!opened) return Report(opened.error());
+  app::App& a = **opened;
+
+  if (*serve) {
+    if (config.demo) {
+      if (auto r = a.EnsureDemoCampaign(); !r) return Report(r.error());
+    }
+    return a.Serve();
+  }
+  if (*create) {
+    auto c = BuildCampaign(create_args, Campaign{});
+    if (!c) return Report(c.error());
+    auto made = a.campaigns().Create(std::move(*c));
+    if (!made) return Report(made.error());
+    std::cout << "created campaign " << made->slug << " (" << StatusName(made->status)
+              << "), id undersigned:" << made->uuid << "\n";
+    return 0;
+  }
+  if (*edit) {
+    auto current = a.campaigns().GetBySlug(slug);
+    if (!current) return Report(current.error());
+    auto c = BuildCampaign(edit_args, *current);
+    if (!c) return Report(c.error());
+    auto saved = a.campaigns().Update(std::move(*c));
+    if (!saved) return Report(saved.error());
+    std::cout << "updated campaign " << saved->slug << "\n";
+    return 0;
+  }
+  if (*list) {
+    auto page = a.campaigns().List(std::nullopt, {}, Page{1, 1000});
+    if (!page) return Report(page.error());
+    std::printf("%-24s %-7s %12s %12s  %s\n", "SLUG", "STATUS", "CONFIRMED", "GOAL", "TITLE");
+    for (const Campaign& c : page->items) {
+      auto snap = a.campaigns().SnapshotById(c.id);
+      std::printf("%-24s %-7s %12lld %12lld  %s\n", c.slug.c_str(), StatusName(c.status),
+                  static_cast<long long>(snap ? snap->counts.confirmed : 0),
+                  static_cast<long long>(c.goal), c.title.c_str());
+    }
+    return 0;
+  }
+  if (*show) {
+    auto c = a.campaigns().GetBySlug(slug);
+    if (!c) return Report(c.error());
+    PrintCampaign(*c, a.campaigns().SnapshotById(c->id).get());
+    return 0;
+  }
+  if (*close || *open) {
+    auto c = a.campaigns().SetStatus(slug, *close ? CampaignStatus::kClosed : CampaignStatus::kOpen);
+    if (!c) return Report(c.error());
+    std::cout << "campaign " << c->slug << " is now " << StatusName(c->status) << "\n";
+    return 0;
+  }
+  if (*exp) {
+    if (output.empty()) {
+      auto r = a.signing().Export(slug, format, std::cout);
+      return r ? 0 : Report(r.error());
+    }
+    std::string tmp = output + ".tmp";
+    {
+      std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+      if (!out) return Report(Error{Code::kInvalidArgument, "cannot write " + output, {}, 0});
+      auto r = a.signing().Export(slug, format, out);
+      if (!r) {
+        std::remove(tmp.c_str());
+        return Report(r.error());
+      }
+      out.flush();
+      if (!out) return Report(Error{Code::kInternal, "writing " + output + " failed", {}, 0});
+    }
+    std::rename(tmp.c_str(), output.c_str());
+    return 0;
+  }
+  if (*token_create) {
+    auto t = a.tokens().Create(token_name);
+    if (!t) return Report(t.error());
+    std::cerr << "API token '" << token_name
+              << "' (shown once; send it as the OSDI-API-Token header):\n";
+    std::cout << *t << "\n";
+    return 0;
+  }
+  if (*token_revoke) {
+    auto n = a.tokens().Revoke(token_name);
+    if (!n) return Report(n.error());
+    std::cout << "revoked " << *n << " token(s) named '" << token_name << "'\n";
+    return 0;
+  }
+  if (*backup) {
+    auto r = a.store().Backup(backup_file);
+    if (!r) return Report(r.error());
+    std::cout << "backup written to " << backup_file << "\n";
+    return 0;
+  }
+  return 0;
+}
+
+}  // namespace undersigned::cli
+
+int main(int argc, char** argv) { return undersigned::cli::Main(argc, argv); }

@@ -1,0 +1,100 @@
+#include "core/campaign.h"
+
+#include "core/utf8.h"
+
+namespace undersigned {
+namespace {
+
+bool ValidSlug(const std::string& s) {
+  if (s.size() < 3 || s.size() > 64) return false;
+  if (s.front() == '-' || s.back() == '-') return false;
+  for (char c : s) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return false;
+  }
+  return true;
+}
+
+bool ValidLanguage(const std::string& s) {
+  // A pragmatic BCP 47 subset: 2-3 letter language, optional -Region/-Script parts.
+  if (s.size() < 2 || s.size() > 35) return false;
+  std::size_t first = s.find('-');
+  std::string lang = s.substr(0, first);
+  if (lang.size() < 2 || lang.size() > 3) return false;
+  for (char c : s) {
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+          c == '-')) {
+      return false;
+    }
+  }
+  return true;
+}
+
+void CheckText(std::map<std::string, std::string>& errors, const std::string& field,
+               const std::string& value, std::size_t max_bytes, bool required,
+               bool allow_newlines) {
+  if (!IsValidUtf8(value)) {
+    errors[field] = "is not valid UTF-8 text";
+  } else if (HasControlChars(value, allow_newlines)) {
+    errors[field] = "contains control characters";
+  } else if (required && Trim(value).empty()) {
+    errors[field] = "is required";
+  } else if (value.size() > max_bytes) {
+    errors[field] = "is too long (at most " + std::to_string(max_bytes) + " bytes)";
+  }
+}
+
+}  // namespace
+
+const char* StatusName(CampaignStatus s) {
+  switch (s) {
+    case CampaignStatus::kDraft: return "draft";
+    case CampaignStatus::kOpen: return "open";
+    case CampaignStatus::kClosed: return "closed";
+  }
+  return "draft";
+}
+
+std::optional<CampaignStatus> ParseStatus(std::string_view s) {
+  if (s == "draft") return CampaignStatus::kDraft;
+  if (s == "open") return CampaignStatus::kOpen;
+  if (s == "closed") return CampaignStatus::kClosed;
+  return std::nullopt;
+}
+
+Result<void> ValidateCampaign(const Campaign& c) {
+  std::map<std::string, std::string> errors;
+  if (!ValidSlug(c.slug)) {
+    errors["slug"] =
+        "must be 3 to 64 characters of lower-case letters, digits and inner hyphens";
+  }
+  CheckText(errors, "title", c.title, 200, true, false);
+  CheckText(errors, "demand", c.demand, 500, false, false);
+  CheckText(errors, "letter", c.letter_markdown, 100'000, false, true);
+  if (c.targets.empty()) errors["targets"] = "needs at least one target (a decision maker)";
+  for (std::size_t i = 0; i < c.targets.size(); ++i) {
+    const Target& t = c.targets[i];
+    std::string prefix = "targets[" + std::to_string(i) + "].";
+    CheckText(errors, prefix + "name", t.name, 200, true, false);
+    CheckText(errors, prefix + "title", t.title, 200, false, false);
+    CheckText(errors, prefix + "organization", t.organization, 200, false, false);
+    for (const auto* h : {&t.x_handle, &t.bluesky_handle, &t.mastodon_handle}) {
+      CheckText(errors, prefix + "handle", *h, 120, false, false);
+      if (h->find_first_of(" <>\"'&") != std::string::npos) {
+        errors[prefix + "handle"] = "social handles cannot contain spaces or markup";
+      }
+    }
+  }
+  if (c.goal < 1 || c.goal > 1'000'000'000) errors["goal"] = "must be between 1 and 1,000,000,000";
+  if (!ValidLanguage(c.language)) errors["language"] = "must be a language tag such as en or pt-BR";
+  if (!errors.empty()) {
+    Error e{Code::kInvalidArgument, "", std::move(errors), 0};
+    for (const auto& [field, msg] : e.field_errors) {
+      if (!e.message.empty()) e.message += "; ";
+      e.message += field + " " + msg;
+    }
+    return Fail(std::move(e));
+  }
+  return {};
+}
+
+}  // namespace undersigned

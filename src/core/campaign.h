@@ -1,0 +1,61 @@
+// A campaign: a petition or open letter addressed to one or more targets. Plain data plus the
+// validation rules that the CLI, the API and the store all share.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/error.h"
+
+namespace undersigned {
+
+// A decision maker the campaign is addressed to.
+struct Target {
+  std::string name;          // required, "Marc Benioff"
+  std::string title;         // "Chief Executive Officer"
+  std::string organization;  // "Salesforce"
+  std::string x_handle;      // without the @, "benioff"
+  std::string bluesky_handle;   // "benioff.bsky.social"
+  std::string mastodon_handle;  // "@benioff@mastodon.social"
+};
+
+enum class CampaignStatus { kDraft, kOpen, kClosed };
+const char* StatusName(CampaignStatus s);
+std::optional<CampaignStatus> ParseStatus(std::string_view s);
+
+struct Campaign {
+  std::int64_t id = 0;     // store's row id; 0 until stored
+  std::string uuid;        // public identifier, "undersigned:<uuid>" in the API
+  std::string slug;        // [a-z0-9-], 3..64 chars, unique; the page is /c/<slug>
+  std::string title;       // 1..200 chars
+  std::string demand;      // short demand shown under the title, 0..500 chars
+  std::string letter_markdown;  // letter body in Markdown, rendered safely
+  std::vector<Target> targets;  // at least one
+  std::int64_t goal = 0;         // signature goal, >= 1
+  std::optional<UnixTime> deadline;
+  CampaignStatus status = CampaignStatus::kDraft;
+  std::string language = "en";  // BCP 47, "en", "fr", "pt-BR"
+  UnixTime created = 0;
+  UnixTime modified = 0;
+};
+
+// Checks every field; field_errors names each bad field. Does not check slug uniqueness
+// (the store does, answering kConflict).
+Result<void> ValidateCampaign(const Campaign& c);
+
+// Counts kept for each campaign, exact; confirmed is what the public sees.
+struct CampaignCounts {
+  std::int64_t pending = 0;
+  std::int64_t confirmed = 0;
+  std::int64_t withdrawn = 0;
+  UnixTime last_change = 0;
+  // Grows by one with every committed change of these counts (kept by the store in the same
+  // transaction), so readers can tell which of two answers is newer.
+  std::int64_t changes = 0;
+};
+
+}  // namespace undersigned

@@ -1,0 +1,50 @@
+#include "core/rate_limiter.h"
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+
+namespace undersigned {
+
+int RateLimiter::Take(std::string_view key) {
+  if (!limit_.enabled) return 0;
+  Shard& shard = shards_[std::hash<std::string_view>{}(key) % kShards];
+  const std::int64_t now = clock_.MonotonicMillis();
+  std::lock_guard lock(shard.mu);
+  auto [it, inserted] = shard.buckets.try_emplace(std::string(key), Bucket{limit_.burst, now});
+  Bucket& b = it->second;
+  if (!inserted) {
+    const double refill = static_cast<double>(now - b.last_ms) / 1000.0 * limit_.per_second;
+    b.tokens = std::min(limit_.burst, b.tokens + refill);
+    b.last_ms = now;
+  }
+  if (b.tokens >= 1.0) {
+    b.tokens -= 1.0;
+    return 0;
+  }
+  const double wait = (1.0 - b.tokens) / limit_.per_second;
+  return std::max(1, static_cast<int>(std::ceil(wait)));
+}
+
+void RateLimiter::Sweep() {
+  const std::int64_t now = clock_.MonotonicMillis();
+  for (Shard& shard : shards_) {
+    std::lock_guard lock(shard.mu);
+    std::erase_if(shard.buckets, [&](const auto& kv) {
+      const Bucket& b = kv.second;
+      const double refill = static_cast<double>(now - b.last_ms) / 1000.0 * limit_.per_second;
+      return b.tokens + refill >= limit_.burst;
+    });
+  }
+}
+
+std::size_t RateLimiter::Size() const {
+  std::size_t n = 0;
+  for (const Shard& shard : shards_) {
+    std::lock_guard lock(shard.mu);
+    n += shard.buckets.size();
+  }
+  return n;
+}
+
+}  // namespace undersigned

@@ -1,0 +1,49 @@
+// A keyed token-bucket rate limiter: each key (an address, a canonical email) holds up to
+// `burst` tokens, refilled at `per_second`. Pure logic over an injected Clock.
+// Thread-safe (sharded mutexes). Memory is bounded: idle full buckets are dropped by Sweep().
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "core/clock.h"
+
+namespace undersigned {
+
+struct RateLimit {
+  double burst = 60;        // tokens a fresh key starts with (and the cap)
+  double per_second = 1.0;  // refill rate
+  bool enabled = true;
+};
+
+class RateLimiter {
+ public:
+  RateLimiter(const Clock& clock, RateLimit limit) : clock_(clock), limit_(limit) {}
+
+  // Takes one token for key. Returns 0 when allowed, otherwise the whole seconds (>= 1) to wait
+  // before a token is available (for Retry-After). Nothing is taken when refused.
+  int Take(std::string_view key);
+  // Drops buckets that are full again (idle keys). Call now and then.
+  void Sweep();
+  std::size_t Size() const;
+
+ private:
+  struct Bucket {
+    double tokens;
+    std::int64_t last_ms;
+  };
+  struct Shard {
+    mutable std::mutex mu;
+    std::unordered_map<std::string, Bucket> buckets;
+  };
+  static constexpr std::size_t kShards = 16;
+  const Clock& clock_;
+  RateLimit limit_;
+  std::array<Shard, kShards> shards_;
+};
+
+}  // namespace undersigned

@@ -1,0 +1,163 @@
+#include "core/signature.h"
+
+#include "core/utf8.h"
+
+namespace undersigned {
+namespace {
+
+bool IsAtext(char c) {
+  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
+  switch (c) {
+    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+': case '-':
+    case '/': case '=': case '?': case '^': case '_': case '`': case '{': case '|': case '}':
+    case '~':
+      return true;
+    default:
+      return false;
+  }
+}
+
+// A practical subset of RFC 5321/5322 addresses: dot-atom local part, DNS domain with a dot.
+bool ValidEmail(const std::string& email) {
+  if (email.size() > kMaxEmailBytes) return false;
+  std::size_t at = email.rfind('@');
+  if (at == std::string::npos || at == 0 || at > 64) return false;
+  std::string_view local(email.data(), at);
+  std::string_view domain(email.data() + at + 1, email.size() - at - 1);
+  if (local.front() == '.' || local.back() == '.') return false;
+  char prev = 0;
+  for (char c : local) {
+    if (c == '.' && prev == '.') return false;
+    if (c != '.' && !IsAtext(c)) return false;
+    prev = c;
+  }
+  if (domain.empty() || domain.size() > 253 || domain.find('.') == std::string_view::npos) {
+    return false;
+  }
+  std::size_t start = 0;
+  while (start <= domain.size()) {
+    std::size_t dot = domain.find('.', start);
+    if (dot == std::string_view::npos) dot = domain.size();
+    std::string_view label = domain.substr(start, dot - start);
+    if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-') {
+      return false;
+    }
+    for (char c : label) {
+      if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+            c == '-')) {
+        return false;
+      }
+    }
+    if (dot == domain.size()) {
+      // The top-level label must not be all digits.
+      bool digits = true;
+      for (char c : label) digits = digits && c >= '0' && c <= '9';
+      if (digits) return false;
+      break;
+    }
+    start = dot + 1;
+  }
+  return true;
+}
+
+void CheckText(std::map<std::string, std::string>& errors, const char* field,
+               const std::string& value, std::size_t max_bytes, bool allow_newlines) {
+  if (!IsValidUtf8(value)) {
+    errors[field] = "This is not valid text (UTF-8). Please retype it.";
+  } else if (HasControlChars(value, allow_newlines)) {
+    errors[field] = "This contains invisible control characters. Please retype it.";
+  } else if (value.size() > max_bytes) {
+    errors[field] = "This is too long: at most " + std::to_string(max_bytes) + " bytes.";
+  }
+}
+
+}  // namespace
+
+const char* SignatureStateName(SignatureState s) {
+  switch (s) {
+    case SignatureState::kPending: return "pending";
+    case SignatureState::kConfirmed: return "confirmed";
+    case SignatureState::kWithdrawn: return "withdrawn";
+  }
+  return "pending";
+}
+
+Result<SignatureForm> ValidateSignatureForm(SignatureForm f) {
+  std::map<std::string, std::string> errors;
+  f.name = Trim(f.name);
+  f.email = Trim(f.email);
+  f.postal_code = Trim(f.postal_code);
+  f.country = Trim(f.country);
+  f.comment = Trim(f.comment);
+
+  CheckText(errors, "name", f.name, kMaxNameBytes, false);
+  if (!errors.count("name") && f.name.empty()) errors["name"] = "Enter your name.";
+
+  if (f.email.empty()) {
+    errors["email"] = "Enter your email address, so we can send you the confirmation link.";
+  } else if (!IsValidUtf8(f.email) || !ValidEmail(f.email)) {
+    errors["email"] = "Enter an email address like name@example.org.";
+  }
+
+  CheckText(errors, "postal_code", f.postal_code, kMaxPostalCodeBytes, false);
+  if (!errors.count("postal_code")) {
+    for (char c : f.postal_code) {
+      if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+            c == ' ' || c == '-')) {
+        errors["postal_code"] = "Use only letters, digits, spaces and hyphens.";
+        break;
+      }
+    }
+  }
+
+  if (!f.country.empty()) {
+    std::string up;
+    for (char c : f.country) up += (c >= 'a' && c <= 'z') ? static_cast<char>(c - 32) : c;
+    if (up.size() != 2 || up[0] < 'A' || up[0] > 'Z' || up[1] < 'A' || up[1] > 'Z') {
+      errors["country"] = "Choose a country from the list (a two-letter code such as GB).";
+    } else {
+      f.country = up;
+    }
+  }
+
+  CheckText(errors, "comment", f.comment, kMaxCommentBytes, true);
+
+  if (!errors.empty()) {
+    Error e{Code::kInvalidArgument, "", std::move(errors), 0};
+    for (const auto& [field, msg] : e.field_errors) {
+      if (!e.message.empty()) e.message += " ";
+      e.message += field + ": " + msg;
+    }
+    return Fail(std::move(e));
+  }
+  return f;
+}
+
+std::string CanonicalEmail(std::string_view email) {
+  std::string lower = ToLowerAscii(email);
+  std::size_t at = lower.rfind('@');
+  if (at == std::string::npos) return lower;
+  std::string local = lower.substr(0, at);
+  std::string domain = lower.substr(at + 1);
+  if (std::size_t plus = local.find('+'); plus != std::string::npos && plus > 0) {
+    local.resize(plus);
+  }
+  if (domain == "googlemail.com") domain = "gmail.com";
+  if (domain == "gmail.com") {
+    std::string nodots;
+    for (char c : local) {
+      if (c != '.') nodots += c;
+    }
+    local = nodots;
+  }
+  return local + "@" + domain;
+}
+
+std::pair<std::string, std::string> SplitName(std::string_view full) {
+  std::string name = Trim(full);
+  std::size_t space = name.find_last_of(' ');
+  if (space == std::string::npos) return {name, ""};
+  return {Trim(name.substr(0, space)), name.substr(space + 1)};
+}
+
+}  // namespace undersigned

@@ -1,0 +1,86 @@
+#include "core/signature.h"
+
+#include <gtest/gtest.h>
+
+namespace undersigned {
+namespace {
+
+SignatureForm Good() {
+  SignatureForm f;
+  f.name = "  Ada Lovelace ";
+  f.email = "ada@example.org";
+  f.postal_code = "SW1A 1AA";
+  f.country = "gb";
+  f.comment = "Because.\nTwice.";
+  return f;
+}
+
+TEST(ValidateSignatureForm, AcceptsAndNormalises) {
+  auto r = ValidateSignatureForm(Good());
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  EXPECT_EQ(r->name, "Ada Lovelace");
+  EXPECT_EQ(r->country, "GB");
+}
+
+TEST(ValidateSignatureForm, PerFieldErrors) {
+  SignatureForm f;
+  f.email = "not an email";
+  f.country = "Narnia";
+  f.postal_code = "<script>";
+  auto r = ValidateSignatureForm(f);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code, Code::kInvalidArgument);
+  EXPECT_TRUE(r.error().field_errors.count("name"));
+  EXPECT_TRUE(r.error().field_errors.count("email"));
+  EXPECT_TRUE(r.error().field_errors.count("country"));
+  EXPECT_TRUE(r.error().field_errors.count("postal_code"));
+  EXPECT_FALSE(r.error().field_errors.count("comment"));
+}
+
+TEST(ValidateSignatureForm, RejectsInvalidUtf8AndControlChars) {
+  SignatureForm f = Good();
+  f.name = "Ada\xC3\x28";
+  f.comment = std::string("bell\x07");
+  auto r = ValidateSignatureForm(f);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_TRUE(r.error().field_errors.count("name"));
+  EXPECT_TRUE(r.error().field_errors.count("comment"));
+}
+
+TEST(ValidateSignatureForm, RejectsOverlongFields) {
+  SignatureForm f = Good();
+  f.comment = std::string(kMaxCommentBytes + 1, 'x');
+  auto r = ValidateSignatureForm(f);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_TRUE(r.error().field_errors.count("comment"));
+}
+
+TEST(ValidateSignatureForm, EmailSyntax) {
+  for (const char* bad : {"a@b", "@example.org", "a@.org", "a..b@example.org", "a@exa mple.org",
+                          "a@-x.org", "a@example.123", "<a>@example.org", "a@b@c.org"}) {
+    SignatureForm f = Good();
+    f.email = bad;
+    EXPECT_FALSE(ValidateSignatureForm(f).has_value()) << bad;
+  }
+  for (const char* good : {"a+b@example.org", "first.last@sub.example.co.uk", "x@xn--p1ai.ru"}) {
+    SignatureForm f = Good();
+    f.email = good;
+    EXPECT_TRUE(ValidateSignatureForm(f).has_value()) << good;
+  }
+}
+
+TEST(CanonicalEmail, FoldsCaseTagsAndGmailDots) {
+  EXPECT_EQ(CanonicalEmail("Ada.Lovelace+petitions@Example.ORG"), "ada.lovelace@example.org");
+  EXPECT_EQ(CanonicalEmail("A.d.a+x@gmail.com"), "ada@gmail.com");
+  EXPECT_EQ(CanonicalEmail("ada@GoogleMail.com"), "ada@gmail.com");
+  EXPECT_EQ(CanonicalEmail("+tag@example.org"), "+tag@example.org");  // tag needs a name
+}
+
+TEST(SplitName, LastWordIsFamilyName) {
+  EXPECT_EQ(SplitName("Ada King Lovelace"), std::make_pair(std::string("Ada King"),
+                                                          std::string("Lovelace")));
+  EXPECT_EQ(SplitName("Cher"), std::make_pair(std::string("Cher"), std::string()));
+}
+
+}  // namespace
+}  // namespace undersigned

@@ -1,0 +1,54 @@
+#include "service/api_tokens.h"
+
+#include "service/ids.h"
+
+namespace undersigned::service {
+namespace {
+constexpr UnixTime kCacheSeconds = 30;  // a token revoked by the CLI stops working within this
+}
+
+Result<std::string> ApiTokenService::Create(const std::string& name) {
+  if (name.empty() || name.size() > 100) {
+    return Fail(Code::kInvalidArgument, "token name must be 1 to 100 characters");
+  }
+  std::string raw = "us_" + NewToken();
+  auto stored = store_.CreateApiToken(name, HashToken(raw), clock_.Now());
+  if (!stored) return Fail(stored.error());
+  return raw;
+}
+
+Result<int> ApiTokenService::Revoke(const std::string& name) {
+  auto n = store_.RevokeApiToken(name, clock_.Now());
+  if (n) {
+    std::lock_guard lock(mu_);
+    std::erase_if(cache_, [&](const auto& kv) { return kv.second.token.name == name; });
+  }
+  return n;
+}
+
+Result<ApiToken> ApiTokenService::Authenticate(const std::string& raw_token) {
+  if (raw_token.empty() || raw_token.size() > 200) {
+    return Fail(Code::kUnauthenticated, "Missing or invalid OSDI-API-Token.");
+  }
+  const std::string hash = HashToken(raw_token);
+  const UnixTime now = clock_.Now();
+  {
+    std::lock_guard lock(mu_);
+    if (auto it = cache_.find(hash); it != cache_.end() && it->second.until > now) {
+      return it->second.token;
+    }
+  }
+  auto token = store_.FindApiToken(hash);
+  if (!token) {
+    if (token.error().code == Code::kNotFound) {
+      return Fail(Code::kUnauthenticated, "Invalid OSDI-API-Token.");
+    }
+    return token;
+  }
+  std::lock_guard lock(mu_);
+  if (cache_.size() > 10'000) cache_.clear();
+  cache_[hash] = Cached{*token, now + kCacheSeconds};
+  return token;
+}
+
+}  // namespace undersigned::service

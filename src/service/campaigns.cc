@@ -1,0 +1,230 @@
+#include "service/campaigns.h"
+
+#include <algorithm>
+
+#include "service/ids.h"
+
+namespace undersigned::service {
+
+CampaignService::CampaignService(Store& store, const Clock& clock)
+    : store_(store), clock_(clock) {}
+
+void CampaignService::SetListener(SnapshotListener listener) {
+  std::lock_guard lock(mu_);
+  listener_ = std::move(listener);
+}
+
+Result<void> CampaignService::Load() {
+  auto counts = store_.LoadAllCounts();
+  if (!counts) return Fail(counts.error());
+  {
+    std::lock_guard lock(mu_);
+    counts_ = {counts->begin(), counts->end()};
+  }
+  refreshed_until_ = clock_.Now();
+  for (int page = 1;; ++page) {
+    auto list = store_.ListCampaigns(std::nullopt, {}, Page{page, 100});
+    if (!list) return Fail(list.error());
+    if (list->items.empty()) break;
+    for (Campaign& c : list->items) {
+      auto recent = store_.RecentPublicSigners(c.id, kRecentSigners);
+      if (!recent) return Fail(recent.error());
+      CampaignCounts cc;
+      if (auto it = counts->find(c.id); it != counts->end()) cc = it->second;
+      Install(std::move(c), &cc, &*recent);
+    }
+  }
+  return {};
+}
+
+std::shared_ptr<const CampaignSnapshot> CampaignService::Install(
+    Campaign c, const CampaignCounts* counts, const std::vector<PublicSigner>* recent) {
+  auto snap = std::make_shared<CampaignSnapshot>();
+  std::lock_guard lock(mu_);
+  auto old = by_id_.find(c.id);
+  if (old != by_id_.end()) {
+    snap->counts = old->second->counts;
+    snap->recent = old->second->recent;
+    if (old->second->campaign.slug != c.slug) id_by_slug_.erase(old->second->campaign.slug);
+  }
+  if (counts) {
+    snap->counts = *counts;
+    counts_[c.id] = *counts;
+  }
+  if (recent) snap->recent = *recent;
+  id_by_slug_[c.slug] = c.id;
+  snap->campaign = std::move(c);
+  snap->version = next_version_++;
+  by_id_[snap->campaign.id] = snap;
+  return snap;
+}
+
+void CampaignService::Publish(const std::shared_ptr<const CampaignSnapshot>& snap) {
+  SnapshotListener listener;
+  {
+    std::lock_guard lock(mu_);
+    listener = listener_;
+  }
+  if (listener) listener(snap);
+}
+
+Result<Campaign> CampaignService::Create(Campaign c) {
+  if (c.uuid.empty()) c.uuid = NewUuid();
+  if (auto ok = ValidateCampaign(c); !ok) return Fail(ok.error());
+  c.created = c.modified = clock_.Now();
+  auto stored = store_.CreateCampaign(c);
+  if (!stored) return stored;
+  CampaignCounts zero;
+  std::vector<PublicSigner> none;
+  Publish(Install(*stored, &zero, &none));
+  return stored;
+}
+
+Result<Campaign> CampaignService::Update(Campaign c) {
+  Result<Campaign> current = c.id != 0 ? store_.GetCampaignById(c.id)
+                                       : store_.GetCampaignByUuid(c.uuid);
+  if (!current) return current;
+  c.id = current->id;
+  c.uuid = current->uuid;
+  c.created = current->created;
+  if (auto ok = ValidateCampaign(c); !ok) return Fail(ok.error());
+  c.modified = clock_.Now();
+  auto stored = store_.UpdateCampaign(c);
+  if (!stored) return stored;
+  Publish(Install(*stored, nullptr, nullptr));
+  return stored;
+}
+
+Result<Campaign> CampaignService::SetStatus(const std::string& slug, CampaignStatus status) {
+  auto c = store_.GetCampaignBySlug(slug);
+  if (!c) return c;
+  c->status = status;
+  return Update(std::move(*c));
+}
+
+Result<Campaign> CampaignService::GetBySlug(const std::string& slug) {
+  return store_.GetCampaignBySlug(slug);
+}
+
+Result<Campaign> CampaignService::GetByUuid(const std::string& uuid) {
+  return store_.GetCampaignByUuid(uuid);
+}
+
+Result<Paged<Campaign>> CampaignService::List(std::optional<CampaignStatus> status,
+                                              const TimeFilter& filter, Page page) {
+  return store_.ListCampaigns(status, filter, page);
+}
+
+std::shared_ptr<const CampaignSnapshot> CampaignService::Snapshot(const std::string& slug) const {
+  std::lock_guard lock(mu_);
+  auto it = id_by_slug_.find(slug);
+  if (it == id_by_slug_.end()) return nullptr;
+  return by_id_.at(it->second);
+}
+
+std::shared_ptr<const CampaignSnapshot> CampaignService::SnapshotById(std::int64_t id) const {
+  std::lock_guard lock(mu_);
+  auto it = by_id_.find(id);
+  return it == by_id_.end() ? nullptr : it->second;
+}
+
+std::vector<std::shared_ptr<const CampaignSnapshot>> CampaignService::OpenCampaigns() const {
+  std::vector<std::shared_ptr<const CampaignSnapshot>> out;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [id, snap] : by_id_) {
+      if (snap->campaign.status == CampaignStatus::kOpen) out.push_back(snap);
+    }
+  }
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+    return a->campaign.created != b->campaign.created ? a->campaign.created > b->campaign.created
+                                                      : a->campaign.id > b->campaign.id;
+  });
+  return out;
+}
+
+CampaignCounts CampaignService::Totals() const {
+  CampaignCounts total;
+  std::lock_guard lock(mu_);
+  for (const auto& [id, c] : counts_) {
+    total.pending += c.pending;
+    total.confirmed += c.confirmed;
+    total.withdrawn += c.withdrawn;
+    total.last_change = std::max(total.last_change, c.last_change);
+  }
+  return total;
+}
+
+void CampaignService::OnSignatureChange(std::int64_t campaign_id, const CampaignCounts& counts,
+                                        const Signature* confirmed_public,
+                                        bool withdrawn_public) {
+  std::optional<std::vector<PublicSigner>> reloaded;
+  if (withdrawn_public) {
+    auto recent = store_.RecentPublicSigners(campaign_id, kRecentSigners);
+    if (recent) reloaded = std::move(*recent);
+  }
+  std::shared_ptr<const CampaignSnapshot> published;
+  {
+    std::lock_guard lock(mu_);
+    auto& latest = counts_[campaign_id];
+    // The store serialises writes, but the answers of one batch reach their threads in any
+    // order: keep the newest.
+    if (counts.changes >= latest.changes) {
+      latest = counts;
+    } else if (!confirmed_public && !reloaded) {
+      return;
+    }
+    auto it = by_id_.find(campaign_id);
+    if (it == by_id_.end()) return;
+    const CampaignSnapshot& old = *it->second;
+    const bool public_change = old.counts.confirmed != latest.confirmed ||
+                               old.counts.withdrawn != latest.withdrawn || confirmed_public ||
+                               reloaded;
+    if (!public_change) return;  // only pending moved: not public, no new snapshot
+    auto snap = std::make_shared<CampaignSnapshot>(old);
+    snap->counts = latest;
+    if (reloaded) {
+      snap->recent = std::move(*reloaded);
+    } else if (confirmed_public) {
+      snap->recent.insert(snap->recent.begin(),
+                          PublicSigner{confirmed_public->form.name, confirmed_public->form.comment,
+                                       confirmed_public->confirmed.value_or(counts.last_change)});
+      if (snap->recent.size() > static_cast<std::size_t>(kRecentSigners)) {
+        snap->recent.resize(kRecentSigners);
+      }
+    }
+    snap->version = next_version_++;
+    it->second = snap;
+    published = snap;
+  }
+  Publish(published);
+}
+
+Result<int> CampaignService::Refresh() {
+  // Second resolution: look back a little so an edit in the same second is not missed.
+  const UnixTime now = clock_.Now();
+  TimeFilter filter;
+  filter.modified_after = refreshed_until_ - 2;
+  int changed = 0;
+  for (int page = 1;; ++page) {
+    auto list = store_.ListCampaigns(std::nullopt, filter, Page{page, 100});
+    if (!list) return Fail(list.error());
+    if (list->items.empty()) break;
+    for (Campaign& c : list->items) {
+      std::shared_ptr<const CampaignSnapshot> current = SnapshotById(c.id);
+      if (current && current->campaign.modified == c.modified &&
+          current->campaign.slug == c.slug && current->campaign.status == c.status &&
+          current->campaign.title == c.title) {
+        continue;
+      }
+      std::vector<PublicSigner> none;
+      CampaignCounts zero;
+      Publish(Install(std::move(c), current ? nullptr : &zero, current ? nullptr : &none));
+      ++changed;
+    }
+  }
+  refreshed_until_ = now;
+  return changed;
+}
+
+}  // namespace undersigned::service

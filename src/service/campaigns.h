@@ -1,0 +1,93 @@
+// CampaignService: the use cases on campaigns that the CLI, the API and the pages share, and
+// the in-memory snapshot of each campaign (campaign, exact counts, recent public signers) that
+// pages and the JSON counts are served from without touching the store.
+//
+// Thread-safe. Does not own the Store or the Clock (app::App does). Snapshots are immutable
+// and shared: readers hold a shared_ptr, writers swap in a new one after each committed change.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/campaign.h"
+#include "core/clock.h"
+#include "core/signature.h"
+#include "store/store.h"
+
+namespace undersigned::service {
+
+// What a page needs to render a campaign. version grows with every change, so a renderer may
+// cache its output per (slug, version).
+// counts.confirmed and counts.withdrawn are exact; counts.pending may lag (pending changes do
+// not rebuild snapshots: they are not public, and signing is the hot path). Totals() is exact.
+struct CampaignSnapshot {
+  Campaign campaign;
+  CampaignCounts counts;
+  std::vector<PublicSigner> recent;  // newest first, at most kRecentSigners
+  std::uint64_t version = 0;
+};
+inline constexpr int kRecentSigners = 10;
+
+// Told after every committed change of a campaign's counts or fields (e.g. to publish the live
+// count over server-sent events). Called without locks held, on the thread that made the change.
+using SnapshotListener = std::function<void(const std::shared_ptr<const CampaignSnapshot>&)>;
+
+class CampaignService {
+ public:
+  CampaignService(Store& store, const Clock& clock);
+
+  // Loads every campaign's counts and recent signers. Call once at start-up.
+  Result<void> Load();
+  void SetListener(SnapshotListener listener);
+
+  // Validates (field_errors set), stores, refreshes the snapshot.
+  Result<Campaign> Create(Campaign c);
+  // Replaces the fields of the campaign identified by c.id (or, if 0, by c.uuid).
+  Result<Campaign> Update(Campaign c);
+  Result<Campaign> SetStatus(const std::string& slug, CampaignStatus status);
+  Result<Campaign> GetBySlug(const std::string& slug);
+  Result<Campaign> GetByUuid(const std::string& uuid);
+  Result<Paged<Campaign>> List(std::optional<CampaignStatus> status, const TimeFilter& filter,
+                               Page page);
+
+  // From memory; nullptr if there is no such campaign.
+  std::shared_ptr<const CampaignSnapshot> Snapshot(const std::string& slug) const;
+  std::shared_ptr<const CampaignSnapshot> SnapshotById(std::int64_t id) const;
+  // Open campaigns, newest first.
+  std::vector<std::shared_ptr<const CampaignSnapshot>> OpenCampaigns() const;
+  // Totals over all campaigns, by state (for /metrics).
+  CampaignCounts Totals() const;
+
+  // Called by SigningService after a committed change: installs the new counts; a newly
+  // confirmed public signer is pushed onto the recent list; a withdrawal of a public signer
+  // reloads it from the store.
+  void OnSignatureChange(std::int64_t campaign_id, const CampaignCounts& counts,
+                         const Signature* confirmed_public, bool withdrawn_public);
+
+  // Picks up campaigns created or edited by another process (the CLI) since the last call.
+  // The app calls it every few seconds.
+  Result<int> Refresh();
+
+ private:
+  // Installs a new snapshot; keeps the current counts and recent signers unless given.
+  std::shared_ptr<const CampaignSnapshot> Install(
+      Campaign c, const CampaignCounts* counts, const std::vector<PublicSigner>* recent);
+  void Publish(const std::shared_ptr<const CampaignSnapshot>& snap);
+
+  Store& store_;
+  const Clock& clock_;
+  mutable std::mutex mu_;
+  std::unordered_map<std::int64_t, std::shared_ptr<const CampaignSnapshot>> by_id_;
+  std::unordered_map<std::string, std::int64_t> id_by_slug_;
+  std::unordered_map<std::int64_t, CampaignCounts> counts_;  // exact, incl. pending
+  std::uint64_t next_version_ = 1;
+  UnixTime refreshed_until_ = 0;
+  SnapshotListener listener_;
+};
+
+}  // namespace undersigned::service

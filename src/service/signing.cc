@@ -1,0 +1,174 @@
+#include "service/signing.h"
+
+#include <nlohmann/json.hpp>
+
+#include "core/utf8.h"
+
+namespace undersigned::service {
+namespace {
+
+// A CSV field, quoted, with formula-leading characters neutralised so that a comment like
+// "=HYPERLINK(...)" stays text when the organizer opens the file in a spreadsheet.
+std::string CsvField(const std::string& v) {
+  std::string out = "\"";
+  if (!v.empty() && (v[0] == '=' || v[0] == '+' || v[0] == '-' || v[0] == '@' || v[0] == '\t' ||
+                     v[0] == '\r')) {
+    out += '\'';
+  }
+  for (char c : v) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  out += '"';
+  return out;
+}
+
+Error RateLimited(int seconds, const char* what) {
+  return Error{Code::kTooManyRequests,
+               std::string("Too many signatures from ") + what +
+                   ". Please wait a little and try again.",
+               {},
+               seconds};
+}
+
+}  // namespace
+
+SigningService::SigningService(Store& store, CampaignService& campaigns, const Clock& clock,
+                               SigningOptions options, std::function<void()> wake_mailer)
+    : store_(store),
+      campaigns_(campaigns),
+      clock_(clock),
+      options_(options),
+      wake_mailer_(std::move(wake_mailer)),
+      per_address_(clock, options.per_address),
+      per_email_(clock, options.per_email) {}
+
+Result<SignResult> SigningService::Sign(const std::string& slug, SignatureForm form,
+                                        const SignContext& ctx) {
+  auto snap = campaigns_.Snapshot(slug);
+  if (!snap || snap->campaign.status == CampaignStatus::kDraft) {
+    return Fail(Code::kNotFound, "There is no campaign called '" + slug + "'.");
+  }
+  const Campaign& campaign = snap->campaign;
+  const UnixTime now = clock_.Now();
+  if (campaign.status == CampaignStatus::kClosed ||
+      (campaign.deadline && *campaign.deadline <= now)) {
+    return Fail(Code::kConflict, "This campaign is closed and no longer takes signatures.");
+  }
+  auto valid = ValidateSignatureForm(std::move(form));
+  if (!valid) return Fail(valid.error());
+
+  if (!ctx.remote_address.empty() && !ctx.trusted) {
+    if (int wait = per_address_.Take(ctx.remote_address)) {
+      return Fail(RateLimited(wait, "your network"));
+    }
+  }
+  NewSignature s;
+  s.canonical_email = CanonicalEmail(valid->email);
+  if (!ctx.trusted) {
+    if (int wait = per_email_.Take(s.canonical_email)) {
+      return Fail(RateLimited(wait, "this email address"));
+    }
+  }
+  s.campaign_id = campaign.id;
+  s.uuid = NewUuid();
+  s.form = std::move(*valid);
+  s.source = ctx.source;
+  s.confirm_now = ctx.trusted;
+  s.confirm_token = NewToken();
+  s.confirm_token_hash = HashToken(s.confirm_token);
+  s.withdraw_token = NewToken();
+  s.withdraw_token_hash = HashToken(s.withdraw_token);
+  s.mail_payload = nlohmann::json{{"campaign_title", campaign.title},
+                                  {"campaign_slug", campaign.slug},
+                                  {"language", campaign.language}}
+                       .dump();
+  s.max_confirm_sends = options_.max_confirm_sends;
+  s.now = now;
+
+  auto outcome = store_.Sign(s);
+  if (!outcome) return Fail(outcome.error());
+  const bool counted_public = outcome->signature.state == SignatureState::kConfirmed &&
+                              outcome->signature.form.public_name && ctx.trusted;
+  campaigns_.OnSignatureChange(campaign.id, outcome->counts,
+                               counted_public ? &outcome->signature : nullptr, false);
+  const bool mailed = outcome->kind != SignOutcome::Kind::kResendLimit && !ctx.trusted;
+  if (mailed && wake_mailer_) wake_mailer_();
+  return SignResult{outcome->kind, std::move(outcome->signature), campaign};
+}
+
+Result<TokenOutcome> SigningService::Confirm(const std::string& token) {
+  if (token.empty() || token.size() > 128) return Fail(Code::kNotFound, "Unknown link.");
+  auto r = store_.Confirm(HashToken(token), clock_.Now());
+  if (!r) return r;
+  if (r->changed) {
+    campaigns_.OnSignatureChange(r->campaign.id, r->counts,
+                                 r->signature.form.public_name ? &r->signature : nullptr, false);
+  }
+  return r;
+}
+
+Result<TokenOutcome> SigningService::Withdraw(const std::string& token) {
+  if (token.empty() || token.size() > 128) return Fail(Code::kNotFound, "Unknown link.");
+  auto r = store_.Withdraw(HashToken(token), clock_.Now());
+  if (!r) return r;
+  if (r->changed) {
+    campaigns_.OnSignatureChange(r->campaign.id, r->counts, nullptr,
+                                 r->signature.form.public_name);
+  }
+  return r;
+}
+
+Result<TokenOutcome> SigningService::PeekConfirm(const std::string& token) {
+  if (token.empty() || token.size() > 128) return Fail(Code::kNotFound, "Unknown link.");
+  return store_.FindByConfirmToken(HashToken(token));
+}
+
+Result<TokenOutcome> SigningService::PeekWithdraw(const std::string& token) {
+  if (token.empty() || token.size() > 128) return Fail(Code::kNotFound, "Unknown link.");
+  return store_.FindByWithdrawToken(HashToken(token));
+}
+
+Result<void> SigningService::Export(const std::string& slug, const std::string& format,
+                                    std::ostream& out) {
+  if (format != "csv" && format != "json") {
+    return Fail(Code::kInvalidArgument, "format must be csv or json");
+  }
+  auto campaign = store_.GetCampaignBySlug(slug);
+  if (!campaign) return Fail(campaign.error());
+  // The export is what the organizer hands to the target: names and places, never email
+  // addresses.
+  if (format == "csv") {
+    out << "name,postal_code,country,comment,public_name,signed_at\r\n";
+    return store_.ForEachConfirmed(campaign->id, [&](const Signature& s) {
+      out << CsvField(s.form.name) << ',' << CsvField(s.form.postal_code) << ','
+          << CsvField(s.form.country) << ',' << CsvField(s.form.comment) << ','
+          << (s.form.public_name ? "yes" : "no") << ','
+          << FormatIso8601(s.confirmed.value_or(s.created)) << "\r\n";
+      return static_cast<bool>(out);
+    });
+  }
+  out << "{\"campaign\":" << nlohmann::json{{"slug", campaign->slug}, {"title", campaign->title}}
+      << ",\"signatures\":[";
+  bool first = true;
+  auto r = store_.ForEachConfirmed(campaign->id, [&](const Signature& s) {
+    nlohmann::json j{{"name", s.form.name},
+                     {"postal_code", s.form.postal_code},
+                     {"country", s.form.country},
+                     {"comment", s.form.comment},
+                     {"public_name", s.form.public_name},
+                     {"signed_at", FormatIso8601(s.confirmed.value_or(s.created))}};
+    out << (first ? "\n" : ",\n") << j.dump();
+    first = false;
+    return static_cast<bool>(out);
+  });
+  out << "\n]}\n";
+  return r;
+}
+
+void SigningService::SweepLimits() {
+  per_address_.Sweep();
+  per_email_.Sweep();
+}
+
+}  // namespace undersigned::service

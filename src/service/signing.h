@@ -1,0 +1,69 @@
+// SigningService: signing, confirming, withdrawing and exporting signatures; the one path that
+// the sign form, the OSDI record-signature helper and the CLI all take.
+//
+// Thread-safe. Holds references to the Store, the CampaignService and the Clock (owned by
+// app::App). Calls `wake_mailer` after a commit that queued mail.
+#pragma once
+
+#include <functional>
+#include <ostream>
+#include <string>
+
+#include "core/rate_limiter.h"
+#include "core/signature.h"
+#include "service/ids.h"
+#include "service/campaigns.h"
+#include "store/store.h"
+
+namespace undersigned::service {
+
+struct SigningOptions {
+  int max_confirm_sends = 3;   // confirmation mails per signature, counting the first
+  RateLimit per_address{600, 1.0, true};  // an office behind one NAT can sign; a script cannot
+  RateLimit per_email{5, 1.0 / 600, true};  // 5 at once, then one per 10 minutes
+};
+
+// Where a signature comes from.
+struct SignContext {
+  std::string source = "form";     // "form", "api", "cli"
+  std::string remote_address;      // for the per-address limit; empty skips it
+  bool trusted = false;            // valid API token: counts at once, no confirmation mail
+};
+
+struct SignResult {
+  SignOutcome::Kind kind;
+  Signature signature;
+  Campaign campaign;
+};
+
+class SigningService {
+ public:
+  SigningService(Store& store, CampaignService& campaigns, const Clock& clock,
+                 SigningOptions options, std::function<void()> wake_mailer);
+
+  // kNotFound (no campaign), kInvalidArgument with field_errors (bad form), kConflict (campaign
+  // not open), kTooManyRequests (rate limited; retry_after_seconds set).
+  Result<SignResult> Sign(const std::string& slug, SignatureForm form, const SignContext& ctx);
+  // By raw token (as it came from the mail link).
+  Result<TokenOutcome> Confirm(const std::string& token);
+  Result<TokenOutcome> Withdraw(const std::string& token);
+  // Read-only, for the page with the button.
+  Result<TokenOutcome> PeekConfirm(const std::string& token);
+  Result<TokenOutcome> PeekWithdraw(const std::string& token);
+
+  // Confirmed signatures, ready to hand to the target. format: "csv" or "json".
+  Result<void> Export(const std::string& slug, const std::string& format, std::ostream& out);
+
+  void SweepLimits();
+
+ private:
+  Store& store_;
+  CampaignService& campaigns_;
+  const Clock& clock_;
+  SigningOptions options_;
+  std::function<void()> wake_mailer_;
+  RateLimiter per_address_;
+  RateLimiter per_email_;
+};
+
+}  // namespace undersigned::service

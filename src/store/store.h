@@ -1,0 +1,184 @@
+// The Store: everything undersigned keeps, behind one interface so that SQLite (default,
+// store/sqlite/) and PostgreSQL (next) are interchangeable. Made by a factory (OpenStore in
+// store/open_store.h), owned by app::App.
+//
+// Thread-safety: every method may be called from any thread concurrently. Methods block until
+// done. Writes are durable (committed and fsynced) before they return success; implementations
+// are expected to batch concurrent writes into one transaction (group commit), so many threads
+// blocked in Sign() at once is the fast path, not a problem.
+//
+// Errors: kNotFound for a missing row, kConflict for a unique violation or an illegal state
+// change, kUnavailable when closing, kInternal for anything else. Messages never contain
+// personal data.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/campaign.h"
+#include "core/error.h"
+#include "core/signature.h"
+
+namespace undersigned {
+
+// A message waiting in the outbox. Written in the same transaction as the change that causes
+// it; rendered and sent by mail::OutboxSender. payload is JSON the renderer understands for
+// that kind; it may hold one-time tokens and is cleared once the message is sent.
+struct OutboxMessage {
+  std::int64_t id = 0;
+  std::string kind;        // "confirm", "already_signed"
+  std::string recipient;   // email address
+  std::string payload;     // JSON object
+  int attempts = 0;
+  UnixTime next_attempt = 0;
+  UnixTime created = 0;
+  std::string last_error;
+};
+
+// A signature to record. Tokens are random, single-use, made by the service; the store keeps
+// only their hashes (confirm/withdraw_token_hash) and puts the raw tokens into the outbox
+// payload of the mail it queues.
+struct NewSignature {
+  std::int64_t campaign_id = 0;
+  std::string uuid;                // for a new row
+  SignatureForm form;              // validated
+  std::string canonical_email;
+  std::string source;              // "form", "api"
+  bool confirm_now = false;        // trusted API client: counts at once, no confirm mail
+  std::string confirm_token;       // raw, goes into the "confirm" mail payload
+  std::string confirm_token_hash;  // stored
+  std::string withdraw_token;      // raw, goes into the mail payload
+  std::string withdraw_token_hash;
+  std::string mail_payload;        // JSON object with campaign info; the store adds the tokens
+                                   // as "confirm_token" / "withdraw_token" and "name"
+  int max_confirm_sends = 3;       // resend bound, counting the first mail
+  UnixTime now = 0;
+};
+
+struct SignOutcome {
+  enum class Kind {
+    kCreated,           // new signature (pending, or confirmed if confirm_now); mail queued
+                        // unless confirm_now
+    kResent,            // existed and pending: new tokens, "confirm" mail queued again
+    kAlreadyConfirmed,  // existed and confirmed: "already_signed" mail queued (withdraw link)
+                        // or, with confirm_now, the existing row updated and nothing queued
+    kResendLimit,       // existed; max_confirm_sends reached; nothing written
+  };
+  Kind kind = Kind::kCreated;
+  Signature signature;
+  CampaignCounts counts;  // the campaign's counts after this write
+};
+
+// Result of following a confirm or withdraw token.
+struct TokenOutcome {
+  Signature signature;
+  Campaign campaign;
+  CampaignCounts counts;
+  bool changed = false;  // false if it was already in the target state (idempotent)
+};
+
+struct Page {
+  int page = 1;       // 1-based
+  int per_page = 25;
+};
+
+// Simple comparisons on modified_date, as OSDI filters need.
+struct TimeFilter {
+  std::optional<UnixTime> modified_after;   // modified_date gt
+  std::optional<UnixTime> modified_before;  // modified_date lt
+};
+
+template <typename T>
+struct Paged {
+  std::vector<T> items;
+  std::int64_t total = 0;
+};
+
+struct ApiToken {
+  std::int64_t id = 0;
+  std::string name;
+  UnixTime created = 0;
+  std::optional<UnixTime> revoked;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // --- campaigns
+  // Assigns id, uuid (if empty), created, modified. kConflict if the slug is taken.
+  virtual Result<Campaign> CreateCampaign(const Campaign& c) = 0;
+  // Replaces all fields of the campaign with c.id; sets modified. kNotFound, kConflict (slug).
+  virtual Result<Campaign> UpdateCampaign(const Campaign& c) = 0;
+  virtual Result<Campaign> GetCampaignBySlug(const std::string& slug) = 0;
+  virtual Result<Campaign> GetCampaignByUuid(const std::string& uuid) = 0;
+  virtual Result<Campaign> GetCampaignById(std::int64_t id) = 0;
+  // Newest first. status empty = all.
+  virtual Result<Paged<Campaign>> ListCampaigns(std::optional<CampaignStatus> status,
+                                                const TimeFilter& filter, Page page) = 0;
+  // Counts of every campaign, keyed by campaign id; read once at start-up.
+  virtual Result<std::map<std::int64_t, CampaignCounts>> LoadAllCounts() = 0;
+
+  // --- signatures
+  // One signature per (campaign, canonical email). Also upserts the person (by canonical
+  // email), moving its modified date, and queues the mail in the same transaction.
+  virtual Result<SignOutcome> Sign(const NewSignature& s) = 0;
+  // pending -> confirmed. kNotFound for an unknown token; a withdrawn signature is kConflict.
+  virtual Result<TokenOutcome> Confirm(const std::string& confirm_token_hash, UnixTime now) = 0;
+  // pending|confirmed -> withdrawn. kNotFound for an unknown token.
+  virtual Result<TokenOutcome> Withdraw(const std::string& withdraw_token_hash, UnixTime now) = 0;
+  // Read-only lookups for the pages that show the confirm/withdraw button.
+  virtual Result<TokenOutcome> FindByConfirmToken(const std::string& hash) = 0;
+  virtual Result<TokenOutcome> FindByWithdrawToken(const std::string& hash) = 0;
+  // Newest confirmed signatures with public_name, for the campaign page.
+  virtual Result<std::vector<PublicSigner>> RecentPublicSigners(std::int64_t campaign_id,
+                                                                int limit) = 0;
+  // All states, newest first, for the API.
+  virtual Result<Paged<Signature>> ListSignatures(std::int64_t campaign_id,
+                                                  const TimeFilter& filter, Page page) = 0;
+  virtual Result<Signature> GetSignatureByUuid(const std::string& uuid) = 0;
+  // Confirmed signatures, oldest first, streamed to fn (for exports). Stops early if fn
+  // returns false.
+  virtual Result<void> ForEachConfirmed(std::int64_t campaign_id,
+                                        const std::function<bool(const Signature&)>& fn) = 0;
+
+  // --- people (API)
+  virtual Result<Paged<Person>> ListPeople(const std::optional<std::string>& canonical_email,
+                                           const TimeFilter& filter, Page page) = 0;
+  virtual Result<Person> GetPersonByUuid(const std::string& uuid) = 0;
+
+  // --- API tokens (only hashes are stored)
+  virtual Result<ApiToken> CreateApiToken(const std::string& name, const std::string& hash,
+                                          UnixTime now) = 0;
+  // Revokes every live token with that name; kNotFound if none.
+  virtual Result<int> RevokeApiToken(const std::string& name, UnixTime now) = 0;
+  // A live (unrevoked) token with this hash, or kNotFound.
+  virtual Result<ApiToken> FindApiToken(const std::string& hash) = 0;
+
+  // --- outbox
+  // Up to limit messages with next_attempt <= now and not sent, oldest first.
+  virtual Result<std::vector<OutboxMessage>> DueOutbox(UnixTime now, int limit) = 0;
+  // Marks sent and clears the payload (tokens leave the database).
+  virtual Result<void> MarkOutboxSent(std::int64_t id, UnixTime now) = 0;
+  // attempts += 1, next_attempt and last_error set.
+  virtual Result<void> MarkOutboxFailed(std::int64_t id, UnixTime next_attempt,
+                                        const std::string& error) = 0;
+  virtual Result<std::int64_t> OutboxDepth() = 0;
+  // Earliest next_attempt of an unsent message, if any (so the sender can sleep until then).
+  virtual Result<std::optional<UnixTime>> NextOutboxAttempt() = 0;
+
+  // --- instance
+  // A named random secret (32 bytes) made on first use and kept forever.
+  virtual Result<std::string> InstanceSecret(const std::string& name) = 0;
+  // Online, consistent copy of the whole store into a new file at path.
+  virtual Result<void> Backup(const std::string& path) = 0;
+  // Finishes queued writes, then refuses new ones with kUnavailable. Idempotent.
+  virtual void Close() = 0;
+};
+
+}  // namespace undersigned
