@@ -1,6 +1,7 @@
 // Time, injected so tests can move it. Timestamps are Unix seconds (UTC) in int64.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -21,12 +22,12 @@ class Clock {
   static Clock& System();
 };
 
-// A clock tests set by hand.
+// A clock tests set by hand. Thread-safe: one thread may move it while others read it.
 class ManualClock : public Clock {
  public:
   explicit ManualClock(UnixTime now = 1'700'000'000) : now_(now) {}
-  UnixTime Now() const override { return now_; }
-  std::int64_t MonotonicMillis() const override { return mono_ms_; }
+  UnixTime Now() const override { return now_.load(); }
+  std::int64_t MonotonicMillis() const override { return mono_ms_.load(); }
   void Advance(std::int64_t seconds) {
     now_ += seconds;
     mono_ms_ += seconds * 1000;
@@ -34,8 +35,8 @@ class ManualClock : public Clock {
   void AdvanceMillis(std::int64_t ms) { mono_ms_ += ms; }
 
  private:
-  UnixTime now_;
-  std::int64_t mono_ms_ = 0;
+  std::atomic<UnixTime> now_;
+  std::atomic<std::int64_t> mono_ms_{0};
 };
 
 // "2026-11-22T11:53:36Z"

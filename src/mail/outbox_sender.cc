@@ -1,0 +1,219 @@
+#include "mail/outbox_sender.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <exception>
+
+#include <spdlog/spdlog.h>
+
+namespace undersigned::mail {
+namespace {
+
+class StoreAdapter : public OutboxStore {
+ public:
+  explicit StoreAdapter(Store& store) : store_(store) {}
+  Result<std::vector<OutboxMessage>> DueOutbox(UnixTime now, int limit) override {
+    return store_.DueOutbox(now, limit);
+  }
+  Result<void> MarkOutboxSent(std::int64_t id, UnixTime now) override {
+    return store_.MarkOutboxSent(id, now);
+  }
+  Result<void> MarkOutboxFailed(std::int64_t id, UnixTime next_attempt,
+                                const std::string& error) override {
+    return store_.MarkOutboxFailed(id, next_attempt, error);
+  }
+  Result<std::optional<UnixTime>> NextOutboxAttempt() override {
+    return store_.NextOutboxAttempt();
+  }
+  Result<std::int64_t> OutboxDepth() override { return store_.OutboxDepth(); }
+
+ private:
+  Store& store_;
+};
+
+constexpr std::size_t kMaxStoredError = 500;
+
+}  // namespace
+
+std::unique_ptr<OutboxStore> OutboxStoreFromStore(Store& store) {
+  return std::make_unique<StoreAdapter>(store);
+}
+
+std::int64_t OutboxSender::BackoffSeconds(int attempts, const OutboxSenderOptions& options,
+                                          double u) {
+  std::int64_t first = std::max<std::int64_t>(1, options.first_retry_seconds);
+  std::int64_t cap = std::max(first, options.max_retry_seconds);
+  std::int64_t delay = first;
+  for (int i = 1; i < attempts && delay < cap; ++i) delay *= 2;
+  delay = std::min(delay, cap);
+  double jitter = std::clamp(options.jitter, 0.0, 1.0);
+  double factor = 1.0 - jitter + 2.0 * jitter * std::clamp(u, 0.0, 1.0);
+  auto jittered = static_cast<std::int64_t>(std::llround(static_cast<double>(delay) * factor));
+  return std::clamp<std::int64_t>(jittered, 1, cap);
+}
+
+OutboxSender::OutboxSender(OutboxStore& store, Mailer& mailer, Renderer renderer, Clock& clock,
+                           OutboxSenderOptions options)
+    : store_(store),
+      mailer_(mailer),
+      renderer_(std::move(renderer)),
+      clock_(clock),
+      options_(options),
+      rng_(options.seed != 0 ? options.seed : std::random_device{}()) {
+  options_.batch_size = std::max(1, options_.batch_size);
+  options_.store_error_retry_seconds =
+      std::max<std::int64_t>(1, options_.store_error_retry_seconds);
+  options_.max_sleep_seconds = std::max<std::int64_t>(1, options_.max_sleep_seconds);
+}
+
+OutboxSender::~OutboxSender() { Stop(); }
+
+void OutboxSender::Start() {
+  std::lock_guard lock(join_mu_);
+  if (thread_.joinable()) return;
+  thread_ = std::thread([this] { Run(); });
+}
+
+void OutboxSender::Wake() {
+  {
+    std::lock_guard lock(mu_);
+    woken_ = true;
+  }
+  cv_.notify_all();
+}
+
+void OutboxSender::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  std::lock_guard lock(join_mu_);
+  if (thread_.joinable()) thread_.join();
+}
+
+OutboxSender::Stats OutboxSender::stats() const {
+  return Stats{sent_.load(), failed_.load(), dead_.load()};
+}
+
+bool OutboxSender::StopRequested() {
+  std::lock_guard lock(mu_);
+  return stop_;
+}
+
+void OutboxSender::Run() {
+  std::unique_lock lock(mu_);
+  while (!stop_) {
+    woken_ = false;
+    lock.unlock();
+
+    std::int64_t wait_seconds = 0;
+    auto handled = ProcessBatch();
+    if (!handled) {
+      spdlog::warn("outbox: store error, retrying in {} s: {}", options_.store_error_retry_seconds,
+                   handled.error().message);
+      wait_seconds = options_.store_error_retry_seconds;
+    } else if (*handled >= options_.batch_size) {
+      wait_seconds = 0;  // there may be more due right now
+    } else {
+      auto next = store_.NextOutboxAttempt();
+      if (!next) {
+        spdlog::warn("outbox: store error, retrying in {} s: {}",
+                     options_.store_error_retry_seconds, next.error().message);
+        wait_seconds = options_.store_error_retry_seconds;
+      } else if (!next->has_value()) {
+        wait_seconds = options_.max_sleep_seconds;
+      } else {
+        wait_seconds =
+            std::clamp<std::int64_t>(**next - clock_.Now(), 0, options_.max_sleep_seconds);
+        // Something is due yet this round found nothing to do: do not spin on it.
+        if (wait_seconds == 0 && *handled == 0) wait_seconds = 1;
+      }
+    }
+
+    lock.lock();
+    if (stop_) break;
+    if (woken_ || wait_seconds == 0) continue;
+    cv_.wait_for(lock, std::chrono::seconds(wait_seconds), [this] { return stop_ || woken_; });
+  }
+}
+
+Result<int> OutboxSender::ProcessBatch() {
+  auto due = store_.DueOutbox(clock_.Now(), options_.batch_size);
+  if (!due) return Fail(due.error());
+  int handled = 0;
+  for (const OutboxMessage& msg : *due) {
+    if (StopRequested()) break;
+    if (!ProcessOne(msg)) return Fail(Code::kUnavailable, "could not update the outbox");
+    ++handled;
+  }
+  return handled;
+}
+
+bool OutboxSender::ProcessOne(const OutboxMessage& msg) {
+  Result<void> outcome;
+  try {
+    Result<MailMessage> rendered = renderer_(msg);
+    if (rendered) {
+      if (rendered->to.empty()) rendered->to = msg.recipient;
+      if (rendered->message_id.empty()) {
+        rendered->message_id = "outbox." + std::to_string(msg.id) + "." +
+                               std::to_string(msg.created) + "@" + MessageIdDomain(*rendered);
+      }
+      outcome = mailer_.Send(*rendered);
+    } else {
+      outcome = Fail(rendered.error());
+    }
+  } catch (const std::exception& e) {
+    outcome = Fail(Code::kInternal, std::string("exception: ") + e.what());
+  }
+
+  UnixTime now = clock_.Now();
+  if (outcome) {
+    ++sent_;
+    auto marked = store_.MarkOutboxSent(msg.id, now);
+    if (!marked) {
+      spdlog::error(
+          "outbox: message {} was sent but could not be marked sent ({}); it may be "
+          "sent again",
+          msg.id, marked.error().message);
+      return false;
+    }
+    spdlog::debug("outbox: sent message {} ({})", msg.id, msg.kind);
+    return true;
+  }
+
+  ++failed_;
+  const Error& error = outcome.error();
+  int failures = msg.attempts + 1;
+  bool permanent = error.code == Code::kInvalidArgument;
+  bool dead = permanent ? failures >= options_.max_permanent_attempts
+                        : options_.max_temporary_attempts > 0 &&
+                              failures >= options_.max_temporary_attempts;
+  std::string stored_error = error.message;
+  UnixTime next_attempt;
+  if (dead) {
+    ++dead_;
+    next_attempt = kDeadNextAttempt;
+    stored_error = "dead: " + stored_error;
+    spdlog::error("outbox: giving up on message {} ({}) after {} attempts: {}", msg.id, msg.kind,
+                  failures, error.message);
+  } else {
+    double u = std::uniform_real_distribution<double>(0.0, 1.0)(rng_);
+    std::int64_t delay = BackoffSeconds(failures, options_, u);
+    next_attempt = now + delay;
+    spdlog::warn("outbox: message {} ({}) failed ({}{}), attempt {}, retry in {} s", msg.id,
+                 msg.kind, permanent ? "permanent: " : "", error.message, failures, delay);
+  }
+  if (stored_error.size() > kMaxStoredError) stored_error.resize(kMaxStoredError);
+  auto marked = store_.MarkOutboxFailed(msg.id, next_attempt, stored_error);
+  if (!marked) {
+    spdlog::error("outbox: could not record the failure of message {}: {}", msg.id,
+                  marked.error().message);
+    return false;
+  }
+  return true;
+}
+
+}  // namespace undersigned::mail
