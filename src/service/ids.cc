@@ -2,6 +2,9 @@
 
 #include <sodium.h>
 
+#include <atomic>
+#include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <stdexcept>
 
@@ -13,12 +16,38 @@ void EnsureSodium() {
   if (!ok) throw std::runtime_error("libsodium failed to initialise");
 }
 
+std::uint64_t NowMillis() {
+  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                        std::chrono::system_clock::now().time_since_epoch())
+                                        .count());
+}
+
+// 48 bits of milliseconds, big-endian, into out[0..5].
+void PutMillis(unsigned char* out, std::uint64_t ms) {
+  for (int i = 5; i >= 0; --i) {
+    out[i] = static_cast<unsigned char>(ms & 0xFF);
+    ms >>= 8;
+  }
+}
+
+std::string Hex(const unsigned char* p, std::size_t n) {
+  std::string out(n * 2 + 1, '\0');
+  sodium_bin2hex(out.data(), out.size(), p, n);
+  out.pop_back();
+  return out;
+}
+
 }  // namespace
 
 std::string NewToken() {
   EnsureSodium();
+  static std::atomic<std::uint16_t> counter{0};
   unsigned char raw[32];
   randombytes_buf(raw, sizeof raw);
+  PutMillis(raw, NowMillis());
+  const std::uint16_t n = counter.fetch_add(1, std::memory_order_relaxed);
+  raw[6] = static_cast<unsigned char>(n >> 8);
+  raw[7] = static_cast<unsigned char>(n & 0xFF);
   char out[sodium_base64_ENCODED_LEN(32, sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
   sodium_bin2base64(out, sizeof out, raw, sizeof raw, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
   return out;
@@ -28,16 +57,23 @@ std::string HashToken(std::string_view token) {
   EnsureSodium();
   unsigned char digest[crypto_hash_sha256_BYTES];
   crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(token.data()), token.size());
-  char hex[crypto_hash_sha256_BYTES * 2 + 1];
-  sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
-  return hex;
+  unsigned char raw[32];
+  std::size_t len = 0;
+  std::string prefix;
+  if (sodium_base642bin(raw, sizeof raw, token.data(), token.size(), nullptr, &len, nullptr,
+                        sodium_base64_VARIANT_URLSAFE_NO_PADDING) == 0 &&
+      len == sizeof raw) {
+    prefix = Hex(raw, 8);
+  }
+  return prefix + Hex(digest, sizeof digest);
 }
 
 std::string NewUuid() {
   EnsureSodium();
   unsigned char b[16];
   randombytes_buf(b, sizeof b);
-  b[6] = (b[6] & 0x0F) | 0x40;
+  PutMillis(b, NowMillis());
+  b[6] = (b[6] & 0x0F) | 0x70;
   b[8] = (b[8] & 0x3F) | 0x80;
   char out[37];
   std::snprintf(out, sizeof out,

@@ -1,0 +1,256 @@
+// The service layer against a real SQLite store in a temp dir: signing, confirmation,
+// de-duplication, resend bound, rate limits, snapshots and exports.
+#include <filesystem>
+#include <sstream>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "service/api_tokens.h"
+#include "service/campaigns.h"
+#include "service/signing.h"
+#include "store/open_store.h"
+
+namespace undersigned::service {
+namespace {
+
+namespace fs = std::filesystem;
+
+class ServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("us_service_test_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    auto s = store::OpenStore(dir_.string());
+    ASSERT_TRUE(s.has_value()) << s.error().message;
+    store_ = std::move(*s);
+    campaigns_ = std::make_unique<CampaignService>(*store_, clock_);
+    ASSERT_TRUE(campaigns_->Load().has_value());
+    SigningOptions opts;
+    opts.per_address = RateLimit{3, 0.01, true};
+    signing_ = std::make_unique<SigningService>(*store_, *campaigns_, clock_, opts,
+                                                [this] { ++wakes_; });
+    Campaign c;
+    c.slug = "letter";
+    c.title = "A letter";
+    c.targets.push_back(Target{"The CEO", "", "", "", "", ""});
+    c.goal = 10;
+    c.status = CampaignStatus::kOpen;
+    auto made = campaigns_->Create(c);
+    ASSERT_TRUE(made.has_value()) << made.error().message;
+  }
+  void TearDown() override {
+    signing_.reset();
+    campaigns_.reset();
+    store_.reset();
+    fs::remove_all(dir_);
+  }
+
+  SignatureForm Form(const std::string& email, bool is_public = true) {
+    SignatureForm f;
+    f.name = "Ada Lovelace";
+    f.email = email;
+    f.comment = "count me in";
+    f.public_name = is_public;
+    return f;
+  }
+
+  // The confirm token is only in the queued mail's payload, as in production.
+  std::string LastToken(const char* key) {
+    auto due = store_->DueOutbox(clock_.Now() + 1, 1000);
+    EXPECT_TRUE(due.has_value());
+    EXPECT_FALSE(due->empty());
+    const std::string& p = due->back().payload;
+    std::string needle = std::string("\"") + key + "\":\"";
+    auto at = p.find(needle);
+    EXPECT_NE(at, std::string::npos) << p;
+    auto start = at + needle.size();
+    return p.substr(start, p.find('"', start) - start);
+  }
+
+  fs::path dir_;
+  ManualClock clock_{1'800'000'000};
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<CampaignService> campaigns_;
+  std::unique_ptr<SigningService> signing_;
+  int wakes_ = 0;
+};
+
+TEST_F(ServiceTest, SignConfirmWithdrawMovesCountsAndSnapshot) {
+  SignContext ctx;
+  auto r = signing_->Sign("letter", Form("ada@example.org"), ctx);
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  EXPECT_EQ(r->kind, SignOutcome::Kind::kCreated);
+  EXPECT_EQ(wakes_, 1);
+  EXPECT_EQ(campaigns_->Snapshot("letter")->counts.confirmed, 0);
+  EXPECT_EQ(campaigns_->Totals().pending, 1);
+
+  std::string confirm = LastToken("confirm_token");
+  std::string withdraw = LastToken("withdraw_token");
+  auto peek = signing_->PeekConfirm(confirm);
+  ASSERT_TRUE(peek.has_value());
+  EXPECT_EQ(peek->signature.state, SignatureState::kPending);
+
+  auto c = signing_->Confirm(confirm);
+  ASSERT_TRUE(c.has_value()) << c.error().message;
+  EXPECT_TRUE(c->changed);
+  auto snap = campaigns_->Snapshot("letter");
+  EXPECT_EQ(snap->counts.confirmed, 1);
+  ASSERT_EQ(snap->recent.size(), 1u);
+  EXPECT_EQ(snap->recent[0].name, "Ada Lovelace");
+  EXPECT_FALSE(signing_->Confirm(confirm)->changed);  // idempotent
+
+  auto w = signing_->Withdraw(withdraw);
+  ASSERT_TRUE(w.has_value());
+  snap = campaigns_->Snapshot("letter");
+  EXPECT_EQ(snap->counts.confirmed, 0);
+  EXPECT_EQ(snap->counts.withdrawn, 1);
+  EXPECT_TRUE(snap->recent.empty());
+  EXPECT_FALSE(signing_->Confirm("not-a-token").has_value());
+}
+
+TEST_F(ServiceTest, AliasesOfOneAddressAreOneSignatureAndResendsAreBounded) {
+  SignContext ctx;
+  ASSERT_EQ(signing_->Sign("letter", Form("a.da@gmail.com"), ctx)->kind,
+            SignOutcome::Kind::kCreated);
+  EXPECT_EQ(signing_->Sign("letter", Form("ADA+x@gmail.com"), ctx)->kind,
+            SignOutcome::Kind::kResent);
+  EXPECT_EQ(signing_->Sign("letter", Form("ada@googlemail.com"), ctx)->kind,
+            SignOutcome::Kind::kResent);  // the third mail: max_confirm_sends is 3
+  EXPECT_EQ(signing_->Sign("letter", Form("Ada@Gmail.com"), ctx)->kind,
+            SignOutcome::Kind::kResendLimit);
+  EXPECT_EQ(campaigns_->Totals().pending, 1);
+}
+
+TEST_F(ServiceTest, RefusesBadInputClosedAndUnknownCampaigns) {
+  SignContext ctx;
+  auto bad = signing_->Sign("letter", Form("nope"), ctx);
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_EQ(bad.error().code, Code::kInvalidArgument);
+  EXPECT_TRUE(bad.error().field_errors.count("email"));
+  EXPECT_EQ(signing_->Sign("nowhere", Form("a@example.org"), ctx).error().code, Code::kNotFound);
+  ASSERT_TRUE(campaigns_->SetStatus("letter", CampaignStatus::kClosed).has_value());
+  EXPECT_EQ(signing_->Sign("letter", Form("a@example.org"), ctx).error().code, Code::kConflict);
+  EXPECT_EQ(campaigns_->Totals().pending, 0);
+}
+
+TEST_F(ServiceTest, RateLimitsPerAddressWithRetryAfter) {
+  SignContext ctx;
+  ctx.remote_address = "203.0.113.9";
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(signing_->Sign("letter", Form("p" + std::to_string(i) + "@example.org"), ctx));
+  }
+  auto limited = signing_->Sign("letter", Form("p9@example.org"), ctx);
+  ASSERT_FALSE(limited.has_value());
+  EXPECT_EQ(limited.error().code, Code::kTooManyRequests);
+  EXPECT_GE(limited.error().retry_after_seconds, 1);
+  ctx.remote_address = "203.0.113.10";
+  EXPECT_TRUE(signing_->Sign("letter", Form("p9@example.org"), ctx).has_value());
+}
+
+TEST_F(ServiceTest, TrustedSignaturesCountAtOnceWithoutMail) {
+  SignContext ctx{"api", "", true};
+  auto r = signing_->Sign("letter", Form("api@example.org"), ctx);
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  EXPECT_EQ(r->signature.state, SignatureState::kConfirmed);
+  EXPECT_EQ(campaigns_->Snapshot("letter")->counts.confirmed, 1);
+  EXPECT_EQ(wakes_, 0);
+  EXPECT_EQ(*store_->OutboxDepth(), 0);
+}
+
+TEST_F(ServiceTest, ConcurrentConfirmationsLeaveExactCounts) {
+  SignContext ctx{"api", "", true};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 25; ++i) {
+        auto r = signing_->Sign("letter",
+                                Form("u" + std::to_string(t) + "_" + std::to_string(i) + "@x.org"),
+                                ctx);
+        ASSERT_TRUE(r.has_value());
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(campaigns_->Snapshot("letter")->counts.confirmed, 200);
+  EXPECT_EQ(campaigns_->Totals().confirmed, 200);
+}
+
+TEST_F(ServiceTest, ExportHasConfirmedSignersOnlyAndNeutralisesFormulas) {
+  SignContext trusted{"api", "", true};
+  SignatureForm f = Form("f@example.org");
+  f.comment = "=HYPERLINK(\"http://evil\")";
+  ASSERT_TRUE(signing_->Sign("letter", f, trusted).has_value());
+  SignatureForm pending = Form("p@example.org");
+  pending.name = "Pending Person";
+  ASSERT_TRUE(signing_->Sign("letter", pending, SignContext{}).has_value());
+
+  std::ostringstream csv;
+  ASSERT_TRUE(signing_->Export("letter", "csv", csv).has_value());
+  EXPECT_NE(csv.str().find("\"Ada Lovelace\""), std::string::npos);
+  EXPECT_NE(csv.str().find("\"'=HYPERLINK(\"\"http://evil\"\")\""), std::string::npos);
+  EXPECT_EQ(csv.str().find("Pending Person"), std::string::npos);
+  EXPECT_EQ(csv.str().find("f@example.org"), std::string::npos);  // no email addresses
+
+  std::ostringstream json;
+  ASSERT_TRUE(signing_->Export("letter", "json", json).has_value());
+  EXPECT_NE(json.str().find("\"name\":\"Ada Lovelace\""), std::string::npos);
+  EXPECT_FALSE(signing_->Export("letter", "xml", json).has_value());
+}
+
+TEST_F(ServiceTest, SnapshotsSurviveReloadAndRefreshSeesOtherWriters) {
+  SignContext trusted{"api", "", true};
+  ASSERT_TRUE(signing_->Sign("letter", Form("r@example.org"), trusted).has_value());
+  CampaignService fresh(*store_, clock_);
+  ASSERT_TRUE(fresh.Load().has_value());
+  EXPECT_EQ(fresh.Snapshot("letter")->counts.confirmed, 1);
+  EXPECT_EQ(fresh.Snapshot("letter")->recent.size(), 1u);
+
+  // Another process (the CLI) edits the campaign: Refresh picks it up.
+  Campaign edited = *store_->GetCampaignBySlug("letter");
+  edited.title = "A sharper letter";
+  clock_.Advance(5);
+  edited.modified = clock_.Now();
+  ASSERT_TRUE(store_->UpdateCampaign(edited).has_value());
+  ASSERT_TRUE(campaigns_->Refresh().has_value());
+  EXPECT_EQ(campaigns_->Snapshot("letter")->campaign.title, "A sharper letter");
+  EXPECT_EQ(campaigns_->Snapshot("letter")->counts.confirmed, 1);
+}
+
+TEST_F(ServiceTest, ApiTokensAuthenticateUntilRevoked) {
+  ApiTokenService tokens(*store_, clock_);
+  auto raw = tokens.Create("zapier");
+  ASSERT_TRUE(raw.has_value());
+  EXPECT_TRUE(tokens.Authenticate(*raw).has_value());
+  EXPECT_EQ(tokens.Authenticate("us_wrong").error().code, Code::kUnauthenticated);
+  ASSERT_EQ(*tokens.Revoke("zapier"), 1);
+  EXPECT_FALSE(tokens.Authenticate(*raw).has_value());
+}
+
+}  // namespace
+}  // namespace undersigned::service
+
+namespace undersigned::service {
+namespace {
+
+TEST(Ids, TokensAreUniqueUrlSafeAndTimeOrdered) {
+  std::string a = NewToken(), b = NewToken();
+  EXPECT_EQ(a.size(), 43u);
+  EXPECT_NE(a, b);
+  EXPECT_EQ(a.find_first_not_of(
+                "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
+            std::string::npos);
+  EXPECT_LT(HashToken(a), HashToken(b));  // appends to the index
+  EXPECT_EQ(HashToken(a), HashToken(a));
+  EXPECT_EQ(HashToken(a).size(), 16u + 64u);
+  EXPECT_EQ(HashToken("garbage").size(), 64u);
+  std::string u = NewUuid();
+  ASSERT_EQ(u.size(), 36u);
+  EXPECT_EQ(u[14], '7');
+  EXPECT_LE(u.substr(0, 13), NewUuid().substr(0, 13));  // ordered by millisecond
+}
+
+}  // namespace
+}  // namespace undersigned::service

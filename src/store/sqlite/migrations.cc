@@ -1,0 +1,177 @@
+#include "store/sqlite/migrations.h"
+
+#include <string>
+
+namespace undersigned::store {
+namespace {
+
+// Version 1: the initial schema.
+//
+// Times are Unix seconds (INTEGER). Token hashes are stored as BLOBs (32 raw bytes when the
+// service hands over hex SHA-256, see sqlite_store.cc), which halves the two random-key indexes
+// that every signature insert touches. Indexes are kept to what the queries need, since each
+// one costs every insert a B-tree write:
+//  - signatures(campaign_id, person_id) UNIQUE: one signature per person (= canonical email,
+//    unique in people) per campaign, and the ON CONFLICT target of Sign. Keyed by person_id
+//    rather than the email so that a new signer (a new, ascending person id) appends to this
+//    index instead of writing a random page of it: random-key indexes dominate the bytes each
+//    group commit writes (see also UUIDv7 for people.uuid in sqlite_store.cc).
+//  - signatures_campaign (campaign_id, implicit rowid): newest-first listing and oldest-first
+//    export per campaign without sorting.
+//  - signatures_public: partial index holding only confirmed public signers, newest first.
+//  - signatures_modified / people_modified: OSDI modified_date filters.
+//  - outbox_due: partial index holding only unsent messages, so the sender's query and the
+//    outbox depth stay small however many messages were sent.
+constexpr const char* kV1 = R"sql(
+CREATE TABLE campaigns (
+  id              INTEGER PRIMARY KEY,
+  uuid            TEXT    NOT NULL UNIQUE,
+  slug            TEXT    NOT NULL UNIQUE,
+  title           TEXT    NOT NULL,
+  demand          TEXT    NOT NULL DEFAULT '',
+  letter_markdown TEXT    NOT NULL DEFAULT '',
+  targets         TEXT    NOT NULL DEFAULT '[]',  -- JSON array of target objects
+  goal            INTEGER NOT NULL,
+  deadline        INTEGER,
+  status          TEXT    NOT NULL CHECK (status IN ('draft', 'open', 'closed')),
+  language        TEXT    NOT NULL,
+  created         INTEGER NOT NULL,
+  modified        INTEGER NOT NULL
+);
+CREATE INDEX campaigns_created ON campaigns (created);
+
+CREATE TABLE campaign_counts (
+  campaign_id INTEGER PRIMARY KEY REFERENCES campaigns (id) ON DELETE CASCADE,
+  pending     INTEGER NOT NULL DEFAULT 0 CHECK (pending >= 0),
+  confirmed   INTEGER NOT NULL DEFAULT 0 CHECK (confirmed >= 0),
+  withdrawn   INTEGER NOT NULL DEFAULT 0 CHECK (withdrawn >= 0),
+  last_change INTEGER NOT NULL,
+  changes     INTEGER NOT NULL DEFAULT 0  -- +1 per committed change: orders concurrent answers
+);
+
+CREATE TABLE people (
+  id              INTEGER PRIMARY KEY,
+  uuid            TEXT    NOT NULL UNIQUE,
+  canonical_email TEXT    NOT NULL UNIQUE,
+  email           TEXT    NOT NULL,
+  given_name      TEXT    NOT NULL DEFAULT '',
+  family_name     TEXT    NOT NULL DEFAULT '',
+  postal_code     TEXT    NOT NULL DEFAULT '',
+  country         TEXT    NOT NULL DEFAULT '',
+  subscribed      INTEGER NOT NULL DEFAULT 0,
+  created         INTEGER NOT NULL,
+  modified        INTEGER NOT NULL
+);
+CREATE INDEX people_modified ON people (modified);
+
+CREATE TABLE signatures (
+  id                  INTEGER PRIMARY KEY,
+  uuid                TEXT    NOT NULL UNIQUE,
+  campaign_id         INTEGER NOT NULL REFERENCES campaigns (id),
+  person_id           INTEGER NOT NULL REFERENCES people (id),
+  name                TEXT    NOT NULL,
+  email               TEXT    NOT NULL,
+  canonical_email     TEXT    NOT NULL,
+  postal_code         TEXT    NOT NULL DEFAULT '',
+  country             TEXT    NOT NULL DEFAULT '',
+  comment             TEXT    NOT NULL DEFAULT '',
+  public_name         INTEGER NOT NULL DEFAULT 0,
+  wants_updates       INTEGER NOT NULL DEFAULT 0,
+  state               TEXT    NOT NULL CHECK (state IN ('pending', 'confirmed', 'withdrawn')),
+  source              TEXT    NOT NULL,
+  confirm_token_hash  BLOB UNIQUE,
+  withdraw_token_hash BLOB UNIQUE,
+  confirm_sends       INTEGER NOT NULL DEFAULT 0,
+  created             INTEGER NOT NULL,
+  modified            INTEGER NOT NULL,
+  confirmed           INTEGER,
+  UNIQUE (campaign_id, person_id)
+);
+CREATE INDEX signatures_campaign ON signatures (campaign_id);
+CREATE INDEX signatures_public ON signatures (campaign_id, confirmed)
+  WHERE state = 'confirmed' AND public_name = 1;
+CREATE INDEX signatures_modified ON signatures (modified);
+
+CREATE TABLE api_tokens (
+  id      INTEGER PRIMARY KEY,
+  name    TEXT    NOT NULL,
+  hash    BLOB    NOT NULL UNIQUE,
+  created INTEGER NOT NULL,
+  revoked INTEGER
+);
+CREATE INDEX api_tokens_name ON api_tokens (name) WHERE revoked IS NULL;
+
+CREATE TABLE outbox (
+  id           INTEGER PRIMARY KEY,
+  kind         TEXT    NOT NULL,
+  recipient    TEXT    NOT NULL,
+  payload      TEXT    NOT NULL,
+  attempts     INTEGER NOT NULL DEFAULT 0,
+  next_attempt INTEGER NOT NULL,
+  created      INTEGER NOT NULL,
+  sent         INTEGER,
+  last_error   TEXT    NOT NULL DEFAULT ''
+);
+CREATE INDEX outbox_due ON outbox (next_attempt) WHERE sent IS NULL;
+
+CREATE TABLE instance_secrets (
+  name  TEXT PRIMARY KEY,
+  value BLOB NOT NULL
+) WITHOUT ROWID;
+)sql";
+
+}  // namespace
+
+const std::vector<Migration>& SqliteMigrations() {
+  static const std::vector<Migration> kMigrations = {
+      {1, "initial schema", kV1},
+  };
+  return kMigrations;
+}
+
+int LatestSchemaVersion() { return static_cast<int>(SqliteMigrations().size()); }
+
+Result<int> Migrate(Db& db) {
+  // BEGIN IMMEDIATE takes the write lock first, so two processes opening the same fresh file
+  // cannot both run migration 1.
+  if (auto r = db.Exec("BEGIN IMMEDIATE"); !r) return Fail(r.error());
+  auto rollback = [&db](Error e) -> Result<int> {
+    (void)db.Exec("ROLLBACK");
+    return Fail(std::move(e));
+  };
+  auto version_text = db.QueryText("PRAGMA user_version");
+  if (!version_text) return rollback(version_text.error());
+  int current = std::stoi(version_text->empty() ? std::string("0") : *version_text);
+  int latest = LatestSchemaVersion();
+  if (current > latest) {
+    return rollback(Error{Code::kInvalidArgument,
+                          "the database has schema version " + std::to_string(current) +
+                              " but this undersigned knows only up to " + std::to_string(latest) +
+                              "; it was written by a newer undersigned, upgrade to open it",
+                          {},
+                          0});
+  }
+  if (current == latest) {
+    if (auto r = db.Exec("COMMIT"); !r) return rollback(r.error());
+    return 0;
+  }
+  int applied = 0;
+  for (const Migration& m : SqliteMigrations()) {
+    if (m.version <= current) continue;
+    if (auto r = db.Exec(m.sql); !r) {
+      Error e = r.error();
+      e.message = "migration " + std::to_string(m.version) + " (" + std::string(m.summary) +
+                  ") failed: " + e.message;
+      e.code = Code::kInternal;
+      return rollback(std::move(e));
+    }
+    ++applied;
+  }
+  // PRAGMA cannot take a bound parameter; the value is our own integer, not input.
+  std::string set_version = "PRAGMA user_version = " + std::to_string(latest);
+  if (auto r = db.Exec(set_version.c_str()); !r) return rollback(r.error());
+  if (auto r = db.Exec("COMMIT"); !r) return rollback(r.error());
+  return applied;
+}
+
+}  // namespace undersigned::store

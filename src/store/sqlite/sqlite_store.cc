@@ -1,0 +1,1735 @@
+#include "store/sqlite/sqlite_store.h"
+
+#include <fcntl.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <condition_variable>
+#include <cstring>
+#include <ctime>
+#include <deque>
+#include <exception>
+#include <filesystem>
+#include <mutex>
+#include <string_view>
+#include <thread>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "store/sqlite/migrations.h"
+#include "store/sqlite/sqlite_db.h"
+
+namespace undersigned::store {
+namespace {
+
+// ---------------------------------------------------------------------------------------------
+// SQL. Every statement is a constant; values only enter through bound parameters.
+//
+// The statements of Sign() avoid RETURNING: SQLite runs RETURNING through an ephemeral table
+// (a B-tree opened and closed per execution), which cost more than the whole rest of an
+// insert. They read sqlite3_last_insert_rowid() instead.
+
+#define US_CAMPAIGN_COLS                                                                        \
+  "id, uuid, slug, title, demand, letter_markdown, targets, goal, deadline, status, language, " \
+  "created, modified"
+
+#define US_SIGNATURE_COLS                                                                  \
+  "id, uuid, campaign_id, person_id, name, email, canonical_email, postal_code, country, " \
+  "comment, public_name, wants_updates, state, source, confirm_sends, created, modified, " \
+  "confirmed"
+
+#define US_PERSON_COLS                                                                \
+  "id, uuid, given_name, family_name, email, canonical_email, postal_code, country, " \
+  "subscribed, created, modified"
+
+#define US_OUTBOX_COLS "id, kind, recipient, payload, attempts, next_attempt, created, last_error"
+
+// Optional modified_date filters: ?N IS NULL disables a bound.
+#define US_TIME_FILTER(after, before)                              \
+  "(?" #after " IS NULL OR modified > ?" #after ") AND (?" #before \
+  " IS NULL OR modified < ?" #before ")"
+
+constexpr const char* kBegin = "BEGIN IMMEDIATE";
+constexpr const char* kCommit = "COMMIT";
+constexpr const char* kRollback = "ROLLBACK";
+constexpr const char* kSavepoint = "SAVEPOINT op";
+constexpr const char* kRelease = "RELEASE op";
+constexpr const char* kRollbackTo = "ROLLBACK TO op";
+
+// campaigns
+constexpr const char* kInsertCampaign =
+    "INSERT INTO campaigns (uuid, slug, title, demand, letter_markdown, targets, goal, deadline, "
+    "status, language, created, modified) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
+    "?12) RETURNING id";
+constexpr const char* kInsertCounts =
+    "INSERT INTO campaign_counts (campaign_id, last_change) VALUES (?1, ?2) "
+    "ON CONFLICT (campaign_id) DO NOTHING";
+constexpr const char* kUpdateCampaign =
+    "UPDATE campaigns SET slug = ?2, title = ?3, demand = ?4, letter_markdown = ?5, targets = ?6, "
+    "goal = ?7, deadline = ?8, status = ?9, language = ?10, "
+    "modified = CASE WHEN ?11 > modified THEN ?11 ELSE max(modified, ?12) END WHERE id = ?1 "
+    "RETURNING uuid, created, modified";
+constexpr const char* kCampaignById = "SELECT " US_CAMPAIGN_COLS " FROM campaigns WHERE id = ?1";
+constexpr const char* kCampaignBySlug =
+    "SELECT " US_CAMPAIGN_COLS " FROM campaigns WHERE slug = ?1";
+constexpr const char* kCampaignByUuid =
+    "SELECT " US_CAMPAIGN_COLS " FROM campaigns WHERE uuid = ?1";
+constexpr const char* kListCampaigns =
+    "SELECT " US_CAMPAIGN_COLS
+    " FROM campaigns WHERE (?1 IS NULL OR status = ?1) AND " US_TIME_FILTER(
+        2, 3) " ORDER BY created DESC, id DESC LIMIT ?4 OFFSET ?5";
+constexpr const char* kCountCampaigns =
+    "SELECT count(*) FROM campaigns WHERE (?1 IS NULL OR status = ?1) AND " US_TIME_FILTER(2, 3);
+
+// counts
+constexpr const char* kCountsOf =
+    "SELECT pending, confirmed, withdrawn, last_change, changes FROM campaign_counts "
+    "WHERE campaign_id = ?1";
+constexpr const char* kAllCounts =
+    "SELECT campaign_id, pending, confirmed, withdrawn, last_change, changes "
+    "FROM campaign_counts";
+constexpr const char* kSaveCounts =
+    "INSERT INTO campaign_counts (campaign_id, pending, confirmed, withdrawn, last_change, "
+    "changes) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (campaign_id) DO UPDATE SET pending = "
+    "excluded.pending, confirmed = excluded.confirmed, withdrawn = excluded.withdrawn, "
+    "last_change = excluded.last_change, changes = excluded.changes";
+
+// people
+constexpr const char* kUpsertPerson =
+    "INSERT INTO people (uuid, canonical_email, email, given_name, family_name, postal_code, "
+    "country, subscribed, created, modified) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9) "
+    "ON CONFLICT (canonical_email) DO UPDATE SET email = excluded.email, given_name = "
+    "excluded.given_name, family_name = excluded.family_name, postal_code = "
+    "excluded.postal_code, country = excluded.country, subscribed = max(subscribed, "
+    "excluded.subscribed), modified = excluded.modified";
+constexpr const char* kPersonIdByEmail = "SELECT id FROM people WHERE canonical_email = ?1";
+constexpr const char* kPersonByUuid = "SELECT " US_PERSON_COLS " FROM people WHERE uuid = ?1";
+constexpr const char* kListPeople = "SELECT " US_PERSON_COLS " FROM people WHERE " US_TIME_FILTER(
+    1, 2) " ORDER BY id DESC LIMIT ?3 OFFSET ?4";
+constexpr const char* kCountPeople = "SELECT count(*) FROM people WHERE " US_TIME_FILTER(1, 2);
+constexpr const char* kListPeopleByEmail =
+    "SELECT " US_PERSON_COLS " FROM people WHERE canonical_email = ?5 AND " US_TIME_FILTER(
+        1, 2) " ORDER BY id DESC LIMIT ?3 OFFSET ?4";
+constexpr const char* kCountPeopleByEmail =
+    "SELECT count(*) FROM people WHERE canonical_email = ?3 AND " US_TIME_FILTER(1, 2);
+
+// signatures
+constexpr const char* kInsertSignature =
+    "INSERT INTO signatures (uuid, campaign_id, person_id, name, email, canonical_email, "
+    "postal_code, country, comment, public_name, wants_updates, state, source, "
+    "confirm_token_hash, withdraw_token_hash, confirm_sends, created, modified, confirmed) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?17, "
+    "?18) ON CONFLICT (campaign_id, person_id) DO NOTHING";
+constexpr const char* kSignatureByPerson =
+    "SELECT " US_SIGNATURE_COLS " FROM signatures WHERE campaign_id = ?1 AND person_id = ?2";
+constexpr const char* kSignatureByConfirmHash =
+    "SELECT " US_SIGNATURE_COLS " FROM signatures WHERE confirm_token_hash = ?1";
+constexpr const char* kSignatureByWithdrawHash =
+    "SELECT " US_SIGNATURE_COLS " FROM signatures WHERE withdraw_token_hash = ?1";
+constexpr const char* kSignatureByUuid =
+    "SELECT " US_SIGNATURE_COLS " FROM signatures WHERE uuid = ?1";
+// A fresh signing over a withdrawn row: everything but id, uuid, campaign and created.
+constexpr const char* kResignSignature =
+    "UPDATE signatures SET person_id = ?2, name = ?3, email = ?4, postal_code = ?5, country = ?6, "
+    "comment = ?7, public_name = ?8, wants_updates = ?9, state = ?10, source = ?11, "
+    "confirm_token_hash = ?12, withdraw_token_hash = ?13, confirm_sends = ?14, modified = ?15, "
+    "confirmed = ?16 WHERE id = ?1";
+// A trusted client re-recording an existing signature: its fields, confirmed.
+constexpr const char* kRecordConfirmed =
+    "UPDATE signatures SET person_id = ?2, name = ?3, email = ?4, postal_code = ?5, country = ?6, "
+    "comment = ?7, public_name = ?8, wants_updates = ?9, state = 'confirmed', source = ?10, "
+    "modified = ?11, confirmed = coalesce(confirmed, ?11) WHERE id = ?1";
+constexpr const char* kResendPending =
+    "UPDATE signatures SET confirm_token_hash = ?2, withdraw_token_hash = ?3, confirm_sends = "
+    "confirm_sends + 1, modified = ?4 WHERE id = ?1";
+constexpr const char* kResendConfirmed =
+    "UPDATE signatures SET withdraw_token_hash = ?2, confirm_sends = confirm_sends + 1, "
+    "modified = ?3 WHERE id = ?1";
+constexpr const char* kConfirmSignature =
+    "UPDATE signatures SET state = 'confirmed', confirmed = ?2, modified = ?2 WHERE id = ?1";
+constexpr const char* kWithdrawSignature =
+    "UPDATE signatures SET state = 'withdrawn', modified = ?2 WHERE id = ?1";
+constexpr const char* kRecentPublic =
+    "SELECT name, comment, confirmed FROM signatures WHERE campaign_id = ?1 AND state = "
+    "'confirmed' AND public_name = 1 ORDER BY confirmed DESC LIMIT ?2";
+constexpr const char* kListSignatures =
+    "SELECT " US_SIGNATURE_COLS " FROM signatures WHERE campaign_id = ?1 AND " US_TIME_FILTER(
+        2, 3) " ORDER BY id DESC LIMIT ?4 OFFSET ?5";
+constexpr const char* kCountSignatures =
+    "SELECT count(*) FROM signatures WHERE campaign_id = ?1 AND " US_TIME_FILTER(2, 3);
+constexpr const char* kConfirmedOf = "SELECT " US_SIGNATURE_COLS
+                                     " FROM signatures WHERE campaign_id = ?1 AND state = "
+                                     "'confirmed' ORDER BY id";
+
+// API tokens
+constexpr const char* kInsertToken =
+    "INSERT INTO api_tokens (name, hash, created) VALUES (?1, ?2, ?3) RETURNING id";
+constexpr const char* kRevokeTokens =
+    "UPDATE api_tokens SET revoked = ?2 WHERE name = ?1 AND revoked IS NULL";
+constexpr const char* kFindToken =
+    "SELECT id, name, created, revoked FROM api_tokens WHERE hash = ?1 AND revoked IS NULL";
+
+// outbox
+constexpr const char* kInsertOutbox =
+    "INSERT INTO outbox (kind, recipient, payload, next_attempt, created) VALUES (?1, ?2, ?3, ?4, "
+    "?4)";
+constexpr const char* kDueOutbox = "SELECT " US_OUTBOX_COLS
+                                   " FROM outbox WHERE sent IS NULL AND next_attempt <= ?1 "
+                                   "ORDER BY next_attempt, id LIMIT ?2";
+constexpr const char* kMarkSent =
+    "UPDATE outbox SET sent = coalesce(sent, ?2), payload = '' WHERE id = ?1";
+constexpr const char* kMarkFailed =
+    "UPDATE outbox SET attempts = attempts + 1, next_attempt = ?2, last_error = ?3 WHERE id = ?1 "
+    "AND sent IS NULL";
+constexpr const char* kOutboxExists = "SELECT 1 FROM outbox WHERE id = ?1";
+constexpr const char* kOutboxDepth = "SELECT count(*) FROM outbox WHERE sent IS NULL";
+constexpr const char* kNextOutbox = "SELECT min(next_attempt) FROM outbox WHERE sent IS NULL";
+
+// instance secrets
+constexpr const char* kGetSecret = "SELECT value FROM instance_secrets WHERE name = ?1";
+constexpr const char* kPutSecret =
+    "INSERT INTO instance_secrets (name, value) VALUES (?1, ?2) ON CONFLICT (name) DO NOTHING";
+
+#undef US_CAMPAIGN_COLS
+#undef US_SIGNATURE_COLS
+#undef US_PERSON_COLS
+#undef US_OUTBOX_COLS
+#undef US_TIME_FILTER
+
+// ---------------------------------------------------------------------------------------------
+// Helpers.
+
+UnixTime SystemNow() { return static_cast<UnixTime>(std::time(nullptr)); }
+
+// A UUIDv7 (RFC 9562): 48 bits of Unix milliseconds, then random bits. Time-ordered, so a new
+// row appends to the uuid index instead of dirtying a random page of it on every insert.
+std::string NewUuid() {
+  unsigned char b[16];
+  randombytes_buf(b, sizeof b);
+  auto ms = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                           std::chrono::system_clock::now().time_since_epoch())
+                                           .count());
+  for (int i = 0; i < 6; ++i) b[i] = static_cast<unsigned char>(ms >> (8 * (5 - i)));
+  b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x70);  // version 7
+  b[8] = static_cast<unsigned char>((b[8] & 0x3f) | 0x80);  // RFC 4122 variant
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(36);
+  for (int i = 0; i < 16; ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) out.push_back('-');
+    out.push_back(kHex[b[i] >> 4]);
+    out.push_back(kHex[b[i] & 0x0f]);
+  }
+  return out;
+}
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// The stored form of a token hash: a hex string (hex SHA-256 is what the service makes; a
+// time-ordered hex prefix before it is welcome, see the header) is stored as its bytes, halving
+// the unique indexes; anything else is kept byte for byte. Hex digits are case-insensitive.
+std::string HashKey(std::string_view hash) {
+  if (hash.size() >= 32 && hash.size() % 2 == 0) {
+    std::string out(hash.size() / 2, '\0');
+    bool ok = true;
+    for (std::size_t i = 0; i < out.size() && ok; ++i) {
+      int hi = HexValue(hash[2 * i]);
+      int lo = HexValue(hash[2 * i + 1]);
+      ok = hi >= 0 && lo >= 0;
+      out[i] = static_cast<char>((hi << 4) | lo);
+    }
+    if (ok) return out;
+  }
+  return std::string(hash);
+}
+
+void AppendJsonString(std::string& out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out.push_back('"');
+  for (char ch : s) {
+    auto c = static_cast<unsigned char>(ch);
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (c < 0x20 || c == 0x7f) {
+          out += "\\u00";
+          out.push_back(kHex[c >> 4]);
+          out.push_back(kHex[c & 0x0f]);
+        } else {
+          out.push_back(ch);
+        }
+    }
+  }
+  out.push_back('"');
+}
+
+// base (a JSON object, or empty for {}) with extra string members appended, without parsing
+// base: the payload is built once per signature on the hot path.
+Result<std::string> ExtendPayload(
+    std::string_view base, std::initializer_list<std::pair<const char*, std::string_view>> extra) {
+  auto is_space = [](char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; };
+  while (!base.empty() && is_space(base.front())) base.remove_prefix(1);
+  while (!base.empty() && is_space(base.back())) base.remove_suffix(1);
+  std::string out;
+  out.reserve(base.size() + 256);
+  bool empty_object = true;
+  if (base.empty()) {
+    out = "{";
+  } else {
+    if (base.size() < 2 || base.front() != '{' || base.back() != '}') {
+      return Fail(Code::kInternal, "mail payload is not a JSON object");
+    }
+    base.remove_suffix(1);
+    for (char c : base.substr(1)) {
+      if (!is_space(c)) {
+        empty_object = false;
+        break;
+      }
+    }
+    out.append(base);
+  }
+  for (const auto& [key, value] : extra) {
+    if (!empty_object) out.push_back(',');
+    empty_object = false;
+    AppendJsonString(out, key);
+    out.push_back(':');
+    AppendJsonString(out, value);
+  }
+  out.push_back('}');
+  return out;
+}
+
+std::string TargetsJson(const std::vector<Target>& targets) {
+  nlohmann::json arr = nlohmann::json::array();
+  for (const Target& t : targets) {
+    arr.push_back({{"name", t.name},
+                   {"title", t.title},
+                   {"organization", t.organization},
+                   {"x_handle", t.x_handle},
+                   {"bluesky_handle", t.bluesky_handle},
+                   {"mastodon_handle", t.mastodon_handle}});
+  }
+  return arr.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+Result<std::vector<Target>> ParseTargets(std::string_view text) {
+  nlohmann::json arr = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!arr.is_array()) return Fail(Code::kInternal, "stored campaign targets are not a JSON array");
+  std::vector<Target> out;
+  out.reserve(arr.size());
+  auto str = [](const nlohmann::json& o, const char* key) -> std::string {
+    auto it = o.find(key);
+    if (it == o.end() || !it->is_string()) return {};
+    return it->get<std::string>();
+  };
+  for (const auto& o : arr) {
+    if (!o.is_object()) continue;
+    out.push_back(Target{str(o, "name"), str(o, "title"), str(o, "organization"),
+                         str(o, "x_handle"), str(o, "bluesky_handle"), str(o, "mastodon_handle")});
+  }
+  return out;
+}
+
+SignatureState ParseState(std::string_view s) {
+  if (s == "confirmed") return SignatureState::kConfirmed;
+  if (s == "withdrawn") return SignatureState::kWithdrawn;
+  return SignatureState::kPending;
+}
+
+Result<Campaign> CampaignFromRow(const Stmt& st) {
+  Campaign c;
+  c.id = st.Int(0);
+  c.uuid = st.Text(1);
+  c.slug = st.Text(2);
+  c.title = st.Text(3);
+  c.demand = st.Text(4);
+  c.letter_markdown = st.Text(5);
+  auto targets = ParseTargets(st.View(6));
+  if (!targets) return Fail(targets.error());
+  c.targets = std::move(*targets);
+  c.goal = st.Int(7);
+  c.deadline = st.OptInt(8);
+  c.status = ParseStatus(st.View(9)).value_or(CampaignStatus::kDraft);
+  c.language = st.Text(10);
+  c.created = st.Int(11);
+  c.modified = st.Int(12);
+  return c;
+}
+
+Signature SignatureFromRow(const Stmt& st) {
+  Signature s;
+  s.id = st.Int(0);
+  s.uuid = st.Text(1);
+  s.campaign_id = st.Int(2);
+  s.person_id = st.Int(3);
+  s.form.name = st.Text(4);
+  s.form.email = st.Text(5);
+  s.canonical_email = st.Text(6);
+  s.form.postal_code = st.Text(7);
+  s.form.country = st.Text(8);
+  s.form.comment = st.Text(9);
+  s.form.public_name = st.Bool(10);
+  s.form.wants_updates = st.Bool(11);
+  s.state = ParseState(st.View(12));
+  s.source = st.Text(13);
+  s.confirm_sends = static_cast<int>(st.Int(14));
+  s.created = st.Int(15);
+  s.modified = st.Int(16);
+  s.confirmed = st.OptInt(17);
+  return s;
+}
+
+Person PersonFromRow(const Stmt& st) {
+  Person p;
+  p.id = st.Int(0);
+  p.uuid = st.Text(1);
+  p.given_name = st.Text(2);
+  p.family_name = st.Text(3);
+  p.email = st.Text(4);
+  p.canonical_email = st.Text(5);
+  p.postal_code = st.Text(6);
+  p.country = st.Text(7);
+  p.subscribed = st.Bool(8);
+  p.created = st.Int(9);
+  p.modified = st.Int(10);
+  return p;
+}
+
+OutboxMessage OutboxFromRow(const Stmt& st) {
+  OutboxMessage m;
+  m.id = st.Int(0);
+  m.kind = st.Text(1);
+  m.recipient = st.Text(2);
+  m.payload = st.Text(3);
+  m.attempts = static_cast<int>(st.Int(4));
+  m.next_attempt = st.Int(5);
+  m.created = st.Int(6);
+  m.last_error = st.Text(7);
+  return m;
+}
+
+struct Limits {
+  std::int64_t limit;
+  std::int64_t offset;
+};
+Limits PageLimits(Page p) {
+  std::int64_t per = std::clamp(p.per_page, 1, 1000);
+  std::int64_t page = std::max(p.page, 1);
+  return {per, (page - 1) * per};
+}
+
+const char* StatusOrNull(const std::optional<CampaignStatus>& s) {
+  return s ? StatusName(*s) : nullptr;
+}
+
+// Runs a query expected to return at most one row, mapping it with fn. kNotFound (with
+// not_found as message) if there is no row.
+template <typename F>
+auto QueryOne(Db& db, Stmt& st, std::string_view not_found, F&& fn)
+    -> Result<std::decay_t<decltype(*fn(st))>> {
+  int rc = st.Step();
+  if (rc == SQLITE_ROW) return fn(st);
+  if (rc == SQLITE_DONE) return Fail(Code::kNotFound, std::string(not_found));
+  return Fail(db.ErrorFor(rc, "reading"));
+}
+
+template <typename T>
+Result<T> Wrap(T v) {
+  return v;
+}
+
+Result<Campaign> ReadCampaign(Db& db, const char* sql, auto bind) {
+  auto st = db.Prepare(sql);
+  if (!st) return Fail(st.error());
+  bind(*st);
+  return QueryOne(db, *st, "no such campaign", [](Stmt& s) { return CampaignFromRow(s); });
+}
+
+Result<CampaignCounts> ReadCounts(Db& db, std::int64_t campaign_id) {
+  auto st = db.Prepare(kCountsOf);
+  if (!st) return Fail(st.error());
+  st->Bind(1, campaign_id);
+  int rc = st->Step();
+  CampaignCounts c;
+  if (rc == SQLITE_ROW) {
+    c.pending = st->Int(0);
+    c.confirmed = st->Int(1);
+    c.withdrawn = st->Int(2);
+    c.last_change = st->Int(3);
+    c.changes = st->Int(4);
+  } else if (rc != SQLITE_DONE) {
+    return Fail(db.ErrorFor(rc, "reading counts"));
+  }
+  return c;
+}
+
+Result<Signature> ReadSignature(Db& db, const char* sql, std::string_view key, bool blob) {
+  auto st = db.Prepare(sql);
+  if (!st) return Fail(st.error());
+  if (blob) {
+    st->BindBlob(1, key);
+  } else {
+    st->Bind(1, key);
+  }
+  return QueryOne(db, *st, "no such signature", [](Stmt& s) { return Wrap(SignatureFromRow(s)); });
+}
+
+Result<void> StepDone(Db& db, Stmt& st, std::string_view what) {
+  int rc = st.Step();
+  if (rc != SQLITE_DONE && rc != SQLITE_ROW) return Fail(db.ErrorFor(rc, what));
+  return {};
+}
+
+// ---------------------------------------------------------------------------------------------
+// The store.
+
+// State of the batch being written, shared by the operations in it. Counts are read from the
+// database at a campaign's first touch in the batch, changed in memory by each operation after
+// its SQL succeeded, and written once per campaign just before COMMIT.
+class Batch {
+ public:
+  explicit Batch(Db& db) : db_(db) {}
+  Db& db() { return db_; }
+
+  Result<CampaignCounts*> Counts(std::int64_t campaign_id) {
+    auto it = counts_.find(campaign_id);
+    if (it != counts_.end()) return &it->second.counts;
+    auto c = ReadCounts(db_, campaign_id);
+    if (!c) return Fail(c.error());
+    return &counts_.emplace(campaign_id, Entry{*c, false}).first->second.counts;
+  }
+  // REQUIRES: Counts(campaign_id) succeeded in this batch. Call only once the operation's SQL is
+  // done, so that a rolled-back operation never changes counts.
+  CampaignCounts Apply(std::int64_t campaign_id, int pending, int confirmed, int withdrawn,
+                       UnixTime now) {
+    Entry& e = counts_.at(campaign_id);
+    e.counts.pending += pending;
+    e.counts.confirmed += confirmed;
+    e.counts.withdrawn += withdrawn;
+    e.counts.last_change = std::max(e.counts.last_change, now);
+    e.counts.changes += 1;
+    e.dirty = true;
+    return e.counts;
+  }
+  Result<void> Flush() {
+    for (auto& [id, e] : counts_) {
+      if (!e.dirty) continue;
+      auto st = db_.Prepare(kSaveCounts);
+      if (!st) return Fail(st.error());
+      st->Bind(1, id).Bind(2, e.counts.pending).Bind(3, e.counts.confirmed);
+      st->Bind(4, e.counts.withdrawn).Bind(5, e.counts.last_change).Bind(6, e.counts.changes);
+      if (auto r = StepDone(db_, *st, "saving counts"); !r) return r;
+    }
+    return {};
+  }
+  void Clear() { counts_.clear(); }
+
+  // An operation that succeeded but wants nothing it wrote kept (e.g. kResendLimit) calls this;
+  // its savepoint is rolled back.
+  void Discard() { discard_ = true; }
+  bool TakeDiscard() { return std::exchange(discard_, false); }
+
+ private:
+  struct Entry {
+    CampaignCounts counts;
+    bool dirty;
+  };
+  Db& db_;
+  std::unordered_map<std::int64_t, Entry> counts_;
+  bool discard_ = false;
+};
+
+// One queued write. Lives on the caller's stack until done is released.
+struct WriteOp {
+  bool (*run)(void* fn, Batch& batch) = nullptr;  // false: roll back this op
+  void* fn = nullptr;
+  std::optional<Error> batch_error;  // set if the whole transaction failed
+  // Completion: a plain mutex and condition variable, which sleep in the kernel at once
+  // (std::binary_semaphore spins and yields first, which costs dozens of waiting threads CPU
+  // that the writer needs).
+  std::mutex mu;
+  std::condition_variable cv;
+  bool done = false;
+
+  void Finish() {
+    std::lock_guard lk(mu);
+    done = true;
+    cv.notify_one();  // under the lock: the waiter cannot return and free *this before this
+  }
+  void Wait() {
+    std::unique_lock lk(mu);
+    cv.wait(lk, [this] { return done; });
+  }
+};
+
+class SqliteStore final : public Store {
+ public:
+  // wal_fd: a descriptor of the -wal file to fdatasync after commits, or -1 to answer callers
+  // right after COMMIT (synchronous_full off). Owned from here on.
+  SqliteStore(SqliteOptions options, std::unique_ptr<Db> writer,
+              std::vector<std::unique_ptr<Db>> readers, std::unique_ptr<Db> checkpointer,
+              int wal_fd)
+      : options_(std::move(options)),
+        wal_path_(options_.path + "-wal"),
+        writer_(std::move(writer)),
+        readers_(std::move(readers)),
+        checkpointer_(std::move(checkpointer)),
+        wal_fd_(wal_fd) {
+    for (auto& r : readers_) free_readers_.push_back(r.get());
+    sqlite3_wal_hook(writer_->raw(), &SqliteStore::WalHook, this);
+    if (wal_fd_ >= 0) syncer_ = std::thread([this] { SyncLoop(); });
+    checkpoint_thread_ = std::thread([this] { CheckpointLoop(); });
+    thread_ = std::thread([this] { WriterLoop(); });
+  }
+  ~SqliteStore() override {
+    Close();
+    if (wal_fd_ >= 0) ::close(wal_fd_);
+  }
+
+  SqliteStats Stats() const {
+    return {transactions_.load(),  operations_.load(), max_batch_seen_.load(),
+            pages_written_.load(), syncs_.load(),      checkpoints_.load()};
+  }
+
+  // --- campaigns
+  Result<Campaign> CreateCampaign(const Campaign& in) override {
+    Campaign c = in;
+    if (c.uuid.empty()) c.uuid = NewUuid();
+    if (c.created == 0) c.created = SystemNow();
+    if (c.modified == 0) c.modified = c.created;
+    std::string targets = TargetsJson(c.targets);
+    return Write<Campaign>([&](Batch& b) -> Result<Campaign> {
+      Db& db = b.db();
+      auto st = db.Prepare(kInsertCampaign);
+      if (!st) return Fail(st.error());
+      st->Bind(1, c.uuid).Bind(2, c.slug).Bind(3, c.title).Bind(4, c.demand);
+      st->Bind(5, c.letter_markdown).Bind(6, targets).Bind(7, c.goal).Bind(8, c.deadline);
+      st->Bind(9, StatusName(c.status)).Bind(10, c.language).Bind(11, c.created);
+      st->Bind(12, c.modified);
+      int rc = st->Step();
+      if (rc != SQLITE_ROW) return Fail(db.ErrorFor(rc, "creating the campaign"));
+      c.id = st->Int(0);
+      st->Reset();
+      auto counts = db.Prepare(kInsertCounts);
+      if (!counts) return Fail(counts.error());
+      counts->Bind(1, c.id).Bind(2, c.created);
+      if (auto r = StepDone(db, *counts, "creating the campaign counts"); !r)
+        return Fail(r.error());
+      return c;
+    });
+  }
+
+  Result<Campaign> UpdateCampaign(const Campaign& in) override {
+    Campaign c = in;
+    // modified moves: to c.modified if the caller set it later than the stored one (callers
+    // pass their clock's now), else to the system's now.
+    const UnixTime system_now = SystemNow();
+    std::string targets = TargetsJson(c.targets);
+    return Write<Campaign>([&](Batch& b) -> Result<Campaign> {
+      Db& db = b.db();
+      auto st = db.Prepare(kUpdateCampaign);
+      if (!st) return Fail(st.error());
+      st->Bind(1, c.id).Bind(2, c.slug).Bind(3, c.title).Bind(4, c.demand);
+      st->Bind(5, c.letter_markdown).Bind(6, targets).Bind(7, c.goal).Bind(8, c.deadline);
+      st->Bind(9, StatusName(c.status)).Bind(10, c.language).Bind(11, c.modified);
+      st->Bind(12, system_now);
+      int rc = st->Step();
+      if (rc == SQLITE_DONE) return Fail(Code::kNotFound, "no such campaign");
+      if (rc != SQLITE_ROW) return Fail(db.ErrorFor(rc, "updating the campaign"));
+      c.uuid = st->Text(0);
+      c.created = st->Int(1);
+      c.modified = st->Int(2);
+      return c;
+    });
+  }
+
+  Result<Campaign> GetCampaignBySlug(const std::string& slug) override {
+    auto r = Reader();
+    return ReadCampaign(*r, kCampaignBySlug, [&](Stmt& st) { st.Bind(1, slug); });
+  }
+  Result<Campaign> GetCampaignByUuid(const std::string& uuid) override {
+    auto r = Reader();
+    return ReadCampaign(*r, kCampaignByUuid, [&](Stmt& st) { st.Bind(1, uuid); });
+  }
+  Result<Campaign> GetCampaignById(std::int64_t id) override {
+    auto r = Reader();
+    return ReadCampaign(*r, kCampaignById, [&](Stmt& st) { st.Bind(1, id); });
+  }
+
+  Result<Paged<Campaign>> ListCampaigns(std::optional<CampaignStatus> status,
+                                        const TimeFilter& filter, Page page) override {
+    auto r = Reader();
+    Db& db = *r;
+    Limits lim = PageLimits(page);
+    const char* status_name = StatusOrNull(status);
+    Paged<Campaign> out;
+    {
+      auto st = db.Prepare(kCountCampaigns);
+      if (!st) return Fail(st.error());
+      BindOptText(*st, 1, status_name);
+      st->Bind(2, filter.modified_after).Bind(3, filter.modified_before);
+      if (st->Step() != SQLITE_ROW) return Fail(db.ErrorFor(SQLITE_ERROR, "counting campaigns"));
+      out.total = st->Int(0);
+    }
+    auto st = db.Prepare(kListCampaigns);
+    if (!st) return Fail(st.error());
+    BindOptText(*st, 1, status_name);
+    st->Bind(2, filter.modified_after).Bind(3, filter.modified_before);
+    st->Bind(4, lim.limit).Bind(5, lim.offset);
+    int rc;
+    while ((rc = st->Step()) == SQLITE_ROW) {
+      auto c = CampaignFromRow(*st);
+      if (!c) return Fail(c.error());
+      out.items.push_back(std::move(*c));
+    }
+    if (rc != SQLITE_DONE) return Fail(db.ErrorFor(rc, "listing campaigns"));
+    return out;
+  }
+
+  Result<std::map<std::int64_t, CampaignCounts>> LoadAllCounts() override {
+    auto r = Reader();
+    Db& db = *r;
+    auto st = db.Prepare(kAllCounts);
+    if (!st) return Fail(st.error());
+    std::map<std::int64_t, CampaignCounts> out;
+    int rc;
+    while ((rc = st->Step()) == SQLITE_ROW) {
+      out[st->Int(0)] =
+          CampaignCounts{st->Int(1), st->Int(2), st->Int(3), st->Int(4), st->Int(5)};
+    }
+    if (rc != SQLITE_DONE) return Fail(db.ErrorFor(rc, "reading counts"));
+    return out;
+  }
+
+  // --- signatures
+  Result<SignOutcome> Sign(const NewSignature& s) override {
+    // Everything that needs no database is done before queueing, off the writer thread.
+    auto [given, family] = SplitName(s.form.name);
+    std::string person_uuid = NewUuid();
+    const std::string signature_uuid = s.uuid.empty() ? NewUuid() : s.uuid;
+    std::string confirm_key = HashKey(s.confirm_token_hash);
+    std::string withdraw_key = HashKey(s.withdraw_token_hash);
+    return Write<SignOutcome>([&](Batch& b) -> Result<SignOutcome> {
+      Db& db = b.db();
+      // Person first: the signature references it.
+      std::int64_t person_id;
+      {
+        // An upsert does not set the last insert rowid when it updates: 0 then means "existed".
+        db.SetLastInsertId(0);
+        auto st = db.Prepare(kUpsertPerson);
+        if (!st) return Fail(st.error());
+        st->Bind(1, person_uuid).Bind(2, s.canonical_email).Bind(3, s.form.email);
+        st->Bind(4, given).Bind(5, family).Bind(6, s.form.postal_code).Bind(7, s.form.country);
+        st->Bind(8, s.form.wants_updates).Bind(9, s.now);
+        if (auto r = StepDone(db, *st, "saving the person"); !r) return Fail(r.error());
+        person_id = db.LastInsertId();
+        if (person_id == 0) {
+          st->Reset();
+          auto id = db.Prepare(kPersonIdByEmail);
+          if (!id) return Fail(id.error());
+          id->Bind(1, s.canonical_email);
+          int rc = id->Step();
+          if (rc != SQLITE_ROW) return Fail(db.ErrorFor(rc, "finding the person"));
+          person_id = id->Int(0);
+        }
+      }
+      auto counts = b.Counts(s.campaign_id);
+      if (!counts) return Fail(counts.error());
+
+      SignOutcome out;
+      const SignatureState fresh_state =
+          s.confirm_now ? SignatureState::kConfirmed : SignatureState::kPending;
+      const int fresh_sends = s.confirm_now ? 0 : 1;
+      const std::optional<UnixTime> fresh_confirmed =
+          s.confirm_now ? std::optional<UnixTime>(s.now) : std::nullopt;
+      {
+        auto st = db.Prepare(kInsertSignature);
+        if (!st) return Fail(st.error());
+        st->Bind(1, signature_uuid).Bind(2, s.campaign_id).Bind(3, person_id);
+        st->Bind(4, s.form.name);
+        st->Bind(5, s.form.email).Bind(6, s.canonical_email).Bind(7, s.form.postal_code);
+        st->Bind(8, s.form.country).Bind(9, s.form.comment).Bind(10, s.form.public_name);
+        st->Bind(11, s.form.wants_updates).Bind(12, SignatureStateName(fresh_state));
+        st->Bind(13, s.source).BindBlob(14, confirm_key).BindBlob(15, withdraw_key);
+        st->Bind(16, fresh_sends).Bind(17, s.now).Bind(18, fresh_confirmed);
+        int rc = st->Step();
+        if (rc != SQLITE_DONE) return Fail(db.ErrorFor(rc, "saving the signature"));
+        if (db.Changes() == 1) {  // inserted; 0 if one exists (DO NOTHING)
+          Signature& sig = out.signature;
+          sig.id = db.LastInsertId();
+          sig.uuid = signature_uuid;
+          sig.campaign_id = s.campaign_id;
+          sig.person_id = person_id;
+          sig.form = s.form;
+          sig.canonical_email = s.canonical_email;
+          sig.state = fresh_state;
+          sig.source = s.source;
+          sig.confirm_sends = fresh_sends;
+          sig.created = sig.modified = s.now;
+          sig.confirmed = fresh_confirmed;
+          st->Reset();
+          if (!s.confirm_now) {
+            if (auto r = QueueMail(db, "confirm", s, sig.uuid, s.form.name, true); !r) {
+              return Fail(r.error());
+            }
+          }
+          out.kind = SignOutcome::Kind::kCreated;
+          out.counts =
+              b.Apply(s.campaign_id, s.confirm_now ? 0 : 1, s.confirm_now ? 1 : 0, 0, s.now);
+          return out;
+        }
+      }
+
+      // One exists for this campaign and person (= canonical email).
+      auto existing = ReadSignatureByPerson(db, s.campaign_id, person_id);
+      if (!existing) return Fail(existing.error());
+      Signature& sig = *existing;
+      const SignatureState was = sig.state;
+
+      if (was == SignatureState::kWithdrawn) {
+        // Signing again after withdrawing: a fresh signing on the same row.
+        auto st = db.Prepare(kResignSignature);
+        if (!st) return Fail(st.error());
+        st->Bind(1, sig.id).Bind(2, person_id).Bind(3, s.form.name).Bind(4, s.form.email);
+        st->Bind(5, s.form.postal_code).Bind(6, s.form.country).Bind(7, s.form.comment);
+        st->Bind(8, s.form.public_name).Bind(9, s.form.wants_updates);
+        st->Bind(10, SignatureStateName(fresh_state)).Bind(11, s.source);
+        st->BindBlob(12, confirm_key).BindBlob(13, withdraw_key).Bind(14, fresh_sends);
+        st->Bind(15, s.now).Bind(16, fresh_confirmed);
+        if (auto r = StepDone(db, *st, "re-signing"); !r) return Fail(r.error());
+        st->Reset();
+        sig.person_id = person_id;
+        sig.form = s.form;
+        sig.state = fresh_state;
+        sig.source = s.source;
+        sig.confirm_sends = fresh_sends;
+        sig.modified = s.now;
+        sig.confirmed = fresh_confirmed;
+        if (!s.confirm_now) {
+          if (auto r = QueueMail(db, "confirm", s, sig.uuid, s.form.name, true); !r) {
+            return Fail(r.error());
+          }
+        }
+        out.kind = SignOutcome::Kind::kCreated;
+        out.counts =
+            b.Apply(s.campaign_id, s.confirm_now ? 0 : 1, s.confirm_now ? 1 : 0, -1, s.now);
+        out.signature = std::move(sig);
+        return out;
+      }
+
+      if (s.confirm_now) {
+        // A trusted client records the signature: it counts now; nothing is mailed.
+        auto st = db.Prepare(kRecordConfirmed);
+        if (!st) return Fail(st.error());
+        st->Bind(1, sig.id).Bind(2, person_id).Bind(3, s.form.name).Bind(4, s.form.email);
+        st->Bind(5, s.form.postal_code).Bind(6, s.form.country).Bind(7, s.form.comment);
+        st->Bind(8, s.form.public_name).Bind(9, s.form.wants_updates).Bind(10, s.source);
+        st->Bind(11, s.now);
+        if (auto r = StepDone(db, *st, "recording the signature"); !r) return Fail(r.error());
+        sig.person_id = person_id;
+        sig.form = s.form;
+        sig.state = SignatureState::kConfirmed;
+        sig.source = s.source;
+        sig.modified = s.now;
+        if (!sig.confirmed) sig.confirmed = s.now;
+        out.kind = SignOutcome::Kind::kAlreadyConfirmed;
+        out.counts =
+            was == SignatureState::kPending ? b.Apply(s.campaign_id, -1, 1, 0, s.now) : **counts;
+        out.signature = std::move(sig);
+        return out;
+      }
+
+      out.counts = **counts;
+      if (sig.confirm_sends >= s.max_confirm_sends) {
+        b.Discard();  // not even the person's modified date moves
+        out.kind = SignOutcome::Kind::kResendLimit;
+        out.signature = std::move(sig);
+        return out;
+      }
+      if (was == SignatureState::kPending) {
+        auto st = db.Prepare(kResendPending);
+        if (!st) return Fail(st.error());
+        st->Bind(1, sig.id).BindBlob(2, confirm_key).BindBlob(3, withdraw_key).Bind(4, s.now);
+        if (auto r = StepDone(db, *st, "resending"); !r) return Fail(r.error());
+        st->Reset();
+        if (auto r = QueueMail(db, "confirm", s, sig.uuid, sig.form.name, true); !r) {
+          return Fail(r.error());
+        }
+        out.kind = SignOutcome::Kind::kResent;
+      } else {
+        auto st = db.Prepare(kResendConfirmed);
+        if (!st) return Fail(st.error());
+        st->Bind(1, sig.id).BindBlob(2, withdraw_key).Bind(3, s.now);
+        if (auto r = StepDone(db, *st, "resending"); !r) return Fail(r.error());
+        st->Reset();
+        if (auto r = QueueMail(db, "already_signed", s, sig.uuid, sig.form.name, false); !r) {
+          return Fail(r.error());
+        }
+        out.kind = SignOutcome::Kind::kAlreadyConfirmed;
+      }
+      sig.confirm_sends += 1;
+      sig.modified = s.now;
+      out.signature = std::move(sig);
+      return out;
+    });
+  }
+
+  Result<TokenOutcome> Confirm(const std::string& confirm_token_hash, UnixTime now) override {
+    std::string key = HashKey(confirm_token_hash);
+    return Write<TokenOutcome>([&](Batch& b) -> Result<TokenOutcome> {
+      Db& db = b.db();
+      auto sig = ReadSignature(db, kSignatureByConfirmHash, key, true);
+      if (!sig) return Fail(sig.error());
+      if (sig->state == SignatureState::kWithdrawn) {
+        return Fail(Code::kConflict, "the signature was withdrawn");
+      }
+      auto counts = b.Counts(sig->campaign_id);
+      if (!counts) return Fail(counts.error());
+      auto campaign =
+          ReadCampaign(db, kCampaignById, [&](Stmt& st) { st.Bind(1, sig->campaign_id); });
+      if (!campaign) return Fail(campaign.error());
+      TokenOutcome out;
+      if (sig->state == SignatureState::kPending) {
+        auto st = db.Prepare(kConfirmSignature);
+        if (!st) return Fail(st.error());
+        st->Bind(1, sig->id).Bind(2, now);
+        if (auto r = StepDone(db, *st, "confirming"); !r) return Fail(r.error());
+        sig->state = SignatureState::kConfirmed;
+        sig->confirmed = now;
+        sig->modified = now;
+        out.changed = true;
+        out.counts = b.Apply(sig->campaign_id, -1, 1, 0, now);
+      } else {
+        out.counts = **counts;
+      }
+      out.signature = std::move(*sig);
+      out.campaign = std::move(*campaign);
+      return out;
+    });
+  }
+
+  Result<TokenOutcome> Withdraw(const std::string& withdraw_token_hash, UnixTime now) override {
+    std::string key = HashKey(withdraw_token_hash);
+    return Write<TokenOutcome>([&](Batch& b) -> Result<TokenOutcome> {
+      Db& db = b.db();
+      auto sig = ReadSignature(db, kSignatureByWithdrawHash, key, true);
+      if (!sig) return Fail(sig.error());
+      auto counts = b.Counts(sig->campaign_id);
+      if (!counts) return Fail(counts.error());
+      auto campaign =
+          ReadCampaign(db, kCampaignById, [&](Stmt& st) { st.Bind(1, sig->campaign_id); });
+      if (!campaign) return Fail(campaign.error());
+      TokenOutcome out;
+      if (sig->state != SignatureState::kWithdrawn) {
+        auto st = db.Prepare(kWithdrawSignature);
+        if (!st) return Fail(st.error());
+        st->Bind(1, sig->id).Bind(2, now);
+        if (auto r = StepDone(db, *st, "withdrawing"); !r) return Fail(r.error());
+        bool was_pending = sig->state == SignatureState::kPending;
+        sig->state = SignatureState::kWithdrawn;
+        sig->modified = now;
+        out.changed = true;
+        out.counts = b.Apply(sig->campaign_id, was_pending ? -1 : 0, was_pending ? 0 : -1, 1, now);
+      } else {
+        out.counts = **counts;
+      }
+      out.signature = std::move(*sig);
+      out.campaign = std::move(*campaign);
+      return out;
+    });
+  }
+
+  Result<TokenOutcome> FindByConfirmToken(const std::string& hash) override {
+    return FindByToken(kSignatureByConfirmHash, hash);
+  }
+  Result<TokenOutcome> FindByWithdrawToken(const std::string& hash) override {
+    return FindByToken(kSignatureByWithdrawHash, hash);
+  }
+
+  Result<std::vector<PublicSigner>> RecentPublicSigners(std::int64_t campaign_id,
+                                                        int limit) override {
+    auto r = Reader();
+    Db& db = *r;
+    auto st = db.Prepare(kRecentPublic);
+    if (!st) return Fail(st.error());
+    st->Bind(1, campaign_id).Bind(2, std::max(limit, 0));
+    std::vector<PublicSigner> out;
+    int rc;
+    while ((rc = st->Step()) == SQLITE_ROW) {
+      out.push_back(PublicSigner{st->Text(0), st->Text(1), st->Int(2)});
+    }
+    if (rc != SQLITE_DONE) return Fail(db.ErrorFor(rc, "reading signers"));
+    return out;
+  }
+
+  Result<Paged<Signature>> ListSignatures(std::int64_t campaign_id, const TimeFilter& filter,
+                                          Page page) override {
+    auto r = Reader();
+    Db& db = *r;
+    Limits lim = PageLimits(page);
+    Paged<Signature> out;
+    if (!filter.modified_after && !filter.modified_before) {
+      // Every row is counted in exactly one of the three counts; no need to scan.
+      auto c = ReadCounts(db, campaign_id);
+      if (!c) return Fail(c.error());
+      out.total = c->pending + c->confirmed + c->withdrawn;
+    } else {
+      auto st = db.Prepare(kCountSignatures);
+      if (!st) return Fail(st.error());
+      st->Bind(1, campaign_id).Bind(2, filter.modified_after).Bind(3, filter.modified_before);
+      int rc = st->Step();
+      if (rc != SQLITE_ROW) return Fail(db.ErrorFor(rc, "counting signatures"));
+      out.total = st->Int(0);
+    }
+    if (lim.offset >= out.total) return out;
+    auto st = db.Prepare(kListSignatures);
+    if (!st) return Fail(st.error());
+    st->Bind(1, campaign_id).Bind(2, filter.modified_after).Bind(3, filter.modified_before);
+    st->Bind(4, lim.limit).Bind(5, lim.offset);
+    int rc;
+    while ((rc = st->Step()) == SQLITE_ROW) out.items.push_back(SignatureFromRow(*st));
+    if (rc != SQLITE_DONE) return Fail(db.ErrorFor(rc, "listing signatures"));
+    return out;
+  }
+
+  Result<Signature> GetSignatureByUuid(const std::string& uuid) override {
+    auto r = Reader();
+    return ReadSignature(*r, kSignatureByUuid, uuid, false);
+  }
+
+  Result<void> ForEachConfirmed(std::int64_t campaign_id,
+                                const std::function<bool(const Signature&)>& fn) override {
+    auto r = Reader();
+    Db& db = *r;
+    auto st = db.Prepare(kConfirmedOf);
+    if (!st) return Fail(st.error());
+    st->Bind(1, campaign_id);
+    int rc;
+    while ((rc = st->Step()) == SQLITE_ROW) {
+      if (!fn(SignatureFromRow(*st))) return {};
+    }
+    if (rc != SQLITE_DONE) return Fail(db.ErrorFor(rc, "reading signatures"));
+    return {};
+  }
+
+  // --- people
+  Result<Paged<Person>> ListPeople(const std::optional<std::string>& canonical_email,
+                                   const TimeFilter& filter, Page page) override {
+    auto r = Reader();
+    Db& db = *r;
+    Limits lim = PageLimits(page);
+    Paged<Person> out;
+    {
+      auto st = db.Prepare(canonical_email ? kCountPeopleByEmail : kCountPeople);
+      if (!st) return Fail(st.error());
+      st->Bind(1, filter.modified_after).Bind(2, filter.modified_before);
+      if (canonical_email) st->Bind(3, *canonical_email);
+      int rc = st->Step();
+      if (rc != SQLITE_ROW) return Fail(db.ErrorFor(rc, "counting people"));
+      out.total = st->Int(0);
+    }
+    if (lim.offset >= out.total) return out;
+    auto st = db.Prepare(canonical_email ? kListPeopleByEmail : kListPeople);
+    if (!st) return Fail(st.error());
+    st->Bind(1, filter.modified_after).Bind(2, filter.modified_before);
+    st->Bind(3, lim.limit).Bind(4, lim.offset);
+    if (canonical_email) st->Bind(5, *canonical_email);
+    int rc;
+    while ((rc = st->Step()) == SQLITE_ROW) out.items.push_back(PersonFromRow(*st));
+    if (rc != SQLITE_DONE) return Fail(db.ErrorFor(rc, "listing people"));
+    return out;
+  }
+
+  Result<Person> GetPersonByUuid(const std::string& uuid) override {
+    auto r = Reader();
+    Db& db = *r;
+    auto st = db.Prepare(kPersonByUuid);
+    if (!st) return Fail(st.error());
+    st->Bind(1, uuid);
+    return QueryOne(db, *st, "no such person", [](Stmt& s) { return Wrap(PersonFromRow(s)); });
+  }
+
+  // --- API tokens
+  Result<ApiToken> CreateApiToken(const std::string& name, const std::string& hash,
+                                  UnixTime now) override {
+    std::string key = HashKey(hash);
+    return Write<ApiToken>([&](Batch& b) -> Result<ApiToken> {
+      Db& db = b.db();
+      auto st = db.Prepare(kInsertToken);
+      if (!st) return Fail(st.error());
+      st->Bind(1, name).BindBlob(2, key).Bind(3, now);
+      int rc = st->Step();
+      if (rc != SQLITE_ROW) return Fail(db.ErrorFor(rc, "creating the token"));
+      return ApiToken{st->Int(0), name, now, std::nullopt};
+    });
+  }
+
+  Result<int> RevokeApiToken(const std::string& name, UnixTime now) override {
+    return Write<int>([&](Batch& b) -> Result<int> {
+      Db& db = b.db();
+      auto st = db.Prepare(kRevokeTokens);
+      if (!st) return Fail(st.error());
+      st->Bind(1, name).Bind(2, now);
+      if (auto r = StepDone(db, *st, "revoking tokens"); !r) return Fail(r.error());
+      int n = db.Changes();
+      if (n == 0) return Fail(Code::kNotFound, "no live token with that name");
+      return n;
+    });
+  }
+
+  Result<ApiToken> FindApiToken(const std::string& hash) override {
+    std::string key = HashKey(hash);
+    auto r = Reader();
+    Db& db = *r;
+    auto st = db.Prepare(kFindToken);
+    if (!st) return Fail(st.error());
+    st->BindBlob(1, key);
+    return QueryOne(db, *st, "no such token", [](Stmt& s) {
+      return Wrap(ApiToken{s.Int(0), s.Text(1), s.Int(2), s.OptInt(3)});
+    });
+  }
+
+  // --- outbox
+  Result<std::vector<OutboxMessage>> DueOutbox(UnixTime now, int limit) override {
+    auto r = Reader();
+    Db& db = *r;
+    auto st = db.Prepare(kDueOutbox);
+    if (!st) return Fail(st.error());
+    st->Bind(1, now).Bind(2, std::max(limit, 0));
+    std::vector<OutboxMessage> out;
+    int rc;
+    while ((rc = st->Step()) == SQLITE_ROW) out.push_back(OutboxFromRow(*st));
+    if (rc != SQLITE_DONE) return Fail(db.ErrorFor(rc, "reading the outbox"));
+    return out;
+  }
+
+  Result<void> MarkOutboxSent(std::int64_t id, UnixTime now) override {
+    return Write<bool>([&](Batch& b) -> Result<bool> {
+             Db& db = b.db();
+             auto st = db.Prepare(kMarkSent);
+             if (!st) return Fail(st.error());
+             st->Bind(1, id).Bind(2, now);
+             if (auto r = StepDone(db, *st, "marking sent"); !r) return Fail(r.error());
+             if (db.Changes() == 0) return Fail(Code::kNotFound, "no such outbox message");
+             return true;
+           })
+        .map([](bool) {});
+  }
+
+  Result<void> MarkOutboxFailed(std::int64_t id, UnixTime next_attempt,
+                                const std::string& error) override {
+    return Write<bool>([&](Batch& b) -> Result<bool> {
+             Db& db = b.db();
+             auto st = db.Prepare(kMarkFailed);
+             if (!st) return Fail(st.error());
+             st->Bind(1, id).Bind(2, next_attempt).Bind(3, error);
+             if (auto r = StepDone(db, *st, "marking failed"); !r) return Fail(r.error());
+             if (db.Changes() > 0) return true;
+             st->Reset();
+             // Not updated: unknown, or already sent (then there is nothing to retry).
+             auto ex = db.Prepare(kOutboxExists);
+             if (!ex) return Fail(ex.error());
+             ex->Bind(1, id);
+             int rc = ex->Step();
+             if (rc == SQLITE_ROW) return true;
+             if (rc == SQLITE_DONE) return Fail(Code::kNotFound, "no such outbox message");
+             return Fail(db.ErrorFor(rc, "marking failed"));
+           })
+        .map([](bool) {});
+  }
+
+  Result<std::int64_t> OutboxDepth() override {
+    auto r = Reader();
+    Db& db = *r;
+    auto st = db.Prepare(kOutboxDepth);
+    if (!st) return Fail(st.error());
+    int rc = st->Step();
+    if (rc != SQLITE_ROW) return Fail(db.ErrorFor(rc, "counting the outbox"));
+    return st->Int(0);
+  }
+
+  Result<std::optional<UnixTime>> NextOutboxAttempt() override {
+    auto r = Reader();
+    Db& db = *r;
+    auto st = db.Prepare(kNextOutbox);
+    if (!st) return Fail(st.error());
+    int rc = st->Step();
+    if (rc != SQLITE_ROW) return Fail(db.ErrorFor(rc, "reading the outbox"));
+    return st->OptInt(0);
+  }
+
+  // --- instance
+  Result<std::string> InstanceSecret(const std::string& name) override {
+    {
+      auto r = Reader();
+      Db& db = *r;
+      auto st = db.Prepare(kGetSecret);
+      if (!st) return Fail(st.error());
+      st->Bind(1, name);
+      int rc = st->Step();
+      if (rc == SQLITE_ROW) return st->Text(0);
+      if (rc != SQLITE_DONE) return Fail(db.ErrorFor(rc, "reading a secret"));
+    }
+    std::string fresh(32, '\0');
+    randombytes_buf(fresh.data(), fresh.size());
+    return Write<std::string>([&](Batch& b) -> Result<std::string> {
+      Db& db = b.db();
+      auto put = db.Prepare(kPutSecret);
+      if (!put) return Fail(put.error());
+      put->Bind(1, name).BindBlob(2, fresh);
+      if (auto r = StepDone(db, *put, "saving a secret"); !r) return Fail(r.error());
+      put->Reset();
+      // Another caller may have won the race; everyone gets the stored value.
+      auto get = db.Prepare(kGetSecret);
+      if (!get) return Fail(get.error());
+      get->Bind(1, name);
+      return QueryOne(db, *get, "secret vanished", [](Stmt& s) { return Wrap(s.Text(0)); });
+    });
+  }
+
+  Result<void> Backup(const std::string& path) override {
+    std::error_code ec;
+    if (std::filesystem::exists(path, ec) || ec) {
+      return Fail(Code::kConflict, "the backup file already exists; choose a new path");
+    }
+    auto dest = Db::Open(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    if (!dest) return Fail(dest.error());
+    auto fail = [&](Error e) -> Result<void> {
+      dest->reset();
+      std::filesystem::remove(path, ec);
+      return Fail(std::move(e));
+    };
+    auto r = Reader();
+    sqlite3_backup* bk = sqlite3_backup_init((*dest)->raw(), "main", r->raw(), "main");
+    if (bk == nullptr) return fail((*dest)->ErrorFor(SQLITE_ERROR, "starting the backup"));
+    // All pages in one step: one read transaction, so the copy is a consistent snapshot while
+    // the writer carries on (WAL).
+    int rc = sqlite3_backup_step(bk, -1);
+    int finish = sqlite3_backup_finish(bk);
+    if (rc != SQLITE_DONE) return fail((*dest)->ErrorFor(rc, "copying the database"));
+    if (finish != SQLITE_OK) return fail((*dest)->ErrorFor(finish, "finishing the backup"));
+    return {};
+  }
+
+  void Close() override {
+    std::lock_guard close_lock(close_mu_);
+    {
+      std::lock_guard lk(mu_);
+      closing_ = true;
+    }
+    cv_.notify_one();
+    if (thread_.joinable()) thread_.join();  // every queued write committed
+    {
+      std::lock_guard lk(sync_mu_);
+      sync_stop_ = true;
+    }
+    sync_cv_.notify_one();
+    if (syncer_.joinable()) syncer_.join();  // ... synced, and its caller answered
+    {
+      std::lock_guard lk(ckpt_mu_);
+      ckpt_stop_ = true;
+    }
+    ckpt_cv_.notify_one();
+    if (checkpoint_thread_.joinable()) checkpoint_thread_.join();
+  }
+
+ private:
+  // A read connection leased from the pool for the lifetime of this object.
+  class ReadLease {
+   public:
+    ReadLease(SqliteStore& s, Db* db) : s_(s), db_(db) {}
+    ReadLease(const ReadLease&) = delete;
+    ReadLease& operator=(const ReadLease&) = delete;
+    ~ReadLease() { s_.ReturnReader(db_); }
+    Db& operator*() const { return *db_; }
+    Db* operator->() const { return db_; }
+
+   private:
+    SqliteStore& s_;
+    Db* db_;
+  };
+
+  ReadLease Reader() {
+    std::unique_lock lk(readers_mu_);
+    readers_cv_.wait(lk, [&] { return !free_readers_.empty(); });
+    Db* db = free_readers_.back();
+    free_readers_.pop_back();
+    return ReadLease(*this, db);
+  }
+  void ReturnReader(Db* db) {
+    {
+      std::lock_guard lk(readers_mu_);
+      free_readers_.push_back(db);
+    }
+    readers_cv_.notify_one();
+  }
+
+  static void BindOptText(Stmt& st, int i, const char* v) {
+    if (v != nullptr) {
+      st.Bind(i, v);
+    } else {
+      st.BindNull(i);
+    }
+  }
+
+  Result<Signature> ReadSignatureByPerson(Db& db, std::int64_t campaign_id,
+                                          std::int64_t person_id) {
+    auto st = db.Prepare(kSignatureByPerson);
+    if (!st) return Fail(st.error());
+    st->Bind(1, campaign_id).Bind(2, person_id);
+    return QueryOne(db, *st, "no such signature",
+                    [](Stmt& s) { return Wrap(SignatureFromRow(s)); });
+  }
+
+  // Queues a mail for signature s: kind "confirm" carries both raw tokens, "already_signed"
+  // only the withdraw token.
+  Result<void> QueueMail(Db& db, const char* kind, const NewSignature& s,
+                         const std::string& signature_uuid, const std::string& name,
+                         bool with_confirm) {
+    Result<std::string> payload =
+        with_confirm ? ExtendPayload(s.mail_payload, {{"confirm_token", s.confirm_token},
+                                                      {"withdraw_token", s.withdraw_token},
+                                                      {"name", name},
+                                                      {"signature_uuid", signature_uuid}})
+                     : ExtendPayload(s.mail_payload, {{"withdraw_token", s.withdraw_token},
+                                                      {"name", name},
+                                                      {"signature_uuid", signature_uuid}});
+    if (!payload) return Fail(payload.error());
+    auto st = db.Prepare(kInsertOutbox);
+    if (!st) return Fail(st.error());
+    st->Bind(1, kind).Bind(2, s.form.email).Bind(3, *payload).Bind(4, s.now);
+    return StepDone(db, *st, "queueing mail");
+  }
+
+  Result<TokenOutcome> FindByToken(const char* sql, const std::string& hash) {
+    std::string key = HashKey(hash);
+    auto r = Reader();
+    Db& db = *r;
+    // One read transaction, so signature, campaign and counts agree.
+    auto begin = db.Prepare(kBeginRead);
+    if (!begin) return Fail(begin.error());
+    if (auto x = StepDone(db, *begin, "reading"); !x) return Fail(x.error());
+    auto result = [&]() -> Result<TokenOutcome> {
+      auto sig = ReadSignature(db, sql, key, true);
+      if (!sig) return Fail(sig.error());
+      auto campaign =
+          ReadCampaign(db, kCampaignById, [&](Stmt& st) { st.Bind(1, sig->campaign_id); });
+      if (!campaign) return Fail(campaign.error());
+      auto counts = ReadCounts(db, sig->campaign_id);
+      if (!counts) return Fail(counts.error());
+      return TokenOutcome{std::move(*sig), std::move(*campaign), *counts, false};
+    }();
+    auto end = db.Prepare(kEndRead);
+    if (end) (void)StepDone(db, *end, "reading");
+    return result;
+  }
+
+  static constexpr const char* kBeginRead = "BEGIN";
+  static constexpr const char* kEndRead = "COMMIT";
+
+  // Queues fn (run on the writer thread inside the operation's savepoint) and blocks until its
+  // batch committed. fn's error rolls back only its own savepoint.
+  template <typename T, typename F>
+  Result<T> Write(F&& fn) {
+    Result<T> result = Fail(Code::kInternal, "write not run");
+    auto thunk = [&](Batch& b) -> bool {
+      try {
+        result = fn(b);
+      } catch (const std::exception& e) {
+        result = Fail(Code::kInternal, std::string("write failed: ") + e.what());
+      }
+      return result.has_value();
+    };
+    WriteOp op;
+    op.fn = &thunk;
+    op.run = [](void* f, Batch& b) { return (*static_cast<decltype(thunk)*>(f))(b); };
+    {
+      std::lock_guard lk(mu_);
+      if (closing_) return Fail(Code::kUnavailable, "the store is closing");
+      queue_.push_back(&op);
+    }
+    cv_.notify_one();
+    op.Wait();
+    if (op.batch_error) return Fail(*op.batch_error);
+    return result;
+  }
+
+  void WriterLoop() {
+    pthread_setname_np(pthread_self(), "us-sqlite-write");
+    std::vector<WriteOp*> batch;
+    batch.reserve(static_cast<std::size_t>(std::max(options_.max_batch, 1)));
+    Batch state(*writer_);
+    for (;;) {
+      {
+        std::unique_lock lk(mu_);
+        cv_.wait(lk, [&] { return !queue_.empty() || closing_; });
+        if (queue_.empty()) return;  // closing and drained
+        std::size_t n =
+            std::min(queue_.size(), static_cast<std::size_t>(std::max(options_.max_batch, 1)));
+        batch.assign(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
+        queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
+      }
+      RunBatch(batch, state);
+      if (wal_fd_ >= 0) {
+        // Durability is the syncer's job, so that this thread can run the next batch while
+        // the disk flushes this one.
+        {
+          std::lock_guard lk(sync_mu_);
+          sync_queue_.insert(sync_queue_.end(), batch.begin(), batch.end());
+        }
+        sync_cv_.notify_one();
+      } else {
+        // After Finish an op may be gone (its caller returns): touch nothing afterwards.
+        for (WriteOp* op : batch) op->Finish();
+      }
+      batch.clear();
+      AfterCommit();
+    }
+  }
+
+  // Answers committed operations once the WAL holding their commit is on disk. One
+  // fdatasync covers every batch committed before it started (group commit across batches).
+  void SyncLoop() {
+    pthread_setname_np(pthread_self(), "us-sqlite-sync");
+    std::vector<WriteOp*> ops;
+    for (;;) {
+      {
+        std::unique_lock lk(sync_mu_);
+        sync_cv_.wait(lk, [&] { return !sync_queue_.empty() || sync_stop_; });
+        if (sync_queue_.empty()) return;  // stopping and drained
+        ops.swap(sync_queue_);
+      }
+      if (auto r = SyncWal(); !r) {
+        for (WriteOp* op : ops) {
+          if (!op->batch_error) op->batch_error = r.error();
+        }
+      }
+      syncs_.fetch_add(1, std::memory_order_relaxed);
+      // After Finish an op may be gone (its caller returns): touch nothing afterwards.
+      for (WriteOp* op : ops) op->Finish();
+      ops.clear();
+    }
+  }
+
+  Result<void> SyncWal() {
+    // SQLite only deletes the WAL when the last connection closes, which cannot happen while
+    // this store is open; check anyway, since syncing a deleted file would prove nothing.
+    struct stat st {};
+    if (::fstat(wal_fd_, &st) != 0 || st.st_nlink == 0) {
+      int fd = ::open(wal_path_.c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd < 0) {
+        return Fail(Code::kInternal, "the write was committed but the WAL file is gone");
+      }
+      ::close(wal_fd_);
+      wal_fd_ = fd;
+    }
+    if (::fdatasync(wal_fd_) != 0) {
+      return Fail(Code::kInternal,
+                  std::string("the write was committed but could not be synced to disk: ") +
+                      std::strerror(errno));
+    }
+    return {};
+  }
+
+  // Called by SQLite on the writer thread after each commit with the WAL's size in pages.
+  static int WalHook(void* self, sqlite3*, const char*, int frames) {
+    static_cast<SqliteStore*>(self)->wal_frames_ = frames;
+    return SQLITE_OK;
+  }
+
+  // Checkpointing. Copying WAL pages back into the database is left to a checkpointer thread
+  // on its own connection (PASSIVE: it never blocks the writer), woken each time the WAL grew
+  // by kCheckpointPages. But a WAL only restarts from its beginning (instead of growing) after
+  // a checkpoint that caught up completely, which a background thread never does while the
+  // writer keeps appending. So once the WAL reaches kRestartPages, the checkpointer chases the
+  // writer until it is at most kTailPages behind, and then the writer itself copies that short
+  // tail between two batches; its next transaction restarts the WAL.
+  void AfterCommit() {
+    if (wal_frames_ < last_frames_) {  // the WAL restarted
+      std::lock_guard lk(ckpt_mu_);
+      wal_generation_ = ++ckpt_generation_;
+      last_wake_frames_ = 0;
+    }
+    last_frames_ = wal_frames_;
+    if (wal_frames_ >= kRestartPages) {
+      CheckpointResult r;
+      {
+        std::lock_guard lk(ckpt_mu_);
+        r = ckpt_result_;
+      }
+      // Past kWalLimitPages the checkpointer is not keeping up: the writer copies everything
+      // itself, which bounds the WAL's size by slowing writes down.
+      bool caught_up = r.generation == wal_generation_ && r.log <= wal_frames_ &&
+                       wal_frames_ - r.done <= kTailPages;
+      if (caught_up || wal_frames_ >= kWalLimitPages) {
+        int log = 0, done = 0;
+        if (sqlite3_wal_checkpoint_v2(writer_->raw(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log,
+                                      &done) == SQLITE_OK) {
+          checkpoints_.fetch_add(1, std::memory_order_relaxed);
+        }
+        last_wake_frames_ = wal_frames_;
+        return;
+      }
+      if (wal_frames_ - last_wake_frames_ >= kTailPages) WakeCheckpointer();
+      return;
+    }
+    if (wal_frames_ - last_wake_frames_ >= kCheckpointPages) WakeCheckpointer();
+  }
+
+  void WakeCheckpointer() {
+    last_wake_frames_ = wal_frames_;
+    {
+      std::lock_guard lk(ckpt_mu_);
+      ckpt_wanted_ = true;
+    }
+    ckpt_cv_.notify_one();
+  }
+
+  void CheckpointLoop() {
+    pthread_setname_np(pthread_self(), "us-sqlite-ckpt");
+    for (;;) {
+      std::uint64_t generation;
+      {
+        std::unique_lock lk(ckpt_mu_);
+        // Also once a second when idle, so a quiet store's WAL gets copied back and restarts.
+        ckpt_cv_.wait_for(lk, std::chrono::seconds(1), [&] { return ckpt_wanted_ || ckpt_stop_; });
+        if (ckpt_stop_) return;
+        ckpt_wanted_ = false;
+        generation = ckpt_generation_;
+      }
+      int log = 0, done = 0;
+      int rc = sqlite3_wal_checkpoint_v2(checkpointer_->raw(), nullptr, SQLITE_CHECKPOINT_PASSIVE,
+                                         &log, &done);
+      if (rc != SQLITE_OK) continue;  // e.g. BUSY: the writer is finishing a tail itself
+      checkpoints_.fetch_add(1, std::memory_order_relaxed);
+      std::lock_guard lk(ckpt_mu_);
+      ckpt_result_ = CheckpointResult{generation, log, done};
+    }
+  }
+
+  Result<void> Run(const char* sql) {
+    auto st = writer_->Prepare(sql);
+    if (!st) return Fail(st.error());
+    return StepDone(*writer_, *st, sql);
+  }
+
+  void FailAll(const std::vector<WriteOp*>& batch, const Error& e) {
+    for (WriteOp* op : batch) op->batch_error = e;
+  }
+
+  void RunBatch(const std::vector<WriteOp*>& batch, Batch& state) {
+    transactions_.fetch_add(1, std::memory_order_relaxed);
+    operations_.fetch_add(static_cast<std::int64_t>(batch.size()), std::memory_order_relaxed);
+    auto size = static_cast<std::int64_t>(batch.size());
+    if (size > max_batch_seen_.load(std::memory_order_relaxed)) max_batch_seen_.store(size);
+
+    state.Clear();
+    if (auto r = Run(kBegin); !r) {
+      FailAll(batch, r.error());
+      return;
+    }
+    auto abort = [&](Error e) {
+      if (writer_->InTransaction()) (void)Run(kRollback);
+      e.message = "the write was not committed: " + e.message;
+      FailAll(batch, e);
+    };
+    for (WriteOp* op : batch) {
+      if (auto r = Run(kSavepoint); !r) return abort(r.error());
+      bool keep = op->run(op->fn, state);
+      if (state.TakeDiscard()) keep = false;
+      if (!keep) {
+        if (!writer_->InTransaction()) {
+          // SQLite rolled the whole transaction back (I/O error, disk full...).
+          return abort(Error{Code::kInternal, "the transaction was rolled back", {}, 0});
+        }
+        if (auto r = Run(kRollbackTo); !r) return abort(r.error());
+      }
+      if (auto r = Run(kRelease); !r) return abort(r.error());
+    }
+    if (auto r = state.Flush(); !r) return abort(r.error());
+    if (auto r = Run(kCommit); !r) return abort(r.error());
+    int cur = 0, high = 0;
+    if (sqlite3_db_status(writer_->raw(), SQLITE_DBSTATUS_CACHE_WRITE, &cur, &high, 1) ==
+        SQLITE_OK) {
+      pages_written_.fetch_add(cur, std::memory_order_relaxed);
+    }
+  }
+
+  static constexpr int kCheckpointPages = 2000;  // 8 MiB of 4 KiB pages
+  static constexpr int kRestartPages = 16000;    // 64 MiB
+  static constexpr int kTailPages = 512;
+  static constexpr int kWalLimitPages = 65536;  // 256 MiB
+
+  struct CheckpointResult {
+    std::uint64_t generation = 0;  // of the WAL the pass ran on
+    int log = 0;                   // frames in the WAL
+    int done = 0;                  // frames copied into the database
+  };
+
+  const SqliteOptions options_;
+  const std::string wal_path_;
+  std::unique_ptr<Db> writer_;  // used by the writer thread only (and Open before it starts)
+  std::vector<std::unique_ptr<Db>> readers_;
+  std::unique_ptr<Db> checkpointer_;  // used by the checkpoint thread only
+  int wal_fd_;                        // used by the syncer thread only
+
+  // Writer thread only.
+  int wal_frames_ = 0;  // set by WalHook after each commit
+  int last_frames_ = 0;
+  int last_wake_frames_ = 0;
+  std::uint64_t wal_generation_ = 0;
+
+  std::mutex sync_mu_;  // guards sync_queue_ and sync_stop_
+  std::condition_variable sync_cv_;
+  std::vector<WriteOp*> sync_queue_;  // committed, waiting for fdatasync
+  bool sync_stop_ = false;
+  std::thread syncer_;
+
+  std::mutex ckpt_mu_;  // guards the ckpt_ fields
+  std::condition_variable ckpt_cv_;
+  std::uint64_t ckpt_generation_ = 0;  // how many times the WAL restarted
+  CheckpointResult ckpt_result_;       // of the last background pass
+  bool ckpt_wanted_ = false;
+  bool ckpt_stop_ = false;
+  std::thread checkpoint_thread_;
+
+  std::mutex readers_mu_;
+  std::condition_variable readers_cv_;
+  std::vector<Db*> free_readers_;
+
+  std::mutex mu_;  // guards queue_ and closing_
+  std::condition_variable cv_;
+  std::deque<WriteOp*> queue_;
+  bool closing_ = false;
+
+  std::mutex close_mu_;
+  std::thread thread_;
+
+  std::atomic<std::int64_t> transactions_{0};
+  std::atomic<std::int64_t> operations_{0};
+  std::atomic<std::int64_t> max_batch_seen_{0};
+  std::atomic<std::int64_t> pages_written_{0};
+  std::atomic<std::int64_t> syncs_{0};
+  std::atomic<std::int64_t> checkpoints_{0};
+};
+
+Result<void> Configure(Db& db, const SqliteOptions& o, bool writer) {
+  std::string pragmas =
+      "PRAGMA busy_timeout = " + std::to_string(std::max(o.busy_timeout_ms, 0)) +
+      "; PRAGMA cache_size = -" +
+      std::to_string(std::max(writer ? o.writer_cache_kib : o.reader_cache_kib, 64)) +
+      "; PRAGMA temp_store = MEMORY; PRAGMA mmap_size = 0;";
+  if (writer) {
+    // NORMAL: COMMIT does not fsync; SqliteStore's syncer fdatasyncs the WAL before any caller
+    // is answered, which is what FULL would do, but off the writer thread and once for every
+    // batch committed meanwhile. Checkpoints still sync the WAL before copying it (NORMAL).
+    pragmas += " PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0;";
+    pragmas += " PRAGMA foreign_keys = ON; PRAGMA journal_size_limit = 100663296;";
+  }
+  // Our own integers only; PRAGMAs take no bound parameters.
+  return db.Exec(pragmas.c_str());
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& options) {
+  if (sodium_init() < 0) return Fail(Code::kInternal, "libsodium failed to initialise");
+  if (options.path.empty()) return Fail(Code::kInvalidArgument, "no database path given");
+  auto writer = Db::Open(options.path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  if (!writer) return Fail(writer.error());
+  Db& w = **writer;
+  {
+    // Only takes effect on a new, empty file (before the WAL switch and the first table).
+    std::string ps = "PRAGMA page_size = " + std::to_string(options.page_size);
+    if (auto r = w.Exec(ps.c_str()); !r) return Fail(r.error());
+  }
+  auto mode = w.QueryText("PRAGMA journal_mode = WAL");
+  if (!mode) return Fail(mode.error());
+  if (*mode != "wal") {
+    return Fail(Code::kInternal, "the database could not be switched to WAL mode");
+  }
+  if (auto r = Configure(w, options, true); !r) return Fail(r.error());
+  if (auto r = Migrate(w); !r) return Fail(r.error());
+
+  // The WAL file exists now (Migrate ran a write transaction). Keep a descriptor of it for the
+  // syncer, and make the directory entries of the database and the WAL durable once.
+  int wal_fd = -1;
+  if (options.synchronous_full) {
+    std::string wal_path = options.path + "-wal";
+    wal_fd = ::open(wal_path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (wal_fd < 0) {
+      return Fail(Code::kInternal,
+                  "cannot open the WAL file: " + std::string(std::strerror(errno)));
+    }
+    std::filesystem::path dir = std::filesystem::absolute(options.path).parent_path();
+    int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+      ::fsync(dfd);
+      ::close(dfd);
+    }
+    if (::fdatasync(wal_fd) != 0) {
+      ::close(wal_fd);
+      return Fail(Code::kInternal,
+                  "cannot sync the WAL file: " + std::string(std::strerror(errno)));
+    }
+  }
+  auto fail = [&](Error e) -> Result<std::unique_ptr<Store>> {
+    if (wal_fd >= 0) ::close(wal_fd);
+    return Fail(std::move(e));
+  };
+  auto checkpointer = Db::Open(options.path, SQLITE_OPEN_READWRITE);
+  if (!checkpointer) return fail(checkpointer.error());
+  {
+    SqliteOptions small = options;
+    small.reader_cache_kib = 1024;
+    // It only ever waits in a RESTART checkpoint, which holds writers back while it waits.
+    small.busy_timeout_ms = 50;
+    if (auto c = Configure(**checkpointer, small, false); !c) return fail(c.error());
+  }
+
+  std::vector<std::unique_ptr<Db>> readers;
+  for (int i = 0; i < std::max(options.read_connections, 1); ++i) {
+    auto r = Db::Open(options.path, SQLITE_OPEN_READONLY);
+    if (!r) return fail(r.error());
+    if (auto c = Configure(**r, options, false); !c) return fail(c.error());
+    readers.push_back(std::move(*r));
+  }
+  return std::unique_ptr<Store>(new SqliteStore(options, std::move(*writer), std::move(readers),
+                                                std::move(*checkpointer), wal_fd));
+}
+
+std::optional<SqliteStats> GetSqliteStats(const Store& store) {
+  if (const auto* s = dynamic_cast<const SqliteStore*>(&store)) return s->Stats();
+  return std::nullopt;
+}
+
+}  // namespace undersigned::store
