@@ -1,0 +1,135 @@
+#include "http/pages/csrf.h"
+
+#include <sodium.h>
+
+#include <array>
+#include <stdexcept>
+
+namespace undersigned::http::pages {
+namespace {
+
+constexpr int kB64Variant = sodium_base64_VARIANT_URLSAFE_NO_PADDING;
+
+void EnsureSodium() {
+  static const bool ok = sodium_init() >= 0;
+  if (!ok) throw std::runtime_error("libsodium failed to initialise");
+}
+
+std::string Base64Url(const unsigned char* bytes, std::size_t n) {
+  std::string out(sodium_base64_encoded_len(n, kB64Variant), '\0');
+  sodium_bin2base64(out.data(), out.size(), bytes, n, kB64Variant);
+  out.resize(out.size() - 1);  // drop the NUL
+  return out;
+}
+
+std::string ToLower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+}  // namespace
+
+Csrf::Csrf(std::string secret, bool secure_cookie)
+    : secret_(std::move(secret)), secure_(secure_cookie) {
+  EnsureSodium();
+}
+
+std::string Csrf::NewNonce() {
+  EnsureSodium();
+  std::array<unsigned char, 32> bytes;
+  randombytes_buf(bytes.data(), bytes.size());
+  return Base64Url(bytes.data(), bytes.size());
+}
+
+bool Csrf::WellFormedNonce(std::string_view nonce) {
+  if (nonce.size() != 43) return false;
+  for (char c : nonce) {
+    if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+          c == '_')) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string Csrf::TokenFor(std::string_view nonce) const {
+  crypto_auth_hmacsha256_state st;
+  std::array<unsigned char, crypto_auth_hmacsha256_BYTES> mac;
+  crypto_auth_hmacsha256_init(&st, reinterpret_cast<const unsigned char*>(secret_.data()),
+                              secret_.size());
+  crypto_auth_hmacsha256_update(&st, reinterpret_cast<const unsigned char*>(nonce.data()),
+                                nonce.size());
+  crypto_auth_hmacsha256_final(&st, mac.data());
+  sodium_memzero(&st, sizeof st);
+  return Base64Url(mac.data(), mac.size());
+}
+
+bool Csrf::Verify(std::string_view nonce, std::string_view token) const {
+  if (!WellFormedNonce(nonce)) return false;
+  const std::string expected = TokenFor(nonce);
+  if (token.size() != expected.size()) return false;
+  return sodium_memcmp(expected.data(), token.data(), expected.size()) == 0;
+}
+
+std::string Csrf::CookieValue(std::string_view nonce) const {
+  std::string v =
+      std::string(kCsrfCookie) + "=" + std::string(nonce) + "; Path=/; HttpOnly; SameSite=Lax";
+  if (secure_) v += "; Secure";
+  return v;
+}
+
+std::string Csrf::NonceFor(const Request& req, bool* set_cookie) const {
+  std::string nonce = req.Cookie(kCsrfCookie);
+  if (WellFormedNonce(nonce)) {
+    *set_cookie = false;
+    return nonce;
+  }
+  *set_cookie = true;
+  return NewNonce();
+}
+
+std::string OriginOf(std::string_view base_url) {
+  std::string lower = ToLower(base_url);
+  std::string scheme;
+  if (lower.rfind("https://", 0) == 0) {
+    scheme = "https";
+  } else if (lower.rfind("http://", 0) == 0) {
+    scheme = "http";
+  } else {
+    return {};
+  }
+  std::string rest = lower.substr(scheme.size() + 3);
+  std::size_t end = rest.find_first_of("/?#");
+  std::string host = rest.substr(0, end);
+  if (host.empty()) return {};
+  if (std::size_t at = host.rfind('@'); at != std::string::npos) host = host.substr(at + 1);
+  const std::string default_port = scheme == "https" ? ":443" : ":80";
+  if (host.size() > default_port.size() &&
+      host.compare(host.size() - default_port.size(), default_port.size(), default_port) == 0) {
+    host.resize(host.size() - default_port.size());
+  }
+  return scheme + "://" + host;
+}
+
+bool OriginAllowed(const Request& req, std::string_view expected_origin) {
+  auto it = req.headers.find("origin");
+  if (it == req.headers.end()) return true;
+  const std::string& origin = it->second;
+  if (origin == "null") return true;
+  const std::string normalized = OriginOf(origin);
+  if (normalized.empty()) return false;
+  if (!expected_origin.empty() && normalized == expected_origin) return true;
+  // Same host as the request itself (a site reached under another name than base_url, or
+  // behind a TLS proxy): a page of another site cannot make the browser send our Host with
+  // its own Origin.
+  const std::string host = req.Header("host");
+  if (host.empty()) return false;
+  const std::string origin_host = normalized.substr(normalized.find("://") + 3);
+  const std::string scheme = normalized.substr(0, normalized.find("://"));
+  return OriginOf(scheme + "://" + host) == normalized && !origin_host.empty();
+}
+
+}  // namespace undersigned::http::pages

@@ -1,0 +1,780 @@
+#include "http/pages/pages.h"
+
+#include <algorithm>
+#include <array>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
+
+#include "core/utf8.h"
+#include "http/pages/csrf.h"
+#include "http/pages/share.h"
+#include "http/pages/views.h"
+#include "render/escape.h"
+#include "render/spliced.h"
+#include "render/text.h"
+
+namespace undersigned::http {
+namespace {
+
+using pages::Csrf;
+using pages::FormState;
+using render::Data;
+using render::Spliced;
+using service::CampaignSnapshot;
+using SnapshotPtr = std::shared_ptr<const CampaignSnapshot>;
+
+constexpr std::size_t kSignBodyLimit = 16 * 1024;
+constexpr std::size_t kTokenBodyLimit = 4 * 1024;
+constexpr std::size_t kMaxCachedErrorPages = 128;
+
+using Form = std::multimap<std::string, std::string>;
+
+std::string First(const Form& form, const char* key) {
+  auto it = form.find(key);
+  return it == form.end() ? std::string() : it->second;
+}
+
+// A checkbox sends its value ("yes") only when ticked; be lenient about what API-like clients
+// send, but treat the usual spellings of "no" as unticked.
+bool Checked(const Form& form, const char* key) {
+  std::string v = ToLowerAscii(First(form, key));
+  return !v.empty() && v != "0" && v != "no" && v != "off" && v != "false";
+}
+
+bool IsFormUrlEncoded(const Request& req) {
+  std::string ct = ToLowerAscii(Trim(req.Header("content-type")));
+  static constexpr std::string_view kType = "application/x-www-form-urlencoded";
+  if (ct.compare(0, kType.size(), kType) != 0) return false;
+  return ct.size() == kType.size() || ct[kType.size()] == ';' || ct[kType.size()] == ' ';
+}
+
+Data StringList(const std::vector<std::string>& items) {
+  Data list(Data::type::list);
+  for (const auto& s : items) list.push_back(Data(s));
+  return list;
+}
+
+bool SameTargets(const std::vector<Target>& a, const std::vector<Target>& b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (a[i].name != b[i].name || a[i].title != b[i].title ||
+        a[i].organization != b[i].organization || a[i].x_handle != b[i].x_handle ||
+        a[i].bluesky_handle != b[i].bluesky_handle ||
+        a[i].mastodon_handle != b[i].mastodon_handle) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// True if two campaigns render the same page (modified and counts are not shown).
+bool SameFields(const Campaign& x, const Campaign& y) {
+  return x.id == y.id && x.slug == y.slug && x.title == y.title && x.demand == y.demand &&
+         x.goal == y.goal && x.deadline == y.deadline && x.status == y.status &&
+         x.language == y.language && x.letter_markdown == y.letter_markdown &&
+         SameTargets(x.targets, y.targets);
+}
+
+bool SameRecent(const CampaignSnapshot& a, const CampaignSnapshot& b) {
+  if (a.recent.size() != b.recent.size()) return false;
+  for (std::size_t i = 0; i < a.recent.size(); ++i) {
+    if (a.recent[i].name != b.recent[i].name || a.recent[i].comment != b.recent[i].comment ||
+        a.recent[i].confirmed != b.recent[i].confirmed) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// A page about to be answered, before the CSRF cookie and the caching headers are decided.
+struct ErrorSpec {
+  int status = 500;
+  std::string heading;
+  std::vector<std::string> paragraphs;
+  std::string link_url = "/";
+  std::string link_text = "See all open campaigns";
+  int retry_after = 0;
+};
+
+class Site {
+ public:
+  explicit Site(PagesDeps deps)
+      : deps_(std::move(deps)),
+        clock_(deps_.clock != nullptr ? *deps_.clock : Clock::System()),
+        csrf_(deps_.csrf_secret, ToLowerAscii(deps_.base_url).rfind("https://", 0) == 0) {
+    while (!deps_.base_url.empty() && deps_.base_url.back() == '/') deps_.base_url.pop_back();
+    origin_ = pages::OriginOf(deps_.base_url);
+  }
+
+  // --- handlers
+
+  Response Index(const Request& req) {
+    auto open = deps_.campaigns.OpenCampaigns();
+    std::string key;
+    for (const auto& s : open) {
+      key += std::to_string(s->campaign.id) + ":" + std::to_string(s->version) + ",";
+    }
+    {
+      std::lock_guard lock(mu_);
+      if (index_html_ && index_key_ == key) return HtmlPage(*index_html_, 200, "no-cache");
+    }
+    Data d = pages::LayoutData("en", "Open campaigns", deps_.site_name);
+    d.set("description", Data("Petitions and open letters you can sign on " + deps_.site_name));
+    if (open.empty()) {
+      d.set("campaigns", Data(false));
+    } else {
+      Data items(Data::type::list);
+      for (const auto& s : open) {
+        const Campaign& c = s->campaign;
+        Data item = pages::CountData(s->counts.confirmed, c.goal);
+        item.set("slug", c.slug);
+        item.set("title", c.title);
+        item.set("language", c.language);
+        item.set("demand", c.demand.empty() ? Data(false) : Data(c.demand));
+        item.set("url", "/c/" + render::PercentEncode(c.slug));
+        items.push_back(item);
+      }
+      Data campaigns;
+      campaigns.set("items", items);
+      d.set("campaigns", campaigns);
+    }
+    auto html = Render("index", d);
+    if (!html) return InternalError();
+    auto shared = std::make_shared<const std::string>(std::move(*html));
+    {
+      std::lock_guard lock(mu_);
+      index_key_ = key;
+      index_html_ = shared;
+    }
+    return HtmlPage(*shared, 200, "no-cache");
+  }
+
+  // The hot path: no store access, no template rendering once cached.
+  Response CampaignPage(const Request& req) {
+    SnapshotPtr snap = PublicSnapshot(req.Param("slug"));
+    if (!snap) return ErrorPage(CampaignNotFound());
+    const bool open = pages::TakesSignatures(snap->campaign, clock_.Now());
+    auto page = CachedCampaignPage(snap, open);
+    if (!page) return InternalError();
+    bool set_cookie = false;
+    const std::string nonce = csrf_.NonceFor(req, &set_cookie);
+    const std::string token = csrf_.TokenFor(nonce);
+    const auto count = CountSlots(snap->counts.confirmed, snap->campaign.goal);
+    Response r = Response::Html(page->Fill({token, count[0], count[1], count[2], count[3]}));
+    r.Header("Cache-Control", "private, no-cache");
+    if (set_cookie) r.Header("Set-Cookie", csrf_.CookieValue(nonce));
+    return r;
+  }
+
+  Response SignGet(const Request& req) {
+    return Response::Redirect("/c/" + render::PercentEncode(req.Param("slug")), 303);
+  }
+
+  Response Sign(const Request& req) {
+    const std::string slug = req.Param("slug");
+    const std::string back = "/c/" + render::PercentEncode(slug);
+    Form form;
+    if (auto bad = CheckPost(req, back, "Back to the campaign", &form)) return std::move(*bad);
+
+    SignatureForm f;
+    f.name = First(form, "name");
+    f.email = First(form, "email");
+    f.postal_code = First(form, "postal_code");
+    f.country = First(form, "country");
+    f.comment = First(form, "comment");
+    f.public_name = Checked(form, "public_name");
+    f.wants_updates = Checked(form, "wants_updates");
+    service::SignContext ctx;
+    ctx.source = "form";
+    ctx.remote_address = req.remote_address;
+    auto r = deps_.signing.Sign(slug, f, ctx);
+    if (!r) return SignFailed(req, slug, f, r.error());
+    return CheckEmail(r->campaign, r->kind, Trim(f.email));
+  }
+
+  Response Counts(const Request& req) {
+    SnapshotPtr snap = PublicSnapshot(req.Param("slug"));
+    Response r = snap ? Response::Json(CountsJson(*snap))
+                      : JsonError(Error{Code::kNotFound, "no such campaign", {}, 0});
+    r.Header("Access-Control-Allow-Origin", "*");
+    r.Header("Cache-Control", "no-cache");
+    return r;
+  }
+
+  Result<std::string> Topic(const Request& req) {
+    SnapshotPtr snap = PublicSnapshot(req.Param("slug"));
+    if (!snap) return Fail(Code::kNotFound, "no such campaign");
+    return CampaignTopic(snap->campaign.slug);
+  }
+
+  Response MastodonShare(const Request& req) {
+    SnapshotPtr snap = PublicSnapshot(req.Param("slug"));
+    if (!snap) return ErrorPage(CampaignNotFound());
+    const Campaign& c = snap->campaign;
+    const std::string url = pages::CampaignUrl(deps_.base_url, c.slug);
+    const std::string text = pages::ShareMessage(c, pages::Network::kMastodon, url);
+    Data d = pages::LayoutData(c.language, "Share on Mastodon: " + c.title, deps_.site_name);
+    d.set("slug", c.slug);
+    d.set("url", url);
+    d.set("text", text);
+    d.set("has_error", Data(false));
+    d.set("error", "");
+    d.set("instance", "");
+    d.set("ready", Data(false));
+    int status = 200;
+    if (auto typed = req.Query("instance")) {
+      d.set("instance", *typed);
+      if (auto server = pages::NormalizeMastodonServer(*typed)) {
+        Data ready;
+        ready.set("server", *server);
+        ready.set("share_url", pages::MastodonShareUrl(*server, text));
+        d.set("ready", ready);
+        d.set("instance", *server);
+      } else {
+        status = 422;
+        d.set("has_error", Data(true));
+        d.set("error", "Enter the address of a Mastodon server, like mastodon.social.");
+      }
+    }
+    auto html = Render("share_mastodon", d);
+    if (!html) return InternalError();
+    return HtmlPage(*html, status, "no-cache");
+  }
+
+  Response ConfirmPage(const Request& req) { return TokenPage(req, /*confirm=*/true); }
+  Response WithdrawPage(const Request& req) { return TokenPage(req, /*confirm=*/false); }
+  Response ConfirmPost(const Request& req) { return TokenPost(req, /*confirm=*/true); }
+  Response WithdrawPost(const Request& req) { return TokenPost(req, /*confirm=*/false); }
+
+  Response NotFound(const Request&) {
+    return ErrorPage({404,
+                      "Page not found",
+                      {"There is no page at this address. If you typed it, check it; if you "
+                       "followed a link, it may be out of date."}});
+  }
+
+ private:
+  // --- snapshots and caches
+
+  SnapshotPtr PublicSnapshot(const std::string& slug) const {
+    if (slug.empty() || slug.size() > 64) return nullptr;
+    SnapshotPtr snap = deps_.campaigns.Snapshot(slug);
+    if (!snap || snap->campaign.status == CampaignStatus::kDraft) return nullptr;
+    return snap;
+  }
+
+  // A rendered campaign page with slots: 0 the CSRF token, 1-4 the count (so a new count costs
+  // no rendering). It is rendered again when the campaign's fields change, and when the recent
+  // signers change - at most once a second for those, since they need not be live to the
+  // millisecond (the count, spliced in per request, always is).
+  struct CachedCampaign {
+    SnapshotPtr rendered;            // the snapshot the page was rendered from
+    std::uint64_t same_version = 0;  // a later version known to render the same page
+    bool open = false;
+    std::int64_t rendered_ms = 0;
+    std::shared_ptr<const Spliced> page;
+  };
+  static constexpr std::int64_t kRecentSignersMaxAgeMs = 1000;
+
+  std::shared_ptr<const Spliced> CachedCampaignPage(const SnapshotPtr& snap, bool open) {
+    const std::string& slug = snap->campaign.slug;
+    const std::int64_t now_ms = clock_.MonotonicMillis();
+    {
+      std::lock_guard lock(mu_);
+      auto it = campaign_cache_.find(slug);
+      if (it != campaign_cache_.end() && it->second.open == open) {
+        CachedCampaign& e = it->second;
+        if (e.rendered->version == snap->version || e.same_version == snap->version) {
+          return e.page;
+        }
+        if (SameFields(e.rendered->campaign, snap->campaign)) {
+          if (SameRecent(*e.rendered, *snap)) {
+            e.same_version = std::max(e.same_version, snap->version);
+            return e.page;
+          }
+          if (now_ms - e.rendered_ms < kRecentSignersMaxAgeMs) return e.page;
+        }
+      }
+    }
+    FormState form;
+    form.csrf = render::SlotPlaceholder(0);
+    auto html = RenderCampaign(*snap, open, form, "", /*count_slots=*/true);
+    if (!html) return nullptr;
+    auto page = std::make_shared<const Spliced>(Spliced::Cut(*html, 5));
+    std::lock_guard lock(mu_);
+    auto [it, inserted] = campaign_cache_.try_emplace(slug);
+    if (inserted || it->second.rendered->version <= snap->version) {
+      it->second = CachedCampaign{snap, 0, open, now_ms, page};
+    }
+    return page;
+  }
+
+  // The values of slots 1-4 for a count.
+  static std::array<std::string, 4> CountSlots(std::int64_t confirmed, std::int64_t goal) {
+    if (goal < 1) goal = 1;
+    return {render::FormatThousands(confirmed), confirmed == 1 ? "signature" : "signatures",
+            std::to_string(confirmed < 0 ? 0 : std::min(confirmed, goal)),
+            std::to_string(render::PercentOf(confirmed, goal))};
+  }
+
+  Result<std::string> RenderCampaign(const CampaignSnapshot& snap, bool open, const FormState& form,
+                                     const std::string& title_prefix, bool count_slots) {
+    Data d = pages::CampaignPageData(snap, deps_.base_url, deps_.site_name, open);
+    if (!title_prefix.empty()) d.set("page_title", title_prefix + snap.campaign.title);
+    if (count_slots) {
+      Data count = pages::CountData(snap.counts.confirmed, snap.campaign.goal);
+      count.set("confirmed_text", render::SlotPlaceholder(1));
+      count.set("noun", render::SlotPlaceholder(2));
+      count.set("value", render::SlotPlaceholder(3));
+      count.set("percent", render::SlotPlaceholder(4));
+      d.set("count", count);
+    }
+    d.set("form", pages::FormData(form));
+    return Render("campaign", d);
+  }
+
+  // --- signing
+
+  Response CheckEmail(const Campaign& c, SignOutcome::Kind kind, const std::string& email) {
+    const char* variant = "sent";  // kCreated, and kAlreadyConfirmed: never reveal who signed
+    if (kind == SignOutcome::Kind::kResent) variant = "resent";
+    if (kind == SignOutcome::Kind::kResendLimit) variant = "resend_limit";
+    const std::string key = c.slug + '\n' + variant;
+    std::shared_ptr<const Spliced> page;
+    {
+      std::lock_guard lock(mu_);
+      auto it = check_cache_.find(key);
+      if (it != check_cache_.end() && it->second.title == c.title &&
+          it->second.language == c.language) {
+        page = it->second.page;
+      }
+    }
+    if (!page) {
+      Data d = pages::CampaignBriefData(c, deps_.base_url, deps_.site_name, "Check your email");
+      d.set("heading", "Check your email");
+      d.set("email", render::SlotPlaceholder(0));
+      d.set("sent", Data(std::string_view(variant) == "sent"));
+      d.set("resent", Data(std::string_view(variant) == "resent"));
+      d.set("resend_limit", Data(std::string_view(variant) == "resend_limit"));
+      auto html = Render("check_email", d);
+      if (!html) return InternalError();
+      page = std::make_shared<const Spliced>(Spliced::Cut(*html, 1));
+      std::lock_guard lock(mu_);
+      check_cache_[key] = CachedCheck{c.title, c.language, page};
+    }
+    return HtmlPage(page->Fill({render::EscapeHtml(email)}), 200, "no-store");
+  }
+
+  Response SignFailed(const Request& req, const std::string& slug, const SignatureForm& typed,
+                      const Error& e) {
+    const std::string back = "/c/" + render::PercentEncode(slug);
+    switch (e.code) {
+      case Code::kInvalidArgument: {
+        SnapshotPtr snap = PublicSnapshot(slug);
+        if (!snap) return ErrorPage(CampaignNotFound());
+        FormState form;
+        form.values = typed;
+        form.errors = e.field_errors;
+        if (e.field_errors.empty()) {
+          form.general_error = e.message.empty() ? "Please check the form." : e.message;
+        }
+        bool set_cookie = false;
+        const std::string nonce = csrf_.NonceFor(req, &set_cookie);
+        form.csrf = csrf_.TokenFor(nonce);
+        const bool open = pages::TakesSignatures(snap->campaign, clock_.Now());
+        auto html = RenderCampaign(*snap, open, form, "Error: ", /*count_slots=*/false);
+        if (!html) return InternalError();
+        Response r = HtmlPage(*html, 422, "no-store");
+        if (set_cookie) r.Header("Set-Cookie", csrf_.CookieValue(nonce));
+        return r;
+      }
+      case Code::kNotFound:
+        return ErrorPage(CampaignNotFound());
+      case Code::kConflict:
+        return ErrorPage({409,
+                          "This campaign is closed",
+                          {"It no longer takes signatures, so yours was not recorded. Thank "
+                           "you for wanting to sign."},
+                          back,
+                          "Back to the campaign"});
+      case Code::kTooManyRequests: {
+        const int wait = e.retry_after_seconds > 0 ? e.retry_after_seconds : 60;
+        return ErrorPage({429,
+                          "Too many signatures at once",
+                          {e.message.empty() ? "Please wait a little and try again." : e.message,
+                           "You can try again in " + WaitText(wait) + "."},
+                          back,
+                          "Back to the campaign",
+                          wait});
+      }
+      case Code::kPayloadTooLarge:
+        return ErrorPage({413,
+                          "That is too much text",
+                          {"Please shorten what you typed and send the form again."},
+                          back,
+                          "Back to the campaign"});
+      case Code::kUnavailable:
+        return ErrorPage({503,
+                          "Please try again in a moment",
+                          {"The server is busy or restarting. Your signature was not recorded; "
+                           "please send the form again in a few seconds."},
+                          back,
+                          "Back to the campaign",
+                          5});
+      default:
+        spdlog::error("pages: signing failed: {} {}", CodeName(e.code), e.message);
+        return InternalError();
+    }
+  }
+
+  // Content type, Origin, form parsing and CSRF token of a POST. Returns the page to answer
+  // instead, or nullopt with *form filled.
+  std::optional<Response> CheckPost(const Request& req, const std::string& back,
+                                    const std::string& back_text, Form* form) {
+    if (!IsFormUrlEncoded(req)) {
+      return ErrorPage({415,
+                        "This form was sent in a format we do not accept",
+                        {"Forms here must be sent as application/x-www-form-urlencoded, as "
+                         "browsers do. Please use the form on the page."},
+                        back,
+                        back_text});
+    }
+    if (!pages::OriginAllowed(req, origin_)) {
+      return ErrorPage({403,
+                        "This form came from another website",
+                        {"For your safety, we only accept forms sent from this site's own "
+                         "pages. Nothing was recorded.",
+                         "If you meant to do this, open the page on this site and send the "
+                         "form from there."},
+                        back,
+                        back_text});
+    }
+    auto parsed = ParseForm(req.body);
+    if (!parsed) {
+      return ErrorPage({400,
+                        "We could not read this form",
+                        {"It was not sent correctly (bad encoding or text that is not valid "
+                         "UTF-8). Nothing was recorded. Please go back and try again."},
+                        back,
+                        back_text});
+    }
+    if (!csrf_.Verify(req.Cookie(pages::kCsrfCookie), First(*parsed, pages::kCsrfField))) {
+      return ErrorPage({403,
+                        "Your form has expired",
+                        {"For your safety, each form is tied to a cookie in your browser. The "
+                         "cookie was missing or did not match: this happens when cookies are "
+                         "blocked, or when the page was open for a long time. Nothing was "
+                         "recorded.",
+                         "Please go back, reload the page, and send the form again."},
+                        back,
+                        back_text});
+    }
+    *form = std::move(*parsed);
+    return std::nullopt;
+  }
+
+  // --- confirm and withdraw
+
+  Response TokenPage(const Request& req, bool confirm) {
+    const std::string token = req.Query("t").value_or("");
+    auto peek = token.empty() ? Result<TokenOutcome>(Fail(Code::kNotFound, "no token"))
+                              : (confirm ? deps_.signing.PeekConfirm(token)
+                                         : deps_.signing.PeekWithdraw(token));
+    if (!peek) return TokenError(peek.error(), confirm, token);
+    const Campaign& c = peek->campaign;
+    const SignatureState state = peek->signature.state;
+    if (confirm && state == SignatureState::kConfirmed) {
+      return TokenHeaders(DonePage(c, "Your signature is already confirmed",
+                                   {ThanksLine(c, peek->counts.confirmed), kWithdrawNote}, true),
+                          nullptr);
+    }
+    if (state == SignatureState::kWithdrawn) {
+      return TokenHeaders(
+          DonePage(c, "This signature was withdrawn",
+                   {"It does not count and your name is not shown. You can sign again on the "
+                    "campaign page if you change your mind."},
+                   false),
+          nullptr);
+    }
+    bool set_cookie = false;
+    const std::string nonce = csrf_.NonceFor(req, &set_cookie);
+    const std::string heading = confirm
+                                    ? "Confirm your signature on \u201C" + c.title + "\u201D"
+                                    : "Withdraw your signature from \u201C" + c.title + "\u201D?";
+    Data d = pages::CampaignBriefData(c, deps_.base_url, deps_.site_name, heading);
+    d.set("heading", heading);
+    d.set("paragraphs",
+          StringList(
+              confirm
+                  ? std::vector<
+                        std::string>{"Press the button to confirm that you signed with this email "
+                                     "address. Only confirmed signatures are counted."}
+                  : std::vector<std::string>{
+                        "Press the button to withdraw your signature. It will no "
+                        "longer count, and your name will no longer be shown."}));
+    d.set("action", confirm ? "/s/confirm" : "/s/withdraw");
+    d.set("token", token);
+    d.set("csrf", csrf_.TokenFor(nonce));
+    d.set("button", confirm ? "Confirm my signature" : "Withdraw my signature");
+    d.set("danger", Data(!confirm));
+    auto html = Render("token", d);
+    if (!html) return InternalError();
+    return TokenHeaders(HtmlPage(*html, 200, "no-store"), set_cookie ? &nonce : nullptr);
+  }
+
+  Response TokenPost(const Request& req, bool confirm) {
+    Form form;
+    // The token may be in the body; the page to go back to is the GET page with that token.
+    std::string token;
+    if (auto parsed = ParseForm(req.body)) token = First(*parsed, "t");
+    const std::string back =
+        std::string(confirm ? "/s/confirm" : "/s/withdraw") + "?t=" + render::PercentEncode(token);
+    if (auto bad = CheckPost(req, back, "Back to the page with the button", &form)) {
+      return TokenHeaders(std::move(*bad), nullptr);
+    }
+    auto r = token.empty()
+                 ? Result<TokenOutcome>(Fail(Code::kNotFound, "no token"))
+                 : (confirm ? deps_.signing.Confirm(token) : deps_.signing.Withdraw(token));
+    if (!r) return TokenError(r.error(), confirm, token);
+    const Campaign& c = r->campaign;
+    if (confirm) {
+      return TokenHeaders(DonePage(c,
+                                   r->changed ? "Thank you! Your signature is confirmed"
+                                              : "Your signature is already confirmed",
+                                   {ThanksLine(c, r->counts.confirmed), kWithdrawNote}, true),
+                          nullptr);
+    }
+    return TokenHeaders(
+        DonePage(c,
+                 r->changed ? "Your signature has been withdrawn"
+                            : "This signature was already withdrawn",
+                 {"It no longer counts toward \u201C" + c.title +
+                      "\u201D, and your name is no longer shown.",
+                  "Changed your mind again? You can sign again on the campaign page."},
+                 false),
+        nullptr);
+  }
+
+  Response TokenError(const Error& e, bool confirm, const std::string& token) {
+    switch (e.code) {
+      case Code::kNotFound:
+        return TokenHeaders(
+            ErrorPage({404,
+                       "This link is not valid",
+                       {"The link may have been used already, replaced by a newer one, or "
+                        "copied incompletely from the email.",
+                        std::string(confirm ? "If you signed more than once, use the link in "
+                                              "the most recent email."
+                                            : "If you signed more than once, use the withdraw "
+                                              "link in the most recent email.")}}),
+            nullptr);
+      case Code::kConflict:
+        return TokenHeaders(ErrorPage({409,
+                                       confirm ? "This signature cannot be confirmed"
+                                               : "This signature cannot be withdrawn",
+                                       {confirm ? "It was withdrawn, or the campaign has closed."
+                                                : "Its state does not allow it any more."}}),
+                            nullptr);
+      case Code::kUnavailable:
+        return TokenHeaders(ErrorPage({503,
+                                       "Please try again in a moment",
+                                       {"The server is busy or restarting. Nothing was changed."},
+                                       "/",
+                                       "See all open campaigns",
+                                       5}),
+                            nullptr);
+      default:
+        spdlog::error("pages: {} failed: {} {}", confirm ? "confirm" : "withdraw", CodeName(e.code),
+                      e.message);
+        return TokenHeaders(InternalError(), nullptr);
+    }
+  }
+
+  static constexpr const char* kWithdrawNote =
+      "You can withdraw your signature at any time with the link in the email we sent you.";
+
+  static std::string ThanksLine(const Campaign& c, std::int64_t confirmed) {
+    return "\u201C" + c.title + "\u201D now has " + render::FormatThousands(confirmed) +
+           (confirmed == 1 ? " confirmed signature." : " confirmed signatures.");
+  }
+
+  Response DonePage(const Campaign& c, const std::string& heading,
+                    const std::vector<std::string>& paragraphs, bool share) {
+    Data d = pages::CampaignBriefData(c, deps_.base_url, deps_.site_name, heading);
+    d.set("heading", heading);
+    d.set("paragraphs", StringList(paragraphs));
+    d.set("show_share", Data(share));
+    if (share) d.set("share", pages::ShareData(c, deps_.base_url));
+    auto html = Render("done", d);
+    if (!html) return InternalError();
+    return HtmlPage(*html, 200, "no-store");
+  }
+
+  // Pages reached with a token in the query string must not leak it: no Referer to anyone,
+  // never cached, never indexed.
+  Response TokenHeaders(Response r, const std::string* new_nonce) {
+    r.Header("Referrer-Policy", "no-referrer");
+    r.Header("X-Robots-Tag", "noindex");
+    bool has_cache_control = false;
+    for (auto& [name, value] : r.headers) {
+      if (name == "Cache-Control") {
+        value = "no-store";
+        has_cache_control = true;
+      }
+    }
+    if (!has_cache_control) r.Header("Cache-Control", "no-store");
+    if (new_nonce != nullptr) r.Header("Set-Cookie", csrf_.CookieValue(*new_nonce));
+    return r;
+  }
+
+  // --- error pages
+
+  static ErrorSpec CampaignNotFound() {
+    return {404,
+            "Campaign not found",
+            {"There is no campaign at this address. It may have been moved, or the link may "
+             "be incomplete."}};
+  }
+
+  static std::string WaitText(int seconds) {
+    if (seconds < 90) return std::to_string(seconds) + (seconds == 1 ? " second" : " seconds");
+    const int minutes = (seconds + 59) / 60;
+    return std::to_string(minutes) + " minutes";
+  }
+
+  Response ErrorPage(const ErrorSpec& e) {
+    std::string key =
+        std::to_string(e.status) + '\n' + e.heading + '\n' + e.link_url + '\n' + e.link_text;
+    for (const auto& p : e.paragraphs) key += '\n' + p;
+    std::shared_ptr<const std::string> html;
+    {
+      std::lock_guard lock(mu_);
+      auto it = error_cache_.find(key);
+      if (it != error_cache_.end()) html = it->second;
+    }
+    if (!html) {
+      Data d = pages::LayoutData("en", e.heading, deps_.site_name);
+      d.set("noindex", Data(true));
+      d.set("heading", e.heading);
+      d.set("paragraphs", StringList(e.paragraphs));
+      d.set("link_url", e.link_url);
+      d.set("link_text", e.link_text);
+      auto rendered = Render("error", d);
+      if (!rendered) return BareInternalError();
+      html = std::make_shared<const std::string>(std::move(*rendered));
+      // Pages whose link carries a query (a token) are not kept.
+      std::lock_guard lock(mu_);
+      if (e.link_url.find('?') == std::string::npos && error_cache_.size() < kMaxCachedErrorPages) {
+        error_cache_.emplace(key, html);
+      }
+    }
+    Response r = HtmlPage(*html, e.status, "no-store");
+    if (e.retry_after > 0) r.Header("Retry-After", std::to_string(e.retry_after));
+    return r;
+  }
+
+  // A 500 in the site's layout; the bare fallback if even that cannot be rendered.
+  Response InternalError() {
+    return ErrorPage({500,
+                      "Something went wrong",
+                      {"Something failed on our side, not yours. Please try again in a moment."}});
+  }
+
+  // The last resort: no template involved, so it cannot fail again.
+  static Response BareInternalError() {
+    Response r = Response::Html(
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" "
+        "content=\"width=device-width, initial-scale=1\"><title>Something went wrong</title>"
+        "<link rel=\"stylesheet\" href=\"/static/style.css\"></head><body><main id=\"main\">"
+        "<h1>Something went wrong</h1><p>Something failed on our side, not yours. Please try "
+        "again in a moment.</p><p><a href=\"/\">See all open campaigns</a></p></main></body>"
+        "</html>\n",
+        500);
+    r.Header("Cache-Control", "no-store");
+    return r;
+  }
+
+  static Response HtmlPage(const std::string& html, int status, const char* cache_control) {
+    Response r = Response::Html(html, status);
+    r.Header("Cache-Control", cache_control);
+    return r;
+  }
+
+  Result<std::string> Render(std::string_view name, const Data& d) const {
+    auto html = deps_.templates.Render(name, d);
+    if (!html) spdlog::error("pages: template {}: {}", name, html.error().message);
+    return html;
+  }
+
+  struct CachedCheck {
+    std::string title;
+    std::string language;
+    std::shared_ptr<const Spliced> page;
+  };
+
+  PagesDeps deps_;
+  const Clock& clock_;
+  Csrf csrf_;
+  std::string origin_;
+
+  std::mutex mu_;  // guards the caches below
+  std::unordered_map<std::string, CachedCampaign> campaign_cache_;
+  std::unordered_map<std::string, CachedCheck> check_cache_;
+  std::unordered_map<std::string, std::shared_ptr<const std::string>> error_cache_;
+  std::string index_key_;
+  std::shared_ptr<const std::string> index_html_;
+};
+
+}  // namespace
+
+std::string CampaignTopic(const std::string& slug) { return "campaign:" + slug; }
+
+std::string CountsJson(const CampaignSnapshot& snap) {
+  const Campaign& c = snap.campaign;
+  nlohmann::ordered_json j;
+  j["slug"] = c.slug;
+  j["title"] = c.title;
+  j["status"] = StatusName(c.status);
+  j["goal"] = c.goal;
+  j["confirmed"] = snap.counts.confirmed;
+  UnixTime last = snap.counts.last_change;
+  if (last == 0) last = c.modified != 0 ? c.modified : c.created;
+  j["last_change"] = FormatIso8601(last);
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+void RegisterPages(Router& router, PagesDeps deps) {
+  auto site = std::make_shared<Site>(std::move(deps));
+  auto bind = [site](Response (Site::*fn)(const Request&)) {
+    return [site, fn](const Request& req) { return ((*site).*fn)(req); };
+  };
+  router.Get("/", bind(&Site::Index), {false, 0, "index"});
+  router.Get("/c/{slug}", bind(&Site::CampaignPage), {false, 0, "campaign_page"});
+  router.Get("/c/{slug}.json", bind(&Site::Counts), {false, 0, "campaign_json"});
+  router.AddEventStream(
+      "/c/{slug}/events", [site](const Request& req) { return site->Topic(req); },
+      "campaign_events");
+  router.Get("/c/{slug}/sign", bind(&Site::SignGet), {false, 0, "sign_get"});
+  router.Post("/c/{slug}/sign", bind(&Site::Sign), {true, kSignBodyLimit, "sign"});
+  router.Get("/c/{slug}/share/mastodon", bind(&Site::MastodonShare), {false, 0, "share_mastodon"});
+  router.Get("/s/confirm", bind(&Site::ConfirmPage), {true, 0, "confirm_page"});
+  router.Post("/s/confirm", bind(&Site::ConfirmPost), {true, kTokenBodyLimit, "confirm"});
+  router.Get("/s/withdraw", bind(&Site::WithdrawPage), {true, 0, "withdraw_page"});
+  router.Post("/s/withdraw", bind(&Site::WithdrawPost), {true, kTokenBodyLimit, "withdraw"});
+  router.Get("/favicon.ico",
+             [](const Request&) {
+               Response r = Response::Redirect("/static/favicon.svg", 301);
+               r.Header("Cache-Control", "public, max-age=86400");
+               return r;
+             },
+             {false, 0, "favicon"});
+  router.SetNotFound(bind(&Site::NotFound));
+}
+
+}  // namespace undersigned::http

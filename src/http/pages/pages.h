@@ -1,0 +1,52 @@
+// The public pages: what a visitor sees and posts (issue 2, section 3). Server-rendered HTML
+// that works without JavaScript; static/live.js only makes the count live.
+//
+//   GET  /                          open campaigns
+//   GET  /c/{slug}                  campaign page with the sign form (hot path: cached per
+//                                   campaign version, only the CSRF token spliced in per request)
+//   POST /c/{slug}/sign             sign (form-urlencoded, CSRF-checked); "check your email"
+//   GET  /c/{slug}/sign             303 to the campaign page (a reload after an error)
+//   GET  /c/{slug}.json             public counts, any origin may read them
+//   GET  /c/{slug}/events           server-sent "count" events (topic "campaign:<slug>")
+//   GET  /c/{slug}/share/mastodon   choose a Mastodon server to share on, or copy the text
+//   GET  /s/confirm?t=  POST /s/confirm    page with a button; only the POST confirms
+//   GET  /s/withdraw?t= POST /s/withdraw   same for withdrawing
+//   GET  /favicon.ico               301 to /static/favicon.svg
+// and the router's browser 404 page. /static itself is mounted by app/ (Router::AddStatic).
+//
+// Thread-safety: RegisterPages runs once at start-up; the handlers it installs are thread-safe
+// and share one internal state object (caches behind a mutex) owned by the routes.
+// Ownership: the services and templates in PagesDeps are borrowed and must outlive the Router.
+#pragma once
+
+#include <string>
+
+#include "core/clock.h"
+#include "http/router.h"
+#include "render/templates.h"
+#include "service/campaigns.h"
+#include "service/signing.h"
+
+namespace undersigned::http {
+
+struct PagesDeps {
+  service::CampaignService& campaigns;
+  service::SigningService& signing;
+  const render::Templates& templates;
+  std::string base_url;     // "https://sign.example.org", no trailing slash (one is stripped)
+  std::string csrf_secret;  // any length; e.g. Store::InstanceSecret("csrf")
+  std::string site_name = "undersigned";
+  const Clock* clock = nullptr;  // for deadlines; nullptr = Clock::System()
+};
+
+void RegisterPages(Router& router, PagesDeps deps);
+
+// {"slug","title","status","goal","confirmed","last_change"} (last_change ISO 8601, UTC, "Z").
+// The body of GET /c/{slug}.json and of each "count" event the app publishes to
+// "campaign:<slug>", so both always match.
+std::string CountsJson(const service::CampaignSnapshot& snap);
+
+// The EventHub topic of a campaign's live count: "campaign:<slug>".
+std::string CampaignTopic(const std::string& slug);
+
+}  // namespace undersigned::http

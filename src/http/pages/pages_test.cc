@@ -1,0 +1,613 @@
+// The public pages, driven through the Router with the real services over a real SQLite store
+// in a temporary directory: sign, confirm, withdraw, errors, escaping, CSRF.
+#include "http/pages/pages.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <random>
+
+#include <nlohmann/json.hpp>
+
+#include "http/pages/csrf.h"
+#include "http/url.h"
+#include "render/templates.h"
+#include "service/campaigns.h"
+#include "service/signing.h"
+#include "store/open_store.h"
+
+namespace undersigned::http {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr const char* kBase = "https://sign.example.org";
+constexpr const char* kSecret = "test-csrf-secret";
+constexpr const char* kXss = "<script>alert(\"x\")</script>'&";
+
+bool Contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+std::string HeaderOf(const Response& r, const std::string& name) {
+  for (const auto& [n, v] : r.headers) {
+    if (n == name) return v;
+  }
+  return "";
+}
+
+std::string FormEncode(const std::vector<std::pair<std::string, std::string>>& fields) {
+  std::string out;
+  for (const auto& [k, v] : fields) {
+    if (!out.empty()) out += '&';
+    out += PercentEncode(k) + "=" + PercentEncode(v);
+  }
+  return out;
+}
+
+class PagesTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Build(service::SigningOptions{}); }
+
+  void Build(service::SigningOptions options) {
+    std::random_device rd;
+    dir_ = fs::temp_directory_path() / ("us-pages-test-" + std::to_string(rd()));
+    fs::create_directories(dir_);
+    auto store = store::OpenStore(dir_.string());
+    ASSERT_TRUE(store) << store.error().message;
+    store_ = std::move(*store);
+    campaigns_ = std::make_unique<service::CampaignService>(*store_, clock_);
+    ASSERT_TRUE(campaigns_->Load());
+    signing_ =
+        std::make_unique<service::SigningService>(*store_, *campaigns_, clock_, options, nullptr);
+    auto templates = render::Templates::Load(render::FindAssetDir("templates"));
+    ASSERT_TRUE(templates) << templates.error().message;
+    templates_ = std::make_unique<render::Templates>(std::move(*templates));
+    router_ = std::make_unique<Router>();
+    RegisterPages(*router_, PagesDeps{*campaigns_, *signing_, *templates_, std::string(kBase) + "/",
+                                      kSecret, "Test Site", &clock_});
+    Campaign c;
+    c.slug = "drop-ice";
+    c.title = "Drop the <ICE> contract";
+    c.demand = "Cancel it & speak out";
+    c.letter_markdown =
+        "Dear **Marc**,\n\n<script>alert(1)</script>\n\n[click](javascript:alert(1))\n";
+    Target t;
+    t.name = "Marc Benioff";
+    t.title = "CEO";
+    t.organization = "Salesforce";
+    t.x_handle = "Benioff";
+    t.bluesky_handle = "benioff.bsky.social";
+    t.mastodon_handle = "@benioff@mastodon.social";
+    c.targets = {t};
+    c.goal = 12000;
+    c.status = CampaignStatus::kOpen;
+    c.language = "fr";
+    auto created = campaigns_->Create(c);
+    ASSERT_TRUE(created) << created.error().message;
+  }
+
+  void TearDown() override {
+    router_.reset();
+    signing_.reset();
+    campaigns_.reset();
+    if (store_) store_->Close();
+    store_.reset();
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+
+  // Dispatches like the server: split the target, find the route, fill params and query.
+  Response Call(const std::string& method, const std::string& target, const std::string& body = "",
+                std::map<std::string, std::string> headers = {}) {
+    Request req;
+    req.method = method;
+    req.target = target;
+    std::size_t q = target.find('?');
+    std::string raw_path = target.substr(0, q);
+    EXPECT_TRUE(PercentDecode(raw_path, false, &req.path));
+    if (q != std::string::npos) {
+      std::string query = target.substr(q + 1);
+      std::size_t start = 0;
+      while (start < query.size()) {
+        std::size_t amp = query.find('&', start);
+        std::string part =
+            query.substr(start, amp == std::string::npos ? std::string::npos : amp - start);
+        std::size_t eq = part.find('=');
+        std::string k, v;
+        PercentDecode(part.substr(0, eq), true, &k);
+        if (eq != std::string::npos) PercentDecode(part.substr(eq + 1), true, &v);
+        req.query.emplace(k, v);
+        if (amp == std::string::npos) break;
+        start = amp + 1;
+      }
+    }
+    req.headers = std::move(headers);
+    if (!cookie_.empty()) req.cookies[pages::kCsrfCookie] = cookie_;
+    req.body = body;
+    req.remote_address = "192.0.2.1";
+    std::vector<std::string_view> segments;
+    SplitPath(req.path, &segments);
+    auto match = router_->Find(method, segments, &req.params);
+    if (match.route == nullptr) {
+      EXPECT_TRUE(router_->not_found());
+      return router_->not_found()(req);
+    }
+    EXPECT_EQ(match.route->kind, Router::Kind::kHandler);
+    Response r = match.route->handler(req);
+    // Keep the cookie like a browser would.
+    std::string set = HeaderOf(r, "Set-Cookie");
+    if (!set.empty()) {
+      std::string prefix = std::string(pages::kCsrfCookie) + "=";
+      EXPECT_EQ(set.rfind(prefix, 0), 0u);
+      cookie_ = set.substr(prefix.size(), set.find(';') - prefix.size());
+    }
+    return r;
+  }
+
+  std::string Token() const { return pages::Csrf(kSecret, true).TokenFor(cookie_); }
+
+  Response Post(const std::string& target, std::vector<std::pair<std::string, std::string>> fields,
+                std::map<std::string, std::string> headers = {}) {
+    headers.emplace("content-type", "application/x-www-form-urlencoded");
+    return Call("POST", target, FormEncode(fields), std::move(headers));
+  }
+
+  Response SignAs(const std::string& email, const std::string& name = "Ada Lovelace",
+                  bool public_name = true, const std::string& comment = "") {
+    Call("GET", "/c/drop-ice");  // gets the cookie
+    std::vector<std::pair<std::string, std::string>> fields = {
+        {"csrf", Token()}, {"name", name}, {"email", email}, {"comment", comment}};
+    if (public_name) fields.emplace_back("public_name", "yes");
+    return Post("/c/drop-ice/sign", fields);
+  }
+
+  // The newest outbox message for a recipient, parsed.
+  nlohmann::json LastMail(const std::string& recipient, std::string* kind = nullptr) {
+    auto due = store_->DueOutbox(clock_.Now() + 1000, 1000);
+    EXPECT_TRUE(due);
+    nlohmann::json out;
+    for (const auto& m : *due) {
+      if (m.recipient == recipient) {
+        out = nlohmann::json::parse(m.payload);
+        if (kind) *kind = m.kind;
+      }
+    }
+    return out;
+  }
+
+  fs::path dir_;
+  ManualClock clock_;
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<service::CampaignService> campaigns_;
+  std::unique_ptr<service::SigningService> signing_;
+  std::unique_ptr<render::Templates> templates_;
+  std::unique_ptr<Router> router_;
+  std::string cookie_;
+};
+
+TEST_F(PagesTest, CampaignPageRendersSafely) {
+  Response r = Call("GET", "/c/drop-ice");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.content_type, "text/html; charset=utf-8");
+  EXPECT_FALSE(cookie_.empty());
+  EXPECT_NE(HeaderOf(r, "Set-Cookie").find("HttpOnly; SameSite=Lax; Secure"), std::string::npos);
+  const std::string& b = r.body;
+  EXPECT_TRUE(Contains(b, "<html lang=\"fr\">"));
+  EXPECT_TRUE(Contains(b, "<h1>Drop the &lt;ICE&gt; contract</h1>"));
+  EXPECT_TRUE(Contains(b, "Cancel it &amp; speak out"));
+  EXPECT_TRUE(Contains(b, "<strong>Marc</strong>"));
+  EXPECT_FALSE(Contains(b, "<script>alert"));
+  EXPECT_FALSE(Contains(b, "href=\"javascript:"));
+  EXPECT_FALSE(Contains(b, "style="));
+  EXPECT_FALSE(Contains(b, "\x01"));
+  EXPECT_TRUE(Contains(b, "<script src=\"/static/live.js\" defer></script>"));
+  EXPECT_TRUE(Contains(b, "name=\"csrf\" value=\"" + Token() + "\""));
+  EXPECT_TRUE(Contains(b, "data-events=\"/c/drop-ice/events\""));
+  EXPECT_TRUE(Contains(b, "<progress class=\"tally-bar\" max=\"12000\" value=\"0\""));
+  EXPECT_TRUE(Contains(b, "12,000"));
+  EXPECT_TRUE(Contains(b, "aria-live=\"polite\""));
+  EXPECT_TRUE(Contains(b, "Marc Benioff"));
+  EXPECT_TRUE(Contains(b, "CEO, Salesforce"));
+  // Share links name the handles, URL-encoded, and are HTML-escaped in the attribute.
+  EXPECT_TRUE(Contains(b, "https://x.com/intent/tweet?text="));
+  EXPECT_TRUE(Contains(b, "%40Benioff"));
+  EXPECT_TRUE(Contains(b, "%40benioff.bsky.social"));
+  EXPECT_TRUE(Contains(b, "https%3A%2F%2Fsign.example.org%2Fc%2Fdrop-ice"));
+  EXPECT_TRUE(Contains(b, "mailto:?subject="));
+  EXPECT_TRUE(Contains(b, "&amp;body="));
+  EXPECT_TRUE(Contains(b, "href=\"/c/drop-ice/share/mastodon\""));
+  // Every form control has a label.
+  for (const char* id : {"f-name", "f-email", "f-postal_code", "f-country", "f-comment",
+                         "f-public_name", "f-wants_updates"}) {
+    EXPECT_TRUE(Contains(b, std::string("<label for=\"") + id + "\"")) << id;
+    EXPECT_TRUE(Contains(b, std::string("id=\"") + id + "\"")) << id;
+  }
+  EXPECT_TRUE(Contains(b, "<option value=\"GB\">United Kingdom</option>"));
+  // UI text in English is marked as such on a French campaign.
+  EXPECT_TRUE(Contains(b,
+                       "<section class=\"sign\" id=\"sign\" aria-labelledby=\"sign-h\" "
+                       "lang=\"en\">"));
+}
+
+TEST_F(PagesTest, CampaignPageIsCachedButTokenIsPerVisitor) {
+  Response a = Call("GET", "/c/drop-ice");
+  const std::string first_cookie = cookie_;
+  cookie_.clear();
+  Response b = Call("GET", "/c/drop-ice");
+  ASSERT_NE(first_cookie, cookie_);
+  EXPECT_NE(a.body, b.body);
+  // The same visitor keeps the same cookie and token.
+  Response c = Call("GET", "/c/drop-ice");
+  EXPECT_EQ(HeaderOf(c, "Set-Cookie"), "");
+  EXPECT_EQ(b.body, c.body);
+  EXPECT_EQ(HeaderOf(c, "Cache-Control"), "private, no-cache");
+}
+
+TEST_F(PagesTest, CachedPageFollowsCountsAndEdits) {
+  Response before = Call("GET", "/c/drop-ice");
+  EXPECT_TRUE(Contains(before.body, "data-count>0<"));
+  // Two confirmed signatures, one public: the count moves at once.
+  for (const char* email : {"one@example.org", "two@example.org"}) {
+    ASSERT_EQ(SignAs(email, "Signer", std::string(email) == "one@example.org").status, 200);
+    const std::string t = LastMail(email)["confirm_token"];
+    ASSERT_TRUE(signing_->Confirm(t));
+  }
+  Response now = Call("GET", "/c/drop-ice");
+  EXPECT_TRUE(Contains(now.body, "data-count>2<"));
+  EXPECT_TRUE(Contains(now.body, "data-count-noun>signatures<"));
+  EXPECT_TRUE(Contains(now.body, "<progress class=\"tally-bar\" max=\"12000\" value=\"2\""));
+  clock_.AdvanceMillis(1001);
+  EXPECT_TRUE(Contains(Call("GET", "/c/drop-ice").body, "<span class=\"signer-name\">Signer<"));
+  // An edit of the campaign shows at once.
+  auto c = campaigns_->GetBySlug("drop-ice");
+  ASSERT_TRUE(c);
+  c->title = "A new title";
+  ASSERT_TRUE(campaigns_->Update(*c));
+  Response edited = Call("GET", "/c/drop-ice");
+  EXPECT_TRUE(Contains(edited.body, "<h1>A new title</h1>"));
+  EXPECT_TRUE(Contains(edited.body, "data-count>2<"));
+}
+
+TEST_F(PagesTest, UnknownAndDraftCampaignsAre404) {
+  Response r = Call("GET", "/c/nope-nope");
+  EXPECT_EQ(r.status, 404);
+  EXPECT_TRUE(Contains(r.body, "Campaign not found"));
+  Campaign d;
+  d.slug = "secret-draft";
+  d.title = "Draft";
+  d.targets = {Target{"T", "", "", "", "", ""}};
+  d.goal = 10;
+  ASSERT_TRUE(campaigns_->Create(d));
+  EXPECT_EQ(Call("GET", "/c/secret-draft").status, 404);
+  EXPECT_EQ(Call("GET", "/c/secret-draft.json").status, 404);
+  EXPECT_EQ(Call("GET", "/no/such/page").status, 404);
+}
+
+TEST_F(PagesTest, ClosedCampaignShowsCountWithoutForm) {
+  ASSERT_TRUE(campaigns_->SetStatus("drop-ice", CampaignStatus::kClosed));
+  Response r = Call("GET", "/c/drop-ice");
+  ASSERT_EQ(r.status, 200);
+  EXPECT_TRUE(Contains(r.body, "This campaign is closed"));
+  EXPECT_FALSE(Contains(r.body, "class=\"sign-form\""));
+  EXPECT_TRUE(Contains(r.body, "data-count>0<"));
+  Response s = Post("/c/drop-ice/sign", {{"csrf", Token()}, {"name", "A"}, {"email", "a@b.org"}});
+  EXPECT_EQ(s.status, 409);
+  EXPECT_TRUE(Contains(s.body, "This campaign is closed"));
+}
+
+TEST_F(PagesTest, PastDeadlineIsClosed) {
+  auto c = campaigns_->GetBySlug("drop-ice");
+  ASSERT_TRUE(c);
+  c->deadline = clock_.Now() + 60;
+  ASSERT_TRUE(campaigns_->Update(*c));
+  EXPECT_TRUE(Contains(Call("GET", "/c/drop-ice").body, "class=\"sign-form\""));
+  clock_.Advance(120);
+  Response r = Call("GET", "/c/drop-ice");
+  EXPECT_TRUE(Contains(r.body, "This campaign is closed"));
+  EXPECT_TRUE(Contains(r.body, "Closed on"));
+}
+
+TEST_F(PagesTest, SignRejectsMissingOrWrongCsrf) {
+  Call("GET", "/c/drop-ice");
+  Response none = Post("/c/drop-ice/sign", {{"name", "A"}, {"email", "a@example.org"}});
+  EXPECT_EQ(none.status, 403);
+  EXPECT_TRUE(Contains(none.body, "Your form has expired"));
+  Response wrong =
+      Post("/c/drop-ice/sign", {{"csrf", "x" + Token()}, {"name", "A"}, {"email", "a@b.org"}});
+  EXPECT_EQ(wrong.status, 403);
+  const std::string token = Token();
+  cookie_.clear();  // a forged request has no cookie
+  Response no_cookie = Post("/c/drop-ice/sign", {{"csrf", token}, {"email", "a@b.org"}});
+  EXPECT_EQ(no_cookie.status, 403);
+  auto due = store_->DueOutbox(clock_.Now() + 1000, 10);
+  ASSERT_TRUE(due);
+  EXPECT_TRUE(due->empty());
+}
+
+TEST_F(PagesTest, SignChecksOriginAndContentType) {
+  Call("GET", "/c/drop-ice");
+  std::vector<std::pair<std::string, std::string>> fields = {
+      {"csrf", Token()}, {"name", "Ada"}, {"email", "ada@example.org"}};
+  Response foreign = Post("/c/drop-ice/sign", fields, {{"origin", "https://evil.example"}});
+  EXPECT_EQ(foreign.status, 403);
+  EXPECT_TRUE(Contains(foreign.body, "another website"));
+  Response json =
+      Call("POST", "/c/drop-ice/sign", "{\"name\":\"x\"}", {{"content-type", "application/json"}});
+  EXPECT_EQ(json.status, 415);
+  Response missing = Call("POST", "/c/drop-ice/sign", FormEncode(fields));
+  EXPECT_EQ(missing.status, 415);
+  Response bad_encoding = Call("POST", "/c/drop-ice/sign", "name=%ZZ&email=%FF",
+                               {{"content-type", "application/x-www-form-urlencoded"}});
+  EXPECT_EQ(bad_encoding.status, 400);
+  Response ok = Post("/c/drop-ice/sign", fields,
+                     {{"origin", "https://sign.example.org"},
+                      {"content-type", "application/x-www-form-urlencoded; charset=UTF-8"}});
+  EXPECT_EQ(ok.status, 200) << ok.body;
+  Response null_origin =
+      Post("/c/drop-ice/sign", {{"csrf", Token()}, {"name", "Bo"}, {"email", "bo@example.org"}},
+           {{"origin", "null"}});
+  EXPECT_EQ(null_origin.status, 200);
+}
+
+TEST_F(PagesTest, InvalidFormKeepsEverythingTypedEscaped) {
+  Call("GET", "/c/drop-ice");
+  Response r = Post("/c/drop-ice/sign", {{"csrf", Token()},
+                                         {"name", kXss},
+                                         {"email", std::string("not-an-email") + kXss},
+                                         {"postal_code", kXss},
+                                         {"country", "<b>"},
+                                         {"comment", kXss},
+                                         {"public_name", "yes"}});
+  ASSERT_EQ(r.status, 422) << r.body;
+  const std::string& b = r.body;
+  EXPECT_FALSE(Contains(b, "<script>alert"));
+  EXPECT_FALSE(Contains(b, "<b>"));
+  const std::string escaped = "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&#39;&amp;";
+  EXPECT_TRUE(Contains(b, "value=\"" + escaped + "\""));  // name kept
+  EXPECT_TRUE(Contains(b, "value=\"not-an-email" + escaped + "\""));
+  EXPECT_TRUE(Contains(b, ">" + escaped + "</textarea>"));
+  EXPECT_TRUE(Contains(b, "<title>Error: "));
+  EXPECT_TRUE(Contains(b, "class=\"error-summary\" role=\"alert\""));
+  EXPECT_TRUE(Contains(b, "<a href=\"#f-email\">"));
+  EXPECT_TRUE(Contains(b, "<a href=\"#f-postal_code\">"));
+  EXPECT_TRUE(Contains(b, "<a href=\"#f-country\">"));
+  EXPECT_TRUE(Contains(b, "id=\"f-email-error\""));
+  EXPECT_TRUE(Contains(b, "aria-describedby=\"f-email-hint f-email-error\" aria-invalid=\"true\""));
+  EXPECT_TRUE(Contains(b, "aria-invalid=\"true\" aria-describedby=\"f-postal_code-error\""));
+  EXPECT_TRUE(Contains(b,
+                       "id=\"f-public_name\" name=\"public_name\" type=\"checkbox\" "
+                       "value=\"yes\" checked"));
+  EXPECT_FALSE(Contains(b, "value=\"yes\" checked>\n<label for=\"f-wants_updates\""));
+  // The re-rendered form carries a valid token, so the visitor can just fix and resend.
+  EXPECT_TRUE(Contains(b, "name=\"csrf\" value=\"" + Token() + "\""));
+  EXPECT_EQ(HeaderOf(r, "Cache-Control"), "no-store");
+  auto due = store_->DueOutbox(clock_.Now() + 1000, 10);
+  ASSERT_TRUE(due);
+  EXPECT_TRUE(due->empty());
+}
+
+TEST_F(PagesTest, EmptyFormGetsAMessagePerRequiredField) {
+  Call("GET", "/c/drop-ice");
+  Response r = Post("/c/drop-ice/sign", {{"csrf", Token()}});
+  ASSERT_EQ(r.status, 422);
+  EXPECT_TRUE(Contains(r.body, "id=\"f-name-error\""));
+  EXPECT_TRUE(Contains(r.body, "id=\"f-email-error\""));
+  EXPECT_TRUE(Contains(r.body, "Please correct 2 problems"));
+}
+
+TEST_F(PagesTest, SignConfirmWithdrawFlow) {
+  Response signed_page = SignAs("Ada.L+petitions@example.org", kXss, true, kXss);
+  ASSERT_EQ(signed_page.status, 200) << signed_page.body;
+  EXPECT_TRUE(Contains(signed_page.body, "Check your email"));
+  EXPECT_TRUE(Contains(signed_page.body,
+                       "We sent a link to <strong class=\"email\">"
+                       "Ada.L+petitions@example.org</strong>"));
+  EXPECT_TRUE(Contains(signed_page.body, "Only confirmed signatures are counted"));
+  EXPECT_EQ(HeaderOf(signed_page, "Cache-Control"), "no-store");
+
+  std::string kind;
+  nlohmann::json mail = LastMail("Ada.L+petitions@example.org", &kind);
+  ASSERT_EQ(kind, "confirm");
+  const std::string confirm = mail["confirm_token"];
+  const std::string withdraw = mail["withdraw_token"];
+
+  // The link's page shows a button and changes nothing (mail scanners fetch it).
+  cookie_.clear();
+  Response page = Call("GET", "/s/confirm?t=" + confirm);
+  ASSERT_EQ(page.status, 200) << page.body;
+  EXPECT_TRUE(Contains(page.body, "Confirm your signature on \u201CDrop the &lt;ICE&gt; contract"));
+  EXPECT_TRUE(Contains(page.body, "action=\"/s/confirm\""));
+  EXPECT_TRUE(Contains(page.body, "name=\"t\" value=\"" + confirm + "\""));
+  EXPECT_EQ(HeaderOf(page, "Referrer-Policy"), "no-referrer");
+  EXPECT_EQ(HeaderOf(page, "Cache-Control"), "no-store");
+  EXPECT_FALSE(cookie_.empty());
+  EXPECT_EQ(campaigns_->Snapshot("drop-ice")->counts.confirmed, 0);
+  Call("GET", "/s/confirm?t=" + confirm);
+  EXPECT_EQ(campaigns_->Snapshot("drop-ice")->counts.confirmed, 0);
+
+  // The POST without the token of this visitor's cookie is refused.
+  Response forged = Post("/s/confirm", {{"t", confirm}, {"csrf", "nope"}});
+  EXPECT_EQ(forged.status, 403);
+  EXPECT_EQ(campaigns_->Snapshot("drop-ice")->counts.confirmed, 0);
+
+  Response done = Post("/s/confirm", {{"t", confirm}, {"csrf", Token()}}, {{"origin", "null"}});
+  ASSERT_EQ(done.status, 200) << done.body;
+  EXPECT_TRUE(Contains(done.body, "Thank you! Your signature is confirmed"));
+  EXPECT_TRUE(Contains(done.body, "now has 1 confirmed signature."));
+  EXPECT_TRUE(Contains(done.body, "withdraw your signature at any time"));
+  EXPECT_TRUE(Contains(done.body, "https://x.com/intent/tweet?text="));
+  EXPECT_EQ(HeaderOf(done, "Referrer-Policy"), "no-referrer");
+  EXPECT_EQ(campaigns_->Snapshot("drop-ice")->counts.confirmed, 1);
+
+  // Confirming twice is harmless.
+  Response again = Post("/s/confirm", {{"t", confirm}, {"csrf", Token()}});
+  EXPECT_EQ(again.status, 200);
+  EXPECT_TRUE(Contains(again.body, "already confirmed"));
+
+  // The campaign page shows the new count at once, and the public signer (escaped) within a
+  // second: the recent signers are re-rendered at most once a second.
+  Response campaign = Call("GET", "/c/drop-ice");
+  EXPECT_TRUE(Contains(campaign.body, "data-count>1<"));
+  EXPECT_TRUE(Contains(campaign.body, "data-count-noun>signature<"));
+  EXPECT_TRUE(Contains(campaign.body, "value=\"1\""));
+  clock_.AdvanceMillis(1001);
+  campaign = Call("GET", "/c/drop-ice");
+  EXPECT_TRUE(Contains(campaign.body, "data-count>1<"));
+  EXPECT_TRUE(Contains(campaign.body, "<span class=\"signer-name\">&lt;script&gt;"));
+  EXPECT_TRUE(Contains(campaign.body, "<blockquote class=\"signer-comment\">&lt;script&gt;"));
+  EXPECT_FALSE(Contains(campaign.body, "<script>alert"));
+
+  // JSON counts follow.
+  Response json = Call("GET", "/c/drop-ice.json");
+  auto j = nlohmann::json::parse(json.body);
+  EXPECT_EQ(j["confirmed"], 1);
+
+  // Withdraw: page with a button, then the POST.
+  Response wpage = Call("GET", "/s/withdraw?t=" + withdraw);
+  ASSERT_EQ(wpage.status, 200);
+  EXPECT_TRUE(Contains(wpage.body, "Withdraw my signature"));
+  EXPECT_TRUE(Contains(wpage.body, "action=\"/s/withdraw\""));
+  EXPECT_EQ(HeaderOf(wpage, "Referrer-Policy"), "no-referrer");
+  EXPECT_EQ(campaigns_->Snapshot("drop-ice")->counts.confirmed, 1);
+  Response wdone = Post("/s/withdraw", {{"t", withdraw}, {"csrf", Token()}});
+  ASSERT_EQ(wdone.status, 200) << wdone.body;
+  EXPECT_TRUE(Contains(wdone.body, "Your signature has been withdrawn"));
+  EXPECT_EQ(campaigns_->Snapshot("drop-ice")->counts.confirmed, 0);
+  Response after = Call("GET", "/c/drop-ice");
+  EXPECT_TRUE(Contains(after.body, "data-count>0<"));
+  clock_.AdvanceMillis(1001);
+  after = Call("GET", "/c/drop-ice");
+  EXPECT_FALSE(Contains(after.body, "signer-name"));
+  // The confirm link now leads to a page that says so, not to a button.
+  Response stale = Call("GET", "/s/confirm?t=" + confirm);
+  EXPECT_FALSE(Contains(stale.body, "action=\"/s/confirm\""));
+}
+
+TEST_F(PagesTest, SigningAgainSaysSoWithoutRevealingConfirmed) {
+  ASSERT_EQ(SignAs("bob@example.org").status, 200);
+  Response second = SignAs("BOB@example.org");
+  ASSERT_EQ(second.status, 200);
+  EXPECT_TRUE(Contains(second.body, "We sent the link again"));
+  Response third = SignAs("bob+x@example.org");
+  Response fourth = SignAs("bob@example.org");
+  EXPECT_TRUE(Contains(fourth.body, "We already sent several links"));
+  EXPECT_TRUE(Contains(fourth.body, "spam"));
+
+  // A confirmed signer who signs again sees the same text as a first signature.
+  ASSERT_EQ(SignAs("cy@example.org").status, 200);
+  const std::string t = LastMail("cy@example.org")["confirm_token"];
+  Call("GET", "/s/confirm?t=" + t);
+  ASSERT_EQ(Post("/s/confirm", {{"t", t}, {"csrf", Token()}}).status, 200);
+  Response confirmed_again = SignAs("cy@example.org");
+  Response fresh = SignAs("dee@example.org");
+  auto strip = [](std::string s, const std::string& email) {
+    return s.replace(s.find(email), email.size(), "EMAIL");
+  };
+  EXPECT_EQ(strip(confirmed_again.body, "cy@example.org"), strip(fresh.body, "dee@example.org"));
+  std::string kind;
+  LastMail("cy@example.org", &kind);
+  EXPECT_EQ(kind, "already_signed");
+}
+
+TEST_F(PagesTest, InvalidTokensAre404) {
+  for (const std::string target :
+       {"/s/confirm?t=nope", "/s/confirm", "/s/withdraw?t=%3Cx%3E", "/s/withdraw?t="}) {
+    Response r = Call("GET", target);
+    EXPECT_EQ(r.status, 404) << target;
+    EXPECT_TRUE(Contains(r.body, "This link is not valid")) << target;
+    EXPECT_EQ(HeaderOf(r, "Referrer-Policy"), "no-referrer");
+  }
+  Call("GET", "/c/drop-ice");
+  EXPECT_EQ(Post("/s/confirm", {{"t", "nope"}, {"csrf", Token()}}).status, 404);
+  EXPECT_EQ(Post("/s/withdraw", {{"t", ""}, {"csrf", Token()}}).status, 404);
+}
+
+TEST_F(PagesTest, RateLimitedSigningIs429WithRetryAfter) {
+  TearDown();
+  service::SigningOptions options;
+  options.per_address = RateLimit{2, 0.01, true};
+  Build(options);
+  EXPECT_EQ(SignAs("a1@example.org").status, 200);
+  EXPECT_EQ(SignAs("a2@example.org").status, 200);
+  Response r = SignAs("a3@example.org");
+  EXPECT_EQ(r.status, 429);
+  EXPECT_GE(std::stoi(HeaderOf(r, "Retry-After")), 1);
+  EXPECT_TRUE(Contains(r.body, "Too many signatures"));
+}
+
+TEST_F(PagesTest, CountsJsonForAnyOrigin) {
+  clock_.Advance(10);
+  Response r = Call("GET", "/c/drop-ice.json");
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(r.content_type, "application/json");
+  EXPECT_EQ(HeaderOf(r, "Access-Control-Allow-Origin"), "*");
+  EXPECT_EQ(HeaderOf(r, "Cache-Control"), "no-cache");
+  auto j = nlohmann::json::parse(r.body);
+  EXPECT_EQ(j["slug"], "drop-ice");
+  EXPECT_EQ(j["title"], "Drop the <ICE> contract");
+  EXPECT_EQ(j["status"], "open");
+  EXPECT_EQ(j["goal"], 12000);
+  EXPECT_EQ(j["confirmed"], 0);
+  EXPECT_EQ(j["last_change"].get<std::string>().back(), 'Z');
+  EXPECT_EQ(r.body, CountsJson(*campaigns_->Snapshot("drop-ice")));
+  // Keys in a fixed order, so the published events are byte-identical.
+  EXPECT_EQ(r.body.rfind("{\"slug\":\"drop-ice\",\"title\":", 0), 0u);
+  Response missing = Call("GET", "/c/nope-nope.json");
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_EQ(HeaderOf(missing, "Access-Control-Allow-Origin"), "*");
+}
+
+TEST_F(PagesTest, EventStreamTopic) {
+  std::vector<std::string_view> segments;
+  SplitPath("/c/drop-ice/events", &segments);
+  Request req;
+  auto match = router_->Find("GET", segments, &req.params);
+  ASSERT_NE(match.route, nullptr);
+  ASSERT_EQ(match.route->kind, Router::Kind::kEventStream);
+  auto topic = match.route->topic_for(req);
+  ASSERT_TRUE(topic);
+  EXPECT_EQ(*topic, "campaign:drop-ice");
+  EXPECT_EQ(*topic, CampaignTopic("drop-ice"));
+  req.params["slug"] = "nope-nope";
+  EXPECT_EQ(match.route->topic_for(req).error().code, Code::kNotFound);
+}
+
+TEST_F(PagesTest, IndexListsOpenCampaigns) {
+  Response r = Call("GET", "/");
+  ASSERT_EQ(r.status, 200);
+  EXPECT_TRUE(Contains(r.body, "<a href=\"/c/drop-ice\">Drop the &lt;ICE&gt; contract</a>"));
+  EXPECT_TRUE(Contains(r.body, "Cancel it &amp; speak out"));
+  EXPECT_TRUE(Contains(r.body, "12,000"));
+  ASSERT_TRUE(campaigns_->SetStatus("drop-ice", CampaignStatus::kClosed));
+  Response after = Call("GET", "/");
+  EXPECT_FALSE(Contains(after.body, "/c/drop-ice"));
+  EXPECT_TRUE(Contains(after.body, "No campaign is open right now"));
+}
+
+TEST_F(PagesTest, MastodonSharePage) {
+  Response form = Call("GET", "/c/drop-ice/share/mastodon");
+  ASSERT_EQ(form.status, 200);
+  EXPECT_TRUE(Contains(form.body, "@benioff@mastodon.social"));
+  EXPECT_TRUE(Contains(form.body, "<label for=\"f-instance\">"));
+  Response ready = Call("GET", "/c/drop-ice/share/mastodon?instance=https%3A%2F%2FHachyderm.io%2F");
+  ASSERT_EQ(ready.status, 200);
+  EXPECT_TRUE(Contains(ready.body, "href=\"https://hachyderm.io/share?text=I%20signed%20"));
+  EXPECT_TRUE(Contains(ready.body, "%40benioff%40mastodon.social"));
+  Response bad = Call("GET", "/c/drop-ice/share/mastodon?instance=%22%3E%3Cscript%3E");
+  EXPECT_EQ(bad.status, 422);
+  EXPECT_TRUE(Contains(bad.body, "value=\"&quot;&gt;&lt;script&gt;\""));
+  EXPECT_FALSE(Contains(bad.body, "\"><script>"));
+}
+
+TEST_F(PagesTest, SmallRoutes) {
+  Response r = Call("GET", "/c/drop-ice/sign");
+  EXPECT_EQ(r.status, 303);
+  EXPECT_EQ(HeaderOf(r, "Location"), "/c/drop-ice");
+  Response f = Call("GET", "/favicon.ico");
+  EXPECT_EQ(f.status, 301);
+  EXPECT_EQ(HeaderOf(f, "Location"), "/static/favicon.svg");
+}
+
+}  // namespace
+}  // namespace undersigned::http

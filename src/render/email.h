@@ -1,0 +1,31 @@
+// The texts of outgoing mail, rendered from an outbox row. Mail-agnostic: the result is plain
+// strings that app/ maps to mail::MailMessage. Pure function, thread-safe.
+#pragma once
+
+#include <string>
+
+#include "core/error.h"
+#include "store/store.h"
+
+namespace undersigned::render {
+
+struct RenderedEmail {
+  std::string subject;  // one line, no CR/LF
+  std::string text;     // plain-text body, LF line endings
+  std::string html;     // optional HTML alternative (same content); may be empty
+};
+
+// Kinds:
+//   "confirm"         payload {campaign_title, campaign_slug, confirm_token, withdraw_token}:
+//                     link <base_url>/s/confirm?t=<confirm_token> (a page with a button) and
+//                     link <base_url>/s/withdraw?t=<withdraw_token>.
+//   "already_signed"  payload {campaign_title, campaign_slug, withdraw_token}: says the
+//                     signature is already counted; withdraw link (left out if the payload
+//                     has no withdraw_token).
+// The signer's name (payload "name") is deliberately not used: anyone can type any address
+// into the form, so nothing a visitor typed is echoed into mail sent to someone else.
+// base_url has no trailing slash ("https://sign.example.org"; one is stripped if present).
+// kInvalidArgument for an unknown kind, a payload that is not a JSON object, or a missing key.
+Result<RenderedEmail> RenderEmail(const OutboxMessage& message, const std::string& base_url);
+
+}  // namespace undersigned::render

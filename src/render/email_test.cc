@@ -1,0 +1,95 @@
+#include "render/email.h"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+namespace undersigned::render {
+namespace {
+
+OutboxMessage Confirm() {
+  OutboxMessage m;
+  m.kind = "confirm";
+  m.recipient = "ada@example.org";
+  m.payload = nlohmann::json{
+      {"campaign_title", "Drop the \"ICE\" contract"},
+      {"campaign_slug", "drop-ice"},
+      {"confirm_token", "CTOK_abc-123"},
+      {"withdraw_token", "WTOK_def-456"},
+      {"name", "<b>Ada</b> http://spam.example"},
+      {"signature_uuid",
+       "u-1"}}.dump();
+  return m;
+}
+
+TEST(RenderEmail, ConfirmHasBothLinks) {
+  auto r = RenderEmail(Confirm(), "https://sign.example.org/");
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->subject, "Please confirm your signature: Drop the \"ICE\" contract");
+  EXPECT_NE(r->text.find("https://sign.example.org/s/confirm?t=CTOK_abc-123\n"), std::string::npos)
+      << r->text;
+  EXPECT_NE(r->text.find("https://sign.example.org/s/withdraw?t=WTOK_def-456\n"),
+            std::string::npos);
+  EXPECT_NE(r->text.find("https://sign.example.org/c/drop-ice"), std::string::npos);
+  EXPECT_NE(r->text.find("Only confirmed signatures are counted"), std::string::npos);
+  // The HTML part escapes the title and links the same URLs.
+  EXPECT_NE(r->html.find("Drop the &quot;ICE&quot; contract"), std::string::npos);
+  EXPECT_NE(r->html.find("href=\"https://sign.example.org/s/confirm?t=CTOK_abc-123\""),
+            std::string::npos);
+  EXPECT_NE(r->html.find("href=\"https://sign.example.org/s/withdraw?t=WTOK_def-456\""),
+            std::string::npos);
+}
+
+TEST(RenderEmail, NeverEchoesTheTypedName) {
+  auto r = RenderEmail(Confirm(), "https://sign.example.org");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->text.find("Ada"), std::string::npos);
+  EXPECT_EQ(r->text.find("spam"), std::string::npos);
+  EXPECT_EQ(r->html.find("spam"), std::string::npos);
+}
+
+TEST(RenderEmail, AlreadySignedHasWithdrawLink) {
+  OutboxMessage m = Confirm();
+  m.kind = "already_signed";
+  auto r = RenderEmail(m, "http://127.0.0.1:8080");
+  ASSERT_TRUE(r);
+  EXPECT_NE(r->subject.find("already signed"), std::string::npos);
+  EXPECT_NE(r->text.find("http://127.0.0.1:8080/s/withdraw?t=WTOK_def-456"), std::string::npos);
+  EXPECT_EQ(r->text.find("/s/confirm"), std::string::npos);
+  EXPECT_NE(r->text.find("already confirmed"), std::string::npos);
+}
+
+TEST(RenderEmail, AlreadySignedWithoutTokenOmitsLink) {
+  OutboxMessage m;
+  m.kind = "already_signed";
+  m.payload = R"({"campaign_title":"T","campaign_slug":"tt-t"})";
+  auto r = RenderEmail(m, "http://x.test");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->text.find("/s/withdraw"), std::string::npos);
+}
+
+TEST(RenderEmail, SubjectIsOneLine) {
+  OutboxMessage m = Confirm();
+  m.payload = R"({"campaign_title":"A\r\nBcc: x@y","campaign_slug":"a","confirm_token":"c",)"
+              R"("withdraw_token":"w"})";
+  auto r = RenderEmail(m, "http://x.test");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->subject.find('\n'), std::string::npos);
+  EXPECT_EQ(r->subject.find('\r'), std::string::npos);
+}
+
+TEST(RenderEmail, RejectsBadInput) {
+  OutboxMessage m = Confirm();
+  m.kind = "newsletter";
+  EXPECT_EQ(RenderEmail(m, "http://x").error().code, Code::kInvalidArgument);
+  m = Confirm();
+  m.payload = "not json";
+  EXPECT_EQ(RenderEmail(m, "http://x").error().code, Code::kInvalidArgument);
+  m.payload = R"({"campaign_title":"T","campaign_slug":"s","withdraw_token":"w"})";
+  EXPECT_EQ(RenderEmail(m, "http://x").error().code, Code::kInvalidArgument);  // no confirm
+  m.payload = "[]";
+  EXPECT_EQ(RenderEmail(m, "http://x").error().code, Code::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace undersigned::render

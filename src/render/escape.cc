@@ -1,0 +1,59 @@
+#include "render/escape.h"
+
+namespace undersigned::render {
+
+void AppendEscapedHtml(std::string& out, std::string_view s) {
+  std::size_t start = 0;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const char* rep = nullptr;
+    switch (s[i]) {
+      case '&':
+        rep = "&amp;";
+        break;
+      case '<':
+        rep = "&lt;";
+        break;
+      case '>':
+        rep = "&gt;";
+        break;
+      case '"':
+        rep = "&quot;";
+        break;
+      case '\'':
+        rep = "&#39;";
+        break;
+      default:
+        continue;
+    }
+    out.append(s.data() + start, i - start);
+    out.append(rep);
+    start = i + 1;
+  }
+  out.append(s.data() + start, s.size() - start);
+}
+
+std::string EscapeHtml(std::string_view s) {
+  std::string out;
+  out.reserve(s.size() + s.size() / 8);
+  AppendEscapedHtml(out, s);
+  return out;
+}
+
+std::string PercentEncode(std::string_view s) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(s.size() * 3 / 2);
+  for (unsigned char c : s) {
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+        c == '.' || c == '_' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    }
+  }
+  return out;
+}
+
+}  // namespace undersigned::render

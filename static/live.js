@@ -1,0 +1,75 @@
+// Live count on a campaign page: listens to the server-sent "count" events of this campaign
+// and updates the number and the progress bar without reloading. The page works without it;
+// without EventSource (or with any error) it silently does nothing.
+(function () {
+  'use strict';
+
+  function format(n) {
+    // Same grouping as the server: 1234567 -> "1,234,567".
+    return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  }
+
+  function start() {
+    var box = document.querySelector('[data-events]');
+    if (!box || typeof window.EventSource !== 'function' || typeof JSON === 'undefined') return;
+    var countEl = box.querySelector('[data-count]');
+    var nounEl = box.querySelector('[data-count-noun]');
+    var percentEl = box.querySelector('[data-percent]');
+    var bar = box.querySelector('[data-progress]');
+    var shown = -1;
+
+    function apply(data) {
+      if (!data || typeof data.confirmed !== 'number') return;
+      var confirmed = data.confirmed;
+      var goal = typeof data.goal === 'number' && data.goal > 0 ? data.goal : 0;
+      if (confirmed === shown) return;
+      shown = confirmed;
+      if (countEl) countEl.textContent = format(confirmed);
+      if (nounEl) nounEl.textContent = confirmed === 1 ? 'signature' : 'signatures';
+      if (goal > 0) {
+        var percent = confirmed >= goal ? 100 : Math.floor((confirmed * 100) / goal);
+        if (percentEl) percentEl.textContent = String(percent);
+        if (bar) {
+          bar.max = goal;
+          bar.value = Math.min(confirmed, goal);
+          bar.textContent = percent + '%';
+        }
+      }
+    }
+
+    function handle(ev) {
+      try {
+        apply(JSON.parse(ev.data));
+      } catch (e) {
+        // Ignore a malformed event; the next one will do.
+      }
+    }
+
+    function refresh() {
+      // Catch up on anything that changed between rendering the page and connecting.
+      var url = box.getAttribute('data-json');
+      if (!url || typeof window.fetch !== 'function') return;
+      window.fetch(url, { headers: { Accept: 'application/json' }, cache: 'no-store' })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(apply)
+        .catch(function () {});
+    }
+
+    var source;
+    try {
+      source = new window.EventSource(box.getAttribute('data-events'));
+    } catch (e) {
+      return;
+    }
+    source.addEventListener('count', handle);
+    source.onmessage = handle;
+    source.onopen = refresh;
+    // EventSource reconnects by itself after network errors; nothing to do here.
+  }
+
+  if (document.readyState === 'loading') {
+    document.addEventListener('DOMContentLoaded', start);
+  } else {
+    start();
+  }
+})();
