@@ -1,0 +1,588 @@
+#include "http/api/api.h"
+
+#include <atomic>
+#include <memory>
+#include <unordered_map>
+
+#include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
+
+#include "core/utf8.h"
+#include "http/api/filter.h"
+#include "http/api/json_body.h"
+#include "http/api/pagination.h"
+#include "http/api/resources.h"
+#include "http/router.h"
+#include "http/url.h"
+#include "service/ids.h"
+
+namespace undersigned::http {
+namespace {
+
+using api::CollectionFilter;
+using api::FilterTarget;
+using api::PageInfo;
+using api::Urls;
+using nlohmann::json;
+
+constexpr const char* kHalJson = "application/hal+json; charset=utf-8";
+
+Response Hal(const json& body, int status = 200) {
+  Response r = Response::Json(api::Dump(body), status, kHalJson);
+  r.Header("Cache-Control", "max-age=0, private, must-revalidate");
+  return r;
+}
+
+Response ApiError(const Error& e) {
+  Response r = JsonError(e);
+  r.content_type = kHalJson;
+  r.Header("Cache-Control", "no-store");
+  return r;
+}
+
+Response ApiError(Code code, std::string message) {
+  return ApiError(Error{code, std::move(message), {}, 0});
+}
+
+// Caller-supplied text quoted back in an error, cut short.
+std::string Quote(std::string_view s) {
+  return std::string(s.substr(0, 100)) + (s.size() > 100 ? "..." : "");
+}
+
+Error NotFound(const char* what, const std::string& id) {
+  return Error{Code::kNotFound, std::string("no ") + what + " with id '" + Quote(id) + "'", {}, 0};
+}
+
+// Who is calling: a valid token, or nobody.
+struct Caller {
+  std::optional<ApiToken> token;
+  bool authenticated() const { return token.has_value(); }
+};
+
+enum class Auth { kOptional, kRequired };
+
+// The state every handler shares. Thread-safe: the services are, and the limiters are.
+class Api {
+ public:
+  explicit Api(ApiDeps deps)
+      : d_(std::move(deps)),
+        urls_(d_.base_url, d_.action_network_ids),
+        per_token_(d_.clock, d_.per_token),
+        per_address_(d_.clock, d_.per_token) {}
+
+  Response Entry(const Request& req);
+  Response ListPetitions(const Request& req);
+  Response GetPetition(const Request& req);
+  Response CreatePetition(const Request& req);
+  Response UpdatePetition(const Request& req);
+  Response ListSignatures(const Request& req);
+  Response GetSignature(const Request& req);
+  Response RecordSignature(const Request& req);
+  Response ListPeople(const Request& req);
+  Response GetPerson(const Request& req);
+
+ private:
+  Result<Caller> Admit(const Request& req, Auth auth);
+  // A 415 response if the content type is not JSON (a missing one is accepted).
+  std::optional<Response> CheckContentType(const Request& req);
+  Result<json> Body(const Request& req);
+  Result<Page> Pagination(const Request& req);
+  Result<CollectionFilter> Filter(const Request& req, FilterTarget target);
+  // The petition named by the {id} route parameter; drafts only for authenticated callers.
+  Result<Campaign> PetitionParam(const Request& req, const Caller& caller);
+  CampaignCounts CountsOf(const Campaign& c);
+  // Person uuid for a signature (by canonical email), cached in *cache for one request.
+  std::string PersonUuidOf(const Signature& s, std::unordered_map<std::string, std::string>* cache);
+  Response Collection(const Request& req, const std::string& url, const char* rel,
+                      std::vector<json> items, const PageInfo& info);
+  Result<Campaign> CreateWithFreeSlug(Campaign c, bool slug_derived);
+
+  ApiDeps d_;
+  Urls urls_;
+  RateLimiter per_token_;
+  RateLimiter per_address_;
+  std::atomic<std::uint64_t> calls_{0};
+};
+
+constexpr std::uint64_t kSweepEvery = 4096;  // calls between dropping idle rate-limit buckets
+
+// ---------------------------------------------------------------- plumbing
+
+Result<Caller> Api::Admit(const Request& req, Auth auth) {
+  if (calls_.fetch_add(1, std::memory_order_relaxed) % kSweepEvery == kSweepEvery - 1) {
+    per_token_.Sweep();
+    per_address_.Sweep();
+  }
+  std::string raw = req.Header("osdi-api-token");
+  if (raw.empty()) raw = req.Query("osdi-api-token").value_or("");
+  raw = Trim(raw);
+  const std::string address_key = "a:" + req.remote_address;
+  auto limited = [](int wait) {
+    return Error{
+        Code::kTooManyRequests,
+        "too many requests; wait " + std::to_string(wait) + " s (Retry-After) and try again",
+        {},
+        wait};
+  };
+  if (!raw.empty()) {
+    auto token = d_.tokens.Authenticate(raw);
+    if (token) {
+      if (int wait = per_token_.Take("t:" + std::to_string(token->id))) {
+        return Fail(limited(wait));
+      }
+      return Caller{*token};
+    }
+    if (token.error().code != Code::kUnauthenticated) return Fail(token.error());
+    // Wrong tokens count against the address, so guessing is slow.
+    if (int wait = per_address_.Take(address_key)) return Fail(limited(wait));
+    return Fail(Code::kUnauthenticated,
+                "invalid API token: check the OSDI-API-Token header (tokens are made with "
+                "`undersigned token create --name NAME`)");
+  }
+  if (int wait = per_address_.Take(address_key)) return Fail(limited(wait));
+  if (auth == Auth::kRequired) {
+    return Fail(Code::kUnauthenticated,
+                "this endpoint needs an API token: send it in the OSDI-API-Token header");
+  }
+  return Caller{};
+}
+
+std::optional<Response> Api::CheckContentType(const Request& req) {
+  std::string ct = req.Header("content-type");
+  if (Trim(ct).empty() || api::IsJsonContentType(ct)) return std::nullopt;
+  Response r = Response::Json(
+      api::Dump(json{{"error", "unsupported content type '" + Quote(ct) +
+                                   "': send JSON with the header Content-Type: application/json"}}),
+      415, kHalJson);
+  r.Header("Accept-Post", "application/json, application/hal+json");
+  return r;
+}
+
+Result<json> Api::Body(const Request& req) { return api::ParseJsonObject(req.body); }
+
+Result<Page> Api::Pagination(const Request& req) {
+  return api::ParsePagination(req.Query("page"), req.Query("per_page"));
+}
+
+Result<CollectionFilter> Api::Filter(const Request& req, FilterTarget target) {
+  auto text = req.Query("filter");
+  if (!text) text = req.Query("$filter");
+  if (!text) return CollectionFilter{};
+  auto clauses = api::ParseFilter(*text);
+  if (!clauses) return Fail(clauses.error());
+  return api::InterpretFilter(*clauses, target);
+}
+
+Result<Campaign> Api::PetitionParam(const Request& req, const Caller& caller) {
+  const std::string raw = req.Param("id");
+  auto id = api::OwnId(raw);
+  if (!id || id->empty()) return Fail(NotFound("petition", raw));
+  auto c = d_.campaigns.GetByUuid(*id);
+  if (!c) {
+    if (c.error().code == Code::kNotFound) return Fail(NotFound("petition", raw));
+    return c;
+  }
+  if (c->status == CampaignStatus::kDraft && !caller.authenticated()) {
+    return Fail(NotFound("petition", raw));
+  }
+  return c;
+}
+
+CampaignCounts Api::CountsOf(const Campaign& c) {
+  auto snap = d_.campaigns.SnapshotById(c.id);
+  return snap ? snap->counts : CampaignCounts{};
+}
+
+std::string Api::PersonUuidOf(const Signature& s,
+                              std::unordered_map<std::string, std::string>* cache) {
+  if (cache) {
+    if (auto it = cache->find(s.canonical_email); it != cache->end()) return it->second;
+  }
+  std::string uuid;
+  auto people = d_.store.ListPeople(s.canonical_email, TimeFilter{}, Page{1, 1});
+  if (people && !people->items.empty()) uuid = people->items.front().uuid;
+  if (cache) (*cache)[s.canonical_email] = uuid;
+  return uuid;
+}
+
+Response Api::Collection(const Request& req, const std::string& url, const char* rel,
+                         std::vector<json> items, const PageInfo& info) {
+  std::string filter_param;
+  if (auto f = req.Query("filter")) {
+    filter_param = "&filter=" + PercentEncode(*f);
+  } else if (auto f2 = req.Query("$filter")) {
+    filter_param = "&filter=" + PercentEncode(*f2);
+  }
+  auto page_url = [&](std::int64_t page) {
+    return url + "?page=" + std::to_string(page) + "&per_page=" + std::to_string(info.per_page) +
+           filter_param;
+  };
+  json hrefs = json::array();
+  for (json& item : items) {
+    hrefs.push_back({{"href", item["_links"]["self"]["href"]}});
+    item["_links"].erase("curies");  // once, at the top, is enough
+  }
+  json links = {{"self", {{"href", page_url(info.page)}}}};
+  if (info.has_next) links["next"] = {{"href", page_url(info.page + 1)}};
+  if (info.has_previous) {
+    std::int64_t prev =
+        std::min<std::int64_t>(info.page - 1, std::max<std::int64_t>(info.total_pages, 1));
+    links["previous"] = {{"href", page_url(prev)}};
+  }
+  links[std::string("osdi:") + rel] = std::move(hrefs);
+  links["curies"] = urls_.Curies();
+  json body = {
+      {"total_pages", info.total_pages},
+      {"per_page", info.per_page},
+      {"page", info.page},
+      {"total_records", info.total_records},
+      {"_links", std::move(links)},
+      {"_embedded", {{std::string("osdi:") + rel, std::move(items)}}},
+  };
+  return Hal(body);
+}
+
+// ---------------------------------------------------------------- entry point
+
+Response Api::Entry(const Request& req) {
+  auto caller = Admit(req, Auth::kOptional);
+  if (!caller) return ApiError(caller.error());
+  // Only the collections undersigned has are linked (OSDI lists events, forms, donations, tags,
+  // lists... too; a client that follows a link must find something there).
+  json body = {
+      {"motd",
+       "Welcome to the undersigned API, compatible with OSDI 1.2 as Action Network "
+       "speaks it. Petitions are public; people and signatures need an OSDI-API-Token."},
+      {"vendor_name", "undersigned"},
+      {"product_name", "undersigned"},
+      {"osdi_version", "1.2"},
+      {"namespace", std::string(api::kNamespace)},
+      {"max_pagesize", api::kMaxPerPage},
+      {"max_page_size", api::kMaxPerPage},
+      {"_links",
+       {
+           {"self", {{"href", urls_.Api("/")}, {"title", "this API entry point"}}},
+           {"osdi:people", {{"href", urls_.People()}, {"title", "the people who signed"}}},
+           {"osdi:petitions", {{"href", urls_.Petitions()}, {"title", "the petitions"}}},
+           {"docs",
+            {{"href", "https://opensupporter.github.io/osdi-docs/"},
+             {"title", "OSDI documentation"}}},
+           {"curies", urls_.Curies()},
+       }},
+  };
+  return Hal(body);
+}
+
+// ---------------------------------------------------------------- petitions
+
+Response Api::ListPetitions(const Request& req) {
+  auto caller = Admit(req, Auth::kOptional);
+  if (!caller) return ApiError(caller.error());
+  auto page = Pagination(req);
+  if (!page) return ApiError(page.error());
+  auto filter = Filter(req, FilterTarget::kPetitions);
+  if (!filter) return ApiError(filter.error());
+
+  std::optional<CampaignStatus> status = filter->status;
+  if (!caller->authenticated()) {
+    if (status == CampaignStatus::kDraft) {
+      return ApiError(Code::kUnauthenticated, "draft petitions are listed only with an API token");
+    }
+    if (!status) status = CampaignStatus::kOpen;  // without a token: what the public can see
+  }
+
+  std::vector<json> items;
+  std::int64_t total = 0;
+  if (filter->empty_result) {
+    // nothing
+  } else if (filter->identifier) {
+    auto id = api::OwnId(*filter->identifier);
+    auto c = id ? d_.campaigns.GetByUuid(*id) : Result<Campaign>(Fail(Code::kNotFound, ""));
+    if (!c && c.error().code != Code::kNotFound) return ApiError(c.error());
+    bool visible = c && (!status || c->status == *status) &&
+                   (caller->authenticated() || c->status != CampaignStatus::kDraft) &&
+                   (!filter->time.modified_after || c->modified > *filter->time.modified_after) &&
+                   (!filter->time.modified_before || c->modified < *filter->time.modified_before);
+    if (visible) {
+      total = 1;
+      if (page->page == 1) items.push_back(api::PetitionJson(urls_, *c, CountsOf(*c)));
+    }
+  } else {
+    auto list = d_.campaigns.List(status, filter->time, *page);
+    if (!list) return ApiError(list.error());
+    total = list->total;
+    for (const Campaign& c : list->items) items.push_back(api::PetitionJson(urls_, c, CountsOf(c)));
+  }
+  return Collection(req, urls_.Petitions(), "petitions", std::move(items),
+                    api::Paginate(*page, total));
+}
+
+Response Api::GetPetition(const Request& req) {
+  auto caller = Admit(req, Auth::kOptional);
+  if (!caller) return ApiError(caller.error());
+  auto c = PetitionParam(req, *caller);
+  if (!c) return ApiError(c.error());
+  return Hal(api::PetitionJson(urls_, *c, CountsOf(*c)));
+}
+
+Result<Campaign> Api::CreateWithFreeSlug(Campaign c, bool slug_derived) {
+  if (slug_derived && c.slug.size() < 3) c.slug = "petition-" + c.uuid.substr(0, 8);
+  const std::string base = c.slug;
+  for (int attempt = 1;; ++attempt) {
+    auto created = d_.campaigns.Create(c);
+    if (created || !slug_derived || created.error().code != Code::kConflict || attempt > 5) {
+      return created;
+    }
+    // The derived slug is taken: try "<slug>-2" ... then one with part of the uuid.
+    std::string suffix =
+        attempt < 5 ? "-" + std::to_string(attempt + 1) : "-" + c.uuid.substr(0, 8);
+    c.slug = base.substr(0, 64 - suffix.size());
+    while (!c.slug.empty() && c.slug.back() == '-') c.slug.pop_back();
+    c.slug += suffix;
+  }
+}
+
+Response Api::CreatePetition(const Request& req) {
+  auto caller = Admit(req, Auth::kRequired);
+  if (!caller) return ApiError(caller.error());
+  if (auto bad = CheckContentType(req)) return *bad;
+  auto body = Body(req);
+  if (!body) return ApiError(body.error());
+  Campaign c;
+  c.uuid = service::NewUuid();
+  auto applied = api::ApplyPetitionJson(*body, /*creating=*/true, c);
+  if (!applied) return ApiError(applied.error());
+  const bool derived = !body->contains("name") || (*body)["name"].is_null();
+  auto created = CreateWithFreeSlug(std::move(c), derived);
+  if (!created) return ApiError(api::PetitionFieldError(created.error()));
+  Response r = Hal(api::PetitionJson(urls_, *created, CountsOf(*created)));
+  r.Header("Location", urls_.Petition(created->uuid));
+  return r;
+}
+
+Response Api::UpdatePetition(const Request& req) {
+  auto caller = Admit(req, Auth::kRequired);
+  if (!caller) return ApiError(caller.error());
+  if (auto bad = CheckContentType(req)) return *bad;
+  auto c = PetitionParam(req, *caller);
+  if (!c) return ApiError(c.error());
+  auto body = Body(req);
+  if (!body) return ApiError(body.error());
+  auto applied = api::ApplyPetitionJson(*body, /*creating=*/false, *c);
+  if (!applied) return ApiError(applied.error());
+  auto updated = d_.campaigns.Update(*c);
+  if (!updated) return ApiError(api::PetitionFieldError(updated.error()));
+  return Hal(api::PetitionJson(urls_, *updated, CountsOf(*updated)));
+}
+
+// ---------------------------------------------------------------- signatures
+
+Response Api::ListSignatures(const Request& req) {
+  auto caller = Admit(req, Auth::kRequired);
+  if (!caller) return ApiError(caller.error());
+  auto c = PetitionParam(req, *caller);
+  if (!c) return ApiError(c.error());
+  auto page = Pagination(req);
+  if (!page) return ApiError(page.error());
+  auto filter = Filter(req, FilterTarget::kSignatures);
+  if (!filter) return ApiError(filter.error());
+
+  std::unordered_map<std::string, std::string> people;
+  std::vector<json> items;
+  std::int64_t total = 0;
+  if (filter->empty_result) {
+    // nothing
+  } else if (filter->identifier) {
+    auto id = api::OwnId(*filter->identifier);
+    auto s = id ? d_.store.GetSignatureByUuid(*id) : Result<Signature>(Fail(Code::kNotFound, ""));
+    if (!s && s.error().code != Code::kNotFound) return ApiError(s.error());
+    if (s && s->campaign_id == c->id &&
+        (!filter->time.modified_after || s->modified > *filter->time.modified_after) &&
+        (!filter->time.modified_before || s->modified < *filter->time.modified_before)) {
+      total = 1;
+      if (page->page == 1) {
+        items.push_back(api::SignatureJson(urls_, *s, c->uuid, PersonUuidOf(*s, &people)));
+      }
+    }
+  } else {
+    auto list = d_.store.ListSignatures(c->id, filter->time, *page);
+    if (!list) return ApiError(list.error());
+    total = list->total;
+    for (const Signature& s : list->items) {
+      items.push_back(api::SignatureJson(urls_, s, c->uuid, PersonUuidOf(s, &people)));
+    }
+  }
+  return Collection(req, urls_.Signatures(c->uuid), "signatures", std::move(items),
+                    api::Paginate(*page, total));
+}
+
+Response Api::GetSignature(const Request& req) {
+  auto caller = Admit(req, Auth::kRequired);
+  if (!caller) return ApiError(caller.error());
+  auto c = PetitionParam(req, *caller);
+  if (!c) return ApiError(c.error());
+  const std::string raw = req.Param("sid");
+  auto id = api::OwnId(raw);
+  if (!id || id->empty()) return ApiError(NotFound("signature", raw));
+  auto s = d_.store.GetSignatureByUuid(*id);
+  if (!s) {
+    if (s.error().code == Code::kNotFound) return ApiError(NotFound("signature", raw));
+    return ApiError(s.error());
+  }
+  if (s->campaign_id != c->id) return ApiError(NotFound("signature", raw));
+  return Hal(api::SignatureJson(urls_, *s, c->uuid, PersonUuidOf(*s, nullptr)));
+}
+
+Response Api::RecordSignature(const Request& req) {
+  auto caller = Admit(req, Auth::kOptional);
+  if (!caller) return ApiError(caller.error());
+  if (auto bad = CheckContentType(req)) return *bad;
+  auto c = PetitionParam(req, *caller);
+  if (!c) return ApiError(c.error());
+  auto body = Body(req);
+  if (!body) return ApiError(body.error());
+  if (c->status == CampaignStatus::kDraft) {
+    return ApiError(Code::kConflict,
+                    "this petition is a draft: set undersigned:status to \"open\" before "
+                    "recording signatures");
+  }
+  auto input = api::ParseRecordSignature(*body);
+  if (!input) return ApiError(input.error());
+
+  SignatureForm form = std::move(input->form);
+  if (input->kind == api::RecordSignatureInput::Kind::kPersonLink) {
+    if (!caller->authenticated()) {
+      return ApiError(Code::kUnauthenticated,
+                      "signing as an existing person (_links.osdi:person) needs an API token; "
+                      "without one, send the signer as \"person\": {...}");
+    }
+    auto person = d_.store.GetPersonByUuid(input->person_uuid);
+    if (!person) {
+      if (person.error().code != Code::kNotFound) return ApiError(person.error());
+      Error e{Code::kInvalidArgument, "You must specify a valid person id", {}, 0};
+      e.field_errors["_links.osdi:person"] = "no person with id '" + input->person_uuid + "'";
+      return ApiError(e);
+    }
+    std::string g = Trim(person->given_name), f = Trim(person->family_name);
+    form.name = g.empty() ? f : (f.empty() ? g : g + " " + f);
+    form.email = person->email;
+    form.postal_code = person->postal_code;
+    form.country = person->country;
+    if (!input->wants_updates_given) form.wants_updates = person->subscribed;
+  }
+
+  service::SignContext ctx;
+  ctx.source = "api";
+  ctx.trusted = caller->authenticated();
+  // A trusted integration is limited per token above, not per address.
+  if (!ctx.trusted) ctx.remote_address = req.remote_address;
+  auto signed_ = d_.signing.Sign(c->slug, std::move(form), ctx);
+  if (!signed_) {
+    Error e = signed_.error();
+    if (e.code == Code::kInvalidArgument) e = api::SignatureFieldError(std::move(e));
+    if (e.code == Code::kNotFound) e = NotFound("petition", req.Param("id"));
+    return ApiError(e);
+  }
+  // A public action has nothing to reveal; background_request=true asks for {} too (AN).
+  if (!ctx.trusted || req.Query("background_request") == "true") return Hal(json::object());
+  return Hal(api::SignatureJson(urls_, signed_->signature, c->uuid,
+                                PersonUuidOf(signed_->signature, nullptr)));
+}
+
+// ---------------------------------------------------------------- people
+
+Response Api::ListPeople(const Request& req) {
+  auto caller = Admit(req, Auth::kRequired);
+  if (!caller) return ApiError(caller.error());
+  auto page = Pagination(req);
+  if (!page) return ApiError(page.error());
+  auto filter = Filter(req, FilterTarget::kPeople);
+  if (!filter) return ApiError(filter.error());
+
+  std::vector<json> items;
+  std::int64_t total = 0;
+  if (filter->empty_result) {
+    // nothing
+  } else if (filter->identifier) {
+    auto id = api::OwnId(*filter->identifier);
+    auto p = id ? d_.store.GetPersonByUuid(*id) : Result<Person>(Fail(Code::kNotFound, ""));
+    if (!p && p.error().code != Code::kNotFound) return ApiError(p.error());
+    if (p && (!filter->email || CanonicalEmail(Trim(*filter->email)) == p->canonical_email) &&
+        (!filter->time.modified_after || p->modified > *filter->time.modified_after) &&
+        (!filter->time.modified_before || p->modified < *filter->time.modified_before)) {
+      total = 1;
+      if (page->page == 1) items.push_back(api::PersonJson(urls_, *p));
+    }
+  } else {
+    std::optional<std::string> canonical;
+    if (filter->email) canonical = CanonicalEmail(*filter->email);
+    auto list = d_.store.ListPeople(canonical, filter->time, *page);
+    if (!list) return ApiError(list.error());
+    total = list->total;
+    for (const Person& p : list->items) items.push_back(api::PersonJson(urls_, p));
+  }
+  return Collection(req, urls_.People(), "people", std::move(items), api::Paginate(*page, total));
+}
+
+Response Api::GetPerson(const Request& req) {
+  auto caller = Admit(req, Auth::kRequired);
+  if (!caller) return ApiError(caller.error());
+  const std::string raw = req.Param("id");
+  auto id = api::OwnId(raw);
+  if (!id || id->empty()) return ApiError(NotFound("person", raw));
+  auto p = d_.store.GetPersonByUuid(*id);
+  if (!p) {
+    if (p.error().code == Code::kNotFound) return ApiError(NotFound("person", raw));
+    return ApiError(p.error());
+  }
+  return Hal(api::PersonJson(urls_, *p));
+}
+
+// Wraps a member handler: exceptions (bugs) become a JSON 500 instead of a dropped connection.
+Handler Bind(const std::shared_ptr<Api>& api, Response (Api::*fn)(const Request&)) {
+  return [api, fn](const Request& req) -> Response {
+    try {
+      return ((*api).*fn)(req);
+    } catch (const std::exception& e) {
+      spdlog::error("api: {} {} failed: {}", req.method, req.path, e.what());
+      return ApiError(Code::kInternal, "internal error");
+    }
+  };
+}
+
+}  // namespace
+
+std::vector<ApiRoute> MakeApiRoutes(ApiDeps deps) {
+  auto api = std::make_shared<Api>(std::move(deps));
+  std::vector<ApiRoute> routes;
+  auto add = [&](const char* method, const std::string& pattern,
+                 Response (Api::*fn)(const Request&), const char* name) {
+    bool write = std::string_view(method) != "GET";
+    routes.push_back(
+        ApiRoute{method, pattern, Bind(api, fn), true, write ? kApiBodyLimit : 0, name});
+    if (pattern.back() != '/') {
+      routes.push_back(
+          ApiRoute{method, pattern + "/", Bind(api, fn), true, write ? kApiBodyLimit : 0, name});
+    }
+  };
+  add("GET", "/api/v2", &Api::Entry, "api_entry");
+  add("GET", "/api/v2/petitions", &Api::ListPetitions, "api_petitions_list");
+  add("POST", "/api/v2/petitions", &Api::CreatePetition, "api_petitions_create");
+  add("GET", "/api/v2/petitions/{id}", &Api::GetPetition, "api_petition_get");
+  add("PUT", "/api/v2/petitions/{id}", &Api::UpdatePetition, "api_petition_update");
+  add("GET", "/api/v2/petitions/{id}/signatures", &Api::ListSignatures, "api_signatures_list");
+  add("POST", "/api/v2/petitions/{id}/signatures", &Api::RecordSignature, "api_record_signature");
+  add("GET", "/api/v2/petitions/{id}/signatures/{sid}", &Api::GetSignature, "api_signature_get");
+  add("GET", "/api/v2/people", &Api::ListPeople, "api_people_list");
+  add("GET", "/api/v2/people/{id}", &Api::GetPerson, "api_person_get");
+  return routes;
+}
+
+void RegisterApi(Router& router, ApiDeps deps) {
+  for (ApiRoute& r : MakeApiRoutes(std::move(deps))) {
+    router.Add(r.method, r.pattern, std::move(r.handler),
+               RouteOptions{r.blocking, r.body_limit, std::move(r.name)});
+  }
+}
+
+}  // namespace undersigned::http

@@ -1,0 +1,71 @@
+// The OSDI / Action Network compatible API under /api/v2/: the entry point, petitions (list,
+// get, create, update), their signatures (list, get, and the record-signature helper) and people
+// (list, get, filter by email_address). See docs in /work/shared/reference/osdi.md.
+//
+// Handlers only translate HTTP to service calls and back. Responses are application/hal+json;
+// errors are {"error": "..."} (plus "fields" naming each bad field) with 400, 401, 404, 409,
+// 413, 415 or 429 (+ Retry-After).
+//
+// Auth: the `OSDI-API-Token` header or the `osdi-api-token` query parameter. Petitions are
+// readable without a token (open and closed ones; drafts need a token); people and signatures
+// need one; writes need one, except the record-signature helper, which without a token is a
+// public action (waits for email confirmation, answers 200 {}). A token that is present but
+// wrong is always 401. Calls are rate limited per token (per address without one).
+//
+// Ownership: the handlers hold references to the services, store and clock in ApiDeps (owned
+// by app::App, which must outlive the router) and share one rate limiter. Thread-safe: every
+// handler may run on any blocking-executor thread concurrently.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/rate_limiter.h"
+#include "http/message.h"
+#include "service/api_tokens.h"
+#include "service/campaigns.h"
+#include "service/signing.h"
+#include "store/store.h"
+
+namespace undersigned::http {
+
+class Router;
+
+struct ApiDeps {
+  service::CampaignService& campaigns;
+  service::SigningService& signing;
+  service::ApiTokenService& tokens;
+  Store& store;
+  const Clock& clock;
+  std::string base_url;  // public origin, "https://sign.example.org"; links are absolute
+  // Per token (and per address for calls without one): Action Network allows 4 a second.
+  RateLimit per_token{40, 4.0, true};
+  // Also list "action_network:<uuid>" in identifiers, so that Action Network client libraries
+  // (which look for that prefix to find an object's id) work unchanged.
+  bool action_network_ids = true;
+};
+
+inline constexpr std::size_t kApiBodyLimit = std::size_t{64} * 1024;
+
+// One route of the API, as the Router takes it.
+struct ApiRoute {
+  std::string method;   // "GET", "POST", "PUT"
+  std::string pattern;  // "/api/v2/petitions/{id}/signatures"
+  Handler handler;
+  bool blocking = true;  // all of them touch the store
+  std::size_t body_limit = 0;
+  std::string name;  // for metrics, "api_petitions_list"
+};
+
+// The routes, with their handlers sharing one state (rate limiter, URL builder). Patterns use
+// {id} (petition or person id) and {sid} (signature id); a handler reads them from
+// Request::params. Both "/api/v2/petitions" and "/api/v2/petitions/" are listed (Action
+// Network clients use the trailing slash).
+std::vector<ApiRoute> MakeApiRoutes(ApiDeps deps);
+
+// Adds MakeApiRoutes(deps) to router.
+void RegisterApi(Router& router, ApiDeps deps);
+
+}  // namespace undersigned::http

@@ -1,0 +1,517 @@
+// Handler-level tests of the OSDI API: real services over a real SQLite store in a temporary
+// directory, requests dispatched through a real Router filled by RegisterApi.
+#include "http/api/api.h"
+
+#include <stdlib.h>
+
+#include <filesystem>
+#include <memory>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "http/router.h"
+#include "http/url.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace undersigned::http {
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* kBase = "https://sign.example.org";
+
+struct Reply {
+  int status = 0;
+  json body;
+  Response raw;
+  std::string Header(const std::string& name) const {
+    for (const auto& [k, v] : raw.headers) {
+      if (k == name) return v;
+    }
+    return "";
+  }
+};
+
+class ApiTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Start(RateLimit{1000, 1000, true}); }
+
+  void Start(RateLimit per_token) {
+    char tmpl[] = "/tmp/us_api_test_XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+    store::SqliteOptions opts;
+    opts.path = dir_ + "/test.db";
+    opts.synchronous_full = false;
+    auto st = store::OpenSqliteStore(opts);
+    ASSERT_TRUE(st) << st.error().message;
+    store_ = std::move(*st);
+    campaigns_ = std::make_unique<service::CampaignService>(*store_, clock_);
+    ASSERT_TRUE(campaigns_->Load());
+    service::SigningOptions so;
+    so.per_email = RateLimit{1000, 1000, true};
+    signing_ = std::make_unique<service::SigningService>(*store_, *campaigns_, clock_, so, [] {});
+    tokens_ = std::make_unique<service::ApiTokenService>(*store_, clock_);
+    auto t = tokens_->Create("test");
+    ASSERT_TRUE(t);
+    token_ = *t;
+    router_ = std::make_unique<Router>();
+    ApiDeps deps{*campaigns_, *signing_, *tokens_, *store_, clock_, kBase, per_token};
+    RegisterApi(*router_, deps);
+  }
+
+  void TearDown() override {
+    router_.reset();
+    if (store_) store_->Close();
+    store_.reset();
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+
+  // target: "/api/v2/petitions?page=2"; token: "" for none.
+  Reply Call(const std::string& method, const std::string& target, const std::string& body = "",
+             const std::string& token = "", const std::string& content_type = "application/json",
+             const std::string& remote = "192.0.2.1") {
+    Request req;
+    req.method = method;
+    req.target = target;
+    std::size_t q = target.find('?');
+    std::string raw_path = target.substr(0, q);
+    EXPECT_TRUE(PercentDecode(raw_path, false, &req.path));
+    if (q != std::string::npos) {
+      std::string qs = target.substr(q + 1);
+      auto form = ParseForm(qs);
+      EXPECT_TRUE(form) << target;
+      if (form) req.query = *form;
+    }
+    if (!token.empty()) req.headers["osdi-api-token"] = token;
+    if (!body.empty() && !content_type.empty()) req.headers["content-type"] = content_type;
+    req.body = body;
+    req.remote_address = remote;
+    std::vector<std::string_view> segs;
+    SplitPath(req.path, &segs);
+    auto match = router_->Find(method, segs, &req.params);
+    Reply r;
+    if (!match.route) {
+      r.status = match.method_not_allowed ? 405 : 404;
+      return r;
+    }
+    EXPECT_TRUE(match.route->options.blocking) << target;
+    r.raw = match.route->handler(req);
+    r.status = r.raw.status;
+    EXPECT_EQ(r.raw.content_type.rfind("application/hal+json", 0), 0u) << target;
+    r.body = json::parse(r.raw.body, nullptr, false);
+    EXPECT_FALSE(r.body.is_discarded()) << r.raw.body;
+    if (r.status >= 400) {
+      EXPECT_TRUE(r.body.contains("error")) << r.raw.body;
+      EXPECT_TRUE(r.body["error"].is_string());
+    }
+    return r;
+  }
+
+  // Creates a petition through the API; returns its representation.
+  json CreatePetition(const std::string& title, const std::string& extra = "") {
+    std::string body = R"({"title":")" + title +
+                       R"(","description":"Dear Mayor","target":[{"name":"Mayor Smith"}])" + extra +
+                       "}";
+    Reply r = Call("POST", "/api/v2/petitions", body, token_);
+    EXPECT_EQ(r.status, 200) << r.raw.body;
+    return r.body;
+  }
+
+  static std::string Id(const json& resource) {
+    std::string id = resource["identifiers"][0];
+    return id.substr(id.find(':') + 1);
+  }
+
+  static std::string SignBody(const std::string& email, const std::string& given = "Ada") {
+    return R"({"person":{"given_name":")" + given +
+           R"(","family_name":"Lovelace","email_addresses":[{"address":")" + email +
+           R"("}],"postal_addresses":[{"postal_code":"N1 9GU","country":"GB"}]},)"
+           R"("comments":"Count me in","add_tags":["t"],"triggers":{}})";
+  }
+
+  ManualClock clock_{1'700'000'000};
+  std::string dir_;
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<service::CampaignService> campaigns_;
+  std::unique_ptr<service::SigningService> signing_;
+  std::unique_ptr<service::ApiTokenService> tokens_;
+  std::unique_ptr<Router> router_;
+  std::string token_;
+};
+
+TEST_F(ApiTest, EntryPoint) {
+  for (const char* path : {"/api/v2/", "/api/v2"}) {
+    Reply r = Call("GET", path);
+    ASSERT_EQ(r.status, 200) << path;
+    EXPECT_EQ(r.body["vendor_name"], "undersigned");
+    EXPECT_EQ(r.body["osdi_version"], "1.2");
+    EXPECT_EQ(r.body["namespace"], "undersigned");
+    EXPECT_EQ(r.body["max_pagesize"], 25);
+    EXPECT_EQ(r.body["max_page_size"], 25);
+    EXPECT_TRUE(r.body.contains("motd"));
+    EXPECT_EQ(r.body["_links"]["osdi:petitions"]["href"], std::string(kBase) + "/api/v2/petitions");
+    EXPECT_EQ(r.body["_links"]["osdi:people"]["href"], std::string(kBase) + "/api/v2/people");
+    EXPECT_EQ(r.body["_links"]["self"]["href"], std::string(kBase) + "/api/v2/");
+    EXPECT_FALSE(r.body["_links"].contains("osdi:events"));  // not implemented: not linked
+  }
+}
+
+TEST_F(ApiTest, CreateGetAndUpdatePetition) {
+  Reply anon = Call("POST", "/api/v2/petitions", R"({"title":"x","target":[{"name":"y"}]})");
+  EXPECT_EQ(anon.status, 401);
+  EXPECT_NE(anon.body["error"].get<std::string>().find("OSDI-API-Token"), std::string::npos);
+  EXPECT_EQ(
+      Call("POST", "/api/v2/petitions", R"({"title":"x","target":[{"name":"y"}]})", "us_wrong")
+          .status,
+      401);
+
+  json p = CreatePetition("Save the Library!", R"(,"summary":"Keep it open",)"
+                                               R"("undersigned:goal":300)");
+  const std::string id = Id(p);
+  EXPECT_EQ(p["name"], "save-the-library");
+  EXPECT_EQ(p["browser_url"], std::string(kBase) + "/c/save-the-library");
+  EXPECT_EQ(p["undersigned:status"], "open");
+  EXPECT_EQ(p["undersigned:goal"], 300);
+  EXPECT_EQ(p["total_signatures"], 0);
+  EXPECT_EQ(p["created_date"], "2023-11-14T22:13:20Z");
+
+  // Public read, by bare id and by namespaced id.
+  Reply got = Call("GET", "/api/v2/petitions/" + id);
+  ASSERT_EQ(got.status, 200);
+  EXPECT_EQ(got.body["title"], "Save the Library!");
+  EXPECT_EQ(got.body["target"][0]["name"], "Mayor Smith");
+  EXPECT_EQ(Call("GET", "/api/v2/petitions/undersigned:" + id).status, 200);
+  EXPECT_EQ(Call("GET", "/api/v2/petitions/" + id + "/").status, 200);
+  Reply missing = Call("GET", "/api/v2/petitions/00000000-0000-4000-8000-000000000000");
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_EQ(Call("GET", "/api/v2/petitions/foreign:1").status, 404);
+
+  // Update merges: only given fields change; null clears optional ones.
+  clock_.Advance(60);
+  Reply up = Call("PUT", "/api/v2/petitions/" + id,
+                  R"({"summary":null,"undersigned:goal":5000,"title":"Save Our Library"})", token_);
+  ASSERT_EQ(up.status, 200) << up.raw.body;
+  EXPECT_EQ(up.body["title"], "Save Our Library");
+  EXPECT_EQ(up.body["summary"], "");
+  EXPECT_EQ(up.body["undersigned:goal"], 5000);
+  EXPECT_EQ(up.body["description"], "Dear Mayor");
+  EXPECT_EQ(up.body["name"], "save-the-library");
+  EXPECT_EQ(up.body["modified_date"], "2023-11-14T22:14:20Z");
+  EXPECT_EQ(Call("GET", "/api/v2/petitions/" + id).body["undersigned:goal"], 5000);
+
+  EXPECT_EQ(Call("PUT", "/api/v2/petitions/" + id, R"({"title":"x"})").status, 401);
+  EXPECT_EQ(Call("PUT", "/api/v2/petitions/00000000-0000-4000-8000-000000000000",
+                 R"({"title":"x"})", token_)
+                .status,
+            404);
+  Reply bad = Call("PUT", "/api/v2/petitions/" + id, R"({"undersigned:goal":0})", token_);
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_TRUE(bad.body["fields"].contains("undersigned:goal")) << bad.raw.body;
+}
+
+TEST_F(ApiTest, CreateValidation) {
+  Reply r =
+      Call("POST", "/api/v2/petitions", "title=x", token_, "application/x-www-form-urlencoded");
+  EXPECT_EQ(r.status, 415);
+  r = Call("POST", "/api/v2/petitions", R"({"title":)", token_);
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.body["error"].get<std::string>().find("not valid JSON"), std::string::npos);
+  r = Call("POST", "/api/v2/petitions", "{\"title\":\"\xff\"}", token_);
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.body["error"].get<std::string>().find("UTF-8"), std::string::npos);
+  r = Call("POST", "/api/v2/petitions", R"({"title":5,"target":[{"name":"x"}]})", token_);
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.body["error"].get<std::string>().find("title must be a string"), std::string::npos);
+  r = Call("POST", "/api/v2/petitions", R"({"title":"No target"})", token_);
+  EXPECT_EQ(r.status, 400);
+  EXPECT_TRUE(r.body["fields"].contains("target"));
+  r = Call("POST", "/api/v2/petitions",
+           R"({"title":"<b>x</b>","target":[{"name":"y"}],)"
+           R"("undersigned:language":"not a language"})",
+           token_);
+  EXPECT_EQ(r.status, 400);
+  EXPECT_TRUE(r.body["fields"].contains("undersigned:language")) << r.raw.body;
+  r = Call("POST", "/api/v2/petitions", std::string(70 * 1024, ' '), token_);
+  EXPECT_EQ(r.status, 413);
+  // A missing content type is fine when the body is JSON.
+  r = Call("POST", "/api/v2/petitions", R"({"title":"No type","target":["y"]})", token_, "");
+  EXPECT_EQ(r.status, 200) << r.raw.body;
+  // Nothing invalid was stored.
+  Reply list = Call("GET", "/api/v2/petitions", "", token_);
+  EXPECT_EQ(list.body["total_records"], 1);
+}
+
+TEST_F(ApiTest, DerivedSlugsAvoidCollisionsButExplicitNamesConflict) {
+  json a = CreatePetition("Same Title");
+  json b = CreatePetition("Same Title");
+  EXPECT_EQ(a["name"], "same-title");
+  EXPECT_EQ(b["name"], "same-title-2");
+  Reply c = Call("POST", "/api/v2/petitions",
+                 R"({"title":"Other","name":"same-title","target":["x"]})", token_);
+  EXPECT_EQ(c.status, 409);
+  EXPECT_TRUE(c.body["fields"].contains("name")) << c.raw.body;
+  json d = CreatePetition("日本語のタイトル");
+  EXPECT_EQ(d["name"].get<std::string>().rfind("petition-", 0), 0u);
+}
+
+TEST_F(ApiTest, ListPaginationAndFilters) {
+  for (int i = 0; i < 3; ++i) {
+    CreatePetition("Petition " + std::to_string(i));
+    clock_.Advance(86400);
+  }
+  CreatePetition("Secret draft", R"(,"undersigned:status":"draft")");
+
+  Reply page1 = Call("GET", "/api/v2/petitions?per_page=2");
+  ASSERT_EQ(page1.status, 200);
+  EXPECT_EQ(page1.body["total_records"], 3);  // the draft is not public
+  EXPECT_EQ(page1.body["total_pages"], 2);
+  EXPECT_EQ(page1.body["per_page"], 2);
+  EXPECT_EQ(page1.body["page"], 1);
+  EXPECT_EQ(page1.body["_embedded"]["osdi:petitions"].size(), 2u);
+  EXPECT_EQ(page1.body["_links"]["osdi:petitions"].size(), 2u);
+  EXPECT_EQ(page1.body["_links"]["osdi:petitions"][0]["href"],
+            page1.body["_embedded"]["osdi:petitions"][0]["_links"]["self"]["href"]);
+  EXPECT_EQ(page1.body["_links"]["next"]["href"],
+            std::string(kBase) + "/api/v2/petitions?page=2&per_page=2");
+  EXPECT_FALSE(page1.body["_links"].contains("previous"));
+
+  Reply page2 = Call("GET", "/api/v2/petitions/?page=2&per_page=2");
+  ASSERT_EQ(page2.status, 200);
+  EXPECT_EQ(page2.body["_embedded"]["osdi:petitions"].size(), 1u);
+  EXPECT_FALSE(page2.body["_links"].contains("next"));
+  EXPECT_TRUE(page2.body["_links"].contains("previous"));
+
+  Reply past = Call("GET", "/api/v2/petitions?page=9");
+  ASSERT_EQ(past.status, 200);
+  EXPECT_TRUE(past.body["_embedded"]["osdi:petitions"].is_array());
+  EXPECT_TRUE(past.body["_embedded"]["osdi:petitions"].empty());
+  EXPECT_EQ(past.body["total_records"], 3);
+
+  EXPECT_EQ(Call("GET", "/api/v2/petitions?page=0").status, 400);
+  EXPECT_EQ(Call("GET", "/api/v2/petitions?per_page=abc").status, 400);
+
+  // With a token, drafts are listed too.
+  EXPECT_EQ(Call("GET", "/api/v2/petitions", "", token_).body["total_records"], 4);
+  EXPECT_EQ(Call("GET",
+                 "/api/v2/petitions?filter=" + PercentEncode("undersigned:status eq "
+                                                             "'draft'"),
+                 "", token_)
+                .body["total_records"],
+            1);
+  EXPECT_EQ(
+      Call("GET", "/api/v2/petitions?filter=" + PercentEncode("undersigned:status eq 'draft'"))
+          .status,
+      401);
+
+  // modified_date filters (created one day apart from 2023-11-14T22:13:20Z).
+  Reply newer = Call("GET", "/api/v2/petitions?filter=" +
+                                PercentEncode("modified_date gt '2023-11-15T12:00:00Z'"));
+  ASSERT_EQ(newer.status, 200) << newer.raw.body;
+  EXPECT_EQ(newer.body["total_records"], 2);
+  EXPECT_NE(newer.body["_links"]["self"]["href"].get<std::string>().find("&filter=modified_date"),
+            std::string::npos);
+  Reply older = Call("GET", "/api/v2/petitions?$filter=" +
+                                PercentEncode("modified_date lt '2023-11-15T12:00:00Z'"));
+  EXPECT_EQ(older.body["total_records"], 1);
+  Reply bad = Call("GET", "/api/v2/petitions?filter=" + PercentEncode("title eq 'x'"));
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_NE(bad.body["error"].get<std::string>().find("supported"), std::string::npos);
+}
+
+TEST_F(ApiTest, DraftsAreHiddenWithoutAToken) {
+  json draft = CreatePetition("Draft one", R"(,"undersigned:status":"draft")");
+  EXPECT_EQ(Call("GET", "/api/v2/petitions/" + Id(draft)).status, 404);
+  EXPECT_EQ(Call("GET", "/api/v2/petitions/" + Id(draft), "", token_).status, 200);
+  Reply sign = Call("POST", "/api/v2/petitions/" + Id(draft) + "/signatures",
+                    SignBody("ada@example.org"), token_);
+  EXPECT_EQ(sign.status, 409);
+}
+
+TEST_F(ApiTest, RecordSignatureWithoutTokenWaitsForConfirmation) {
+  json p = CreatePetition("Sign me");
+  const std::string sigs = "/api/v2/petitions/" + Id(p) + "/signatures";
+  Reply r = Call("POST", sigs, SignBody("ada@example.org"));
+  ASSERT_EQ(r.status, 200) << r.raw.body;
+  EXPECT_EQ(r.body, json::object());
+  EXPECT_EQ(Call("GET", "/api/v2/petitions/" + Id(p)).body["total_signatures"], 0);
+
+  // Reading signatures needs a token.
+  EXPECT_EQ(Call("GET", sigs).status, 401);
+  Reply list = Call("GET", sigs, "", token_);
+  ASSERT_EQ(list.status, 200);
+  ASSERT_EQ(list.body["total_records"], 1);
+  const json& s = list.body["_embedded"]["osdi:signatures"][0];
+  EXPECT_EQ(s["undersigned:state"], "pending");
+  EXPECT_EQ(s["comments"], "Count me in");
+  EXPECT_TRUE(s["_links"].contains("osdi:person"));
+
+  // A wrong token is 401 even on the helper.
+  EXPECT_EQ(Call("POST", sigs, SignBody("bob@example.org"), "us_nope").status, 401);
+  // Bad input is reported, not swallowed.
+  Reply bad = Call("POST", sigs, SignBody("not-an-email"));
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_TRUE(bad.body["fields"].contains("person.email_addresses[0].address")) << bad.raw.body;
+  EXPECT_EQ(Call("POST", sigs, R"({"comments":"who am I"})").status, 400);
+  EXPECT_EQ(Call("POST", sigs, "x", "", "text/plain").status, 415);
+  EXPECT_EQ(Call("POST", sigs, "{\"person\":{\"given_name\":\"\xc0\xaf\"}}").status, 400);
+  EXPECT_EQ(Call("POST", sigs, "[]").status, 400);
+  EXPECT_EQ(Call("POST", "/api/v2/petitions/00000000-0000-4000-8000-000000000000/signatures",
+                 SignBody("ada@example.org"))
+                .status,
+            404);
+  // Linking an existing person needs a token.
+  EXPECT_EQ(
+      Call("POST", sigs, R"({"_links":{"osdi:person":{"href":"https://x/api/v2/people/abc"}}})")
+          .status,
+      401);
+}
+
+TEST_F(ApiTest, RecordSignatureWithTokenCountsAtOnce) {
+  json p = CreatePetition("Count now");
+  const std::string sigs = "/api/v2/petitions/" + Id(p) + "/signatures/";
+  Reply r = Call("POST", sigs, SignBody("grace@example.org", "Grace"), token_);
+  ASSERT_EQ(r.status, 200) << r.raw.body;
+  EXPECT_EQ(r.body["undersigned:state"], "confirmed");
+  EXPECT_EQ(r.body["undersigned:source"], "api");
+  EXPECT_EQ(r.body["comments"], "Count me in");
+  const std::string sid = Id(r.body);
+  EXPECT_EQ(r.body["_links"]["self"]["href"],
+            std::string(kBase) + "/api/v2/petitions/" + Id(p) + "/signatures/" + sid);
+  std::string person_href = r.body["_links"]["osdi:person"]["href"];
+  EXPECT_EQ(Call("GET", "/api/v2/petitions/" + Id(p)).body["total_signatures"], 1);
+
+  Reply got = Call("GET", "/api/v2/petitions/" + Id(p) + "/signatures/" + sid, "", token_);
+  ASSERT_EQ(got.status, 200);
+  EXPECT_EQ(got.body["identifiers"], r.body["identifiers"]);
+  EXPECT_EQ(Call("GET", "/api/v2/petitions/" + Id(p) + "/signatures/" + sid).status, 401);
+  EXPECT_EQ(Call("GET", "/api/v2/petitions/" + Id(p) + "/signatures/nope", "", token_).status, 404);
+  // The signature does not belong to another petition.
+  json other = CreatePetition("Other one");
+  EXPECT_EQ(Call("GET", "/api/v2/petitions/" + Id(other) + "/signatures/" + sid, "", token_).status,
+            404);
+
+  // Sign the other petition as the same person, by link.
+  Reply linked = Call("POST", "/api/v2/petitions/" + Id(other) + "/signatures",
+                      R"({"_links":{"osdi:person":{"href":")" + person_href + R"("}}})", token_);
+  ASSERT_EQ(linked.status, 200) << linked.raw.body;
+  EXPECT_EQ(linked.body["_links"]["osdi:person"]["href"], person_href);
+  EXPECT_EQ(Call("GET", "/api/v2/petitions/" + Id(other)).body["total_signatures"], 1);
+  Reply unknown = Call("POST", "/api/v2/petitions/" + Id(other) + "/signatures",
+                       R"({"_links":{"osdi:person":{"href":")" + std::string(kBase) +
+                           R"(/api/v2/people/00000000-0000-4000-8000-000000000000"}}})",
+                       token_);
+  EXPECT_EQ(unknown.status, 400);
+  EXPECT_EQ(unknown.body["error"], "You must specify a valid person id");
+
+  // background_request=true answers {} but still records (and counts) the signature.
+  Reply bg =
+      Call("POST", sigs + "?background_request=true", SignBody("hopper@example.org"), token_);
+  ASSERT_EQ(bg.status, 200);
+  EXPECT_EQ(bg.body, json::object());
+  EXPECT_EQ(Call("GET", "/api/v2/petitions/" + Id(p)).body["total_signatures"], 2);
+}
+
+TEST_F(ApiTest, SignaturesPaginateAndFilter) {
+  json p = CreatePetition("Many");
+  const std::string sigs = "/api/v2/petitions/" + Id(p) + "/signatures";
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_EQ(Call("POST", sigs, SignBody("p" + std::to_string(i) + "@example.org"), token_).status,
+              200);
+    clock_.Advance(3600);
+  }
+  Reply page = Call("GET", sigs + "?per_page=2&page=2", "", token_);
+  ASSERT_EQ(page.status, 200);
+  EXPECT_EQ(page.body["total_records"], 3);
+  EXPECT_EQ(page.body["total_pages"], 2);
+  EXPECT_EQ(page.body["_embedded"]["osdi:signatures"].size(), 1u);
+  Reply past = Call("GET", sigs + "?page=5", "", token_);
+  EXPECT_EQ(past.status, 200);
+  EXPECT_TRUE(past.body["_embedded"]["osdi:signatures"].empty());
+  Reply recent =
+      Call("GET", sigs + "?filter=" + PercentEncode("modified_date gt '2023-11-14T23:00:00Z'"), "",
+           token_);
+  ASSERT_EQ(recent.status, 200) << recent.raw.body;
+  EXPECT_EQ(recent.body["total_records"], 2);
+}
+
+TEST_F(ApiTest, People) {
+  json p = CreatePetition("People");
+  const std::string sigs = "/api/v2/petitions/" + Id(p) + "/signatures";
+  ASSERT_EQ(Call("POST", sigs, SignBody("ada.lovelace+petitions@gmail.com"), token_).status, 200);
+  clock_.Advance(100);
+  ASSERT_EQ(Call("POST", sigs, SignBody("bob@example.org", "Bob")).status, 200);
+
+  EXPECT_EQ(Call("GET", "/api/v2/people").status, 401);
+  Reply all = Call("GET", "/api/v2/people", "", token_);
+  ASSERT_EQ(all.status, 200);
+  EXPECT_EQ(all.body["total_records"], 2);
+
+  // Matched by canonical email: case, +tag and Gmail dots do not matter.
+  Reply ada = Call(
+      "GET", "/api/v2/people?filter=" + PercentEncode("email_address eq 'AdaLovelace@GMAIL.com'"),
+      "", token_);
+  ASSERT_EQ(ada.status, 200) << ada.raw.body;
+  ASSERT_EQ(ada.body["total_records"], 1);
+  const json& person = ada.body["_embedded"]["osdi:people"][0];
+  EXPECT_EQ(person["given_name"], "Ada");
+  EXPECT_EQ(person["family_name"], "Lovelace");
+  EXPECT_EQ(person["email_addresses"][0]["primary"], true);
+  EXPECT_EQ(person["postal_addresses"][0]["postal_code"], "N1 9GU");
+
+  Reply nobody =
+      Call("GET", "/api/v2/people?filter=" + PercentEncode("email_address eq 'nobody@example.org'"),
+           "", token_);
+  EXPECT_EQ(nobody.status, 200);
+  EXPECT_TRUE(nobody.body["_embedded"]["osdi:people"].empty());
+
+  Reply later = Call(
+      "GET", "/api/v2/people?filter=" + PercentEncode("modified_date gt '2023-11-14T22:14:00Z'"),
+      "", token_);
+  EXPECT_EQ(later.body["total_records"], 1);
+
+  const std::string pid = Id(person);
+  Reply one = Call("GET", "/api/v2/people/" + pid, "", token_);
+  ASSERT_EQ(one.status, 200);
+  EXPECT_EQ(one.body["identifiers"], person["identifiers"]);
+  EXPECT_EQ(Call("GET", "/api/v2/people/" + pid).status, 401);
+  EXPECT_EQ(Call("GET", "/api/v2/people/nope", "", token_).status, 404);
+  Reply by_id = Call(
+      "GET", "/api/v2/people?filter=" + PercentEncode("identifier eq 'undersigned:" + pid + "'"),
+      "", token_);
+  EXPECT_EQ(by_id.body["total_records"], 1);
+  Reply bad = Call("GET", "/api/v2/people?filter=" + PercentEncode("region eq 'MN'"), "", token_);
+  EXPECT_EQ(bad.status, 400);
+}
+
+TEST_F(ApiTest, MethodsNotRouted) {
+  EXPECT_EQ(Call("DELETE", "/api/v2/petitions/x").status, 405);
+  EXPECT_EQ(Call("GET", "/api/v2/events").status, 404);
+}
+
+class ApiRateLimitTest : public ApiTest {
+ protected:
+  void SetUp() override { Start(RateLimit{2, 1, true}); }
+};
+
+TEST_F(ApiRateLimitTest, PerTokenAndPerAddress) {
+  EXPECT_EQ(Call("GET", "/api/v2/people", "", token_).status, 200);
+  EXPECT_EQ(Call("GET", "/api/v2/people", "", token_).status, 200);
+  Reply limited = Call("GET", "/api/v2/people", "", token_);
+  EXPECT_EQ(limited.status, 429);
+  EXPECT_EQ(limited.Header("Retry-After"), "1");
+  // Another caller (no token, its own address) is not affected.
+  EXPECT_EQ(Call("GET", "/api/v2/", "", "", "", "198.51.100.7").status, 200);
+  clock_.Advance(1);
+  EXPECT_EQ(Call("GET", "/api/v2/people", "", token_).status, 200);
+
+  // Without a token the limit is per address; wrong tokens count there too.
+  EXPECT_EQ(Call("GET", "/api/v2/people", "", "us_bad", "", "203.0.113.9").status, 401);
+  EXPECT_EQ(Call("GET", "/api/v2/petitions", "", "", "", "203.0.113.9").status, 200);
+  EXPECT_EQ(Call("GET", "/api/v2/petitions", "", "", "", "203.0.113.9").status, 429);
+}
+
+}  // namespace
+}  // namespace undersigned::http

@@ -1,0 +1,158 @@
+#include "http/api/json_body.h"
+
+#include <cmath>
+
+#include "core/utf8.h"
+
+namespace undersigned::http::api {
+
+using nlohmann::json;
+
+bool IsJsonContentType(std::string_view content_type) {
+  std::string ct = ToLowerAscii(Trim(content_type.substr(0, content_type.find(';'))));
+  if (ct == "application/json" || ct == "application/hal+json" || ct == "text/json") return true;
+  return ct.rfind("application/", 0) == 0 && ct.size() > 17 &&
+         ct.compare(ct.size() - 5, 5, "+json") == 0;
+}
+
+namespace {
+
+// Deepest nesting of [ and { outside strings. Cheap pre-check so that a body like [[[[...
+// cannot drive the parser into deep recursion.
+int NestingDepth(std::string_view s) {
+  int depth = 0, max_depth = 0;
+  bool in_string = false, escaped = false;
+  for (char c : s) {
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      max_depth = std::max(max_depth, ++depth);
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return max_depth;
+}
+
+}  // namespace
+
+Result<json> ParseJsonObject(std::string_view body) {
+  if (body.size() > kMaxJsonBodyBytes) {
+    return Fail(Code::kPayloadTooLarge, "request body is too large (at most " +
+                                            std::to_string(kMaxJsonBodyBytes / 1024) + " KiB)");
+  }
+  if (Trim(body).empty()) {
+    return Fail(Code::kInvalidArgument, "request body is empty; send a JSON object");
+  }
+  if (!IsValidUtf8(body)) {
+    return Fail(Code::kInvalidArgument, "request body is not valid UTF-8; encode text as UTF-8");
+  }
+  if (NestingDepth(body) > kMaxJsonDepth) {
+    return Fail(Code::kInvalidArgument, "request body nests too deeply (at most " +
+                                            std::to_string(kMaxJsonDepth) + " levels)");
+  }
+  json j;
+  try {
+    j = json::parse(body.begin(), body.end());
+  } catch (const json::parse_error& e) {
+    return Fail(Code::kInvalidArgument, "request body is not valid JSON (syntax error at byte " +
+                                            std::to_string(e.byte) + ")");
+  }
+  if (!j.is_object()) {
+    return Fail(Code::kInvalidArgument, "request body must be a JSON object ({...})");
+  }
+  return j;
+}
+
+namespace {
+
+tl::unexpected<Error> TypeError(const std::string& path, const char* what) {
+  Error e{Code::kInvalidArgument, path + " must be " + what, {}, 0};
+  e.field_errors[path] = std::string("must be ") + what;
+  return tl::unexpected<Error>(std::move(e));
+}
+
+template <typename T>
+const json* Lookup(const json& obj, const char* key, Field<T>& f) {
+  auto it = obj.find(key);
+  if (it == obj.end()) return nullptr;
+  f.present = true;
+  if (it->is_null()) {
+    f.null = true;
+    return nullptr;
+  }
+  return &*it;
+}
+
+}  // namespace
+
+Result<Field<std::string>> GetString(const json& obj, const char* key, const std::string& path) {
+  Field<std::string> f;
+  const json* v = Lookup(obj, key, f);
+  if (!v) return f;
+  if (!v->is_string()) return TypeError(path, "a string");
+  f.value = v->get<std::string>();
+  return f;
+}
+
+Result<Field<std::string>> GetStringOrNumber(const json& obj, const char* key,
+                                             const std::string& path) {
+  Field<std::string> f;
+  const json* v = Lookup(obj, key, f);
+  if (!v) return f;
+  if (v->is_string()) {
+    f.value = v->get<std::string>();
+  } else if (v->is_number_unsigned()) {
+    f.value = std::to_string(v->get<std::uint64_t>());
+  } else if (v->is_number_integer()) {
+    f.value = std::to_string(v->get<std::int64_t>());
+  } else {
+    return TypeError(path, "a string");
+  }
+  return f;
+}
+
+Result<Field<std::int64_t>> GetInteger(const json& obj, const char* key, const std::string& path) {
+  Field<std::int64_t> f;
+  const json* v = Lookup(obj, key, f);
+  if (!v) return f;
+  if (v->is_number_unsigned()) {  // check first: is_number_integer() is true for it too
+    std::uint64_t u = v->get<std::uint64_t>();
+    if (u > static_cast<std::uint64_t>(INT64_MAX)) return TypeError(path, "a smaller number");
+    f.value = static_cast<std::int64_t>(u);
+  } else if (v->is_number_integer()) {
+    f.value = v->get<std::int64_t>();
+  } else if (v->is_number_float()) {
+    double d = v->get<double>();
+    if (!std::isfinite(d) || d != std::floor(d) || std::fabs(d) > 9e15) {
+      return TypeError(path, "a whole number");
+    }
+    f.value = static_cast<std::int64_t>(d);
+  } else {
+    return TypeError(path, "a whole number");
+  }
+  return f;
+}
+
+Result<Field<bool>> GetBool(const json& obj, const char* key, const std::string& path) {
+  Field<bool> f;
+  const json* v = Lookup(obj, key, f);
+  if (!v) return f;
+  if (!v->is_boolean()) return TypeError(path, "true or false");
+  f.value = v->get<bool>();
+  return f;
+}
+
+std::string Dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+}  // namespace undersigned::http::api

@@ -1,0 +1,54 @@
+// Reading JSON request bodies for the OSDI API: content-type check, size/UTF-8/depth checks,
+// parsing, and typed field access that names the offending field in its errors.
+// Pure functions over nlohmann::json; thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "core/error.h"
+
+namespace undersigned::http::api {
+
+inline constexpr std::size_t kMaxJsonBodyBytes = std::size_t{64} * 1024;
+inline constexpr int kMaxJsonDepth = 32;
+
+// True for application/json, application/hal+json, any application/*+json, with or without
+// parameters (charset), case-insensitive. An empty content type is NOT accepted here; callers
+// that are lenient about a missing header check for it themselves.
+bool IsJsonContentType(std::string_view content_type);
+
+// Parses body as one JSON object. kPayloadTooLarge over kMaxJsonBodyBytes; kInvalidArgument for
+// an empty body, invalid UTF-8, nesting deeper than kMaxJsonDepth, a syntax error (the message
+// gives the position), or a value that is not an object.
+Result<nlohmann::json> ParseJsonObject(std::string_view body);
+
+// A field read from an object: absent, explicitly null, or a value.
+template <typename T>
+struct Field {
+  bool present = false;  // the key exists (value may be null)
+  bool null = false;     // the key exists and is null
+  T value{};
+  bool has_value() const { return present && !null; }
+};
+
+// Typed getters. `path` is the field's name as shown in errors ("person.given_name"). They fail
+// with kInvalidArgument "<path> must be a string" etc. on a wrong type. REQUIRES: obj is an
+// object.
+Result<Field<std::string>> GetString(const nlohmann::json& obj, const char* key,
+                                     const std::string& path);
+// Accepts a string, or a number (written back as decimal text), e.g. postal codes.
+Result<Field<std::string>> GetStringOrNumber(const nlohmann::json& obj, const char* key,
+                                             const std::string& path);
+Result<Field<std::int64_t>> GetInteger(const nlohmann::json& obj, const char* key,
+                                       const std::string& path);
+Result<Field<bool>> GetBool(const nlohmann::json& obj, const char* key, const std::string& path);
+
+// nlohmann::json::dump that never throws (invalid UTF-8 is replaced).
+std::string Dump(const nlohmann::json& j);
+
+}  // namespace undersigned::http::api

@@ -1,0 +1,601 @@
+#include "http/api/resources.h"
+
+#include <array>
+
+#include "core/clock.h"
+#include "core/utf8.h"
+#include "http/api/json_body.h"
+
+namespace undersigned::http::api {
+
+using nlohmann::json;
+
+// ---------------------------------------------------------------- URLs and identifiers
+
+Urls::Urls(std::string base_url, bool action_network_ids)
+    : base_(std::move(base_url)), action_network_ids_(action_network_ids) {
+  while (!base_.empty() && base_.back() == '/') base_.pop_back();
+}
+
+std::string Urls::Api(std::string_view path) const { return base_ + "/api/v2" + std::string(path); }
+
+json Urls::Identifiers(const std::string& uuid) const {
+  json ids = json::array({std::string(kNamespace) + ":" + uuid});
+  if (action_network_ids_) ids.push_back("action_network:" + uuid);
+  return ids;
+}
+
+json Urls::Curies() const {
+  // Only osdi: we have no vendor-specific link relations (our own fields carry the
+  // "undersigned:" prefix, which needs no curie).
+  return json::array({
+      {{"name", "osdi"},
+       {"href", "https://opensupporter.github.io/osdi-docs/{rel}"},
+       {"templated", true}},
+  });
+}
+
+std::optional<std::string> OwnId(std::string_view identifier) {
+  std::size_t colon = identifier.find(':');
+  if (colon == std::string_view::npos) return std::string(identifier);
+  std::string_view ns = identifier.substr(0, colon);
+  if (ns == kNamespace || ns == "action_network") {
+    return std::string(identifier.substr(colon + 1));
+  }
+  return std::nullopt;
+}
+
+// ---------------------------------------------------------------- output
+
+namespace {
+
+json Href(const std::string& href) { return json{{"href", href}}; }
+
+json OptionalDate(const std::optional<UnixTime>& t) {
+  return t ? json(FormatIso8601(*t)) : json(nullptr);
+}
+
+}  // namespace
+
+json PetitionJson(const Urls& urls, const Campaign& c, const CampaignCounts& counts) {
+  json targets = json::array();
+  for (const Target& t : c.targets) {
+    json jt = {{"name", t.name}, {"title", t.title}, {"organization", t.organization}};
+    if (!t.x_handle.empty()) jt["undersigned:x_handle"] = t.x_handle;
+    if (!t.bluesky_handle.empty()) jt["undersigned:bluesky_handle"] = t.bluesky_handle;
+    if (!t.mastodon_handle.empty()) jt["undersigned:mastodon_handle"] = t.mastodon_handle;
+    targets.push_back(std::move(jt));
+  }
+  json j = {
+      {"identifiers", urls.Identifiers(c.uuid)},
+      {"origin_system", "undersigned"},
+      {"created_date", FormatIso8601(c.created)},
+      {"modified_date", FormatIso8601(c.modified)},
+      {"title", c.title},
+      {"name", c.slug},
+      {"description", c.letter_markdown},
+      {"petition_text", c.letter_markdown},
+      {"summary", c.demand},
+      {"browser_url", urls.Browser(c.slug)},
+      {"target", std::move(targets)},
+      {"total_signatures", counts.confirmed},
+      {"undersigned:goal", c.goal},
+      {"undersigned:status", StatusName(c.status)},
+      {"undersigned:deadline", OptionalDate(c.deadline)},
+      {"undersigned:language", c.language},
+  };
+  j["_links"] = {
+      {"self", Href(urls.Petition(c.uuid))},
+      {"osdi:signatures", Href(urls.Signatures(c.uuid))},
+      {"osdi:record_signature_helper", Href(urls.Signatures(c.uuid))},
+      {"curies", urls.Curies()},
+  };
+  return j;
+}
+
+json SignatureJson(const Urls& urls, const Signature& s, const std::string& petition_uuid,
+                   const std::string& person_uuid) {
+  json j = {
+      {"identifiers", urls.Identifiers(s.uuid)},
+      {"origin_system", "undersigned"},
+      {"created_date", FormatIso8601(s.created)},
+      {"modified_date", FormatIso8601(s.modified)},
+      {"action_date", FormatIso8601(s.created)},
+      {"comments", s.form.comment},
+      {"undersigned:state", SignatureStateName(s.state)},
+      {"undersigned:public_name", s.form.public_name},
+      {"undersigned:source", s.source},
+      {"undersigned:confirmed_date", OptionalDate(s.confirmed)},
+  };
+  json links = {
+      {"self", Href(urls.Signature(petition_uuid, s.uuid))},
+      {"osdi:petition", Href(urls.Petition(petition_uuid))},
+  };
+  if (!person_uuid.empty()) links["osdi:person"] = Href(urls.Person(person_uuid));
+  links["curies"] = urls.Curies();
+  j["_links"] = std::move(links);
+  return j;
+}
+
+json PersonJson(const Urls& urls, const Person& p) {
+  json postal = json::array();
+  if (!p.postal_code.empty() || !p.country.empty()) {
+    json a = {{"primary", true}};
+    if (!p.postal_code.empty()) a["postal_code"] = p.postal_code;
+    if (!p.country.empty()) a["country"] = p.country;
+    postal.push_back(std::move(a));
+  }
+  json j = {
+      {"identifiers", urls.Identifiers(p.uuid)},
+      {"origin_system", "undersigned"},
+      {"created_date", FormatIso8601(p.created)},
+      {"modified_date", FormatIso8601(p.modified)},
+      {"given_name", p.given_name},
+      {"family_name", p.family_name},
+      {"email_addresses",
+       json::array({{{"primary", true},
+                     {"address", p.email},
+                     {"status", p.subscribed ? "subscribed" : "unsubscribed"}}})},
+      {"postal_addresses", std::move(postal)},
+  };
+  j["_links"] = {{"self", Href(urls.Person(p.uuid))}, {"curies", urls.Curies()}};
+  return j;
+}
+
+// ---------------------------------------------------------------- input helpers
+
+namespace {
+
+// Collects per-field errors so a client learns everything wrong at once.
+class Errors {
+ public:
+  void Add(const std::string& field, const std::string& msg) { fields_.emplace(field, msg); }
+  void Add(const Error& e) {
+    if (e.field_errors.empty()) {
+      fields_.emplace("body", e.message);
+    } else {
+      for (const auto& [f, m] : e.field_errors) fields_.emplace(f, m);
+    }
+  }
+  // Unwraps r, recording its error; returns a default Field on error.
+  template <typename T>
+  Field<T> Take(Result<Field<T>> r) {
+    if (!r) {
+      Add(r.error());
+      return Field<T>{};
+    }
+    return *r;
+  }
+  bool empty() const { return fields_.empty(); }
+  Error ToError() const {
+    Error e{Code::kInvalidArgument, "", fields_, 0};
+    for (const auto& [f, m] : fields_) {
+      if (!e.message.empty()) e.message += "; ";
+      e.message.append(f).append(" ").append(m);
+    }
+    return e;
+  }
+
+ private:
+  std::map<std::string, std::string> fields_;
+};
+
+// Latin-1 Supplement letters (U+00C0..U+00FF) folded to ASCII; "" means a separator.
+constexpr std::array<const char*, 64> kLatin1Fold = {
+    "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i",  "i",   // C0
+    "d", "n", "o", "o", "o", "o", "o",  "",  "o", "u", "u", "u", "u", "y", "th", "ss",  // D0
+    "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i",  "i",   // E0
+    "d", "n", "o", "o", "o", "o", "o",  "",  "o", "u", "u", "u", "u", "y", "th", "y",   // F0
+};
+
+Result<std::vector<Target>> ParseTargets(const json& v, Errors& errors) {
+  std::vector<Target> out;
+  if (!v.is_array()) {
+    errors.Add("target", "must be an array of objects like {\"name\": \"Jane Doe\"}");
+    return out;
+  }
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    const json& item = v[i];
+    std::string path = "target[" + std::to_string(i) + "]";
+    Target t;
+    if (item.is_string()) {
+      t.name = item.get<std::string>();
+    } else if (item.is_object()) {
+      auto name = errors.Take(GetString(item, "name", path + ".name"));
+      auto title = errors.Take(GetString(item, "title", path + ".title"));
+      auto org = errors.Take(GetString(item, "organization", path + ".organization"));
+      auto x = errors.Take(GetString(item, "undersigned:x_handle", path + ".undersigned:x_handle"));
+      auto bs = errors.Take(
+          GetString(item, "undersigned:bluesky_handle", path + ".undersigned:bluesky_handle"));
+      auto ms = errors.Take(
+          GetString(item, "undersigned:mastodon_handle", path + ".undersigned:mastodon_handle"));
+      if (!name.has_value() || Trim(name.value).empty()) {
+        if (!name.present || name.null) errors.Add(path + ".name", "is required");
+      }
+      t.name = Trim(name.value);
+      t.title = Trim(title.value);
+      t.organization = Trim(org.value);
+      t.x_handle = Trim(x.value);
+      if (!t.x_handle.empty() && t.x_handle.front() == '@') t.x_handle.erase(0, 1);
+      t.bluesky_handle = Trim(bs.value);
+      if (!t.bluesky_handle.empty() && t.bluesky_handle.front() == '@') {
+        t.bluesky_handle.erase(0, 1);
+      }
+      t.mastodon_handle = Trim(ms.value);
+    } else {
+      errors.Add(path, "must be an object like {\"name\": \"Jane Doe\"}");
+      continue;
+    }
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string Slugify(std::string_view text) {
+  std::string out;
+  bool pending_dash = false;
+  auto emit = [&](std::string_view piece) {
+    if (piece.empty()) {
+      pending_dash = !out.empty();
+      return;
+    }
+    if (pending_dash) out += '-';
+    pending_dash = false;
+    out += piece;
+  };
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(text[i]);
+    if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
+      char ch = static_cast<char>(c);
+      emit(std::string_view(&ch, 1));
+    } else if (c >= 'A' && c <= 'Z') {
+      char ch = static_cast<char>(c - 'A' + 'a');
+      emit(std::string_view(&ch, 1));
+    } else if (c == 0xC3 && i + 1 < text.size()) {
+      unsigned char c2 = static_cast<unsigned char>(text[i + 1]);
+      if (c2 >= 0x80 && c2 <= 0xBF) {
+        emit(kLatin1Fold[c2 - 0x80]);
+        ++i;
+      } else {
+        emit("");
+      }
+    } else if (c == '\'' || (c == 0xE2 && i + 2 < text.size() &&
+                             static_cast<unsigned char>(text[i + 1]) == 0x80 &&
+                             static_cast<unsigned char>(text[i + 2]) == 0x99)) {
+      // Apostrophes join words: "don't" -> "dont".
+      if (c == 0xE2) i += 2;
+    } else {
+      if (c >= 0x80) {  // skip the rest of a multi-byte sequence
+        while (i + 1 < text.size() && (static_cast<unsigned char>(text[i + 1]) & 0xC0) == 0x80) {
+          ++i;
+        }
+      }
+      emit("");
+    }
+  }
+  if (out.size() > 64) {
+    out.resize(64);
+    // Prefer cutting at a word boundary.
+    std::size_t dash = out.rfind('-');
+    if (dash != std::string::npos && dash >= 32) out.resize(dash);
+  }
+  while (!out.empty() && out.back() == '-') out.pop_back();
+  return out;
+}
+
+Result<void> ApplyPetitionJson(const json& body, bool creating, Campaign& c) {
+  Errors errors;
+
+  auto title = errors.Take(GetString(body, "title", "title"));
+  if (title.null) errors.Add("title", "is required and cannot be null");
+  if (title.has_value()) c.title = Trim(title.value);
+  if (creating && !title.present) errors.Add("title", "is required");
+
+  auto name = errors.Take(GetString(body, "name", "name"));
+  if (name.has_value()) {
+    std::string slug = Slugify(name.value);
+    if (slug.size() < 3) {
+      errors.Add("name",
+                 "must contain at least 3 letters or digits (it becomes the page "
+                 "address /c/<name>)");
+    }
+    c.slug = slug;
+  } else if (name.null && !creating) {
+    errors.Add("name", "cannot be null (it is the page address /c/<name>)");
+  }
+
+  // description and petition_text are both the letter; a round-tripped body carries both, so
+  // the one that differs from the current letter wins (petition_text first).
+  auto text = errors.Take(GetString(body, "petition_text", "petition_text"));
+  auto description = errors.Take(GetString(body, "description", "description"));
+  for (const Field<std::string>* f : {&text, &description}) {
+    if (!f->present) continue;
+    std::string value = f->null ? "" : f->value;
+    if (value != c.letter_markdown) {
+      c.letter_markdown = std::move(value);
+      break;
+    }
+  }
+
+  auto summary = errors.Take(GetString(body, "summary", "summary"));
+  if (summary.present) c.demand = summary.null ? "" : Trim(summary.value);
+
+  auto target_it = body.find("target");
+  if (target_it != body.end()) {
+    if (target_it->is_null()) {
+      errors.Add("target", "cannot be null: a petition needs at least one target");
+    } else {
+      auto targets = ParseTargets(*target_it, errors);
+      if (targets) c.targets = std::move(*targets);
+      if (target_it->is_array() && target_it->empty()) {
+        errors.Add("target", "needs at least one target like {\"name\": \"Jane Doe\"}");
+      }
+    }
+  } else if (creating) {
+    errors.Add("target",
+               "is required: an array of decision makers like "
+               "[{\"name\": \"Jane Doe\", \"title\": \"Mayor\"}]");
+  }
+
+  auto goal = errors.Take(GetInteger(body, "undersigned:goal", "undersigned:goal"));
+  if (goal.null) errors.Add("undersigned:goal", "cannot be null");
+  if (goal.has_value()) c.goal = goal.value;
+  if (creating && !goal.has_value()) c.goal = kDefaultGoal;
+
+  auto deadline = errors.Take(GetString(body, "undersigned:deadline", "undersigned:deadline"));
+  if (deadline.null) c.deadline.reset();
+  if (deadline.has_value()) {
+    auto t = ParseIso8601(Trim(deadline.value));
+    if (!t) {
+      errors.Add("undersigned:deadline",
+                 "must be a date such as \"2025-12-31\" or \"2025-12-31T18:00:00Z\"");
+    } else {
+      c.deadline = *t;
+    }
+  }
+
+  auto status = errors.Take(GetString(body, "undersigned:status", "undersigned:status"));
+  if (status.null) errors.Add("undersigned:status", "cannot be null");
+  if (status.has_value()) {
+    auto s = ParseStatus(ToLowerAscii(Trim(status.value)));
+    if (!s) {
+      errors.Add("undersigned:status", "must be one of \"draft\", \"open\", \"closed\"");
+    } else {
+      c.status = *s;
+    }
+  } else if (creating) {
+    c.status = CampaignStatus::kOpen;
+  }
+
+  auto language = errors.Take(GetString(body, "undersigned:language", "undersigned:language"));
+  if (language.null) errors.Add("undersigned:language", "cannot be null");
+  if (language.has_value()) c.language = Trim(language.value);
+
+  auto ids = body.find("identifiers");
+  if (ids != body.end() && !ids->is_null()) {
+    bool ok = ids->is_array();
+    if (ok) {
+      for (const json& id : *ids) ok = ok && id.is_string();
+    }
+    if (!ok) errors.Add("identifiers", "must be an array of strings like \"system:id\"");
+  }
+
+  if (creating && c.slug.empty() && !c.title.empty()) c.slug = Slugify(c.title);
+
+  if (!errors.empty()) return Fail(errors.ToError());
+  return {};
+}
+
+namespace {
+
+std::string ApiPetitionField(const std::string& core) {
+  static const std::pair<const char*, const char*> kMap[] = {
+      {"slug", "name"},
+      {"demand", "summary"},
+      {"letter", "petition_text"},
+      {"letter_markdown", "petition_text"},
+      {"goal", "undersigned:goal"},
+      {"deadline", "undersigned:deadline"},
+      {"status", "undersigned:status"},
+      {"language", "undersigned:language"},
+  };
+  for (const auto& [from, to] : kMap) {
+    if (core == from) return to;
+  }
+  if (core.rfind("targets", 0) == 0) {
+    std::string rest = core.substr(7);
+    // targets[0].handle -> target[0].undersigned:*_handle
+    if (rest.size() >= 7 && rest.compare(rest.size() - 7, 7, ".handle") == 0) {
+      rest.replace(rest.size() - 6, 6, "undersigned:*_handle");
+    }
+    return "target" + rest;
+  }
+  return core;
+}
+
+}  // namespace
+
+Error PetitionFieldError(Error e) {
+  if (e.field_errors.empty()) {
+    if (e.code == Code::kConflict && e.message.find("slug") != std::string::npos) {
+      e.field_errors["name"] = "is already used by another petition; choose another name";
+      e.message = "name is already used by another petition; choose another name";
+    }
+    return e;
+  }
+  std::map<std::string, std::string> renamed;
+  for (auto& [f, m] : e.field_errors) renamed.emplace(ApiPetitionField(f), m);
+  e.field_errors = std::move(renamed);
+  e.message.clear();
+  for (const auto& [f, m] : e.field_errors) {
+    if (!e.message.empty()) e.message += "; ";
+    e.message.append(f).append(" ").append(m);
+  }
+  return e;
+}
+
+// ---------------------------------------------------------------- record signature helper
+
+namespace {
+
+// The primary element of an OSDI address array (primary: true), else the first object.
+const json* PrimaryOf(const json& arr) {
+  const json* first = nullptr;
+  for (const json& a : arr) {
+    if (!a.is_object()) continue;
+    if (!first) first = &a;
+    auto p = a.find("primary");
+    if (p != a.end() && p->is_boolean() && p->get<bool>()) return &a;
+  }
+  return first;
+}
+
+// The last path segment of an href such as "https://x/api/v2/people/<uuid>" or a bare id.
+std::optional<std::string> PersonIdFromHref(std::string href) {
+  std::size_t q = href.find_first_of("?#");
+  if (q != std::string::npos) href.resize(q);
+  while (!href.empty() && href.back() == '/') href.pop_back();
+  std::size_t slash = href.rfind('/');
+  std::string id = slash == std::string::npos ? href : href.substr(slash + 1);
+  if (slash != std::string::npos) {
+    std::string parent = href.substr(0, slash);
+    if (parent.size() < 7 || parent.compare(parent.size() - 7, 7, "/people") != 0) {
+      return std::nullopt;
+    }
+  }
+  auto own = OwnId(id);
+  if (!own || own->empty() || own->size() > 64) return std::nullopt;
+  for (char c : *own) {
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-')) {
+      return std::nullopt;
+    }
+  }
+  return own;
+}
+
+}  // namespace
+
+Result<RecordSignatureInput> ParseRecordSignature(const json& body) {
+  Errors errors;
+  RecordSignatureInput in;
+
+  auto comments = errors.Take(GetString(body, "comments", "comments"));
+  if (comments.has_value()) in.form.comment = comments.value;
+  auto public_name =
+      errors.Take(GetBool(body, "undersigned:public_name", "undersigned:public_name"));
+  if (public_name.has_value()) in.form.public_name = public_name.value;
+  auto wants = errors.Take(GetBool(body, "undersigned:wants_updates", "undersigned:wants_updates"));
+  if (wants.has_value()) {
+    in.form.wants_updates = wants.value;
+    in.wants_updates_given = true;
+  }
+
+  auto person_it = body.find("person");
+  auto links_it = body.find("_links");
+  if (person_it != body.end() && !person_it->is_null()) {
+    in.kind = RecordSignatureInput::Kind::kInlinePerson;
+    const json& person = *person_it;
+    if (!person.is_object()) {
+      errors.Add("person",
+                 "must be an object with given_name, family_name and "
+                 "email_addresses");
+      return Fail(errors.ToError());
+    }
+    auto given = errors.Take(GetString(person, "given_name", "person.given_name"));
+    auto family = errors.Take(GetString(person, "family_name", "person.family_name"));
+    std::string g = Trim(given.value), f = Trim(family.value);
+    in.form.name = g.empty() ? f : (f.empty() ? g : g + " " + f);
+
+    auto emails = person.find("email_addresses");
+    if (emails == person.end() || emails->is_null()) {
+      errors.Add("person.email_addresses", "is required: [{\"address\": \"name@example.org\"}]");
+    } else if (!emails->is_array()) {
+      errors.Add("person.email_addresses", "must be an array like [{\"address\": \"...\"}]");
+    } else if (const json* primary = PrimaryOf(*emails); !primary) {
+      errors.Add("person.email_addresses",
+                 "needs at least one entry like {\"address\": \"name@example.org\"}");
+    } else {
+      auto address =
+          errors.Take(GetString(*primary, "address", "person.email_addresses[0].address"));
+      in.form.email = address.value;
+      auto status = errors.Take(GetString(*primary, "status", "person.email_addresses[0].status"));
+      if (status.has_value() && !in.wants_updates_given) {
+        std::string s = ToLowerAscii(Trim(status.value));
+        if (s == "subscribed") {
+          in.form.wants_updates = true;
+          in.wants_updates_given = true;
+        } else if (s == "unsubscribed") {
+          in.form.wants_updates = false;
+          in.wants_updates_given = true;
+        }
+      }
+    }
+
+    auto postal = person.find("postal_addresses");
+    if (postal != person.end() && !postal->is_null()) {
+      if (!postal->is_array()) {
+        errors.Add("person.postal_addresses",
+                   "must be an array like [{\"postal_code\": \"...\", \"country\": \"GB\"}]");
+      } else if (const json* primary = PrimaryOf(*postal)) {
+        auto code = errors.Take(
+            GetStringOrNumber(*primary, "postal_code", "person.postal_addresses[0].postal_code"));
+        in.form.postal_code = code.value;
+        auto country =
+            errors.Take(GetString(*primary, "country", "person.postal_addresses[0].country"));
+        in.form.country = country.value;
+      }
+    }
+  } else if (links_it != body.end() && links_it->is_object() && links_it->contains("osdi:person")) {
+    in.kind = RecordSignatureInput::Kind::kPersonLink;
+    const json& link = (*links_it)["osdi:person"];
+    std::optional<std::string> id;
+    if (link.is_object() && link.contains("href") && link["href"].is_string()) {
+      id = PersonIdFromHref(link["href"].get<std::string>());
+    } else if (link.is_string()) {
+      id = PersonIdFromHref(link.get<std::string>());
+    }
+    if (!id) {
+      Error e{Code::kInvalidArgument, "You must specify a valid person id", {}, 0};
+      e.field_errors["_links.osdi:person"] = "must be {\"href\": \"<base>/api/v2/people/<id>\"}";
+      return Fail(std::move(e));
+    }
+    in.person_uuid = *id;
+  } else {
+    errors.Add("person",
+               "is required: send the signer as \"person\": {\"given_name\": ..., "
+               "\"email_addresses\": [{\"address\": ...}]}, or link an existing one "
+               "with \"_links\": {\"osdi:person\": {\"href\": ...}}");
+  }
+  if (!errors.empty()) return Fail(errors.ToError());
+  return in;
+}
+
+Error SignatureFieldError(Error e) {
+  static const std::pair<const char*, const char*> kMap[] = {
+      {"name", "person.given_name"},
+      {"email", "person.email_addresses[0].address"},
+      {"postal_code", "person.postal_addresses[0].postal_code"},
+      {"country", "person.postal_addresses[0].country"},
+      {"comment", "comments"},
+  };
+  if (e.field_errors.empty()) return e;
+  std::map<std::string, std::string> renamed;
+  for (auto& [f, m] : e.field_errors) {
+    std::string name = f;
+    for (const auto& [from, to] : kMap) {
+      if (f == from) name = to;
+    }
+    renamed.emplace(name, m);
+  }
+  e.field_errors = std::move(renamed);
+  e.message.clear();
+  for (const auto& [f, m] : e.field_errors) {
+    if (!e.message.empty()) e.message += "; ";
+    e.message.append(f).append(": ").append(m);
+  }
+  return e;
+}
+
+}  // namespace undersigned::http::api

@@ -1,0 +1,99 @@
+// The OSDI resources of undersigned and their JSON: petitions (core Campaign), signatures
+// (core Signature) and people (core Person), both ways. Output is HAL (`_links`, curies);
+// input follows the OSDI / Action Network field names, with our own fields under the
+// `undersigned:` prefix. Pure functions; thread-safe.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "core/campaign.h"
+#include "core/error.h"
+#include "core/signature.h"
+
+namespace undersigned::http::api {
+
+// Builds absolute URLs from the public base URL ("https://sign.example.org", no trailing
+// slash needed).
+class Urls {
+ public:
+  explicit Urls(std::string base_url, bool action_network_ids = true);
+
+  const std::string& base() const { return base_; }
+  // base + "/api/v2" + path; path starts with '/'.
+  std::string Api(std::string_view path) const;
+  std::string Petitions() const { return Api("/petitions"); }
+  std::string Petition(const std::string& uuid) const { return Api("/petitions/" + uuid); }
+  std::string Signatures(const std::string& petition_uuid) const {
+    return Petition(petition_uuid) + "/signatures";
+  }
+  std::string Signature(const std::string& petition_uuid, const std::string& uuid) const {
+    return Signatures(petition_uuid) + "/" + uuid;
+  }
+  std::string People() const { return Api("/people"); }
+  std::string Person(const std::string& uuid) const { return Api("/people/" + uuid); }
+  std::string Browser(const std::string& slug) const { return base_ + "/c/" + slug; }
+
+  // ["undersigned:<uuid>"] plus, when action_network_ids, "action_network:<uuid>" so that
+  // Action Network clients (which look for that prefix) find the id to call us back with.
+  nlohmann::json Identifiers(const std::string& uuid) const;
+  // The `curies` link array: osdi (the OSDI docs).
+  nlohmann::json Curies() const;
+
+ private:
+  std::string base_;
+  bool action_network_ids_;
+};
+
+// Namespaces under which an identifier names one of our own resources.
+inline constexpr std::string_view kNamespace = "undersigned";
+// "undersigned:<id>" or "action_network:<id>" -> "<id>"; a bare id (no ':') is returned as is;
+// anything else (a foreign system's id) -> nullopt.
+std::optional<std::string> OwnId(std::string_view identifier);
+
+// --- output
+nlohmann::json PetitionJson(const Urls& urls, const Campaign& c, const CampaignCounts& counts);
+// person_uuid may be empty (the osdi:person link is then left out).
+nlohmann::json SignatureJson(const Urls& urls, const Signature& s, const std::string& petition_uuid,
+                             const std::string& person_uuid);
+nlohmann::json PersonJson(const Urls& urls, const Person& p);
+
+// --- input
+// Applies an OSDI petition body to c. creating: fills defaults the API promises (status open,
+// goal 1000, language en, slug derived from the title when `name` is absent); otherwise only
+// the fields present change, and null clears the optional ones (summary, description,
+// petition_text, undersigned:deadline). Type errors and bad values are kInvalidArgument with
+// field_errors keyed by the API field name. Does not run ValidateCampaign.
+Result<void> ApplyPetitionJson(const nlohmann::json& body, bool creating, Campaign& c);
+inline constexpr std::int64_t kDefaultGoal = 1000;
+
+// Rewrites the field names of a ValidateCampaign / store error into the API's names
+// (slug -> name, demand -> summary, letter -> petition_text, targets -> target, goal ->
+// undersigned:goal, ...) and rebuilds the message from them.
+Error PetitionFieldError(Error e);
+
+// "Stop the Cuts! (2024)" -> "stop-the-cuts-2024": lower-case ASCII letters and digits, Latin-1
+// accents folded, runs of anything else become one '-', at most 64 bytes, no '-' at the ends.
+// May return fewer than 3 characters (e.g. for a title without Latin letters).
+std::string Slugify(std::string_view text);
+
+// A record-signature-helper body: either an inline person or a link to an existing person.
+struct RecordSignatureInput {
+  enum class Kind { kInlinePerson, kPersonLink };
+  Kind kind = Kind::kInlinePerson;
+  SignatureForm form;                // inline person + comment/public_name/wants_updates
+  std::string person_uuid;           // kPersonLink: from _links["osdi:person"].href
+  bool wants_updates_given = false;  // the body said whether the person wants updates
+};
+// kInvalidArgument naming the field for malformed bodies. An unusable osdi:person href gives
+// Action Network's message "You must specify a valid person id".
+Result<RecordSignatureInput> ParseRecordSignature(const nlohmann::json& body);
+
+// Rewrites ValidateSignatureForm field names into the helper's (name -> person.given_name,
+// email -> person.email_addresses[0].address, comment -> comments, ...).
+Error SignatureFieldError(Error e);
+
+}  // namespace undersigned::http::api
