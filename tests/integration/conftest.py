@@ -1,0 +1,37 @@
+"""pytest fixtures for the end-to-end tests. The machinery lives in harness.py so the crash
+test can use it without pytest."""
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import harness  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def make_stack(tmp_path_factory):
+    """Factory: make_stack(campaigns=[{slug:...}], server_args=[...], tokens=[...]) starts a
+    data dir + SMTP sink + server that live until the end of the test module. On close the
+    server must exit 0 after SIGTERM."""
+    stacks = []
+
+    def make(**kw):
+        s = harness.Stack(tmp_path_factory.mktemp("stack"), **kw)
+        stacks.append(s)
+        return s
+
+    yield make
+    codes = []
+    for s in stacks:
+        codes.append((s.server.command(), s.close(), s.server.log()[-3000:]))
+    bad = [c for c in codes if c[1] not in (0, None)]
+    assert not bad, "server did not exit 0 on SIGTERM: %s" % bad
+
+
+@pytest.fixture
+def tmp_dir(tmp_path):
+    return tmp_path
