@@ -7,7 +7,10 @@ build_pkgs=(build-essential cmake ninja-build ccache pkg-config
   libboost-dev libboost-system-dev libsqlite3-dev sqlite3 libsodium-dev nlohmann-json3-dev
   libkainjow-mustache-dev libcmark-dev libcli11-dev libspdlog-dev libtomlplusplus-dev
   libcurl4-openssl-dev libexpected-dev libgtest-dev libgmock-dev libbenchmark-dev)
-test_pkgs=(python3 python3-pytest python3-aiosmtpd chromium)
+# Tests: pytest and aiosmtpd (integration tests against a real SMTP server), sqlite3 (to inspect
+# databases), Chromium and fonts (browser test), wrk and nginx (bench/run).
+test_pkgs=(python3 python3-pytest python3-aiosmtpd sqlite3 chromium fonts-liberation
+  ca-certificates wrk nginx)
 
 pkgs=("${build_pkgs[@]}")
 [[ "${1:-}" == "--test" ]] && pkgs+=("${test_pkgs[@]}")
@@ -21,4 +24,11 @@ if ((${#missing[@]})); then
   echo "installing: ${missing[*]}"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# The browser test runs on Node.js (18 or newer) with npm; Debian's packages are used only when
+# the machine has no node of its own.
+if [[ "${1:-}" == "--test" ]] && ! command -v node >/dev/null 2>&1; then
+  SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO="sudo"
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends nodejs npm
 fi

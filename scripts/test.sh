@@ -4,9 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh --test
-if [[ -f tests/browser/package.json ]]; then
-  (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
-fi
 scripts/build.sh
 cd build/release
 ctest --output-on-failure --timeout 600 -j2 "$@"
