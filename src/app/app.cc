@@ -1,6 +1,9 @@
 #include "app/app.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -58,6 +61,40 @@ Campaign DemoCampaign() {
   return c;
 }
 
+// The routes need the public URL before the server starts, so port 0 ("any free port") is
+// resolved here: bind a throwaway socket, read its port, close it. The server binds the same
+// port a moment later (a race with another process is possible but harmless: Start fails).
+Result<std::uint16_t> ResolvePort(const std::string& address, std::uint16_t port) {
+  if (port != 0) return port;
+  const bool v6 = address.find(':') != std::string::npos;
+  int fd = ::socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return Fail(Code::kUnavailable, "cannot create a socket");
+  sockaddr_storage ss{};
+  socklen_t len;
+  if (v6) {
+    auto* a = reinterpret_cast<sockaddr_in6*>(&ss);
+    a->sin6_family = AF_INET6;
+    inet_pton(AF_INET6, address.c_str(), &a->sin6_addr);
+    len = sizeof(sockaddr_in6);
+  } else {
+    auto* a = reinterpret_cast<sockaddr_in*>(&ss);
+    a->sin_family = AF_INET;
+    if (inet_pton(AF_INET, address.c_str(), &a->sin_addr) != 1) {
+      ::close(fd);
+      return Fail(Code::kInvalidArgument, "listen address must be an IP address: " + address);
+    }
+    len = sizeof(sockaddr_in);
+  }
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0 ||
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) {
+    ::close(fd);
+    return Fail(Code::kUnavailable, "cannot bind " + address);
+  }
+  ::close(fd);
+  return ntohs(v6 ? reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port
+                  : reinterpret_cast<sockaddr_in*>(&ss)->sin_port);
+}
+
 std::atomic<int> g_signal{0};
 void OnSignal(int sig) { g_signal = sig; }
 
@@ -83,7 +120,7 @@ App::~App() {
 
 Result<std::unique_ptr<App>> App::Open(const Config& config) {
   std::unique_ptr<App> app(new App(config));
-  auto store = OpenStore(config.store.data_dir);
+  auto store = store::OpenStore(config.store.data_dir);
   if (!store) return Fail(store.error());
   app->store_ = std::move(*store);
   const Clock& clock = Clock::System();
@@ -115,7 +152,7 @@ Result<void> App::EnsureDemoCampaign() {
 }
 
 int App::Serve() {
-  const Clock& clock = Clock::System();
+  Clock& clock = Clock::System();
   const std::string share = ShareDir();
 
   auto templates = render::Templates::Load((fs::path(share) / "templates").string());
@@ -138,7 +175,7 @@ int App::Serve() {
   mc.from_address = config_.mail.from_address;
   mc.from_name = config_.mail.from_name;
   mc.eml_dir = (fs::path(config_.store.data_dir) / "outbox-eml").string();
-  auto mailer = mail::MakeMailer(mc);
+  auto mailer = mail::MakeMailer(mc, clock);
   if (!mailer) {
     spdlog::error("mail: {}", mailer.error().message);
     return 1;
@@ -155,8 +192,7 @@ int App::Serve() {
   so.io_threads = config_.server.io_threads;
   so.blocking_threads = config_.server.blocking_threads;
   so.trust_proxy = config_.server.trust_proxy;
-  http::Server server(so, router, metrics, hub);
-  auto port = server.Bind();
+  auto port = ResolvePort(so.address, so.port);
   if (!port) {
     spdlog::error("cannot listen on {}: {}", config_.server.listen, port.error().message);
     return 1;
@@ -167,9 +203,9 @@ int App::Serve() {
   std::string base_url = config_.server.base_url.empty() ? listen_url : config_.server.base_url;
   while (!base_url.empty() && base_url.back() == '/') base_url.pop_back();
 
+  std::unique_ptr<mail::OutboxStore> outbox = mail::OutboxStoreFromStore(*store_);
   mail::OutboxSender sender(
-      *mail::OutboxStoreFromStore(*store_).release(), **mailer, clock,
-      [&](const OutboxMessage& m) -> Result<mail::MailMessage> {
+      *outbox, **mailer, [&](const OutboxMessage& m) -> Result<mail::MailMessage> {
         auto r = render::RenderEmail(m, base_url);
         if (!r) return Fail(r.error());
         mail::MailMessage msg;
@@ -180,7 +216,8 @@ int App::Serve() {
         msg.text_body = r->text;
         msg.html_body = r->html;
         return msg;
-      });
+      },
+      clock);
 
   // Live counts: every public change of a campaign goes out on its event stream.
   campaigns_->SetListener([&hub](const std::shared_ptr<const service::CampaignSnapshot>& s) {
@@ -191,22 +228,16 @@ int App::Serve() {
   }
 
   http::RegisterPages(router, http::PagesDeps{*campaigns_, *signing_, *templates, base_url,
-                                              *csrf_secret});
+                                              *csrf_secret, "undersigned", &clock});
   http::RegisterApi(router, http::ApiDeps{*campaigns_, *signing_, *tokens_, *store_, clock,
                                           base_url});
-  router.AddStatic("/static/", (fs::path(share) / "static").string());
-  router.Add("GET", "/healthz",
-             [this](const http::Request&) {
-               return http::Response::Json(R"({"status":"ok"})");
-             },
-             http::RouteOptions{.name = "healthz"});
-  router.Add("GET", "/metrics",
-             [&metrics](const http::Request&) {
-               http::Response r = http::Response::Text(metrics.RenderPrometheus());
-               r.content_type = http::Metrics::kContentType;
-               return r;
-             },
-             http::RouteOptions{.name = "metrics"});
+  if (auto r = router.AddStatic("/static", fs::path(share) / "static"); !r) {
+    spdlog::error("cannot load static files from {}: {}", share, r.error().message);
+    return 1;
+  }
+  // /healthz answers on a network thread (cheap); /metrics renders on the blocking pool
+  // because the outbox gauge asks the store.
+  http::AddOpsRoutes(router, metrics, [] { return g_signal == 0; });
   metrics.GaugeFamily("undersigned_signatures", "Signatures by state, over all campaigns", [this] {
     CampaignCounts t = campaigns_->Totals();
     return std::vector<std::pair<http::Labels, double>>{
@@ -221,6 +252,8 @@ int App::Serve() {
   metrics.Gauge("undersigned_event_subscribers", "Open live-count streams",
                 [&hub] { return static_cast<double>(hub.SubscriberCount()); });
 
+  so.port = *port;
+  http::Server server(so, router, &hub, &metrics);
   wake_mailer_ = [&sender] { sender.Wake(); };
   sender.Start();
 
@@ -254,6 +287,7 @@ int App::Serve() {
   }
   spdlog::info("signal {} received: draining", g_signal.load());
   server.Stop(std::chrono::seconds(config_.server.drain_seconds));
+  spdlog::info("http drained");
   wake_mailer_ = nullptr;
   sender.Stop();
   campaigns_->SetListener(nullptr);

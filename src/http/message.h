@@ -27,8 +27,9 @@ struct Request {
   std::map<std::string, std::string> cookies;
   std::map<std::string, std::string> params;      // from the route pattern, "/c/{slug}"
   std::string body;
-  std::string remote_address;                 // peer IP, or X-Forwarded-For's first hop when
-                                              // the server trusts the proxy
+  std::string remote_address;                 // peer IP, or X-Forwarded-For's last entry (the
+                                              // address our proxy saw) when the server trusts
+                                              // the proxy
 
   // Empty string if absent.
   std::string Header(std::string_view lower_name) const;

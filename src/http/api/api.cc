@@ -15,6 +15,7 @@
 #include "http/router.h"
 #include "http/url.h"
 #include "service/ids.h"
+#include "store/sqlite/sqlite_store.h"
 
 namespace undersigned::http {
 namespace {
@@ -96,6 +97,10 @@ class Api {
   Response Collection(const Request& req, const std::string& url, const char* rel,
                       std::vector<json> items, const PageInfo& info);
   Result<Campaign> CreateWithFreeSlug(Campaign c, bool slug_derived);
+  // Petitions whose foreign identifiers include identifier, filtered and paged like List.
+  Result<Paged<Campaign>> PetitionsWithForeignId(const std::string& identifier,
+                                                 std::optional<CampaignStatus> status,
+                                                 const TimeFilter& time, Page page);
 
   ApiDeps d_;
   Urls urls_;
@@ -295,9 +300,15 @@ Response Api::ListPetitions(const Request& req) {
   std::int64_t total = 0;
   if (filter->empty_result) {
     // nothing
+  } else if (filter->identifier && !api::OwnId(*filter->identifier)) {
+    // A foreign system's identifier, kept from a POST or PUT.
+    auto list = PetitionsWithForeignId(*filter->identifier, status, filter->time, *page);
+    if (!list) return ApiError(list.error());
+    total = list->total;
+    for (const Campaign& c : list->items) items.push_back(api::PetitionJson(urls_, c, CountsOf(c)));
   } else if (filter->identifier) {
     auto id = api::OwnId(*filter->identifier);
-    auto c = id ? d_.campaigns.GetByUuid(*id) : Result<Campaign>(Fail(Code::kNotFound, ""));
+    auto c = d_.campaigns.GetByUuid(*id);
     if (!c && c.error().code != Code::kNotFound) return ApiError(c.error());
     bool visible = c && (!status || c->status == *status) &&
                    (caller->authenticated() || c->status != CampaignStatus::kDraft) &&
@@ -315,6 +326,18 @@ Response Api::ListPetitions(const Request& req) {
   }
   return Collection(req, urls_.Petitions(), "petitions", std::move(items),
                     api::Paginate(*page, total));
+}
+
+Result<Paged<Campaign>> Api::PetitionsWithForeignId(const std::string& identifier,
+                                                    std::optional<CampaignStatus> status,
+                                                    const TimeFilter& time, Page page) {
+  if (auto found = store::ListSqliteCampaignsByIdentifier(d_.store, identifier, status, time, page)) {
+    return std::move(*found);
+  }
+  // Only the SQLite store answers this query yet (see ListSqliteCampaignsByIdentifier).
+  return Fail(Code::kInternal,
+              "filtering petitions by another system's identifier is not available with this "
+              "store");
 }
 
 Response Api::GetPetition(const Request& req) {

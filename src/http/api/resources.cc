@@ -1,6 +1,8 @@
 #include "http/api/resources.h"
 
+#include <algorithm>
 #include <array>
+#include <vector>
 
 #include "core/clock.h"
 #include "core/utf8.h"
@@ -35,6 +37,13 @@ json Urls::Curies() const {
   });
 }
 
+bool IsOwnNamespace(std::string_view identifier) {
+  std::size_t colon = identifier.find(':');
+  if (colon == std::string_view::npos) return false;
+  std::string ns = ToLowerAscii(identifier.substr(0, colon));
+  return ns == kNamespace || ns == "action_network";
+}
+
 std::optional<std::string> OwnId(std::string_view identifier) {
   std::size_t colon = identifier.find(':');
   if (colon == std::string_view::npos) return std::string(identifier);
@@ -66,8 +75,13 @@ json PetitionJson(const Urls& urls, const Campaign& c, const CampaignCounts& cou
     if (!t.mastodon_handle.empty()) jt["undersigned:mastodon_handle"] = t.mastodon_handle;
     targets.push_back(std::move(jt));
   }
+  // Ours first, then the foreign ones clients gave us.
+  json identifiers = urls.Identifiers(c.uuid);
+  for (const std::string& id : c.identifiers) {
+    if (!IsOwnNamespace(id)) identifiers.push_back(id);
+  }
   json j = {
-      {"identifiers", urls.Identifiers(c.uuid)},
+      {"identifiers", std::move(identifiers)},
       {"origin_system", "undersigned"},
       {"created_date", FormatIso8601(c.created)},
       {"modified_date", FormatIso8601(c.modified)},
@@ -231,6 +245,63 @@ Result<std::vector<Target>> ParseTargets(const json& v, Errors& errors) {
   return out;
 }
 
+// The foreign identifiers in an OSDI "identifiers" array, in order, without duplicates; ours
+// ("undersigned:...", "action_network:...") are dropped: they are derived from the uuid.
+std::vector<std::string> ParseForeignIdentifiers(const json& v, Errors& errors) {
+  std::vector<std::string> out;
+  if (!v.is_array()) {
+    errors.Add("identifiers", "must be an array of strings like \"system:id\"");
+    return out;
+  }
+  if (v.size() > kMaxForeignIdentifiers + 2) {  // + our own two, which a round trip carries
+    errors.Add("identifiers",
+               "can hold at most " + std::to_string(kMaxForeignIdentifiers) + " identifiers");
+    return out;
+  }
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    std::string path = "identifiers[" + std::to_string(i) + "]";
+    if (!v[i].is_string()) {
+      errors.Add(path, "must be a string like \"system:id\"");
+      continue;
+    }
+    std::string id = Trim(v[i].get<std::string>());
+    std::size_t colon = id.find(':');
+    auto prefix_ok = [&] {
+      if (colon == 0 || colon == std::string::npos || colon > kMaxIdentifierPrefixBytes) {
+        return false;
+      }
+      for (std::size_t k = 0; k < colon; ++k) {
+        char ch = id[k];
+        bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+                  ch == '_' || ch == '-' || ch == '.';
+        if (!ok) return false;
+      }
+      return true;
+    };
+    if (!prefix_ok() || colon + 1 == id.size()) {
+      errors.Add(path,
+                 "must have the form \"system:id\" (a system name of letters, digits, _ - or ., "
+                 "a colon, then the id), e.g. \"foreign_system:1234\"");
+      continue;
+    }
+    if (id.size() > kMaxIdentifierBytes) {
+      errors.Add(path, "is too long (at most " + std::to_string(kMaxIdentifierBytes) + " bytes)");
+      continue;
+    }
+    bool control = std::any_of(id.begin(), id.end(), [](char ch) {
+      auto u = static_cast<unsigned char>(ch);
+      return u < 0x20 || u == 0x7f;
+    });
+    if (control || !IsValidUtf8(id)) {
+      errors.Add(path, "must not contain control characters");
+      continue;
+    }
+    if (IsOwnNamespace(id)) continue;
+    if (std::find(out.begin(), out.end(), id) == out.end()) out.push_back(std::move(id));
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string Slugify(std::string_view text) {
@@ -375,11 +446,20 @@ Result<void> ApplyPetitionJson(const json& body, bool creating, Campaign& c) {
 
   auto ids = body.find("identifiers");
   if (ids != body.end() && !ids->is_null()) {
-    bool ok = ids->is_array();
-    if (ok) {
-      for (const json& id : *ids) ok = ok && id.is_string();
+    auto foreign = ParseForeignIdentifiers(*ids, errors);
+    // Kept on PUT too: new ones are added after those already known (OSDI merges arrays).
+    std::vector<std::string> merged = creating ? std::vector<std::string>{} : c.identifiers;
+    for (std::string& id : foreign) {
+      if (std::find(merged.begin(), merged.end(), id) == merged.end()) {
+        merged.push_back(std::move(id));
+      }
     }
-    if (!ok) errors.Add("identifiers", "must be an array of strings like \"system:id\"");
+    if (merged.size() > kMaxForeignIdentifiers) {
+      errors.Add("identifiers", "can hold at most " + std::to_string(kMaxForeignIdentifiers) +
+                                    " identifiers of other systems per petition");
+    } else {
+      c.identifiers = std::move(merged);
+    }
   }
 
   if (creating && c.slug.empty() && !c.title.empty()) c.slug = Slugify(c.title);

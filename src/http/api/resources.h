@@ -4,6 +4,7 @@
 // `undersigned:` prefix. Pure functions; thread-safe.
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -53,8 +54,17 @@ inline constexpr std::string_view kNamespace = "undersigned";
 // "undersigned:<id>" or "action_network:<id>" -> "<id>"; a bare id (no ':') is returned as is;
 // anything else (a foreign system's id) -> nullopt.
 std::optional<std::string> OwnId(std::string_view identifier);
+// True if identifier is in one of our namespaces ("undersigned:", "action_network:"; the
+// namespace compared case-insensitively). Such identifiers are never stored as foreign ones.
+bool IsOwnNamespace(std::string_view identifier);
+
+// Limits on the foreign identifiers ("system:id") a petition keeps (Campaign::identifiers).
+inline constexpr std::size_t kMaxForeignIdentifiers = 25;
+inline constexpr std::size_t kMaxIdentifierBytes = 200;
+inline constexpr std::size_t kMaxIdentifierPrefixBytes = 64;
 
 // --- output
+// identifiers: ours (Urls::Identifiers) first, then c.identifiers.
 nlohmann::json PetitionJson(const Urls& urls, const Campaign& c, const CampaignCounts& counts);
 // person_uuid may be empty (the osdi:person link is then left out).
 nlohmann::json SignatureJson(const Urls& urls, const Signature& s, const std::string& petition_uuid,
@@ -67,6 +77,11 @@ nlohmann::json PersonJson(const Urls& urls, const Person& p);
 // the fields present change, and null clears the optional ones (summary, description,
 // petition_text, undersigned:deadline). Type errors and bad values are kInvalidArgument with
 // field_errors keyed by the API field name. Does not run ValidateCampaign.
+// `identifiers`: the foreign ones ("system:id"; ours, undersigned: and action_network:, are
+// skipped) are kept in c.identifiers; creating sets them, otherwise new ones are added to those
+// c has (OSDI merges arrays; null changes nothing). Each must be "system:id" with a system name
+// of [A-Za-z0-9_.-], at most kMaxIdentifierBytes, no control characters, and a petition keeps
+// at most kMaxForeignIdentifiers; otherwise the error names "identifiers" or "identifiers[i]".
 Result<void> ApplyPetitionJson(const nlohmann::json& body, bool creating, Campaign& c);
 inline constexpr std::int64_t kDefaultGoal = 1000;
 

@@ -1,0 +1,131 @@
+// Router: the table of routes the server dispatches to. Built once at start-up (Add*, not
+// thread-safe), then read concurrently by the server's threads (Find is const and thread-safe).
+// The Router must outlive the Server that uses it.
+//
+// Patterns are paths of '/'-separated segments; each segment is one of
+//   literal          "petitions"
+//   parameter        "{id}"            matches one non-empty segment
+//   affixed param    "{slug}.json"     literal prefix and/or suffix around one parameter
+//   rest (last only) "{path...}"       one or more remaining segments (used by AddStatic)
+// A trailing slash is significant: "/api/v2/" and "/api/v2" are different routes.
+// When several patterns match a path, the most specific wins, segment by segment from the left
+// (literal > affixed param > param > rest); so "/c/{slug}.json" beats "/c/{slug}" for
+// "/c/x.json". Parameters are matched against percent-decoded segments; an encoded slash
+// (%2F) never matches anything (the server answers 404).
+#pragma once
+
+#include <cstddef>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/error.h"
+#include "http/message.h"
+#include "http/static_files.h"
+
+namespace undersigned::http {
+
+struct RouteOptions {
+  // Run the handler on the blocking executor (a thread pool, ServerOptions::blocking_threads)
+  // instead of a network thread. Use it for anything that touches the store, hashes passwords
+  // or waits on anything.
+  bool blocking = false;
+  // Largest request body accepted, in bytes; 0 means ServerOptions::body_limit (64 KiB by
+  // default). Larger bodies are answered 413 and the connection is closed.
+  std::size_t body_limit = 0;
+  // Label for metrics and access logs, e.g. "campaign_page". Defaults to the pattern.
+  std::string name;
+};
+
+// Chooses the EventHub topic of an event-stream request (e.g. "campaign:" + slug). An error is
+// answered like a handler error (404 for an unknown campaign...).
+using TopicFor = std::function<Result<std::string>(const Request&)>;
+
+class Router {
+ public:
+  enum class Kind { kHandler, kEventStream, kStatic };
+
+  struct Segment {
+    enum class Type { kLiteral, kParam, kRest };
+    Type type = Type::kLiteral;
+    std::string literal;  // kLiteral: the text; kParam: the literal prefix
+    std::string suffix;   // kParam: the literal suffix
+    std::string name;     // parameter name
+  };
+
+  struct Route {
+    Kind kind = Kind::kHandler;
+    std::string method;   // "GET", "POST", ...
+    std::string pattern;  // as registered
+    std::vector<Segment> segments;
+    std::vector<int> score;                      // specificity per segment
+    Handler handler;                             // kHandler
+    TopicFor topic_for;                          // kEventStream
+    std::shared_ptr<const StaticFiles> statics;  // kStatic
+    RouteOptions options;                        // name is never empty
+    std::size_t index = 0;                       // position in routes()
+  };
+
+  struct Match {
+    const Route* route = nullptr;     // the route to run, or nullptr
+    bool method_not_allowed = false;  // a pattern matched but not with this method
+    std::string allow;                // for 405: "GET, HEAD, POST"
+  };
+
+  Router() = default;
+  Router(const Router&) = delete;
+  Router& operator=(const Router&) = delete;
+  Router(Router&&) = default;
+  Router& operator=(Router&&) = default;
+
+  // Adds a route. HEAD requests are served by the GET route (without the body) unless a HEAD
+  // route is added. A malformed pattern is a bug: throws std::invalid_argument.
+  void Add(std::string_view method, std::string_view pattern, Handler handler,
+           RouteOptions options = {});
+  void Get(std::string_view pattern, Handler handler, RouteOptions options = {}) {
+    Add("GET", pattern, std::move(handler), std::move(options));
+  }
+  void Post(std::string_view pattern, Handler handler, RouteOptions options = {}) {
+    Add("POST", pattern, std::move(handler), std::move(options));
+  }
+
+  // A GET route answered with a text/event-stream of the EventHub topic chosen by topic_for:
+  // the topic's latest event at once, then each published event, a comment heartbeat every
+  // 15 s, until the client goes away or the server stops.
+  void AddEventStream(std::string_view pattern, TopicFor topic_for, std::string name = "");
+
+  // Serves the files under directory at prefix ("/static" -> "/static/css/site.css"), from
+  // memory, with ETag and Cache-Control: public, max-age=3600. Reads the files now.
+  [[nodiscard]] Result<void> AddStatic(std::string_view prefix,
+                                       const std::filesystem::path& directory,
+                                       std::string name = "static");
+
+  // Renders the 404 page for browsers (JSON clients get {"error": ...}). Optional.
+  void SetNotFound(Handler handler) { not_found_ = std::move(handler); }
+  const Handler& not_found() const { return not_found_; }
+
+  // segments: the percent-decoded path split on '/', without the leading empty segment
+  // ("/c/x" -> {"c", "x"}; "/" -> {""}). On a match fills *params (may be nullptr).
+  Match Find(std::string_view method, std::span<const std::string_view> segments,
+             std::map<std::string, std::string>* params) const;
+
+  const std::vector<std::unique_ptr<Route>>& routes() const { return routes_; }
+
+ private:
+  Route& AddRoute(Kind kind, std::string_view method, std::string_view pattern,
+                  RouteOptions options);
+
+  std::vector<std::unique_ptr<Route>> routes_;
+  Handler not_found_;
+};
+
+// Splits a path that starts with '/' into its segments (views into path).
+// "/c/x" -> {"c", "x"}, "/" -> {""}, "/a/" -> {"a", ""}.
+void SplitPath(std::string_view path, std::vector<std::string_view>* segments);
+
+}  // namespace undersigned::http

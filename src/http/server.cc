@@ -1,0 +1,1064 @@
+#include "http/server.h"
+
+#include "http/asio.h"  // first: Boost 1.74 + GCC 12 need <utility> before Asio
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <condition_variable>
+#include <limits>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <unordered_set>
+#include <vector>
+
+#include <spdlog/spdlog.h>
+
+#include "http/url.h"
+#include "http/wire.h"
+
+namespace undersigned::http {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+namespace bhttp = beast::http;
+
+thread_local bool t_network_thread = false;
+
+constexpr std::size_t kReadChunk = 16 * 1024;
+constexpr std::size_t kLingerMaxBytes = 4 * 1024 * 1024;
+
+// Parses one request straight into a Request (no intermediate beast::http::fields).
+class RequestParser final : public bhttp::basic_parser<true> {
+ public:
+  explicit RequestParser(Request& req) : req_(req) {}
+  int version() const { return version_; }
+  bool expect_continue() const { return expect_continue_; }
+
+ private:
+  void on_request_impl(bhttp::verb, beast::string_view method, beast::string_view target,
+                       int version, beast::error_code&) override {
+    req_.method.assign(method.data(), method.size());
+    req_.target.assign(target.data(), target.size());
+    version_ = version;
+  }
+  void on_response_impl(int, beast::string_view, int, beast::error_code&) override {}
+  void on_field_impl(bhttp::field f, beast::string_view name, beast::string_view value,
+                     beast::error_code&) override {
+    std::string key(name.data(), name.size());
+    for (char& c : key) {
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    }
+    auto [it, inserted] = req_.headers.try_emplace(std::move(key), value.data(), value.size());
+    if (!inserted) {
+      it->second.append(f == bhttp::field::cookie ? "; " : ", ");
+      it->second.append(value.data(), value.size());
+    }
+    if (f == bhttp::field::expect && beast::iequals(value, "100-continue")) {
+      expect_continue_ = true;
+    }
+  }
+  void on_header_impl(beast::error_code&) override {}
+  void on_body_init_impl(const boost::optional<std::uint64_t>& length,
+                         beast::error_code&) override {
+    if (length) req_.body.reserve(static_cast<std::size_t>(*length));
+  }
+  std::size_t on_body_impl(beast::string_view body, beast::error_code&) override {
+    req_.body.append(body.data(), body.size());
+    return body.size();
+  }
+  void on_chunk_header_impl(std::uint64_t, beast::string_view, beast::error_code&) override {}
+  std::size_t on_chunk_body_impl(std::uint64_t, beast::string_view body,
+                                 beast::error_code&) override {
+    req_.body.append(body.data(), body.size());
+    return body.size();
+  }
+  void on_finish_impl(beast::error_code&) override {}
+
+  Request& req_;
+  int version_ = 11;
+  bool expect_continue_ = false;
+};
+
+bool WantsJson(const Request& req) {
+  std::string_view path = req.path.empty() ? std::string_view(req.target) : req.path;
+  if (path == "/api" || path.starts_with("/api/") || path.ends_with(".json")) return true;
+  auto it = req.headers.find("accept");
+  if (it == req.headers.end()) return false;
+  return it->second.find("application/json") != std::string::npos &&
+         it->second.find("text/html") == std::string::npos;
+}
+
+std::string JsonEscape(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      out += ' ';
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::string HtmlEscape(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+Response ErrorResponse(int status, std::string_view message, bool json) {
+  if (json) {
+    return Response::Json("{\"error\":\"" + JsonEscape(message) + "\"}", status);
+  }
+  std::string reason(ReasonPhrase(status));
+  std::string body =
+      "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+      "<title>" +
+      reason + "</title></head><body><h1>" + reason + "</h1><p>" + HtmlEscape(message) +
+      "</p></body></html>\n";
+  return Response::Html(std::move(body), status);
+}
+
+void ParseCookies(std::string_view header, std::map<std::string, std::string>* out) {
+  std::size_t pos = 0;
+  while (pos < header.size()) {
+    std::size_t end = header.find(';', pos);
+    if (end == std::string_view::npos) end = header.size();
+    std::string_view item = header.substr(pos, end - pos);
+    pos = end + 1;
+    while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
+    while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
+    std::size_t eq = item.find('=');
+    if (eq == std::string_view::npos || eq == 0) continue;
+    std::string_view value = item.substr(eq + 1);
+    if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
+      value = value.substr(1, value.size() - 2);
+    }
+    out->emplace(std::string(item.substr(0, eq)), std::string(value));  // first one wins
+  }
+}
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+// Runs f() on the pool and resumes the calling coroutine on its own executor with the result.
+template <typename F>
+auto RunOnPool(net::thread_pool& pool, F f) {
+  return net::async_initiate<const net::use_awaitable_t<IoExecutor>&, void(Response)>(
+      [&pool](auto handler, F f) {
+        auto work = net::make_work_guard(net::get_associated_executor(handler));
+        net::post(pool, [f = std::move(f), handler = std::move(handler),
+                         work = std::move(work)]() mutable {
+          Response r = f();
+          auto ex = work.get_executor();
+          net::dispatch(ex, [handler = std::move(handler), r = std::move(r)]() mutable {
+            handler(std::move(r));
+          });
+        });
+      },
+      kUseAwaitable, std::move(f));
+}
+
+int StatusClass(int status) { return std::clamp(status / 100, 1, 5) - 1; }
+
+}  // namespace
+
+class Session;
+
+struct Worker {
+  // Declared before ioc: sessions unregister themselves while ioc's destructor destroys them.
+  std::unordered_set<Session*> sessions;
+  net::io_context ioc{1};
+  std::optional<net::executor_work_guard<IoExecutor>> guard;
+  std::thread thread;
+  bool stopping = false;  // touched only on this worker's thread
+};
+
+struct RouteStats {
+  std::array<Counter*, 5> requests{};
+  std::array<Histogram*, 5> latency{};
+};
+
+class Server::Impl {
+ public:
+  Impl(ServerOptions o, const Router& r, EventHub* e, Metrics* m)
+      : opts(std::move(o)), router(r), events(e), metrics(m) {}
+  // Sessions still alive are destroyed with their io_context and report to this object, so the
+  // workers go first (after the pool, whose queued work refers to them).
+  ~Impl() {
+    pool.reset();
+    workers.clear();
+  }
+
+  Task<> AcceptLoop();
+  void SessionEnded() {
+    if (live->fetch_sub(1) == 1 && stopping.load()) {
+      { std::lock_guard lock(mu); }
+      cv.notify_all();
+    }
+  }
+  void RegisterMetrics();
+  void Record(const Router::Route* route, int status, Clock::duration elapsed) {
+    if (!metrics) return;
+    const RouteStats& s = route ? route_stats[route->index] : unmatched_stats;
+    int c = StatusClass(status);
+    s.requests[c]->Inc();
+    s.latency[c]->Observe(std::chrono::duration<double>(elapsed).count());
+  }
+
+  ServerOptions opts;
+  const Router& router;
+  EventHub* events;
+  Metrics* metrics;
+  std::vector<std::unique_ptr<Worker>> workers;  // destroyed after pool (declared before)
+  std::unique_ptr<net::thread_pool> pool;
+  std::optional<Acceptor> acceptor;
+  std::uint16_t port = 0;
+  // Shared with metric gauges, which may outlive the server.
+  std::shared_ptr<std::atomic<std::size_t>> live = std::make_shared<std::atomic<std::size_t>>(0);
+  std::shared_ptr<std::atomic<std::size_t>> streams = std::make_shared<std::atomic<std::size_t>>(0);
+  std::mutex mu;
+  std::condition_variable cv;
+  std::atomic<bool> stopping{false};
+  bool started = false;
+  bool stopped = false;
+  std::vector<RouteStats> route_stats;
+  RouteStats unmatched_stats;
+  Counter* timeouts = nullptr;
+  Counter* rejected = nullptr;
+};
+
+// Wake-up link between an EventHub subscription and a session: the hub's notify only touches
+// this (never the session), and the posted wake-up checks `session` on the session's thread.
+struct SseSignal {
+  std::atomic<bool> pending{false};
+  Session* session = nullptr;  // set and cleared on the session's thread
+};
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(Server::Impl& srv, Worker& w, Socket socket)
+      : srv_(srv),
+        w_(w),
+        socket_(std::move(socket)),
+        timer_(socket_.get_executor()),
+        sse_timer_(socket_.get_executor()) {}
+
+  ~Session() {
+    sub_.Reset();
+    if (sse_signal_) sse_signal_->session = nullptr;
+    if (registered_) w_.sessions.erase(this);
+    if (counted_) srv_.SessionEnded();
+  }
+
+  void MarkCounted() { counted_ = true; }
+
+  // self keeps the session alive for the coroutine's whole life (the caller's reference may go
+  // away before the coroutine first runs).
+  Task<> Run(std::shared_ptr<Session> self);
+
+  // Graceful stop (on the session's thread): idle connections and event streams close now,
+  // a request in progress is answered with Connection: close first.
+  void OnStop() {
+    closing_ = true;
+    if (state_ == State::kIdle) CloseSocket();
+    if (state_ == State::kSse) EndStream();
+  }
+  void ForceClose() {
+    closing_ = true;
+    EndStream();
+    CloseSocket();
+  }
+
+  void Wake() { sse_timer_.cancel(); }
+
+ private:
+  enum class State { kIdle, kReading, kBusy, kSse };
+
+  Task<> Watchdog(std::shared_ptr<Session> self);
+  Task<bool> ServeOne();
+  Task<bool> ReadMore(RequestParser& parser, Clock::time_point first_byte);
+  Task<bool> Write(std::string_view head, std::string_view body);
+  Task<bool> SendResponse(const Response& r, std::string_view body, bool keep_alive, int version);
+  Task<bool> RejectAndClose(int status, std::string_view message, bool json,
+                            const Router::Route* route = nullptr);
+  Task<> LingeringClose();
+  Task<bool> ServeEventStream(const Router::Route& route, Clock::time_point t0);
+  Response Invoke(const Router::Route& route);
+  bool PrepareRequest();  // target -> path, query; false: malformed
+  void ResetRequest();
+  void StartDisconnectWatch();
+  void LogAccess(const Router::Route* route, int status, Clock::duration elapsed) const;
+
+  void SetDeadline(Clock::time_point d) {
+    deadline_ = d;
+    if (d < timer_expiry_) {
+      timer_expiry_ = d;
+      timer_.expires_at(d);  // cancels the watchdog's wait; it re-arms
+    }
+  }
+  void NoDeadline() { deadline_ = Clock::time_point::max(); }
+  void CloseSocket() {
+    beast::error_code ec;
+    socket_.shutdown(tcp::socket::shutdown_both, ec);
+    socket_.close(ec);
+  }
+  void EndStream() {
+    sse_done_ = true;
+    sse_timer_.cancel();
+  }
+
+  Server::Impl& srv_;
+  Worker& w_;
+  Socket socket_;
+  SteadyTimer timer_;      // watchdog
+  SteadyTimer sse_timer_;  // event stream wake-ups and heartbeats
+  beast::flat_buffer buffer_;
+  Request req_;
+  std::string head_;
+  std::vector<std::string_view> segments_;
+  std::string peer_;
+  Clock::time_point deadline_ = Clock::time_point::max();
+  Clock::time_point timer_expiry_ = Clock::time_point::max();
+  State state_ = State::kIdle;
+  bool closing_ = false;
+  bool closed_ = false;
+  bool registered_ = false;
+  bool counted_ = false;
+  bool head_request_ = false;
+  bool encoded_slash_ = false;
+  // Event streams.
+  EventHub::Subscription sub_;
+  std::shared_ptr<SseSignal> sse_signal_;
+  bool sse_done_ = false;
+  std::array<char, 256> scratch_{};
+};
+
+// ---------------------------------------------------------------------------------------------
+
+Task<> Session::Watchdog(std::shared_ptr<Session> self) {
+  const auto longest =
+      std::max({srv_.opts.idle_timeout, srv_.opts.read_timeout, srv_.opts.write_timeout});
+  while (!closed_) {
+    auto now = Clock::now();
+    timer_expiry_ = deadline_ == Clock::time_point::max() ? now + longest : deadline_;
+    timer_.expires_at(timer_expiry_);
+    beast::error_code ec;
+    co_await timer_.async_wait(net::redirect_error(kUseAwaitable, ec));
+    if (closed_) break;
+    if (Clock::now() >= deadline_) {
+      if (srv_.timeouts) srv_.timeouts->Inc();
+      CloseSocket();
+      break;
+    }
+  }
+}
+
+Task<> Session::Run(std::shared_ptr<Session> self) {
+  w_.sessions.insert(this);
+  registered_ = true;
+  beast::error_code ec;
+  socket_.set_option(tcp::no_delay(true), ec);
+  socket_.non_blocking(true, ec);
+  auto ep = socket_.remote_endpoint(ec);
+  if (!ec) peer_ = ep.address().to_string();
+  net::co_spawn(socket_.get_executor(), Watchdog(self), [](std::exception_ptr e) {
+    if (e) spdlog::error("http: watchdog failed");
+  });
+  try {
+    while (!closing_ && !w_.stopping) {
+      if (!co_await ServeOne()) break;
+    }
+  } catch (const std::exception& e) {
+    spdlog::error("http: connection failed: {}", e.what());
+  }
+  closed_ = true;
+  timer_.cancel();
+  CloseSocket();
+}
+
+void Session::ResetRequest() {
+  req_.method.clear();
+  req_.target.clear();
+  req_.path.clear();
+  req_.query.clear();
+  req_.headers.clear();
+  req_.cookies.clear();
+  req_.params.clear();
+  req_.body.clear();
+  if (req_.body.capacity() > 256 * 1024) req_.body.shrink_to_fit();
+}
+
+bool Session::PrepareRequest() {
+  std::string_view target = req_.target;
+  if (target.empty()) return false;
+  if (target.front() != '/') {
+    // absolute-form ("http://host/path"): keep the path.
+    std::size_t scheme = target.find("://");
+    if (scheme == std::string_view::npos) return false;
+    std::size_t slash = target.find('/', scheme + 3);
+    target = slash == std::string_view::npos ? std::string_view("/") : target.substr(slash);
+  }
+  std::size_t q = target.find('?');
+  std::string_view raw_path = target.substr(0, q);
+  std::size_t hash = raw_path.find('#');
+  if (hash != std::string_view::npos) raw_path = raw_path.substr(0, hash);
+  // An encoded slash would make a path segment look like two; such paths match no route.
+  encoded_slash_ = raw_path.find("%2F") != std::string_view::npos ||
+                   raw_path.find("%2f") != std::string_view::npos;
+  if (!PercentDecode(raw_path, false, &req_.path)) return false;
+  if (!IsValidUtf8(req_.path) || req_.path.find('\0') != std::string::npos) return false;
+  if (q != std::string_view::npos && q + 1 < target.size()) {
+    std::string_view raw_query = target.substr(q + 1);
+    std::size_t qhash = raw_query.find('#');
+    if (qhash != std::string_view::npos) raw_query = raw_query.substr(0, qhash);
+    auto parsed = ParseForm(raw_query);
+    if (!parsed) return false;
+    req_.query = std::move(*parsed);
+  }
+  auto cookie = req_.headers.find("cookie");
+  if (cookie != req_.headers.end()) ParseCookies(cookie->second, &req_.cookies);
+  req_.remote_address = peer_;
+  if (srv_.opts.trust_proxy) {
+    auto xff = req_.headers.find("x-forwarded-for");
+    if (xff != req_.headers.end()) {
+      std::string_view v = xff->second;
+      std::size_t comma = v.rfind(',');
+      std::string_view last = Trim(comma == std::string_view::npos ? v : v.substr(comma + 1));
+      if (!last.empty()) req_.remote_address.assign(last);
+    }
+  }
+  return true;
+}
+
+// Reads more bytes into buffer_. first_byte: when this request started arriving (or
+// time_point::max() if nothing has arrived yet: then the idle timeout applies).
+Task<bool> Session::ReadMore(RequestParser& parser, Clock::time_point first_byte) {
+  if (first_byte != Clock::time_point::max()) {
+    state_ = State::kReading;
+    SetDeadline(std::min(deadline_, first_byte + srv_.opts.read_timeout));
+  }
+  beast::error_code ec;
+  std::size_t n = co_await socket_.async_read_some(buffer_.prepare(kReadChunk),
+                                                   net::redirect_error(kUseAwaitable, ec));
+  if (ec) co_return false;
+  buffer_.commit(n);
+  co_return true;
+}
+
+Task<bool> Session::ServeOne() {
+  ResetRequest();
+  RequestParser parser(req_);
+  parser.header_limit(static_cast<std::uint32_t>(srv_.opts.header_limit));
+  // Checked against the route's limit once the header is in (boost::none would compare as
+  // "smaller than any length" in Beast 1.74).
+  parser.body_limit(std::numeric_limits<std::uint64_t>::max());
+  head_request_ = false;
+
+  // --- Header. ---
+  Clock::time_point first_byte = Clock::time_point::max();
+  if (buffer_.size() > 0) {
+    first_byte = Clock::now();
+  } else {
+    state_ = State::kIdle;
+    SetDeadline(Clock::now() + srv_.opts.idle_timeout);
+  }
+  for (;;) {
+    if (buffer_.size() > 0) {
+      beast::error_code ec;
+      std::size_t n = parser.put(buffer_.data(), ec);
+      buffer_.consume(n);
+      if (!ec && parser.is_header_done()) break;
+      if (ec && ec != bhttp::error::need_more) {
+        if (ec == bhttp::error::header_limit) {
+          co_return co_await RejectAndClose(431, "Request header fields too large", false);
+        }
+        co_return co_await RejectAndClose(400, "Malformed request", false);
+      }
+    }
+    if (buffer_.size() >= srv_.opts.header_limit + 4) {
+      co_return co_await RejectAndClose(431, "Request header fields too large", false);
+    }
+    if (closing_ || w_.stopping) co_return false;
+    if (!co_await ReadMore(parser, first_byte)) co_return false;
+    if (first_byte == Clock::time_point::max()) first_byte = Clock::now();
+  }
+  state_ = State::kBusy;
+  const auto t0 = Clock::now();
+  head_request_ = req_.method == "HEAD";
+  bool keep_alive = parser.keep_alive();
+  const int version = parser.version();
+
+  if (!PrepareRequest()) {
+    co_return co_await RejectAndClose(400, "Malformed request target", WantsJson(req_));
+  }
+  const bool json = WantsJson(req_);
+
+  Router::Match match;
+  if (!encoded_slash_) {
+    SplitPath(req_.path, &segments_);
+    match = srv_.router.Find(req_.method, segments_, &req_.params);
+  }
+  const Router::Route* route = match.route;
+
+  // --- Body. ---
+  bool unread_body = false;
+  if (!parser.is_done()) {
+    if (route == nullptr || route->kind != Router::Kind::kHandler) {
+      keep_alive = false;  // not reading a body nobody wants; answer and close
+      unread_body = true;
+    } else {
+      std::size_t limit =
+          route->options.body_limit ? route->options.body_limit : srv_.opts.body_limit;
+      auto length = parser.content_length();
+      if (length && *length > limit) {
+        if (srv_.rejected) srv_.rejected->Inc();
+        co_return co_await RejectAndClose(413, "Request body too large", json, route);
+      }
+      parser.body_limit(limit);
+      parser.eager(true);
+      if (parser.expect_continue() && buffer_.size() == 0) {
+        static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+        if (!co_await Write(kContinue, {})) co_return false;
+      }
+      for (;;) {
+        if (buffer_.size() > 0) {
+          beast::error_code ec;
+          std::size_t n = parser.put(buffer_.data(), ec);
+          buffer_.consume(n);
+          if (!ec && parser.is_done()) break;
+          if (ec == bhttp::error::body_limit) {
+            if (srv_.rejected) srv_.rejected->Inc();
+            co_return co_await RejectAndClose(413, "Request body too large", json, route);
+          }
+          if (ec && ec != bhttp::error::need_more) {
+            co_return co_await RejectAndClose(400, "Malformed request body", json, route);
+          }
+          if (!ec && parser.is_done()) break;
+        }
+        if (!co_await ReadMore(parser, first_byte)) co_return false;
+      }
+      state_ = State::kBusy;
+    }
+  }
+  NoDeadline();
+
+  // --- Dispatch. ---
+  Response response;
+  std::string_view body;
+  if (route == nullptr) {
+    if (match.method_not_allowed) {
+      response = ErrorResponse(405, "Method not allowed", json);
+      response.Header("Allow", match.allow);
+    } else if (!json && srv_.router.not_found()) {
+      try {
+        response = srv_.router.not_found()(req_);
+      } catch (const std::exception& e) {
+        spdlog::error("http: not-found handler threw: {}", e.what());
+        response = ErrorResponse(404, "Page not found", false);
+      }
+      response.status = 404;
+    } else {
+      response = ErrorResponse(404, "Not found", json);
+    }
+    body = response.body;
+  } else if (route->kind == Router::Kind::kEventStream) {
+    co_return co_await ServeEventStream(*route, t0);
+  } else if (route->kind == Router::Kind::kStatic) {
+    const StaticFile* file = route->statics->Find(req_.params["path"]);
+    if (file == nullptr) {
+      response = ErrorResponse(404, "Not found", json);
+      body = response.body;
+    } else {
+      response.content_type = file->content_type;
+      response.headers.reserve(2);
+      response.Header("ETag", file->etag);
+      response.Header("Cache-Control", "public, max-age=3600");
+      auto inm = req_.headers.find("if-none-match");
+      if (inm != req_.headers.end() &&
+          (inm->second.find(file->etag) != std::string::npos || Trim(inm->second) == "*")) {
+        response.status = 304;
+      } else {
+        body = file->content;
+      }
+    }
+  } else if (route->options.blocking) {
+    response = co_await RunOnPool(*srv_.pool, [this, route] { return Invoke(*route); });
+    body = response.body;
+  } else {
+    response = Invoke(*route);
+    body = response.body;
+  }
+
+  keep_alive = keep_alive && !closing_ && !w_.stopping;
+  bool ok = co_await SendResponse(response, body, keep_alive, version);
+  auto elapsed = Clock::now() - t0;
+  srv_.Record(route, response.status, elapsed);
+  LogAccess(route, response.status, elapsed);
+  if (ok && unread_body) co_await LingeringClose();
+  co_return ok&& keep_alive;
+}
+
+Response Session::Invoke(const Router::Route& route) {
+  try {
+    Response r = route.handler(req_);
+    if (r.status < 100 || r.status > 999) {
+      spdlog::error("http: handler {} returned status {}", route.options.name, r.status);
+      return ErrorResponse(500, "Internal server error", WantsJson(req_));
+    }
+    return r;
+  } catch (const std::exception& e) {
+    spdlog::error("http: handler {} threw: {}", route.options.name, e.what());
+  } catch (...) {
+    spdlog::error("http: handler {} threw a non-exception", route.options.name);
+  }
+  return ErrorResponse(500, "Internal server error", WantsJson(req_));
+}
+
+Task<bool> Session::SendResponse(const Response& r, std::string_view body, bool keep_alive,
+                                 int version) {
+  if (StatusHasNoBody(r.status)) body = {};
+  head_.clear();
+  ConnectionHeader conn = !keep_alive    ? ConnectionHeader::kClose
+                          : version < 11 ? ConnectionHeader::kKeepAlive
+                                         : ConnectionHeader::kNone;
+  AppendResponseHead(r, body.size(), conn, &head_);
+  if (head_request_) body = {};
+  state_ = State::kBusy;
+  co_return co_await Write(head_, body);
+}
+
+Task<bool> Session::Write(std::string_view head, std::string_view body) {
+  std::array<net::const_buffer, 2> bufs{net::buffer(head.data(), head.size()),
+                                        net::buffer(body.data(), body.size())};
+  const std::size_t total = head.size() + body.size();
+  beast::error_code ec;
+  // The socket is non-blocking: try to write everything now (the usual case for small
+  // responses) and only suspend for what the kernel did not take.
+  std::size_t n = socket_.write_some(bufs, ec);
+  if (ec == net::error::would_block || ec == net::error::try_again) {
+    n = 0;
+    ec = {};
+  }
+  if (ec) co_return false;
+  if (n == total) co_return true;
+  std::array<net::const_buffer, 2> rest = bufs;
+  if (n < head.size()) {
+    rest[0] = net::buffer(head.data() + n, head.size() - n);
+  } else {
+    rest[0] = net::const_buffer();
+    rest[1] = net::buffer(body.data() + (n - head.size()), total - n);
+  }
+  auto saved = deadline_;
+  SetDeadline(Clock::now() + srv_.opts.write_timeout);
+  co_await net::async_write(socket_, rest, net::redirect_error(kUseAwaitable, ec));
+  deadline_ = saved;
+  co_return !ec;
+}
+
+Task<bool> Session::RejectAndClose(int status, std::string_view message, bool json,
+                                   const Router::Route* route) {
+  state_ = State::kBusy;
+  const auto t0 = Clock::now();
+  if (status == 413 || status == 431) {
+    spdlog::debug("http: {} {} from {}", status, message, peer_);
+  }
+  Response r = ErrorResponse(status, message, json);
+  if (status == 431 || status == 400) r.content_type = "text/plain; charset=utf-8";
+  if (status == 431 || status == 400) r.body = std::string(message) + "\n";
+  head_request_ = false;
+  if (co_await SendResponse(r, r.body, false, 11)) co_await LingeringClose();
+  srv_.Record(route, status, Clock::now() - t0);
+  co_return false;
+}
+
+// After answering a request whose body we did not read, stop sending and discard what the
+// client still sends for a little while: closing with unread data would make the kernel send
+// a reset, which can destroy our response before the client reads it.
+Task<> Session::LingeringClose() {
+  beast::error_code ec;
+  socket_.shutdown(tcp::socket::shutdown_send, ec);
+  SetDeadline(Clock::now() +
+              std::min<Clock::duration>(srv_.opts.read_timeout, std::chrono::seconds(2)));
+  std::size_t total = 0;
+  while (total < kLingerMaxBytes) {
+    std::size_t n = co_await socket_.async_read_some(net::buffer(scratch_),
+                                                     net::redirect_error(kUseAwaitable, ec));
+    if (ec) break;
+    total += n;
+  }
+}
+
+void Session::LogAccess(const Router::Route* route, int status, Clock::duration elapsed) const {
+  auto* logger = spdlog::default_logger_raw();
+  if (!logger->should_log(spdlog::level::debug)) return;
+  // Never log query strings or tokens of /s/ links.
+  std::string_view what = req_.target;
+  if (req_.path.starts_with("/s/") || req_.path == "/s") {
+    what = route ? std::string_view(route->pattern) : std::string_view("/s/...");
+  }
+  logger->debug("{} {} {} {} {:.3f}ms {}", req_.remote_address, req_.method, what, status,
+                std::chrono::duration<double, std::milli>(elapsed).count(),
+                route ? route->options.name : std::string("-"));
+}
+
+// --- Server-sent events. ---------------------------------------------------------------------
+
+void Session::StartDisconnectWatch() {
+  socket_.async_read_some(net::buffer(scratch_),
+                          [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                            if (ec) {
+                              self->EndStream();
+                              return;
+                            }
+                            self->StartDisconnectWatch();  // clients send nothing; ignore it
+                          });
+}
+
+Task<bool> Session::ServeEventStream(const Router::Route& route, Clock::time_point t0) {
+  const bool json = WantsJson(req_);
+  Result<std::string> topic = Fail(Code::kInternal, "event stream failed");
+  try {
+    topic = route.topic_for(req_);
+  } catch (const std::exception& e) {
+    spdlog::error("http: event stream {} threw: {}", route.options.name, e.what());
+  }
+  if (!topic || srv_.events == nullptr) {
+    Response r =
+        !topic ? (json ? JsonError(topic.error())
+                       : ErrorResponse(StatusFor(topic.error().code), topic.error().message, false))
+               : ErrorResponse(503, "Event streams are not available", json);
+    bool ok = co_await SendResponse(r, r.body, !closing_ && !w_.stopping, 11);
+    srv_.Record(&route, r.status, Clock::now() - t0);
+    LogAccess(&route, r.status, Clock::now() - t0);
+    co_return ok && !closing_;
+  }
+
+  state_ = State::kSse;
+  srv_.streams->fetch_add(1);
+  sse_signal_ = std::make_shared<SseSignal>();
+  sse_signal_->session = this;
+  sub_ = srv_.events->Subscribe(*topic, [signal = sse_signal_, ex = socket_.get_executor()]() {
+    if (!signal->pending.exchange(true)) {
+      net::post(ex, [signal] {
+        if (signal->session != nullptr) signal->session->Wake();
+      });
+    }
+  });
+  // A request's memory is not needed while streaming.
+  buffer_.clear();
+  buffer_.shrink_to_fit();
+  ResetRequest();
+  req_.target.shrink_to_fit();
+  req_.path.shrink_to_fit();
+
+  Response head;
+  head.content_type = "text/event-stream; charset=utf-8";
+  head.Header("Cache-Control", "no-store");
+  head.Header("X-Accel-Buffering", "no");
+  head_.clear();
+  // No Content-Length for a stream: the body ends when the connection closes.
+  AppendResponseHead(head, std::nullopt, ConnectionHeader::kNone, &head_);
+  head_ += "retry: 3000\n\n";
+  std::uint64_t last_seq = 0;
+  if (SseEventPtr latest = sub_.Latest()) {
+    head_ += latest->frame;
+    last_seq = latest->seq;
+  }
+  srv_.Record(&route, 200, Clock::now() - t0);
+  LogAccess(&route, 200, Clock::now() - t0);
+  bool ok = co_await Write(head_, {});
+  head_.clear();
+  head_.shrink_to_fit();
+  NoDeadline();
+
+  if (ok) {
+    StartDisconnectWatch();
+    const auto heartbeat = srv_.opts.sse_heartbeat;
+    const auto min_interval = srv_.opts.sse_min_interval;
+    auto last_write = Clock::now();
+    std::vector<SseEventPtr> pending;
+    std::vector<net::const_buffer> bufs;
+    static constexpr std::string_view kHeartbeat = ":\n\n";
+    while (!sse_done_ && !closing_ && !w_.stopping) {
+      auto now = Clock::now();
+      beast::error_code ec;
+      if (sse_signal_->pending.load() && now < last_write + min_interval) {
+        // Too soon after the last write: wait out the interval. `pending` stays set meanwhile,
+        // so further publishes do not post more wake-ups; what they publish goes out together.
+        sse_timer_.expires_at(last_write + min_interval);
+        co_await sse_timer_.async_wait(net::redirect_error(kUseAwaitable, ec));
+        continue;
+      }
+      sse_signal_->pending.store(false);
+      pending.clear();
+      sub_.Since(last_seq, &pending);
+      if (!pending.empty()) {
+        bufs.clear();
+        for (const auto& e : pending) bufs.push_back(net::buffer(e->frame));
+        last_seq = pending.back()->seq;
+        SetDeadline(now + srv_.opts.write_timeout);
+        co_await net::async_write(socket_, bufs, net::redirect_error(kUseAwaitable, ec));
+        NoDeadline();
+        if (ec) break;
+        last_write = Clock::now();
+        continue;
+      }
+      if (now >= last_write + heartbeat) {
+        if (!co_await Write(kHeartbeat, {})) break;
+        last_write = Clock::now();
+        continue;
+      }
+      sse_timer_.expires_at(last_write + heartbeat);
+      co_await sse_timer_.async_wait(net::redirect_error(kUseAwaitable, ec));
+    }
+  }
+  sse_signal_->session = nullptr;
+  sub_.Reset();
+  srv_.streams->fetch_sub(1);
+  co_return false;  // the stream ends with the connection
+}
+
+// --- Server. ---------------------------------------------------------------------------------
+
+Task<> Server::Impl::AcceptLoop() {
+  std::size_t next = 0;
+  SteadyTimer backoff(acceptor->get_executor());
+  for (;;) {
+    Worker& w = *workers[next++ % workers.size()];
+    beast::error_code ec;
+    Socket socket = co_await acceptor->async_accept(w.ioc, net::redirect_error(kUseAwaitable, ec));
+    if (ec) {
+      if (ec == net::error::operation_aborted || !acceptor->is_open() || stopping) break;
+      spdlog::warn("http: accept failed: {}", ec.message());
+      backoff.expires_after(std::chrono::milliseconds(50));  // e.g. out of file descriptors
+      co_await backoff.async_wait(net::redirect_error(kUseAwaitable, ec));
+      continue;
+    }
+    if (stopping) break;
+    if (live->load() >= opts.max_connections) {
+      if (rejected) rejected->Inc();
+      static constexpr std::string_view kBusy =
+          "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"
+          "Content-Length: 20\r\nRetry-After: 5\r\nConnection: close\r\n\r\nServer is too busy\r\n";
+      socket.non_blocking(true, ec);
+      socket.write_some(net::buffer(kBusy.data(), kBusy.size()), ec);
+      socket.shutdown(tcp::socket::shutdown_both, ec);
+      socket.close(ec);
+      continue;
+    }
+    live->fetch_add(1);
+    auto session = std::make_shared<Session>(*this, w, std::move(socket));
+    session->MarkCounted();
+    net::co_spawn(w.ioc.get_executor(), session->Run(session), [](std::exception_ptr e) {
+      if (!e) return;
+      try {
+        std::rethrow_exception(e);
+      } catch (const std::exception& ex) {
+        spdlog::error("http: connection coroutine failed: {}", ex.what());
+      }
+    });
+  }
+}
+
+void Server::Impl::RegisterMetrics() {
+  if (!metrics) return;
+  static constexpr std::array<const char*, 5> kClasses = {"1xx", "2xx", "3xx", "4xx", "5xx"};
+  const char* kRequests = "undersigned_http_requests_total";
+  const char* kLatency = "undersigned_http_request_duration_seconds";
+  auto make = [&](const std::string& name) {
+    RouteStats s;
+    for (std::size_t c = 0; c < kClasses.size(); ++c) {
+      Labels labels = {{"route", name}, {"code", kClasses[c]}};
+      s.requests[c] =
+          &metrics->AddCounter(kRequests, "HTTP requests by route and status class", labels);
+      s.latency[c] = &metrics->AddHistogram(
+          kLatency, "HTTP request latency in seconds by route and status class", labels);
+    }
+    return s;
+  };
+  for (const auto& r : router.routes()) route_stats.push_back(make(r->options.name));
+  unmatched_stats = make("unmatched");
+  metrics->HideEmptySeries(kRequests);
+  metrics->HideEmptySeries(kLatency);
+  timeouts = &metrics->AddCounter("undersigned_http_timeouts_total",
+                                  "Connections closed because a client was too slow or idle");
+  rejected = &metrics->AddCounter(
+      "undersigned_http_rejected_total",
+      "Requests refused for size (413) or connections refused for capacity (503)");
+  metrics->Gauge("undersigned_http_connections", "Open HTTP connections",
+                 [live = live] { return static_cast<double>(live->load()); });
+  metrics->Gauge("undersigned_http_event_streams", "Open server-sent event streams",
+                 [streams = streams] { return static_cast<double>(streams->load()); });
+}
+
+Server::Server(ServerOptions options, const Router& router, EventHub* events, Metrics* metrics)
+    : impl_(std::make_unique<Impl>(std::move(options), router, events, metrics)) {
+  impl_->RegisterMetrics();
+}
+
+Server::~Server() { Stop(std::chrono::milliseconds(0)); }
+
+Result<std::uint16_t> Server::Start() {
+  Impl& s = *impl_;
+  if (s.started) return Fail(Code::kInternal, "server already started");
+  beast::error_code ec;
+  tcp::endpoint endpoint;
+  auto address = net::ip::make_address(s.opts.address, ec);
+  if (!ec) {
+    endpoint = tcp::endpoint(address, s.opts.port);
+  } else {
+    // A host name such as "localhost": take its first address.
+    net::io_context resolver_context;
+    tcp::resolver resolver(resolver_context);
+    auto results = resolver.resolve(s.opts.address, std::to_string(s.opts.port), ec);
+    if (ec || results.empty()) {
+      return Fail(Code::kInvalidArgument, "bad listen address: " + s.opts.address);
+    }
+    endpoint = results.begin()->endpoint();
+  }
+  int n = std::max(1, s.opts.io_threads);
+  for (int i = 0; i < n; ++i) s.workers.push_back(std::make_unique<Worker>());
+  s.acceptor.emplace(s.workers[0]->ioc);
+  s.acceptor->open(endpoint.protocol(), ec);
+  if (!ec) s.acceptor->set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) s.acceptor->bind(endpoint, ec);
+  if (!ec) s.acceptor->listen(net::socket_base::max_listen_connections, ec);
+  if (ec) {
+    std::string what = "cannot listen on " + s.opts.address + ":" + std::to_string(s.opts.port) +
+                       ": " + ec.message();
+    s.acceptor.reset();
+    s.workers.clear();
+    return Fail(Code::kUnavailable, what);
+  }
+  s.port = s.acceptor->local_endpoint().port();
+  s.pool = std::make_unique<net::thread_pool>(std::max(1, s.opts.blocking_threads));
+  s.started = true;
+  net::co_spawn(s.workers[0]->ioc.get_executor(), s.AcceptLoop(), [](std::exception_ptr e) {
+    if (!e) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      spdlog::error("http: accept loop failed: {}", ex.what());
+    }
+  });
+  for (auto& wp : s.workers) {
+    Worker* w = wp.get();
+    w->guard.emplace(w->ioc.get_executor());
+    w->thread = std::thread([w] {
+      t_network_thread = true;
+      for (;;) {
+        try {
+          w->ioc.run();
+          break;
+        } catch (const std::exception& e) {
+          spdlog::error("http: network thread caught: {}", e.what());
+        }
+      }
+    });
+  }
+  spdlog::info("http: listening on {}:{}", s.opts.address, s.port);
+  return s.port;
+}
+
+void Server::Stop(std::chrono::milliseconds grace) {
+  Impl& s = *impl_;
+  if (!s.started || s.stopped) return;
+  s.stopped = true;
+  s.stopping = true;
+  const auto deadline = Clock::now() + grace;
+  net::post(s.workers[0]->ioc, [&s] {
+    beast::error_code ec;
+    s.acceptor->close(ec);
+  });
+  for (auto& wp : s.workers) {
+    Worker* w = wp.get();
+    net::post(w->ioc, [w] {
+      w->stopping = true;
+      std::vector<Session*> sessions(w->sessions.begin(), w->sessions.end());
+      for (Session* session : sessions) session->OnStop();
+    });
+  }
+  {
+    std::unique_lock lock(s.mu);
+    s.cv.wait_until(lock, deadline, [&] { return s.live->load() == 0; });
+  }
+  if (s.live->load() > 0) {
+    spdlog::warn("http: closing {} connections still open after the grace period", s.live->load());
+    for (auto& wp : s.workers) {
+      Worker* w = wp.get();
+      net::post(w->ioc, [w] {
+        std::vector<Session*> sessions(w->sessions.begin(), w->sessions.end());
+        for (Session* session : sessions) session->ForceClose();
+      });
+    }
+    std::unique_lock lock(s.mu);
+    s.cv.wait_for(lock, std::chrono::seconds(1), [&] { return s.live->load() == 0; });
+  }
+  // Blocking handlers still running cannot be interrupted; wait for them, drop queued ones.
+  s.pool->stop();
+  s.pool->join();
+  for (auto& wp : s.workers) {
+    wp->guard.reset();
+    wp->ioc.stop();
+  }
+  for (auto& wp : s.workers) {
+    if (wp->thread.joinable()) wp->thread.join();
+  }
+  s.acceptor.reset();
+  spdlog::info("http: stopped");
+}
+
+std::uint16_t Server::port() const { return impl_->port; }
+
+std::size_t Server::connections() const { return impl_->live->load(); }
+
+bool Server::OnNetworkThread() { return t_network_thread; }
+
+void AddOpsRoutes(Router& router, const Metrics& metrics, std::function<bool()> healthy) {
+  router.Get(
+      "/metrics",
+      [&metrics](const Request&) {
+        return Response::Json(metrics.RenderPrometheus(), 200, Metrics::kContentType);
+      },
+      // Blocking: gauge callbacks registered by other modules may query the store.
+      RouteOptions{.blocking = true, .name = "metrics"});
+  router.Get(
+      "/healthz",
+      [healthy = std::move(healthy)](const Request&) {
+        if (healthy && !healthy()) return Response::Text("unavailable\n", 503);
+        return Response::Text("ok\n", 200);
+      },
+      RouteOptions{.name = "healthz"});
+}
+
+}  // namespace undersigned::http

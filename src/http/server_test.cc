@@ -1,0 +1,687 @@
+// Starts the real server on 127.0.0.1:0 and talks to it over sockets.
+#include "http/server.h"
+
+#include "http/asio.h"
+
+#include <sys/socket.h>
+#include <sys/time.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <regex>
+#include <thread>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "http/wire.h"
+
+namespace undersigned::http {
+namespace {
+
+namespace bhttp = beast::http;
+using namespace std::chrono_literals;
+using HttpResponse = bhttp::response<bhttp::string_body>;
+
+// A blocking test client with a receive timeout, so a server bug fails a test instead of
+// hanging it.
+class Client {
+ public:
+  explicit Client(std::uint16_t port, std::chrono::milliseconds timeout = 5s) : sock_(ioc_) {
+    sock_.connect(tcp::endpoint(net::ip::address_v4::loopback(), port));
+    timeval tv{};
+    tv.tv_sec = timeout.count() / 1000;
+    tv.tv_usec = (timeout.count() % 1000) * 1000;
+    setsockopt(sock_.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  }
+
+  void Send(std::string_view raw) { net::write(sock_, net::buffer(raw.data(), raw.size())); }
+
+  // Sends raw bytes, ignoring errors (the server may have closed already).
+  void SendIgnoringErrors(std::string_view raw) {
+    beast::error_code ec;
+    net::write(sock_, net::buffer(raw.data(), raw.size()), ec);
+  }
+
+  HttpResponse Read(bool head = false) {
+    bhttp::response_parser<bhttp::string_body> parser;
+    parser.body_limit(64 * 1024 * 1024);
+    parser.skip(head);
+    bhttp::read(sock_, buf_, parser);
+    return parser.release();
+  }
+
+  HttpResponse Get(std::string_view target, std::string_view extra_headers = "") {
+    Send("GET " + std::string(target) + " HTTP/1.1\r\nHost: test\r\n" + std::string(extra_headers) +
+         "\r\n");
+    return Read();
+  }
+
+  // Reads until the server closes the connection; returns everything read. *closed tells
+  // whether the close was seen (false on timeout).
+  std::string ReadUntilClosed(bool* closed) {
+    std::string out(static_cast<const char*>(buf_.data().data()), buf_.size());
+    buf_.consume(buf_.size());
+    char tmp[4096];
+    for (;;) {
+      beast::error_code ec;
+      std::size_t n = sock_.read_some(net::buffer(tmp), ec);
+      out.append(tmp, n);
+      if (ec) {
+        *closed = ec == net::error::eof || ec == net::error::connection_reset;
+        return out;
+      }
+    }
+  }
+
+  // Reads raw bytes until `needle` appears in what was read (or timeout / close).
+  std::string ReadUntil(std::string_view needle) {
+    char tmp[4096];
+    while (raw_.find(needle) == std::string::npos) {
+      beast::error_code ec;
+      std::size_t n = sock_.read_some(net::buffer(tmp), ec);
+      raw_.append(tmp, n);
+      if (ec) break;
+    }
+    return raw_;
+  }
+
+  tcp::socket& socket() { return sock_; }
+
+ private:
+  net::io_context ioc_;
+  tcp::socket sock_;
+  beast::flat_buffer buf_;
+  std::string raw_;
+};
+
+std::string HeaderOf(const HttpResponse& r, std::string_view name) {
+  auto it = r.find(beast::string_view(name.data(), name.size()));
+  return it == r.end() ? std::string() : std::string(it->value());
+}
+
+class ServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    router_.Get("/c/{slug}",
+                [](const Request& r) { return Response::Html("page:" + r.Param("slug")); },
+                {.name = "campaign_page"});
+    router_.Get(
+        "/c/{slug}.json",
+        [](const Request& r) { return Response::Json("{\"slug\":\"" + r.Param("slug") + "\"}"); },
+        {.name = "campaign_json"});
+    router_.Get(
+        "/api/v2/petitions/{id}/signatures",
+        [](const Request& r) { return Response::Json("{\"petition\":\"" + r.Param("id") + "\"}"); },
+        {.name = "api_signatures"});
+    router_.Post("/api/v2/petitions/{id}/signatures",
+                 [](const Request& r) {
+                   return Response::Json("{\"size\":" + std::to_string(r.body.size()) + "}", 201);
+                 },
+                 {.blocking = true, .body_limit = 1024, .name = "api_sign"});
+    router_.Post("/c/{slug}/sign",
+                 [](const Request& r) {
+                   auto form = ParseForm(r.body);
+                   if (!form) return JsonError(form.error());
+                   return Response::Text("signed:" + form->find("name")->second);
+                 },
+                 {.blocking = true, .body_limit = 1024, .name = "sign"});
+    router_.Get("/echo", [](const Request& r) {
+      std::string out = "path=" + r.path + ";";
+      for (const auto& [k, v] : r.query) out += k + "=" + v + ";";
+      out += "cookie=" + r.Cookie("sid") + ";remote=" + r.remote_address;
+      return Response::Text(out);
+    });
+    router_.Get("/where", [](const Request&) {
+      return Response::Text(Server::OnNetworkThread() ? "network" : "pool");
+    });
+    router_.Get("/where-blocking",
+                [](const Request&) {
+                  return Response::Text(Server::OnNetworkThread() ? "network" : "pool");
+                },
+                {.blocking = true});
+    router_.Get("/slow",
+                [this](const Request& r) {
+                  slow_started_.set_value();
+                  release_slow_.get_future().wait();
+                  return Response::Text("slow done");
+                },
+                {.blocking = true, .name = "slow"});
+    router_.Get("/delay/{ms}",
+                [](const Request& r) {
+                  std::this_thread::sleep_for(std::chrono::milliseconds(std::stoi(r.Param("ms"))));
+                  return Response::Text("delay " + r.Param("ms"));
+                },
+                {.blocking = true});
+    router_.Get("/throw", [](const Request&) -> Response { throw std::runtime_error("boom"); },
+                {.name = "throw"});
+    router_.Get("/cors", [](const Request&) {
+      Response r = Response::Json("{}");
+      r.Header("Access-Control-Allow-Origin", "*");
+      r.Header("Content-Security-Policy", "default-src 'self'");
+      return r;
+    });
+    router_.Get("/injected", [](const Request&) {
+      Response r = Response::Text("x");
+      r.Header("X-Bad", "a\r\nSet-Cookie: evil=1");
+      return r;
+    });
+    router_.AddEventStream(
+        "/c/{slug}/events",
+        [](const Request& r) -> Result<std::string> {
+          if (r.Param("slug") == "missing") return Fail(Code::kNotFound, "No such campaign");
+          return "campaign:" + r.Param("slug");
+        },
+        "campaign_events");
+    AddOpsRoutes(router_, metrics_);
+  }
+
+  void TearDown() override {
+    if (server_) server_->Stop(2s);
+    server_.reset();
+    if (!static_dir_.empty()) std::filesystem::remove_all(static_dir_);
+  }
+
+  void Start(ServerOptions options = {}) {
+    options.blocking_threads = 4;
+    server_ = std::make_unique<Server>(options, router_, &hub_, &metrics_);
+    auto port = server_->Start();
+    ASSERT_TRUE(port.has_value()) << port.error().message;
+    port_ = *port;
+    ASSERT_NE(port_, 0);
+  }
+
+  void MakeStaticDir() {
+    static_dir_ =
+        std::filesystem::temp_directory_path() / ("us_http_static_" + std::to_string(::getpid()));
+    std::filesystem::create_directories(static_dir_ / "img");
+    std::ofstream(static_dir_ / "site.css") << "body{color:red}";
+    std::ofstream(static_dir_ / "app.js") << "console.log(1)";
+    std::ofstream(static_dir_ / "img" / "logo.svg") << "<svg/>";
+    std::ofstream(static_dir_ / ".hidden") << "secret";
+    std::ofstream(static_dir_.parent_path() / "us_http_secret.txt") << "secret";
+  }
+
+  Router router_;
+  EventHub hub_;
+  Metrics metrics_;
+  std::unique_ptr<Server> server_;
+  std::uint16_t port_ = 0;
+  std::promise<void> slow_started_;
+  std::promise<void> release_slow_;
+  std::filesystem::path static_dir_;
+};
+
+TEST_F(ServerTest, RoutesAndParams) {
+  Start();
+  Client c(port_);
+  auto page = c.Get("/c/hello");
+  EXPECT_EQ(page.result_int(), 200);
+  EXPECT_EQ(page.body(), "page:hello");
+  EXPECT_EQ(HeaderOf(page, "Content-Type"), "text/html; charset=utf-8");
+  auto json = c.Get("/c/hello.json");
+  EXPECT_EQ(json.result_int(), 200);
+  EXPECT_EQ(json.body(), "{\"slug\":\"hello\"}");
+  EXPECT_EQ(HeaderOf(json, "Content-Type"), "application/json");
+  auto sigs = c.Get("/api/v2/petitions/42/signatures");
+  EXPECT_EQ(sigs.body(), "{\"petition\":\"42\"}");
+  auto decoded = c.Get("/c/caf%C3%A9");
+  EXPECT_EQ(decoded.body(), "page:caf\xC3\xA9");
+}
+
+TEST_F(ServerTest, QueryCookiesAndRemoteAddress) {
+  Start();
+  Client c(port_);
+  auto r = c.Get("/echo?a=1&b=x+y&b=%C3%A9", "Cookie: theme=dark; sid=abc\r\n");
+  EXPECT_EQ(r.body(), "path=/echo;a=1;b=x y;b=\xC3\xA9;cookie=abc;remote=127.0.0.1");
+  auto slash_in_query = c.Get("/echo?next=%2Fc%2Fx");
+  EXPECT_EQ(slash_in_query.result_int(), 200);
+  EXPECT_NE(slash_in_query.body().find("next=/c/x;"), std::string::npos);
+  auto bad = c.Get("/echo?a=%zz");
+  EXPECT_EQ(bad.result_int(), 400);
+}
+
+TEST_F(ServerTest, TrustProxyTakesLastForwardedHop) {
+  ServerOptions o;
+  o.trust_proxy = true;
+  Start(o);
+  Client c(port_);
+  auto r = c.Get("/echo", "X-Forwarded-For: 1.2.3.4, 203.0.113.9\r\n");
+  EXPECT_NE(r.body().find("remote=203.0.113.9"), std::string::npos) << r.body();
+}
+
+TEST_F(ServerTest, NotFoundAndMethodNotAllowed) {
+  Start();
+  Client c(port_);
+  auto html = c.Get("/nope");
+  EXPECT_EQ(html.result_int(), 404);
+  EXPECT_EQ(HeaderOf(html, "Content-Type"), "text/html; charset=utf-8");
+  auto api = c.Get("/api/nope");
+  EXPECT_EQ(api.result_int(), 404);
+  EXPECT_EQ(HeaderOf(api, "Content-Type"), "application/json");
+  EXPECT_TRUE(nlohmann::json::parse(api.body()).contains("error"));
+  auto accept = c.Get("/nope", "Accept: application/json\r\n");
+  EXPECT_EQ(HeaderOf(accept, "Content-Type"), "application/json");
+  c.Send("DELETE /c/x HTTP/1.1\r\nHost: t\r\n\r\n");
+  auto mna = c.Read();
+  EXPECT_EQ(mna.result_int(), 405);
+  EXPECT_EQ(HeaderOf(mna, "Allow"), "GET, HEAD");
+  auto slash = c.Get("/c/a%2Fb");  // encoded slash never matches
+  EXPECT_EQ(slash.result_int(), 404);
+  auto still = c.Get("/c/alive");  // same connection still works
+  EXPECT_EQ(still.body(), "page:alive");
+}
+
+TEST_F(ServerTest, CustomNotFoundPage) {
+  router_.SetNotFound([](const Request& r) { return Response::Html("<p>custom " + r.path); });
+  Start();
+  Client c(port_);
+  auto r = c.Get("/nowhere");
+  EXPECT_EQ(r.result_int(), 404);
+  EXPECT_EQ(r.body(), "<p>custom /nowhere");
+}
+
+TEST_F(ServerTest, HeadHasLengthButNoBody) {
+  Start();
+  Client c(port_);
+  c.Send("HEAD /c/hello HTTP/1.1\r\nHost: t\r\n\r\n");
+  auto head = c.Read(true);
+  EXPECT_EQ(head.result_int(), 200);
+  EXPECT_EQ(HeaderOf(head, "Content-Length"), "10");
+  EXPECT_TRUE(head.body().empty());
+  auto next = c.Get("/c/x");  // the connection is still in sync
+  EXPECT_EQ(next.body(), "page:x");
+}
+
+TEST_F(ServerTest, KeepAliveAndPipeliningInOrder) {
+  Start();
+  Client c(port_);
+  // The second request is slow and runs on the pool; its answer must still come second.
+  c.Send(
+      "GET /c/one HTTP/1.1\r\nHost: t\r\n\r\n"
+      "GET /delay/50 HTTP/1.1\r\nHost: t\r\n\r\n"
+      "GET /c/three HTTP/1.1\r\nHost: t\r\n\r\n"
+      "POST /c/four/sign HTTP/1.1\r\nHost: t\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+      "Content-Length: 8\r\n\r\nname=Ada"
+      "GET /c/five HTTP/1.1\r\nHost: t\r\n\r\n");
+  EXPECT_EQ(c.Read().body(), "page:one");
+  EXPECT_EQ(c.Read().body(), "delay 50");
+  EXPECT_EQ(c.Read().body(), "page:three");
+  EXPECT_EQ(c.Read().body(), "signed:Ada");
+  auto last = c.Read();
+  EXPECT_EQ(last.body(), "page:five");
+  EXPECT_TRUE(last.keep_alive());
+  EXPECT_EQ(server_->connections(), 1u);
+}
+
+TEST_F(ServerTest, Http10ClosesUnlessKeepAlive) {
+  Start();
+  Client c(port_);
+  c.Send("GET /c/old HTTP/1.0\r\n\r\n");
+  auto r = c.Read();
+  EXPECT_EQ(r.body(), "page:old");
+  bool closed = false;
+  c.ReadUntilClosed(&closed);
+  EXPECT_TRUE(closed);
+  Client k(port_);
+  k.Send("GET /c/old HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+  auto r2 = k.Read();
+  EXPECT_EQ(HeaderOf(r2, "Connection"), "keep-alive");
+  EXPECT_EQ(k.Get("/c/again").body(), "page:again");
+}
+
+TEST_F(ServerTest, HugeHeaderGets431AndClose) {
+  Start();
+  Client c(port_);
+  std::string big(20 * 1024, 'a');
+  c.SendIgnoringErrors("GET /c/x HTTP/1.1\r\nHost: t\r\nX-Big: " + big + "\r\n\r\n");
+  auto r = c.Read();
+  EXPECT_EQ(r.result_int(), 431);
+  EXPECT_FALSE(r.body().empty());
+  bool closed = false;
+  c.ReadUntilClosed(&closed);
+  EXPECT_TRUE(closed);
+}
+
+TEST_F(ServerTest, HugeBodyGets413WithResponse) {
+  Start();
+  {
+    // Declared length over the limit: answered as soon as the header is read, even while the
+    // client keeps sending.
+    Client c(port_);
+    std::string body(200 * 1024, 'x');
+    std::thread sender([&] {
+      c.SendIgnoringErrors(
+          "POST /api/v2/petitions/1/signatures HTTP/1.1\r\nHost: t\r\n"
+          "Content-Type: application/json\r\nContent-Length: " +
+          std::to_string(body.size()) + "\r\n\r\n" + body);
+    });
+    auto r = c.Read();
+    sender.join();
+    EXPECT_EQ(r.result_int(), 413);
+    EXPECT_EQ(HeaderOf(r, "Content-Type"), "application/json");
+    EXPECT_TRUE(nlohmann::json::parse(r.body()).contains("error"));
+    EXPECT_EQ(HeaderOf(r, "Connection"), "close");
+  }
+  {
+    // Chunked body over the limit: found out while reading.
+    Client c(port_);
+    std::string chunk(1000, 'y');
+    std::string req = "POST /c/x/sign HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n";
+    for (int i = 0; i < 3; ++i) req += "3e8\r\n" + chunk + "\r\n";
+    req += "0\r\n\r\n";
+    c.SendIgnoringErrors(req);
+    auto r = c.Read();
+    EXPECT_EQ(r.result_int(), 413);
+    EXPECT_EQ(HeaderOf(r, "Content-Type"), "text/html; charset=utf-8");
+  }
+  {
+    // Within the limit: fine.
+    Client c(port_);
+    c.Send(
+        "POST /api/v2/petitions/1/signatures HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n"
+        "\r\nhello");
+    auto r = c.Read();
+    EXPECT_EQ(r.result_int(), 201);
+    EXPECT_EQ(r.body(), "{\"size\":5}");
+  }
+}
+
+TEST_F(ServerTest, ExpectContinue) {
+  Start();
+  Client c(port_);
+  c.Send(
+      "POST /c/x/sign HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nContent-Length: 8\r\n"
+      "Content-Type: application/x-www-form-urlencoded\r\n\r\n");
+  std::string got = c.ReadUntil("\r\n\r\n");
+  EXPECT_TRUE(got.starts_with("HTTP/1.1 100 Continue\r\n")) << got;
+  c.Send("name=Bob");
+  std::string all = c.ReadUntil("signed:Bob");
+  EXPECT_NE(all.find("HTTP/1.1 200 OK"), std::string::npos);
+}
+
+TEST_F(ServerTest, GarbageGets400) {
+  Start();
+  Client c(port_);
+  c.SendIgnoringErrors("THIS IS NOT HTTP\r\n\r\n");
+  auto r = c.Read();
+  EXPECT_EQ(r.result_int(), 400);
+  bool closed = false;
+  c.ReadUntilClosed(&closed);
+  EXPECT_TRUE(closed);
+  Client bad_len(port_);
+  bad_len.SendIgnoringErrors("POST /c/x/sign HTTP/1.1\r\nHost: t\r\nContent-Length: zz\r\n\r\n");
+  EXPECT_EQ(bad_len.Read().result_int(), 400);
+}
+
+TEST_F(ServerTest, SlowClientIsClosed) {
+  ServerOptions o;
+  o.read_timeout = 200ms;
+  o.idle_timeout = 300ms;
+  Start(o);
+  Client c(port_);
+  auto start = std::chrono::steady_clock::now();
+  c.Send("GET /c/x HTTP/1.1\r\nHost: t\r\n");  // never finishes the header
+  bool closed = false;
+  c.ReadUntilClosed(&closed);
+  auto elapsed = std::chrono::steady_clock::now() - start;
+  EXPECT_TRUE(closed);
+  EXPECT_GE(elapsed, 150ms);
+  EXPECT_LT(elapsed, 3s);
+
+  // An idle keep-alive connection is closed after idle_timeout.
+  Client idle(port_);
+  EXPECT_EQ(idle.Get("/c/y").body(), "page:y");
+  start = std::chrono::steady_clock::now();
+  idle.ReadUntilClosed(&closed);
+  EXPECT_TRUE(closed);
+  EXPECT_GE(std::chrono::steady_clock::now() - start, 200ms);
+}
+
+TEST_F(ServerTest, BlockingHandlersRunOffTheNetworkThreads) {
+  Start();
+  Client c(port_);
+  EXPECT_EQ(c.Get("/where").body(), "network");
+  EXPECT_EQ(c.Get("/where-blocking").body(), "pool");
+}
+
+TEST_F(ServerTest, HandlerThrowGives500AndConnectionSurvives) {
+  Start();
+  Client c(port_);
+  auto r = c.Get("/throw");
+  EXPECT_EQ(r.result_int(), 500);
+  EXPECT_EQ(c.Get("/c/after").body(), "page:after");
+}
+
+TEST_F(ServerTest, SecurityHeadersOnEveryResponse) {
+  Start();
+  Client c(port_);
+  for (const char* target : {"/c/x", "/nope", "/api/nope", "/throw"}) {
+    auto r = c.Get(target);
+    for (const auto& h : SecurityHeaders()) {
+      EXPECT_EQ(HeaderOf(r, h.name), std::string(h.value)) << target << " " << h.name;
+    }
+  }
+  auto r = c.Get("/c/x");
+  EXPECT_NE(HeaderOf(r, "Content-Security-Policy").find("frame-ancestors 'none'"),
+            std::string::npos);
+  EXPECT_EQ(HeaderOf(r, "X-Content-Type-Options"), "nosniff");
+  // A handler may override one and add others.
+  auto cors = c.Get("/cors");
+  EXPECT_EQ(HeaderOf(cors, "Access-Control-Allow-Origin"), "*");
+  EXPECT_EQ(HeaderOf(cors, "Content-Security-Policy"), "default-src 'self'");
+  EXPECT_EQ(std::distance(cors.find("Content-Security-Policy"), cors.end()) > 0, true);
+  int csp = 0;
+  for (const auto& f : cors) csp += beast::iequals(f.name_string(), "content-security-policy");
+  EXPECT_EQ(csp, 1);
+  EXPECT_EQ(HeaderOf(cors, "X-Frame-Options"), "DENY");
+  // Header injection is refused.
+  auto inj = c.Get("/injected");
+  EXPECT_EQ(HeaderOf(inj, "Set-Cookie"), "");
+  EXPECT_EQ(HeaderOf(inj, "X-Bad"), "");
+}
+
+TEST_F(ServerTest, StaticFiles) {
+  MakeStaticDir();
+  ASSERT_TRUE(router_.AddStatic("/static", static_dir_).has_value());
+  Start();
+  Client c(port_);
+  auto css = c.Get("/static/site.css");
+  EXPECT_EQ(css.result_int(), 200);
+  EXPECT_EQ(css.body(), "body{color:red}");
+  EXPECT_EQ(HeaderOf(css, "Content-Type"), "text/css; charset=utf-8");
+  EXPECT_EQ(HeaderOf(css, "Cache-Control"), "public, max-age=3600");
+  std::string etag = HeaderOf(css, "ETag");
+  ASSERT_FALSE(etag.empty());
+  auto js = c.Get("/static/app.js");
+  EXPECT_EQ(HeaderOf(js, "Content-Type"), "text/javascript; charset=utf-8");
+  auto svg = c.Get("/static/img/logo.svg");
+  EXPECT_EQ(svg.result_int(), 200);
+  EXPECT_EQ(HeaderOf(svg, "Content-Type"), "image/svg+xml");
+  auto cached = c.Get("/static/site.css", "If-None-Match: " + etag + "\r\n");
+  EXPECT_EQ(cached.result_int(), 304);
+  EXPECT_TRUE(cached.body().empty());
+  for (const char* bad :
+       {"/static/../us_http_secret.txt", "/static/%2e%2e/us_http_secret.txt",
+        "/static/img%2Flogo.svg", "/static/img/../site.css", "/static//etc/passwd",
+        "/static/.hidden", "/static/missing.css", "/static/", "/static/img\\logo.svg",
+        "/static/%2e%2e%2fus_http_secret.txt"}) {
+    auto r = c.Get(bad);
+    EXPECT_EQ(r.result_int(), 404) << bad;
+    EXPECT_EQ(r.body().find("secret"), std::string::npos) << bad;
+  }
+  std::filesystem::remove(static_dir_.parent_path() / "us_http_secret.txt");
+}
+
+TEST_F(ServerTest, EventStreamSendsLatestThenPublished) {
+  hub_.Publish("campaign:x", "count", "{\"confirmed\":1}");
+  Start();
+  Client c(port_);
+  c.Send("GET /c/x/events HTTP/1.1\r\nHost: t\r\nAccept: text/event-stream\r\n\r\n");
+  std::string got = c.ReadUntil("data: {\"confirmed\":1}\n\n");
+  EXPECT_TRUE(got.starts_with("HTTP/1.1 200 OK\r\n")) << got;
+  EXPECT_NE(got.find("Content-Type: text/event-stream"), std::string::npos);
+  EXPECT_EQ(got.find("Content-Length"), std::string::npos);
+  EXPECT_NE(got.find("event: count\ndata: {\"confirmed\":1}\n\n"), std::string::npos);
+
+  auto published = std::chrono::steady_clock::now();
+  hub_.Publish("campaign:x", "count", "{\"confirmed\":2}");
+  got = c.ReadUntil("data: {\"confirmed\":2}\n\n");
+  EXPECT_NE(got.find("event: count\ndata: {\"confirmed\":2}\n\n"), std::string::npos);
+  EXPECT_LT(std::chrono::steady_clock::now() - published, 1s);
+
+  // Another topic does not leak into this stream; a burst arrives complete.
+  hub_.Publish("campaign:y", "count", "{\"other\":1}");
+  for (int i = 3; i <= 6; ++i) {
+    hub_.Publish("campaign:x", "count", "{\"confirmed\":" + std::to_string(i) + "}");
+  }
+  got = c.ReadUntil("data: {\"confirmed\":6}\n\n");
+  EXPECT_EQ(got.find("other"), std::string::npos);
+  for (int i = 3; i <= 6; ++i) {
+    EXPECT_NE(got.find("{\"confirmed\":" + std::to_string(i) + "}"), std::string::npos) << i;
+  }
+}
+
+TEST_F(ServerTest, EventStreamUnknownTopicAndDisconnect) {
+  Start();
+  {
+    Client c(port_);
+    auto r = c.Get("/c/missing/events");
+    EXPECT_EQ(r.result_int(), 404);
+  }
+  {
+    Client c(port_);
+    c.Send("GET /c/z/events HTTP/1.1\r\nHost: t\r\n\r\n");
+    c.ReadUntil("retry:");
+    EXPECT_EQ(hub_.SubscriberCount(), 1u);
+  }
+  // The client went away: the subscription ends without any publish.
+  auto deadline = std::chrono::steady_clock::now() + 3s;
+  while (hub_.SubscriberCount() != 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(5ms);
+  }
+  EXPECT_EQ(hub_.SubscriberCount(), 0u);
+}
+
+TEST_F(ServerTest, EventStreamHeartbeat) {
+  ServerOptions o;
+  o.sse_heartbeat = 100ms;
+  Start(o);
+  Client c(port_);
+  c.Send("GET /c/hb/events HTTP/1.1\r\nHost: t\r\n\r\n");
+  std::string got = c.ReadUntil("\n\n:\n\n");
+  EXPECT_NE(got.find("\n\n:\n\n"), std::string::npos) << got;
+}
+
+TEST_F(ServerTest, GracefulStopAnswersInFlightRequest) {
+  Start();
+  Client idle(port_);
+  EXPECT_EQ(idle.Get("/c/idle").body(), "page:idle");
+  Client stream(port_);
+  stream.Send("GET /c/s/events HTTP/1.1\r\nHost: t\r\n\r\n");
+  stream.ReadUntil("retry:");
+
+  Client busy(port_);
+  busy.Send("GET /slow HTTP/1.1\r\nHost: t\r\n\r\n");
+  slow_started_.get_future().wait();
+
+  std::thread stopper([&] { server_->Stop(5s); });
+  // Wait until the listener is closed (Stop has begun), then let the slow handler finish.
+  auto deadline = std::chrono::steady_clock::now() + 3s;
+  for (;;) {
+    net::io_context ioc;
+    tcp::socket s(ioc);
+    beast::error_code ec;
+    s.connect(tcp::endpoint(net::ip::address_v4::loopback(), port_), ec);
+    if (ec || std::chrono::steady_clock::now() > deadline) break;
+    std::this_thread::sleep_for(5ms);
+  }
+  bool closed = false;
+  idle.ReadUntilClosed(&closed);
+  EXPECT_TRUE(closed) << "idle keep-alive connection should be closed by Stop";
+  stream.ReadUntilClosed(&closed);
+  EXPECT_TRUE(closed) << "event stream should end on Stop";
+
+  release_slow_.set_value();
+  auto r = busy.Read();
+  EXPECT_EQ(r.result_int(), 200);
+  EXPECT_EQ(r.body(), "slow done");
+  EXPECT_EQ(HeaderOf(r, "Connection"), "close");
+  stopper.join();
+  EXPECT_EQ(server_->connections(), 0u);
+}
+
+TEST_F(ServerTest, StopAfterGraceClosesStuckRequests) {
+  Start();
+  Client busy(port_);
+  busy.Send("GET /slow HTTP/1.1\r\nHost: t\r\n\r\n");
+  slow_started_.get_future().wait();
+  auto start = std::chrono::steady_clock::now();
+  std::thread stopper([&] { server_->Stop(200ms); });
+  bool closed = false;
+  std::string got = busy.ReadUntilClosed(&closed);
+  EXPECT_TRUE(closed);
+  EXPECT_TRUE(got.empty()) << got;
+  EXPECT_GE(std::chrono::steady_clock::now() - start, 150ms);
+  release_slow_.set_value();  // Stop waits for handlers that are running
+  stopper.join();
+  EXPECT_EQ(server_->connections(), 0u);
+}
+
+TEST_F(ServerTest, MaxConnections) {
+  ServerOptions o;
+  o.max_connections = 1;
+  Start(o);
+  Client first(port_);
+  EXPECT_EQ(first.Get("/c/a").body(), "page:a");
+  Client second(port_);
+  bool closed = false;
+  std::string got = second.ReadUntilClosed(&closed);
+  EXPECT_TRUE(got.starts_with("HTTP/1.1 503")) << got;
+}
+
+TEST_F(ServerTest, MetricsCountRoutes) {
+  Start();
+  Client c(port_);
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(c.Get("/c/m").result_int(), 200);
+  c.Get("/nope");
+  auto r = c.Get("/metrics");
+  EXPECT_EQ(r.result_int(), 200);
+  EXPECT_EQ(HeaderOf(r, "Content-Type"), Metrics::kContentType);
+  const std::string& text = r.body();
+  EXPECT_NE(text.find("undersigned_http_requests_total{route=\"campaign_page\",code=\"2xx\"} 3\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("undersigned_http_requests_total{route=\"unmatched\",code=\"4xx\"} 1\n"),
+            std::string::npos);
+  EXPECT_NE(text.find("# TYPE undersigned_http_request_duration_seconds histogram"),
+            std::string::npos);
+  EXPECT_NE(text.find("undersigned_http_request_duration_seconds_count{route=\"campaign_page\","
+                      "code=\"2xx\"} 3\n"),
+            std::string::npos);
+  EXPECT_NE(text.find("undersigned_http_connections 1\n"), std::string::npos);
+  static const std::regex kLine(
+      R"(^([a-zA-Z_:][a-zA-Z0-9_:]*(\{[^}]*\})? [-+0-9.eEInfa]+|# (HELP|TYPE) .*)$)");
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) EXPECT_TRUE(std::regex_match(line, kLine)) << line;
+  auto health = c.Get("/healthz");
+  EXPECT_EQ(health.result_int(), 200);
+  EXPECT_EQ(health.body(), "ok\n");
+}
+
+TEST_F(ServerTest, StartFailsOnBusyPort) {
+  Start();
+  Router other;
+  ServerOptions o;
+  o.port = port_;
+  Server second(o, other);
+  auto r = second.Start();
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code, Code::kUnavailable);
+}
+
+}  // namespace
+}  // namespace undersigned::http
