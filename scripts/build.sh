@@ -2,6 +2,5 @@
 # Configures and builds the release preset (RelWithDebInfo, Ninja, ccache) into build/release.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export CCACHE_DIR="${CCACHE_DIR:-$PWD/.cache/ccache}"
 cmake --preset release >/dev/null
 cmake --build --preset release -- -j"$(nproc)" "$@"
