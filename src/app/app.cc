@@ -217,7 +217,7 @@ int App::Serve() {
         msg.html_body = r->html;
         return msg;
       },
-      clock);
+      clock, mail::OutboxSenderOptions{.first_retry_seconds = config_.mail.first_retry_seconds});
 
   // Live counts: every public change of a campaign goes out on its event stream.
   campaigns_->SetListener([&hub](const std::shared_ptr<const service::CampaignSnapshot>& s) {

@@ -91,6 +91,8 @@ std::vector<Setting> MakeSettings() {
                   [](Config& c) -> std::string& { return c.mail.from_address; }));
   s.push_back(Str("mail.from_name", "sender name of outgoing mail",
                   [](Config& c) -> std::string& { return c.mail.from_name; }));
+  s.push_back(Int("mail.first_retry_seconds", "wait after a failed delivery (doubles, up to 1 h)",
+                  [](Config& c) -> int& { return c.mail.first_retry_seconds; }, 1, 3600));
   s.push_back(Num("limits.per_address_burst", "signatures one address may make at once (0: off)",
                   [](Config& c) -> double& { return c.limits.per_address_burst; }));
   s.push_back(Num("limits.per_address_per_second", "then this many a second",

@@ -35,6 +35,7 @@ struct Config {
     std::string starttls = "opportunistic";  // off | opportunistic | required
     std::string from_address = "undersigned@localhost";
     std::string from_name = "undersigned";
+    int first_retry_seconds = 30;  // wait after a failed delivery; doubles up to an hour
   } mail;
   struct Limits {
     double per_address_burst = 600;        // signatures one address may make at once...

@@ -190,17 +190,18 @@ def test_sigterm_under_load_loses_nothing(tmp_path):
 
 
 def test_mail_waits_while_smtp_is_down_or_refuses(tmp_path):
-    # Two servers side by side (the sender retries after ~30 s, so both waits overlap): one
-    # whose SMTP server is not running at all, one whose SMTP server answers 451 to everything.
+    # Two servers side by side: one whose SMTP server is not running at all, one whose SMTP
+    # server answers 451 to everything. Retries start after 1 s instead of the default 30 s.
     down_data, refused_data = tmp_path / "down", tmp_path / "refused"
     create_campaign(down_data, "down", title="Down")
     create_campaign(refused_data, "refused", title="Refused")
     port = harness.free_port()  # nothing listens there yet
-    down = Server(down_data, smtp_port=port).start()
+    fast_retry = {"UNDERSIGNED_MAIL_FIRST_RETRY_SECONDS": "1"}
+    down = Server(down_data, smtp_port=port, env=fast_retry).start()
     down_sink = SmtpSink(tmp_path / "down-mail", port=port)
     raddr = unique_email("refused")
     refusing = SmtpSink(tmp_path / "refused-mail", tempfail=[raddr]).start()
-    refused = Server(refused_data, smtp_port=refusing.port).start()
+    refused = Server(refused_data, smtp_port=refusing.port, env=fast_retry).start()
     good_sink = None
     try:
         c = down.client()
