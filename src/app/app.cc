@@ -41,8 +41,9 @@ Campaign DemoCampaign() {
   Campaign c;
   c.slug = "demo";
   c.title = "Stop the surveillance contract";
-  c.demand = "We, the undersigned employees, ask our CEO to end the contract and to say so in "
-             "public.";
+  c.demand =
+      "We, the undersigned employees, ask our CEO to end the contract and to say so in "
+      "public.";
   c.letter_markdown =
       "Dear Ms. Rivera,\n\n"
       "We build the products this company is proud of. We did not sign up to build tools that "
@@ -130,14 +131,13 @@ Result<std::unique_ptr<App>> App::Open(const Config& config) {
 
   service::SigningOptions so;
   so.max_confirm_sends = config.limits.max_confirm_sends;
-  so.per_address = RateLimit{config.limits.per_address_burst,
-                             config.limits.per_address_per_second,
+  so.per_address = RateLimit{config.limits.per_address_burst, config.limits.per_address_per_second,
                              config.limits.per_address_burst > 0};
   so.per_email = RateLimit{config.limits.per_email_burst, config.limits.per_email_per_second,
                            config.limits.per_email_burst > 0};
   App* self = app.get();
-  app->signing_ = std::make_unique<service::SigningService>(
-      *app->store_, *app->campaigns_, clock, so, [self] {
+  app->signing_ =
+      std::make_unique<service::SigningService>(*app->store_, *app->campaigns_, clock, so, [self] {
         if (self->wake_mailer_) self->wake_mailer_();
       });
   return app;
@@ -197,15 +197,16 @@ int App::Serve() {
     spdlog::error("cannot listen on {}: {}", config_.server.listen, port.error().message);
     return 1;
   }
-  std::string host = so.address.find(':') != std::string::npos ? "[" + so.address + "]"
-                                                                 : so.address;
+  std::string host =
+      so.address.find(':') != std::string::npos ? "[" + so.address + "]" : so.address;
   const std::string listen_url = "http://" + host + ":" + std::to_string(*port);
   std::string base_url = config_.server.base_url.empty() ? listen_url : config_.server.base_url;
   while (!base_url.empty() && base_url.back() == '/') base_url.pop_back();
 
   std::unique_ptr<mail::OutboxStore> outbox = mail::OutboxStoreFromStore(*store_);
   mail::OutboxSender sender(
-      *outbox, **mailer, [&](const OutboxMessage& m) -> Result<mail::MailMessage> {
+      *outbox, **mailer,
+      [&](const OutboxMessage& m) -> Result<mail::MailMessage> {
         auto r = render::RenderEmail(m, base_url);
         if (!r) return Fail(r.error());
         mail::MailMessage msg;
@@ -229,8 +230,8 @@ int App::Serve() {
 
   http::RegisterPages(router, http::PagesDeps{*campaigns_, *signing_, *templates, base_url,
                                               *csrf_secret, "undersigned", &clock});
-  http::RegisterApi(router, http::ApiDeps{*campaigns_, *signing_, *tokens_, *store_, clock,
-                                          base_url});
+  http::RegisterApi(router,
+                    http::ApiDeps{*campaigns_, *signing_, *tokens_, *store_, clock, base_url});
   if (auto r = router.AddStatic("/static", fs::path(share) / "static"); !r) {
     spdlog::error("cannot load static files from {}: {}", share, r.error().message);
     return 1;
@@ -269,8 +270,8 @@ int App::Serve() {
     spdlog::error("cannot start the server: {}", r.error().message);
     return 1;
   }
-  spdlog::info("undersigned serving {} (data in {}, mail via {})", base_url,
-               config_.store.data_dir, (*mailer)->Describe());
+  spdlog::info("undersigned serving {} (data in {}, mail via {})", base_url, config_.store.data_dir,
+               (*mailer)->Describe());
   std::cout << "listening on " << listen_url << std::endl;
 
   // Housekeeping until a signal: pick up campaigns the CLI changed, forget idle rate-limit

@@ -14,7 +14,8 @@ Result<void> Bad(std::string_view key, std::string_view what) {
 
 template <typename Member>
 Setting Str(std::string key, std::string help, Member member) {
-  return Setting{key, std::move(help), [member, key](Config& c, std::string_view v) -> Result<void> {
+  return Setting{key, std::move(help),
+                 [member, key](Config& c, std::string_view v) -> Result<void> {
                    member(c) = std::string(v);
                    return {};
                  }};
@@ -22,13 +23,12 @@ Setting Str(std::string key, std::string help, Member member) {
 
 template <typename Member>
 Setting Int(std::string key, std::string help, Member member, int min, int max) {
-  return Setting{key, std::move(help),
-                 [=](Config& c, std::string_view v) -> Result<void> {
+  return Setting{key, std::move(help), [=](Config& c, std::string_view v) -> Result<void> {
                    int n = 0;
                    auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
                    if (ec != std::errc() || p != v.data() + v.size() || n < min || n > max) {
-                     return Bad(key, "must be a whole number from " + std::to_string(min) +
-                                         " to " + std::to_string(max));
+                     return Bad(key, "must be a whole number from " + std::to_string(min) + " to " +
+                                         std::to_string(max));
                    }
                    member(c) = n;
                    return {};
@@ -69,14 +69,17 @@ std::vector<Setting> MakeSettings() {
                   [](Config& c) -> std::string& { return c.server.listen; }));
   s.push_back(Str("server.base_url", "public URL of the site, used in links and mail",
                   [](Config& c) -> std::string& { return c.server.base_url; }));
-  s.push_back(Int("server.io_threads", "network threads",
-                  [](Config& c) -> int& { return c.server.io_threads; }, 1, 64));
-  s.push_back(Int("server.blocking_threads", "threads that wait on the store",
-                  [](Config& c) -> int& { return c.server.blocking_threads; }, 1, 1024));
+  s.push_back(Int(
+      "server.io_threads", "network threads", [](Config& c) -> int& { return c.server.io_threads; },
+      1, 64));
+  s.push_back(Int(
+      "server.blocking_threads", "threads that wait on the store",
+      [](Config& c) -> int& { return c.server.blocking_threads; }, 1, 1024));
   s.push_back(Bool("server.trust_proxy", "take the client address from X-Forwarded-For",
                    [](Config& c) -> bool& { return c.server.trust_proxy; }));
-  s.push_back(Int("server.drain_seconds", "on SIGTERM, seconds in-flight requests may take",
-                  [](Config& c) -> int& { return c.server.drain_seconds; }, 0, 600));
+  s.push_back(Int(
+      "server.drain_seconds", "on SIGTERM, seconds in-flight requests may take",
+      [](Config& c) -> int& { return c.server.drain_seconds; }, 0, 600));
   s.push_back(Str("store.data_dir", "directory holding the database and mail files",
                   [](Config& c) -> std::string& { return c.store.data_dir; }));
   s.push_back(Str("mail.smtp_url", "SMTP server, smtp://host:port or smtps://host:port",
@@ -91,8 +94,9 @@ std::vector<Setting> MakeSettings() {
                   [](Config& c) -> std::string& { return c.mail.from_address; }));
   s.push_back(Str("mail.from_name", "sender name of outgoing mail",
                   [](Config& c) -> std::string& { return c.mail.from_name; }));
-  s.push_back(Int("mail.first_retry_seconds", "wait after a failed delivery (doubles, up to 1 h)",
-                  [](Config& c) -> int& { return c.mail.first_retry_seconds; }, 1, 3600));
+  s.push_back(Int(
+      "mail.first_retry_seconds", "wait after a failed delivery (doubles, up to 1 h)",
+      [](Config& c) -> int& { return c.mail.first_retry_seconds; }, 1, 3600));
   s.push_back(Num("limits.per_address_burst", "signatures one address may make at once (0: off)",
                   [](Config& c) -> double& { return c.limits.per_address_burst; }));
   s.push_back(Num("limits.per_address_per_second", "then this many a second",
@@ -101,10 +105,11 @@ std::vector<Setting> MakeSettings() {
                   [](Config& c) -> double& { return c.limits.per_email_burst; }));
   s.push_back(Num("limits.per_email_per_second", "then this many a second",
                   [](Config& c) -> double& { return c.limits.per_email_per_second; }));
-  s.push_back(Int("limits.max_confirm_sends", "confirmation mails per signature",
-                  [](Config& c) -> int& { return c.limits.max_confirm_sends; }, 1, 20));
-  s.push_back(Str("log.format", "text or json",
-                  [](Config& c) -> std::string& { return c.log.format; }));
+  s.push_back(Int(
+      "limits.max_confirm_sends", "confirmation mails per signature",
+      [](Config& c) -> int& { return c.limits.max_confirm_sends; }, 1, 20));
+  s.push_back(
+      Str("log.format", "text or json", [](Config& c) -> std::string& { return c.log.format; }));
   s.push_back(Str("log.level", "trace, debug, info, warn or error",
                   [](Config& c) -> std::string& { return c.log.level; }));
   s.push_back(Bool("demo", "create the demo campaign at start if it is missing",
@@ -130,7 +135,8 @@ Result<void> ApplyTable(Config& config, const toml::table& table, const std::str
     } else if (node.is_boolean()) {
       value = *node.value<bool>() ? "true" : "false";
     } else {
-      return Fail(Code::kInvalidArgument, path + ": " + key + " must be a string, number or boolean");
+      return Fail(Code::kInvalidArgument,
+                  path + ": " + key + " must be a string, number or boolean");
     }
     auto r = ApplySetting(config, key, value);
     if (!r) return Fail(Code::kInvalidArgument, path + ": " + r.error().message);
@@ -159,8 +165,7 @@ Result<void> ApplyTomlFile(Config& config, const std::string& path) {
   } catch (const toml::parse_error& e) {
     std::string where;
     if (e.source().begin) where = ":" + std::to_string(e.source().begin.line);
-    return Fail(Code::kInvalidArgument,
-                path + where + ": " + std::string(e.description()));
+    return Fail(Code::kInvalidArgument, path + where + ": " + std::string(e.description()));
   }
   return ApplyTable(config, table, "", path);
 }

@@ -29,7 +29,7 @@ struct Config {
     std::string data_dir = "undersigned-data";  // holds undersigned.db and outbox-eml/
   } store;
   struct Mail {
-    std::string smtp_url;                 // smtp://host:port or smtps://; empty = .eml files
+    std::string smtp_url;  // smtp://host:port or smtps://; empty = .eml files
     std::string username;
     std::string password;
     std::string starttls = "opportunistic";  // off | opportunistic | required
@@ -38,11 +38,11 @@ struct Config {
     int first_retry_seconds = 30;  // wait after a failed delivery; doubles up to an hour
   } mail;
   struct Limits {
-    double per_address_burst = 600;        // signatures one address may make at once...
-    double per_address_per_second = 1.0;   // ...and then this many a second; 0 burst disables
+    double per_address_burst = 600;       // signatures one address may make at once...
+    double per_address_per_second = 1.0;  // ...and then this many a second; 0 burst disables
     double per_email_burst = 5;
     double per_email_per_second = 1.0 / 600;
-    int max_confirm_sends = 3;             // confirmation mails per signature
+    int max_confirm_sends = 3;  // confirmation mails per signature
   } limits;
   struct Log {
     std::string format = "text";  // text | json
@@ -53,7 +53,7 @@ struct Config {
 
 // One setting, for the loaders and for --help.
 struct Setting {
-  std::string key;   // "server.listen"
+  std::string key;  // "server.listen"
   std::string help;
   std::function<Result<void>(Config&, std::string_view)> set;
 };

@@ -19,9 +19,10 @@ TEST(Config, DefaultsAreValid) { EXPECT_TRUE(ValidateConfig(Config{}).has_value(
 
 TEST(Config, FileThenEnvironmentThenFlags) {
   Config c;
-  auto path = WriteFile("us_config_test.toml",
-                        "[server]\nlisten = \"0.0.0.0:9000\"\nio_threads = 3\n"
-                        "[mail]\nsmtp_url = \"smtp://mail:25\"\n[limits]\nper_address_burst = 50\n");
+  auto path =
+      WriteFile("us_config_test.toml",
+                "[server]\nlisten = \"0.0.0.0:9000\"\nio_threads = 3\n"
+                "[mail]\nsmtp_url = \"smtp://mail:25\"\n[limits]\nper_address_burst = 50\n");
   ASSERT_TRUE(ApplyTomlFile(c, path).has_value());
   EXPECT_EQ(c.server.listen, "0.0.0.0:9000");
   EXPECT_EQ(c.server.io_threads, 3);

@@ -3,10 +3,10 @@
 #include <chrono>
 #include <ctime>
 
-#include <nlohmann/json.hpp>
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include "app/app.h"
 
@@ -28,8 +28,7 @@ class JsonFormatter : public spdlog::formatter {
     if (msg.logger_name.size()) {
       j["logger"] = std::string(msg.logger_name.data(), msg.logger_name.size());
     }
-    std::string line =
-        j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+    std::string line = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
     dest.append(line.data(), line.data() + line.size());
   }
   std::unique_ptr<spdlog::formatter> clone() const override {

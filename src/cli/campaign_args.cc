@@ -29,8 +29,8 @@ std::string StripAt(std::string s) {
 }  // namespace
 
 void AddCampaignOptions(CLI::App* sub, CampaignArgs& a, bool creating) {
-  auto* slug = sub->add_option("--slug", a.slug,
-                               "short name in the URL /c/<slug>: a-z, 0-9 and hyphens");
+  auto* slug =
+      sub->add_option("--slug", a.slug, "short name in the URL /c/<slug>: a-z, 0-9 and hyphens");
   auto* title = sub->add_option("--title", a.title, "title of the letter or petition");
   auto* target = sub->add_option(
       "--target", a.targets,

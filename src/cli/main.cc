@@ -3,8 +3,8 @@
 // handlers do; nothing here touches the store directly.
 #include <cstdio>
 #include <fstream>
-#include <list>
 #include <iostream>
+#include <list>
 #include <optional>
 #include <sstream>
 
@@ -25,7 +25,8 @@ namespace {
 int Report(const Error& e) {
   std::cerr << "error: " << e.message << "\n";
   for (const auto& [field, msg] : e.field_errors) {
-    if (e.message.find(field) == std::string::npos) std::cerr << "  " << field << ": " << msg << "\n";
+    if (e.message.find(field) == std::string::npos)
+      std::cerr << "  " << field << ": " << msg << "\n";
   }
   return e.code == Code::kInvalidArgument ? 2 : 1;
 }
@@ -108,7 +109,8 @@ int Main(int argc, char** argv) {
   serve->add_flag("--demo", demo, "create an open demo campaign (slug `demo`) if missing");
 
   // --- campaign
-  CLI::App* campaign = cli.add_subcommand("campaign", "Create, list, show, edit and close campaigns.");
+  CLI::App* campaign =
+      cli.add_subcommand("campaign", "Create, list, show, edit and close campaigns.");
   campaign->require_subcommand(1);
   CampaignArgs create_args;
   CLI::App* create = campaign->add_subcommand("create", "Create a campaign.");
@@ -121,15 +123,17 @@ int Main(int argc, char** argv) {
   CLI::App* edit = campaign->add_subcommand("edit", "Change fields of a campaign.");
   edit->add_option("slug", slug, "campaign slug")->required();
   AddCampaignOptions(edit, edit_args, /*creating=*/false);
-  CLI::App* close = campaign->add_subcommand("close", "Close a campaign: it stops taking signatures.");
+  CLI::App* close =
+      campaign->add_subcommand("close", "Close a campaign: it stops taking signatures.");
   close->add_option("slug", slug, "campaign slug")->required();
   CLI::App* open = campaign->add_subcommand("open", "Open a campaign for signatures.");
   open->add_option("slug", slug, "campaign slug")->required();
 
   // --- export
   CLI::App* exp = cli.add_subcommand(
-      "export", "Write a campaign's confirmed signatures (names, places, comments; no email "
-                "addresses), ready to hand to the target.");
+      "export",
+      "Write a campaign's confirmed signatures (names, places, comments; no email "
+      "addresses), ready to hand to the target.");
   std::string format = "csv", output;
   exp->add_option("slug", slug, "campaign slug")->required();
   exp->add_option("--format", format, "csv or json")->check(CLI::IsMember({"csv", "json"}));
@@ -219,7 +223,8 @@ int Main(int argc, char** argv) {
     return 0;
   }
   if (*close || *open) {
-    auto c = a.campaigns().SetStatus(slug, *close ? CampaignStatus::kClosed : CampaignStatus::kOpen);
+    auto c =
+        a.campaigns().SetStatus(slug, *close ? CampaignStatus::kClosed : CampaignStatus::kOpen);
     if (!c) return Report(c.error());
     std::cout << "campaign " << c->slug << " is now " << StatusName(c->status) << "\n";
     return 0;

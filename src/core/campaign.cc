@@ -21,8 +21,7 @@ bool ValidLanguage(const std::string& s) {
   std::string lang = s.substr(0, first);
   if (lang.size() < 2 || lang.size() > 3) return false;
   for (char c : s) {
-    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-          c == '-')) {
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-')) {
       return false;
     }
   }
@@ -47,9 +46,12 @@ void CheckText(std::map<std::string, std::string>& errors, const std::string& fi
 
 const char* StatusName(CampaignStatus s) {
   switch (s) {
-    case CampaignStatus::kDraft: return "draft";
-    case CampaignStatus::kOpen: return "open";
-    case CampaignStatus::kClosed: return "closed";
+    case CampaignStatus::kDraft:
+      return "draft";
+    case CampaignStatus::kOpen:
+      return "open";
+    case CampaignStatus::kClosed:
+      return "closed";
   }
   return "draft";
 }
@@ -64,8 +66,7 @@ std::optional<CampaignStatus> ParseStatus(std::string_view s) {
 Result<void> ValidateCampaign(const Campaign& c) {
   std::map<std::string, std::string> errors;
   if (!ValidSlug(c.slug)) {
-    errors["slug"] =
-        "must be 3 to 64 characters of lower-case letters, digits and inner hyphens";
+    errors["slug"] = "must be 3 to 64 characters of lower-case letters, digits and inner hyphens";
   }
   CheckText(errors, "title", c.title, 200, true, false);
   CheckText(errors, "demand", c.demand, 500, false, false);

@@ -15,10 +15,10 @@ namespace undersigned {
 
 // A decision maker the campaign is addressed to.
 struct Target {
-  std::string name;          // required, "Marc Benioff"
-  std::string title;         // "Chief Executive Officer"
-  std::string organization;  // "Salesforce"
-  std::string x_handle;      // without the @, "benioff"
+  std::string name;             // required, "Marc Benioff"
+  std::string title;            // "Chief Executive Officer"
+  std::string organization;     // "Salesforce"
+  std::string x_handle;         // without the @, "benioff"
   std::string bluesky_handle;   // "benioff.bsky.social"
   std::string mastodon_handle;  // "@benioff@mastodon.social"
 };
@@ -28,17 +28,21 @@ const char* StatusName(CampaignStatus s);
 std::optional<CampaignStatus> ParseStatus(std::string_view s);
 
 struct Campaign {
-  std::int64_t id = 0;     // store's row id; 0 until stored
-  std::string uuid;        // public identifier, "undersigned:<uuid>" in the API
-  std::string slug;        // [a-z0-9-], 3..64 chars, unique; the page is /c/<slug>
-  std::string title;       // 1..200 chars
-  std::string demand;      // short demand shown under the title, 0..500 chars
+  std::int64_t id = 0;          // store's row id; 0 until stored
+  std::string uuid;             // public identifier, "undersigned:<uuid>" in the API
+  std::string slug;             // [a-z0-9-], 3..64 chars, unique; the page is /c/<slug>
+  std::string title;            // 1..200 chars
+  std::string demand;           // short demand shown under the title, 0..500 chars
   std::string letter_markdown;  // letter body in Markdown, rendered safely
   std::vector<Target> targets;  // at least one
-  std::int64_t goal = 0;         // signature goal, >= 1
+  std::int64_t goal = 0;        // signature goal, >= 1
   std::optional<UnixTime> deadline;
   CampaignStatus status = CampaignStatus::kDraft;
   std::string language = "en";  // BCP 47, "en", "fr", "pt-BR"
+  // Identifiers other systems gave this campaign, as OSDI "system:id" strings
+  // ("foreign_system:1234"), kept in the order received. Foreign ones only: our own
+  // ("undersigned:<uuid>", "action_network:<uuid>") are derived from uuid, never stored here.
+  std::vector<std::string> identifiers;
   UnixTime created = 0;
   UnixTime modified = 0;
 };

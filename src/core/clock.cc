@@ -60,8 +60,8 @@ std::string FormatIso8601(UnixTime t) {
 
 std::optional<UnixTime> ParseIso8601(std::string_view s) {
   int y, mo, d, h = 0, mi = 0, se = 0;
-  if (!Digits(s, 0, 4, y) || s.size() < 10 || s[4] != '-' || !Digits(s, 5, 2, mo) ||
-      s[7] != '-' || !Digits(s, 8, 2, d)) {
+  if (!Digits(s, 0, 4, y) || s.size() < 10 || s[4] != '-' || !Digits(s, 5, 2, mo) || s[7] != '-' ||
+      !Digits(s, 8, 2, d)) {
     return std::nullopt;
   }
   if (mo < 1 || mo > 12 || d < 1 || d > 31) return std::nullopt;

@@ -11,15 +11,15 @@
 namespace undersigned {
 
 enum class Code {
-  kInvalidArgument,   // the caller sent something malformed; message says what to fix
-  kNotFound,          // no such campaign, signature, token...
-  kConflict,          // unique constraint, state transition not allowed
-  kUnauthenticated,   // missing or bad API token
-  kForbidden,         // authenticated but not allowed (e.g. CSRF failure)
-  kTooManyRequests,   // rate limited; retry_after_seconds says when to come back
-  kPayloadTooLarge,   // body or field over its limit
-  kUnavailable,       // shutting down, store busy; try again later
-  kInternal,          // a bug or an I/O failure we did not expect
+  kInvalidArgument,  // the caller sent something malformed; message says what to fix
+  kNotFound,         // no such campaign, signature, token...
+  kConflict,         // unique constraint, state transition not allowed
+  kUnauthenticated,  // missing or bad API token
+  kForbidden,        // authenticated but not allowed (e.g. CSRF failure)
+  kTooManyRequests,  // rate limited; retry_after_seconds says when to come back
+  kPayloadTooLarge,  // body or field over its limit
+  kUnavailable,      // shutting down, store busy; try again later
+  kInternal,         // a bug or an I/O failure we did not expect
 };
 
 // REQUIRES nothing; cheap to copy. field_errors holds per-field messages for forms

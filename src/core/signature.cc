@@ -8,8 +8,24 @@ namespace {
 bool IsAtext(char c) {
   if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
   switch (c) {
-    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+': case '-':
-    case '/': case '=': case '?': case '^': case '_': case '`': case '{': case '|': case '}':
+    case '!':
+    case '#':
+    case '$':
+    case '%':
+    case '&':
+    case '\'':
+    case '*':
+    case '+':
+    case '-':
+    case '/':
+    case '=':
+    case '?':
+    case '^':
+    case '_':
+    case '`':
+    case '{':
+    case '|':
+    case '}':
     case '~':
       return true;
     default:
@@ -75,9 +91,12 @@ void CheckText(std::map<std::string, std::string>& errors, const char* field,
 
 const char* SignatureStateName(SignatureState s) {
   switch (s) {
-    case SignatureState::kPending: return "pending";
-    case SignatureState::kConfirmed: return "confirmed";
-    case SignatureState::kWithdrawn: return "withdrawn";
+    case SignatureState::kPending:
+      return "pending";
+    case SignatureState::kConfirmed:
+      return "confirmed";
+    case SignatureState::kWithdrawn:
+      return "withdrawn";
   }
   return "pending";
 }

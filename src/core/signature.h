@@ -20,7 +20,7 @@ struct SignatureForm {
   std::string name;
   std::string email;
   std::string postal_code;
-  std::string country;   // ISO 3166-1 alpha-2, optional
+  std::string country;  // ISO 3166-1 alpha-2, optional
   std::string comment;
   bool public_name = false;
   bool wants_updates = false;
@@ -48,11 +48,11 @@ struct Signature {
   std::string uuid;
   std::int64_t campaign_id = 0;
   std::int64_t person_id = 0;
-  SignatureForm form;          // as typed (validated)
+  SignatureForm form;  // as typed (validated)
   std::string canonical_email;
   SignatureState state = SignatureState::kPending;
-  std::string source;          // "form", "api", "cli"
-  int confirm_sends = 0;       // how many confirmation mails went out
+  std::string source;     // "form", "api", "cli"
+  int confirm_sends = 0;  // how many confirmation mails went out
   UnixTime created = 0;
   UnixTime modified = 0;
   std::optional<UnixTime> confirmed;
@@ -71,7 +71,7 @@ struct Person {
   std::string uuid;
   std::string given_name;
   std::string family_name;
-  std::string email;           // as last typed
+  std::string email;  // as last typed
   std::string canonical_email;
   std::string postal_code;
   std::string country;

@@ -77,8 +77,8 @@ TEST(CanonicalEmail, FoldsCaseTagsAndGmailDots) {
 }
 
 TEST(SplitName, LastWordIsFamilyName) {
-  EXPECT_EQ(SplitName("Ada King Lovelace"), std::make_pair(std::string("Ada King"),
-                                                          std::string("Lovelace")));
+  EXPECT_EQ(SplitName("Ada King Lovelace"),
+            std::make_pair(std::string("Ada King"), std::string("Lovelace")));
   EXPECT_EQ(SplitName("Cher"), std::make_pair(std::string("Cher"), std::string()));
 }
 

@@ -19,17 +19,17 @@ namespace undersigned::http {
 
 // Case-insensitive header lookups; names stored lower-cased.
 struct Request {
-  std::string method;                         // "GET", "POST", ...
-  std::string target;                         // raw "/c/x?a=b"
-  std::string path;                           // percent-decoded path, "/c/x"
+  std::string method;                             // "GET", "POST", ...
+  std::string target;                             // raw "/c/x?a=b"
+  std::string path;                               // percent-decoded path, "/c/x"
   std::multimap<std::string, std::string> query;  // decoded query parameters
   std::map<std::string, std::string> headers;     // lower-cased names
   std::map<std::string, std::string> cookies;
-  std::map<std::string, std::string> params;      // from the route pattern, "/c/{slug}"
+  std::map<std::string, std::string> params;  // from the route pattern, "/c/{slug}"
   std::string body;
-  std::string remote_address;                 // peer IP, or X-Forwarded-For's last entry (the
-                                              // address our proxy saw) when the server trusts
-                                              // the proxy
+  std::string remote_address;  // peer IP, or X-Forwarded-For's last entry (the
+                               // address our proxy saw) when the server trusts
+                               // the proxy
 
   // Empty string if absent.
   std::string Header(std::string_view lower_name) const;

@@ -6,8 +6,7 @@
 
 namespace undersigned::service {
 
-CampaignService::CampaignService(Store& store, const Clock& clock)
-    : store_(store), clock_(clock) {}
+CampaignService::CampaignService(Store& store, const Clock& clock) : store_(store), clock_(clock) {}
 
 void CampaignService::SetListener(SnapshotListener listener) {
   std::lock_guard lock(mu_);
@@ -81,8 +80,8 @@ Result<Campaign> CampaignService::Create(Campaign c) {
 }
 
 Result<Campaign> CampaignService::Update(Campaign c) {
-  Result<Campaign> current = c.id != 0 ? store_.GetCampaignById(c.id)
-                                       : store_.GetCampaignByUuid(c.uuid);
+  Result<Campaign> current =
+      c.id != 0 ? store_.GetCampaignById(c.id) : store_.GetCampaignByUuid(c.uuid);
   if (!current) return current;
   c.id = current->id;
   c.uuid = current->uuid;
@@ -156,8 +155,7 @@ CampaignCounts CampaignService::Totals() const {
 }
 
 void CampaignService::OnSignatureChange(std::int64_t campaign_id, const CampaignCounts& counts,
-                                        const Signature* confirmed_public,
-                                        bool withdrawn_public) {
+                                        const Signature* confirmed_public, bool withdrawn_public) {
   std::optional<std::vector<PublicSigner>> reloaded;
   if (withdrawn_public) {
     auto recent = store_.RecentPublicSigners(campaign_id, kRecentSigners);
@@ -212,9 +210,8 @@ Result<int> CampaignService::Refresh() {
     if (list->items.empty()) break;
     for (Campaign& c : list->items) {
       std::shared_ptr<const CampaignSnapshot> current = SnapshotById(c.id);
-      if (current && current->campaign.modified == c.modified &&
-          current->campaign.slug == c.slug && current->campaign.status == c.status &&
-          current->campaign.title == c.title) {
+      if (current && current->campaign.modified == c.modified && current->campaign.slug == c.slug &&
+          current->campaign.status == c.status && current->campaign.title == c.title) {
         continue;
       }
       std::vector<PublicSigner> none;

@@ -75,8 +75,8 @@ class CampaignService {
 
  private:
   // Installs a new snapshot; keeps the current counts and recent signers unless given.
-  std::shared_ptr<const CampaignSnapshot> Install(
-      Campaign c, const CampaignCounts* counts, const std::vector<PublicSigner>* recent);
+  std::shared_ptr<const CampaignSnapshot> Install(Campaign c, const CampaignCounts* counts,
+                                                  const std::vector<PublicSigner>* recent);
   void Publish(const std::shared_ptr<const CampaignSnapshot>& snap);
 
   Store& store_;

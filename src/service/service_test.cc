@@ -30,8 +30,8 @@ class ServiceTest : public ::testing::Test {
     ASSERT_TRUE(campaigns_->Load().has_value());
     SigningOptions opts;
     opts.per_address = RateLimit{3, 0.01, true};
-    signing_ = std::make_unique<SigningService>(*store_, *campaigns_, clock_, opts,
-                                                [this] { ++wakes_; });
+    signing_ =
+        std::make_unique<SigningService>(*store_, *campaigns_, clock_, opts, [this] { ++wakes_; });
     Campaign c;
     c.slug = "letter";
     c.title = "A letter";
@@ -166,9 +166,8 @@ TEST_F(ServiceTest, ConcurrentConfirmationsLeaveExactCounts) {
   for (int t = 0; t < 8; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < 25; ++i) {
-        auto r = signing_->Sign("letter",
-                                Form("u" + std::to_string(t) + "_" + std::to_string(i) + "@x.org"),
-                                ctx);
+        auto r = signing_->Sign(
+            "letter", Form("u" + std::to_string(t) + "_" + std::to_string(i) + "@x.org"), ctx);
         ASSERT_TRUE(r.has_value());
       }
     });
@@ -239,8 +238,7 @@ TEST(Ids, TokensAreUniqueUrlSafeAndTimeOrdered) {
   std::string a = NewToken(), b = NewToken();
   EXPECT_EQ(a.size(), 43u);
   EXPECT_NE(a, b);
-  EXPECT_EQ(a.find_first_not_of(
-                "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
+  EXPECT_EQ(a.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
             std::string::npos);
   EXPECT_LT(HashToken(a), HashToken(b));  // appends to the index
   EXPECT_EQ(HashToken(a), HashToken(a));

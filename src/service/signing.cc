@@ -11,8 +11,8 @@ namespace {
 // "=HYPERLINK(...)" stays text when the organizer opens the file in a spreadsheet.
 std::string CsvField(const std::string& v) {
   std::string out = "\"";
-  if (!v.empty() && (v[0] == '=' || v[0] == '+' || v[0] == '-' || v[0] == '@' || v[0] == '\t' ||
-                     v[0] == '\r')) {
+  if (!v.empty() &&
+      (v[0] == '=' || v[0] == '+' || v[0] == '-' || v[0] == '@' || v[0] == '\t' || v[0] == '\r')) {
     out += '\'';
   }
   for (char c : v) {
@@ -24,11 +24,11 @@ std::string CsvField(const std::string& v) {
 }
 
 Error RateLimited(int seconds, const char* what) {
-  return Error{Code::kTooManyRequests,
-               std::string("Too many signatures from ") + what +
-                   ". Please wait a little and try again.",
-               {},
-               seconds};
+  return Error{
+      Code::kTooManyRequests,
+      std::string("Too many signatures from ") + what + ". Please wait a little and try again.",
+      {},
+      seconds};
 }
 
 }  // namespace
@@ -113,8 +113,7 @@ Result<TokenOutcome> SigningService::Withdraw(const std::string& token) {
   auto r = store_.Withdraw(HashToken(token), clock_.Now());
   if (!r) return r;
   if (r->changed) {
-    campaigns_.OnSignatureChange(r->campaign.id, r->counts, nullptr,
-                                 r->signature.form.public_name);
+    campaigns_.OnSignatureChange(r->campaign.id, r->counts, nullptr, r->signature.form.public_name);
   }
   return r;
 }

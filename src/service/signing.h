@@ -11,23 +11,23 @@
 
 #include "core/rate_limiter.h"
 #include "core/signature.h"
-#include "service/ids.h"
 #include "service/campaigns.h"
+#include "service/ids.h"
 #include "store/store.h"
 
 namespace undersigned::service {
 
 struct SigningOptions {
-  int max_confirm_sends = 3;   // confirmation mails per signature, counting the first
-  RateLimit per_address{600, 1.0, true};  // an office behind one NAT can sign; a script cannot
+  int max_confirm_sends = 3;                // confirmation mails per signature, counting the first
+  RateLimit per_address{600, 1.0, true};    // an office behind one NAT can sign; a script cannot
   RateLimit per_email{5, 1.0 / 600, true};  // 5 at once, then one per 10 minutes
 };
 
 // Where a signature comes from.
 struct SignContext {
-  std::string source = "form";     // "form", "api", "cli"
-  std::string remote_address;      // for the per-address limit; empty skips it
-  bool trusted = false;            // valid API token: counts at once, no confirmation mail
+  std::string source = "form";  // "form", "api", "cli"
+  std::string remote_address;   // for the per-address limit; empty skips it
+  bool trusted = false;         // valid API token: counts at once, no confirmation mail
 };
 
 struct SignResult {

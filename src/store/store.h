@@ -31,9 +31,9 @@ namespace undersigned {
 // that kind; it may hold one-time tokens and is cleared once the message is sent.
 struct OutboxMessage {
   std::int64_t id = 0;
-  std::string kind;        // "confirm", "already_signed"
-  std::string recipient;   // email address
-  std::string payload;     // JSON object
+  std::string kind;       // "confirm", "already_signed"
+  std::string recipient;  // email address
+  std::string payload;    // JSON object
   int attempts = 0;
   UnixTime next_attempt = 0;
   UnixTime created = 0;
@@ -45,8 +45,8 @@ struct OutboxMessage {
 // payload of the mail it queues.
 struct NewSignature {
   std::int64_t campaign_id = 0;
-  std::string uuid;                // for a new row
-  SignatureForm form;              // validated
+  std::string uuid;    // for a new row
+  SignatureForm form;  // validated
   std::string canonical_email;
   std::string source;              // "form", "api"
   bool confirm_now = false;        // trusted API client: counts at once, no confirm mail
@@ -54,9 +54,9 @@ struct NewSignature {
   std::string confirm_token_hash;  // stored
   std::string withdraw_token;      // raw, goes into the mail payload
   std::string withdraw_token_hash;
-  std::string mail_payload;        // JSON object with campaign info; the store adds the tokens
-                                   // as "confirm_token" / "withdraw_token" and "name"
-  int max_confirm_sends = 3;       // resend bound, counting the first mail
+  std::string mail_payload;   // JSON object with campaign info; the store adds the tokens
+                              // as "confirm_token" / "withdraw_token" and "name"
+  int max_confirm_sends = 3;  // resend bound, counting the first mail
   UnixTime now = 0;
 };
 
@@ -83,7 +83,7 @@ struct TokenOutcome {
 };
 
 struct Page {
-  int page = 1;       // 1-based
+  int page = 1;  // 1-based
   int per_page = 25;
 };
 

@@ -331,7 +331,8 @@ Response Api::ListPetitions(const Request& req) {
 Result<Paged<Campaign>> Api::PetitionsWithForeignId(const std::string& identifier,
                                                     std::optional<CampaignStatus> status,
                                                     const TimeFilter& time, Page page) {
-  if (auto found = store::ListSqliteCampaignsByIdentifier(d_.store, identifier, status, time, page)) {
+  if (auto found =
+          store::ListSqliteCampaignsByIdentifier(d_.store, identifier, status, time, page)) {
     return std::move(*found);
   }
   // Only the SQLite store answers this query yet (see ListSqliteCampaignsByIdentifier).

@@ -321,6 +321,63 @@ TEST_F(ApiTest, ListPaginationAndFilters) {
   EXPECT_NE(bad.body["error"].get<std::string>().find("supported"), std::string::npos);
 }
 
+TEST_F(ApiTest, PetitionsKeepForeignIdentifiersAndAreFoundByThem) {
+  json made = CreatePetition("Foreign ids", R"(,"identifiers":["foreign_system:1234",)"
+                                            R"("undersigned:not-ours-to-set"])");
+  const std::string id = Id(made);
+  EXPECT_EQ(made["identifiers"],
+            json::array({"undersigned:" + id, "action_network:" + id, "foreign_system:1234"}));
+  Reply upd =
+      Call("PUT", "/api/v2/petitions/" + id, R"({"identifiers":["other_system:99"]})", token_);
+  ASSERT_EQ(upd.status, 200) << upd.raw.body;
+  EXPECT_EQ(upd.body["identifiers"], json::array({"undersigned:" + id, "action_network:" + id,
+                                                  "foreign_system:1234", "other_system:99"}));
+  EXPECT_EQ(Call("GET", "/api/v2/petitions/" + id).body["identifiers"], upd.body["identifiers"]);
+  // A PUT without identifiers keeps them.
+  ASSERT_EQ(Call("PUT", "/api/v2/petitions/" + id, R"({"title":"Renamed"})", token_).status, 200);
+  EXPECT_EQ(Call("GET", "/api/v2/petitions/" + id).body["identifiers"], upd.body["identifiers"]);
+
+  auto filter = [&](const std::string& expr, const std::string& token = "") {
+    return Call("GET", "/api/v2/petitions?filter=" + PercentEncode(expr), "", token);
+  };
+  for (const char* expr : {"identifier eq 'foreign_system:1234'", "identifier eq 'other_system:99'",
+                           "identifier eq 'undersigned:" /* own ids still work */}) {
+    std::string e = expr;
+    if (e.back() == ':') e += id + "'";
+    Reply r = filter(e);
+    ASSERT_EQ(r.status, 200) << e << r.raw.body;
+    EXPECT_EQ(r.body["total_records"], 1) << e;
+    ASSERT_EQ(r.body["_embedded"]["osdi:petitions"].size(), 1u) << e;
+    EXPECT_EQ(Id(r.body["_embedded"]["osdi:petitions"][0]), id);
+  }
+  EXPECT_EQ(filter("identifier eq 'foreign_system:12'").body["total_records"], 0);
+  EXPECT_EQ(filter("identifier eq 'foreign_system:%'").body["total_records"], 0);
+  EXPECT_EQ(filter("identifier eq 'foreign_system:1234' and undersigned:status eq 'closed'", token_)
+                .body["total_records"],
+            0);
+  // Other petitions are not found by it; a draft carrying it only with a token.
+  CreatePetition("No ids");
+  json draft =
+      CreatePetition("Draft with the id",
+                     R"(,"undersigned:status":"draft","identifiers":["foreign_system:1234"])");
+  EXPECT_EQ(filter("identifier eq 'foreign_system:1234'").body["total_records"], 1);
+  Reply both = filter("identifier eq 'foreign_system:1234'", token_);
+  EXPECT_EQ(both.body["total_records"], 2);
+  ASSERT_EQ(both.body["_embedded"]["osdi:petitions"].size(), 2u);
+  EXPECT_EQ(Id(both.body["_embedded"]["osdi:petitions"][0]), Id(draft));  // newest first
+
+  // Bad identifiers are a 400 naming the field, and change nothing.
+  Reply bad = Call("PUT", "/api/v2/petitions/" + id, R"({"identifiers":["nocolon"]})", token_);
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_NE(bad.body["error"].get<std::string>().find("identifiers[0]"), std::string::npos)
+      << bad.raw.body;
+  bad = Call("POST", "/api/v2/petitions",
+             R"({"title":"T","target":[{"name":"J"}],"identifiers":"foreign_system:1"})", token_);
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_NE(bad.body["error"].get<std::string>().find("identifiers"), std::string::npos);
+  EXPECT_EQ(Call("GET", "/api/v2/petitions/" + id).body["identifiers"], upd.body["identifiers"]);
+}
+
 TEST_F(ApiTest, DraftsAreHiddenWithoutAToken) {
   json draft = CreatePetition("Draft one", R"(,"undersigned:status":"draft")");
   EXPECT_EQ(Call("GET", "/api/v2/petitions/" + Id(draft)).status, 404);

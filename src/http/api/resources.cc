@@ -272,8 +272,8 @@ std::vector<std::string> ParseForeignIdentifiers(const json& v, Errors& errors) 
       }
       for (std::size_t k = 0; k < colon; ++k) {
         char ch = id[k];
-        bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-                  ch == '_' || ch == '-' || ch == '.';
+        bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                  (ch >= '0' && ch <= '9') || ch == '_' || ch == '-' || ch == '.';
         if (!ok) return false;
       }
       return true;

@@ -64,6 +64,18 @@ TEST(PetitionJsonTest, Representation) {
   EXPECT_EQ(j["_links"]["curies"][0]["templated"], true);
 }
 
+TEST(PetitionJsonTest, OurIdentifiersFirstThenForeignOnes) {
+  Campaign c = SampleCampaign();
+  c.identifiers = {"foreign_system:1234", "crm:77"};
+  json j = PetitionJson(Urls("https://x.org"), c, {});
+  EXPECT_EQ(j["identifiers"], json::array({"undersigned:0b5e0c1e-1111-4222-8333-444455556666",
+                                           "action_network:0b5e0c1e-1111-4222-8333-444455556666",
+                                           "foreign_system:1234", "crm:77"}));
+  j = PetitionJson(Urls("https://x.org", false), c, {});
+  EXPECT_EQ(j["identifiers"], json::array({"undersigned:0b5e0c1e-1111-4222-8333-444455556666",
+                                           "foreign_system:1234", "crm:77"}));
+}
+
 TEST(PetitionJsonTest, WithoutActionNetworkIds) {
   Urls urls("https://x.org", /*action_network_ids=*/false);
   json j = PetitionJson(urls, SampleCampaign(), {});
@@ -131,6 +143,10 @@ TEST(OwnIdTest, Namespaces) {
   EXPECT_EQ(OwnId("action_network:abc"), "abc");
   EXPECT_EQ(OwnId("abc"), "abc");
   EXPECT_FALSE(OwnId("foreign_system:1"));
+  EXPECT_TRUE(IsOwnNamespace("undersigned:abc"));
+  EXPECT_TRUE(IsOwnNamespace("Action_Network:abc"));
+  EXPECT_FALSE(IsOwnNamespace("abc"));
+  EXPECT_FALSE(IsOwnNamespace("foreign_system:undersigned:abc"));
 }
 
 // ---------------------------------------------------------------- petition input
@@ -243,6 +259,83 @@ TEST(ApplyPetitionJsonTest, UpdateMergesAndNullClears) {
   EXPECT_TRUE(r.error().field_errors.count("title"));
   EXPECT_TRUE(r.error().field_errors.count("target"));
   EXPECT_TRUE(r.error().field_errors.count("name"));
+}
+
+TEST(ApplyPetitionJsonTest, CreateKeepsForeignIdentifiersOnly) {
+  Campaign c;
+  auto r = ApplyPetitionJson(Parse(R"j({"title":"T","target":["Jane"],"identifiers":[
+      "foreign_system:1234", "undersigned:0b5e0c1e-1111-4222-8333-444455556666",
+      "action_network:abc", "Action_Network:def", " crm:7 ", "foreign_system:1234",
+      "osdi-sample.system:a:b"]})j"),
+                             true, c);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(c.identifiers,
+            (std::vector<std::string>{"foreign_system:1234", "crm:7", "osdi-sample.system:a:b"}));
+  // null or absent: none.
+  Campaign d;
+  ASSERT_TRUE(
+      ApplyPetitionJson(Parse(R"j({"title":"T","target":["J"],"identifiers":null})j"), true, d));
+  EXPECT_TRUE(d.identifiers.empty());
+}
+
+TEST(ApplyPetitionJsonTest, UpdateAddsIdentifiersAndKeepsTheOldOnes) {
+  Campaign c = SampleCampaign();
+  c.identifiers = {"foreign_system:1234"};
+  ASSERT_TRUE(ApplyPetitionJson(Parse(R"j({"identifiers":["other_system:99"]})j"), false, c));
+  EXPECT_EQ(c.identifiers, (std::vector<std::string>{"foreign_system:1234", "other_system:99"}));
+  // A round trip of our own representation changes nothing.
+  json j = PetitionJson(Urls("https://x.org"), c, {});
+  ASSERT_TRUE(ApplyPetitionJson(j, false, c));
+  EXPECT_EQ(c.identifiers, (std::vector<std::string>{"foreign_system:1234", "other_system:99"}));
+  // Neither does null, nor a body without them.
+  ASSERT_TRUE(ApplyPetitionJson(Parse(R"j({"identifiers":null})j"), false, c));
+  ASSERT_TRUE(ApplyPetitionJson(Parse(R"j({"title":"New"})j"), false, c));
+  EXPECT_EQ(c.identifiers.size(), 2u);
+}
+
+TEST(ApplyPetitionJsonTest, BadIdentifiersNameTheField) {
+  Campaign c;
+  auto r = ApplyPetitionJson(Parse(R"j({"title":"T","target":["J"],"identifiers":[
+      "foreign_system:1", "no-colon", ":1234", "foreign_system:", 7, "bad system:1",
+      "x:line\nbreak"]})j"),
+                             true, c);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, Code::kInvalidArgument);
+  const auto& f = r.error().field_errors;
+  EXPECT_FALSE(f.count("identifiers[0]"));
+  for (int i = 1; i <= 6; ++i) {
+    EXPECT_TRUE(f.count("identifiers[" + std::to_string(i) + "]")) << i << " " << r.error().message;
+  }
+  EXPECT_NE(r.error().message.find("identifiers[1]"), std::string::npos);
+
+  std::string long_id = "crm:" + std::string(kMaxIdentifierBytes, '9');
+  r = ApplyPetitionJson(json{{"title", "T"}, {"target", {"J"}}, {"identifiers", {long_id}}}, true,
+                        c);
+  ASSERT_FALSE(r);
+  EXPECT_TRUE(r.error().field_errors.count("identifiers[0]"));
+  std::string long_prefix = std::string(kMaxIdentifierPrefixBytes + 1, 's') + ":1";
+  r = ApplyPetitionJson(json{{"title", "T"}, {"target", {"J"}}, {"identifiers", {long_prefix}}},
+                        true, c);
+  ASSERT_FALSE(r);
+  EXPECT_TRUE(r.error().field_errors.count("identifiers[0]"));
+
+  // Too many, at once or after merging with the ones kept.
+  json many = json::array();
+  for (std::size_t i = 0; i <= kMaxForeignIdentifiers; ++i)
+    many.push_back("crm:" + std::to_string(i));
+  r = ApplyPetitionJson(json{{"title", "T"}, {"target", {"J"}}, {"identifiers", many}}, true, c);
+  ASSERT_FALSE(r);
+  EXPECT_TRUE(r.error().field_errors.count("identifiers"));
+  Campaign full = SampleCampaign();
+  for (std::size_t i = 0; i < kMaxForeignIdentifiers; ++i) {
+    full.identifiers.push_back("crm:" + std::to_string(i));
+  }
+  r = ApplyPetitionJson(json{{"identifiers", {"crm:0", "crm:1"}}}, false, full);
+  ASSERT_TRUE(r) << r.error().message;  // nothing new
+  r = ApplyPetitionJson(json{{"identifiers", {"crm:new"}}}, false, full);
+  ASSERT_FALSE(r);
+  EXPECT_TRUE(r.error().field_errors.count("identifiers"));
+  EXPECT_EQ(full.identifiers.size(), kMaxForeignIdentifiers);
 }
 
 TEST(ApplyPetitionJsonTest, RoundTripKeepsTheEditedLetterField) {

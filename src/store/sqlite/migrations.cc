@@ -7,10 +7,10 @@ namespace {
 
 // Version 1: the initial schema.
 //
-// Times are Unix seconds (INTEGER). Token hashes are stored as BLOBs (32 raw bytes when the
-// service hands over hex SHA-256, see sqlite_store.cc), which halves the two random-key indexes
-// that every signature insert touches. Indexes are kept to what the queries need, since each
-// one costs every insert a B-tree write:
+// Times are Unix seconds (INTEGER). Token hashes are stored as BLOBs (the bytes of the hex
+// hash the service hands over, see sqlite_store.cc), which halves the token index that every
+// signature insert touches. Indexes are kept to what the queries need, since each one costs
+// every insert a B-tree write:
 //  - signatures(campaign_id, person_id) UNIQUE: one signature per person (= canonical email,
 //    unique in people) per campaign, and the ON CONFLICT target of Sign. Keyed by person_id
 //    rather than the email so that a new signer (a new, ascending person id) appends to this
@@ -22,10 +22,19 @@ namespace {
 //  - signatures_modified / people_modified: OSDI modified_date filters.
 //  - outbox_due: partial index holding only unsent messages, so the sender's query and the
 //    outbox depth stay small however many messages were sent.
+//  - signature_tokens: every confirm and withdraw token hash ever issued for a signature, so
+//    that the link in an earlier mail keeps working after a re-send (a signature has several).
+//    WITHOUT ROWID: the hash is the only key, so each token costs one B-tree insert, an append
+//    when hashes start with a time-ordered prefix. Nothing looks tokens up by signature.
+//  - campaigns.identifiers: foreign OSDI identifiers ("system:id") as a JSON array. Filtering
+//    petitions by one scans the campaigns table (json_each), which stays small.
 constexpr const char* kV1 = R"sql(
 CREATE TABLE campaigns (
   id              INTEGER PRIMARY KEY,
   uuid            TEXT    NOT NULL UNIQUE,
+  -- JSON array of foreign "system:id" strings; before the long columns, so that a scan of it
+  -- does not read letters' overflow pages
+  identifiers     TEXT    NOT NULL DEFAULT '[]',
   slug            TEXT    NOT NULL UNIQUE,
   title           TEXT    NOT NULL,
   demand          TEXT    NOT NULL DEFAULT '',
@@ -79,8 +88,6 @@ CREATE TABLE signatures (
   wants_updates       INTEGER NOT NULL DEFAULT 0,
   state               TEXT    NOT NULL CHECK (state IN ('pending', 'confirmed', 'withdrawn')),
   source              TEXT    NOT NULL,
-  confirm_token_hash  BLOB UNIQUE,
-  withdraw_token_hash BLOB UNIQUE,
   confirm_sends       INTEGER NOT NULL DEFAULT 0,
   created             INTEGER NOT NULL,
   modified            INTEGER NOT NULL,
@@ -91,6 +98,12 @@ CREATE INDEX signatures_campaign ON signatures (campaign_id);
 CREATE INDEX signatures_public ON signatures (campaign_id, confirmed)
   WHERE state = 'confirmed' AND public_name = 1;
 CREATE INDEX signatures_modified ON signatures (modified);
+
+CREATE TABLE signature_tokens (
+  hash         BLOB    PRIMARY KEY,
+  signature_id INTEGER NOT NULL REFERENCES signatures (id),
+  kind         TEXT    NOT NULL CHECK (kind IN ('confirm', 'withdraw'))
+) WITHOUT ROWID;
 
 CREATE TABLE api_tokens (
   id      INTEGER PRIMARY KEY,

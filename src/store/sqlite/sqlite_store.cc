@@ -41,7 +41,7 @@ namespace {
 
 #define US_CAMPAIGN_COLS                                                                        \
   "id, uuid, slug, title, demand, letter_markdown, targets, goal, deadline, status, language, " \
-  "created, modified"
+  "created, modified, identifiers"
 
 #define US_SIGNATURE_COLS                                                                  \
   "id, uuid, campaign_id, person_id, name, email, canonical_email, postal_code, country, " \
@@ -69,14 +69,14 @@ constexpr const char* kRollbackTo = "ROLLBACK TO op";
 // campaigns
 constexpr const char* kInsertCampaign =
     "INSERT INTO campaigns (uuid, slug, title, demand, letter_markdown, targets, goal, deadline, "
-    "status, language, created, modified) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
-    "?12) RETURNING id";
+    "status, language, created, modified, identifiers) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+    "?9, ?10, ?11, ?12, ?13) RETURNING id";
 constexpr const char* kInsertCounts =
     "INSERT INTO campaign_counts (campaign_id, last_change) VALUES (?1, ?2) "
     "ON CONFLICT (campaign_id) DO NOTHING";
 constexpr const char* kUpdateCampaign =
     "UPDATE campaigns SET slug = ?2, title = ?3, demand = ?4, letter_markdown = ?5, targets = ?6, "
-    "goal = ?7, deadline = ?8, status = ?9, language = ?10, "
+    "goal = ?7, deadline = ?8, status = ?9, language = ?10, identifiers = ?13, "
     "modified = CASE WHEN ?11 > modified THEN ?11 ELSE max(modified, ?12) END WHERE id = ?1 "
     "RETURNING uuid, created, modified";
 constexpr const char* kCampaignById = "SELECT " US_CAMPAIGN_COLS " FROM campaigns WHERE id = ?1";
@@ -90,6 +90,17 @@ constexpr const char* kListCampaigns =
         2, 3) " ORDER BY created DESC, id DESC LIMIT ?4 OFFSET ?5";
 constexpr const char* kCountCampaigns =
     "SELECT count(*) FROM campaigns WHERE (?1 IS NULL OR status = ?1) AND " US_TIME_FILTER(2, 3);
+// Campaigns carrying a foreign identifier (?6, exact match): a scan of the (small) campaigns
+// table; identifiers is stored before the long columns, so the scan skips letters.
+#define US_HAS_IDENTIFIER(n) \
+  "EXISTS (SELECT 1 FROM json_each(campaigns.identifiers) WHERE value = ?" #n ")"
+constexpr const char* kListCampaignsByIdentifier =
+    "SELECT " US_CAMPAIGN_COLS " FROM campaigns WHERE " US_HAS_IDENTIFIER(
+        6) " AND (?1 IS NULL OR status = ?1) AND " US_TIME_FILTER(2, 3) " ORDER BY created DESC, "
+                                                                        "id DESC LIMIT ?4 OFFSET ?5";
+constexpr const char* kCountCampaignsByIdentifier =
+    "SELECT count(*) FROM campaigns WHERE " US_HAS_IDENTIFIER(
+        4) " AND (?1 IS NULL OR status = ?1) AND " US_TIME_FILTER(2, 3);
 
 // counts
 constexpr const char* kCountsOf =
@@ -126,35 +137,43 @@ constexpr const char* kCountPeopleByEmail =
 // signatures
 constexpr const char* kInsertSignature =
     "INSERT INTO signatures (uuid, campaign_id, person_id, name, email, canonical_email, "
-    "postal_code, country, comment, public_name, wants_updates, state, source, "
-    "confirm_token_hash, withdraw_token_hash, confirm_sends, created, modified, confirmed) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?17, "
-    "?18) ON CONFLICT (campaign_id, person_id) DO NOTHING";
+    "postal_code, country, comment, public_name, wants_updates, state, source, confirm_sends, "
+    "created, modified, confirmed) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
+    "?13, ?14, ?15, ?15, ?16) ON CONFLICT (campaign_id, person_id) DO NOTHING";
 constexpr const char* kSignatureByPerson =
     "SELECT " US_SIGNATURE_COLS " FROM signatures WHERE campaign_id = ?1 AND person_id = ?2";
+// Every token ever issued for a signature stays valid (signature_tokens): the link in an
+// earlier mail still works after a re-send.
 constexpr const char* kSignatureByConfirmHash =
-    "SELECT " US_SIGNATURE_COLS " FROM signatures WHERE confirm_token_hash = ?1";
+    "SELECT " US_SIGNATURE_COLS
+    " FROM signatures WHERE id = (SELECT signature_id FROM signature_tokens WHERE hash = ?1 AND "
+    "kind = 'confirm')";
 constexpr const char* kSignatureByWithdrawHash =
-    "SELECT " US_SIGNATURE_COLS " FROM signatures WHERE withdraw_token_hash = ?1";
+    "SELECT " US_SIGNATURE_COLS
+    " FROM signatures WHERE id = (SELECT signature_id FROM signature_tokens WHERE hash = ?1 AND "
+    "kind = 'withdraw')";
+// A new confirm (?1) and withdraw (?2) token for signature ?3.
+constexpr const char* kInsertTokens =
+    "INSERT INTO signature_tokens (hash, signature_id, kind) VALUES (?1, ?3, 'confirm'), "
+    "(?2, ?3, 'withdraw')";
+// A new withdraw token (?1) for signature ?2.
+constexpr const char* kInsertWithdrawToken =
+    "INSERT INTO signature_tokens (hash, signature_id, kind) VALUES (?1, ?2, 'withdraw')";
 constexpr const char* kSignatureByUuid =
     "SELECT " US_SIGNATURE_COLS " FROM signatures WHERE uuid = ?1";
 // A fresh signing over a withdrawn row: everything but id, uuid, campaign and created.
 constexpr const char* kResignSignature =
     "UPDATE signatures SET person_id = ?2, name = ?3, email = ?4, postal_code = ?5, country = ?6, "
     "comment = ?7, public_name = ?8, wants_updates = ?9, state = ?10, source = ?11, "
-    "confirm_token_hash = ?12, withdraw_token_hash = ?13, confirm_sends = ?14, modified = ?15, "
-    "confirmed = ?16 WHERE id = ?1";
+    "confirm_sends = ?12, modified = ?13, confirmed = ?14 WHERE id = ?1";
 // A trusted client re-recording an existing signature: its fields, confirmed.
 constexpr const char* kRecordConfirmed =
     "UPDATE signatures SET person_id = ?2, name = ?3, email = ?4, postal_code = ?5, country = ?6, "
     "comment = ?7, public_name = ?8, wants_updates = ?9, state = 'confirmed', source = ?10, "
     "modified = ?11, confirmed = coalesce(confirmed, ?11) WHERE id = ?1";
-constexpr const char* kResendPending =
-    "UPDATE signatures SET confirm_token_hash = ?2, withdraw_token_hash = ?3, confirm_sends = "
-    "confirm_sends + 1, modified = ?4 WHERE id = ?1";
-constexpr const char* kResendConfirmed =
-    "UPDATE signatures SET withdraw_token_hash = ?2, confirm_sends = confirm_sends + 1, "
-    "modified = ?3 WHERE id = ?1";
+// A re-send (its tokens are added to signature_tokens).
+constexpr const char* kResend =
+    "UPDATE signatures SET confirm_sends = confirm_sends + 1, modified = ?2 WHERE id = ?1";
 constexpr const char* kConfirmSignature =
     "UPDATE signatures SET state = 'confirmed', confirmed = ?2, modified = ?2 WHERE id = ?1";
 constexpr const char* kWithdrawSignature =
@@ -205,6 +224,7 @@ constexpr const char* kPutSecret =
 #undef US_PERSON_COLS
 #undef US_OUTBOX_COLS
 #undef US_TIME_FILTER
+#undef US_HAS_IDENTIFIER
 
 // ---------------------------------------------------------------------------------------------
 // Helpers.
@@ -359,6 +379,26 @@ Result<std::vector<Target>> ParseTargets(std::string_view text) {
   return out;
 }
 
+// A campaign's foreign identifiers as a JSON array of strings.
+std::string IdentifiersJson(const std::vector<std::string>& ids) {
+  nlohmann::json arr = nlohmann::json::array();
+  for (const std::string& id : ids) arr.push_back(id);
+  return arr.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+Result<std::vector<std::string>> ParseIdentifiers(std::string_view text) {
+  nlohmann::json arr = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!arr.is_array()) {
+    return Fail(Code::kInternal, "stored campaign identifiers are not a JSON array");
+  }
+  std::vector<std::string> out;
+  out.reserve(arr.size());
+  for (const auto& id : arr) {
+    if (id.is_string()) out.push_back(id.get<std::string>());
+  }
+  return out;
+}
+
 SignatureState ParseState(std::string_view s) {
   if (s == "confirmed") return SignatureState::kConfirmed;
   if (s == "withdrawn") return SignatureState::kWithdrawn;
@@ -382,6 +422,9 @@ Result<Campaign> CampaignFromRow(const Stmt& st) {
   c.language = st.Text(10);
   c.created = st.Int(11);
   c.modified = st.Int(12);
+  auto identifiers = ParseIdentifiers(st.View(13));
+  if (!identifiers) return Fail(identifiers.error());
+  c.identifiers = std::move(*identifiers);
   return c;
 }
 
@@ -627,6 +670,7 @@ class SqliteStore final : public Store {
     if (c.created == 0) c.created = SystemNow();
     if (c.modified == 0) c.modified = c.created;
     std::string targets = TargetsJson(c.targets);
+    std::string identifiers = IdentifiersJson(c.identifiers);
     return Write<Campaign>([&](Batch& b) -> Result<Campaign> {
       Db& db = b.db();
       auto st = db.Prepare(kInsertCampaign);
@@ -634,7 +678,7 @@ class SqliteStore final : public Store {
       st->Bind(1, c.uuid).Bind(2, c.slug).Bind(3, c.title).Bind(4, c.demand);
       st->Bind(5, c.letter_markdown).Bind(6, targets).Bind(7, c.goal).Bind(8, c.deadline);
       st->Bind(9, StatusName(c.status)).Bind(10, c.language).Bind(11, c.created);
-      st->Bind(12, c.modified);
+      st->Bind(12, c.modified).Bind(13, identifiers);
       int rc = st->Step();
       if (rc != SQLITE_ROW) return Fail(db.ErrorFor(rc, "creating the campaign"));
       c.id = st->Int(0);
@@ -654,6 +698,7 @@ class SqliteStore final : public Store {
     // pass their clock's now), else to the system's now.
     const UnixTime system_now = SystemNow();
     std::string targets = TargetsJson(c.targets);
+    std::string identifiers = IdentifiersJson(c.identifiers);
     return Write<Campaign>([&](Batch& b) -> Result<Campaign> {
       Db& db = b.db();
       auto st = db.Prepare(kUpdateCampaign);
@@ -661,7 +706,7 @@ class SqliteStore final : public Store {
       st->Bind(1, c.id).Bind(2, c.slug).Bind(3, c.title).Bind(4, c.demand);
       st->Bind(5, c.letter_markdown).Bind(6, targets).Bind(7, c.goal).Bind(8, c.deadline);
       st->Bind(9, StatusName(c.status)).Bind(10, c.language).Bind(11, c.modified);
-      st->Bind(12, system_now);
+      st->Bind(12, system_now).Bind(13, identifiers);
       int rc = st->Step();
       if (rc == SQLITE_DONE) return Fail(Code::kNotFound, "no such campaign");
       if (rc != SQLITE_ROW) return Fail(db.ErrorFor(rc, "updating the campaign"));
@@ -687,24 +732,36 @@ class SqliteStore final : public Store {
 
   Result<Paged<Campaign>> ListCampaigns(std::optional<CampaignStatus> status,
                                         const TimeFilter& filter, Page page) override {
+    return ListCampaignsWhere(nullptr, status, filter, page);
+  }
+
+  // ListCampaigns restricted to the campaigns carrying identifier among their foreign
+  // identifiers (exact match) if identifier is not null.
+  Result<Paged<Campaign>> ListCampaignsWhere(const std::string* identifier,
+                                             std::optional<CampaignStatus> status,
+                                             const TimeFilter& filter, Page page) {
     auto r = Reader();
     Db& db = *r;
     Limits lim = PageLimits(page);
     const char* status_name = StatusOrNull(status);
     Paged<Campaign> out;
     {
-      auto st = db.Prepare(kCountCampaigns);
+      auto st = db.Prepare(identifier ? kCountCampaignsByIdentifier : kCountCampaigns);
       if (!st) return Fail(st.error());
       BindOptText(*st, 1, status_name);
       st->Bind(2, filter.modified_after).Bind(3, filter.modified_before);
-      if (st->Step() != SQLITE_ROW) return Fail(db.ErrorFor(SQLITE_ERROR, "counting campaigns"));
+      if (identifier) st->Bind(4, *identifier);
+      int rc = st->Step();
+      if (rc != SQLITE_ROW) return Fail(db.ErrorFor(rc, "counting campaigns"));
       out.total = st->Int(0);
     }
-    auto st = db.Prepare(kListCampaigns);
+    if (lim.offset >= out.total) return out;
+    auto st = db.Prepare(identifier ? kListCampaignsByIdentifier : kListCampaigns);
     if (!st) return Fail(st.error());
     BindOptText(*st, 1, status_name);
     st->Bind(2, filter.modified_after).Bind(3, filter.modified_before);
     st->Bind(4, lim.limit).Bind(5, lim.offset);
+    if (identifier) st->Bind(6, *identifier);
     int rc;
     while ((rc = st->Step()) == SQLITE_ROW) {
       auto c = CampaignFromRow(*st);
@@ -723,8 +780,7 @@ class SqliteStore final : public Store {
     std::map<std::int64_t, CampaignCounts> out;
     int rc;
     while ((rc = st->Step()) == SQLITE_ROW) {
-      out[st->Int(0)] =
-          CampaignCounts{st->Int(1), st->Int(2), st->Int(3), st->Int(4), st->Int(5)};
+      out[st->Int(0)] = CampaignCounts{st->Int(1), st->Int(2), st->Int(3), st->Int(4), st->Int(5)};
     }
     if (rc != SQLITE_DONE) return Fail(db.ErrorFor(rc, "reading counts"));
     return out;
@@ -779,13 +835,16 @@ class SqliteStore final : public Store {
         st->Bind(5, s.form.email).Bind(6, s.canonical_email).Bind(7, s.form.postal_code);
         st->Bind(8, s.form.country).Bind(9, s.form.comment).Bind(10, s.form.public_name);
         st->Bind(11, s.form.wants_updates).Bind(12, SignatureStateName(fresh_state));
-        st->Bind(13, s.source).BindBlob(14, confirm_key).BindBlob(15, withdraw_key);
-        st->Bind(16, fresh_sends).Bind(17, s.now).Bind(18, fresh_confirmed);
+        st->Bind(13, s.source).Bind(14, fresh_sends).Bind(15, s.now).Bind(16, fresh_confirmed);
         int rc = st->Step();
         if (rc != SQLITE_DONE) return Fail(db.ErrorFor(rc, "saving the signature"));
         if (db.Changes() == 1) {  // inserted; 0 if one exists (DO NOTHING)
           Signature& sig = out.signature;
           sig.id = db.LastInsertId();
+          st->Reset();
+          if (auto r = InsertTokens(db, sig.id, confirm_key, withdraw_key); !r) {
+            return Fail(r.error());
+          }
           sig.uuid = signature_uuid;
           sig.campaign_id = s.campaign_id;
           sig.person_id = person_id;
@@ -796,7 +855,6 @@ class SqliteStore final : public Store {
           sig.confirm_sends = fresh_sends;
           sig.created = sig.modified = s.now;
           sig.confirmed = fresh_confirmed;
-          st->Reset();
           if (!s.confirm_now) {
             if (auto r = QueueMail(db, "confirm", s, sig.uuid, s.form.name, true); !r) {
               return Fail(r.error());
@@ -822,11 +880,15 @@ class SqliteStore final : public Store {
         st->Bind(1, sig.id).Bind(2, person_id).Bind(3, s.form.name).Bind(4, s.form.email);
         st->Bind(5, s.form.postal_code).Bind(6, s.form.country).Bind(7, s.form.comment);
         st->Bind(8, s.form.public_name).Bind(9, s.form.wants_updates);
-        st->Bind(10, SignatureStateName(fresh_state)).Bind(11, s.source);
-        st->BindBlob(12, confirm_key).BindBlob(13, withdraw_key).Bind(14, fresh_sends);
-        st->Bind(15, s.now).Bind(16, fresh_confirmed);
+        st->Bind(10, SignatureStateName(fresh_state)).Bind(11, s.source).Bind(12, fresh_sends);
+        st->Bind(13, s.now).Bind(14, fresh_confirmed);
         if (auto r = StepDone(db, *st, "re-signing"); !r) return Fail(r.error());
         st->Reset();
+        // New tokens; the earlier ones stay valid too (an old confirm link confirms this
+        // fresh signing, an old withdraw link withdraws it).
+        if (auto r = InsertTokens(db, sig.id, confirm_key, withdraw_key); !r) {
+          return Fail(r.error());
+        }
         sig.person_id = person_id;
         sig.form = s.form;
         sig.state = fresh_state;
@@ -875,21 +937,28 @@ class SqliteStore final : public Store {
         out.signature = std::move(sig);
         return out;
       }
-      if (was == SignatureState::kPending) {
-        auto st = db.Prepare(kResendPending);
+      {
+        auto st = db.Prepare(kResend);
         if (!st) return Fail(st.error());
-        st->Bind(1, sig.id).BindBlob(2, confirm_key).BindBlob(3, withdraw_key).Bind(4, s.now);
+        st->Bind(1, sig.id).Bind(2, s.now);
         if (auto r = StepDone(db, *st, "resending"); !r) return Fail(r.error());
-        st->Reset();
+      }
+      // The new tokens are added, the earlier ones stay valid: a mail that arrives late still
+      // works.
+      if (was == SignatureState::kPending) {
+        if (auto r = InsertTokens(db, sig.id, confirm_key, withdraw_key); !r) {
+          return Fail(r.error());
+        }
         if (auto r = QueueMail(db, "confirm", s, sig.uuid, sig.form.name, true); !r) {
           return Fail(r.error());
         }
         out.kind = SignOutcome::Kind::kResent;
       } else {
-        auto st = db.Prepare(kResendConfirmed);
+        // Confirmed: the "already signed" mail carries only a withdraw link.
+        auto st = db.Prepare(kInsertWithdrawToken);
         if (!st) return Fail(st.error());
-        st->Bind(1, sig.id).BindBlob(2, withdraw_key).Bind(3, s.now);
-        if (auto r = StepDone(db, *st, "resending"); !r) return Fail(r.error());
+        st->BindBlob(1, withdraw_key).Bind(2, sig.id);
+        if (auto r = StepDone(db, *st, "saving the token"); !r) return Fail(r.error());
         st->Reset();
         if (auto r = QueueMail(db, "already_signed", s, sig.uuid, sig.form.name, false); !r) {
           return Fail(r.error());
@@ -1308,6 +1377,15 @@ class SqliteStore final : public Store {
     st->Bind(1, campaign_id).Bind(2, person_id);
     return QueryOne(db, *st, "no such signature",
                     [](Stmt& s) { return Wrap(SignatureFromRow(s)); });
+  }
+
+  // Adds a confirm and a withdraw token (stored keys, see HashKey) of signature_id.
+  static Result<void> InsertTokens(Db& db, std::int64_t signature_id, const std::string& confirm,
+                                   const std::string& withdraw) {
+    auto st = db.Prepare(kInsertTokens);
+    if (!st) return Fail(st.error());
+    st->BindBlob(1, confirm).BindBlob(2, withdraw).Bind(3, signature_id);
+    return StepDone(db, *st, "saving the tokens");
   }
 
   // Queues a mail for signature s: kind "confirm" carries both raw tokens, "already_signed"
@@ -1729,6 +1807,15 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& options) {
 
 std::optional<SqliteStats> GetSqliteStats(const Store& store) {
   if (const auto* s = dynamic_cast<const SqliteStore*>(&store)) return s->Stats();
+  return std::nullopt;
+}
+
+std::optional<Result<Paged<Campaign>>> ListSqliteCampaignsByIdentifier(
+    Store& store, const std::string& identifier, std::optional<CampaignStatus> status,
+    const TimeFilter& filter, Page page) {
+  if (auto* s = dynamic_cast<SqliteStore*>(&store)) {
+    return s->ListCampaignsWhere(&identifier, status, filter, page);
+  }
   return std::nullopt;
 }
 

@@ -25,6 +25,10 @@
 // In store_bench --ordered that cuts pages written per signature from ~4.4 to ~1.0 and the
 // writer's CPU per signature by ~40%. Hex hashes of any even length >= 32 are stored as bytes.
 //
+// Tokens: every confirm and withdraw token hash issued for a signature (at signing, each
+// re-send, a fresh signing after a withdrawal) is kept in signature_tokens and stays valid, so
+// the link in an earlier mail still works after a re-send. Each token costs one B-tree insert.
+//
 // Ownership: the store owns its connections and threads; Close() (or the destructor) drains
 // queued writes, waits for their sync and joins the threads. Thread-safety: every Store method
 // may be called from any thread. ForEachConfirmed holds one read connection while it calls fn;
@@ -72,5 +76,14 @@ struct SqliteStats {
 
 // The writer's counters if store is a SQLite store, nullopt otherwise.
 std::optional<SqliteStats> GetSqliteStats(const Store& store);
+
+// Like Store::ListCampaigns, restricted to the campaigns whose foreign identifiers
+// (Campaign::identifiers) include identifier, compared exactly ("foreign_system:1234"); several
+// campaigns may carry the same one. nullopt if store is not a SQLite store.
+// TODO(lead): this belongs in the Store interface (store.h) once PostgreSQL comes; it lives here
+// because store.h was not open for this change.
+std::optional<Result<Paged<Campaign>>> ListSqliteCampaignsByIdentifier(
+    Store& store, const std::string& identifier, std::optional<CampaignStatus> status,
+    const TimeFilter& filter, Page page);
 
 }  // namespace undersigned::store

@@ -151,9 +151,9 @@ void ExpectCounts(const CampaignCounts& c, std::int64_t pending, std::int64_t co
 TEST_F(SqliteStoreTest, FreshDatabaseIsMigratedToLatest) {
   EXPECT_EQ(QueryInt("PRAGMA user_version"), LatestSchemaVersion());
   EXPECT_EQ(QueryInt("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN "
-                     "('campaigns', 'campaign_counts', 'people', 'signatures', 'api_tokens', "
-                     "'outbox', 'instance_secrets')"),
-            7);
+                     "('campaigns', 'campaign_counts', 'people', 'signatures', 'signature_tokens', "
+                     "'api_tokens', 'outbox', 'instance_secrets')"),
+            8);
   // WAL mode is recorded in the file itself.
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
@@ -347,6 +347,71 @@ TEST_F(SqliteStoreTest, ListCampaignsFiltersAndPages) {
   EXPECT_EQ(window->items[0].slug, "camp-3");
 }
 
+TEST_F(SqliteStoreTest, CampaignIdentifiersAreKeptAndFound) {
+  // Characters that LIKE or JSON would treat specially must match only themselves.
+  const std::string odd = "odd_sys:50%\"off\"\\x'y";
+  Campaign a = NewCampaign("with-ids");
+  a.identifiers = {"foreign_system:1234", "crm:abc", odd};
+  auto made = store_->CreateCampaign(a);
+  ASSERT_TRUE(made.has_value()) << made.error().message;
+  EXPECT_EQ(made->identifiers, a.identifiers);
+  EXPECT_EQ(store_->GetCampaignById(made->id)->identifiers, a.identifiers);
+  EXPECT_EQ(store_->GetCampaignBySlug("with-ids")->identifiers, a.identifiers);
+  EXPECT_EQ(store_->GetCampaignByUuid(made->uuid)->identifiers, a.identifiers);
+  Campaign plain = MustCreate("no-ids");
+  EXPECT_TRUE(store_->GetCampaignById(plain.id)->identifiers.empty());
+
+  auto find = [&](const std::string& id, std::optional<CampaignStatus> status = std::nullopt,
+                  TimeFilter f = {}, Page page = {}) {
+    auto r = ListSqliteCampaignsByIdentifier(*store_, id, status, f, page);
+    EXPECT_TRUE(r.has_value());
+    EXPECT_TRUE(r->has_value()) << (*r).error().message;
+    return r->value_or(Paged<Campaign>{});
+  };
+  auto one = find("foreign_system:1234");
+  EXPECT_EQ(one.total, 1);
+  ASSERT_EQ(one.items.size(), 1u);
+  EXPECT_EQ(one.items[0].slug, "with-ids");
+  EXPECT_EQ(one.items[0].identifiers, a.identifiers);
+  EXPECT_EQ(find(odd).total, 1);
+  // Exact matches only: no prefixes, wildcards, case folding or pieces of the JSON text.
+  for (const std::string& miss :
+       {std::string("foreign_system:123"), std::string("foreign_system:%"),
+        std::string("foreign%system:1234"), std::string("FOREIGN_SYSTEM:1234"),
+        std::string("foreign_system:1234\",\"crm:abc"), std::string("odd_sys:50%")}) {
+    auto r = find(miss);
+    EXPECT_EQ(r.total, 0) << miss;
+    EXPECT_TRUE(r.items.empty()) << miss;
+  }
+  // Status and time filters and paging apply as in ListCampaigns.
+  EXPECT_EQ(find("crm:abc", CampaignStatus::kOpen).total, 1);
+  EXPECT_EQ(find("crm:abc", CampaignStatus::kDraft).total, 0);
+  TimeFilter later;
+  later.modified_after = kT0 + 1000;
+  EXPECT_EQ(find("crm:abc", std::nullopt, later).total, 0);
+
+  // Update replaces them; several campaigns may carry the same foreign id.
+  Campaign u = *made;
+  u.identifiers = {"foreign_system:1234", "other_system:99"};
+  auto updated = store_->UpdateCampaign(u);
+  ASSERT_TRUE(updated.has_value()) << updated.error().message;
+  EXPECT_EQ(store_->GetCampaignById(u.id)->identifiers, u.identifiers);
+  EXPECT_EQ(find("crm:abc").total, 0);
+  EXPECT_EQ(find("other_system:99").total, 1);
+  Campaign b = NewCampaign("same-foreign-id");
+  b.created = b.modified = kT0 + 5;
+  b.identifiers = {"foreign_system:1234"};
+  ASSERT_TRUE(store_->CreateCampaign(b).has_value());
+  auto both = find("foreign_system:1234", std::nullopt, {}, Page{1, 1});
+  EXPECT_EQ(both.total, 2);
+  ASSERT_EQ(both.items.size(), 1u);
+  EXPECT_EQ(both.items[0].slug, "same-foreign-id");  // newest first
+  auto second = find("foreign_system:1234", std::nullopt, {}, Page{2, 1});
+  ASSERT_EQ(second.items.size(), 1u);
+  EXPECT_EQ(second.items[0].slug, "with-ids");
+  EXPECT_TRUE(find("foreign_system:1234", std::nullopt, {}, Page{3, 1}).items.empty());
+}
+
 // --- signing
 
 TEST_F(SqliteStoreTest, SignConfirmWithdrawWithCounts) {
@@ -460,10 +525,14 @@ TEST_F(SqliteStoreTest, ResendUntilTheLimit) {
     ExpectCounts(r->counts, 1, 0, 0);
     again.push_back(s);
   }
-  // The old confirm token no longer works; the newest does.
-  EXPECT_EQ(store_->FindByConfirmToken(first.confirm_token_hash).error().code, Code::kNotFound);
-  EXPECT_EQ(store_->FindByConfirmToken(again[0].confirm_token_hash).error().code, Code::kNotFound);
-  EXPECT_TRUE(store_->FindByConfirmToken(again[1].confirm_token_hash).has_value());
+  // Every link sent stays valid, the first one included.
+  for (const NewSignature* sent : {&first, &again[0], &again[1]}) {
+    auto found = store_->FindByConfirmToken(sent->confirm_token_hash);
+    ASSERT_TRUE(found.has_value()) << found.error().message;
+    EXPECT_EQ(found->signature.uuid, first.uuid);
+    EXPECT_TRUE(store_->FindByWithdrawToken(sent->withdraw_token_hash).has_value());
+  }
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM signature_tokens"), 6);
   EXPECT_EQ(store_->OutboxDepth().value(), 3);
 
   NewSignature over = NewSig(c.id, "ada@example.org", kT0 + 500);
@@ -472,11 +541,97 @@ TEST_F(SqliteStoreTest, ResendUntilTheLimit) {
   EXPECT_EQ(limited->kind, SignOutcome::Kind::kResendLimit);
   EXPECT_EQ(limited->signature.confirm_sends, 3);
   ExpectCounts(limited->counts, 1, 0, 0);
-  // Nothing written: no mail, token unchanged, person not touched.
+  // Nothing written: no mail, no new token, person not touched.
   EXPECT_EQ(store_->OutboxDepth().value(), 3);
   EXPECT_TRUE(store_->FindByConfirmToken(again[1].confirm_token_hash).has_value());
+  EXPECT_EQ(store_->FindByConfirmToken(over.confirm_token_hash).error().code, Code::kNotFound);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM signature_tokens"), 6);
   EXPECT_EQ(QueryInt("SELECT max(modified) FROM people"), kT0 + 101);
   EXPECT_EQ(QueryInt("SELECT count(*) FROM signatures"), 1);
+}
+
+TEST_F(SqliteStoreTest, EveryConfirmLinkSentStillConfirmsAfterAResend) {
+  Campaign c = MustCreate("bees");
+  NewSignature first = NewSig(c.id, "late@example.org");
+  ASSERT_TRUE(store_->Sign(first).has_value());
+  NewSignature second = NewSig(c.id, "late@example.org", kT0 + 60);
+  auto resent = store_->Sign(second);
+  ASSERT_TRUE(resent.has_value()) << resent.error().message;
+  ASSERT_EQ(resent->kind, SignOutcome::Kind::kResent);
+
+  // The first mail arrives late and its link is followed: it confirms.
+  auto peek = store_->FindByConfirmToken(first.confirm_token_hash);
+  ASSERT_TRUE(peek.has_value()) << peek.error().message;
+  EXPECT_EQ(peek->signature.state, SignatureState::kPending);
+  auto confirmed = store_->Confirm(first.confirm_token_hash, kT0 + 100);
+  ASSERT_TRUE(confirmed.has_value()) << confirmed.error().message;
+  EXPECT_TRUE(confirmed->changed);
+  EXPECT_EQ(confirmed->signature.uuid, first.uuid);
+  ExpectCounts(confirmed->counts, 0, 1, 0);
+
+  // The second link then finds it confirmed: idempotent, nothing counted twice.
+  auto again = store_->Confirm(second.confirm_token_hash, kT0 + 110);
+  ASSERT_TRUE(again.has_value()) << again.error().message;
+  EXPECT_FALSE(again->changed);
+  EXPECT_EQ(again->signature.state, SignatureState::kConfirmed);
+  EXPECT_EQ(again->signature.confirmed, kT0 + 100);
+  ExpectCounts(again->counts, 0, 1, 0);
+
+  // A token only works for its own kind.
+  EXPECT_EQ(store_->Confirm(first.withdraw_token_hash, kT0 + 120).error().code, Code::kNotFound);
+  EXPECT_EQ(store_->FindByWithdrawToken(second.confirm_token_hash).error().code, Code::kNotFound);
+
+  // The withdraw link of the first mail works too.
+  auto withdrawn = store_->Withdraw(first.withdraw_token_hash, kT0 + 130);
+  ASSERT_TRUE(withdrawn.has_value()) << withdrawn.error().message;
+  EXPECT_TRUE(withdrawn->changed);
+  ExpectCounts(withdrawn->counts, 0, 0, 1);
+  auto withdrawn_again = store_->Withdraw(second.withdraw_token_hash, kT0 + 140);
+  ASSERT_TRUE(withdrawn_again.has_value());
+  EXPECT_FALSE(withdrawn_again->changed);
+  ExpectCounts(CountsOf(c.id), 0, 0, 1);
+  // Confirming a withdrawn signature with any of its links is still a conflict.
+  EXPECT_EQ(store_->Confirm(second.confirm_token_hash, kT0 + 150).error().code, Code::kConflict);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM signatures"), 1);
+}
+
+TEST_F(SqliteStoreTest, OldTokensOfAWithdrawnSignatureServeTheFreshSigning) {
+  Campaign c = MustCreate("bees");
+  NewSignature first = NewSig(c.id, "back@example.org");
+  ASSERT_TRUE(store_->Sign(first).has_value());
+  ASSERT_TRUE(store_->Withdraw(first.withdraw_token_hash, kT0 + 1).has_value());
+  NewSignature fresh = NewSig(c.id, "back@example.org", kT0 + 2);
+  auto r = store_->Sign(fresh);
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  ASSERT_EQ(r->kind, SignOutcome::Kind::kCreated);
+  // The new tokens work; the old confirm link confirms the fresh (pending) signing.
+  EXPECT_EQ(store_->FindByConfirmToken(fresh.confirm_token_hash)->signature.state,
+            SignatureState::kPending);
+  auto old = store_->Confirm(first.confirm_token_hash, kT0 + 3);
+  ASSERT_TRUE(old.has_value()) << old.error().message;
+  EXPECT_TRUE(old->changed);
+  ExpectCounts(old->counts, 0, 1, 0);
+  EXPECT_FALSE(store_->Confirm(fresh.confirm_token_hash, kT0 + 4)->changed);
+  EXPECT_TRUE(store_->Withdraw(fresh.withdraw_token_hash, kT0 + 5)->changed);
+  ExpectCounts(CountsOf(c.id), 0, 0, 1);
+}
+
+TEST_F(SqliteStoreTest, AReusedTokenHashIsAConflictAndRollsBackTheSigning) {
+  Campaign c = MustCreate("bees");
+  NewSignature a = NewSig(c.id, "a@example.org");
+  ASSERT_TRUE(store_->Sign(a).has_value());
+  NewSignature b = NewSig(c.id, "b@example.org");
+  b.confirm_token_hash = a.confirm_token_hash;
+  auto r = store_->Sign(b);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code, Code::kConflict);
+  // Nothing of b was kept, and a's token still names a.
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM signatures"), 1);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM signature_tokens"), 2);
+  EXPECT_EQ(store_->FindByConfirmToken(a.confirm_token_hash)->signature.uuid, a.uuid);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM people"), 1);
+  EXPECT_EQ(store_->OutboxDepth().value(), 1);
+  ExpectCounts(CountsOf(c.id), 1, 0, 0);
 }
 
 TEST_F(SqliteStoreTest, SigningAgainWhenConfirmedSendsAlreadySigned) {
@@ -502,9 +657,11 @@ TEST_F(SqliteStoreTest, SigningAgainWhenConfirmedSendsAlreadySigned) {
   EXPECT_EQ(payload["withdraw_token"], s.withdraw_token);
   EXPECT_FALSE(payload.contains("confirm_token"));
   EXPECT_EQ(payload["signature_uuid"], first.uuid);
-  // The new withdraw link works, the old one does not; confirm link still says confirmed.
-  EXPECT_EQ(store_->FindByWithdrawToken(first.withdraw_token_hash).error().code, Code::kNotFound);
+  // The new withdraw link works and so does the old one; the confirm link still says
+  // confirmed. The confirm token of this signing was not mailed, so it was not kept.
+  EXPECT_TRUE(store_->FindByWithdrawToken(first.withdraw_token_hash).has_value());
   EXPECT_TRUE(store_->FindByWithdrawToken(s.withdraw_token_hash).has_value());
+  EXPECT_EQ(store_->FindByConfirmToken(s.confirm_token_hash).error().code, Code::kNotFound);
   EXPECT_FALSE(store_->Confirm(first.confirm_token_hash, kT0 + 3)->changed);
 
   ASSERT_EQ(store_->Sign(NewSig(c.id, "ada@example.org", kT0 + 4))->kind,
