@@ -121,6 +121,12 @@ class Store {
   // Newest first. status empty = all.
   virtual Result<Paged<Campaign>> ListCampaigns(std::optional<CampaignStatus> status,
                                                 const TimeFilter& filter, Page page) = 0;
+  // Campaigns whose foreign identifiers (Campaign::identifiers) include `identifier`, compared
+  // exactly ("foreign_system:1234"); several may carry the same one. Newest first.
+  virtual Result<Paged<Campaign>> ListCampaignsByIdentifier(const std::string& identifier,
+                                                            std::optional<CampaignStatus> status,
+                                                            const TimeFilter& filter,
+                                                            Page page) = 0;
   // Counts of every campaign, keyed by campaign id; read once at start-up.
   virtual Result<std::map<std::int64_t, CampaignCounts>> LoadAllCounts() = 0;
 

@@ -15,7 +15,6 @@
 #include "http/router.h"
 #include "http/url.h"
 #include "service/ids.h"
-#include "store/sqlite/sqlite_store.h"
 
 namespace undersigned::http {
 namespace {
@@ -331,14 +330,7 @@ Response Api::ListPetitions(const Request& req) {
 Result<Paged<Campaign>> Api::PetitionsWithForeignId(const std::string& identifier,
                                                     std::optional<CampaignStatus> status,
                                                     const TimeFilter& time, Page page) {
-  if (auto found =
-          store::ListSqliteCampaignsByIdentifier(d_.store, identifier, status, time, page)) {
-    return std::move(*found);
-  }
-  // Only the SQLite store answers this query yet (see ListSqliteCampaignsByIdentifier).
-  return Fail(Code::kInternal,
-              "filtering petitions by another system's identifier is not available with this "
-              "store");
+  return d_.store.ListCampaignsByIdentifier(identifier, status, time, page);
 }
 
 Response Api::GetPetition(const Request& req) {

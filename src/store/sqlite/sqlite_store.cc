@@ -90,14 +90,17 @@ constexpr const char* kListCampaigns =
         2, 3) " ORDER BY created DESC, id DESC LIMIT ?4 OFFSET ?5";
 constexpr const char* kCountCampaigns =
     "SELECT count(*) FROM campaigns WHERE (?1 IS NULL OR status = ?1) AND " US_TIME_FILTER(2, 3);
-// Campaigns carrying a foreign identifier (?6, exact match): a scan of the (small) campaigns
-// table; identifiers is stored before the long columns, so the scan skips letters.
+// Campaigns carrying a foreign identifier (exact match; ?6 in the list, ?4 in the count): a
+// scan of the (small) campaigns table; identifiers is stored before the long columns, so the
+// scan does not read letters.
 #define US_HAS_IDENTIFIER(n) \
   "EXISTS (SELECT 1 FROM json_each(campaigns.identifiers) WHERE value = ?" #n ")"
+// clang-format off
 constexpr const char* kListCampaignsByIdentifier =
-    "SELECT " US_CAMPAIGN_COLS " FROM campaigns WHERE " US_HAS_IDENTIFIER(
-        6) " AND (?1 IS NULL OR status = ?1) AND " US_TIME_FILTER(2, 3) " ORDER BY created DESC, "
-                                                                        "id DESC LIMIT ?4 OFFSET ?5";
+    "SELECT " US_CAMPAIGN_COLS " FROM campaigns WHERE " US_HAS_IDENTIFIER(6)
+    " AND (?1 IS NULL OR status = ?1) AND " US_TIME_FILTER(2, 3)
+    " ORDER BY created DESC, id DESC LIMIT ?4 OFFSET ?5";
+// clang-format on
 constexpr const char* kCountCampaignsByIdentifier =
     "SELECT count(*) FROM campaigns WHERE " US_HAS_IDENTIFIER(
         4) " AND (?1 IS NULL OR status = ?1) AND " US_TIME_FILTER(2, 3);
@@ -733,6 +736,11 @@ class SqliteStore final : public Store {
   Result<Paged<Campaign>> ListCampaigns(std::optional<CampaignStatus> status,
                                         const TimeFilter& filter, Page page) override {
     return ListCampaignsWhere(nullptr, status, filter, page);
+  }
+  Result<Paged<Campaign>> ListCampaignsByIdentifier(const std::string& identifier,
+                                                    std::optional<CampaignStatus> status,
+                                                    const TimeFilter& filter, Page page) override {
+    return ListCampaignsWhere(&identifier, status, filter, page);
   }
 
   // ListCampaigns restricted to the campaigns carrying identifier among their foreign
@@ -1807,15 +1815,6 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& options) {
 
 std::optional<SqliteStats> GetSqliteStats(const Store& store) {
   if (const auto* s = dynamic_cast<const SqliteStore*>(&store)) return s->Stats();
-  return std::nullopt;
-}
-
-std::optional<Result<Paged<Campaign>>> ListSqliteCampaignsByIdentifier(
-    Store& store, const std::string& identifier, std::optional<CampaignStatus> status,
-    const TimeFilter& filter, Page page) {
-  if (auto* s = dynamic_cast<SqliteStore*>(&store)) {
-    return s->ListCampaignsWhere(&identifier, status, filter, page);
-  }
   return std::nullopt;
 }
 

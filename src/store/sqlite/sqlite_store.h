@@ -77,13 +77,4 @@ struct SqliteStats {
 // The writer's counters if store is a SQLite store, nullopt otherwise.
 std::optional<SqliteStats> GetSqliteStats(const Store& store);
 
-// Like Store::ListCampaigns, restricted to the campaigns whose foreign identifiers
-// (Campaign::identifiers) include identifier, compared exactly ("foreign_system:1234"); several
-// campaigns may carry the same one. nullopt if store is not a SQLite store.
-// TODO(lead): this belongs in the Store interface (store.h) once PostgreSQL comes; it lives here
-// because store.h was not open for this change.
-std::optional<Result<Paged<Campaign>>> ListSqliteCampaignsByIdentifier(
-    Store& store, const std::string& identifier, std::optional<CampaignStatus> status,
-    const TimeFilter& filter, Page page);
-
 }  // namespace undersigned::store

@@ -363,10 +363,9 @@ TEST_F(SqliteStoreTest, CampaignIdentifiersAreKeptAndFound) {
 
   auto find = [&](const std::string& id, std::optional<CampaignStatus> status = std::nullopt,
                   TimeFilter f = {}, Page page = {}) {
-    auto r = ListSqliteCampaignsByIdentifier(*store_, id, status, f, page);
-    EXPECT_TRUE(r.has_value());
-    EXPECT_TRUE(r->has_value()) << (*r).error().message;
-    return r->value_or(Paged<Campaign>{});
+    auto r = store_->ListCampaignsByIdentifier(id, status, f, page);
+    EXPECT_TRUE(r.has_value()) << r.error().message;
+    return r.value_or(Paged<Campaign>{});
   };
   auto one = find("foreign_system:1234");
   EXPECT_EQ(one.total, 1);
