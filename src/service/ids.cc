@@ -39,11 +39,30 @@ std::string Hex(const unsigned char* p, std::size_t n) {
 
 }  // namespace
 
+void RandomBytes(unsigned char* out, std::size_t n) {
+  EnsureSodium();
+  struct Stream {
+    unsigned char key[crypto_stream_chacha20_ietf_KEYBYTES];
+    std::uint64_t counter = 0;
+    bool keyed = false;
+  };
+  thread_local Stream s;
+  if (!s.keyed || s.counter >= (1u << 20)) {
+    randombytes_buf(s.key, sizeof s.key);
+    s.counter = 0;
+    s.keyed = true;
+  }
+  unsigned char nonce[crypto_stream_chacha20_ietf_NONCEBYTES] = {};
+  for (int i = 0; i < 8; ++i) nonce[i] = static_cast<unsigned char>(s.counter >> (8 * i));
+  ++s.counter;
+  crypto_stream_chacha20_ietf(out, n, nonce, s.key);
+}
+
 std::string NewToken() {
   EnsureSodium();
   static std::atomic<std::uint16_t> counter{0};
   unsigned char raw[32];
-  randombytes_buf(raw, sizeof raw);
+  RandomBytes(raw, sizeof raw);
   PutMillis(raw, NowMillis());
   const std::uint16_t n = counter.fetch_add(1, std::memory_order_relaxed);
   raw[6] = static_cast<unsigned char>(n >> 8);
@@ -71,7 +90,7 @@ std::string HashToken(std::string_view token) {
 std::string NewUuid() {
   EnsureSodium();
   unsigned char b[16];
-  randombytes_buf(b, sizeof b);
+  RandomBytes(b, sizeof b);
   PutMillis(b, NowMillis());
   b[6] = (b[6] & 0x0F) | 0x70;
   b[8] = (b[8] & 0x3F) | 0x80;

@@ -1,10 +1,16 @@
 // Random identifiers and one-time tokens (libsodium). Thread-safe.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
 namespace undersigned::service {
+
+// Cryptographically secure random bytes without a system call per use: each thread keeps a
+// ChaCha20 key drawn from the kernel (libsodium randombytes_buf) and a counter, and re-keys
+// itself every 2^20 calls. getrandom(2) on every token cost a third of a page view's time.
+void RandomBytes(unsigned char* out, std::size_t n);
 
 // One-time URL-safe token, base64url without padding (43 chars) of 32 bytes: 8 bytes of time
 // (milliseconds and a counter, so new tokens sort after old ones) and 24 random bytes

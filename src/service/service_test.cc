@@ -1,5 +1,6 @@
 // The service layer against a real SQLite store in a temp dir: signing, confirmation,
 // de-duplication, resend bound, rate limits, snapshots and exports.
+#include <cstring>
 #include <filesystem>
 #include <sstream>
 #include <thread>
@@ -248,6 +249,28 @@ TEST(Ids, TokensAreUniqueUrlSafeAndTimeOrdered) {
   ASSERT_EQ(u.size(), 36u);
   EXPECT_EQ(u[14], '7');
   EXPECT_LE(u.substr(0, 13), NewUuid().substr(0, 13));  // ordered by millisecond
+}
+
+}  // namespace
+}  // namespace undersigned::service
+
+namespace undersigned::service {
+namespace {
+
+TEST(Ids, RandomBytesDifferAcrossCallsAndThreads) {
+  unsigned char a[32], b[32], c[32];
+  RandomBytes(a, sizeof a);
+  RandomBytes(b, sizeof b);
+  std::thread([&] { RandomBytes(c, sizeof c); }).join();
+  EXPECT_NE(0, std::memcmp(a, b, sizeof a));
+  EXPECT_NE(0, std::memcmp(a, c, sizeof a));
+  EXPECT_NE(0, std::memcmp(b, c, sizeof a));
+  // Not all zero, and roughly half the bits set over many bytes.
+  std::vector<unsigned char> big(1 << 16);
+  RandomBytes(big.data(), big.size());
+  long bits = 0;
+  for (unsigned char x : big) bits += __builtin_popcount(x);
+  EXPECT_NEAR(static_cast<double>(bits) / (big.size() * 8), 0.5, 0.01);
 }
 
 }  // namespace

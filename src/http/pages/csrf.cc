@@ -5,6 +5,8 @@
 #include <array>
 #include <stdexcept>
 
+#include "service/ids.h"
+
 namespace undersigned::http::pages {
 namespace {
 
@@ -40,7 +42,7 @@ Csrf::Csrf(std::string secret, bool secure_cookie)
 std::string Csrf::NewNonce() {
   EnsureSodium();
   std::array<unsigned char, 32> bytes;
-  randombytes_buf(bytes.data(), bytes.size());
+  service::RandomBytes(bytes.data(), bytes.size());
   return Base64Url(bytes.data(), bytes.size());
 }
 
