@@ -109,11 +109,17 @@ void OutboxSender::Run() {
     lock.unlock();
 
     std::int64_t wait_seconds = 0;
-    auto handled = ProcessBatch();
-    if (!handled) {
+    Result<int> handled = 0;
+    if (const UnixTime now = clock_.Now(); now < paused_until_) {
+      // Paused by a run of failures: a Wake() only makes the loop look at the clock again.
+      wait_seconds = std::min<std::int64_t>(paused_until_ - now, options_.max_sleep_seconds);
+    } else if (handled = ProcessBatch(); !handled) {
       spdlog::warn("outbox: store error, retrying in {} s: {}", options_.store_error_retry_seconds,
                    handled.error().message);
       wait_seconds = options_.store_error_retry_seconds;
+    } else if (clock_.Now() < paused_until_) {
+      wait_seconds =
+          std::min<std::int64_t>(paused_until_ - clock_.Now(), options_.max_sleep_seconds);
     } else if (*handled >= options_.batch_size) {
       wait_seconds = 0;  // there may be more due right now
     } else {
@@ -142,11 +148,20 @@ void OutboxSender::Run() {
 Result<int> OutboxSender::ProcessBatch() {
   auto due = store_.DueOutbox(clock_.Now(), options_.batch_size);
   if (!due) return Fail(due.error());
+  consecutive_temporary_ = 0;  // a run counts different messages of one batch
   int handled = 0;
   for (const OutboxMessage& msg : *due) {
     if (StopRequested()) break;
     if (!ProcessOne(msg)) return Fail(Code::kUnavailable, "could not update the outbox");
     ++handled;
+    if (consecutive_temporary_ >= kPauseAfterFailures) {
+      double u = std::uniform_real_distribution<double>(0.0, 1.0)(rng_);
+      std::int64_t pause = BackoffSeconds(consecutive_temporary_ - 1, options_, u);
+      paused_until_ = last_failure_ + pause;  // from the failure, not from whenever we got here
+      spdlog::warn("outbox: {} messages in a row failed; pausing delivery for {} s",
+                   consecutive_temporary_, pause);
+      break;
+    }
   }
   return handled;
 }
@@ -171,6 +186,7 @@ bool OutboxSender::ProcessOne(const OutboxMessage& msg) {
 
   UnixTime now = clock_.Now();
   if (outcome) {
+    consecutive_temporary_ = 0;
     ++sent_;
     auto marked = store_.MarkOutboxSent(msg.id, now);
     if (!marked) {
@@ -188,6 +204,8 @@ bool OutboxSender::ProcessOne(const OutboxMessage& msg) {
   const Error& error = outcome.error();
   int failures = msg.attempts + 1;
   bool permanent = error.code == Code::kInvalidArgument;
+  if (!permanent) ++consecutive_temporary_;
+  last_failure_ = now;
   bool dead = permanent ? failures >= options_.max_permanent_attempts
                         : options_.max_temporary_attempts > 0 &&
                               failures >= options_.max_temporary_attempts;

@@ -21,6 +21,12 @@
 // MarkOutboxSent; each outbox row has a stable Message-ID so mail clients fold such
 // duplicates.
 //
+// A mail server that is down: after kPauseAfterFailures temporary failures in a row within one
+// batch (so different messages; one greylisted recipient retrying does not trigger it), the sender
+// stops trying the other due messages and pauses delivery for the back-off of that run of failures,
+// logging once. Messages it did not try are left untouched (no write, no log line each); they
+// go out when the pause ends. A success ends the run.
+//
 // Waiting: the thread sleeps on a condition variable until the earliest next_attempt (from
 // the store, measured with the injected Clock), until Wake() (the service calls it after
 // committing a new message), or until Stop(). A sleep never exceeds max_sleep_seconds, a
@@ -69,6 +75,9 @@ std::unique_ptr<OutboxStore> OutboxStoreFromStore(Store& store);
 
 // 9999-12-31T23:59:59Z: the next_attempt of a message that will not be retried.
 inline constexpr UnixTime kDeadNextAttempt = 253402300799;
+
+// Temporary failures in a row after which delivery pauses (see OutboxSender).
+inline constexpr int kPauseAfterFailures = 2;
 
 struct OutboxSenderOptions {
   int batch_size = 20;                         // messages fetched per DueOutbox call
@@ -123,6 +132,11 @@ class OutboxSender {
   // Renders, sends and marks one message. Returns false if marking failed.
   bool ProcessOne(const OutboxMessage& msg);
   bool StopRequested();
+  // Thread-local state of the sender thread (no lock): the current run of temporary failures
+  // and the end of a pause it caused.
+  int consecutive_temporary_ = 0;
+  UnixTime paused_until_ = 0;
+  UnixTime last_failure_ = 0;
 
   OutboxStore& store_;
   Mailer& mailer_;

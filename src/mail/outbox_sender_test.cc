@@ -287,6 +287,33 @@ TEST_F(OutboxSenderTest, RetriesTemporaryFailuresWithExponentialBackoff) {
   EXPECT_EQ(sender.stats().dead, 0u);
 }
 
+TEST_F(OutboxSenderTest, ADeadServerPausesDeliveryInsteadOfFailingEveryMessage) {
+  UnixTime t0 = clock_.Now();
+  for (int id = 1; id <= 5; ++id) store_.Add(id, t0);
+  mailer_.Script({Fail(Code::kUnavailable, "connection refused"),
+                  Fail(Code::kUnavailable, "connection refused")});
+  OutboxSender sender(store_, mailer_, Render, clock_, ExactOptions());
+  sender.Start();
+
+  // The pause is set on the sender's thread right after the second failure is recorded, before
+  // any other message could be tried.
+  ASSERT_TRUE(store_.WaitAttempts(2, 1));
+  sender.Wake();  // new mail during the pause changes nothing
+  // Two messages in a row failed: the other three were not tried, nor written.
+  EXPECT_EQ(mailer_.sent().size(), 2u);
+  for (int id = 3; id <= 5; ++id) {
+    EXPECT_EQ(store_.Get(id).msg.attempts, 0) << id;
+    EXPECT_FALSE(store_.Get(id).sent) << id;
+  }
+
+  // The pause (the back-off of the run, 30 s here) ends; everything goes out.
+  clock_.Advance(30);
+  sender.Wake();
+  for (int id = 1; id <= 5; ++id) ASSERT_TRUE(store_.WaitSent(id)) << id;
+  sender.Stop();
+  EXPECT_EQ(mailer_.sent().size(), 7u);
+}
+
 TEST_F(OutboxSenderTest, TemporaryFailuresNeverGiveUpByDefault) {
   UnixTime t0 = clock_.Now();
   store_.Add(1, t0);
