@@ -250,6 +250,14 @@ int App::Serve() {
     auto d = store_->OutboxDepth();
     return d ? static_cast<double>(*d) : -1.0;
   });
+  metrics.GaugeFamily("undersigned_mail_messages", "Mail the sender has handled since start",
+                      [&sender] {
+                        auto st = sender.stats();
+                        return std::vector<std::pair<http::Labels, double>>{
+                            {{{"outcome", "sent"}}, static_cast<double>(st.sent)},
+                            {{{"outcome", "failed"}}, static_cast<double>(st.failed)},
+                            {{{"outcome", "given_up"}}, static_cast<double>(st.dead)}};
+                      });
   metrics.Gauge("undersigned_event_subscribers", "Open live-count streams",
                 [&hub] { return static_cast<double>(hub.SubscriberCount()); });
 

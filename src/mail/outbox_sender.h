@@ -74,7 +74,7 @@ class OutboxStore {
 std::unique_ptr<OutboxStore> OutboxStoreFromStore(Store& store);
 
 // 9999-12-31T23:59:59Z: the next_attempt of a message that will not be retried.
-inline constexpr UnixTime kDeadNextAttempt = 253402300799;
+inline constexpr UnixTime kDeadNextAttempt = kOutboxNever;
 
 // Temporary failures in a row after which delivery pauses (see OutboxSender).
 inline constexpr int kPauseAfterFailures = 2;

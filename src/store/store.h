@@ -29,6 +29,10 @@ namespace undersigned {
 // A message waiting in the outbox. Written in the same transaction as the change that causes
 // it; rendered and sent by mail::OutboxSender. payload is JSON the renderer understands for
 // that kind; it may hold one-time tokens and is cleared once the message is sent.
+// 9999-12-31T23:59:59Z: the next_attempt of a message that will not be tried again (the sender
+// gave up on it). It stays in the table for an operator; setting next_attempt back revives it.
+inline constexpr UnixTime kOutboxNever = 253402300799;
+
 struct OutboxMessage {
   std::int64_t id = 0;
   std::string kind;       // "confirm", "already_signed"
@@ -174,6 +178,7 @@ class Store {
   // attempts += 1, next_attempt and last_error set.
   virtual Result<void> MarkOutboxFailed(std::int64_t id, UnixTime next_attempt,
                                         const std::string& error) = 0;
+  // Unsent messages still to be tried (those given up on, kOutboxNever, are not counted).
   virtual Result<std::int64_t> OutboxDepth() = 0;
   // Earliest next_attempt of an unsent message, if any (so the sender can sleep until then).
   virtual Result<std::optional<UnixTime>> NextOutboxAttempt() = 0;

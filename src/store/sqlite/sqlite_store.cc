@@ -214,7 +214,8 @@ constexpr const char* kMarkFailed =
     "UPDATE outbox SET attempts = attempts + 1, next_attempt = ?2, last_error = ?3 WHERE id = ?1 "
     "AND sent IS NULL";
 constexpr const char* kOutboxExists = "SELECT 1 FROM outbox WHERE id = ?1";
-constexpr const char* kOutboxDepth = "SELECT count(*) FROM outbox WHERE sent IS NULL";
+constexpr const char* kOutboxDepth =
+    "SELECT count(*) FROM outbox WHERE sent IS NULL AND next_attempt < ?1";
 constexpr const char* kNextOutbox = "SELECT min(next_attempt) FROM outbox WHERE sent IS NULL";
 
 // instance secrets
@@ -1249,6 +1250,7 @@ class SqliteStore final : public Store {
     Db& db = *r;
     auto st = db.Prepare(kOutboxDepth);
     if (!st) return Fail(st.error());
+    st->Bind(1, kOutboxNever);
     int rc = st->Step();
     if (rc != SQLITE_ROW) return Fail(db.ErrorFor(rc, "counting the outbox"));
     return st->Int(0);

@@ -704,6 +704,20 @@ TEST_F(SqliteStoreTest, WithdrawnThenSignAgainIsAFreshSigning) {
   EXPECT_EQ(QueryInt("SELECT count(*) FROM signatures"), 1);
 }
 
+TEST_F(SqliteStoreTest, MessagesGivenUpOnLeaveTheOutboxDepth) {
+  Campaign c = MustCreate("bees");
+  ASSERT_TRUE(store_->Sign(NewSig(c.id, "one@example.org")).has_value());
+  ASSERT_TRUE(store_->Sign(NewSig(c.id, "two@example.org")).has_value());
+  EXPECT_EQ(store_->OutboxDepth().value(), 2);
+  auto due = store_->DueOutbox(kT0 + 10, 10);
+  ASSERT_TRUE(due.has_value());
+  ASSERT_EQ(due->size(), 2u);
+  ASSERT_TRUE(store_->MarkOutboxFailed((*due)[0].id, kOutboxNever, "dead: 550").has_value());
+  EXPECT_EQ(store_->OutboxDepth().value(), 1);
+  EXPECT_EQ(store_->DueOutbox(kT0 + 10, 10)->size(), 1u);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM outbox WHERE sent IS NULL"), 2);  // still kept
+}
+
 TEST_F(SqliteStoreTest, ConfirmNowCountsAtOnceWithoutMail) {
   Campaign c = MustCreate("bees");
   auto r = store_->Sign(NewSig(c.id, "api@example.org", kT0, true));
