@@ -48,7 +48,8 @@ struct Signature {
   std::string uuid;
   std::int64_t campaign_id = 0;
   std::int64_t person_id = 0;
-  SignatureForm form;  // as typed (validated)
+  std::string person_uuid;  // the person's public id, for API links
+  SignatureForm form;       // as typed (validated)
   std::string canonical_email;
   SignatureState state = SignatureState::kPending;
   std::string source;     // "form", "api", "cli"

@@ -199,6 +199,7 @@ CampaignCounts Api::CountsOf(const Campaign& c) {
 
 std::string Api::PersonUuidOf(const Signature& s,
                               std::unordered_map<std::string, std::string>* cache) {
+  if (!s.person_uuid.empty()) return s.person_uuid;  // the store joins it in
   if (cache) {
     if (auto it = cache->find(s.canonical_email); it != cache->end()) return it->second;
   }

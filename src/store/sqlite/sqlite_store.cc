@@ -46,7 +46,7 @@ namespace {
 #define US_SIGNATURE_COLS                                                                  \
   "id, uuid, campaign_id, person_id, name, email, canonical_email, postal_code, country, " \
   "comment, public_name, wants_updates, state, source, confirm_sends, created, modified, " \
-  "confirmed"
+  "confirmed, (SELECT p.uuid FROM people p WHERE p.id = signatures.person_id)"
 
 #define US_PERSON_COLS                                                                \
   "id, uuid, given_name, family_name, email, canonical_email, postal_code, country, " \
@@ -126,7 +126,7 @@ constexpr const char* kUpsertPerson =
     "excluded.given_name, family_name = excluded.family_name, postal_code = "
     "excluded.postal_code, country = excluded.country, subscribed = max(subscribed, "
     "excluded.subscribed), modified = excluded.modified";
-constexpr const char* kPersonIdByEmail = "SELECT id FROM people WHERE canonical_email = ?1";
+constexpr const char* kPersonIdByEmail = "SELECT id, uuid FROM people WHERE canonical_email = ?1";
 constexpr const char* kPersonByUuid = "SELECT " US_PERSON_COLS " FROM people WHERE uuid = ?1";
 constexpr const char* kListPeople = "SELECT " US_PERSON_COLS " FROM people WHERE " US_TIME_FILTER(
     1, 2) " ORDER BY id DESC LIMIT ?3 OFFSET ?4";
@@ -452,6 +452,7 @@ Signature SignatureFromRow(const Stmt& st) {
   s.created = st.Int(15);
   s.modified = st.Int(16);
   s.confirmed = st.OptInt(17);
+  s.person_uuid = st.Text(18);
   return s;
 }
 
@@ -807,6 +808,7 @@ class SqliteStore final : public Store {
       Db& db = b.db();
       // Person first: the signature references it.
       std::int64_t person_id;
+      std::string person_public = person_uuid;  // an existing person keeps theirs
       {
         // An upsert does not set the last insert rowid when it updates: 0 then means "existed".
         db.SetLastInsertId(0);
@@ -825,6 +827,7 @@ class SqliteStore final : public Store {
           int rc = id->Step();
           if (rc != SQLITE_ROW) return Fail(db.ErrorFor(rc, "finding the person"));
           person_id = id->Int(0);
+          person_public = id->Text(1);
         }
       }
       auto counts = b.Counts(s.campaign_id);
@@ -857,6 +860,7 @@ class SqliteStore final : public Store {
           sig.uuid = signature_uuid;
           sig.campaign_id = s.campaign_id;
           sig.person_id = person_id;
+          sig.person_uuid = person_public;
           sig.form = s.form;
           sig.canonical_email = s.canonical_email;
           sig.state = fresh_state;

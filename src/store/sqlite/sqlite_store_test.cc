@@ -704,6 +704,22 @@ TEST_F(SqliteStoreTest, WithdrawnThenSignAgainIsAFreshSigning) {
   EXPECT_EQ(QueryInt("SELECT count(*) FROM signatures"), 1);
 }
 
+TEST_F(SqliteStoreTest, SignaturesCarryTheirPersonsPublicId) {
+  Campaign c = MustCreate("bees");
+  auto signed_up = store_->Sign(NewSig(c.id, "who@example.org"));
+  ASSERT_TRUE(signed_up.has_value());
+  auto people = store_->ListPeople(std::string("who@example.org"), TimeFilter{}, Page{1, 5});
+  ASSERT_TRUE(people.has_value());
+  ASSERT_EQ(people->items.size(), 1u);
+  const std::string& person = people->items[0].uuid;
+  EXPECT_EQ(signed_up->signature.person_uuid, person);
+  auto listed = store_->ListSignatures(c.id, TimeFilter{}, Page{1, 5});
+  ASSERT_TRUE(listed.has_value());
+  ASSERT_EQ(listed->items.size(), 1u);
+  EXPECT_EQ(listed->items[0].person_uuid, person);
+  EXPECT_EQ(store_->GetSignatureByUuid(listed->items[0].uuid)->person_uuid, person);
+}
+
 TEST_F(SqliteStoreTest, MessagesGivenUpOnLeaveTheOutboxDepth) {
   Campaign c = MustCreate("bees");
   ASSERT_TRUE(store_->Sign(NewSig(c.id, "one@example.org")).has_value());
