@@ -2,7 +2,8 @@
 // SMTP server. Signs through the form, confirms from the received email, sees the count move
 // on a second page without reloading, checks the page under its own CSP (no console errors),
 // that it fits a phone, and runs axe-core on the campaign, thank-you and confirm pages (no
-// serious or critical violations). Writes docs/screenshot.png for the README.
+// serious or critical violations). Takes a screenshot of the campaign page: into the working
+// directory, or over docs/screenshot.png (the README's) when UPDATE_SCREENSHOT=1.
 //
 // Run: UNDERSIGNED_BIN=build/x/src/cli/undersigned node --test tests/browser/sign.test.mjs
 // (after `npm ci` in tests/browser).
@@ -331,7 +332,10 @@ test('sign, confirm from the email, live count, accessibility', { timeout: 12000
     await page.waitForTimeout(200);
   }
   fs.mkdirSync(path.join(sourceDir, 'docs'), { recursive: true });
-  await page.screenshot({ path: path.join(sourceDir, 'docs', 'screenshot.png') });
+  const shot = process.env.UPDATE_SCREENSHOT === '1'
+    ? path.join(sourceDir, 'docs', 'screenshot.png')
+    : path.join(process.cwd(), 'campaign-page.png');
+  await page.screenshot({ path: shot });
 
   // It fits a phone: no horizontal scrolling at 360 px.
   const phone = await browser.newContext({ viewport: { width: 360, height: 740 },
