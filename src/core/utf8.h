@@ -1,4 +1,4 @@
-// Small text helpers shared by validation code: UTF-8 checks and trimming.
+// Small text helpers shared by every module: UTF-8 checks, trimming, percent-encoding.
 #pragma once
 
 #include <string>
@@ -13,5 +13,8 @@ bool HasControlChars(std::string_view s, bool allow_newlines);
 // Strips ASCII whitespace at both ends.
 std::string Trim(std::string_view s);
 std::string ToLowerAscii(std::string_view s);
+// Percent-encodes every byte except RFC 3986 unreserved characters (A-Z a-z 0-9 - . _ ~), like
+// JavaScript's encodeURIComponent: safe in paths, query strings and mailto: bodies alike.
+std::string PercentEncode(std::string_view s);
 
 }  // namespace undersigned

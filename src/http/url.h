@@ -1,9 +1,12 @@
-// Percent-encoding and UTF-8 helpers shared by the router, the query parser and ParseForm.
+// Percent-decoding shared by the router, the query parser and ParseForm. (UTF-8 checks and
+// percent-encoding are core's: core/utf8.h, included here.)
 // Pure functions; thread-safe.
 #pragma once
 
 #include <string>
 #include <string_view>
+
+#include "core/utf8.h"
 
 namespace undersigned::http {
 
@@ -11,12 +14,5 @@ namespace undersigned::http {
 // (query strings and form bodies) '+' decodes to ' '. Appends to *out. Returns false on bad
 // encoding (then *out holds a partial result).
 bool PercentDecode(std::string_view in, bool plus_as_space, std::string* out);
-
-// True if s is well-formed UTF-8 (no overlong forms, no surrogates, nothing above U+10FFFF).
-bool IsValidUtf8(std::string_view s);
-
-// Encodes everything except unreserved characters (A-Z a-z 0-9 - . _ ~), like JavaScript's
-// encodeURIComponent; for building links and query strings.
-std::string PercentEncode(std::string_view s);
 
 }  // namespace undersigned::http

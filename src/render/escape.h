@@ -5,15 +5,13 @@
 #include <string>
 #include <string_view>
 
+#include "core/utf8.h"  // PercentEncode
+
 namespace undersigned::render {
 
 // Escapes & < > " ' so the result is safe in HTML text and in quoted attribute values.
 std::string EscapeHtml(std::string_view s);
 // Appends the escaped form of s to out (no temporary string).
 void AppendEscapedHtml(std::string& out, std::string_view s);
-
-// Percent-encodes every byte except RFC 3986 unreserved characters (A-Z a-z 0-9 - . _ ~),
-// so spaces become %20 (valid in query strings, mailto: bodies and paths alike).
-std::string PercentEncode(std::string_view s);
 
 }  // namespace undersigned::render

@@ -137,7 +137,7 @@ class Site {
         item.set("title", c.title);
         item.set("language", c.language);
         item.set("demand", c.demand.empty() ? Data(false) : Data(c.demand));
-        item.set("url", "/c/" + render::PercentEncode(c.slug));
+        item.set("url", "/c/" + PercentEncode(c.slug));
         items.push_back(item);
       }
       Data campaigns;
@@ -173,12 +173,12 @@ class Site {
   }
 
   Response SignGet(const Request& req) {
-    return Response::Redirect("/c/" + render::PercentEncode(req.Param("slug")), 303);
+    return Response::Redirect("/c/" + PercentEncode(req.Param("slug")), 303);
   }
 
   Response Sign(const Request& req) {
     const std::string slug = req.Param("slug");
-    const std::string back = "/c/" + render::PercentEncode(slug);
+    const std::string back = "/c/" + PercentEncode(slug);
     Form form;
     if (auto bad = CheckPost(req, back, "Back to the campaign", &form)) return std::move(*bad);
 
@@ -373,7 +373,7 @@ class Site {
 
   Response SignFailed(const Request& req, const std::string& slug, const SignatureForm& typed,
                       const Error& e) {
-    const std::string back = "/c/" + render::PercentEncode(slug);
+    const std::string back = "/c/" + PercentEncode(slug);
     switch (e.code) {
       case Code::kInvalidArgument: {
         SnapshotPtr snap = PublicSnapshot(slug);
@@ -534,7 +534,7 @@ class Site {
     std::string token;
     if (auto parsed = ParseForm(req.body)) token = First(*parsed, "t");
     const std::string back =
-        std::string(confirm ? "/s/confirm" : "/s/withdraw") + "?t=" + render::PercentEncode(token);
+        std::string(confirm ? "/s/confirm" : "/s/withdraw") + "?t=" + PercentEncode(token);
     if (auto bad = CheckPost(req, back, "Back to the page with the button", &form)) {
       return TokenHeaders(std::move(*bad), nullptr);
     }

@@ -5,7 +5,7 @@
 namespace undersigned::http::pages {
 namespace {
 
-using render::PercentEncode;
+using undersigned::PercentEncode;
 
 std::string WithAt(std::string_view handle) {
   std::string h(handle);

@@ -65,7 +65,7 @@ std::string CountryOptionsHtml(std::string_view selected) {
 }
 
 std::string CampaignUrl(std::string_view base_url, std::string_view slug) {
-  return std::string(base_url) + "/c/" + render::PercentEncode(slug);
+  return std::string(base_url) + "/c/" + PercentEncode(slug);
 }
 
 bool TakesSignatures(const Campaign& c, UnixTime now) {
@@ -212,8 +212,8 @@ Data CampaignPageData(const service::CampaignSnapshot& snap, std::string_view ba
   d.set("c", cd);
 
   d.set("count", CountData(snap.counts.confirmed, c.goal));
-  d.set("events_url", "/c/" + render::PercentEncode(c.slug) + "/events");
-  d.set("json_url", "/c/" + render::PercentEncode(c.slug) + ".json");
+  d.set("events_url", "/c/" + PercentEncode(c.slug) + "/events");
+  d.set("json_url", "/c/" + PercentEncode(c.slug) + ".json");
 
   if (snap.recent.empty()) {
     d.set("recent", Data(false));
