@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages undersigned needs to build and run (and, with --test, to run
-# its test suite). Idempotent: installs only what is missing. Needs root (or sudo).
+# Installs the Debian 12 packages undersigned needs to build and run (with --test: also to run
+# its test suite; with --bench: also bench/run). Idempotent: installs only what is missing.
+# Needs root (or sudo).
 set -euo pipefail
 
 build_pkgs=(build-essential cmake ninja-build ccache pkg-config
@@ -8,12 +9,14 @@ build_pkgs=(build-essential cmake ninja-build ccache pkg-config
   libkainjow-mustache-dev libcmark-dev libcli11-dev libspdlog-dev libtomlplusplus-dev
   libcurl4-openssl-dev libexpected-dev libgtest-dev libgmock-dev libbenchmark-dev)
 # Tests: pytest and aiosmtpd (integration tests against a real SMTP server), sqlite3 (to inspect
-# databases), Chromium and fonts (browser test), wrk and nginx (bench/run).
+# databases), Chromium and fonts (browser test). Benchmarks: wrk and nginx (bench/run).
 test_pkgs=(python3 python3-pytest python3-aiosmtpd sqlite3 chromium fonts-liberation
-  ca-certificates wrk nginx)
+  ca-certificates)
+bench_pkgs=(wrk nginx sqlite3 python3 curl)
 
 pkgs=("${build_pkgs[@]}")
 [[ "${1:-}" == "--test" ]] && pkgs+=("${test_pkgs[@]}")
+[[ "${1:-}" == "--bench" ]] && pkgs+=("${bench_pkgs[@]}")
 
 missing=()
 for p in "${pkgs[@]}"; do
