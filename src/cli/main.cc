@@ -107,6 +107,13 @@ int Main(int argc, char** argv) {
            "signatures one client address may make at once before being slowed (0: no limit)");
   bool demo = false;
   serve->add_flag("--demo", demo, "create an open demo campaign (slug `demo`) if missing");
+  {
+    std::string keys =
+        "\nSettings (TOML file keys as [section] key = value; environment UNDERSIGNED_<SECTION>_"
+        "<KEY>; flags above override both):\n";
+    for (const app::Setting& s : app::Settings()) keys += "  " + s.key + "  " + s.help + "\n";
+    serve->footer(keys);
+  }
 
   // --- campaign
   CLI::App* campaign =
