@@ -21,6 +21,8 @@ struct Target {
   std::string x_handle;         // without the @, "benioff"
   std::string bluesky_handle;   // "benioff.bsky.social"
   std::string mastodon_handle;  // "@benioff@mastodon.social"
+
+  bool operator==(const Target&) const = default;
 };
 
 enum class CampaignStatus { kDraft, kOpen, kClosed };
@@ -45,6 +47,8 @@ struct Campaign {
   std::vector<std::string> identifiers;
   UnixTime created = 0;
   UnixTime modified = 0;
+
+  bool operator==(const Campaign&) const = default;
 };
 
 // Checks every field; field_errors names each bad field. Does not check slug uniqueness

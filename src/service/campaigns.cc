@@ -210,10 +210,7 @@ Result<int> CampaignService::Refresh() {
     if (list->items.empty()) break;
     for (Campaign& c : list->items) {
       std::shared_ptr<const CampaignSnapshot> current = SnapshotById(c.id);
-      if (current && current->campaign.modified == c.modified && current->campaign.slug == c.slug &&
-          current->campaign.status == c.status && current->campaign.title == c.title) {
-        continue;
-      }
+      if (current && current->campaign == c) continue;  // already installed as stored
       std::vector<PublicSigner> none;
       CampaignCounts zero;
       Publish(Install(std::move(c), current ? nullptr : &zero, current ? nullptr : &none));

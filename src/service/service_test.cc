@@ -217,6 +217,16 @@ TEST_F(ServiceTest, SnapshotsSurviveReloadAndRefreshSeesOtherWriters) {
   ASSERT_TRUE(campaigns_->Refresh().has_value());
   EXPECT_EQ(campaigns_->Snapshot("letter")->campaign.title, "A sharper letter");
   EXPECT_EQ(campaigns_->Snapshot("letter")->counts.confirmed, 1);
+
+  // An edit of the letter alone, within the same second: still picked up.
+  edited = *store_->GetCampaignBySlug("letter");
+  edited.letter_markdown = "A new paragraph.";
+  ASSERT_TRUE(store_->UpdateCampaign(edited).has_value());
+  ASSERT_EQ(store_->GetCampaignBySlug("letter")->modified,
+            campaigns_->Snapshot("letter")->campaign.modified);
+  ASSERT_TRUE(campaigns_->Refresh().has_value());
+  EXPECT_EQ(campaigns_->Snapshot("letter")->campaign.letter_markdown, "A new paragraph.");
+  EXPECT_EQ(*campaigns_->Refresh(), 0);  // nothing new: nothing reinstalled
 }
 
 TEST_F(ServiceTest, ApiTokensAuthenticateUntilRevoked) {
