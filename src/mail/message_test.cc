@@ -1,10 +1,12 @@
 #include "mail/message.h"
 
 #include <fstream>
+#include <random>
 #include <regex>
 
 #include <gtest/gtest.h>
 
+#include "core/signature.h"
 #include "mail/test_support.h"
 
 namespace undersigned::mail {
@@ -316,6 +318,53 @@ TEST(EncodeWords, SplitsAtCharacterBoundaries) {
   EXPECT_EQ(Base64Encode("Ma"), "TWE=");
   EXPECT_EQ(Base64Encode("Man"), "TWFu");
   EXPECT_EQ(Base64Encode("M"), "TQ==");
+}
+
+}  // namespace
+}  // namespace undersigned::mail
+
+namespace undersigned::mail {
+namespace {
+
+// The sign form (core) and the mailer each check addresses. Every address the form accepts must
+// be one the mailer will send to; otherwise that signer's confirmation silently dies.
+TEST(AddressRules, EveryAddressTheFormAcceptsTheMailerAccepts) {
+  auto form_accepts = [](const std::string& email) {
+    SignatureForm f;
+    f.name = "N";
+    f.email = email;
+    return ValidateSignatureForm(f).has_value();
+  };
+  std::vector<std::string> addresses = {"!#$%&'*+-/=?^_`{|}~@example.org",
+                                        "a@ex-ample.org",
+                                        "x@xn--p1ai.ru",
+                                        "a.b.c@d.e.fg",
+                                        std::string(64, 'l') + "@example.org",
+                                        "a@" + std::string(63, 'd') + ".org",
+                                        "A@EXAMPLE.ORG",
+                                        "1@2.co"};
+  std::mt19937 rng(42);
+  // Random local@label.label shapes: mostly plausible, with dots, hyphens and odd characters
+  // where they may or may not be allowed.
+  const std::string local_chars = "aZ9.+_-'=!#~";
+  const std::string label_chars = "az09-";
+  auto pick = [&](const std::string& from, int max_len) {
+    std::string out(1 + rng() % max_len, ' ');
+    for (char& c : out) c = from[rng() % from.size()];
+    return out;
+  };
+  for (int i = 0; i < 20000; ++i) {
+    std::string a = pick(local_chars, 10) + "@" + pick(label_chars, 8);
+    for (int labels = rng() % 3; labels >= 0; --labels) a += "." + pick(label_chars, 6);
+    addresses.push_back(a);
+  }
+  int accepted = 0;
+  for (const std::string& a : addresses) {
+    if (!form_accepts(a)) continue;
+    ++accepted;
+    EXPECT_TRUE(IsValidAddrSpec(a)) << a;
+  }
+  EXPECT_GT(accepted, 2000);  // the random part exercised many real addresses
 }
 
 }  // namespace
