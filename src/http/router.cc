@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include <spdlog/spdlog.h>
+
 namespace undersigned::http {
 namespace {
 
@@ -102,6 +104,26 @@ bool MethodMatches(std::string_view route_method, std::string_view method) {
 
 }  // namespace
 
+void Respond::operator()(Response response) const noexcept {
+  if (state_ == nullptr) {
+    spdlog::debug("http: empty Respond called; ignored");
+    return;
+  }
+  if (state_->answered_.exchange(true, std::memory_order_acq_rel)) {
+    spdlog::debug("http: request answered twice; second answer ignored");
+    return;
+  }
+  state_->Deliver(std::move(response), false);
+}
+
+Response Respond::DroppedResponse() { return Response::Text("Internal server error\n", 500); }
+
+void Respond::Release(State* state) noexcept {
+  if (state->refs_.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+  if (!state->answered_.exchange(true, std::memory_order_acq_rel)) state->Deliver({}, true);
+  delete state;
+}
+
 void SplitPath(std::string_view path, std::vector<std::string_view>* segments) {
   segments->clear();
   if (!path.empty() && path.front() == '/') path.remove_prefix(1);
@@ -150,6 +172,12 @@ void Router::Add(std::string_view method, std::string_view pattern, Handler hand
                  RouteOptions options) {
   if (!handler) throw std::invalid_argument("route handler is empty");
   AddRoute(Kind::kHandler, method, pattern, std::move(options)).handler = std::move(handler);
+}
+
+void Router::AddAsync(std::string_view method, std::string_view pattern, AsyncHandler handler,
+                      RouteOptions options) {
+  if (!handler) throw std::invalid_argument("route handler is empty");
+  AddRoute(Kind::kAsync, method, pattern, std::move(options)).async_handler = std::move(handler);
 }
 
 void Router::AddEventStream(std::string_view pattern, TopicFor topic_for, std::string name) {

@@ -12,8 +12,15 @@
 // (literal > affixed param > param > rest); so "/c/{slug}.json" beats "/c/{slug}" for
 // "/c/x.json". Parameters are matched against percent-decoded segments; an encoded slash
 // (%2F) never matches anything (the server answers 404).
+//
+// Asynchronous routes (AddAsync): the handler starts the work and returns at once; whoever
+// finishes the work calls the Respond it was given, from any thread. A Respond is a small
+// shared handle (copyable; copies share one answer): the first call answers, later calls are
+// ignored, and when the last copy is destroyed unanswered the request is answered 500.
 #pragma once
 
+#include <atomic>
+#include <concepts>
 #include <cstddef>
 #include <filesystem>
 #include <functional>
@@ -22,6 +29,8 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "core/error.h"
@@ -46,9 +55,101 @@ struct RouteOptions {
 // answered like a handler error (404 for an unknown campaign...).
 using TopicFor = std::function<Result<std::string>(const Request&)>;
 
+// Answers one asynchronous request. Copyable and movable; all copies share one answer and may be
+// used and destroyed on any threads concurrently. Call it once with the response:
+//  - the first call answers (the response is written by the connection's own network thread;
+//    the caller never blocks and never touches the socket); later calls are ignored (debug log);
+//  - if the last copy is destroyed without a call, the request is answered 500 (error log);
+//  - calling an empty (default-constructed or moved-from) Respond does nothing.
+// The server creates one per asynchronous request (one allocation, shared by all copies). A
+// Respond can also wrap any callable taking a Response (tests, adapters); that callable is then
+// invoked once, on the answering thread, and with a 500 response if the last copy is dropped.
+class Respond {
+ public:
+  // The shared completion state behind a Respond.
+  class State {
+   public:
+    State() = default;
+    State(const State&) = delete;
+    State& operator=(const State&) = delete;
+
+   protected:
+    virtual ~State() = default;
+    // Called exactly once, on the thread that answered or that dropped the last copy. dropped:
+    // nobody answered (response is then default-constructed; the implementation answers 500).
+    virtual void Deliver(Response response, bool dropped) noexcept = 0;
+
+   private:
+    friend class Respond;
+    std::atomic<std::size_t> refs_{1};
+    std::atomic<bool> answered_{false};
+  };
+
+  Respond() noexcept = default;
+  // Takes over the one reference a new State starts with.
+  explicit Respond(State* adopt) noexcept : state_(adopt) {}
+  // Wraps a callable: fn(Response) is invoked once (see above). Allocates.
+  template <typename F>
+  requires(!std::same_as<std::remove_cvref_t<F>, Respond> &&
+           std::invocable<std::remove_cvref_t<F>&, Response>)
+      Respond(F&& fn)  // NOLINT(google-explicit-constructor): a Respond is a callback
+      : state_(new CallableState<std::remove_cvref_t<F>>(std::forward<F>(fn))) {}
+
+  Respond(const Respond& other) noexcept : state_(other.state_) {
+    if (state_) state_->refs_.fetch_add(1, std::memory_order_relaxed);
+  }
+  Respond(Respond&& other) noexcept : state_(std::exchange(other.state_, nullptr)) {}
+  Respond& operator=(Respond other) noexcept {
+    std::swap(state_, other.state_);
+    return *this;
+  }
+  ~Respond() {
+    if (state_) Release(state_);
+  }
+
+  // Answers the request (first call only). Never blocks; never throws.
+  void operator()(Response response) const noexcept;
+
+  explicit operator bool() const noexcept { return state_ != nullptr; }
+  // True once some copy has answered (or the answer was given up on). A hint: another thread
+  // may answer right after this returns false.
+  bool answered() const noexcept {
+    return state_ != nullptr && state_->answered_.load(std::memory_order_acquire);
+  }
+
+ private:
+  template <typename F>
+  class CallableState final : public State {
+   public:
+    template <typename G>
+    explicit CallableState(G&& fn) : fn_(std::forward<G>(fn)) {}
+
+   private:
+    void Deliver(Response response, bool dropped) noexcept override {
+      if (dropped) response = DroppedResponse();
+      try {
+        fn_(std::move(response));
+      } catch (...) {
+        // A callback that throws has nobody to report to.
+      }
+    }
+    F fn_;
+  };
+
+  static Response DroppedResponse();
+  static void Release(State* state) noexcept;
+
+  State* state_ = nullptr;
+};
+
+// Starts an asynchronous request: must not block (it runs on a network thread unless the route is
+// blocking). The Request stays valid until the request is answered (the connection does nothing
+// else meanwhile); copy what outlives the answer. Throwing before answering answers 500.
+using AsyncHandler = std::function<void(const Request&, Respond)>;
+
 class Router {
  public:
-  enum class Kind { kHandler, kEventStream, kStatic };
+  enum class Kind { kHandler, kEventStream, kStatic, kAsync };
 
   struct Segment {
     enum class Type { kLiteral, kParam, kRest };
@@ -65,6 +166,7 @@ class Router {
     std::vector<Segment> segments;
     std::vector<int> score;                      // specificity per segment
     Handler handler;                             // kHandler
+    AsyncHandler async_handler;                  // kAsync
     TopicFor topic_for;                          // kEventStream
     std::shared_ptr<const StaticFiles> statics;  // kStatic
     RouteOptions options;                        // name is never empty
@@ -92,6 +194,21 @@ class Router {
   }
   void Post(std::string_view pattern, Handler handler, RouteOptions options = {}) {
     Add("POST", pattern, std::move(handler), std::move(options));
+  }
+
+  // Adds an asynchronous route (see AsyncHandler and Respond). The handler is invoked on a
+  // network thread, or on the blocking executor if options.blocking (for handlers with some
+  // cheap blocking preparation); either way no thread waits for the answer. Metrics and the
+  // access log see it like any route (latency runs until the answer is written). Server::Stop
+  // waits for unanswered asynchronous requests like for running handlers, up to its grace
+  // period; after that their connections are closed and their Respond calls ignored.
+  void AddAsync(std::string_view method, std::string_view pattern, AsyncHandler handler,
+                RouteOptions options = {});
+  void GetAsync(std::string_view pattern, AsyncHandler handler, RouteOptions options = {}) {
+    AddAsync("GET", pattern, std::move(handler), std::move(options));
+  }
+  void PostAsync(std::string_view pattern, AsyncHandler handler, RouteOptions options = {}) {
+    AddAsync("POST", pattern, std::move(handler), std::move(options));
   }
 
   // A GET route answered with a text/event-stream of the EventHub topic chosen by topic_for:

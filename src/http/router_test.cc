@@ -1,5 +1,9 @@
 #include "http/router.h"
 
+#include <atomic>
+#include <thread>
+#include <vector>
+
 #include <gtest/gtest.h>
 
 namespace undersigned::http {
@@ -137,6 +141,83 @@ TEST(RouterPatternTest, BadPatternsThrow) {
   EXPECT_THROW(r.Get("/a/{}", Named("x")), std::invalid_argument);
   EXPECT_THROW(r.Get("/a/{rest...}/b", Named("x")), std::invalid_argument);
   EXPECT_THROW(r.Get("/a", Handler()), std::invalid_argument);
+}
+
+TEST(RouterAsyncTest, AddAsyncRoute) {
+  Router r;
+  r.PostAsync("/c/{slug}/sign", [](const Request&, Respond respond) { respond(Response()); },
+              {.blocking = true, .name = "sign"});
+  r.GetAsync("/c/{slug}/later", [](const Request&, Respond) {});
+  std::vector<std::string_view> segs;
+  SplitPath("/c/x/sign", &segs);
+  std::map<std::string, std::string> params;
+  auto m = r.Find("POST", segs, &params);
+  ASSERT_NE(m.route, nullptr);
+  EXPECT_EQ(m.route->kind, Router::Kind::kAsync);
+  EXPECT_TRUE(static_cast<bool>(m.route->async_handler));
+  EXPECT_FALSE(static_cast<bool>(m.route->handler));
+  EXPECT_TRUE(m.route->options.blocking);
+  EXPECT_EQ(params["slug"], "x");
+  // HEAD is served by the async GET route.
+  EXPECT_EQ(FindIn(r, "HEAD", "/c/x/later").name, "/c/{slug}/later");
+  EXPECT_THROW(r.AddAsync("GET", "/a", AsyncHandler()), std::invalid_argument);
+  EXPECT_THROW(r.AddAsync("GET", "nope", [](const Request&, Respond) {}), std::invalid_argument);
+}
+
+TEST(RespondTest, FirstCallWinsAndCopiesShareIt) {
+  std::vector<int> got;
+  Respond respond([&got](Response r) { got.push_back(r.status); });
+  EXPECT_TRUE(static_cast<bool>(respond));
+  EXPECT_FALSE(respond.answered());
+  Respond copy = respond;
+  copy(Response::Text("a", 201));
+  EXPECT_TRUE(respond.answered());
+  respond(Response::Text("b", 202));  // ignored
+  copy(Response::Text("c", 203));     // ignored
+  EXPECT_EQ(got, std::vector<int>{201});
+}
+
+TEST(RespondTest, DroppingTheLastCopyAnswers500) {
+  std::vector<int> got;
+  {
+    Respond respond([&got](Response r) { got.push_back(r.status); });
+    Respond copy = respond;
+    Respond moved = std::move(respond);
+    EXPECT_FALSE(static_cast<bool>(respond));  // NOLINT(bugprone-use-after-move)
+    respond(Response());                       // empty: does nothing
+    copy = Respond();                          // one copy left
+    EXPECT_TRUE(got.empty());
+  }
+  EXPECT_EQ(got, std::vector<int>{500});
+  // Answered then dropped: nothing more.
+  got.clear();
+  {
+    Respond([&got](Response r) { got.push_back(r.status); })(Response::Text("ok"));
+  }
+  EXPECT_EQ(got, std::vector<int>{200});
+}
+
+TEST(RespondTest, ConcurrentAnswersDeliverOnce) {
+  for (int round = 0; round < 20; ++round) {
+    std::atomic<int> delivered{0};
+    Respond respond([&delivered](Response) { delivered.fetch_add(1); });
+    std::vector<std::thread> threads;
+    for (int i = 0; i < 4; ++i) {
+      threads.emplace_back([copy = respond, i] { copy(Response::Text("x", 200 + i)); });
+    }
+    respond = Respond();
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(delivered.load(), 1);
+  }
+}
+
+TEST(RespondTest, UsableAsStdFunction) {
+  int status = 0;
+  Respond respond([&status](Response r) { status = r.status; });
+  std::function<void(Response)> fn = respond;
+  respond = Respond();
+  fn(Response::Text("x", 204));
+  EXPECT_EQ(status, 204);
 }
 
 TEST(RouterStaticTest, MissingDirectoryFails) {

@@ -190,6 +190,146 @@ auto RunOnPool(net::thread_pool& pool, F f) {
 
 int StatusClass(int status) { return std::clamp(status / 100, 1, 5) - 1; }
 
+bool ValidStatus(int status) { return status >= 100 && status <= 999; }
+
+// --- Asynchronous requests. ---------------------------------------------------------------------
+//
+// A request of a kAsync route suspends its session coroutine on an Asio operation whose
+// completion handler lives in an AsyncCall: the Respond::State shared by the Respond copies given
+// to the handler. Answering posts the handler, with the response, to the session's executor (the
+// only thread hop); the coroutine resumes there and writes the response. Each network thread has
+// an AsyncRegistry listing its unanswered calls, so that Stop can give up on those still
+// unanswered after the grace period while the io_context still exists (destroying a handler
+// posts the unwinding of its coroutine to that io_context). The registry's mutex orders every
+// answer against that: an answer either posts before Stop gives up, or finds the call abandoned.
+
+struct AsyncLink {
+  AsyncLink* prev = nullptr;
+  AsyncLink* next = nullptr;
+  // Under the registry's mutex: destroy the completion handler without invoking it.
+  virtual void Abandon() noexcept = 0;
+
+ protected:
+  ~AsyncLink() = default;
+};
+
+struct AsyncRegistry {
+  std::mutex mu;
+  AsyncLink* head = nullptr;  // guarded by mu
+  bool closed = false;        // guarded by mu: Stop gave up on the calls; take no new ones
+
+  void LinkLocked(AsyncLink* l) {
+    l->prev = nullptr;
+    l->next = head;
+    if (head) head->prev = l;
+    head = l;
+  }
+  void UnlinkLocked(AsyncLink* l) {
+    if (l->prev) l->prev->next = l->next;
+    if (l->next) l->next->prev = l->prev;
+    if (head == l) head = l->next;
+    l->prev = l->next = nullptr;
+  }
+  // Gives up on every unanswered call; later answers are ignored.
+  void Close() {
+    std::lock_guard lock(mu);
+    closed = true;
+    while (head) {
+      AsyncLink* l = head;
+      UnlinkLocked(l);
+      l->Abandon();
+    }
+  }
+};
+
+// H: the coroutine's completion handler for void(Response).
+template <typename H>
+class AsyncCall final : public Respond::State, public AsyncLink {
+ public:
+  AsyncCall(H handler, std::shared_ptr<AsyncRegistry> registry, const std::string& route_name,
+            bool json)
+      : handler_(std::move(handler)),
+        registry_(std::move(registry)),
+        route_name_(route_name),
+        json_(json) {}
+
+  // Registers the call; false (and the handler is answered 503) if the server is stopping.
+  bool Start() {
+    std::lock_guard lock(registry_->mu);
+    if (!registry_->closed) {
+      registry_->LinkLocked(this);
+      return true;
+    }
+    PostLocked(ErrorResponse(503, "Server is shutting down", json_));
+    return false;
+  }
+
+ private:
+  void Deliver(Response response, bool dropped) noexcept override {
+    std::lock_guard lock(registry_->mu);
+    if (!handler_) return;  // abandoned by Stop (the server may be gone; touch nothing else)
+    if (dropped) {
+      spdlog::error("http: async handler {} dropped its Respond without answering", route_name_);
+      response = ErrorResponse(500, "Internal server error", json_);
+    } else if (!ValidStatus(response.status)) {
+      spdlog::error("http: async handler {} answered status {}", route_name_, response.status);
+      response = ErrorResponse(500, "Internal server error", json_);
+    }
+    registry_->UnlinkLocked(this);
+    PostLocked(std::move(response));
+  }
+
+  void Abandon() noexcept override { handler_.reset(); }
+
+  void PostLocked(Response response) {
+    auto ex = net::get_associated_executor(*handler_);
+    net::post(ex, [handler = std::move(*handler_), response = std::move(response)]() mutable {
+      handler(std::move(response));
+    });
+    handler_.reset();
+  }
+
+  std::optional<H> handler_;  // guarded by registry_->mu; empty once posted or abandoned
+  std::shared_ptr<AsyncRegistry> registry_;
+  const std::string& route_name_;  // only used while registered (the Router is alive then)
+  const bool json_;
+};
+
+// Runs an async handler with a copy of respond; a throw answers 500 unless already answered.
+void InvokeAsyncHandler(const Router::Route& route, const Request& req, const Respond& respond,
+                        bool json) {
+  try {
+    route.async_handler(req, respond);
+    return;
+  } catch (const std::exception& e) {
+    spdlog::error("http: async handler {} threw: {}", route.options.name, e.what());
+  } catch (...) {
+    spdlog::error("http: async handler {} threw a non-exception", route.options.name);
+  }
+  if (!respond.answered()) respond(ErrorResponse(500, "Internal server error", json));
+}
+
+// Starts route's async handler for req and completes with its answer on the calling coroutine's
+// executor. req must stay untouched until then.
+auto RunAsync(const Router::Route& route, const Request& req, bool json,
+              std::shared_ptr<AsyncRegistry> registry, net::thread_pool& pool) {
+  return net::async_initiate<const net::use_awaitable_t<IoExecutor>&, void(Response)>(
+      [&route, &req, json, &pool](auto handler, std::shared_ptr<AsyncRegistry> registry) {
+        using Call = AsyncCall<decltype(handler)>;
+        auto* call = new Call(std::move(handler), std::move(registry), route.options.name, json);
+        Respond respond(call);  // owns the call from here on
+        if (!call->Start()) return;
+        if (route.options.blocking) {
+          net::post(pool, [&route, &req, json, respond = std::move(respond)] {
+            InvokeAsyncHandler(route, req, respond, json);
+          });
+        } else {
+          InvokeAsyncHandler(route, req, respond, json);
+        }
+      },
+      kUseAwaitable, std::move(registry));
+}
+
 }  // namespace
 
 class Session;
@@ -197,6 +337,9 @@ class Session;
 struct Worker {
   // Declared before ioc: sessions unregister themselves while ioc's destructor destroys them.
   std::unordered_set<Session*> sessions;
+  // Unanswered asynchronous requests of this thread's sessions (shared with their Respond
+  // states, which may outlive the server).
+  std::shared_ptr<AsyncRegistry> async = std::make_shared<AsyncRegistry>();
   net::io_context ioc{1};
   std::optional<net::executor_work_guard<IoExecutor>> guard;
   std::thread thread;
@@ -394,6 +537,15 @@ Task<> Session::Run(std::shared_ptr<Session> self) {
   net::co_spawn(socket_.get_executor(), Watchdog(self), [](std::exception_ptr e) {
     if (e) spdlog::error("http: watchdog failed");
   });
+  // Also when this coroutine is destroyed mid-request (Stop giving up on an unanswered request):
+  // the watchdog, which holds the session too, must end.
+  struct EndWatchdog {
+    Session* s;
+    ~EndWatchdog() {
+      s->closed_ = true;
+      s->timer_.cancel();
+    }
+  } end_watchdog{this};
   try {
     while (!closing_ && !w_.stopping) {
       if (!co_await ServeOne()) break;
@@ -401,8 +553,6 @@ Task<> Session::Run(std::shared_ptr<Session> self) {
   } catch (const std::exception& e) {
     spdlog::error("http: connection failed: {}", e.what());
   }
-  closed_ = true;
-  timer_.cancel();
   CloseSocket();
 }
 
@@ -533,7 +683,8 @@ Task<bool> Session::ServeOne() {
   // --- Body. ---
   bool unread_body = false;
   if (!parser.is_done()) {
-    if (route == nullptr || route->kind != Router::Kind::kHandler) {
+    if (route == nullptr ||
+        (route->kind != Router::Kind::kHandler && route->kind != Router::Kind::kAsync)) {
       keep_alive = false;  // not reading a body nobody wants; answer and close
       unread_body = true;
     } else {
@@ -611,6 +762,9 @@ Task<bool> Session::ServeOne() {
         body = file->content;
       }
     }
+  } else if (route->kind == Router::Kind::kAsync) {
+    response = co_await RunAsync(*route, req_, json, w_.async, *srv_.pool);
+    body = response.body;
   } else if (route->options.blocking) {
     response = co_await RunOnPool(*srv_.pool, [this, route] { return Invoke(*route); });
     body = response.body;
@@ -631,7 +785,7 @@ Task<bool> Session::ServeOne() {
 Response Session::Invoke(const Router::Route& route) {
   try {
     Response r = route.handler(req_);
-    if (r.status < 100 || r.status > 999) {
+    if (!ValidStatus(r.status)) {
       spdlog::error("http: handler {} returned status {}", route.options.name, r.status);
       return ErrorResponse(500, "Internal server error", WantsJson(req_));
     }
@@ -1021,12 +1175,17 @@ void Server::Stop(std::chrono::milliseconds grace) {
         for (Session* session : sessions) session->ForceClose();
       });
     }
-    std::unique_lock lock(s.mu);
-    s.cv.wait_for(lock, std::chrono::seconds(1), [&] { return s.live->load() == 0; });
   }
   // Blocking handlers still running cannot be interrupted; wait for them, drop queued ones.
   s.pool->stop();
   s.pool->join();
+  // Asynchronous requests still unanswered are given up: their coroutines unwind on their
+  // network threads (ending their sessions) and their Respond calls will be ignored.
+  for (auto& wp : s.workers) wp->async->Close();
+  if (s.live->load() > 0) {
+    std::unique_lock lock(s.mu);
+    s.cv.wait_for(lock, std::chrono::seconds(1), [&] { return s.live->load() == 0; });
+  }
   for (auto& wp : s.workers) {
     wp->guard.reset();
     wp->ioc.stop();

@@ -7,6 +7,9 @@
 // body and time limits (431, 413 with a response, 400 for malformed requests, timeouts close
 // the connection), security headers on every response, access log at debug level, request
 // counts and latency histograms in Metrics, server-sent event streams fed by the EventHub.
+// Asynchronous routes (Router::AddAsync) suspend their connection until the request is answered
+// through its Respond, from any thread: the answer is posted to the connection's network thread,
+// which writes it; no thread waits meanwhile.
 //
 // Lifetime: the Router, EventHub and Metrics passed in must outlive the Server. Start() once,
 // Stop() once (the destructor stops if needed). Start/Stop/port are to be called from one
@@ -69,6 +72,10 @@ class Server {
   // Graceful shutdown: stops accepting, closes idle keep-alive connections and event streams,
   // lets in-flight requests finish and be answered (with Connection: close) until `grace` has
   // passed, then closes whatever is left and joins all threads. Blocks until done. Idempotent.
+  // In-flight requests include asynchronous ones not yet answered. After `grace`, blocking
+  // handlers still running are waited for (they cannot be interrupted), while asynchronous
+  // requests still unanswered are given up: their connections close and their Respond does
+  // nothing from then on (it may safely outlive the Server).
   void Stop(std::chrono::milliseconds grace = std::chrono::milliseconds(10'000));
 
   std::uint16_t port() const;

@@ -7,9 +7,11 @@
 #include <sys/time.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <mutex>
 #include <regex>
 #include <thread>
 
@@ -102,6 +104,40 @@ std::string HeaderOf(const HttpResponse& r, std::string_view name) {
   return it == r.end() ? std::string() : std::string(it->value());
 }
 
+// Where asynchronous handlers leave their Respond for the test to answer: the test awaits a
+// request's arrival instead of sleeping.
+class Parking {
+ public:
+  void Park(const std::string& id, Respond respond) {
+    {
+      std::lock_guard lock(mu_);
+      parked_[id] = std::move(respond);
+      arrivals_.push_back(id);
+    }
+    cv_.notify_all();
+  }
+  // Waits (up to 5 s) for the request `id` and takes its Respond (empty on timeout).
+  Respond Take(const std::string& id) {
+    std::unique_lock lock(mu_);
+    cv_.wait_for(lock, 5s, [&] { return parked_.count(id) > 0; });
+    auto it = parked_.find(id);
+    if (it == parked_.end()) return Respond();
+    Respond r = std::move(it->second);
+    parked_.erase(it);
+    return r;
+  }
+  std::vector<std::string> arrivals() {
+    std::lock_guard lock(mu_);
+    return arrivals_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::map<std::string, Respond> parked_;
+  std::vector<std::string> arrivals_;
+};
+
 class ServerTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -175,10 +211,58 @@ class ServerTest : public ::testing::Test {
           return "campaign:" + r.Param("slug");
         },
         "campaign_events");
+    // Asynchronous routes.
+    router_.GetAsync("/async/sync/{x}",
+                     [](const Request& r, Respond respond) {
+                       respond(Response::Text("sync:" + r.Param("x") + ":" +
+                                              (Server::OnNetworkThread() ? "network" : "pool")));
+                     },
+                     {.name = "async_sync"});
+    router_.GetAsync("/async/blocking",
+                     [](const Request&, Respond respond) {
+                       respond(Response::Text(Server::OnNetworkThread() ? "network" : "pool"));
+                     },
+                     {.blocking = true, .name = "async_blocking"});
+    router_.GetAsync("/async/thread/{x}",
+                     [this](const Request& r, Respond respond) {
+                       std::lock_guard lock(threads_mu_);
+                       threads_.emplace_back([respond = std::move(respond), x = r.Param("x")] {
+                         respond(Response::Text("thread:" + x, 202));
+                       });
+                     },
+                     {.name = "async_thread"});
+    router_.GetAsync(
+        "/async/held/{id}",
+        [this](const Request& r, Respond respond) { parking_.Park(r.Param("id"), respond); },
+        {.name = "async_held"});
+    router_.PostAsync("/async/echo",
+                      [](const Request& r, Respond respond) {
+                        respond(Response::Text("echo:" + r.body + ":" + r.Header("x-tag"), 201));
+                      },
+                      {.body_limit = 1024, .name = "async_echo"});
+    router_.GetAsync("/async/drop", [](const Request&, Respond) {}, {.name = "async_drop"});
+    router_.GetAsync("/async/throw",
+                     [](const Request&, Respond) { throw std::runtime_error("async boom"); },
+                     {.name = "async_throw"});
+    router_.GetAsync("/async/twice",
+                     [this](const Request&, Respond respond) {
+                       respond(Response::Text("first"));
+                       respond(Response::Text("second"));
+                       parking_.Park("twice", respond);  // the test answers once more, later
+                     },
+                     {.name = "async_twice"});
+    router_.GetAsync("/async/bad-status",
+                     [](const Request&, Respond respond) { respond(Response::Text("x", 42)); },
+                     {.name = "async_bad_status"});
     AddOpsRoutes(router_, metrics_);
   }
 
   void TearDown() override {
+    {
+      std::lock_guard lock(threads_mu_);
+      for (auto& t : threads_) t.join();
+      threads_.clear();
+    }
     if (server_) server_->Stop(2s);
     server_.reset();
     if (!static_dir_.empty()) std::filesystem::remove_all(static_dir_);
@@ -212,7 +296,23 @@ class ServerTest : public ::testing::Test {
   std::promise<void> slow_started_;
   std::promise<void> release_slow_;
   std::filesystem::path static_dir_;
+  Parking parking_;
+  std::mutex threads_mu_;
+  std::vector<std::thread> threads_;
 };
+
+// Waits until the server's listener refuses connections (Stop has begun).
+void AwaitListenerClosed(std::uint16_t port) {
+  auto deadline = std::chrono::steady_clock::now() + 3s;
+  for (;;) {
+    net::io_context ioc;
+    tcp::socket s(ioc);
+    beast::error_code ec;
+    s.connect(tcp::endpoint(net::ip::address_v4::loopback(), port), ec);
+    if (ec || std::chrono::steady_clock::now() > deadline) break;
+    std::this_thread::sleep_for(5ms);
+  }
+}
 
 TEST_F(ServerTest, RoutesAndParams) {
   Start();
@@ -681,6 +781,245 @@ TEST_F(ServerTest, StartFailsOnBusyPort) {
   auto r = second.Start();
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().code, Code::kUnavailable);
+}
+
+// --- Asynchronous routes. ---------------------------------------------------------------------
+
+TEST_F(ServerTest, AsyncRespondInsideHandler) {
+  Start();
+  Client c(port_);
+  auto r = c.Get("/async/sync/a");
+  EXPECT_EQ(r.result_int(), 200);
+  EXPECT_EQ(r.body(), "sync:a:network");  // non-blocking async handlers run on a network thread
+  EXPECT_EQ(HeaderOf(r, "Content-Type"), "text/plain; charset=utf-8");
+  EXPECT_EQ(HeaderOf(r, "X-Content-Type-Options"), "nosniff");  // security headers as usual
+  EXPECT_EQ(c.Get("/async/blocking").body(), "pool");
+  EXPECT_EQ(c.Get("/c/after").body(), "page:after");
+}
+
+TEST_F(ServerTest, AsyncRespondFromAnotherThread) {
+  Start();
+  Client c(port_);
+  for (const char* x : {"1", "2", "3"}) {
+    auto r = c.Get(std::string("/async/thread/") + x);
+    EXPECT_EQ(r.result_int(), 202);
+    EXPECT_EQ(r.body(), std::string("thread:") + x);
+    EXPECT_TRUE(r.keep_alive());
+  }
+}
+
+TEST_F(ServerTest, AsyncPostReadsTheBody) {
+  Start();
+  Client c(port_);
+  c.Send(
+      "POST /async/echo HTTP/1.1\r\nHost: t\r\nX-Tag: t1\r\nContent-Length: 5\r\n\r\nhello"
+      "POST /async/echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "3\r\nabc\r\n0\r\n\r\n");
+  auto r = c.Read();
+  EXPECT_EQ(r.result_int(), 201);
+  EXPECT_EQ(r.body(), "echo:hello:t1");
+  EXPECT_EQ(c.Read().body(), "echo:abc:");
+  // Over the route's body limit: 413 as for any route.
+  Client big(port_);
+  big.SendIgnoringErrors("POST /async/echo HTTP/1.1\r\nHost: t\r\nContent-Length: 5000\r\n\r\n" +
+                         std::string(5000, 'x'));
+  EXPECT_EQ(big.Read().result_int(), 413);
+}
+
+TEST_F(ServerTest, AsyncDelayedAnswerBlocksNothing) {
+  ServerOptions o;
+  o.io_threads = 1;  // one network thread: anything that blocked it would stall the others
+  Start(o);
+  Client waiting(port_);
+  waiting.Send("GET /async/held/a HTTP/1.1\r\nHost: t\r\n\r\n");
+  Respond respond = parking_.Take("a");
+  ASSERT_TRUE(static_cast<bool>(respond));
+
+  // Meanwhile other connections are served, including other async requests.
+  Client other(port_);
+  EXPECT_EQ(other.Get("/c/meanwhile").body(), "page:meanwhile");
+  EXPECT_EQ(other.Get("/async/sync/b").body(), "sync:b:network");
+  Client third(port_);
+  third.Send("GET /async/held/c HTTP/1.1\r\nHost: t\r\n\r\n");
+  Respond respond_c = parking_.Take("c");
+  ASSERT_TRUE(static_cast<bool>(respond_c));
+  // Answered out of arrival order, from this (foreign) thread.
+  respond_c(Response::Text("answer c"));
+  EXPECT_EQ(third.Read().body(), "answer c");
+  respond(Response::Json("{\"late\":true}", 201));
+  auto r = waiting.Read();
+  EXPECT_EQ(r.result_int(), 201);
+  EXPECT_EQ(r.body(), "{\"late\":true}");
+  EXPECT_TRUE(r.keep_alive());
+  EXPECT_EQ(waiting.Get("/c/next").body(), "page:next");
+
+  // Metrics record the route like any other.
+  auto metrics = other.Get("/metrics").body();
+  EXPECT_NE(metrics.find("undersigned_http_requests_total{route=\"async_held\",code=\"2xx\"} 2\n"),
+            std::string::npos)
+      << metrics;
+  EXPECT_NE(metrics.find("undersigned_http_request_duration_seconds_count{route=\"async_held\","
+                         "code=\"2xx\"} 2\n"),
+            std::string::npos);
+}
+
+TEST_F(ServerTest, AsyncDroppedRespondGives500) {
+  Start();
+  Client c(port_);
+  auto r = c.Get("/async/drop");
+  EXPECT_EQ(r.result_int(), 500);
+  EXPECT_EQ(HeaderOf(r, "Content-Type"), "text/html; charset=utf-8");
+  auto json = c.Get("/async/drop", "Accept: application/json\r\n");
+  EXPECT_EQ(json.result_int(), 500);
+  EXPECT_TRUE(nlohmann::json::parse(json.body()).contains("error"));
+  // Dropped later, from another thread, after being kept a while.
+  Client held(port_);
+  held.Send("GET /async/held/d HTTP/1.1\r\nHost: t\r\n\r\n");
+  {
+    Respond respond = parking_.Take("d");
+    ASSERT_TRUE(static_cast<bool>(respond));
+    std::thread([r = std::move(respond)] {}).join();
+  }
+  EXPECT_EQ(held.Read().result_int(), 500);
+  EXPECT_EQ(c.Get("/c/after").body(), "page:after");
+  EXPECT_NE(c.Get("/metrics")
+                .body()
+                .find("undersigned_http_requests_total{route=\"async_drop\",code=\"5xx\"} 2\n"),
+            std::string::npos);
+}
+
+TEST_F(ServerTest, AsyncThrowAndBadStatusGive500) {
+  Start();
+  Client c(port_);
+  EXPECT_EQ(c.Get("/async/throw").result_int(), 500);
+  EXPECT_EQ(c.Get("/async/bad-status").result_int(), 500);
+  EXPECT_EQ(c.Get("/c/after").body(), "page:after");
+}
+
+TEST_F(ServerTest, AsyncSecondAnswerIsIgnored) {
+  Start();
+  Client c(port_);
+  auto r = c.Get("/async/twice");
+  EXPECT_EQ(r.result_int(), 200);
+  EXPECT_EQ(r.body(), "first");
+  Respond late = parking_.Take("twice");
+  ASSERT_TRUE(static_cast<bool>(late));
+  EXPECT_TRUE(late.answered());
+  late(Response::Text("third"));  // long after the request was answered: harmless
+  late = Respond();
+  // The connection is still in sync: nothing extra was written.
+  EXPECT_EQ(c.Get("/c/next").body(), "page:next");
+  EXPECT_EQ(c.Get("/async/sync/z").body(), "sync:z:network");
+}
+
+TEST_F(ServerTest, AsyncKeepAlivePipelinedInOrder) {
+  Start();
+  Client c(port_);
+  // Pipelined: the second request must not be read (nor its handler run) before the first is
+  // answered; answers come in request order.
+  c.Send(
+      "GET /async/held/1 HTTP/1.1\r\nHost: t\r\n\r\n"
+      "GET /async/held/2 HTTP/1.1\r\nHost: t\r\n\r\n"
+      "GET /async/sync/3 HTTP/1.1\r\nHost: t\r\n\r\n");
+  Respond first = parking_.Take("1");
+  ASSERT_TRUE(static_cast<bool>(first));
+  EXPECT_EQ(parking_.arrivals(), std::vector<std::string>{"1"});
+  first(Response::Text("one"));
+  Respond second = parking_.Take("2");
+  ASSERT_TRUE(static_cast<bool>(second));
+  second(Response::Text("two"));
+  auto r1 = c.Read();
+  auto r2 = c.Read();
+  auto r3 = c.Read();
+  EXPECT_EQ(r1.body(), "one");
+  EXPECT_EQ(r2.body(), "two");
+  EXPECT_EQ(r3.body(), "sync:3:network");
+  EXPECT_TRUE(r3.keep_alive());
+  EXPECT_EQ(server_->connections(), 1u);
+}
+
+TEST_F(ServerTest, AsyncHeadOnGetRoute) {
+  Start();
+  Client c(port_);
+  c.Send("HEAD /async/sync/hd HTTP/1.1\r\nHost: t\r\n\r\n");
+  auto head = c.Read(true);
+  EXPECT_EQ(head.result_int(), 200);
+  EXPECT_EQ(HeaderOf(head, "Content-Length"), "15");  // "sync:hd:network"
+  EXPECT_TRUE(head.body().empty());
+  c.Send("HEAD /async/held/h HTTP/1.1\r\nHost: t\r\n\r\n");
+  Respond respond = parking_.Take("h");
+  ASSERT_TRUE(static_cast<bool>(respond));
+  respond(Response::Text("12345"));
+  auto held = c.Read(true);
+  EXPECT_EQ(HeaderOf(held, "Content-Length"), "5");
+  EXPECT_EQ(c.Get("/c/x").body(), "page:x");  // no body bytes were sent
+}
+
+TEST_F(ServerTest, StopWaitsForInFlightAsyncRequest) {
+  Start();
+  Client idle(port_);
+  EXPECT_EQ(idle.Get("/c/idle").body(), "page:idle");
+  Client busy(port_);
+  busy.Send("GET /async/held/s HTTP/1.1\r\nHost: t\r\n\r\n");
+  Respond respond = parking_.Take("s");
+  ASSERT_TRUE(static_cast<bool>(respond));
+
+  std::atomic<bool> stopped{false};
+  std::thread stopper([&] {
+    server_->Stop(5s);
+    stopped = true;
+  });
+  AwaitListenerClosed(port_);
+  bool closed = false;
+  idle.ReadUntilClosed(&closed);
+  EXPECT_TRUE(closed) << "idle keep-alive connection should be closed by Stop";
+  EXPECT_FALSE(stopped.load()) << "Stop must wait for the unanswered async request";
+
+  std::thread([respond = std::move(respond)] { respond(Response::Text("answered")); }).join();
+  auto r = busy.Read();
+  EXPECT_EQ(r.result_int(), 200);
+  EXPECT_EQ(r.body(), "answered");
+  EXPECT_EQ(HeaderOf(r, "Connection"), "close");
+  stopper.join();
+  EXPECT_EQ(server_->connections(), 0u);
+}
+
+TEST_F(ServerTest, StopAfterGraceGivesUpOnAsyncRequest) {
+  Start();
+  Client busy(port_);
+  busy.Send("GET /async/held/g HTTP/1.1\r\nHost: t\r\n\r\n");
+  Respond respond = parking_.Take("g");
+  ASSERT_TRUE(static_cast<bool>(respond));
+  auto start = std::chrono::steady_clock::now();
+  std::thread stopper([&] { server_->Stop(200ms); });
+  bool closed = false;
+  std::string got = busy.ReadUntilClosed(&closed);
+  EXPECT_TRUE(closed);
+  EXPECT_TRUE(got.empty()) << got;
+  stopper.join();
+  auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_GE(took, 150ms);
+  EXPECT_LT(took, 900ms) << "the abandoned request's session should end at once";
+  EXPECT_EQ(server_->connections(), 0u);
+  // Answering after Stop, and dropping the last copy after the server is gone, are harmless.
+  respond(Response::Text("too late"));
+  Respond copy = respond;
+  respond = Respond();
+  server_.reset();
+  copy = Respond();
+}
+
+TEST_F(ServerTest, DestroyingServerWithUnansweredAsyncRequest) {
+  Start();
+  Client busy(port_);
+  busy.Send("GET /async/held/u HTTP/1.1\r\nHost: t\r\n\r\n");
+  Respond respond = parking_.Take("u");
+  ASSERT_TRUE(static_cast<bool>(respond));
+  server_.reset();  // the destructor stops with no grace
+  bool closed = false;
+  busy.ReadUntilClosed(&closed);
+  EXPECT_TRUE(closed);
+  respond = Respond();  // dropped after the server is gone: ignored
 }
 
 }  // namespace
