@@ -2,7 +2,7 @@
 // reference Merkle Tree Hash (MTH) of a list of leaves, and CompactRange, the O(log n) state
 // that appends leaves and yields the root.
 //
-// Hashing (SHA-256 via libsodium's crypto_hash_sha256):
+// Hashing (SHA-256 through OpenSSL, which uses the CPU's SHA instructions; libsodium otherwise):
 //   empty tree  MTH({})   = SHA-256("")
 //   leaf        LeafHash  = SHA-256(0x00 || data)
 //   node        NodeHash  = SHA-256(0x01 || left || right)

@@ -7,7 +7,8 @@
 
 namespace undersigned::store {
 
-Result<std::unique_ptr<Store>> OpenStore(const std::string& data_dir) {
+Result<std::unique_ptr<Store>> OpenStore(const std::string& data_dir,
+                                         const StoreOptions& store_options) {
   if (data_dir.empty()) return Fail(Code::kInvalidArgument, "no data directory given");
   std::error_code ec;
   std::filesystem::create_directories(data_dir, ec);
@@ -17,6 +18,7 @@ Result<std::unique_ptr<Store>> OpenStore(const std::string& data_dir) {
   }
   SqliteOptions options;
   options.path = (std::filesystem::path(data_dir) / kSqliteFileName).string();
+  options.log_enabled = store_options.log_enabled;
   return OpenSqliteStore(options);
 }
 

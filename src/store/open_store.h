@@ -16,10 +16,16 @@ namespace undersigned::store {
 // The database file inside a data directory.
 inline constexpr const char* kSqliteFileName = "undersigned.db";
 
+// What every store implementation takes.
+struct StoreOptions {
+  bool log_enabled = true;  // append signature-log leaves (store.h)
+};
+
 // Creates data_dir (and its parents) if missing, then opens, creating and migrating if needed,
-// <data_dir>/undersigned.db with the default SqliteOptions. kInternal if the directory cannot be
-// created or the database cannot be opened; kInvalidArgument if the database was written by a
-// newer undersigned.
-Result<std::unique_ptr<Store>> OpenStore(const std::string& data_dir);
+// <data_dir>/undersigned.db with the default SqliteOptions and these options. kInternal if the
+// directory cannot be created or the database cannot be opened; kInvalidArgument if the database
+// was written by a newer undersigned.
+Result<std::unique_ptr<Store>> OpenStore(const std::string& data_dir,
+                                         const StoreOptions& options = {});
 
 }  // namespace undersigned::store

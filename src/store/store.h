@@ -23,6 +23,7 @@
 #include "core/campaign.h"
 #include "core/error.h"
 #include "core/signature.h"
+#include "log/merkle.h"
 
 namespace undersigned {
 
@@ -110,6 +111,38 @@ struct ApiToken {
   std::optional<UnixTime> revoked;
 };
 
+// --- the signature log (log/leaf.h; issue 4)
+
+// The log as the writer holds it: durable (everything before it is committed and synced), with
+// every campaign's confirmed count at that same instant, for signing a checkpoint.
+struct LogCampaignCount {
+  std::int64_t campaign_id = 0;
+  std::string uuid;
+  std::string slug;
+  std::int64_t confirmed = 0;
+};
+struct LogHead {
+  std::uint64_t size = 0;
+  log::Hash root{};
+  std::vector<LogCampaignCount> counts;  // every campaign, by id
+};
+
+// A signed checkpoint as stored: the note, and the counts JSON published with it.
+struct StoredCheckpoint {
+  std::uint64_t size = 0;
+  std::string note;
+  std::string counts_json;
+  UnixTime created = 0;
+};
+
+// What a signer's receipt is made of (besides the proof and checkpoint).
+struct LogReceiptInfo {
+  std::int64_t campaign_id = 0;
+  std::uint64_t leaf_index = 0;  // of the signature's latest "confirm" leaf
+  std::string salt;              // kSaltBytes random bytes
+  std::string entry;             // the leaf's bytes
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -183,9 +216,37 @@ class Store {
   // Earliest next_attempt of an unsent message, if any (so the sender can sleep until then).
   virtual Result<std::optional<UnixTime>> NextOutboxAttempt() = 0;
 
+  // --- the signature log. Leaves are appended in the transaction that changes a confirmed
+  // count: Sign with confirm_now, Confirm, and Withdraw of a confirmed signature each append one
+  // (log/leaf.h), with the node hashes it completes. A store opened with log_enabled false
+  // appends nothing.
+  // The durable head and counts (runs through the writer, like a write).
+  virtual Result<LogHead> GetLogHead() = 0;
+  // count consecutive hashes at (level, first...): level 0 are leaf hashes. kNotFound if any is
+  // missing (beyond the tree).
+  virtual Result<std::vector<log::Hash>> LogNodes(std::uint8_t level, std::uint64_t first,
+                                                  std::uint64_t count) = 0;
+  // Entries [first, first + count). kNotFound if any is missing.
+  virtual Result<std::vector<std::string>> LogEntries(std::uint64_t first, std::uint64_t count) = 0;
+  // Every leaf in index order with its stored hash; stops early if fn returns false. For the
+  // start-up check.
+  virtual Result<void> ForEachLogLeaf(
+      const std::function<bool(std::uint64_t index, std::string_view entry,
+                               std::string_view stored_hash)>& fn) = 0;
+  // Keeps a signed checkpoint (idempotent per size).
+  virtual Result<void> SaveCheckpoint(const StoredCheckpoint& checkpoint) = 0;
+  virtual Result<std::optional<StoredCheckpoint>> LatestCheckpoint() = 0;
+  // The receipt data of the signature with this confirm token hash: kNotFound for an unknown
+  // token, kConflict if it is not confirmed (or has no leaf).
+  virtual Result<LogReceiptInfo> LogReceipt(const std::string& confirm_token_hash) = 0;
+
   // --- instance
   // A named random secret (32 bytes) made on first use and kept forever.
   virtual Result<std::string> InstanceSecret(const std::string& name) = 0;
+  // A named value kept forever (same table as the secrets): the stored one, or `initial`,
+  // stored now, if there is none yet. E.g. the log's origin, fixed at the first start.
+  virtual Result<std::string> InstanceValue(const std::string& name,
+                                            const std::string& initial) = 0;
   // Online, consistent copy of the whole store into a new file at path.
   virtual Result<void> Backup(const std::string& path) = 0;
   // Finishes queued writes, then refuses new ones with kUnavailable. Idempotent.

@@ -28,6 +28,12 @@ namespace {
 //    when hashes start with a time-ordered prefix. Nothing looks tokens up by signature.
 //  - campaigns.identifiers: foreign OSDI identifiers ("system:id") as a JSON array. Filtering
 //    petitions by one scans the campaigns table (json_each), which stays small.
+//  - The signature log (log/leaf.h): log_leaves holds each leaf's bytes and hash by index (an
+//    append), log_nodes every completed interior node (level >= 1), so that a proof or a tile
+//    is a handful of primary-key reads. signatures.log_salt is the salt of the signer's
+//    commitment (made at the first confirmation), log_index the index of their latest
+//    "confirm" leaf, for receipts. log_checkpoints keeps every signed checkpoint with the
+//    counts published alongside it.
 constexpr const char* kV1 = R"sql(
 CREATE TABLE campaigns (
   id              INTEGER PRIMARY KEY,
@@ -92,6 +98,8 @@ CREATE TABLE signatures (
   created             INTEGER NOT NULL,
   modified            INTEGER NOT NULL,
   confirmed           INTEGER,
+  log_salt            BLOB,
+  log_index           INTEGER,
   UNIQUE (campaign_id, person_id)
 );
 CREATE INDEX signatures_campaign ON signatures (campaign_id);
@@ -126,6 +134,26 @@ CREATE TABLE outbox (
   last_error   TEXT    NOT NULL DEFAULT ''
 );
 CREATE INDEX outbox_due ON outbox (next_attempt) WHERE sent IS NULL;
+
+CREATE TABLE log_leaves (
+  idx   INTEGER PRIMARY KEY,
+  entry BLOB NOT NULL,
+  hash  BLOB NOT NULL
+);
+
+CREATE TABLE log_nodes (
+  level INTEGER NOT NULL,
+  idx   INTEGER NOT NULL,
+  hash  BLOB    NOT NULL,
+  PRIMARY KEY (level, idx)
+) WITHOUT ROWID;
+
+CREATE TABLE log_checkpoints (
+  size    INTEGER PRIMARY KEY,
+  note    TEXT    NOT NULL,
+  counts  TEXT    NOT NULL,  -- JSON published with it (GET /log/counts)
+  created INTEGER NOT NULL
+);
 
 CREATE TABLE instance_secrets (
   name  TEXT PRIMARY KEY,

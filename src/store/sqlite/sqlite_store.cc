@@ -26,6 +26,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/clock.h"
+#include "log/leaf.h"
+#include "log/proof.h"
 #include "store/sqlite/migrations.h"
 #include "store/sqlite/sqlite_db.h"
 
@@ -222,6 +225,34 @@ constexpr const char* kNextOutbox = "SELECT min(next_attempt) FROM outbox WHERE 
 constexpr const char* kGetSecret = "SELECT value FROM instance_secrets WHERE name = ?1";
 constexpr const char* kPutSecret =
     "INSERT INTO instance_secrets (name, value) VALUES (?1, ?2) ON CONFLICT (name) DO NOTHING";
+
+// the signature log
+constexpr const char* kInsertLeaf = "INSERT INTO log_leaves (idx, entry, hash) VALUES (?1, ?2, ?3)";
+constexpr const char* kInsertNode = "INSERT INTO log_nodes (level, idx, hash) VALUES (?1, ?2, ?3)";
+constexpr const char* kLeafHashRange =
+    "SELECT idx, hash FROM log_leaves WHERE idx >= ?1 AND idx < ?2 ORDER BY idx";
+constexpr const char* kNodeHashRange =
+    "SELECT idx, hash FROM log_nodes WHERE level = ?3 AND idx >= ?1 AND idx < ?2 ORDER BY idx";
+constexpr const char* kLeafEntryRange =
+    "SELECT idx, entry FROM log_leaves WHERE idx >= ?1 AND idx < ?2 ORDER BY idx";
+constexpr const char* kAllLeaves = "SELECT idx, entry, hash FROM log_leaves ORDER BY idx";
+constexpr const char* kLogSize = "SELECT coalesce(max(idx) + 1, 0) FROM log_leaves";
+constexpr const char* kLogSalt = "SELECT log_salt FROM signatures WHERE id = ?1";
+constexpr const char* kSetLogSalt =
+    "UPDATE signatures SET log_salt = ?2, log_index = coalesce(?3, log_index) WHERE id = ?1";
+constexpr const char* kCampaignUuid = "SELECT uuid FROM campaigns WHERE id = ?1";
+constexpr const char* kConfirmedCounts =
+    "SELECT c.id, c.uuid, c.slug, coalesce(cc.confirmed, 0) FROM campaigns c LEFT JOIN "
+    "campaign_counts cc ON cc.campaign_id = c.id ORDER BY c.id";
+constexpr const char* kSaveCheckpoint =
+    "INSERT INTO log_checkpoints (size, note, counts, created) VALUES (?1, ?2, ?3, ?4) "
+    "ON CONFLICT (size) DO NOTHING";
+constexpr const char* kLatestCheckpoint =
+    "SELECT size, note, counts, created FROM log_checkpoints ORDER BY size DESC LIMIT 1";
+constexpr const char* kReceiptByConfirmHash =
+    "SELECT s.campaign_id, s.state, s.log_index, s.log_salt, l.entry FROM signatures s "
+    "LEFT JOIN log_leaves l ON l.idx = s.log_index WHERE s.id = (SELECT signature_id FROM "
+    "signature_tokens WHERE hash = ?1 AND kind = 'confirm')";
 
 #undef US_CAMPAIGN_COLS
 #undef US_SIGNATURE_COLS
@@ -558,6 +589,143 @@ Result<void> StepDone(Db& db, Stmt& st, std::string_view what) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// The signature log's storage.
+
+Result<log::Hash> HashFromBlob(std::string_view blob) {
+  log::Hash h{};
+  if (blob.size() != h.size()) return Fail(Code::kInternal, "a stored log hash is not 32 bytes");
+  std::memcpy(h.data(), blob.data(), h.size());
+  return h;
+}
+
+std::string_view BlobOf(const log::Hash& h) {
+  return {reinterpret_cast<const char*>(h.data()), h.size()};
+}
+
+// count consecutive hashes at one level: leaf hashes for level 0, log_nodes above.
+Result<std::vector<log::Hash>> ReadHashRange(Db& db, std::uint8_t level, std::uint64_t first,
+                                             std::uint64_t count) {
+  auto st = db.Prepare(level == 0 ? kLeafHashRange : kNodeHashRange);
+  if (!st) return Fail(st.error());
+  st->Bind(1, static_cast<std::int64_t>(first)).Bind(2, static_cast<std::int64_t>(first + count));
+  if (level != 0) st->Bind(3, static_cast<std::int64_t>(level));
+  std::vector<log::Hash> out;
+  out.reserve(count);
+  int rc;
+  while ((rc = st->Step()) == SQLITE_ROW) {
+    if (static_cast<std::uint64_t>(st->Int(0)) != first + out.size()) break;  // a gap
+    auto h = HashFromBlob(st->View(1));
+    if (!h) return Fail(h.error());
+    out.push_back(*h);
+  }
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return Fail(db.ErrorFor(rc, "reading the log"));
+  if (out.size() != count) return Fail(Code::kNotFound, "no such log node");
+  return out;
+}
+
+// Reads perfect-subtree hashes straight from one connection (used to restore the writer's
+// compact range at open).
+class DbNodeReader final : public log::NodeReader {
+ public:
+  explicit DbNodeReader(Db& db) : db_(db) {}
+  Result<log::Hash> Node(std::uint8_t level, std::uint64_t index) override {
+    auto r = ReadHashRange(db_, level, index, 1);
+    if (!r) return Fail(r.error());
+    return r->front();
+  }
+
+ private:
+  Db& db_;
+};
+
+// The writer's side of the log: the compact range of the committed tree plus what the batch
+// being written appended, and the SQL that persists each leaf and every node it completes.
+// Operations append through Batch::log(); a rolled-back operation (or batch) puts the range back
+// where it was. Writer thread only.
+class LogWriter {
+ public:
+  LogWriter(Db& db, bool enabled, log::CompactRange range)
+      : db_(db), enabled_(enabled), range_(std::move(range)) {
+    range_.set_visitor([this](std::uint8_t level, std::uint64_t index, const log::Hash& hash) {
+      if (error_) return;
+      if (auto r = Persist(level, index, hash); !r) error_ = r.error();
+    });
+  }
+  LogWriter(const LogWriter&) = delete;
+  LogWriter& operator=(const LogWriter&) = delete;
+
+  bool enabled() const { return enabled_; }
+  std::uint64_t size() const { return range_.Size(); }
+  log::Hash Root() const { return range_.Root(); }
+
+  // Appends one entry: its leaf row and the node rows it completes. Returns its index.
+  Result<std::uint64_t> Append(std::string_view entry) {
+    if (!op_saved_) {
+      op_snapshot_ = {range_.Size(), range_.Hashes()};
+      op_saved_ = true;
+    }
+    const std::uint64_t index = range_.Size();
+    pending_entry_ = entry;
+    error_.reset();
+    range_.Append(log::LeafHash(entry));
+    if (error_) return Fail(*std::exchange(error_, std::nullopt));
+    return index;
+  }
+
+  // The campaign's uuid (leaves name campaigns by uuid, which never changes).
+  Result<std::string> CampaignUuid(std::int64_t campaign_id) {
+    auto it = uuids_.find(campaign_id);
+    if (it != uuids_.end()) return it->second;
+    auto st = db_.Prepare(kCampaignUuid);
+    if (!st) return Fail(st.error());
+    st->Bind(1, campaign_id);
+    int rc = st->Step();
+    if (rc != SQLITE_ROW) return Fail(db_.ErrorFor(rc, "reading the campaign"));
+    return uuids_.emplace(campaign_id, st->Text(0)).first->second;
+  }
+
+  void BeginBatch() { batch_snapshot_ = {range_.Size(), range_.Hashes()}; }
+  void AbortBatch() { Restore(batch_snapshot_); }
+  void BeginOp() { op_saved_ = false; }
+  void AbortOp() {
+    if (op_saved_) Restore(op_snapshot_);
+    op_saved_ = false;
+  }
+
+ private:
+  struct Snapshot {
+    std::uint64_t size = 0;
+    std::vector<log::Hash> hashes;
+  };
+  void Restore(const Snapshot& s) { range_.Reset(s.size, s.hashes); }
+
+  Result<void> Persist(std::uint8_t level, std::uint64_t index, const log::Hash& hash) {
+    if (level == 0) {
+      auto st = db_.Prepare(kInsertLeaf);
+      if (!st) return Fail(st.error());
+      st->Bind(1, static_cast<std::int64_t>(index)).BindBlob(2, pending_entry_);
+      st->BindBlob(3, BlobOf(hash));
+      return StepDone(db_, *st, "appending to the log");
+    }
+    auto st = db_.Prepare(kInsertNode);
+    if (!st) return Fail(st.error());
+    st->Bind(1, static_cast<int>(level)).Bind(2, static_cast<std::int64_t>(index));
+    st->BindBlob(3, BlobOf(hash));
+    return StepDone(db_, *st, "appending to the log");
+  }
+
+  Db& db_;
+  const bool enabled_;
+  log::CompactRange range_;
+  Snapshot batch_snapshot_;
+  Snapshot op_snapshot_;
+  bool op_saved_ = false;
+  std::string_view pending_entry_;
+  std::optional<Error> error_;
+  std::unordered_map<std::int64_t, std::string> uuids_;
+};
+
+// ---------------------------------------------------------------------------------------------
 // The store.
 
 // State of the batch being written, shared by the operations in it. Counts are read from the
@@ -565,8 +733,14 @@ Result<void> StepDone(Db& db, Stmt& st, std::string_view what) {
 // its SQL succeeded, and written once per campaign just before COMMIT.
 class Batch {
  public:
-  explicit Batch(Db& db) : db_(db) {}
+  Batch(Db& db, LogWriter& log) : db_(db), log_(log) {}
   Db& db() { return db_; }
+  LogWriter& log() { return log_; }
+  // The counts of a campaign as this batch has them so far, if it touched it.
+  const CampaignCounts* Peek(std::int64_t campaign_id) const {
+    auto it = counts_.find(campaign_id);
+    return it == counts_.end() ? nullptr : &it->second.counts;
+  }
 
   Result<CampaignCounts*> Counts(std::int64_t campaign_id) {
     auto it = counts_.find(campaign_id);
@@ -612,6 +786,7 @@ class Batch {
     bool dirty;
   };
   Db& db_;
+  LogWriter& log_;
   std::unordered_map<std::int64_t, Entry> counts_;
   bool discard_ = false;
 };
@@ -643,12 +818,14 @@ class SqliteStore final : public Store {
  public:
   // wal_fd: a descriptor of the -wal file to fdatasync after commits, or -1 to answer callers
   // right after COMMIT (synchronous_full off). Owned from here on.
+  // log_range: the log's compact range as stored (restored by OpenSqliteStore).
   SqliteStore(SqliteOptions options, std::unique_ptr<Db> writer,
               std::vector<std::unique_ptr<Db>> readers, std::unique_ptr<Db> checkpointer,
-              int wal_fd)
+              int wal_fd, log::CompactRange log_range)
       : options_(std::move(options)),
         wal_path_(options_.path + "-wal"),
         writer_(std::move(writer)),
+        log_(std::make_unique<LogWriter>(*writer_, options_.log_enabled, std::move(log_range))),
         readers_(std::move(readers)),
         checkpointer_(std::move(checkpointer)),
         wal_fd_(wal_fd) {
@@ -868,7 +1045,11 @@ class SqliteStore final : public Store {
           sig.confirm_sends = fresh_sends;
           sig.created = sig.modified = s.now;
           sig.confirmed = fresh_confirmed;
-          if (!s.confirm_now) {
+          if (s.confirm_now) {
+            if (auto r = AppendLeaf(b, sig, log::LeafEvent::kConfirm, s.now); !r) {
+              return Fail(r.error());
+            }
+          } else {
             if (auto r = QueueMail(db, "confirm", s, sig.uuid, s.form.name, true); !r) {
               return Fail(r.error());
             }
@@ -909,7 +1090,11 @@ class SqliteStore final : public Store {
         sig.confirm_sends = fresh_sends;
         sig.modified = s.now;
         sig.confirmed = fresh_confirmed;
-        if (!s.confirm_now) {
+        if (s.confirm_now) {
+          if (auto r = AppendLeaf(b, sig, log::LeafEvent::kConfirm, s.now); !r) {
+            return Fail(r.error());
+          }
+        } else {
           if (auto r = QueueMail(db, "confirm", s, sig.uuid, s.form.name, true); !r) {
             return Fail(r.error());
           }
@@ -936,6 +1121,11 @@ class SqliteStore final : public Store {
         sig.source = s.source;
         sig.modified = s.now;
         if (!sig.confirmed) sig.confirmed = s.now;
+        if (was == SignatureState::kPending) {
+          if (auto r = AppendLeaf(b, sig, log::LeafEvent::kConfirm, s.now); !r) {
+            return Fail(r.error());
+          }
+        }
         out.kind = SignOutcome::Kind::kAlreadyConfirmed;
         out.counts =
             was == SignatureState::kPending ? b.Apply(s.campaign_id, -1, 1, 0, s.now) : **counts;
@@ -1008,6 +1198,9 @@ class SqliteStore final : public Store {
         sig->state = SignatureState::kConfirmed;
         sig->confirmed = now;
         sig->modified = now;
+        if (auto r = AppendLeaf(b, *sig, log::LeafEvent::kConfirm, now); !r) {
+          return Fail(r.error());
+        }
         out.changed = true;
         out.counts = b.Apply(sig->campaign_id, -1, 1, 0, now);
       } else {
@@ -1037,6 +1230,11 @@ class SqliteStore final : public Store {
         st->Bind(1, sig->id).Bind(2, now);
         if (auto r = StepDone(db, *st, "withdrawing"); !r) return Fail(r.error());
         bool was_pending = sig->state == SignatureState::kPending;
+        if (!was_pending) {
+          if (auto r = AppendLeaf(b, *sig, log::LeafEvent::kWithdraw, now); !r) {
+            return Fail(r.error());
+          }
+        }
         sig->state = SignatureState::kWithdrawn;
         sig->modified = now;
         out.changed = true;
@@ -1271,7 +1469,116 @@ class SqliteStore final : public Store {
   }
 
   // --- instance
+  // --- the signature log
+  Result<LogHead> GetLogHead() override {
+    return Write<LogHead>([&](Batch& b) -> Result<LogHead> {
+      Db& db = b.db();
+      LogHead head;
+      head.size = b.log().size();
+      head.root = b.log().Root();
+      auto st = db.Prepare(kConfirmedCounts);
+      if (!st) return Fail(st.error());
+      int rc;
+      while ((rc = st->Step()) == SQLITE_ROW) {
+        LogCampaignCount c{st->Int(0), st->Text(1), st->Text(2), st->Int(3)};
+        // Counts this batch changed are written just before COMMIT: take them from the batch.
+        if (const CampaignCounts* mine = b.Peek(c.campaign_id)) c.confirmed = mine->confirmed;
+        head.counts.push_back(std::move(c));
+      }
+      if (rc != SQLITE_DONE) return Fail(db.ErrorFor(rc, "reading counts"));
+      b.Discard();  // wrote nothing; keep it that way
+      return head;
+    });
+  }
+
+  Result<std::vector<log::Hash>> LogNodes(std::uint8_t level, std::uint64_t first,
+                                          std::uint64_t count) override {
+    if (count == 0) return std::vector<log::Hash>{};
+    auto r = Reader();
+    return ReadHashRange(*r, level, first, count);
+  }
+
+  Result<std::vector<std::string>> LogEntries(std::uint64_t first, std::uint64_t count) override {
+    auto r = Reader();
+    Db& db = *r;
+    auto st = db.Prepare(kLeafEntryRange);
+    if (!st) return Fail(st.error());
+    st->Bind(1, static_cast<std::int64_t>(first)).Bind(2, static_cast<std::int64_t>(first + count));
+    std::vector<std::string> out;
+    out.reserve(count);
+    int rc;
+    while ((rc = st->Step()) == SQLITE_ROW) {
+      if (static_cast<std::uint64_t>(st->Int(0)) != first + out.size()) break;
+      out.push_back(st->Text(1));
+    }
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return Fail(db.ErrorFor(rc, "reading the log"));
+    if (out.size() != count) return Fail(Code::kNotFound, "no such log entry");
+    return out;
+  }
+
+  Result<void> ForEachLogLeaf(
+      const std::function<bool(std::uint64_t, std::string_view, std::string_view)>& fn) override {
+    auto r = Reader();
+    Db& db = *r;
+    auto st = db.Prepare(kAllLeaves);
+    if (!st) return Fail(st.error());
+    int rc;
+    while ((rc = st->Step()) == SQLITE_ROW) {
+      if (!fn(static_cast<std::uint64_t>(st->Int(0)), st->View(1), st->View(2))) return {};
+    }
+    if (rc != SQLITE_DONE) return Fail(db.ErrorFor(rc, "reading the log"));
+    return {};
+  }
+
+  Result<void> SaveCheckpoint(const StoredCheckpoint& c) override {
+    return Write<bool>([&](Batch& b) -> Result<bool> {
+             Db& db = b.db();
+             auto st = db.Prepare(kSaveCheckpoint);
+             if (!st) return Fail(st.error());
+             st->Bind(1, static_cast<std::int64_t>(c.size)).Bind(2, c.note);
+             st->Bind(3, c.counts_json).Bind(4, c.created);
+             if (auto r = StepDone(db, *st, "saving the checkpoint"); !r) return Fail(r.error());
+             return true;
+           })
+        .map([](bool) {});
+  }
+
+  Result<std::optional<StoredCheckpoint>> LatestCheckpoint() override {
+    auto r = Reader();
+    Db& db = *r;
+    auto st = db.Prepare(kLatestCheckpoint);
+    if (!st) return Fail(st.error());
+    int rc = st->Step();
+    if (rc == SQLITE_DONE) return std::optional<StoredCheckpoint>();
+    if (rc != SQLITE_ROW) return Fail(db.ErrorFor(rc, "reading the checkpoint"));
+    return std::optional<StoredCheckpoint>(StoredCheckpoint{static_cast<std::uint64_t>(st->Int(0)),
+                                                            st->Text(1), st->Text(2), st->Int(3)});
+  }
+
+  Result<LogReceiptInfo> LogReceipt(const std::string& confirm_token_hash) override {
+    std::string key = HashKey(confirm_token_hash);
+    auto r = Reader();
+    Db& db = *r;
+    auto st = db.Prepare(kReceiptByConfirmHash);
+    if (!st) return Fail(st.error());
+    st->BindBlob(1, key);
+    int rc = st->Step();
+    if (rc == SQLITE_DONE) return Fail(Code::kNotFound, "no such signature");
+    if (rc != SQLITE_ROW) return Fail(db.ErrorFor(rc, "reading the signature"));
+    if (ParseState(st->View(1)) != SignatureState::kConfirmed || st->IsNull(2) || st->IsNull(4)) {
+      return Fail(Code::kConflict, "the signature is not confirmed");
+    }
+    return LogReceiptInfo{st->Int(0), static_cast<std::uint64_t>(st->Int(2)), st->Text(3),
+                          st->Text(4)};
+  }
+
   Result<std::string> InstanceSecret(const std::string& name) override {
+    std::string fresh(32, '\0');
+    randombytes_buf(fresh.data(), fresh.size());
+    return InstanceValue(name, fresh);
+  }
+
+  Result<std::string> InstanceValue(const std::string& name, const std::string& initial) override {
     {
       auto r = Reader();
       Db& db = *r;
@@ -1282,13 +1589,11 @@ class SqliteStore final : public Store {
       if (rc == SQLITE_ROW) return st->Text(0);
       if (rc != SQLITE_DONE) return Fail(db.ErrorFor(rc, "reading a secret"));
     }
-    std::string fresh(32, '\0');
-    randombytes_buf(fresh.data(), fresh.size());
     return Write<std::string>([&](Batch& b) -> Result<std::string> {
       Db& db = b.db();
       auto put = db.Prepare(kPutSecret);
       if (!put) return Fail(put.error());
-      put->Bind(1, name).BindBlob(2, fresh);
+      put->Bind(1, name).BindBlob(2, initial);
       if (auto r = StepDone(db, *put, "saving a secret"); !r) return Fail(r.error());
       put->Reset();
       // Another caller may have won the race; everyone gets the stored value.
@@ -1393,6 +1698,56 @@ class SqliteStore final : public Store {
                     [](Stmt& s) { return Wrap(SignatureFromRow(s)); });
   }
 
+  // Appends the log leaf of a change to sig's counted state (a confirmation or the withdrawal of
+  // a counted signature), keeping the signature's commitment salt and, for a confirmation, the
+  // leaf's index for its receipt. Nothing when the log is off.
+  static Result<void> AppendLeaf(Batch& b, const Signature& sig, log::LeafEvent event,
+                                 UnixTime now) {
+    LogWriter& lw = b.log();
+    if (!lw.enabled()) return {};
+    Db& db = b.db();
+    auto uuid = lw.CampaignUuid(sig.campaign_id);
+    if (!uuid) return Fail(uuid.error());
+    std::string salt;
+    bool fresh_salt = false;
+    {
+      auto st = db.Prepare(kLogSalt);
+      if (!st) return Fail(st.error());
+      st->Bind(1, sig.id);
+      int rc = st->Step();
+      if (rc != SQLITE_ROW) return Fail(db.ErrorFor(rc, "reading the signature"));
+      salt = st->Text(0);
+    }
+    if (salt.size() != log::kSaltBytes) {
+      salt.assign(log::kSaltBytes, '\0');
+      randombytes_buf(salt.data(), salt.size());
+      fresh_salt = true;
+    }
+    log::Leaf leaf;
+    leaf.campaign = *uuid;
+    leaf.event = event;
+    leaf.group = "public";
+    leaf.day = FormatIso8601(now).substr(0, 10);
+    leaf.commitment =
+        log::Commitment(std::span<const std::uint8_t>(
+                            reinterpret_cast<const std::uint8_t*>(salt.data()), salt.size()),
+                        sig.canonical_email);
+    auto index = lw.Append(log::FormatLeaf(leaf));
+    if (!index) return Fail(index.error());
+    if (fresh_salt || event == log::LeafEvent::kConfirm) {
+      auto st = db.Prepare(kSetLogSalt);
+      if (!st) return Fail(st.error());
+      st->Bind(1, sig.id).BindBlob(2, salt);
+      if (event == log::LeafEvent::kConfirm) {
+        st->Bind(3, static_cast<std::int64_t>(*index));
+      } else {
+        st->BindNull(3);
+      }
+      if (auto r = StepDone(db, *st, "saving the log salt"); !r) return r;
+    }
+    return {};
+  }
+
   // Adds a confirm and a withdraw token (stored keys, see HashKey) of signature_id.
   static Result<void> InsertTokens(Db& db, std::int64_t signature_id, const std::string& confirm,
                                    const std::string& withdraw) {
@@ -1479,7 +1834,7 @@ class SqliteStore final : public Store {
     pthread_setname_np(pthread_self(), "us-sqlite-write");
     std::vector<WriteOp*> batch;
     batch.reserve(static_cast<std::size_t>(std::max(options_.max_batch, 1)));
-    Batch state(*writer_);
+    Batch state(*writer_, *log_);
     for (;;) {
       {
         std::unique_lock lk(mu_);
@@ -1645,20 +2000,24 @@ class SqliteStore final : public Store {
     if (size > max_batch_seen_.load(std::memory_order_relaxed)) max_batch_seen_.store(size);
 
     state.Clear();
+    state.log().BeginBatch();
     if (auto r = Run(kBegin); !r) {
       FailAll(batch, r.error());
       return;
     }
     auto abort = [&](Error e) {
+      state.log().AbortBatch();
       if (writer_->InTransaction()) (void)Run(kRollback);
       e.message = "the write was not committed: " + e.message;
       FailAll(batch, e);
     };
     for (WriteOp* op : batch) {
       if (auto r = Run(kSavepoint); !r) return abort(r.error());
+      state.log().BeginOp();
       bool keep = op->run(op->fn, state);
       if (state.TakeDiscard()) keep = false;
       if (!keep) {
+        state.log().AbortOp();
         if (!writer_->InTransaction()) {
           // SQLite rolled the whole transaction back (I/O error, disk full...).
           return abort(Error{Code::kInternal, "the transaction was rolled back", {}, 0});
@@ -1689,7 +2048,8 @@ class SqliteStore final : public Store {
 
   const SqliteOptions options_;
   const std::string wal_path_;
-  std::unique_ptr<Db> writer_;  // used by the writer thread only (and Open before it starts)
+  std::unique_ptr<Db> writer_;      // used by the writer thread only (and Open before it starts)
+  std::unique_ptr<LogWriter> log_;  // writer thread only
   std::vector<std::unique_ptr<Db>> readers_;
   std::unique_ptr<Db> checkpointer_;  // used by the checkpoint thread only
   int wal_fd_;                        // used by the syncer thread only
@@ -1815,8 +2175,22 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& options) {
     if (auto c = Configure(**r, options, false); !c) return fail(c.error());
     readers.push_back(std::move(*r));
   }
+  // The log's compact range, from the stored nodes (a missing node is a damaged log: say so
+  // rather than append to a tree nobody can verify).
+  auto log_size = w.QueryText(kLogSize);
+  if (!log_size) return fail(log_size.error());
+  DbNodeReader nodes(w);
+  auto range = log::RestoreCompactRange(nodes, std::stoull(*log_size));
+  if (!range) {
+    return fail(Error{Code::kInternal,
+                      "the signature log in the database is damaged (a node hash of its " +
+                          *log_size + " leaves is missing: " + range.error().message + ")",
+                      {},
+                      0});
+  }
   return std::unique_ptr<Store>(new SqliteStore(options, std::move(*writer), std::move(readers),
-                                                std::move(*checkpointer), wal_fd));
+                                                std::move(*checkpointer), wal_fd,
+                                                std::move(*range)));
 }
 
 std::optional<SqliteStats> GetSqliteStats(const Store& store) {

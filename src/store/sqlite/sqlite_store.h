@@ -56,6 +56,7 @@ struct SqliteOptions {
   int reader_cache_kib = 4 * 1024;   // page cache of each read connection
   int busy_timeout_ms = 5000;        // waiting for another process holding the lock
   int page_size = 4096;              // bytes; only applies when the file is created
+  bool log_enabled = true;           // append signature-log leaves (store.h); false appends none
 };
 
 // Opens (creating and migrating if needed) the database and starts the writer, syncer and

@@ -18,6 +18,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "log/leaf.h"
+#include "log/proof.h"
 #include "store/open_store.h"
 #include "store/sqlite/migrations.h"
 #include "store/sqlite/sqlite_db.h"
@@ -1304,6 +1306,197 @@ TEST_F(SqliteStoreTest, CloseDrainsThenRefusesWrites) {
   EXPECT_EQ(QueryInt("SELECT count(*) FROM signatures"), ok.load());
   Open();
   ExpectCounts(CountsOf(c.id), ok.load(), 0, 0);
+}
+
+// --- the signature log
+
+// Every leaf the store holds, parsed, and a MemoryTree of their hashes (the reference).
+struct LogContents {
+  std::vector<log::Leaf> leaves;
+  log::MemoryTree tree;
+};
+LogContents ReadLog(Store& store) {
+  LogContents out;
+  auto r =
+      store.ForEachLogLeaf([&](std::uint64_t index, std::string_view entry, std::string_view hash) {
+        EXPECT_EQ(index, out.leaves.size());
+        auto leaf = log::ParseLeaf(entry);
+        EXPECT_TRUE(leaf) << (leaf ? "" : leaf.error().message);
+        log::Hash h = log::LeafHash(entry);
+        EXPECT_EQ(std::string_view(reinterpret_cast<const char*>(h.data()), h.size()), hash);
+        out.tree.Append(h);
+        if (leaf) out.leaves.push_back(*leaf);
+        return true;
+      });
+  EXPECT_TRUE(r);
+  return out;
+}
+
+TEST_F(SqliteStoreTest, ConfirmAndWithdrawOfACountedSignatureAppendLeaves) {
+  Campaign c = MustCreate("logged");
+  NewSignature a = NewSig(c.id, "a@example.org");
+  NewSignature b = NewSig(c.id, "b@example.org");
+  ASSERT_TRUE(store_->Sign(a));
+  ASSERT_TRUE(store_->Sign(b));
+  EXPECT_EQ(ReadLog(*store_).leaves.size(), 0u);  // pending signatures are not counted
+  ASSERT_TRUE(store_->Confirm(a.confirm_token_hash, kT0 + 10));
+  ASSERT_TRUE(store_->Confirm(a.confirm_token_hash, kT0 + 20));    // idempotent: no leaf
+  ASSERT_TRUE(store_->Withdraw(b.withdraw_token_hash, kT0 + 30));  // was pending: no leaf
+  ASSERT_TRUE(store_->Withdraw(a.withdraw_token_hash, kT0 + 40));
+  ASSERT_TRUE(store_->Sign(NewSig(c.id, "api@example.org", kT0 + 50, /*confirm_now=*/true)));
+
+  LogContents log = ReadLog(*store_);
+  ASSERT_EQ(log.leaves.size(), 3u);
+  EXPECT_EQ(log.leaves[0].event, log::LeafEvent::kConfirm);
+  EXPECT_EQ(log.leaves[1].event, log::LeafEvent::kWithdraw);
+  EXPECT_EQ(log.leaves[2].event, log::LeafEvent::kConfirm);
+  for (const auto& l : log.leaves) {
+    EXPECT_EQ(l.campaign, c.uuid);
+    EXPECT_EQ(l.group, "public");
+    EXPECT_EQ(l.day, "2023-11-14");
+  }
+  // One signer's confirm and withdraw leaves carry the same commitment; another's differs.
+  EXPECT_EQ(log.leaves[0].commitment, log.leaves[1].commitment);
+  EXPECT_NE(log.leaves[0].commitment, log.leaves[2].commitment);
+  // No personal data in the leaves.
+  for (std::uint64_t i = 0; i < 3; ++i) {
+    auto entries = store_->LogEntries(i, 1);
+    ASSERT_TRUE(entries);
+    EXPECT_EQ(entries->front().find("example.org"), std::string::npos);
+    EXPECT_EQ(entries->front().find("Signer"), std::string::npos);
+  }
+
+  auto head = store_->GetLogHead();
+  ASSERT_TRUE(head) << head.error().message;
+  EXPECT_EQ(head->size, 3u);
+  EXPECT_EQ(head->root, log.tree.Root());
+  ASSERT_EQ(head->counts.size(), 1u);
+  EXPECT_EQ(head->counts[0].uuid, c.uuid);
+  EXPECT_EQ(head->counts[0].slug, "logged");
+  EXPECT_EQ(head->counts[0].confirmed, 1);
+}
+
+TEST_F(SqliteStoreTest, StoredNodesAnswerProofsAndSurviveReopening) {
+  Campaign c = MustCreate("nodes");
+  // Many concurrent confirmations: several per batch, in whatever order the writer takes them.
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 50; ++i) {
+        auto r = store_->Sign(NewSig(
+            c.id, "t" + std::to_string(t) + "-" + std::to_string(i) + "@example.org", kT0, true));
+        EXPECT_TRUE(r) << r.error().message;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  LogContents log = ReadLog(*store_);
+  ASSERT_EQ(log.tree.Size(), 200u);
+  // Every stored node equals the reference tree's.
+  for (std::uint8_t level = 0; level < 8; ++level) {
+    std::uint64_t n = 200 >> level;
+    auto nodes = store_->LogNodes(level, 0, n);
+    ASSERT_TRUE(nodes) << nodes.error().message;
+    for (std::uint64_t i = 0; i < n; ++i) EXPECT_EQ((*nodes)[i], *log.tree.Node(level, i));
+    EXPECT_FALSE(store_->LogNodes(level, 0, n + 1));  // beyond the tree: missing
+  }
+  Open();  // the writer restores its range from the stored nodes and appends on
+  ASSERT_TRUE(store_->Sign(NewSig(c.id, "after@example.org", kT0, true)));
+  LogContents again = ReadLog(*store_);
+  ASSERT_EQ(again.tree.Size(), 201u);
+  auto head = store_->GetLogHead();
+  ASSERT_TRUE(head);
+  EXPECT_EQ(head->root, again.tree.Root());
+  EXPECT_EQ(head->counts[0].confirmed, 201);
+}
+
+TEST_F(SqliteStoreTest, AFailedOperationLeavesNoLeafBehind) {
+  Campaign c = MustCreate("rollback");
+  NewSignature a = NewSig(c.id, "a@example.org");
+  ASSERT_TRUE(store_->Sign(a));
+  ASSERT_TRUE(store_->Withdraw(a.withdraw_token_hash, kT0 + 1));
+  // Confirming a withdrawn signature fails inside the batch; a confirmation next to it lands.
+  NewSignature b = NewSig(c.id, "b@example.org");
+  ASSERT_TRUE(store_->Sign(b));
+  std::thread t1([&] { EXPECT_FALSE(store_->Confirm(a.confirm_token_hash, kT0 + 2)); });
+  std::thread t2([&] { EXPECT_TRUE(store_->Confirm(b.confirm_token_hash, kT0 + 2)); });
+  t1.join();
+  t2.join();
+  LogContents log = ReadLog(*store_);
+  ASSERT_EQ(log.leaves.size(), 1u);
+  auto head = store_->GetLogHead();
+  ASSERT_TRUE(head);
+  EXPECT_EQ(head->root, log.tree.Root());
+}
+
+TEST_F(SqliteStoreTest, ReceiptDataAndCheckpoints) {
+  Campaign c = MustCreate("receipt");
+  NewSignature a = NewSig(c.id, "a@example.org");
+  ASSERT_TRUE(store_->Sign(a));
+  auto pending = store_->LogReceipt(a.confirm_token_hash);
+  ASSERT_FALSE(pending);
+  EXPECT_EQ(pending.error().code, Code::kConflict);
+  EXPECT_EQ(store_->LogReceipt(HashOf("nobody")).error().code, Code::kNotFound);
+  ASSERT_TRUE(store_->Sign(NewSig(c.id, "first@example.org", kT0, true)));
+  ASSERT_TRUE(store_->Confirm(a.confirm_token_hash, kT0 + 5));
+  auto info = store_->LogReceipt(a.confirm_token_hash);
+  ASSERT_TRUE(info) << info.error().message;
+  EXPECT_EQ(info->campaign_id, c.id);
+  EXPECT_EQ(info->leaf_index, 1u);
+  ASSERT_EQ(info->salt.size(), log::kSaltBytes);
+  auto leaf = log::ParseLeaf(info->entry);
+  ASSERT_TRUE(leaf);
+  EXPECT_EQ(leaf->commitment,
+            log::Commitment(std::span<const std::uint8_t>(
+                                reinterpret_cast<const std::uint8_t*>(info->salt.data()), 32),
+                            "a@example.org"));
+
+  auto none = store_->LatestCheckpoint();
+  ASSERT_TRUE(none);
+  EXPECT_FALSE(none->has_value());
+  ASSERT_TRUE(store_->SaveCheckpoint({1, "note one\n", "{}", kT0}));
+  ASSERT_TRUE(store_->SaveCheckpoint({2, "note two\n", "{\"a\":1}", kT0 + 1}));
+  ASSERT_TRUE(store_->SaveCheckpoint({2, "other\n", "{}", kT0 + 2}));  // same size: kept first
+  auto latest = store_->LatestCheckpoint();
+  ASSERT_TRUE(latest && latest->has_value());
+  EXPECT_EQ((*latest)->size, 2u);
+  EXPECT_EQ((*latest)->note, "note two\n");
+  EXPECT_EQ((*latest)->counts_json, "{\"a\":1}");
+}
+
+TEST_F(SqliteStoreTest, LogCanBeTurnedOffAndDamageIsRefusedAtOpen) {
+  {
+    store_.reset();
+    SqliteOptions o;
+    o.path = path_;
+    o.log_enabled = false;
+    auto s = OpenSqliteStore(o);
+    ASSERT_TRUE(s);
+    Campaign c = (*s)->CreateCampaign(NewCampaign("off")).value();
+    ASSERT_TRUE((*s)->Sign(NewSig(c.id, "a@example.org", kT0, true)));
+    auto head = (*s)->GetLogHead();
+    ASSERT_TRUE(head);
+    EXPECT_EQ(head->size, 0u);
+    EXPECT_EQ(head->counts[0].confirmed, 1);
+  }
+  Open();
+  Campaign c = MustCreate("on");
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(store_->Sign(NewSig(c.id, std::to_string(i) + "@example.org", kT0, true)));
+  }
+  store_.reset();
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, "DELETE FROM log_nodes WHERE level = 2", nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(db);
+  }
+  SqliteOptions o;
+  o.path = path_;
+  auto s = OpenSqliteStore(o);
+  ASSERT_FALSE(s);
+  EXPECT_NE(s.error().message.find("signature log"), std::string::npos) << s.error().message;
 }
 
 }  // namespace
