@@ -7,6 +7,8 @@
 //  --mode sql (default): the store is closed and the rows are written with the SQLite C API in
 //    one transaction (synchronous=OFF, large cache), matching the schema of
 //    store/sqlite/migrations.cc, and campaign_counts is recomputed from the signatures table.
+//    Each signature gets its "confirm" leaf in the signature log (and the log's nodes), as the
+//    store writes them, so that a seeded instance passes the server's start-up log check.
 //    About a million rows in a few seconds.
 //  --mode store: T threads call Store::Sign with confirm_now=true (the trusted API path), so the
 //    store's group commit batches them. Slower, but uses only the public interface.
@@ -34,6 +36,8 @@
 #include "core/clock.h"
 #include "core/error.h"
 #include "core/signature.h"
+#include "log/leaf.h"
+#include "log/merkle.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/store.h"
 
@@ -209,8 +213,48 @@ void SeedSql(const std::string& path, std::int64_t campaign_id, std::int64_t sta
       db,
       "INSERT INTO signatures (uuid, campaign_id, person_id, name, email, canonical_email, "
       "postal_code, country, comment, public_name, wants_updates, state, source, confirm_sends, "
-      "created, modified, confirmed) VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7, ?8, ?9, ?10, "
-      "'confirmed', 'api', 0, ?11, ?11, ?11)");
+      "created, modified, confirmed, log_salt, log_index) VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, "
+      "?7, ?8, ?9, ?10, 'confirmed', 'api', 0, ?11, ?11, ?11, ?12, ?13)");
+  // The signature log: continue the stored tree (its leaf hashes, in order) and write every
+  // leaf and node it completes.
+  sqlite3_stmt* leaf_row =
+      Prepare(db, "INSERT INTO log_leaves (idx, entry, hash) VALUES (?1, ?2, ?3)");
+  sqlite3_stmt* node_row =
+      Prepare(db, "INSERT INTO log_nodes (level, idx, hash) VALUES (?1, ?2, ?3)");
+  std::string pending_entry;
+  log::CompactRange range;
+  {
+    sqlite3_stmt* existing = Prepare(db, "SELECT hash FROM log_leaves ORDER BY idx");
+    while (sqlite3_step(existing) == SQLITE_ROW) {
+      log::Hash h{};
+      std::memcpy(h.data(), sqlite3_column_blob(existing, 0), h.size());
+      range.Append(h);
+    }
+    sqlite3_finalize(existing);
+  }
+  range.set_visitor([&](std::uint8_t level, std::uint64_t index, const log::Hash& hash) {
+    sqlite3_stmt* st = level == 0 ? leaf_row : node_row;
+    sqlite3_reset(st);
+    if (level == 0) {
+      sqlite3_bind_int64(st, 1, static_cast<std::int64_t>(index));
+      sqlite3_bind_blob(st, 2, pending_entry.data(), static_cast<int>(pending_entry.size()),
+                        SQLITE_TRANSIENT);
+      sqlite3_bind_blob(st, 3, hash.data(), static_cast<int>(hash.size()), SQLITE_TRANSIENT);
+    } else {
+      sqlite3_bind_int64(st, 1, level);
+      sqlite3_bind_int64(st, 2, static_cast<std::int64_t>(index));
+      sqlite3_bind_blob(st, 3, hash.data(), static_cast<int>(hash.size()), SQLITE_TRANSIENT);
+    }
+    Check(db, sqlite3_step(st), "insert log row");
+  });
+  std::string campaign_uuid;
+  {
+    sqlite3_stmt* u = Prepare(db, "SELECT uuid FROM campaigns WHERE id = ?1");
+    sqlite3_bind_int64(u, 1, campaign_id);
+    Check(db, sqlite3_step(u), "read campaign uuid");
+    campaign_uuid = reinterpret_cast<const char*>(sqlite3_column_text(u, 0));
+    sqlite3_finalize(u);
+  }
   // Each signature's confirm and withdraw token hashes, as SqliteStore::Sign keeps them.
   sqlite3_stmt* tokens =
       Prepare(db,
@@ -265,17 +309,32 @@ void SeedSql(const std::string& path, std::int64_t campaign_id, std::int64_t sta
     sqlite3_bind_int64(sig, 9, pub ? 1 : 0);
     sqlite3_bind_int64(sig, 10, (i % 2) == 0);
     sqlite3_bind_int64(sig, 11, t);
+    const std::string salt = rnd.Bytes(static_cast<int>(log::kSaltBytes));
+    BindBlob(sig, 12, salt);
+    sqlite3_bind_int64(sig, 13, static_cast<std::int64_t>(range.Size()));
     Check(db, sqlite3_step(sig), "insert signature");
+    const std::int64_t signature_id = sqlite3_last_insert_rowid(db);
+    log::Leaf leaf;
+    leaf.campaign = campaign_uuid;
+    leaf.day = FormatIso8601(t).substr(0, 10);
+    leaf.commitment =
+        log::Commitment(std::span<const std::uint8_t>(
+                            reinterpret_cast<const std::uint8_t*>(salt.data()), salt.size()),
+                        email);
+    pending_entry = log::FormatLeaf(leaf);
+    range.Append(log::LeafHash(pending_entry));
 
     sqlite3_reset(tokens);
     BindBlob(tokens, 1, confirm_hashes[n]);
     BindBlob(tokens, 2, withdraw_hashes[n]);
-    sqlite3_bind_int64(tokens, 3, sqlite3_last_insert_rowid(db));
+    sqlite3_bind_int64(tokens, 3, signature_id);
     Check(db, sqlite3_step(tokens), "insert tokens");
   }
   sqlite3_finalize(person);
   sqlite3_finalize(sig);
   sqlite3_finalize(tokens);
+  sqlite3_finalize(leaf_row);
+  sqlite3_finalize(node_row);
   // Exact counts from the rows themselves, whatever was there before.
   sqlite3_stmt* counts = Prepare(
       db,

@@ -18,8 +18,16 @@
     var bar = box.querySelector('[data-progress]');
     var shown = -1;
 
+    var logSizeEl = box.querySelector('[data-log-size]');
+    var logCountEl = box.querySelector('[data-log-count]');
+
     function apply(data) {
       if (!data || typeof data.confirmed !== 'number') return;
+      if (data.log && typeof data.log.tree_size === 'number' &&
+          typeof data.log.confirmed === 'number') {
+        if (logSizeEl) logSizeEl.textContent = format(data.log.tree_size);
+        if (logCountEl) logCountEl.textContent = format(data.log.confirmed);
+      }
       var confirmed = data.confirmed;
       var goal = typeof data.goal === 'number' && data.goal > 0 ? data.goal : 0;
       if (confirmed === shown) return;

@@ -18,6 +18,7 @@
 
 #include "http/api/api.h"
 #include "http/event_hub.h"
+#include "http/log/routes.h"
 #include "http/metrics.h"
 #include "http/pages/pages.h"
 #include "http/router.h"
@@ -116,12 +117,28 @@ std::string ShareDir() {
 App::App(Config config) : config_(std::move(config)) {}
 
 App::~App() {
+  if (log_) log_->Stop();
   if (store_) store_->Close();
+}
+
+Result<service::LogService*> App::Log(const std::string& base_url) {
+  if (log_) return log_.get();
+  service::LogOptions lo;
+  lo.enabled = config_.signature_log.enabled;
+  lo.origin = config_.signature_log.origin;
+  lo.base_url = base_url;
+  lo.data_dir = config_.store.data_dir;
+  lo.checkpoint_seconds = config_.signature_log.checkpoint_seconds;
+  auto log = service::LogService::Open(*store_, Clock::System(), lo);
+  if (!log) return Fail(log.error());
+  log_ = std::move(*log);
+  return log_.get();
 }
 
 Result<std::unique_ptr<App>> App::Open(const Config& config) {
   std::unique_ptr<App> app(new App(config));
-  auto store = store::OpenStore(config.store.data_dir);
+  auto store = store::OpenStore(config.store.data_dir,
+                                store::StoreOptions{.log_enabled = config.signature_log.enabled});
   if (!store) return Fail(store.error());
   app->store_ = std::move(*store);
   const Clock& clock = Clock::System();
@@ -203,6 +220,23 @@ int App::Serve() {
   std::string base_url = config_.server.base_url.empty() ? listen_url : config_.server.base_url;
   while (!base_url.empty() && base_url.back() == '/') base_url.pop_back();
 
+  // The signature log: checked before anything is served; a stored tree that does not match
+  // its own leaves, its counts or the last checkpoint this instance published stops the start.
+  auto log = Log(base_url);
+  if (!log) {
+    spdlog::error("signature log: {}", log.error().message);
+    return 1;
+  }
+  if (auto r = (*log)->Verify(); !r) {
+    spdlog::error("refusing to start: {}", r.error().message);
+    return 1;
+  }
+  if (auto r = (*log)->Start(); !r) {
+    spdlog::error("signature log: cannot sign a checkpoint: {}", r.error().message);
+    return 1;
+  }
+  service::LogService& signature_log = **log;
+
   std::unique_ptr<mail::OutboxStore> outbox = mail::OutboxStoreFromStore(*store_);
   mail::OutboxSender sender(
       *outbox, **mailer,
@@ -221,15 +255,19 @@ int App::Serve() {
       clock, mail::OutboxSenderOptions{.first_retry_seconds = config_.mail.first_retry_seconds});
 
   // Live counts: every public change of a campaign goes out on its event stream.
-  campaigns_->SetListener([&hub](const std::shared_ptr<const service::CampaignSnapshot>& s) {
-    hub.Publish("campaign:" + s->campaign.slug, "count", http::CountsJson(*s));
+  campaigns_->SetListener([&hub, &signature_log](
+                              const std::shared_ptr<const service::CampaignSnapshot>& s) {
+    auto checkpoint = signature_log.Latest();
+    hub.Publish("campaign:" + s->campaign.slug, "count", http::CountsJson(*s, checkpoint.get()));
   });
   for (const auto& s : campaigns_->OpenCampaigns()) {
-    hub.Publish("campaign:" + s->campaign.slug, "count", http::CountsJson(*s));
+    hub.Publish("campaign:" + s->campaign.slug, "count",
+                http::CountsJson(*s, signature_log.Latest().get()));
   }
 
   http::RegisterPages(router, http::PagesDeps{*campaigns_, *signing_, *templates, base_url,
-                                              *csrf_secret, "undersigned", &clock});
+                                              *csrf_secret, "undersigned", &clock, &signature_log});
+  http::RegisterLogRoutes(router, http::LogRoutesDeps{signature_log, *campaigns_});
   http::RegisterApi(router,
                     http::ApiDeps{*campaigns_, *signing_, *tokens_, *store_, clock, base_url});
   if (auto r = router.AddStatic("/static", fs::path(share) / "static"); !r) {
@@ -300,6 +338,7 @@ int App::Serve() {
   wake_mailer_ = nullptr;
   sender.Stop();
   campaigns_->SetListener(nullptr);
+  signature_log.Stop();
   store_->Close();
   spdlog::info("stopped cleanly");
   return 0;

@@ -11,6 +11,7 @@
 #include "app/config.h"
 #include "service/api_tokens.h"
 #include "service/campaigns.h"
+#include "service/log.h"
 #include "service/signing.h"
 #include "store/store.h"
 
@@ -34,6 +35,9 @@ class App {
   service::CampaignService& campaigns() { return *campaigns_; }
   service::SigningService& signing() { return *signing_; }
   service::ApiTokenService& tokens() { return *tokens_; }
+  // The signature log, opened on first use (its key and origin are made then if missing).
+  // base_url: the site's public URL, from which a first start derives the log's origin.
+  Result<service::LogService*> Log(const std::string& base_url);
 
  private:
   explicit App(Config config);
@@ -43,6 +47,7 @@ class App {
   std::unique_ptr<service::CampaignService> campaigns_;
   std::unique_ptr<service::ApiTokenService> tokens_;
   std::unique_ptr<service::SigningService> signing_;
+  std::unique_ptr<service::LogService> log_;
   // Set by Serve(): the mail sender's Wake, called by the signing service after commits.
   std::function<void()> wake_mailer_;
 };

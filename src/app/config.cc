@@ -108,6 +108,16 @@ std::vector<Setting> MakeSettings() {
   s.push_back(Int(
       "limits.max_confirm_sends", "confirmation mails per signature",
       [](Config& c) -> int& { return c.limits.max_confirm_sends; }, 1, 20));
+  s.push_back(Bool("signature_log.enabled",
+                   "keep the verifiable log of signatures (checkpoints, receipts, audits)",
+                   [](Config& c) -> bool& { return c.signature_log.enabled; }));
+  s.push_back(Str("signature_log.origin",
+                  "name of the log in its checkpoints; fixed at the first start (default: the "
+                  "base URL's host and path + /log)",
+                  [](Config& c) -> std::string& { return c.signature_log.origin; }));
+  s.push_back(Int(
+      "signature_log.checkpoint_seconds", "longest wait between new signatures and a checkpoint",
+      [](Config& c) -> int& { return c.signature_log.checkpoint_seconds; }, 1, 3600));
   s.push_back(
       Str("log.format", "text or json", [](Config& c) -> std::string& { return c.log.format; }));
   s.push_back(Str("log.level", "trace, debug, info, warn or error",

@@ -44,6 +44,11 @@ struct Config {
     double per_email_per_second = 1.0 / 600;
     int max_confirm_sends = 3;  // confirmation mails per signature
   } limits;
+  struct SignatureLog {  // the verifiable Merkle log of signatures (service/log.h)
+    bool enabled = true;
+    std::string origin;          // checkpoint origin; default: base URL host + "/log"
+    int checkpoint_seconds = 2;  // longest wait between growth and a signed checkpoint
+  } signature_log;
   struct Log {
     std::string format = "text";  // text | json
     std::string level = "info";   // trace | debug | info | warn | error

@@ -13,6 +13,7 @@
 
 #include "app/app.h"
 #include "app/config.h"
+#include "audit/commands.h"
 #include "cli/campaign_args.h"
 
 #ifndef UNDERSIGNED_VERSION
@@ -162,6 +163,42 @@ int Main(int argc, char** argv) {
       "backup", "Copy the whole store to FILE while the server runs (online backup).");
   backup->add_option("file", backup_file, "new file to write")->required();
 
+  // --- log
+  CLI::App* logc =
+      cli.add_subcommand("log", "The verifiable signature log: its key, audits and receipts.");
+  logc->require_subcommand(1);
+  CLI::App* log_key = logc->add_subcommand(
+      "key", "Print this instance's log origin, verifier key and public key (made if missing).");
+  std::string audit_url;
+  audit::AuditCommandOptions audit_options;
+  CLI::App* log_audit = logc->add_subcommand(
+      "audit",
+      "Audit a site's log: verify its checkpoint and every entry, check it is consistent with "
+      "the last audit (the state file), recompute every campaign's count and compare it with "
+      "what the site publishes. Exit 0 passed, 1 findings, 2 could not audit.");
+  log_audit->add_option("url", audit_url, "the site's base URL, e.g. https://sign.example.org")
+      ->required();
+  log_audit->add_option("--state", audit_options.state_file,
+                        "file remembering the last audited checkpoint (default "
+                        "./undersigned-audit.json; empty: none)");
+  log_audit->add_option("--key", audit_options.key,
+                        "verifier key to trust (default: the state file's, else the site's "
+                        "/log/key on first use)");
+  log_audit->add_option("--max-leaves", audit_options.max_leaves,
+                        "refuse to download a log larger than this");
+  std::string receipt_file, receipt_log, receipt_key, receipt_email;
+  CLI::App* log_verify = logc->add_subcommand(
+      "verify-receipt",
+      "Check a signer's receipt: that the signature is in the log, and that the live log still "
+      "holds it. Exit 0 verified, 1 does not verify, 2 could not check.");
+  log_verify->add_option("file", receipt_file, "the receipt (JSON) downloaded after confirming")
+      ->required();
+  log_verify->add_option("--log", receipt_log, "the site's base URL (default: the receipt's)");
+  log_verify->add_option("--key", receipt_key,
+                         "verifier key to trust (default: the one in the receipt)");
+  log_verify->add_option("--email", receipt_email,
+                         "also check that the receipt is for this email address");
+
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -181,6 +218,13 @@ int Main(int argc, char** argv) {
   if (demo) config.demo = true;
   if (auto r = app::ValidateConfig(config); !r) return Report(r.error());
   app::SetupLogging(config.log);
+
+  // Commands that only talk to another site need no store.
+  if (*log_audit) return audit::RunAudit(audit_url, audit_options, std::cout, std::cerr);
+  if (*log_verify) {
+    return audit::RunVerifyReceipt(receipt_file, receipt_log, receipt_key, receipt_email, std::cout,
+                                   std::cerr);
+  }
 
   auto opened = app::App::Open(config);
   if (!opened) return Report(opened.error());
@@ -268,6 +312,19 @@ int Main(int argc, char** argv) {
     auto n = a.tokens().Revoke(token_name);
     if (!n) return Report(n.error());
     std::cout << "revoked " << *n << " token(s) named '" << token_name << "'\n";
+    return 0;
+  }
+  if (*log_key) {
+    std::string base_url = config.server.base_url;
+    if (base_url.empty()) base_url = "http://" + config.server.listen;
+    auto log = a.Log(base_url);
+    if (!log) return Report(log.error());
+    if (!(*log)->enabled()) {
+      std::cerr << "note: signature_log.enabled is false; the key is kept but not used\n";
+    }
+    std::cout << "origin:       " << (*log)->origin() << "\n"
+              << "verifier key: " << (*log)->VerifierKey() << "\n"
+              << "public key:   " << (*log)->PublicKey() << " (Ed25519, base64)\n";
     return 0;
   }
   if (*backup) {

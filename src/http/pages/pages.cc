@@ -166,7 +166,9 @@ class Site {
     const std::string nonce = csrf_.NonceFor(req, &set_cookie);
     const std::string token = csrf_.TokenFor(nonce);
     const auto count = CountSlots(snap->counts.confirmed, snap->campaign.goal);
-    Response r = Response::Html(page->Fill({token, count[0], count[1], count[2], count[3]}));
+    const auto log = LogSlots(snap->campaign.id);
+    Response r =
+        Response::Html(page->Fill({token, count[0], count[1], count[2], count[3], log[0], log[1]}));
     r.Header("Cache-Control", "private, no-cache");
     if (set_cookie) r.Header("Set-Cookie", csrf_.CookieValue(nonce));
     return r;
@@ -176,12 +178,29 @@ class Site {
     return Response::Redirect("/c/" + PercentEncode(req.Param("slug")), 303);
   }
 
-  Response Sign(const Request& req) {
+  // POST /c/{slug}/sign, asynchronously: checked and answered on a network thread, stored
+  // without parking a thread; the answer is made where the store reports the write durable
+  // (the "check your email" page is cached, so that is cheap). req stays valid until respond.
+  void Sign(const Request& req, Respond respond) {
     const std::string slug = req.Param("slug");
     const std::string back = "/c/" + PercentEncode(slug);
     Form form;
-    if (auto bad = CheckPost(req, back, "Back to the campaign", &form)) return std::move(*bad);
+    if (auto bad = CheckPost(req, back, "Back to the campaign", &form)) {
+      return respond(std::move(*bad));
+    }
+    SignatureForm f = FormFields(form);
+    service::SignContext ctx;
+    ctx.source = "form";
+    ctx.remote_address = req.remote_address;
+    deps_.signing.SignAsync(
+        slug, f, ctx,
+        [this, &req, slug, f, respond = std::move(respond)](Result<service::SignResult> r) {
+          if (!r) return respond(SignFailed(req, slug, f, r.error()));
+          respond(CheckEmail(r->campaign, r->kind, Trim(f.email)));
+        });
+  }
 
+  static SignatureForm FormFields(const Form& form) {
     SignatureForm f;
     f.name = First(form, "name");
     f.email = First(form, "email");
@@ -190,17 +209,13 @@ class Site {
     f.comment = First(form, "comment");
     f.public_name = Checked(form, "public_name");
     f.wants_updates = Checked(form, "wants_updates");
-    service::SignContext ctx;
-    ctx.source = "form";
-    ctx.remote_address = req.remote_address;
-    auto r = deps_.signing.Sign(slug, f, ctx);
-    if (!r) return SignFailed(req, slug, f, r.error());
-    return CheckEmail(r->campaign, r->kind, Trim(f.email));
+    return f;
   }
 
   Response Counts(const Request& req) {
     SnapshotPtr snap = PublicSnapshot(req.Param("slug"));
-    Response r = snap ? Response::Json(CountsJson(*snap))
+    auto checkpoint = deps_.log != nullptr ? deps_.log->Latest() : nullptr;
+    Response r = snap ? Response::Json(CountsJson(*snap, checkpoint.get()))
                       : JsonError(Error{Code::kNotFound, "no such campaign", {}, 0});
     r.Header("Access-Control-Allow-Origin", "*");
     r.Header("Cache-Control", "no-cache");
@@ -269,10 +284,11 @@ class Site {
     return snap;
   }
 
-  // A rendered campaign page with slots: 0 the CSRF token, 1-4 the count (so a new count costs
-  // no rendering). It is rendered again when the campaign's fields change, and when the recent
-  // signers change - at most once a second for those, since they need not be live to the
-  // millisecond (the count, spliced in per request, always is).
+  // A rendered campaign page with slots: 0 the CSRF token, 1-4 the count, 5-6 the latest
+  // checkpoint's size and this campaign's count in it (so a new count costs no rendering). It is
+  // rendered again when the campaign's fields change, and when the recent signers change - at most
+  // once a second for those, since they need not be live to the millisecond (the count, spliced in
+  // per request, always is).
   struct CachedCampaign {
     SnapshotPtr rendered;            // the snapshot the page was rendered from
     std::uint64_t same_version = 0;  // a later version known to render the same page
@@ -306,7 +322,7 @@ class Site {
     form.csrf = render::SlotPlaceholder(0);
     auto html = RenderCampaign(*snap, open, form, "", /*count_slots=*/true);
     if (!html) return nullptr;
-    auto page = std::make_shared<const Spliced>(Spliced::Cut(*html, 5));
+    auto page = std::make_shared<const Spliced>(Spliced::Cut(*html, 7));
     std::lock_guard lock(mu_);
     auto [it, inserted] = campaign_cache_.try_emplace(slug);
     if (inserted || it->second.rendered->version <= snap->version) {
@@ -335,8 +351,33 @@ class Site {
       count.set("percent", render::SlotPlaceholder(4));
       d.set("count", count);
     }
+    if (deps_.log != nullptr && deps_.log->enabled()) {
+      // The campaign's count at the latest signed checkpoint (slots 5 and 6 when cached).
+      Data log;
+      auto checkpoint = deps_.log->Latest();
+      std::int64_t at_checkpoint = 0;
+      if (checkpoint) {
+        auto it = checkpoint->confirmed.find(snap.campaign.id);
+        if (it != checkpoint->confirmed.end()) at_checkpoint = it->second;
+      }
+      log.set("size", count_slots ? render::SlotPlaceholder(5)
+                                  : render::FormatThousands(checkpoint ? checkpoint->size : 0));
+      log.set("confirmed",
+              count_slots ? render::SlotPlaceholder(6) : render::FormatThousands(at_checkpoint));
+      log.set("audit_command", "undersigned log audit " + deps_.base_url);
+      d.set("log", log);
+    }
     d.set("form", pages::FormData(form));
     return Render("campaign", d);
+  }
+
+  // The values of slots 5 and 6: the latest checkpoint's size and the campaign's count in it.
+  std::array<std::string, 2> LogSlots(std::int64_t campaign_id) const {
+    auto checkpoint = deps_.log != nullptr ? deps_.log->Latest() : nullptr;
+    if (!checkpoint) return {"0", "0"};
+    auto it = checkpoint->confirmed.find(campaign_id);
+    return {render::FormatThousands(static_cast<std::int64_t>(checkpoint->size)),
+            render::FormatThousands(it == checkpoint->confirmed.end() ? 0 : it->second)};
   }
 
   // --- signing
@@ -490,9 +531,10 @@ class Site {
     const Campaign& c = peek->campaign;
     const SignatureState state = peek->signature.state;
     if (confirm && state == SignatureState::kConfirmed) {
-      return TokenHeaders(DonePage(c, "Your signature is already confirmed",
-                                   {ThanksLine(c, peek->counts.confirmed), kWithdrawNote}, true),
-                          nullptr);
+      return TokenHeaders(
+          DonePage(c, "Your signature is already confirmed",
+                   {ThanksLine(c, peek->counts.confirmed), kWithdrawNote}, true, token),
+          nullptr);
     }
     if (state == SignatureState::kWithdrawn) {
       return TokenHeaders(
@@ -544,11 +586,12 @@ class Site {
     if (!r) return TokenError(r.error(), confirm, token);
     const Campaign& c = r->campaign;
     if (confirm) {
-      return TokenHeaders(DonePage(c,
-                                   r->changed ? "Thank you! Your signature is confirmed"
-                                              : "Your signature is already confirmed",
-                                   {ThanksLine(c, r->counts.confirmed), kWithdrawNote}, true),
-                          nullptr);
+      return TokenHeaders(
+          DonePage(c,
+                   r->changed ? "Thank you! Your signature is confirmed"
+                              : "Your signature is already confirmed",
+                   {ThanksLine(c, r->counts.confirmed), kWithdrawNote}, true, token),
+          nullptr);
     }
     return TokenHeaders(
         DonePage(c,
@@ -604,11 +647,21 @@ class Site {
            (confirmed == 1 ? " confirmed signature." : " confirmed signatures.");
   }
 
+  // receipt_token: a confirm token whose receipt the page offers (empty: none).
   Response DonePage(const Campaign& c, const std::string& heading,
-                    const std::vector<std::string>& paragraphs, bool share) {
+                    const std::vector<std::string>& paragraphs, bool share,
+                    const std::string& receipt_token = "") {
     Data d = pages::CampaignBriefData(c, deps_.base_url, deps_.site_name, heading);
     d.set("heading", heading);
     d.set("paragraphs", StringList(paragraphs));
+    if (!receipt_token.empty() && deps_.log != nullptr && deps_.log->enabled()) {
+      Data receipt;
+      receipt.set("url", "/s/receipt?t=" + PercentEncode(receipt_token));
+      receipt.set(
+          "audit_command",
+          "undersigned log verify-receipt undersigned-receipt.json --log " + deps_.base_url);
+      d.set("receipt", receipt);
+    }
     d.set("show_share", Data(share));
     if (share) d.set("share", pages::ShareData(c, deps_.base_url));
     auto html = Render("done", d);
@@ -735,7 +788,7 @@ class Site {
 
 std::string CampaignTopic(const std::string& slug) { return "campaign:" + slug; }
 
-std::string CountsJson(const CampaignSnapshot& snap) {
+std::string CountsJson(const CampaignSnapshot& snap, const service::PublishedCheckpoint* log) {
   const Campaign& c = snap.campaign;
   nlohmann::ordered_json j;
   j["slug"] = c.slug;
@@ -746,6 +799,11 @@ std::string CountsJson(const CampaignSnapshot& snap) {
   UnixTime last = snap.counts.last_change;
   if (last == 0) last = c.modified != 0 ? c.modified : c.created;
   j["last_change"] = FormatIso8601(last);
+  if (log != nullptr) {
+    auto it = log->confirmed.find(c.id);
+    j["log"] = {{"tree_size", log->size},
+                {"confirmed", it == log->confirmed.end() ? 0 : it->second}};
+  }
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
@@ -761,7 +819,10 @@ void RegisterPages(Router& router, PagesDeps deps) {
       "/c/{slug}/events", [site](const Request& req) { return site->Topic(req); },
       "campaign_events");
   router.Get("/c/{slug}/sign", bind(&Site::SignGet), {false, 0, "sign_get"});
-  router.Post("/c/{slug}/sign", bind(&Site::Sign), {true, kSignBodyLimit, "sign"});
+  router.PostAsync(
+      "/c/{slug}/sign",
+      [site](const Request& req, Respond respond) { site->Sign(req, std::move(respond)); },
+      {false, kSignBodyLimit, "sign"});
   router.Get("/c/{slug}/share/mastodon", bind(&Site::MastodonShare), {false, 0, "share_mastodon"});
   router.Get("/s/confirm", bind(&Site::ConfirmPage), {true, 0, "confirm_page"});
   router.Post("/s/confirm", bind(&Site::ConfirmPost), {true, kTokenBodyLimit, "confirm"});

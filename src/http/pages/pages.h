@@ -11,6 +11,7 @@
 //   GET  /c/{slug}/share/mastodon   choose a Mastodon server to share on, or copy the text
 //   GET  /s/confirm?t=  POST /s/confirm    page with a button; only the POST confirms
 //   GET  /s/withdraw?t= POST /s/withdraw   same for withdrawing
+//                                   (the confirmed page offers the receipt, http/log/routes.h)
 //   GET  /favicon.ico               301 to /static/favicon.svg
 // and the router's browser 404 page. /static itself is mounted by app/ (Router::AddStatic).
 //
@@ -25,6 +26,7 @@
 #include "http/router.h"
 #include "render/templates.h"
 #include "service/campaigns.h"
+#include "service/log.h"
 #include "service/signing.h"
 
 namespace undersigned::http {
@@ -36,15 +38,18 @@ struct PagesDeps {
   std::string base_url;     // "https://sign.example.org", no trailing slash (one is stripped)
   std::string csrf_secret;  // any length; e.g. Store::InstanceSecret("csrf")
   std::string site_name = "undersigned";
-  const Clock* clock = nullptr;  // for deadlines; nullptr = Clock::System()
+  const Clock* clock = nullptr;        // for deadlines; nullptr = Clock::System()
+  service::LogService* log = nullptr;  // the signature log; nullptr or disabled: not shown
 };
 
 void RegisterPages(Router& router, PagesDeps deps);
 
-// {"slug","title","status","goal","confirmed","last_change"} (last_change ISO 8601, UTC, "Z").
-// The body of GET /c/{slug}.json and of each "count" event the app publishes to
-// "campaign:<slug>", so both always match.
-std::string CountsJson(const service::CampaignSnapshot& snap);
+// {"slug","title","status","goal","confirmed","last_change"} (last_change ISO 8601, UTC, "Z"),
+// plus "log":{"tree_size","confirmed"} (the campaign's count at that checkpoint) when a
+// checkpoint is given. The body of GET /c/{slug}.json and of each "count" event the app
+// publishes to "campaign:<slug>", so both always match.
+std::string CountsJson(const service::CampaignSnapshot& snap,
+                       const service::PublishedCheckpoint* log = nullptr);
 
 // The EventHub topic of a campaign's live count: "campaign:<slug>".
 std::string CampaignTopic(const std::string& slug);

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <future>
 #include <random>
 
 #include <nlohmann/json.hpp>
@@ -133,8 +134,16 @@ class PagesTest : public ::testing::Test {
       EXPECT_TRUE(router_->not_found());
       return router_->not_found()(req);
     }
-    EXPECT_EQ(match.route->kind, Router::Kind::kHandler);
-    Response r = match.route->handler(req);
+    Response r;
+    if (match.route->kind == Router::Kind::kAsync) {
+      // Wait for the answer, from whichever thread gives it.
+      std::promise<Response> answer;
+      match.route->async_handler(req, Respond([&answer](Response a) { answer.set_value(a); }));
+      r = answer.get_future().get();
+    } else {
+      EXPECT_EQ(match.route->kind, Router::Kind::kHandler);
+      r = match.route->handler(req);
+    }
     // Keep the cookie like a browser would.
     std::string set = HeaderOf(r, "Set-Cookie");
     if (!set.empty()) {
