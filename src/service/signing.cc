@@ -45,6 +45,25 @@ SigningService::SigningService(Store& store, CampaignService& campaigns, const C
 
 Result<SignResult> SigningService::Sign(const std::string& slug, SignatureForm form,
                                         const SignContext& ctx) {
+  auto prepared = Prepare(slug, std::move(form), ctx);
+  if (!prepared) return Fail(prepared.error());
+  return Finish(store_.Sign(prepared->signature), std::move(prepared->campaign), ctx.trusted);
+}
+
+void SigningService::SignAsync(const std::string& slug, SignatureForm form, const SignContext& ctx,
+                               std::function<void(Result<SignResult>)> done) {
+  auto prepared = Prepare(slug, std::move(form), ctx);
+  if (!prepared) return done(Fail(prepared.error()));
+  store_.SignAsync(std::move(prepared->signature),
+                   [this, campaign = std::move(prepared->campaign), trusted = ctx.trusted,
+                    done = std::move(done)](Result<SignOutcome> outcome) mutable {
+                     done(Finish(std::move(outcome), std::move(campaign), trusted));
+                   });
+}
+
+Result<SigningService::Prepared> SigningService::Prepare(const std::string& slug,
+                                                         SignatureForm form,
+                                                         const SignContext& ctx) {
   auto snap = campaigns_.Snapshot(slug);
   if (!snap || snap->campaign.status == CampaignStatus::kDraft) {
     return Fail(Code::kNotFound, "There is no campaign called '" + slug + "'.");
@@ -85,16 +104,19 @@ Result<SignResult> SigningService::Sign(const std::string& slug, SignatureForm f
                        .dump();
   s.max_confirm_sends = options_.max_confirm_sends;
   s.now = now;
+  return Prepared{std::move(s), campaign};
+}
 
-  auto outcome = store_.Sign(s);
+Result<SignResult> SigningService::Finish(Result<SignOutcome> outcome, Campaign campaign,
+                                          bool trusted) {
   if (!outcome) return Fail(outcome.error());
   const bool counted_public = outcome->signature.state == SignatureState::kConfirmed &&
-                              outcome->signature.form.public_name && ctx.trusted;
+                              outcome->signature.form.public_name && trusted;
   campaigns_.OnSignatureChange(campaign.id, outcome->counts,
                                counted_public ? &outcome->signature : nullptr, false);
-  const bool mailed = outcome->kind != SignOutcome::Kind::kResendLimit && !ctx.trusted;
+  const bool mailed = outcome->kind != SignOutcome::Kind::kResendLimit && !trusted;
   if (mailed && wake_mailer_) wake_mailer_();
-  return SignResult{outcome->kind, std::move(outcome->signature), campaign};
+  return SignResult{outcome->kind, std::move(outcome->signature), std::move(campaign)};
 }
 
 Result<TokenOutcome> SigningService::Confirm(const std::string& token) {

@@ -44,6 +44,11 @@ class SigningService {
   // kNotFound (no campaign), kInvalidArgument with field_errors (bad form), kConflict (campaign
   // not open), kTooManyRequests (rate limited; retry_after_seconds set).
   Result<SignResult> Sign(const std::string& slug, SignatureForm form, const SignContext& ctx);
+  // Sign without blocking: the checks run now; done is called exactly once, with what Sign
+  // would return, either now (a check failed) or from a store thread once the signature is
+  // durable. done must be quick (it runs where the store answers the next commits).
+  void SignAsync(const std::string& slug, SignatureForm form, const SignContext& ctx,
+                 std::function<void(Result<SignResult>)> done);
   // By raw token (as it came from the mail link).
   Result<TokenOutcome> Confirm(const std::string& token);
   Result<TokenOutcome> Withdraw(const std::string& token);
@@ -57,6 +62,15 @@ class SigningService {
   void SweepLimits();
 
  private:
+  // The checks of Sign and the NewSignature to store.
+  struct Prepared {
+    NewSignature signature;
+    Campaign campaign;
+  };
+  Result<Prepared> Prepare(const std::string& slug, SignatureForm form, const SignContext& ctx);
+  // After the store answered: tells the campaigns and the mailer.
+  Result<SignResult> Finish(Result<SignOutcome> outcome, Campaign campaign, bool trusted);
+
   Store& store_;
   CampaignService& campaigns_;
   const Clock& clock_;

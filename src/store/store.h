@@ -171,6 +171,12 @@ class Store {
   // One signature per (campaign, canonical email). Also upserts the person (by canonical
   // email), moving its modified date, and queues the mail in the same transaction.
   virtual Result<SignOutcome> Sign(const NewSignature& s) = 0;
+  // Sign without blocking: returns at once and calls done exactly once with what Sign would
+  // return, once that is durable, from a thread of the store (so done must be quick and must
+  // not block on the store). This default runs Sign on the calling thread.
+  virtual void SignAsync(NewSignature s, std::function<void(Result<SignOutcome>)> done) {
+    done(Sign(s));
+  }
   // pending -> confirmed. kNotFound for an unknown token; a withdrawn signature is kConflict.
   virtual Result<TokenOutcome> Confirm(const std::string& confirm_token_hash, UnixTime now) = 0;
   // pending|confirmed -> withdrawn. kNotFound for an unknown token.

@@ -77,7 +77,8 @@ class Api {
   Response UpdatePetition(const Request& req);
   Response ListSignatures(const Request& req);
   Response GetSignature(const Request& req);
-  Response RecordSignature(const Request& req);
+  // Asynchronous: answers once the signature is durable, without parking a thread.
+  void RecordSignature(const Request& req, Respond respond);
   Response ListPeople(const Request& req);
   Response GetPerson(const Request& req);
 
@@ -450,35 +451,36 @@ Response Api::GetSignature(const Request& req) {
   return Hal(api::SignatureJson(urls_, *s, c->uuid, PersonUuidOf(*s, nullptr)));
 }
 
-Response Api::RecordSignature(const Request& req) {
+void Api::RecordSignature(const Request& req, Respond respond) {
   auto caller = Admit(req, Auth::kOptional);
-  if (!caller) return ApiError(caller.error());
-  if (auto bad = CheckContentType(req)) return *bad;
+  if (!caller) return respond(ApiError(caller.error()));
+  if (auto bad = CheckContentType(req)) return respond(std::move(*bad));
   auto c = PetitionParam(req, *caller);
-  if (!c) return ApiError(c.error());
+  if (!c) return respond(ApiError(c.error()));
   auto body = Body(req);
-  if (!body) return ApiError(body.error());
+  if (!body) return respond(ApiError(body.error()));
   if (c->status == CampaignStatus::kDraft) {
-    return ApiError(Code::kConflict,
-                    "this petition is a draft: set undersigned:status to \"open\" before "
-                    "recording signatures");
+    return respond(ApiError(Code::kConflict,
+                            "this petition is a draft: set undersigned:status to \"open\" before "
+                            "recording signatures"));
   }
   auto input = api::ParseRecordSignature(*body);
-  if (!input) return ApiError(input.error());
+  if (!input) return respond(ApiError(input.error()));
 
   SignatureForm form = std::move(input->form);
   if (input->kind == api::RecordSignatureInput::Kind::kPersonLink) {
     if (!caller->authenticated()) {
-      return ApiError(Code::kUnauthenticated,
-                      "signing as an existing person (_links.osdi:person) needs an API token; "
-                      "without one, send the signer as \"person\": {...}");
+      return respond(
+          ApiError(Code::kUnauthenticated,
+                   "signing as an existing person (_links.osdi:person) needs an API token; "
+                   "without one, send the signer as \"person\": {...}"));
     }
     auto person = d_.store.GetPersonByUuid(input->person_uuid);
     if (!person) {
-      if (person.error().code != Code::kNotFound) return ApiError(person.error());
+      if (person.error().code != Code::kNotFound) return respond(ApiError(person.error()));
       Error e{Code::kInvalidArgument, "You must specify a valid person id", {}, 0};
       e.field_errors["_links.osdi:person"] = "no person with id '" + input->person_uuid + "'";
-      return ApiError(e);
+      return respond(ApiError(e));
     }
     std::string g = Trim(person->given_name), f = Trim(person->family_name);
     form.name = g.empty() ? f : (f.empty() ? g : g + " " + f);
@@ -493,17 +495,24 @@ Response Api::RecordSignature(const Request& req) {
   ctx.trusted = caller->authenticated();
   // A trusted integration is limited per token above, not per address.
   if (!ctx.trusted) ctx.remote_address = req.remote_address;
-  auto signed_ = d_.signing.Sign(c->slug, std::move(form), ctx);
-  if (!signed_) {
-    Error e = signed_.error();
-    if (e.code == Code::kInvalidArgument) e = api::SignatureFieldError(std::move(e));
-    if (e.code == Code::kNotFound) e = NotFound("petition", req.Param("id"));
-    return ApiError(e);
-  }
-  // A public action has nothing to reveal; background_request=true asks for {} too (AN).
-  if (!ctx.trusted || req.Query("background_request") == "true") return Hal(json::object());
-  return Hal(api::SignatureJson(urls_, signed_->signature, c->uuid,
-                                PersonUuidOf(signed_->signature, nullptr)));
+  const bool trusted = ctx.trusted;
+  const bool background = req.Query("background_request") == "true";
+  std::string petition_id = req.Param("id");
+  d_.signing.SignAsync(
+      c->slug, std::move(form), ctx,
+      [this, trusted, background, petition_id = std::move(petition_id), uuid = c->uuid,
+       respond = std::move(respond)](Result<service::SignResult> signed_) {
+        if (!signed_) {
+          Error e = signed_.error();
+          if (e.code == Code::kInvalidArgument) e = api::SignatureFieldError(std::move(e));
+          if (e.code == Code::kNotFound) e = NotFound("petition", petition_id);
+          return respond(ApiError(e));
+        }
+        // A public action has nothing to reveal; background_request=true asks for {} too (AN).
+        if (!trusted || background) return respond(Hal(json::object()));
+        respond(Hal(api::SignatureJson(urls_, signed_->signature, uuid,
+                                       PersonUuidOf(signed_->signature, nullptr))));
+      });
 }
 
 // ---------------------------------------------------------------- people
@@ -569,6 +578,17 @@ Handler Bind(const std::shared_ptr<Api>& api, Response (Api::*fn)(const Request&
 
 }  // namespace
 
+AsyncHandler BindAsync(const std::shared_ptr<Api>& api, void (Api::*fn)(const Request&, Respond)) {
+  return [api, fn](const Request& req, Respond respond) {
+    try {
+      ((*api).*fn)(req, respond);
+    } catch (const std::exception& e) {
+      spdlog::error("api: {} {} failed: {}", req.method, req.path, e.what());
+      respond(ApiError(Code::kInternal, "internal error"));  // ignored if it had answered
+    }
+  };
+}
+
 std::vector<ApiRoute> MakeApiRoutes(ApiDeps deps) {
   auto api = std::make_shared<Api>(std::move(deps));
   std::vector<ApiRoute> routes;
@@ -576,10 +596,11 @@ std::vector<ApiRoute> MakeApiRoutes(ApiDeps deps) {
                  Response (Api::*fn)(const Request&), const char* name) {
     bool write = std::string_view(method) != "GET";
     routes.push_back(
-        ApiRoute{method, pattern, Bind(api, fn), true, write ? kApiBodyLimit : 0, name});
+        ApiRoute{method, pattern, Bind(api, fn), {}, true, write ? kApiBodyLimit : 0, name});
     if (pattern.back() != '/') {
       routes.push_back(
-          ApiRoute{method, pattern + "/", Bind(api, fn), true, write ? kApiBodyLimit : 0, name});
+          ApiRoute{method, pattern + "/", Bind(api, fn), {}, true, write ? kApiBodyLimit : 0,
+                   name});
     }
   };
   add("GET", "/api/v2", &Api::Entry, "api_entry");
@@ -588,7 +609,18 @@ std::vector<ApiRoute> MakeApiRoutes(ApiDeps deps) {
   add("GET", "/api/v2/petitions/{id}", &Api::GetPetition, "api_petition_get");
   add("PUT", "/api/v2/petitions/{id}", &Api::UpdatePetition, "api_petition_update");
   add("GET", "/api/v2/petitions/{id}/signatures", &Api::ListSignatures, "api_signatures_list");
-  add("POST", "/api/v2/petitions/{id}/signatures", &Api::RecordSignature, "api_record_signature");
+  for (const char* pattern :
+       {"/api/v2/petitions/{id}/signatures", "/api/v2/petitions/{id}/signatures/"}) {
+    // The handler reads the token cache (which may ask the store) on a pool thread, then
+    // waits for nothing.
+    routes.push_back(ApiRoute{"POST",
+                              pattern,
+                              {},
+                              BindAsync(api, &Api::RecordSignature),
+                              true,
+                              kApiBodyLimit,
+                              "api_record_signature"});
+  }
   add("GET", "/api/v2/petitions/{id}/signatures/{sid}", &Api::GetSignature, "api_signature_get");
   add("GET", "/api/v2/people", &Api::ListPeople, "api_people_list");
   add("GET", "/api/v2/people/{id}", &Api::GetPerson, "api_person_get");
@@ -597,8 +629,12 @@ std::vector<ApiRoute> MakeApiRoutes(ApiDeps deps) {
 
 void RegisterApi(Router& router, ApiDeps deps) {
   for (ApiRoute& r : MakeApiRoutes(std::move(deps))) {
-    router.Add(r.method, r.pattern, std::move(r.handler),
-               RouteOptions{r.blocking, r.body_limit, std::move(r.name)});
+    RouteOptions options{r.blocking, r.body_limit, std::move(r.name)};
+    if (r.async_handler) {
+      router.AddAsync(r.method, r.pattern, std::move(r.async_handler), std::move(options));
+    } else {
+      router.Add(r.method, r.pattern, std::move(r.handler), std::move(options));
+    }
   }
 }
 

@@ -24,6 +24,7 @@
 #include "core/clock.h"
 #include "core/rate_limiter.h"
 #include "http/message.h"
+#include "http/router.h"
 #include "service/api_tokens.h"
 #include "service/campaigns.h"
 #include "service/signing.h"
@@ -51,10 +52,11 @@ inline constexpr std::size_t kApiBodyLimit = std::size_t{64} * 1024;
 
 // One route of the API, as the Router takes it.
 struct ApiRoute {
-  std::string method;   // "GET", "POST", "PUT"
-  std::string pattern;  // "/api/v2/petitions/{id}/signatures"
-  Handler handler;
-  bool blocking = true;  // all of them touch the store
+  std::string method;          // "GET", "POST", "PUT"
+  std::string pattern;         // "/api/v2/petitions/{id}/signatures"
+  Handler handler;             // or, for a route answered asynchronously:
+  AsyncHandler async_handler;  // (recording a signature: nothing waits for the disk)
+  bool blocking = true;        // all of them touch the store
   std::size_t body_limit = 0;
   std::string name;  // for metrics, "api_petitions_list"
 };

@@ -8,6 +8,8 @@
 #include <memory>
 
 #include <gtest/gtest.h>
+
+#include <future>
 #include <nlohmann/json.hpp>
 
 #include "http/router.h"
@@ -98,7 +100,13 @@ class ApiTest : public ::testing::Test {
       return r;
     }
     EXPECT_TRUE(match.route->options.blocking) << target;
-    r.raw = match.route->handler(req);
+    if (match.route->kind == Router::Kind::kAsync) {
+      std::promise<Response> answer;
+      match.route->async_handler(req, Respond([&answer](Response a) { answer.set_value(a); }));
+      r.raw = answer.get_future().get();
+    } else {
+      r.raw = match.route->handler(req);
+    }
     r.status = r.raw.status;
     EXPECT_EQ(r.raw.content_type.rfind("application/hal+json", 0), 0u) << target;
     r.body = json::parse(r.raw.body, nullptr, false);

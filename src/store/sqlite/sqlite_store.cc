@@ -791,10 +791,13 @@ class Batch {
   bool discard_ = false;
 };
 
-// One queued write. Lives on the caller's stack until done is released.
+// One queued write. A blocking write (Write) lives on the caller's stack until done is
+// released; an asynchronous one (WriteAsync) lives on the heap and `complete` answers and frees
+// it.
 struct WriteOp {
   bool (*run)(void* fn, Batch& batch) = nullptr;  // false: roll back this op
   void* fn = nullptr;
+  void (*complete)(WriteOp* op) = nullptr;  // set: Finish calls it instead of waking a waiter
   std::optional<Error> batch_error;  // set if the whole transaction failed
   // Completion: a plain mutex and condition variable, which sleep in the kernel at once
   // (std::binary_semaphore spins and yields first, which costs dozens of waiting threads CPU
@@ -804,6 +807,10 @@ struct WriteOp {
   bool done = false;
 
   void Finish() {
+    if (complete != nullptr) {
+      complete(this);  // frees *this
+      return;
+    }
     std::lock_guard lk(mu);
     done = true;
     cv.notify_one();  // under the lock: the waiter cannot return and free *this before this
@@ -975,204 +982,15 @@ class SqliteStore final : public Store {
 
   // --- signatures
   Result<SignOutcome> Sign(const NewSignature& s) override {
-    // Everything that needs no database is done before queueing, off the writer thread.
-    auto [given, family] = SplitName(s.form.name);
-    std::string person_uuid = NewUuid();
-    const std::string signature_uuid = s.uuid.empty() ? NewUuid() : s.uuid;
-    std::string confirm_key = HashKey(s.confirm_token_hash);
-    std::string withdraw_key = HashKey(s.withdraw_token_hash);
-    return Write<SignOutcome>([&](Batch& b) -> Result<SignOutcome> {
-      Db& db = b.db();
-      // Person first: the signature references it.
-      std::int64_t person_id;
-      std::string person_public = person_uuid;  // an existing person keeps theirs
-      {
-        // An upsert does not set the last insert rowid when it updates: 0 then means "existed".
-        db.SetLastInsertId(0);
-        auto st = db.Prepare(kUpsertPerson);
-        if (!st) return Fail(st.error());
-        st->Bind(1, person_uuid).Bind(2, s.canonical_email).Bind(3, s.form.email);
-        st->Bind(4, given).Bind(5, family).Bind(6, s.form.postal_code).Bind(7, s.form.country);
-        st->Bind(8, s.form.wants_updates).Bind(9, s.now);
-        if (auto r = StepDone(db, *st, "saving the person"); !r) return Fail(r.error());
-        person_id = db.LastInsertId();
-        if (person_id == 0) {
-          st->Reset();
-          auto id = db.Prepare(kPersonIdByEmail);
-          if (!id) return Fail(id.error());
-          id->Bind(1, s.canonical_email);
-          int rc = id->Step();
-          if (rc != SQLITE_ROW) return Fail(db.ErrorFor(rc, "finding the person"));
-          person_id = id->Int(0);
-          person_public = id->Text(1);
-        }
-      }
-      auto counts = b.Counts(s.campaign_id);
-      if (!counts) return Fail(counts.error());
+    const SignPrep prep = PrepareSign(s);
+    return Write<SignOutcome>([&](Batch& b) { return SignOp(b, s, prep); });
+  }
 
-      SignOutcome out;
-      const SignatureState fresh_state =
-          s.confirm_now ? SignatureState::kConfirmed : SignatureState::kPending;
-      const int fresh_sends = s.confirm_now ? 0 : 1;
-      const std::optional<UnixTime> fresh_confirmed =
-          s.confirm_now ? std::optional<UnixTime>(s.now) : std::nullopt;
-      {
-        auto st = db.Prepare(kInsertSignature);
-        if (!st) return Fail(st.error());
-        st->Bind(1, signature_uuid).Bind(2, s.campaign_id).Bind(3, person_id);
-        st->Bind(4, s.form.name);
-        st->Bind(5, s.form.email).Bind(6, s.canonical_email).Bind(7, s.form.postal_code);
-        st->Bind(8, s.form.country).Bind(9, s.form.comment).Bind(10, s.form.public_name);
-        st->Bind(11, s.form.wants_updates).Bind(12, SignatureStateName(fresh_state));
-        st->Bind(13, s.source).Bind(14, fresh_sends).Bind(15, s.now).Bind(16, fresh_confirmed);
-        int rc = st->Step();
-        if (rc != SQLITE_DONE) return Fail(db.ErrorFor(rc, "saving the signature"));
-        if (db.Changes() == 1) {  // inserted; 0 if one exists (DO NOTHING)
-          Signature& sig = out.signature;
-          sig.id = db.LastInsertId();
-          st->Reset();
-          if (auto r = InsertTokens(db, sig.id, confirm_key, withdraw_key); !r) {
-            return Fail(r.error());
-          }
-          sig.uuid = signature_uuid;
-          sig.campaign_id = s.campaign_id;
-          sig.person_id = person_id;
-          sig.person_uuid = person_public;
-          sig.form = s.form;
-          sig.canonical_email = s.canonical_email;
-          sig.state = fresh_state;
-          sig.source = s.source;
-          sig.confirm_sends = fresh_sends;
-          sig.created = sig.modified = s.now;
-          sig.confirmed = fresh_confirmed;
-          if (s.confirm_now) {
-            if (auto r = AppendLeaf(b, sig, log::LeafEvent::kConfirm, s.now); !r) {
-              return Fail(r.error());
-            }
-          } else {
-            if (auto r = QueueMail(db, "confirm", s, sig.uuid, s.form.name, true); !r) {
-              return Fail(r.error());
-            }
-          }
-          out.kind = SignOutcome::Kind::kCreated;
-          out.counts =
-              b.Apply(s.campaign_id, s.confirm_now ? 0 : 1, s.confirm_now ? 1 : 0, 0, s.now);
-          return out;
-        }
-      }
-
-      // One exists for this campaign and person (= canonical email).
-      auto existing = ReadSignatureByPerson(db, s.campaign_id, person_id);
-      if (!existing) return Fail(existing.error());
-      Signature& sig = *existing;
-      const SignatureState was = sig.state;
-
-      if (was == SignatureState::kWithdrawn) {
-        // Signing again after withdrawing: a fresh signing on the same row.
-        auto st = db.Prepare(kResignSignature);
-        if (!st) return Fail(st.error());
-        st->Bind(1, sig.id).Bind(2, person_id).Bind(3, s.form.name).Bind(4, s.form.email);
-        st->Bind(5, s.form.postal_code).Bind(6, s.form.country).Bind(7, s.form.comment);
-        st->Bind(8, s.form.public_name).Bind(9, s.form.wants_updates);
-        st->Bind(10, SignatureStateName(fresh_state)).Bind(11, s.source).Bind(12, fresh_sends);
-        st->Bind(13, s.now).Bind(14, fresh_confirmed);
-        if (auto r = StepDone(db, *st, "re-signing"); !r) return Fail(r.error());
-        st->Reset();
-        // New tokens; the earlier ones stay valid too (an old confirm link confirms this
-        // fresh signing, an old withdraw link withdraws it).
-        if (auto r = InsertTokens(db, sig.id, confirm_key, withdraw_key); !r) {
-          return Fail(r.error());
-        }
-        sig.person_id = person_id;
-        sig.form = s.form;
-        sig.state = fresh_state;
-        sig.source = s.source;
-        sig.confirm_sends = fresh_sends;
-        sig.modified = s.now;
-        sig.confirmed = fresh_confirmed;
-        if (s.confirm_now) {
-          if (auto r = AppendLeaf(b, sig, log::LeafEvent::kConfirm, s.now); !r) {
-            return Fail(r.error());
-          }
-        } else {
-          if (auto r = QueueMail(db, "confirm", s, sig.uuid, s.form.name, true); !r) {
-            return Fail(r.error());
-          }
-        }
-        out.kind = SignOutcome::Kind::kCreated;
-        out.counts =
-            b.Apply(s.campaign_id, s.confirm_now ? 0 : 1, s.confirm_now ? 1 : 0, -1, s.now);
-        out.signature = std::move(sig);
-        return out;
-      }
-
-      if (s.confirm_now) {
-        // A trusted client records the signature: it counts now; nothing is mailed.
-        auto st = db.Prepare(kRecordConfirmed);
-        if (!st) return Fail(st.error());
-        st->Bind(1, sig.id).Bind(2, person_id).Bind(3, s.form.name).Bind(4, s.form.email);
-        st->Bind(5, s.form.postal_code).Bind(6, s.form.country).Bind(7, s.form.comment);
-        st->Bind(8, s.form.public_name).Bind(9, s.form.wants_updates).Bind(10, s.source);
-        st->Bind(11, s.now);
-        if (auto r = StepDone(db, *st, "recording the signature"); !r) return Fail(r.error());
-        sig.person_id = person_id;
-        sig.form = s.form;
-        sig.state = SignatureState::kConfirmed;
-        sig.source = s.source;
-        sig.modified = s.now;
-        if (!sig.confirmed) sig.confirmed = s.now;
-        if (was == SignatureState::kPending) {
-          if (auto r = AppendLeaf(b, sig, log::LeafEvent::kConfirm, s.now); !r) {
-            return Fail(r.error());
-          }
-        }
-        out.kind = SignOutcome::Kind::kAlreadyConfirmed;
-        out.counts =
-            was == SignatureState::kPending ? b.Apply(s.campaign_id, -1, 1, 0, s.now) : **counts;
-        out.signature = std::move(sig);
-        return out;
-      }
-
-      out.counts = **counts;
-      if (sig.confirm_sends >= s.max_confirm_sends) {
-        b.Discard();  // not even the person's modified date moves
-        out.kind = SignOutcome::Kind::kResendLimit;
-        out.signature = std::move(sig);
-        return out;
-      }
-      {
-        auto st = db.Prepare(kResend);
-        if (!st) return Fail(st.error());
-        st->Bind(1, sig.id).Bind(2, s.now);
-        if (auto r = StepDone(db, *st, "resending"); !r) return Fail(r.error());
-      }
-      // The new tokens are added, the earlier ones stay valid: a mail that arrives late still
-      // works.
-      if (was == SignatureState::kPending) {
-        if (auto r = InsertTokens(db, sig.id, confirm_key, withdraw_key); !r) {
-          return Fail(r.error());
-        }
-        if (auto r = QueueMail(db, "confirm", s, sig.uuid, sig.form.name, true); !r) {
-          return Fail(r.error());
-        }
-        out.kind = SignOutcome::Kind::kResent;
-      } else {
-        // Confirmed: the "already signed" mail carries only a withdraw link.
-        auto st = db.Prepare(kInsertWithdrawToken);
-        if (!st) return Fail(st.error());
-        st->BindBlob(1, withdraw_key).Bind(2, sig.id);
-        if (auto r = StepDone(db, *st, "saving the token"); !r) return Fail(r.error());
-        st->Reset();
-        if (auto r = QueueMail(db, "already_signed", s, sig.uuid, sig.form.name, false); !r) {
-          return Fail(r.error());
-        }
-        out.kind = SignOutcome::Kind::kAlreadyConfirmed;
-      }
-      sig.confirm_sends += 1;
-      sig.modified = s.now;
-      out.signature = std::move(sig);
-      return out;
-    });
+  void SignAsync(NewSignature s, std::function<void(Result<SignOutcome>)> done) override {
+    auto prep = std::make_shared<const SignPrep>(PrepareSign(s));
+    WriteAsync<SignOutcome>(
+        [this, s = std::move(s), prep = std::move(prep)](Batch& b) { return SignOp(b, s, *prep); },
+        std::move(done));
   }
 
   Result<TokenOutcome> Confirm(const std::string& confirm_token_hash, UnixTime now) override {
@@ -1698,6 +1516,214 @@ class SqliteStore final : public Store {
                     [](Stmt& s) { return Wrap(SignatureFromRow(s)); });
   }
 
+  // What Sign needs that no database does, computed before queueing, off the writer thread.
+  struct SignPrep {
+    std::string given, family;  // SplitName of the form's name
+    std::string person_uuid;    // for a new person
+    std::string signature_uuid;
+    std::string confirm_key, withdraw_key;  // HashKey of the token hashes
+  };
+  static SignPrep PrepareSign(const NewSignature& s) {
+    auto [given, family] = SplitName(s.form.name);
+    return SignPrep{std::move(given),         std::move(family),
+                    NewUuid(),                s.uuid.empty() ? NewUuid() : s.uuid,
+                    HashKey(s.confirm_token_hash), HashKey(s.withdraw_token_hash)};
+  }
+
+  // Sign, on the writer thread, inside its savepoint.
+  Result<SignOutcome> SignOp(Batch& b, const NewSignature& s, const SignPrep& p) {
+    Db& db = b.db();
+    // Person first: the signature references it.
+    std::int64_t person_id;
+    std::string person_public = p.person_uuid;  // an existing person keeps theirs
+    {
+      // An upsert does not set the last insert rowid when it updates: 0 then means "existed".
+      db.SetLastInsertId(0);
+      auto st = db.Prepare(kUpsertPerson);
+      if (!st) return Fail(st.error());
+      st->Bind(1, p.person_uuid).Bind(2, s.canonical_email).Bind(3, s.form.email);
+      st->Bind(4, p.given).Bind(5, p.family).Bind(6, s.form.postal_code).Bind(7, s.form.country);
+      st->Bind(8, s.form.wants_updates).Bind(9, s.now);
+      if (auto r = StepDone(db, *st, "saving the person"); !r) return Fail(r.error());
+      person_id = db.LastInsertId();
+      if (person_id == 0) {
+        st->Reset();
+        auto id = db.Prepare(kPersonIdByEmail);
+        if (!id) return Fail(id.error());
+        id->Bind(1, s.canonical_email);
+        int rc = id->Step();
+        if (rc != SQLITE_ROW) return Fail(db.ErrorFor(rc, "finding the person"));
+        person_id = id->Int(0);
+        person_public = id->Text(1);
+      }
+    }
+    auto counts = b.Counts(s.campaign_id);
+    if (!counts) return Fail(counts.error());
+
+    SignOutcome out;
+    const SignatureState fresh_state =
+        s.confirm_now ? SignatureState::kConfirmed : SignatureState::kPending;
+    const int fresh_sends = s.confirm_now ? 0 : 1;
+    const std::optional<UnixTime> fresh_confirmed =
+        s.confirm_now ? std::optional<UnixTime>(s.now) : std::nullopt;
+    {
+      auto st = db.Prepare(kInsertSignature);
+      if (!st) return Fail(st.error());
+      st->Bind(1, p.signature_uuid).Bind(2, s.campaign_id).Bind(3, person_id);
+      st->Bind(4, s.form.name);
+      st->Bind(5, s.form.email).Bind(6, s.canonical_email).Bind(7, s.form.postal_code);
+      st->Bind(8, s.form.country).Bind(9, s.form.comment).Bind(10, s.form.public_name);
+      st->Bind(11, s.form.wants_updates).Bind(12, SignatureStateName(fresh_state));
+      st->Bind(13, s.source).Bind(14, fresh_sends).Bind(15, s.now).Bind(16, fresh_confirmed);
+      int rc = st->Step();
+      if (rc != SQLITE_DONE) return Fail(db.ErrorFor(rc, "saving the signature"));
+      if (db.Changes() == 1) {  // inserted; 0 if one exists (DO NOTHING)
+        Signature& sig = out.signature;
+        sig.id = db.LastInsertId();
+        st->Reset();
+        if (auto r = InsertTokens(db, sig.id, p.confirm_key, p.withdraw_key); !r) {
+          return Fail(r.error());
+        }
+        sig.uuid = p.signature_uuid;
+        sig.campaign_id = s.campaign_id;
+        sig.person_id = person_id;
+        sig.person_uuid = person_public;
+        sig.form = s.form;
+        sig.canonical_email = s.canonical_email;
+        sig.state = fresh_state;
+        sig.source = s.source;
+        sig.confirm_sends = fresh_sends;
+        sig.created = sig.modified = s.now;
+        sig.confirmed = fresh_confirmed;
+        if (s.confirm_now) {
+          if (auto r = AppendLeaf(b, sig, log::LeafEvent::kConfirm, s.now); !r) {
+            return Fail(r.error());
+          }
+        } else {
+          if (auto r = QueueMail(db, "confirm", s, sig.uuid, s.form.name, true); !r) {
+            return Fail(r.error());
+          }
+        }
+        out.kind = SignOutcome::Kind::kCreated;
+        out.counts =
+            b.Apply(s.campaign_id, s.confirm_now ? 0 : 1, s.confirm_now ? 1 : 0, 0, s.now);
+        return out;
+      }
+    }
+
+    // One exists for this campaign and person (= canonical email).
+    auto existing = ReadSignatureByPerson(db, s.campaign_id, person_id);
+    if (!existing) return Fail(existing.error());
+    Signature& sig = *existing;
+    const SignatureState was = sig.state;
+
+    if (was == SignatureState::kWithdrawn) {
+      // Signing again after withdrawing: a fresh signing on the same row.
+      auto st = db.Prepare(kResignSignature);
+      if (!st) return Fail(st.error());
+      st->Bind(1, sig.id).Bind(2, person_id).Bind(3, s.form.name).Bind(4, s.form.email);
+      st->Bind(5, s.form.postal_code).Bind(6, s.form.country).Bind(7, s.form.comment);
+      st->Bind(8, s.form.public_name).Bind(9, s.form.wants_updates);
+      st->Bind(10, SignatureStateName(fresh_state)).Bind(11, s.source).Bind(12, fresh_sends);
+      st->Bind(13, s.now).Bind(14, fresh_confirmed);
+      if (auto r = StepDone(db, *st, "re-signing"); !r) return Fail(r.error());
+      st->Reset();
+      // New tokens; the earlier ones stay valid too (an old confirm link confirms this
+      // fresh signing, an old withdraw link withdraws it).
+      if (auto r = InsertTokens(db, sig.id, p.confirm_key, p.withdraw_key); !r) {
+        return Fail(r.error());
+      }
+      sig.person_id = person_id;
+      sig.form = s.form;
+      sig.state = fresh_state;
+      sig.source = s.source;
+      sig.confirm_sends = fresh_sends;
+      sig.modified = s.now;
+      sig.confirmed = fresh_confirmed;
+      if (s.confirm_now) {
+        if (auto r = AppendLeaf(b, sig, log::LeafEvent::kConfirm, s.now); !r) {
+          return Fail(r.error());
+        }
+      } else {
+        if (auto r = QueueMail(db, "confirm", s, sig.uuid, s.form.name, true); !r) {
+          return Fail(r.error());
+        }
+      }
+      out.kind = SignOutcome::Kind::kCreated;
+      out.counts =
+          b.Apply(s.campaign_id, s.confirm_now ? 0 : 1, s.confirm_now ? 1 : 0, -1, s.now);
+      out.signature = std::move(sig);
+      return out;
+    }
+
+    if (s.confirm_now) {
+      // A trusted client records the signature: it counts now; nothing is mailed.
+      auto st = db.Prepare(kRecordConfirmed);
+      if (!st) return Fail(st.error());
+      st->Bind(1, sig.id).Bind(2, person_id).Bind(3, s.form.name).Bind(4, s.form.email);
+      st->Bind(5, s.form.postal_code).Bind(6, s.form.country).Bind(7, s.form.comment);
+      st->Bind(8, s.form.public_name).Bind(9, s.form.wants_updates).Bind(10, s.source);
+      st->Bind(11, s.now);
+      if (auto r = StepDone(db, *st, "recording the signature"); !r) return Fail(r.error());
+      sig.person_id = person_id;
+      sig.form = s.form;
+      sig.state = SignatureState::kConfirmed;
+      sig.source = s.source;
+      sig.modified = s.now;
+      if (!sig.confirmed) sig.confirmed = s.now;
+      if (was == SignatureState::kPending) {
+        if (auto r = AppendLeaf(b, sig, log::LeafEvent::kConfirm, s.now); !r) {
+          return Fail(r.error());
+        }
+      }
+      out.kind = SignOutcome::Kind::kAlreadyConfirmed;
+      out.counts =
+          was == SignatureState::kPending ? b.Apply(s.campaign_id, -1, 1, 0, s.now) : **counts;
+      out.signature = std::move(sig);
+      return out;
+    }
+
+    out.counts = **counts;
+    if (sig.confirm_sends >= s.max_confirm_sends) {
+      b.Discard();  // not even the person's modified date moves
+      out.kind = SignOutcome::Kind::kResendLimit;
+      out.signature = std::move(sig);
+      return out;
+    }
+    {
+      auto st = db.Prepare(kResend);
+      if (!st) return Fail(st.error());
+      st->Bind(1, sig.id).Bind(2, s.now);
+      if (auto r = StepDone(db, *st, "resending"); !r) return Fail(r.error());
+    }
+    // The new tokens are added, the earlier ones stay valid: a mail that arrives late still
+    // works.
+    if (was == SignatureState::kPending) {
+      if (auto r = InsertTokens(db, sig.id, p.confirm_key, p.withdraw_key); !r) {
+        return Fail(r.error());
+      }
+      if (auto r = QueueMail(db, "confirm", s, sig.uuid, sig.form.name, true); !r) {
+        return Fail(r.error());
+      }
+      out.kind = SignOutcome::Kind::kResent;
+    } else {
+      // Confirmed: the "already signed" mail carries only a withdraw link.
+      auto st = db.Prepare(kInsertWithdrawToken);
+      if (!st) return Fail(st.error());
+      st->BindBlob(1, p.withdraw_key).Bind(2, sig.id);
+      if (auto r = StepDone(db, *st, "saving the token"); !r) return Fail(r.error());
+      st->Reset();
+      if (auto r = QueueMail(db, "already_signed", s, sig.uuid, sig.form.name, false); !r) {
+        return Fail(r.error());
+      }
+      out.kind = SignOutcome::Kind::kAlreadyConfirmed;
+    }
+    sig.confirm_sends += 1;
+    sig.modified = s.now;
+    out.signature = std::move(sig);
+    return out;
+  }
+
   // Appends the log leaf of a change to sig's counted state (a confirmation or the withdrawal of
   // a counted signature), keeping the signature's commitment salt and, for a confirmation, the
   // leaf's index for its receipt. Nothing when the log is off.
@@ -1828,6 +1854,47 @@ class SqliteStore final : public Store {
     op.Wait();
     if (op.batch_error) return Fail(*op.batch_error);
     return result;
+  }
+
+  // Queues fn like Write but returns at once; done(result) is called exactly once: on the
+  // syncer thread once the batch is durable (or failed), or right here if the store is closing.
+  template <typename T, typename F>
+  void WriteAsync(F&& fn, std::function<void(Result<T>)> done) {
+    struct Op final : WriteOp {
+      Op(F&& f, std::function<void(Result<T>)> d) : body(std::move(f)), done(std::move(d)) {}
+      std::decay_t<F> body;
+      std::function<void(Result<T>)> done;
+      Result<T> result = Fail(Code::kInternal, "write not run");
+    };
+    auto* op = new Op(std::forward<F>(fn), std::move(done));
+    op->fn = op;
+    op->run = [](void* self, Batch& b) -> bool {
+      Op* o = static_cast<Op*>(self);
+      try {
+        o->result = o->body(b);
+      } catch (const std::exception& e) {
+        o->result = Fail(Code::kInternal, std::string("write failed: ") + e.what());
+      }
+      return o->result.has_value();
+    };
+    op->complete = [](WriteOp* w) {
+      std::unique_ptr<Op> o(static_cast<Op*>(w));
+      Result<T> r = o->batch_error ? Result<T>(Fail(*o->batch_error)) : std::move(o->result);
+      auto callback = std::move(o->done);
+      o.reset();
+      callback(std::move(r));
+    };
+    {
+      std::unique_lock lk(mu_);
+      if (!closing_) {
+        queue_.push_back(op);
+        lk.unlock();
+        cv_.notify_one();
+        return;
+      }
+    }
+    op->batch_error = Error{Code::kUnavailable, "the store is closing", {}, 0};
+    op->complete(op);
   }
 
   void WriterLoop() {
