@@ -339,3 +339,34 @@ def test_tampered_database_is_refused_at_start(stack, signed, tmp_path_factory):
     # The original restarts, and the audit with the saved state still passes.
     p = cli("audit", stack.url, "--state", STATE["file"], "--key", STATE["key"])
     assert p.returncode == 0, "audit after restart failed:\n%s\n%s" % (p.stdout, p.stderr)
+
+
+def test_audit_catches_tampering_while_serving(stack, signed):
+    """The database is changed under the running server. A count raised in the counts table is
+    published with the next checkpoint, and the audit, which recounts from the leaves, reports
+    it; a rewritten entry no longer hashes to its tile, and the audit reports that too. (Runs
+    last: it leaves the module's database tampered with.)"""
+    two_id = "(SELECT id FROM campaigns WHERE slug = 'log-two')"
+    [(honest,)] = query(stack.data,
+                        "SELECT confirmed FROM campaign_counts WHERE campaign_id = " + two_id)
+    tamper(stack.data, "UPDATE campaign_counts SET confirmed = confirmed + 5 WHERE campaign_id = "
+           + two_id)
+    before = stored_leaves(stack.data)
+    # The tree grows, so a checkpoint is signed with the counts as stored.
+    api_sign(stack, stack.tokens["logger"], "log-one", unique_email("after-tamper"))
+    wait_for_checkpoint(stack, before + 1)
+    published = stack.client().get("/log/counts").json()
+    two = [c for c in published["campaigns"] if c["slug"] == "log-two"]
+    assert two and two[0]["confirmed"] == honest + 5, published
+
+    p = cli("audit", stack.url, "--state", STATE["file"], "--key", STATE["key"])
+    out = p.stdout + p.stderr
+    assert p.returncode == 1, "the audit missed a changed count:\n" + out
+    assert "log-two" in out, out
+
+    tamper(stack.data, "UPDATE log_leaves SET entry = replace(entry, 'event confirm', "
+                       "'event reveal') WHERE idx = 0")
+    p = cli("audit", stack.url, "--state", STATE["file"], "--key", STATE["key"])
+    out = p.stdout + p.stderr
+    assert p.returncode == 1, "the audit missed a rewritten entry:\n" + out
+    assert "leaf 0" in out or "entry 0" in out or "tile" in out, out
