@@ -322,6 +322,19 @@ test('sign, confirm from the email, live count, accessibility', { timeout: 12000
   assert.equal(await live.evaluate(() => window.__undersignedNoReload), true,
                'the watcher page was reloaded');
 
+  // The confirmed page offers the signer's receipt from the signature log, and it is one.
+  await axeCheck(page, 'confirmed page');
+  const receiptLink = page.locator('a', { hasText: 'Download my receipt' });
+  await receiptLink.waitFor({ timeout: 5000 });
+  const receiptUrl = new URL(await receiptLink.getAttribute('href'), baseUrl).toString();
+  const receiptResponse = await page.request.get(receiptUrl);
+  assert.equal(receiptResponse.status(), 200, await receiptResponse.text());
+  const receipt = await receiptResponse.json();
+  assert.equal(receipt.format, 'undersigned-receipt/v1');
+  assert.equal(receipt.campaign.slug, slug);
+  assert.ok(Array.isArray(receipt.inclusion_proof));
+  assert.match(receipt.checkpoint, /\n\u2014 /);  // a signed note
+
   // The signer's public name shows on a fresh load; take the README screenshot there.
   // (The recent-signers list may be cached for a second: reload until it shows, bounded.)
   const shownBy = Date.now() + 5000;
