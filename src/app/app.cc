@@ -27,6 +27,7 @@
 #include "mail/outbox_sender.h"
 #include "render/email.h"
 #include "render/templates.h"
+#include "service/outcomes.h"
 #include "store/open_store.h"
 
 #ifndef UNDERSIGNED_SOURCE_DIR
@@ -303,6 +304,9 @@ int App::Serve() {
   http::Server server(so, router, &hub, &metrics);
   wake_mailer_ = [&sender] { sender.Wake(); };
   sender.Start();
+  // Campaigns with a threshold fail at their deadline whether or not anyone visits.
+  service::OutcomeScheduler outcomes(*store_, *campaigns_, clock, [&sender] { sender.Wake(); });
+  outcomes.Start();
 
   // Signals: handled here, on the main thread, which otherwise only ticks housekeeping.
   struct sigaction sa {};
@@ -335,6 +339,7 @@ int App::Serve() {
   spdlog::info("signal {} received: draining", g_signal.load());
   server.Stop(std::chrono::seconds(config_.server.drain_seconds));
   spdlog::info("http drained");
+  outcomes.Stop();
   wake_mailer_ = nullptr;
   sender.Stop();
   campaigns_->SetListener(nullptr);

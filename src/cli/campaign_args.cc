@@ -48,6 +48,13 @@ void AddCampaignOptions(CLI::App* sub, CampaignArgs& a, bool creating) {
   sub->add_option("--letter-file", a.letter_file, "file holding the letter body in Markdown")
       ->check(CLI::ExistingFile);
   sub->add_option("--deadline", a.deadline, "closing date, ISO 8601 (2026-12-31 or with time)");
+  sub->add_option("--threshold", a.threshold,
+                  "the campaign goes ahead only if this many confirm by the deadline: it "
+                  "succeeds the moment they do and fails at the deadline otherwise; signers and "
+                  "organizers are told once (0 removes it)");
+  sub->add_option("--organizer", a.organizers,
+                  "an organizer's email address, told of the outcome (repeatable; replaces the "
+                  "list; \"\" clears it)");
   sub->add_option("--language", a.language, "language of the campaign, e.g. en, fr, pt-BR");
   sub->add_option("--status", a.status, "draft, open or closed (default draft)")
       ->check(CLI::IsMember({"draft", "open", "closed"}));
@@ -78,6 +85,19 @@ Result<Campaign> BuildCampaign(const CampaignArgs& a, Campaign c) {
                     "deadline must be a date like 2026-12-31 or 2026-12-31T18:00:00Z");
       }
       c.deadline = *t;
+    }
+  }
+  if (a.threshold) {
+    if (*a.threshold == 0) {
+      c.threshold.reset();
+    } else {
+      c.threshold = *a.threshold;
+    }
+  }
+  if (!a.organizers.empty()) {
+    c.organizers.clear();
+    for (const std::string& o : a.organizers) {
+      if (!o.empty()) c.organizers.push_back(o);
     }
   }
   if (!a.targets.empty()) {

@@ -14,7 +14,9 @@ namespace undersigned::cli {
 struct CampaignArgs {
   std::optional<std::string> slug, title, demand, letter, letter_file, deadline, language, status;
   std::optional<std::int64_t> goal;
-  std::vector<std::string> targets;  // "Name|Title|Organization|x_handle|bluesky|mastodon"
+  std::optional<std::int64_t> threshold;  // 0 removes it
+  std::vector<std::string> targets;       // "Name|Title|Organization|x_handle|bluesky|mastodon"
+  std::vector<std::string> organizers;    // replace the list when given; "" clears it
 };
 
 void AddCampaignOptions(CLI::App* sub, CampaignArgs& args, bool creating);

@@ -46,6 +46,12 @@ void PrintCampaign(const Campaign& c, const service::CampaignSnapshot* snap) {
             << "goal:      " << c.goal << "\n"
             << "language:  " << c.language << "\n";
   if (c.deadline) std::cout << "deadline:  " << FormatIso8601(*c.deadline) << "\n";
+  if (c.threshold) {
+    std::cout << "threshold: " << *c.threshold << " (" << OutcomeName(c.outcome);
+    if (c.outcome_at) std::cout << " " << FormatIso8601(*c.outcome_at);
+    std::cout << ")\n";
+  }
+  for (const std::string& o : c.organizers) std::cout << "organizer: " << o << "\n";
   if (!c.demand.empty()) std::cout << "demand:    " << c.demand << "\n";
   for (const Target& t : c.targets) {
     std::cout << "target:    " << t.name;

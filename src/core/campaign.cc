@@ -1,5 +1,6 @@
 #include "core/campaign.h"
 
+#include "core/signature.h"
 #include "core/utf8.h"
 
 namespace undersigned {
@@ -63,6 +64,25 @@ std::optional<CampaignStatus> ParseStatus(std::string_view s) {
   return std::nullopt;
 }
 
+const char* OutcomeName(CampaignOutcome o) {
+  switch (o) {
+    case CampaignOutcome::kPending:
+      return "pending";
+    case CampaignOutcome::kSucceeded:
+      return "succeeded";
+    case CampaignOutcome::kFailed:
+      return "failed";
+  }
+  return "pending";
+}
+
+std::optional<CampaignOutcome> ParseOutcome(std::string_view s) {
+  if (s == "pending") return CampaignOutcome::kPending;
+  if (s == "succeeded") return CampaignOutcome::kSucceeded;
+  if (s == "failed") return CampaignOutcome::kFailed;
+  return std::nullopt;
+}
+
 Result<void> ValidateCampaign(const Campaign& c) {
   std::map<std::string, std::string> errors;
   if (!ValidSlug(c.slug)) {
@@ -87,6 +107,24 @@ Result<void> ValidateCampaign(const Campaign& c) {
   }
   if (c.goal < 1 || c.goal > 1'000'000'000) errors["goal"] = "must be between 1 and 1,000,000,000";
   if (!ValidLanguage(c.language)) errors["language"] = "must be a language tag such as en or pt-BR";
+  if (c.threshold) {
+    if (*c.threshold < 1 || *c.threshold > 1'000'000'000) {
+      errors["threshold"] = "must be between 1 and 1,000,000,000";
+    } else if (!c.deadline) {
+      errors["threshold"] =
+          "needs a deadline: the campaign succeeds if the threshold is reached by then, and "
+          "fails otherwise";
+    }
+  }
+  if (c.organizers.size() > kMaxOrganizers) {
+    errors["organizers"] = "at most " + std::to_string(kMaxOrganizers) + " addresses";
+  }
+  for (const std::string& o : c.organizers) {
+    if (!ValidEmail(o)) {
+      errors["organizers"] = "'" + o + "' is not an email address like name@example.org";
+      break;
+    }
+  }
   if (!errors.empty()) {
     Error e{Code::kInvalidArgument, "", std::move(errors), 0};
     for (const auto& [field, msg] : e.field_errors) {

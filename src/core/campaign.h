@@ -29,6 +29,13 @@ enum class CampaignStatus { kDraft, kOpen, kClosed };
 const char* StatusName(CampaignStatus s);
 std::optional<CampaignStatus> ParseStatus(std::string_view s);
 
+// Where a campaign with a threshold stands: pending until its confirmed count reaches the
+// threshold (succeeded, for good) or its deadline passes first (failed, for good).
+enum class CampaignOutcome { kPending, kSucceeded, kFailed };
+const char* OutcomeName(CampaignOutcome o);
+std::optional<CampaignOutcome> ParseOutcome(std::string_view s);
+inline constexpr std::size_t kMaxOrganizers = 20;
+
 struct Campaign {
   std::int64_t id = 0;          // store's row id; 0 until stored
   std::string uuid;             // public identifier, "undersigned:<uuid>" in the API
@@ -45,6 +52,16 @@ struct Campaign {
   // ("foreign_system:1234"), kept in the order received. Foreign ones only: our own
   // ("undersigned:<uuid>", "action_network:<uuid>") are derived from uuid, never stored here.
   std::vector<std::string> identifiers;
+  // "This letter goes to the CEO only if 500 sign by Friday": with a threshold (which needs a
+  // deadline), the campaign succeeds the moment its confirmed count reaches the threshold and
+  // stays succeeded (later withdrawals do not undo it; late signers are still welcome until the
+  // deadline), or fails when the deadline passes first. Signers and organizers are mailed the
+  // outcome exactly once.
+  std::optional<std::int64_t> threshold;
+  std::vector<std::string> organizers;  // addresses told of the outcome, at most kMaxOrganizers
+  // Set by the store only, in the transaction that decides it; ignored by Create/Update.
+  CampaignOutcome outcome = CampaignOutcome::kPending;
+  std::optional<UnixTime> outcome_at;
   UnixTime created = 0;
   UnixTime modified = 0;
 

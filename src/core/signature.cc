@@ -33,6 +33,8 @@ bool IsAtext(char c) {
   }
 }
 
+}  // namespace
+
 // A practical subset of RFC 5321/5322 addresses: dot-atom local part, DNS domain with a dot.
 bool ValidEmail(const std::string& email) {
   if (email.size() > kMaxEmailBytes) return false;
@@ -75,6 +77,8 @@ bool ValidEmail(const std::string& email) {
   }
   return true;
 }
+
+namespace {
 
 void CheckText(std::map<std::string, std::string>& errors, const char* field,
                const std::string& value, std::size_t max_bytes, bool allow_newlines) {

@@ -32,6 +32,10 @@ inline constexpr std::size_t kMaxEmailBytes = 254;
 inline constexpr std::size_t kMaxPostalCodeBytes = 16;
 inline constexpr std::size_t kMaxCommentBytes = 2000;
 
+// Whether email is an address the sign form accepts (and the mailer can send to): a practical
+// subset of RFC 5321/5322, dot-atom local part and a DNS domain with a dot. No trimming.
+bool ValidEmail(const std::string& email);
+
 // Trims fields, checks UTF-8 and lengths, validates the email address syntax and country code.
 // On failure, Error::field_errors has one message per bad field (keys: name, email,
 // postal_code, country, comment) and the caller re-renders the form with what was typed.

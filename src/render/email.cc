@@ -1,8 +1,12 @@
 #include "render/email.h"
 
+#include <cstdint>
+#include <vector>
+
 #include <nlohmann/json.hpp>
 
 #include "render/escape.h"
+#include "render/text.h"
 
 namespace undersigned::render {
 namespace {
@@ -101,6 +105,49 @@ Result<RenderedEmail> RenderEmail(const OutboxMessage& message, const std::strin
     }
     out.text += not_you + "\n\nThe campaign: " + campaign_url + "\n";
     html += HtmlParagraph(not_you) + HtmlLink("See the campaign", campaign_url);
+    out.html = HtmlWrap(out.subject, html);
+  } else if (message.kind == "outcome") {
+    auto outcome = Field(payload, "outcome");
+    if (!outcome) return Fail(outcome.error());
+    auto role = Field(payload, "role");
+    if (!role) return Fail(role.error());
+    auto number = [&](const char* key) -> std::int64_t {
+      auto it = payload.find(key);
+      return it != payload.end() && it->is_number_integer() ? it->get<std::int64_t>() : 0;
+    };
+    const std::string threshold = FormatThousands(number("threshold"));
+    const std::string confirmed = FormatThousands(number("confirmed"));
+    const bool organizer = *role == "organizer";
+    std::vector<std::string> paragraphs;
+    if (*outcome == "succeeded") {
+      out.subject = "It worked: " + campaign_title + " reached " + threshold + " signatures";
+      paragraphs.push_back(quoted + " reached its threshold of " + threshold +
+                           " confirmed signatures, so it goes ahead.");
+      paragraphs.push_back(organizer ? "As an organizer, you can now deliver the letter."
+                                     : "Thank you for being one of them. Signatures are still "
+                                       "welcome until the deadline.");
+    } else if (*outcome == "failed") {
+      out.subject = "Not this time: " + campaign_title;
+      paragraphs.push_back(quoted + " needed " + threshold +
+                           " confirmed signatures by its deadline and had " + confirmed +
+                           ", so it does not go ahead.");
+      paragraphs.push_back(organizer ? "The campaign's page says so now."
+                                     : "Thank you for signing. Your signature stays on record.");
+    } else {
+      return Fail(Code::kInvalidArgument, "unknown outcome " + OneLine(*outcome));
+    }
+    paragraphs.push_back(
+        organizer ? "You receive this because you are listed as an organizer of the campaign."
+                  : "This is the only message about this outcome; you receive it because you "
+                    "signed.");
+    out.text = "Hello,\n\n";
+    std::string html = HtmlParagraph("Hello,");
+    for (const auto& p : paragraphs) {
+      out.text += p + "\n\n";
+      html += HtmlParagraph(p);
+    }
+    out.text += "The campaign: " + campaign_url + "\n";
+    html += HtmlLink("See the campaign", campaign_url);
     out.html = HtmlWrap(out.subject, html);
   } else {
     return Fail(Code::kInvalidArgument, "unknown mail kind " + OneLine(message.kind));

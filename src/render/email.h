@@ -22,6 +22,9 @@ struct RenderedEmail {
 //   "already_signed"  payload {campaign_title, campaign_slug, withdraw_token}: says the
 //                     signature is already counted; withdraw link (left out if the payload
 //                     has no withdraw_token).
+//   "outcome"         payload {outcome: succeeded|failed, role: signer|organizer,
+//                     campaign_title, campaign_slug, threshold, confirmed}: a campaign with a
+//                     threshold reached it, or its deadline passed first (store.h).
 // The signer's name (payload "name") is deliberately not used: anyone can type any address
 // into the form, so nothing a visitor typed is echoed into mail sent to someone else.
 // base_url has no trailing slash ("https://sign.example.org"; one is stripped if present).

@@ -91,5 +91,34 @@ TEST(RenderEmail, RejectsBadInput) {
   EXPECT_EQ(RenderEmail(m, "http://x").error().code, Code::kInvalidArgument);
 }
 
+OutboxMessage Outcome(const char* outcome, const char* role) {
+  OutboxMessage m;
+  m.kind = "outcome";
+  m.recipient = "ada@example.org";
+  m.payload = nlohmann::json{{"outcome", outcome},          {"role", role},
+                             {"campaign_title", "Drop it"}, {"campaign_slug", "drop-it"},
+                             {"threshold", 1500},           {"confirmed", 1234}}
+                  .dump();
+  return m;
+}
+
+TEST(RenderEmail, OutcomeSaysWhatHappenedToWhom) {
+  auto won = RenderEmail(Outcome("succeeded", "signer"), "https://sign.example.org");
+  ASSERT_TRUE(won) << won.error().message;
+  EXPECT_EQ(won->subject, "It worked: Drop it reached 1,500 signatures");
+  EXPECT_NE(won->text.find("Thank you for being one of them"), std::string::npos);
+  EXPECT_NE(won->text.find("https://sign.example.org/c/drop-it"), std::string::npos);
+  EXPECT_EQ(won->text.find("/s/withdraw"), std::string::npos);
+
+  auto lost = RenderEmail(Outcome("failed", "organizer"), "https://sign.example.org");
+  ASSERT_TRUE(lost);
+  EXPECT_EQ(lost->subject, "Not this time: Drop it");
+  EXPECT_NE(lost->text.find("needed 1,500"), std::string::npos);
+  EXPECT_NE(lost->text.find("had 1,234"), std::string::npos);
+  EXPECT_NE(lost->text.find("organizer"), std::string::npos);
+
+  EXPECT_FALSE(RenderEmail(Outcome("maybe", "signer"), "https://x"));
+}
+
 }  // namespace
 }  // namespace undersigned::render

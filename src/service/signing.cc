@@ -1,5 +1,6 @@
 #include "service/signing.h"
 
+#include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
 
 #include "core/utf8.h"
@@ -114,6 +115,7 @@ Result<SignResult> SigningService::Finish(Result<SignOutcome> outcome, Campaign 
                               outcome->signature.form.public_name && trusted;
   campaigns_.OnSignatureChange(campaign.id, outcome->counts,
                                counted_public ? &outcome->signature : nullptr, false);
+  if (outcome->campaign_decided) DecidedCampaign();
   const bool mailed = outcome->kind != SignOutcome::Kind::kResendLimit && !trusted;
   if (mailed && wake_mailer_) wake_mailer_();
   return SignResult{outcome->kind, std::move(outcome->signature), std::move(campaign)};
@@ -123,6 +125,7 @@ Result<TokenOutcome> SigningService::Confirm(const std::string& token) {
   if (token.empty() || token.size() > 128) return Fail(Code::kNotFound, "Unknown link.");
   auto r = store_.Confirm(HashToken(token), clock_.Now());
   if (!r) return r;
+  if (r->campaign_decided) DecidedCampaign();
   if (r->changed) {
     campaigns_.OnSignatureChange(r->campaign.id, r->counts,
                                  r->signature.form.public_name ? &r->signature : nullptr, false);
@@ -190,6 +193,14 @@ Result<void> SigningService::Export(const std::string& slug, const std::string& 
 void SigningService::SweepLimits() {
   per_address_.Sweep();
   per_email_.Sweep();
+}
+
+void SigningService::DecidedCampaign() {
+  // The campaign's outcome is on its stored row: install it, and send the outcome mail.
+  if (auto r = campaigns_.Refresh(); !r) {
+    spdlog::warn("signing: refreshing campaigns after an outcome: {}", r.error().message);
+  }
+  if (wake_mailer_) wake_mailer_();
 }
 
 }  // namespace undersigned::service

@@ -68,6 +68,8 @@ class SigningService {
     Campaign campaign;
   };
   Result<Prepared> Prepare(const std::string& slug, SignatureForm form, const SignContext& ctx);
+  // A write reached a campaign's threshold: refresh its snapshot, wake the mailer.
+  void DecidedCampaign();
   // After the store answered: tells the campaigns and the mailer.
   Result<SignResult> Finish(Result<SignOutcome> outcome, Campaign campaign, bool trusted);
 

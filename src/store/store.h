@@ -76,7 +76,8 @@ struct SignOutcome {
   };
   Kind kind = Kind::kCreated;
   Signature signature;
-  CampaignCounts counts;  // the campaign's counts after this write
+  CampaignCounts counts;          // the campaign's counts after this write
+  bool campaign_decided = false;  // this write decided the campaign's outcome (its threshold)
 };
 
 // Result of following a confirm or withdraw token.
@@ -84,7 +85,8 @@ struct TokenOutcome {
   Signature signature;
   Campaign campaign;
   CampaignCounts counts;
-  bool changed = false;  // false if it was already in the target state (idempotent)
+  bool changed = false;           // false if it was already in the target state (idempotent)
+  bool campaign_decided = false;  // this write decided the campaign's outcome (its threshold)
 };
 
 struct Page {
@@ -164,6 +166,16 @@ class Store {
                                                             std::optional<CampaignStatus> status,
                                                             const TimeFilter& filter,
                                                             Page page) = 0;
+  // Campaign outcomes (Campaign::threshold). A write that brings a campaign's confirmed count to
+  // its threshold before the deadline records "succeeded" in the same transaction and queues
+  // the "outcome" mail (payload: outcome, role signer|organizer, campaign_title, campaign_slug,
+  // language, threshold, confirmed) to every confirmed signer and organizer. This decides the
+  // campaigns whose deadline is <= now and that have none yet (failed, unless the count had
+  // reached the threshold), the same way; returns how many it decided.
+  virtual Result<int> DecideDueCampaigns(UnixTime now) = 0;
+  // The earliest deadline of a campaign with a threshold and no outcome yet.
+  virtual Result<std::optional<UnixTime>> NextOutcomeDeadline() = 0;
+
   // Counts of every campaign, keyed by campaign id; read once at start-up.
   virtual Result<std::map<std::int64_t, CampaignCounts>> LoadAllCounts() = 0;
 

@@ -598,9 +598,8 @@ std::vector<ApiRoute> MakeApiRoutes(ApiDeps deps) {
     routes.push_back(
         ApiRoute{method, pattern, Bind(api, fn), {}, true, write ? kApiBodyLimit : 0, name});
     if (pattern.back() != '/') {
-      routes.push_back(
-          ApiRoute{method, pattern + "/", Bind(api, fn), {}, true, write ? kApiBodyLimit : 0,
-                   name});
+      routes.push_back(ApiRoute{
+          method, pattern + "/", Bind(api, fn), {}, true, write ? kApiBodyLimit : 0, name});
     }
   };
   add("GET", "/api/v2", &Api::Entry, "api_entry");

@@ -220,6 +220,33 @@ TEST_F(ApiTest, CreateGetAndUpdatePetition) {
   EXPECT_TRUE(bad.body["fields"].contains("undersigned:goal")) << bad.raw.body;
 }
 
+TEST_F(ApiTest, PetitionThresholdAndOutcome) {
+  json p = CreatePetition("Only if enough",
+                          R"(,"undersigned:threshold":2,"undersigned:deadline":"2099-01-01")");
+  EXPECT_EQ(p["undersigned:threshold"], 2);
+  EXPECT_EQ(p["undersigned:outcome"], "pending");
+  EXPECT_TRUE(p["undersigned:outcome_date"].is_null());
+  // Two signatures recorded with the token count at once and reach it.
+  for (const char* email : {"t1@example.org", "t2@example.org"}) {
+    Reply r = Call("POST", "/api/v2/petitions/" + Id(p) + "/signatures",
+                   std::string(R"({"person":{"given_name":"T","email_addresses":[{"address":")") +
+                       email + R"("}]}})",
+                   token_);
+    ASSERT_EQ(r.status, 200) << r.raw.body;
+  }
+  Reply got = Call("GET", "/api/v2/petitions/" + Id(p));
+  EXPECT_EQ(got.body["undersigned:outcome"], "succeeded") << got.raw.body;
+  EXPECT_TRUE(got.body["undersigned:outcome_date"].is_string());
+
+  // A threshold needs a deadline; the error names the field.
+  Reply bad =
+      Call("POST", "/api/v2/petitions",
+           R"({"title":"No deadline","target":[{"name":"X"}],"undersigned:threshold":5})", token_);
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_NE(bad.raw.body.find("undersigned:threshold"), std::string::npos) << bad.raw.body;
+  EXPECT_NE(bad.raw.body.find("deadline"), std::string::npos) << bad.raw.body;
+}
+
 TEST_F(ApiTest, CreateValidation) {
   Reply r =
       Call("POST", "/api/v2/petitions", "title=x", token_, "application/x-www-form-urlencoded");

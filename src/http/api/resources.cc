@@ -98,6 +98,11 @@ json PetitionJson(const Urls& urls, const Campaign& c, const CampaignCounts& cou
       {"undersigned:deadline", OptionalDate(c.deadline)},
       {"undersigned:language", c.language},
   };
+  if (c.threshold) {
+    j["undersigned:threshold"] = *c.threshold;
+    j["undersigned:outcome"] = OutcomeName(c.outcome);
+    j["undersigned:outcome_date"] = OptionalDate(c.outcome_at);
+  }
   j["_links"] = {
       {"self", Href(urls.Petition(c.uuid))},
       {"osdi:signatures", Href(urls.Signatures(c.uuid))},
@@ -440,6 +445,11 @@ Result<void> ApplyPetitionJson(const json& body, bool creating, Campaign& c) {
     c.status = CampaignStatus::kOpen;
   }
 
+  // A threshold (null removes it); the organizers told of its outcome are set with the CLI.
+  auto threshold = errors.Take(GetInteger(body, "undersigned:threshold", "undersigned:threshold"));
+  if (threshold.null) c.threshold.reset();
+  if (threshold.has_value()) c.threshold = threshold.value;
+
   auto language = errors.Take(GetString(body, "undersigned:language", "undersigned:language"));
   if (language.null) errors.Add("undersigned:language", "cannot be null");
   if (language.has_value()) c.language = Trim(language.value);
@@ -480,6 +490,7 @@ std::string ApiPetitionField(const std::string& core) {
       {"deadline", "undersigned:deadline"},
       {"status", "undersigned:status"},
       {"language", "undersigned:language"},
+      {"threshold", "undersigned:threshold"},
   };
   for (const auto& [from, to] : kMap) {
     if (core == from) return to;

@@ -78,6 +78,7 @@ bool SameFields(const Campaign& x, const Campaign& y) {
   return x.id == y.id && x.slug == y.slug && x.title == y.title && x.demand == y.demand &&
          x.goal == y.goal && x.deadline == y.deadline && x.status == y.status &&
          x.language == y.language && x.letter_markdown == y.letter_markdown &&
+         x.threshold == y.threshold && x.outcome == y.outcome && x.outcome_at == y.outcome_at &&
          SameTargets(x.targets, y.targets);
 }
 
@@ -799,6 +800,10 @@ std::string CountsJson(const CampaignSnapshot& snap, const service::PublishedChe
   UnixTime last = snap.counts.last_change;
   if (last == 0) last = c.modified != 0 ? c.modified : c.created;
   j["last_change"] = FormatIso8601(last);
+  if (c.threshold) {
+    j["threshold"] = *c.threshold;
+    j["outcome"] = OutcomeName(c.outcome);
+  }
   if (log != nullptr) {
     auto it = log->confirmed.find(c.id);
     j["log"] = {{"tree_size", log->size},

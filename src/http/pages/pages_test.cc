@@ -278,6 +278,28 @@ TEST_F(PagesTest, CachedPageFollowsCountsAndEdits) {
   EXPECT_TRUE(Contains(edited.body, "data-count>2<"));
 }
 
+TEST_F(PagesTest, AThresholdIsAnnouncedAndItsOutcomeShown) {
+  auto c = campaigns_->GetBySlug("drop-ice");
+  ASSERT_TRUE(c);
+  c->threshold = 2;
+  c->deadline = clock_.Now() + 7 * 86400;
+  ASSERT_TRUE(campaigns_->Update(*c));
+  Response before = Call("GET", "/c/drop-ice");
+  EXPECT_TRUE(Contains(before.body, "tally-threshold-pending")) << before.body;
+  EXPECT_TRUE(Contains(before.body, "It goes ahead only if 2 people confirm"));
+  auto json = nlohmann::json::parse(Call("GET", "/c/drop-ice.json").body);
+  EXPECT_EQ(json["threshold"], 2);
+  EXPECT_EQ(json["outcome"], "pending");
+  for (const char* email : {"one@example.org", "two@example.org"}) {
+    ASSERT_EQ(SignAs(email).status, 200);
+    ASSERT_TRUE(signing_->Confirm(LastMail(email)["confirm_token"]));
+  }
+  Response after = Call("GET", "/c/drop-ice");
+  EXPECT_TRUE(Contains(after.body, "tally-threshold-succeeded")) << after.body;
+  EXPECT_TRUE(Contains(after.body, "More signatures are welcome until"));
+  EXPECT_EQ(nlohmann::json::parse(Call("GET", "/c/drop-ice.json").body)["outcome"], "succeeded");
+}
+
 TEST_F(PagesTest, UnknownAndDraftCampaignsAre404) {
   Response r = Call("GET", "/c/nope-nope");
   EXPECT_EQ(r.status, 404);

@@ -209,6 +209,34 @@ Data CampaignPageData(const service::CampaignSnapshot& snap, std::string_view ba
   } else {
     cd.set("deadline_text", Data(false));
   }
+  if (c.threshold && c.deadline) {
+    // "This letter goes ahead only if 500 confirm by Friday", and then what happened.
+    const std::string n = render::FormatThousands(*c.threshold);
+    const std::string by = render::FormatDate(*c.deadline);
+    Data th;
+    switch (c.outcome) {
+      case CampaignOutcome::kPending:
+        th.set("state", "pending");
+        th.set("text", "It goes ahead only if " + n + " people confirm their signatures by " + by +
+                           ". If fewer do, it does not, and everyone who signed is told.");
+        break;
+      case CampaignOutcome::kSucceeded:
+        th.set("state", "succeeded");
+        th.set("text",
+               "It goes ahead: " + n + " people confirmed their signatures" +
+                   (c.outcome_at ? " by " + render::FormatDate(*c.outcome_at) : "") +
+                   (takes_signatures ? ". More signatures are welcome until " + by + "." : "."));
+        break;
+      case CampaignOutcome::kFailed:
+        th.set("state", "failed");
+        th.set("text", "It needed " + n + " confirmed signatures by " + by +
+                           " and did not get them, so it does not go ahead.");
+        break;
+    }
+    cd.set("threshold", th);
+  } else {
+    cd.set("threshold", Data(false));
+  }
   d.set("c", cd);
 
   d.set("count", CountData(snap.counts.confirmed, c.goal));

@@ -50,6 +50,11 @@ CREATE TABLE campaigns (
   deadline        INTEGER,
   status          TEXT    NOT NULL CHECK (status IN ('draft', 'open', 'closed')),
   language        TEXT    NOT NULL,
+  threshold       INTEGER,                        -- succeeds at this many confirmed, by deadline
+  organizers      TEXT    NOT NULL DEFAULT '[]',  -- JSON array of addresses told the outcome
+  outcome         TEXT    NOT NULL DEFAULT 'pending'
+                          CHECK (outcome IN ('pending', 'succeeded', 'failed')),
+  outcome_at      INTEGER,
   created         INTEGER NOT NULL,
   modified        INTEGER NOT NULL
 );

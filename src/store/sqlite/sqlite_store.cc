@@ -44,7 +44,7 @@ namespace {
 
 #define US_CAMPAIGN_COLS                                                                        \
   "id, uuid, slug, title, demand, letter_markdown, targets, goal, deadline, status, language, " \
-  "created, modified, identifiers"
+  "created, modified, identifiers, threshold, organizers, outcome, outcome_at"
 
 #define US_SIGNATURE_COLS                                                                  \
   "id, uuid, campaign_id, person_id, name, email, canonical_email, postal_code, country, " \
@@ -72,16 +72,17 @@ constexpr const char* kRollbackTo = "ROLLBACK TO op";
 // campaigns
 constexpr const char* kInsertCampaign =
     "INSERT INTO campaigns (uuid, slug, title, demand, letter_markdown, targets, goal, deadline, "
-    "status, language, created, modified, identifiers) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
-    "?9, ?10, ?11, ?12, ?13) RETURNING id";
+    "status, language, created, modified, identifiers, threshold, organizers) VALUES (?1, ?2, "
+    "?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15) RETURNING id";
 constexpr const char* kInsertCounts =
     "INSERT INTO campaign_counts (campaign_id, last_change) VALUES (?1, ?2) "
     "ON CONFLICT (campaign_id) DO NOTHING";
 constexpr const char* kUpdateCampaign =
     "UPDATE campaigns SET slug = ?2, title = ?3, demand = ?4, letter_markdown = ?5, targets = ?6, "
-    "goal = ?7, deadline = ?8, status = ?9, language = ?10, identifiers = ?13, "
+    "goal = ?7, deadline = ?8, status = ?9, language = ?10, identifiers = ?13, threshold = ?14, "
+    "organizers = ?15, "
     "modified = CASE WHEN ?11 > modified THEN ?11 ELSE max(modified, ?12) END WHERE id = ?1 "
-    "RETURNING uuid, created, modified";
+    "RETURNING uuid, created, modified, outcome, outcome_at";
 constexpr const char* kCampaignById = "SELECT " US_CAMPAIGN_COLS " FROM campaigns WHERE id = ?1";
 constexpr const char* kCampaignBySlug =
     "SELECT " US_CAMPAIGN_COLS " FROM campaigns WHERE slug = ?1";
@@ -253,6 +254,32 @@ constexpr const char* kReceiptByConfirmHash =
     "SELECT s.campaign_id, s.state, s.log_index, s.log_salt, l.entry FROM signatures s "
     "LEFT JOIN log_leaves l ON l.idx = s.log_index WHERE s.id = (SELECT signature_id FROM "
     "signature_tokens WHERE hash = ?1 AND kind = 'confirm')";
+
+// campaign thresholds and outcomes
+constexpr const char* kCampaignThreshold =
+    "SELECT threshold, outcome, deadline FROM campaigns WHERE id = ?1";
+constexpr const char* kDecideCampaign =
+    "UPDATE campaigns SET outcome = ?2, outcome_at = ?3, modified = max(modified, ?3) "
+    "WHERE id = ?1 AND outcome = 'pending'";
+// One "outcome" mail per confirmed signer (?2 outcome, ?3 confirmed count, ?4 now).
+constexpr const char* kQueueOutcomeToSigners =
+    "INSERT INTO outbox (kind, recipient, payload, next_attempt, created) "
+    "SELECT 'outcome', s.email, json_object('outcome', ?2, 'role', 'signer', 'campaign_title', "
+    "c.title, 'campaign_slug', c.slug, 'language', c.language, 'threshold', c.threshold, "
+    "'confirmed', ?3), ?4, ?4 FROM signatures s JOIN campaigns c ON c.id = s.campaign_id "
+    "WHERE s.campaign_id = ?1 AND s.state = 'confirmed'";
+// ... and one per organizer.
+constexpr const char* kQueueOutcomeToOrganizers =
+    "INSERT INTO outbox (kind, recipient, payload, next_attempt, created) "
+    "SELECT 'outcome', o.value, json_object('outcome', ?2, 'role', 'organizer', "
+    "'campaign_title', c.title, 'campaign_slug', c.slug, 'language', c.language, 'threshold', "
+    "c.threshold, 'confirmed', ?3), ?4, ?4 FROM campaigns c, json_each(c.organizers) o "
+    "WHERE c.id = ?1";
+constexpr const char* kDueCampaigns =
+    "SELECT id, threshold FROM campaigns WHERE threshold IS NOT NULL AND outcome = 'pending' "
+    "AND deadline <= ?1 ORDER BY id";
+constexpr const char* kNextOutcomeDeadline =
+    "SELECT min(deadline) FROM campaigns WHERE threshold IS NOT NULL AND outcome = 'pending'";
 
 #undef US_CAMPAIGN_COLS
 #undef US_SIGNATURE_COLS
@@ -460,6 +487,12 @@ Result<Campaign> CampaignFromRow(const Stmt& st) {
   auto identifiers = ParseIdentifiers(st.View(13));
   if (!identifiers) return Fail(identifiers.error());
   c.identifiers = std::move(*identifiers);
+  c.threshold = st.OptInt(14);
+  auto organizers = ParseIdentifiers(st.View(15));
+  if (!organizers) return Fail(organizers.error());
+  c.organizers = std::move(*organizers);
+  c.outcome = ParseOutcome(st.View(16)).value_or(CampaignOutcome::kPending);
+  c.outcome_at = st.OptInt(17);
   return c;
 }
 
@@ -798,7 +831,7 @@ struct WriteOp {
   bool (*run)(void* fn, Batch& batch) = nullptr;  // false: roll back this op
   void* fn = nullptr;
   void (*complete)(WriteOp* op) = nullptr;  // set: Finish calls it instead of waking a waiter
-  std::optional<Error> batch_error;  // set if the whole transaction failed
+  std::optional<Error> batch_error;         // set if the whole transaction failed
   // Completion: a plain mutex and condition variable, which sleep in the kernel at once
   // (std::binary_semaphore spins and yields first, which costs dozens of waiting threads CPU
   // that the writer needs).
@@ -860,6 +893,9 @@ class SqliteStore final : public Store {
     if (c.modified == 0) c.modified = c.created;
     std::string targets = TargetsJson(c.targets);
     std::string identifiers = IdentifiersJson(c.identifiers);
+    std::string organizers = IdentifiersJson(c.organizers);
+    c.outcome = CampaignOutcome::kPending;
+    c.outcome_at.reset();
     return Write<Campaign>([&](Batch& b) -> Result<Campaign> {
       Db& db = b.db();
       auto st = db.Prepare(kInsertCampaign);
@@ -867,7 +903,7 @@ class SqliteStore final : public Store {
       st->Bind(1, c.uuid).Bind(2, c.slug).Bind(3, c.title).Bind(4, c.demand);
       st->Bind(5, c.letter_markdown).Bind(6, targets).Bind(7, c.goal).Bind(8, c.deadline);
       st->Bind(9, StatusName(c.status)).Bind(10, c.language).Bind(11, c.created);
-      st->Bind(12, c.modified).Bind(13, identifiers);
+      st->Bind(12, c.modified).Bind(13, identifiers).Bind(14, c.threshold).Bind(15, organizers);
       int rc = st->Step();
       if (rc != SQLITE_ROW) return Fail(db.ErrorFor(rc, "creating the campaign"));
       c.id = st->Int(0);
@@ -888,6 +924,7 @@ class SqliteStore final : public Store {
     const UnixTime system_now = SystemNow();
     std::string targets = TargetsJson(c.targets);
     std::string identifiers = IdentifiersJson(c.identifiers);
+    std::string organizers = IdentifiersJson(c.organizers);
     return Write<Campaign>([&](Batch& b) -> Result<Campaign> {
       Db& db = b.db();
       auto st = db.Prepare(kUpdateCampaign);
@@ -895,13 +932,16 @@ class SqliteStore final : public Store {
       st->Bind(1, c.id).Bind(2, c.slug).Bind(3, c.title).Bind(4, c.demand);
       st->Bind(5, c.letter_markdown).Bind(6, targets).Bind(7, c.goal).Bind(8, c.deadline);
       st->Bind(9, StatusName(c.status)).Bind(10, c.language).Bind(11, c.modified);
-      st->Bind(12, system_now).Bind(13, identifiers);
+      st->Bind(12, system_now).Bind(13, identifiers).Bind(14, c.threshold).Bind(15, organizers);
       int rc = st->Step();
       if (rc == SQLITE_DONE) return Fail(Code::kNotFound, "no such campaign");
       if (rc != SQLITE_ROW) return Fail(db.ErrorFor(rc, "updating the campaign"));
       c.uuid = st->Text(0);
       c.created = st->Int(1);
       c.modified = st->Int(2);
+      // The outcome is the store's to decide: what is stored stands.
+      c.outcome = ParseOutcome(st->View(3)).value_or(CampaignOutcome::kPending);
+      c.outcome_at = st->OptInt(4);
       return c;
     });
   }
@@ -1018,6 +1058,13 @@ class SqliteStore final : public Store {
         sig->modified = now;
         if (auto r = AppendLeaf(b, *sig, log::LeafEvent::kConfirm, now); !r) {
           return Fail(r.error());
+        }
+        auto decided = MaybeSucceed(b, sig->campaign_id, (*counts)->confirmed + 1, now);
+        if (!decided) return Fail(decided.error());
+        if (*decided) {
+          out.campaign_decided = true;
+          campaign->outcome = CampaignOutcome::kSucceeded;
+          campaign->outcome_at = now;
         }
         out.changed = true;
         out.counts = b.Apply(sig->campaign_id, -1, 1, 0, now);
@@ -1287,6 +1334,46 @@ class SqliteStore final : public Store {
   }
 
   // --- instance
+  // --- campaign outcomes
+  Result<int> DecideDueCampaigns(UnixTime now) override {
+    return Write<int>([&](Batch& b) -> Result<int> {
+      Db& db = b.db();
+      std::vector<std::pair<std::int64_t, std::int64_t>> due;  // id, threshold
+      {
+        auto st = db.Prepare(kDueCampaigns);
+        if (!st) return Fail(st.error());
+        st->Bind(1, now);
+        int rc;
+        while ((rc = st->Step()) == SQLITE_ROW) due.emplace_back(st->Int(0), st->Int(1));
+        if (rc != SQLITE_DONE) return Fail(db.ErrorFor(rc, "reading campaigns"));
+      }
+      int decided = 0;
+      for (const auto& [id, threshold] : due) {
+        auto counts = b.Counts(id);
+        if (!counts) return Fail(counts.error());
+        const std::int64_t confirmed = (*counts)->confirmed;
+        // Success is recorded the moment the threshold is reached; this only catches a count
+        // that reached it in a write that did not record it.
+        auto outcome =
+            confirmed >= threshold ? CampaignOutcome::kSucceeded : CampaignOutcome::kFailed;
+        auto r = Decide(b, id, outcome, confirmed, now);
+        if (!r) return Fail(r.error());
+        if (*r) ++decided;
+      }
+      return decided;
+    });
+  }
+
+  Result<std::optional<UnixTime>> NextOutcomeDeadline() override {
+    auto r = Reader();
+    Db& db = *r;
+    auto st = db.Prepare(kNextOutcomeDeadline);
+    if (!st) return Fail(st.error());
+    int rc = st->Step();
+    if (rc != SQLITE_ROW) return Fail(db.ErrorFor(rc, "reading campaigns"));
+    return st->OptInt(0);
+  }
+
   // --- the signature log
   Result<LogHead> GetLogHead() override {
     return Write<LogHead>([&](Batch& b) -> Result<LogHead> {
@@ -1525,9 +1612,12 @@ class SqliteStore final : public Store {
   };
   static SignPrep PrepareSign(const NewSignature& s) {
     auto [given, family] = SplitName(s.form.name);
-    return SignPrep{std::move(given),         std::move(family),
-                    NewUuid(),                s.uuid.empty() ? NewUuid() : s.uuid,
-                    HashKey(s.confirm_token_hash), HashKey(s.withdraw_token_hash)};
+    return SignPrep{std::move(given),
+                    std::move(family),
+                    NewUuid(),
+                    s.uuid.empty() ? NewUuid() : s.uuid,
+                    HashKey(s.confirm_token_hash),
+                    HashKey(s.withdraw_token_hash)};
   }
 
   // Sign, on the writer thread, inside its savepoint.
@@ -1604,9 +1694,13 @@ class SqliteStore final : public Store {
             return Fail(r.error());
           }
         }
+        if (s.confirm_now) {
+          auto decided = MaybeSucceed(b, s.campaign_id, (*counts)->confirmed + 1, s.now);
+          if (!decided) return Fail(decided.error());
+          out.campaign_decided = *decided;
+        }
         out.kind = SignOutcome::Kind::kCreated;
-        out.counts =
-            b.Apply(s.campaign_id, s.confirm_now ? 0 : 1, s.confirm_now ? 1 : 0, 0, s.now);
+        out.counts = b.Apply(s.campaign_id, s.confirm_now ? 0 : 1, s.confirm_now ? 1 : 0, 0, s.now);
         return out;
       }
     }
@@ -1649,9 +1743,13 @@ class SqliteStore final : public Store {
           return Fail(r.error());
         }
       }
+      if (s.confirm_now) {
+        auto decided = MaybeSucceed(b, s.campaign_id, (*counts)->confirmed + 1, s.now);
+        if (!decided) return Fail(decided.error());
+        out.campaign_decided = *decided;
+      }
       out.kind = SignOutcome::Kind::kCreated;
-      out.counts =
-          b.Apply(s.campaign_id, s.confirm_now ? 0 : 1, s.confirm_now ? 1 : 0, -1, s.now);
+      out.counts = b.Apply(s.campaign_id, s.confirm_now ? 0 : 1, s.confirm_now ? 1 : 0, -1, s.now);
       out.signature = std::move(sig);
       return out;
     }
@@ -1675,6 +1773,9 @@ class SqliteStore final : public Store {
         if (auto r = AppendLeaf(b, sig, log::LeafEvent::kConfirm, s.now); !r) {
           return Fail(r.error());
         }
+        auto decided = MaybeSucceed(b, s.campaign_id, (*counts)->confirmed + 1, s.now);
+        if (!decided) return Fail(decided.error());
+        out.campaign_decided = *decided;
       }
       out.kind = SignOutcome::Kind::kAlreadyConfirmed;
       out.counts =
@@ -1722,6 +1823,45 @@ class SqliteStore final : public Store {
     sig.modified = s.now;
     out.signature = std::move(sig);
     return out;
+  }
+
+  // Records a campaign's outcome (if it has none yet) and queues the "outcome" mail to every
+  // confirmed signer and organizer, in the caller's transaction: exactly once, since the
+  // outcome never changes again. True if this call decided it.
+  static Result<bool> Decide(Batch& b, std::int64_t campaign_id, CampaignOutcome outcome,
+                             std::int64_t confirmed, UnixTime now) {
+    Db& db = b.db();
+    auto st = db.Prepare(kDecideCampaign);
+    if (!st) return Fail(st.error());
+    st->Bind(1, campaign_id).Bind(2, OutcomeName(outcome)).Bind(3, now);
+    if (auto r = StepDone(db, *st, "deciding the campaign"); !r) return Fail(r.error());
+    if (db.Changes() == 0) return false;
+    st->Reset();
+    for (const char* sql : {kQueueOutcomeToSigners, kQueueOutcomeToOrganizers}) {
+      auto q = db.Prepare(sql);
+      if (!q) return Fail(q.error());
+      q->Bind(1, campaign_id).Bind(2, OutcomeName(outcome)).Bind(3, confirmed).Bind(4, now);
+      if (auto r = StepDone(db, *q, "queueing the outcome mail"); !r) return Fail(r.error());
+    }
+    return true;
+  }
+
+  // Called before a change that brings the campaign's confirmed count to `confirmed`: if that
+  // reaches its threshold by its deadline, the campaign succeeds now.
+  static Result<bool> MaybeSucceed(Batch& b, std::int64_t campaign_id, std::int64_t confirmed,
+                                   UnixTime now) {
+    Db& db = b.db();
+    auto st = db.Prepare(kCampaignThreshold);
+    if (!st) return Fail(st.error());
+    st->Bind(1, campaign_id);
+    int rc = st->Step();
+    if (rc != SQLITE_ROW) return Fail(db.ErrorFor(rc, "reading the campaign"));
+    if (st->IsNull(0) || st->View(1) != "pending") return false;
+    const std::int64_t threshold = st->Int(0);
+    const std::optional<UnixTime> deadline = st->OptInt(2);
+    st->Reset();
+    if (confirmed < threshold || (deadline && now > *deadline)) return false;
+    return Decide(b, campaign_id, CampaignOutcome::kSucceeded, confirmed, now);
   }
 
   // Appends the log leaf of a change to sig's counted state (a confirmation or the withdrawal of
