@@ -15,6 +15,8 @@
 #include "app/config.h"
 #include "audit/commands.h"
 #include "cli/campaign_args.h"
+#include "render/templates.h"
+#include "service/delivery.h"
 
 #ifndef UNDERSIGNED_VERSION
 #define UNDERSIGNED_VERSION "0.0.0"
@@ -164,6 +166,19 @@ int Main(int argc, char** argv) {
   token_revoke->add_option("--name", token_name, "the token's name")->required();
 
   // --- backup
+  // --- deliver
+  CLI::App* deliver = cli.add_subcommand(
+      "deliver",
+      "Produce the letter as it stands, to hand to its targets: the text, the targets, the "
+      "count, the signers who chose to be named (the others are counted, never named) and the "
+      "log checkpoint that lets anyone check the count.");
+  std::string deliver_format = "html", deliver_output;
+  deliver->add_option("slug", slug, "campaign slug")->required();
+  deliver->add_option("--format", deliver_format, "html (printable), csv (named signers) or json")
+      ->check(CLI::IsMember({"html", "csv", "json"}));
+  deliver->add_option("--output,-o", deliver_output, "file to write (default: standard output)");
+  add_flag(deliver, "--base-url", "server.base_url", "the site's public URL, for links");
+
   std::string backup_file;
   CLI::App* backup = cli.add_subcommand(
       "backup", "Copy the whole store to FILE while the server runs (online backup).");
@@ -304,6 +319,36 @@ int Main(int argc, char** argv) {
       if (!out) return Report(Error{Code::kInternal, "writing " + output + " failed", {}, 0});
     }
     std::rename(tmp.c_str(), output.c_str());
+    return 0;
+  }
+  if (*deliver) {
+    std::string base_url = config.server.base_url;
+    if (base_url.empty()) base_url = "http://" + config.server.listen;
+    auto d = service::BuildDelivery(a.store(), slug, Clock::System().Now(), base_url);
+    if (!d) return Report(d.error());
+    std::string text;
+    if (deliver_format == "json") {
+      text = service::DeliveryJson(*d);
+    } else if (deliver_format == "csv") {
+      std::ostringstream csv;
+      service::DeliveryCsv(*d, csv);
+      text = csv.str();
+    } else {
+      auto templates = render::Templates::Load(app::ShareDir() + "/templates");
+      if (!templates) return Report(templates.error());
+      auto html = service::DeliveryHtml(*d, *templates);
+      if (!html) return Report(html.error());
+      text = std::move(*html);
+    }
+    if (deliver_output.empty()) {
+      std::cout << text;
+      return 0;
+    }
+    std::ofstream out(deliver_output, std::ios::binary | std::ios::trunc);
+    if (!out || !(out << text) || !out.flush()) {
+      return Report(Error{Code::kInvalidArgument, "cannot write " + deliver_output, {}, 0});
+    }
+    std::cerr << "written to " << deliver_output << "\n";
     return 0;
   }
   if (*token_create) {

@@ -121,8 +121,8 @@ TEST_F(OutcomesTest, TheDeadlinePassesWithNobodyVisiting) {
   }
   EXPECT_EQ(Outcome(), CampaignOutcome::kFailed);
   EXPECT_EQ(OutcomeMails(), 2);  // the signer and the organizer
+  scheduler.Stop();              // (joins the thread: its RunDue has finished)
   EXPECT_GT(wakes_.load(), 0);
-  scheduler.Stop();
   // Restarting decides nothing again.
   OutcomeScheduler again(*store_, *campaigns_, clock_, nullptr);
   EXPECT_EQ(again.RunDue().value(), 0);

@@ -4,25 +4,10 @@
 #include <nlohmann/json.hpp>
 
 #include "core/utf8.h"
+#include "service/csv.h"
 
 namespace undersigned::service {
 namespace {
-
-// A CSV field, quoted, with formula-leading characters neutralised so that a comment like
-// "=HYPERLINK(...)" stays text when the organizer opens the file in a spreadsheet.
-std::string CsvField(const std::string& v) {
-  std::string out = "\"";
-  if (!v.empty() &&
-      (v[0] == '=' || v[0] == '+' || v[0] == '-' || v[0] == '@' || v[0] == '\t' || v[0] == '\r')) {
-    out += '\'';
-  }
-  for (char c : v) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  out += '"';
-  return out;
-}
 
 Error RateLimited(int seconds, const char* what) {
   return Error{

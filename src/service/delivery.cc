@@ -1,0 +1,169 @@
+#include "service/delivery.h"
+
+#include <nlohmann/json.hpp>
+
+#include "log/note.h"
+#include "render/markdown.h"
+#include "render/text.h"
+#include "service/csv.h"
+
+namespace undersigned::service {
+namespace {
+
+UnixTime Day(UnixTime t) { return t - ((t % 86400) + 86400) % 86400; }
+
+std::string Place(const SignatureForm& f) {
+  if (f.postal_code.empty()) return f.country;
+  if (f.country.empty()) return f.postal_code;
+  return f.postal_code + ", " + f.country;
+}
+
+std::string AuditCommand(const Delivery& d) {
+  return "undersigned log audit " + (d.site_url.empty() ? std::string("<site URL>") : d.site_url);
+}
+
+}  // namespace
+
+Result<Delivery> BuildDelivery(Store& store, const std::string& slug, UnixTime now,
+                               const std::string& site_url) {
+  auto campaign = store.GetCampaignBySlug(slug);
+  if (!campaign) return Fail(campaign.error());
+  Delivery d;
+  d.campaign = std::move(*campaign);
+  d.made = now;
+  d.site_url = site_url;
+  while (!d.site_url.empty() && d.site_url.back() == '/') d.site_url.pop_back();
+  auto r = store.ForEachConfirmed(d.campaign.id, [&](const Signature& s) {
+    ++d.confirmed;
+    if (!s.form.public_name) {
+      ++d.unnamed;
+      return true;
+    }
+    d.named.push_back(
+        DeliveredSigner{s.form.name, Place(s.form), s.form.comment, Day(s.confirmed.value_or(0))});
+    return true;
+  });
+  if (!r) return Fail(r.error());
+
+  auto checkpoint = store.LatestCheckpoint();
+  if (!checkpoint) return Fail(checkpoint.error());
+  if (*checkpoint) {
+    Delivery::Log log;
+    log.checkpoint = (*checkpoint)->note;
+    log.size = (*checkpoint)->size;
+    auto counts = nlohmann::json::parse((*checkpoint)->counts_json, nullptr, false);
+    if (counts.is_object() && counts.contains("campaigns") && counts["campaigns"].is_array()) {
+      for (const auto& c : counts["campaigns"]) {
+        if (c.value("uuid", "") == d.campaign.uuid && c.contains("confirmed") &&
+            c["confirmed"].is_number_integer()) {
+          log.confirmed = c["confirmed"].get<std::int64_t>();
+        }
+      }
+    }
+    d.log = std::move(log);
+  }
+  return d;
+}
+
+std::string DeliveryJson(const Delivery& d) {
+  const Campaign& c = d.campaign;
+  nlohmann::ordered_json targets = nlohmann::ordered_json::array();
+  for (const Target& t : c.targets) {
+    targets.push_back({{"name", t.name}, {"title", t.title}, {"organization", t.organization}});
+  }
+  nlohmann::ordered_json campaign = {{"slug", c.slug},
+                                     {"title", c.title},
+                                     {"demand", c.demand},
+                                     {"letter_markdown", c.letter_markdown},
+                                     {"targets", std::move(targets)},
+                                     {"url", d.site_url + "/c/" + c.slug}};
+  campaign["deadline"] = c.deadline ? nlohmann::ordered_json(FormatIso8601(*c.deadline)) : nullptr;
+  if (c.threshold) {
+    campaign["threshold"] = *c.threshold;
+    campaign["outcome"] = OutcomeName(c.outcome);
+  }
+  nlohmann::ordered_json signers = nlohmann::ordered_json::array();
+  for (const DeliveredSigner& s : d.named) {
+    signers.push_back({{"name", s.name},
+                       {"place", s.place},
+                       {"comment", s.comment},
+                       {"date", FormatIso8601(s.day).substr(0, 10)}});
+  }
+  nlohmann::ordered_json j = {{"campaign", std::move(campaign)},
+                              {"counts",
+                               {{"confirmed", d.confirmed},
+                                {"named", static_cast<std::int64_t>(d.named.size())},
+                                {"unnamed", d.unnamed},
+                                {"by_group", {{"public", d.confirmed}}}}},
+                              {"signers", std::move(signers)}};
+  if (d.log) {
+    j["log"] = {{"checkpoint", d.log->checkpoint},
+                {"tree_size", d.log->size},
+                {"confirmed", d.log->confirmed},
+                {"audit", AuditCommand(d)}};
+  } else {
+    j["log"] = nullptr;
+  }
+  j["made"] = FormatIso8601(d.made);
+  return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
+void DeliveryCsv(const Delivery& d, std::ostream& out) {
+  out << "name,place,comment,date\r\n";
+  for (const DeliveredSigner& s : d.named) {
+    out << CsvField(s.name) << ',' << CsvField(s.place) << ',' << CsvField(s.comment) << ','
+        << FormatIso8601(s.day).substr(0, 10) << "\r\n";
+  }
+}
+
+Result<std::string> DeliveryHtml(const Delivery& d, const render::Templates& templates) {
+  using render::Data;
+  const Campaign& c = d.campaign;
+  Data data;
+  data.set("title", c.title);
+  data.set("demand", c.demand);
+  data.set("lang", c.language);
+  data.set("letter_html", render::RenderMarkdown(c.letter_markdown, 2));
+  Data targets = Data::type::list;
+  for (const Target& t : c.targets) {
+    Data td;
+    td.set("name", t.name);
+    std::string detail = t.title;
+    if (!t.organization.empty()) detail += (detail.empty() ? "" : ", ") + t.organization;
+    td.set("detail", detail);
+    targets.push_back(td);
+  }
+  data.set("targets", targets);
+  data.set("confirmed", render::FormatThousands(d.confirmed));
+  data.set("named_count", render::FormatThousands(static_cast<std::int64_t>(d.named.size())));
+  data.set("unnamed_count", render::FormatThousands(d.unnamed));
+  data.set("has_unnamed", Data(d.unnamed > 0));
+  Data signers = Data::type::list;
+  for (const DeliveredSigner& s : d.named) {
+    Data sd;
+    sd.set("name", s.name);
+    sd.set("place", s.place);
+    sd.set("comment", s.comment);
+    sd.set("date", render::FormatDate(s.day));
+    signers.push_back(sd);
+  }
+  data.set("signers", signers);
+  data.set("url", d.site_url + "/c/" + c.slug);
+  data.set("made", render::FormatDate(d.made));
+  if (d.log) {
+    Data log;
+    auto body = log::ParseCheckpointBody(
+        std::string_view(d.log->checkpoint).substr(0, d.log->checkpoint.find("\n\n") + 1));
+    log.set("origin", body ? body->origin : std::string());
+    log.set("size", render::FormatThousands(static_cast<std::int64_t>(d.log->size)));
+    log.set("confirmed", render::FormatThousands(d.log->confirmed));
+    log.set("checkpoint", d.log->checkpoint);
+    log.set("audit", AuditCommand(d));
+    data.set("log", log);
+  } else {
+    data.set("log", Data(false));
+  }
+  return templates.Render("delivery", data);
+}
+
+}  // namespace undersigned::service

@@ -1,0 +1,138 @@
+// Delivery against a real SQLite store: counts, named signers only, CSV safety, the printable
+// page, and the log checkpoint it cites.
+#include "service/delivery.h"
+
+#include <filesystem>
+#include <sstream>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "service/campaigns.h"
+#include "service/log.h"
+#include "service/signing.h"
+#include "store/open_store.h"
+
+namespace undersigned::service {
+namespace {
+
+namespace fs = std::filesystem;
+
+class DeliveryTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("us_delivery_test_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    auto s = store::OpenStore(dir_.string());
+    ASSERT_TRUE(s) << s.error().message;
+    store_ = std::move(*s);
+    campaigns_ = std::make_unique<CampaignService>(*store_, clock_);
+    ASSERT_TRUE(campaigns_->Load());
+    SigningOptions opts;
+    opts.per_address.enabled = false;
+    opts.per_email.enabled = false;
+    signing_ = std::make_unique<SigningService>(*store_, *campaigns_, clock_, opts, nullptr);
+    Campaign c;
+    c.slug = "letter";
+    c.title = "Open <the> books";
+    c.letter_markdown = "Dear Dana,\n\nplease **open** them.";
+    c.targets.push_back(Target{"Dana Rivera", "CEO", "Example Corp", "", "", ""});
+    c.goal = 10;
+    c.status = CampaignStatus::kOpen;
+    ASSERT_TRUE(campaigns_->Create(c));
+  }
+  void TearDown() override {
+    signing_.reset();
+    campaigns_.reset();
+    store_.reset();
+    fs::remove_all(dir_);
+  }
+
+  void Sign(const std::string& name, const std::string& email, bool named,
+            const std::string& comment = "") {
+    SignatureForm f;
+    f.name = name;
+    f.email = email;
+    f.postal_code = "10115";
+    f.country = "DE";
+    f.comment = comment;
+    f.public_name = named;
+    SignContext ctx;
+    ctx.source = "api";
+    ctx.trusted = true;
+    ASSERT_TRUE(signing_->Sign("letter", f, ctx));
+  }
+
+  ManualClock clock_{1'700'000'000};
+  fs::path dir_;
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<CampaignService> campaigns_;
+  std::unique_ptr<SigningService> signing_;
+};
+
+TEST_F(DeliveryTest, NamesOnlyThoseWhoChoseToBeNamedAndCountsEveryone) {
+  Sign("Ada Lovelace", "ada@example.org", true, "=HYPERLINK(\"x\")");
+  Sign("Hidden Person", "hidden@example.org", false);
+  Sign("Grace Hopper", "grace@example.org", true);
+  auto d = BuildDelivery(*store_, "letter", clock_.Now(), "https://sign.example.org/");
+  ASSERT_TRUE(d) << d.error().message;
+  EXPECT_EQ(d->confirmed, 3);
+  EXPECT_EQ(d->unnamed, 1);
+  ASSERT_EQ(d->named.size(), 2u);
+  EXPECT_EQ(d->named[0].name, "Ada Lovelace");
+  EXPECT_EQ(d->named[0].place, "10115, DE");
+  EXPECT_EQ(d->named[0].day % 86400, 0);
+  EXPECT_FALSE(d->log);  // no checkpoint signed yet
+
+  auto json = nlohmann::json::parse(DeliveryJson(*d));
+  EXPECT_EQ(json["counts"]["confirmed"], 3);
+  EXPECT_EQ(json["counts"]["unnamed"], 1);
+  EXPECT_EQ(json["campaign"]["url"], "https://sign.example.org/c/letter");
+  EXPECT_TRUE(json["log"].is_null());
+
+  std::ostringstream csv;
+  DeliveryCsv(*d, csv);
+  EXPECT_NE(csv.str().find("\"'=HYPERLINK(\"\"x\"\")\""), std::string::npos) << csv.str();
+
+  auto templates = render::Templates::Load(render::FindAssetDir("templates"));
+  ASSERT_TRUE(templates) << templates.error().message;
+  auto html = DeliveryHtml(*d, *templates);
+  ASSERT_TRUE(html) << html.error().message;
+  EXPECT_NE(html->find("Open &lt;the&gt; books"), std::string::npos);
+  EXPECT_NE(html->find("<strong>open</strong>"), std::string::npos);
+  EXPECT_NE(html->find("Grace Hopper"), std::string::npos);
+  EXPECT_NE(html->find("1 chose not to be named"), std::string::npos);
+  for (const std::string& text : {csv.str(), *html, DeliveryJson(*d)}) {
+    EXPECT_EQ(text.find("Hidden Person"), std::string::npos);
+    EXPECT_EQ(text.find("@example.org"), std::string::npos);  // no addresses, ever
+  }
+}
+
+TEST_F(DeliveryTest, CitesTheLatestCheckpoint) {
+  Sign("Ada Lovelace", "ada@example.org", true);
+  LogOptions lo;
+  lo.base_url = "https://sign.example.org";
+  lo.data_dir = dir_.string();
+  auto log = LogService::Open(*store_, clock_, lo);
+  ASSERT_TRUE(log);
+  ASSERT_TRUE((*log)->Start());
+  (*log)->Stop();
+  auto d = BuildDelivery(*store_, "letter", clock_.Now(), "https://sign.example.org");
+  ASSERT_TRUE(d);
+  ASSERT_TRUE(d->log);
+  EXPECT_EQ(d->log->size, 1u);
+  EXPECT_EQ(d->log->confirmed, 1);
+  EXPECT_EQ(d->log->checkpoint, (*log)->Latest()->note);
+  auto templates = render::Templates::Load(render::FindAssetDir("templates"));
+  ASSERT_TRUE(templates);
+  auto html = DeliveryHtml(*d, *templates);
+  ASSERT_TRUE(html);
+  EXPECT_NE(html->find("undersigned log audit https://sign.example.org"), std::string::npos);
+  EXPECT_NE(html->find("sign.example.org/log"), std::string::npos);
+  EXPECT_EQ(BuildDelivery(*store_, "nope", 0, "").error().code, Code::kNotFound);
+}
+
+}  // namespace
+}  // namespace undersigned::service
