@@ -7,6 +7,29 @@
 local threads = {}
 local next_tid = 0
 
+-- For scripts that count responses themselves: a 200 adds to ok_count, anything else to
+-- other_count and the list of statuses seen (the first three are shown on stderr as label).
+ok_count = 0
+other_count = 0
+statuses = ""
+local other_by_status = {}
+function count_response(status, body, label)
+  if status == 200 then
+    ok_count = ok_count + 1
+    return
+  end
+  other_count = other_count + 1
+  local k = tostring(status)
+  if other_by_status[k] == nil then
+    other_by_status[k] = 0
+    statuses = statuses .. " " .. k
+  end
+  other_by_status[k] = other_by_status[k] + 1
+  if other_count <= 3 then
+    io.stderr:write(label, ": status ", status, ": ", body:sub(1, 300):gsub("%s+", " "), "\n")
+  end
+end
+
 function setup(thread)
   next_tid = next_tid + 1
   thread:set("tid", next_tid)

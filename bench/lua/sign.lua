@@ -19,10 +19,6 @@ end
 local path, csrf, cookie, run, origin, emails_dir
 local n = 0
 local out = nil
-ok_count = 0
-other_count = 0
-statuses = ""
-local other_by_status = {}
 
 function init(args)
   path = "/c/" .. os.getenv("US_SLUG") .. "/sign"
@@ -51,25 +47,12 @@ function request()
 end
 
 function response(status, headers, body)
-  if status == 200 then
-    ok_count = ok_count + 1
-    if out ~= nil then
-      local email = body:match("w" .. run .. "%-%d+%-%d+@example%.org")
-      if email ~= nil then
-        out:write(email, "\n")
-        if ok_count % 256 == 0 then out:flush() end
-      end
-    end
-  else
-    other_count = other_count + 1
-    local k = tostring(status)
-    if other_by_status[k] == nil then
-      other_by_status[k] = 0
-      statuses = statuses .. " " .. k
-    end
-    other_by_status[k] = other_by_status[k] + 1
-    if other_count <= 3 then
-      io.stderr:write("sign: status ", status, ": ", body:sub(1, 300):gsub("%s+", " "), "\n")
+  count_response(status, body, "sign")
+  if status == 200 and out ~= nil then
+    local email = body:match("w" .. run .. "%-%d+%-%d+@example%.org")
+    if email ~= nil then
+      out:write(email, "\n")
+      if ok_count % 256 == 0 then out:flush() end
     end
   end
 end

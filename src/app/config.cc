@@ -108,6 +108,10 @@ std::vector<Setting> MakeSettings() {
   s.push_back(Int(
       "limits.max_confirm_sends", "confirmation mails per signature",
       [](Config& c) -> int& { return c.limits.max_confirm_sends; }, 1, 20));
+  s.push_back(Num("limits.api_per_token_burst", "API requests one token may make at once (0: off)",
+                  [](Config& c) -> double& { return c.limits.api_per_token_burst; }));
+  s.push_back(Num("limits.api_per_token_per_second", "then this many a second",
+                  [](Config& c) -> double& { return c.limits.api_per_token_per_second; }));
   s.push_back(Bool("signature_log.enabled",
                    "keep the verifiable log of signatures (checkpoints, receipts, audits)",
                    [](Config& c) -> bool& { return c.signature_log.enabled; }));

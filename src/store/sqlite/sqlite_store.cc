@@ -145,8 +145,9 @@ constexpr const char* kCountPeopleByEmail =
 constexpr const char* kInsertSignature =
     "INSERT INTO signatures (uuid, campaign_id, person_id, name, email, canonical_email, "
     "postal_code, country, comment, public_name, wants_updates, state, source, confirm_sends, "
-    "created, modified, confirmed) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
-    "?13, ?14, ?15, ?15, ?16) ON CONFLICT (campaign_id, person_id) DO NOTHING";
+    "created, modified, confirmed, log_salt, log_index) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+    "?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15, ?16, ?17, ?18) ON CONFLICT (campaign_id, person_id) "
+    "DO NOTHING";
 constexpr const char* kSignatureByPerson =
     "SELECT " US_SIGNATURE_COLS " FROM signatures WHERE campaign_id = ?1 AND person_id = ?2";
 // Every token ever issued for a signature stays valid (signature_tokens): the link in an
@@ -806,7 +807,30 @@ class Batch {
     }
     return {};
   }
-  void Clear() { counts_.clear(); }
+  // A campaign's threshold, outcome and deadline, read once per batch (each counted signature
+  // asks). Deciding or editing a campaign forgets its entry.
+  struct Threshold {
+    std::optional<std::int64_t> threshold;
+    bool pending = true;
+    std::optional<UnixTime> deadline;
+  };
+  Result<const Threshold*> ThresholdOf(std::int64_t campaign_id) {
+    auto it = thresholds_.find(campaign_id);
+    if (it != thresholds_.end()) return &it->second;
+    auto st = db_.Prepare(kCampaignThreshold);
+    if (!st) return Fail(st.error());
+    st->Bind(1, campaign_id);
+    int rc = st->Step();
+    if (rc != SQLITE_ROW) return Fail(db_.ErrorFor(rc, "reading the campaign"));
+    Threshold t{st->OptInt(0), st->View(1) == "pending", st->OptInt(2)};
+    return &thresholds_.emplace(campaign_id, t).first->second;
+  }
+  void ForgetThreshold(std::int64_t campaign_id) { thresholds_.erase(campaign_id); }
+
+  void Clear() {
+    counts_.clear();
+    thresholds_.clear();
+  }
 
   // An operation that succeeded but wants nothing it wrote kept (e.g. kResendLimit) calls this;
   // its savepoint is rolled back.
@@ -821,6 +845,7 @@ class Batch {
   Db& db_;
   LogWriter& log_;
   std::unordered_map<std::int64_t, Entry> counts_;
+  std::unordered_map<std::int64_t, Threshold> thresholds_;
   bool discard_ = false;
 };
 
@@ -927,6 +952,7 @@ class SqliteStore final : public Store {
     std::string organizers = IdentifiersJson(c.organizers);
     return Write<Campaign>([&](Batch& b) -> Result<Campaign> {
       Db& db = b.db();
+      b.ForgetThreshold(c.id);
       auto st = db.Prepare(kUpdateCampaign);
       if (!st) return Fail(st.error());
       st->Bind(1, c.id).Bind(2, c.slug).Bind(3, c.title).Bind(4, c.demand);
@@ -1609,15 +1635,22 @@ class SqliteStore final : public Store {
     std::string person_uuid;    // for a new person
     std::string signature_uuid;
     std::string confirm_key, withdraw_key;  // HashKey of the token hashes
+    std::string salt;  // log commitment salt, for a signature that counts at once
   };
   static SignPrep PrepareSign(const NewSignature& s) {
     auto [given, family] = SplitName(s.form.name);
-    return SignPrep{std::move(given),
-                    std::move(family),
-                    NewUuid(),
-                    s.uuid.empty() ? NewUuid() : s.uuid,
-                    HashKey(s.confirm_token_hash),
-                    HashKey(s.withdraw_token_hash)};
+    SignPrep p{std::move(given),
+               std::move(family),
+               NewUuid(),
+               s.uuid.empty() ? NewUuid() : s.uuid,
+               HashKey(s.confirm_token_hash),
+               HashKey(s.withdraw_token_hash),
+               {}};
+    if (s.confirm_now) {
+      p.salt.assign(log::kSaltBytes, '\0');
+      randombytes_buf(p.salt.data(), p.salt.size());
+    }
+    return p;
   }
 
   // Sign, on the writer thread, inside its savepoint.
@@ -1665,6 +1698,14 @@ class SqliteStore final : public Store {
       st->Bind(8, s.form.country).Bind(9, s.form.comment).Bind(10, s.form.public_name);
       st->Bind(11, s.form.wants_updates).Bind(12, SignatureStateName(fresh_state));
       st->Bind(13, s.source).Bind(14, fresh_sends).Bind(15, s.now).Bind(16, fresh_confirmed);
+      // A signature that counts at once gets its log salt and leaf index in this insert (its
+      // leaf is the next one appended, in CountOrMail), which saves the writer two statements.
+      const bool leaf_now = s.confirm_now && b.log().enabled();
+      if (leaf_now) {
+        st->BindBlob(17, p.salt).Bind(18, static_cast<std::int64_t>(b.log().size()));
+      } else {
+        st->BindNull(17).BindNull(18);
+      }
       int rc = st->Step();
       if (rc != SQLITE_DONE) return Fail(db.ErrorFor(rc, "saving the signature"));
       if (db.Changes() == 1) {  // inserted; 0 if one exists (DO NOTHING)
@@ -1685,22 +1726,11 @@ class SqliteStore final : public Store {
         sig.confirm_sends = fresh_sends;
         sig.created = sig.modified = s.now;
         sig.confirmed = fresh_confirmed;
-        if (s.confirm_now) {
-          if (auto r = AppendLeaf(b, sig, log::LeafEvent::kConfirm, s.now); !r) {
-            return Fail(r.error());
-          }
-        } else {
-          if (auto r = QueueMail(db, "confirm", s, sig.uuid, s.form.name, true); !r) {
-            return Fail(r.error());
-          }
+        if (auto r =
+                CountOrMail(b, s, sig, (*counts)->confirmed, 0, out, leaf_now ? &p.salt : nullptr);
+            !r) {
+          return Fail(r.error());
         }
-        if (s.confirm_now) {
-          auto decided = MaybeSucceed(b, s.campaign_id, (*counts)->confirmed + 1, s.now);
-          if (!decided) return Fail(decided.error());
-          out.campaign_decided = *decided;
-        }
-        out.kind = SignOutcome::Kind::kCreated;
-        out.counts = b.Apply(s.campaign_id, s.confirm_now ? 0 : 1, s.confirm_now ? 1 : 0, 0, s.now);
         return out;
       }
     }
@@ -1734,22 +1764,9 @@ class SqliteStore final : public Store {
       sig.confirm_sends = fresh_sends;
       sig.modified = s.now;
       sig.confirmed = fresh_confirmed;
-      if (s.confirm_now) {
-        if (auto r = AppendLeaf(b, sig, log::LeafEvent::kConfirm, s.now); !r) {
-          return Fail(r.error());
-        }
-      } else {
-        if (auto r = QueueMail(db, "confirm", s, sig.uuid, s.form.name, true); !r) {
-          return Fail(r.error());
-        }
+      if (auto r = CountOrMail(b, s, sig, (*counts)->confirmed, -1, out, nullptr); !r) {
+        return Fail(r.error());
       }
-      if (s.confirm_now) {
-        auto decided = MaybeSucceed(b, s.campaign_id, (*counts)->confirmed + 1, s.now);
-        if (!decided) return Fail(decided.error());
-        out.campaign_decided = *decided;
-      }
-      out.kind = SignOutcome::Kind::kCreated;
-      out.counts = b.Apply(s.campaign_id, s.confirm_now ? 0 : 1, s.confirm_now ? 1 : 0, -1, s.now);
       out.signature = std::move(sig);
       return out;
     }
@@ -1825,12 +1842,37 @@ class SqliteStore final : public Store {
     return out;
   }
 
+  // The end of a fresh signing (a new row, or one over a withdrawn signature, withdrawn = -1):
+  // a trusted client's signature counts now (its log leaf, perhaps the campaign's success),
+  // anyone else's waits for the confirmation mail queued here. Sets out.kind, out.counts and
+  // out.campaign_decided; counts change last, once the SQL succeeded.
+  // stored_salt: the log salt the row was inserted with (and the next leaf's index), if so.
+  Result<void> CountOrMail(Batch& b, const NewSignature& s, const Signature& sig,
+                           std::int64_t confirmed_before, int withdrawn, SignOutcome& out,
+                           const std::string* stored_salt) {
+    if (s.confirm_now) {
+      if (auto r = AppendLeaf(b, sig, log::LeafEvent::kConfirm, s.now, stored_salt); !r) {
+        return r;
+      }
+      auto decided = MaybeSucceed(b, s.campaign_id, confirmed_before + 1, s.now);
+      if (!decided) return Fail(decided.error());
+      out.campaign_decided = *decided;
+    } else if (auto r = QueueMail(b.db(), "confirm", s, sig.uuid, s.form.name, true); !r) {
+      return r;
+    }
+    out.kind = SignOutcome::Kind::kCreated;
+    out.counts =
+        b.Apply(s.campaign_id, s.confirm_now ? 0 : 1, s.confirm_now ? 1 : 0, withdrawn, s.now);
+    return {};
+  }
+
   // Records a campaign's outcome (if it has none yet) and queues the "outcome" mail to every
   // confirmed signer and organizer, in the caller's transaction: exactly once, since the
   // outcome never changes again. True if this call decided it.
   static Result<bool> Decide(Batch& b, std::int64_t campaign_id, CampaignOutcome outcome,
                              std::int64_t confirmed, UnixTime now) {
     Db& db = b.db();
+    b.ForgetThreshold(campaign_id);
     auto st = db.Prepare(kDecideCampaign);
     if (!st) return Fail(st.error());
     st->Bind(1, campaign_id).Bind(2, OutcomeName(outcome)).Bind(3, now);
@@ -1850,25 +1892,21 @@ class SqliteStore final : public Store {
   // reaches its threshold by its deadline, the campaign succeeds now.
   static Result<bool> MaybeSucceed(Batch& b, std::int64_t campaign_id, std::int64_t confirmed,
                                    UnixTime now) {
-    Db& db = b.db();
-    auto st = db.Prepare(kCampaignThreshold);
-    if (!st) return Fail(st.error());
-    st->Bind(1, campaign_id);
-    int rc = st->Step();
-    if (rc != SQLITE_ROW) return Fail(db.ErrorFor(rc, "reading the campaign"));
-    if (st->IsNull(0) || st->View(1) != "pending") return false;
-    const std::int64_t threshold = st->Int(0);
-    const std::optional<UnixTime> deadline = st->OptInt(2);
-    st->Reset();
-    if (confirmed < threshold || (deadline && now > *deadline)) return false;
+    auto t = b.ThresholdOf(campaign_id);
+    if (!t) return Fail(t.error());
+    const Batch::Threshold& th = **t;
+    if (!th.threshold || !th.pending) return false;
+    if (confirmed < *th.threshold || (th.deadline && now > *th.deadline)) return false;
     return Decide(b, campaign_id, CampaignOutcome::kSucceeded, confirmed, now);
   }
 
   // Appends the log leaf of a change to sig's counted state (a confirmation or the withdrawal of
   // a counted signature), keeping the signature's commitment salt and, for a confirmation, the
   // leaf's index for its receipt. Nothing when the log is off.
-  static Result<void> AppendLeaf(Batch& b, const Signature& sig, log::LeafEvent event,
-                                 UnixTime now) {
+  // stored_salt: the salt the row already holds with this leaf's index (a new signature
+  // inserted so), which spares reading and writing them here.
+  static Result<void> AppendLeaf(Batch& b, const Signature& sig, log::LeafEvent event, UnixTime now,
+                                 const std::string* stored_salt = nullptr) {
     LogWriter& lw = b.log();
     if (!lw.enabled()) return {};
     Db& db = b.db();
@@ -1876,7 +1914,9 @@ class SqliteStore final : public Store {
     if (!uuid) return Fail(uuid.error());
     std::string salt;
     bool fresh_salt = false;
-    {
+    if (stored_salt != nullptr) {
+      salt = *stored_salt;
+    } else {
       auto st = db.Prepare(kLogSalt);
       if (!st) return Fail(st.error());
       st->Bind(1, sig.id);
@@ -1898,8 +1938,13 @@ class SqliteStore final : public Store {
         log::Commitment(std::span<const std::uint8_t>(
                             reinterpret_cast<const std::uint8_t*>(salt.data()), salt.size()),
                         sig.canonical_email);
+    const std::uint64_t expected = lw.size();
     auto index = lw.Append(log::FormatLeaf(leaf));
     if (!index) return Fail(index.error());
+    if (stored_salt != nullptr) {
+      if (*index != expected) return Fail(Code::kInternal, "log index out of step");
+      return {};
+    }
     if (fresh_salt || event == log::LeafEvent::kConfirm) {
       auto st = db.Prepare(kSetLogSalt);
       if (!st) return Fail(st.error());

@@ -1585,7 +1585,17 @@ TEST_F(SqliteStoreTest, ReceiptDataAndCheckpoints) {
   ASSERT_FALSE(pending);
   EXPECT_EQ(pending.error().code, Code::kConflict);
   EXPECT_EQ(store_->LogReceipt(HashOf("nobody")).error().code, Code::kNotFound);
-  ASSERT_TRUE(store_->Sign(NewSig(c.id, "first@example.org", kT0, true)));
+  NewSignature first = NewSig(c.id, "first@example.org", kT0, true);
+  ASSERT_TRUE(store_->Sign(first));
+  // A signature that counted at once has its receipt data too (salt and index stored with it).
+  auto first_info = store_->LogReceipt(first.confirm_token_hash);
+  ASSERT_TRUE(first_info) << first_info.error().message;
+  EXPECT_EQ(first_info->leaf_index, 0u);
+  EXPECT_EQ(log::ParseLeaf(first_info->entry)->commitment,
+            log::Commitment(std::span<const std::uint8_t>(
+                                reinterpret_cast<const std::uint8_t*>(first_info->salt.data()),
+                                first_info->salt.size()),
+                            "first@example.org"));
   ASSERT_TRUE(store_->Confirm(a.confirm_token_hash, kT0 + 5));
   auto info = store_->LogReceipt(a.confirm_token_hash);
   ASSERT_TRUE(info) << info.error().message;
