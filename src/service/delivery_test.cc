@@ -2,74 +2,30 @@
 // page, and the log checkpoint it cites.
 #include "service/delivery.h"
 
-#include <filesystem>
 #include <sstream>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "service/campaigns.h"
 #include "service/log.h"
-#include "service/signing.h"
-#include "store/open_store.h"
+#include "service/test_fixture.h"
 
 namespace undersigned::service {
 namespace {
 
-namespace fs = std::filesystem;
-
-class DeliveryTest : public ::testing::Test {
+class DeliveryTest : public ServiceFixture {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("us_delivery_test_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    auto s = store::OpenStore(dir_.string());
-    ASSERT_TRUE(s) << s.error().message;
-    store_ = std::move(*s);
-    campaigns_ = std::make_unique<CampaignService>(*store_, clock_);
-    ASSERT_TRUE(campaigns_->Load());
-    SigningOptions opts;
-    opts.per_address.enabled = false;
-    opts.per_email.enabled = false;
-    signing_ = std::make_unique<SigningService>(*store_, *campaigns_, clock_, opts, nullptr);
-    Campaign c;
-    c.slug = "letter";
-    c.title = "Open <the> books";
+    ServiceFixture::SetUp();
+    Campaign c = OpenCampaign("letter", "Open <the> books");
     c.letter_markdown = "Dear Dana,\n\nplease **open** them.";
-    c.targets.push_back(Target{"Dana Rivera", "CEO", "Example Corp", "", "", ""});
-    c.goal = 10;
-    c.status = CampaignStatus::kOpen;
-    ASSERT_TRUE(campaigns_->Create(c));
+    c.targets = {Target{"Dana Rivera", "CEO", "Example Corp", "", "", ""}};
+    Create(c);
   }
-  void TearDown() override {
-    signing_.reset();
-    campaigns_.reset();
-    store_.reset();
-    fs::remove_all(dir_);
-  }
-
   void Sign(const std::string& name, const std::string& email, bool named,
             const std::string& comment = "") {
-    SignatureForm f;
-    f.name = name;
-    f.email = email;
-    f.postal_code = "10115";
-    f.country = "DE";
-    f.comment = comment;
-    f.public_name = named;
-    SignContext ctx;
-    ctx.source = "api";
-    ctx.trusted = true;
-    ASSERT_TRUE(signing_->Sign("letter", f, ctx));
+    SignTrusted("letter", email, name, named, comment);
   }
-
-  ManualClock clock_{1'700'000'000};
-  fs::path dir_;
-  std::unique_ptr<Store> store_;
-  std::unique_ptr<CampaignService> campaigns_;
-  std::unique_ptr<SigningService> signing_;
 };
 
 TEST_F(DeliveryTest, NamesOnlyThoseWhoChoseToBeNamedAndCountsEveryone) {

@@ -13,52 +13,22 @@
 #include "log/proof.h"
 #include "log/receipt.h"
 #include "log/tiles.h"
-#include "service/campaigns.h"
-#include "service/signing.h"
-#include "store/open_store.h"
+#include "service/test_fixture.h"
 
 namespace undersigned::service {
 namespace {
 
 namespace fs = std::filesystem;
 
-class LogServiceTest : public ::testing::Test {
+class LogServiceTest : public ServiceFixture {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("us_log_service_test_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    Open();
-    Campaign c;
-    c.slug = "letter";
-    c.title = "A letter";
-    c.targets.push_back(Target{"The CEO", "", "", "", "", ""});
-    c.goal = 10;
-    c.status = CampaignStatus::kOpen;
-    ASSERT_TRUE(campaigns_->Create(c));
+    ServiceFixture::SetUp();
+    Create(OpenCampaign("letter"));
   }
-  void TearDown() override {
-    Close();
-    fs::remove_all(dir_);
-  }
-
-  void Open() {
-    auto s = store::OpenStore(dir_.string());
-    ASSERT_TRUE(s) << s.error().message;
-    store_ = std::move(*s);
-    campaigns_ = std::make_unique<CampaignService>(*store_, clock_);
-    ASSERT_TRUE(campaigns_->Load());
-    SigningOptions opts;
-    opts.per_address.enabled = false;
-    opts.per_email.enabled = false;
-    signing_ = std::make_unique<SigningService>(*store_, *campaigns_, clock_, opts, nullptr);
-  }
-  void Close() {
+  void CloseServices() override {
     log_.reset();
-    signing_.reset();
-    campaigns_.reset();
-    store_.reset();
+    ServiceFixture::CloseServices();
   }
 
   Result<std::unique_ptr<LogService>> OpenLog(std::string origin = "") {
@@ -78,17 +48,9 @@ class LogServiceTest : public ::testing::Test {
   }
 
   // n signatures that count at once (the API path), each appending a leaf.
-  void SignTrusted(int n) {
-    for (int i = 0; i < n; ++i) {
-      SignatureForm f;
-      f.name = "Signer " + std::to_string(next_);
-      f.email = "s" + std::to_string(next_++) + "@example.org";
-      SignContext ctx;
-      ctx.source = "api";
-      ctx.trusted = true;
-      auto r = signing_->Sign("letter", f, ctx);
-      ASSERT_TRUE(r) << r.error().message;
-    }
+  void SignMany(int n) {
+    for (int i = 0; i < n; ++i)
+      SignTrusted("letter", "s" + std::to_string(next_++) + "@example.org");
   }
 
   // The reference: a MemoryTree of every stored leaf.
@@ -102,17 +64,12 @@ class LogServiceTest : public ::testing::Test {
     return tree;
   }
 
-  ManualClock clock_{1'700'000'000};
-  fs::path dir_;
-  std::unique_ptr<Store> store_;
-  std::unique_ptr<CampaignService> campaigns_;
-  std::unique_ptr<SigningService> signing_;
   std::unique_ptr<LogService> log_;
   int next_ = 0;
 };
 
 TEST_F(LogServiceTest, EveryProofItServesVerifiesAndNoFlippedBitDoes) {
-  SignTrusted(70);
+  SignMany(70);
   StartLog();
   auto latest = log_->Latest();
   ASSERT_TRUE(latest);
@@ -155,7 +112,7 @@ TEST_F(LogServiceTest, EveryProofItServesVerifiesAndNoFlippedBitDoes) {
 }
 
 TEST_F(LogServiceTest, TilesAndEntryBundlesStopAtTheCheckpoint) {
-  SignTrusted(5);
+  SignMany(5);
   StartLog();
   log::MemoryTree ref = Reference();
   auto tile = log_->Tile(log::TileId{0, 0, 5});
@@ -174,7 +131,7 @@ TEST_F(LogServiceTest, TilesAndEntryBundlesStopAtTheCheckpoint) {
   EXPECT_EQ(log_->EntryBundle(log::TileId{0, 0, 6}).error().code, Code::kNotFound);
 
   // Signatures past the checkpoint are not served until the next one.
-  SignTrusted(1);
+  SignMany(1);
   EXPECT_EQ(log_->Tile(log::TileId{0, 0, 6}).error().code, Code::kNotFound);
   auto covering = log_->WaitCovering(5, std::chrono::seconds(10));
   ASSERT_TRUE(covering);
@@ -183,7 +140,7 @@ TEST_F(LogServiceTest, TilesAndEntryBundlesStopAtTheCheckpoint) {
 }
 
 TEST_F(LogServiceTest, AReceiptProvesTheSignerWasCounted) {
-  SignTrusted(3);
+  SignMany(3);
   StartLog();
   SignatureForm f;
   f.name = "Ada Lovelace";
@@ -212,19 +169,19 @@ TEST_F(LogServiceTest, AReceiptProvesTheSignerWasCounted) {
 }
 
 TEST_F(LogServiceTest, ARestoredOlderDatabaseIsRefused) {
-  SignTrusted(4);
+  SignMany(4);
   StartLog();
   const fs::path backup = dir_ / "backup.db";
   ASSERT_TRUE(store_->Backup(backup.string()));
-  SignTrusted(3);
+  SignMany(3);
   ASSERT_TRUE(log_->WaitCovering(6, std::chrono::seconds(10)));
-  Close();
+  CloseServices();
   // The operator restores the backup in place.
   for (const char* suffix : {"", "-wal", "-shm"}) {
     fs::remove(dir_ / (std::string(store::kSqliteFileName) + suffix));
   }
   fs::copy_file(backup, dir_ / store::kSqliteFileName);
-  Open();
+  OpenServices();
   auto l = OpenLog();
   ASSERT_TRUE(l);
   auto v = (*l)->Verify();

@@ -4,70 +4,32 @@
 #include "service/outcomes.h"
 
 #include <condition_variable>
-#include <filesystem>
 #include <mutex>
 
 #include <gtest/gtest.h>
 
-#include "service/signing.h"
-#include "store/open_store.h"
+#include "service/test_fixture.h"
 
 namespace undersigned::service {
 namespace {
 
-namespace fs = std::filesystem;
-
-class OutcomesTest : public ::testing::Test {
+class OutcomesTest : public ServiceFixture {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("us_outcomes_test_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    auto s = store::OpenStore(dir_.string());
-    ASSERT_TRUE(s) << s.error().message;
-    store_ = std::move(*s);
-    campaigns_ = std::make_unique<CampaignService>(*store_, clock_);
-    ASSERT_TRUE(campaigns_->Load());
+    ServiceFixture::SetUp();
     campaigns_->SetListener([this](const std::shared_ptr<const CampaignSnapshot>& snap) {
       std::lock_guard lk(mu_);
       last_outcome_ = snap->campaign.outcome;
       cv_.notify_all();
     });
-    SigningOptions opts;
-    opts.per_address.enabled = false;
-    opts.per_email.enabled = false;
-    signing_ =
-        std::make_unique<SigningService>(*store_, *campaigns_, clock_, opts, [this] { ++wakes_; });
-    Campaign c;
-    c.slug = "go-or-no-go";
-    c.title = "Only if 3 sign";
-    c.targets.push_back(Target{"The CEO", "", "", "", "", ""});
-    c.goal = 10;
+    Campaign c = OpenCampaign("go-or-no-go", "Only if 3 sign");
     c.threshold = 3;
     c.deadline = clock_.Now() + 3600;
     c.organizers = {"organizer@example.org"};
-    c.status = CampaignStatus::kOpen;
-    auto made = campaigns_->Create(c);
-    ASSERT_TRUE(made) << made.error().message;
-  }
-  void TearDown() override {
-    signing_.reset();
-    campaigns_.reset();
-    store_.reset();
-    fs::remove_all(dir_);
+    Create(c);
   }
 
-  void SignTrusted(const std::string& email) {
-    SignatureForm f;
-    f.name = "Signer";
-    f.email = email;
-    SignContext ctx;
-    ctx.source = "api";
-    ctx.trusted = true;
-    auto r = signing_->Sign("go-or-no-go", f, ctx);
-    ASSERT_TRUE(r) << r.error().message;
-  }
+  void Sign(const std::string& email) { SignTrusted("go-or-no-go", email); }
 
   int OutcomeMails() {
     auto due = store_->DueOutbox(clock_.Now() + 86400, 1000);
@@ -79,27 +41,21 @@ class OutcomesTest : public ::testing::Test {
 
   CampaignOutcome Outcome() { return campaigns_->Snapshot("go-or-no-go")->campaign.outcome; }
 
-  ManualClock clock_{1'700'000'000};
-  fs::path dir_;
-  std::unique_ptr<Store> store_;
-  std::unique_ptr<CampaignService> campaigns_;
-  std::unique_ptr<SigningService> signing_;
-  std::atomic<int> wakes_{0};
   std::mutex mu_;
   std::condition_variable cv_;
   CampaignOutcome last_outcome_ = CampaignOutcome::kPending;
 };
 
 TEST_F(OutcomesTest, ReachingTheThresholdShowsAtOnceAndMailsOnce) {
-  SignTrusted("a@example.org");
-  SignTrusted("b@example.org");
+  Sign("a@example.org");
+  Sign("b@example.org");
   EXPECT_EQ(Outcome(), CampaignOutcome::kPending);
   const int wakes = wakes_;
-  SignTrusted("c@example.org");
+  Sign("c@example.org");
   EXPECT_EQ(Outcome(), CampaignOutcome::kSucceeded);  // no waiting for a refresh
   EXPECT_GT(wakes_, wakes);                           // the mailer was told
   EXPECT_EQ(OutcomeMails(), 4);                       // three signers, one organizer
-  SignTrusted("d@example.org");
+  Sign("d@example.org");
   EXPECT_EQ(OutcomeMails(), 4);
   OutcomeScheduler scheduler(*store_, *campaigns_, clock_, nullptr);
   clock_.Advance(7200);
@@ -108,7 +64,7 @@ TEST_F(OutcomesTest, ReachingTheThresholdShowsAtOnceAndMailsOnce) {
 }
 
 TEST_F(OutcomesTest, TheDeadlinePassesWithNobodyVisiting) {
-  SignTrusted("a@example.org");
+  Sign("a@example.org");
   OutcomeScheduler scheduler(*store_, *campaigns_, clock_, [this] { ++wakes_; });
   scheduler.Start();
   EXPECT_EQ(Outcome(), CampaignOutcome::kPending);

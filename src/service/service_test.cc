@@ -8,45 +8,24 @@
 #include <gtest/gtest.h>
 
 #include "service/api_tokens.h"
-#include "service/campaigns.h"
-#include "service/signing.h"
-#include "store/open_store.h"
+#include "service/test_fixture.h"
 
 namespace undersigned::service {
 namespace {
 
 namespace fs = std::filesystem;
 
-class ServiceTest : public ::testing::Test {
+class ServiceTest : public ServiceFixture {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("us_service_test_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    auto s = store::OpenStore(dir_.string());
-    ASSERT_TRUE(s.has_value()) << s.error().message;
-    store_ = std::move(*s);
-    campaigns_ = std::make_unique<CampaignService>(*store_, clock_);
-    ASSERT_TRUE(campaigns_->Load().has_value());
-    SigningOptions opts;
+  ServiceTest() : ServiceFixture(1'800'000'000) {}
+  SigningOptions Options() const override {
+    SigningOptions opts;  // the default per-email limit, and a small per-address one
     opts.per_address = RateLimit{3, 0.01, true};
-    signing_ =
-        std::make_unique<SigningService>(*store_, *campaigns_, clock_, opts, [this] { ++wakes_; });
-    Campaign c;
-    c.slug = "letter";
-    c.title = "A letter";
-    c.targets.push_back(Target{"The CEO", "", "", "", "", ""});
-    c.goal = 10;
-    c.status = CampaignStatus::kOpen;
-    auto made = campaigns_->Create(c);
-    ASSERT_TRUE(made.has_value()) << made.error().message;
+    return opts;
   }
-  void TearDown() override {
-    signing_.reset();
-    campaigns_.reset();
-    store_.reset();
-    fs::remove_all(dir_);
+  void SetUp() override {
+    ServiceFixture::SetUp();
+    Create(OpenCampaign("letter"));
   }
 
   SignatureForm Form(const std::string& email, bool is_public = true) {
@@ -70,13 +49,6 @@ class ServiceTest : public ::testing::Test {
     auto start = at + needle.size();
     return p.substr(start, p.find('"', start) - start);
   }
-
-  fs::path dir_;
-  ManualClock clock_{1'800'000'000};
-  std::unique_ptr<Store> store_;
-  std::unique_ptr<CampaignService> campaigns_;
-  std::unique_ptr<SigningService> signing_;
-  int wakes_ = 0;
 };
 
 TEST_F(ServiceTest, SignConfirmWithdrawMovesCountsAndSnapshot) {
