@@ -76,6 +76,7 @@ Result<SigningService::Prepared> SigningService::Prepare(const std::string& slug
     }
   }
   s.campaign_id = campaign.id;
+  s.campaign_uuid = campaign.uuid;
   s.uuid = NewUuid();
   s.form = std::move(*valid);
   s.source = ctx.source;

@@ -50,8 +50,10 @@ struct OutboxMessage {
 // payload of the mail it queues.
 struct NewSignature {
   std::int64_t campaign_id = 0;
-  std::string uuid;    // for a new row
-  SignatureForm form;  // validated
+  std::string campaign_uuid;  // optional; lets a signature that counts at once have its log
+                              // leaf made before it is queued
+  std::string uuid;           // for a new row
+  SignatureForm form;         // validated
   std::string canonical_email;
   std::string source;              // "form", "api"
   bool confirm_now = false;        // trusted API client: counts at once, no confirm mail

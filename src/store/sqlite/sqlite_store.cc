@@ -694,6 +694,10 @@ class LogWriter {
 
   // Appends one entry: its leaf row and the node rows it completes. Returns its index.
   Result<std::uint64_t> Append(std::string_view entry) {
+    return AppendHashed(entry, log::LeafHash(entry));
+  }
+  // The same with the entry's LeafHash computed by the caller (off the writer thread).
+  Result<std::uint64_t> AppendHashed(std::string_view entry, const log::Hash& leaf_hash) {
     if (!op_saved_) {
       op_snapshot_ = {range_.Size(), range_.Hashes()};
       op_saved_ = true;
@@ -701,7 +705,7 @@ class LogWriter {
     const std::uint64_t index = range_.Size();
     pending_entry_ = entry;
     error_.reset();
-    range_.Append(log::LeafHash(entry));
+    range_.Append(leaf_hash);
     if (error_) return Fail(*std::exchange(error_, std::nullopt));
     return index;
   }
@@ -847,6 +851,14 @@ class Batch {
   std::unordered_map<std::int64_t, Entry> counts_;
   std::unordered_map<std::int64_t, Threshold> thresholds_;
   bool discard_ = false;
+};
+
+// The log leaf of a signature that counts at once, made before queueing (off the writer
+// thread): its salt goes into the signature's insert, the leaf is appended right after.
+struct PreparedLeaf {
+  std::string salt;
+  std::string entry;  // empty: built on the writer (no campaign uuid was given)
+  log::Hash hash{};
 };
 
 // One queued write. A blocking write (Write) lives on the caller's stack until done is
@@ -1635,9 +1647,9 @@ class SqliteStore final : public Store {
     std::string person_uuid;    // for a new person
     std::string signature_uuid;
     std::string confirm_key, withdraw_key;  // HashKey of the token hashes
-    std::string salt;  // log commitment salt, for a signature that counts at once
+    PreparedLeaf leaf;                      // for a signature that counts at once, with the log on
   };
-  static SignPrep PrepareSign(const NewSignature& s) {
+  SignPrep PrepareSign(const NewSignature& s) const {
     auto [given, family] = SplitName(s.form.name);
     SignPrep p{std::move(given),
                std::move(family),
@@ -1645,10 +1657,23 @@ class SqliteStore final : public Store {
                s.uuid.empty() ? NewUuid() : s.uuid,
                HashKey(s.confirm_token_hash),
                HashKey(s.withdraw_token_hash),
-               {}};
-    if (s.confirm_now) {
-      p.salt.assign(log::kSaltBytes, '\0');
-      randombytes_buf(p.salt.data(), p.salt.size());
+               PreparedLeaf{}};
+    if (s.confirm_now && options_.log_enabled) {
+      PreparedLeaf& l = p.leaf;
+      l.salt.assign(log::kSaltBytes, '\0');
+      randombytes_buf(l.salt.data(), l.salt.size());
+      if (!s.campaign_uuid.empty()) {
+        log::Leaf leaf;
+        leaf.campaign = s.campaign_uuid;
+        leaf.event = log::LeafEvent::kConfirm;
+        leaf.day = FormatIso8601(s.now).substr(0, 10);
+        leaf.commitment = log::Commitment(
+            std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(l.salt.data()),
+                                          l.salt.size()),
+            s.canonical_email);
+        l.entry = log::FormatLeaf(leaf);
+        l.hash = log::LeafHash(l.entry);
+      }
     }
     return p;
   }
@@ -1702,7 +1727,7 @@ class SqliteStore final : public Store {
       // leaf is the next one appended, in CountOrMail), which saves the writer two statements.
       const bool leaf_now = s.confirm_now && b.log().enabled();
       if (leaf_now) {
-        st->BindBlob(17, p.salt).Bind(18, static_cast<std::int64_t>(b.log().size()));
+        st->BindBlob(17, p.leaf.salt).Bind(18, static_cast<std::int64_t>(b.log().size()));
       } else {
         st->BindNull(17).BindNull(18);
       }
@@ -1727,7 +1752,7 @@ class SqliteStore final : public Store {
         sig.created = sig.modified = s.now;
         sig.confirmed = fresh_confirmed;
         if (auto r =
-                CountOrMail(b, s, sig, (*counts)->confirmed, 0, out, leaf_now ? &p.salt : nullptr);
+                CountOrMail(b, s, sig, (*counts)->confirmed, 0, out, leaf_now ? &p.leaf : nullptr);
             !r) {
           return Fail(r.error());
         }
@@ -1846,12 +1871,12 @@ class SqliteStore final : public Store {
   // a trusted client's signature counts now (its log leaf, perhaps the campaign's success),
   // anyone else's waits for the confirmation mail queued here. Sets out.kind, out.counts and
   // out.campaign_decided; counts change last, once the SQL succeeded.
-  // stored_salt: the log salt the row was inserted with (and the next leaf's index), if so.
+  // prepared: the leaf whose salt (and the next leaf's index) the row was inserted with, if so.
   Result<void> CountOrMail(Batch& b, const NewSignature& s, const Signature& sig,
                            std::int64_t confirmed_before, int withdrawn, SignOutcome& out,
-                           const std::string* stored_salt) {
+                           const PreparedLeaf* prepared) {
     if (s.confirm_now) {
-      if (auto r = AppendLeaf(b, sig, log::LeafEvent::kConfirm, s.now, stored_salt); !r) {
+      if (auto r = AppendLeaf(b, sig, log::LeafEvent::kConfirm, s.now, prepared); !r) {
         return r;
       }
       auto decided = MaybeSucceed(b, s.campaign_id, confirmed_before + 1, s.now);
@@ -1903,19 +1928,26 @@ class SqliteStore final : public Store {
   // Appends the log leaf of a change to sig's counted state (a confirmation or the withdrawal of
   // a counted signature), keeping the signature's commitment salt and, for a confirmation, the
   // leaf's index for its receipt. Nothing when the log is off.
-  // stored_salt: the salt the row already holds with this leaf's index (a new signature
-  // inserted so), which spares reading and writing them here.
+  // prepared: the leaf of a new signature inserted with its salt and this leaf's index, which
+  // spares reading and writing them here (and building the leaf, if it was built already).
   static Result<void> AppendLeaf(Batch& b, const Signature& sig, log::LeafEvent event, UnixTime now,
-                                 const std::string* stored_salt = nullptr) {
+                                 const PreparedLeaf* prepared = nullptr) {
     LogWriter& lw = b.log();
     if (!lw.enabled()) return {};
+    const std::uint64_t expected = lw.size();
+    if (prepared != nullptr && !prepared->entry.empty()) {
+      auto index = lw.AppendHashed(prepared->entry, prepared->hash);
+      if (!index) return Fail(index.error());
+      if (*index != expected) return Fail(Code::kInternal, "log index out of step");
+      return {};
+    }
     Db& db = b.db();
     auto uuid = lw.CampaignUuid(sig.campaign_id);
     if (!uuid) return Fail(uuid.error());
     std::string salt;
     bool fresh_salt = false;
-    if (stored_salt != nullptr) {
-      salt = *stored_salt;
+    if (prepared != nullptr) {
+      salt = prepared->salt;
     } else {
       auto st = db.Prepare(kLogSalt);
       if (!st) return Fail(st.error());
@@ -1938,10 +1970,9 @@ class SqliteStore final : public Store {
         log::Commitment(std::span<const std::uint8_t>(
                             reinterpret_cast<const std::uint8_t*>(salt.data()), salt.size()),
                         sig.canonical_email);
-    const std::uint64_t expected = lw.size();
     auto index = lw.Append(log::FormatLeaf(leaf));
     if (!index) return Fail(index.error());
-    if (stored_salt != nullptr) {
+    if (prepared != nullptr) {
       if (*index != expected) return Fail(Code::kInternal, "log index out of step");
       return {};
     }
