@@ -65,10 +65,6 @@ Result<log::NoteSigner> SignerFromSeed(const std::string& seed, const std::strin
   return signer;
 }
 
-std::string HashBlob(const log::Hash& h) {
-  return std::string(reinterpret_cast<const char*>(h.data()), h.size());
-}
-
 // Writes path atomically and durably: a temporary file, fsync, rename, fsync of the directory.
 Result<void> WriteFileDurably(const std::filesystem::path& path, const std::string& content) {
   const std::string tmp = path.string() + ".tmp";
