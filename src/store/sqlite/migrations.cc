@@ -19,7 +19,10 @@ namespace {
 //  - signatures_campaign (campaign_id, implicit rowid): newest-first listing and oldest-first
 //    export per campaign without sorting.
 //  - signatures_public: partial index holding only confirmed public signers, newest first.
-//  - signatures_modified / people_modified: OSDI modified_date filters.
+//  - people_modified: OSDI modified_date filters over all people (count(*) reads it). The
+//    signature listings filter within one campaign through signatures_campaign instead: their
+//    optional bounds ("?N IS NULL OR modified > ?N") keep the planner from any modified index,
+//    so one would cost every insert and every state change for nothing.
 //  - outbox_due: partial index holding only unsent messages, so the sender's query and the
 //    outbox depth stay small however many messages were sent.
 //  - signature_tokens: every confirm and withdraw token hash ever issued for a signature, so
@@ -110,7 +113,6 @@ CREATE TABLE signatures (
 CREATE INDEX signatures_campaign ON signatures (campaign_id);
 CREATE INDEX signatures_public ON signatures (campaign_id, confirmed)
   WHERE state = 'confirmed' AND public_name = 1;
-CREATE INDEX signatures_modified ON signatures (modified);
 
 CREATE TABLE signature_tokens (
   hash         BLOB    PRIMARY KEY,

@@ -2276,38 +2276,59 @@ class SqliteStore final : public Store {
     for (WriteOp* op : batch) op->batch_error = e;
   }
 
+  // Runs a batch in one transaction. First without savepoints (they cost the writer about a
+  // sixth of its time per operation); if any operation fails or discards its work, the whole
+  // transaction is rolled back and the batch runs again with a savepoint around each operation,
+  // so that only that one is undone. Operations are functions of the database, safe to run
+  // twice: the second run overwrites what the first one returned.
   void RunBatch(const std::vector<WriteOp*>& batch, Batch& state) {
     transactions_.fetch_add(1, std::memory_order_relaxed);
     operations_.fetch_add(static_cast<std::int64_t>(batch.size()), std::memory_order_relaxed);
     auto size = static_cast<std::int64_t>(batch.size());
     if (size > max_batch_seen_.load(std::memory_order_relaxed)) max_batch_seen_.store(size);
+    if (!RunBatchOnce(batch, state, /*savepoints=*/false)) {
+      RunBatchOnce(batch, state, /*savepoints=*/true);
+    }
+  }
 
+  // false: an operation failed without savepoints; nothing was kept, run it again with them.
+  bool RunBatchOnce(const std::vector<WriteOp*>& batch, Batch& state, bool savepoints) {
     state.Clear();
     state.log().BeginBatch();
     if (auto r = Run(kBegin); !r) {
       FailAll(batch, r.error());
-      return;
+      return true;
     }
     auto abort = [&](Error e) {
       state.log().AbortBatch();
       if (writer_->InTransaction()) (void)Run(kRollback);
       e.message = "the write was not committed: " + e.message;
       FailAll(batch, e);
+      return true;
     };
     for (WriteOp* op : batch) {
-      if (auto r = Run(kSavepoint); !r) return abort(r.error());
-      state.log().BeginOp();
+      if (savepoints) {
+        if (auto r = Run(kSavepoint); !r) return abort(r.error());
+        state.log().BeginOp();
+      }
       bool keep = op->run(op->fn, state);
       if (state.TakeDiscard()) keep = false;
       if (!keep) {
-        state.log().AbortOp();
         if (!writer_->InTransaction()) {
           // SQLite rolled the whole transaction back (I/O error, disk full...).
           return abort(Error{Code::kInternal, "the transaction was rolled back", {}, 0});
         }
+        if (!savepoints) {
+          state.log().AbortBatch();
+          if (auto r = Run(kRollback); !r) return abort(r.error());
+          return false;
+        }
+        state.log().AbortOp();
         if (auto r = Run(kRollbackTo); !r) return abort(r.error());
       }
-      if (auto r = Run(kRelease); !r) return abort(r.error());
+      if (savepoints) {
+        if (auto r = Run(kRelease); !r) return abort(r.error());
+      }
     }
     if (auto r = state.Flush(); !r) return abort(r.error());
     if (auto r = Run(kCommit); !r) return abort(r.error());
@@ -2316,6 +2337,7 @@ class SqliteStore final : public Store {
         SQLITE_OK) {
       pages_written_.fetch_add(cur, std::memory_order_relaxed);
     }
+    return true;
   }
 
   static constexpr int kCheckpointPages = 2000;  // 8 MiB of 4 KiB pages

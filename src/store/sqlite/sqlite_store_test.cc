@@ -1577,6 +1577,57 @@ TEST_F(SqliteStoreTest, AFailedOperationLeavesNoLeafBehind) {
   EXPECT_EQ(head->root, log.tree.Root());
 }
 
+TEST_F(SqliteStoreTest, AnOperationThatFailsInABatchUndoesOnlyItself) {
+  // Batches first run without savepoints and run again with them when an operation fails or
+  // discards its work. Queue many operations at once, failures among them, and check that
+  // everything else landed exactly once, the log included.
+  Campaign c = MustCreate("replays");
+  NewSignature limited = NewSig(c.id, "limited@example.org");
+  for (int i = 0; i < 3; ++i) {
+    NewSignature again = limited;
+    again.confirm_token_hash = HashOf("again-c" + std::to_string(i));
+    again.withdraw_token_hash = HashOf("again-w" + std::to_string(i));
+    ASSERT_TRUE(store_->Sign(again));
+  }
+  std::mutex mu;
+  std::condition_variable cv;
+  int answered = 0, created = 0, limited_answers = 0;
+  auto done = [&](Result<SignOutcome> r) {
+    std::lock_guard lk(mu);
+    ASSERT_TRUE(r) << r.error().message;
+    if (r->kind == SignOutcome::Kind::kCreated) ++created;
+    if (r->kind == SignOutcome::Kind::kResendLimit) ++limited_answers;
+    ++answered;
+    cv.notify_all();
+  };
+  constexpr int kNew = 120;
+  for (int i = 0; i < kNew; ++i) {
+    store_->SignAsync(NewSig(c.id, "n" + std::to_string(i) + "@example.org", kT0, i % 2 == 0),
+                      done);
+    if (i % 10 == 0) {  // one over the resend limit: its work is discarded
+      NewSignature over = limited;
+      over.confirm_token_hash = HashOf("over-c" + std::to_string(i));
+      over.withdraw_token_hash = HashOf("over-w" + std::to_string(i));
+      store_->SignAsync(over, done);
+    }
+  }
+  {
+    std::unique_lock lk(mu);
+    ASSERT_TRUE(cv.wait_for(lk, std::chrono::seconds(20), [&] { return answered == kNew + 12; }));
+  }
+  EXPECT_EQ(created, kNew);
+  EXPECT_EQ(limited_answers, 12);
+  ExpectCounts(CountsOf(c.id), kNew / 2 + 1, kNew / 2, 0);
+  LogContents log = ReadLog(*store_);
+  EXPECT_EQ(log.leaves.size(), static_cast<std::size_t>(kNew / 2));
+  auto head = store_->GetLogHead();
+  ASSERT_TRUE(head);
+  EXPECT_EQ(head->root, log.tree.Root());
+  auto stats = GetSqliteStats(*store_);
+  ASSERT_TRUE(stats);
+  EXPECT_EQ(stats->operations, 3 + kNew + 12 + 1 + 1);  // + the campaign, + GetLogHead
+}
+
 TEST_F(SqliteStoreTest, ReceiptDataAndCheckpoints) {
   Campaign c = MustCreate("receipt");
   NewSignature a = NewSig(c.id, "a@example.org");
