@@ -294,11 +294,36 @@ constexpr const char* kNextOutcomeDeadline =
 
 UnixTime SystemNow() { return static_cast<UnixTime>(std::time(nullptr)); }
 
+// Random bytes from a per-thread pool that libsodium refills 4 KiB at a time: one getrandom(2)
+// per few hundred uuids and salts instead of one each, on the signing path. Refilled after a
+// fork, so that two processes never hand out the same bytes.
+void RandomBytes(void* out, std::size_t n) {
+  struct Pool {
+    unsigned char bytes[4096];
+    std::size_t used = sizeof bytes;
+    pid_t pid = 0;
+  };
+  thread_local Pool pool;
+  if (n > sizeof pool.bytes / 4) {
+    randombytes_buf(out, n);
+    return;
+  }
+  const pid_t pid = ::getpid();
+  if (pool.used + n > sizeof pool.bytes || pool.pid != pid) {
+    randombytes_buf(pool.bytes, sizeof pool.bytes);
+    pool.used = 0;
+    pool.pid = pid;
+  }
+  std::memcpy(out, pool.bytes + pool.used, n);
+  sodium_memzero(pool.bytes + pool.used, n);  // handed out once
+  pool.used += n;
+}
+
 // A UUIDv7 (RFC 9562): 48 bits of Unix milliseconds, then random bits. Time-ordered, so a new
 // row appends to the uuid index instead of dirtying a random page of it on every insert.
 std::string NewUuid() {
   unsigned char b[16];
-  randombytes_buf(b, sizeof b);
+  RandomBytes(b, sizeof b);
   auto ms = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
                                            std::chrono::system_clock::now().time_since_epoch())
                                            .count());
@@ -1661,7 +1686,7 @@ class SqliteStore final : public Store {
     if (s.confirm_now && options_.log_enabled) {
       PreparedLeaf& l = p.leaf;
       l.salt.assign(log::kSaltBytes, '\0');
-      randombytes_buf(l.salt.data(), l.salt.size());
+      RandomBytes(l.salt.data(), l.salt.size());
       if (!s.campaign_uuid.empty()) {
         log::Leaf leaf;
         leaf.campaign = s.campaign_uuid;
