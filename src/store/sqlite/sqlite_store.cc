@@ -1454,8 +1454,7 @@ class SqliteStore final : public Store {
         head.counts.push_back(std::move(c));
       }
       if (rc != SQLITE_DONE) return Fail(db.ErrorFor(rc, "reading counts"));
-      b.Discard();  // wrote nothing; keep it that way
-      return head;
+      return head;  // (it wrote nothing)
     });
   }
 
