@@ -270,9 +270,9 @@ int App::Serve() {
                                               *csrf_secret, "undersigned", &clock, &signature_log});
   http::RegisterLogRoutes(router, http::LogRoutesDeps{signature_log, *campaigns_});
   http::ApiDeps api{*campaigns_, *signing_, *tokens_, *store_, clock, base_url};
-  api.per_token = RateLimit{config_.limits.api_per_token_burst,
-                            config_.limits.api_per_token_per_second,
-                            config_.limits.api_per_token_burst > 0};
+  api.per_token =
+      RateLimit{config_.limits.api_per_token_burst, config_.limits.api_per_token_per_second,
+                config_.limits.api_per_token_burst > 0};
   http::RegisterApi(router, std::move(api));
   if (auto r = router.AddStatic("/static", fs::path(share) / "static"); !r) {
     spdlog::error("cannot load static files from {}: {}", share, r.error().message);

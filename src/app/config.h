@@ -42,7 +42,7 @@ struct Config {
     double per_address_per_second = 1.0;  // ...and then this many a second; 0 burst disables
     double per_email_burst = 5;
     double per_email_per_second = 1.0 / 600;
-    int max_confirm_sends = 3;  // confirmation mails per signature
+    int max_confirm_sends = 3;              // confirmation mails per signature
     double api_per_token_burst = 40;        // API requests one token may make at once...
     double api_per_token_per_second = 4.0;  // ...and then this many a second; 0 burst disables
   } limits;

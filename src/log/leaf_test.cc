@@ -38,9 +38,9 @@ TEST(LeafTest, ParseRejectsEveryOtherSpelling) {
   const std::string good = FormatLeaf(Sample());
   std::vector<std::string> bad = {
       "",
-      good.substr(0, good.size() - 1),                 // no final newline
-      good + "\n",                                     // trailing bytes
-      "undersigned/leaf/v2" + good.substr(19),         // other version
+      good.substr(0, good.size() - 1),                                         // no final newline
+      good + "\n",                                                             // trailing bytes
+      "undersigned/leaf/v2" + good.substr(19),                                 // other version
       good.substr(0, 20) + "campaign  x" + good.substr(good.find("\nevent")),  // two spaces
   };
   Leaf l = Sample();
