@@ -9,8 +9,10 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <initializer_list>
 #include <iterator>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -442,31 +444,47 @@ std::vector<Hash> ParseHashes(const json& doc, std::string* why) {
   return out;
 }
 
+// Fetches a proof from path: the hashes when the answer is a JSON object whose two echoed
+// numbers are what was asked for, or nullopt with *why saying what is wrong. An error only when
+// the server could not be reached (a missing proof is a finding, reported here).
+Result<std::optional<std::vector<Hash>>> FetchProof(
+    const Fetch& fetch, const std::string& path, const char* what,
+    std::initializer_list<std::pair<const char*, uint64_t>> echoed, Findings* findings,
+    std::string* why) {
+  auto body = fetch(path);
+  if (!body) {
+    if (!IsLogFault(body.error())) return Fail(WithContext(body.error(), what));
+    findings->Add(std::string("the server does not give the ") + what + " " + path + ": " +
+                  body.error().message);
+    return std::optional<std::vector<Hash>>();
+  }
+  auto doc = ParseJson(*body);
+  if (!doc || !doc->is_object()) {
+    *why = "not a JSON object";
+    return std::optional<std::vector<Hash>>(std::vector<Hash>{});
+  }
+  for (const auto& [key, want] : echoed) {
+    if (GetU64(*doc, key) != want) {
+      *why = std::string("\"") + key + "\" is not what was asked for";
+      return std::optional<std::vector<Hash>>(std::vector<Hash>{});
+    }
+  }
+  return std::optional<std::vector<Hash>>(ParseHashes(*doc, why));
+}
+
 // Fetches and checks the server's inclusion proof of one leaf. Returns an error only when the
 // server could not be reached.
 Result<void> CheckInclusionProof(const Fetch& fetch, uint64_t index, const Hash& leaf_hash,
                                  const log::Checkpoint& cp, Findings* findings) {
   const std::string path =
       "/log/proof/inclusion?index=" + std::to_string(index) + "&size=" + std::to_string(cp.size);
-  auto body = fetch(path);
-  if (!body) {
-    if (!IsLogFault(body.error())) return Fail(WithContext(body.error(), "inclusion proof"));
-    findings->Add("the server does not give the inclusion proof " + path + ": " +
-                  body.error().message);
-    return {};
-  }
-  auto doc = ParseJson(*body);
   std::string why;
-  std::vector<Hash> hashes;
-  if (!doc || !doc->is_object()) {
-    why = "not a JSON object";
-  } else if (GetU64(*doc, "leaf_index") != index || GetU64(*doc, "tree_size") != cp.size) {
-    why = "\"leaf_index\" or \"tree_size\" is not what was asked for";
-  } else {
-    hashes = ParseHashes(*doc, &why);
-  }
+  auto hashes = FetchProof(fetch, path, "inclusion proof",
+                           {{"leaf_index", index}, {"tree_size", cp.size}}, findings, &why);
+  if (!hashes) return Fail(hashes.error());
+  if (!*hashes) return {};
   if (why.empty()) {
-    if (auto ok = log::VerifyInclusion(leaf_hash, index, cp.size, hashes, cp.root); !ok) {
+    if (auto ok = log::VerifyInclusion(leaf_hash, index, cp.size, **hashes, cp.root); !ok) {
       why = ok.error().message;
     }
   }
@@ -483,25 +501,13 @@ Result<void> CheckConsistencyProof(const Fetch& fetch, uint64_t from, const Hash
                                    Findings* findings) {
   const std::string path =
       "/log/proof/consistency?from=" + std::to_string(from) + "&to=" + std::to_string(cp.size);
-  auto body = fetch(path);
-  if (!body) {
-    if (!IsLogFault(body.error())) return Fail(WithContext(body.error(), "consistency proof"));
-    findings->Add("the server does not give the consistency proof " + path + ": " +
-                  body.error().message);
-    return {};
-  }
-  auto doc = ParseJson(*body);
   std::string why;
-  std::vector<Hash> hashes;
-  if (!doc || !doc->is_object()) {
-    why = "not a JSON object";
-  } else if (GetU64(*doc, "from") != from || GetU64(*doc, "to") != cp.size) {
-    why = "\"from\" or \"to\" is not what was asked for";
-  } else {
-    hashes = ParseHashes(*doc, &why);
-  }
+  auto hashes = FetchProof(fetch, path, "consistency proof", {{"from", from}, {"to", cp.size}},
+                           findings, &why);
+  if (!hashes) return Fail(hashes.error());
+  if (!*hashes) return {};
   if (why.empty()) {
-    if (auto ok = log::VerifyConsistency(from, cp.size, hashes, from_root, cp.root); !ok) {
+    if (auto ok = log::VerifyConsistency(from, cp.size, **hashes, from_root, cp.root); !ok) {
       why = ok.error().message;
     }
   }
