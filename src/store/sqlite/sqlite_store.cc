@@ -294,6 +294,17 @@ constexpr const char* kNextOutcomeDeadline =
 
 UnixTime SystemNow() { return static_cast<UnixTime>(std::time(nullptr)); }
 
+// Counts forks (a pthread_atfork child handler), so that random pools are refilled in a child.
+std::atomic<unsigned> g_forks{0};
+unsigned Forks() {
+  static const bool registered = [] {
+    pthread_atfork(nullptr, nullptr, [] { g_forks.fetch_add(1, std::memory_order_relaxed); });
+    return true;
+  }();
+  (void)registered;
+  return g_forks.load(std::memory_order_relaxed);
+}
+
 // Random bytes from a per-thread pool that libsodium refills 4 KiB at a time: one getrandom(2)
 // per few hundred uuids and salts instead of one each, on the signing path. Refilled after a
 // fork, so that two processes never hand out the same bytes.
@@ -301,18 +312,18 @@ void RandomBytes(void* out, std::size_t n) {
   struct Pool {
     unsigned char bytes[4096];
     std::size_t used = sizeof bytes;
-    pid_t pid = 0;
+    unsigned forks = 0;
   };
   thread_local Pool pool;
   if (n > sizeof pool.bytes / 4) {
     randombytes_buf(out, n);
     return;
   }
-  const pid_t pid = ::getpid();
-  if (pool.used + n > sizeof pool.bytes || pool.pid != pid) {
+  const unsigned forks = Forks();
+  if (pool.used + n > sizeof pool.bytes || pool.forks != forks) {
     randombytes_buf(pool.bytes, sizeof pool.bytes);
     pool.used = 0;
-    pool.pid = pid;
+    pool.forks = forks;
   }
   std::memcpy(out, pool.bytes + pool.used, n);
   sodium_memzero(pool.bytes + pool.used, n);  // handed out once
