@@ -302,6 +302,20 @@ int App::Serve() {
                       });
   metrics.Gauge("undersigned_event_subscribers", "Open live-count streams",
                 [&hub] { return static_cast<double>(hub.SubscriberCount()); });
+  if (signature_log.enabled()) {
+    metrics.Gauge("undersigned_log_checkpoint_size", "Entries in the latest signed checkpoint",
+                  [&signature_log] {
+                    auto c = signature_log.Latest();
+                    return c ? static_cast<double>(c->size) : 0.0;
+                  });
+    metrics.Gauge("undersigned_log_checkpoint_age_seconds",
+                  "Seconds since the latest checkpoint was signed (it is signed only when the "
+                  "log grew)",
+                  [&signature_log, &clock] {
+                    auto c = signature_log.Latest();
+                    return c ? static_cast<double>(clock.Now() - c->created) : -1.0;
+                  });
+  }
 
   so.port = *port;
   http::Server server(so, router, &hub, &metrics);

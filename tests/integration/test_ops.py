@@ -66,6 +66,10 @@ def test_metrics(stack):
     # Outbox depth.
     assert re.search(r"^\w*outbox\w*(depth|pending|size|queued)\w* \d+", text, re.M), \
         "no outbox depth:\n" + text
+    # The signature log's latest checkpoint: its size and age.
+    assert re.search(r"^undersigned_log_checkpoint_size \d+", text, re.M), text
+    age = re.search(r"^undersigned_log_checkpoint_age_seconds (\S+)", text, re.M)
+    assert age and 0 <= float(age.group(1)) < 3600, text
 
 
 def test_security_headers(stack):
