@@ -148,6 +148,28 @@ Result<std::string> DeliveryHtml(const Delivery& d, const render::Templates& tem
     signers.push_back(sd);
   }
   data.set("signers", signers);
+  if (c.threshold && c.deadline) {
+    const std::string n = render::FormatThousands(*c.threshold);
+    const std::string by = render::FormatDate(*c.deadline);
+    std::string text;
+    switch (c.outcome) {
+      case CampaignOutcome::kPending:
+        text = "It goes ahead only if " + n + " people confirm their signatures by " + by + ".";
+        break;
+      case CampaignOutcome::kSucceeded:
+        text = "It set itself a threshold of " + n + " confirmed signatures by " + by +
+               " and reached it" +
+               (c.outcome_at ? " on " + render::FormatDate(*c.outcome_at) : std::string()) + ".";
+        break;
+      case CampaignOutcome::kFailed:
+        text = "It set itself a threshold of " + n + " confirmed signatures by " + by +
+               " and did not reach it.";
+        break;
+    }
+    data.set("threshold", text);
+  } else {
+    data.set("threshold", render::Data(false));
+  }
   data.set("url", d.site_url + "/c/" + c.slug);
   data.set("made", render::FormatDate(d.made));
   if (d.log) {

@@ -66,6 +66,25 @@ TEST_F(DeliveryTest, NamesOnlyThoseWhoChoseToBeNamedAndCountsEveryone) {
   }
 }
 
+TEST_F(DeliveryTest, SaysWhetherItsThresholdWasReached) {
+  auto c = campaigns_->GetBySlug("letter");
+  ASSERT_TRUE(c);
+  c->threshold = 2;
+  c->deadline = clock_.Now() + 86400;
+  ASSERT_TRUE(campaigns_->Update(*c));
+  Sign("Ada Lovelace", "ada@example.org", true);
+  Sign("Grace Hopper", "grace@example.org", true);
+  auto d = BuildDelivery(*store_, "letter", clock_.Now(), "https://sign.example.org");
+  ASSERT_TRUE(d);
+  auto templates = render::Templates::Load(render::FindAssetDir("templates"));
+  ASSERT_TRUE(templates);
+  auto html = DeliveryHtml(*d, *templates);
+  ASSERT_TRUE(html);
+  EXPECT_NE(html->find("threshold of 2 confirmed signatures"), std::string::npos) << *html;
+  EXPECT_NE(html->find("and reached it"), std::string::npos);
+  EXPECT_EQ(nlohmann::json::parse(DeliveryJson(*d))["campaign"]["outcome"], "succeeded");
+}
+
 TEST_F(DeliveryTest, CitesTheLatestCheckpoint) {
   Sign("Ada Lovelace", "ada@example.org", true);
   LogOptions lo;
