@@ -274,9 +274,9 @@ Result<void> LogService::Start() {
       auto j = nlohmann::json::parse(p->counts_json, nullptr, false);
       if (j.is_object() && j.contains("campaigns") && j["campaigns"].is_array()) {
         for (const auto& cj : j["campaigns"]) {
-          if (cj.contains("id") && cj["id"].is_number_integer() && cj.contains("confirmed") &&
+          if (cj.contains("uuid") && cj["uuid"].is_string() && cj.contains("confirmed") &&
               cj["confirmed"].is_number_integer()) {
-            p->confirmed[cj["id"].get<std::int64_t>()] = cj["confirmed"].get<std::int64_t>();
+            p->confirmed[cj["uuid"].get<std::string>()] = cj["confirmed"].get<std::int64_t>();
           }
         }
       }
@@ -335,17 +335,15 @@ Result<void> LogService::MakeCheckpoint() {
   p->root = head->root;
   p->note = *note;
   p->created = clock_.Now();
-  // Campaigns with no confirmed signature are left out (a draft's slug is not public). The
-  // id is for this instance's own pages after a restart; auditors use uuid.
+  // Campaigns with no confirmed signature are left out (a draft's slug is not public).
   nlohmann::ordered_json campaigns = nlohmann::ordered_json::array();
   for (const LogCampaignCount& cc : head->counts) {
     if (cc.confirmed == 0) continue;
-    p->confirmed[cc.campaign_id] = cc.confirmed;
+    p->confirmed[cc.uuid] = cc.confirmed;
     campaigns.push_back({{"uuid", cc.uuid},
                          {"slug", cc.slug},
                          {"confirmed", cc.confirmed},
-                         {"groups", {{"public", cc.confirmed}}},
-                         {"id", cc.campaign_id}});
+                         {"groups", {{"public", cc.confirmed}}}});
   }
   nlohmann::ordered_json body = {{"origin", origin_},
                                  {"tree_size", head->size},

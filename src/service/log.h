@@ -55,7 +55,7 @@ struct PublishedCheckpoint {
   std::string note;         // the signed checkpoint (GET /log/checkpoint)
   std::string counts_json;  // GET /log/counts
   UnixTime created = 0;
-  std::unordered_map<std::int64_t, std::int64_t> confirmed;  // campaign id -> count at `size`
+  std::unordered_map<std::string, std::int64_t> confirmed;  // campaign uuid -> count at `size`
 };
 
 class LogService {

@@ -167,7 +167,7 @@ class Site {
     const std::string nonce = csrf_.NonceFor(req, &set_cookie);
     const std::string token = csrf_.TokenFor(nonce);
     const auto count = CountSlots(snap->counts.confirmed, snap->campaign.goal);
-    const auto log = LogSlots(snap->campaign.id);
+    const auto log = LogSlots(snap->campaign.uuid);
     Response r =
         Response::Html(page->Fill({token, count[0], count[1], count[2], count[3], log[0], log[1]}));
     r.Header("Cache-Control", "private, no-cache");
@@ -358,7 +358,7 @@ class Site {
       auto checkpoint = deps_.log->Latest();
       std::int64_t at_checkpoint = 0;
       if (checkpoint) {
-        auto it = checkpoint->confirmed.find(snap.campaign.id);
+        auto it = checkpoint->confirmed.find(snap.campaign.uuid);
         if (it != checkpoint->confirmed.end()) at_checkpoint = it->second;
       }
       log.set("size", count_slots ? render::SlotPlaceholder(5)
@@ -373,10 +373,10 @@ class Site {
   }
 
   // The values of slots 5 and 6: the latest checkpoint's size and the campaign's count in it.
-  std::array<std::string, 2> LogSlots(std::int64_t campaign_id) const {
+  std::array<std::string, 2> LogSlots(const std::string& campaign_uuid) const {
     auto checkpoint = deps_.log != nullptr ? deps_.log->Latest() : nullptr;
     if (!checkpoint) return {"0", "0"};
-    auto it = checkpoint->confirmed.find(campaign_id);
+    auto it = checkpoint->confirmed.find(campaign_uuid);
     return {render::FormatThousands(static_cast<std::int64_t>(checkpoint->size)),
             render::FormatThousands(it == checkpoint->confirmed.end() ? 0 : it->second)};
   }
@@ -805,7 +805,7 @@ std::string CountsJson(const CampaignSnapshot& snap, const service::PublishedChe
     j["outcome"] = OutcomeName(c.outcome);
   }
   if (log != nullptr) {
-    auto it = log->confirmed.find(c.id);
+    auto it = log->confirmed.find(c.uuid);
     j["log"] = {{"tree_size", log->size},
                 {"confirmed", it == log->confirmed.end() ? 0 : it->second}};
   }
