@@ -344,8 +344,9 @@ def test_tampered_database_is_refused_at_start(stack, signed, tmp_path_factory):
 def test_audit_catches_tampering_while_serving(stack, signed):
     """The database is changed under the running server. A count raised in the counts table is
     published with the next checkpoint, and the audit, which recounts from the leaves, reports
-    it; a rewritten entry no longer hashes to its tile, and the audit reports that too. (Runs
-    last: it leaves the module's database tampered with.)"""
+    it; a deleted leaf leaves a hole the audit reports; a rewritten entry no longer hashes to its
+    tile, and the audit reports that too. (Runs last: it leaves the module's database tampered
+    with.)"""
     two_id = "(SELECT id FROM campaigns WHERE slug = 'log-two')"
     [(honest,)] = query(stack.data,
                         "SELECT confirmed FROM campaign_counts WHERE campaign_id = " + two_id)
@@ -363,6 +364,13 @@ def test_audit_catches_tampering_while_serving(stack, signed):
     out = p.stdout + p.stderr
     assert p.returncode == 1, "the audit missed a changed count:\n" + out
     assert "log-two" in out, out
+
+    # A leaf deleted under the server: the entry bundle holding it can no longer be served.
+    tamper(stack.data, "DELETE FROM log_leaves WHERE idx = (SELECT MAX(idx) FROM log_leaves)")
+    p = cli("audit", stack.url, "--state", STATE["file"], "--key", STATE["key"])
+    out = p.stdout + p.stderr
+    assert p.returncode == 1, "the audit missed a deleted leaf:\n" + out
+    assert "does not serve /log/tile/" in out, out
 
     tamper(stack.data, "UPDATE log_leaves SET entry = replace(entry, 'event confirm', "
                        "'event reveal') WHERE idx = 0")
