@@ -11,6 +11,10 @@ int RateLimiter::Take(std::string_view key) {
   Shard& shard = shards_[std::hash<std::string_view>{}(key) % kShards];
   const std::int64_t now = clock_.MonotonicMillis();
   std::lock_guard lock(shard.mu);
+  if (shard.buckets.size() >= kMaxKeys / kShards) {
+    SweepShard(shard, now);
+    if (shard.buckets.size() >= kMaxKeys / kShards) shard.buckets.clear();
+  }
   auto [it, inserted] = shard.buckets.try_emplace(std::string(key), Bucket{limit_.burst, now});
   Bucket& b = it->second;
   if (!inserted) {
@@ -30,12 +34,17 @@ void RateLimiter::Sweep() {
   const std::int64_t now = clock_.MonotonicMillis();
   for (Shard& shard : shards_) {
     std::lock_guard lock(shard.mu);
-    std::erase_if(shard.buckets, [&](const auto& kv) {
-      const Bucket& b = kv.second;
-      const double refill = static_cast<double>(now - b.last_ms) / 1000.0 * limit_.per_second;
-      return b.tokens + refill >= limit_.burst;
-    });
+    SweepShard(shard, now);
   }
+}
+
+// REQUIRES: shard.mu held.
+void RateLimiter::SweepShard(Shard& shard, std::int64_t now) {
+  std::erase_if(shard.buckets, [&](const auto& kv) {
+    const Bucket& b = kv.second;
+    const double refill = static_cast<double>(now - b.last_ms) / 1000.0 * limit_.per_second;
+    return b.tokens + refill >= limit_.burst;
+  });
 }
 
 std::size_t RateLimiter::Size() const {

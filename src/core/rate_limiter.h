@@ -1,6 +1,10 @@
 // A keyed token-bucket rate limiter: each key (an address, a canonical email) holds up to
 // `burst` tokens, refilled at `per_second`. Pure logic over an injected Clock.
-// Thread-safe (sharded mutexes). Memory is bounded: idle full buckets are dropped by Sweep().
+// Thread-safe (sharded mutexes). Memory is bounded: idle full buckets are dropped by Sweep(),
+// and a shard that reaches its share of kMaxKeys drops its full buckets at once and, if it is
+// still full, forgets every key it holds. So a flood of distinct keys (a viral campaign: every
+// signer is a new email) costs at most a few tens of MiB, at the price of a key seen long ago
+// in a flooded shard starting again from a full bucket.
 #pragma once
 
 #include <array>
@@ -41,6 +45,12 @@ class RateLimiter {
     std::unordered_map<std::string, Bucket> buckets;
   };
   static constexpr std::size_t kShards = 16;
+
+ public:
+  static constexpr std::size_t kMaxKeys = 262'144;  // about 25 MiB of buckets
+
+ private:
+  void SweepShard(Shard& shard, std::int64_t now);
   const Clock& clock_;
   RateLimit limit_;
   std::array<Shard, kShards> shards_;

@@ -1,5 +1,7 @@
 #include "core/rate_limiter.h"
 
+#include <string>
+
 #include <gtest/gtest.h>
 
 namespace undersigned {
@@ -33,6 +35,20 @@ TEST(RateLimiter, SweepDropsIdleKeys) {
   clock.AdvanceMillis(5000);
   rl.Sweep();
   EXPECT_EQ(rl.Size(), 0u);
+}
+
+TEST(RateLimiter, AFloodOfDistinctKeysStaysBounded) {
+  ManualClock clock;
+  RateLimiter rl(clock, RateLimit{5, 1.0 / 600, true});  // the per-email default
+  // A repeat key keeps its limit while the flood is small.
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(rl.Take("repeat@example.org"), 0);
+  EXPECT_GT(rl.Take("repeat@example.org"), 0);
+  // Three times the bound of distinct keys, none of which refills in the meantime.
+  for (std::size_t i = 0; i < 3 * RateLimiter::kMaxKeys; ++i) {
+    ASSERT_EQ(rl.Take("signer" + std::to_string(i) + "@example.org"), 0);
+  }
+  EXPECT_LE(rl.Size(), RateLimiter::kMaxKeys);
+  EXPECT_GT(rl.Size(), RateLimiter::kMaxKeys / 4);  // forgets a shard at a time, not all
 }
 
 }  // namespace
