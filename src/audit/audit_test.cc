@@ -23,21 +23,7 @@ const std::string kA = "0190a1b2-0000-7000-8000-00000000000a";
 const std::string kB = "0190a1b2-0000-7000-8000-00000000000b";
 const std::string kC = "0190a1b2-0000-7000-8000-00000000000c";  // listed, no leaves
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "audit_test.XXXXXX").string();
-    path_ = mkdtemp(tmpl.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  std::string File(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
+using testing::TempDir;
 
 std::string ReadAll(const std::string& path) {
   std::ifstream in(path);

@@ -3,7 +3,10 @@
 // with knobs to make it lie. Not thread-safe.
 #pragma once
 
+#include <stdlib.h>
+
 #include <charconv>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <optional>
@@ -23,6 +26,25 @@
 #include "log/tiles.h"
 
 namespace undersigned::audit::testing {
+
+// A fresh directory under the system's temp dir, removed with everything in it on destruction.
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "audit_test.XXXXXX").string();
+    path_ = mkdtemp(tmpl.data());
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  std::string File(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
 
 inline constexpr std::string_view kOrigin = "audit.example.org/log";
 

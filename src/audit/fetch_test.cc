@@ -196,21 +196,7 @@ std::pair<int, std::string> Serve(FakeLog& log, const std::string& path) {
   return {r.error().code == Code::kNotFound ? 404 : 500, r.error().message};
 }
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "fetch_test.XXXXXX").string();
-    path_ = mkdtemp(tmpl.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  std::string File(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
+using testing::TempDir;
 
 TEST(Commands, AuditAndVerifyReceiptOverHttp) {
   const std::string a = "0190a1b2-0000-7000-8000-00000000000a";
