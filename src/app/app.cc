@@ -246,7 +246,8 @@ int App::Serve() {
         if (!r) return Fail(r.error());
         mail::MailMessage msg;
         msg.from_address = config_.mail.from_address;
-        msg.from_name = config_.mail.from_name;
+        msg.from_name = m.kind.starts_with("verify") ? config_.mail.verification_from_name
+                                                     : config_.mail.from_name;
         msg.to = m.recipient;
         msg.subject = r->subject;
         msg.text_body = r->text;

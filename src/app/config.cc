@@ -94,6 +94,9 @@ std::vector<Setting> MakeSettings() {
                   [](Config& c) -> std::string& { return c.mail.from_address; }));
   s.push_back(Str("mail.from_name", "sender name of outgoing mail",
                   [](Config& c) -> std::string& { return c.mail.from_name; }));
+  s.push_back(Str("mail.verification_from_name",
+                  "sender name of the neutral mail sent to work addresses to verify them",
+                  [](Config& c) -> std::string& { return c.mail.verification_from_name; }));
   s.push_back(Int(
       "mail.first_retry_seconds", "wait after a failed delivery (doubles, up to 1 h)",
       [](Config& c) -> int& { return c.mail.first_retry_seconds; }, 1, 3600));

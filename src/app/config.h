@@ -35,6 +35,9 @@ struct Config {
     std::string starttls = "opportunistic";  // off | opportunistic | required
     std::string from_address = "undersigned@localhost";
     std::string from_name = "undersigned";
+    // The sender name of the one-time links sent to work addresses (groups proven by domain):
+    // the employer's mail system sees it, so it says nothing about any campaign.
+    std::string verification_from_name = "Verification";
     int first_retry_seconds = 30;  // wait after a failed delivery; doubles up to an hour
   } mail;
   struct Limits {

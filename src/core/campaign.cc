@@ -125,6 +125,10 @@ Result<void> ValidateCampaign(const Campaign& c) {
       break;
     }
   }
+  ValidateGroups(c.groups, errors);
+  if (c.anonymity_floor < 1 || c.anonymity_floor > 1000) {
+    errors["anonymity_floor"] = "must be between 1 and 1000";
+  }
   if (!errors.empty()) {
     Error e{Code::kInvalidArgument, "", std::move(errors), 0};
     for (const auto& [field, msg] : e.field_errors) {
@@ -134,6 +138,28 @@ Result<void> ValidateCampaign(const Campaign& c) {
     return Fail(std::move(e));
   }
   return {};
+}
+
+std::vector<SignerGroup> EffectiveGroups(const Campaign& c) {
+  if (c.groups.empty()) return {DefaultPublicGroup()};
+  return c.groups;
+}
+
+const SignerGroup* FindGroup(const Campaign& c, std::string_view key) {
+  static const SignerGroup kPublic = DefaultPublicGroup();
+  if (c.groups.empty()) return key.empty() || key == kPublic.key ? &kPublic : nullptr;
+  if (key.empty()) return &c.groups.front();
+  for (const SignerGroup& g : c.groups) {
+    if (g.key == key) return &g;
+  }
+  return nullptr;
+}
+
+std::int64_t GroupConfirmed(const CampaignCounts& counts, std::string_view key) {
+  for (const GroupCount& g : counts.groups) {
+    if (g.key == key) return g.confirmed;
+  }
+  return 0;
 }
 
 }  // namespace undersigned

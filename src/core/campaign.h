@@ -10,6 +10,7 @@
 
 #include "core/clock.h"
 #include "core/error.h"
+#include "core/group.h"
 
 namespace undersigned {
 
@@ -59,6 +60,10 @@ struct Campaign {
   // outcome exactly once.
   std::optional<std::int64_t> threshold;
   std::vector<std::string> organizers;  // addresses told of the outcome, at most kMaxOrganizers
+  // Who may sign and how each group is proven (core/group.h). Empty: everyone signs in the one
+  // public group (DefaultPublicGroup). A group's count is public only from anonymity_floor on.
+  std::vector<SignerGroup> groups;
+  int anonymity_floor = kDefaultAnonymityFloor;
   // Set by the store only, in the transaction that decides it; ignored by Create/Update.
   CampaignOutcome outcome = CampaignOutcome::kPending;
   std::optional<UnixTime> outcome_at;
@@ -73,6 +78,11 @@ struct Campaign {
 Result<void> ValidateCampaign(const Campaign& c);
 
 // Counts kept for each campaign, exact; confirmed is what the public sees.
+struct GroupCount {
+  std::string key;
+  std::int64_t confirmed = 0;  // verified, for a group proven by domain
+  bool operator==(const GroupCount&) const = default;
+};
 struct CampaignCounts {
   std::int64_t pending = 0;
   std::int64_t confirmed = 0;
@@ -81,6 +91,16 @@ struct CampaignCounts {
   // Grows by one with every committed change of these counts (kept by the store in the same
   // transaction), so readers can tell which of two answers is newer.
   std::int64_t changes = 0;
+  // Confirmed signatures by group, for campaigns that declare groups (empty otherwise), in no
+  // particular order; a group nobody signed yet is absent.
+  std::vector<GroupCount> groups;
 };
+
+// The groups signers of c choose from: its declared groups, or the one public group.
+std::vector<SignerGroup> EffectiveGroups(const Campaign& c);
+// The group with this key (empty key: the first group), or nullptr.
+const SignerGroup* FindGroup(const Campaign& c, std::string_view key);
+// Confirmed count of a group in counts (0 if absent).
+std::int64_t GroupConfirmed(const CampaignCounts& counts, std::string_view key);
 
 }  // namespace undersigned

@@ -105,21 +105,81 @@ const char* SignatureStateName(SignatureState s) {
   return "pending";
 }
 
-Result<SignatureForm> ValidateSignatureForm(SignatureForm f) {
+Result<SignatureForm> ValidateSignatureForm(SignatureForm f, const SignerGroup& group) {
   std::map<std::string, std::string> errors;
   f.name = Trim(f.name);
   f.email = Trim(f.email);
+  f.work_email = Trim(f.work_email);
   f.postal_code = Trim(f.postal_code);
   f.country = Trim(f.country);
   f.comment = Trim(f.comment);
+  f.group = group.key;
+  const bool by_domain = ProvenByDomain(group.kind);
+  const bool anonymous = f.protection == Protection::kAnonymous;
+  const bool sealed = f.protection == Protection::kSealed;
+
+  if (f.protection != Protection::kNone && !by_domain) {
+    errors["protection"] =
+        "Sealed and anonymous signatures are for verified groups only; choose whether to show "
+        "your name.";
+  }
+  if (sealed) {
+    bool offered = false;
+    for (std::int64_t t : group.seal_thresholds) offered = offered || t == f.seal_threshold;
+    if (!offered) {
+      errors["seal_threshold"] = group.seal_thresholds.empty()
+                                     ? "This group does not offer sealed names."
+                                     : "Choose one of the sizes offered.";
+    }
+  } else {
+    f.seal_threshold = 0;
+  }
+  if (anonymous) {
+    // Kept: nothing that names the signer. The comment is theirs to write.
+    f.name.clear();
+    f.postal_code.clear();
+    f.country.clear();
+    if (!f.wants_updates) f.email.clear();
+  }
 
   CheckText(errors, "name", f.name, kMaxNameBytes, false);
-  if (!errors.count("name") && f.name.empty()) errors["name"] = "Enter your name.";
+  if (!errors.count("name") && f.name.empty() && !anonymous) errors["name"] = "Enter your name.";
 
+  const bool email_required = !by_domain || sealed || f.wants_updates;
   if (f.email.empty()) {
-    errors["email"] = "Enter your email address, so we can send you the confirmation link.";
+    if (email_required) {
+      errors["email"] =
+          !by_domain ? "Enter your email address, so we can send you the confirmation link."
+          : sealed   ? "Enter a personal email address: we tell you there when your name is "
+                       "revealed."
+                     : "Enter a personal email address for updates, or untick updates.";
+    }
   } else if (!IsValidUtf8(f.email) || !ValidEmail(f.email)) {
     errors["email"] = "Enter an email address like name@example.org.";
+  }
+
+  if (by_domain) {
+    if (f.work_email.empty()) {
+      errors["work_email"] = "Enter your work address, so we can check you work at " +
+                             (group.organization.empty() ? group.name : group.organization) + ".";
+    } else if (!IsValidUtf8(f.work_email) || !ValidEmail(f.work_email)) {
+      errors["work_email"] = "Enter an email address like name@" + group.domains.front() + ".";
+    } else if (!DomainMatches(group, f.work_email)) {
+      std::string list;
+      for (const std::string& d : group.domains) list += (list.empty() ? "@" : ", @") + d;
+      errors["work_email"] = "Use an address ending in " + list + ".";
+    } else if (!f.email.empty() && CanonicalEmail(f.email) == CanonicalEmail(f.work_email)) {
+      errors["email"] =
+          "Use a personal address here, not your work address: your work address is never kept.";
+    }
+  } else {
+    f.work_email.clear();
+  }
+  if (ProvenByAttestation(group.kind)) {
+    if (!f.attested)
+      errors["attested"] = "Tick the statement to sign as one of " + group.name + ".";
+  } else {
+    f.attested = false;
   }
 
   CheckText(errors, "postal_code", f.postal_code, kMaxPostalCodeBytes, false);
@@ -153,6 +213,8 @@ Result<SignatureForm> ValidateSignatureForm(SignatureForm f) {
     }
     return Fail(std::move(e));
   }
+  if (anonymous) f.public_name = true;  // shown, without a name
+  if (sealed) f.public_name = false;    // until the reveal
   return f;
 }
 

@@ -9,6 +9,7 @@
 
 #include "core/clock.h"
 #include "core/error.h"
+#include "core/group.h"
 
 namespace undersigned {
 
@@ -24,6 +25,15 @@ struct SignatureForm {
   std::string comment;
   bool public_name = false;
   bool wants_updates = false;
+  // Signer groups (core/group.h). group: the key of the group claimed (empty: the campaign's
+  // first group). work_email: the address proving a domain group; it receives the one-time
+  // link and is never stored. email is then the signer's own address for updates and notices,
+  // optional unless the name is sealed.
+  std::string group;
+  std::string work_email;
+  Protection protection = Protection::kNone;
+  std::int64_t seal_threshold = 0;  // sealed: one of the group's seal_thresholds
+  bool attested = false;            // the group's attestation was ticked
 };
 
 // Limits on each field, in bytes of UTF-8.
@@ -36,10 +46,18 @@ inline constexpr std::size_t kMaxCommentBytes = 2000;
 // subset of RFC 5321/5322, dot-atom local part and a DNS domain with a dot. No trimming.
 bool ValidEmail(const std::string& email);
 
-// Trims fields, checks UTF-8 and lengths, validates the email address syntax and country code.
-// On failure, Error::field_errors has one message per bad field (keys: name, email,
-// postal_code, country, comment) and the caller re-renders the form with what was typed.
-Result<SignatureForm> ValidateSignatureForm(SignatureForm form);
+// Trims fields, checks UTF-8 and lengths, validates the email address syntax and country code,
+// and what the group asks: a work address at one of its domains, the attestation, a sealed
+// threshold it offers. On failure, Error::field_errors has one message per bad field (keys:
+// name, email, postal_code, country, comment, group, work_email, protection, seal_threshold,
+// attested) and the caller re-renders the form with what was typed. An anonymous form comes
+// back without a name and postal code (and without an email unless it wants updates); its
+// public_name is set (it is shown, as "verified employee of X"). A sealed form's public_name is
+// cleared (the reveal sets it). form.group is set to group.key.
+Result<SignatureForm> ValidateSignatureForm(SignatureForm form, const SignerGroup& group);
+inline Result<SignatureForm> ValidateSignatureForm(SignatureForm form) {
+  return ValidateSignatureForm(std::move(form), DefaultPublicGroup());
+}
 
 // The identity used to allow one signature per campaign per person: lower-cased, "+tag"
 // removed from the local part, dots removed for gmail.com/googlemail.com (mapped to gmail.com).
@@ -61,13 +79,25 @@ struct Signature {
   UnixTime created = 0;
   UnixTime modified = 0;
   std::optional<UnixTime> confirmed;
+  // Groups: verified is set once a domain-proven signature is confirmed through the link sent
+  // to the work address. sealed: the name (and personal details) are still encrypted; form holds
+  // none of them. attestation: the statement the signer attested to, as it read then.
+  bool verified = false;
+  bool sealed = false;
+  std::string attestation;
 };
+
+// Whether a signature's times are shown rounded to the day (sealed and anonymous signers).
+inline bool DayRounded(const Signature& s) { return s.form.protection != Protection::kNone; }
 
 // A public signer, as shown on the campaign page (only those with public_name and confirmed).
 struct PublicSigner {
-  std::string name;
+  std::string name;  // empty for an anonymous signer
   std::string comment;
-  UnixTime confirmed = 0;
+  UnixTime confirmed = 0;  // the day only, for sealed (revealed) and anonymous signers
+  std::string group;       // group key
+  bool verified = false;
+  bool anonymous = false;
 };
 
 // A person (one per canonical email across campaigns), for the API's /people.

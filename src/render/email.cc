@@ -106,6 +106,57 @@ Result<RenderedEmail> RenderEmail(const OutboxMessage& message, const std::strin
     out.text += not_you + "\n\nThe campaign: " + campaign_url + "\n";
     html += HtmlParagraph(not_you) + HtmlLink("See the campaign", campaign_url);
     out.html = HtmlWrap(out.subject, html);
+  } else if (message.kind == "verify" || message.kind == "verify_already") {
+    // Sent to a work address: the employer's mail system sees it. It names no campaign and no
+    // cause, only that a link was asked for; the page behind the link says the rest.
+    const bool fresh = message.kind == "verify";
+    out.subject = fresh ? "Your one-time link" : "Your link, again";
+    std::vector<std::string> paragraphs;
+    std::string html;
+    out.text = "Hello,\n\n";
+    html += HtmlParagraph("Hello,");
+    auto para = [&](const std::string& p) {
+      out.text += p + "\n\n";
+      html += HtmlParagraph(p);
+    };
+    if (fresh) {
+      auto confirm_token = Field(payload, "confirm_token");
+      if (!confirm_token) return Fail(confirm_token.error());
+      if (!withdraw_token) return Fail(withdraw_token.error());
+      const std::string confirm_url = base_url + "/s/confirm?t=" + PercentEncode(*confirm_token);
+      para(
+          "You asked for a one-time link to prove this address. Open it and press the button "
+          "on the page:");
+      out.text += confirm_url + "\n\n";
+      html += HtmlLink("Open the link", confirm_url);
+      para("If you did not ask for it, ignore this message; nothing happens.");
+    } else {
+      para("This address was already proven; there is nothing more to do.");
+    }
+    if (!withdraw_url.empty()) {
+      para("To undo it at any time:");
+      out.text += withdraw_url + "\n";
+      html += HtmlLink("Undo", withdraw_url);
+    }
+    out.html = HtmlWrap(out.subject, html);
+  } else if (message.kind == "revealed") {
+    auto group = Field(payload, "group");
+    if (!group) return Fail(group.error());
+    auto it = payload.find("threshold");
+    const std::string threshold = FormatThousands(
+        it != payload.end() && it->is_number_integer() ? it->get<std::int64_t>() : 0);
+    out.subject = "Your name is now shown: " + campaign_title;
+    const std::string p1 = quoted + " now has " + threshold + " or more verified signers in " +
+                           OneLine(*group) + ", the number you chose.";
+    const std::string p2 =
+        "As you asked, your name was sealed until then. It is now shown with the others who "
+        "chose the same, all at once, and stays shown.";
+    const std::string p3 = "This is the only message about it.";
+    out.text =
+        "Hello,\n\n" + p1 + "\n\n" + p2 + "\n\n" + p3 + "\n\nThe campaign: " + campaign_url + "\n";
+    out.html =
+        HtmlWrap(out.subject, HtmlParagraph("Hello,") + HtmlParagraph(p1) + HtmlParagraph(p2) +
+                                  HtmlParagraph(p3) + HtmlLink("See the campaign", campaign_url));
   } else if (message.kind == "outcome") {
     auto outcome = Field(payload, "outcome");
     if (!outcome) return Fail(outcome.error());

@@ -25,6 +25,11 @@ struct RenderedEmail {
 //   "outcome"         payload {outcome: succeeded|failed, role: signer|organizer,
 //                     campaign_title, campaign_slug, threshold, confirmed}: a campaign with a
 //                     threshold reached it, or its deadline passed first (store.h).
+//   "verify"          payload as "confirm", but sent to a work address (a group proven by
+//                     domain): neutral, naming no campaign or cause.
+//   "verify_already"  payload as "already_signed", equally neutral.
+//   "revealed"        payload {campaign_title, campaign_slug, group, threshold}: a sealed name
+//                     was revealed when its group reached the threshold its signer chose.
 // The signer's name (payload "name") is deliberately not used: anyone can type any address
 // into the form, so nothing a visitor typed is echoed into mail sent to someone else.
 // base_url has no trailing slash ("https://sign.example.org"; one is stripped if present).

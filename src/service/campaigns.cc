@@ -184,9 +184,12 @@ void CampaignService::OnSignatureChange(std::int64_t campaign_id, const Campaign
     if (reloaded) {
       snap->recent = std::move(*reloaded);
     } else if (confirmed_public) {
-      snap->recent.insert(snap->recent.begin(),
-                          PublicSigner{confirmed_public->form.name, confirmed_public->form.comment,
-                                       confirmed_public->confirmed.value_or(counts.last_change)});
+      const Signature& sig = *confirmed_public;
+      PublicSigner p{
+          sig.form.name,  sig.form.comment, sig.confirmed.value_or(counts.last_change),
+          sig.form.group, sig.verified,     sig.form.protection == Protection::kAnonymous};
+      if (DayRounded(sig)) p.confirmed = StartOfDay(p.confirmed);
+      snap->recent.insert(snap->recent.begin(), std::move(p));
       if (snap->recent.size() > static_cast<std::size_t>(kRecentSigners)) {
         snap->recent.resize(kRecentSigners);
       }

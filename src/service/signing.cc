@@ -1,7 +1,10 @@
 #include "service/signing.h"
 
+#include <sodium.h>
 #include <spdlog/spdlog.h>
+
 #include <nlohmann/json.hpp>
+#include <stdexcept>
 
 #include "core/utf8.h"
 #include "service/csv.h"
@@ -27,21 +30,43 @@ SigningService::SigningService(Store& store, CampaignService& campaigns, const C
       options_(options),
       wake_mailer_(std::move(wake_mailer)),
       per_address_(clock, options.per_address),
-      per_email_(clock, options.per_email) {}
+      per_email_(clock, options.per_email) {
+  auto key = store_.InstanceSecret("affiliation-key");
+  if (!key) throw std::runtime_error("reading the affiliation key: " + key.error().message);
+  affiliation_key_ = std::move(*key);
+}
+
+std::string SigningService::AffiliationKey(const Campaign& campaign,
+                                           const std::string& work_email) const {
+  const std::string input = campaign.uuid + "\n" + CanonicalEmail(work_email);
+  unsigned char hash[32];
+  crypto_generichash(hash, sizeof hash, reinterpret_cast<const unsigned char*>(input.data()),
+                     input.size(), reinterpret_cast<const unsigned char*>(affiliation_key_.data()),
+                     affiliation_key_.size());
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out = "affiliation:";
+  for (unsigned char b : hash) {
+    out += kHex[b >> 4];
+    out += kHex[b & 15];
+  }
+  return out;
+}
 
 Result<SignResult> SigningService::Sign(const std::string& slug, SignatureForm form,
                                         const SignContext& ctx) {
   auto prepared = Prepare(slug, std::move(form), ctx);
   if (!prepared) return Fail(prepared.error());
-  return Finish(store_.Sign(prepared->signature), std::move(prepared->campaign), ctx.trusted);
+  const bool counts_now = prepared->signature.confirm_now;
+  return Finish(store_.Sign(prepared->signature), std::move(prepared->campaign), counts_now);
 }
 
 void SigningService::SignAsync(const std::string& slug, SignatureForm form, const SignContext& ctx,
                                std::function<void(Result<SignResult>)> done) {
   auto prepared = Prepare(slug, std::move(form), ctx);
   if (!prepared) return done(Fail(prepared.error()));
+  const bool counts_now = prepared->signature.confirm_now;
   store_.SignAsync(std::move(prepared->signature),
-                   [this, campaign = std::move(prepared->campaign), trusted = ctx.trusted,
+                   [this, campaign = std::move(prepared->campaign), trusted = counts_now,
                     done = std::move(done)](Result<SignOutcome> outcome) mutable {
                      done(Finish(std::move(outcome), std::move(campaign), trusted));
                    });
@@ -60,8 +85,16 @@ Result<SigningService::Prepared> SigningService::Prepare(const std::string& slug
       (campaign.deadline && *campaign.deadline <= now)) {
     return Fail(Code::kConflict, "This campaign is closed and no longer takes signatures.");
   }
-  auto valid = ValidateSignatureForm(std::move(form));
+  const SignerGroup* group = FindGroup(campaign, form.group);
+  if (group == nullptr) {
+    return Fail(Error{Code::kInvalidArgument,
+                      "group: this campaign has no group '" + form.group + "'.",
+                      {{"group", "Choose one of the groups this letter is open to."}},
+                      0});
+  }
+  auto valid = ValidateSignatureForm(std::move(form), *group);
   if (!valid) return Fail(valid.error());
+  const bool by_domain = ProvenByDomain(group->kind);
 
   if (!ctx.remote_address.empty() && !ctx.trusted) {
     if (int wait = per_address_.Take(ctx.remote_address)) {
@@ -69,8 +102,11 @@ Result<SigningService::Prepared> SigningService::Prepare(const std::string& slug
     }
   }
   NewSignature s;
-  s.canonical_email = CanonicalEmail(valid->email);
-  if (!ctx.trusted) {
+  s.by_domain = by_domain;
+  s.canonical_email =
+      by_domain ? AffiliationKey(campaign, valid->work_email) : CanonicalEmail(valid->email);
+  if (ProvenByAttestation(group->kind)) s.attestation = group->attestation;
+  if (!ctx.trusted || by_domain) {
     if (int wait = per_email_.Take(s.canonical_email)) {
       return Fail(RateLimited(wait, "this email address"));
     }
@@ -80,7 +116,7 @@ Result<SigningService::Prepared> SigningService::Prepare(const std::string& slug
   s.uuid = NewUuid();
   s.form = std::move(*valid);
   s.source = ctx.source;
-  s.confirm_now = ctx.trusted;
+  s.confirm_now = ctx.trusted && !by_domain;  // only the work mailbox can verify
   s.confirm_token = NewToken();
   s.confirm_token_hash = HashToken(s.confirm_token);
   s.withdraw_token = NewToken();
@@ -94,6 +130,7 @@ Result<SigningService::Prepared> SigningService::Prepare(const std::string& slug
   return Prepared{std::move(s), campaign};
 }
 
+// trusted: the signature counted at once (confirm_now), so no mail was queued.
 Result<SignResult> SigningService::Finish(Result<SignOutcome> outcome, Campaign campaign,
                                           bool trusted) {
   if (!outcome) return Fail(outcome.error());
@@ -113,9 +150,12 @@ Result<TokenOutcome> SigningService::Confirm(const std::string& token) {
   if (!r) return r;
   if (r->campaign_decided) DecidedCampaign();
   if (r->changed) {
+    // A reveal made a group's sealed names public at once: the recent signers are re-read.
     campaigns_.OnSignatureChange(r->campaign.id, r->counts,
-                                 r->signature.form.public_name ? &r->signature : nullptr, false);
+                                 r->signature.form.public_name ? &r->signature : nullptr,
+                                 r->revealed > 0);
   }
+  if (r->revealed > 0 && wake_mailer_) wake_mailer_();
   return r;
 }
 
@@ -147,14 +187,24 @@ Result<void> SigningService::Export(const std::string& slug, const std::string& 
   auto campaign = store_.GetCampaignBySlug(slug);
   if (!campaign) return Fail(campaign.error());
   // The export is what the organizer hands to the target: names and places, never email
-  // addresses.
+  // addresses. A sealed name is not in the store to export (only the reveal opens it); sealed
+  // and anonymous signatures are dated to the day.
+  auto signed_at = [](const Signature& s) {
+    UnixTime t = s.confirmed.value_or(s.created);
+    return DayRounded(s) ? FormatIso8601(StartOfDay(t)).substr(0, 10) : FormatIso8601(t);
+  };
+  auto visibility = [](const Signature& s) -> const char* {
+    if (s.sealed) return "sealed";
+    if (s.form.protection == Protection::kAnonymous) return "anonymous";
+    return s.form.public_name ? "public" : "private";
+  };
   if (format == "csv") {
-    out << "name,postal_code,country,comment,public_name,signed_at\r\n";
+    out << "name,group,verified,visibility,postal_code,country,comment,signed_at\r\n";
     return store_.ForEachConfirmed(campaign->id, [&](const Signature& s) {
-      out << CsvField(s.form.name) << ',' << CsvField(s.form.postal_code) << ','
-          << CsvField(s.form.country) << ',' << CsvField(s.form.comment) << ','
-          << (s.form.public_name ? "yes" : "no") << ','
-          << FormatIso8601(s.confirmed.value_or(s.created)) << "\r\n";
+      out << CsvField(s.form.name) << ',' << CsvField(s.form.group) << ','
+          << (s.verified ? "yes" : "no") << ',' << visibility(s) << ','
+          << CsvField(s.form.postal_code) << ',' << CsvField(s.form.country) << ','
+          << CsvField(s.form.comment) << ',' << signed_at(s) << "\r\n";
       return static_cast<bool>(out);
     });
   }
@@ -163,11 +213,14 @@ Result<void> SigningService::Export(const std::string& slug, const std::string& 
   bool first = true;
   auto r = store_.ForEachConfirmed(campaign->id, [&](const Signature& s) {
     nlohmann::json j{{"name", s.form.name},
+                     {"group", s.form.group},
+                     {"verified", s.verified},
+                     {"visibility", visibility(s)},
                      {"postal_code", s.form.postal_code},
                      {"country", s.form.country},
                      {"comment", s.form.comment},
                      {"public_name", s.form.public_name},
-                     {"signed_at", FormatIso8601(s.confirmed.value_or(s.created))}};
+                     {"signed_at", signed_at(s)}};
     out << (first ? "\n" : ",\n") << j.dump();
     first = false;
     return static_cast<bool>(out);

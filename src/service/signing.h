@@ -38,11 +38,15 @@ struct SignResult {
 
 class SigningService {
  public:
+  // Reads (or makes) the store's "affiliation-key" secret; throws std::runtime_error if the
+  // store cannot (a start-up failure).
   SigningService(Store& store, CampaignService& campaigns, const Clock& clock,
                  SigningOptions options, std::function<void()> wake_mailer);
 
   // kNotFound (no campaign), kInvalidArgument with field_errors (bad form), kConflict (campaign
   // not open), kTooManyRequests (rate limited; retry_after_seconds set).
+  // In a group proven by email domain (form.group, core/group.h) the link goes to the work
+  // address and following it both confirms and verifies; a trusted client cannot skip that.
   Result<SignResult> Sign(const std::string& slug, SignatureForm form, const SignContext& ctx);
   // Sign without blocking: the checks run now; done is called exactly once, with what Sign
   // would return, either now (a check failed) or from a store thread once the signature is
@@ -73,8 +77,14 @@ class SigningService {
   // After the store answered: tells the campaigns and the mailer.
   Result<SignResult> Finish(Result<SignOutcome> outcome, Campaign campaign, bool trusted);
 
+  // The key that identifies a signer of a domain-proven group: "affiliation:" and a keyed hash
+  // of the campaign and the canonical work address, so that the address itself is never stored
+  // and an alias of it (case, +tag, Gmail dots) finds the same signature.
+  std::string AffiliationKey(const Campaign& campaign, const std::string& work_email) const;
+
   Store& store_;
   CampaignService& campaigns_;
+  std::string affiliation_key_;  // instance secret "affiliation-key"
   const Clock& clock_;
   SigningOptions options_;
   std::function<void()> wake_mailer_;

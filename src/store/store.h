@@ -64,6 +64,13 @@ struct NewSignature {
   std::string mail_payload;   // JSON object with campaign info; the store adds the tokens
                               // as "confirm_token" / "withdraw_token" and "name"
   int max_confirm_sends = 3;  // resend bound, counting the first mail
+  // Signer groups. by_domain: the group is proven by an email domain: the mails go to
+  // form.work_email as the neutral "verify" kinds, canonical_email is the affiliation key (see
+  // SigningService), and confirming marks the signature verified. confirm_now is never set
+  // then. attestation: the statement ticked, as it read. A sealed form (and an anonymous one's
+  // address) is sealed by the store (store/sealed_fields.h) before it is written.
+  bool by_domain = false;
+  std::string attestation;
   UnixTime now = 0;
 };
 
@@ -89,6 +96,7 @@ struct TokenOutcome {
   CampaignCounts counts;
   bool changed = false;           // false if it was already in the target state (idempotent)
   bool campaign_decided = false;  // this write decided the campaign's outcome (its threshold)
+  int revealed = 0;               // sealed names this confirmation revealed (Store::Confirm)
 };
 
 struct Page {
@@ -192,6 +200,10 @@ class Store {
     done(Sign(s));
   }
   // pending -> confirmed. kNotFound for an unknown token; a withdrawn signature is kConflict.
+  // Confirming into a group with sealed names may reveal them (TokenOutcome::revealed): once
+  // the group's confirmed count reaches a sealed signature's threshold, its name is opened,
+  // made public for good and a "revealed" mail (payload: campaign_title, campaign_slug,
+  // language, group, threshold, name, count) queued to its signer, in the same transaction.
   virtual Result<TokenOutcome> Confirm(const std::string& confirm_token_hash, UnixTime now) = 0;
   // pending|confirmed -> withdrawn. kNotFound for an unknown token.
   virtual Result<TokenOutcome> Withdraw(const std::string& withdraw_token_hash, UnixTime now) = 0;

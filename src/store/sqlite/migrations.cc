@@ -31,6 +31,13 @@ namespace {
 //    when hashes start with a time-ordered prefix. Nothing looks tokens up by signature.
 //  - campaigns.identifiers: foreign OSDI identifiers ("system:id") as a JSON array. Filtering
 //    petitions by one scans the campaigns table (json_each), which stays small.
+//  - Signer groups (core/group.h): campaigns.groups declares them; campaign_counts.groups keeps
+//    each group's confirmed count beside the campaign's. A signature in a group proven by an
+//    email domain belongs to a person keyed by "affiliation:" and a keyed hash of its work
+//    address and campaign (made by the service), so the work address itself is never stored
+//    and a second signing through an alias of it finds the first. A sealed name (and the
+//    other personal fields) is kept only encrypted in signatures.sealed until the reveal;
+//    signatures_sealed holds only those rows, so the reveal finds them without a scan.
 //  - The signature log (log/leaf.h): log_leaves holds each leaf's bytes and hash by index (an
 //    append), log_nodes every completed interior node (level >= 1), so that a proof or a tile
 //    is a handful of primary-key reads. signatures.log_salt is the salt of the signer's
@@ -58,6 +65,8 @@ CREATE TABLE campaigns (
   outcome         TEXT    NOT NULL DEFAULT 'pending'
                           CHECK (outcome IN ('pending', 'succeeded', 'failed')),
   outcome_at      INTEGER,
+  groups          TEXT    NOT NULL DEFAULT '[]',  -- JSON array of signer groups (core/group.h)
+  anonymity_floor INTEGER NOT NULL DEFAULT 5,
   created         INTEGER NOT NULL,
   modified        INTEGER NOT NULL
 );
@@ -69,7 +78,8 @@ CREATE TABLE campaign_counts (
   confirmed   INTEGER NOT NULL DEFAULT 0 CHECK (confirmed >= 0),
   withdrawn   INTEGER NOT NULL DEFAULT 0 CHECK (withdrawn >= 0),
   last_change INTEGER NOT NULL,
-  changes     INTEGER NOT NULL DEFAULT 0  -- +1 per committed change: orders concurrent answers
+  changes     INTEGER NOT NULL DEFAULT 0, -- +1 per committed change: orders concurrent answers
+  groups      TEXT    NOT NULL DEFAULT '{}' -- JSON {"group key": confirmed} of declared groups
 );
 
 CREATE TABLE people (
@@ -108,11 +118,20 @@ CREATE TABLE signatures (
   confirmed           INTEGER,
   log_salt            BLOB,
   log_index           INTEGER,
+  group_key           TEXT    NOT NULL DEFAULT 'public',
+  protection          TEXT    NOT NULL DEFAULT 'none'
+                              CHECK (protection IN ('none', 'sealed', 'anonymous')),
+  seal_threshold      INTEGER,
+  sealed              BLOB,     -- encrypted personal fields until the reveal (sealed_fields.h)
+  verified            INTEGER,  -- NULL: not a verified group; 0: link not followed yet; 1: yes
+  attestation         TEXT    NOT NULL DEFAULT '',
   UNIQUE (campaign_id, person_id)
 );
 CREATE INDEX signatures_campaign ON signatures (campaign_id);
 CREATE INDEX signatures_public ON signatures (campaign_id, confirmed)
   WHERE state = 'confirmed' AND public_name = 1;
+CREATE INDEX signatures_sealed ON signatures (campaign_id, group_key, seal_threshold)
+  WHERE sealed IS NOT NULL;
 
 CREATE TABLE signature_tokens (
   hash         BLOB    PRIMARY KEY,

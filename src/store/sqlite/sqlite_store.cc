@@ -29,6 +29,7 @@
 #include "core/clock.h"
 #include "log/leaf.h"
 #include "log/proof.h"
+#include "store/sealed_fields.h"
 #include "store/sqlite/migrations.h"
 #include "store/sqlite/sqlite_db.h"
 
@@ -44,12 +45,14 @@ namespace {
 
 #define US_CAMPAIGN_COLS                                                                        \
   "id, uuid, slug, title, demand, letter_markdown, targets, goal, deadline, status, language, " \
-  "created, modified, identifiers, threshold, organizers, outcome, outcome_at"
+  "created, modified, identifiers, threshold, organizers, outcome, outcome_at, groups, "        \
+  "anonymity_floor"
 
-#define US_SIGNATURE_COLS                                                                  \
-  "id, uuid, campaign_id, person_id, name, email, canonical_email, postal_code, country, " \
-  "comment, public_name, wants_updates, state, source, confirm_sends, created, modified, " \
-  "confirmed, (SELECT p.uuid FROM people p WHERE p.id = signatures.person_id)"
+#define US_SIGNATURE_COLS                                                                   \
+  "id, uuid, campaign_id, person_id, name, email, canonical_email, postal_code, country, "  \
+  "comment, public_name, wants_updates, state, source, confirm_sends, created, modified, "  \
+  "confirmed, (SELECT p.uuid FROM people p WHERE p.id = signatures.person_id), group_key, " \
+  "protection, seal_threshold, sealed IS NOT NULL, verified, attestation"
 
 #define US_PERSON_COLS                                                                \
   "id, uuid, given_name, family_name, email, canonical_email, postal_code, country, " \
@@ -72,15 +75,16 @@ constexpr const char* kRollbackTo = "ROLLBACK TO op";
 // campaigns
 constexpr const char* kInsertCampaign =
     "INSERT INTO campaigns (uuid, slug, title, demand, letter_markdown, targets, goal, deadline, "
-    "status, language, created, modified, identifiers, threshold, organizers) VALUES (?1, ?2, "
-    "?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15) RETURNING id";
+    "status, language, created, modified, identifiers, threshold, organizers, groups, "
+    "anonymity_floor) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
+    "?16, ?17) RETURNING id";
 constexpr const char* kInsertCounts =
     "INSERT INTO campaign_counts (campaign_id, last_change) VALUES (?1, ?2) "
     "ON CONFLICT (campaign_id) DO NOTHING";
 constexpr const char* kUpdateCampaign =
     "UPDATE campaigns SET slug = ?2, title = ?3, demand = ?4, letter_markdown = ?5, targets = ?6, "
     "goal = ?7, deadline = ?8, status = ?9, language = ?10, identifiers = ?13, threshold = ?14, "
-    "organizers = ?15, "
+    "organizers = ?15, groups = ?16, anonymity_floor = ?17, "
     "modified = CASE WHEN ?11 > modified THEN ?11 ELSE max(modified, ?12) END WHERE id = ?1 "
     "RETURNING uuid, created, modified, outcome, outcome_at";
 constexpr const char* kCampaignById = "SELECT " US_CAMPAIGN_COLS " FROM campaigns WHERE id = ?1";
@@ -111,16 +115,16 @@ constexpr const char* kCountCampaignsByIdentifier =
 
 // counts
 constexpr const char* kCountsOf =
-    "SELECT pending, confirmed, withdrawn, last_change, changes FROM campaign_counts "
+    "SELECT pending, confirmed, withdrawn, last_change, changes, groups FROM campaign_counts "
     "WHERE campaign_id = ?1";
 constexpr const char* kAllCounts =
-    "SELECT campaign_id, pending, confirmed, withdrawn, last_change, changes "
+    "SELECT campaign_id, pending, confirmed, withdrawn, last_change, changes, groups "
     "FROM campaign_counts";
 constexpr const char* kSaveCounts =
     "INSERT INTO campaign_counts (campaign_id, pending, confirmed, withdrawn, last_change, "
-    "changes) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (campaign_id) DO UPDATE SET pending = "
-    "excluded.pending, confirmed = excluded.confirmed, withdrawn = excluded.withdrawn, "
-    "last_change = excluded.last_change, changes = excluded.changes";
+    "changes, groups) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (campaign_id) DO UPDATE SET "
+    "pending = excluded.pending, confirmed = excluded.confirmed, withdrawn = excluded.withdrawn, "
+    "last_change = excluded.last_change, changes = excluded.changes, groups = excluded.groups";
 
 // people
 constexpr const char* kUpsertPerson =
@@ -131,10 +135,16 @@ constexpr const char* kUpsertPerson =
     "excluded.postal_code, country = excluded.country, subscribed = max(subscribed, "
     "excluded.subscribed), modified = excluded.modified";
 constexpr const char* kPersonIdByEmail = "SELECT id, uuid FROM people WHERE canonical_email = ?1";
-constexpr const char* kPersonByUuid = "SELECT " US_PERSON_COLS " FROM people WHERE uuid = ?1";
-constexpr const char* kListPeople = "SELECT " US_PERSON_COLS " FROM people WHERE " US_TIME_FILTER(
-    1, 2) " ORDER BY id DESC LIMIT ?3 OFFSET ?4";
-constexpr const char* kCountPeople = "SELECT count(*) FROM people WHERE " US_TIME_FILTER(1, 2);
+// A person keyed by an affiliation hash ("affiliation:...", see migrations.cc) stands for one
+// verified signature, not for someone with an address: the API's people never include them.
+#define US_NOT_AFFILIATION "substr(canonical_email, 1, 12) <> 'affiliation:'"
+constexpr const char* kPersonByUuid =
+    "SELECT " US_PERSON_COLS " FROM people WHERE uuid = ?1 AND " US_NOT_AFFILIATION;
+constexpr const char* kListPeople =
+    "SELECT " US_PERSON_COLS " FROM people WHERE " US_NOT_AFFILIATION
+    " AND " US_TIME_FILTER(1, 2) " ORDER BY id DESC LIMIT ?3 OFFSET ?4";
+constexpr const char* kCountPeople =
+    "SELECT count(*) FROM people WHERE " US_NOT_AFFILIATION " AND " US_TIME_FILTER(1, 2);
 constexpr const char* kListPeopleByEmail =
     "SELECT " US_PERSON_COLS " FROM people WHERE canonical_email = ?5 AND " US_TIME_FILTER(
         1, 2) " ORDER BY id DESC LIMIT ?3 OFFSET ?4";
@@ -145,9 +155,10 @@ constexpr const char* kCountPeopleByEmail =
 constexpr const char* kInsertSignature =
     "INSERT INTO signatures (uuid, campaign_id, person_id, name, email, canonical_email, "
     "postal_code, country, comment, public_name, wants_updates, state, source, confirm_sends, "
-    "created, modified, confirmed, log_salt, log_index) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
-    "?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15, ?16, ?17, ?18) ON CONFLICT (campaign_id, person_id) "
-    "DO NOTHING";
+    "created, modified, confirmed, log_salt, log_index, group_key, protection, seal_threshold, "
+    "sealed, verified, attestation) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
+    "?13, ?14, ?15, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24) ON CONFLICT (campaign_id, "
+    "person_id) DO NOTHING";
 constexpr const char* kSignatureByPerson =
     "SELECT " US_SIGNATURE_COLS " FROM signatures WHERE campaign_id = ?1 AND person_id = ?2";
 // Every token ever issued for a signature stays valid (signature_tokens): the link in an
@@ -173,22 +184,34 @@ constexpr const char* kSignatureByUuid =
 constexpr const char* kResignSignature =
     "UPDATE signatures SET person_id = ?2, name = ?3, email = ?4, postal_code = ?5, country = ?6, "
     "comment = ?7, public_name = ?8, wants_updates = ?9, state = ?10, source = ?11, "
-    "confirm_sends = ?12, modified = ?13, confirmed = ?14 WHERE id = ?1";
+    "confirm_sends = ?12, modified = ?13, confirmed = ?14, group_key = ?15, protection = ?16, "
+    "seal_threshold = ?17, sealed = ?18, verified = ?19, attestation = ?20 WHERE id = ?1";
 // A trusted client re-recording an existing signature: its fields, confirmed.
 constexpr const char* kRecordConfirmed =
     "UPDATE signatures SET person_id = ?2, name = ?3, email = ?4, postal_code = ?5, country = ?6, "
     "comment = ?7, public_name = ?8, wants_updates = ?9, state = 'confirmed', source = ?10, "
-    "modified = ?11, confirmed = coalesce(confirmed, ?11) WHERE id = ?1";
+    "modified = ?11, confirmed = coalesce(confirmed, ?11), group_key = ?12, attestation = ?13 "
+    "WHERE id = ?1";
 // A re-send (its tokens are added to signature_tokens).
 constexpr const char* kResend =
     "UPDATE signatures SET confirm_sends = confirm_sends + 1, modified = ?2 WHERE id = ?1";
 constexpr const char* kConfirmSignature =
-    "UPDATE signatures SET state = 'confirmed', confirmed = ?2, modified = ?2 WHERE id = ?1";
+    "UPDATE signatures SET state = 'confirmed', confirmed = ?2, modified = ?2, verified = CASE "
+    "WHEN verified IS NULL THEN NULL ELSE 1 END WHERE id = ?1";
 constexpr const char* kWithdrawSignature =
     "UPDATE signatures SET state = 'withdrawn', modified = ?2 WHERE id = ?1";
 constexpr const char* kRecentPublic =
-    "SELECT name, comment, confirmed FROM signatures WHERE campaign_id = ?1 AND state = "
-    "'confirmed' AND public_name = 1 ORDER BY confirmed DESC LIMIT ?2";
+    "SELECT name, comment, confirmed, group_key, verified, protection FROM signatures WHERE "
+    "campaign_id = ?1 AND state = 'confirmed' AND public_name = 1 ORDER BY confirmed DESC "
+    "LIMIT ?2";
+// The reveal (see Reveal): a group's confirmed sealed signatures whose threshold is reached.
+constexpr const char* kSealedToReveal =
+    "SELECT id, sealed, seal_threshold FROM signatures WHERE campaign_id = ?1 AND group_key = ?2 "
+    "AND sealed IS NOT NULL AND seal_threshold <= ?3 AND state = 'confirmed' AND protection = "
+    "'sealed' ORDER BY id";
+constexpr const char* kRevealSignature =
+    "UPDATE signatures SET name = ?2, email = ?3, postal_code = ?4, country = ?5, comment = ?6, "
+    "sealed = NULL, public_name = 1 WHERE id = ?1";
 constexpr const char* kListSignatures =
     "SELECT " US_SIGNATURE_COLS " FROM signatures WHERE campaign_id = ?1 AND " US_TIME_FILTER(
         2, 3) " ORDER BY id DESC LIMIT ?4 OFFSET ?5";
@@ -214,7 +237,8 @@ constexpr const char* kDueOutbox = "SELECT " US_OUTBOX_COLS
                                    " FROM outbox WHERE sent IS NULL AND next_attempt <= ?1 "
                                    "ORDER BY next_attempt, id LIMIT ?2";
 constexpr const char* kMarkSent =
-    "UPDATE outbox SET sent = coalesce(sent, ?2), payload = '' WHERE id = ?1";
+    "UPDATE outbox SET sent = coalesce(sent, ?2), payload = '', recipient = CASE WHEN kind IN "
+    "('verify', 'verify_already') THEN '' ELSE recipient END WHERE id = ?1";
 constexpr const char* kMarkFailed =
     "UPDATE outbox SET attempts = attempts + 1, next_attempt = ?2, last_error = ?3 WHERE id = ?1 "
     "AND sent IS NULL";
@@ -258,7 +282,8 @@ constexpr const char* kReceiptByConfirmHash =
 
 // campaign thresholds and outcomes
 constexpr const char* kCampaignThreshold =
-    "SELECT threshold, outcome, deadline FROM campaigns WHERE id = ?1";
+    "SELECT threshold, outcome, deadline, groups, title, slug, language FROM campaigns "
+    "WHERE id = ?1";
 constexpr const char* kDecideCampaign =
     "UPDATE campaigns SET outcome = ?2, outcome_at = ?3, modified = max(modified, ?3) "
     "WHERE id = ?1 AND outcome = 'pending'";
@@ -268,7 +293,7 @@ constexpr const char* kQueueOutcomeToSigners =
     "SELECT 'outcome', s.email, json_object('outcome', ?2, 'role', 'signer', 'campaign_title', "
     "c.title, 'campaign_slug', c.slug, 'language', c.language, 'threshold', c.threshold, "
     "'confirmed', ?3), ?4, ?4 FROM signatures s JOIN campaigns c ON c.id = s.campaign_id "
-    "WHERE s.campaign_id = ?1 AND s.state = 'confirmed'";
+    "WHERE s.campaign_id = ?1 AND s.state = 'confirmed' AND s.email <> ''";
 // ... and one per organizer.
 constexpr const char* kQueueOutcomeToOrganizers =
     "INSERT INTO outbox (kind, recipient, payload, next_attempt, created) "
@@ -288,6 +313,7 @@ constexpr const char* kNextOutcomeDeadline =
 #undef US_OUTBOX_COLS
 #undef US_TIME_FILTER
 #undef US_HAS_IDENTIFIER
+#undef US_NOT_AFFILIATION
 
 // ---------------------------------------------------------------------------------------------
 // Helpers.
@@ -478,6 +504,65 @@ Result<std::vector<Target>> ParseTargets(std::string_view text) {
   return out;
 }
 
+std::string GroupsJson(const std::vector<SignerGroup>& groups) {
+  nlohmann::json arr = nlohmann::json::array();
+  for (const SignerGroup& g : groups) {
+    nlohmann::json o = {{"key", g.key},
+                        {"name", g.name},
+                        {"kind", GroupKindName(g.kind)},
+                        {"organization", g.organization},
+                        {"domains", g.domains},
+                        {"attestation", g.attestation},
+                        {"seal_thresholds", g.seal_thresholds}};
+    if (g.goal) o["goal"] = *g.goal;
+    arr.push_back(std::move(o));
+  }
+  return arr.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+Result<std::vector<SignerGroup>> ParseGroups(std::string_view text) {
+  if (text == "[]") return std::vector<SignerGroup>{};
+  nlohmann::json arr = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!arr.is_array()) return Fail(Code::kInternal, "stored campaign groups are not a JSON array");
+  std::vector<SignerGroup> out;
+  try {
+    for (const auto& o : arr) {
+      SignerGroup g;
+      g.key = o.at("key").get<std::string>();
+      g.name = o.at("name").get<std::string>();
+      g.kind = ParseGroupKind(o.at("kind").get<std::string>()).value_or(GroupKind::kPublic);
+      g.organization = o.value("organization", "");
+      g.domains = o.value("domains", std::vector<std::string>{});
+      g.attestation = o.value("attestation", "");
+      g.seal_thresholds = o.value("seal_thresholds", std::vector<std::int64_t>{});
+      if (o.contains("goal")) g.goal = o.at("goal").get<std::int64_t>();
+      out.push_back(std::move(g));
+    }
+  } catch (const nlohmann::json::exception&) {
+    return Fail(Code::kInternal, "stored campaign groups are malformed");
+  }
+  return out;
+}
+
+// Group counts as campaign_counts.groups keeps them: {"key": confirmed}.
+std::string GroupCountsJson(const std::vector<GroupCount>& groups) {
+  if (groups.empty()) return "{}";
+  nlohmann::json o = nlohmann::json::object();
+  for (const GroupCount& g : groups) o[g.key] = g.confirmed;
+  return o.dump();
+}
+
+std::vector<GroupCount> ParseGroupCounts(std::string_view text) {
+  std::vector<GroupCount> out;
+  if (text == "{}" || text.empty()) return out;
+  nlohmann::json o = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!o.is_object()) return out;
+  for (const auto& [key, value] : o.items()) {
+    if (value.is_number_integer()) out.push_back(GroupCount{key, value.get<std::int64_t>()});
+  }
+  return out;
+}
+
 // A campaign's foreign identifiers as a JSON array of strings.
 std::string IdentifiersJson(const std::vector<std::string>& ids) {
   nlohmann::json arr = nlohmann::json::array();
@@ -496,6 +581,13 @@ Result<std::vector<std::string>> ParseIdentifiers(std::string_view text) {
     if (id.is_string()) out.push_back(id.get<std::string>());
   }
   return out;
+}
+
+// A signature's group key, the public group for none. A reference, since statements bind text
+// without copying it.
+const std::string& KeyOrPublic(const std::string& key) {
+  static const std::string kPublic = kPublicGroupKey;
+  return key.empty() ? kPublic : key;
 }
 
 SignatureState ParseState(std::string_view s) {
@@ -530,6 +622,10 @@ Result<Campaign> CampaignFromRow(const Stmt& st) {
   c.organizers = std::move(*organizers);
   c.outcome = ParseOutcome(st.View(16)).value_or(CampaignOutcome::kPending);
   c.outcome_at = st.OptInt(17);
+  auto groups = ParseGroups(st.View(18));
+  if (!groups) return Fail(groups.error());
+  c.groups = std::move(*groups);
+  c.anonymity_floor = static_cast<int>(st.Int(19));
   return c;
 }
 
@@ -554,6 +650,12 @@ Signature SignatureFromRow(const Stmt& st) {
   s.modified = st.Int(16);
   s.confirmed = st.OptInt(17);
   s.person_uuid = st.Text(18);
+  s.form.group = st.Text(19);
+  s.form.protection = ParseProtection(st.View(20)).value_or(Protection::kNone);
+  s.form.seal_threshold = st.OptInt(21).value_or(0);
+  s.sealed = st.Bool(22);
+  s.verified = st.OptInt(23).value_or(0) == 1;
+  s.attestation = st.Text(24);
   return s;
 }
 
@@ -635,6 +737,7 @@ Result<CampaignCounts> ReadCounts(Db& db, std::int64_t campaign_id) {
     c.withdrawn = st->Int(2);
     c.last_change = st->Int(3);
     c.changes = st->Int(4);
+    c.groups = ParseGroupCounts(st->View(5));
   } else if (rc != SQLITE_DONE) {
     return Fail(db.ErrorFor(rc, "reading counts"));
   }
@@ -836,6 +939,16 @@ class Batch {
     e.dirty = true;
     return e.counts;
   }
+  // A group's confirmed count moves by delta (call before the Apply of the same change).
+  // REQUIRES: Counts(campaign_id) succeeded in this batch.
+  std::int64_t ApplyGroup(std::int64_t campaign_id, const std::string& key, int delta) {
+    Entry& e = counts_.at(campaign_id);
+    for (GroupCount& g : e.counts.groups) {
+      if (g.key == key) return g.confirmed += delta;
+    }
+    e.counts.groups.push_back(GroupCount{key, delta});
+    return delta;
+  }
   Result<void> Flush() {
     for (auto& [id, e] : counts_) {
       if (!e.dirty) continue;
@@ -843,6 +956,8 @@ class Batch {
       if (!st) return Fail(st.error());
       st->Bind(1, id).Bind(2, e.counts.pending).Bind(3, e.counts.confirmed);
       st->Bind(4, e.counts.withdrawn).Bind(5, e.counts.last_change).Bind(6, e.counts.changes);
+      const std::string groups = GroupCountsJson(e.counts.groups);  // bound without a copy
+      st->Bind(7, groups);
       if (auto r = StepDone(db_, *st, "saving counts"); !r) return r;
     }
     return {};
@@ -853,6 +968,8 @@ class Batch {
     std::optional<std::int64_t> threshold;
     bool pending = true;
     std::optional<UnixTime> deadline;
+    std::vector<SignerGroup> groups;  // declared groups (empty: not counted by group)
+    std::string title, slug, language;
   };
   Result<const Threshold*> ThresholdOf(std::int64_t campaign_id) {
     auto it = thresholds_.find(campaign_id);
@@ -862,7 +979,12 @@ class Batch {
     st->Bind(1, campaign_id);
     int rc = st->Step();
     if (rc != SQLITE_ROW) return Fail(db_.ErrorFor(rc, "reading the campaign"));
-    Threshold t{st->OptInt(0), st->View(1) == "pending", st->OptInt(2)};
+    auto groups = ParseGroups(st->View(3));
+    if (!groups) return Fail(groups.error());
+    Threshold t{st->OptInt(0), st->View(1) == "pending",
+                st->OptInt(2), std::move(*groups),
+                st->Text(4),   st->Text(5),
+                st->Text(6)};
     return &thresholds_.emplace(campaign_id, t).first->second;
   }
   void ForgetThreshold(std::int64_t campaign_id) { thresholds_.erase(campaign_id); }
@@ -953,6 +1075,14 @@ class SqliteStore final : public Store {
     if (wal_fd_ >= 0) ::close(wal_fd_);
   }
 
+  // Called once by OpenSqliteStore, before the store is handed out.
+  Result<void> LoadSealKey() {
+    auto key = InstanceSecret("seal-key");
+    if (!key) return Fail(key.error());
+    sealer_ = std::make_unique<FieldSealer>(*key);
+    return {};
+  }
+
   SqliteStats Stats() const {
     return {transactions_.load(),  operations_.load(), max_batch_seen_.load(),
             pages_written_.load(), syncs_.load(),      checkpoints_.load()};
@@ -967,6 +1097,7 @@ class SqliteStore final : public Store {
     std::string targets = TargetsJson(c.targets);
     std::string identifiers = IdentifiersJson(c.identifiers);
     std::string organizers = IdentifiersJson(c.organizers);
+    std::string groups = GroupsJson(c.groups);
     c.outcome = CampaignOutcome::kPending;
     c.outcome_at.reset();
     return Write<Campaign>([&](Batch& b) -> Result<Campaign> {
@@ -977,6 +1108,7 @@ class SqliteStore final : public Store {
       st->Bind(5, c.letter_markdown).Bind(6, targets).Bind(7, c.goal).Bind(8, c.deadline);
       st->Bind(9, StatusName(c.status)).Bind(10, c.language).Bind(11, c.created);
       st->Bind(12, c.modified).Bind(13, identifiers).Bind(14, c.threshold).Bind(15, organizers);
+      st->Bind(16, groups).Bind(17, c.anonymity_floor);
       int rc = st->Step();
       if (rc != SQLITE_ROW) return Fail(db.ErrorFor(rc, "creating the campaign"));
       c.id = st->Int(0);
@@ -998,6 +1130,7 @@ class SqliteStore final : public Store {
     std::string targets = TargetsJson(c.targets);
     std::string identifiers = IdentifiersJson(c.identifiers);
     std::string organizers = IdentifiersJson(c.organizers);
+    std::string groups = GroupsJson(c.groups);
     return Write<Campaign>([&](Batch& b) -> Result<Campaign> {
       Db& db = b.db();
       b.ForgetThreshold(c.id);
@@ -1007,6 +1140,7 @@ class SqliteStore final : public Store {
       st->Bind(5, c.letter_markdown).Bind(6, targets).Bind(7, c.goal).Bind(8, c.deadline);
       st->Bind(9, StatusName(c.status)).Bind(10, c.language).Bind(11, c.modified);
       st->Bind(12, system_now).Bind(13, identifiers).Bind(14, c.threshold).Bind(15, organizers);
+      st->Bind(16, groups).Bind(17, c.anonymity_floor);
       int rc = st->Step();
       if (rc == SQLITE_DONE) return Fail(Code::kNotFound, "no such campaign");
       if (rc != SQLITE_ROW) return Fail(db.ErrorFor(rc, "updating the campaign"));
@@ -1088,7 +1222,8 @@ class SqliteStore final : public Store {
     std::map<std::int64_t, CampaignCounts> out;
     int rc;
     while ((rc = st->Step()) == SQLITE_ROW) {
-      out[st->Int(0)] = CampaignCounts{st->Int(1), st->Int(2), st->Int(3), st->Int(4), st->Int(5)};
+      out[st->Int(0)] = CampaignCounts{st->Int(1), st->Int(2), st->Int(3),
+                                       st->Int(4), st->Int(5), ParseGroupCounts(st->View(6))};
     }
     if (rc != SQLITE_DONE) return Fail(db.ErrorFor(rc, "reading counts"));
     return out;
@@ -1133,6 +1268,18 @@ class SqliteStore final : public Store {
         if (auto r = AppendLeaf(b, *sig, log::LeafEvent::kConfirm, now); !r) {
           return Fail(r.error());
         }
+        if (const SignerGroup* g = FindGroup(*campaign, sig->form.group);
+            g != nullptr && ProvenByDomain(g->kind)) {
+          sig->verified = true;  // the link followed went to the work address
+        }
+        auto group_count = CountGroup(b, sig->campaign_id, sig->form.group, 1);
+        if (!group_count) return Fail(group_count.error());
+        if (*group_count > 0) {
+          auto revealed = Reveal(b, sig->campaign_id, sig->form.group, *group_count, now);
+          if (!revealed) return Fail(revealed.error());
+          out.revealed = *revealed;
+          if (sig->sealed && sig->form.seal_threshold <= *group_count) sig->sealed = false;
+        }
         auto decided = MaybeSucceed(b, sig->campaign_id, (*counts)->confirmed + 1, now);
         if (!decided) return Fail(decided.error());
         if (*decided) {
@@ -1173,6 +1320,9 @@ class SqliteStore final : public Store {
           if (auto r = AppendLeaf(b, *sig, log::LeafEvent::kWithdraw, now); !r) {
             return Fail(r.error());
           }
+          if (auto r = CountGroup(b, sig->campaign_id, sig->form.group, -1); !r) {
+            return Fail(r.error());
+          }
         }
         sig->state = SignatureState::kWithdrawn;
         sig->modified = now;
@@ -1204,7 +1354,14 @@ class SqliteStore final : public Store {
     std::vector<PublicSigner> out;
     int rc;
     while ((rc = st->Step()) == SQLITE_ROW) {
-      out.push_back(PublicSigner{st->Text(0), st->Text(1), st->Int(2)});
+      PublicSigner p{st->Text(0),
+                     st->Text(1),
+                     st->Int(2),
+                     st->Text(3),
+                     st->OptInt(4).value_or(0) == 1,
+                     st->View(5) == "anonymous"};
+      if (st->View(5) != "none") p.confirmed = StartOfDay(p.confirmed);
+      out.push_back(std::move(p));
     }
     if (rc != SQLITE_DONE) return Fail(db.ErrorFor(rc, "reading signers"));
     return out;
@@ -1683,6 +1840,8 @@ class SqliteStore final : public Store {
     std::string signature_uuid;
     std::string confirm_key, withdraw_key;  // HashKey of the token hashes
     PreparedLeaf leaf;                      // for a signature that counts at once, with the log on
+    std::string sealed;                     // the sealed personal fields, if any
+    SignatureForm stored;                   // the form as the row keeps it (sealed fields blank)
   };
   SignPrep PrepareSign(const NewSignature& s) const {
     auto [given, family] = SplitName(s.form.name);
@@ -1692,7 +1851,24 @@ class SqliteStore final : public Store {
                s.uuid.empty() ? NewUuid() : s.uuid,
                HashKey(s.confirm_token_hash),
                HashKey(s.withdraw_token_hash),
-               PreparedLeaf{}};
+               PreparedLeaf{},
+               std::string(),
+               s.form};
+    // Sealed: every personal field only in the sealed blob. Anonymous: no name was kept at all
+    // (ValidateSignatureForm); an address for updates is sealed the same way.
+    if (s.form.protection == Protection::kSealed ||
+        (s.form.protection == Protection::kAnonymous && !s.form.email.empty())) {
+      p.sealed = sealer_->Seal(s.form);
+      p.stored.email.clear();
+      if (s.form.protection == Protection::kSealed) {
+        p.stored.name.clear();
+        p.stored.postal_code.clear();
+        p.stored.country.clear();
+        p.stored.comment.clear();
+      }
+    }
+    if (s.form.protection != Protection::kNone) p.given.clear(), p.family.clear();
+    p.stored.work_email.clear();
     if (s.confirm_now && options_.log_enabled) {
       PreparedLeaf& l = p.leaf;
       l.salt.assign(log::kSaltBytes, '\0');
@@ -1701,6 +1877,7 @@ class SqliteStore final : public Store {
         log::Leaf leaf;
         leaf.campaign = s.campaign_uuid;
         leaf.event = log::LeafEvent::kConfirm;
+        leaf.group = s.form.group.empty() ? kPublicGroupKey : s.form.group;
         leaf.day = FormatIso8601(s.now).substr(0, 10);
         leaf.commitment = log::Commitment(
             std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(l.salt.data()),
@@ -1724,8 +1901,9 @@ class SqliteStore final : public Store {
       db.SetLastInsertId(0);
       auto st = db.Prepare(kUpsertPerson);
       if (!st) return Fail(st.error());
-      st->Bind(1, p.person_uuid).Bind(2, s.canonical_email).Bind(3, s.form.email);
-      st->Bind(4, p.given).Bind(5, p.family).Bind(6, s.form.postal_code).Bind(7, s.form.country);
+      st->Bind(1, p.person_uuid).Bind(2, s.canonical_email).Bind(3, p.stored.email);
+      st->Bind(4, p.given).Bind(5, p.family).Bind(6, p.stored.postal_code);
+      st->Bind(7, p.stored.country);
       st->Bind(8, s.form.wants_updates).Bind(9, s.now);
       if (auto r = StepDone(db, *st, "saving the person"); !r) return Fail(r.error());
       person_id = db.LastInsertId();
@@ -1753,11 +1931,13 @@ class SqliteStore final : public Store {
       auto st = db.Prepare(kInsertSignature);
       if (!st) return Fail(st.error());
       st->Bind(1, p.signature_uuid).Bind(2, s.campaign_id).Bind(3, person_id);
-      st->Bind(4, s.form.name);
-      st->Bind(5, s.form.email).Bind(6, s.canonical_email).Bind(7, s.form.postal_code);
-      st->Bind(8, s.form.country).Bind(9, s.form.comment).Bind(10, s.form.public_name);
-      st->Bind(11, s.form.wants_updates).Bind(12, SignatureStateName(fresh_state));
+      const SignatureForm& f = p.stored;
+      st->Bind(4, f.name);
+      st->Bind(5, f.email).Bind(6, s.canonical_email).Bind(7, f.postal_code);
+      st->Bind(8, f.country).Bind(9, f.comment).Bind(10, f.public_name);
+      st->Bind(11, f.wants_updates).Bind(12, SignatureStateName(fresh_state));
       st->Bind(13, s.source).Bind(14, fresh_sends).Bind(15, s.now).Bind(16, fresh_confirmed);
+      BindGroupFields(*st, 19, s, p);
       // A signature that counts at once gets its log salt and leaf index in this insert (its
       // leaf is the next one appended, in CountOrMail), which saves the writer two statements.
       const bool leaf_now = s.confirm_now && b.log().enabled();
@@ -1779,7 +1959,9 @@ class SqliteStore final : public Store {
         sig.campaign_id = s.campaign_id;
         sig.person_id = person_id;
         sig.person_uuid = person_public;
-        sig.form = s.form;
+        sig.form = p.stored;
+        sig.sealed = !p.sealed.empty() && s.form.protection == Protection::kSealed;
+        sig.attestation = s.attestation;
         sig.canonical_email = s.canonical_email;
         sig.state = fresh_state;
         sig.source = s.source;
@@ -1805,11 +1987,13 @@ class SqliteStore final : public Store {
       // Signing again after withdrawing: a fresh signing on the same row.
       auto st = db.Prepare(kResignSignature);
       if (!st) return Fail(st.error());
-      st->Bind(1, sig.id).Bind(2, person_id).Bind(3, s.form.name).Bind(4, s.form.email);
-      st->Bind(5, s.form.postal_code).Bind(6, s.form.country).Bind(7, s.form.comment);
-      st->Bind(8, s.form.public_name).Bind(9, s.form.wants_updates);
+      const SignatureForm& f = p.stored;
+      st->Bind(1, sig.id).Bind(2, person_id).Bind(3, f.name).Bind(4, f.email);
+      st->Bind(5, f.postal_code).Bind(6, f.country).Bind(7, f.comment);
+      st->Bind(8, f.public_name).Bind(9, f.wants_updates);
       st->Bind(10, SignatureStateName(fresh_state)).Bind(11, s.source).Bind(12, fresh_sends);
       st->Bind(13, s.now).Bind(14, fresh_confirmed);
+      BindGroupFields(*st, 15, s, p);
       if (auto r = StepDone(db, *st, "re-signing"); !r) return Fail(r.error());
       st->Reset();
       // New tokens; the earlier ones stay valid too (an old confirm link confirms this
@@ -1818,7 +2002,10 @@ class SqliteStore final : public Store {
         return Fail(r.error());
       }
       sig.person_id = person_id;
-      sig.form = s.form;
+      sig.form = p.stored;
+      sig.sealed = !p.sealed.empty() && s.form.protection == Protection::kSealed;
+      sig.attestation = s.attestation;
+      sig.verified = false;
       sig.state = fresh_state;
       sig.source = s.source;
       sig.confirm_sends = fresh_sends;
@@ -1835,13 +2022,19 @@ class SqliteStore final : public Store {
       // A trusted client records the signature: it counts now; nothing is mailed.
       auto st = db.Prepare(kRecordConfirmed);
       if (!st) return Fail(st.error());
-      st->Bind(1, sig.id).Bind(2, person_id).Bind(3, s.form.name).Bind(4, s.form.email);
-      st->Bind(5, s.form.postal_code).Bind(6, s.form.country).Bind(7, s.form.comment);
-      st->Bind(8, s.form.public_name).Bind(9, s.form.wants_updates).Bind(10, s.source);
-      st->Bind(11, s.now);
+      // Never a verified group (the service sends those through the work address), so nothing
+      // is sealed here.
+      const SignatureForm& f = p.stored;
+      st->Bind(1, sig.id).Bind(2, person_id).Bind(3, f.name).Bind(4, f.email);
+      st->Bind(5, f.postal_code).Bind(6, f.country).Bind(7, f.comment);
+      st->Bind(8, f.public_name).Bind(9, f.wants_updates).Bind(10, s.source);
+      st->Bind(11, s.now).Bind(12, KeyOrPublic(f.group));
+      st->Bind(13, s.attestation);
       if (auto r = StepDone(db, *st, "recording the signature"); !r) return Fail(r.error());
+      const std::string old_group = sig.form.group;
       sig.person_id = person_id;
-      sig.form = s.form;
+      sig.form = p.stored;
+      sig.attestation = s.attestation;
       sig.state = SignatureState::kConfirmed;
       sig.source = s.source;
       sig.modified = s.now;
@@ -1850,9 +2043,14 @@ class SqliteStore final : public Store {
         if (auto r = AppendLeaf(b, sig, log::LeafEvent::kConfirm, s.now); !r) {
           return Fail(r.error());
         }
+        if (auto r = CountGroup(b, s.campaign_id, sig.form.group, 1); !r) return Fail(r.error());
         auto decided = MaybeSucceed(b, s.campaign_id, (*counts)->confirmed + 1, s.now);
         if (!decided) return Fail(decided.error());
         out.campaign_decided = *decided;
+      } else if (old_group != sig.form.group) {
+        // Re-recorded into another group: it moves between the groups' counts.
+        if (auto r = CountGroup(b, s.campaign_id, old_group, -1); !r) return Fail(r.error());
+        if (auto r = CountGroup(b, s.campaign_id, sig.form.group, 1); !r) return Fail(r.error());
       }
       out.kind = SignOutcome::Kind::kAlreadyConfirmed;
       out.counts =
@@ -1880,7 +2078,7 @@ class SqliteStore final : public Store {
       if (auto r = InsertTokens(db, sig.id, p.confirm_key, p.withdraw_key); !r) {
         return Fail(r.error());
       }
-      if (auto r = QueueMail(db, "confirm", s, sig.uuid, sig.form.name, true); !r) {
+      if (auto r = QueueMail(db, "confirm", s, sig.uuid, true); !r) {
         return Fail(r.error());
       }
       out.kind = SignOutcome::Kind::kResent;
@@ -1891,7 +2089,7 @@ class SqliteStore final : public Store {
       st->BindBlob(1, p.withdraw_key).Bind(2, sig.id);
       if (auto r = StepDone(db, *st, "saving the token"); !r) return Fail(r.error());
       st->Reset();
-      if (auto r = QueueMail(db, "already_signed", s, sig.uuid, sig.form.name, false); !r) {
+      if (auto r = QueueMail(db, "already_signed", s, sig.uuid, false); !r) {
         return Fail(r.error());
       }
       out.kind = SignOutcome::Kind::kAlreadyConfirmed;
@@ -1914,10 +2112,11 @@ class SqliteStore final : public Store {
       if (auto r = AppendLeaf(b, sig, log::LeafEvent::kConfirm, s.now, prepared); !r) {
         return r;
       }
+      if (auto r = CountGroup(b, s.campaign_id, sig.form.group, 1); !r) return Fail(r.error());
       auto decided = MaybeSucceed(b, s.campaign_id, confirmed_before + 1, s.now);
       if (!decided) return Fail(decided.error());
       out.campaign_decided = *decided;
-    } else if (auto r = QueueMail(b.db(), "confirm", s, sig.uuid, s.form.name, true); !r) {
+    } else if (auto r = QueueMail(b.db(), "confirm", s, sig.uuid, true); !r) {
       return r;
     }
     out.kind = SignOutcome::Kind::kCreated;
@@ -1999,7 +2198,7 @@ class SqliteStore final : public Store {
     log::Leaf leaf;
     leaf.campaign = *uuid;
     leaf.event = event;
-    leaf.group = "public";
+    leaf.group = sig.form.group.empty() ? kPublicGroupKey : sig.form.group;
     leaf.day = FormatIso8601(now).substr(0, 10);
     leaf.commitment =
         log::Commitment(std::span<const std::uint8_t>(
@@ -2025,6 +2224,99 @@ class SqliteStore final : public Store {
     return {};
   }
 
+  // Binds group_key, protection, seal_threshold, sealed, verified, attestation at first, ...
+  static void BindGroupFields(Stmt& st, int first, const NewSignature& s, const SignPrep& p) {
+    st.Bind(first, KeyOrPublic(s.form.group));
+    st.Bind(first + 1, ProtectionName(s.form.protection));
+    if (s.form.protection == Protection::kSealed) {
+      st.Bind(first + 2, s.form.seal_threshold);
+    } else {
+      st.BindNull(first + 2);
+    }
+    if (p.sealed.empty()) {
+      st.BindNull(first + 3);
+    } else {
+      st.BindBlob(first + 3, p.sealed);
+    }
+    if (s.by_domain) {
+      st.Bind(first + 4, 0);
+    } else {
+      st.BindNull(first + 4);
+    }
+    st.Bind(first + 5, s.attestation);
+  }
+
+  // Moves a group's confirmed count by delta, for a campaign that declares groups (others are
+  // not counted by group). Returns the group's count after, or 0 if not counted.
+  static Result<std::int64_t> CountGroup(Batch& b, std::int64_t campaign_id, const std::string& key,
+                                         int delta) {
+    auto t = b.ThresholdOf(campaign_id);
+    if (!t) return Fail(t.error());
+    if ((*t)->groups.empty()) return 0;
+    if (auto c = b.Counts(campaign_id); !c) return Fail(c.error());
+    return b.ApplyGroup(campaign_id, KeyOrPublic(key), delta);
+  }
+
+  // The reveal: once a group has `count` verified signers, every confirmed sealed signature of
+  // it whose threshold is <= count is opened, its name written in clear and made public, for
+  // good, and its signer told by a "revealed" mail queued in this same transaction (so exactly
+  // once: a revealed row is no longer sealed). Runs at every confirmation into a group with
+  // sealed thresholds reached, which also reveals late signers as they confirm. Returns how
+  // many it revealed.
+  Result<int> Reveal(Batch& b, std::int64_t campaign_id, const std::string& key, std::int64_t count,
+                     UnixTime now) {
+    auto t = b.ThresholdOf(campaign_id);
+    if (!t) return Fail(t.error());
+    const Batch::Threshold& rules = **t;
+    const SignerGroup* group = nullptr;
+    for (const SignerGroup& g : rules.groups) {
+      if (g.key == key) group = &g;
+    }
+    if (group == nullptr || group->seal_thresholds.empty() ||
+        count < group->seal_thresholds.front()) {
+      return 0;
+    }
+    Db& db = b.db();
+    auto st = db.Prepare(kSealedToReveal);
+    if (!st) return Fail(st.error());
+    st->Bind(1, campaign_id).Bind(2, key).Bind(3, count);
+    struct Row {
+      std::int64_t id;
+      std::string sealed;
+      std::int64_t threshold;
+    };
+    std::vector<Row> rows;
+    int rc;
+    while ((rc = st->Step()) == SQLITE_ROW) rows.push_back({st->Int(0), st->Text(1), st->Int(2)});
+    if (rc != SQLITE_DONE) return Fail(db.ErrorFor(rc, "reading sealed signatures"));
+    st->Reset();
+    for (const Row& row : rows) {
+      auto f = sealer_->Open(row.sealed);
+      if (!f) return Fail(f.error());
+      auto up = db.Prepare(kRevealSignature);
+      if (!up) return Fail(up.error());
+      up->Bind(1, row.id).Bind(2, f->name).Bind(3, f->email).Bind(4, f->postal_code);
+      up->Bind(5, f->country).Bind(6, f->comment);
+      if (auto r = StepDone(db, *up, "revealing a name"); !r) return Fail(r.error());
+      up->Reset();
+      if (f->email.empty()) continue;
+      nlohmann::json payload = {{"campaign_title", rules.title},
+                                {"campaign_slug", rules.slug},
+                                {"language", rules.language},
+                                {"group", group->name},
+                                {"threshold", row.threshold},
+                                {"name", f->name},
+                                {"count", count}};
+      auto mail = db.Prepare(kInsertOutbox);
+      if (!mail) return Fail(mail.error());
+      const std::string text =
+          payload.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+      mail->Bind(1, "revealed").Bind(2, f->email).Bind(3, text).Bind(4, now);
+      if (auto r = StepDone(db, *mail, "queueing the reveal notice"); !r) return Fail(r.error());
+    }
+    return static_cast<int>(rows.size());
+  }
+
   // Adds a confirm and a withdraw token (stored keys, see HashKey) of signature_id.
   static Result<void> InsertTokens(Db& db, std::int64_t signature_id, const std::string& confirm,
                                    const std::string& withdraw) {
@@ -2035,10 +2327,15 @@ class SqliteStore final : public Store {
   }
 
   // Queues a mail for signature s: kind "confirm" carries both raw tokens, "already_signed"
-  // only the withdraw token.
+  // only the withdraw token. A signature in a group proven by domain gets them at its work
+  // address instead, as the neutral kinds "verify" and "verify_already", without the name
+  // (the employer's mail system sees them).
   Result<void> QueueMail(Db& db, const char* kind, const NewSignature& s,
-                         const std::string& signature_uuid, const std::string& name,
-                         bool with_confirm) {
+                         const std::string& signature_uuid, bool with_confirm) {
+    const bool work = s.by_domain;
+    if (work) kind = with_confirm ? "verify" : "verify_already";
+    const std::string& recipient = work ? s.form.work_email : s.form.email;
+    const std::string name = work ? std::string() : s.form.name;
     Result<std::string> payload =
         with_confirm ? ExtendPayload(s.mail_payload, {{"confirm_token", s.confirm_token},
                                                       {"withdraw_token", s.withdraw_token},
@@ -2050,7 +2347,7 @@ class SqliteStore final : public Store {
     if (!payload) return Fail(payload.error());
     auto st = db.Prepare(kInsertOutbox);
     if (!st) return Fail(st.error());
-    st->Bind(1, kind).Bind(2, s.form.email).Bind(3, *payload).Bind(4, s.now);
+    st->Bind(1, kind).Bind(2, recipient).Bind(3, *payload).Bind(4, s.now);
     return StepDone(db, *st, "queueing mail");
   }
 
@@ -2387,6 +2684,7 @@ class SqliteStore final : public Store {
   };
 
   const SqliteOptions options_;
+  std::unique_ptr<FieldSealer> sealer_;  // set once by LoadSealKey, before any write
   const std::string wal_path_;
   std::unique_ptr<Db> writer_;      // used by the writer thread only (and Open before it starts)
   std::unique_ptr<LogWriter> log_;  // writer thread only
@@ -2528,9 +2826,10 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& options) {
                       {},
                       0});
   }
-  return std::unique_ptr<Store>(new SqliteStore(options, std::move(*writer), std::move(readers),
-                                                std::move(*checkpointer), wal_fd,
-                                                std::move(*range)));
+  auto store = std::make_unique<SqliteStore>(options, std::move(*writer), std::move(readers),
+                                             std::move(*checkpointer), wal_fd, std::move(*range));
+  if (auto r = store->LoadSealKey(); !r) return Fail(r.error());
+  return std::unique_ptr<Store>(std::move(store));
 }
 
 std::optional<SqliteStats> GetSqliteStats(const Store& store) {

@@ -1,0 +1,30 @@
+// Logo normalization for co-signing organizations: checks that uploaded bytes really are a PNG
+// or JPEG image by decoding them fully (libpng, libjpeg-turbo), refuses oversized files and
+// decompression bombs (the dimensions are checked from the header before any pixel buffer is
+// allocated), scales the picture down with an area average, and re-encodes it as a fresh 8-bit
+// RGBA PNG. Nothing of the upload survives but its pixels: no text, EXIF, ICC or other chunks.
+// Pure function with no shared state; thread-safe.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "core/error.h"
+
+namespace undersigned::render {
+
+struct LogoLimits {
+  std::size_t max_bytes = std::size_t{1} << 20;  // size of the uploaded file
+  int max_pixels_side = 4096;                    // width and height of the decoded image, each
+  int output_side = 256;                         // the longer side of the output is at most this
+};
+
+// Returns the normalized PNG. Images whose longer side is above limits.output_side are scaled
+// down keeping the aspect ratio (the shorter side is at least 1 pixel); smaller ones keep their
+// size. Fails with kInvalidArgument and a message meant for the uploader when the bytes are not
+// a PNG or JPEG, are damaged or truncated, or are over a limit. CMYK JPEGs are converted;
+// EXIF orientation is not applied.
+Result<std::string> NormalizeLogo(std::string_view uploaded_bytes, const LogoLimits& limits = {});
+
+}  // namespace undersigned::render

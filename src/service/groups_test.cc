@@ -1,0 +1,267 @@
+// Signer groups through the services and a real store: verified affiliation by work address,
+// sealed names and their reveal, anonymous signatures, attestations.
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "service/test_fixture.h"
+
+namespace undersigned::service {
+namespace {
+
+class GroupsTest : public ServiceFixture {
+ protected:
+  static Campaign GroupCampaign() {
+    Campaign c = OpenCampaign("acme-letter", "Letter to Acme");
+    SignerGroup employees;
+    employees.key = "employees";
+    employees.name = "Acme employees";
+    employees.kind = GroupKind::kEmployees;
+    employees.organization = "Acme";
+    employees.domains = {"acme.com"};
+    employees.seal_thresholds = {3, 100};
+    SignerGroup holders;
+    holders.key = "shareholders";
+    holders.name = "Shareholders";
+    holders.kind = GroupKind::kShareholders;
+    holders.attestation = "I hold shares in Acme.";
+    c.groups = {employees, holders, DefaultPublicGroup()};
+    return c;
+  }
+  void SetUp() override {
+    ServiceFixture::SetUp();
+    Create(GroupCampaign());
+  }
+
+  static SignatureForm Employee(const std::string& work, const std::string& name,
+                                Protection p = Protection::kNone, const std::string& email = "") {
+    SignatureForm f;
+    f.group = "employees";
+    f.name = name;
+    f.work_email = work;
+    f.email = email;
+    f.protection = p;
+    f.public_name = true;
+    if (p == Protection::kSealed) f.seal_threshold = 3;
+    return f;
+  }
+  Result<SignResult> Sign(const SignatureForm& f, bool trusted = false) {
+    SignContext ctx;
+    ctx.trusted = trusted;
+    ctx.source = trusted ? "api" : "form";
+    return signing_->Sign("acme-letter", f, ctx);
+  }
+  // The unsent mails of one kind, as (recipient, payload).
+  std::vector<std::pair<std::string, nlohmann::json>> Mails(const std::string& kind) {
+    std::vector<std::pair<std::string, nlohmann::json>> out;
+    auto due = store_->DueOutbox(kOutboxNever - 1, 1000);
+    EXPECT_TRUE(due);
+    for (const OutboxMessage& m : *due) {
+      if (m.kind == kind) out.emplace_back(m.recipient, nlohmann::json::parse(m.payload));
+    }
+    return out;
+  }
+  // Follows the link of the latest "verify" mail to `work`.
+  Result<TokenOutcome> Verify(const std::string& work) {
+    std::string token;
+    for (auto& [to, payload] : Mails("verify")) {
+      if (to == work) token = payload.at("confirm_token");
+    }
+    EXPECT_FALSE(token.empty()) << "no verify mail to " << work;
+    return signing_->Confirm(token);
+  }
+  std::string Export() {
+    std::ostringstream csv, json;
+    EXPECT_TRUE(signing_->Export("acme-letter", "csv", csv));
+    EXPECT_TRUE(signing_->Export("acme-letter", "json", json));
+    return csv.str() + json.str();
+  }
+  // Everything the public and the organizer can read about the campaign, as one string.
+  std::string EverySurface() {
+    std::string all = Export();
+    auto c = store_->GetCampaignBySlug("acme-letter");
+    auto sigs = store_->ListSignatures(c->id, {}, Page{1, 1000});
+    for (const Signature& s : sigs->items) all += s.form.name + s.form.email + s.form.comment;
+    auto people = store_->ListPeople(std::nullopt, {}, Page{1, 1000});
+    for (const Person& p : people->items) all += p.given_name + p.family_name + p.email;
+    auto snap = campaigns_->Snapshot("acme-letter");  // kept alive for the loop
+    for (const PublicSigner& p : snap->recent) all += p.name;
+    auto recent = store_->RecentPublicSigners(c->id, 100);
+    for (const PublicSigner& p : *recent) all += p.name;
+    return all;
+  }
+};
+
+TEST_F(GroupsTest, TheLinkGoesToTheWorkAddressWhichIsNeverStored) {
+  auto r = Sign(Employee("ada.l@acme.com", "Ada", Protection::kNone, "ada@example.org"));
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->signature.state, SignatureState::kPending);
+  EXPECT_EQ(r->signature.canonical_email.rfind("affiliation:", 0), 0u);
+  EXPECT_EQ(r->signature.form.work_email, "");
+  auto verify = Mails("verify");
+  ASSERT_EQ(verify.size(), 1u);
+  EXPECT_EQ(verify[0].first, "ada.l@acme.com");
+  EXPECT_EQ(verify[0].second.value("name", ""), "");  // neutral: nothing the signer typed
+  EXPECT_TRUE(Mails("confirm").empty());
+
+  auto c = store_->GetCampaignBySlug("acme-letter");
+  auto stored = store_->ListSignatures(c->id, {}, Page{1, 10});
+  ASSERT_EQ(stored->items.size(), 1u);
+  EXPECT_EQ(stored->items[0].form.email, "ada@example.org");
+  EXPECT_EQ(stored->items[0].form.work_email, "");
+  EXPECT_FALSE(stored->items[0].verified);
+  // Not one of the API's people: it stands for a work address nobody may read.
+  EXPECT_EQ(store_->ListPeople(std::nullopt, {}, Page{1, 10})->total, 0);
+
+  // Once sent, the outbox forgets the recipient too.
+  auto due = store_->DueOutbox(kOutboxNever - 1, 10);
+  ASSERT_TRUE(store_->MarkOutboxSent(due->at(0).id, clock_.Now()));
+  EXPECT_TRUE(Mails("verify").empty());
+}
+
+TEST_F(GroupsTest, FollowingTheLinkVerifiesAndCountsTheGroup) {
+  ASSERT_TRUE(Sign(Employee("ada@acme.com", "Ada")));
+  auto confirmed = Verify("ada@acme.com");
+  ASSERT_TRUE(confirmed) << confirmed.error().message;
+  EXPECT_TRUE(confirmed->signature.verified);
+  EXPECT_EQ(confirmed->counts.confirmed, 1);
+  EXPECT_EQ(GroupConfirmed(confirmed->counts, "employees"), 1);
+  EXPECT_EQ(GroupConfirmed(campaigns_->Snapshot("acme-letter")->counts, "employees"), 1);
+  // Counts by group survive a restart.
+  CloseServices();
+  OpenServices();
+  EXPECT_EQ(GroupConfirmed(campaigns_->Snapshot("acme-letter")->counts, "employees"), 1);
+  auto c = store_->GetCampaignBySlug("acme-letter");
+  EXPECT_TRUE(store_->ListSignatures(c->id, {}, Page{1, 10})->items.at(0).verified);
+}
+
+TEST_F(GroupsTest, AliasesOfAWorkAddressCannotSignTwice) {
+  ASSERT_TRUE(Sign(Employee("Ada.Lovelace+petition@ACME.com", "Ada")));
+  auto again = Sign(Employee("ada.lovelace@acme.com", "Ada Again"));
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->kind, SignOutcome::Kind::kResent);
+  ASSERT_TRUE(Verify("ada.lovelace@acme.com"));
+  auto third = Sign(Employee("ada.lovelace+x@acme.com", "Ada Third"));
+  ASSERT_TRUE(third);
+  EXPECT_EQ(third->kind, SignOutcome::Kind::kAlreadyConfirmed);
+  EXPECT_EQ(Mails("verify_already").size(), 1u);
+  auto snap = campaigns_->Snapshot("acme-letter");
+  EXPECT_EQ(snap->counts.confirmed, 1);
+  EXPECT_EQ(snap->counts.pending, 0);
+}
+
+TEST_F(GroupsTest, ATrustedClientCannotSkipVerification) {
+  auto r = Sign(Employee("bob@acme.com", "Bob"), /*trusted=*/true);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->signature.state, SignatureState::kPending);
+  EXPECT_EQ(Mails("verify").size(), 1u);
+}
+
+TEST_F(GroupsTest, SealedNamesAreNowhereUntilTheThresholdThenRevealedOnce) {
+  ASSERT_TRUE(
+      Sign(Employee("s1@acme.com", "SEALEDMARKER One", Protection::kSealed, "one@example.org")));
+  ASSERT_TRUE(
+      Sign(Employee("s2@acme.com", "SEALEDMARKER Two", Protection::kSealed, "two@example.org")));
+  ASSERT_TRUE(Sign(Employee("p1@acme.com", "Public Person")));
+  ASSERT_TRUE(Verify("s1@acme.com"));
+  ASSERT_TRUE(Verify("s2@acme.com"));
+  EXPECT_EQ(EverySurface().find("SEALEDMARKER"), std::string::npos);
+  EXPECT_EQ(EverySurface().find("one@example.org"), std::string::npos);
+  EXPECT_TRUE(Mails("revealed").empty());
+
+  auto third = Verify("p1@acme.com");  // the group reaches 3
+  ASSERT_TRUE(third);
+  EXPECT_EQ(third->revealed, 2);
+  std::string all = EverySurface();
+  EXPECT_NE(all.find("SEALEDMARKER One"), std::string::npos);
+  EXPECT_NE(all.find("SEALEDMARKER Two"), std::string::npos);
+  auto notices = Mails("revealed");
+  ASSERT_EQ(notices.size(), 2u);
+  EXPECT_EQ(notices[0].first, "one@example.org");
+  EXPECT_EQ(notices[1].first, "two@example.org");
+  EXPECT_EQ(notices[0].second.at("threshold"), 3);
+
+  // A late sealed signer is revealed as they confirm; nobody is told twice, restart or not.
+  CloseServices();
+  OpenServices();
+  ASSERT_TRUE(Sign(
+      Employee("s3@acme.com", "SEALEDMARKER Three", Protection::kSealed, "three@example.org")));
+  auto late = Verify("s3@acme.com");
+  ASSERT_TRUE(late);
+  EXPECT_EQ(late->revealed, 1);
+  notices = Mails("revealed");
+  ASSERT_EQ(notices.size(), 3u);
+  EXPECT_EQ(notices[2].first, "three@example.org");
+  // Revealed names are shown with the day only.
+  auto snap = campaigns_->Snapshot("acme-letter");
+  for (const PublicSigner& p : snap->recent) {
+    if (p.name.starts_with("SEALEDMARKER")) EXPECT_EQ(p.confirmed % 86400, 0);
+  }
+}
+
+TEST_F(GroupsTest, AWithdrawnSealedNameIsNeverRevealed) {
+  ASSERT_TRUE(
+      Sign(Employee("s1@acme.com", "SEALEDMARKER Gone", Protection::kSealed, "gone@example.org")));
+  auto v = Verify("s1@acme.com");
+  ASSERT_TRUE(v);
+  std::string withdraw;
+  for (auto& [to, payload] : Mails("verify")) withdraw = payload.at("withdraw_token");
+  ASSERT_TRUE(signing_->Withdraw(withdraw));
+  for (const char* w : {"a@acme.com", "b@acme.com", "c@acme.com"}) {
+    ASSERT_TRUE(Sign(Employee(w, "Someone")));
+    ASSERT_TRUE(Verify(w));
+  }
+  EXPECT_EQ(GroupConfirmed(campaigns_->Snapshot("acme-letter")->counts, "employees"), 3);
+  EXPECT_EQ(EverySurface().find("SEALEDMARKER"), std::string::npos);
+  EXPECT_TRUE(Mails("revealed").empty());
+}
+
+TEST_F(GroupsTest, AnonymousSignersKeepNoNameAndNoAddress) {
+  auto r = Sign(
+      Employee("anon@acme.com", "ANONMARKER", Protection::kAnonymous, "anon-personal@example.org"));
+  ASSERT_TRUE(r) << r.error().message;
+  ASSERT_TRUE(Verify("anon@acme.com"));
+  std::string all = EverySurface();
+  EXPECT_EQ(all.find("ANONMARKER"), std::string::npos);
+  EXPECT_EQ(all.find("anon-personal"), std::string::npos);
+  auto recent = campaigns_->Snapshot("acme-letter")->recent;
+  ASSERT_EQ(recent.size(), 1u);
+  EXPECT_TRUE(recent[0].anonymous);
+  EXPECT_TRUE(recent[0].verified);
+  EXPECT_EQ(recent[0].name, "");
+  EXPECT_EQ(recent[0].confirmed % 86400, 0);
+  EXPECT_NE(Export().find("anonymous"), std::string::npos);
+}
+
+TEST_F(GroupsTest, AttestationsAreRequiredAndRecorded) {
+  SignatureForm f;
+  f.group = "shareholders";
+  f.name = "Holder";
+  f.email = "holder@example.org";
+  auto refused = Sign(f);
+  ASSERT_FALSE(refused);
+  EXPECT_TRUE(refused.error().field_errors.count("attested"));
+  f.attested = true;
+  auto r = Sign(f, /*trusted=*/true);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->signature.attestation, "I hold shares in Acme.");
+  EXPECT_EQ(r->signature.state, SignatureState::kConfirmed);
+  EXPECT_EQ(GroupConfirmed(campaigns_->Snapshot("acme-letter")->counts, "shareholders"), 1);
+  auto c = store_->GetCampaignBySlug("acme-letter");
+  EXPECT_EQ(store_->ListSignatures(c->id, {}, Page{1, 10})->items.at(0).attestation,
+            "I hold shares in Acme.");
+}
+
+TEST_F(GroupsTest, AnUnknownGroupIsAFieldError) {
+  SignatureForm f;
+  f.group = "board";
+  f.name = "X";
+  f.email = "x@example.org";
+  auto r = Sign(f);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, Code::kInvalidArgument);
+  EXPECT_TRUE(r.error().field_errors.count("group"));
+}
+
+}  // namespace
+}  // namespace undersigned::service
