@@ -26,7 +26,97 @@ std::string StripAt(std::string s) {
   return s;
 }
 
+std::string TrimSpaces(const std::string& s) {
+  std::size_t b = s.find_first_not_of(" \t");
+  if (b == std::string::npos) return "";
+  std::size_t e = s.find_last_not_of(" \t");
+  return s.substr(b, e - b + 1);
+}
+
+std::vector<std::string> SplitOn(const std::string& s, char sep) {
+  std::vector<std::string> out;
+  std::string cur;
+  for (char c : s) {
+    if (c == sep) {
+      out.push_back(TrimSpaces(cur));
+      cur.clear();
+    } else {
+      cur += c;
+    }
+  }
+  out.push_back(TrimSpaces(cur));
+  return out;
+}
+
+Result<std::int64_t> ParseCount(const std::string& field, const std::string& v) {
+  try {
+    std::size_t used = 0;
+    long long n = std::stoll(v, &used);
+    if (used == v.size()) return static_cast<std::int64_t>(n);
+  } catch (const std::exception&) {
+  }
+  return Fail(Code::kInvalidArgument,
+              "--group " + field + " must be a whole number, not '" + v + "'");
+}
+
 }  // namespace
+
+Result<SignerGroup> ParseGroupSpec(const std::string& spec) {
+  SignerGroup g;
+  bool has_kind = false;
+  for (const std::string& part : SplitOn(spec, ';')) {
+    if (part.empty()) continue;
+    std::size_t eq = part.find('=');
+    if (eq == std::string::npos) {
+      return Fail(Code::kInvalidArgument,
+                  "--group takes key=value parts separated by ';', e.g. \"kind=employees; "
+                  "key=staff; name=Acme staff; organization=Acme; domains=acme.com; seal=50\"; "
+                  "'" +
+                      part + "' has no '='");
+    }
+    const std::string k = TrimSpaces(part.substr(0, eq));
+    const std::string v = TrimSpaces(part.substr(eq + 1));
+    if (k == "kind") {
+      auto kind = ParseGroupKind(v);
+      if (!kind) {
+        return Fail(Code::kInvalidArgument,
+                    "--group kind must be public, employees, customers or shareholders");
+      }
+      g.kind = *kind;
+      has_kind = true;
+    } else if (k == "key") {
+      g.key = v;
+    } else if (k == "name") {
+      g.name = v;
+    } else if (k == "organization") {
+      g.organization = v;
+    } else if (k == "attestation") {
+      g.attestation = v;
+    } else if (k == "domains") {
+      for (const std::string& d : SplitOn(v, ',')) {
+        if (!d.empty()) g.domains.push_back(d);
+      }
+    } else if (k == "seal") {
+      for (const std::string& t : SplitOn(v, ',')) {
+        if (t.empty()) continue;
+        auto n = ParseCount("seal", t);
+        if (!n) return Fail(n.error());
+        g.seal_thresholds.push_back(*n);
+      }
+    } else if (k == "goal") {
+      auto n = ParseCount("goal", v);
+      if (!n) return Fail(n.error());
+      g.goal = *n;
+    } else {
+      return Fail(Code::kInvalidArgument,
+                  "--group has no part '" + k +
+                      "' (known: kind, key, name, organization, domains, seal, goal, attestation)");
+    }
+  }
+  if (!has_kind) return Fail(Code::kInvalidArgument, "--group needs kind=...");
+  if (g.key.empty()) g.key = GroupKindName(g.kind);
+  return g;
+}
 
 void AddCampaignOptions(CLI::App* sub, CampaignArgs& a, bool creating) {
   auto* slug =
@@ -55,6 +145,17 @@ void AddCampaignOptions(CLI::App* sub, CampaignArgs& a, bool creating) {
   sub->add_option("--organizer", a.organizers,
                   "an organizer's email address, told of the outcome (repeatable; replaces the "
                   "list; \"\" clears it)");
+  sub->add_option(
+      "--group", a.groups,
+      "who may sign and how they are proven, as key=value parts separated by ';': "
+      "\"kind=employees; key=staff; name=Acme staff; organization=Acme; domains=acme.com,acme.de; "
+      "seal=50,500; goal=300\" (employees prove an address at a domain; seal offers the sizes "
+      "a signer may keep their name sealed until), \"kind=shareholders; name=Shareholders; "
+      "attestation=I hold shares in Acme.\" (customers and shareholders attest), \"kind=public; "
+      "name=Everyone else\". Repeatable; replaces the list; \"\" clears it (everyone signs as "
+      "the public)");
+  sub->add_option("--anonymity-floor", a.anonymity_floor,
+                  "a group's count is shown as \"fewer than N\" until it reaches N (default 5)");
   sub->add_option("--language", a.language, "language of the campaign, e.g. en, fr, pt-BR");
   sub->add_option("--status", a.status, "draft, open or closed (default draft)")
       ->check(CLI::IsMember({"draft", "open", "closed"}));
@@ -100,6 +201,16 @@ Result<Campaign> BuildCampaign(const CampaignArgs& a, Campaign c) {
       if (!o.empty()) c.organizers.push_back(o);
     }
   }
+  if (!a.groups.empty()) {
+    c.groups.clear();
+    for (const std::string& spec : a.groups) {
+      if (spec.empty()) continue;
+      auto g = ParseGroupSpec(spec);
+      if (!g) return Fail(g.error());
+      c.groups.push_back(std::move(*g));
+    }
+  }
+  if (a.anonymity_floor) c.anonymity_floor = *a.anonymity_floor;
   if (!a.targets.empty()) {
     c.targets.clear();
     for (const std::string& spec : a.targets) {

@@ -62,6 +62,17 @@ void PrintCampaign(const Campaign& c, const service::CampaignSnapshot* snap) {
     if (!t.x_handle.empty()) std::cout << " (@" << t.x_handle << ")";
     std::cout << "\n";
   }
+  for (const SignerGroup& g : c.groups) {
+    std::cout << "group:     " << g.key << " (" << GroupKindName(g.kind) << ") " << g.name;
+    for (const std::string& d : g.domains) std::cout << " @" << d;
+    if (!g.seal_thresholds.empty()) {
+      std::cout << " sealed until";
+      for (std::int64_t t : g.seal_thresholds) std::cout << " " << t;
+    }
+    if (g.goal) std::cout << " goal " << *g.goal;
+    if (snap) std::cout << ": " << GroupConfirmed(snap->counts, g.key) << " confirmed";
+    std::cout << "\n";
+  }
   if (snap) {
     std::cout << "confirmed: " << snap->counts.confirmed << "\n"
               << "pending:   " << snap->counts.pending << "\n"

@@ -1,5 +1,6 @@
 #include "service/delivery.h"
 
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "log/note.h"
@@ -33,17 +34,36 @@ Result<Delivery> BuildDelivery(Store& store, const std::string& slug, UnixTime n
   d.made = now;
   d.site_url = site_url;
   while (!d.site_url.empty() && d.site_url.back() == '/') d.site_url.pop_back();
+  std::map<std::string, std::int64_t> by_group;  // confirmed per group key
+  for (const SignerGroup& g : d.campaign.groups) d.groups.push_back(DeliveredGroup{g, {}, 0, 0, 0});
+  auto group_of = [&](const std::string& key) -> DeliveredGroup* {
+    for (DeliveredGroup& g : d.groups) {
+      if (g.group.key == key) return &g;
+    }
+    return nullptr;
+  };
   auto r = store.ForEachConfirmed(d.campaign.id, [&](const Signature& s) {
     ++d.confirmed;
-    if (!s.form.public_name) {
+    ++by_group[s.form.group];
+    DeliveredGroup* g = group_of(s.form.group);
+    // Never named: sealed names (not even in the store yet), anonymous signers, and those who
+    // chose not to show their name. They are counted.
+    if (s.sealed || s.form.protection == Protection::kAnonymous || !s.form.public_name) {
       ++d.unnamed;
+      if (g != nullptr && s.sealed) ++g->sealed;
+      if (g != nullptr && s.form.protection == Protection::kAnonymous) ++g->anonymous;
       return true;
     }
-    d.named.push_back(
-        DeliveredSigner{s.form.name, Place(s.form), s.form.comment, Day(s.confirmed.value_or(0))});
+    if (g != nullptr) ++g->named;
+    d.named.push_back(DeliveredSigner{s.form.name, g != nullptr ? g->group.name : std::string(),
+                                      s.verified, Place(s.form), s.form.comment,
+                                      Day(s.confirmed.value_or(0))});
     return true;
   });
   if (!r) return Fail(r.error());
+  for (DeliveredGroup& g : d.groups) {
+    g.shown = ShownCount(by_group[g.group.key], d.campaign.anonymity_floor);
+  }
 
   auto checkpoint = store.LatestCheckpoint();
   if (!checkpoint) return Fail(checkpoint.error());
@@ -63,6 +83,30 @@ Result<Delivery> BuildDelivery(Store& store, const std::string& slug, UnixTime n
     d.log = std::move(log);
   }
   return d;
+}
+
+// {"key": {name, kind, confirmed | fewer_than, named, anonymous, sealed, goal}}; a campaign
+// without groups has the one public group holding every signature.
+nlohmann::ordered_json ByGroupJson(const Delivery& d) {
+  nlohmann::ordered_json out = nlohmann::ordered_json::object();
+  if (d.groups.empty()) {
+    out[kPublicGroupKey] = {{"name", "Public"}, {"kind", "public"}, {"confirmed", d.confirmed}};
+    return out;
+  }
+  for (const DeliveredGroup& g : d.groups) {
+    nlohmann::ordered_json j = {{"name", g.group.name}, {"kind", GroupKindName(g.group.kind)}};
+    if (g.shown) {
+      j["confirmed"] = *g.shown;
+      j["named"] = g.named;
+      j["anonymous"] = g.anonymous;
+      j["sealed"] = g.sealed;
+    } else {
+      j["fewer_than"] = d.campaign.anonymity_floor;
+    }
+    if (g.group.goal) j["goal"] = *g.group.goal;
+    out[g.group.key] = std::move(j);
+  }
+  return out;
 }
 
 std::string DeliveryJson(const Delivery& d) {
@@ -85,6 +129,8 @@ std::string DeliveryJson(const Delivery& d) {
   nlohmann::ordered_json signers = nlohmann::ordered_json::array();
   for (const DeliveredSigner& s : d.named) {
     signers.push_back({{"name", s.name},
+                       {"group", s.group},
+                       {"verified", s.verified},
                        {"place", s.place},
                        {"comment", s.comment},
                        {"date", FormatIso8601(s.day).substr(0, 10)}});
@@ -94,7 +140,7 @@ std::string DeliveryJson(const Delivery& d) {
                                {{"confirmed", d.confirmed},
                                 {"named", static_cast<std::int64_t>(d.named.size())},
                                 {"unnamed", d.unnamed},
-                                {"by_group", {{"public", d.confirmed}}}}},
+                                {"by_group", ByGroupJson(d)}}},
                               {"signers", std::move(signers)}};
   if (d.log) {
     j["log"] = {{"checkpoint", d.log->checkpoint},
@@ -109,9 +155,10 @@ std::string DeliveryJson(const Delivery& d) {
 }
 
 void DeliveryCsv(const Delivery& d, std::ostream& out) {
-  out << "name,place,comment,date\r\n";
+  out << "name,group,verified,place,comment,date\r\n";
   for (const DeliveredSigner& s : d.named) {
-    out << CsvField(s.name) << ',' << CsvField(s.place) << ',' << CsvField(s.comment) << ','
+    out << CsvField(s.name) << ',' << CsvField(s.group) << ',' << (s.verified ? "yes" : "no") << ','
+        << CsvField(s.place) << ',' << CsvField(s.comment) << ','
         << FormatIso8601(s.day).substr(0, 10) << "\r\n";
   }
 }
@@ -142,12 +189,43 @@ Result<std::string> DeliveryHtml(const Delivery& d, const render::Templates& tem
   for (const DeliveredSigner& s : d.named) {
     Data sd;
     sd.set("name", s.name);
+    sd.set("group", s.group);
+    sd.set("verified", Data(s.verified));
     sd.set("place", s.place);
     sd.set("comment", s.comment);
     sd.set("date", render::FormatDate(s.day));
     signers.push_back(sd);
   }
   data.set("signers", signers);
+  Data groups = Data::type::list;
+  for (const DeliveredGroup& g : d.groups) {
+    Data gd;
+    gd.set("name", g.group.name);
+    const bool verified = ProvenByDomain(g.group.kind);
+    std::string line;
+    if (g.shown) {
+      line = render::FormatThousands(*g.shown) + (verified ? " verified" : "") + " signatures";
+      std::vector<std::string> parts;
+      if (g.named > 0) parts.push_back(render::FormatThousands(g.named) + " named below");
+      if (g.anonymous > 0) {
+        parts.push_back(
+            render::FormatThousands(g.anonymous) + " anonymous, verified " +
+            (g.group.organization.empty() ? "members" : "employees of " + g.group.organization));
+      }
+      if (g.sealed > 0) {
+        parts.push_back(render::FormatThousands(g.sealed) +
+                        " whose names stay sealed until more have signed");
+      }
+      for (std::size_t i = 0; i < parts.size(); ++i) line += (i == 0 ? ": " : ", ") + parts[i];
+    } else {
+      line = "fewer than " + std::to_string(d.campaign.anonymity_floor) +
+             (verified ? " verified" : "") + " signatures";
+    }
+    if (g.group.goal) line += " (goal " + render::FormatThousands(*g.group.goal) + ")";
+    gd.set("line", line + ".");
+    groups.push_back(gd);
+  }
+  data.set("groups", groups);
   if (c.threshold && c.deadline) {
     const std::string n = render::FormatThousands(*c.threshold);
     const std::string by = render::FormatDate(*c.deadline);

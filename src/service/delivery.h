@@ -22,13 +22,26 @@ namespace undersigned::service {
 
 struct DeliveredSigner {
   std::string name;
+  std::string group;  // the group's name, for a campaign with declared groups
+  bool verified = false;
   std::string place;  // "10115, DE", either part may be missing
   std::string comment;
   UnixTime day = 0;  // confirmation time, rounded down to the day (UTC)
 };
 
+// A group's part of the letter (campaigns with declared groups). Counts below the campaign's
+// anonymity floor are not given (shown stays empty): "fewer than K".
+struct DeliveredGroup {
+  SignerGroup group;
+  std::optional<std::int64_t> shown;  // confirmed (verified, for employees), if >= the floor
+  std::int64_t named = 0;             // of them, named below
+  std::int64_t anonymous = 0;         // counted as "verified employee of X" only
+  std::int64_t sealed = 0;            // names sealed until the group is larger
+};
+
 struct Delivery {
   Campaign campaign;
+  std::vector<DeliveredGroup> groups;  // in the campaign's order; empty without groups
   std::int64_t confirmed = 0;          // every confirmed signature
   std::int64_t unnamed = 0;            // of which not named (they chose not to show their name)
   std::vector<DeliveredSigner> named;  // oldest first

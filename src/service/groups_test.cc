@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "service/delivery.h"
 #include "service/test_fixture.h"
 
 namespace undersigned::service {
@@ -261,6 +262,38 @@ TEST_F(GroupsTest, AnUnknownGroupIsAFieldError) {
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, Code::kInvalidArgument);
   EXPECT_TRUE(r.error().field_errors.count("group"));
+}
+
+TEST_F(GroupsTest, TheDeliveredLetterCountsByGroupAndNamesOnlyPublicSigners) {
+  ASSERT_TRUE(Sign(Employee("s1@acme.com", "SEALEDMARKER", Protection::kSealed, "s@example.org")));
+  ASSERT_TRUE(Sign(Employee("a1@acme.com", "ANONMARKER", Protection::kAnonymous)));
+  ASSERT_TRUE(Sign(Employee("p1@acme.com", "Named Employee")));
+  for (const char* w : {"s1@acme.com", "a1@acme.com", "p1@acme.com"}) ASSERT_TRUE(Verify(w));
+  // Three verified employees: under the floor of 5, so the group's count is not given.
+  auto d = BuildDelivery(*store_, "acme-letter", clock_.Now(), "https://letters.example");
+  ASSERT_TRUE(d);
+  ASSERT_EQ(d->groups.size(), 3u);
+  EXPECT_FALSE(d->groups[0].shown);
+  std::string json = DeliveryJson(*d);
+  EXPECT_NE(json.find("\"fewer_than\": 5"), std::string::npos);
+  for (const char* w : {"b1@acme.com", "b2@acme.com"}) {
+    ASSERT_TRUE(Sign(Employee(w, "Another")));
+    ASSERT_TRUE(Verify(w));
+  }
+  d = BuildDelivery(*store_, "acme-letter", clock_.Now(), "https://letters.example");
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->groups[0].shown, 5);
+  EXPECT_EQ(d->groups[0].anonymous, 1);
+  // The seal (3) was reached at the third verification: that name is now public.
+  EXPECT_EQ(d->groups[0].sealed, 0);
+  EXPECT_EQ(d->groups[0].named, 4);
+  json = DeliveryJson(*d);
+  EXPECT_EQ(json.find("ANONMARKER"), std::string::npos);
+  EXPECT_NE(json.find("SEALEDMARKER"), std::string::npos);
+  EXPECT_NE(json.find("\"confirmed\": 5"), std::string::npos);
+  std::ostringstream csv;
+  DeliveryCsv(*d, csv);
+  EXPECT_NE(csv.str().find("\"Named Employee\",\"Acme employees\",yes"), std::string::npos);
 }
 
 }  // namespace
