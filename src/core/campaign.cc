@@ -148,7 +148,13 @@ std::vector<SignerGroup> EffectiveGroups(const Campaign& c) {
 const SignerGroup* FindGroup(const Campaign& c, std::string_view key) {
   static const SignerGroup kPublic = DefaultPublicGroup();
   if (c.groups.empty()) return key.empty() || key == kPublic.key ? &kPublic : nullptr;
-  if (key.empty()) return &c.groups.front();
+  if (key.empty()) {
+    // A client that knows nothing of groups (an OSDI one) signs as the public, if there is one.
+    for (const SignerGroup& g : c.groups) {
+      if (g.kind == GroupKind::kPublic) return &g;
+    }
+    return &c.groups.front();
+  }
   for (const SignerGroup& g : c.groups) {
     if (g.key == key) return &g;
   }

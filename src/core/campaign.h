@@ -98,7 +98,8 @@ struct CampaignCounts {
 
 // The groups signers of c choose from: its declared groups, or the one public group.
 std::vector<SignerGroup> EffectiveGroups(const Campaign& c);
-// The group with this key (empty key: the first group), or nullptr.
+// The group with this key (empty key: the public group if there is one, else the first), or
+// nullptr.
 const SignerGroup* FindGroup(const Campaign& c, std::string_view key);
 // Confirmed count of a group in counts (0 if absent).
 std::int64_t GroupConfirmed(const CampaignCounts& counts, std::string_view key);

@@ -18,6 +18,16 @@ tl::unexpected<Error> BadContentType(std::string what) {
   return Fail(Code::kInvalidArgument, "Bad Content-Type for a form upload: " + std::move(what));
 }
 
+// Client text quoted in an error message: printable ASCII only, at most 40 bytes.
+std::string Quote(std::string_view s) {
+  std::string out = "'";
+  for (std::size_t i = 0; i < s.size() && i < 40; ++i) {
+    out.push_back(s[i] >= 0x20 && s[i] < 0x7f ? s[i] : '?');
+  }
+  if (s.size() > 40) out += "...";
+  return out + "'";
+}
+
 bool IsAlnum(char c) {
   return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
@@ -83,7 +93,7 @@ Result<std::vector<Param>> ParseParams(std::string_view s) {
     p.name = ToLowerAscii(s.substr(i, name_end - i));
     i = name_end;
     if (i == s.size() || s[i] != '=') {
-      return Fail(Code::kInvalidArgument, "parameter '" + p.name + "' has no '=value'");
+      return Fail(Code::kInvalidArgument, "parameter " + Quote(p.name) + " has no '=value'");
     }
     ++i;
     if (i < s.size() && s[i] == '"') {
@@ -105,26 +115,26 @@ Result<std::vector<Param>> ParseParams(std::string_view s) {
         }
         if ((c < 0x20 && c != '\t') || c == 0x7f) {
           return Fail(Code::kInvalidArgument,
-                      "parameter '" + p.name + "' contains a control character");
+                      "parameter " + Quote(p.name) + " contains a control character");
         }
         p.value.push_back(static_cast<char>(c));
       }
       if (!closed) {
         return Fail(Code::kInvalidArgument,
-                    "the quoted value of parameter '" + p.name + "' is not terminated");
+                    "the quoted value of parameter " + Quote(p.name) + " is not terminated");
       }
     } else {
       std::size_t value_end = ScanToken(s, i);
       if (value_end == i) {
         return Fail(Code::kInvalidArgument,
-                    "parameter '" + p.name + "' has an empty or invalid value");
+                    "parameter " + Quote(p.name) + " has an empty or invalid value");
       }
       p.value.assign(s.substr(i, value_end - i));
       i = value_end;
     }
     for (const Param& q : params) {
       if (q.name == p.name) {
-        return Fail(Code::kInvalidArgument, "parameter '" + p.name + "' appears twice");
+        return Fail(Code::kInvalidArgument, "parameter " + Quote(p.name) + " appears twice");
       }
     }
     params.push_back(std::move(p));
@@ -182,8 +192,8 @@ Result<void> ParsePartHeaders(std::string_view block, std::size_t index, FormPar
       seen_disposition = true;
       auto [type, rest] = SplitType(value);
       if (!EqualsIgnoreCase(type, "form-data")) {
-        return BadBody(where + " has Content-Disposition '" + std::string(type) +
-                       "'; expected 'form-data'");
+        return BadBody(where + " has Content-Disposition " + Quote(type) +
+                       "; expected 'form-data'");
       }
       auto params = ParseParams(rest);
       if (!params) return BadBody(where + " Content-Disposition: " + params.error().message);
@@ -212,8 +222,8 @@ Result<void> ParsePartHeaders(std::string_view block, std::size_t index, FormPar
       seen_encoding = true;
       if (!EqualsIgnoreCase(value, "binary") && !EqualsIgnoreCase(value, "8bit") &&
           !EqualsIgnoreCase(value, "7bit")) {
-        return BadBody(where + " uses Content-Transfer-Encoding '" + std::string(value) +
-                       "'; only binary, 8bit and 7bit are accepted");
+        return BadBody(where + " uses Content-Transfer-Encoding " + Quote(value) +
+                       "; only binary, 8bit and 7bit are accepted");
       }
     }  // other headers are ignored
   }
@@ -228,7 +238,7 @@ Result<void> ParsePartHeaders(std::string_view block, std::size_t index, FormPar
 Result<std::string> MultipartBoundary(std::string_view content_type_header) {
   auto [type, rest] = SplitType(content_type_header);
   if (!EqualsIgnoreCase(type, "multipart/form-data")) {
-    return BadContentType("expected multipart/form-data, got '" + std::string(type) + "'");
+    return BadContentType("expected multipart/form-data, got " + Quote(type));
   }
   auto params = ParseParams(rest);
   if (!params) return BadContentType(params.error().message);

@@ -18,9 +18,9 @@ namespace undersigned::http {
 struct MultipartLimits {
   std::size_t max_parts = 32;
   // Bytes of one part's header block (the lines between the delimiter and the empty line).
-  std::size_t max_header_bytes = 8 * 1024;
+  std::size_t max_header_bytes = 8 << 10;  // 8 KiB
   // Bytes of the whole body, preamble and epilogue included.
-  std::size_t max_total_bytes = 2 * 1024 * 1024;
+  std::size_t max_total_bytes = 2 << 20;  // 2 MiB
 };
 
 // One part of the form, in the order it appeared. Names may repeat (e.g. checkboxes).

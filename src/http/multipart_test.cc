@@ -94,6 +94,14 @@ TEST(MultipartBoundaryTest, RefusesBadHeaders) {
   }
 }
 
+TEST(MultipartBoundaryTest, ClientTextInMessagesIsShortAndPrintable) {
+  auto r = MultipartBoundary("text/\x01\xff" + std::string(500, 'x'));
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("got 'text/??xxx"), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().message.find("xxx...'"), std::string::npos) << r.error().message;
+  EXPECT_LT(r.error().message.size(), 120u);
+}
+
 TEST(MultipartTest, BrowserLikeBody) {
   std::string body =
       "--XyZ123\r\n"

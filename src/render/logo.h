@@ -15,9 +15,9 @@
 namespace undersigned::render {
 
 struct LogoLimits {
-  std::size_t max_bytes = std::size_t{1} << 20;  // size of the uploaded file
-  int max_pixels_side = 4096;                    // width and height of the decoded image, each
-  int output_side = 256;                         // the longer side of the output is at most this
+  std::size_t max_bytes = 1 << 20;  // 1 MiB: size of the uploaded file
+  int max_pixels_side = 4096;       // width and height of the decoded image, each
+  int output_side = 256;            // the longer side of the output is at most this
 };
 
 // Returns the normalized PNG. Images whose longer side is above limits.output_side are scaled

@@ -28,9 +28,12 @@ Result<void> CampaignService::Load() {
     for (Campaign& c : list->items) {
       auto recent = store_.RecentPublicSigners(c.id, kRecentSigners);
       if (!recent) return Fail(recent.error());
+      auto orgs = store_.ListOrganizations(c.id, OrganizationState::kApproved);
+      if (!orgs) return Fail(orgs.error());
       CampaignCounts cc;
       if (auto it = counts->find(c.id); it != counts->end()) cc = it->second;
-      Install(std::move(c), &cc, &*recent);
+      auto snap = Install(std::move(c), &cc, &*recent);
+      InstallOrganizations(snap->campaign.id, std::move(*orgs));
     }
   }
   return {};
@@ -44,6 +47,7 @@ std::shared_ptr<const CampaignSnapshot> CampaignService::Install(
   if (old != by_id_.end()) {
     snap->counts = old->second->counts;
     snap->recent = old->second->recent;
+    snap->organizations = old->second->organizations;
     if (old->second->campaign.slug != c.slug) id_by_slug_.erase(old->second->campaign.slug);
   }
   if (counts) {
@@ -56,6 +60,25 @@ std::shared_ptr<const CampaignSnapshot> CampaignService::Install(
   snap->version = next_version_++;
   by_id_[snap->campaign.id] = snap;
   return snap;
+}
+
+std::shared_ptr<const CampaignSnapshot> CampaignService::InstallOrganizations(
+    std::int64_t campaign_id, std::vector<Organization> organizations) {
+  std::lock_guard lock(mu_);
+  auto it = by_id_.find(campaign_id);
+  if (it == by_id_.end()) return nullptr;
+  auto snap = std::make_shared<CampaignSnapshot>(*it->second);
+  snap->organizations = std::move(organizations);
+  snap->version = next_version_++;
+  it->second = snap;
+  return snap;
+}
+
+Result<void> CampaignService::ReloadOrganizations(std::int64_t campaign_id) {
+  auto orgs = store_.ListOrganizations(campaign_id, OrganizationState::kApproved);
+  if (!orgs) return Fail(orgs.error());
+  if (auto snap = InstallOrganizations(campaign_id, std::move(*orgs))) Publish(snap);
+  return {};
 }
 
 void CampaignService::Publish(const std::shared_ptr<const CampaignSnapshot>& snap) {
@@ -87,11 +110,46 @@ Result<Campaign> CampaignService::Update(Campaign c) {
   c.uuid = current->uuid;
   c.created = current->created;
   if (auto ok = ValidateCampaign(c); !ok) return Fail(ok.error());
+  if (auto ok = CheckGroupChanges(*current, c); !ok) return Fail(ok.error());
   c.modified = clock_.Now();
   auto stored = store_.UpdateCampaign(c);
   if (!stored) return stored;
   Publish(Install(*stored, nullptr, nullptr));
   return stored;
+}
+
+Result<void> CampaignService::CheckGroupChanges(const Campaign& before, const Campaign& after) {
+  // A group people signed in keeps its key and kind (what proved them), and keeps offering
+  // every sealed threshold (someone's name may be sealed until it).
+  const std::vector<SignerGroup> now = EffectiveGroups(after);
+  for (const SignerGroup& old : EffectiveGroups(before)) {
+    auto signed_in = store_.ListSignaturesInGroup(before.id, old.key, {}, Page{1, 1});
+    if (!signed_in) return Fail(signed_in.error());
+    if (signed_in->total == 0) continue;
+    const SignerGroup* kept = nullptr;
+    for (const SignerGroup& g : now) {
+      if (g.key == old.key) kept = &g;
+    }
+    const std::string field = "groups";
+    auto refuse = [&](const std::string& why) -> Result<void> {
+      return Fail(Error{Code::kInvalidArgument, field + " " + why, {{field, why}}, 0});
+    };
+    if (kept == nullptr) {
+      return refuse("must keep the group '" + old.key + "': people have signed in it");
+    }
+    if (kept->kind != old.kind) {
+      return refuse("cannot change the kind of the group '" + old.key +
+                    "': its signers were proven as " + GroupKindName(old.kind));
+    }
+    for (std::int64_t t : old.seal_thresholds) {
+      if (std::find(kept->seal_thresholds.begin(), kept->seal_thresholds.end(), t) ==
+          kept->seal_thresholds.end()) {
+        return refuse("must keep offering the sealed threshold " + std::to_string(t) +
+                      " of the group '" + old.key + "': names may be sealed until it");
+      }
+    }
+  }
+  return {};
 }
 
 Result<Campaign> CampaignService::SetStatus(const std::string& slug, CampaignStatus status) {
@@ -216,7 +274,12 @@ Result<int> CampaignService::Refresh() {
       if (current && current->campaign == c) continue;  // already installed as stored
       std::vector<PublicSigner> none;
       CampaignCounts zero;
-      Publish(Install(std::move(c), current ? nullptr : &zero, current ? nullptr : &none));
+      // Approving an organization (from the CLI too) moves the campaign's modified date.
+      auto orgs = store_.ListOrganizations(c.id, OrganizationState::kApproved);
+      if (!orgs) return Fail(orgs.error());
+      const std::int64_t id = c.id;
+      Install(std::move(c), current ? nullptr : &zero, current ? nullptr : &none);
+      Publish(InstallOrganizations(id, std::move(*orgs)));
       ++changed;
     }
   }

@@ -16,6 +16,7 @@
 
 #include "core/campaign.h"
 #include "core/clock.h"
+#include "core/organization.h"
 #include "core/signature.h"
 #include "store/store.h"
 
@@ -28,7 +29,8 @@ namespace undersigned::service {
 struct CampaignSnapshot {
   Campaign campaign;
   CampaignCounts counts;
-  std::vector<PublicSigner> recent;  // newest first, at most kRecentSigners
+  std::vector<PublicSigner> recent;         // newest first, at most kRecentSigners
+  std::vector<Organization> organizations;  // approved co-signers, in the order they signed
   std::uint64_t version = 0;
 };
 inline constexpr int kRecentSigners = 10;
@@ -72,8 +74,17 @@ class CampaignService {
   // Picks up campaigns created or edited by another process (the CLI) since the last call.
   // The app calls it every few seconds.
   Result<int> Refresh();
+  // Re-reads a campaign's approved organizations (after one was approved or rejected) and
+  // publishes the new snapshot.
+  Result<void> ReloadOrganizations(std::int64_t campaign_id);
 
  private:
+  // kInvalidArgument (field "groups") if after drops or re-kinds a group people signed in, or
+  // stops offering one of its sealed thresholds.
+  Result<void> CheckGroupChanges(const Campaign& before, const Campaign& after);
+  // Replaces a campaign's organizations in its snapshot; nullptr if there is no such campaign.
+  std::shared_ptr<const CampaignSnapshot> InstallOrganizations(
+      std::int64_t campaign_id, std::vector<Organization> organizations);
   // Installs a new snapshot; keeps the current counts and recent signers unless given.
   std::shared_ptr<const CampaignSnapshot> Install(Campaign c, const CampaignCounts* counts,
                                                   const std::vector<PublicSigner>* recent);

@@ -253,6 +253,32 @@ TEST_F(GroupsTest, AttestationsAreRequiredAndRecorded) {
             "I hold shares in Acme.");
 }
 
+TEST_F(GroupsTest, GroupsPeopleSignedInCannotBeTakenAway) {
+  ASSERT_TRUE(Sign(Employee("ada@acme.com", "Ada")));
+  Campaign c = *store_->GetCampaignBySlug("acme-letter");
+  Campaign dropped = c;
+  dropped.groups.erase(dropped.groups.begin());
+  auto r = campaigns_->Update(dropped);
+  ASSERT_FALSE(r);
+  EXPECT_TRUE(r.error().field_errors.count("groups"));
+  Campaign fewer_seals = c;
+  fewer_seals.groups[0].seal_thresholds = {100};
+  EXPECT_FALSE(campaigns_->Update(fewer_seals));
+  Campaign more = c;
+  more.groups[0].seal_thresholds = {3, 50, 100};
+  more.groups.erase(more.groups.begin() + 1);  // nobody signed as a shareholder
+  EXPECT_TRUE(campaigns_->Update(more));
+}
+
+TEST_F(GroupsTest, AClientThatKnowsNoGroupsSignsAsThePublic) {
+  SignatureForm f;
+  f.name = "Plain";
+  f.email = "plain@example.org";
+  auto r = Sign(f);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->signature.form.group, "public");
+}
+
 TEST_F(GroupsTest, AnUnknownGroupIsAFieldError) {
   SignatureForm f;
   f.group = "board";

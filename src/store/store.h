@@ -22,6 +22,7 @@
 
 #include "core/campaign.h"
 #include "core/error.h"
+#include "core/organization.h"
 #include "core/signature.h"
 #include "log/merkle.h"
 
@@ -155,6 +156,26 @@ struct LogReceiptInfo {
   std::string entry;             // the leaf's bytes
 };
 
+// A co-signing organization to record (core/organization.h). The logo is already checked and
+// re-encoded (render/logo.h). The store queues the "org_confirm" mail (payload: mail_payload
+// plus "confirm_token") to the contact address.
+struct NewOrganization {
+  std::int64_t campaign_id = 0;
+  std::string uuid;
+  OrganizationForm form;  // validated
+  std::string canonical_email;
+  std::string logo_png;  // may be empty
+  std::string confirm_token, confirm_token_hash;
+  std::string mail_payload;  // JSON object with campaign_title, campaign_slug, language
+  UnixTime now = 0;
+};
+
+struct OrganizationOutcome {
+  Organization organization;
+  Campaign campaign;
+  bool changed = false;  // false if it was already in the target state
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -216,6 +237,11 @@ class Store {
   // All states, newest first, for the API.
   virtual Result<Paged<Signature>> ListSignatures(std::int64_t campaign_id,
                                                   const TimeFilter& filter, Page page) = 0;
+  // The same within one group (group key; "public" for a campaign without groups). No index
+  // serves it (one would cost every signature a write): it reads the campaign's rows.
+  virtual Result<Paged<Signature>> ListSignaturesInGroup(std::int64_t campaign_id,
+                                                         const std::string& group_key,
+                                                         const TimeFilter& filter, Page page) = 0;
   virtual Result<Signature> GetSignatureByUuid(const std::string& uuid) = 0;
   // Confirmed signatures, oldest first, streamed to fn (for exports). Stops early if fn
   // returns false.
@@ -226,6 +252,29 @@ class Store {
   virtual Result<Paged<Person>> ListPeople(const std::optional<std::string>& canonical_email,
                                            const TimeFilter& filter, Page page) = 0;
   virtual Result<Person> GetPersonByUuid(const std::string& uuid) = 0;
+
+  // --- co-signing organizations
+  // kConflict if this contact address already put an organization on this campaign.
+  virtual Result<Organization> AddOrganization(const NewOrganization& o) = 0;
+  // pending -> confirmed, by the hash of the token mailed to the contact; queues an
+  // "org_review" mail (payload: campaign_title, campaign_slug, language, organization_name,
+  // website, review_token) to each of the campaign's organizers, whose link approves or
+  // rejects it. kNotFound for an unknown token.
+  virtual Result<OrganizationOutcome> ConfirmOrganization(const std::string& confirm_token_hash,
+                                                          const std::string& review_token,
+                                                          const std::string& review_token_hash,
+                                                          UnixTime now) = 0;
+  virtual Result<OrganizationOutcome> FindOrganizationByConfirmToken(const std::string& hash) = 0;
+  virtual Result<OrganizationOutcome> FindOrganizationByReviewToken(const std::string& hash) = 0;
+  // confirmed -> approved or rejected (for good; deciding again the same way is a no-op).
+  // kConflict if it is still pending (its address is unconfirmed) or was decided otherwise.
+  virtual Result<OrganizationOutcome> DecideOrganization(const std::string& uuid, bool approve,
+                                                         UnixTime now) = 0;
+  // A campaign's organizations in the order they were submitted; state empty = all.
+  virtual Result<std::vector<Organization>> ListOrganizations(
+      std::int64_t campaign_id, std::optional<OrganizationState> state) = 0;
+  // The re-encoded logo of an approved organization; kNotFound otherwise (none, or not shown).
+  virtual Result<std::string> OrganizationLogo(const std::string& uuid) = 0;
 
   // --- API tokens (only hashes are stored)
   virtual Result<ApiToken> CreateApiToken(const std::string& name, const std::string& hash,

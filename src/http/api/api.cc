@@ -1,6 +1,7 @@
 #include "http/api/api.h"
 
 #include <atomic>
+#include <limits>
 #include <memory>
 #include <unordered_map>
 
@@ -53,6 +54,21 @@ Error NotFound(const char* what, const std::string& id) {
   return Error{Code::kNotFound, std::string("no ") + what + " with id '" + Quote(id) + "'", {}, 0};
 }
 
+// The keys of the groups c's signers choose from, for error messages: "employees, public".
+std::string GroupKeys(const Campaign& c) {
+  std::string keys;
+  for (const SignerGroup& g : EffectiveGroups(c)) {
+    if (!keys.empty()) keys += ", ";
+    keys += g.key;
+  }
+  return keys;
+}
+
+// A signature's group key (the public group for a signature of a campaign without groups).
+std::string GroupOf(const Signature& s) {
+  return s.form.group.empty() ? std::string(kPublicGroupKey) : s.form.group;
+}
+
 // Who is calling: a valid token, or nobody.
 struct Caller {
   std::optional<ApiToken> token;
@@ -101,6 +117,9 @@ class Api {
   Result<Paged<Campaign>> PetitionsWithForeignId(const std::string& identifier,
                                                  std::optional<CampaignStatus> status,
                                                  const TimeFilter& time, Page page);
+  // A petition's signatures in one group, newest first, paged like Store::ListSignatures.
+  Result<Paged<Signature>> SignaturesInGroup(std::int64_t campaign_id, const std::string& group,
+                                             const TimeFilter& time, Page page);
 
   ApiDeps d_;
   Urls urls_;
@@ -335,6 +354,11 @@ Result<Paged<Campaign>> Api::PetitionsWithForeignId(const std::string& identifie
   return d_.store.ListCampaignsByIdentifier(identifier, status, time, page);
 }
 
+Result<Paged<Signature>> Api::SignaturesInGroup(std::int64_t campaign_id, const std::string& group,
+                                                const TimeFilter& time, Page page) {
+  return d_.store.ListSignaturesInGroup(campaign_id, group, time, page);
+}
+
 Response Api::GetPetition(const Request& req) {
   auto caller = Admit(req, Auth::kOptional);
   if (!caller) return ApiError(caller.error());
@@ -404,6 +428,11 @@ Response Api::ListSignatures(const Request& req) {
   if (!page) return ApiError(page.error());
   auto filter = Filter(req, FilterTarget::kSignatures);
   if (!filter) return ApiError(filter.error());
+  const std::optional<std::string>& group = filter->group;
+  if (group && FindGroup(*c, *group) == nullptr) {
+    return ApiError(Code::kInvalidArgument, "filter: this petition has no group '" + Quote(*group) +
+                                                "'; its groups: " + GroupKeys(*c));
+  }
 
   std::unordered_map<std::string, std::string> people;
   std::vector<json> items;
@@ -414,7 +443,7 @@ Response Api::ListSignatures(const Request& req) {
     auto id = api::OwnId(*filter->identifier);
     auto s = id ? d_.store.GetSignatureByUuid(*id) : Result<Signature>(Fail(Code::kNotFound, ""));
     if (!s && s.error().code != Code::kNotFound) return ApiError(s.error());
-    if (s && s->campaign_id == c->id &&
+    if (s && s->campaign_id == c->id && (!group || GroupOf(*s) == *group) &&
         (!filter->time.modified_after || s->modified > *filter->time.modified_after) &&
         (!filter->time.modified_before || s->modified < *filter->time.modified_before)) {
       total = 1;
@@ -423,7 +452,8 @@ Response Api::ListSignatures(const Request& req) {
       }
     }
   } else {
-    auto list = d_.store.ListSignatures(c->id, filter->time, *page);
+    auto list = group ? SignaturesInGroup(c->id, *group, filter->time, *page)
+                      : d_.store.ListSignatures(c->id, filter->time, *page);
     if (!list) return ApiError(list.error());
     total = list->total;
     for (const Signature& s : list->items) {
@@ -488,6 +518,13 @@ void Api::RecordSignature(const Request& req, Respond respond) {
     form.postal_code = person->postal_code;
     form.country = person->country;
     if (!input->wants_updates_given) form.wants_updates = person->subscribed;
+  }
+  // An unknown group is named here, with the ones there are (the service only says "no").
+  if (FindGroup(*c, form.group) == nullptr) {
+    const std::string msg =
+        "this petition has no group '" + Quote(form.group) + "'; use one of: " + GroupKeys(*c);
+    Error e{Code::kInvalidArgument, "undersigned:group: " + msg, {{"undersigned:group", msg}}, 0};
+    return respond(ApiError(e));
   }
 
   service::SignContext ctx;

@@ -2,6 +2,12 @@
 // get, create, update), their signatures (list, get, and the record-signature helper) and people
 // (list, get, filter by email_address). See docs in /work/shared/reference/osdi.md.
 //
+// Signer groups (core/group.h): petitions carry their groups, anonymity floor and counts by
+// group; signatures their group, verification and visibility, and may be filtered by group
+// (`filter=undersigned:group eq 'employees'`); the record-signature helper takes the group, work
+// address, visibility and attestation (resources.h). A token never verifies an employee: such a
+// signature stays pending until the link sent to the work address is followed.
+//
 // Handlers only translate HTTP to service calls and back. Responses are application/hal+json;
 // errors are {"error": "..."} (plus "fields" naming each bad field) with 400, 401, 404, 409,
 // 413, 415 or 429 (+ Retry-After).

@@ -12,6 +12,7 @@
 #include <future>
 #include <nlohmann/json.hpp>
 
+#include "core/group.h"
 #include "http/router.h"
 #include "http/url.h"
 #include "store/sqlite/sqlite_store.h"
@@ -138,6 +139,63 @@ class ApiTest : public ::testing::Test {
            R"(","family_name":"Lovelace","email_addresses":[{"address":")" + email +
            R"("}],"postal_addresses":[{"postal_code":"N1 9GU","country":"GB"}]},)"
            R"("comments":"Count me in","add_tags":["t"],"triggers":{}})";
+  }
+
+  // A letter from Acme's employees (proven by an address at acme.com; names may be sealed until
+  // 3 are verified), its shareholders (who attest) and the public.
+  json CreateGroupPetition(int floor) {
+    return CreatePetition(
+        "Letter to Acme",
+        R"(,"undersigned:anonymity_floor":)" + std::to_string(floor) +
+            R"(,"undersigned:groups":[{"key":"employees","name":"Acme employees",)"
+            R"("kind":"employees","organization":"Acme","domains":["acme.com"],)"
+            R"("seal_thresholds":[3]},{"key":"shareholders","name":"Shareholders",)"
+            R"("kind":"shareholders","attestation":"I hold shares in Acme."},)"
+            R"({"key":"public","name":"Public"}])");
+  }
+
+  // An employee signing with a work address; extra is more JSON members (",...").
+  static std::string EmployeeBody(const std::string& work, const std::string& given,
+                                  const std::string& extra = "") {
+    return R"({"person":{"given_name":")" + given +
+           R"(","email_addresses":[]},)"
+           R"("undersigned:group":"employees",)"
+           R"("undersigned:work_email":")" +
+           work + R"(")" + extra + "}";
+  }
+
+  // SignBody into the public group of a petition with groups.
+  static std::string PublicBody(const std::string& email, const std::string& given = "Ada") {
+    std::string body = SignBody(email, given);
+    body.insert(1, R"("undersigned:group":"public",)");
+    return body;
+  }
+
+  static std::string HolderBody(const std::string& email) {
+    return R"({"person":{"given_name":"Holder","email_addresses":[{"address":")" + email +
+           R"("}]},"undersigned:group":"shareholders","undersigned:attested":true})";
+  }
+
+  // Follows the link of the latest "verify" mail sent to the work address.
+  void FollowVerifyLink(const std::string& work) {
+    std::string token;
+    auto due = store_->DueOutbox(kOutboxNever - 1, 1000);
+    ASSERT_TRUE(due);
+    for (const OutboxMessage& m : *due) {
+      if (m.kind == "verify" && m.recipient == work) {
+        token = json::parse(m.payload).at("confirm_token");
+      }
+    }
+    ASSERT_FALSE(token.empty()) << "no verify mail to " << work;
+    auto confirmed = signing_->Confirm(token);
+    ASSERT_TRUE(confirmed) << confirmed.error().message;
+  }
+
+  // GET of an absolute href of ours.
+  Reply Follow(const json& href, const std::string& token) {
+    std::string url = href.get<std::string>();
+    EXPECT_EQ(url.rfind(kBase, 0), 0u) << url;
+    return Call("GET", url.substr(std::string(kBase).size()), "", token);
   }
 
   ManualClock clock_{1'700'000'000};
@@ -576,6 +634,423 @@ TEST_F(ApiTest, People) {
   EXPECT_EQ(by_id.body["total_records"], 1);
   Reply bad = Call("GET", "/api/v2/people?filter=" + PercentEncode("region eq 'MN'"), "", token_);
   EXPECT_EQ(bad.status, 400);
+}
+
+// ---------------------------------------------------------------- signer groups
+
+TEST_F(ApiTest, PetitionGroupsAreCreatedReadAndUpdated) {
+  json p = CreateGroupPetition(4);
+  const std::string id = Id(p);
+  EXPECT_EQ(p["undersigned:anonymity_floor"], 4);
+  ASSERT_EQ(p["undersigned:groups"].size(), 3u);
+  EXPECT_EQ(p["undersigned:groups"][0]["kind"], "employees");
+  EXPECT_EQ(p["undersigned:groups"][0]["domains"], json::array({"acme.com"}));
+  EXPECT_EQ(p["undersigned:groups"][0]["seal_thresholds"], json::array({3}));
+  EXPECT_EQ(p["undersigned:groups"][1]["attestation"], "I hold shares in Acme.");
+  EXPECT_EQ(p["undersigned:group_counts"][2],
+            json({{"key", "public"}, {"name", "Public"}, {"fewer_than", 4}}));
+  Reply got = Call("GET", "/api/v2/petitions/" + id);
+  EXPECT_EQ(got.body["undersigned:groups"], p["undersigned:groups"]);
+
+  Reply up =
+      Call("PUT", "/api/v2/petitions/" + id, R"({"undersigned:anonymity_floor":10})", token_);
+  ASSERT_EQ(up.status, 200) << up.raw.body;
+  EXPECT_EQ(up.body["undersigned:anonymity_floor"], 10);
+  EXPECT_EQ(up.body["undersigned:groups"], p["undersigned:groups"]);  // kept
+
+  // Bad groups and floors are 400s naming the field, and change nothing.
+  const std::pair<const char*, const char*> bad[] = {
+      {R"({"undersigned:groups":[{"key":"staff","name":"Staff","kind":"employees",)"
+       R"("organization":"Acme"}]})",
+       "undersigned:groups[0].domains"},
+      {R"({"undersigned:groups":[{"key":"Staff!","name":"Staff"}]})", "undersigned:groups[0].key"},
+      {R"({"undersigned:groups":[{"key":"b","name":"Board","kind":"board"}]})",
+       "undersigned:groups[0].kind"},
+      {R"({"undersigned:groups":[{"key":"a","name":"A"},{"key":"a","name":"B"}]})",
+       "undersigned:groups[1].key"},
+      {R"({"undersigned:groups":"employees"})", "undersigned:groups"},
+      {R"({"undersigned:anonymity_floor":0})", "undersigned:anonymity_floor"},
+      {R"({"undersigned:anonymity_floor":true})", "undersigned:anonymity_floor"},
+  };
+  for (const auto& [body, field] : bad) {
+    Reply r = Call("PUT", "/api/v2/petitions/" + id, body, token_);
+    EXPECT_EQ(r.status, 400) << body;
+    EXPECT_TRUE(r.body["fields"].contains(field)) << body << " -> " << r.raw.body;
+    EXPECT_NE(r.body["error"].get<std::string>().find(field), std::string::npos) << r.raw.body;
+  }
+  Reply bad_create =
+      Call("POST", "/api/v2/petitions",
+           R"({"title":"T","target":["J"],"undersigned:groups":[{"key":"x"}]})", token_);
+  EXPECT_EQ(bad_create.status, 400);
+  EXPECT_TRUE(bad_create.body["fields"].contains("undersigned:groups[0].name"))
+      << bad_create.raw.body;
+  got = Call("GET", "/api/v2/petitions/" + id);
+  EXPECT_EQ(got.body["undersigned:anonymity_floor"], 10);
+  EXPECT_EQ(got.body["undersigned:groups"], p["undersigned:groups"]);
+
+  // null: no groups (everyone signs as the public), the default floor.
+  up = Call("PUT", "/api/v2/petitions/" + id,
+            R"({"undersigned:groups":null,"undersigned:anonymity_floor":null})", token_);
+  ASSERT_EQ(up.status, 200) << up.raw.body;
+  EXPECT_EQ(up.body["undersigned:groups"], json::array());
+  EXPECT_EQ(up.body["undersigned:anonymity_floor"], kDefaultAnonymityFloor);
+}
+
+TEST_F(ApiTest, GroupCountsAreFewerThanTheFloorThenExact) {
+  json p = CreateGroupPetition(3);
+  const std::string id = Id(p);
+  const std::string sigs = "/api/v2/petitions/" + id + "/signatures";
+  auto count_of = [&](const json& petition, const std::string& key) {
+    for (const json& g : petition["undersigned:group_counts"]) {
+      if (g["key"] == key) return g;
+    }
+    return json();
+  };
+  for (int i = 1; i <= 3; ++i) {
+    Reply r = Call("POST", sigs, HolderBody("h" + std::to_string(i) + "@example.org"), token_);
+    ASSERT_EQ(r.status, 200) << r.raw.body;
+    EXPECT_EQ(r.body["undersigned:state"], "confirmed");  // attested: a token counts at once
+    EXPECT_EQ(r.body["undersigned:attestation"], "I hold shares in Acme.");
+    json got = Call("GET", "/api/v2/petitions/" + id).body;
+    EXPECT_EQ(got["total_signatures"], i);  // exact, as ever
+    json holders = count_of(got, "shareholders");
+    if (i < 3) {
+      EXPECT_EQ(holders,
+                json({{"key", "shareholders"}, {"name", "Shareholders"}, {"fewer_than", 3}}))
+          << i;
+    } else {
+      EXPECT_EQ(holders,
+                json({{"key", "shareholders"}, {"name", "Shareholders"}, {"confirmed", 3}}));
+    }
+    EXPECT_EQ(count_of(got, "employees")["fewer_than"], 3);
+    EXPECT_FALSE(count_of(got, "employees").contains("confirmed"));
+  }
+  // The list shows the same.
+  Reply list = Call("GET", "/api/v2/petitions");
+  EXPECT_EQ(count_of(list.body["_embedded"]["osdi:petitions"][0], "shareholders")["confirmed"], 3);
+}
+
+TEST_F(ApiTest, ATokenDoesNotVerifyAnEmployee) {
+  json p = CreateGroupPetition(1);
+  const std::string id = Id(p);
+  const std::string sigs = "/api/v2/petitions/" + id + "/signatures";
+  Reply r = Call("POST", sigs, EmployeeBody("bob@acme.com", "Bob"), token_);
+  ASSERT_EQ(r.status, 200) << r.raw.body;
+  EXPECT_EQ(r.body["undersigned:state"], "pending");
+  EXPECT_EQ(r.body["undersigned:group"], "employees");
+  EXPECT_EQ(r.body["undersigned:verified"], false);
+  EXPECT_EQ(r.body["undersigned:visibility"], "private");
+  EXPECT_FALSE(r.body["_links"].contains("osdi:person"));  // a work address is nobody's person
+  EXPECT_EQ(r.raw.body.find("bob@acme.com"), std::string::npos);
+  json got = Call("GET", "/api/v2/petitions/" + id).body;
+  EXPECT_EQ(got["total_signatures"], 0);
+  EXPECT_EQ(got["undersigned:group_counts"][0]["fewer_than"], 1);
+
+  // The link went to the work address; following it confirms and verifies.
+  FollowVerifyLink("bob@acme.com");
+  Reply after = Follow(r.body["_links"]["self"]["href"], token_);
+  ASSERT_EQ(after.status, 200);
+  EXPECT_EQ(after.body["undersigned:state"], "confirmed");
+  EXPECT_EQ(after.body["undersigned:verified"], true);
+  got = Call("GET", "/api/v2/petitions/" + id).body;
+  EXPECT_EQ(got["total_signatures"], 1);
+  EXPECT_EQ(got["undersigned:group_counts"][0]["confirmed"], 1);
+  EXPECT_EQ(Call("GET", "/api/v2/people", "", token_).body["total_records"], 0);
+
+  // Without a token it is a public action like any other.
+  Reply anon = Call("POST", sigs,
+                    EmployeeBody("eve@acme.com", "Eve", R"(,"undersigned:visibility":"public")"));
+  ASSERT_EQ(anon.status, 200) << anon.raw.body;
+  EXPECT_EQ(anon.body, json::object());
+}
+
+TEST_F(ApiTest, GroupFieldErrorsNameTheField) {
+  json p = CreateGroupPetition(3);
+  const std::string sigs = "/api/v2/petitions/" + Id(p) + "/signatures";
+  for (const std::string& token : {std::string(), token_}) {
+    Reply r =
+        Call("POST", sigs,
+             R"({"person":{"given_name":"X","email_addresses":[{"address":"x@example.org"}]},)"
+             R"("undersigned:group":"board"})",
+             token);
+    EXPECT_EQ(r.status, 400) << r.raw.body;
+    ASSERT_TRUE(r.body["fields"].contains("undersigned:group")) << r.raw.body;
+    const std::string error = r.body["error"];
+    EXPECT_NE(error.find("undersigned:group"), std::string::npos) << error;
+    EXPECT_NE(error.find("'board'"), std::string::npos) << error;
+    EXPECT_NE(error.find("employees, shareholders, public"), std::string::npos) << error;
+  }
+  const std::pair<std::string, const char*> bad[] = {
+      {R"({"person":{"given_name":"X","email_addresses":[]},"undersigned:group":"employees"})",
+       "person.email_addresses"},
+      {EmployeeBody("x@example.org", "X"), "undersigned:work_email"},
+      {EmployeeBody("x@acme.com", "X", R"(,"undersigned:visibility":"sealed")"),
+       "undersigned:seal_threshold"},
+      {EmployeeBody("x@acme.com", "X", R"(,"undersigned:visibility":"veiled")"),
+       "undersigned:visibility"},
+      {R"({"person":{"given_name":"X","email_addresses":[{"address":"x@example.org"}]},)"
+       R"("undersigned:group":"shareholders"})",
+       "undersigned:attested"},
+      {R"({"person":{"given_name":"X","email_addresses":[{"address":"x@example.org"}]},)"
+       R"("undersigned:group":"public","undersigned:visibility":"anonymous"})",
+       "undersigned:visibility"},
+  };
+  for (const auto& [body, field] : bad) {
+    Reply r = Call("POST", sigs, body, token_);
+    EXPECT_EQ(r.status, 400) << body;
+    EXPECT_TRUE(r.body["fields"].contains(field)) << body << " -> " << r.raw.body;
+  }
+  EXPECT_EQ(Call("GET", sigs, "", token_).body["total_records"], 0);
+  // A petition without groups has the one public group.
+  json plain = CreatePetition("Plain");
+  const std::string plain_sigs = "/api/v2/petitions/" + Id(plain) + "/signatures";
+  Reply ok = Call("POST", plain_sigs,
+                  R"({"person":{"given_name":"X","email_addresses":[{"address":"x@example.org"}]},)"
+                  R"("undersigned:group":"public"})",
+                  token_);
+  ASSERT_EQ(ok.status, 200) << ok.raw.body;
+  EXPECT_EQ(ok.body["undersigned:group"], "public");
+  EXPECT_TRUE(ok.body["_links"].contains("osdi:person"));
+  Reply no =
+      Call("POST", plain_sigs,
+           SignBody("y@example.org").insert(1, R"("undersigned:group":"employees",)"), token_);
+  EXPECT_EQ(no.status, 400);
+  EXPECT_NE(no.body["error"].get<std::string>().find("use one of: public"), std::string::npos)
+      << no.raw.body;
+}
+
+TEST_F(ApiTest, ASealedNameIsInNoResponseBeforeItsReveal) {
+  json p = CreateGroupPetition(2);
+  const std::string id = Id(p);
+  const std::string sigs = "/api/v2/petitions/" + id + "/signatures";
+  Reply sealed =
+      Call("POST", sigs,
+           R"({"person":{"given_name":"SEALEDMARKER","family_name":"Hidden",)"
+           R"("email_addresses":[{"address":"sealedmarker.personal@example.org"}],)"
+           R"("postal_addresses":[{"postal_code":"SM1 1AA","country":"GB"}]},)"
+           R"("comments":"SEALEDMARKER says hi","undersigned:group":"employees",)"
+           R"("undersigned:work_email":"hidden@acme.com","undersigned:visibility":"sealed",)"
+           R"("undersigned:seal_threshold":3})",
+           token_);
+  ASSERT_EQ(sealed.status, 200) << sealed.raw.body;
+  EXPECT_EQ(sealed.body["undersigned:state"], "pending");
+  EXPECT_EQ(sealed.body["undersigned:visibility"], "sealed");
+  EXPECT_FALSE(sealed.body["_links"].contains("osdi:person"));
+  std::string all = sealed.raw.body;
+  // Signing again (a resend) answers the same way.
+  Reply again =
+      Call("POST", sigs,
+           R"({"person":{"given_name":"SEALEDMARKER","email_addresses":)"
+           R"([{"address":"sealedmarker.personal@example.org"}]},"undersigned:group":"employees",)"
+           R"("undersigned:work_email":"Hidden+again@ACME.com","undersigned:visibility":"sealed",)"
+           R"("undersigned:seal_threshold":3})",
+           token_);
+  ASSERT_EQ(again.status, 200) << again.raw.body;
+  all += again.raw.body;
+  FollowVerifyLink("Hidden+again@ACME.com");  // the resend has the live link
+  ASSERT_EQ(
+      Call("POST", sigs,
+           EmployeeBody("pat@acme.com", "Pat", R"(,"undersigned:visibility":"public")"), token_)
+          .status,
+      200);
+  FollowVerifyLink("pat@acme.com");
+  ASSERT_EQ(Call("POST", sigs, PublicBody("ada@example.org"), token_).status, 200);
+
+  // Every read of the API: petitions, signatures (listed, filtered, one by one), people.
+  auto every_response = [&](int signatures) {
+    std::string out;
+    out += Call("GET", "/api/v2/petitions/" + id).raw.body;
+    out += Call("GET", "/api/v2/petitions", "", token_).raw.body;
+    Reply list = Call("GET", sigs, "", token_);
+    EXPECT_EQ(list.body["total_records"], signatures);
+    out += list.raw.body;
+    out += Call("GET", sigs + "?filter=" + PercentEncode("undersigned:group eq 'employees'"), "",
+                token_)
+               .raw.body;
+    for (const json& s : list.body["_embedded"]["osdi:signatures"]) {
+      Reply one = Follow(s["_links"]["self"]["href"], token_);
+      EXPECT_EQ(one.status, 200);
+      out += one.raw.body;
+      if (one.body["_links"].contains("osdi:person")) {
+        out += Follow(one.body["_links"]["osdi:person"]["href"], token_).raw.body;
+      }
+    }
+    Reply people = Call("GET", "/api/v2/people", "", token_);
+    out += people.raw.body;
+    EXPECT_EQ(people.body["total_records"], 1);  // Ada; employees are nobody's person
+    return out;
+  };
+  all += every_response(3);
+  EXPECT_NE(all.find("Count me in"), std::string::npos);  // the reads did read signatures
+  for (const char* secret : {"SEALEDMARKER", "sealedmarker", "SM1 1AA", "Hidden", "hidden@"}) {
+    EXPECT_EQ(all.find(secret), std::string::npos) << secret << " in " << all;
+  }
+  json employees = Call("GET", "/api/v2/petitions/" + id).body["undersigned:group_counts"][0];
+  EXPECT_EQ(employees["confirmed"], 2);
+
+  // The third verified employee reveals it: the comment is the signer's again, and public.
+  ASSERT_EQ(Call("POST", sigs, EmployeeBody("sam@acme.com", "Sam"), token_).status, 200);
+  FollowVerifyLink("sam@acme.com");
+  Reply list = Call("GET", sigs + "?filter=" + PercentEncode("undersigned:group eq 'employees'"),
+                    "", token_);
+  ASSERT_EQ(list.body["total_records"], 3);
+  bool found = false;
+  for (const json& s : list.body["_embedded"]["osdi:signatures"]) {
+    if (s["comments"] != "SEALEDMARKER says hi") continue;
+    found = true;
+    EXPECT_EQ(s["undersigned:visibility"], "public");
+    EXPECT_EQ(s["undersigned:verified"], true);
+    EXPECT_FALSE(s["_links"].contains("osdi:person"));
+    EXPECT_EQ(s["created_date"], "2023-11-14T00:00:00Z");  // still dated to the day
+  }
+  EXPECT_TRUE(found) << list.raw.body;
+  // Its personal details are still nowhere in the API.
+  EXPECT_EQ(every_response(4).find("sealedmarker.personal"), std::string::npos);
+}
+
+TEST_F(ApiTest, AnonymousSignaturesAreDatedToTheDay) {
+  json p = CreateGroupPetition(1);
+  const std::string sigs = "/api/v2/petitions/" + Id(p) + "/signatures";
+  // 2023-11-14T22:13:20Z.
+  Reply r = Call("POST", sigs,
+                 R"({"undersigned:group":"employees","undersigned:work_email":"anon@acme.com",)"
+                 R"("undersigned:visibility":"anonymous","comments":"We deserve better"})",
+                 token_);
+  ASSERT_EQ(r.status, 200) << r.raw.body;
+  EXPECT_EQ(r.body["undersigned:state"], "pending");
+  EXPECT_EQ(r.body["undersigned:visibility"], "anonymous");
+  EXPECT_EQ(r.body["created_date"], "2023-11-14T00:00:00Z");
+  clock_.Advance(3600);  // confirmed at 23:13:20
+  FollowVerifyLink("anon@acme.com");
+  ASSERT_EQ(Call("POST", sigs, PublicBody("ada@example.org"), token_).status, 200);
+
+  Reply one = Follow(r.body["_links"]["self"]["href"], token_);
+  ASSERT_EQ(one.status, 200);
+  EXPECT_EQ(one.body["undersigned:state"], "confirmed");
+  EXPECT_EQ(one.body["undersigned:verified"], true);
+  EXPECT_EQ(one.body["undersigned:visibility"], "anonymous");
+  EXPECT_EQ(one.body["comments"], "We deserve better");
+  for (const char* field :
+       {"created_date", "modified_date", "action_date", "undersigned:confirmed_date"}) {
+    EXPECT_EQ(one.body[field], "2023-11-14T00:00:00Z") << field;
+  }
+  EXPECT_FALSE(one.body["_links"].contains("osdi:person"));
+  Reply list = Call("GET", sigs, "", token_);
+  ASSERT_EQ(list.body["total_records"], 2);
+  const json& items = list.body["_embedded"]["osdi:signatures"];
+  // Newest first: Ada, a plain signer, keeps her exact time; the anonymous one is day-only.
+  EXPECT_EQ(items[0]["created_date"], "2023-11-14T23:13:20Z");
+  EXPECT_TRUE(items[0]["_links"].contains("osdi:person"));
+  EXPECT_EQ(items[1]["undersigned:visibility"], "anonymous");
+  EXPECT_EQ(items[1]["modified_date"], "2023-11-14T00:00:00Z");
+  EXPECT_EQ(one.raw.body.find("22:13"), std::string::npos);
+  EXPECT_EQ(one.raw.body.find("23:13"), std::string::npos);
+}
+
+TEST_F(ApiTest, SignaturesFilterByGroup) {
+  json p = CreateGroupPetition(1);
+  const std::string id = Id(p);
+  const std::string sigs = "/api/v2/petitions/" + id + "/signatures";
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_EQ(
+        Call("POST", sigs, HolderBody("h" + std::to_string(i) + "@example.org"), token_).status,
+        200);
+    ASSERT_EQ(
+        Call("POST", sigs, PublicBody("p" + std::to_string(i) + "@example.org"), token_).status,
+        200);
+    clock_.Advance(3600);
+  }
+  ASSERT_EQ(Call("POST", sigs, EmployeeBody("e@acme.com", "E"), token_).status, 200);
+  auto filtered = [&](const std::string& expr, const std::string& paging = "") {
+    return Call("GET", sigs + "?filter=" + PercentEncode(expr) + paging, "", token_);
+  };
+  Reply holders = filtered("undersigned:group eq 'shareholders'");
+  ASSERT_EQ(holders.status, 200) << holders.raw.body;
+  EXPECT_EQ(holders.body["total_records"], 3);
+  for (const json& s : holders.body["_embedded"]["osdi:signatures"]) {
+    EXPECT_EQ(s["undersigned:group"], "shareholders");
+  }
+  Reply page2 = filtered("undersigned:group eq 'shareholders'", "&per_page=2&page=2");
+  EXPECT_EQ(page2.body["total_records"], 3);
+  EXPECT_EQ(page2.body["total_pages"], 2);
+  ASSERT_EQ(page2.body["_embedded"]["osdi:signatures"].size(), 1u);
+  EXPECT_EQ(page2.body["_embedded"]["osdi:signatures"][0]["identifiers"],
+            holders.body["_embedded"]["osdi:signatures"][2]["identifiers"]);
+  EXPECT_NE(page2.body["_links"]["previous"]["href"].get<std::string>().find(
+                "filter=undersigned%3Agroup"),
+            std::string::npos)
+      << page2.raw.body;
+  EXPECT_EQ(filtered("undersigned:group eq 'public'").body["total_records"], 3);
+  EXPECT_EQ(filtered("undersigned:group eq 'employees'").body["total_records"], 1);
+  EXPECT_EQ(
+      filtered("undersigned:group eq 'shareholders' and modified_date gt '2023-11-14T23:00:00Z'")
+          .body["total_records"],
+      2);
+  EXPECT_EQ(filtered("undersigned:group eq 'public' and undersigned:group eq 'employees'")
+                .body["total_records"],
+            0);
+  const std::string holder_id = holders.body["_embedded"]["osdi:signatures"][0]["identifiers"][0];
+  EXPECT_EQ(filtered("identifier eq '" + holder_id + "' and undersigned:group eq 'shareholders'")
+                .body["total_records"],
+            1);
+  EXPECT_EQ(filtered("identifier eq '" + holder_id + "' and undersigned:group eq 'public'")
+                .body["total_records"],
+            0);
+
+  Reply unknown = filtered("undersigned:group eq 'board'");
+  EXPECT_EQ(unknown.status, 400);
+  EXPECT_NE(unknown.body["error"].get<std::string>().find("no group 'board'"), std::string::npos)
+      << unknown.raw.body;
+  EXPECT_NE(unknown.body["error"].get<std::string>().find("employees, shareholders, public"),
+            std::string::npos);
+  Reply bad = filtered("undersigned:group ne 'public'");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_NE(bad.body["error"].get<std::string>().find("filter:"), std::string::npos);
+  // Petitions are not filtered by group.
+  EXPECT_EQ(
+      Call("GET", "/api/v2/petitions?filter=" + PercentEncode("undersigned:group eq 'public'"))
+          .status,
+      400);
+}
+
+TEST_F(ApiTest, GroupFilterPagesAcrossManyStorePages) {
+  // More signatures than the store hands out at once (1000), so the filter reads several pages.
+  json p = CreateGroupPetition(1);
+  auto campaign = campaigns_->GetByUuid(Id(p));
+  ASSERT_TRUE(campaign);
+  std::vector<std::string> holders;  // newest first
+  service::SignContext trusted;
+  trusted.source = "api";
+  trusted.trusted = true;
+  for (int i = 0; i < 1100; ++i) {
+    SignatureForm f;
+    f.name = "Signer " + std::to_string(i);
+    f.email = "s" + std::to_string(i) + "@example.org";
+    if (i % 7 == 0) {
+      f.group = "shareholders";
+      f.attested = true;
+    } else {
+      f.group = "public";
+    }
+    auto r = signing_->Sign(campaign->slug, f, trusted);
+    ASSERT_TRUE(r) << r.error().message;
+    if (i % 7 == 0) holders.insert(holders.begin(), "undersigned:" + r->signature.uuid);
+  }
+  const std::string sigs = "/api/v2/petitions/" + Id(p) + "/signatures";
+  std::vector<std::string> listed;
+  for (int page = 1;; ++page) {
+    Reply r = Call("GET",
+                   sigs + "?per_page=25&page=" + std::to_string(page) +
+                       "&filter=" + PercentEncode("undersigned:group eq 'shareholders'"),
+                   "", token_);
+    ASSERT_EQ(r.status, 200);
+    ASSERT_EQ(r.body["total_records"], holders.size());
+    for (const json& s : r.body["_embedded"]["osdi:signatures"]) {
+      listed.push_back(s["identifiers"][0]);
+    }
+    if (!r.body["_links"].contains("next")) break;
+  }
+  EXPECT_EQ(listed, holders);
 }
 
 TEST_F(ApiTest, MethodsNotRouted) {

@@ -117,6 +117,7 @@ bool Supports(FilterTarget t, std::string_view field) {
   if (field == "modified_date" || field == "identifier") return true;
   if (t == FilterTarget::kPeople) return field == "email_address";
   if (t == FilterTarget::kPetitions) return field == "undersigned:status";
+  if (t == FilterTarget::kSignatures) return field == "undersigned:group";
   return false;
 }
 
@@ -206,6 +207,7 @@ std::string SupportedFilters(FilterTarget target) {
   std::string s = "modified_date (gt, ge, lt, le), identifier (eq)";
   if (target == FilterTarget::kPeople) s += ", email_address (eq)";
   if (target == FilterTarget::kPetitions) s += ", undersigned:status (eq)";
+  if (target == FilterTarget::kSignatures) s += ", undersigned:group (eq)";
   return s;
 }
 
@@ -273,6 +275,19 @@ Result<CollectionFilter> InterpretFilter(const std::vector<FilterClause>& clause
       }
       if (out.status && *out.status != *status) out.empty_result = true;
       out.status = status;
+    } else if (c.field == "undersigned:group") {
+      // A group key (core/group.h): lower-case letters, digits and hyphens, at most 32.
+      bool key = !value.empty() && value.size() <= 32 &&
+                 std::all_of(value.begin(), value.end(), [](char ch) {
+                   return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-';
+                 });
+      if (!key) {
+        return Fail(
+            Invalid("filter: undersigned:group needs the key of one of the petition's groups, "
+                    "e.g. undersigned:group eq 'employees'"));
+      }
+      if (out.group && *out.group != value) out.empty_result = true;
+      out.group = value;
     }
   }
   if (out.time.modified_after && out.time.modified_before &&

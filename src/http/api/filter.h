@@ -1,6 +1,9 @@
 // OSDI collection filters: the `filter` (or `$filter`) query parameter, an OData subset such as
 // `modified_date gt '2024-01-01' and email_address eq 'ada@example.org'`.
 //
+// Fields: modified_date and identifier everywhere; email_address (people); undersigned:status
+// (petitions); undersigned:group (signatures: the key of a signer group, `eq` only).
+//
 // ParseFilter only parses; InterpretFilter checks the fields and operators one collection
 // supports and turns the clauses into what the Store can answer (TimeFilter, an email, an
 // identifier, a status). Both are pure functions: thread-safe, no I/O.
@@ -45,6 +48,7 @@ struct CollectionFilter {
   std::optional<std::string> email;       // people: email_address eq (as given, trimmed)
   std::optional<std::string> identifier;  // identifier eq 'ns:id' (as given)
   std::optional<CampaignStatus> status;   // petitions: undersigned:status eq
+  std::optional<std::string> group;       // signatures: undersigned:group eq (a group key)
   bool empty_result = false;              // the clauses cannot match anything (e.g. gt after lt)
 };
 

@@ -216,5 +216,47 @@ TEST(InterpretFilterTest, EmailIdentifierStatus) {
   EXPECT_FALSE(Interpret("undersigned:status eq 'live'", FilterTarget::kPetitions));
 }
 
+TEST(InterpretFilterTest, SignaturesByGroup) {
+  auto r = Interpret("undersigned:group eq 'employees'", FilterTarget::kSignatures);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->group, "employees");
+  EXPECT_FALSE(r->empty_result);
+
+  r = Interpret("undersigned:group eq \"acme-staff-2\" and modified_date gt '2024-01-01'",
+                FilterTarget::kSignatures);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->group, "acme-staff-2");
+  EXPECT_EQ(r->time.modified_after, kJan1);
+
+  r = Interpret("undersigned:group eq 'employees' and undersigned:group eq 'public'",
+                FilterTarget::kSignatures);
+  ASSERT_TRUE(r);
+  EXPECT_TRUE(r->empty_result);
+
+  // Only eq; only a group key; only on signatures.
+  r = Interpret("undersigned:group ne 'employees'", FilterTarget::kSignatures);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("operator ne is not supported on undersigned:group"),
+            std::string::npos)
+      << r.error().message;
+  EXPECT_NE(r.error().message.find("undersigned:group (eq)"), std::string::npos);
+  for (const char* bad : {"undersigned:group eq 'Employees'", "undersigned:group eq ''",
+                          "undersigned:group eq 'a b'", "undersigned:group eq 'x''y'"}) {
+    r = Interpret(bad, FilterTarget::kSignatures);
+    ASSERT_FALSE(r) << bad;
+    EXPECT_EQ(r.error().code, Code::kInvalidArgument);
+    EXPECT_NE(r.error().message.find("filter: undersigned:group needs the key"), std::string::npos)
+        << bad;
+  }
+  r = Interpret("undersigned:group eq 'employees'", FilterTarget::kPeople);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("cannot filter people on 'undersigned:group'"),
+            std::string::npos);
+  EXPECT_NE(SupportedFilters(FilterTarget::kSignatures).find("undersigned:group (eq)"),
+            std::string::npos);
+  EXPECT_EQ(SupportedFilters(FilterTarget::kPetitions).find("undersigned:group"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace undersigned::http::api

@@ -122,25 +122,30 @@ Result<Field<std::string>> GetStringOrNumber(const json& obj, const char* key,
   return f;
 }
 
+Result<std::int64_t> AsInteger(const json& v, const std::string& path) {
+  if (v.is_number_unsigned()) {  // check first: is_number_integer() is true for it too
+    std::uint64_t u = v.get<std::uint64_t>();
+    if (u > static_cast<std::uint64_t>(INT64_MAX)) return TypeError(path, "a smaller number");
+    return static_cast<std::int64_t>(u);
+  }
+  if (v.is_number_integer()) return v.get<std::int64_t>();
+  if (v.is_number_float()) {
+    double d = v.get<double>();
+    if (!std::isfinite(d) || d != std::floor(d) || std::fabs(d) > 9e15) {
+      return TypeError(path, "a whole number");
+    }
+    return static_cast<std::int64_t>(d);
+  }
+  return TypeError(path, "a whole number");
+}
+
 Result<Field<std::int64_t>> GetInteger(const json& obj, const char* key, const std::string& path) {
   Field<std::int64_t> f;
   const json* v = Lookup(obj, key, f);
   if (!v) return f;
-  if (v->is_number_unsigned()) {  // check first: is_number_integer() is true for it too
-    std::uint64_t u = v->get<std::uint64_t>();
-    if (u > static_cast<std::uint64_t>(INT64_MAX)) return TypeError(path, "a smaller number");
-    f.value = static_cast<std::int64_t>(u);
-  } else if (v->is_number_integer()) {
-    f.value = v->get<std::int64_t>();
-  } else if (v->is_number_float()) {
-    double d = v->get<double>();
-    if (!std::isfinite(d) || d != std::floor(d) || std::fabs(d) > 9e15) {
-      return TypeError(path, "a whole number");
-    }
-    f.value = static_cast<std::int64_t>(d);
-  } else {
-    return TypeError(path, "a whole number");
-  }
+  auto n = AsInteger(*v, path);
+  if (!n) return Fail(n.error());
+  f.value = *n;
   return f;
 }
 

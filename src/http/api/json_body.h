@@ -47,6 +47,8 @@ Result<Field<std::string>> GetStringOrNumber(const nlohmann::json& obj, const ch
 Result<Field<std::int64_t>> GetInteger(const nlohmann::json& obj, const char* key,
                                        const std::string& path);
 Result<Field<bool>> GetBool(const nlohmann::json& obj, const char* key, const std::string& path);
+// A value (an array element) as a whole number, with the same rules and errors as GetInteger.
+Result<std::int64_t> AsInteger(const nlohmann::json& v, const std::string& path);
 
 // nlohmann::json::dump that never throws (invalid UTF-8 is replaced).
 std::string Dump(const nlohmann::json& j);

@@ -64,7 +64,24 @@ json OptionalDate(const std::optional<UnixTime>& t) {
   return t ? json(FormatIso8601(*t)) : json(nullptr);
 }
 
+// The prefix of the key the signing service gives a signature of a group proven by work
+// address in place of a canonical email (SigningService::AffiliationKey).
+constexpr std::string_view kAffiliationPrefix = "affiliation:";
+
 }  // namespace
+
+json GroupJson(const SignerGroup& g) {
+  return {
+      {"key", g.key},
+      {"name", g.name},
+      {"kind", GroupKindName(g.kind)},
+      {"organization", g.organization},
+      {"domains", g.domains},
+      {"attestation", g.attestation},
+      {"goal", g.goal ? json(*g.goal) : json(nullptr)},
+      {"seal_thresholds", g.seal_thresholds},
+  };
+}
 
 json PetitionJson(const Urls& urls, const Campaign& c, const CampaignCounts& counts) {
   json targets = json::array();
@@ -98,6 +115,22 @@ json PetitionJson(const Urls& urls, const Campaign& c, const CampaignCounts& cou
       {"undersigned:deadline", OptionalDate(c.deadline)},
       {"undersigned:language", c.language},
   };
+  json groups = json::array();
+  json group_counts = json::array();
+  for (const SignerGroup& g : c.groups) {
+    groups.push_back(GroupJson(g));
+    json count = {{"key", g.key}, {"name", g.name}};
+    // Below the floor the count is not given, so that nobody can single out the first signers.
+    if (auto shown = ShownCount(GroupConfirmed(counts, g.key), c.anonymity_floor)) {
+      count["confirmed"] = *shown;
+    } else {
+      count["fewer_than"] = c.anonymity_floor;
+    }
+    group_counts.push_back(std::move(count));
+  }
+  j["undersigned:groups"] = std::move(groups);
+  j["undersigned:anonymity_floor"] = c.anonymity_floor;
+  j["undersigned:group_counts"] = std::move(group_counts);
   if (c.threshold) {
     j["undersigned:threshold"] = *c.threshold;
     j["undersigned:outcome"] = OutcomeName(c.outcome);
@@ -112,25 +145,42 @@ json PetitionJson(const Urls& urls, const Campaign& c, const CampaignCounts& cou
   return j;
 }
 
+const char* SignatureVisibility(const Signature& s) {
+  if (s.sealed) return "sealed";
+  if (s.form.protection == Protection::kAnonymous) return "anonymous";
+  return s.form.public_name ? "public" : "private";
+}
+
+bool LinksPerson(const Signature& s) {
+  return !DayRounded(s) && !s.sealed && !s.canonical_email.starts_with(kAffiliationPrefix);
+}
+
 json SignatureJson(const Urls& urls, const Signature& s, const std::string& petition_uuid,
                    const std::string& person_uuid) {
+  // Sealed and anonymous signers are dated to the day, everywhere.
+  const bool day_only = DayRounded(s) || s.sealed;
+  auto date = [day_only](UnixTime t) { return FormatIso8601(day_only ? StartOfDay(t) : t); };
   json j = {
       {"identifiers", urls.Identifiers(s.uuid)},
       {"origin_system", "undersigned"},
-      {"created_date", FormatIso8601(s.created)},
-      {"modified_date", FormatIso8601(s.modified)},
-      {"action_date", FormatIso8601(s.created)},
+      {"created_date", date(s.created)},
+      {"modified_date", date(s.modified)},
+      {"action_date", date(s.created)},
       {"comments", s.form.comment},
       {"undersigned:state", SignatureStateName(s.state)},
       {"undersigned:public_name", s.form.public_name},
       {"undersigned:source", s.source},
-      {"undersigned:confirmed_date", OptionalDate(s.confirmed)},
+      {"undersigned:confirmed_date", s.confirmed ? json(date(*s.confirmed)) : json(nullptr)},
+      {"undersigned:group", s.form.group.empty() ? std::string(kPublicGroupKey) : s.form.group},
+      {"undersigned:verified", s.verified},
+      {"undersigned:visibility", SignatureVisibility(s)},
   };
+  if (!s.attestation.empty()) j["undersigned:attestation"] = s.attestation;
   json links = {
       {"self", Href(urls.Signature(petition_uuid, s.uuid))},
       {"osdi:petition", Href(urls.Petition(petition_uuid))},
   };
-  if (!person_uuid.empty()) links["osdi:person"] = Href(urls.Person(person_uuid));
+  if (!person_uuid.empty() && LinksPerson(s)) links["osdi:person"] = Href(urls.Person(person_uuid));
   links["curies"] = urls.Curies();
   j["_links"] = std::move(links);
   return j;
@@ -307,6 +357,88 @@ std::vector<std::string> ParseForeignIdentifiers(const json& v, Errors& errors) 
   return out;
 }
 
+// The strings of a JSON array (e.g. a group's domains), trimmed; errors name path[i].
+std::vector<std::string> ParseStringArray(const json& v, const std::string& path,
+                                          const char* example, Errors& errors) {
+  std::vector<std::string> out;
+  if (!v.is_array()) {
+    errors.Add(path, std::string("must be an array of strings like ") + example);
+    return out;
+  }
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (!v[i].is_string()) {
+      errors.Add(path + "[" + std::to_string(i) + "]", "must be a string");
+      continue;
+    }
+    out.push_back(Trim(v[i].get<std::string>()));
+  }
+  return out;
+}
+
+// `undersigned:groups`: an array of {key, name, kind, organization, domains, attestation, goal,
+// seal_thresholds}. Only the shape is checked here; ValidateCampaign checks the values.
+std::vector<SignerGroup> ParseGroups(const json& v, Errors& errors) {
+  std::vector<SignerGroup> out;
+  constexpr const char* kField = "undersigned:groups";
+  if (!v.is_array()) {
+    errors.Add(kField,
+               "must be an array of groups like [{\"key\": \"employees\", \"name\": \"Acme "
+               "employees\", \"kind\": \"employees\", \"organization\": \"Acme\", "
+               "\"domains\": [\"acme.com\"]}]");
+    return out;
+  }
+  if (v.size() > kMaxGroups) {
+    errors.Add(kField, "can hold at most " + std::to_string(kMaxGroups) + " groups");
+    return out;
+  }
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    const json& item = v[i];
+    const std::string path = std::string(kField) + "[" + std::to_string(i) + "]";
+    if (!item.is_object()) {
+      errors.Add(path, "must be an object like {\"key\": \"public\", \"name\": \"Public\"}");
+      continue;
+    }
+    SignerGroup g;
+    g.key = Trim(errors.Take(GetString(item, "key", path + ".key")).value);
+    g.name = Trim(errors.Take(GetString(item, "name", path + ".name")).value);
+    g.organization =
+        Trim(errors.Take(GetString(item, "organization", path + ".organization")).value);
+    g.attestation = Trim(errors.Take(GetString(item, "attestation", path + ".attestation")).value);
+    auto kind = errors.Take(GetString(item, "kind", path + ".kind"));
+    if (kind.has_value()) {
+      auto k = ParseGroupKind(ToLowerAscii(Trim(kind.value)));
+      if (!k) {
+        errors.Add(path + ".kind",
+                   "must be one of \"public\", \"employees\", \"customers\", \"shareholders\"");
+      } else {
+        g.kind = *k;
+      }
+    }
+    auto goal = errors.Take(GetInteger(item, "goal", path + ".goal"));
+    if (goal.has_value()) g.goal = goal.value;
+    if (auto d = item.find("domains"); d != item.end() && !d->is_null()) {
+      g.domains = ParseStringArray(*d, path + ".domains", "[\"acme.com\"]", errors);
+      for (std::string& domain : g.domains) domain = ToLowerAscii(domain);
+    }
+    if (auto t = item.find("seal_thresholds"); t != item.end() && !t->is_null()) {
+      if (!t->is_array()) {
+        errors.Add(path + ".seal_thresholds", "must be an array of numbers like [50, 200]");
+      } else {
+        for (std::size_t k = 0; k < t->size(); ++k) {
+          auto n = AsInteger((*t)[k], path + ".seal_thresholds[" + std::to_string(k) + "]");
+          if (!n) {
+            errors.Add(n.error());
+          } else {
+            g.seal_thresholds.push_back(*n);
+          }
+        }
+      }
+    }
+    out.push_back(std::move(g));
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string Slugify(std::string_view text) {
@@ -450,6 +582,22 @@ Result<void> ApplyPetitionJson(const json& body, bool creating, Campaign& c) {
   if (threshold.null) c.threshold.reset();
   if (threshold.has_value()) c.threshold = threshold.value;
 
+  // Signer groups replace the old ones as a whole (null or []: the public only).
+  if (auto groups = body.find("undersigned:groups"); groups != body.end()) {
+    if (groups->is_null()) {
+      c.groups.clear();
+    } else {
+      c.groups = ParseGroups(*groups, errors);
+    }
+  }
+  auto floor =
+      errors.Take(GetInteger(body, "undersigned:anonymity_floor", "undersigned:anonymity_floor"));
+  if (floor.null) c.anonymity_floor = kDefaultAnonymityFloor;
+  // Out of range stays out of range (for ValidateCampaign to name) without overflowing an int.
+  if (floor.has_value()) {
+    c.anonymity_floor = static_cast<int>(std::clamp<std::int64_t>(floor.value, 0, 1'000'000));
+  }
+
   auto language = errors.Take(GetString(body, "undersigned:language", "undersigned:language"));
   if (language.null) errors.Add("undersigned:language", "cannot be null");
   if (language.has_value()) c.language = Trim(language.value);
@@ -491,10 +639,12 @@ std::string ApiPetitionField(const std::string& core) {
       {"status", "undersigned:status"},
       {"language", "undersigned:language"},
       {"threshold", "undersigned:threshold"},
+      {"anonymity_floor", "undersigned:anonymity_floor"},
   };
   for (const auto& [from, to] : kMap) {
     if (core == from) return to;
   }
+  if (core.rfind("groups", 0) == 0) return "undersigned:" + core;  // groups[0].key
   if (core.rfind("targets", 0) == 0) {
     std::string rest = core.substr(7);
     // targets[0].handle -> target[0].undersigned:*_handle
@@ -583,6 +733,33 @@ Result<RecordSignatureInput> ParseRecordSignature(const json& body) {
     in.wants_updates_given = true;
   }
 
+  // Signer groups.
+  auto group = errors.Take(GetString(body, "undersigned:group", "undersigned:group"));
+  in.form.group = Trim(group.value);
+  auto work = errors.Take(GetString(body, "undersigned:work_email", "undersigned:work_email"));
+  in.form.work_email = Trim(work.value);
+  const bool has_work_email = !in.form.work_email.empty();
+  auto visibility =
+      errors.Take(GetString(body, "undersigned:visibility", "undersigned:visibility"));
+  if (visibility.has_value()) {
+    std::string v = ToLowerAscii(Trim(visibility.value));
+    if (v == "public" || v == "private") {
+      in.form.public_name = v == "public";
+    } else if (v == "sealed") {
+      in.form.protection = Protection::kSealed;
+    } else if (v == "anonymous") {
+      in.form.protection = Protection::kAnonymous;
+    } else {
+      errors.Add("undersigned:visibility",
+                 "must be one of \"public\", \"private\", \"sealed\", \"anonymous\"");
+    }
+  }
+  auto threshold =
+      errors.Take(GetInteger(body, "undersigned:seal_threshold", "undersigned:seal_threshold"));
+  if (threshold.has_value()) in.form.seal_threshold = threshold.value;
+  auto attested = errors.Take(GetBool(body, "undersigned:attested", "undersigned:attested"));
+  if (attested.has_value()) in.form.attested = attested.value;
+
   auto person_it = body.find("person");
   auto links_it = body.find("_links");
   if (person_it != body.end() && !person_it->is_null()) {
@@ -599,14 +776,20 @@ Result<RecordSignatureInput> ParseRecordSignature(const json& body) {
     std::string g = Trim(given.value), f = Trim(family.value);
     in.form.name = g.empty() ? f : (f.empty() ? g : g + " " + f);
 
+    // With a work address (a group of employees), a personal address is optional: whether it
+    // is needed (a sealed name, updates) is for ValidateSignatureForm to say.
     auto emails = person.find("email_addresses");
     if (emails == person.end() || emails->is_null()) {
-      errors.Add("person.email_addresses", "is required: [{\"address\": \"name@example.org\"}]");
+      if (!has_work_email) {
+        errors.Add("person.email_addresses", "is required: [{\"address\": \"name@example.org\"}]");
+      }
     } else if (!emails->is_array()) {
       errors.Add("person.email_addresses", "must be an array like [{\"address\": \"...\"}]");
     } else if (const json* primary = PrimaryOf(*emails); !primary) {
-      errors.Add("person.email_addresses",
-                 "needs at least one entry like {\"address\": \"name@example.org\"}");
+      if (!has_work_email) {
+        errors.Add("person.email_addresses",
+                   "needs at least one entry like {\"address\": \"name@example.org\"}");
+      }
     } else {
       auto address =
           errors.Take(GetString(*primary, "address", "person.email_addresses[0].address"));
@@ -653,6 +836,10 @@ Result<RecordSignatureInput> ParseRecordSignature(const json& body) {
       return Fail(std::move(e));
     }
     in.person_uuid = *id;
+  } else if (has_work_email) {
+    // An employee who gives no person: fine for an anonymous signature (no name is kept); for
+    // any other, ValidateSignatureForm asks for the name.
+    in.kind = RecordSignatureInput::Kind::kInlinePerson;
   } else {
     errors.Add("person",
                "is required: send the signer as \"person\": {\"given_name\": ..., "
@@ -670,6 +857,11 @@ Error SignatureFieldError(Error e) {
       {"postal_code", "person.postal_addresses[0].postal_code"},
       {"country", "person.postal_addresses[0].country"},
       {"comment", "comments"},
+      {"group", "undersigned:group"},
+      {"work_email", "undersigned:work_email"},
+      {"protection", "undersigned:visibility"},
+      {"seal_threshold", "undersigned:seal_threshold"},
+      {"attested", "undersigned:attested"},
   };
   if (e.field_errors.empty()) return e;
   std::map<std::string, std::string> renamed;

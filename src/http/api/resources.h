@@ -64,9 +64,25 @@ inline constexpr std::size_t kMaxIdentifierBytes = 200;
 inline constexpr std::size_t kMaxIdentifierPrefixBytes = 64;
 
 // --- output
-// identifiers: ours (Urls::Identifiers) first, then c.identifiers.
+// identifiers: ours (Urls::Identifiers) first, then c.identifiers. Signer groups:
+// `undersigned:groups` (the declared ones, [] for a campaign open to the public only, each
+// {key, name, kind, organization, domains, attestation, goal, seal_thresholds}),
+// `undersigned:anonymity_floor`, and `undersigned:group_counts`: one {key, name, confirmed}
+// per declared group, where a count below the anonymity floor is not given: {key, name,
+// fewer_than: floor} instead (ShownCount). total_signatures stays exact.
 nlohmann::json PetitionJson(const Urls& urls, const Campaign& c, const CampaignCounts& counts);
-// person_uuid may be empty (the osdi:person link is then left out).
+nlohmann::json GroupJson(const SignerGroup& g);
+
+// "sealed" (the name is still sealed), "anonymous", else "public" or "private" by public_name.
+const char* SignatureVisibility(const Signature& s);
+// Whether a signature may link to its person: not for sealed or anonymous signers (the link
+// would tie the signature to someone), nor for a group proven by work address, whose "person"
+// stands for the keyed hash of that address and is no person of the API.
+bool LinksPerson(const Signature& s);
+// Carries `undersigned:group` (key), `undersigned:verified`, `undersigned:visibility` and
+// `undersigned:attestation` (when one was attested). For sealed and anonymous signers
+// (DayRounded) every date is the start of its day (UTC). person_uuid may be empty; the
+// osdi:person link is left out then and whenever !LinksPerson(s).
 nlohmann::json SignatureJson(const Urls& urls, const Signature& s, const std::string& petition_uuid,
                              const std::string& person_uuid);
 nlohmann::json PersonJson(const Urls& urls, const Person& p);
@@ -77,6 +93,10 @@ nlohmann::json PersonJson(const Urls& urls, const Person& p);
 // the fields present change, and null clears the optional ones (summary, description,
 // petition_text, undersigned:deadline). Type errors and bad values are kInvalidArgument with
 // field_errors keyed by the API field name. Does not run ValidateCampaign.
+// `undersigned:groups` replaces the groups as a whole (null or [] removes them: everyone signs
+// as the public); each group's kind is one of public, employees, customers, shareholders
+// (default public) and its domains are lower-cased. `undersigned:anonymity_floor` (null: the
+// default, kDefaultAnonymityFloor). Their values are checked by ValidateCampaign.
 // `identifiers`: the foreign ones ("system:id"; ours, undersigned: and action_network:, are
 // skipped) are kept in c.identifiers; creating sets them, otherwise new ones are added to those
 // c has (OSDI merges arrays; null changes nothing). Each must be "system:id" with a system name
@@ -87,7 +107,8 @@ inline constexpr std::int64_t kDefaultGoal = 1000;
 
 // Rewrites the field names of a ValidateCampaign / store error into the API's names
 // (slug -> name, demand -> summary, letter -> petition_text, targets -> target, goal ->
-// undersigned:goal, ...) and rebuilds the message from them.
+// undersigned:goal, groups[0].key -> undersigned:groups[0].key, anonymity_floor ->
+// undersigned:anonymity_floor, ...) and rebuilds the message from them.
 Error PetitionFieldError(Error e);
 
 // "Stop the Cuts! (2024)" -> "stop-the-cuts-2024": lower-case ASCII letters and digits, Latin-1
@@ -96,6 +117,12 @@ Error PetitionFieldError(Error e);
 std::string Slugify(std::string_view text);
 
 // A record-signature-helper body: either an inline person or a link to an existing person.
+// Signer groups: `undersigned:group` (a key; absent: the petition's first group),
+// `undersigned:work_email` (the address proving a group of employees; with it, the person and
+// their email_addresses may be left out: the personal address is needed only for a sealed name
+// or updates), `undersigned:visibility` ("public" / "private" set public_name, "sealed" seals
+// the name until the group has `undersigned:seal_threshold` verified signers, "anonymous"),
+// `undersigned:attested` (the group's statement was agreed to).
 struct RecordSignatureInput {
   enum class Kind { kInlinePerson, kPersonLink };
   Kind kind = Kind::kInlinePerson;
@@ -108,7 +135,10 @@ struct RecordSignatureInput {
 Result<RecordSignatureInput> ParseRecordSignature(const nlohmann::json& body);
 
 // Rewrites ValidateSignatureForm field names into the helper's (name -> person.given_name,
-// email -> person.email_addresses[0].address, comment -> comments, ...).
+// email -> person.email_addresses[0].address, comment -> comments, group ->
+// undersigned:group, work_email -> undersigned:work_email, protection ->
+// undersigned:visibility, seal_threshold -> undersigned:seal_threshold, attested ->
+// undersigned:attested, ...).
 Error SignatureFieldError(Error e);
 
 }  // namespace undersigned::http::api

@@ -28,6 +28,27 @@ Campaign SampleCampaign() {
 
 json Parse(const char* text) { return json::parse(text); }
 
+// A letter from Acme's employees, its shareholders and the public.
+Campaign GroupCampaign() {
+  Campaign c = SampleCampaign();
+  SignerGroup employees;
+  employees.key = "employees";
+  employees.name = "Acme employees";
+  employees.kind = GroupKind::kEmployees;
+  employees.organization = "Acme";
+  employees.domains = {"acme.com", "acme.co.uk"};
+  employees.goal = 500;
+  employees.seal_thresholds = {50, 200};
+  SignerGroup holders;
+  holders.key = "shareholders";
+  holders.name = "Shareholders";
+  holders.kind = GroupKind::kShareholders;
+  holders.attestation = "I hold shares in Acme.";
+  c.groups = {employees, holders, DefaultPublicGroup()};
+  c.anonymity_floor = 5;
+  return c;
+}
+
 // ---------------------------------------------------------------- output
 
 TEST(PetitionJsonTest, Representation) {
@@ -80,6 +101,116 @@ TEST(PetitionJsonTest, WithoutActionNetworkIds) {
   Urls urls("https://x.org", /*action_network_ids=*/false);
   json j = PetitionJson(urls, SampleCampaign(), {});
   EXPECT_EQ(j["identifiers"].size(), 1u);
+}
+
+TEST(PetitionJsonTest, GroupsAndCountsByGroup) {
+  Campaign c = GroupCampaign();
+  CampaignCounts counts;
+  counts.confirmed = 11;
+  counts.groups = {GroupCount{"employees", 4}, GroupCount{"public", 7}};
+  json j = PetitionJson(Urls("https://x.org"), c, counts);
+  EXPECT_EQ(j["total_signatures"], 11);  // exact, as ever
+  EXPECT_EQ(j["undersigned:anonymity_floor"], 5);
+  ASSERT_EQ(j["undersigned:groups"].size(), 3u);
+  EXPECT_EQ(j["undersigned:groups"][0],
+            Parse(R"j({"key":"employees","name":"Acme employees","kind":"employees",
+                "organization":"Acme","domains":["acme.com","acme.co.uk"],"attestation":"",
+                "goal":500,"seal_thresholds":[50,200]})j"));
+  EXPECT_EQ(j["undersigned:groups"][1]["kind"], "shareholders");
+  EXPECT_EQ(j["undersigned:groups"][1]["attestation"], "I hold shares in Acme.");
+  EXPECT_TRUE(j["undersigned:groups"][1]["goal"].is_null());
+  // Below the floor a count is "fewer than"; nobody signed yet is "fewer than" too.
+  EXPECT_EQ(j["undersigned:group_counts"],
+            Parse(R"j([{"key":"employees","name":"Acme employees","fewer_than":5},
+                       {"key":"shareholders","name":"Shareholders","fewer_than":5},
+                       {"key":"public","name":"Public","confirmed":7}])j"));
+  counts.groups[0].confirmed = 5;
+  j = PetitionJson(Urls("https://x.org"), c, counts);
+  EXPECT_EQ(j["undersigned:group_counts"][0]["confirmed"], 5);
+  EXPECT_FALSE(j["undersigned:group_counts"][0].contains("fewer_than"));
+
+  // A petition without groups: everyone signs as the public; no counts by group.
+  j = PetitionJson(Urls("https://x.org"), SampleCampaign(), counts);
+  EXPECT_EQ(j["undersigned:groups"], json::array());
+  EXPECT_EQ(j["undersigned:group_counts"], json::array());
+  EXPECT_EQ(j["undersigned:anonymity_floor"], kDefaultAnonymityFloor);
+}
+
+TEST(SignatureJsonTest, GroupVerificationAndVisibility) {
+  Urls urls("https://x.org");
+  Signature s;
+  s.uuid = "s-1";
+  s.canonical_email = "ada@example.org";
+  s.form.group = "shareholders";
+  s.form.public_name = false;
+  s.attestation = "I hold shares in Acme.";
+  s.created = 1704113999;  // 2024-01-01T12:59:59Z
+  s.modified = 1704200000;
+  json j = SignatureJson(urls, s, "p-1", "person-1");
+  EXPECT_EQ(j["undersigned:group"], "shareholders");
+  EXPECT_EQ(j["undersigned:verified"], false);
+  EXPECT_EQ(j["undersigned:visibility"], "private");
+  EXPECT_EQ(j["undersigned:attestation"], "I hold shares in Acme.");
+  EXPECT_EQ(j["created_date"], "2024-01-01T12:59:59Z");  // a plain signer: exact times
+  EXPECT_TRUE(j["_links"].contains("osdi:person"));
+
+  s.form.public_name = true;
+  s.attestation.clear();
+  s.form.group.clear();  // a campaign without groups
+  j = SignatureJson(urls, s, "p-1", "person-1");
+  EXPECT_EQ(j["undersigned:visibility"], "public");
+  EXPECT_EQ(j["undersigned:group"], "public");
+  EXPECT_FALSE(j.contains("undersigned:attestation"));
+
+  // A verified employee who shows their name: exact times, but no person (the key of a work
+  // address stands where an email would be).
+  s.form.group = "employees";
+  s.verified = true;
+  s.canonical_email = "affiliation:00ff";
+  j = SignatureJson(urls, s, "p-1", "person-1");
+  EXPECT_EQ(j["undersigned:verified"], true);
+  EXPECT_EQ(j["undersigned:visibility"], "public");
+  EXPECT_EQ(j["created_date"], "2024-01-01T12:59:59Z");
+  EXPECT_FALSE(j["_links"].contains("osdi:person"));
+}
+
+TEST(SignatureJsonTest, SealedAndAnonymousAreDatedToTheDayWithoutAPerson) {
+  Urls urls("https://x.org");
+  for (Protection p : {Protection::kSealed, Protection::kAnonymous}) {
+    Signature s;
+    s.uuid = "s-2";
+    s.canonical_email = "ada@example.org";  // even were it a plain address
+    s.form.group = "employees";
+    s.form.protection = p;
+    s.form.public_name = p == Protection::kAnonymous;
+    s.sealed = p == Protection::kSealed;
+    s.verified = true;
+    s.state = SignatureState::kConfirmed;
+    s.created = 1704113999;    // 2024-01-01T12:59:59Z
+    s.modified = 1704200000;   // 2024-01-02T12:53:20Z
+    s.confirmed = 1704199999;  // 2024-01-02T12:53:19Z
+    json j = SignatureJson(urls, s, "p-1", "person-1");
+    const char* name = ProtectionName(p);
+    EXPECT_EQ(j["undersigned:visibility"], name);
+    EXPECT_EQ(j["created_date"], "2024-01-01T00:00:00Z") << name;
+    EXPECT_EQ(j["action_date"], "2024-01-01T00:00:00Z") << name;
+    EXPECT_EQ(j["modified_date"], "2024-01-02T00:00:00Z") << name;
+    EXPECT_EQ(j["undersigned:confirmed_date"], "2024-01-02T00:00:00Z") << name;
+    EXPECT_FALSE(j["_links"].contains("osdi:person")) << name;
+    EXPECT_FALSE(LinksPerson(s));
+    // No time of day anywhere in it.
+    EXPECT_EQ(j.dump().find("T12:"), std::string::npos) << j.dump();
+  }
+  // Revealed: public now, still dated to the day, still without a person.
+  Signature s;
+  s.form.group = "employees";
+  s.form.protection = Protection::kSealed;
+  s.form.public_name = true;
+  s.created = 1704113999;
+  json j = SignatureJson(urls, s, "p-1", "person-1");
+  EXPECT_EQ(j["undersigned:visibility"], "public");
+  EXPECT_EQ(j["created_date"], "2024-01-01T00:00:00Z");
+  EXPECT_FALSE(j["_links"].contains("osdi:person"));
 }
 
 TEST(SignatureJsonTest, Representation) {
@@ -236,6 +367,90 @@ TEST(ApplyPetitionJsonTest, WrongTypesNameTheField) {
   r = ApplyPetitionJson(Parse(R"j({"title":"t","target":["x"],"undersigned:goal":1.5})j"), true, c);
   ASSERT_FALSE(r);
   EXPECT_TRUE(r.error().field_errors.count("undersigned:goal"));
+}
+
+TEST(ApplyPetitionJsonTest, Groups) {
+  Campaign c;
+  auto r = ApplyPetitionJson(Parse(R"j({"title":"Letter to Acme","target":["Jane"],
+      "undersigned:anonymity_floor":3,
+      "undersigned:groups":[
+        {"key":"employees","name":" Acme employees ","kind":"Employees","organization":"Acme",
+         "domains":[" ACME.com ","acme.co.uk"],"goal":500,"seal_thresholds":[50,200.0]},
+        {"key":"shareholders","name":"Shareholders","kind":"shareholders",
+         "attestation":"I hold shares in Acme.","goal":null,"domains":null},
+        {"key":"public","name":"Public"}]})j"),
+                             true, c);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(c.anonymity_floor, 3);
+  ASSERT_EQ(c.groups.size(), 3u);
+  const SignerGroup& e = c.groups[0];
+  EXPECT_EQ(e.key, "employees");
+  EXPECT_EQ(e.name, "Acme employees");
+  EXPECT_EQ(e.kind, GroupKind::kEmployees);
+  EXPECT_EQ(e.organization, "Acme");
+  EXPECT_EQ(e.domains, (std::vector<std::string>{"acme.com", "acme.co.uk"}));
+  EXPECT_EQ(e.goal, 500);
+  EXPECT_EQ(e.seal_thresholds, (std::vector<std::int64_t>{50, 200}));
+  EXPECT_EQ(c.groups[1].kind, GroupKind::kShareholders);
+  EXPECT_EQ(c.groups[1].attestation, "I hold shares in Acme.");
+  EXPECT_FALSE(c.groups[1].goal);
+  EXPECT_EQ(c.groups[2].kind, GroupKind::kPublic);  // the default kind
+  EXPECT_TRUE(ValidateCampaign(c)) << ValidateCampaign(c).error().message;
+
+  // Our own representation round-trips.
+  Campaign d = SampleCampaign();
+  c.uuid = d.uuid;
+  auto round_trip = ApplyPetitionJson(PetitionJson(Urls("https://x.org"), c, {}), false, d);
+  ASSERT_TRUE(round_trip) << round_trip.error().message;
+  EXPECT_EQ(d.groups, c.groups);
+  EXPECT_EQ(d.anonymity_floor, 3);
+
+  // An update without them keeps them; null removes the groups and resets the floor.
+  ASSERT_TRUE(ApplyPetitionJson(Parse(R"j({"title":"New"})j"), false, c));
+  EXPECT_EQ(c.groups.size(), 3u);
+  ASSERT_TRUE(ApplyPetitionJson(
+      Parse(R"j({"undersigned:groups":null,"undersigned:anonymity_floor":null})j"), false, c));
+  EXPECT_TRUE(c.groups.empty());
+  EXPECT_EQ(c.anonymity_floor, kDefaultAnonymityFloor);
+}
+
+TEST(ApplyPetitionJsonTest, BadGroupsNameTheField) {
+  Campaign c = SampleCampaign();
+  auto r = ApplyPetitionJson(Parse(R"j({"undersigned:groups":{"key":"x"}})j"), false, c);
+  ASSERT_FALSE(r);
+  EXPECT_TRUE(r.error().field_errors.count("undersigned:groups")) << r.error().message;
+
+  r = ApplyPetitionJson(Parse(R"j({"undersigned:groups":["employees",
+      {"key":1,"kind":"board","domains":"acme.com","seal_thresholds":[5,"x"],"goal":"many"},
+      {"key":"k","domains":[7],"seal_thresholds":3}],
+      "undersigned:anonymity_floor":"five"})j"),
+                        false, c);
+  ASSERT_FALSE(r);
+  const auto& f = r.error().field_errors;
+  EXPECT_TRUE(f.count("undersigned:groups[0]"));
+  EXPECT_EQ(f.at("undersigned:groups[1].key"), "must be a string");
+  EXPECT_NE(f.at("undersigned:groups[1].kind").find("employees"), std::string::npos);
+  EXPECT_TRUE(f.count("undersigned:groups[1].domains"));
+  EXPECT_EQ(f.at("undersigned:groups[1].seal_thresholds[1]"), "must be a whole number");
+  EXPECT_EQ(f.at("undersigned:groups[1].goal"), "must be a whole number");
+  EXPECT_EQ(f.at("undersigned:groups[2].domains[0]"), "must be a string");
+  EXPECT_TRUE(f.count("undersigned:groups[2].seal_thresholds"));
+  EXPECT_EQ(f.at("undersigned:anonymity_floor"), "must be a whole number");
+  EXPECT_NE(r.error().message.find("undersigned:groups[1].kind"), std::string::npos);
+
+  // Values are ValidateCampaign's to check; its errors get the API's names.
+  Campaign d = SampleCampaign();
+  ASSERT_TRUE(ApplyPetitionJson(Parse(R"j({"undersigned:anonymity_floor":99999999999,
+      "undersigned:groups":[{"key":"Bad Key","name":"Staff","kind":"employees"}]})j"),
+                                false, d));
+  auto v = ValidateCampaign(d);
+  ASSERT_FALSE(v);
+  Error e = PetitionFieldError(v.error());
+  EXPECT_TRUE(e.field_errors.count("undersigned:groups[0].key")) << e.message;
+  EXPECT_TRUE(e.field_errors.count("undersigned:groups[0].domains")) << e.message;
+  EXPECT_TRUE(e.field_errors.count("undersigned:groups[0].organization")) << e.message;
+  EXPECT_TRUE(e.field_errors.count("undersigned:anonymity_floor")) << e.message;
+  EXPECT_NE(e.message.find("undersigned:groups[0].key"), std::string::npos);
 }
 
 TEST(ApplyPetitionJsonTest, UpdateMergesAndNullClears) {
@@ -463,6 +678,86 @@ TEST(ParseRecordSignatureTest, Errors) {
   ASSERT_FALSE(r);
 }
 
+TEST(ParseRecordSignatureTest, GroupFields) {
+  auto r = ParseRecordSignature(Parse(R"j({
+    "person": {"given_name":"Ada","email_addresses":[{"address":"ada@example.org"}]},
+    "undersigned:group":" employees ", "undersigned:work_email":"ada@acme.com",
+    "undersigned:visibility":"Sealed", "undersigned:seal_threshold":50})j"));
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->form.group, "employees");
+  EXPECT_EQ(r->form.work_email, "ada@acme.com");
+  EXPECT_EQ(r->form.email, "ada@example.org");
+  EXPECT_EQ(r->form.protection, Protection::kSealed);
+  EXPECT_EQ(r->form.seal_threshold, 50);
+
+  // With a work address, no person is needed (an anonymous employee keeps no name).
+  r = ParseRecordSignature(Parse(R"j({"undersigned:work_email":"x@acme.com",
+      "undersigned:visibility":"anonymous"})j"));
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->kind, RecordSignatureInput::Kind::kInlinePerson);
+  EXPECT_EQ(r->form.protection, Protection::kAnonymous);
+  EXPECT_EQ(r->form.email, "");
+  r = ParseRecordSignature(Parse(R"j({"person":{"given_name":"Bo","email_addresses":[]},
+      "undersigned:work_email":"bo@acme.com"})j"));
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->form.name, "Bo");
+
+  // public / private are public_name, and win over undersigned:public_name.
+  r = ParseRecordSignature(Parse(R"j({"person":{"given_name":"C",
+      "email_addresses":[{"address":"c@example.org"}]},"undersigned:public_name":true,
+      "undersigned:visibility":"private","undersigned:group":"shareholders",
+      "undersigned:attested":true})j"));
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_FALSE(r->form.public_name);
+  EXPECT_EQ(r->form.protection, Protection::kNone);
+  EXPECT_TRUE(r->form.attested);
+  r = ParseRecordSignature(Parse(R"j({"person":{"given_name":"C",
+      "email_addresses":[{"address":"c@example.org"}]},"undersigned:visibility":"public"})j"));
+  ASSERT_TRUE(r);
+  EXPECT_TRUE(r->form.public_name);
+
+  r = ParseRecordSignature(Parse(R"j({"person":{"given_name":"C",
+      "email_addresses":[{"address":"c@example.org"}]},"undersigned:visibility":"hidden",
+      "undersigned:group":5,"undersigned:work_email":false,"undersigned:seal_threshold":"ten",
+      "undersigned:attested":"yes"})j"));
+  ASSERT_FALSE(r);
+  const auto& f = r.error().field_errors;
+  EXPECT_NE(f.at("undersigned:visibility").find("anonymous"), std::string::npos);
+  EXPECT_EQ(f.at("undersigned:group"), "must be a string");
+  EXPECT_EQ(f.at("undersigned:work_email"), "must be a string");
+  EXPECT_EQ(f.at("undersigned:seal_threshold"), "must be a whole number");
+  EXPECT_EQ(f.at("undersigned:attested"), "must be true or false");
+}
+
+TEST(SignatureFieldErrorTest, RenamesGroupFields) {
+  Campaign c = GroupCampaign();
+  SignatureForm form;
+  form.name = "Ada";
+  form.work_email = "ada@elsewhere.org";
+  form.protection = Protection::kSealed;
+  form.seal_threshold = 7;
+  auto v = ValidateSignatureForm(form, c.groups[0]);
+  ASSERT_FALSE(v);
+  Error e = SignatureFieldError(v.error());
+  EXPECT_TRUE(e.field_errors.count("undersigned:work_email")) << e.message;
+  EXPECT_TRUE(e.field_errors.count("undersigned:seal_threshold")) << e.message;
+  EXPECT_TRUE(e.field_errors.count("person.email_addresses[0].address")) << e.message;
+  EXPECT_NE(e.message.find("undersigned:work_email: "), std::string::npos);
+
+  SignatureForm holder;
+  holder.name = "Holder";
+  holder.email = "h@example.org";
+  holder.protection = Protection::kAnonymous;
+  v = ValidateSignatureForm(holder, c.groups[1]);
+  ASSERT_FALSE(v);
+  e = SignatureFieldError(v.error());
+  EXPECT_TRUE(e.field_errors.count("undersigned:visibility")) << e.message;
+  EXPECT_TRUE(e.field_errors.count("undersigned:attested")) << e.message;
+
+  e = SignatureFieldError(Error{Code::kInvalidArgument, "x", {{"group", "Choose one."}}, 0});
+  EXPECT_EQ(e.field_errors.at("undersigned:group"), "Choose one.");
+}
+
 TEST(SignatureFieldErrorTest, RenamesFormFields) {
   SignatureForm form;
   form.email = "not-an-email";
@@ -534,6 +829,12 @@ TEST(JsonBodyTest, Getters) {
   EXPECT_EQ(GetStringOrNumber(j, "n", "n")->value, "5");
   EXPECT_TRUE(GetBool(j, "b", "b")->value);
   EXPECT_FALSE(GetBool(j, "n", "n"));
+  EXPECT_EQ(AsInteger(j["n"], "n"), 5);
+  EXPECT_EQ(AsInteger(j["f"], "f"), 5);
+  auto bad = AsInteger(j["s"], "list[2]");
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().field_errors.at("list[2]"), "must be a whole number");
+  EXPECT_FALSE(AsInteger(j["big"], "big"));
 }
 
 }  // namespace

@@ -38,6 +38,8 @@ namespace {
 //    and a second signing through an alias of it finds the first. A sealed name (and the
 //    other personal fields) is kept only encrypted in signatures.sealed until the reveal;
 //    signatures_sealed holds only those rows, so the reveal finds them without a scan.
+//  - organizations: co-signing organizations (core/organization.h), few per campaign; their
+//    logo (a re-encoded PNG) is stored with them and served from there.
 //  - The signature log (log/leaf.h): log_leaves holds each leaf's bytes and hash by index (an
 //    append), log_nodes every completed interior node (level >= 1), so that a proof or a tile
 //    is a handful of primary-key reads. signatures.log_salt is the salt of the signer's
@@ -132,6 +134,26 @@ CREATE INDEX signatures_public ON signatures (campaign_id, confirmed)
   WHERE state = 'confirmed' AND public_name = 1;
 CREATE INDEX signatures_sealed ON signatures (campaign_id, group_key, seal_threshold)
   WHERE sealed IS NOT NULL;
+
+CREATE TABLE organizations (
+  id              INTEGER PRIMARY KEY,
+  uuid            TEXT    NOT NULL UNIQUE,
+  campaign_id     INTEGER NOT NULL REFERENCES campaigns (id),
+  name            TEXT    NOT NULL,
+  website         TEXT    NOT NULL,
+  contact_email   TEXT    NOT NULL,
+  canonical_email TEXT    NOT NULL,
+  statement       TEXT    NOT NULL DEFAULT '',
+  state           TEXT    NOT NULL
+                          CHECK (state IN ('pending', 'confirmed', 'approved', 'rejected')),
+  confirm_hash    BLOB    NOT NULL UNIQUE,
+  review_hash     BLOB    UNIQUE,
+  created         INTEGER NOT NULL,
+  modified        INTEGER NOT NULL,
+  decided         INTEGER,
+  logo            BLOB,  -- last: a listing does not read its overflow pages
+  UNIQUE (campaign_id, canonical_email)
+);
 
 CREATE TABLE signature_tokens (
   hash         BLOB    PRIMARY KEY,

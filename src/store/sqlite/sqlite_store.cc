@@ -217,9 +217,50 @@ constexpr const char* kListSignatures =
         2, 3) " ORDER BY id DESC LIMIT ?4 OFFSET ?5";
 constexpr const char* kCountSignatures =
     "SELECT count(*) FROM signatures WHERE campaign_id = ?1 AND " US_TIME_FILTER(2, 3);
+constexpr const char* kListSignaturesInGroup =
+    "SELECT " US_SIGNATURE_COLS
+    " FROM signatures WHERE campaign_id = ?1 AND group_key = ?6 "
+    "AND " US_TIME_FILTER(2, 3) " ORDER BY id DESC LIMIT ?4 OFFSET ?5";
+constexpr const char* kCountSignaturesInGroup =
+    "SELECT count(*) FROM signatures WHERE campaign_id = ?1 AND group_key = ?4 AND " US_TIME_FILTER(
+        2, 3);
 constexpr const char* kConfirmedOf = "SELECT " US_SIGNATURE_COLS
                                      " FROM signatures WHERE campaign_id = ?1 AND state = "
                                      "'confirmed' ORDER BY id";
+
+// organizations
+#define US_ORGANIZATION_COLS                                                                 \
+  "id, uuid, campaign_id, name, website, contact_email, canonical_email, statement, state, " \
+  "logo IS NOT NULL, created, modified, decided"
+constexpr const char* kInsertOrganization =
+    "INSERT INTO organizations (uuid, campaign_id, name, website, contact_email, "
+    "canonical_email, statement, state, confirm_hash, created, modified, logo) VALUES (?1, ?2, "
+    "?3, ?4, ?5, ?6, ?7, 'pending', ?8, ?9, ?9, ?10)";
+constexpr const char* kOrganizationByConfirm =
+    "SELECT " US_ORGANIZATION_COLS " FROM organizations WHERE confirm_hash = ?1";
+constexpr const char* kOrganizationByReview =
+    "SELECT " US_ORGANIZATION_COLS " FROM organizations WHERE review_hash = ?1";
+constexpr const char* kOrganizationByUuid =
+    "SELECT " US_ORGANIZATION_COLS " FROM organizations WHERE uuid = ?1";
+constexpr const char* kConfirmOrganization =
+    "UPDATE organizations SET state = 'confirmed', review_hash = ?2, modified = ?3 WHERE id = ?1";
+constexpr const char* kDecideOrganization =
+    "UPDATE organizations SET state = ?2, decided = ?3, modified = ?3 WHERE id = ?1";
+constexpr const char* kListOrganizations =
+    "SELECT " US_ORGANIZATION_COLS
+    " FROM organizations WHERE campaign_id = ?1 AND (?2 IS NULL OR state = ?2) ORDER BY id";
+constexpr const char* kOrganizationLogo =
+    "SELECT logo FROM organizations WHERE uuid = ?1 AND state = 'approved' AND logo IS NOT NULL";
+// One "org_review" mail per organizer (?2 review token).
+constexpr const char* kQueueOrganizationReview =
+    "INSERT INTO outbox (kind, recipient, payload, next_attempt, created) "
+    "SELECT 'org_review', o.value, json_object('campaign_title', c.title, 'campaign_slug', "
+    "c.slug, 'language', c.language, 'organization_name', g.name, 'website', g.website, "
+    "'review_token', ?2), ?3, ?3 FROM organizations g JOIN campaigns c ON c.id = g.campaign_id, "
+    "json_each(c.organizers) o WHERE g.id = ?1";
+constexpr const char* kTouchCampaign =
+    "UPDATE campaigns SET modified = max(modified, ?2) WHERE id = ?1";
+#undef US_ORGANIZATION_COLS
 
 // API tokens
 constexpr const char* kInsertToken =
@@ -673,6 +714,24 @@ Person PersonFromRow(const Stmt& st) {
   p.created = st.Int(9);
   p.modified = st.Int(10);
   return p;
+}
+
+Organization OrganizationFromRow(const Stmt& st) {
+  Organization o;
+  o.id = st.Int(0);
+  o.uuid = st.Text(1);
+  o.campaign_id = st.Int(2);
+  o.form.name = st.Text(3);
+  o.form.website = st.Text(4);
+  o.form.contact_email = st.Text(5);
+  o.canonical_email = st.Text(6);
+  o.form.statement = st.Text(7);
+  o.state = ParseOrganizationState(st.View(8)).value_or(OrganizationState::kPending);
+  o.has_logo = st.Bool(9);
+  o.created = st.Int(10);
+  o.modified = st.Int(11);
+  o.decided = st.OptInt(12);
+  return o;
 }
 
 OutboxMessage OutboxFromRow(const Stmt& st) {
@@ -1397,6 +1456,33 @@ class SqliteStore final : public Store {
     return out;
   }
 
+  Result<Paged<Signature>> ListSignaturesInGroup(std::int64_t campaign_id,
+                                                 const std::string& group_key,
+                                                 const TimeFilter& filter, Page page) override {
+    auto r = Reader();
+    Db& db = *r;
+    Limits lim = PageLimits(page);
+    Paged<Signature> out;
+    {
+      auto st = db.Prepare(kCountSignaturesInGroup);
+      if (!st) return Fail(st.error());
+      st->Bind(1, campaign_id).Bind(2, filter.modified_after).Bind(3, filter.modified_before);
+      st->Bind(4, group_key);
+      int rc = st->Step();
+      if (rc != SQLITE_ROW) return Fail(db.ErrorFor(rc, "counting signatures"));
+      out.total = st->Int(0);
+    }
+    if (lim.offset >= out.total) return out;
+    auto st = db.Prepare(kListSignaturesInGroup);
+    if (!st) return Fail(st.error());
+    st->Bind(1, campaign_id).Bind(2, filter.modified_after).Bind(3, filter.modified_before);
+    st->Bind(4, lim.limit).Bind(5, lim.offset).Bind(6, group_key);
+    int rc;
+    while ((rc = st->Step()) == SQLITE_ROW) out.items.push_back(SignatureFromRow(*st));
+    if (rc != SQLITE_DONE) return Fail(db.ErrorFor(rc, "listing signatures"));
+    return out;
+  }
+
   Result<Signature> GetSignatureByUuid(const std::string& uuid) override {
     auto r = Reader();
     return ReadSignature(*r, kSignatureByUuid, uuid, false);
@@ -1452,6 +1538,164 @@ class SqliteStore final : public Store {
     if (!st) return Fail(st.error());
     st->Bind(1, uuid);
     return QueryOne(db, *st, "no such person", [](Stmt& s) { return Wrap(PersonFromRow(s)); });
+  }
+
+  // --- organizations
+  Result<Organization> AddOrganization(const NewOrganization& in) override {
+    Organization o;
+    o.uuid = in.uuid.empty() ? NewUuid() : in.uuid;
+    o.campaign_id = in.campaign_id;
+    o.form = in.form;
+    o.canonical_email = in.canonical_email;
+    o.has_logo = !in.logo_png.empty();
+    o.created = o.modified = in.now;
+    const std::string confirm_key = HashKey(in.confirm_token_hash);
+    auto payload = ExtendPayload(in.mail_payload, {{"confirm_token", in.confirm_token},
+                                                   {"organization_name", in.form.name}});
+    if (!payload) return Fail(payload.error());
+    return Write<Organization>([&](Batch& b) -> Result<Organization> {
+      Db& db = b.db();
+      auto st = db.Prepare(kInsertOrganization);
+      if (!st) return Fail(st.error());
+      st->Bind(1, o.uuid).Bind(2, o.campaign_id).Bind(3, o.form.name).Bind(4, o.form.website);
+      st->Bind(5, o.form.contact_email).Bind(6, o.canonical_email).Bind(7, o.form.statement);
+      st->BindBlob(8, confirm_key).Bind(9, in.now);
+      if (in.logo_png.empty()) {
+        st->BindNull(10);
+      } else {
+        st->BindBlob(10, in.logo_png);
+      }
+      int rc = st->Step();
+      if (rc == SQLITE_CONSTRAINT) {
+        return Fail(Code::kConflict,
+                    "This address has already put an organization on this letter; follow the "
+                    "link we sent to it.");
+      }
+      if (rc != SQLITE_DONE) return Fail(db.ErrorFor(rc, "saving the organization"));
+      o.id = db.LastInsertId();
+      st->Reset();
+      auto mail = db.Prepare(kInsertOutbox);
+      if (!mail) return Fail(mail.error());
+      mail->Bind(1, "org_confirm").Bind(2, o.form.contact_email).Bind(3, *payload).Bind(4, in.now);
+      if (auto r = StepDone(db, *mail, "queueing mail"); !r) return Fail(r.error());
+      return o;
+    });
+  }
+
+  Result<OrganizationOutcome> ConfirmOrganization(const std::string& confirm_token_hash,
+                                                  const std::string& review_token,
+                                                  const std::string& review_token_hash,
+                                                  UnixTime now) override {
+    const std::string key = HashKey(confirm_token_hash);
+    const std::string review_key = HashKey(review_token_hash);
+    return Write<OrganizationOutcome>([&](Batch& b) -> Result<OrganizationOutcome> {
+      Db& db = b.db();
+      auto out = ReadOrganization(db, kOrganizationByConfirm, key, true);
+      if (!out) return Fail(out.error());
+      if (out->organization.state != OrganizationState::kPending) return out;
+      auto st = db.Prepare(kConfirmOrganization);
+      if (!st) return Fail(st.error());
+      st->Bind(1, out->organization.id).BindBlob(2, review_key).Bind(3, now);
+      if (auto r = StepDone(db, *st, "confirming the organization"); !r) return Fail(r.error());
+      st->Reset();
+      auto mail = db.Prepare(kQueueOrganizationReview);
+      if (!mail) return Fail(mail.error());
+      mail->Bind(1, out->organization.id).Bind(2, review_token).Bind(3, now);
+      if (auto r = StepDone(db, *mail, "queueing the review mail"); !r) return Fail(r.error());
+      out->organization.state = OrganizationState::kConfirmed;
+      out->organization.modified = now;
+      out->changed = true;
+      return out;
+    });
+  }
+
+  Result<OrganizationOutcome> FindOrganizationByConfirmToken(const std::string& hash) override {
+    auto r = Reader();
+    return ReadOrganization(*r, kOrganizationByConfirm, HashKey(hash), true);
+  }
+  Result<OrganizationOutcome> FindOrganizationByReviewToken(const std::string& hash) override {
+    auto r = Reader();
+    return ReadOrganization(*r, kOrganizationByReview, HashKey(hash), true);
+  }
+
+  Result<OrganizationOutcome> DecideOrganization(const std::string& uuid, bool approve,
+                                                 UnixTime now) override {
+    return Write<OrganizationOutcome>([&](Batch& b) -> Result<OrganizationOutcome> {
+      Db& db = b.db();
+      auto out = ReadOrganization(db, kOrganizationByUuid, uuid, false);
+      if (!out) return Fail(out.error());
+      Organization& o = out->organization;
+      const OrganizationState target =
+          approve ? OrganizationState::kApproved : OrganizationState::kRejected;
+      if (o.state == target) return out;
+      if (o.state == OrganizationState::kPending) {
+        return Fail(Code::kConflict, "The organization has not confirmed its contact address yet.");
+      }
+      if (o.state != OrganizationState::kConfirmed) {
+        return Fail(Code::kConflict, std::string("The organization was already ") +
+                                         OrganizationStateName(o.state) + ".");
+      }
+      auto st = db.Prepare(kDecideOrganization);
+      if (!st) return Fail(st.error());
+      st->Bind(1, o.id).Bind(2, OrganizationStateName(target)).Bind(3, now);
+      if (auto r = StepDone(db, *st, "deciding on the organization"); !r) return Fail(r.error());
+      st->Reset();
+      // The campaign's page changes: its modified date moves, so that every process's
+      // CampaignService::Refresh picks the decision up.
+      auto touch = db.Prepare(kTouchCampaign);
+      if (!touch) return Fail(touch.error());
+      touch->Bind(1, o.campaign_id).Bind(2, now);
+      if (auto r = StepDone(db, *touch, "updating the campaign"); !r) return Fail(r.error());
+      out->campaign.modified = std::max(out->campaign.modified, now);
+      o.state = target;
+      o.decided = now;
+      o.modified = now;
+      out->changed = true;
+      return out;
+    });
+  }
+
+  Result<std::vector<Organization>> ListOrganizations(
+      std::int64_t campaign_id, std::optional<OrganizationState> state) override {
+    auto r = Reader();
+    Db& db = *r;
+    auto st = db.Prepare(kListOrganizations);
+    if (!st) return Fail(st.error());
+    st->Bind(1, campaign_id);
+    BindOptText(*st, 2, state ? OrganizationStateName(*state) : nullptr);
+    std::vector<Organization> out;
+    int rc;
+    while ((rc = st->Step()) == SQLITE_ROW) out.push_back(OrganizationFromRow(*st));
+    if (rc != SQLITE_DONE) return Fail(db.ErrorFor(rc, "listing organizations"));
+    return out;
+  }
+
+  Result<std::string> OrganizationLogo(const std::string& uuid) override {
+    auto r = Reader();
+    Db& db = *r;
+    auto st = db.Prepare(kOrganizationLogo);
+    if (!st) return Fail(st.error());
+    st->Bind(1, uuid);
+    return QueryOne(db, *st, "no such logo", [](Stmt& s) { return Wrap(s.Text(0)); });
+  }
+
+  // An organization and its campaign, by a key of sql (a blob token key or the uuid text).
+  static Result<OrganizationOutcome> ReadOrganization(Db& db, const char* sql,
+                                                      const std::string& key, bool blob) {
+    auto st = db.Prepare(sql);
+    if (!st) return Fail(st.error());
+    if (blob) {
+      st->BindBlob(1, key);
+    } else {
+      st->Bind(1, key);
+    }
+    auto o = QueryOne(db, *st, "no such organization",
+                      [](Stmt& s) { return Wrap(OrganizationFromRow(s)); });
+    if (!o) return Fail(o.error());
+    st->Reset();
+    auto c = ReadCampaign(db, kCampaignById, [&](Stmt& s) { s.Bind(1, o->campaign_id); });
+    if (!c) return Fail(c.error());
+    return OrganizationOutcome{std::move(*o), std::move(*c), false};
   }
 
   // --- API tokens

@@ -1,0 +1,127 @@
+#include "service/organizations.h"
+
+#include <nlohmann/json.hpp>
+
+#include "render/logo.h"
+#include "service/ids.h"
+
+namespace undersigned::service {
+namespace {
+
+bool PlausibleToken(const std::string& t) { return !t.empty() && t.size() <= 128; }
+
+}  // namespace
+
+OrganizationService::OrganizationService(Store& store, CampaignService& campaigns,
+                                         const Clock& clock, std::function<void()> wake_mailer)
+    : store_(store), campaigns_(campaigns), clock_(clock), wake_mailer_(std::move(wake_mailer)) {}
+
+Result<Organization> OrganizationService::Submit(const std::string& slug, OrganizationForm form,
+                                                 std::string_view logo) {
+  auto snap = campaigns_.Snapshot(slug);
+  if (!snap || snap->campaign.status == CampaignStatus::kDraft) {
+    return Fail(Code::kNotFound, "There is no campaign called '" + slug + "'.");
+  }
+  const Campaign& campaign = snap->campaign;
+  const UnixTime now = clock_.Now();
+  if (campaign.status == CampaignStatus::kClosed ||
+      (campaign.deadline && *campaign.deadline <= now)) {
+    return Fail(Code::kConflict, "This campaign is closed and no longer takes signatures.");
+  }
+  auto valid = ValidateOrganizationForm(std::move(form));
+  std::string png;
+  std::optional<std::string> logo_error;
+  if (!logo.empty()) {
+    auto normal = render::NormalizeLogo(logo);
+    if (normal) {
+      png = std::move(*normal);
+    } else {
+      logo_error = normal.error().message;
+      logo_error->front() = static_cast<char>(std::toupper(logo_error->front()));
+      *logo_error += ".";
+    }
+  }
+  if (!valid || logo_error) {
+    Error e = valid ? Error{Code::kInvalidArgument, "", {}, 0} : valid.error();
+    if (logo_error) {
+      e.field_errors["logo"] = *logo_error;
+      e.message += (e.message.empty() ? "" : " ") + std::string("logo: ") + *logo_error;
+    }
+    return Fail(std::move(e));
+  }
+  NewOrganization o;
+  o.campaign_id = campaign.id;
+  o.uuid = NewUuid();
+  o.canonical_email = CanonicalEmail(valid->contact_email);
+  o.form = std::move(*valid);
+  o.logo_png = std::move(png);
+  o.confirm_token = NewToken();
+  o.confirm_token_hash = HashToken(o.confirm_token);
+  o.mail_payload = nlohmann::json{{"campaign_title", campaign.title},
+                                  {"campaign_slug", campaign.slug},
+                                  {"language", campaign.language}}
+                       .dump();
+  o.now = now;
+  auto stored = store_.AddOrganization(o);
+  if (stored && wake_mailer_) wake_mailer_();
+  return stored;
+}
+
+Result<OrganizationOutcome> OrganizationService::Confirm(const std::string& token) {
+  if (!PlausibleToken(token)) return Fail(Code::kNotFound, "Unknown link.");
+  const std::string review = NewToken();
+  auto r = store_.ConfirmOrganization(HashToken(token), review, HashToken(review), clock_.Now());
+  if (r && r->changed && wake_mailer_) wake_mailer_();
+  return r;
+}
+
+Result<OrganizationOutcome> OrganizationService::PeekConfirm(const std::string& token) {
+  if (!PlausibleToken(token)) return Fail(Code::kNotFound, "Unknown link.");
+  return store_.FindOrganizationByConfirmToken(HashToken(token));
+}
+
+Result<OrganizationOutcome> OrganizationService::PeekReview(const std::string& token) {
+  if (!PlausibleToken(token)) return Fail(Code::kNotFound, "Unknown link.");
+  return store_.FindOrganizationByReviewToken(HashToken(token));
+}
+
+Result<OrganizationOutcome> OrganizationService::Review(const std::string& token, bool approve) {
+  auto found = PeekReview(token);
+  if (!found) return found;
+  return Decided(store_.DecideOrganization(found->organization.uuid, approve, clock_.Now()));
+}
+
+Result<OrganizationOutcome> OrganizationService::Decide(const std::string& slug,
+                                                        const std::string& uuid, bool approve) {
+  auto campaign = store_.GetCampaignBySlug(slug);
+  if (!campaign) return Fail(campaign.error());
+  auto list = store_.ListOrganizations(campaign->id, std::nullopt);
+  if (!list) return Fail(list.error());
+  bool found = false;
+  for (const Organization& o : *list) found = found || o.uuid == uuid;
+  if (!found) return Fail(Code::kNotFound, "No organization " + uuid + " on " + slug + ".");
+  return Decided(store_.DecideOrganization(uuid, approve, clock_.Now()));
+}
+
+Result<OrganizationOutcome> OrganizationService::Decided(Result<OrganizationOutcome> r) {
+  if (r && r->changed) {
+    if (auto reload = campaigns_.ReloadOrganizations(r->campaign.id); !reload) {
+      return Fail(reload.error());
+    }
+  }
+  return r;
+}
+
+Result<std::vector<Organization>> OrganizationService::List(
+    const std::string& slug, std::optional<OrganizationState> state) {
+  auto campaign = store_.GetCampaignBySlug(slug);
+  if (!campaign) return Fail(campaign.error());
+  return store_.ListOrganizations(campaign->id, state);
+}
+
+Result<std::string> OrganizationService::Logo(const std::string& uuid) {
+  if (uuid.empty() || uuid.size() > 64) return Fail(Code::kNotFound, "No such logo.");
+  return store_.OrganizationLogo(uuid);
+}
+
+}  // namespace undersigned::service

@@ -1,0 +1,55 @@
+// OrganizationService: co-signing organizations (core/organization.h) from submission to the
+// campaign page: checks the form and the logo (render/logo.h re-encodes it), stores it with a
+// one-time link mailed to its contact address, confirms that, lets an organizer approve or
+// reject it (by the link mailed to them, or the CLI), and serves approved logos.
+//
+// Thread-safe. Holds references to the Store, the CampaignService and the Clock (owned by
+// app::App). Calls `wake_mailer` after a commit that queued mail.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/organization.h"
+#include "service/campaigns.h"
+#include "store/store.h"
+
+namespace undersigned::service {
+
+class OrganizationService {
+ public:
+  OrganizationService(Store& store, CampaignService& campaigns, const Clock& clock,
+                      std::function<void()> wake_mailer);
+
+  // kNotFound (no open campaign), kConflict (closed, or this address already submitted one),
+  // kInvalidArgument with field_errors (name, website, contact_email, statement, logo).
+  // logo: the uploaded bytes, empty for none.
+  Result<Organization> Submit(const std::string& slug, OrganizationForm form,
+                              std::string_view logo);
+  // By raw token (from the mail link). Confirming queues the review mail to the organizers.
+  Result<OrganizationOutcome> Confirm(const std::string& token);
+  Result<OrganizationOutcome> PeekConfirm(const std::string& token);
+  Result<OrganizationOutcome> PeekReview(const std::string& token);
+  // An organizer's decision through the review link.
+  Result<OrganizationOutcome> Review(const std::string& token, bool approve);
+  // The CLI's: by the organization's uuid within the campaign.
+  Result<OrganizationOutcome> Decide(const std::string& slug, const std::string& uuid,
+                                     bool approve);
+  Result<std::vector<Organization>> List(const std::string& slug,
+                                         std::optional<OrganizationState> state);
+  // PNG bytes of an approved organization's logo; kNotFound otherwise.
+  Result<std::string> Logo(const std::string& uuid);
+
+ private:
+  Result<OrganizationOutcome> Decided(Result<OrganizationOutcome> r);
+
+  Store& store_;
+  CampaignService& campaigns_;
+  const Clock& clock_;
+  std::function<void()> wake_mailer_;
+};
+
+}  // namespace undersigned::service
