@@ -1,6 +1,6 @@
 // Live count on a campaign page: listens to the server-sent "count" events of this campaign
-// and updates the number and the progress bar without reloading. The page works without it;
-// without EventSource (or with any error) it silently does nothing.
+// and updates the number, the progress bar and the counts by group without reloading. The
+// page works without it; without EventSource (or with any error) it silently does nothing.
 (function () {
   'use strict';
 
@@ -21,8 +21,27 @@
     var logSizeEl = box.querySelector('[data-log-size]');
     var logCountEl = box.querySelector('[data-log-count]');
 
+    function applyGroups(groups) {
+      // Counts by group: exact once shown, "fewer than K" below the anonymity floor.
+      if (!groups || typeof groups.length !== 'number') return;
+      for (var i = 0; i < groups.length; i++) {
+        var g = groups[i];
+        if (!g || typeof g.key !== 'string') continue;
+        var els = box.querySelectorAll('[data-group-count]');
+        for (var k = 0; k < els.length; k++) {
+          if (els[k].getAttribute('data-group-count') !== g.key) continue;
+          if (typeof g.confirmed === 'number') {
+            els[k].textContent = format(g.confirmed);
+          } else if (typeof g.fewer_than === 'number') {
+            els[k].textContent = 'fewer than ' + g.fewer_than;
+          }
+        }
+      }
+    }
+
     function apply(data) {
       if (!data || typeof data.confirmed !== 'number') return;
+      applyGroups(data.groups);
       if (data.log && typeof data.log.tree_size === 'number' &&
           typeof data.log.confirmed === 'number') {
         if (logSizeEl) logSizeEl.textContent = format(data.log.tree_size);

@@ -158,6 +158,10 @@ Result<std::unique_ptr<App>> App::Open(const Config& config) {
       std::make_unique<service::SigningService>(*app->store_, *app->campaigns_, clock, so, [self] {
         if (self->wake_mailer_) self->wake_mailer_();
       });
+  app->organizations_ =
+      std::make_unique<service::OrganizationService>(*app->store_, *app->campaigns_, clock, [self] {
+        if (self->wake_mailer_) self->wake_mailer_();
+      });
   return app;
 }
 

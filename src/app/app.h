@@ -12,6 +12,7 @@
 #include "service/api_tokens.h"
 #include "service/campaigns.h"
 #include "service/log.h"
+#include "service/organizations.h"
 #include "service/signing.h"
 #include "store/store.h"
 
@@ -35,6 +36,7 @@ class App {
   service::CampaignService& campaigns() { return *campaigns_; }
   service::SigningService& signing() { return *signing_; }
   service::ApiTokenService& tokens() { return *tokens_; }
+  service::OrganizationService& organizations() { return *organizations_; }
   // The signature log, opened on first use (its key and origin are made then if missing).
   // base_url: the site's public URL, from which a first start derives the log's origin.
   Result<service::LogService*> Log(const std::string& base_url);
@@ -48,6 +50,7 @@ class App {
   std::unique_ptr<service::ApiTokenService> tokens_;
   std::unique_ptr<service::SigningService> signing_;
   std::unique_ptr<service::LogService> log_;
+  std::unique_ptr<service::OrganizationService> organizations_;
   // Set by Serve(): the mail sender's Wake, called by the signing service after commits.
   std::function<void()> wake_mailer_;
 };

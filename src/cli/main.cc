@@ -190,6 +190,26 @@ int Main(int argc, char** argv) {
   deliver->add_option("--output,-o", deliver_output, "file to write (default: standard output)");
   add_flag(deliver, "--base-url", "server.base_url", "the site's public URL, for links");
 
+  // --- organization
+  CLI::App* orgc = cli.add_subcommand(
+      "organization",
+      "Co-signing organizations: list them, approve or reject those whose contact confirmed.");
+  orgc->require_subcommand(1);
+  std::string org_state, org_id;
+  CLI::App* org_list = orgc->add_subcommand("list", "A campaign's organizations and their state.");
+  org_list->add_option("slug", slug, "campaign slug")->required();
+  org_list->add_option("--state", org_state, "only pending, confirmed, approved or rejected")
+      ->check(CLI::IsMember({"pending", "confirmed", "approved", "rejected"}));
+  CLI::App* org_approve =
+      orgc->add_subcommand("approve", "List an organization whose contact confirmed (for good).");
+  CLI::App* org_reject =
+      orgc->add_subcommand("reject", "Refuse an organization; it is never shown.");
+  for (CLI::App* sub : {org_approve, org_reject}) {
+    sub->add_option("slug", slug, "campaign slug")->required();
+    sub->add_option("id", org_id, "the organization's id, as `organization list` prints it")
+        ->required();
+  }
+
   std::string backup_file;
   CLI::App* backup = cli.add_subcommand(
       "backup", "Copy the whole store to FILE while the server runs (online backup).");
@@ -330,6 +350,23 @@ int Main(int argc, char** argv) {
       if (!out) return Report(Error{Code::kInternal, "writing " + output + " failed", {}, 0});
     }
     std::rename(tmp.c_str(), output.c_str());
+    return 0;
+  }
+  if (*org_list) {
+    auto list = a.organizations().List(
+        slug, org_state.empty() ? std::nullopt : ParseOrganizationState(org_state));
+    if (!list) return Report(list.error());
+    for (const Organization& o : *list) {
+      std::printf("%-36s %-9s %s <%s> %s\n", o.uuid.c_str(), OrganizationStateName(o.state),
+                  o.form.name.c_str(), o.form.contact_email.c_str(), o.form.website.c_str());
+    }
+    return 0;
+  }
+  if (*org_approve || *org_reject) {
+    auto r = a.organizations().Decide(slug, org_id, static_cast<bool>(*org_approve));
+    if (!r) return Report(r.error());
+    std::cout << r->organization.form.name << ": " << OrganizationStateName(r->organization.state)
+              << "\n";
     return 0;
   }
   if (*deliver) {

@@ -157,6 +157,44 @@ Result<RenderedEmail> RenderEmail(const OutboxMessage& message, const std::strin
     out.html =
         HtmlWrap(out.subject, HtmlParagraph("Hello,") + HtmlParagraph(p1) + HtmlParagraph(p2) +
                                   HtmlParagraph(p3) + HtmlLink("See the campaign", campaign_url));
+  } else if (message.kind == "org_confirm" || message.kind == "org_review") {
+    auto org = Field(payload, "organization_name");
+    if (!org) return Fail(org.error());
+    const bool confirm = message.kind == "org_confirm";
+    auto token = Field(payload, confirm ? "confirm_token" : "review_token");
+    if (!token) return Fail(token.error());
+    const std::string url =
+        base_url + (confirm ? "/o/confirm?t=" : "/o/review?t=") + PercentEncode(*token);
+    const std::string name = "\u201C" + OneLine(*org) + "\u201D";
+    std::vector<std::string> paragraphs;
+    std::string label;
+    if (confirm) {
+      out.subject = "Please confirm your organization's signature: " + campaign_title;
+      paragraphs.push_back("Someone, hopefully you, asked for " + name + " to co-sign " + quoted +
+                           ", giving this address as the organization's contact.");
+      paragraphs.push_back(
+          "To confirm, open this link and press the button on the page. The campaign's "
+          "organizers then review the request before the organization is listed:");
+      paragraphs.push_back("If you did not ask for this, ignore this email; nothing is listed.");
+      label = "Confirm";
+    } else {
+      out.subject = "An organization asks to co-sign " + campaign_title;
+      std::string website;
+      if (auto w = Field(payload, "website")) website = " (" + OneLine(*w) + ")";
+      paragraphs.push_back(name + website + " asks to co-sign " + quoted +
+                           ", and its contact address has confirmed the request.");
+      paragraphs.push_back(
+          "As an organizer of the campaign, you decide whether it is listed. Open this link to "
+          "approve or reject it:");
+      paragraphs.push_back("Until someone decides, it is not shown anywhere.");
+      label = "Review the request";
+    }
+    out.text = "Hello,\n\n" + paragraphs[0] + "\n\n" + paragraphs[1] + "\n\n" + url + "\n\n" +
+               paragraphs[2] + "\n\nThe campaign: " + campaign_url + "\n";
+    out.html = HtmlWrap(out.subject, HtmlParagraph("Hello,") + HtmlParagraph(paragraphs[0]) +
+                                         HtmlParagraph(paragraphs[1]) + HtmlLink(label, url) +
+                                         HtmlParagraph(paragraphs[2]) +
+                                         HtmlLink("See the campaign", campaign_url));
   } else if (message.kind == "outcome") {
     auto outcome = Field(payload, "outcome");
     if (!outcome) return Fail(outcome.error());

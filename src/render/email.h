@@ -30,6 +30,10 @@ struct RenderedEmail {
 //   "verify_already"  payload as "already_signed", equally neutral.
 //   "revealed"        payload {campaign_title, campaign_slug, group, threshold}: a sealed name
 //                     was revealed when its group reached the threshold its signer chose.
+//   "org_confirm"     payload {campaign_title, campaign_slug, organization_name,
+//                     confirm_token}: to an organization's contact; link <base>/o/confirm?t=.
+//   "org_review"      payload {campaign_title, campaign_slug, organization_name, website,
+//                     review_token}: to each organizer; link <base>/o/review?t=.
 // The signer's name (payload "name") is deliberately not used: anyone can type any address
 // into the form, so nothing a visitor typed is echoed into mail sent to someone else.
 // base_url has no trailing slash ("https://sign.example.org"; one is stripped if present).

@@ -40,6 +40,65 @@ TEST(RenderEmail, ConfirmHasBothLinks) {
             std::string::npos);
 }
 
+TEST(RenderEmail, TheWorkAddressMailNamesNoCampaign) {
+  for (const char* kind : {"verify", "verify_already"}) {
+    OutboxMessage m = Confirm();
+    m.kind = kind;
+    auto r = RenderEmail(m, "https://sign.example.org");
+    ASSERT_TRUE(r) << r.error().message;
+    for (const std::string* part : {&r->subject, &r->text, &r->html}) {
+      EXPECT_EQ(part->find("ICE"), std::string::npos) << kind << ": " << *part;
+      EXPECT_EQ(part->find("drop-ice"), std::string::npos) << kind << ": " << *part;
+      EXPECT_EQ(part->find("sign"), part->find("sign.example.org")) << kind << ": " << *part;
+      EXPECT_EQ(part->find("Ada"), std::string::npos);
+    }
+    EXPECT_NE(r->text.find("/s/withdraw?t=WTOK_def-456"), std::string::npos);
+    if (std::string(kind) == "verify") {
+      EXPECT_NE(r->text.find("https://sign.example.org/s/confirm?t=CTOK_abc-123"),
+                std::string::npos);
+    }
+  }
+}
+
+TEST(RenderEmail, RevealedAndOrganizationMails) {
+  OutboxMessage m;
+  m.kind = "revealed";
+  m.payload = nlohmann::json{
+      {"campaign_title", "Letter"},
+      {"campaign_slug", "letter"},
+      {"group", "Acme staff"},
+      {"threshold",
+       500}}.dump();
+  auto r = RenderEmail(m, "https://sign.example.org");
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_NE(r->text.find("500 or more verified signers in Acme staff"), std::string::npos);
+
+  m.kind = "org_confirm";
+  m.payload = nlohmann::json{
+      {"campaign_title", "Letter"},
+      {"campaign_slug", "letter"},
+      {"organization_name", "<Friends>"},
+      {"confirm_token",
+       "OTOK"}}.dump();
+  r = RenderEmail(m, "https://sign.example.org");
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_NE(r->text.find("https://sign.example.org/o/confirm?t=OTOK"), std::string::npos);
+  EXPECT_NE(r->html.find("&lt;Friends&gt;"), std::string::npos);
+
+  m.kind = "org_review";
+  m.payload = nlohmann::json{
+      {"campaign_title", "Letter"},
+      {"campaign_slug", "letter"},
+      {"organization_name", "Friends"},
+      {"website", "https://f.example"},
+      {"review_token",
+       "RTOK"}}.dump();
+  r = RenderEmail(m, "https://sign.example.org");
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_NE(r->text.find("https://sign.example.org/o/review?t=RTOK"), std::string::npos);
+  EXPECT_NE(r->text.find("https://f.example"), std::string::npos);
+}
+
 TEST(RenderEmail, NeverEchoesTheTypedName) {
   auto r = RenderEmail(Confirm(), "https://sign.example.org");
   ASSERT_TRUE(r);

@@ -42,9 +42,15 @@ std::string First(const Form& form, const char* key) {
 
 // A checkbox sends its value ("yes") only when ticked; be lenient about what API-like clients
 // send, but treat the usual spellings of "no" as unticked.
-bool Checked(const Form& form, const char* key) {
-  std::string v = ToLowerAscii(First(form, key));
+bool Truthy(std::string v) {
+  v = ToLowerAscii(v);
   return !v.empty() && v != "0" && v != "no" && v != "off" && v != "false";
+}
+bool Checked(const Form& form, const char* key) { return Truthy(First(form, key)); }
+
+// Who "verified employee of X" names.
+const std::string& OrganizationOf(const SignerGroup& g) {
+  return g.organization.empty() ? g.name : g.organization;
 }
 
 bool IsFormUrlEncoded(const Request& req) {
@@ -79,14 +85,17 @@ bool SameFields(const Campaign& x, const Campaign& y) {
          x.goal == y.goal && x.deadline == y.deadline && x.status == y.status &&
          x.language == y.language && x.letter_markdown == y.letter_markdown &&
          x.threshold == y.threshold && x.outcome == y.outcome && x.outcome_at == y.outcome_at &&
+         x.groups == y.groups && x.anonymity_floor == y.anonymity_floor &&
          SameTargets(x.targets, y.targets);
 }
 
 bool SameRecent(const CampaignSnapshot& a, const CampaignSnapshot& b) {
   if (a.recent.size() != b.recent.size()) return false;
   for (std::size_t i = 0; i < a.recent.size(); ++i) {
-    if (a.recent[i].name != b.recent[i].name || a.recent[i].comment != b.recent[i].comment ||
-        a.recent[i].confirmed != b.recent[i].confirmed) {
+    const PublicSigner& x = a.recent[i];
+    const PublicSigner& y = b.recent[i];
+    if (x.name != y.name || x.comment != y.comment || x.confirmed != y.confirmed ||
+        x.group != y.group || x.verified != y.verified || x.anonymous != y.anonymous) {
       return false;
     }
   }
@@ -168,8 +177,10 @@ class Site {
     const std::string token = csrf_.TokenFor(nonce);
     const auto count = CountSlots(snap->counts.confirmed, snap->campaign.goal);
     const auto log = LogSlots(snap->campaign.uuid);
-    Response r =
-        Response::Html(page->Fill({token, count[0], count[1], count[2], count[3], log[0], log[1]}));
+    const auto groups = GroupTally(snap);
+    if (!groups) return InternalError();
+    Response r = Response::Html(
+        page->Fill({token, count[0], count[1], count[2], count[3], log[0], log[1], *groups}));
     r.Header("Cache-Control", "private, no-cache");
     if (set_cookie) r.Header("Set-Cookie", csrf_.CookieValue(nonce));
     return r;
@@ -189,7 +200,21 @@ class Site {
     if (auto bad = CheckPost(req, back, "Back to the campaign", &form)) {
       return respond(std::move(*bad));
     }
-    SignatureForm f = FormFields(form);
+    // The campaign's groups decide which of the group sections' fields count (the service
+    // checks everything again against the campaign it reads).
+    SnapshotPtr snap = PublicSnapshot(slug);
+    std::map<std::string, std::string> form_errors;
+    SignatureForm f = FormFields(form, snap ? &snap->campaign : nullptr, &form_errors);
+    if (!form_errors.empty()) {
+      // A visibility that is none of the choices: answered with the form's other problems.
+      if (const SignerGroup* g = snap ? FindGroup(snap->campaign, f.group) : nullptr) {
+        if (auto valid = ValidateSignatureForm(f, *g); !valid) {
+          form_errors.merge(valid.error().field_errors);
+        }
+      }
+      return respond(
+          SignFailed(req, slug, f, Error{Code::kInvalidArgument, "", std::move(form_errors), 0}));
+    }
     service::SignContext ctx;
     ctx.source = "form";
     ctx.remote_address = req.remote_address;
@@ -197,11 +222,22 @@ class Site {
         slug, f, ctx,
         [this, &req, slug, f, respond = std::move(respond)](Result<service::SignResult> r) {
           if (!r) return respond(SignFailed(req, slug, f, r.error()));
-          respond(CheckEmail(r->campaign, r->kind, Trim(f.email)));
+          // A verified group's link went to the work address.
+          const SignerGroup* g = FindGroup(r->campaign, f.group);
+          if (g != nullptr && ProvenByDomain(g->kind)) {
+            return respond(CheckEmail(r->campaign, r->kind, Trim(f.work_email), g));
+          }
+          respond(CheckEmail(r->campaign, r->kind, Trim(f.email), nullptr));
         });
   }
 
-  static SignatureForm FormFields(const Form& form) {
+  // The SignatureForm a posted form stands for. campaign (nullptr if unknown): its declared
+  // groups' sections of the form all send their fields; only the chosen group's count. A
+  // visibility that is none of the choices goes into errors ("protection").
+  static SignatureForm FormFields(const Form& form, const Campaign* campaign,
+                                  std::map<std::string, std::string>* errors) {
+    static const std::vector<SignerGroup> kNoGroups;
+    const std::vector<SignerGroup>& groups = campaign != nullptr ? campaign->groups : kNoGroups;
     SignatureForm f;
     f.name = First(form, "name");
     f.email = First(form, "email");
@@ -210,6 +246,48 @@ class Site {
     f.comment = First(form, "comment");
     f.public_name = Checked(form, "public_name");
     f.wants_updates = Checked(form, "wants_updates");
+    f.group = First(form, "group");
+    // As the service will read it (an empty key is the public group, or the first).
+    const SignerGroup* chosen = campaign != nullptr ? FindGroup(*campaign, f.group) : nullptr;
+    // Each verified group's section has a work_email field, in the order of the groups: when
+    // the form sent them all, the chosen group's counts; else (a client sending one) the one
+    // that is filled in.
+    std::vector<std::string> works;
+    for (auto [it, end] = form.equal_range("work_email"); it != end; ++it) {
+      works.push_back(it->second);
+    }
+    std::size_t domain_groups = 0;
+    std::optional<std::size_t> chosen_index;
+    for (const SignerGroup& g : groups) {
+      if (!ProvenByDomain(g.kind)) continue;
+      if (&g == chosen) chosen_index = domain_groups;
+      ++domain_groups;
+    }
+    if (chosen_index && domain_groups > 1 && works.size() == domain_groups) {
+      f.work_email = works[*chosen_index];
+    } else {
+      for (const std::string& w : works) {
+        if (!Trim(w).empty()) {
+          f.work_email = w;
+          break;
+        }
+      }
+    }
+    // An attestation's checkbox sends its group's key, so that ticking another group's
+    // statement does not count; a client may send "yes".
+    for (auto [it, end] = form.equal_range("attested"); it != end; ++it) {
+      bool names_group = false;
+      for (const SignerGroup& g : groups) names_group = names_group || g.key == it->second;
+      if (names_group ? chosen != nullptr && it->second == chosen->key : Truthy(it->second)) {
+        f.attested = true;
+      }
+    }
+    // The visibility choice, when the form has one (else the public_name checkbox).
+    if (auto it = form.find("visibility"); it != form.end() && !it->second.empty()) {
+      if (!pages::ApplyVisibility(it->second, &f)) {
+        (*errors)["protection"] = "Choose how your name appears.";
+      }
+    }
     return f;
   }
 
@@ -286,7 +364,8 @@ class Site {
   }
 
   // A rendered campaign page with slots: 0 the CSRF token, 1-4 the count, 5-6 the latest
-  // checkpoint's size and this campaign's count in it (so a new count costs no rendering). It is
+  // checkpoint's size and this campaign's count in it, 7 the counts by group (GroupTally), so a
+  // new count costs no rendering of the page. It is
   // rendered again when the campaign's fields change, and when the recent signers change - at most
   // once a second for those, since they need not be live to the millisecond (the count, spliced in
   // per request, always is).
@@ -321,15 +400,38 @@ class Site {
     }
     FormState form;
     form.csrf = render::SlotPlaceholder(0);
-    auto html = RenderCampaign(*snap, open, form, "", /*count_slots=*/true);
+    auto html = RenderCampaign(snap, open, form, "", /*count_slots=*/true);
     if (!html) return nullptr;
-    auto page = std::make_shared<const Spliced>(Spliced::Cut(*html, 7));
+    auto page = std::make_shared<const Spliced>(Spliced::Cut(*html, 8));
     std::lock_guard lock(mu_);
     auto [it, inserted] = campaign_cache_.try_emplace(slug);
     if (inserted || it->second.rendered->version <= snap->version) {
       it->second = CachedCampaign{snap, 0, open, now_ms, page};
     }
     return page;
+  }
+
+  // The counts by group (group_tally.mustache) of a snapshot: rendered once per snapshot
+  // version, empty for a campaign without declared groups. nullptr if rendering failed.
+  std::shared_ptr<const std::string> GroupTally(const SnapshotPtr& snap) {
+    static const auto kNone = std::make_shared<const std::string>();
+    if (snap->campaign.groups.empty()) return kNone;
+    {
+      std::lock_guard lock(mu_);
+      auto it = group_tally_cache_.find(snap->campaign.slug);
+      if (it != group_tally_cache_.end() && it->second.version == snap->version) {
+        return it->second.html;
+      }
+    }
+    auto html = Render("group_tally", pages::GroupTallyData(snap->campaign, snap->counts));
+    if (!html) return nullptr;
+    auto shared = std::make_shared<const std::string>(std::move(*html));
+    std::lock_guard lock(mu_);
+    auto [it, inserted] = group_tally_cache_.try_emplace(snap->campaign.slug);
+    if (inserted || it->second.version <= snap->version) {
+      it->second = CachedGroupTally{snap->version, shared};
+    }
+    return shared;
   }
 
   // The values of slots 1-4 for a count.
@@ -340,9 +442,17 @@ class Site {
             std::to_string(render::PercentOf(confirmed, goal))};
   }
 
-  Result<std::string> RenderCampaign(const CampaignSnapshot& snap, bool open, const FormState& form,
+  Result<std::string> RenderCampaign(const SnapshotPtr& snap_ptr, bool open, const FormState& form,
                                      const std::string& title_prefix, bool count_slots) {
+    const CampaignSnapshot& snap = *snap_ptr;
     Data d = pages::CampaignPageData(snap, deps_.base_url, deps_.site_name, open);
+    if (count_slots) {
+      d.set("group_tally_html", render::SlotPlaceholder(7));
+    } else {
+      auto groups = GroupTally(snap_ptr);
+      if (!groups) return Fail(Code::kInternal, "rendering the counts by group");
+      d.set("group_tally_html", *groups);
+    }
     if (!title_prefix.empty()) d.set("page_title", title_prefix + snap.campaign.title);
     if (count_slots) {
       Data count = pages::CountData(snap.counts.confirmed, snap.campaign.goal);
@@ -368,7 +478,7 @@ class Site {
       log.set("audit_command", "undersigned log audit " + deps_.base_url);
       d.set("log", log);
     }
-    d.set("form", pages::FormData(form));
+    d.set("form", pages::FormData(form, snap.campaign.groups));
     return Render("campaign", d);
   }
 
@@ -383,23 +493,38 @@ class Site {
 
   // --- signing
 
-  Response CheckEmail(const Campaign& c, SignOutcome::Kind kind, const std::string& email) {
+  // work_group: the verified group whose link went to the work address `email` (else nullptr).
+  Response CheckEmail(const Campaign& c, SignOutcome::Kind kind, const std::string& email,
+                      const SignerGroup* work_group) {
     const char* variant = "sent";  // kCreated, and kAlreadyConfirmed: never reveal who signed
     if (kind == SignOutcome::Kind::kResent) variant = "resent";
     if (kind == SignOutcome::Kind::kResendLimit) variant = "resend_limit";
-    const std::string key = c.slug + '\n' + variant;
+    const std::string key =
+        c.slug + '\n' + variant + '\n' + (work_group != nullptr ? work_group->key : "");
+    const std::string organization =
+        work_group != nullptr ? OrganizationOf(*work_group) : std::string();
     std::shared_ptr<const Spliced> page;
     {
       std::lock_guard lock(mu_);
       auto it = check_cache_.find(key);
       if (it != check_cache_.end() && it->second.title == c.title &&
-          it->second.language == c.language) {
+          it->second.language == c.language && it->second.organization == organization) {
         page = it->second.page;
       }
     }
     if (!page) {
-      Data d = pages::CampaignBriefData(c, deps_.base_url, deps_.site_name, "Check your email");
-      d.set("heading", "Check your email");
+      const std::string heading =
+          work_group != nullptr ? "Check your work email" : "Check your email";
+      Data d = pages::CampaignBriefData(c, deps_.base_url, deps_.site_name, heading);
+      d.set("heading", heading);
+      if (work_group != nullptr) {
+        Data work;
+        work.set("organization", organization);
+        work.set("group_name", work_group->name);
+        d.set("work", work);
+      } else {
+        d.set("work", Data(false));
+      }
       d.set("email", render::SlotPlaceholder(0));
       d.set("sent", Data(std::string_view(variant) == "sent"));
       d.set("resent", Data(std::string_view(variant) == "resent"));
@@ -408,7 +533,7 @@ class Site {
       if (!html) return InternalError();
       page = std::make_shared<const Spliced>(Spliced::Cut(*html, 1));
       std::lock_guard lock(mu_);
-      check_cache_[key] = CachedCheck{c.title, c.language, page};
+      check_cache_[key] = CachedCheck{c.title, c.language, organization, page};
     }
     return HtmlPage(page->Fill({render::EscapeHtml(email)}), 200, "no-store");
   }
@@ -430,7 +555,7 @@ class Site {
         const std::string nonce = csrf_.NonceFor(req, &set_cookie);
         form.csrf = csrf_.TokenFor(nonce);
         const bool open = pages::TakesSignatures(snap->campaign, clock_.Now());
-        auto html = RenderCampaign(*snap, open, form, "Error: ", /*count_slots=*/false);
+        auto html = RenderCampaign(snap, open, form, "Error: ", /*count_slots=*/false);
         if (!html) return InternalError();
         Response r = HtmlPage(*html, 422, "no-store");
         if (set_cookie) r.Header("Set-Cookie", csrf_.CookieValue(nonce));
@@ -529,6 +654,9 @@ class Site {
                               : (confirm ? deps_.signing.PeekConfirm(token)
                                          : deps_.signing.PeekWithdraw(token));
     if (!peek) return TokenError(peek.error(), confirm, token);
+    if (const SignerGroup* work = VerifiedGroupOf(*peek)) {
+      return NeutralTokenPage(req, *peek, *work, confirm, token);
+    }
     const Campaign& c = peek->campaign;
     const SignatureState state = peek->signature.state;
     if (confirm && state == SignatureState::kConfirmed) {
@@ -571,6 +699,103 @@ class Site {
     return TokenHeaders(HtmlPage(*html, 200, "no-store"), set_cookie ? &nonce : nullptr);
   }
 
+  // The group proven by domain a signature was made in (its link went to a work address), or
+  // nullptr.
+  static const SignerGroup* VerifiedGroupOf(const TokenOutcome& t) {
+    const SignerGroup* g = FindGroup(t.campaign, t.signature.form.group);
+    return g != nullptr && ProvenByDomain(g->kind) ? g : nullptr;
+  }
+
+  // The pages behind the links sent to a work address. Whoever reads that mailbox (the
+  // employer's mail system, an administrator) can open them, so they name neither the letter
+  // nor the signer: only the button's result, seen by whoever presses it, does.
+  Response NeutralTokenPage(const Request& req, const TokenOutcome& peek, const SignerGroup& work,
+                            bool confirm, const std::string& token) {
+    const std::string& org = OrganizationOf(work);
+    const SignatureState state = peek.signature.state;
+    static const std::string kNeutral =
+        "This page does not name what you signed, in case someone else opens this link.";
+    if (state == SignatureState::kWithdrawn || (confirm && state == SignatureState::kConfirmed)) {
+      const bool withdrawn = state == SignatureState::kWithdrawn;
+      const std::string heading =
+          withdrawn ? "This signature was withdrawn" : "This address is already verified";
+      Data d = pages::LayoutData("en", heading, deps_.site_name);
+      d.set("noindex", Data(true));
+      d.set("c", Data(false));
+      d.set("heading", heading);
+      d.set("paragraphs",
+            StringList({withdrawn ? "It does not count any more." : "There is nothing more to do.",
+                        kNeutral}));
+      d.set("show_share", Data(false));
+      auto html = Render("done", d);
+      if (!html) return InternalError();
+      return TokenHeaders(HtmlPage(*html, 200, "no-store"), nullptr);
+    }
+    bool set_cookie = false;
+    const std::string nonce = csrf_.NonceFor(req, &set_cookie);
+    const std::string heading =
+        confirm ? "Verify that you work at " + org : "Withdraw your verified signature?";
+    Data d = pages::LayoutData("en", heading, deps_.site_name);
+    d.set("noindex", Data(true));
+    d.set("c", Data(false));
+    d.set("heading", heading);
+    d.set(
+        "paragraphs",
+        StringList(
+            confirm ? std::vector<std::string>{"This link reached you at your work "
+                                               "address. Pressing the button proves "
+                                               "that you work at " +
+                                                   org +
+                                                   ": your signature is confirmed and "
+                                                   "counted among " +
+                                                   work.name + ". We never keep your work address.",
+                                               kNeutral + " You will see it once you press the "
+                                                          "button."}
+                    : std::vector<std::string>{"Press the button to withdraw the "
+                                               "signature this address verified. It "
+                                               "will no longer count, and your name "
+                                               "will no longer be shown.",
+                                               kNeutral}));
+    d.set("action", confirm ? "/s/confirm" : "/s/withdraw");
+    d.set("token", token);
+    d.set("csrf", csrf_.TokenFor(nonce));
+    d.set("button", confirm ? "Verify and confirm my signature" : "Withdraw my signature");
+    d.set("danger", Data(!confirm));
+    auto html = Render("token", d);
+    if (!html) return InternalError();
+    return TokenHeaders(HtmlPage(*html, 200, "no-store"), set_cookie ? &nonce : nullptr);
+  }
+
+  // What a verified signer is told once their link is followed: the group, what became of
+  // their name, and the group's count as the public sees it.
+  static std::vector<std::string> VerifiedLines(const TokenOutcome& r, const SignerGroup& work) {
+    const Campaign& c = r.campaign;
+    const std::string& org = OrganizationOf(work);
+    std::vector<std::string> lines;
+    lines.push_back("You are verified as working at " + org + ", and counted among " + work.name +
+                    ".");
+    const SignatureForm& f = r.signature.form;
+    if (f.protection == Protection::kSealed) {
+      lines.push_back(
+          r.signature.sealed
+              ? "Your name stays sealed until " + render::FormatThousands(f.seal_threshold) +
+                    " verified employees of " + org +
+                    " have signed: until then it appears nowhere. We will tell you at your "
+                    "personal address when it is shown."
+              : "Your name is shown: " + render::FormatThousands(f.seal_threshold) +
+                    " verified employees of " + org + " have signed, as you chose.");
+    } else if (f.protection == Protection::kAnonymous) {
+      lines.push_back("You are shown only as \u201CVerified employee of " + org +
+                      "\u201D. We keep no name.");
+    }
+    const auto shown = ShownCount(GroupConfirmed(r.counts, work.key), c.anonymity_floor);
+    lines.push_back(
+        work.name + " so far: " +
+        (shown ? render::FormatThousands(*shown) + " verified signers."
+               : "fewer than " + std::to_string(c.anonymity_floor) + " verified signers."));
+    return lines;
+  }
+
   Response TokenPost(const Request& req, bool confirm) {
     Form form;
     // The token may be in the body; the page to go back to is the GET page with that token.
@@ -586,6 +811,17 @@ class Site {
                  : (confirm ? deps_.signing.Confirm(token) : deps_.signing.Withdraw(token));
     if (!r) return TokenError(r.error(), confirm, token);
     const Campaign& c = r->campaign;
+    if (const SignerGroup* work = confirm ? VerifiedGroupOf(*r) : nullptr) {
+      std::vector<std::string> lines = VerifiedLines(*r, *work);
+      lines.push_back(ThanksLine(c, r->counts.confirmed));
+      lines.push_back(kWithdrawNote);
+      return TokenHeaders(DonePage(c,
+                                   r->changed ? "Thank you! You are verified and your signature "
+                                                "is confirmed"
+                                              : "Your signature is already confirmed",
+                                   lines, true, token),
+                          nullptr);
+    }
     if (confirm) {
       return TokenHeaders(
           DonePage(c,
@@ -769,7 +1005,12 @@ class Site {
   struct CachedCheck {
     std::string title;
     std::string language;
+    std::string organization;  // of the verified group (empty: not one)
     std::shared_ptr<const Spliced> page;
+  };
+  struct CachedGroupTally {
+    std::uint64_t version = 0;
+    std::shared_ptr<const std::string> html;
   };
 
   PagesDeps deps_;
@@ -780,6 +1021,7 @@ class Site {
   std::mutex mu_;  // guards the caches below
   std::unordered_map<std::string, CachedCampaign> campaign_cache_;
   std::unordered_map<std::string, CachedCheck> check_cache_;
+  std::unordered_map<std::string, CachedGroupTally> group_tally_cache_;
   std::unordered_map<std::string, std::shared_ptr<const std::string>> error_cache_;
   std::string index_key_;
   std::shared_ptr<const std::string> index_html_;
@@ -803,6 +1045,23 @@ std::string CountsJson(const CampaignSnapshot& snap, const service::PublishedChe
   if (c.threshold) {
     j["threshold"] = *c.threshold;
     j["outcome"] = OutcomeName(c.outcome);
+  }
+  if (!c.groups.empty()) {
+    // Counts by group, each exact only from the anonymity floor on.
+    nlohmann::ordered_json groups = nlohmann::ordered_json::array();
+    for (const pages::ShownGroup& g : pages::ShownGroups(c, snap.counts)) {
+      nlohmann::ordered_json item;
+      item["key"] = g.key;
+      item["name"] = g.name;
+      if (g.confirmed) {
+        item["confirmed"] = *g.confirmed;
+      } else {
+        item["fewer_than"] = g.fewer_than;
+      }
+      if (g.goal) item["goal"] = *g.goal;
+      groups.push_back(std::move(item));
+    }
+    j["groups"] = std::move(groups);
   }
   if (log != nullptr) {
     auto it = log->confirmed.find(c.uuid);

@@ -45,8 +45,11 @@ struct PagesDeps {
 void RegisterPages(Router& router, PagesDeps deps);
 
 // {"slug","title","status","goal","confirmed","last_change"} (last_change ISO 8601, UTC, "Z"),
-// plus "log":{"tree_size","confirmed"} (the campaign's count at that checkpoint) when a
-// checkpoint is given. The body of GET /c/{slug}.json and of each "count" event the app
+// plus "threshold" and "outcome" for a campaign with a threshold, "groups" for a campaign that
+// declares signer groups ([{"key","name", "confirmed" once it reaches the campaign's anonymity
+// floor, else "fewer_than": the floor, "goal" if set}], in the campaign's order), and
+// "log":{"tree_size","confirmed"} (the campaign's count at that checkpoint) when a checkpoint is
+// given. The body of GET /c/{slug}.json and of each "count" event the app
 // publishes to "campaign:<slug>", so both always match.
 std::string CountsJson(const service::CampaignSnapshot& snap,
                        const service::PublishedCheckpoint* log = nullptr);

@@ -82,11 +82,229 @@ Data LayoutData(std::string_view lang, std::string_view page_title, std::string_
   d.set("canonical_url", Data(false));
   d.set("noindex", Data(false));
   d.set("live", Data(false));
+  d.set("form_js", Data(false));
   return d;
 }
 
-Data FormData(const FormState& form) {
-  static const char* const kOrder[] = {"name", "email", "postal_code", "country", "comment"};
+std::string VisibilityOf(const SignatureForm& f) {
+  switch (f.protection) {
+    case Protection::kAnonymous:
+      return "anonymous";
+    case Protection::kSealed:
+      return "sealed-" + std::to_string(f.seal_threshold);
+    case Protection::kNone:
+      break;
+  }
+  return f.public_name ? "public" : "private";
+}
+
+bool ApplyVisibility(std::string_view value, SignatureForm* f) {
+  if (value == "public" || value == "private") {
+    f->public_name = value == "public";
+    f->protection = Protection::kNone;
+    f->seal_threshold = 0;
+    return true;
+  }
+  if (value == "anonymous") {
+    f->protection = Protection::kAnonymous;
+    f->seal_threshold = 0;
+    return true;
+  }
+  static constexpr std::string_view kSealed = "sealed-";
+  if (!value.starts_with(kSealed)) return false;
+  std::string_view digits = value.substr(kSealed.size());
+  if (digits.empty() || digits.size() > 10) return false;
+  std::int64_t n = 0;
+  for (char c : digits) {
+    if (c < '0' || c > '9') return false;
+    n = n * 10 + (c - '0');
+  }
+  if (n < 1) return false;
+  f->protection = Protection::kSealed;
+  f->seal_threshold = n;
+  f->public_name = false;
+  return true;
+}
+
+namespace {
+
+// "acme.com", "acme.com or acme.co.uk", "a.com, b.com or c.com".
+std::string DomainsText(const std::vector<std::string>& domains) {
+  std::string out;
+  for (std::size_t i = 0; i < domains.size(); ++i) {
+    if (i > 0) out += i + 1 == domains.size() ? " or " : ", ";
+    out += domains[i];
+  }
+  return out;
+}
+
+// Who "verified employee of X" names.
+const std::string& OrganizationOf(const SignerGroup& g) {
+  return g.organization.empty() ? g.name : g.organization;
+}
+
+// The group the form stands for: the typed key, else the first group.
+const SignerGroup* ChosenGroup(const std::vector<SignerGroup>& groups, const std::string& key) {
+  if (groups.empty()) return nullptr;
+  for (const SignerGroup& g : groups) {
+    if (g.key == key) return &g;
+  }
+  return &groups.front();
+}
+
+std::string ErrorOf(const std::map<std::string, std::string>& errors, const char* key) {
+  auto it = errors.find(key);
+  return it == errors.end() ? std::string() : it->second;
+}
+
+// One radio of the visibility choice.
+Data VisibilityOption(const std::string& value, const std::string& id, const std::string& label,
+                      const std::string& hint, bool checked, const std::string& only_group) {
+  Data o;
+  o.set("value", value);
+  o.set("id", id);
+  o.set("label", label);
+  o.set("hint", Opt(hint));
+  o.set("checked", Data(checked));
+  o.set("only", Opt(only_group));
+  return o;
+}
+
+// "form.grouped": the parts of the sign form for a campaign with declared groups. ids gets
+// the element each error key of the summary links to.
+Data GroupedFormData(const FormState& form, const std::vector<SignerGroup>& groups,
+                     std::map<std::string, std::string>& ids) {
+  const SignatureForm& v = form.values;
+  const SignerGroup* chosen = ChosenGroup(groups, v.group);
+  std::vector<const SignerGroup*> by_domain;
+  for (const SignerGroup& g : groups) {
+    if (ProvenByDomain(g.kind)) by_domain.push_back(&g);
+  }
+  // The domain group whose fields carry what was typed (and its errors).
+  const SignerGroup* typed_domain =
+      ProvenByDomain(chosen->kind) ? chosen : (by_domain.empty() ? nullptr : by_domain.front());
+
+  Data grouped;
+  ids["group"] = "f-group-" + groups.front().key;
+  Data choices = List();
+  for (const SignerGroup& g : groups) {
+    Data c;
+    c.set("key", g.key);
+    c.set("name", g.name);
+    c.set("checked", Data(&g == chosen));
+    std::string hint;
+    if (ProvenByDomain(g.kind)) {
+      hint = "Verified by your work address at " + DomainsText(g.domains);
+    } else if (ProvenByAttestation(g.kind)) {
+      hint = "You confirm a statement";
+    }
+    c.set("hint", Opt(hint));
+    choices.push_back(c);
+  }
+  grouped.set("choices", choices);
+  grouped.set("group_error", Opt(ErrorOf(form.errors, "group")));
+
+  Data employees = List();
+  for (const SignerGroup* g : by_domain) {
+    const bool typed = g == typed_domain;
+    const std::string error = typed ? ErrorOf(form.errors, "work_email") : std::string();
+    Data e;
+    e.set("key", g->key);
+    e.set("name", g->name);
+    e.set("organization", OrganizationOf(*g));
+    e.set("domains_text", DomainsText(g->domains));
+    e.set("id", "f-work_email-" + g->key);
+    e.set("value", typed ? v.work_email : std::string());
+    e.set("has_error", Data(!error.empty()));
+    e.set("error", error);
+    employees.push_back(e);
+  }
+  if (typed_domain != nullptr) ids["work_email"] = "f-work_email-" + typed_domain->key;
+  grouped.set("employees", employees);
+
+  Data attest = List();
+  const SignerGroup* typed_attest = nullptr;
+  for (const SignerGroup& g : groups) {
+    if (!ProvenByAttestation(g.kind)) continue;
+    if (typed_attest == nullptr || &g == chosen) typed_attest = &g;
+  }
+  for (const SignerGroup& g : groups) {
+    if (!ProvenByAttestation(g.kind)) continue;
+    const bool typed = &g == typed_attest;
+    const std::string error = typed ? ErrorOf(form.errors, "attested") : std::string();
+    Data a;
+    a.set("key", g.key);
+    a.set("name", g.name);
+    a.set("attestation", g.attestation);
+    a.set("id", "f-attested-" + g.key);
+    a.set("checked", Data(&g == chosen && v.attested));
+    a.set("has_error", Data(!error.empty()));
+    a.set("error", error);
+    attest.push_back(a);
+  }
+  if (typed_attest != nullptr) ids["attested"] = "f-attested-" + typed_attest->key;
+  grouped.set("attest", attest);
+
+  // Visibility: public and private for everyone; sealed and anonymous for each verified group.
+  const std::string current = VisibilityOf(v);
+  Data options = List();
+  options.push_back(
+      VisibilityOption("public", "f-visibility-public", "Show my name",
+                       "Your name, and your comment if you write one, are shown on this page.",
+                       current == "public", ""));
+  options.push_back(VisibilityOption(
+      "private", "f-visibility-private", "Count me, but do not show my name",
+      "Your name is not shown on this page. The organizers can see it and may deliver it with "
+      "the letter.",
+      current == "private" || (current != "public" && typed_domain == nullptr), ""));
+  ids["protection"] = "f-visibility-public";
+  for (const SignerGroup* g : by_domain) {
+    const bool typed = g == typed_domain;
+    const std::string& org = OrganizationOf(*g);
+    for (std::int64_t n : g->seal_thresholds) {
+      const std::string value = "sealed-" + std::to_string(n);
+      const std::string id = "f-visibility-" + value + "-" + g->key;
+      if (typed && !ids.count("seal_threshold")) ids["seal_threshold"] = id;
+      options.push_back(VisibilityOption(
+          value, id,
+          "Keep my name sealed until " + render::FormatThousands(n) + " verified employees of " +
+              org + " have signed",
+          "Until then your name appears nowhere, not even to the organizers. Then it is shown "
+          "with the others who chose this, and we tell you once, at your personal email "
+          "address (needed for this).",
+          typed && current == value, g->key));
+    }
+    options.push_back(VisibilityOption(
+        "anonymous", "f-visibility-anonymous-" + g->key,
+        "Count me only as a verified employee of " + org + "; keep no name",
+        "We keep no name and no personal address (unless you ask for updates). You are shown "
+        "as \u201CVerified employee of " +
+            org + "\u201D.",
+        typed && current == "anonymous", g->key));
+  }
+  if (!ids.count("seal_threshold")) ids["seal_threshold"] = ids["protection"];
+  grouped.set("visibility_options", options);
+  std::string visibility_error = ErrorOf(form.errors, "protection");
+  const std::string seal_error = ErrorOf(form.errors, "seal_threshold");
+  if (!seal_error.empty() && seal_error != visibility_error) {
+    visibility_error += (visibility_error.empty() ? "" : " ") + seal_error;
+  }
+  grouped.set("visibility_error", Opt(visibility_error));
+  return grouped;
+}
+
+}  // namespace
+
+Data FormData(const FormState& form, const std::vector<SignerGroup>& groups) {
+  // The order of the fields on the form, for the error summary.
+  static const char* const kOrder[] = {"group",      "work_email",    "attested", "name",
+                                       "email",      "postal_code",   "country",  "comment",
+                                       "protection", "seal_threshold"};
+  std::map<std::string, std::string> ids = {{"name", "f-name"},
+                                            {"email", "f-email"},
+                                            {"postal_code", "f-postal_code"},
+                                            {"country", "f-country"},
+                                            {"comment", "f-comment"}};
   Data d;
   d.set("csrf", form.csrf);
   d.set("name", Field(form.values.name, form.errors, "name"));
@@ -99,38 +317,92 @@ Data FormData(const FormState& form) {
   d.set("public_name_checked", Data(form.values.public_name));
   d.set("wants_updates_checked", Data(form.values.wants_updates));
 
+  // A verified group changes what the name and the personal address are for.
+  std::vector<const SignerGroup*> by_domain;
+  for (const SignerGroup& g : groups) {
+    if (ProvenByDomain(g.kind)) by_domain.push_back(&g);
+  }
+  if (by_domain.empty()) {
+    d.set("name_hint", Data(false));
+    d.set("personal_email", Data(false));
+  } else {
+    const std::string who = by_domain.size() == 1 ? by_domain.front()->name : "verified employees";
+    d.set("name_hint", "Not needed if you sign anonymously: then we keep no name.");
+    Data personal;
+    personal.set("optional_for", "optional for " + who);
+    personal.set("hint",
+                 "We send you a link there to confirm your signature. " + who +
+                     " confirm through their work address instead: for them this address is "
+                     "needed only to keep a name sealed (we tell you there when it is shown) or "
+                     "to send updates. It is never shown.");
+    d.set("personal_email", personal);
+  }
+  d.set("grouped", groups.empty() ? Data(false) : GroupedFormData(form, groups, ids));
+
   Data list = List();
   int count = 0;
-  if (!form.general_error.empty()) {
+  auto add = [&](const std::string& field_id, const std::string& message) {
     Data item;
-    item.set("field_id", "f-name");
-    item.set("message", form.general_error);
+    item.set("field_id", field_id);
+    item.set("message", message);
     list.push_back(item);
     ++count;
-  }
+  };
+  if (!form.general_error.empty()) add("f-name", form.general_error);
   for (const char* key : kOrder) {
     auto it = form.errors.find(key);
     if (it == form.errors.end()) continue;
-    Data item;
-    item.set("field_id", std::string("f-") + key);
-    item.set("message", it->second);
-    list.push_back(item);
-    ++count;
+    auto id = ids.find(key);
+    add(id != ids.end() ? id->second : "f-name", it->second);
   }
   for (const auto& [key, message] : form.errors) {
     bool known = false;
     for (const char* k : kOrder) known = known || key == k;
-    if (known) continue;
-    Data item;
-    item.set("field_id", "f-name");
-    item.set("message", message);
-    list.push_back(item);
-    ++count;
+    if (!known) add("f-name", message);
   }
   d.set("has_errors", Data(count > 0));
   d.set("error_count_text",
         count == 1 ? std::string("1 problem") : std::to_string(count) + " problems");
   d.set("error_list", list);
+  return d;
+}
+
+std::vector<ShownGroup> ShownGroups(const Campaign& c, const CampaignCounts& counts) {
+  std::vector<ShownGroup> out;
+  out.reserve(c.groups.size());
+  for (const SignerGroup& g : c.groups) {
+    ShownGroup s;
+    s.key = g.key;
+    s.name = g.name;
+    s.kind = g.kind;
+    s.confirmed = ShownCount(GroupConfirmed(counts, g.key), c.anonymity_floor);
+    if (!s.confirmed) s.fewer_than = c.anonymity_floor;
+    s.goal = g.goal;
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+Data GroupTallyData(const Campaign& c, const CampaignCounts& counts) {
+  Data d;
+  if (c.groups.empty()) {
+    d.set("tally_groups", Data(false));
+    return d;
+  }
+  Data items = List();
+  for (const ShownGroup& g : ShownGroups(c, counts)) {
+    Data item;
+    item.set("key", g.key);
+    item.set("name", g.name);
+    item.set("count_text", g.confirmed ? render::FormatThousands(*g.confirmed)
+                                       : "fewer than " + std::to_string(g.fewer_than));
+    item.set("verified", Data(ProvenByDomain(g.kind)));
+    item.set("goal_text", g.goal ? Data(render::FormatThousands(*g.goal)) : Data(false));
+    items.push_back(item);
+  }
+  Data groups;
+  groups.set("items", items);
+  d.set("tally_groups", groups);
   return d;
 }
 
@@ -182,6 +454,8 @@ Data CampaignPageData(const service::CampaignSnapshot& snap, std::string_view ba
   d.set("description", Opt(c.demand.empty() ? c.title : c.demand));
   d.set("canonical_url", url);
   d.set("live", Data(takes_signatures));
+  // Only shows the chosen group's part of the sign form; the form works without it.
+  d.set("form_js", Data(takes_signatures && !c.groups.empty()));
 
   Data cd;
   cd.set("slug", c.slug);
@@ -248,11 +522,20 @@ Data CampaignPageData(const service::CampaignSnapshot& snap, std::string_view ba
   } else {
     Data items = List();
     for (const PublicSigner& s : snap.recent) {
+      // A verified signer names the organization their work address proved; an anonymous one
+      // is shown as nothing else. Times of protected signers are the day only.
+      const SignerGroup* g = s.verified || s.anonymous ? FindGroup(c, s.group) : nullptr;
+      const std::string verified_text =
+          g != nullptr ? "Verified employee of " + OrganizationOf(*g) : std::string();
+      const bool day_only = s.anonymous || s.confirmed % 86400 == 0;
       Data item;
-      item.set("name", s.name);
+      item.set("anonymous", Data(s.anonymous));
+      item.set("name", s.anonymous ? (g != nullptr ? verified_text : "Verified signer") : s.name);
+      item.set("verified_text", s.anonymous ? Data(false) : Opt(verified_text));
       item.set("comment", Opt(s.comment));
       item.set("date", render::FormatDate(s.confirmed));
-      item.set("iso", FormatIso8601(s.confirmed));
+      item.set("iso",
+               day_only ? FormatIso8601(s.confirmed).substr(0, 10) : FormatIso8601(s.confirmed));
       items.push_back(item);
     }
     Data recent;

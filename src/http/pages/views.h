@@ -6,11 +6,14 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/campaign.h"
 #include "core/clock.h"
+#include "core/group.h"
 #include "core/signature.h"
 #include "render/templates.h"
 #include "service/campaigns.h"
@@ -29,14 +32,41 @@ render::Data LayoutData(std::string_view lang, std::string_view page_title,
                         std::string_view site_name);
 
 // What the sign form shows: values as typed, and per-field messages (keys name, email,
-// postal_code, country, comment; anything else goes to the summary only).
+// postal_code, country, comment, and for a campaign with groups also group, work_email,
+// attested, protection, seal_threshold; anything else goes to the summary only).
 struct FormState {
   SignatureForm values;
   std::map<std::string, std::string> errors;
   std::string general_error;  // shown in the summary, e.g. a message without a field
   std::string csrf;           // the token (or a render::SlotPlaceholder)
 };
-render::Data FormData(const FormState& form);
+// groups: the campaign's declared groups (Campaign::groups). Empty: the plain form, with the
+// public_name checkbox. Otherwise "form.grouped" holds the "I sign as" choice, a section per
+// group that needs more (a work address, an attestation) and the visibility choice.
+render::Data FormData(const FormState& form, const std::vector<SignerGroup>& groups = {});
+
+// The sign form's `visibility` field: "public" (name shown), "private" (counted, name not
+// shown), "sealed-N" (sealed until the group has N verified signers), "anonymous".
+// VisibilityOf gives the value a form stands for; ApplyVisibility sets public_name,
+// protection and seal_threshold from a posted value, false (f unchanged) if it is none of them.
+std::string VisibilityOf(const SignatureForm& f);
+bool ApplyVisibility(std::string_view value, SignatureForm* f);
+
+// A group's count as the public sees it (page, JSON, live events): exact from the campaign's
+// anonymity floor on (core/group.h ShownCount), "fewer than <floor>" below it.
+struct ShownGroup {
+  std::string key;
+  std::string name;
+  GroupKind kind = GroupKind::kPublic;
+  std::optional<std::int64_t> confirmed;  // set only once shown
+  int fewer_than = 0;                     // the floor, when confirmed is not shown
+  std::optional<std::int64_t> goal;
+};
+// The campaign's declared groups in their order (empty if it declares none).
+std::vector<ShownGroup> ShownGroups(const Campaign& c, const CampaignCounts& counts);
+// The data of group_tally.mustache: "tally_groups" ({items: [...]}, or false if the campaign
+// declares no groups).
+render::Data GroupTallyData(const Campaign& c, const CampaignCounts& counts);
 
 // The <option> elements of the country list (HTML, names escaped), with `selected` (an
 // alpha-2 code, any case) marked. Built from static data, so it is inserted raw.
