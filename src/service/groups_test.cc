@@ -234,6 +234,20 @@ TEST_F(GroupsTest, AnonymousSignersKeepNoNameAndNoAddress) {
   EXPECT_NE(Export().find("anonymous"), std::string::npos);
 }
 
+TEST_F(GroupsTest, TimeFiltersCannotFindAnAnonymousSignersExactTime) {
+  ASSERT_TRUE(Sign(Employee("anon@acme.com", "", Protection::kAnonymous)));
+  ASSERT_TRUE(Verify("anon@acme.com"));
+  const UnixTime day = StartOfDay(clock_.Now());
+  ASSERT_GT(clock_.Now(), day);  // the fixture's clock is not at midnight
+  auto c = store_->GetCampaignBySlug("acme-letter");
+  TimeFilter after_midnight;
+  after_midnight.modified_after = day;  // strictly after: the day itself is not
+  EXPECT_EQ(store_->ListSignatures(c->id, after_midnight, Page{1, 10})->total, 0);
+  TimeFilter before_now;
+  before_now.modified_before = clock_.Now();
+  EXPECT_EQ(store_->ListSignatures(c->id, before_now, Page{1, 10})->total, 1);
+}
+
 TEST_F(GroupsTest, AttestationsAreRequiredAndRecorded) {
   SignatureForm f;
   f.group = "shareholders";

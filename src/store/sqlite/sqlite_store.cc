@@ -60,6 +60,14 @@ namespace {
 
 #define US_OUTBOX_COLS "id, kind, recipient, payload, attempts, next_attempt, created, last_error"
 
+// The same over signatures, where a sealed or anonymous signature's time is compared by its day
+// (as it is shown), so that bounds cannot find its exact time.
+#define US_SIG_MODIFIED \
+  "(CASE protection WHEN 'none' THEN modified ELSE modified - modified % 86400 END)"
+#define US_SIG_TIME_FILTER(after, before)                                     \
+  "(?" #after " IS NULL OR " US_SIG_MODIFIED " > ?" #after ") AND (?" #before \
+  " IS NULL OR " US_SIG_MODIFIED " < ?" #before ")"
+
 // Optional modified_date filters: ?N IS NULL disables a bound.
 #define US_TIME_FILTER(after, before)                              \
   "(?" #after " IS NULL OR modified > ?" #after ") AND (?" #before \
@@ -213,17 +221,17 @@ constexpr const char* kRevealSignature =
     "UPDATE signatures SET name = ?2, email = ?3, postal_code = ?4, country = ?5, comment = ?6, "
     "sealed = NULL, public_name = 1 WHERE id = ?1";
 constexpr const char* kListSignatures =
-    "SELECT " US_SIGNATURE_COLS " FROM signatures WHERE campaign_id = ?1 AND " US_TIME_FILTER(
+    "SELECT " US_SIGNATURE_COLS " FROM signatures WHERE campaign_id = ?1 AND " US_SIG_TIME_FILTER(
         2, 3) " ORDER BY id DESC LIMIT ?4 OFFSET ?5";
 constexpr const char* kCountSignatures =
-    "SELECT count(*) FROM signatures WHERE campaign_id = ?1 AND " US_TIME_FILTER(2, 3);
+    "SELECT count(*) FROM signatures WHERE campaign_id = ?1 AND " US_SIG_TIME_FILTER(2, 3);
 constexpr const char* kListSignaturesInGroup =
     "SELECT " US_SIGNATURE_COLS
     " FROM signatures WHERE campaign_id = ?1 AND group_key = ?6 "
-    "AND " US_TIME_FILTER(2, 3) " ORDER BY id DESC LIMIT ?4 OFFSET ?5";
+    "AND " US_SIG_TIME_FILTER(2, 3) " ORDER BY id DESC LIMIT ?4 OFFSET ?5";
 constexpr const char* kCountSignaturesInGroup =
-    "SELECT count(*) FROM signatures WHERE campaign_id = ?1 AND group_key = ?4 AND " US_TIME_FILTER(
-        2, 3);
+    "SELECT count(*) FROM signatures WHERE campaign_id = ?1 AND group_key = ?4 "
+    "AND " US_SIG_TIME_FILTER(2, 3);
 constexpr const char* kConfirmedOf = "SELECT " US_SIGNATURE_COLS
                                      " FROM signatures WHERE campaign_id = ?1 AND state = "
                                      "'confirmed' ORDER BY id";
@@ -353,6 +361,8 @@ constexpr const char* kNextOutcomeDeadline =
 #undef US_PERSON_COLS
 #undef US_OUTBOX_COLS
 #undef US_TIME_FILTER
+#undef US_SIG_TIME_FILTER
+#undef US_SIG_MODIFIED
 #undef US_HAS_IDENTIFIER
 #undef US_NOT_AFFILIATION
 
