@@ -1,5 +1,6 @@
 // Signer groups through the services and a real store: verified affiliation by work address,
 // sealed names and their reveal, anonymous signatures, attestations.
+#include <set>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -198,6 +199,29 @@ TEST_F(GroupsTest, SealedNamesAreNowhereUntilTheThresholdThenRevealedOnce) {
   for (const PublicSigner& p : snap->recent) {
     if (p.name.starts_with("SEALEDMARKER")) EXPECT_EQ(p.confirmed % 86400, 0);
   }
+}
+
+TEST_F(GroupsTest, SealedSignersAreToldTheCampaignsOutcomeToo) {
+  Campaign c = *store_->GetCampaignBySlug("acme-letter");
+  c.threshold = 2;
+  c.deadline = clock_.Now() + 86400;
+  ASSERT_TRUE(campaigns_->Update(c));
+  ASSERT_TRUE(Sign(
+      Employee("s1@acme.com", "SEALEDMARKER", Protection::kSealed, "sealed-outcome@example.org")));
+  SignatureForm anon = Employee("a1@acme.com", "", Protection::kAnonymous, "anon@example.org");
+  anon.wants_updates = true;
+  ASSERT_TRUE(Sign(anon));
+  ASSERT_TRUE(Verify("s1@acme.com"));
+  auto second = Verify("a1@acme.com");  // reaches the campaign's threshold of 2
+  ASSERT_TRUE(second);
+  EXPECT_TRUE(second->campaign_decided);
+  auto outcomes = Mails("outcome");
+  std::set<std::string> to;
+  for (auto& [recipient, payload] : outcomes) to.insert(recipient);
+  EXPECT_EQ(to, (std::set<std::string>{"sealed-outcome@example.org", "anon@example.org"}));
+  EXPECT_EQ(outcomes.size(), 2u);
+  // The seal (3) is not reached: the name is still nowhere.
+  EXPECT_EQ(EverySurface().find("SEALEDMARKER"), std::string::npos);
 }
 
 TEST_F(GroupsTest, AWithdrawnSealedNameIsNeverRevealed) {

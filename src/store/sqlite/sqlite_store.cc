@@ -343,6 +343,13 @@ constexpr const char* kQueueOutcomeToSigners =
     "c.title, 'campaign_slug', c.slug, 'language', c.language, 'threshold', c.threshold, "
     "'confirmed', ?3), ?4, ?4 FROM signatures s JOIN campaigns c ON c.id = s.campaign_id "
     "WHERE s.campaign_id = ?1 AND s.state = 'confirmed' AND s.email <> ''";
+// ... the sealed addresses of confirmed signers, with the payload of their mail, for Decide to
+// open one by one ...
+constexpr const char* kSealedOutcomeRecipients =
+    "SELECT s.sealed, json_object('outcome', ?2, 'role', 'signer', 'campaign_title', c.title, "
+    "'campaign_slug', c.slug, 'language', c.language, 'threshold', c.threshold, 'confirmed', ?3) "
+    "FROM signatures s JOIN campaigns c ON c.id = s.campaign_id WHERE s.campaign_id = ?1 AND "
+    "s.state = 'confirmed' AND s.sealed IS NOT NULL";
 // ... and one per organizer.
 constexpr const char* kQueueOutcomeToOrganizers =
     "INSERT INTO outbox (kind, recipient, payload, next_attempt, created) "
@@ -2382,8 +2389,8 @@ class SqliteStore final : public Store {
   // Records a campaign's outcome (if it has none yet) and queues the "outcome" mail to every
   // confirmed signer and organizer, in the caller's transaction: exactly once, since the
   // outcome never changes again. True if this call decided it.
-  static Result<bool> Decide(Batch& b, std::int64_t campaign_id, CampaignOutcome outcome,
-                             std::int64_t confirmed, UnixTime now) {
+  Result<bool> Decide(Batch& b, std::int64_t campaign_id, CampaignOutcome outcome,
+                      std::int64_t confirmed, UnixTime now) {
     Db& db = b.db();
     b.ForgetThreshold(campaign_id);
     auto st = db.Prepare(kDecideCampaign);
@@ -2398,13 +2405,33 @@ class SqliteStore final : public Store {
       q->Bind(1, campaign_id).Bind(2, OutcomeName(outcome)).Bind(3, confirmed).Bind(4, now);
       if (auto r = StepDone(db, *q, "queueing the outcome mail"); !r) return Fail(r.error());
     }
+    // Signers whose address is sealed (a sealed name, or an anonymous signer who asked for
+    // updates) are told too: their address is opened here, for this mail only.
+    auto sealed = db.Prepare(kSealedOutcomeRecipients);
+    if (!sealed) return Fail(sealed.error());
+    sealed->Bind(1, campaign_id).Bind(2, OutcomeName(outcome)).Bind(3, confirmed);
+    std::vector<std::pair<std::string, std::string>> mails;  // (sealed blob, payload)
+    int rc;
+    while ((rc = sealed->Step()) == SQLITE_ROW)
+      mails.emplace_back(sealed->Text(0), sealed->Text(1));
+    if (rc != SQLITE_DONE) return Fail(db.ErrorFor(rc, "reading sealed signers"));
+    sealed->Reset();
+    for (const auto& [blob, payload] : mails) {
+      auto f = sealer_->Open(blob);
+      if (!f) return Fail(f.error());
+      if (f->email.empty()) continue;
+      auto mail = db.Prepare(kInsertOutbox);
+      if (!mail) return Fail(mail.error());
+      mail->Bind(1, "outcome").Bind(2, f->email).Bind(3, payload).Bind(4, now);
+      if (auto r = StepDone(db, *mail, "queueing the outcome mail"); !r) return Fail(r.error());
+    }
     return true;
   }
 
   // Called before a change that brings the campaign's confirmed count to `confirmed`: if that
   // reaches its threshold by its deadline, the campaign succeeds now.
-  static Result<bool> MaybeSucceed(Batch& b, std::int64_t campaign_id, std::int64_t confirmed,
-                                   UnixTime now) {
+  Result<bool> MaybeSucceed(Batch& b, std::int64_t campaign_id, std::int64_t confirmed,
+                            UnixTime now) {
     auto t = b.ThresholdOf(campaign_id);
     if (!t) return Fail(t.error());
     const Batch::Threshold& th = **t;
