@@ -20,6 +20,7 @@
 #include "http/event_hub.h"
 #include "http/log/routes.h"
 #include "http/metrics.h"
+#include "http/pages/organizations.h"
 #include "http/pages/pages.h"
 #include "http/router.h"
 #include "http/server.h"
@@ -61,6 +62,19 @@ Campaign DemoCampaign() {
   c.goal = 650;
   c.status = CampaignStatus::kOpen;
   c.language = "en";
+  // Employees prove themselves by a link to their work address (in the demo, any address at
+  // example.com: the mail lands in outbox-eml/); everyone else signs as the public.
+  SignerGroup staff;
+  staff.key = "staff";
+  staff.name = "Example Corp employees";
+  staff.kind = GroupKind::kEmployees;
+  staff.organization = "Example Corp";
+  staff.domains = {"example.com"};
+  staff.seal_thresholds = {3, 50};
+  staff.goal = 650;
+  SignerGroup everyone = DefaultPublicGroup();
+  everyone.name = "Everyone else";
+  c.groups = {staff, everyone};
   return c;
 }
 
@@ -273,6 +287,9 @@ int App::Serve() {
 
   http::RegisterPages(router, http::PagesDeps{*campaigns_, *signing_, *templates, base_url,
                                               *csrf_secret, "undersigned", &clock, &signature_log});
+  http::RegisterOrganizationPages(
+      router, http::OrganizationPagesDeps{*campaigns_, *organizations_, *templates, base_url,
+                                          *csrf_secret, "undersigned", &clock, {}});
   http::RegisterLogRoutes(router, http::LogRoutesDeps{signature_log, *campaigns_});
   http::ApiDeps api{*campaigns_, *signing_, *tokens_, *store_, clock, base_url};
   api.per_token =
