@@ -288,8 +288,11 @@ int App::Serve() {
   http::RegisterPages(router, http::PagesDeps{*campaigns_, *signing_, *templates, base_url,
                                               *csrf_secret, "undersigned", &clock, &signature_log});
   http::RegisterOrganizationPages(
-      router, http::OrganizationPagesDeps{*campaigns_, *organizations_, *templates, base_url,
-                                          *csrf_secret, "undersigned", &clock, {}});
+      router,
+      http::OrganizationPagesDeps{
+          *campaigns_, *organizations_, *templates, base_url, *csrf_secret, "undersigned", &clock,
+          // the organizers' review page shows the logo before they decide
+          [this](const std::string& u) { return organizations_->LogoForReview(u); }});
   http::RegisterLogRoutes(router, http::LogRoutesDeps{signature_log, *campaigns_});
   http::ApiDeps api{*campaigns_, *signing_, *tokens_, *store_, clock, base_url};
   api.per_token =

@@ -181,8 +181,10 @@ int Main(int argc, char** argv) {
   CLI::App* deliver = cli.add_subcommand(
       "deliver",
       "Produce the letter as it stands, to hand to its targets: the text, the targets, the "
-      "count, the signers who chose to be named (the others are counted, never named) and the "
-      "log checkpoint that lets anyone check the count.");
+      "counts (by group, small groups as \"fewer than K\"), the signers who chose to be named "
+      "(the others, sealed and anonymous ones included, are counted, never named), the "
+      "approved co-signing organizations and the log checkpoint that lets anyone check the "
+      "count.");
   std::string deliver_format = "html", deliver_output;
   deliver->add_option("slug", slug, "campaign slug")->required();
   deliver->add_option("--format", deliver_format, "html (printable), csv (named signers) or json")

@@ -65,6 +65,10 @@ Result<Delivery> BuildDelivery(Store& store, const std::string& slug, UnixTime n
     g.shown = ShownCount(by_group[g.group.key], d.campaign.anonymity_floor);
   }
 
+  auto organizations = store.ListOrganizations(d.campaign.id, OrganizationState::kApproved);
+  if (!organizations) return Fail(organizations.error());
+  d.organizations = std::move(*organizations);
+
   auto checkpoint = store.LatestCheckpoint();
   if (!checkpoint) return Fail(checkpoint.error());
   if (*checkpoint) {
@@ -135,13 +139,24 @@ std::string DeliveryJson(const Delivery& d) {
                        {"comment", s.comment},
                        {"date", FormatIso8601(s.day).substr(0, 10)}});
   }
-  nlohmann::ordered_json j = {{"campaign", std::move(campaign)},
-                              {"counts",
-                               {{"confirmed", d.confirmed},
-                                {"named", static_cast<std::int64_t>(d.named.size())},
-                                {"unnamed", d.unnamed},
-                                {"by_group", ByGroupJson(d)}}},
-                              {"signers", std::move(signers)}};
+  nlohmann::ordered_json organizations = nlohmann::ordered_json::array();
+  for (const Organization& o : d.organizations) {
+    organizations.push_back(
+        {{"name", o.form.name},
+         {"website", o.form.website},
+         {"statement", o.form.statement},
+         {"date", FormatIso8601(Day(o.decided.value_or(o.modified))).substr(0, 10)}});
+  }
+  nlohmann::ordered_json j = {
+      {"campaign", std::move(campaign)},
+      {"counts",
+       {{"confirmed", d.confirmed},
+        {"named", static_cast<std::int64_t>(d.named.size())},
+        {"unnamed", d.unnamed},
+        {"by_group", ByGroupJson(d)},
+        {"organizations", static_cast<std::int64_t>(d.organizations.size())}}},
+      {"signers", std::move(signers)},
+      {"organizations", std::move(organizations)}};
   if (d.log) {
     j["log"] = {{"checkpoint", d.log->checkpoint},
                 {"tree_size", d.log->size},
@@ -197,6 +212,27 @@ Result<std::string> DeliveryHtml(const Delivery& d, const render::Templates& tem
     signers.push_back(sd);
   }
   data.set("signers", signers);
+  if (d.organizations.empty()) {
+    data.set("cosigned", Data(false));
+  } else {
+    Data items = Data::type::list;
+    for (const Organization& o : d.organizations) {
+      Data od;
+      od.set("name", o.form.name);
+      od.set("website", o.form.website);
+      // Only an http(s) URL with a host is made a link.
+      od.set("website_href",
+             WebsiteHost(o.form.website).empty() ? Data(false) : Data(o.form.website));
+      od.set("statement", o.form.statement.empty() ? Data(false) : Data(o.form.statement));
+      items.push_back(od);
+    }
+    Data cosigned;
+    const auto n = static_cast<std::int64_t>(d.organizations.size());
+    cosigned.set("count_text",
+                 render::FormatThousands(n) + (n == 1 ? " organization" : " organizations"));
+    cosigned.set("items", items);
+    data.set("cosigned", cosigned);
+  }
   Data groups = Data::type::list;
   for (const DeliveredGroup& g : d.groups) {
     Data gd;

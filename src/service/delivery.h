@@ -1,8 +1,9 @@
 // Delivery: the letter as it stands, ready to hand to its targets (issue 3, item 7): the text,
 // the targets, the counts, the names of the confirmed signers who chose to be named (never the
-// others: they are counted, not named), and the signature-log checkpoint that anyone can use to
-// check the count (docs/log.md). Made from the store, so the CLI can produce it while the server
-// runs, as a printable HTML page, CSV (the named signers) or JSON (everything).
+// others: they are counted, not named), the co-signing organizations the organizers approved
+// (name, website, statement; never their contact address), and the signature-log checkpoint that
+// anyone can use to check the count (docs/log.md). Made from the store, so the CLI can produce it
+// while the server runs, as a printable HTML page, CSV (the named signers) or JSON (everything).
 //
 // Pure functions over a Store; thread-safe as the Store is.
 #pragma once
@@ -15,6 +16,7 @@
 
 #include "core/campaign.h"
 #include "core/error.h"
+#include "core/organization.h"
 #include "render/templates.h"
 #include "store/store.h"
 
@@ -45,6 +47,8 @@ struct Delivery {
   std::int64_t confirmed = 0;          // every confirmed signature
   std::int64_t unnamed = 0;            // of which not named (they chose not to show their name)
   std::vector<DeliveredSigner> named;  // oldest first
+  // Approved co-signing organizations, in the order they asked to co-sign.
+  std::vector<Organization> organizations;
   // The latest signed checkpoint of the signature log, if the instance has one.
   struct Log {
     std::string checkpoint;  // the signed note
@@ -61,10 +65,13 @@ Result<Delivery> BuildDelivery(Store& store, const std::string& slug, UnixTime n
                                const std::string& site_url);
 
 // JSON: {"campaign":{slug,title,demand,letter_markdown,targets,deadline,threshold,outcome},
-// "counts":{"confirmed","named","unnamed","by_group":{"public":N}},"signers":[{name,place,
-// comment,date}],"log":{checkpoint,tree_size,confirmed,audit},"made"}.
+// "counts":{"confirmed","named","unnamed","by_group":{"public":N},"organizations"},
+// "signers":[{name,place,comment,date}],"organizations":[{name,website,statement,date}],
+// "log":{checkpoint,tree_size,confirmed,audit},"made"}. An organization's date is the day it
+// was approved.
 std::string DeliveryJson(const Delivery& d);
-// CSV of the named signers: name,place,comment,date (formula-leading cells neutralised).
+// CSV of the named signers: name,place,comment,date (formula-leading cells neutralised). The
+// organizations are in the JSON and HTML only.
 void DeliveryCsv(const Delivery& d, std::ostream& out);
 // A printable, self-contained HTML page (templates/delivery.mustache).
 Result<std::string> DeliveryHtml(const Delivery& d, const render::Templates& templates);

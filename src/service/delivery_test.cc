@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "service/log.h"
+#include "service/organizations.h"
 #include "service/test_fixture.h"
 
 namespace undersigned::service {
@@ -64,6 +65,70 @@ TEST_F(DeliveryTest, NamesOnlyThoseWhoChoseToBeNamedAndCountsEveryone) {
     EXPECT_EQ(text.find("Hidden Person"), std::string::npos);
     EXPECT_EQ(text.find("@example.org"), std::string::npos);  // no addresses, ever
   }
+}
+
+TEST_F(DeliveryTest, ListsTheApprovedCoSigningOrganizationsOnly) {
+  Sign("Ada Lovelace", "ada@example.org", true);
+  OrganizationService orgs(*store_, *campaigns_, clock_, nullptr);
+  auto submit = [&](const std::string& name, const std::string& contact) {
+    auto o = orgs.Submit(
+        "letter",
+        OrganizationForm{name, "https://www.foe.example.org", contact, "We <stand> with them."},
+        "");
+    EXPECT_TRUE(o) << o.error().message;
+    std::string token;
+    auto due = store_->DueOutbox(kOutboxNever - 1, 100);
+    for (const OutboxMessage& m : *due) {
+      if (m.kind == "org_confirm" && m.recipient == contact) {
+        token = nlohmann::json::parse(m.payload)["confirm_token"];
+      }
+    }
+    EXPECT_TRUE(orgs.Confirm(token));
+    return o->uuid;
+  };
+  ASSERT_TRUE(orgs.Decide("letter", submit("Friends of the Earth", "press@foe.example.org"), true));
+  ASSERT_TRUE(orgs.Decide("letter", submit("Rejected Org", "rejected@foe.example.org"), false));
+  submit("Unreviewed Org", "waiting@foe.example.org");
+
+  auto d = BuildDelivery(*store_, "letter", clock_.Now(), "https://sign.example.org");
+  ASSERT_TRUE(d) << d.error().message;
+  ASSERT_EQ(d->organizations.size(), 1u);
+  EXPECT_EQ(d->organizations[0].form.name, "Friends of the Earth");
+
+  auto json = nlohmann::json::parse(DeliveryJson(*d));
+  EXPECT_EQ(json["counts"]["organizations"], 1);
+  ASSERT_EQ(json["organizations"].size(), 1u);
+  EXPECT_EQ(json["organizations"][0]["name"], "Friends of the Earth");
+  EXPECT_EQ(json["organizations"][0]["website"], "https://www.foe.example.org");
+  EXPECT_EQ(json["organizations"][0]["statement"], "We <stand> with them.");
+  EXPECT_EQ(json["organizations"][0]["date"].get<std::string>().size(), 10u);
+
+  auto templates = render::Templates::Load(render::FindAssetDir("templates"));
+  ASSERT_TRUE(templates) << templates.error().message;
+  auto html = DeliveryHtml(*d, *templates);
+  ASSERT_TRUE(html) << html.error().message;
+  EXPECT_NE(html->find("<h2>Co-signed by</h2>"), std::string::npos);
+  EXPECT_NE(html->find("1 organization</strong>"), std::string::npos);
+  EXPECT_NE(html->find("<strong>Friends of the Earth</strong>"), std::string::npos);
+  EXPECT_NE(html->find("href=\"https://www.foe.example.org\" rel=\"nofollow noopener ugc\""),
+            std::string::npos);
+  EXPECT_NE(html->find("We &lt;stand&gt; with them."), std::string::npos);
+
+  std::ostringstream csv;
+  DeliveryCsv(*d, csv);
+  for (const std::string& text : {csv.str(), *html, DeliveryJson(*d)}) {
+    EXPECT_EQ(text.find("Rejected Org"), std::string::npos);
+    EXPECT_EQ(text.find("Unreviewed Org"), std::string::npos);
+    EXPECT_EQ(text.find("@foe.example.org"), std::string::npos);  // no contact addresses
+  }
+  EXPECT_EQ(csv.str().find("Friends of the Earth"), std::string::npos);  // the named signers only
+
+  // Without organizations, no such section.
+  Create(OpenCampaign("other"));
+  auto none = BuildDelivery(*store_, "other", clock_.Now(), "");
+  ASSERT_TRUE(none);
+  EXPECT_EQ(DeliveryHtml(*none, *templates)->find("Co-signed by"), std::string::npos);
+  EXPECT_EQ(nlohmann::json::parse(DeliveryJson(*none))["counts"]["organizations"], 0);
 }
 
 TEST_F(DeliveryTest, SaysWhetherItsThresholdWasReached) {

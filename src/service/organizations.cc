@@ -121,7 +121,12 @@ Result<std::vector<Organization>> OrganizationService::List(
 
 Result<std::string> OrganizationService::Logo(const std::string& uuid) {
   if (uuid.empty() || uuid.size() > 64) return Fail(Code::kNotFound, "No such logo.");
-  return store_.OrganizationLogo(uuid);
+  return store_.OrganizationLogo(uuid, false);
+}
+
+Result<std::string> OrganizationService::LogoForReview(const std::string& uuid) {
+  if (uuid.empty() || uuid.size() > 64) return Fail(Code::kNotFound, "No such logo.");
+  return store_.OrganizationLogo(uuid, true);
 }
 
 }  // namespace undersigned::service

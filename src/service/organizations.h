@@ -42,6 +42,9 @@ class OrganizationService {
                                          std::optional<OrganizationState> state);
   // PNG bytes of an approved organization's logo; kNotFound otherwise.
   Result<std::string> Logo(const std::string& uuid);
+  // PNG bytes of an organization's logo whatever its state, for the organizers' review page
+  // (reached with a review token); kNotFound if it has none.
+  Result<std::string> LogoForReview(const std::string& uuid);
 
  private:
   Result<OrganizationOutcome> Decided(Result<OrganizationOutcome> r);

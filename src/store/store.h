@@ -274,7 +274,8 @@ class Store {
   virtual Result<std::vector<Organization>> ListOrganizations(
       std::int64_t campaign_id, std::optional<OrganizationState> state) = 0;
   // The re-encoded logo of an approved organization; kNotFound otherwise (none, or not shown).
-  virtual Result<std::string> OrganizationLogo(const std::string& uuid) = 0;
+  // any_state: whatever its state (for the organizers' review page).
+  virtual Result<std::string> OrganizationLogo(const std::string& uuid, bool any_state) = 0;
 
   // --- API tokens (only hashes are stored)
   virtual Result<ApiToken> CreateApiToken(const std::string& name, const std::string& hash,

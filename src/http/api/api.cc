@@ -97,6 +97,8 @@ class Api {
   void RecordSignature(const Request& req, Respond respond);
   Response ListPeople(const Request& req);
   Response GetPerson(const Request& req);
+  Response ListOrganizations(const Request& req);
+  Response GetOrganization(const Request& req);
 
  private:
   Result<Caller> Admit(const Request& req, Auth auth);
@@ -107,10 +109,12 @@ class Api {
   Result<CollectionFilter> Filter(const Request& req, FilterTarget target);
   // The petition named by the {id} route parameter; drafts only for authenticated callers.
   Result<Campaign> PetitionParam(const Request& req, const Caller& caller);
-  CampaignCounts CountsOf(const Campaign& c);
   // Person uuid for a signature (by canonical email), cached in *cache for one request.
   std::string PersonUuidOf(const Signature& s, std::unordered_map<std::string, std::string>* cache);
-  Response Collection(const Request& req, const std::string& url, const char* rel,
+  // The petition's resource with its counts (from the snapshot).
+  json PetitionOut(const Campaign& c);
+  // rel: the link relation of the items, "osdi:signatures".
+  Response Collection(const Request& req, const std::string& url, const std::string& rel,
                       std::vector<json> items, const PageInfo& info);
   Result<Campaign> CreateWithFreeSlug(Campaign c, bool slug_derived);
   // Petitions whose foreign identifiers include identifier, filtered and paged like List.
@@ -212,11 +216,6 @@ Result<Campaign> Api::PetitionParam(const Request& req, const Caller& caller) {
   return c;
 }
 
-CampaignCounts Api::CountsOf(const Campaign& c) {
-  auto snap = d_.campaigns.SnapshotById(c.id);
-  return snap ? snap->counts : CampaignCounts{};
-}
-
 std::string Api::PersonUuidOf(const Signature& s,
                               std::unordered_map<std::string, std::string>* cache) {
   if (!s.person_uuid.empty()) return s.person_uuid;  // the store joins it in
@@ -230,7 +229,13 @@ std::string Api::PersonUuidOf(const Signature& s,
   return uuid;
 }
 
-Response Api::Collection(const Request& req, const std::string& url, const char* rel,
+json Api::PetitionOut(const Campaign& c) {
+  auto snap = d_.campaigns.SnapshotById(c.id);
+  return api::PetitionJson(urls_, c, snap ? snap->counts : CampaignCounts{},
+                           snap ? static_cast<std::int64_t>(snap->organizations.size()) : 0);
+}
+
+Response Api::Collection(const Request& req, const std::string& url, const std::string& rel,
                          std::vector<json> items, const PageInfo& info) {
   std::string filter_param;
   if (auto f = req.Query("filter")) {
@@ -254,7 +259,7 @@ Response Api::Collection(const Request& req, const std::string& url, const char*
         std::min<std::int64_t>(info.page - 1, std::max<std::int64_t>(info.total_pages, 1));
     links["previous"] = {{"href", page_url(prev)}};
   }
-  links[std::string("osdi:") + rel] = std::move(hrefs);
+  links[rel] = std::move(hrefs);
   links["curies"] = urls_.Curies();
   json body = {
       {"total_pages", info.total_pages},
@@ -262,7 +267,7 @@ Response Api::Collection(const Request& req, const std::string& url, const char*
       {"page", info.page},
       {"total_records", info.total_records},
       {"_links", std::move(links)},
-      {"_embedded", {{std::string("osdi:") + rel, std::move(items)}}},
+      {"_embedded", {{rel, std::move(items)}}},
   };
   return Hal(body);
 }
@@ -325,7 +330,7 @@ Response Api::ListPetitions(const Request& req) {
     auto list = PetitionsWithForeignId(*filter->identifier, status, filter->time, *page);
     if (!list) return ApiError(list.error());
     total = list->total;
-    for (const Campaign& c : list->items) items.push_back(api::PetitionJson(urls_, c, CountsOf(c)));
+    for (const Campaign& c : list->items) items.push_back(PetitionOut(c));
   } else if (filter->identifier) {
     auto id = api::OwnId(*filter->identifier);
     auto c = d_.campaigns.GetByUuid(*id);
@@ -336,15 +341,15 @@ Response Api::ListPetitions(const Request& req) {
                    (!filter->time.modified_before || c->modified < *filter->time.modified_before);
     if (visible) {
       total = 1;
-      if (page->page == 1) items.push_back(api::PetitionJson(urls_, *c, CountsOf(*c)));
+      if (page->page == 1) items.push_back(PetitionOut(*c));
     }
   } else {
     auto list = d_.campaigns.List(status, filter->time, *page);
     if (!list) return ApiError(list.error());
     total = list->total;
-    for (const Campaign& c : list->items) items.push_back(api::PetitionJson(urls_, c, CountsOf(c)));
+    for (const Campaign& c : list->items) items.push_back(PetitionOut(c));
   }
-  return Collection(req, urls_.Petitions(), "petitions", std::move(items),
+  return Collection(req, urls_.Petitions(), "osdi:petitions", std::move(items),
                     api::Paginate(*page, total));
 }
 
@@ -364,7 +369,7 @@ Response Api::GetPetition(const Request& req) {
   if (!caller) return ApiError(caller.error());
   auto c = PetitionParam(req, *caller);
   if (!c) return ApiError(c.error());
-  return Hal(api::PetitionJson(urls_, *c, CountsOf(*c)));
+  return Hal(PetitionOut(*c));
 }
 
 Result<Campaign> Api::CreateWithFreeSlug(Campaign c, bool slug_derived) {
@@ -397,7 +402,7 @@ Response Api::CreatePetition(const Request& req) {
   const bool derived = !body->contains("name") || (*body)["name"].is_null();
   auto created = CreateWithFreeSlug(std::move(c), derived);
   if (!created) return ApiError(api::PetitionFieldError(created.error()));
-  Response r = Hal(api::PetitionJson(urls_, *created, CountsOf(*created)));
+  Response r = Hal(PetitionOut(*created));
   r.Header("Location", urls_.Petition(created->uuid));
   return r;
 }
@@ -414,7 +419,7 @@ Response Api::UpdatePetition(const Request& req) {
   if (!applied) return ApiError(applied.error());
   auto updated = d_.campaigns.Update(*c);
   if (!updated) return ApiError(api::PetitionFieldError(updated.error()));
-  return Hal(api::PetitionJson(urls_, *updated, CountsOf(*updated)));
+  return Hal(PetitionOut(*updated));
 }
 
 // ---------------------------------------------------------------- signatures
@@ -460,7 +465,7 @@ Response Api::ListSignatures(const Request& req) {
       items.push_back(api::SignatureJson(urls_, s, c->uuid, PersonUuidOf(s, &people)));
     }
   }
-  return Collection(req, urls_.Signatures(c->uuid), "signatures", std::move(items),
+  return Collection(req, urls_.Signatures(c->uuid), "osdi:signatures", std::move(items),
                     api::Paginate(*page, total));
 }
 
@@ -584,7 +589,8 @@ Response Api::ListPeople(const Request& req) {
     total = list->total;
     for (const Person& p : list->items) items.push_back(api::PersonJson(urls_, p));
   }
-  return Collection(req, urls_.People(), "people", std::move(items), api::Paginate(*page, total));
+  return Collection(req, urls_.People(), "osdi:people", std::move(items),
+                    api::Paginate(*page, total));
 }
 
 Response Api::GetPerson(const Request& req) {
@@ -599,6 +605,67 @@ Response Api::GetPerson(const Request& req) {
     return ApiError(p.error());
   }
   return Hal(api::PersonJson(urls_, *p));
+}
+
+// ---------------------------------------------------------------- co-signing organizations
+
+// Without a token, only what the campaign page shows (the approved ones); with one, every
+// state. In the order they asked to co-sign.
+Response Api::ListOrganizations(const Request& req) {
+  auto caller = Admit(req, Auth::kOptional);
+  if (!caller) return ApiError(caller.error());
+  auto c = PetitionParam(req, *caller);
+  if (!c) return ApiError(c.error());
+  auto page = Pagination(req);
+  if (!page) return ApiError(page.error());
+  auto filter = Filter(req, FilterTarget::kOrganizations);
+  if (!filter) return ApiError(filter.error());
+  std::optional<OrganizationState> state = filter->state;
+  std::vector<Organization> matching;
+  if (!caller->authenticated() && state && *state != OrganizationState::kApproved) {
+    return ApiError(Code::kUnauthenticated,
+                    "only approved organizations are listed without an API token");
+  }
+  if (!caller->authenticated()) state = OrganizationState::kApproved;
+  if (!filter->empty_result) {
+    auto list = d_.store.ListOrganizations(c->id, state);
+    if (!list) return ApiError(list.error());
+    std::optional<std::string> id;
+    if (filter->identifier) id = api::OwnId(*filter->identifier).value_or("");
+    for (Organization& o : *list) {
+      if (id && o.uuid != *id) continue;
+      if (filter->time.modified_after && o.modified <= *filter->time.modified_after) continue;
+      if (filter->time.modified_before && o.modified >= *filter->time.modified_before) continue;
+      matching.push_back(std::move(o));
+    }
+  }
+  const auto total = static_cast<std::int64_t>(matching.size());
+  const std::int64_t first = static_cast<std::int64_t>(page->page - 1) * page->per_page;
+  std::vector<json> items;
+  for (std::int64_t i = first; i < total && i < first + page->per_page; ++i) {
+    items.push_back(api::OrganizationJson(urls_, matching[static_cast<std::size_t>(i)], *c));
+  }
+  return Collection(req, urls_.Organizations(c->uuid), "undersigned:organizations",
+                    std::move(items), api::Paginate(*page, total));
+}
+
+Response Api::GetOrganization(const Request& req) {
+  auto caller = Admit(req, Auth::kOptional);
+  if (!caller) return ApiError(caller.error());
+  auto c = PetitionParam(req, *caller);
+  if (!c) return ApiError(c.error());
+  const std::string raw = req.Param("oid");
+  auto id = api::OwnId(raw);
+  if (!id || id->empty()) return ApiError(NotFound("organization", raw));
+  auto list = d_.store.ListOrganizations(
+      c->id, caller->authenticated()
+                 ? std::nullopt
+                 : std::optional<OrganizationState>(OrganizationState::kApproved));
+  if (!list) return ApiError(list.error());
+  for (const Organization& o : *list) {
+    if (o.uuid == *id) return Hal(api::OrganizationJson(urls_, o, *c));
+  }
+  return ApiError(NotFound("organization", raw));
 }
 
 // Wraps a member handler: exceptions (bugs) become a JSON 500 instead of a dropped connection.
@@ -658,6 +725,10 @@ std::vector<ApiRoute> MakeApiRoutes(ApiDeps deps) {
                               "api_record_signature"});
   }
   add("GET", "/api/v2/petitions/{id}/signatures/{sid}", &Api::GetSignature, "api_signature_get");
+  add("GET", "/api/v2/petitions/{id}/organizations", &Api::ListOrganizations,
+      "api_organizations_list");
+  add("GET", "/api/v2/petitions/{id}/organizations/{oid}", &Api::GetOrganization,
+      "api_organization_get");
   add("GET", "/api/v2/people", &Api::ListPeople, "api_people_list");
   add("GET", "/api/v2/people/{id}", &Api::GetPerson, "api_person_get");
   return routes;

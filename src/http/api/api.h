@@ -8,6 +8,13 @@
 // address, visibility and attestation (resources.h). A token never verifies an employee: such a
 // signature stays pending until the link sent to the work address is followed.
 //
+// Co-signing organizations (core/organization.h), read-only and not an OSDI type:
+// GET /api/v2/petitions/{id}/organizations (HAL collection, embedded as
+// `undersigned:organizations`, in the order they asked to co-sign; `filter=state eq 'approved'`)
+// and .../organizations/{oid}; petitions link them and carry `undersigned:organization_count`
+// (approved ones). Without a token only approved organizations are visible (what the campaign
+// page shows); with one, every state. Their contact addresses are never in the API.
+//
 // Handlers only translate HTTP to service calls and back. Responses are application/hal+json;
 // errors are {"error": "..."} (plus "fields" naming each bad field) with 400, 401, 404, 409,
 // 413, 415 or 429 (+ Retry-After).

@@ -15,6 +15,7 @@
 #include "core/group.h"
 #include "http/router.h"
 #include "http/url.h"
+#include "service/organizations.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace undersigned::http {
@@ -1051,6 +1052,123 @@ TEST_F(ApiTest, GroupFilterPagesAcrossManyStorePages) {
     if (!r.body["_links"].contains("next")) break;
   }
   EXPECT_EQ(listed, holders);
+}
+
+// Co-signing organizations: one approved, one rejected, one waiting for its contact.
+TEST_F(ApiTest, OrganizationsAreListedAndFilteredByState) {
+  json p = CreatePetition("Save the river");
+  const std::string id = Id(p);
+  const std::string slug = p["name"];
+  service::OrganizationService orgs(*store_, *campaigns_, clock_, nullptr);
+  auto confirm_token = [&](const std::string& contact) {
+    std::string token;
+    auto due = store_->DueOutbox(kOutboxNever - 1, 1000);
+    EXPECT_TRUE(due);
+    for (const OutboxMessage& m : *due) {
+      if (m.kind == "org_confirm" && m.recipient == contact) {
+        token = json::parse(m.payload).at("confirm_token");
+      }
+    }
+    return token;
+  };
+  auto submit = [&](const std::string& name, const std::string& contact) {
+    auto o = orgs.Submit(
+        slug, OrganizationForm{name, "https://foe.example.org", contact, "With you."}, "");
+    EXPECT_TRUE(o) << o.error().message;
+    clock_.Advance(10);
+    return o ? o->uuid : std::string();
+  };
+  const std::string approved = submit("Approved Org", "a@foe.example.org");
+  const std::string rejected = submit("Rejected Org", "r@foe.example.org");
+  const std::string pending = submit("Pending Org", "p@foe.example.org");
+  ASSERT_TRUE(orgs.Confirm(confirm_token("a@foe.example.org")));
+  ASSERT_TRUE(orgs.Confirm(confirm_token("r@foe.example.org")));
+  ASSERT_TRUE(orgs.Decide(slug, approved, true));
+  ASSERT_TRUE(orgs.Decide(slug, rejected, false));
+
+  // The petition links the collection and counts the approved ones.
+  Reply petition = Call("GET", "/api/v2/petitions/" + id);
+  ASSERT_EQ(petition.status, 200);
+  EXPECT_EQ(petition.body["undersigned:organization_count"], 1);
+  const std::string href = petition.body["_links"]["undersigned:organizations"]["href"];
+  EXPECT_EQ(href, std::string(kBase) + "/api/v2/petitions/" + id + "/organizations");
+
+  // A token holder sees every state, in the order they asked.
+  Reply all = Follow(json(href), token_);
+  ASSERT_EQ(all.status, 200) << all.raw.body;
+  EXPECT_EQ(all.body["total_records"], 3);
+  const json& items = all.body["_embedded"]["undersigned:organizations"];
+  ASSERT_EQ(items.size(), 3u);
+  EXPECT_EQ(all.body["_links"]["undersigned:organizations"].size(), 3u);
+  EXPECT_EQ(items[0]["name"], "Approved Org");
+  EXPECT_EQ(items[0]["state"], "approved");
+  EXPECT_EQ(items[0]["website"], "https://foe.example.org");
+  EXPECT_EQ(items[0]["statement"], "With you.");
+  EXPECT_TRUE(items[0]["decided_date"].is_string());
+  EXPECT_TRUE(items[0]["logo_url"].is_null());  // none uploaded
+  EXPECT_EQ(items[0]["identifiers"][0], "undersigned:" + approved);
+  EXPECT_EQ(items[1]["state"], "rejected");
+  EXPECT_EQ(items[2]["state"], "pending");
+  EXPECT_TRUE(items[2]["decided_date"].is_null());
+  EXPECT_EQ(all.raw.body.find("@foe.example.org"), std::string::npos);  // no contact address
+  EXPECT_EQ(items[0]["_links"]["osdi:petition"]["href"], p["_links"]["self"]["href"]);
+
+  Reply only = Call(
+      "GET",
+      "/api/v2/petitions/" + id + "/organizations?filter=" + PercentEncode("state eq 'approved'"),
+      "", token_);
+  ASSERT_EQ(only.status, 200) << only.raw.body;
+  ASSERT_EQ(only.body["total_records"], 1);
+  EXPECT_EQ(only.body["_embedded"]["undersigned:organizations"][0]["name"], "Approved Org");
+  EXPECT_NE(only.body["_links"]["self"]["href"].get<std::string>().find("filter="),
+            std::string::npos);
+  Reply waiting = Call("GET",
+                       "/api/v2/petitions/" + id + "/organizations?filter=" +
+                           PercentEncode("undersigned:state eq 'pending'"),
+                       "", token_);
+  ASSERT_EQ(waiting.body["total_records"], 1);
+  EXPECT_EQ(waiting.body["_embedded"]["undersigned:organizations"][0]["name"], "Pending Org");
+  EXPECT_EQ(Call("GET",
+                 "/api/v2/petitions/" + id +
+                     "/organizations?filter=" + PercentEncode("state eq 'famous'"),
+                 "", token_)
+                .status,
+            400);
+  EXPECT_EQ(Call("GET",
+                 "/api/v2/petitions/" + id +
+                     "/organizations?filter=" + PercentEncode("undersigned:group eq 'x'"),
+                 "", token_)
+                .status,
+            400);
+
+  // Pages.
+  Reply first = Call("GET", "/api/v2/petitions/" + id + "/organizations?per_page=2", "", token_);
+  EXPECT_EQ(first.body["_embedded"]["undersigned:organizations"].size(), 2u);
+  EXPECT_EQ(first.body["total_pages"], 2);
+  Reply second = Follow(first.body["_links"]["next"]["href"], token_);
+  ASSERT_EQ(second.body["_embedded"]["undersigned:organizations"].size(), 1u);
+  EXPECT_EQ(second.body["_embedded"]["undersigned:organizations"][0]["name"], "Pending Org");
+
+  // Without a token: what the campaign page shows.
+  Reply pub = Call("GET", "/api/v2/petitions/" + id + "/organizations");
+  ASSERT_EQ(pub.status, 200);
+  ASSERT_EQ(pub.body["total_records"], 1);
+  EXPECT_EQ(pub.body["_embedded"]["undersigned:organizations"][0]["name"], "Approved Org");
+  EXPECT_EQ(Call("GET", "/api/v2/petitions/" + id +
+                            "/organizations?filter=" + PercentEncode("state eq 'pending'"))
+                .status,
+            401);
+
+  // One organization.
+  Reply one = Follow(items[0]["_links"]["self"]["href"], "");
+  ASSERT_EQ(one.status, 200);
+  EXPECT_EQ(one.body["name"], "Approved Org");
+  EXPECT_EQ(Call("GET", "/api/v2/petitions/" + id + "/organizations/" + pending).status, 404);
+  EXPECT_EQ(Call("GET", "/api/v2/petitions/" + id + "/organizations/" + pending, "", token_)
+                .body["state"],
+            "pending");
+  EXPECT_EQ(Call("GET", "/api/v2/petitions/" + id + "/organizations/nope", "", token_).status, 404);
+  EXPECT_EQ(Call("GET", "/api/v2/petitions/nope/organizations", "", token_).status, 404);
 }
 
 TEST_F(ApiTest, MethodsNotRouted) {

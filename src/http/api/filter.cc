@@ -109,6 +109,8 @@ const char* TargetName(FilterTarget t) {
       return "signatures";
     case FilterTarget::kPeople:
       return "people";
+    case FilterTarget::kOrganizations:
+      return "organizations";
   }
   return "this collection";
 }
@@ -118,6 +120,7 @@ bool Supports(FilterTarget t, std::string_view field) {
   if (t == FilterTarget::kPeople) return field == "email_address";
   if (t == FilterTarget::kPetitions) return field == "undersigned:status";
   if (t == FilterTarget::kSignatures) return field == "undersigned:group";
+  if (t == FilterTarget::kOrganizations) return field == "state" || field == "undersigned:state";
   return false;
 }
 
@@ -208,6 +211,7 @@ std::string SupportedFilters(FilterTarget target) {
   if (target == FilterTarget::kPeople) s += ", email_address (eq)";
   if (target == FilterTarget::kPetitions) s += ", undersigned:status (eq)";
   if (target == FilterTarget::kSignatures) s += ", undersigned:group (eq)";
+  if (target == FilterTarget::kOrganizations) s += ", state (eq)";
   return s;
 }
 
@@ -288,6 +292,14 @@ Result<CollectionFilter> InterpretFilter(const std::vector<FilterClause>& clause
       }
       if (out.group && *out.group != value) out.empty_result = true;
       out.group = value;
+    } else if (c.field == "state" || c.field == "undersigned:state") {
+      auto state = ParseOrganizationState(ToLowerAscii(value));
+      if (!state) {
+        return Fail(Invalid("filter: " + c.field +
+                            " is one of 'pending', 'confirmed', 'approved', 'rejected'"));
+      }
+      if (out.state && *out.state != *state) out.empty_result = true;
+      out.state = state;
     }
   }
   if (out.time.modified_after && out.time.modified_before &&

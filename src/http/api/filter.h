@@ -2,7 +2,9 @@
 // `modified_date gt '2024-01-01' and email_address eq 'ada@example.org'`.
 //
 // Fields: modified_date and identifier everywhere; email_address (people); undersigned:status
-// (petitions); undersigned:group (signatures: the key of a signer group, `eq` only).
+// (petitions); undersigned:group (signatures: the key of a signer group, `eq` only); state, also
+// spelt undersigned:state (co-signing organizations: pending, confirmed, approved, rejected;
+// `eq` only).
 //
 // ParseFilter only parses; InterpretFilter checks the fields and operators one collection
 // supports and turns the clauses into what the Store can answer (TimeFilter, an email, an
@@ -16,6 +18,7 @@
 
 #include "core/campaign.h"
 #include "core/error.h"
+#include "core/organization.h"
 #include "store/store.h"
 
 namespace undersigned::http::api {
@@ -41,15 +44,16 @@ inline constexpr std::size_t kMaxFilterClauses = 8;
 Result<std::vector<FilterClause>> ParseFilter(std::string_view text);
 
 // The collections that take filters; each supports its own fields.
-enum class FilterTarget { kPetitions, kSignatures, kPeople };
+enum class FilterTarget { kPetitions, kSignatures, kPeople, kOrganizations };
 
 struct CollectionFilter {
-  TimeFilter time;                        // modified_date gt/ge/lt/le
-  std::optional<std::string> email;       // people: email_address eq (as given, trimmed)
-  std::optional<std::string> identifier;  // identifier eq 'ns:id' (as given)
-  std::optional<CampaignStatus> status;   // petitions: undersigned:status eq
-  std::optional<std::string> group;       // signatures: undersigned:group eq (a group key)
-  bool empty_result = false;              // the clauses cannot match anything (e.g. gt after lt)
+  TimeFilter time;                         // modified_date gt/ge/lt/le
+  std::optional<std::string> email;        // people: email_address eq (as given, trimmed)
+  std::optional<std::string> identifier;   // identifier eq 'ns:id' (as given)
+  std::optional<CampaignStatus> status;    // petitions: undersigned:status eq
+  std::optional<std::string> group;        // signatures: undersigned:group eq (a group key)
+  std::optional<OrganizationState> state;  // organizations: state eq
+  bool empty_result = false;               // the clauses cannot match anything (e.g. gt after lt)
 };
 
 // Checks each clause against the fields target supports (unsupported fields or operators are

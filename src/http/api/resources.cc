@@ -83,7 +83,8 @@ json GroupJson(const SignerGroup& g) {
   };
 }
 
-json PetitionJson(const Urls& urls, const Campaign& c, const CampaignCounts& counts) {
+json PetitionJson(const Urls& urls, const Campaign& c, const CampaignCounts& counts,
+                  std::int64_t organizations) {
   json targets = json::array();
   for (const Target& t : c.targets) {
     json jt = {{"name", t.name}, {"title", t.title}, {"organization", t.organization}};
@@ -136,10 +137,12 @@ json PetitionJson(const Urls& urls, const Campaign& c, const CampaignCounts& cou
     j["undersigned:outcome"] = OutcomeName(c.outcome);
     j["undersigned:outcome_date"] = OptionalDate(c.outcome_at);
   }
+  j["undersigned:organization_count"] = organizations;
   j["_links"] = {
       {"self", Href(urls.Petition(c.uuid))},
       {"osdi:signatures", Href(urls.Signatures(c.uuid))},
       {"osdi:record_signature_helper", Href(urls.Signatures(c.uuid))},
+      {"undersigned:organizations", Href(urls.Organizations(c.uuid))},
       {"curies", urls.Curies()},
   };
   return j;
@@ -208,6 +211,30 @@ json PersonJson(const Urls& urls, const Person& p) {
       {"postal_addresses", std::move(postal)},
   };
   j["_links"] = {{"self", Href(urls.Person(p.uuid))}, {"curies", urls.Curies()}};
+  return j;
+}
+
+json OrganizationJson(const Urls& urls, const Organization& o, const Campaign& c) {
+  json j = {
+      {"identifiers", urls.Identifiers(o.uuid)},
+      {"origin_system", "undersigned"},
+      {"created_date", FormatIso8601(o.created)},
+      {"modified_date", FormatIso8601(o.modified)},
+      {"name", o.form.name},
+      {"website", o.form.website},
+      {"statement", o.form.statement},
+      {"state", OrganizationStateName(o.state)},
+      {"decided_date", OptionalDate(o.decided)},
+  };
+  j["logo_url"] = o.state == OrganizationState::kApproved && o.has_logo
+                      ? json(urls.base() + "/c/" + PercentEncode(c.slug) + "/organizations/" +
+                             PercentEncode(o.uuid) + "/logo.png")
+                      : json(nullptr);
+  j["_links"] = {
+      {"self", Href(urls.Organization(c.uuid, o.uuid))},
+      {"osdi:petition", Href(urls.Petition(c.uuid))},
+      {"curies", urls.Curies()},
+  };
   return j;
 }
 

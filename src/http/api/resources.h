@@ -1,5 +1,6 @@
 // The OSDI resources of undersigned and their JSON: petitions (core Campaign), signatures
-// (core Signature) and people (core Person), both ways. Output is HAL (`_links`, curies);
+// (core Signature) and people (core Person), both ways; co-signing organizations (core
+// Organization, read-only, not an OSDI type). Output is HAL (`_links`, curies);
 // input follows the OSDI / Action Network field names, with our own fields under the
 // `undersigned:` prefix. Pure functions; thread-safe.
 #pragma once
@@ -13,6 +14,7 @@
 
 #include "core/campaign.h"
 #include "core/error.h"
+#include "core/organization.h"
 #include "core/signature.h"
 
 namespace undersigned::http::api {
@@ -33,6 +35,12 @@ class Urls {
   }
   std::string Signature(const std::string& petition_uuid, const std::string& uuid) const {
     return Signatures(petition_uuid) + "/" + uuid;
+  }
+  std::string Organizations(const std::string& petition_uuid) const {
+    return Petition(petition_uuid) + "/organizations";
+  }
+  std::string Organization(const std::string& petition_uuid, const std::string& uuid) const {
+    return Organizations(petition_uuid) + "/" + uuid;
   }
   std::string People() const { return Api("/people"); }
   std::string Person(const std::string& uuid) const { return Api("/people/" + uuid); }
@@ -70,7 +78,10 @@ inline constexpr std::size_t kMaxIdentifierPrefixBytes = 64;
 // `undersigned:anonymity_floor`, and `undersigned:group_counts`: one {key, name, confirmed}
 // per declared group, where a count below the anonymity floor is not given: {key, name,
 // fewer_than: floor} instead (ShownCount). total_signatures stays exact.
-nlohmann::json PetitionJson(const Urls& urls, const Campaign& c, const CampaignCounts& counts);
+// `undersigned:organization_count`: the approved co-signing organizations (organizations), and
+// the link `undersigned:organizations` to their collection.
+nlohmann::json PetitionJson(const Urls& urls, const Campaign& c, const CampaignCounts& counts,
+                            std::int64_t organizations = 0);
 nlohmann::json GroupJson(const SignerGroup& g);
 
 // "sealed" (the name is still sealed), "anonymous", else "public" or "private" by public_name.
@@ -86,6 +97,13 @@ bool LinksPerson(const Signature& s);
 nlohmann::json SignatureJson(const Urls& urls, const Signature& s, const std::string& petition_uuid,
                              const std::string& person_uuid);
 nlohmann::json PersonJson(const Urls& urls, const Person& p);
+// A co-signing organization: identifiers, origin_system, created_date, modified_date, name,
+// website, statement, state (pending, confirmed, approved, rejected), decided_date (null until
+// approved or rejected), logo_url (the public logo of an approved organization that has one,
+// else null); links self and osdi:petition. The contact address is left out: it is the
+// organization's own, given to confirm the request, and the organizers already have it (in the
+// review mail and `undersigned organization list`).
+nlohmann::json OrganizationJson(const Urls& urls, const Organization& o, const Campaign& c);
 
 // --- input
 // Applies an OSDI petition body to c. creating: fills defaults the API promises (status open,

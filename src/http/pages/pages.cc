@@ -102,6 +102,20 @@ bool SameRecent(const CampaignSnapshot& a, const CampaignSnapshot& b) {
   return true;
 }
 
+// True if two snapshots list the same co-signing organizations the same way.
+bool SameOrganizations(const CampaignSnapshot& a, const CampaignSnapshot& b) {
+  if (a.organizations.size() != b.organizations.size()) return false;
+  for (std::size_t i = 0; i < a.organizations.size(); ++i) {
+    const Organization& x = a.organizations[i];
+    const Organization& y = b.organizations[i];
+    if (x.uuid != y.uuid || x.form.name != y.form.name || x.form.website != y.form.website ||
+        x.form.statement != y.form.statement || x.has_logo != y.has_logo) {
+      return false;
+    }
+  }
+  return true;
+}
+
 // A page about to be answered, before the CSRF cookie and the caching headers are decided.
 struct ErrorSpec {
   int status = 500;
@@ -389,7 +403,8 @@ class Site {
         if (e.rendered->version == snap->version || e.same_version == snap->version) {
           return e.page;
         }
-        if (SameFields(e.rendered->campaign, snap->campaign)) {
+        if (SameFields(e.rendered->campaign, snap->campaign) &&
+            SameOrganizations(*e.rendered, *snap)) {
           if (SameRecent(*e.rendered, *snap)) {
             e.same_version = std::max(e.same_version, snap->version);
             return e.page;
@@ -1062,6 +1077,10 @@ std::string CountsJson(const CampaignSnapshot& snap, const service::PublishedChe
       groups.push_back(std::move(item));
     }
     j["groups"] = std::move(groups);
+  }
+  // Approved co-signing organizations, counted on their own.
+  if (!snap.organizations.empty()) {
+    j["organizations"] = static_cast<std::int64_t>(snap.organizations.size());
   }
   if (log != nullptr) {
     auto it = log->confirmed.find(c.uuid);

@@ -13,6 +13,8 @@
 //   GET  /s/withdraw?t= POST /s/withdraw   same for withdrawing
 //                                   (the confirmed page offers the receipt, http/log/routes.h)
 //   GET  /favicon.ico               301 to /static/favicon.svg
+// (co-signing organizations have their own pages: http/pages/organizations.h; the campaign
+// page lists the approved ones from the snapshot)
 // and the router's browser 404 page. /static itself is mounted by app/ (Router::AddStatic).
 //
 // Thread-safety: RegisterPages runs once at start-up; the handlers it installs are thread-safe
@@ -49,7 +51,8 @@ void RegisterPages(Router& router, PagesDeps deps);
 // declares signer groups ([{"key","name", "confirmed" once it reaches the campaign's anonymity
 // floor, else "fewer_than": the floor, "goal" if set}], in the campaign's order), and
 // "log":{"tree_size","confirmed"} (the campaign's count at that checkpoint) when a checkpoint is
-// given. The body of GET /c/{slug}.json and of each "count" event the app
+// given, and "organizations": the number of approved co-signing organizations, when there are
+// any. The body of GET /c/{slug}.json and of each "count" event the app
 // publishes to "campaign:<slug>", so both always match.
 std::string CountsJson(const service::CampaignSnapshot& snap,
                        const service::PublishedCheckpoint* log = nullptr);

@@ -543,6 +543,29 @@ Data CampaignPageData(const service::CampaignSnapshot& snap, std::string_view ba
     d.set("recent", recent);
   }
   d.set("share", ShareData(c, base_url));
+  d.set("cosigners", CosignersData(snap));
+  return d;
+}
+
+Data CosignersData(const service::CampaignSnapshot& snap) {
+  if (snap.organizations.empty()) return Data(false);
+  const Campaign& c = snap.campaign;
+  Data items = List();
+  for (const Organization& o : snap.organizations) {
+    Data item;
+    item.set("name", o.form.name);
+    // Only an http(s) URL with a host becomes a link (the service accepts nothing else).
+    item.set("website_href", Opt(WebsiteHost(o.form.website).empty() ? "" : o.form.website));
+    item.set("statement", Opt(o.form.statement));
+    item.set("logo_url", o.has_logo ? Data("/c/" + PercentEncode(c.slug) + "/organizations/" +
+                                           PercentEncode(o.uuid) + "/logo.png")
+                                    : Data(false));
+    items.push_back(item);
+  }
+  Data d;
+  d.set("count_text",
+        render::FormatThousands(static_cast<std::int64_t>(snap.organizations.size())));
+  d.set("items", items);
   return d;
 }
 

@@ -14,6 +14,7 @@
 #include "core/campaign.h"
 #include "core/clock.h"
 #include "core/group.h"
+#include "core/organization.h"
 #include "core/signature.h"
 #include "render/templates.h"
 #include "service/campaigns.h"
@@ -72,10 +73,14 @@ render::Data GroupTallyData(const Campaign& c, const CampaignCounts& counts);
 // alpha-2 code, any case) marked. Built from static data, so it is inserted raw.
 std::string CountryOptionsHtml(std::string_view selected);
 
-// "c" (campaign, targets, letter), "count", "recent", "share", "events_url", "json_url" and
-// the layout fields, for campaign.mustache.
+// "c" (campaign, targets, letter), "count", "recent", "share", "cosigners", "events_url",
+// "json_url" and the layout fields, for campaign.mustache.
 render::Data CampaignPageData(const service::CampaignSnapshot& snap, std::string_view base_url,
                               std::string_view site_name, bool takes_signatures);
+
+// "cosigners" of campaign.mustache: the approved co-signing organizations of the snapshot
+// ({count_text, items: [{name, website_href, statement, logo_url}]}), or false if none.
+render::Data CosignersData(const service::CampaignSnapshot& snap);
 
 // "c" with slug, title, url only, and the layout in the campaign's language (for the small
 // pages about a campaign: check your email, confirm, withdraw).

@@ -258,7 +258,8 @@ constexpr const char* kListOrganizations =
     "SELECT " US_ORGANIZATION_COLS
     " FROM organizations WHERE campaign_id = ?1 AND (?2 IS NULL OR state = ?2) ORDER BY id";
 constexpr const char* kOrganizationLogo =
-    "SELECT logo FROM organizations WHERE uuid = ?1 AND state = 'approved' AND logo IS NOT NULL";
+    "SELECT logo FROM organizations WHERE uuid = ?1 AND (?2 OR state = 'approved') AND logo IS "
+    "NOT NULL";
 // One "org_review" mail per organizer (?2 review token).
 constexpr const char* kQueueOrganizationReview =
     "INSERT INTO outbox (kind, recipient, payload, next_attempt, created) "
@@ -1687,12 +1688,12 @@ class SqliteStore final : public Store {
     return out;
   }
 
-  Result<std::string> OrganizationLogo(const std::string& uuid) override {
+  Result<std::string> OrganizationLogo(const std::string& uuid, bool any_state) override {
     auto r = Reader();
     Db& db = *r;
     auto st = db.Prepare(kOrganizationLogo);
     if (!st) return Fail(st.error());
-    st->Bind(1, uuid);
+    st->Bind(1, uuid).Bind(2, any_state);
     return QueryOne(db, *st, "no such logo", [](Stmt& s) { return Wrap(s.Text(0)); });
   }
 

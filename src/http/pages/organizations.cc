@@ -1,0 +1,756 @@
+#include "http/pages/organizations.h"
+
+#include <array>
+#include <map>
+#include <memory>
+#include <optional>
+#include <utility>
+#include <vector>
+
+#include <spdlog/spdlog.h>
+
+#include "core/utf8.h"
+#include "http/multipart.h"
+#include "http/pages/csrf.h"
+#include "http/pages/views.h"
+#include "render/text.h"
+
+namespace undersigned::http {
+namespace {
+
+using render::Data;
+using service::CampaignSnapshot;
+using SnapshotPtr = std::shared_ptr<const CampaignSnapshot>;
+using Form = std::multimap<std::string, std::string>;
+
+constexpr std::size_t kTokenBodyLimit = 4 * 1024;
+// An approved logo never changes (the decision is final and the logo cannot be replaced), and
+// its URL names the organization's uuid.
+constexpr const char* kLogoCacheControl = "public, max-age=31536000, immutable";
+
+// The form's fields in their order on the page, with the id of their element.
+constexpr std::array<std::pair<const char*, const char*>, 5> kFields = {
+    {{"name", "o-name"},
+     {"website", "o-website"},
+     {"contact_email", "o-contact_email"},
+     {"statement", "o-statement"},
+     {"logo", "o-logo"}}};
+
+struct ErrorSpec {
+  int status = 500;
+  std::string heading;
+  std::vector<std::string> paragraphs;
+  std::string link_url = "/";
+  std::string link_text = "See all open campaigns";
+  int retry_after = 0;
+};
+
+// What the form shows again after a problem: the text as typed (never the file), and a message
+// per field.
+struct OrgFormState {
+  OrganizationForm values;
+  std::map<std::string, std::string> errors;
+  std::string general_error;  // summary only
+  std::string csrf;
+  bool had_file = false;  // a file was chosen: say that it must be chosen again
+};
+
+Data Opt(const std::string& s) { return s.empty() ? Data(false) : Data(s); }
+
+Data StringList(const std::vector<std::string>& items) {
+  Data list(Data::type::list);
+  for (const auto& s : items) list.push_back(Data(s));
+  return list;
+}
+
+std::string First(const Form& form, const char* key) {
+  auto it = form.find(key);
+  return it == form.end() ? std::string() : it->second;
+}
+
+// Text typed into the form, safe to put back into the page (bytes that are not UTF-8 are not).
+std::string Printable(const std::string& s) { return IsValidUtf8(s) ? s : std::string(); }
+
+bool IsFormUrlEncoded(const Request& req) {
+  std::string ct = ToLowerAscii(Trim(req.Header("content-type")));
+  static constexpr std::string_view kType = "application/x-www-form-urlencoded";
+  if (ct.compare(0, kType.size(), kType) != 0) return false;
+  return ct.size() == kType.size() || ct[kType.size()] == ';' || ct[kType.size()] == ' ';
+}
+
+std::string Quoted(const std::string& s) { return "\u201C" + s + "\u201D"; }
+
+// The website as a link target: only an http(s) URL with a host (the service checked it; this
+// keeps anything else out of an href even if a stored value were not).
+std::string WebsiteHref(const std::string& website) {
+  return WebsiteHost(website).empty() ? std::string() : website;
+}
+
+class OrgSite {
+ public:
+  explicit OrgSite(OrganizationPagesDeps deps)
+      : deps_(std::move(deps)),
+        clock_(deps_.clock != nullptr ? *deps_.clock : Clock::System()),
+        csrf_(deps_.csrf_secret, ToLowerAscii(deps_.base_url).rfind("https://", 0) == 0) {
+    while (!deps_.base_url.empty() && deps_.base_url.back() == '/') deps_.base_url.pop_back();
+    origin_ = pages::OriginOf(deps_.base_url);
+  }
+
+  // --- the form
+
+  Response NewForm(const Request& req) {
+    SnapshotPtr snap = PublicSnapshot(req.Param("slug"));
+    if (!snap) return ErrorPage(CampaignNotFound());
+    if (!pages::TakesSignatures(snap->campaign, clock_.Now())) {
+      return ErrorPage(Closed(snap->campaign));
+    }
+    bool set_cookie = false;
+    const std::string nonce = csrf_.NonceFor(req, &set_cookie);
+    OrgFormState form;
+    form.csrf = csrf_.TokenFor(nonce);
+    Response r = FormPage(snap->campaign, form, 200);
+    if (set_cookie) r.Header("Set-Cookie", csrf_.CookieValue(nonce));
+    return r;
+  }
+
+  Response FormGet(const Request& req) {
+    return Response::Redirect(FormUrl(req.Param("slug")), 303);
+  }
+
+  Response Submit(const Request& req) {
+    const std::string slug = req.Param("slug");
+    const std::string back = FormUrl(slug);
+    const std::string back_text = "Back to the form";
+    const std::string content_type = req.Header("content-type");
+    if (!MultipartBoundary(content_type)) {
+      return ErrorPage({415,
+                        "This form was sent in a format we do not accept",
+                        {"This form must be sent as multipart/form-data, as browsers do for "
+                         "forms with a file. Please use the form on the page."},
+                        back,
+                        back_text});
+    }
+    if (!pages::OriginAllowed(req, origin_)) return ErrorPage(OtherSite(back, back_text));
+    auto parts = ParseMultipart(content_type, req.body);
+    if (!parts) {
+      spdlog::debug("pages: organization form: {}", parts.error().message);
+      return ErrorPage({400,
+                        "We could not read this form",
+                        {"It was not sent correctly. Nothing was recorded. Please go back and "
+                         "try again."},
+                        back,
+                        back_text});
+    }
+    std::map<std::string, const FormPart*> by_name;  // the first part of each name
+    for (const FormPart& p : *parts) by_name.emplace(p.name, &p);
+    auto text = [&](const char* name) {
+      auto it = by_name.find(name);
+      return it == by_name.end() ? std::string() : it->second->body;
+    };
+    if (!csrf_.Verify(req.Cookie(pages::kCsrfCookie), text(pages::kCsrfField))) {
+      return ErrorPage(Expired(back, back_text));
+    }
+    SnapshotPtr snap = PublicSnapshot(slug);
+    if (!snap) return ErrorPage(CampaignNotFound());
+    if (!pages::TakesSignatures(snap->campaign, clock_.Now())) {
+      return ErrorPage(Closed(snap->campaign));
+    }
+    OrganizationForm f{text("name"), text("website"), text("contact_email"), text("statement")};
+    std::string_view logo;
+    bool had_file = false;
+    if (auto it = by_name.find("logo"); it != by_name.end()) {
+      // A browser sends an empty part (filename="") when no file was chosen.
+      logo = it->second->body;
+      had_file = !logo.empty();
+    }
+    auto r = deps_.organizations.Submit(slug, f, logo);
+    if (r) return CheckEmail(snap->campaign, *r);
+    const Error& e = r.error();
+    auto again = [&](int status, std::map<std::string, std::string> errors, std::string general) {
+      bool set_cookie = false;
+      const std::string nonce = csrf_.NonceFor(req, &set_cookie);
+      OrgFormState form;
+      form.values = f;
+      form.errors = std::move(errors);
+      form.general_error = std::move(general);
+      form.csrf = csrf_.TokenFor(nonce);
+      form.had_file = had_file;
+      Response page = FormPage(snap->campaign, form, status);
+      if (set_cookie) page.Header("Set-Cookie", csrf_.CookieValue(nonce));
+      return page;
+    };
+    switch (e.code) {
+      case Code::kInvalidArgument:
+        return again(422, e.field_errors,
+                     e.field_errors.empty()
+                         ? (e.message.empty() ? "Please check the form." : e.message)
+                         : std::string());
+      case Code::kConflict: {
+        // Closed meanwhile, or this contact address already asked for this campaign.
+        auto now = PublicSnapshot(slug);
+        if (!now || !pages::TakesSignatures(now->campaign, clock_.Now())) {
+          return ErrorPage(Closed(snap->campaign));
+        }
+        return again(409,
+                     {{"contact_email",
+                       "This address has already asked for an organization to co-sign this "
+                       "campaign. Look for the email we sent to it, and follow its link."}},
+                     "");
+      }
+      case Code::kNotFound:
+        return ErrorPage(CampaignNotFound());
+      case Code::kUnavailable:
+        return ErrorPage(Busy(back, back_text));
+      default:
+        spdlog::error("pages: organization submission failed: {} {}", CodeName(e.code), e.message);
+        return InternalError();
+    }
+  }
+
+  // --- the contact's link
+
+  Response ConfirmPage(const Request& req) {
+    const std::string token = req.Query("t").value_or("");
+    auto peek = deps_.organizations.PeekConfirm(token);
+    if (!peek) return TokenHeaders(TokenError(peek.error(), "/o/confirm", token), nullptr);
+    const Campaign& c = peek->campaign;
+    const Organization& o = peek->organization;
+    if (o.state != OrganizationState::kPending) {
+      return TokenHeaders(StatePage(*peek, false), nullptr);
+    }
+    bool set_cookie = false;
+    const std::string nonce = csrf_.NonceFor(req, &set_cookie);
+    const std::string heading = "Confirm that " + o.form.name + " co-signs " + Quoted(c.title);
+    Data d = pages::CampaignBriefData(c, deps_.base_url, deps_.site_name, heading);
+    d.set("heading", heading);
+    d.set("paragraphs",
+          StringList({"Someone asked for " + o.form.name + " (" + o.form.website +
+                          ") to co-sign this campaign, giving this address as its contact.",
+                      "Press the button to confirm the request, if you may speak for the "
+                      "organization. The campaign\u2019s organizers then review it: it is listed "
+                      "on the campaign page once they approve it.",
+                      "If nobody at " + o.form.name +
+                          " asked for this, do nothing: it will not be listed."}));
+    d.set("action", "/o/confirm");
+    d.set("token", token);
+    d.set("csrf", csrf_.TokenFor(nonce));
+    d.set("button", "Confirm the request");
+    d.set("danger", Data(false));
+    auto html = Render("token", d);
+    if (!html) return InternalError();
+    return TokenHeaders(HtmlPage(*html, 200, "no-store"), set_cookie ? &nonce : nullptr);
+  }
+
+  Response ConfirmPost(const Request& req) {
+    std::string token;
+    if (auto parsed = ParseForm(req.body)) token = First(*parsed, "t");
+    const std::string back = "/o/confirm?t=" + PercentEncode(token);
+    Form form;
+    if (auto bad = CheckPost(req, back, "Back to the page with the button", &form)) {
+      return TokenHeaders(std::move(*bad), nullptr);
+    }
+    auto r = deps_.organizations.Confirm(token);
+    if (!r) return TokenHeaders(TokenError(r.error(), "/o/confirm", token), nullptr);
+    return TokenHeaders(StatePage(*r, r->changed), nullptr);
+  }
+
+  // --- the organizers' link
+
+  Response ReviewPage(const Request& req) {
+    const std::string token = req.Query("t").value_or("");
+    auto peek = deps_.organizations.PeekReview(token);
+    if (!peek) return TokenHeaders(TokenError(peek.error(), "/o/review", token), nullptr);
+    const Campaign& c = peek->campaign;
+    const Organization& o = peek->organization;
+    bool set_cookie = false;
+    const std::string nonce = csrf_.NonceFor(req, &set_cookie);
+    std::string heading;
+    std::vector<std::string> paragraphs;
+    switch (o.state) {
+      case OrganizationState::kConfirmed:
+        heading = o.form.name + " asks to co-sign " + Quoted(c.title);
+        paragraphs = {
+            "Its contact address, at the organization\u2019s own domain, has confirmed the "
+            "request. As an organizer of the campaign, you decide whether it is listed.",
+            "Approve it to list the organization on the campaign page, with its logo and "
+            "statement, and count it among the co-signing organizations. Reject it and it is "
+            "never shown."};
+        break;
+      case OrganizationState::kApproved:
+        heading = o.form.name + " co-signs " + Quoted(c.title);
+        paragraphs = {"It was approved and is listed on the campaign page."};
+        break;
+      case OrganizationState::kRejected:
+        heading = o.form.name + " was rejected";
+        paragraphs = {"It is not shown anywhere. The decision is final."};
+        break;
+      case OrganizationState::kPending:
+        heading = o.form.name + " has not confirmed its request yet";
+        paragraphs = {
+            "Its contact address has not followed the link we sent it. You can "
+            "decide once it has."};
+        break;
+    }
+    Data d = pages::CampaignBriefData(c, deps_.base_url, deps_.site_name, heading);
+    d.set("heading", heading);
+    d.set("paragraphs", StringList(paragraphs));
+    d.set("o", OrganizationData(c, o, token));
+    if (o.state == OrganizationState::kConfirmed) {
+      Data decide;
+      decide.set("token", token);
+      decide.set("csrf", csrf_.TokenFor(nonce));
+      d.set("decide", decide);
+    } else {
+      d.set("decide", Data(false));
+    }
+    auto html = Render("organization_review", d);
+    if (!html) return InternalError();
+    return TokenHeaders(HtmlPage(*html, 200, "no-store"), set_cookie ? &nonce : nullptr);
+  }
+
+  Response ReviewPost(const Request& req) {
+    std::string token;
+    if (auto parsed = ParseForm(req.body)) token = First(*parsed, "t");
+    const std::string back = "/o/review?t=" + PercentEncode(token);
+    const std::string back_text = "Back to the request";
+    Form form;
+    if (auto bad = CheckPost(req, back, back_text, &form)) {
+      return TokenHeaders(std::move(*bad), nullptr);
+    }
+    const std::string decision = First(form, "decision");
+    if (decision != "approve" && decision != "reject") {
+      return TokenHeaders(
+          ErrorPage({400,
+                     "Choose whether to approve or reject",
+                     {"Press one of the two buttons on the page. Nothing was changed."},
+                     back,
+                     back_text}),
+          nullptr);
+    }
+    const bool approve = decision == "approve";
+    auto r = deps_.organizations.Review(token, approve);
+    if (!r) {
+      if (r.error().code == Code::kConflict) {
+        return TokenHeaders(
+            ErrorPage({409,
+                       "This request cannot be decided that way",
+                       {r.error().message.empty() ? "It was already decided." : r.error().message,
+                        "A decision is final."},
+                       back,
+                       back_text}),
+            nullptr);
+      }
+      return TokenHeaders(TokenError(r.error(), "/o/review", token), nullptr);
+    }
+    const Campaign& c = r->campaign;
+    const std::string& name = r->organization.form.name;
+    std::string heading;
+    std::vector<std::string> paragraphs;
+    if (approve) {
+      heading = r->changed ? "Approved: " + name + " co-signs " + Quoted(c.title)
+                           : name + " was already approved";
+      paragraphs = {name + " is listed on the campaign page among the co-signing organizations."};
+    } else {
+      heading =
+          r->changed ? "Rejected: " + name + " will not be listed" : name + " was already rejected";
+      paragraphs = {"It is not shown anywhere. The decision is final."};
+    }
+    return TokenHeaders(DonePage(c, heading, paragraphs), nullptr);
+  }
+
+  // The logo on the review page: the stored one for a valid review token.
+  Response ReviewLogo(const Request& req) {
+    const std::string token = req.Query("t").value_or("");
+    auto peek = deps_.organizations.PeekReview(token);
+    if (!peek || !peek->organization.has_logo) return TokenHeaders(NoLogo(), nullptr);
+    const std::string& uuid = peek->organization.uuid;
+    auto png = deps_.review_logo ? deps_.review_logo(uuid) : deps_.organizations.Logo(uuid);
+    if (!png) return TokenHeaders(NoLogo(), nullptr);
+    return TokenHeaders(Png(std::move(*png), "no-store"), nullptr);
+  }
+
+  // --- public logos
+
+  Response Logo(const Request& req) {
+    SnapshotPtr snap = PublicSnapshot(req.Param("slug"));
+    const std::string uuid = req.Param("uuid");
+    bool listed = false;
+    if (snap) {
+      for (const Organization& o : snap->organizations) {
+        listed = listed || (o.uuid == uuid && o.has_logo);
+      }
+    }
+    if (!listed) return NoLogo();
+    auto png = deps_.organizations.Logo(uuid);
+    if (!png) {
+      if (png.error().code != Code::kNotFound) {
+        spdlog::error("pages: organization logo {}: {}", uuid, png.error().message);
+        return InternalError();
+      }
+      return NoLogo();
+    }
+    return Png(std::move(*png), kLogoCacheControl);
+  }
+
+ private:
+  SnapshotPtr PublicSnapshot(const std::string& slug) const {
+    if (slug.empty() || slug.size() > 64) return nullptr;
+    SnapshotPtr snap = deps_.campaigns.Snapshot(slug);
+    if (!snap || snap->campaign.status == CampaignStatus::kDraft) return nullptr;
+    return snap;
+  }
+
+  static std::string FormUrl(const std::string& slug) {
+    return "/c/" + PercentEncode(slug) + "/organizations/new";
+  }
+
+  Response FormPage(const Campaign& c, const OrgFormState& form, int status) {
+    const bool errors = !form.errors.empty() || !form.general_error.empty();
+    Data d = pages::CampaignBriefData(
+        c, deps_.base_url, deps_.site_name,
+        std::string(errors ? "Error: " : "") + "Sign as an organization: " + c.title);
+    d.set("csrf", form.csrf);
+    Data fields;
+    auto field = [&](const char* key, const std::string& value) {
+      Data f;
+      f.set("value", Printable(value));
+      auto it = form.errors.find(key);
+      f.set("has_error", Data(it != form.errors.end()));
+      f.set("error", it != form.errors.end() ? it->second : std::string());
+      return f;
+    };
+    fields.set("name", field("name", form.values.name));
+    fields.set("website", field("website", form.values.website));
+    fields.set("contact_email", field("contact_email", form.values.contact_email));
+    fields.set("statement", field("statement", form.values.statement));
+    Data logo = field("logo", "");
+    logo.set("had_file", Data(form.had_file));
+    fields.set("logo", logo);
+    d.set("fields", fields);
+
+    Data list(Data::type::list);
+    int count = 0;
+    auto add = [&](const std::string& id, const std::string& message) {
+      Data item;
+      item.set("field_id", id);
+      item.set("message", message);
+      list.push_back(item);
+      ++count;
+    };
+    if (!form.general_error.empty()) add("o-name", form.general_error);
+    for (const auto& [key, id] : kFields) {
+      if (auto it = form.errors.find(key); it != form.errors.end()) add(id, it->second);
+    }
+    for (const auto& [key, message] : form.errors) {
+      bool known = false;
+      for (const auto& [k, id] : kFields) known = known || key == k;
+      if (!known) add("o-name", message);
+    }
+    d.set("has_errors", Data(count > 0));
+    d.set("error_count_text",
+          count == 1 ? std::string("1 problem") : std::to_string(count) + " problems");
+    d.set("error_list", list);
+    auto html = Render("organization_form", d);
+    if (!html) return InternalError();
+    return HtmlPage(*html, status, "no-store");
+  }
+
+  Response CheckEmail(const Campaign& c, const Organization& o) {
+    return DonePage(
+        c, "Check your email",
+        {"We sent a link to " + o.form.contact_email +
+             ". Open it and press the button on the "
+             "page to confirm that " +
+             o.form.name + " asks to co-sign " + Quoted(c.title) + ".",
+         "Then the campaign\u2019s organizers review the request. The organization is listed on "
+         "the campaign page once they approve it.",
+         "No email after a few minutes? Look in the spam or junk folder, and check that the "
+         "address above is right. If it is not, fill in the form again with the right "
+         "address."});
+  }
+
+  // What became of an organization, for its contact: after confirming (changed: just now), or
+  // on following the link again.
+  Response StatePage(const OrganizationOutcome& r, bool changed) {
+    const Campaign& c = r.campaign;
+    const std::string& name = r.organization.form.name;
+    switch (r.organization.state) {
+      case OrganizationState::kApproved:
+        return DonePage(c, name + " co-signs " + Quoted(c.title),
+                        {"The campaign\u2019s organizers approved the request: " + name +
+                         " is listed on the campaign page."});
+      case OrganizationState::kRejected:
+        return DonePage(c, "The request was not accepted",
+                        {"The campaign\u2019s organizers decided not to list " + name + "."});
+      case OrganizationState::kConfirmed:
+      case OrganizationState::kPending:
+        break;
+    }
+    return DonePage(
+        c, changed ? "Thank you! The request is confirmed" : "The request is already confirmed",
+        {"The campaign\u2019s organizers will now review it. " + name +
+             " is listed on the campaign page once they approve it.",
+         "There is nothing more to do."});
+  }
+
+  Response DonePage(const Campaign& c, const std::string& heading,
+                    const std::vector<std::string>& paragraphs) {
+    Data d = pages::CampaignBriefData(c, deps_.base_url, deps_.site_name, heading);
+    d.set("heading", heading);
+    d.set("paragraphs", StringList(paragraphs));
+    d.set("show_share", Data(false));
+    auto html = Render("done", d);
+    if (!html) return InternalError();
+    return HtmlPage(*html, 200, "no-store");
+  }
+
+  // "o" of organization_review.mustache.
+  Data OrganizationData(const Campaign& c, const Organization& o, const std::string& token) {
+    Data d;
+    d.set("name", o.form.name);
+    d.set("website", o.form.website);
+    d.set("website_href", Opt(WebsiteHref(o.form.website)));
+    d.set("contact_email", o.form.contact_email);
+    d.set("contact_confirmed", Data(o.state != OrganizationState::kPending));
+    d.set("statement", Opt(o.form.statement));
+    d.set("created_text", render::FormatDate(o.created));
+    d.set("created_iso", FormatIso8601(o.created));
+    std::string state;
+    switch (o.state) {
+      case OrganizationState::kPending:
+        state = "Waiting for its contact address to confirm";
+        break;
+      case OrganizationState::kConfirmed:
+        state = "Waiting for your decision";
+        break;
+      case OrganizationState::kApproved:
+        state = "Approved";
+        break;
+      case OrganizationState::kRejected:
+        state = "Rejected";
+        break;
+    }
+    if (o.decided) state += " on " + render::FormatDate(*o.decided);
+    d.set("state_text", state);
+    std::string logo_url;
+    std::string logo_text = "None uploaded.";
+    if (o.has_logo) {
+      if (o.state == OrganizationState::kApproved) {
+        logo_url = OrganizationLogoPath(c.slug, o.uuid);
+        logo_text = "Shown above, as it appears on the campaign page.";
+      } else if (deps_.review_logo) {
+        logo_url = "/o/review/logo?t=" + PercentEncode(token);
+        logo_text = "Shown above, as it will appear on the campaign page.";
+      } else {
+        logo_text =
+            "A logo was uploaded (checked and redrawn as a new picture). It is shown once the "
+            "organization is approved.";
+      }
+    }
+    d.set("logo_url", Opt(logo_url));
+    d.set("logo_text", logo_text);
+    return d;
+  }
+
+  static Response Png(std::string bytes, const char* cache_control) {
+    Response r;
+    r.content_type = "image/png";
+    r.body = std::move(bytes);
+    r.Header("Cache-Control", cache_control);
+    r.Header("X-Content-Type-Options", "nosniff");
+    return r;
+  }
+
+  Response NoLogo() {
+    return ErrorPage({404, "Logo not found", {"There is no logo at this address."}});
+  }
+
+  // Content type, Origin, form parsing and CSRF token of an urlencoded POST (the buttons).
+  std::optional<Response> CheckPost(const Request& req, const std::string& back,
+                                    const std::string& back_text, Form* form) {
+    if (!IsFormUrlEncoded(req)) {
+      return ErrorPage({415,
+                        "This form was sent in a format we do not accept",
+                        {"Forms here must be sent as application/x-www-form-urlencoded, as "
+                         "browsers do. Please use the form on the page."},
+                        back,
+                        back_text});
+    }
+    if (!pages::OriginAllowed(req, origin_)) return ErrorPage(OtherSite(back, back_text));
+    auto parsed = ParseForm(req.body);
+    if (!parsed) {
+      return ErrorPage({400,
+                        "We could not read this form",
+                        {"It was not sent correctly (bad encoding or text that is not valid "
+                         "UTF-8). Nothing was changed. Please go back and try again."},
+                        back,
+                        back_text});
+    }
+    if (!csrf_.Verify(req.Cookie(pages::kCsrfCookie), First(*parsed, pages::kCsrfField))) {
+      return ErrorPage(Expired(back, back_text));
+    }
+    *form = std::move(*parsed);
+    return std::nullopt;
+  }
+
+  Response TokenError(const Error& e, const std::string& path, const std::string& token) {
+    switch (e.code) {
+      case Code::kNotFound:
+        return ErrorPage({404,
+                          "This link is not valid",
+                          {"The link may have been copied incompletely from the email. Please "
+                           "open it again from the email, or copy all of it."}});
+      case Code::kConflict:
+        return ErrorPage({409,
+                          "This request cannot be changed",
+                          {e.message.empty() ? "It was already decided." : e.message}});
+      case Code::kUnavailable:
+        return ErrorPage(Busy(path + "?t=" + PercentEncode(token), "Try again"));
+      default:
+        spdlog::error("pages: {} failed: {} {}", path, CodeName(e.code), e.message);
+        return InternalError();
+    }
+  }
+
+  // Pages reached with a token in the query string must not leak it: no Referer to anyone,
+  // never cached, never indexed.
+  Response TokenHeaders(Response r, const std::string* new_nonce) {
+    r.Header("Referrer-Policy", "no-referrer");
+    r.Header("X-Robots-Tag", "noindex");
+    bool has_cache_control = false;
+    for (auto& [name, value] : r.headers) {
+      if (name == "Cache-Control") {
+        value = "no-store";
+        has_cache_control = true;
+      }
+    }
+    if (!has_cache_control) r.Header("Cache-Control", "no-store");
+    if (new_nonce != nullptr) r.Header("Set-Cookie", csrf_.CookieValue(*new_nonce));
+    return r;
+  }
+
+  // --- error pages
+
+  static ErrorSpec CampaignNotFound() {
+    return {404,
+            "Campaign not found",
+            {"There is no campaign at this address. It may have been moved, or the link may "
+             "be incomplete."}};
+  }
+  ErrorSpec Closed(const Campaign& c) const {
+    return {409,
+            "This campaign is closed",
+            {"It no longer takes signatures, from people or organizations. Nothing was "
+             "recorded."},
+            pages::CampaignUrl(deps_.base_url, c.slug),
+            "Back to the campaign"};
+  }
+  static ErrorSpec OtherSite(const std::string& back, const std::string& back_text) {
+    return {403,
+            "This form came from another website",
+            {"For your safety, we only accept forms sent from this site's own pages. Nothing "
+             "was recorded.",
+             "If you meant to do this, open the page on this site and send the form from "
+             "there."},
+            back,
+            back_text};
+  }
+  static ErrorSpec Expired(const std::string& back, const std::string& back_text) {
+    return {403,
+            "Your form has expired",
+            {"For your safety, each form is tied to a cookie in your browser. The cookie was "
+             "missing or did not match: this happens when cookies are blocked, or when the page "
+             "was open for a long time. Nothing was recorded.",
+             "Please go back, reload the page, and send the form again."},
+            back,
+            back_text};
+  }
+  static ErrorSpec Busy(const std::string& back, const std::string& back_text) {
+    return {503,
+            "Please try again in a moment",
+            {"The server is busy or restarting. Nothing was recorded; please try again in a "
+             "few seconds."},
+            back,
+            back_text,
+            5};
+  }
+
+  Response ErrorPage(const ErrorSpec& e) {
+    Data d = pages::LayoutData("en", e.heading, deps_.site_name);
+    d.set("noindex", Data(true));
+    d.set("heading", e.heading);
+    d.set("paragraphs", StringList(e.paragraphs));
+    d.set("link_url", e.link_url);
+    d.set("link_text", e.link_text);
+    auto html = Render("error", d);
+    if (!html) return BareInternalError();
+    Response r = HtmlPage(*html, e.status, "no-store");
+    if (e.retry_after > 0) r.Header("Retry-After", std::to_string(e.retry_after));
+    return r;
+  }
+
+  Response InternalError() {
+    return ErrorPage({500,
+                      "Something went wrong",
+                      {"Something failed on our side, not yours. Please try again in a moment."}});
+  }
+
+  static Response BareInternalError() {
+    Response r = Response::Html(
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Something went "
+        "wrong</title></head><body><h1>Something went wrong</h1><p>Please try again in a "
+        "moment.</p></body></html>\n",
+        500);
+    r.Header("Cache-Control", "no-store");
+    return r;
+  }
+
+  static Response HtmlPage(const std::string& html, int status, const char* cache_control) {
+    Response r = Response::Html(html, status);
+    r.Header("Cache-Control", cache_control);
+    return r;
+  }
+
+  Result<std::string> Render(std::string_view name, const Data& d) const {
+    auto html = deps_.templates.Render(name, d);
+    if (!html) spdlog::error("pages: template {}: {}", name, html.error().message);
+    return html;
+  }
+
+  OrganizationPagesDeps deps_;
+  const Clock& clock_;
+  pages::Csrf csrf_;
+  std::string origin_;
+};
+
+}  // namespace
+
+std::string OrganizationLogoPath(const std::string& slug, const std::string& uuid) {
+  return "/c/" + PercentEncode(slug) + "/organizations/" + PercentEncode(uuid) + "/logo.png";
+}
+
+void RegisterOrganizationPages(Router& router, OrganizationPagesDeps deps) {
+  auto site = std::make_shared<OrgSite>(std::move(deps));
+  auto bind = [site](Response (OrgSite::*fn)(const Request&)) {
+    return [site, fn](const Request& req) { return ((*site).*fn)(req); };
+  };
+  // The form reads only the in-memory snapshot; everything else asks the store (or re-encodes
+  // a picture), so it runs on the blocking executor.
+  router.Get("/c/{slug}/organizations/new", bind(&OrgSite::NewForm),
+             {false, 0, "organization_form"});
+  router.Get("/c/{slug}/organizations", bind(&OrgSite::FormGet),
+             {false, 0, "organization_form_get"});
+  router.Post("/c/{slug}/organizations", bind(&OrgSite::Submit),
+              {true, kOrganizationBodyLimit, "organization_submit"});
+  router.Get("/c/{slug}/organizations/{uuid}/logo.png", bind(&OrgSite::Logo),
+             {true, 0, "organization_logo"});
+  router.Get("/o/confirm", bind(&OrgSite::ConfirmPage), {true, 0, "organization_confirm_page"});
+  router.Post("/o/confirm", bind(&OrgSite::ConfirmPost),
+              {true, kTokenBodyLimit, "organization_confirm"});
+  router.Get("/o/review", bind(&OrgSite::ReviewPage), {true, 0, "organization_review_page"});
+  router.Post("/o/review", bind(&OrgSite::ReviewPost),
+              {true, kTokenBodyLimit, "organization_review"});
+  router.Get("/o/review/logo", bind(&OrgSite::ReviewLogo), {true, 0, "organization_review_logo"});
+}
+
+}  // namespace undersigned::http
