@@ -26,4 +26,13 @@ const char* CodeName(Code code) {
   return "internal";
 }
 
+Error FieldErrors(std::map<std::string, std::string> errors) {
+  Error e{Code::kInvalidArgument, "", std::move(errors), 0};
+  for (const auto& [field, msg] : e.field_errors) {
+    if (!e.message.empty()) e.message += " ";
+    e.message += field + ": " + msg;
+  }
+  return e;
+}
+
 }  // namespace undersigned

@@ -40,6 +40,10 @@ inline tl::unexpected<Error> Fail(Code code, std::string message) {
 
 inline tl::unexpected<Error> Fail(Error e) { return tl::unexpected<Error>(std::move(e)); }
 
+// A form's errors (field -> message, for the person who typed it) as one kInvalidArgument
+// Error whose message lists them all as "field: message".
+Error FieldErrors(std::map<std::string, std::string> errors);
+
 const char* CodeName(Code code);
 
 }  // namespace undersigned

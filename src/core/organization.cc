@@ -85,14 +85,7 @@ Result<OrganizationForm> ValidateOrganizationForm(OrganizationForm f) {
                                 "), so we can tell it speaks for the organization.";
     }
   }
-  if (!errors.empty()) {
-    Error e{Code::kInvalidArgument, "", std::move(errors), 0};
-    for (const auto& [field, msg] : e.field_errors) {
-      if (!e.message.empty()) e.message += " ";
-      e.message += field + ": " + msg;
-    }
-    return Fail(std::move(e));
-  }
+  if (!errors.empty()) return Fail(FieldErrors(std::move(errors)));
   return f;
 }
 

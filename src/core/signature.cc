@@ -205,14 +205,7 @@ Result<SignatureForm> ValidateSignatureForm(SignatureForm f, const SignerGroup& 
 
   CheckText(errors, "comment", f.comment, kMaxCommentBytes, true);
 
-  if (!errors.empty()) {
-    Error e{Code::kInvalidArgument, "", std::move(errors), 0};
-    for (const auto& [field, msg] : e.field_errors) {
-      if (!e.message.empty()) e.message += " ";
-      e.message += field + ": " + msg;
-    }
-    return Fail(std::move(e));
-  }
+  if (!errors.empty()) return Fail(FieldErrors(std::move(errors)));
   if (anonymous) f.public_name = true;  // shown, without a name
   if (sealed) f.public_name = false;    // until the reveal
   return f;

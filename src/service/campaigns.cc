@@ -74,6 +74,19 @@ std::shared_ptr<const CampaignSnapshot> CampaignService::InstallOrganizations(
   return snap;
 }
 
+Result<std::shared_ptr<const CampaignSnapshot>> CampaignService::OpenForSigning(
+    const std::string& slug, UnixTime now) const {
+  auto snap = Snapshot(slug);
+  if (!snap || snap->campaign.status == CampaignStatus::kDraft) {
+    return Fail(Code::kNotFound, "There is no campaign called '" + slug + "'.");
+  }
+  const Campaign& c = snap->campaign;
+  if (c.status == CampaignStatus::kClosed || (c.deadline && *c.deadline <= now)) {
+    return Fail(Code::kConflict, "This campaign is closed and no longer takes signatures.");
+  }
+  return snap;
+}
+
 Result<void> CampaignService::ReloadOrganizations(std::int64_t campaign_id) {
   auto orgs = store_.ListOrganizations(campaign_id, OrganizationState::kApproved);
   if (!orgs) return Fail(orgs.error());

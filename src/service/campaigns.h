@@ -74,6 +74,10 @@ class CampaignService {
   // Picks up campaigns created or edited by another process (the CLI) since the last call.
   // The app calls it every few seconds.
   Result<int> Refresh();
+  // The snapshot of a campaign that takes signatures (and co-signers) at `now`: kNotFound for
+  // an unknown or draft campaign, kConflict for a closed one or one past its deadline.
+  Result<std::shared_ptr<const CampaignSnapshot>> OpenForSigning(const std::string& slug,
+                                                                 UnixTime now) const;
   // Re-reads a campaign's approved organizations (after one was approved or rejected) and
   // publishes the new snapshot.
   Result<void> ReloadOrganizations(std::int64_t campaign_id);

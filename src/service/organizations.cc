@@ -18,16 +18,10 @@ OrganizationService::OrganizationService(Store& store, CampaignService& campaign
 
 Result<Organization> OrganizationService::Submit(const std::string& slug, OrganizationForm form,
                                                  std::string_view logo) {
-  auto snap = campaigns_.Snapshot(slug);
-  if (!snap || snap->campaign.status == CampaignStatus::kDraft) {
-    return Fail(Code::kNotFound, "There is no campaign called '" + slug + "'.");
-  }
-  const Campaign& campaign = snap->campaign;
   const UnixTime now = clock_.Now();
-  if (campaign.status == CampaignStatus::kClosed ||
-      (campaign.deadline && *campaign.deadline <= now)) {
-    return Fail(Code::kConflict, "This campaign is closed and no longer takes signatures.");
-  }
+  auto snap = campaigns_.OpenForSigning(slug, now);
+  if (!snap) return Fail(snap.error());
+  const Campaign& campaign = (*snap)->campaign;
   auto valid = ValidateOrganizationForm(std::move(form));
   std::string png;
   std::optional<std::string> logo_error;

@@ -75,16 +75,10 @@ void SigningService::SignAsync(const std::string& slug, SignatureForm form, cons
 Result<SigningService::Prepared> SigningService::Prepare(const std::string& slug,
                                                          SignatureForm form,
                                                          const SignContext& ctx) {
-  auto snap = campaigns_.Snapshot(slug);
-  if (!snap || snap->campaign.status == CampaignStatus::kDraft) {
-    return Fail(Code::kNotFound, "There is no campaign called '" + slug + "'.");
-  }
-  const Campaign& campaign = snap->campaign;
   const UnixTime now = clock_.Now();
-  if (campaign.status == CampaignStatus::kClosed ||
-      (campaign.deadline && *campaign.deadline <= now)) {
-    return Fail(Code::kConflict, "This campaign is closed and no longer takes signatures.");
-  }
+  auto snap = campaigns_.OpenForSigning(slug, now);
+  if (!snap) return Fail(snap.error());
+  const Campaign& campaign = (*snap)->campaign;
   const SignerGroup* group = FindGroup(campaign, form.group);
   if (group == nullptr) {
     return Fail(Error{Code::kInvalidArgument,
