@@ -1,0 +1,84 @@
+-- wrk script of bench/run: verified-employee signing (issue 3). POSTs the sign form of a
+-- campaign whose group US_GROUP is proven by an email domain, with a unique work address per
+-- request, so each request is a fresh signature: pending, its name sealed or not as chosen, and
+-- a neutral "verify" mail queued to the work address.
+-- Environment (read by every thread):
+--   US_SLUG        campaign slug
+--   US_CSRF        value of the hidden "csrf" field of the page
+--   US_COOKIE      the whole Cookie header value (us_csrf=...)
+--   US_RUN         run tag; work addresses are  v<RUN>-<thread>-<n>@<US_DOMAIN>, personal ones
+--                  p<RUN>-<thread>-<n>@example.org  (both already canonical)
+--   US_ORIGIN      value for the Origin header (the server's base URL)
+--   US_GROUP       the group's key (staff)
+--   US_DOMAIN      the group's email domain (acme.example)
+--   US_VISIBILITY  "mix" (default): request n chooses public, private, sealed-<US_SEAL>,
+--                  anonymous in turn; or one of public, private, sealed, anonymous for every
+--                  request
+--   US_SEAL        the seal threshold the campaign offers (for sealed-N)
+--   US_EMAILS      directory; each thread writes the work address found in each 200 body to
+--                  <dir>/ok-<thread>.txt (for the exact durability check), if the body shows it
+-- Counts 200 (ok_count) and everything else (other_count, with the statuses seen).
+
+local here = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
+dofile(here .. "report.lua")
+
+local function urlencode(s)
+  return (s:gsub("[^%w%-%._~]", function(c) return string.format("%%%02X", string.byte(c)) end))
+end
+
+local path, csrf, cookie, run, origin, group, domain, emails_dir, pattern
+local choices = {}
+local n = 0
+local out = nil
+
+function init(args)
+  path = "/c/" .. os.getenv("US_SLUG") .. "/sign"
+  csrf = urlencode(os.getenv("US_CSRF") or "")
+  cookie = os.getenv("US_COOKIE") or ""
+  run = os.getenv("US_RUN") or "0"
+  origin = os.getenv("US_ORIGIN")
+  group = urlencode(os.getenv("US_GROUP") or "staff")
+  domain = os.getenv("US_DOMAIN") or "acme.example"
+  local seal = os.getenv("US_SEAL") or "1000000"
+  local v = os.getenv("US_VISIBILITY") or "mix"
+  if v == "mix" or v == "" then
+    choices = {"public", "private", "sealed-" .. seal, "anonymous"}
+  elseif v == "sealed" then
+    choices = {"sealed-" .. seal}
+  else
+    choices = {v}
+  end
+  pattern = "v" .. run .. "%-%d+%-%d+@" .. domain:gsub("%p", "%%%0")
+  emails_dir = os.getenv("US_EMAILS")
+  if emails_dir ~= nil and emails_dir ~= "" then
+    out = io.open(emails_dir .. "/ok-" .. tid .. ".txt", "w")
+  end
+end
+
+function request()
+  n = n + 1
+  local suffix = run .. "-" .. tid .. "-" .. n
+  local visibility = choices[(n - 1) % #choices + 1]
+  local body = "group=" .. group .. "&work_email=" .. urlencode("v" .. suffix .. "@" .. domain) ..
+      "&visibility=" .. visibility .. "&name=Bench+Employee+" .. n ..
+      "&email=" .. urlencode("p" .. suffix .. "@example.org") ..
+      "&postal_code=10115&country=DE&comment=" .. urlencode("Signed by wrk, request " .. n) ..
+      "&wants_updates=on&csrf=" .. csrf
+  local headers = {
+    ["Content-Type"] = "application/x-www-form-urlencoded",
+    ["Cookie"] = cookie,
+  }
+  if origin ~= nil and origin ~= "" then headers["Origin"] = origin end
+  return wrk.format("POST", path, headers, body)
+end
+
+function response(status, headers, body)
+  count_response(status, body, "verified_sign")
+  if status == 200 and out ~= nil then
+    local email = body:match(pattern)
+    if email ~= nil then
+      out:write(email, "\n")
+      if ok_count % 256 == 0 then out:flush() end
+    end
+  end
+end
