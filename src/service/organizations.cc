@@ -14,14 +14,28 @@ bool PlausibleToken(const std::string& t) { return !t.empty() && t.size() <= 128
 
 OrganizationService::OrganizationService(Store& store, CampaignService& campaigns,
                                          const Clock& clock, std::function<void()> wake_mailer)
-    : store_(store), campaigns_(campaigns), clock_(clock), wake_mailer_(std::move(wake_mailer)) {}
+    : store_(store),
+      campaigns_(campaigns),
+      clock_(clock),
+      wake_mailer_(std::move(wake_mailer)),
+      per_address_(clock, RateLimit{10, 1.0 / 60, true}) {}
 
 Result<Organization> OrganizationService::Submit(const std::string& slug, OrganizationForm form,
-                                                 std::string_view logo) {
+                                                 std::string_view logo,
+                                                 const std::string& remote_address) {
   const UnixTime now = clock_.Now();
   auto snap = campaigns_.OpenForSigning(slug, now);
   if (!snap) return Fail(snap.error());
   const Campaign& campaign = (*snap)->campaign;
+  if (!remote_address.empty()) {
+    if (int wait = per_address_.Take(remote_address)) {
+      return Fail(Error{Code::kTooManyRequests,
+                        "Too many organizations from your network. Please wait a little and "
+                        "try again.",
+                        {},
+                        wait});
+    }
+  }
   auto valid = ValidateOrganizationForm(std::move(form));
   std::string png;
   std::optional<std::string> logo_error;

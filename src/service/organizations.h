@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/organization.h"
+#include "core/rate_limiter.h"
 #include "service/campaigns.h"
 #include "store/store.h"
 
@@ -25,10 +26,11 @@ class OrganizationService {
                       std::function<void()> wake_mailer);
 
   // kNotFound (no open campaign), kConflict (closed, or this address already submitted one),
-  // kInvalidArgument with field_errors (name, website, contact_email, statement, logo).
+  // kInvalidArgument with field_errors (name, website, contact_email, statement, logo),
+  // kTooManyRequests (more than a few submissions from remote_address; empty skips the limit).
   // logo: the uploaded bytes, empty for none.
-  Result<Organization> Submit(const std::string& slug, OrganizationForm form,
-                              std::string_view logo);
+  Result<Organization> Submit(const std::string& slug, OrganizationForm form, std::string_view logo,
+                              const std::string& remote_address = "");
   // By raw token (from the mail link). Confirming queues the review mail to the organizers.
   Result<OrganizationOutcome> Confirm(const std::string& token);
   Result<OrganizationOutcome> PeekConfirm(const std::string& token);
@@ -53,6 +55,9 @@ class OrganizationService {
   CampaignService& campaigns_;
   const Clock& clock_;
   std::function<void()> wake_mailer_;
+  // Each submission mails an address the submitter chose: a few per network address, then
+  // one a minute, so the form cannot be used to flood mailboxes.
+  RateLimiter per_address_;
 };
 
 }  // namespace undersigned::service

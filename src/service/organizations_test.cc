@@ -107,6 +107,19 @@ TEST_F(OrganizationsTest, RejectedOrganizationsAreNeverShown) {
   EXPECT_EQ(all->at(0).state, OrganizationState::kRejected);
 }
 
+TEST_F(OrganizationsTest, OneNetworkCannotFloodMailboxes) {
+  for (int i = 0; i < 10; ++i) {
+    auto r = orgs_->Submit("letter", Form("press" + std::to_string(i) + "@foe.example.org"), "",
+                           "203.0.113.9");
+    ASSERT_TRUE(r) << i << ": " << r.error().message;
+  }
+  auto refused = orgs_->Submit("letter", Form("press10@foe.example.org"), "", "203.0.113.9");
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, Code::kTooManyRequests);
+  EXPECT_GE(refused.error().retry_after_seconds, 1);
+  EXPECT_TRUE(orgs_->Submit("letter", Form("press10@foe.example.org"), "", "198.51.100.1"));
+}
+
 TEST_F(OrganizationsTest, BadSubmissionsSayWhatToFix) {
   auto bad = orgs_->Submit("letter", Form("someone@gmail.com"), "not an image");
   ASSERT_FALSE(bad);

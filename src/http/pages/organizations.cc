@@ -163,7 +163,7 @@ class OrgSite {
       logo = it->second->body;
       had_file = !logo.empty();
     }
-    auto r = deps_.organizations.Submit(slug, f, logo);
+    auto r = deps_.organizations.Submit(slug, f, logo, req.remote_address);
     if (r) return CheckEmail(snap->campaign, *r);
     const Error& e = r.error();
     auto again = [&](int status, std::map<std::string, std::string> errors, std::string general) {
@@ -199,6 +199,11 @@ class OrgSite {
       }
       case Code::kNotFound:
         return ErrorPage(CampaignNotFound());
+      case Code::kTooManyRequests: {
+        Response page = again(429, {}, e.message);
+        page.Header("Retry-After", std::to_string(std::max(e.retry_after_seconds, 1)));
+        return page;
+      }
       case Code::kUnavailable:
         return ErrorPage(Busy(back, back_text));
       default:
