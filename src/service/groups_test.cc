@@ -197,7 +197,9 @@ TEST_F(GroupsTest, SealedNamesAreNowhereUntilTheThresholdThenRevealedOnce) {
   // Revealed names are shown with the day only.
   auto snap = campaigns_->Snapshot("acme-letter");
   for (const PublicSigner& p : snap->recent) {
-    if (p.name.starts_with("SEALEDMARKER")) EXPECT_EQ(p.confirmed % 86400, 0);
+    if (p.name.starts_with("SEALEDMARKER")) {
+      EXPECT_EQ(p.confirmed % 86400, 0);
+    }
   }
 }
 

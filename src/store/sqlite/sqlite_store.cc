@@ -331,7 +331,7 @@ constexpr const char* kReceiptByConfirmHash =
     "signature_tokens WHERE hash = ?1 AND kind = 'confirm')";
 
 // campaign thresholds and outcomes
-constexpr const char* kCampaignThreshold =
+constexpr const char* kCampaignRules =
     "SELECT threshold, outcome, deadline, groups, title, slug, language FROM campaigns "
     "WHERE id = ?1";
 constexpr const char* kDecideCampaign =
@@ -1039,36 +1039,37 @@ class Batch {
     }
     return {};
   }
-  // A campaign's threshold, outcome and deadline, read once per batch (each counted signature
-  // asks). Deciding or editing a campaign forgets its entry.
-  struct Threshold {
+  // What the writer needs to know of a campaign: its threshold, outcome and deadline (each
+  // counted signature asks), its signer groups (counts by group, the reveal) and the texts of
+  // the mails it queues. Read once per batch; deciding or editing a campaign forgets its entry.
+  struct Rules {
     std::optional<std::int64_t> threshold;
     bool pending = true;
     std::optional<UnixTime> deadline;
     std::vector<SignerGroup> groups;  // declared groups (empty: not counted by group)
     std::string title, slug, language;
   };
-  Result<const Threshold*> ThresholdOf(std::int64_t campaign_id) {
-    auto it = thresholds_.find(campaign_id);
-    if (it != thresholds_.end()) return &it->second;
-    auto st = db_.Prepare(kCampaignThreshold);
+  Result<const Rules*> RulesOf(std::int64_t campaign_id) {
+    auto it = rules_.find(campaign_id);
+    if (it != rules_.end()) return &it->second;
+    auto st = db_.Prepare(kCampaignRules);
     if (!st) return Fail(st.error());
     st->Bind(1, campaign_id);
     int rc = st->Step();
     if (rc != SQLITE_ROW) return Fail(db_.ErrorFor(rc, "reading the campaign"));
     auto groups = ParseGroups(st->View(3));
     if (!groups) return Fail(groups.error());
-    Threshold t{st->OptInt(0), st->View(1) == "pending",
-                st->OptInt(2), std::move(*groups),
-                st->Text(4),   st->Text(5),
-                st->Text(6)};
-    return &thresholds_.emplace(campaign_id, t).first->second;
+    Rules t{st->OptInt(0), st->View(1) == "pending",
+            st->OptInt(2), std::move(*groups),
+            st->Text(4),   st->Text(5),
+            st->Text(6)};
+    return &rules_.emplace(campaign_id, t).first->second;
   }
-  void ForgetThreshold(std::int64_t campaign_id) { thresholds_.erase(campaign_id); }
+  void ForgetRules(std::int64_t campaign_id) { rules_.erase(campaign_id); }
 
   void Clear() {
     counts_.clear();
-    thresholds_.clear();
+    rules_.clear();
   }
 
   // An operation that succeeded but wants nothing it wrote kept (e.g. kResendLimit) calls this;
@@ -1084,7 +1085,7 @@ class Batch {
   Db& db_;
   LogWriter& log_;
   std::unordered_map<std::int64_t, Entry> counts_;
-  std::unordered_map<std::int64_t, Threshold> thresholds_;
+  std::unordered_map<std::int64_t, Rules> rules_;
   bool discard_ = false;
 };
 
@@ -1210,7 +1211,7 @@ class SqliteStore final : public Store {
     std::string groups = GroupsJson(c.groups);
     return Write<Campaign>([&](Batch& b) -> Result<Campaign> {
       Db& db = b.db();
-      b.ForgetThreshold(c.id);
+      b.ForgetRules(c.id);
       auto st = db.Prepare(kUpdateCampaign);
       if (!st) return Fail(st.error());
       st->Bind(1, c.id).Bind(2, c.slug).Bind(3, c.title).Bind(4, c.demand);
@@ -2103,7 +2104,12 @@ class SqliteStore final : public Store {
     std::string confirm_key, withdraw_key;  // HashKey of the token hashes
     PreparedLeaf leaf;                      // for a signature that counts at once, with the log on
     std::string sealed;                     // the sealed personal fields, if any
-    SignatureForm stored;                   // the form as the row keeps it (sealed fields blank)
+    // The form as the row keeps it, when that differs from the form given: with sealed fields
+    // blank. (A copy only then: most signatures are kept as typed.)
+    std::optional<SignatureForm> sealed_form;
+    const SignatureForm& Stored(const NewSignature& s) const {
+      return sealed_form ? *sealed_form : s.form;
+    }
   };
   SignPrep PrepareSign(const NewSignature& s) const {
     auto [given, family] = SplitName(s.form.name);
@@ -2115,22 +2121,23 @@ class SqliteStore final : public Store {
                HashKey(s.withdraw_token_hash),
                PreparedLeaf{},
                std::string(),
-               s.form};
+               std::nullopt};
     // Sealed: every personal field only in the sealed blob. Anonymous: no name was kept at all
     // (ValidateSignatureForm); an address for updates is sealed the same way.
     if (s.form.protection == Protection::kSealed ||
         (s.form.protection == Protection::kAnonymous && !s.form.email.empty())) {
       p.sealed = sealer_->Seal(s.form);
-      p.stored.email.clear();
+      SignatureForm& f = p.sealed_form.emplace(s.form);
+      f.email.clear();
       if (s.form.protection == Protection::kSealed) {
-        p.stored.name.clear();
-        p.stored.postal_code.clear();
-        p.stored.country.clear();
-        p.stored.comment.clear();
+        f.name.clear();
+        f.postal_code.clear();
+        f.country.clear();
+        f.comment.clear();
       }
     }
     if (s.form.protection != Protection::kNone) p.given.clear(), p.family.clear();
-    p.stored.work_email.clear();
+    // (form.work_email is never bound: the work address is not stored.)
     if (s.confirm_now && options_.log_enabled) {
       PreparedLeaf& l = p.leaf;
       l.salt.assign(log::kSaltBytes, '\0');
@@ -2163,9 +2170,9 @@ class SqliteStore final : public Store {
       db.SetLastInsertId(0);
       auto st = db.Prepare(kUpsertPerson);
       if (!st) return Fail(st.error());
-      st->Bind(1, p.person_uuid).Bind(2, s.canonical_email).Bind(3, p.stored.email);
-      st->Bind(4, p.given).Bind(5, p.family).Bind(6, p.stored.postal_code);
-      st->Bind(7, p.stored.country);
+      const SignatureForm& f = p.Stored(s);
+      st->Bind(1, p.person_uuid).Bind(2, s.canonical_email).Bind(3, f.email);
+      st->Bind(4, p.given).Bind(5, p.family).Bind(6, f.postal_code).Bind(7, f.country);
       st->Bind(8, s.form.wants_updates).Bind(9, s.now);
       if (auto r = StepDone(db, *st, "saving the person"); !r) return Fail(r.error());
       person_id = db.LastInsertId();
@@ -2193,7 +2200,7 @@ class SqliteStore final : public Store {
       auto st = db.Prepare(kInsertSignature);
       if (!st) return Fail(st.error());
       st->Bind(1, p.signature_uuid).Bind(2, s.campaign_id).Bind(3, person_id);
-      const SignatureForm& f = p.stored;
+      const SignatureForm& f = p.Stored(s);
       st->Bind(4, f.name);
       st->Bind(5, f.email).Bind(6, s.canonical_email).Bind(7, f.postal_code);
       st->Bind(8, f.country).Bind(9, f.comment).Bind(10, f.public_name);
@@ -2221,7 +2228,8 @@ class SqliteStore final : public Store {
         sig.campaign_id = s.campaign_id;
         sig.person_id = person_id;
         sig.person_uuid = person_public;
-        sig.form = p.stored;
+        sig.form = p.Stored(s);
+        sig.form.work_email.clear();  // as stored: never
         sig.sealed = !p.sealed.empty() && s.form.protection == Protection::kSealed;
         sig.attestation = s.attestation;
         sig.canonical_email = s.canonical_email;
@@ -2249,7 +2257,7 @@ class SqliteStore final : public Store {
       // Signing again after withdrawing: a fresh signing on the same row.
       auto st = db.Prepare(kResignSignature);
       if (!st) return Fail(st.error());
-      const SignatureForm& f = p.stored;
+      const SignatureForm& f = p.Stored(s);
       st->Bind(1, sig.id).Bind(2, person_id).Bind(3, f.name).Bind(4, f.email);
       st->Bind(5, f.postal_code).Bind(6, f.country).Bind(7, f.comment);
       st->Bind(8, f.public_name).Bind(9, f.wants_updates);
@@ -2264,7 +2272,8 @@ class SqliteStore final : public Store {
         return Fail(r.error());
       }
       sig.person_id = person_id;
-      sig.form = p.stored;
+      sig.form = p.Stored(s);
+      sig.form.work_email.clear();  // as stored: never
       sig.sealed = !p.sealed.empty() && s.form.protection == Protection::kSealed;
       sig.attestation = s.attestation;
       sig.verified = false;
@@ -2286,7 +2295,7 @@ class SqliteStore final : public Store {
       if (!st) return Fail(st.error());
       // Never a verified group (the service sends those through the work address), so nothing
       // is sealed here.
-      const SignatureForm& f = p.stored;
+      const SignatureForm& f = p.Stored(s);
       st->Bind(1, sig.id).Bind(2, person_id).Bind(3, f.name).Bind(4, f.email);
       st->Bind(5, f.postal_code).Bind(6, f.country).Bind(7, f.comment);
       st->Bind(8, f.public_name).Bind(9, f.wants_updates).Bind(10, s.source);
@@ -2295,7 +2304,8 @@ class SqliteStore final : public Store {
       if (auto r = StepDone(db, *st, "recording the signature"); !r) return Fail(r.error());
       const std::string old_group = sig.form.group;
       sig.person_id = person_id;
-      sig.form = p.stored;
+      sig.form = p.Stored(s);
+      sig.form.work_email.clear();  // as stored: never
       sig.attestation = s.attestation;
       sig.state = SignatureState::kConfirmed;
       sig.source = s.source;
@@ -2393,7 +2403,7 @@ class SqliteStore final : public Store {
   Result<bool> Decide(Batch& b, std::int64_t campaign_id, CampaignOutcome outcome,
                       std::int64_t confirmed, UnixTime now) {
     Db& db = b.db();
-    b.ForgetThreshold(campaign_id);
+    b.ForgetRules(campaign_id);
     auto st = db.Prepare(kDecideCampaign);
     if (!st) return Fail(st.error());
     st->Bind(1, campaign_id).Bind(2, OutcomeName(outcome)).Bind(3, now);
@@ -2433,9 +2443,9 @@ class SqliteStore final : public Store {
   // reaches its threshold by its deadline, the campaign succeeds now.
   Result<bool> MaybeSucceed(Batch& b, std::int64_t campaign_id, std::int64_t confirmed,
                             UnixTime now) {
-    auto t = b.ThresholdOf(campaign_id);
+    auto t = b.RulesOf(campaign_id);
     if (!t) return Fail(t.error());
-    const Batch::Threshold& th = **t;
+    const Batch::Rules& th = **t;
     if (!th.threshold || !th.pending) return false;
     if (confirmed < *th.threshold || (th.deadline && now > *th.deadline)) return false;
     return Decide(b, campaign_id, CampaignOutcome::kSucceeded, confirmed, now);
@@ -2532,7 +2542,7 @@ class SqliteStore final : public Store {
   // not counted by group). Returns the group's count after, or 0 if not counted.
   static Result<std::int64_t> CountGroup(Batch& b, std::int64_t campaign_id, const std::string& key,
                                          int delta) {
-    auto t = b.ThresholdOf(campaign_id);
+    auto t = b.RulesOf(campaign_id);
     if (!t) return Fail(t.error());
     if ((*t)->groups.empty()) return 0;
     if (auto c = b.Counts(campaign_id); !c) return Fail(c.error());
@@ -2547,9 +2557,9 @@ class SqliteStore final : public Store {
   // many it revealed.
   Result<int> Reveal(Batch& b, std::int64_t campaign_id, const std::string& key, std::int64_t count,
                      UnixTime now) {
-    auto t = b.ThresholdOf(campaign_id);
+    auto t = b.RulesOf(campaign_id);
     if (!t) return Fail(t.error());
-    const Batch::Threshold& rules = **t;
+    const Batch::Rules& rules = **t;
     const SignerGroup* group = nullptr;
     for (const SignerGroup& g : rules.groups) {
       if (g.key == key) group = &g;
