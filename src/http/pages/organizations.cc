@@ -12,6 +12,7 @@
 #include "core/utf8.h"
 #include "http/multipart.h"
 #include "http/pages/csrf.h"
+#include "http/pages/page_kit.h"
 #include "http/pages/views.h"
 #include "render/text.h"
 
@@ -21,9 +22,16 @@ namespace {
 using render::Data;
 using service::CampaignSnapshot;
 using SnapshotPtr = std::shared_ptr<const CampaignSnapshot>;
-using Form = std::multimap<std::string, std::string>;
+using pages::CampaignNotFound;
+using pages::ErrorSpec;
+using pages::Expired;
+using pages::First;
+using pages::Form;
+using pages::HtmlPage;
+using pages::kTokenBodyLimit;
+using pages::OtherSite;
+using pages::StringList;
 
-constexpr std::size_t kTokenBodyLimit = 4 * 1024;
 // An approved logo never changes (the decision is final and the logo cannot be replaced), and
 // its URL names the organization's uuid.
 constexpr const char* kLogoCacheControl = "public, max-age=31536000, immutable";
@@ -35,15 +43,6 @@ constexpr std::array<std::pair<const char*, const char*>, 5> kFields = {
      {"contact_email", "o-contact_email"},
      {"statement", "o-statement"},
      {"logo", "o-logo"}}};
-
-struct ErrorSpec {
-  int status = 500;
-  std::string heading;
-  std::vector<std::string> paragraphs;
-  std::string link_url = "/";
-  std::string link_text = "See all open campaigns";
-  int retry_after = 0;
-};
 
 // What the form shows again after a problem: the text as typed (never the file), and a message
 // per field.
@@ -57,26 +56,8 @@ struct OrgFormState {
 
 Data Opt(const std::string& s) { return s.empty() ? Data(false) : Data(s); }
 
-Data StringList(const std::vector<std::string>& items) {
-  Data list(Data::type::list);
-  for (const auto& s : items) list.push_back(Data(s));
-  return list;
-}
-
-std::string First(const Form& form, const char* key) {
-  auto it = form.find(key);
-  return it == form.end() ? std::string() : it->second;
-}
-
 // Text typed into the form, safe to put back into the page (bytes that are not UTF-8 are not).
 std::string Printable(const std::string& s) { return IsValidUtf8(s) ? s : std::string(); }
-
-bool IsFormUrlEncoded(const Request& req) {
-  std::string ct = ToLowerAscii(Trim(req.Header("content-type")));
-  static constexpr std::string_view kType = "application/x-www-form-urlencoded";
-  if (ct.compare(0, kType.size(), kType) != 0) return false;
-  return ct.size() == kType.size() || ct[kType.size()] == ';' || ct[kType.size()] == ' ';
-}
 
 std::string Quoted(const std::string& s) { return "\u201C" + s + "\u201D"; }
 
@@ -90,26 +71,22 @@ class OrgSite {
  public:
   explicit OrgSite(OrganizationPagesDeps deps)
       : deps_(std::move(deps)),
-        clock_(deps_.clock != nullptr ? *deps_.clock : Clock::System()),
-        csrf_(deps_.csrf_secret, ToLowerAscii(deps_.base_url).rfind("https://", 0) == 0) {
-    while (!deps_.base_url.empty() && deps_.base_url.back() == '/') deps_.base_url.pop_back();
-    origin_ = pages::OriginOf(deps_.base_url);
-  }
+        kit_(deps_.campaigns, deps_.templates, deps_.base_url, deps_.csrf_secret, deps_.site_name,
+             deps_.clock) {}
 
   // --- the form
 
   Response NewForm(const Request& req) {
-    SnapshotPtr snap = PublicSnapshot(req.Param("slug"));
-    if (!snap) return ErrorPage(CampaignNotFound());
-    if (!pages::TakesSignatures(snap->campaign, clock_.Now())) {
-      return ErrorPage(Closed(snap->campaign));
+    SnapshotPtr snap = kit_.PublicSnapshot(req.Param("slug"));
+    if (!snap) return kit_.ErrorPage(CampaignNotFound());
+    if (!pages::TakesSignatures(snap->campaign, kit_.clock().Now())) {
+      return kit_.ErrorPage(Closed(snap->campaign));
     }
-    bool set_cookie = false;
-    const std::string nonce = csrf_.NonceFor(req, &set_cookie);
+    const pages::FormCsrf csrf = kit_.CsrfFor(req);
     OrgFormState form;
-    form.csrf = csrf_.TokenFor(nonce);
+    form.csrf = csrf.token;
     Response r = FormPage(snap->campaign, form, 200);
-    if (set_cookie) r.Header("Set-Cookie", csrf_.CookieValue(nonce));
+    kit_.SetCookie(csrf, &r);
     return r;
   }
 
@@ -123,23 +100,24 @@ class OrgSite {
     const std::string back_text = "Back to the form";
     const std::string content_type = req.Header("content-type");
     if (!MultipartBoundary(content_type)) {
-      return ErrorPage({415,
-                        "This form was sent in a format we do not accept",
-                        {"This form must be sent as multipart/form-data, as browsers do for "
-                         "forms with a file. Please use the form on the page."},
-                        back,
-                        back_text});
+      return kit_.ErrorPage({415,
+                             "This form was sent in a format we do not accept",
+                             {"This form must be sent as multipart/form-data, as browsers do for "
+                              "forms with a file. Please use the form on the page."},
+                             back,
+                             back_text});
     }
-    if (!pages::OriginAllowed(req, origin_)) return ErrorPage(OtherSite(back, back_text));
+    if (!pages::OriginAllowed(req, kit_.origin()))
+      return kit_.ErrorPage(OtherSite(back, back_text));
     auto parts = ParseMultipart(content_type, req.body);
     if (!parts) {
       spdlog::debug("pages: organization form: {}", parts.error().message);
-      return ErrorPage({400,
-                        "We could not read this form",
-                        {"It was not sent correctly. Nothing was recorded. Please go back and "
-                         "try again."},
-                        back,
-                        back_text});
+      return kit_.ErrorPage({400,
+                             "We could not read this form",
+                             {"It was not sent correctly. Nothing was recorded. Please go back and "
+                              "try again."},
+                             back,
+                             back_text});
     }
     std::map<std::string, const FormPart*> by_name;  // the first part of each name
     for (const FormPart& p : *parts) by_name.emplace(p.name, &p);
@@ -147,13 +125,13 @@ class OrgSite {
       auto it = by_name.find(name);
       return it == by_name.end() ? std::string() : it->second->body;
     };
-    if (!csrf_.Verify(req.Cookie(pages::kCsrfCookie), text(pages::kCsrfField))) {
-      return ErrorPage(Expired(back, back_text));
+    if (!kit_.csrf().Verify(req.Cookie(pages::kCsrfCookie), text(pages::kCsrfField))) {
+      return kit_.ErrorPage(Expired(back, back_text));
     }
-    SnapshotPtr snap = PublicSnapshot(slug);
-    if (!snap) return ErrorPage(CampaignNotFound());
-    if (!pages::TakesSignatures(snap->campaign, clock_.Now())) {
-      return ErrorPage(Closed(snap->campaign));
+    SnapshotPtr snap = kit_.PublicSnapshot(slug);
+    if (!snap) return kit_.ErrorPage(CampaignNotFound());
+    if (!pages::TakesSignatures(snap->campaign, kit_.clock().Now())) {
+      return kit_.ErrorPage(Closed(snap->campaign));
     }
     OrganizationForm f{text("name"), text("website"), text("contact_email"), text("statement")};
     std::string_view logo;
@@ -167,16 +145,15 @@ class OrgSite {
     if (r) return CheckEmail(snap->campaign, *r);
     const Error& e = r.error();
     auto again = [&](int status, std::map<std::string, std::string> errors, std::string general) {
-      bool set_cookie = false;
-      const std::string nonce = csrf_.NonceFor(req, &set_cookie);
+      const pages::FormCsrf csrf = kit_.CsrfFor(req);
       OrgFormState form;
       form.values = f;
       form.errors = std::move(errors);
       form.general_error = std::move(general);
-      form.csrf = csrf_.TokenFor(nonce);
+      form.csrf = csrf.token;
       form.had_file = had_file;
       Response page = FormPage(snap->campaign, form, status);
-      if (set_cookie) page.Header("Set-Cookie", csrf_.CookieValue(nonce));
+      kit_.SetCookie(csrf, &page);
       return page;
     };
     switch (e.code) {
@@ -187,9 +164,9 @@ class OrgSite {
                          : std::string());
       case Code::kConflict: {
         // Closed meanwhile, or this contact address already asked for this campaign.
-        auto now = PublicSnapshot(slug);
-        if (!now || !pages::TakesSignatures(now->campaign, clock_.Now())) {
-          return ErrorPage(Closed(snap->campaign));
+        auto now = kit_.PublicSnapshot(slug);
+        if (!now || !pages::TakesSignatures(now->campaign, kit_.clock().Now())) {
+          return kit_.ErrorPage(Closed(snap->campaign));
         }
         return again(409,
                      {{"contact_email",
@@ -198,17 +175,17 @@ class OrgSite {
                      "");
       }
       case Code::kNotFound:
-        return ErrorPage(CampaignNotFound());
+        return kit_.ErrorPage(CampaignNotFound());
       case Code::kTooManyRequests: {
         Response page = again(429, {}, e.message);
         page.Header("Retry-After", std::to_string(std::max(e.retry_after_seconds, 1)));
         return page;
       }
       case Code::kUnavailable:
-        return ErrorPage(Busy(back, back_text));
+        return kit_.ErrorPage(Busy(back, back_text));
       default:
         spdlog::error("pages: organization submission failed: {} {}", CodeName(e.code), e.message);
-        return InternalError();
+        return kit_.InternalError();
     }
   }
 
@@ -217,16 +194,15 @@ class OrgSite {
   Response ConfirmPage(const Request& req) {
     const std::string token = req.Query("t").value_or("");
     auto peek = deps_.organizations.PeekConfirm(token);
-    if (!peek) return TokenHeaders(TokenError(peek.error(), "/o/confirm", token), nullptr);
+    if (!peek) return kit_.TokenHeaders(TokenError(peek.error(), "/o/confirm", token), nullptr);
     const Campaign& c = peek->campaign;
     const Organization& o = peek->organization;
     if (o.state != OrganizationState::kPending) {
-      return TokenHeaders(StatePage(*peek, false), nullptr);
+      return kit_.TokenHeaders(StatePage(*peek, false), nullptr);
     }
-    bool set_cookie = false;
-    const std::string nonce = csrf_.NonceFor(req, &set_cookie);
+    const pages::FormCsrf csrf = kit_.CsrfFor(req);
     const std::string heading = "Confirm that " + o.form.name + " co-signs " + Quoted(c.title);
-    Data d = pages::CampaignBriefData(c, deps_.base_url, deps_.site_name, heading);
+    Data d = pages::CampaignBriefData(c, kit_.base_url(), kit_.site_name(), heading);
     d.set("heading", heading);
     d.set("paragraphs",
           StringList({"Someone asked for " + o.form.name + " (" + o.form.website +
@@ -238,12 +214,12 @@ class OrgSite {
                           " asked for this, do nothing: it will not be listed."}));
     d.set("action", "/o/confirm");
     d.set("token", token);
-    d.set("csrf", csrf_.TokenFor(nonce));
+    d.set("csrf", csrf.token);
     d.set("button", "Confirm the request");
     d.set("danger", Data(false));
-    auto html = Render("token", d);
-    if (!html) return InternalError();
-    return TokenHeaders(HtmlPage(*html, 200, "no-store"), set_cookie ? &nonce : nullptr);
+    auto html = kit_.Render("token", d);
+    if (!html) return kit_.InternalError();
+    return kit_.TokenHeaders(HtmlPage(*html, 200, "no-store"), csrf.new_nonce());
   }
 
   Response ConfirmPost(const Request& req) {
@@ -251,12 +227,13 @@ class OrgSite {
     if (auto parsed = ParseForm(req.body)) token = First(*parsed, "t");
     const std::string back = "/o/confirm?t=" + PercentEncode(token);
     Form form;
-    if (auto bad = CheckPost(req, back, "Back to the page with the button", &form)) {
-      return TokenHeaders(std::move(*bad), nullptr);
+    if (auto bad = kit_.CheckPost(req, back, "Back to the page with the button",
+                                  "Nothing was changed.", &form)) {
+      return kit_.TokenHeaders(std::move(*bad), nullptr);
     }
     auto r = deps_.organizations.Confirm(token);
-    if (!r) return TokenHeaders(TokenError(r.error(), "/o/confirm", token), nullptr);
-    return TokenHeaders(StatePage(*r, r->changed), nullptr);
+    if (!r) return kit_.TokenHeaders(TokenError(r.error(), "/o/confirm", token), nullptr);
+    return kit_.TokenHeaders(StatePage(*r, r->changed), nullptr);
   }
 
   // --- the organizers' link
@@ -264,11 +241,10 @@ class OrgSite {
   Response ReviewPage(const Request& req) {
     const std::string token = req.Query("t").value_or("");
     auto peek = deps_.organizations.PeekReview(token);
-    if (!peek) return TokenHeaders(TokenError(peek.error(), "/o/review", token), nullptr);
+    if (!peek) return kit_.TokenHeaders(TokenError(peek.error(), "/o/review", token), nullptr);
     const Campaign& c = peek->campaign;
     const Organization& o = peek->organization;
-    bool set_cookie = false;
-    const std::string nonce = csrf_.NonceFor(req, &set_cookie);
+    const pages::FormCsrf csrf = kit_.CsrfFor(req);
     std::string heading;
     std::vector<std::string> paragraphs;
     switch (o.state) {
@@ -296,21 +272,21 @@ class OrgSite {
             "decide once it has."};
         break;
     }
-    Data d = pages::CampaignBriefData(c, deps_.base_url, deps_.site_name, heading);
+    Data d = pages::CampaignBriefData(c, kit_.base_url(), kit_.site_name(), heading);
     d.set("heading", heading);
     d.set("paragraphs", StringList(paragraphs));
     d.set("o", OrganizationData(c, o, token));
     if (o.state == OrganizationState::kConfirmed) {
       Data decide;
       decide.set("token", token);
-      decide.set("csrf", csrf_.TokenFor(nonce));
+      decide.set("csrf", csrf.token);
       d.set("decide", decide);
     } else {
       d.set("decide", Data(false));
     }
-    auto html = Render("organization_review", d);
-    if (!html) return InternalError();
-    return TokenHeaders(HtmlPage(*html, 200, "no-store"), set_cookie ? &nonce : nullptr);
+    auto html = kit_.Render("organization_review", d);
+    if (!html) return kit_.InternalError();
+    return kit_.TokenHeaders(HtmlPage(*html, 200, "no-store"), csrf.new_nonce());
   }
 
   Response ReviewPost(const Request& req) {
@@ -319,33 +295,34 @@ class OrgSite {
     const std::string back = "/o/review?t=" + PercentEncode(token);
     const std::string back_text = "Back to the request";
     Form form;
-    if (auto bad = CheckPost(req, back, back_text, &form)) {
-      return TokenHeaders(std::move(*bad), nullptr);
+    if (auto bad = kit_.CheckPost(req, back, back_text, "Nothing was changed.", &form)) {
+      return kit_.TokenHeaders(std::move(*bad), nullptr);
     }
     const std::string decision = First(form, "decision");
     if (decision != "approve" && decision != "reject") {
-      return TokenHeaders(
-          ErrorPage({400,
-                     "Choose whether to approve or reject",
-                     {"Press one of the two buttons on the page. Nothing was changed."},
-                     back,
-                     back_text}),
+      return kit_.TokenHeaders(
+          kit_.ErrorPage({400,
+                          "Choose whether to approve or reject",
+                          {"Press one of the two buttons on the page. Nothing was changed."},
+                          back,
+                          back_text}),
           nullptr);
     }
     const bool approve = decision == "approve";
     auto r = deps_.organizations.Review(token, approve);
     if (!r) {
       if (r.error().code == Code::kConflict) {
-        return TokenHeaders(
-            ErrorPage({409,
-                       "This request cannot be decided that way",
-                       {r.error().message.empty() ? "It was already decided." : r.error().message,
-                        "A decision is final."},
-                       back,
-                       back_text}),
+        return kit_.TokenHeaders(
+            kit_.ErrorPage(
+                {409,
+                 "This request cannot be decided that way",
+                 {r.error().message.empty() ? "It was already decided." : r.error().message,
+                  "A decision is final."},
+                 back,
+                 back_text}),
             nullptr);
       }
-      return TokenHeaders(TokenError(r.error(), "/o/review", token), nullptr);
+      return kit_.TokenHeaders(TokenError(r.error(), "/o/review", token), nullptr);
     }
     const Campaign& c = r->campaign;
     const std::string& name = r->organization.form.name;
@@ -360,24 +337,24 @@ class OrgSite {
           r->changed ? "Rejected: " + name + " will not be listed" : name + " was already rejected";
       paragraphs = {"It is not shown anywhere. The decision is final."};
     }
-    return TokenHeaders(DonePage(c, heading, paragraphs), nullptr);
+    return kit_.TokenHeaders(DonePage(c, heading, paragraphs), nullptr);
   }
 
   // The logo on the review page: the stored one for a valid review token.
   Response ReviewLogo(const Request& req) {
     const std::string token = req.Query("t").value_or("");
     auto peek = deps_.organizations.PeekReview(token);
-    if (!peek || !peek->organization.has_logo) return TokenHeaders(NoLogo(), nullptr);
+    if (!peek || !peek->organization.has_logo) return kit_.TokenHeaders(NoLogo(), nullptr);
     const std::string& uuid = peek->organization.uuid;
     auto png = deps_.review_logo ? deps_.review_logo(uuid) : deps_.organizations.Logo(uuid);
-    if (!png) return TokenHeaders(NoLogo(), nullptr);
-    return TokenHeaders(Png(std::move(*png), "no-store"), nullptr);
+    if (!png) return kit_.TokenHeaders(NoLogo(), nullptr);
+    return kit_.TokenHeaders(Png(std::move(*png), "no-store"), nullptr);
   }
 
   // --- public logos
 
   Response Logo(const Request& req) {
-    SnapshotPtr snap = PublicSnapshot(req.Param("slug"));
+    SnapshotPtr snap = kit_.PublicSnapshot(req.Param("slug"));
     const std::string uuid = req.Param("uuid");
     bool listed = false;
     if (snap) {
@@ -390,7 +367,7 @@ class OrgSite {
     if (!png) {
       if (png.error().code != Code::kNotFound) {
         spdlog::error("pages: organization logo {}: {}", uuid, png.error().message);
-        return InternalError();
+        return kit_.InternalError();
       }
       return NoLogo();
     }
@@ -398,13 +375,6 @@ class OrgSite {
   }
 
  private:
-  SnapshotPtr PublicSnapshot(const std::string& slug) const {
-    if (slug.empty() || slug.size() > 64) return nullptr;
-    SnapshotPtr snap = deps_.campaigns.Snapshot(slug);
-    if (!snap || snap->campaign.status == CampaignStatus::kDraft) return nullptr;
-    return snap;
-  }
-
   static std::string FormUrl(const std::string& slug) {
     return "/c/" + PercentEncode(slug) + "/organizations/new";
   }
@@ -412,7 +382,7 @@ class OrgSite {
   Response FormPage(const Campaign& c, const OrgFormState& form, int status) {
     const bool errors = !form.errors.empty() || !form.general_error.empty();
     Data d = pages::CampaignBriefData(
-        c, deps_.base_url, deps_.site_name,
+        c, kit_.base_url(), kit_.site_name(),
         std::string(errors ? "Error: " : "") + "Sign as an organization: " + c.title);
     d.set("csrf", form.csrf);
     Data fields;
@@ -455,8 +425,8 @@ class OrgSite {
     d.set("error_count_text",
           count == 1 ? std::string("1 problem") : std::to_string(count) + " problems");
     d.set("error_list", list);
-    auto html = Render("organization_form", d);
-    if (!html) return InternalError();
+    auto html = kit_.Render("organization_form", d);
+    if (!html) return kit_.InternalError();
     return HtmlPage(*html, status, "no-store");
   }
 
@@ -500,12 +470,12 @@ class OrgSite {
 
   Response DonePage(const Campaign& c, const std::string& heading,
                     const std::vector<std::string>& paragraphs) {
-    Data d = pages::CampaignBriefData(c, deps_.base_url, deps_.site_name, heading);
+    Data d = pages::CampaignBriefData(c, kit_.base_url(), kit_.site_name(), heading);
     d.set("heading", heading);
     d.set("paragraphs", StringList(paragraphs));
     d.set("show_share", Data(false));
-    auto html = Render("done", d);
-    if (!html) return InternalError();
+    auto html = kit_.Render("done", d);
+    if (!html) return kit_.InternalError();
     return HtmlPage(*html, 200, "no-store");
   }
 
@@ -567,108 +537,35 @@ class OrgSite {
   }
 
   Response NoLogo() {
-    return ErrorPage({404, "Logo not found", {"There is no logo at this address."}});
-  }
-
-  // Content type, Origin, form parsing and CSRF token of an urlencoded POST (the buttons).
-  std::optional<Response> CheckPost(const Request& req, const std::string& back,
-                                    const std::string& back_text, Form* form) {
-    if (!IsFormUrlEncoded(req)) {
-      return ErrorPage({415,
-                        "This form was sent in a format we do not accept",
-                        {"Forms here must be sent as application/x-www-form-urlencoded, as "
-                         "browsers do. Please use the form on the page."},
-                        back,
-                        back_text});
-    }
-    if (!pages::OriginAllowed(req, origin_)) return ErrorPage(OtherSite(back, back_text));
-    auto parsed = ParseForm(req.body);
-    if (!parsed) {
-      return ErrorPage({400,
-                        "We could not read this form",
-                        {"It was not sent correctly (bad encoding or text that is not valid "
-                         "UTF-8). Nothing was changed. Please go back and try again."},
-                        back,
-                        back_text});
-    }
-    if (!csrf_.Verify(req.Cookie(pages::kCsrfCookie), First(*parsed, pages::kCsrfField))) {
-      return ErrorPage(Expired(back, back_text));
-    }
-    *form = std::move(*parsed);
-    return std::nullopt;
+    return kit_.ErrorPage({404, "Logo not found", {"There is no logo at this address."}});
   }
 
   Response TokenError(const Error& e, const std::string& path, const std::string& token) {
     switch (e.code) {
       case Code::kNotFound:
-        return ErrorPage({404,
-                          "This link is not valid",
-                          {"The link may have been copied incompletely from the email. Please "
-                           "open it again from the email, or copy all of it."}});
+        return kit_.ErrorPage({404,
+                               "This link is not valid",
+                               {"The link may have been copied incompletely from the email. Please "
+                                "open it again from the email, or copy all of it."}});
       case Code::kConflict:
-        return ErrorPage({409,
-                          "This request cannot be changed",
-                          {e.message.empty() ? "It was already decided." : e.message}});
+        return kit_.ErrorPage({409,
+                               "This request cannot be changed",
+                               {e.message.empty() ? "It was already decided." : e.message}});
       case Code::kUnavailable:
-        return ErrorPage(Busy(path + "?t=" + PercentEncode(token), "Try again"));
+        return kit_.ErrorPage(Busy(path + "?t=" + PercentEncode(token), "Try again"));
       default:
         spdlog::error("pages: {} failed: {} {}", path, CodeName(e.code), e.message);
-        return InternalError();
+        return kit_.InternalError();
     }
   }
 
-  // Pages reached with a token in the query string must not leak it: no Referer to anyone,
-  // never cached, never indexed.
-  Response TokenHeaders(Response r, const std::string* new_nonce) {
-    r.Header("Referrer-Policy", "no-referrer");
-    r.Header("X-Robots-Tag", "noindex");
-    bool has_cache_control = false;
-    for (auto& [name, value] : r.headers) {
-      if (name == "Cache-Control") {
-        value = "no-store";
-        has_cache_control = true;
-      }
-    }
-    if (!has_cache_control) r.Header("Cache-Control", "no-store");
-    if (new_nonce != nullptr) r.Header("Set-Cookie", csrf_.CookieValue(*new_nonce));
-    return r;
-  }
-
-  // --- error pages
-
-  static ErrorSpec CampaignNotFound() {
-    return {404,
-            "Campaign not found",
-            {"There is no campaign at this address. It may have been moved, or the link may "
-             "be incomplete."}};
-  }
   ErrorSpec Closed(const Campaign& c) const {
     return {409,
             "This campaign is closed",
             {"It no longer takes signatures, from people or organizations. Nothing was "
              "recorded."},
-            pages::CampaignUrl(deps_.base_url, c.slug),
+            pages::CampaignUrl(kit_.base_url(), c.slug),
             "Back to the campaign"};
-  }
-  static ErrorSpec OtherSite(const std::string& back, const std::string& back_text) {
-    return {403,
-            "This form came from another website",
-            {"For your safety, we only accept forms sent from this site's own pages. Nothing "
-             "was recorded.",
-             "If you meant to do this, open the page on this site and send the form from "
-             "there."},
-            back,
-            back_text};
-  }
-  static ErrorSpec Expired(const std::string& back, const std::string& back_text) {
-    return {403,
-            "Your form has expired",
-            {"For your safety, each form is tied to a cookie in your browser. The cookie was "
-             "missing or did not match: this happens when cookies are blocked, or when the page "
-             "was open for a long time. Nothing was recorded.",
-             "Please go back, reload the page, and send the form again."},
-            back,
-            back_text};
   }
   static ErrorSpec Busy(const std::string& back, const std::string& back_text) {
     return {503,
@@ -680,52 +577,8 @@ class OrgSite {
             5};
   }
 
-  Response ErrorPage(const ErrorSpec& e) {
-    Data d = pages::LayoutData("en", e.heading, deps_.site_name);
-    d.set("noindex", Data(true));
-    d.set("heading", e.heading);
-    d.set("paragraphs", StringList(e.paragraphs));
-    d.set("link_url", e.link_url);
-    d.set("link_text", e.link_text);
-    auto html = Render("error", d);
-    if (!html) return BareInternalError();
-    Response r = HtmlPage(*html, e.status, "no-store");
-    if (e.retry_after > 0) r.Header("Retry-After", std::to_string(e.retry_after));
-    return r;
-  }
-
-  Response InternalError() {
-    return ErrorPage({500,
-                      "Something went wrong",
-                      {"Something failed on our side, not yours. Please try again in a moment."}});
-  }
-
-  static Response BareInternalError() {
-    Response r = Response::Html(
-        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Something went "
-        "wrong</title></head><body><h1>Something went wrong</h1><p>Please try again in a "
-        "moment.</p></body></html>\n",
-        500);
-    r.Header("Cache-Control", "no-store");
-    return r;
-  }
-
-  static Response HtmlPage(const std::string& html, int status, const char* cache_control) {
-    Response r = Response::Html(html, status);
-    r.Header("Cache-Control", cache_control);
-    return r;
-  }
-
-  Result<std::string> Render(std::string_view name, const Data& d) const {
-    auto html = deps_.templates.Render(name, d);
-    if (!html) spdlog::error("pages: template {}: {}", name, html.error().message);
-    return html;
-  }
-
   OrganizationPagesDeps deps_;
-  const Clock& clock_;
-  pages::Csrf csrf_;
-  std::string origin_;
+  pages::PageKit kit_;
 };
 
 }  // namespace

@@ -14,6 +14,7 @@
 
 #include "http/pages/csrf.h"
 #include "http/pages/pages.h"
+#include "http/pages/test_support.h"
 #include "http/url.h"
 #include "render/templates.h"
 #include "service/campaigns.h"
@@ -38,25 +39,9 @@ const std::string kPng(
     "\x4e\x44\xae\x42\x60\x82",
     75);
 
-bool Contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
-
-std::string HeaderOf(const Response& r, const std::string& name) {
-  for (const auto& [n, v] : r.headers) {
-    if (n == name) return v;
-  }
-  return "";
-}
-
-std::string FormEncode(const std::vector<std::pair<std::string, std::string>>& fields) {
-  std::string out;
-  for (const auto& [k, v] : fields) {
-    if (!out.empty()) out += '&';
-    out += PercentEncode(k) + "=" + PercentEncode(v);
-  }
-  return out;
-}
+using test::Contains;
+using test::FormEncode;
+using test::HeaderOf;
 
 struct Part {
   std::string name;
@@ -134,51 +119,8 @@ class OrganizationPagesTest : public ::testing::Test {
   // Dispatches like the server: split the target, find the route, fill params and query.
   Response Call(const std::string& method, const std::string& target, const std::string& body = "",
                 std::map<std::string, std::string> headers = {}) {
-    Request req;
-    req.method = method;
-    req.target = target;
-    std::size_t q = target.find('?');
-    EXPECT_TRUE(PercentDecode(target.substr(0, q), false, &req.path));
-    if (q != std::string::npos) {
-      std::string query = target.substr(q + 1);
-      std::size_t start = 0;
-      while (start < query.size()) {
-        std::size_t amp = query.find('&', start);
-        std::string part =
-            query.substr(start, amp == std::string::npos ? std::string::npos : amp - start);
-        std::size_t eq = part.find('=');
-        std::string k, v;
-        PercentDecode(part.substr(0, eq), true, &k);
-        if (eq != std::string::npos) PercentDecode(part.substr(eq + 1), true, &v);
-        req.query.emplace(k, v);
-        if (amp == std::string::npos) break;
-        start = amp + 1;
-      }
-    }
-    req.headers = std::move(headers);
-    if (!cookie_.empty()) req.cookies[pages::kCsrfCookie] = cookie_;
-    req.body = body;
-    req.remote_address = "192.0.2.1";
-    std::vector<std::string_view> segments;
-    SplitPath(req.path, &segments);
-    auto match = router_->Find(method == "HEAD" ? "GET" : method, segments, &req.params);
-    if (match.route == nullptr) return router_->not_found()(req);
-    last_route_ = match.route;
-    Response r;
-    if (match.route->kind == Router::Kind::kAsync) {
-      std::promise<Response> answer;
-      match.route->async_handler(req, Respond([&answer](Response a) { answer.set_value(a); }));
-      r = answer.get_future().get();
-    } else {
-      r = match.route->handler(req);
-    }
-    std::string set = HeaderOf(r, "Set-Cookie");
-    if (!set.empty()) {
-      std::string prefix = std::string(pages::kCsrfCookie) + "=";
-      EXPECT_EQ(set.rfind(prefix, 0), 0u);
-      cookie_ = set.substr(prefix.size(), set.find(';') - prefix.size());
-    }
-    return r;
+    return test::Dispatch(*router_, method, target, body, std::move(headers), &cookie_,
+                          &last_route_);
   }
 
   std::string Token() const { return pages::Csrf(kSecret, true).TokenFor(cookie_); }

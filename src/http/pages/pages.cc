@@ -13,6 +13,7 @@
 
 #include "core/utf8.h"
 #include "http/pages/csrf.h"
+#include "http/pages/page_kit.h"
 #include "http/pages/share.h"
 #include "http/pages/views.h"
 #include "render/escape.h"
@@ -22,24 +23,20 @@
 namespace undersigned::http {
 namespace {
 
-using pages::Csrf;
+using pages::CampaignNotFound;
+using pages::ErrorSpec;
+using pages::First;
+using pages::Form;
 using pages::FormState;
+using pages::HtmlPage;
+using pages::kTokenBodyLimit;
+using pages::StringList;
 using render::Data;
 using render::Spliced;
 using service::CampaignSnapshot;
 using SnapshotPtr = std::shared_ptr<const CampaignSnapshot>;
 
 constexpr std::size_t kSignBodyLimit = 16 * 1024;
-constexpr std::size_t kTokenBodyLimit = 4 * 1024;
-constexpr std::size_t kMaxCachedErrorPages = 128;
-
-using Form = std::multimap<std::string, std::string>;
-
-std::string First(const Form& form, const char* key) {
-  auto it = form.find(key);
-  return it == form.end() ? std::string() : it->second;
-}
-
 // A checkbox sends its value ("yes") only when ticked; be lenient about what API-like clients
 // send, but treat the usual spellings of "no" as unticked.
 bool Truthy(std::string v) {
@@ -51,19 +48,6 @@ bool Checked(const Form& form, const char* key) { return Truthy(First(form, key)
 // Who "verified employee of X" names.
 const std::string& OrganizationOf(const SignerGroup& g) {
   return g.organization.empty() ? g.name : g.organization;
-}
-
-bool IsFormUrlEncoded(const Request& req) {
-  std::string ct = ToLowerAscii(Trim(req.Header("content-type")));
-  static constexpr std::string_view kType = "application/x-www-form-urlencoded";
-  if (ct.compare(0, kType.size(), kType) != 0) return false;
-  return ct.size() == kType.size() || ct[kType.size()] == ';' || ct[kType.size()] == ' ';
-}
-
-Data StringList(const std::vector<std::string>& items) {
-  Data list(Data::type::list);
-  for (const auto& s : items) list.push_back(Data(s));
-  return list;
 }
 
 bool SameTargets(const std::vector<Target>& a, const std::vector<Target>& b) {
@@ -116,25 +100,12 @@ bool SameOrganizations(const CampaignSnapshot& a, const CampaignSnapshot& b) {
   return true;
 }
 
-// A page about to be answered, before the CSRF cookie and the caching headers are decided.
-struct ErrorSpec {
-  int status = 500;
-  std::string heading;
-  std::vector<std::string> paragraphs;
-  std::string link_url = "/";
-  std::string link_text = "See all open campaigns";
-  int retry_after = 0;
-};
-
 class Site {
  public:
   explicit Site(PagesDeps deps)
       : deps_(std::move(deps)),
-        clock_(deps_.clock != nullptr ? *deps_.clock : Clock::System()),
-        csrf_(deps_.csrf_secret, ToLowerAscii(deps_.base_url).rfind("https://", 0) == 0) {
-    while (!deps_.base_url.empty() && deps_.base_url.back() == '/') deps_.base_url.pop_back();
-    origin_ = pages::OriginOf(deps_.base_url);
-  }
+        kit_(deps_.campaigns, deps_.templates, deps_.base_url, deps_.csrf_secret, deps_.site_name,
+             deps_.clock) {}
 
   // --- handlers
 
@@ -148,8 +119,8 @@ class Site {
       std::lock_guard lock(mu_);
       if (index_html_ && index_key_ == key) return HtmlPage(*index_html_, 200, "no-cache");
     }
-    Data d = pages::LayoutData("en", "Open campaigns", deps_.site_name);
-    d.set("description", Data("Petitions and open letters you can sign on " + deps_.site_name));
+    Data d = pages::LayoutData("en", "Open campaigns", kit_.site_name());
+    d.set("description", Data("Petitions and open letters you can sign on " + kit_.site_name()));
     if (open.empty()) {
       d.set("campaigns", Data(false));
     } else {
@@ -168,8 +139,8 @@ class Site {
       campaigns.set("items", items);
       d.set("campaigns", campaigns);
     }
-    auto html = Render("index", d);
-    if (!html) return InternalError();
+    auto html = kit_.Render("index", d);
+    if (!html) return kit_.InternalError();
     auto shared = std::make_shared<const std::string>(std::move(*html));
     {
       std::lock_guard lock(mu_);
@@ -181,22 +152,20 @@ class Site {
 
   // The hot path: no store access, no template rendering once cached.
   Response CampaignPage(const Request& req) {
-    SnapshotPtr snap = PublicSnapshot(req.Param("slug"));
-    if (!snap) return ErrorPage(CampaignNotFound());
-    const bool open = pages::TakesSignatures(snap->campaign, clock_.Now());
+    SnapshotPtr snap = kit_.PublicSnapshot(req.Param("slug"));
+    if (!snap) return kit_.ErrorPage(CampaignNotFound());
+    const bool open = pages::TakesSignatures(snap->campaign, kit_.clock().Now());
     auto page = CachedCampaignPage(snap, open);
-    if (!page) return InternalError();
-    bool set_cookie = false;
-    const std::string nonce = csrf_.NonceFor(req, &set_cookie);
-    const std::string token = csrf_.TokenFor(nonce);
+    if (!page) return kit_.InternalError();
+    const pages::FormCsrf csrf = kit_.CsrfFor(req);
     const auto count = CountSlots(snap->counts.confirmed, snap->campaign.goal);
     const auto log = LogSlots(snap->campaign.uuid);
     const auto groups = GroupTally(snap);
-    if (!groups) return InternalError();
+    if (!groups) return kit_.InternalError();
     Response r = Response::Html(
-        page->Fill({token, count[0], count[1], count[2], count[3], log[0], log[1], *groups}));
+        page->Fill({csrf.token, count[0], count[1], count[2], count[3], log[0], log[1], *groups}));
     r.Header("Cache-Control", "private, no-cache");
-    if (set_cookie) r.Header("Set-Cookie", csrf_.CookieValue(nonce));
+    kit_.SetCookie(csrf, &r);
     return r;
   }
 
@@ -211,12 +180,13 @@ class Site {
     const std::string slug = req.Param("slug");
     const std::string back = "/c/" + PercentEncode(slug);
     Form form;
-    if (auto bad = CheckPost(req, back, "Back to the campaign", &form)) {
+    if (auto bad =
+            kit_.CheckPost(req, back, "Back to the campaign", "Nothing was recorded.", &form)) {
       return respond(std::move(*bad));
     }
     // The campaign's groups decide which of the group sections' fields count (the service
     // checks everything again against the campaign it reads).
-    SnapshotPtr snap = PublicSnapshot(slug);
+    SnapshotPtr snap = kit_.PublicSnapshot(slug);
     std::map<std::string, std::string> form_errors;
     SignatureForm f = FormFields(form, snap ? &snap->campaign : nullptr, &form_errors);
     if (!form_errors.empty()) {
@@ -306,7 +276,7 @@ class Site {
   }
 
   Response Counts(const Request& req) {
-    SnapshotPtr snap = PublicSnapshot(req.Param("slug"));
+    SnapshotPtr snap = kit_.PublicSnapshot(req.Param("slug"));
     auto checkpoint = deps_.log != nullptr ? deps_.log->Latest() : nullptr;
     Response r = snap ? Response::Json(CountsJson(*snap, checkpoint.get()))
                       : JsonError(Error{Code::kNotFound, "no such campaign", {}, 0});
@@ -316,18 +286,18 @@ class Site {
   }
 
   Result<std::string> Topic(const Request& req) {
-    SnapshotPtr snap = PublicSnapshot(req.Param("slug"));
+    SnapshotPtr snap = kit_.PublicSnapshot(req.Param("slug"));
     if (!snap) return Fail(Code::kNotFound, "no such campaign");
     return CampaignTopic(snap->campaign.slug);
   }
 
   Response MastodonShare(const Request& req) {
-    SnapshotPtr snap = PublicSnapshot(req.Param("slug"));
-    if (!snap) return ErrorPage(CampaignNotFound());
+    SnapshotPtr snap = kit_.PublicSnapshot(req.Param("slug"));
+    if (!snap) return kit_.ErrorPage(CampaignNotFound());
     const Campaign& c = snap->campaign;
-    const std::string url = pages::CampaignUrl(deps_.base_url, c.slug);
+    const std::string url = pages::CampaignUrl(kit_.base_url(), c.slug);
     const std::string text = pages::ShareMessage(c, pages::Network::kMastodon, url);
-    Data d = pages::LayoutData(c.language, "Share on Mastodon: " + c.title, deps_.site_name);
+    Data d = pages::LayoutData(c.language, "Share on Mastodon: " + c.title, kit_.site_name());
     d.set("slug", c.slug);
     d.set("url", url);
     d.set("text", text);
@@ -350,8 +320,8 @@ class Site {
         d.set("error", "Enter the address of a Mastodon server, like mastodon.social.");
       }
     }
-    auto html = Render("share_mastodon", d);
-    if (!html) return InternalError();
+    auto html = kit_.Render("share_mastodon", d);
+    if (!html) return kit_.InternalError();
     return HtmlPage(*html, status, "no-cache");
   }
 
@@ -361,21 +331,14 @@ class Site {
   Response WithdrawPost(const Request& req) { return TokenPost(req, /*confirm=*/false); }
 
   Response NotFound(const Request&) {
-    return ErrorPage({404,
-                      "Page not found",
-                      {"There is no page at this address. If you typed it, check it; if you "
-                       "followed a link, it may be out of date."}});
+    return kit_.ErrorPage({404,
+                           "Page not found",
+                           {"There is no page at this address. If you typed it, check it; if you "
+                            "followed a link, it may be out of date."}});
   }
 
  private:
   // --- snapshots and caches
-
-  SnapshotPtr PublicSnapshot(const std::string& slug) const {
-    if (slug.empty() || slug.size() > 64) return nullptr;
-    SnapshotPtr snap = deps_.campaigns.Snapshot(slug);
-    if (!snap || snap->campaign.status == CampaignStatus::kDraft) return nullptr;
-    return snap;
-  }
 
   // A rendered campaign page with slots: 0 the CSRF token, 1-4 the count, 5-6 the latest
   // checkpoint's size and this campaign's count in it, 7 the counts by group (GroupTally), so a
@@ -394,7 +357,7 @@ class Site {
 
   std::shared_ptr<const Spliced> CachedCampaignPage(const SnapshotPtr& snap, bool open) {
     const std::string& slug = snap->campaign.slug;
-    const std::int64_t now_ms = clock_.MonotonicMillis();
+    const std::int64_t now_ms = kit_.clock().MonotonicMillis();
     {
       std::lock_guard lock(mu_);
       auto it = campaign_cache_.find(slug);
@@ -438,7 +401,7 @@ class Site {
         return it->second.html;
       }
     }
-    auto html = Render("group_tally", pages::GroupTallyData(snap->campaign, snap->counts));
+    auto html = kit_.Render("group_tally", pages::GroupTallyData(snap->campaign, snap->counts));
     if (!html) return nullptr;
     auto shared = std::make_shared<const std::string>(std::move(*html));
     std::lock_guard lock(mu_);
@@ -460,7 +423,7 @@ class Site {
   Result<std::string> RenderCampaign(const SnapshotPtr& snap_ptr, bool open, const FormState& form,
                                      const std::string& title_prefix, bool count_slots) {
     const CampaignSnapshot& snap = *snap_ptr;
-    Data d = pages::CampaignPageData(snap, deps_.base_url, deps_.site_name, open);
+    Data d = pages::CampaignPageData(snap, kit_.base_url(), kit_.site_name(), open);
     if (count_slots) {
       d.set("group_tally_html", render::SlotPlaceholder(7));
     } else {
@@ -490,11 +453,11 @@ class Site {
                                   : render::FormatThousands(checkpoint ? checkpoint->size : 0));
       log.set("confirmed",
               count_slots ? render::SlotPlaceholder(6) : render::FormatThousands(at_checkpoint));
-      log.set("audit_command", "undersigned log audit " + deps_.base_url);
+      log.set("audit_command", "undersigned log audit " + kit_.base_url());
       d.set("log", log);
     }
     d.set("form", pages::FormData(form, snap.campaign.groups));
-    return Render("campaign", d);
+    return kit_.Render("campaign", d);
   }
 
   // The values of slots 5 and 6: the latest checkpoint's size and the campaign's count in it.
@@ -530,7 +493,7 @@ class Site {
     if (!page) {
       const std::string heading =
           work_group != nullptr ? "Check your work email" : "Check your email";
-      Data d = pages::CampaignBriefData(c, deps_.base_url, deps_.site_name, heading);
+      Data d = pages::CampaignBriefData(c, kit_.base_url(), kit_.site_name(), heading);
       d.set("heading", heading);
       if (work_group != nullptr) {
         Data work;
@@ -544,8 +507,8 @@ class Site {
       d.set("sent", Data(std::string_view(variant) == "sent"));
       d.set("resent", Data(std::string_view(variant) == "resent"));
       d.set("resend_limit", Data(std::string_view(variant) == "resend_limit"));
-      auto html = Render("check_email", d);
-      if (!html) return InternalError();
+      auto html = kit_.Render("check_email", d);
+      if (!html) return kit_.InternalError();
       page = std::make_shared<const Spliced>(Spliced::Cut(*html, 1));
       std::lock_guard lock(mu_);
       check_cache_[key] = CachedCheck{c.title, c.language, organization, page};
@@ -558,107 +521,62 @@ class Site {
     const std::string back = "/c/" + PercentEncode(slug);
     switch (e.code) {
       case Code::kInvalidArgument: {
-        SnapshotPtr snap = PublicSnapshot(slug);
-        if (!snap) return ErrorPage(CampaignNotFound());
+        SnapshotPtr snap = kit_.PublicSnapshot(slug);
+        if (!snap) return kit_.ErrorPage(CampaignNotFound());
         FormState form;
         form.values = typed;
         form.errors = e.field_errors;
         if (e.field_errors.empty()) {
           form.general_error = e.message.empty() ? "Please check the form." : e.message;
         }
-        bool set_cookie = false;
-        const std::string nonce = csrf_.NonceFor(req, &set_cookie);
-        form.csrf = csrf_.TokenFor(nonce);
-        const bool open = pages::TakesSignatures(snap->campaign, clock_.Now());
+        const pages::FormCsrf csrf = kit_.CsrfFor(req);
+        form.csrf = csrf.token;
+        const bool open = pages::TakesSignatures(snap->campaign, kit_.clock().Now());
         auto html = RenderCampaign(snap, open, form, "Error: ", /*count_slots=*/false);
-        if (!html) return InternalError();
+        if (!html) return kit_.InternalError();
         Response r = HtmlPage(*html, 422, "no-store");
-        if (set_cookie) r.Header("Set-Cookie", csrf_.CookieValue(nonce));
+        kit_.SetCookie(csrf, &r);
         return r;
       }
       case Code::kNotFound:
-        return ErrorPage(CampaignNotFound());
+        return kit_.ErrorPage(CampaignNotFound());
       case Code::kConflict:
-        return ErrorPage({409,
-                          "This campaign is closed",
-                          {"It no longer takes signatures, so yours was not recorded. Thank "
-                           "you for wanting to sign."},
-                          back,
-                          "Back to the campaign"});
+        return kit_.ErrorPage({409,
+                               "This campaign is closed",
+                               {"It no longer takes signatures, so yours was not recorded. Thank "
+                                "you for wanting to sign."},
+                               back,
+                               "Back to the campaign"});
       case Code::kTooManyRequests: {
         const int wait = e.retry_after_seconds > 0 ? e.retry_after_seconds : 60;
-        return ErrorPage({429,
-                          "Too many signatures at once",
-                          {e.message.empty() ? "Please wait a little and try again." : e.message,
-                           "You can try again in " + WaitText(wait) + "."},
-                          back,
-                          "Back to the campaign",
-                          wait});
+        return kit_.ErrorPage(
+            {429,
+             "Too many signatures at once",
+             {e.message.empty() ? "Please wait a little and try again." : e.message,
+              "You can try again in " + WaitText(wait) + "."},
+             back,
+             "Back to the campaign",
+             wait});
       }
       case Code::kPayloadTooLarge:
-        return ErrorPage({413,
-                          "That is too much text",
-                          {"Please shorten what you typed and send the form again."},
-                          back,
-                          "Back to the campaign"});
+        return kit_.ErrorPage({413,
+                               "That is too much text",
+                               {"Please shorten what you typed and send the form again."},
+                               back,
+                               "Back to the campaign"});
       case Code::kUnavailable:
-        return ErrorPage({503,
-                          "Please try again in a moment",
-                          {"The server is busy or restarting. Your signature was not recorded; "
-                           "please send the form again in a few seconds."},
-                          back,
-                          "Back to the campaign",
-                          5});
+        return kit_.ErrorPage(
+            {503,
+             "Please try again in a moment",
+             {"The server is busy or restarting. Your signature was not recorded; "
+              "please send the form again in a few seconds."},
+             back,
+             "Back to the campaign",
+             5});
       default:
         spdlog::error("pages: signing failed: {} {}", CodeName(e.code), e.message);
-        return InternalError();
+        return kit_.InternalError();
     }
-  }
-
-  // Content type, Origin, form parsing and CSRF token of a POST. Returns the page to answer
-  // instead, or nullopt with *form filled.
-  std::optional<Response> CheckPost(const Request& req, const std::string& back,
-                                    const std::string& back_text, Form* form) {
-    if (!IsFormUrlEncoded(req)) {
-      return ErrorPage({415,
-                        "This form was sent in a format we do not accept",
-                        {"Forms here must be sent as application/x-www-form-urlencoded, as "
-                         "browsers do. Please use the form on the page."},
-                        back,
-                        back_text});
-    }
-    if (!pages::OriginAllowed(req, origin_)) {
-      return ErrorPage({403,
-                        "This form came from another website",
-                        {"For your safety, we only accept forms sent from this site's own "
-                         "pages. Nothing was recorded.",
-                         "If you meant to do this, open the page on this site and send the "
-                         "form from there."},
-                        back,
-                        back_text});
-    }
-    auto parsed = ParseForm(req.body);
-    if (!parsed) {
-      return ErrorPage({400,
-                        "We could not read this form",
-                        {"It was not sent correctly (bad encoding or text that is not valid "
-                         "UTF-8). Nothing was recorded. Please go back and try again."},
-                        back,
-                        back_text});
-    }
-    if (!csrf_.Verify(req.Cookie(pages::kCsrfCookie), First(*parsed, pages::kCsrfField))) {
-      return ErrorPage({403,
-                        "Your form has expired",
-                        {"For your safety, each form is tied to a cookie in your browser. The "
-                         "cookie was missing or did not match: this happens when cookies are "
-                         "blocked, or when the page was open for a long time. Nothing was "
-                         "recorded.",
-                         "Please go back, reload the page, and send the form again."},
-                        back,
-                        back_text});
-    }
-    *form = std::move(*parsed);
-    return std::nullopt;
   }
 
   // --- confirm and withdraw
@@ -675,25 +593,24 @@ class Site {
     const Campaign& c = peek->campaign;
     const SignatureState state = peek->signature.state;
     if (confirm && state == SignatureState::kConfirmed) {
-      return TokenHeaders(
+      return kit_.TokenHeaders(
           DonePage(c, "Your signature is already confirmed",
                    {ThanksLine(c, peek->counts.confirmed), kWithdrawNote}, true, token),
           nullptr);
     }
     if (state == SignatureState::kWithdrawn) {
-      return TokenHeaders(
+      return kit_.TokenHeaders(
           DonePage(c, "This signature was withdrawn",
                    {"It does not count and your name is not shown. You can sign again on the "
                     "campaign page if you change your mind."},
                    false),
           nullptr);
     }
-    bool set_cookie = false;
-    const std::string nonce = csrf_.NonceFor(req, &set_cookie);
+    const pages::FormCsrf csrf = kit_.CsrfFor(req);
     const std::string heading = confirm
                                     ? "Confirm your signature on \u201C" + c.title + "\u201D"
                                     : "Withdraw your signature from \u201C" + c.title + "\u201D?";
-    Data d = pages::CampaignBriefData(c, deps_.base_url, deps_.site_name, heading);
+    Data d = pages::CampaignBriefData(c, kit_.base_url(), kit_.site_name(), heading);
     d.set("heading", heading);
     d.set("paragraphs",
           StringList(
@@ -706,12 +623,12 @@ class Site {
                         "longer count, and your name will no longer be shown."}));
     d.set("action", confirm ? "/s/confirm" : "/s/withdraw");
     d.set("token", token);
-    d.set("csrf", csrf_.TokenFor(nonce));
+    d.set("csrf", csrf.token);
     d.set("button", confirm ? "Confirm my signature" : "Withdraw my signature");
     d.set("danger", Data(!confirm));
-    auto html = Render("token", d);
-    if (!html) return InternalError();
-    return TokenHeaders(HtmlPage(*html, 200, "no-store"), set_cookie ? &nonce : nullptr);
+    auto html = kit_.Render("token", d);
+    if (!html) return kit_.InternalError();
+    return kit_.TokenHeaders(HtmlPage(*html, 200, "no-store"), csrf.new_nonce());
   }
 
   // The group proven by domain a signature was made in (its link went to a work address), or
@@ -734,7 +651,7 @@ class Site {
       const bool withdrawn = state == SignatureState::kWithdrawn;
       const std::string heading =
           withdrawn ? "This signature was withdrawn" : "This address is already verified";
-      Data d = pages::LayoutData("en", heading, deps_.site_name);
+      Data d = pages::LayoutData("en", heading, kit_.site_name());
       d.set("noindex", Data(true));
       d.set("c", Data(false));
       d.set("heading", heading);
@@ -742,15 +659,14 @@ class Site {
             StringList({withdrawn ? "It does not count any more." : "There is nothing more to do.",
                         kNeutral}));
       d.set("show_share", Data(false));
-      auto html = Render("done", d);
-      if (!html) return InternalError();
-      return TokenHeaders(HtmlPage(*html, 200, "no-store"), nullptr);
+      auto html = kit_.Render("done", d);
+      if (!html) return kit_.InternalError();
+      return kit_.TokenHeaders(HtmlPage(*html, 200, "no-store"), nullptr);
     }
-    bool set_cookie = false;
-    const std::string nonce = csrf_.NonceFor(req, &set_cookie);
+    const pages::FormCsrf csrf = kit_.CsrfFor(req);
     const std::string heading =
         confirm ? "Verify that you work at " + org : "Withdraw your verified signature?";
-    Data d = pages::LayoutData("en", heading, deps_.site_name);
+    Data d = pages::LayoutData("en", heading, kit_.site_name());
     d.set("noindex", Data(true));
     d.set("c", Data(false));
     d.set("heading", heading);
@@ -773,12 +689,12 @@ class Site {
                                                kNeutral}));
     d.set("action", confirm ? "/s/confirm" : "/s/withdraw");
     d.set("token", token);
-    d.set("csrf", csrf_.TokenFor(nonce));
+    d.set("csrf", csrf.token);
     d.set("button", confirm ? "Verify and confirm my signature" : "Withdraw my signature");
     d.set("danger", Data(!confirm));
-    auto html = Render("token", d);
-    if (!html) return InternalError();
-    return TokenHeaders(HtmlPage(*html, 200, "no-store"), set_cookie ? &nonce : nullptr);
+    auto html = kit_.Render("token", d);
+    if (!html) return kit_.InternalError();
+    return kit_.TokenHeaders(HtmlPage(*html, 200, "no-store"), csrf.new_nonce());
   }
 
   // What a verified signer is told once their link is followed: the group, what became of
@@ -818,8 +734,9 @@ class Site {
     if (auto parsed = ParseForm(req.body)) token = First(*parsed, "t");
     const std::string back =
         std::string(confirm ? "/s/confirm" : "/s/withdraw") + "?t=" + PercentEncode(token);
-    if (auto bad = CheckPost(req, back, "Back to the page with the button", &form)) {
-      return TokenHeaders(std::move(*bad), nullptr);
+    if (auto bad = kit_.CheckPost(req, back, "Back to the page with the button",
+                                  "Nothing was recorded.", &form)) {
+      return kit_.TokenHeaders(std::move(*bad), nullptr);
     }
     auto r = token.empty()
                  ? Result<TokenOutcome>(Fail(Code::kNotFound, "no token"))
@@ -830,22 +747,23 @@ class Site {
       std::vector<std::string> lines = VerifiedLines(*r, *work);
       lines.push_back(ThanksLine(c, r->counts.confirmed));
       lines.push_back(kWithdrawNote);
-      return TokenHeaders(DonePage(c,
-                                   r->changed ? "Thank you! You are verified and your signature "
-                                                "is confirmed"
-                                              : "Your signature is already confirmed",
-                                   lines, true, token),
-                          nullptr);
+      return kit_.TokenHeaders(
+          DonePage(c,
+                   r->changed ? "Thank you! You are verified and your signature "
+                                "is confirmed"
+                              : "Your signature is already confirmed",
+                   lines, true, token),
+          nullptr);
     }
     if (confirm) {
-      return TokenHeaders(
+      return kit_.TokenHeaders(
           DonePage(c,
                    r->changed ? "Thank you! Your signature is confirmed"
                               : "Your signature is already confirmed",
                    {ThanksLine(c, r->counts.confirmed), kWithdrawNote}, true, token),
           nullptr);
     }
-    return TokenHeaders(
+    return kit_.TokenHeaders(
         DonePage(c,
                  r->changed ? "Your signature has been withdrawn"
                             : "This signature was already withdrawn",
@@ -859,35 +777,37 @@ class Site {
   Response TokenError(const Error& e, bool confirm, const std::string& token) {
     switch (e.code) {
       case Code::kNotFound:
-        return TokenHeaders(
-            ErrorPage({404,
-                       "This link is not valid",
-                       {"The link may have been used already, replaced by a newer one, or "
-                        "copied incompletely from the email.",
-                        std::string(confirm ? "If you signed more than once, use the link in "
-                                              "the most recent email."
-                                            : "If you signed more than once, use the withdraw "
-                                              "link in the most recent email.")}}),
+        return kit_.TokenHeaders(
+            kit_.ErrorPage({404,
+                            "This link is not valid",
+                            {"The link may have been used already, replaced by a newer one, or "
+                             "copied incompletely from the email.",
+                             std::string(confirm ? "If you signed more than once, use the link in "
+                                                   "the most recent email."
+                                                 : "If you signed more than once, use the withdraw "
+                                                   "link in the most recent email.")}}),
             nullptr);
       case Code::kConflict:
-        return TokenHeaders(ErrorPage({409,
-                                       confirm ? "This signature cannot be confirmed"
-                                               : "This signature cannot be withdrawn",
-                                       {confirm ? "It was withdrawn, or the campaign has closed."
-                                                : "Its state does not allow it any more."}}),
-                            nullptr);
+        return kit_.TokenHeaders(
+            kit_.ErrorPage({409,
+                            confirm ? "This signature cannot be confirmed"
+                                    : "This signature cannot be withdrawn",
+                            {confirm ? "It was withdrawn, or the campaign has closed."
+                                     : "Its state does not allow it any more."}}),
+            nullptr);
       case Code::kUnavailable:
-        return TokenHeaders(ErrorPage({503,
-                                       "Please try again in a moment",
-                                       {"The server is busy or restarting. Nothing was changed."},
-                                       "/",
-                                       "See all open campaigns",
-                                       5}),
-                            nullptr);
+        return kit_.TokenHeaders(
+            kit_.ErrorPage({503,
+                            "Please try again in a moment",
+                            {"The server is busy or restarting. Nothing was changed."},
+                            "/",
+                            "See all open campaigns",
+                            5}),
+            nullptr);
       default:
         spdlog::error("pages: {} failed: {} {}", confirm ? "confirm" : "withdraw", CodeName(e.code),
                       e.message);
-        return TokenHeaders(InternalError(), nullptr);
+        return kit_.TokenHeaders(kit_.InternalError(), nullptr);
     }
   }
 
@@ -903,7 +823,7 @@ class Site {
   Response DonePage(const Campaign& c, const std::string& heading,
                     const std::vector<std::string>& paragraphs, bool share,
                     const std::string& receipt_token = "") {
-    Data d = pages::CampaignBriefData(c, deps_.base_url, deps_.site_name, heading);
+    Data d = pages::CampaignBriefData(c, kit_.base_url(), kit_.site_name(), heading);
     d.set("heading", heading);
     d.set("paragraphs", StringList(paragraphs));
     if (!receipt_token.empty() && deps_.log != nullptr && deps_.log->enabled()) {
@@ -911,110 +831,20 @@ class Site {
       receipt.set("url", "/s/receipt?t=" + PercentEncode(receipt_token));
       receipt.set(
           "audit_command",
-          "undersigned log verify-receipt undersigned-receipt.json --log " + deps_.base_url);
+          "undersigned log verify-receipt undersigned-receipt.json --log " + kit_.base_url());
       d.set("receipt", receipt);
     }
     d.set("show_share", Data(share));
-    if (share) d.set("share", pages::ShareData(c, deps_.base_url));
-    auto html = Render("done", d);
-    if (!html) return InternalError();
+    if (share) d.set("share", pages::ShareData(c, kit_.base_url()));
+    auto html = kit_.Render("done", d);
+    if (!html) return kit_.InternalError();
     return HtmlPage(*html, 200, "no-store");
-  }
-
-  // Pages reached with a token in the query string must not leak it: no Referer to anyone,
-  // never cached, never indexed.
-  Response TokenHeaders(Response r, const std::string* new_nonce) {
-    r.Header("Referrer-Policy", "no-referrer");
-    r.Header("X-Robots-Tag", "noindex");
-    bool has_cache_control = false;
-    for (auto& [name, value] : r.headers) {
-      if (name == "Cache-Control") {
-        value = "no-store";
-        has_cache_control = true;
-      }
-    }
-    if (!has_cache_control) r.Header("Cache-Control", "no-store");
-    if (new_nonce != nullptr) r.Header("Set-Cookie", csrf_.CookieValue(*new_nonce));
-    return r;
-  }
-
-  // --- error pages
-
-  static ErrorSpec CampaignNotFound() {
-    return {404,
-            "Campaign not found",
-            {"There is no campaign at this address. It may have been moved, or the link may "
-             "be incomplete."}};
   }
 
   static std::string WaitText(int seconds) {
     if (seconds < 90) return std::to_string(seconds) + (seconds == 1 ? " second" : " seconds");
     const int minutes = (seconds + 59) / 60;
     return std::to_string(minutes) + " minutes";
-  }
-
-  Response ErrorPage(const ErrorSpec& e) {
-    std::string key =
-        std::to_string(e.status) + '\n' + e.heading + '\n' + e.link_url + '\n' + e.link_text;
-    for (const auto& p : e.paragraphs) key += '\n' + p;
-    std::shared_ptr<const std::string> html;
-    {
-      std::lock_guard lock(mu_);
-      auto it = error_cache_.find(key);
-      if (it != error_cache_.end()) html = it->second;
-    }
-    if (!html) {
-      Data d = pages::LayoutData("en", e.heading, deps_.site_name);
-      d.set("noindex", Data(true));
-      d.set("heading", e.heading);
-      d.set("paragraphs", StringList(e.paragraphs));
-      d.set("link_url", e.link_url);
-      d.set("link_text", e.link_text);
-      auto rendered = Render("error", d);
-      if (!rendered) return BareInternalError();
-      html = std::make_shared<const std::string>(std::move(*rendered));
-      // Pages whose link carries a query (a token) are not kept.
-      std::lock_guard lock(mu_);
-      if (e.link_url.find('?') == std::string::npos && error_cache_.size() < kMaxCachedErrorPages) {
-        error_cache_.emplace(key, html);
-      }
-    }
-    Response r = HtmlPage(*html, e.status, "no-store");
-    if (e.retry_after > 0) r.Header("Retry-After", std::to_string(e.retry_after));
-    return r;
-  }
-
-  // A 500 in the site's layout; the bare fallback if even that cannot be rendered.
-  Response InternalError() {
-    return ErrorPage({500,
-                      "Something went wrong",
-                      {"Something failed on our side, not yours. Please try again in a moment."}});
-  }
-
-  // The last resort: no template involved, so it cannot fail again.
-  static Response BareInternalError() {
-    Response r = Response::Html(
-        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" "
-        "content=\"width=device-width, initial-scale=1\"><title>Something went wrong</title>"
-        "<link rel=\"stylesheet\" href=\"/static/style.css\"></head><body><main id=\"main\">"
-        "<h1>Something went wrong</h1><p>Something failed on our side, not yours. Please try "
-        "again in a moment.</p><p><a href=\"/\">See all open campaigns</a></p></main></body>"
-        "</html>\n",
-        500);
-    r.Header("Cache-Control", "no-store");
-    return r;
-  }
-
-  static Response HtmlPage(const std::string& html, int status, const char* cache_control) {
-    Response r = Response::Html(html, status);
-    r.Header("Cache-Control", cache_control);
-    return r;
-  }
-
-  Result<std::string> Render(std::string_view name, const Data& d) const {
-    auto html = deps_.templates.Render(name, d);
-    if (!html) spdlog::error("pages: template {}: {}", name, html.error().message);
-    return html;
   }
 
   struct CachedCheck {
@@ -1029,15 +859,12 @@ class Site {
   };
 
   PagesDeps deps_;
-  const Clock& clock_;
-  Csrf csrf_;
-  std::string origin_;
+  pages::PageKit kit_;
 
   std::mutex mu_;  // guards the caches below
   std::unordered_map<std::string, CachedCampaign> campaign_cache_;
   std::unordered_map<std::string, CachedCheck> check_cache_;
   std::unordered_map<std::string, CachedGroupTally> group_tally_cache_;
-  std::unordered_map<std::string, std::shared_ptr<const std::string>> error_cache_;
   std::string index_key_;
   std::shared_ptr<const std::string> index_html_;
 };
