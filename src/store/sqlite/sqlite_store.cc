@@ -220,17 +220,13 @@ constexpr const char* kSealedToReveal =
 constexpr const char* kRevealSignature =
     "UPDATE signatures SET name = ?2, email = ?3, postal_code = ?4, country = ?5, comment = ?6, "
     "sealed = NULL, public_name = 1 WHERE id = ?1";
+// A campaign's signatures, newest first; ?6 (list) / ?4 (count): a group key, or NULL for all.
 constexpr const char* kListSignatures =
-    "SELECT " US_SIGNATURE_COLS " FROM signatures WHERE campaign_id = ?1 AND " US_SIG_TIME_FILTER(
-        2, 3) " ORDER BY id DESC LIMIT ?4 OFFSET ?5";
-constexpr const char* kCountSignatures =
-    "SELECT count(*) FROM signatures WHERE campaign_id = ?1 AND " US_SIG_TIME_FILTER(2, 3);
-constexpr const char* kListSignaturesInGroup =
     "SELECT " US_SIGNATURE_COLS
-    " FROM signatures WHERE campaign_id = ?1 AND group_key = ?6 "
-    "AND " US_SIG_TIME_FILTER(2, 3) " ORDER BY id DESC LIMIT ?4 OFFSET ?5";
-constexpr const char* kCountSignaturesInGroup =
-    "SELECT count(*) FROM signatures WHERE campaign_id = ?1 AND group_key = ?4 "
+    " FROM signatures WHERE campaign_id = ?1 AND (?6 IS NULL OR "
+    "group_key = ?6) AND " US_SIG_TIME_FILTER(2, 3) " ORDER BY id DESC LIMIT ?4 OFFSET ?5";
+constexpr const char* kCountSignatures =
+    "SELECT count(*) FROM signatures WHERE campaign_id = ?1 AND (?4 IS NULL OR group_key = ?4) "
     "AND " US_SIG_TIME_FILTER(2, 3);
 constexpr const char* kConfirmedOf = "SELECT " US_SIGNATURE_COLS
                                      " FROM signatures WHERE campaign_id = ?1 AND state = "
@@ -1447,11 +1443,22 @@ class SqliteStore final : public Store {
 
   Result<Paged<Signature>> ListSignatures(std::int64_t campaign_id, const TimeFilter& filter,
                                           Page page) override {
+    return ListSignaturesWhere(campaign_id, nullptr, filter, page);
+  }
+  Result<Paged<Signature>> ListSignaturesInGroup(std::int64_t campaign_id,
+                                                 const std::string& group_key,
+                                                 const TimeFilter& filter, Page page) override {
+    return ListSignaturesWhere(campaign_id, &group_key, filter, page);
+  }
+
+  // ListSignatures restricted to one group if group is not null.
+  Result<Paged<Signature>> ListSignaturesWhere(std::int64_t campaign_id, const std::string* group,
+                                               const TimeFilter& filter, Page page) {
     auto r = Reader();
     Db& db = *r;
     Limits lim = PageLimits(page);
     Paged<Signature> out;
-    if (!filter.modified_after && !filter.modified_before) {
+    if (!filter.modified_after && !filter.modified_before && group == nullptr) {
       // Every row is counted in exactly one of the three counts; no need to scan.
       auto c = ReadCounts(db, campaign_id);
       if (!c) return Fail(c.error());
@@ -1460,6 +1467,7 @@ class SqliteStore final : public Store {
       auto st = db.Prepare(kCountSignatures);
       if (!st) return Fail(st.error());
       st->Bind(1, campaign_id).Bind(2, filter.modified_after).Bind(3, filter.modified_before);
+      BindOptText(*st, 4, group != nullptr ? group->c_str() : nullptr);
       int rc = st->Step();
       if (rc != SQLITE_ROW) return Fail(db.ErrorFor(rc, "counting signatures"));
       out.total = st->Int(0);
@@ -1469,33 +1477,7 @@ class SqliteStore final : public Store {
     if (!st) return Fail(st.error());
     st->Bind(1, campaign_id).Bind(2, filter.modified_after).Bind(3, filter.modified_before);
     st->Bind(4, lim.limit).Bind(5, lim.offset);
-    int rc;
-    while ((rc = st->Step()) == SQLITE_ROW) out.items.push_back(SignatureFromRow(*st));
-    if (rc != SQLITE_DONE) return Fail(db.ErrorFor(rc, "listing signatures"));
-    return out;
-  }
-
-  Result<Paged<Signature>> ListSignaturesInGroup(std::int64_t campaign_id,
-                                                 const std::string& group_key,
-                                                 const TimeFilter& filter, Page page) override {
-    auto r = Reader();
-    Db& db = *r;
-    Limits lim = PageLimits(page);
-    Paged<Signature> out;
-    {
-      auto st = db.Prepare(kCountSignaturesInGroup);
-      if (!st) return Fail(st.error());
-      st->Bind(1, campaign_id).Bind(2, filter.modified_after).Bind(3, filter.modified_before);
-      st->Bind(4, group_key);
-      int rc = st->Step();
-      if (rc != SQLITE_ROW) return Fail(db.ErrorFor(rc, "counting signatures"));
-      out.total = st->Int(0);
-    }
-    if (lim.offset >= out.total) return out;
-    auto st = db.Prepare(kListSignaturesInGroup);
-    if (!st) return Fail(st.error());
-    st->Bind(1, campaign_id).Bind(2, filter.modified_after).Bind(3, filter.modified_before);
-    st->Bind(4, lim.limit).Bind(5, lim.offset).Bind(6, group_key);
+    BindOptText(*st, 6, group != nullptr ? group->c_str() : nullptr);
     int rc;
     while ((rc = st->Step()) == SQLITE_ROW) out.items.push_back(SignatureFromRow(*st));
     if (rc != SQLITE_DONE) return Fail(db.ErrorFor(rc, "listing signatures"));
