@@ -12,180 +12,28 @@
 // (after `npm ci` in tests/browser).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
-import { createInterface } from 'node:readline';
+import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import {
+  allMail, axeCheck, confirmLink, findBinary, hiddenFields, httpClient, launchBrowser, shutdown,
+  startServer, startSmtpSink, waitForMail as waitForSinkMail, watchConsole,
+} from './support.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const sourceDir = process.env.UNDERSIGNED_SOURCE_DIR || path.resolve(here, '..', '..');
-const python = '/usr/bin/python3';
-const axeSource = fs.readFileSync(path.join(here, 'node_modules', 'axe-core', 'axe.min.js'),
-                                  'utf8');
 const slug = 'acme-contract';
 const title = 'Acme: drop the border surveillance contract';
 const group = 'employees';
 const seal = 3;
-
-function findBinary() {
-  if (process.env.UNDERSIGNED_BIN) return process.env.UNDERSIGNED_BIN;
-  const build = path.join(sourceDir, 'build');
-  const found = fs.readdirSync(build)
-      .map((d) => path.join(build, d, 'src', 'cli', 'undersigned'))
-      .filter((f) => fs.existsSync(f))
-      .sort((a, b) => fs.statSync(a).mtimeMs - fs.statSync(b).mtimeMs);
-  if (!found.length) throw new Error('set UNDERSIGNED_BIN to the undersigned binary');
-  return found[found.length - 1];
-}
 const bin = findBinary();
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-// Spawns a process and resolves with the first stdout match of re (bounded by timeoutMs). All
-// its output lines (stdout and stderr) are kept in .log, to search the log for the marker.
-function startProcess(cmd, args, re, timeoutMs) {
-  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  const log = [];
-  createInterface({ input: child.stderr }).on('line', (l) => log.push(l));
-  const lines = createInterface({ input: child.stdout });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`${cmd} ${args.join(' ')}: no line matching ${re} in ${timeoutMs} ms\n` +
-                       log.join('\n')));
-    }, timeoutMs);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`${cmd} exited ${code} before starting\n${log.join('\n')}`));
-    });
-    let started = false;
-    lines.on('line', (l) => {
-      log.push(l);
-      if (started) return;
-      const m = re.exec(l);
-      if (m) {
-        started = true;
-        clearTimeout(timer);
-        child.removeAllListeners('exit');
-        resolve({ child, match: m, log });
-      }
-    });
-  });
-}
-
-function stopProcess(child, timeoutMs = 15000) {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      resolve(child.exitCode);
-      return;
-    }
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      resolve(code);
-    });
-    child.kill('SIGTERM');
-  });
-}
-
-// Reads one .eml with Python's email package: envelope recipient, headers, and every text part
-// decoded (quoted-printable and base64 undone), so that searches see what a reader sees.
-const readMail = `
-import email, email.policy, json, sys
-m = email.message_from_binary_file(open(sys.argv[1], 'rb'), policy=email.policy.default)
-body = m.get_body(preferencelist=('plain', 'html'))
-parts = [p.get_content() for p in m.walk() if p.get_content_maintype() == 'text']
-headers = '\\n'.join('%s: %s' % (k, v) for k, v in m.items())
-print(json.dumps({'rcpt': str(m.get('x-sink-rcpt-to', '')), 'to': str(m.get('to', '')),
-                  'subject': str(m.get('subject', '')), 'text': body.get_content(),
-                  'everything': headers + '\\n' + '\\n'.join(parts)}))
-`;
-
-const parsedMail = new Map();  // file name -> parsed mail (files never change once there)
-
-// Every complete message the sink has written so far, oldest first.
-function allMail() {
-  // Complete files only: the sink writes a hidden temporary file first, then renames it.
-  const names = fs.readdirSync(sink.dir).filter((n) => n.endsWith('.eml') && !n.startsWith('.'));
-  names.sort((a, b) => parseInt(a, 10) - parseInt(b, 10));
-  return names.map((f) => {
-    if (!parsedMail.has(f)) {
-      const mail = JSON.parse(execFileSync(python, ['-c', readMail, path.join(sink.dir, f)],
-                                           { encoding: 'utf8' }));
-      mail.raw = fs.readFileSync(path.join(sink.dir, f), 'latin1');
-      mail.file = f;
-      parsedMail.set(f, mail);
-    }
-    return parsedMail.get(f);
-  });
-}
-
 const sentTo = (mail, to) => mail.rcpt.toLowerCase().split(/\s*,\s*/).includes(to.toLowerCase());
-const mailTo = (to) => allMail().filter((m) => sentTo(m, to));
+const mailTo = (to) => allMail(sink.dir).filter((m) => sentTo(m, to));
 
 // Polls the sink directory until a message to `to` matching `pred` is there (bounded).
-async function waitForMail(to, pred = () => true, timeoutMs = 10000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const found = mailTo(to).find(pred);
-    if (found) return found;
-    if (Date.now() > deadline) {
-      throw new Error(`no mail to ${to} within ${timeoutMs} ms; the sink has:\n` +
-                      allMail().map((m) => `  ${m.rcpt}: ${m.subject}`).join('\n'));
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-function confirmLink(mail) {
-  const m = /https?:\/\/\S+\/s\/confirm\?t=[A-Za-z0-9_\-.~%]+/.exec(mail.text);
-  assert.ok(m, `no confirm link in the mail:\n${mail.text}`);
-  return m[0];
-}
-
-// A small HTTP client with a cookie jar, for the signers who do not use the browser.
-function httpClient() {
-  const jar = new Map();
-  const cookieHeader = () => [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
-  const call = async (url, init = {}) => {
-    const r = await fetch(url, { ...init, redirect: 'manual',
-                                 headers: { ...(init.headers || {}), Cookie: cookieHeader() } });
-    for (const c of r.headers.getSetCookie()) {
-      const [kv] = c.split(';');
-      const i = kv.indexOf('=');
-      jar.set(kv.slice(0, i).trim(), kv.slice(i + 1));
-    }
-    return { status: r.status, text: await r.text() };
-  };
-  const post = (url, fields) => call(url, {
-    method: 'POST', body: new URLSearchParams(fields).toString(),
-    headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
-  return { get: call, post };
-}
-
-// The hidden fields (csrf, t) of the form posting to `action` in html.
-function hiddenFields(html, action) {
-  const form = new RegExp(`<form[^>]*action="${action}[^"]*"[\\s\\S]*?</form>`).exec(html);
-  assert.ok(form, `no form for ${action}`);
-  const fields = {};
-  for (const m of form[0].matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g)) {
-    fields[m[1]] = m[2].replace(/&amp;/g, '&').replace(/&quot;/g, '"');
-  }
-  return fields;
+function waitForMail(to, pred = () => true, timeoutMs = 10000) {
+  return waitForSinkMail(sink.dir, (m) => sentTo(m, to) && pred(m), `mail to ${to}`, timeoutMs);
 }
 
 // Signs as a verified employee through the plain HTML form (no browser, as without JavaScript),
@@ -209,30 +57,6 @@ async function signAsEmployee({ name, email, workEmail, visibility }) {
   return mail;
 }
 
-// Runs axe-core in the page. page.evaluate goes through the DevTools protocol, which the
-// page's Content-Security-Policy does not govern, so the page keeps its real CSP.
-async function axeCheck(page, label) {
-  await page.evaluate(axeSource);
-  const result = await page.evaluate(() => window.axe.run(document, {
-    runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] },
-  }));
-  const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  for (const v of result.violations) {
-    console.log(`axe ${label}: [${v.impact}] ${v.id}: ${v.help} (${v.nodes.length} nodes)` +
-                v.nodes.slice(0, 3).map((n) => `\n    ${n.target.join(' ')}: ${n.failureSummary}`)
-                    .join(''));
-  }
-  assert.deepEqual(bad.map((v) => `${v.id} (${v.impact})`), [],
-                   `axe found serious or critical violations on the ${label}`);
-}
-
-function watchConsole(page, label, problems) {
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') problems.push(`${label}: console error: ${msg.text()}`);
-  });
-  page.on('pageerror', (err) => problems.push(`${label}: page error: ${err.message}`));
-}
-
 let tmp;
 let sink;
 let server;
@@ -250,34 +74,13 @@ before(async () => {
     '--group', `kind=employees; key=${group}; name=Acme employees; organization=Acme; ` +
                `domains=acme.example; seal=${seal}`,
     '--status', 'open', '--data', data], { stdio: 'pipe' });
-  const mailDir = path.join(tmp, 'mail');
-  fs.mkdirSync(mailDir);
-  const port = await freePort();
-  const sinkScript = [path.join(sourceDir, 'src', 'mail', 'testdata', 'smtp_sink.py'),
-                      path.join(sourceDir, 'tests', 'integration', 'smtp_sink.py')]
-      .find((f) => fs.existsSync(f));
-  sink = await startProcess(python, [sinkScript, '--port', String(port), '--dir', mailDir],
-                            /^ready/, 15000);
-  sink.dir = mailDir;
-  server = await startProcess(bin, ['serve', '--listen', '127.0.0.1:0', '--data', data,
-                                    '--smtp', `smtp://127.0.0.1:${port}`],
-                              /listening on (http:\/\/\S+)/, 20000);
-  baseUrl = server.match[1].replace(/\/$/, '');
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-           '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  sink = await startSmtpSink(path.join(tmp, 'mail'));
+  server = await startServer(bin, data, sink);
+  baseUrl = server.baseUrl;
+  browser = await launchBrowser();
 });
 
-after(async () => {
-  if (browser) await browser.close();
-  let code = null;
-  if (server) code = await stopProcess(server.child);
-  if (sink) await stopProcess(sink.child);
-  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
-  assert.equal(code, 0, 'the server did not exit 0 after SIGTERM');
-});
+after(() => shutdown({ browser, server, sink, tmp }));
 
 test('verified employee with a sealed name, and the reveal', { timeout: 60000 }, async () => {
   const problems = [];
