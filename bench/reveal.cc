@@ -48,8 +48,12 @@
 #include "store/open_store.h"
 #include "store/store.h"
 
+#include "bench_support.h"
+
 namespace undersigned::bench {
 namespace {
+
+constexpr const char* kTool = "us_reveal";
 
 struct Args {
   std::string data;
@@ -65,12 +69,7 @@ struct Args {
 
 Args ParseArgs(int argc, char** argv) {
   Args a;
-  for (int i = 1; i < argc; ++i) {
-    std::string k = argv[i];
-    auto value = [&]() -> std::string {
-      if (i + 1 >= argc) Usage(("missing value for " + k).c_str());
-      return argv[++i];
-    };
+  ParseFlags(argc, argv, Usage, [&](const std::string& k, auto value) {
     if (k == "--data") {
       a.data = value();
     } else if (k == "--count") {
@@ -78,35 +77,23 @@ Args ParseArgs(int argc, char** argv) {
     } else if (k == "--threads") {
       a.threads = std::stoi(value());
     } else {
-      Usage(("unknown argument " + k).c_str());
+      return false;
     }
-  }
+    return true;
+  });
   if (a.data.empty()) Usage("--data is required");
   if (a.count < 1 || a.threads < 1) Usage("bad number");
   return a;
-}
-
-[[noreturn]] void Die(const std::string& what, const Error& e) {
-  std::fprintf(stderr, "us_reveal: %s: %s: %s\n", what.c_str(), CodeName(e.code),
-               e.message.c_str());
-  std::exit(1);
 }
 
 constexpr const char* kSlug = "reveal";
 constexpr const char* kGroup = "staff";
 
 Campaign MakeCampaign(Store& store, std::int64_t threshold) {
-  Campaign c;
-  c.slug = kSlug;
-  c.title = "A letter from Acme staff to the board";
-  c.demand = "Cancel the contract.";
-  c.letter_markdown =
-      "Dear board,\n\nWe, the undersigned employees of Acme, ask you to cancel "
-      "the contract.\n\nSincerely,";
-  c.targets.push_back(Target{"Jo Board", "Chair", "Acme", "", "", ""});
-  c.goal = threshold * 2;
-  c.status = CampaignStatus::kOpen;
-  c.language = "en";
+  Campaign c = OpenCampaign(kSlug, "A letter from Acme staff to the board", "Cancel the contract.",
+                            "Dear board,\n\nWe, the undersigned employees of Acme, ask you to "
+                            "cancel the contract.\n\nSincerely,",
+                            Target{"Jo Board", "Chair", "Acme", "", "", ""}, threshold * 2);
   SignerGroup g;
   g.key = kGroup;
   g.name = "Acme staff";
@@ -115,9 +102,7 @@ Campaign MakeCampaign(Store& store, std::int64_t threshold) {
   g.domains = {"acme.example"};
   g.seal_thresholds = {threshold};
   c.groups = {g, DefaultPublicGroup()};
-  auto created = store.CreateCampaign(c);
-  if (!created) Die("create campaign", created.error());
-  return *created;
+  return CreateCampaignOrDie(kTool, store, c);
 }
 
 std::string Padded(const char* fmt, std::int64_t i) {
@@ -145,7 +130,7 @@ NewSignature Employee(const Campaign& c, std::int64_t i, bool sealed, std::int64
     f.name = "Open Signer";
   }
   auto valid = ValidateSignatureForm(std::move(f), *FindGroup(c, kGroup));
-  if (!valid) Die("validate form", valid.error());
+  if (!valid) Die(kTool, "validate form", valid.error());
   NewSignature s;
   s.campaign_id = c.id;
   s.campaign_uuid = c.uuid;
@@ -156,10 +141,7 @@ NewSignature Employee(const Campaign& c, std::int64_t i, bool sealed, std::int64
   // string of that form does here (zero-padded: inserts append to the index).
   s.canonical_email = Padded("affiliation:%064lld", i);
   s.source = "form";
-  s.confirm_token = service::NewToken();
-  s.confirm_token_hash = service::HashToken(s.confirm_token);
-  s.withdraw_token = service::NewToken();
-  s.withdraw_token_hash = service::HashToken(s.withdraw_token);
+  SetTokens(s, service::NewToken, service::HashToken);
   s.mail_payload = nlohmann::json{
       {"campaign_title", c.title},
       {"campaign_slug", c.slug},
@@ -203,9 +185,7 @@ int Main(int argc, char** argv) {
   if (std::filesystem::exists(std::filesystem::path(a.data) / store::kSqliteFileName, ec)) {
     Usage("--data must be a fresh directory (it already has a database)");
   }
-  auto opened = store::OpenStore(a.data);
-  if (!opened) Die("open store", opened.error());
-  std::unique_ptr<Store> store = std::move(*opened);
+  std::unique_ptr<Store> store = OrDie(kTool, "open store", store::OpenStore(a.data));
   const std::int64_t n = a.count;
   const std::int64_t threshold = n + 1;
   const Campaign c = MakeCampaign(*store, threshold);
@@ -215,7 +195,7 @@ int Main(int argc, char** argv) {
   const double sign_s = Parallel(n, a.threads, [&](std::int64_t i) {
     NewSignature s = Employee(c, i, true, threshold, &confirm_hashes[static_cast<std::size_t>(i)]);
     auto r = store->Sign(s);
-    if (!r) Die("sign", r.error());
+    if (!r) Die(kTool, "sign", r.error());
     if (r->kind != SignOutcome::Kind::kCreated || !r->signature.sealed) {
       std::fprintf(stderr, "us_reveal: signature %lld was not created sealed\n",
                    static_cast<long long>(i));
@@ -229,7 +209,7 @@ int Main(int argc, char** argv) {
   std::atomic<std::int64_t> early_reveals{0};
   const double confirm_s = Parallel(n, a.threads, [&](std::int64_t i) {
     auto r = store->Confirm(confirm_hashes[static_cast<std::size_t>(i)], Clock::System().Now());
-    if (!r) Die("confirm", r.error());
+    if (!r) Die(kTool, "confirm", r.error());
     early_reveals += r->revealed;
   });
   std::fprintf(stderr, "us_reveal: confirmed %lld in %.2f s (%.0f/s)\n", static_cast<long long>(n),
@@ -243,12 +223,12 @@ int Main(int argc, char** argv) {
   // 4. The signer who brings the group to the seal: the timed Confirm.
   std::string last_hash;
   auto last = store->Sign(Employee(c, n, false, threshold, &last_hash));
-  if (!last) Die("sign the last", last.error());
+  if (!last) Die(kTool, "sign the last", last.error());
   const auto t0 = std::chrono::steady_clock::now();
   auto reveal = store->Confirm(last_hash, Clock::System().Now());
   const double reveal_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-  if (!reveal) Die("the revealing confirm", reveal.error());
+  if (!reveal) Die(kTool, "the revealing confirm", reveal.error());
   const std::int64_t group_confirmed = GroupConfirmed(reveal->counts, kGroup);
   store->Close();
   store.reset();

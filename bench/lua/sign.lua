@@ -15,51 +15,27 @@
 
 local here = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
 dofile(here .. "report.lua")
+dofile(here .. "form.lua")
 
-local function urlencode(s)
-  return (s:gsub("[^%w%-%._~]", function(c) return string.format("%%%02X", string.byte(c)) end))
-end
-
-local path, csrf, cookie, run, origin, emails_dir, random_prefix
+local random_prefix, pattern
 local n = 0
-local out = nil
 
 function init(args)
-  path = "/c/" .. os.getenv("US_SLUG") .. "/sign"
-  csrf = urlencode(os.getenv("US_CSRF") or "")
-  cookie = os.getenv("US_COOKIE") or ""
-  run = os.getenv("US_RUN") or "0"
-  origin = os.getenv("US_ORIGIN")
-  emails_dir = os.getenv("US_EMAILS")
+  form_init()
   random_prefix = os.getenv("US_RANDOM") == "1"
   math.randomseed(os.time() * 1000 + tid)
-  if emails_dir ~= nil and emails_dir ~= "" then
-    out = io.open(emails_dir .. "/ok-" .. tid .. ".txt", "w")
-  end
+  pattern = "w" .. form_run .. "%-%d+%-%d+@example%.org"
 end
 
 function request()
   n = n + 1
-  local email = "w" .. run .. "-" .. tid .. "-" .. n .. "@example.org"
+  local email = "w" .. form_run .. "-" .. tid .. "-" .. n .. "@example.org"
   if random_prefix then email = string.format("%08x", math.random(0, 0x7fffffff)) .. email end
-  local body = "name=Bench+Signer+" .. n .. "&email=" .. urlencode(email) ..
+  return form_request("name=Bench+Signer+" .. n .. "&email=" .. urlencode(email) ..
       "&postal_code=10115&country=DE&comment=" .. urlencode("Signed by wrk, request " .. n) ..
-      "&public_name=on&wants_updates=on&csrf=" .. csrf
-  local headers = {
-    ["Content-Type"] = "application/x-www-form-urlencoded",
-    ["Cookie"] = cookie,
-  }
-  if origin ~= nil and origin ~= "" then headers["Origin"] = origin end
-  return wrk.format("POST", path, headers, body)
+      "&public_name=on&wants_updates=on")
 end
 
 function response(status, headers, body)
-  count_response(status, body, "sign")
-  if status == 200 and out ~= nil then
-    local email = body:match("w" .. run .. "%-%d+%-%d+@example%.org")
-    if email ~= nil then
-      out:write(email, "\n")
-      if ok_count % 256 == 0 then out:flush() end
-    end
-  end
+  form_response(status, body, "sign", pattern)
 end

@@ -21,22 +21,14 @@
 
 local here = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
 dofile(here .. "report.lua")
+dofile(here .. "form.lua")
 
-local function urlencode(s)
-  return (s:gsub("[^%w%-%._~]", function(c) return string.format("%%%02X", string.byte(c)) end))
-end
-
-local path, csrf, cookie, run, origin, group, domain, emails_dir, pattern
+local group, domain, pattern
 local choices = {}
 local n = 0
-local out = nil
 
 function init(args)
-  path = "/c/" .. os.getenv("US_SLUG") .. "/sign"
-  csrf = urlencode(os.getenv("US_CSRF") or "")
-  cookie = os.getenv("US_COOKIE") or ""
-  run = os.getenv("US_RUN") or "0"
-  origin = os.getenv("US_ORIGIN")
+  form_init()
   group = urlencode(os.getenv("US_GROUP") or "staff")
   domain = os.getenv("US_DOMAIN") or "acme.example"
   local seal = os.getenv("US_SEAL") or "1000000"
@@ -48,37 +40,21 @@ function init(args)
   else
     choices = {v}
   end
-  pattern = "v" .. run .. "%-%d+%-%d+@" .. domain:gsub("%p", "%%%0")
-  emails_dir = os.getenv("US_EMAILS")
-  if emails_dir ~= nil and emails_dir ~= "" then
-    out = io.open(emails_dir .. "/ok-" .. tid .. ".txt", "w")
-  end
+  pattern = "v" .. form_run .. "%-%d+%-%d+@" .. domain:gsub("%p", "%%%0")
 end
 
 function request()
   n = n + 1
-  local suffix = run .. "-" .. tid .. "-" .. n
+  local suffix = form_run .. "-" .. tid .. "-" .. n
   local visibility = choices[(n - 1) % #choices + 1]
-  local body = "group=" .. group .. "&work_email=" .. urlencode("v" .. suffix .. "@" .. domain) ..
-      "&visibility=" .. visibility .. "&name=Bench+Employee+" .. n ..
+  return form_request("group=" .. group ..
+      "&work_email=" .. urlencode("v" .. suffix .. "@" .. domain) .. "&visibility=" .. visibility ..
+      "&name=Bench+Employee+" .. n ..
       "&email=" .. urlencode("p" .. suffix .. "@example.org") ..
       "&postal_code=10115&country=DE&comment=" .. urlencode("Signed by wrk, request " .. n) ..
-      "&wants_updates=on&csrf=" .. csrf
-  local headers = {
-    ["Content-Type"] = "application/x-www-form-urlencoded",
-    ["Cookie"] = cookie,
-  }
-  if origin ~= nil and origin ~= "" then headers["Origin"] = origin end
-  return wrk.format("POST", path, headers, body)
+      "&wants_updates=on")
 end
 
 function response(status, headers, body)
-  count_response(status, body, "verified_sign")
-  if status == 200 and out ~= nil then
-    local email = body:match(pattern)
-    if email ~= nil then
-      out:write(email, "\n")
-      if ok_count % 256 == 0 then out:flush() end
-    end
-  end
+  form_response(status, body, "verified_sign", pattern)
 end
