@@ -20,6 +20,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <concepts>
 #include <cstddef>
 #include <filesystem>
@@ -49,6 +50,10 @@ struct RouteOptions {
   std::size_t body_limit = 0;
   // Label for metrics and access logs, e.g. "campaign_page". Defaults to the pattern.
   std::string name;
+  // How long the whole request may take to arrive, once its header is in; 0 or less than
+  // ServerOptions::read_timeout means that. Longer for routes that take uploads (a logo from a
+  // phone on a slow network), so that slow-client protection stays tight everywhere else.
+  std::chrono::milliseconds read_timeout{0};
 };
 
 // Chooses the EventHub topic of an event-stream request (e.g. "campaign:" + slug). An error is

@@ -491,6 +491,9 @@ class Session : public std::enable_shared_from_this<Session> {
   std::vector<std::string_view> segments_;
   std::string peer_;
   Clock::time_point deadline_ = Clock::time_point::max();
+  // The time the request being read may take to arrive: ServerOptions::read_timeout, or its
+  // route's longer RouteOptions::read_timeout once the header has named the route.
+  Clock::duration read_timeout_{};
   Clock::time_point timer_expiry_ = Clock::time_point::max();
   State state_ = State::kIdle;
   bool closing_ = false;
@@ -615,7 +618,7 @@ bool Session::PrepareRequest() {
 Task<bool> Session::ReadMore(RequestParser& parser, Clock::time_point first_byte) {
   if (first_byte != Clock::time_point::max()) {
     state_ = State::kReading;
-    SetDeadline(std::min(deadline_, first_byte + srv_.opts.read_timeout));
+    SetDeadline(std::min(deadline_, first_byte + read_timeout_));
   }
   beast::error_code ec;
   std::size_t n = co_await socket_.async_read_some(buffer_.prepare(kReadChunk),
@@ -633,6 +636,7 @@ Task<bool> Session::ServeOne() {
   // "smaller than any length" in Beast 1.74).
   parser.body_limit(std::numeric_limits<std::uint64_t>::max());
   head_request_ = false;
+  read_timeout_ = srv_.opts.read_timeout;
 
   // --- Header. ---
   Clock::time_point first_byte = Clock::time_point::max();
@@ -697,6 +701,10 @@ Task<bool> Session::ServeOne() {
       }
       parser.body_limit(limit);
       parser.eager(true);
+      if (route->options.read_timeout > read_timeout_) {
+        read_timeout_ = route->options.read_timeout;
+        deadline_ = first_byte + read_timeout_;  // later than the one set: the watchdog re-arms
+      }
       if (parser.expect_continue() && buffer_.size() == 0) {
         static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
         if (!co_await Write(kContinue, {})) co_return false;

@@ -157,6 +157,9 @@ class ServerTest : public ::testing::Test {
                    return Response::Json("{\"size\":" + std::to_string(r.body.size()) + "}", 201);
                  },
                  {.blocking = true, .body_limit = 1024, .name = "api_sign"});
+    router_.Post("/upload",
+                 [](const Request& r) { return Response::Text(std::to_string(r.body.size())); },
+                 {.blocking = true, .body_limit = 1024, .name = "upload", .read_timeout = 5s});
     router_.Post("/c/{slug}/sign",
                  [](const Request& r) {
                    auto form = ParseForm(r.body);
@@ -538,6 +541,29 @@ TEST_F(ServerTest, SlowClientIsClosed) {
   idle.ReadUntilClosed(&closed);
   EXPECT_TRUE(closed);
   EXPECT_GE(std::chrono::steady_clock::now() - start, 200ms);
+}
+
+TEST_F(ServerTest, AnUploadRouteGivesSlowClientsLonger) {
+  ServerOptions o;
+  o.read_timeout = 200ms;
+  Start(o);
+  // The same slow body (half, a pause longer than the server's read timeout, the rest): the
+  // upload route waits for it, any other route has closed the connection meanwhile.
+  Client upload(port_);
+  upload.Send("POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\n12345");
+  std::this_thread::sleep_for(400ms);  // the slow client itself, not a wait for an event
+  upload.Send("67890");
+  auto r = upload.Read();
+  EXPECT_EQ(r.result_int(), 200);
+  EXPECT_EQ(r.body(), "10");
+
+  Client sign(port_);
+  sign.Send(
+      "POST /c/x/sign HTTP/1.1\r\nHost: t\r\nContent-Type: "
+      "application/x-www-form-urlencoded\r\nContent-Length: 10\r\n\r\nname=");
+  bool closed = false;
+  sign.ReadUntilClosed(&closed);
+  EXPECT_TRUE(closed);
 }
 
 TEST_F(ServerTest, BlockingHandlersRunOffTheNetworkThreads) {

@@ -599,7 +599,7 @@ void RegisterOrganizationPages(Router& router, OrganizationPagesDeps deps) {
   router.Get("/c/{slug}/organizations", bind(&OrgSite::FormGet),
              {false, 0, "organization_form_get"});
   router.Post("/c/{slug}/organizations", bind(&OrgSite::Submit),
-              {true, kOrganizationBodyLimit, "organization_submit"});
+              {true, kOrganizationBodyLimit, "organization_submit", kUploadReadTimeout});
   router.Get("/c/{slug}/organizations/{uuid}/logo.png", bind(&OrgSite::Logo),
              {true, 0, "organization_logo"});
   router.Get("/o/confirm", bind(&OrgSite::ConfirmPage), {true, 0, "organization_confirm_page"});

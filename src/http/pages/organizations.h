@@ -25,6 +25,7 @@
 // the Router.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <functional>
 #include <string>
@@ -44,6 +45,9 @@ namespace undersigned::http {
 // 413. Equal to http::MultipartLimits::max_total_bytes. Only this route gets it; every other
 // route keeps the server's default (64 KiB).
 inline constexpr std::size_t kOrganizationBodyLimit = std::size_t{2} << 20;
+// And the time it may take to arrive: a 2 MiB upload at 512 kbit/s takes about 33 s, while every
+// other route keeps the server's read timeout (10 s by default) against slow clients.
+inline constexpr std::chrono::milliseconds kUploadReadTimeout{60'000};
 
 struct OrganizationPagesDeps {
   service::CampaignService& campaigns;
