@@ -29,20 +29,6 @@ bool ValidLanguage(const std::string& s) {
   return true;
 }
 
-void CheckText(std::map<std::string, std::string>& errors, const std::string& field,
-               const std::string& value, std::size_t max_bytes, bool required,
-               bool allow_newlines) {
-  if (!IsValidUtf8(value)) {
-    errors[field] = "is not valid UTF-8 text";
-  } else if (HasControlChars(value, allow_newlines)) {
-    errors[field] = "contains control characters";
-  } else if (required && Trim(value).empty()) {
-    errors[field] = "is required";
-  } else if (value.size() > max_bytes) {
-    errors[field] = "is too long (at most " + std::to_string(max_bytes) + " bytes)";
-  }
-}
-
 }  // namespace
 
 const char* StatusName(CampaignStatus s) {
@@ -88,18 +74,18 @@ Result<void> ValidateCampaign(const Campaign& c) {
   if (!ValidSlug(c.slug)) {
     errors["slug"] = "must be 3 to 64 characters of lower-case letters, digits and inner hyphens";
   }
-  CheckText(errors, "title", c.title, 200, true, false);
-  CheckText(errors, "demand", c.demand, 500, false, false);
-  CheckText(errors, "letter", c.letter_markdown, 100'000, false, true);
+  CheckTextField(errors, "title", c.title, 200, true, false);
+  CheckTextField(errors, "demand", c.demand, 500, false, false);
+  CheckTextField(errors, "letter", c.letter_markdown, 100'000, false, true);
   if (c.targets.empty()) errors["targets"] = "needs at least one target (a decision maker)";
   for (std::size_t i = 0; i < c.targets.size(); ++i) {
     const Target& t = c.targets[i];
     std::string prefix = "targets[" + std::to_string(i) + "].";
-    CheckText(errors, prefix + "name", t.name, 200, true, false);
-    CheckText(errors, prefix + "title", t.title, 200, false, false);
-    CheckText(errors, prefix + "organization", t.organization, 200, false, false);
+    CheckTextField(errors, prefix + "name", t.name, 200, true, false);
+    CheckTextField(errors, prefix + "title", t.title, 200, false, false);
+    CheckTextField(errors, prefix + "organization", t.organization, 200, false, false);
     for (const auto* h : {&t.x_handle, &t.bluesky_handle, &t.mastodon_handle}) {
-      CheckText(errors, prefix + "handle", *h, 120, false, false);
+      CheckTextField(errors, prefix + "handle", *h, 120, false, false);
       if (h->find_first_of(" <>\"'&") != std::string::npos) {
         errors[prefix + "handle"] = "social handles cannot contain spaces or markup";
       }

@@ -1,5 +1,7 @@
 #include "core/error.h"
 
+#include "core/utf8.h"
+
 namespace undersigned {
 
 const char* CodeName(Code code) {
@@ -24,6 +26,20 @@ const char* CodeName(Code code) {
       return "internal";
   }
   return "internal";
+}
+
+void CheckTextField(std::map<std::string, std::string>& errors, const std::string& field,
+                    const std::string& value, std::size_t max_bytes, bool required,
+                    bool allow_newlines) {
+  if (!IsValidUtf8(value)) {
+    errors[field] = "is not valid UTF-8 text";
+  } else if (HasControlChars(value, allow_newlines)) {
+    errors[field] = "contains control characters";
+  } else if (required && Trim(value).empty()) {
+    errors[field] = "is required";
+  } else if (value.size() > max_bytes) {
+    errors[field] = "is too long (at most " + std::to_string(max_bytes) + " bytes)";
+  }
 }
 
 Error FieldErrors(std::map<std::string, std::string> errors) {

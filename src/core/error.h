@@ -44,6 +44,14 @@ inline tl::unexpected<Error> Fail(Error e) { return tl::unexpected<Error>(std::m
 // Error whose message lists them all as "field: message".
 Error FieldErrors(std::map<std::string, std::string> errors);
 
+// Checks a text field of something an organizer defines (a campaign, a signer group): valid
+// UTF-8, no control characters (newlines only if allow_newlines), present if required, at most
+// max_bytes. On failure sets errors[field] to a message to follow the field's name ("is
+// required").
+void CheckTextField(std::map<std::string, std::string>& errors, const std::string& field,
+                    const std::string& value, std::size_t max_bytes, bool required,
+                    bool allow_newlines);
+
 const char* CodeName(Code code);
 
 }  // namespace undersigned

@@ -19,17 +19,6 @@ bool ValidDomain(const std::string& d) {
   return !d.empty() && ToLowerAscii(d) == d && ValidEmail("x@" + d);
 }
 
-void CheckGroupText(std::map<std::string, std::string>& errors, const std::string& field,
-                    const std::string& value, std::size_t max_bytes, bool required) {
-  if (!IsValidUtf8(value) || HasControlChars(value, false)) {
-    errors[field] = "must be plain text on one line";
-  } else if (required && Trim(value).empty()) {
-    errors[field] = "is required";
-  } else if (value.size() > max_bytes) {
-    errors[field] = "is too long (at most " + std::to_string(max_bytes) + " bytes)";
-  }
-}
-
 }  // namespace
 
 const char* GroupKindName(GroupKind k) {
@@ -96,9 +85,10 @@ void ValidateGroups(const std::vector<SignerGroup>& groups,
     for (std::size_t j = 0; j < i; ++j) {
       if (groups[j].key == g.key) errors[p + "key"] = "'" + g.key + "' is used twice";
     }
-    CheckGroupText(errors, p + "name", g.name, 200, true);
-    CheckGroupText(errors, p + "organization", g.organization, 200, false);
-    CheckGroupText(errors, p + "attestation", g.attestation, 500, ProvenByAttestation(g.kind));
+    CheckTextField(errors, p + "name", g.name, 200, true, false);
+    CheckTextField(errors, p + "organization", g.organization, 200, false, false);
+    CheckTextField(errors, p + "attestation", g.attestation, 500, ProvenByAttestation(g.kind),
+                   false);
     if (ProvenByDomain(g.kind)) {
       if (g.domains.empty()) {
         errors[p + "domains"] =

@@ -1800,12 +1800,17 @@ class SqliteStore final : public Store {
   }
 
   Result<std::optional<UnixTime>> NextOutboxAttempt() override {
+    return ReadOptInt(kNextOutbox, "reading the outbox");
+  }
+
+  // The one value (perhaps NULL) of a one-row query without parameters, on a reader.
+  Result<std::optional<std::int64_t>> ReadOptInt(const char* sql, std::string_view what) {
     auto r = Reader();
     Db& db = *r;
-    auto st = db.Prepare(kNextOutbox);
+    auto st = db.Prepare(sql);
     if (!st) return Fail(st.error());
     int rc = st->Step();
-    if (rc != SQLITE_ROW) return Fail(db.ErrorFor(rc, "reading the outbox"));
+    if (rc != SQLITE_ROW) return Fail(db.ErrorFor(rc, what));
     return st->OptInt(0);
   }
 
@@ -1841,13 +1846,7 @@ class SqliteStore final : public Store {
   }
 
   Result<std::optional<UnixTime>> NextOutcomeDeadline() override {
-    auto r = Reader();
-    Db& db = *r;
-    auto st = db.Prepare(kNextOutcomeDeadline);
-    if (!st) return Fail(st.error());
-    int rc = st->Step();
-    if (rc != SQLITE_ROW) return Fail(db.ErrorFor(rc, "reading campaigns"));
-    return st->OptInt(0);
+    return ReadOptInt(kNextOutcomeDeadline, "reading campaigns");
   }
 
   // --- the signature log
