@@ -3,6 +3,8 @@
 #include <memory>
 #include <string>
 
+#include "store/sqlite/wal_vfs.h"
+
 namespace undersigned::store {
 
 Error SqliteError(sqlite3* db, int rc, std::string_view what) {
@@ -58,7 +60,8 @@ std::string_view Stmt::View(int col) const {
 
 Result<std::unique_ptr<Db>> Db::Open(const std::string& path, int flags) {
   sqlite3* raw = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &raw, flags | SQLITE_OPEN_NOMUTEX, nullptr);
+  // Through WalVfs: each commit reaches the WAL file in one write (see wal_vfs.h).
+  int rc = sqlite3_open_v2(path.c_str(), &raw, flags | SQLITE_OPEN_NOMUTEX, WalVfsName());
   if (rc != SQLITE_OK) {
     Error e = SqliteError(raw, rc, "opening the database");
     sqlite3_close_v2(raw);
