@@ -76,8 +76,12 @@ void OutboxSender::Start() {
 }
 
 void OutboxSender::Wake() {
+  // Called after every signature: cheap when there is nothing to do. During a pause the thread
+  // looks again when it ends anyway, and a wake-up already pending covers this one too.
+  if (clock_.Now() < pause_end_.load(std::memory_order_relaxed)) return;
   {
     std::lock_guard lock(mu_);
+    if (woken_) return;
     woken_ = true;
   }
   cv_.notify_all();
@@ -158,6 +162,7 @@ Result<int> OutboxSender::ProcessBatch() {
       double u = std::uniform_real_distribution<double>(0.0, 1.0)(rng_);
       std::int64_t pause = BackoffSeconds(consecutive_temporary_ - 1, options_, u);
       paused_until_ = last_failure_ + pause;  // from the failure, not from whenever we got here
+      pause_end_.store(paused_until_, std::memory_order_relaxed);
       spdlog::warn("outbox: {} messages in a row failed; pausing delivery for {} s",
                    consecutive_temporary_, pause);
       break;

@@ -113,7 +113,8 @@ class OutboxSender {
 
   // Starts the thread; it looks at the outbox at once. REQUIRES: not started before.
   void Start();
-  // Makes the thread look at the outbox now (cheap; call after committing a message).
+  // Makes the thread look at the outbox now, unless delivery is paused (then it looks when the
+  // pause ends). Cheap; call after committing a message.
   void Wake();
   // Finishes the message in hand (a send can take up to the mailer's timeout), then joins.
   // Idempotent. Unsent messages stay in the outbox for the next start.
@@ -137,6 +138,7 @@ class OutboxSender {
   int consecutive_temporary_ = 0;
   UnixTime paused_until_ = 0;
   UnixTime last_failure_ = 0;
+  std::atomic<UnixTime> pause_end_{0};  // paused_until_, for Wake() on other threads
 
   OutboxStore& store_;
   Mailer& mailer_;
