@@ -1,11 +1,13 @@
 #include "service/ids.h"
 
+#include <openssl/evp.h>
 #include <sodium.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
-#include <cstdio>
+#include <cstring>
 #include <stdexcept>
 
 namespace undersigned::service {
@@ -30,32 +32,68 @@ void PutMillis(unsigned char* out, std::uint64_t ms) {
   }
 }
 
-std::string Hex(const unsigned char* p, std::size_t n) {
-  std::string out(n * 2 + 1, '\0');
-  sodium_bin2hex(out.data(), out.size(), p, n);
-  out.pop_back();
-  return out;
+constexpr char kHexDigits[] = "0123456789abcdef";
+
+void PutHex(char* out, const unsigned char* p, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) {
+    out[2 * i] = kHexDigits[p[i] >> 4];
+    out[2 * i + 1] = kHexDigits[p[i] & 0x0F];
+  }
+}
+
+// SHA-256 through OpenSSL, which uses the CPU's SHA instructions (several times libsodium's
+// portable code); one context per thread, reused. libsodium if OpenSSL cannot provide it.
+void Sha256(std::string_view data, unsigned char* out) {
+  struct Ctx {
+    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+    ~Ctx() { EVP_MD_CTX_free(ctx); }
+  };
+  static EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  thread_local Ctx local;
+  unsigned int len = 0;
+  if (md != nullptr && local.ctx != nullptr && EVP_DigestInit_ex2(local.ctx, md, nullptr) == 1 &&
+      EVP_DigestUpdate(local.ctx, data.data(), data.size()) == 1 &&
+      EVP_DigestFinal_ex(local.ctx, out, &len) == 1 && len == crypto_hash_sha256_BYTES) {
+    return;
+  }
+  crypto_hash_sha256(out, reinterpret_cast<const unsigned char*>(data.data()), data.size());
 }
 
 }  // namespace
 
 void RandomBytes(unsigned char* out, std::size_t n) {
   EnsureSodium();
+  // Keystream is made a block of kBuffer bytes at a time (one ChaCha20 set-up for many
+  // tokens) and each byte is handed out once, then wiped.
+  constexpr std::size_t kBuffer = 1024;
   struct Stream {
     unsigned char key[crypto_stream_chacha20_ietf_KEYBYTES];
+    unsigned char buffer[kBuffer];
+    std::size_t used = kBuffer;
     std::uint64_t counter = 0;
     bool keyed = false;
   };
   thread_local Stream s;
-  if (!s.keyed || s.counter >= (1u << 20)) {
-    randombytes_buf(s.key, sizeof s.key);
-    s.counter = 0;
-    s.keyed = true;
+  while (n > 0) {
+    if (s.used == kBuffer) {
+      if (!s.keyed || s.counter >= (1u << 20)) {
+        randombytes_buf(s.key, sizeof s.key);
+        s.counter = 0;
+        s.keyed = true;
+      }
+      unsigned char nonce[crypto_stream_chacha20_ietf_NONCEBYTES] = {};
+      for (int i = 0; i < 8; ++i) nonce[i] = static_cast<unsigned char>(s.counter >> (8 * i));
+      ++s.counter;
+      crypto_stream_chacha20_ietf(s.buffer, kBuffer, nonce, s.key);
+      s.used = 0;
+    }
+    const std::size_t take = std::min(n, kBuffer - s.used);
+    std::memcpy(out, s.buffer + s.used, take);
+    sodium_memzero(s.buffer + s.used, take);
+    s.used += take;
+    out += take;
+    n -= take;
   }
-  unsigned char nonce[crypto_stream_chacha20_ietf_NONCEBYTES] = {};
-  for (int i = 0; i < 8; ++i) nonce[i] = static_cast<unsigned char>(s.counter >> (8 * i));
-  ++s.counter;
-  crypto_stream_chacha20_ietf(out, n, nonce, s.key);
 }
 
 std::string NewToken() {
@@ -75,16 +113,17 @@ std::string NewToken() {
 std::string HashToken(std::string_view token) {
   EnsureSodium();
   unsigned char digest[crypto_hash_sha256_BYTES];
-  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(token.data()), token.size());
+  Sha256(token, digest);
   unsigned char raw[32];
   std::size_t len = 0;
-  std::string prefix;
-  if (sodium_base642bin(raw, sizeof raw, token.data(), token.size(), nullptr, &len, nullptr,
-                        sodium_base64_VARIANT_URLSAFE_NO_PADDING) == 0 &&
-      len == sizeof raw) {
-    prefix = Hex(raw, 8);
-  }
-  return prefix + Hex(digest, sizeof digest);
+  const bool timed = sodium_base642bin(raw, sizeof raw, token.data(), token.size(), nullptr, &len,
+                                       nullptr, sodium_base64_VARIANT_URLSAFE_NO_PADDING) == 0 &&
+                     len == sizeof raw;
+  const std::size_t prefix = timed ? 8 : 0;
+  std::string out(2 * (prefix + sizeof digest), '\0');
+  PutHex(out.data(), raw, prefix);
+  PutHex(out.data() + 2 * prefix, digest, sizeof digest);
+  return out;
 }
 
 std::string NewUuid() {
@@ -94,11 +133,12 @@ std::string NewUuid() {
   PutMillis(b, NowMillis());
   b[6] = (b[6] & 0x0F) | 0x70;
   b[8] = (b[8] & 0x3F) | 0x80;
-  char out[37];
-  std::snprintf(out, sizeof out,
-                "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
-                b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
-                b[15]);
+  std::string out(36, '-');  // 8-4-4-4-12
+  PutHex(out.data(), b, 4);
+  PutHex(out.data() + 9, b + 4, 2);
+  PutHex(out.data() + 14, b + 6, 2);
+  PutHex(out.data() + 19, b + 8, 2);
+  PutHex(out.data() + 24, b + 10, 6);
   return out;
 }
 

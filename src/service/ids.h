@@ -1,4 +1,5 @@
-// Random identifiers and one-time tokens (libsodium). Thread-safe.
+// Random identifiers and one-time tokens (libsodium; SHA-256 through OpenSSL, which uses the
+// CPU's SHA instructions). Thread-safe.
 #pragma once
 
 #include <cstddef>
@@ -8,8 +9,9 @@
 namespace undersigned::service {
 
 // Cryptographically secure random bytes without a system call per use: each thread keeps a
-// ChaCha20 key drawn from the kernel (libsodium randombytes_buf) and a counter, and re-keys
-// itself every 2^20 calls. getrandom(2) on every token cost a third of a page view's time.
+// ChaCha20 key drawn from the kernel (libsodium randombytes_buf) and a counter, makes 1 KiB of
+// keystream at a time, hands each byte out once (wiping it), and re-keys itself every 2^20
+// blocks. getrandom(2) on every token cost a third of a page view's time.
 void RandomBytes(unsigned char* out, std::size_t n);
 
 // One-time URL-safe token, base64url without padding (43 chars) of 32 bytes: 8 bytes of time

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <sstream>
 #include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -226,10 +227,26 @@ TEST(Ids, TokensAreUniqueUrlSafeAndTimeOrdered) {
   EXPECT_LT(HashToken(a), HashToken(b));  // appends to the index
   EXPECT_EQ(HashToken(a), HashToken(a));
   EXPECT_EQ(HashToken(a).size(), 16u + 64u);
-  EXPECT_EQ(HashToken("garbage").size(), 64u);
+  // Not a token of ours: the SHA-256 alone (FIPS 180-4, here through OpenSSL).
+  EXPECT_EQ(HashToken("garbage"),
+            "795b6904e54f82411df4b0e27a373a55eea3f9d66dac5a9bce1dd92f7b401da5");
+  // A token of ours: its 8 time bytes in hex, then the SHA-256 of the whole token.
+  EXPECT_EQ(HashToken("AAAAAAAAAAEAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA").substr(0, 16),
+            "0000000000000001");
   std::string u = NewUuid();
   ASSERT_EQ(u.size(), 36u);
   EXPECT_EQ(u[14], '7');
+  EXPECT_TRUE(u[19] == '8' || u[19] == '9' || u[19] == 'a' || u[19] == 'b') << u;  // variant
+  for (std::size_t dash : {8u, 13u, 18u, 23u}) EXPECT_EQ(u[dash], '-') << u;
+  EXPECT_EQ(u.find_first_not_of("0123456789abcdef-"), std::string::npos) << u;
+  // Random bytes come from a buffered stream: consecutive draws differ, and a long draw spans
+  // several refills.
+  std::vector<unsigned char> big(5000), again(5000);
+  RandomBytes(big.data(), big.size());
+  RandomBytes(again.data(), again.size());
+  EXPECT_NE(big, again);
+  EXPECT_NE(std::vector<unsigned char>(big.begin(), big.begin() + 1024),
+            std::vector<unsigned char>(big.begin() + 1024, big.begin() + 2048));
   EXPECT_LE(u.substr(0, 13), NewUuid().substr(0, 13));  // ordered by millisecond
 }
 
