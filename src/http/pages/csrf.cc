@@ -1,5 +1,7 @@
 #include "http/pages/csrf.h"
 
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
 #include <sodium.h>
 
 #include <array>
@@ -37,6 +39,20 @@ std::string ToLower(std::string_view s) {
 Csrf::Csrf(std::string secret, bool secure_cookie)
     : secret_(std::move(secret)), secure_(secure_cookie) {
   EnsureSodium();
+  EVP_MAC* mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+  EVP_MAC_CTX* ctx = mac != nullptr ? EVP_MAC_CTX_new(mac) : nullptr;
+  EVP_MAC_free(mac);  // the context holds its own reference
+  if (ctx == nullptr) return;
+  char digest[] = "SHA256";
+  const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+                               OSSL_PARAM_END};
+  if (EVP_MAC_init(ctx, reinterpret_cast<const unsigned char*>(secret_.data()), secret_.size(),
+                   params) != 1) {
+    EVP_MAC_CTX_free(ctx);
+    return;
+  }
+  keyed_ =
+      std::shared_ptr<void>(ctx, [](void* c) { EVP_MAC_CTX_free(static_cast<EVP_MAC_CTX*>(c)); });
 }
 
 std::string Csrf::NewNonce() {
@@ -58,8 +74,18 @@ bool Csrf::WellFormedNonce(std::string_view nonce) {
 }
 
 std::string Csrf::TokenFor(std::string_view nonce) const {
-  crypto_auth_hmacsha256_state st;
   std::array<unsigned char, crypto_auth_hmacsha256_BYTES> mac;
+  if (keyed_ != nullptr) {
+    EVP_MAC_CTX* ctx = EVP_MAC_CTX_dup(static_cast<const EVP_MAC_CTX*>(keyed_.get()));
+    std::size_t len = 0;
+    const bool ok = ctx != nullptr &&
+                    EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(nonce.data()),
+                                   nonce.size()) == 1 &&
+                    EVP_MAC_final(ctx, mac.data(), &len, mac.size()) == 1 && len == mac.size();
+    EVP_MAC_CTX_free(ctx);
+    if (ok) return Base64Url(mac.data(), mac.size());
+  }
+  crypto_auth_hmacsha256_state st;
   crypto_auth_hmacsha256_init(&st, reinterpret_cast<const unsigned char*>(secret_.data()),
                               secret_.size());
   crypto_auth_hmacsha256_update(&st, reinterpret_cast<const unsigned char*>(nonce.data()),

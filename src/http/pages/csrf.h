@@ -7,9 +7,11 @@
 // HMAC, and with the secret kept server-side a planted cookie is no help either. Separately,
 // a POST whose Origin header names another site is refused.
 //
-// Immutable after construction; thread-safe. Uses libsodium (sodium_init is called once).
+// Immutable after construction; thread-safe. The HMAC is OpenSSL's (keyed once: each token
+// starts from a copy of the keyed state), libsodium's if OpenSSL cannot provide it.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -45,6 +47,9 @@ class Csrf {
  private:
   std::string secret_;
   bool secure_;
+  // OpenSSL's HMAC-SHA256 already keyed with secret_ (an EVP_MAC_CTX; null if unavailable).
+  // Only ever copied from, by any thread.
+  std::shared_ptr<void> keyed_;
 };
 
 // "https://Example.org:443/x" -> "https://example.org"; default ports are dropped, as browsers

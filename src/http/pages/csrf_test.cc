@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <set>
+#include <thread>
+#include <vector>
 
 namespace undersigned::http::pages {
 namespace {
@@ -27,6 +30,28 @@ TEST(Csrf, TokenVerifiesOnlyForItsNonceAndSecret) {
 
   Csrf other("secret-two", false);
   EXPECT_FALSE(other.Verify(nonce, token));
+}
+
+TEST(Csrf, TokenIsTheHmacSha256OfTheNonce) {
+  // RFC 4231, test case 2, in base64url; the same from copies of the keyed state, from threads.
+  const Csrf csrf("Jefe", false);
+  EXPECT_EQ(csrf.TokenFor("what do ya want for nothing?"),
+            "W9zBRr9gdU5qBCQmCJV1x1oAPwidJzmDnexYuWTsOEM");
+  const Csrf copy = csrf;
+  std::vector<std::thread> threads;
+  std::atomic<int> matches{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 200; ++i) {
+        if (copy.TokenFor("what do ya want for nothing?") ==
+            "W9zBRr9gdU5qBCQmCJV1x1oAPwidJzmDnexYuWTsOEM") {
+          ++matches;
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(matches.load(), 800);
 }
 
 TEST(Csrf, NoncesAreRandomAndUrlSafe) {
