@@ -6,6 +6,14 @@
 
 namespace undersigned {
 
+RateLimiter::RateLimiter(const Clock& clock, RateLimit limit) : clock_(clock), limit_(limit) {
+  // Each shard's table sized for its share of kMaxKeys at once (about 2 MiB in all): a stream
+  // of new keys then never rehashes one under its lock.
+  if (limit_.enabled) {
+    for (Shard& shard : shards_) shard.buckets.reserve(kMaxKeys / kShards);
+  }
+}
+
 int RateLimiter::Take(std::string_view key) {
   if (!limit_.enabled) return 0;
   Shard& shard = shards_[std::hash<std::string_view>{}(key) % kShards];

@@ -26,7 +26,7 @@ struct RateLimit {
 
 class RateLimiter {
  public:
-  RateLimiter(const Clock& clock, RateLimit limit) : clock_(clock), limit_(limit) {}
+  RateLimiter(const Clock& clock, RateLimit limit);
 
   // Takes one token for key. Returns 0 when allowed, otherwise the whole seconds (>= 1) to wait
   // before a token is available (for Retry-After). Nothing is taken when refused.
