@@ -17,7 +17,7 @@ local here = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
 dofile(here .. "report.lua")
 dofile(here .. "form.lua")
 
-local random_prefix, pattern
+local random_prefix, pattern, email_run
 local n = 0
 
 function init(args)
@@ -25,14 +25,17 @@ function init(args)
   random_prefix = os.getenv("US_RANDOM") == "1"
   math.randomseed(os.time() * 1000 + tid)
   pattern = "w" .. form_run .. "%-%d+%-%d+@example%.org"
+  email_run = "w" .. urlencode(form_run) .. "-"
 end
 
 function request()
   n = n + 1
-  local email = "w" .. form_run .. "-" .. tid .. "-" .. n .. "@example.org"
+  -- The email  [<hex8>]w<RUN>-<thread>-<n>@example.org  url-encoded ("@" is %40; the run tag
+  -- is encoded once in init).
+  local email = email_run .. tid .. "-" .. n .. "%40example.org"
   if random_prefix then email = string.format("%08x", math.random(0, 0x7fffffff)) .. email end
-  return form_request("name=Bench+Signer+" .. n .. "&email=" .. urlencode(email) ..
-      "&postal_code=10115&country=DE&comment=" .. urlencode("Signed by wrk, request " .. n) ..
+  return form_request("name=Bench+Signer+" .. n .. "&email=" .. email ..
+      "&postal_code=10115&country=DE&comment=Signed%20by%20wrk%2C%20request%20" .. n ..
       "&public_name=on&wants_updates=on")
 end
 

@@ -23,7 +23,7 @@ local here = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
 dofile(here .. "report.lua")
 dofile(here .. "form.lua")
 
-local group, domain, pattern
+local group, domain, pattern, run_enc, domain_enc
 local choices = {}
 local n = 0
 
@@ -41,17 +41,21 @@ function init(args)
     choices = {v}
   end
   pattern = "v" .. form_run .. "%-%d+%-%d+@" .. domain:gsub("%p", "%%%0")
+  run_enc = urlencode(form_run)
+  domain_enc = urlencode(domain)
+  for i, c in ipairs(choices) do choices[i] = urlencode(c) end
 end
 
 function request()
   n = n + 1
-  local suffix = form_run .. "-" .. tid .. "-" .. n
+  -- The run tag and the domain are encoded once in init; "@" is %40.
+  local suffix = run_enc .. "-" .. tid .. "-" .. n
   local visibility = choices[(n - 1) % #choices + 1]
   return form_request("group=" .. group ..
-      "&work_email=" .. urlencode("v" .. suffix .. "@" .. domain) .. "&visibility=" .. visibility ..
+      "&work_email=v" .. suffix .. "%40" .. domain_enc .. "&visibility=" .. visibility ..
       "&name=Bench+Employee+" .. n ..
-      "&email=" .. urlencode("p" .. suffix .. "@example.org") ..
-      "&postal_code=10115&country=DE&comment=" .. urlencode("Signed by wrk, request " .. n) ..
+      "&email=p" .. suffix .. "%40example.org" ..
+      "&postal_code=10115&country=DE&comment=Signed%20by%20wrk%2C%20request%20" .. n ..
       "&wants_updates=on")
 end
 
