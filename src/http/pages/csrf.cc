@@ -5,6 +5,8 @@
 #include <sodium.h>
 
 #include <array>
+#include <atomic>
+#include <cstdint>
 #include <stdexcept>
 
 #include "service/ids.h"
@@ -34,10 +36,30 @@ std::string ToLower(std::string_view s) {
   return out;
 }
 
+// This thread's copy of the keyed HMAC state of the Csrf whose key is key_id (copied once per
+// thread and key, so that no token allocates); null if there is none.
+EVP_MAC_CTX* ThreadMac(const std::shared_ptr<void>& keyed, std::uint64_t key_id) {
+  struct Local {
+    std::uint64_t key_id = 0;
+    EVP_MAC_CTX* ctx = nullptr;
+    ~Local() { EVP_MAC_CTX_free(ctx); }
+  };
+  thread_local Local local;
+  if (keyed == nullptr) return nullptr;
+  if (local.key_id != key_id) {
+    EVP_MAC_CTX_free(local.ctx);
+    local.ctx = EVP_MAC_CTX_dup(static_cast<const EVP_MAC_CTX*>(keyed.get()));
+    local.key_id = local.ctx != nullptr ? key_id : 0;
+  }
+  return local.ctx;
+}
+
+std::atomic<std::uint64_t> g_next_key_id{1};
+
 }  // namespace
 
 Csrf::Csrf(std::string secret, bool secure_cookie)
-    : secret_(std::move(secret)), secure_(secure_cookie) {
+    : secret_(std::move(secret)), secure_(secure_cookie), key_id_(g_next_key_id.fetch_add(1)) {
   EnsureSodium();
   EVP_MAC* mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
   EVP_MAC_CTX* ctx = mac != nullptr ? EVP_MAC_CTX_new(mac) : nullptr;
@@ -75,15 +97,15 @@ bool Csrf::WellFormedNonce(std::string_view nonce) {
 
 std::string Csrf::TokenFor(std::string_view nonce) const {
   std::array<unsigned char, crypto_auth_hmacsha256_BYTES> mac;
-  if (keyed_ != nullptr) {
-    EVP_MAC_CTX* ctx = EVP_MAC_CTX_dup(static_cast<const EVP_MAC_CTX*>(keyed_.get()));
+  if (EVP_MAC_CTX* ctx = ThreadMac(keyed_, key_id_)) {
     std::size_t len = 0;
-    const bool ok = ctx != nullptr &&
-                    EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(nonce.data()),
-                                   nonce.size()) == 1 &&
-                    EVP_MAC_final(ctx, mac.data(), &len, mac.size()) == 1 && len == mac.size();
-    EVP_MAC_CTX_free(ctx);
-    if (ok) return Base64Url(mac.data(), mac.size());
+    // Without a key, init starts again from the keyed state.
+    if (EVP_MAC_init(ctx, nullptr, 0, nullptr) == 1 &&
+        EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(nonce.data()), nonce.size()) ==
+            1 &&
+        EVP_MAC_final(ctx, mac.data(), &len, mac.size()) == 1 && len == mac.size()) {
+      return Base64Url(mac.data(), mac.size());
+    }
   }
   crypto_auth_hmacsha256_state st;
   crypto_auth_hmacsha256_init(&st, reinterpret_cast<const unsigned char*>(secret_.data()),

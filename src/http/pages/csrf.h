@@ -11,6 +11,7 @@
 // starts from a copy of the keyed state), libsodium's if OpenSSL cannot provide it.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -48,8 +49,10 @@ class Csrf {
   std::string secret_;
   bool secure_;
   // OpenSSL's HMAC-SHA256 already keyed with secret_ (an EVP_MAC_CTX; null if unavailable).
-  // Only ever copied from, by any thread.
+  // Only ever copied from: each thread works on its own copy, made once per key_id_ (unique to
+  // this key, shared by copies of this Csrf).
   std::shared_ptr<void> keyed_;
+  std::uint64_t key_id_;
 };
 
 // "https://Example.org:443/x" -> "https://example.org"; default ports are dropped, as browsers
