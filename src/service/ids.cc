@@ -110,19 +110,37 @@ std::string NewToken() {
   return out;
 }
 
+// The value of a base64url digit, or -1.
+int Base64UrlValue(char c) {
+  if (c >= 'A' && c <= 'Z') return c - 'A';
+  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+  if (c >= '0' && c <= '9') return c - '0' + 52;
+  if (c == '-') return 62;
+  if (c == '_') return 63;
+  return -1;
+}
+
 std::string HashToken(std::string_view token) {
   EnsureSodium();
   unsigned char digest[crypto_hash_sha256_BYTES];
   Sha256(token, digest);
-  unsigned char raw[32];
-  std::size_t len = 0;
-  const bool timed = sodium_base642bin(raw, sizeof raw, token.data(), token.size(), nullptr, &len,
-                                       nullptr, sodium_base64_VARIANT_URLSAFE_NO_PADDING) == 0 &&
-                     len == sizeof raw;
-  const std::size_t prefix = timed ? 8 : 0;
-  std::string out(2 * (prefix + sizeof digest), '\0');
-  PutHex(out.data(), raw, prefix);
-  PutHex(out.data() + 2 * prefix, digest, sizeof digest);
+  // A token of NewToken's shape (43 base64url digits) starts with its 8 time bytes: the first
+  // 64 of the 66 bits its first 11 digits carry. Anything else gets no prefix (and so matches
+  // no stored token, as no issued token hashes to it).
+  unsigned char prefix[8];
+  bool timed = token.size() == 43;
+  std::uint64_t bits = 0;  // the first 10 digits, then the top 4 bits of the 11th
+  for (std::size_t i = 0; i < token.size() && timed; ++i) {
+    const int v = Base64UrlValue(token[i]);
+    timed = v >= 0;
+    if (i < 10) bits = (bits << 6) | static_cast<std::uint64_t>(v);
+    if (i == 10) bits = (bits << 4) | static_cast<std::uint64_t>(v >> 2);
+  }
+  for (int i = 7; i >= 0; --i, bits >>= 8) prefix[i] = static_cast<unsigned char>(bits & 0xFF);
+  const std::size_t prefix_len = timed ? sizeof prefix : 0;
+  std::string out(2 * (prefix_len + sizeof digest), '\0');
+  PutHex(out.data(), prefix, prefix_len);
+  PutHex(out.data() + 2 * prefix_len, digest, sizeof digest);
   return out;
 }
 

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <sodium.h>
 
 #include "service/api_tokens.h"
 #include "service/test_fixture.h"
@@ -233,6 +234,21 @@ TEST(Ids, TokensAreUniqueUrlSafeAndTimeOrdered) {
   // A token of ours: its 8 time bytes in hex, then the SHA-256 of the whole token.
   EXPECT_EQ(HashToken("AAAAAAAAAAEAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA").substr(0, 16),
             "0000000000000001");
+  EXPECT_EQ(HashToken("_-_-_-_-_-_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA").substr(0, 16),
+            "ffeffeffeffeffef");
+  EXPECT_EQ(HashToken("AAAAAAAAAAEAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=").size(), 64u);  // not base64url
+  // Each token's prefix is its own first 8 bytes.
+  for (int i = 0; i < 50; ++i) {
+    const std::string t = NewToken();
+    unsigned char raw[32];
+    std::size_t len = 0;
+    ASSERT_EQ(sodium_base642bin(raw, sizeof raw, t.data(), t.size(), nullptr, &len, nullptr,
+                                sodium_base64_VARIANT_URLSAFE_NO_PADDING),
+              0);
+    char hex[17];
+    sodium_bin2hex(hex, sizeof hex, raw, 8);
+    EXPECT_EQ(HashToken(t).substr(0, 16), hex) << t;
+  }
   std::string u = NewUuid();
   ASSERT_EQ(u.size(), 36u);
   EXPECT_EQ(u[14], '7');
