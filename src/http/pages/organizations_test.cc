@@ -335,7 +335,7 @@ TEST_F(OrganizationPagesTest, SubmissionsAreCsrfCheckedAndMustBeMultipart) {
   EXPECT_TRUE(Contains(missing.body, "Your form has expired"));
 
   std::vector<Part> wrong = FormParts();
-  wrong[0].value = "x" + wrong[0].value.substr(1);
+  wrong[0].value[0] = wrong[0].value[0] == 'x' ? 'y' : 'x';  // (a token may start with x)
   EXPECT_EQ(PostMultipart("/c/letter/organizations", wrong).status, 403);
 
   cookie_.clear();  // no cookie at all
