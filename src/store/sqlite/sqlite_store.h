@@ -3,10 +3,12 @@
 //
 // How writes work: a single writer thread owns the only read-write connection. Every write
 // method enqueues its operation and blocks; the writer takes everything queued (up to
-// max_batch), runs it in ONE transaction (BEGIN IMMEDIATE ... COMMIT) with each operation inside
-// its own SAVEPOINT (so a failing operation, e.g. a conflict, rolls back only itself), and hands
-// the committed batch to a syncer thread, which fdatasyncs the WAL and then answers every
-// caller. One fdatasync serves every batch committed while the previous one ran, and no caller
+// max_batch), runs it in ONE transaction (BEGIN IMMEDIATE ... COMMIT) (first without savepoints;
+// if an operation fails, the batch runs again with each operation inside its own SAVEPOINT, so
+// that a failing operation, e.g. a conflict, rolls back only itself), and hands the committed
+// batch to a syncer thread, which fdatasyncs the WAL and then answers every caller. Every
+// connection opens through WalVfs (wal_vfs.h), which makes each commit one write to the WAL
+// file instead of two per page. One fdatasync serves every batch committed while the previous one ran, and no caller
 // hears "ok" before its COMMIT returned and the WAL holding it reached the disk (what
 // synchronous=FULL does, but the writer runs the next batch while the disk flushes). Campaign
 // counts are kept in campaign_counts in the same transaction as the signature changes.
