@@ -26,6 +26,7 @@ class FieldSealer {
   Result<SignatureForm> Open(std::string_view sealed) const;
 
  private:
+  std::string SealText(std::string_view plain) const;  // encrypts plain under a fresh nonce
   std::array<unsigned char, 32> key_{};
 };
 

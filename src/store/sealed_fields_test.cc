@@ -22,6 +22,26 @@ TEST(FieldSealer, RoundTripsAndHidesTheFields) {
   EXPECT_EQ(back->comment, f.comment);
 }
 
+TEST(FieldSealer, RoundTripsEveryCharacterAFormCanHold) {
+  FieldSealer sealer(std::string(32, 'k'));
+  SignatureForm f;
+  f.name = "Zoë \"Q\" O'Brien \\ 名前";
+  f.email = "zoe+tag@example.org";
+  f.postal_code = "";
+  f.country = "IE";
+  f.comment = std::string("line one\nline two\r\ttab \x01\x1f\x7f end </script>");
+  auto back = sealer.Open(sealer.Seal(f));
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_EQ(back->name, f.name);
+  EXPECT_EQ(back->email, f.email);
+  EXPECT_EQ(back->postal_code, f.postal_code);
+  EXPECT_EQ(back->country, f.country);
+  EXPECT_EQ(back->comment, f.comment);
+  // Text that is not UTF-8 never gets past the form's checks; sealing refuses it too.
+  f.comment = "\xff\xfe";
+  EXPECT_ANY_THROW(sealer.Seal(f));
+}
+
 TEST(FieldSealer, RefusesAlteredOrForeignBlobs) {
   FieldSealer sealer(std::string(32, 'k'));
   FieldSealer other(std::string(32, 'j'));

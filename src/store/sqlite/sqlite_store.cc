@@ -29,6 +29,7 @@
 #include "core/clock.h"
 #include "log/leaf.h"
 #include "log/proof.h"
+#include "store/json_text.h"
 #include "store/sealed_fields.h"
 #include "store/sqlite/migrations.h"
 #include "store/sqlite/sqlite_db.h"
@@ -456,40 +457,6 @@ std::string HashKey(std::string_view hash) {
     if (ok) return out;
   }
   return std::string(hash);
-}
-
-void AppendJsonString(std::string& out, std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out.push_back('"');
-  for (char ch : s) {
-    auto c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20 || c == 0x7f) {
-          out += "\\u00";
-          out.push_back(kHex[c >> 4]);
-          out.push_back(kHex[c & 0x0f]);
-        } else {
-          out.push_back(ch);
-        }
-    }
-  }
-  out.push_back('"');
 }
 
 // base (a JSON object, or empty for {}) with extra string members appended, without parsing
