@@ -19,8 +19,9 @@ void RandomBytes(unsigned char* out, std::size_t n);
 // (192 bits: unguessable).
 std::string NewToken();
 // What the store keeps instead of a token: hex of the token's 8 time bytes, then hex SHA-256
-// of the whole token (the SHA-256 alone for a string not of NewToken's shape). The time prefix makes new rows append to the store's unique index
-// instead of touching a random page each (measured: about twice the signing rate).
+// of the whole token (the SHA-256 alone for a string not of NewToken's shape). The time prefix
+// makes new rows append to the store's unique index instead of touching a random page each
+// (measured: about twice the signing rate).
 std::string HashToken(std::string_view token);
 // RFC 9562 version 7 UUID (time-ordered, 74 random bits), lower-case.
 std::string NewUuid();

@@ -7,11 +7,12 @@
 // if an operation fails, the batch runs again with each operation inside its own SAVEPOINT, so
 // that a failing operation, e.g. a conflict, rolls back only itself), and hands the committed
 // batch to a syncer thread, which fdatasyncs the WAL and then answers every caller. Every
-// connection opens through WalVfs (wal_vfs.h), which makes each commit one write to the WAL
-// file instead of two per page. One fdatasync serves every batch committed while the previous one ran, and no caller
-// hears "ok" before its COMMIT returned and the WAL holding it reached the disk (what
-// synchronous=FULL does, but the writer runs the next batch while the disk flushes). Campaign
-// counts are kept in campaign_counts in the same transaction as the signature changes.
+// connection opens through WalVfs (wal_vfs.h), which writes each commit to the WAL file in one
+// write (one per 31 pages beyond that) instead of two per page. One fdatasync serves every batch
+// committed while the previous one ran, and no caller hears "ok" before its COMMIT returned and the
+// WAL holding it reached the disk (what synchronous=FULL does, but the writer runs the next batch
+// while the disk flushes). Campaign counts are kept in campaign_counts in the same transaction as
+// the signature changes.
 //
 // Reads use a pool of read-only connections that run concurrently with the writer (WAL), never
 // the writer's connection. A read may see a commit whose fdatasync is still running (its

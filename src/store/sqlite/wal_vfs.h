@@ -1,14 +1,15 @@
 // WalVfs: an SQLite VFS over the platform's default one that turns the many small writes SQLite
-// makes to a WAL file during a commit into one write.
+// makes to a WAL file during a commit into one write (one per 31 pages, see below).
 //
 // SQLite appends each frame of a commit as two writes (a 24-byte frame header, then the page),
 // so a commit of 40 pages costs 80 pwrite calls, each one a trip through the kernel's
 // page-cache write path for a few KiB. This VFS keeps a WAL file's writes in a buffer while they
-// follow on from one another, and writes the buffer out in one call as soon as it holds a
-// commit frame (a frame header whose "database size after commit" field is set), before SQLite
-// goes on to publish the commit in the WAL index. So by the time any connection can see a
-// commit, its frames are in the file exactly as without this VFS; what a crash can leave on
-// disk is unchanged (an unfinished commit has no commit frame in the file either way).
+// follow on from one another, and writes the buffer out (in calls of at most 31 pages of 4 KiB:
+// the unix VFS masks a write's length to 17 bits) as soon as it holds a commit frame (a frame
+// header whose "database size after commit" field is set), before SQLite goes on to publish the
+// commit in the WAL index. So by the time any connection can see a commit, its frames are in the
+// file exactly as without this VFS; what a crash can leave on disk is unchanged (an unfinished
+// commit has no commit frame in the file either way).
 //
 // Every other call on a WAL file (read, sync, truncate, size, close, file control, ...) first
 // writes out what is buffered, and so does a write that does not follow on from the buffer
