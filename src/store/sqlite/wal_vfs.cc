@@ -11,8 +11,9 @@
 namespace undersigned::store {
 namespace {
 
-constexpr int kFrameHeaderBytes = 24;        // SQLite's WAL_FRAME_HDRSIZE
-constexpr std::size_t kMaxBuffer = 4 << 20;  // a longer run is written out before it ends
+constexpr int kFrameHeaderBytes = 24;  // SQLite's WAL_FRAME_HDRSIZE
+// A longer run is written out before it ends (4 MiB; tests make it small).
+std::atomic<std::size_t> g_max_buffer{4 << 20};
 // The unix VFS takes at most 128 KiB - 1 bytes per write (it masks the length with 0x1ffff), so
 // the buffer goes out in parts of 31 pages of 4 KiB.
 constexpr std::size_t kMaxWrite = 31 * 4096;
@@ -28,7 +29,7 @@ struct WalFile {
   // The buffered run of a WAL file: bytes for [offset, offset + buffer.size()).
   std::vector<unsigned char>* buffer;
   sqlite3_int64 offset;
-  bool commit_header;  // the last buffered write was a commit frame's header
+  bool commit_header;  // the last write SQLite made was a commit frame's header
 };
 
 sqlite3_vfs* Real(sqlite3_vfs* vfs) { return static_cast<sqlite3_vfs*>(vfs->pAppData); }
@@ -45,7 +46,6 @@ int WriteOut(WalFile* f) {
     g_write_outs.fetch_add(1, std::memory_order_relaxed);
   }
   f->buffer->clear();
-  f->commit_header = false;
   return rc;
 }
 
@@ -76,10 +76,15 @@ int Write(sqlite3_file* file, const void* data, int n, sqlite3_int64 offset) {
   WalFile* f = Self(file);
   if (!f->is_wal) return f->real->pMethods->xWrite(f->real, data, n, offset);
   g_writes.fetch_add(1, std::memory_order_relaxed);
+  // SQLite writes a frame as its header, then its page: the write after a commit frame's header
+  // completes the commit, which must be in the file before SQLite publishes it. (Kept apart from
+  // the buffer's state: a full buffer may go out between the two.)
+  const bool completes_commit = f->commit_header;
+  f->commit_header = IsCommitHeader(data, n);
   std::vector<unsigned char>& buf = *f->buffer;
   const auto size = static_cast<std::size_t>(n);
   if (!buf.empty() && (offset != f->offset + static_cast<sqlite3_int64>(buf.size()) ||
-                       buf.size() + size > kMaxBuffer)) {
+                       buf.size() + size > g_max_buffer.load(std::memory_order_relaxed))) {
     if (int rc = WriteOut(f); rc != SQLITE_OK) return rc;
   }
   if (size > kMaxWrite) {  // never from SQLite's WAL code, which writes a page at a time
@@ -89,14 +94,7 @@ int Write(sqlite3_file* file, const void* data, int n, sqlite3_int64 offset) {
   if (buf.empty()) f->offset = offset;
   const auto* p = static_cast<const unsigned char*>(data);
   buf.insert(buf.end(), p, p + size);
-  if (IsCommitHeader(data, n)) {
-    f->commit_header = true;
-  } else if (f->commit_header) {
-    // The commit frame's page: the commit is complete in the buffer. Out before SQLite
-    // publishes it.
-    return WriteOut(f);
-  }
-  return SQLITE_OK;
+  return completes_commit ? WriteOut(f) : SQLITE_OK;
 }
 
 int Truncate(sqlite3_file* file, sqlite3_int64 size) {
@@ -309,6 +307,10 @@ const char* Register() {
 const char* WalVfsName() {
   static const char* name = Register();  // thread-safe once
   return name;
+}
+
+void SetWalVfsBufferForTesting(std::size_t bytes) {
+  g_max_buffer.store(bytes, std::memory_order_relaxed);
 }
 
 WalVfsStats GetWalVfsStats() {

@@ -22,6 +22,7 @@
 // used by one connection, a connection by one thread at a time.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 namespace undersigned::store {
@@ -36,5 +37,9 @@ struct WalVfsStats {
   std::int64_t write_outs = 0;  // writes this VFS made to WAL files
 };
 WalVfsStats GetWalVfsStats();
+
+// Tests only: the longest run buffered before it is written out (default 4 MiB), so that a
+// test can make a full buffer go out anywhere, e.g. between a commit frame's header and page.
+void SetWalVfsBufferForTesting(std::size_t bytes);
 
 }  // namespace undersigned::store

@@ -143,6 +143,27 @@ TEST_F(WalVfsTest, AnUncommittedTransactionIsNotVisibleAndRollsBack) {
             c.Text("SELECT count(*) FROM t WHERE id % 3 = 0"));
 }
 
+TEST_F(WalVfsTest, ACommitIsInTheFileWhereverAFullBufferGoesOut) {
+  // A buffer of one frame and a header: it goes out between the header and the page of every
+  // other frame, the commit frame's included for some of these transaction sizes.
+  constexpr std::size_t kFrame = 24 + 4096;
+  SetWalVfsBufferForTesting(kFrame + 24);
+  {
+    Conn writer(path_, WalVfsName());
+    Setup(writer);
+    Conn reader(path_, nullptr);  // reads the frames from the file itself
+    int rows = 0;
+    for (int n : {1, 2, 3, 5, 8, 13, 21, 34, 55}) {
+      writer.Exec(Insert(1000 + rows, n));
+      rows += n;
+      EXPECT_EQ(reader.Text("SELECT count(*) FROM t"), std::to_string(rows)) << n;
+      EXPECT_EQ(reader.Text("SELECT count(*) FROM t WHERE v LIKE '0%'"), std::to_string(rows));
+    }
+    EXPECT_EQ(reader.Text("PRAGMA integrity_check"), "ok");
+  }
+  SetWalVfsBufferForTesting(4 << 20);
+}
+
 TEST_F(WalVfsTest, TheWalRestartsAndCheckpointsThroughTheVfs) {
   {
     Conn c(path_, WalVfsName());
