@@ -54,6 +54,8 @@ class Sha256 {
 
 }  // namespace
 
+Hash Sha256(std::span<const uint8_t> data) { return Sha256::Of({data}); }
+
 Hash LeafHash(std::span<const uint8_t> data) {
   static constexpr uint8_t kPrefix[1] = {0x00};
   return Sha256::Of({kPrefix, data});

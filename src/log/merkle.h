@@ -33,6 +33,10 @@ namespace undersigned::log {
 using Hash = std::array<uint8_t, 32>;
 
 // SHA-256(0x00 || data): the hash of one log entry.
+// SHA-256 of data, through the same OpenSSL context the log hashes with: for other callers on
+// hot paths (the service's token hashes).
+Hash Sha256(std::span<const uint8_t> data);
+
 Hash LeafHash(std::span<const uint8_t> data);
 Hash LeafHash(std::string_view data);
 // SHA-256(0x01 || left || right): an interior node.

@@ -1,6 +1,5 @@
 #include "service/ids.h"
 
-#include <openssl/evp.h>
 #include <sodium.h>
 
 #include <algorithm>
@@ -8,7 +7,10 @@
 #include <chrono>
 #include <cstdint>
 #include <cstring>
+#include <span>
 #include <stdexcept>
+
+#include "log/merkle.h"
 
 namespace undersigned::service {
 namespace {
@@ -39,24 +41,6 @@ void PutHex(char* out, const unsigned char* p, std::size_t n) {
     out[2 * i] = kHexDigits[p[i] >> 4];
     out[2 * i + 1] = kHexDigits[p[i] & 0x0F];
   }
-}
-
-// SHA-256 through OpenSSL, which uses the CPU's SHA instructions (several times libsodium's
-// portable code); one context per thread, reused. libsodium if OpenSSL cannot provide it.
-void Sha256(std::string_view data, unsigned char* out) {
-  struct Ctx {
-    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-    ~Ctx() { EVP_MD_CTX_free(ctx); }
-  };
-  static EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
-  thread_local Ctx local;
-  unsigned int len = 0;
-  if (md != nullptr && local.ctx != nullptr && EVP_DigestInit_ex2(local.ctx, md, nullptr) == 1 &&
-      EVP_DigestUpdate(local.ctx, data.data(), data.size()) == 1 &&
-      EVP_DigestFinal_ex(local.ctx, out, &len) == 1 && len == crypto_hash_sha256_BYTES) {
-    return;
-  }
-  crypto_hash_sha256(out, reinterpret_cast<const unsigned char*>(data.data()), data.size());
 }
 
 }  // namespace
@@ -122,8 +106,8 @@ int Base64UrlValue(char c) {
 
 std::string HashToken(std::string_view token) {
   EnsureSodium();
-  unsigned char digest[crypto_hash_sha256_BYTES];
-  Sha256(token, digest);
+  const log::Hash digest = log::Sha256(std::span<const std::uint8_t>(
+      reinterpret_cast<const std::uint8_t*>(token.data()), token.size()));
   // A token of NewToken's shape (43 base64url digits) starts with its 8 time bytes: the first
   // 64 of the 66 bits its first 11 digits carry. Anything else gets no prefix (and so matches
   // no stored token, as no issued token hashes to it).
@@ -138,9 +122,9 @@ std::string HashToken(std::string_view token) {
   }
   for (int i = 7; i >= 0; --i, bits >>= 8) prefix[i] = static_cast<unsigned char>(bits & 0xFF);
   const std::size_t prefix_len = timed ? sizeof prefix : 0;
-  std::string out(2 * (prefix_len + sizeof digest), '\0');
+  std::string out(2 * (prefix_len + digest.size()), '\0');
   PutHex(out.data(), prefix, prefix_len);
-  PutHex(out.data() + 2 * prefix_len, digest, sizeof digest);
+  PutHex(out.data() + 2 * prefix_len, digest.data(), digest.size());
   return out;
 }
 

@@ -1,5 +1,5 @@
-// Random identifiers and one-time tokens (libsodium; SHA-256 through OpenSSL, which uses the
-// CPU's SHA instructions). Thread-safe.
+// Random identifiers and one-time tokens (libsodium; SHA-256 through the log's, which is
+// OpenSSL's and uses the CPU's SHA instructions). Thread-safe.
 #pragma once
 
 #include <cstddef>
