@@ -1,5 +1,6 @@
 #include "http/multipart.h"
 
+#include <boost/beast/core/string.hpp>
 #include <utility>
 
 #include "core/utf8.h"
@@ -44,15 +45,10 @@ bool IsBoundaryChar(char c) {
 
 bool IsWhitespace(char c) { return c == ' ' || c == '\t'; }
 
+// ASCII case-insensitive, as Beast compares header names.
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
+  return boost::beast::iequals(boost::beast::string_view(a.data(), a.size()),
+                               boost::beast::string_view(b.data(), b.size()));
 }
 
 void SkipWhitespace(std::string_view s, std::size_t* i) {
