@@ -134,7 +134,6 @@ NewSignature Employee(const Campaign& c, std::int64_t i, bool sealed, std::int64
   NewSignature s;
   s.campaign_id = c.id;
   s.campaign_uuid = c.uuid;
-  s.uuid = service::NewUuid();
   s.form = std::move(*valid);
   s.by_domain = true;
   // SigningService keys a domain-proven signer by a keyed hash of the work address; any unique

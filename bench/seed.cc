@@ -38,6 +38,7 @@
 #include "core/signature.h"
 #include "log/leaf.h"
 #include "log/merkle.h"
+#include "store/public_ids.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/store.h"
 
@@ -114,14 +115,6 @@ class Rand {
     }
     return s;
   }
-  // Version 4 UUID text, as service::NewUuid makes.
-  std::string Uuid() {
-    std::string h = Hex(16);
-    h[12] = '4';
-    h[16] = "89ab"[gen_() & 3];
-    return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) +
-           "-" + h.substr(20, 12);
-  }
 
  private:
   std::mt19937_64 gen_;
@@ -197,14 +190,15 @@ void SeedSql(const std::string& path, std::int64_t campaign_id, std::int64_t sta
   Exec(db, "BEGIN IMMEDIATE");
   sqlite3_stmt* person = Prepare(
       db,
-      "INSERT INTO people (uuid, canonical_email, email, given_name, family_name, postal_code, "
-      "country, subscribed, created, modified) VALUES (?1, ?2, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)");
+      "INSERT INTO people (id, uuid, canonical_email, email, given_name, family_name, "
+      "postal_code, country, subscribed, created, modified) VALUES (?9, ?1, ?2, ?2, ?3, ?4, ?5, "
+      "?6, ?7, ?8, ?8)");
   sqlite3_stmt* sig = Prepare(
       db,
-      "INSERT INTO signatures (uuid, campaign_id, person_id, name, email, canonical_email, "
+      "INSERT INTO signatures (id, uuid, campaign_id, person_id, name, email, canonical_email, "
       "postal_code, country, comment, public_name, wants_updates, state, source, confirm_sends, "
-      "created, modified, confirmed, log_salt, log_index) VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, "
-      "?7, ?8, ?9, ?10, 'confirmed', 'api', 0, ?11, ?11, ?11, ?12, ?13)");
+      "created, modified, confirmed, log_salt, log_index) VALUES (?14, ?1, ?2, ?3, ?4, ?5, ?5, "
+      "?6, ?7, ?8, ?9, ?10, 'confirmed', 'api', 0, ?11, ?11, ?11, ?12, ?13)");
   // The signature log: continue the stored tree (its leaf hashes, in order) and write every
   // leaf and node it completes.
   sqlite3_stmt* leaf_row =
@@ -245,13 +239,37 @@ void SeedSql(const std::string& path, std::int64_t campaign_id, std::int64_t sta
     campaign_uuid = reinterpret_cast<const char*>(sqlite3_column_text(u, 0));
     sqlite3_finalize(u);
   }
+  // Row ids and public ids as the store makes them (SqliteStore's RowIds, store/public_ids.h):
+  // people after the last one, signatures after the campaign's last, in its range of ids.
+  std::int64_t next_person = 0;
+  std::int64_t next_signature = 0;
+  std::unique_ptr<store::PublicIds> ids;
+  {
+    sqlite3_stmt* q = Prepare(db, "SELECT coalesce(max(id), 0) + 1 FROM people");
+    Check(db, sqlite3_step(q), "read the last person id");
+    next_person = sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    q = Prepare(db,
+                "SELECT coalesce(max(id), ?1 << 40) + 1 FROM signatures WHERE id BETWEEN "
+                "(?1 << 40) AND (?1 << 40) + 1099511627775");
+    sqlite3_bind_int64(q, 1, campaign_id);
+    Check(db, sqlite3_step(q), "read the last signature id");
+    next_signature = sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    q = Prepare(db, "SELECT value FROM instance_secrets WHERE name = 'id-key'");
+    Check(db, sqlite3_step(q), "read the id key");
+    ids = std::make_unique<store::PublicIds>(
+        std::string_view(static_cast<const char*>(sqlite3_column_blob(q, 0)),
+                         static_cast<std::size_t>(sqlite3_column_bytes(q, 0))));
+    sqlite3_finalize(q);
+  }
   // Each signature's confirm and withdraw token hashes, as SqliteStore::Sign keeps them.
   sqlite3_stmt* tokens =
       Prepare(db,
               "INSERT INTO signature_tokens (hash, signature_id, kind) VALUES (?1, ?3, 'confirm'), "
               "(?2, ?3, 'withdraw')");
   Rand rnd(0x5eed0000ULL + static_cast<std::uint64_t>(start));
-  // The random unique keys (uuids, token hashes) are made up front and handed out in sorted
+  // The random unique keys (token hashes) are made up front and handed out in sorted
   // order: they are as random as the store's, but each unique-index insert becomes an append,
   // which makes seeding several times faster. (The indexes end up denser than ones grown by
   // random inserts; the database is a little smaller than a real one of the same size.)
@@ -262,8 +280,6 @@ void SeedSql(const std::string& path, std::int64_t campaign_id, std::int64_t sta
     std::sort(v.begin(), v.end());
     return v;
   };
-  const std::vector<std::string> person_uuids = sorted([&] { return rnd.Uuid(); });
-  const std::vector<std::string> sig_uuids = sorted([&] { return rnd.Uuid(); });
   const std::vector<std::string> confirm_hashes = sorted([&] { return rnd.Bytes(32); });
   const std::vector<std::string> withdraw_hashes = sorted([&] { return rnd.Bytes(32); });
   // Spread the signatures over the past 30 days, oldest first, so ordering is realistic.
@@ -276,7 +292,9 @@ void SeedSql(const std::string& path, std::int64_t campaign_id, std::int64_t sta
     const std::string email = Email(i);
     const bool pub = (i % public_every) == 0;
     sqlite3_reset(person);
-    BindText(person, 1, person_uuids[n]);
+    const std::int64_t person_id = next_person + n;
+    BindText(person, 1, ids->Uuid(store::IdKind::kPerson, person_id));
+    sqlite3_bind_int64(person, 9, person_id);
     BindText(person, 2, email);
     BindText(person, 3, "Seeded Signer");
     BindText(person, 4, std::to_string(i));
@@ -285,10 +303,11 @@ void SeedSql(const std::string& path, std::int64_t campaign_id, std::int64_t sta
     sqlite3_bind_int64(person, 7, (i % 2) == 0);
     sqlite3_bind_int64(person, 8, t);
     Check(db, sqlite3_step(person), "insert person");
-    const std::int64_t person_id = sqlite3_last_insert_rowid(db);
 
     sqlite3_reset(sig);
-    BindText(sig, 1, sig_uuids[n]);
+    const std::int64_t signature_id = next_signature + n;
+    BindText(sig, 1, ids->Uuid(store::IdKind::kSignature, signature_id));
+    sqlite3_bind_int64(sig, 14, signature_id);
     sqlite3_bind_int64(sig, 2, campaign_id);
     sqlite3_bind_int64(sig, 3, person_id);
     BindText(sig, 4, Name(i));
@@ -303,7 +322,6 @@ void SeedSql(const std::string& path, std::int64_t campaign_id, std::int64_t sta
     BindBlob(sig, 12, salt);
     sqlite3_bind_int64(sig, 13, static_cast<std::int64_t>(range.Size()));
     Check(db, sqlite3_step(sig), "insert signature");
-    const std::int64_t signature_id = sqlite3_last_insert_rowid(db);
     log::Leaf leaf;
     leaf.campaign = campaign_uuid;
     leaf.day = FormatIso8601(t).substr(0, 10);
@@ -365,7 +383,6 @@ void SeedStore(Store& store, std::int64_t campaign_id, std::int64_t start, std::
         const std::int64_t i = start + n;
         NewSignature s;
         s.campaign_id = campaign_id;
-        s.uuid = rnd.Uuid();
         s.form.name = Name(i);
         s.form.email = Email(i);
         s.form.postal_code = (i & 1) ? "10115" : "";

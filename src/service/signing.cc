@@ -126,7 +126,6 @@ Result<SigningService::Prepared> SigningService::Prepare(const std::string& slug
   }
   s.campaign_id = campaign.id;
   s.campaign_uuid = campaign.uuid;
-  s.uuid = NewUuid();
   s.form = std::move(*valid);
   s.source = ctx.source;
   s.confirm_now = ctx.trusted && !by_domain;  // only the work mailbox can verify

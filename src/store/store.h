@@ -53,7 +53,6 @@ struct NewSignature {
   std::int64_t campaign_id = 0;
   std::string campaign_uuid;  // optional; lets a signature that counts at once have its log
                               // leaf made before it is queued
-  std::string uuid;           // for a new row
   SignatureForm form;         // validated
   std::string canonical_email;
   std::string source;              // "form", "api"

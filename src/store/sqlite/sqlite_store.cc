@@ -30,6 +30,7 @@
 #include "log/leaf.h"
 #include "log/proof.h"
 #include "store/json_text.h"
+#include "store/public_ids.h"
 #include "store/sealed_fields.h"
 #include "store/sqlite/migrations.h"
 #include "store/sqlite/sqlite_db.h"
@@ -68,6 +69,13 @@ namespace {
 #define US_SIG_TIME_FILTER(after, before)                                     \
   "(?" #after " IS NULL OR " US_SIG_MODIFIED " > ?" #after ") AND (?" #before \
   " IS NULL OR " US_SIG_MODIFIED " < ?" #before ")"
+
+// The signatures of campaign ?N, as a range of row ids: a signature's id is its campaign's id
+// times 2^40 plus its number in the campaign (RowIds), so that a campaign's signatures are a
+// range of the table itself, in the order they came, with no index on campaign_id. (Without a
+// "campaign_id = ?N" beside it: the planner would take that to the (campaign_id, person_id)
+// index and sort.)
+#define US_SIG_IN_CAMPAIGN(n) "id BETWEEN (?" #n " << 40) AND (?" #n " << 40) + 1099511627775"
 
 // Optional modified_date filters: ?N IS NULL disables a bound.
 #define US_TIME_FILTER(after, before)                              \
@@ -136,19 +144,21 @@ constexpr const char* kSaveCounts =
     "last_change = excluded.last_change, changes = excluded.changes, groups = excluded.groups";
 
 // people
+// ?10 the id a new person gets (RowIds), ?1 its public id.
 constexpr const char* kUpsertPerson =
-    "INSERT INTO people (uuid, canonical_email, email, given_name, family_name, postal_code, "
-    "country, subscribed, created, modified) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9) "
+    "INSERT INTO people (id, uuid, canonical_email, email, given_name, family_name, postal_code, "
+    "country, subscribed, created, modified) VALUES (?10, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9) "
     "ON CONFLICT (canonical_email) DO UPDATE SET email = excluded.email, given_name = "
     "excluded.given_name, family_name = excluded.family_name, postal_code = "
     "excluded.postal_code, country = excluded.country, subscribed = max(subscribed, "
     "excluded.subscribed), modified = excluded.modified";
+constexpr const char* kLastPersonId = "SELECT coalesce(max(id), 0) FROM people";
 constexpr const char* kPersonIdByEmail = "SELECT id, uuid FROM people WHERE canonical_email = ?1";
 // A person keyed by an affiliation hash ("affiliation:...", see migrations.cc) stands for one
 // verified signature, not for someone with an address: the API's people never include them.
 #define US_NOT_AFFILIATION "substr(canonical_email, 1, 12) <> 'affiliation:'"
-constexpr const char* kPersonByUuid =
-    "SELECT " US_PERSON_COLS " FROM people WHERE uuid = ?1 AND " US_NOT_AFFILIATION;
+constexpr const char* kPersonById =
+    "SELECT " US_PERSON_COLS " FROM people WHERE id = ?1 AND " US_NOT_AFFILIATION;
 constexpr const char* kListPeople =
     "SELECT " US_PERSON_COLS " FROM people WHERE " US_NOT_AFFILIATION
     " AND " US_TIME_FILTER(1, 2) " ORDER BY id DESC LIMIT ?3 OFFSET ?4";
@@ -161,13 +171,18 @@ constexpr const char* kCountPeopleByEmail =
     "SELECT count(*) FROM people WHERE canonical_email = ?3 AND " US_TIME_FILTER(1, 2);
 
 // signatures
+// ?25 the id a new signature gets (RowIds), ?1 its public id.
 constexpr const char* kInsertSignature =
-    "INSERT INTO signatures (uuid, campaign_id, person_id, name, email, canonical_email, "
+    "INSERT INTO signatures (id, uuid, campaign_id, person_id, name, email, canonical_email, "
     "postal_code, country, comment, public_name, wants_updates, state, source, confirm_sends, "
     "created, modified, confirmed, log_salt, log_index, group_key, protection, seal_threshold, "
-    "sealed, verified, attestation) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
+    "sealed, verified, attestation) VALUES (?25, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
+    "?12, "
     "?13, ?14, ?15, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24) ON CONFLICT (campaign_id, "
     "person_id) DO NOTHING";
+constexpr const char* kLastSignatureId =
+    "SELECT id FROM signatures WHERE id BETWEEN (?1 << 40) AND (?1 << 40) + 1099511627775 "
+    "ORDER BY id DESC LIMIT 1";
 constexpr const char* kSignatureByPerson =
     "SELECT " US_SIGNATURE_COLS " FROM signatures WHERE campaign_id = ?1 AND person_id = ?2";
 // Every token ever issued for a signature stays valid (signature_tokens): the link in an
@@ -187,8 +202,7 @@ constexpr const char* kInsertTokens =
 // A new withdraw token (?1) for signature ?2.
 constexpr const char* kInsertWithdrawToken =
     "INSERT INTO signature_tokens (hash, signature_id, kind) VALUES (?1, ?2, 'withdraw')";
-constexpr const char* kSignatureByUuid =
-    "SELECT " US_SIGNATURE_COLS " FROM signatures WHERE uuid = ?1";
+constexpr const char* kSignatureById = "SELECT " US_SIGNATURE_COLS " FROM signatures WHERE id = ?1";
 // A fresh signing over a withdrawn row: everything but id, uuid, campaign and created.
 constexpr const char* kResignSignature =
     "UPDATE signatures SET person_id = ?2, name = ?3, email = ?4, postal_code = ?5, country = ?6, "
@@ -224,14 +238,15 @@ constexpr const char* kRevealSignature =
 // A campaign's signatures, newest first; ?6 (list) / ?4 (count): a group key, or NULL for all.
 constexpr const char* kListSignatures =
     "SELECT " US_SIGNATURE_COLS
-    " FROM signatures WHERE campaign_id = ?1 AND (?6 IS NULL OR "
+    " FROM signatures WHERE " US_SIG_IN_CAMPAIGN(1) " AND (?6 IS NULL OR "
     "group_key = ?6) AND " US_SIG_TIME_FILTER(2, 3) " ORDER BY id DESC LIMIT ?4 OFFSET ?5";
 constexpr const char* kCountSignatures =
-    "SELECT count(*) FROM signatures WHERE campaign_id = ?1 AND (?4 IS NULL OR group_key = ?4) "
+    "SELECT count(*) FROM signatures WHERE " US_SIG_IN_CAMPAIGN(
+        1) " AND (?4 IS NULL OR group_key = ?4) "
     "AND " US_SIG_TIME_FILTER(2, 3);
-constexpr const char* kConfirmedOf = "SELECT " US_SIGNATURE_COLS
-                                     " FROM signatures WHERE campaign_id = ?1 AND state = "
-                                     "'confirmed' ORDER BY id";
+constexpr const char* kConfirmedOf =
+    "SELECT " US_SIGNATURE_COLS
+    " FROM signatures WHERE " US_SIG_IN_CAMPAIGN(1) " AND state = 'confirmed' ORDER BY id";
 
 // organizations
 #define US_ORGANIZATION_COLS                                                                 \
@@ -340,7 +355,7 @@ constexpr const char* kQueueOutcomeToSigners =
     "SELECT 'outcome', s.email, json_object('outcome', ?2, 'role', 'signer', 'campaign_title', "
     "c.title, 'campaign_slug', c.slug, 'language', c.language, 'threshold', c.threshold, "
     "'confirmed', ?3), ?4, ?4 FROM signatures s JOIN campaigns c ON c.id = s.campaign_id "
-    "WHERE s.campaign_id = ?1 AND s.state = 'confirmed' AND s.email <> ''";
+    "WHERE s." US_SIG_IN_CAMPAIGN(1) " AND s.state = 'confirmed' AND s.email <> ''";
 // ... the sealed addresses of confirmed signers, with the payload of their mail, for Decide to
 // open one by one ...
 constexpr const char* kSealedOutcomeRecipients =
@@ -369,6 +384,7 @@ constexpr const char* kNextOutcomeDeadline =
 #undef US_SIG_TIME_FILTER
 #undef US_SIG_MODIFIED
 #undef US_HAS_IDENTIFIER
+#undef US_SIG_IN_CAMPAIGN
 #undef US_NOT_AFFILIATION
 
 // ---------------------------------------------------------------------------------------------
@@ -942,6 +958,73 @@ class LogWriter {
   std::unordered_map<std::int64_t, std::string> uuids_;
 };
 
+// The row ids of new people and signatures, handed out by the writer. They are chosen by the
+// store, not by SQLite, because the public id (store/public_ids.h) is made from the row id and
+// goes in with the row. A signature's id is its campaign's id times 2^40 plus its number in the
+// campaign (see US_SIG_IN_CAMPAIGN); a person's is the next after the largest.
+//
+// The next id of each is read from the table at its first use and counted on in memory. If
+// another process inserted rows meanwhile, the insert meets a primary-key conflict: Forget()
+// and take again. A rolled-back insert leaves a gap, which is harmless. Writer thread only.
+class RowIds {
+ public:
+  static constexpr int kCampaignShift = 40;
+  static constexpr std::int64_t kMaxCampaign = (std::int64_t{1} << (63 - kCampaignShift)) - 1;
+
+  // The id the next new person gets (call Took() once it was inserted).
+  Result<std::int64_t> NextPerson(Db& db) {
+    if (!next_person_) {
+      auto st = db.Prepare(kLastPersonId);
+      if (!st) return Fail(st.error());
+      int rc = st->Step();
+      if (rc != SQLITE_ROW) return Fail(db.ErrorFor(rc, "reading the last person id"));
+      next_person_ = st->Int(0) + 1;
+    }
+    return *next_person_;
+  }
+  void TookPerson() { ++*next_person_; }
+
+  // The id the next new signature of a campaign gets (call TookSignature() once inserted).
+  Result<std::int64_t> NextSignature(Db& db, std::int64_t campaign_id) {
+    if (campaign_id < 1 || campaign_id > kMaxCampaign) {
+      return Fail(Code::kInternal, "campaign id out of the range signature ids can hold");
+    }
+    auto it = next_signature_.find(campaign_id);
+    if (it == next_signature_.end()) {
+      const std::int64_t base = campaign_id << kCampaignShift;
+      auto st = db.Prepare(kLastSignatureId);
+      if (!st) return Fail(st.error());
+      st->Bind(1, campaign_id);
+      int rc = st->Step();
+      if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        return Fail(db.ErrorFor(rc, "reading the last signature id"));
+      }
+      const std::int64_t next = (rc == SQLITE_ROW ? st->Int(0) : base) + 1;
+      it = next_signature_.emplace(campaign_id, next).first;
+    }
+    if (it->second - (campaign_id << kCampaignShift) >= (std::int64_t{1} << kCampaignShift)) {
+      return Fail(Code::kInternal, "a campaign holds at most 2^40 signatures");
+    }
+    return it->second;
+  }
+  void TookSignature(std::int64_t campaign_id) { ++next_signature_.at(campaign_id); }
+
+  void Forget() {
+    next_person_.reset();
+    next_signature_.clear();
+  }
+
+ private:
+  std::optional<std::int64_t> next_person_;
+  std::unordered_map<std::int64_t, std::int64_t> next_signature_;
+};
+
+// True if rc is a primary-key conflict (another process took the id RowIds handed out).
+bool IsPrimaryKeyConflict(Db& db, int rc) {
+  return (rc & 0xff) == SQLITE_CONSTRAINT &&
+         sqlite3_extended_errcode(db.raw()) == SQLITE_CONSTRAINT_PRIMARYKEY;
+}
+
 // ---------------------------------------------------------------------------------------------
 // The store.
 
@@ -1116,11 +1199,15 @@ class SqliteStore final : public Store {
     if (wal_fd_ >= 0) ::close(wal_fd_);
   }
 
-  // Called once by OpenSqliteStore, before the store is handed out.
+  // Called once by OpenSqliteStore, before the store is handed out: the keys made from
+  // instance secrets (sealed fields, public ids).
   Result<void> LoadSealKey() {
     auto key = InstanceSecret("seal-key");
     if (!key) return Fail(key.error());
     sealer_ = std::make_unique<FieldSealer>(*key);
+    auto id_key = InstanceSecret("id-key");
+    if (!id_key) return Fail(id_key.error());
+    public_ids_ = std::make_unique<PublicIds>(*id_key);
     return {};
   }
 
@@ -1452,8 +1539,15 @@ class SqliteStore final : public Store {
   }
 
   Result<Signature> GetSignatureByUuid(const std::string& uuid) override {
+    const auto id = public_ids_->RowId(IdKind::kSignature, uuid);
+    if (!id) return Fail(Code::kNotFound, "no such signature");
     auto r = Reader();
-    return ReadSignature(*r, kSignatureByUuid, uuid, false);
+    Db& db = *r;
+    auto st = db.Prepare(kSignatureById);
+    if (!st) return Fail(st.error());
+    st->Bind(1, *id);
+    return QueryOne(db, *st, "no such signature",
+                    [](Stmt& s) { return Wrap(SignatureFromRow(s)); });
   }
 
   Result<void> ForEachConfirmed(std::int64_t campaign_id,
@@ -1500,11 +1594,13 @@ class SqliteStore final : public Store {
   }
 
   Result<Person> GetPersonByUuid(const std::string& uuid) override {
+    const auto id = public_ids_->RowId(IdKind::kPerson, uuid);
+    if (!id) return Fail(Code::kNotFound, "no such person");
     auto r = Reader();
     Db& db = *r;
-    auto st = db.Prepare(kPersonByUuid);
+    auto st = db.Prepare(kPersonById);
     if (!st) return Fail(st.error());
-    st->Bind(1, uuid);
+    st->Bind(1, *id);
     return QueryOne(db, *st, "no such person", [](Stmt& s) { return Wrap(PersonFromRow(s)); });
   }
 
@@ -2046,9 +2142,7 @@ class SqliteStore final : public Store {
 
   // What Sign needs that no database does, computed before queueing, off the writer thread.
   struct SignPrep {
-    std::string given, family;  // SplitName of the form's name
-    std::string person_uuid;    // for a new person
-    std::string signature_uuid;
+    std::string given, family;              // SplitName of the form's name
     std::string confirm_key, withdraw_key;  // HashKey of the token hashes
     PreparedLeaf leaf;                      // for a signature that counts at once, with the log on
     std::string sealed;                     // the sealed personal fields, if any
@@ -2063,8 +2157,6 @@ class SqliteStore final : public Store {
     auto [given, family] = SplitName(s.form.name);
     SignPrep p{std::move(given),
                std::move(family),
-               NewUuid(),
-               s.uuid.empty() ? NewUuid() : s.uuid,
                HashKey(s.confirm_token_hash),
                HashKey(s.withdraw_token_hash),
                PreparedLeaf{},
@@ -2108,24 +2200,37 @@ class SqliteStore final : public Store {
   }
 
   // Sign, on the writer thread, inside its savepoint.
-  Result<SignOutcome> SignOp(Batch& b, const NewSignature& s, const SignPrep& p) {
+  // retried_id: this is the second try after a primary-key conflict on a new signature's id.
+  Result<SignOutcome> SignOp(Batch& b, const NewSignature& s, const SignPrep& p,
+                             bool retried_id = false) {
     Db& db = b.db();
     // Person first: the signature references it.
     std::int64_t person_id;
-    std::string person_public = p.person_uuid;  // an existing person keeps theirs
-    {
-      // An upsert does not set the last insert rowid when it updates: 0 then means "existed".
-      db.SetLastInsertId(0);
+    std::string person_public;
+    for (int attempt = 0;; ++attempt) {
+      auto id = row_ids_.NextPerson(db);
+      if (!id) return Fail(id.error());
+      person_public = public_ids_->Uuid(IdKind::kPerson, *id);
       auto st = db.Prepare(kUpsertPerson);
       if (!st) return Fail(st.error());
       const SignatureForm& f = p.Stored(s);
-      st->Bind(1, p.person_uuid).Bind(2, s.canonical_email).Bind(3, f.email);
+      st->Bind(10, *id).Bind(1, person_public).Bind(2, s.canonical_email).Bind(3, f.email);
       st->Bind(4, p.given).Bind(5, p.family).Bind(6, f.postal_code).Bind(7, f.country);
       st->Bind(8, s.form.wants_updates).Bind(9, s.now);
-      if (auto r = StepDone(db, *st, "saving the person"); !r) return Fail(r.error());
+      // An upsert does not set the last insert rowid when it updates: 0 then means "existed".
+      db.SetLastInsertId(0);
+      const int rc = st->Step();
+      if (rc == SQLITE_DONE) break;
+      if (attempt == 0 && IsPrimaryKeyConflict(db, rc)) {
+        row_ids_.Forget();
+        continue;
+      }
+      return Fail(db.ErrorFor(rc, "saving the person"));
+    }
+    {
       person_id = db.LastInsertId();
+      if (person_id != 0) row_ids_.TookPerson();
       if (person_id == 0) {
-        st->Reset();
         auto id = db.Prepare(kPersonIdByEmail);
         if (!id) return Fail(id.error());
         id->Bind(1, s.canonical_email);
@@ -2145,9 +2250,12 @@ class SqliteStore final : public Store {
     const std::optional<UnixTime> fresh_confirmed =
         s.confirm_now ? std::optional<UnixTime>(s.now) : std::nullopt;
     {
+      auto id = row_ids_.NextSignature(db, s.campaign_id);
+      if (!id) return Fail(id.error());
+      std::string uuid = public_ids_->Uuid(IdKind::kSignature, *id);
       auto st = db.Prepare(kInsertSignature);
       if (!st) return Fail(st.error());
-      st->Bind(1, p.signature_uuid).Bind(2, s.campaign_id).Bind(3, person_id);
+      st->Bind(25, *id).Bind(1, uuid).Bind(2, s.campaign_id).Bind(3, person_id);
       const SignatureForm& f = p.Stored(s);
       st->Bind(4, f.name);
       st->Bind(5, f.email).Bind(6, s.canonical_email).Bind(7, f.postal_code);
@@ -2164,15 +2272,22 @@ class SqliteStore final : public Store {
         st->BindNull(17).BindNull(18);
       }
       int rc = st->Step();
+      if (IsPrimaryKeyConflict(db, rc) && !retried_id) {
+        // Another process took this id: read the last ids again, then insert again.
+        st->Reset();
+        row_ids_.Forget();
+        return SignOp(b, s, p, true);
+      }
       if (rc != SQLITE_DONE) return Fail(db.ErrorFor(rc, "saving the signature"));
       if (db.Changes() == 1) {  // inserted; 0 if one exists (DO NOTHING)
+        row_ids_.TookSignature(s.campaign_id);
         Signature& sig = out.signature;
-        sig.id = db.LastInsertId();
+        sig.id = *id;
         st->Reset();
         if (auto r = InsertTokens(db, sig.id, p.confirm_key, p.withdraw_key); !r) {
           return Fail(r.error());
         }
-        sig.uuid = p.signature_uuid;
+        sig.uuid = std::move(uuid);
         sig.campaign_id = s.campaign_id;
         sig.person_id = person_id;
         sig.person_uuid = person_public;
@@ -2924,10 +3039,12 @@ class SqliteStore final : public Store {
   };
 
   const SqliteOptions options_;
-  std::unique_ptr<FieldSealer> sealer_;  // set once by LoadSealKey, before any write
+  std::unique_ptr<FieldSealer> sealer_;    // set once by LoadSealKey, before any write
+  std::unique_ptr<PublicIds> public_ids_;  // set once by LoadSealKey, before any use
   const std::string wal_path_;
   std::unique_ptr<Db> writer_;      // used by the writer thread only (and Open before it starts)
   std::unique_ptr<LogWriter> log_;  // writer thread only
+  RowIds row_ids_;                  // writer thread only
   std::vector<std::unique_ptr<Db>> readers_;
   std::unique_ptr<Db> checkpointer_;  // used by the checkpoint thread only
   int wal_fd_;                        // used by the syncer thread only

@@ -168,14 +168,10 @@ int main(int argc, char** argv) {
         if (n >= count) break;
         NewSignature ns;
         ns.campaign_id = cid;
-        ns.uuid = Hex64(run_id, n).substr(0, 36);
-        if (ordered) {
-          // What UUIDv7 and time-prefixed tokens look like to the indexes: ascending keys.
-          char prefix[17];
-          std::snprintf(prefix, sizeof prefix, "%016lx",
-                        static_cast<unsigned long>(run_id * 100000000ul + n));
-          ns.uuid = std::string(prefix) + ns.uuid.substr(16);
-        }
+        // What time-prefixed tokens look like to the index: ascending keys.
+        char prefix[17];
+        std::snprintf(prefix, sizeof prefix, "%016lx",
+                      static_cast<unsigned long>(run_id * 100000000ul + n));
         ns.form.name = "Signer " + std::to_string(n);
         ns.form.email =
             "signer" + std::to_string(n) + "." + std::to_string(run_id) + "@example.org";
@@ -189,8 +185,8 @@ int main(int argc, char** argv) {
         ns.withdraw_token = "w" + std::to_string(n);
         ns.withdraw_token_hash = Hex64(n, run_id + 2);
         if (ordered) {
-          ns.confirm_token_hash = ns.uuid.substr(0, 16) + ns.confirm_token_hash;
-          ns.withdraw_token_hash = ns.uuid.substr(0, 16) + ns.withdraw_token_hash;
+          ns.confirm_token_hash = prefix + ns.confirm_token_hash;
+          ns.withdraw_token_hash = prefix + ns.withdraw_token_hash;
         }
         ns.mail_payload = payload;
         ns.now = std::time(nullptr);

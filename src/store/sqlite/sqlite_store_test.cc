@@ -97,7 +97,6 @@ class SqliteStoreTest : public ::testing::Test {
     int n = ++counter_;
     NewSignature s;
     s.campaign_id = campaign_id;
-    s.uuid = "sig-uuid-" + std::to_string(n);
     s.form.name = "Signer Number" + std::to_string(n);
     s.form.email = email;
     s.form.postal_code = "12345";
@@ -125,6 +124,25 @@ class SqliteStoreTest : public ::testing::Test {
   }
 
   // Runs a raw query on a separate connection (what an operator would see with sqlite3).
+  // Signs s, which must succeed; the new signature's uuid.
+  std::string MustSign(const NewSignature& s) {
+    auto r = store_->Sign(s);
+    EXPECT_TRUE(r.has_value()) << r.error().message;
+    return r ? r->signature.uuid : std::string();
+  }
+
+  // Runs sql on a connection of its own (as another process would), beside the store's.
+  void ExecOther(const std::string& sql) {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open_v2(path_.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr), SQLITE_OK);
+    sqlite3_busy_timeout(db, 5000);
+    char* err = nullptr;
+    EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err), SQLITE_OK)
+        << (err ? err : "") << " in " << sql;
+    sqlite3_free(err);
+    sqlite3_close(db);
+  }
+
   std::int64_t QueryInt(const std::string& sql, const std::string& path = "") {
     sqlite3* db = nullptr;
     EXPECT_EQ(
@@ -426,7 +444,7 @@ TEST_F(SqliteStoreTest, SignConfirmWithdrawWithCounts) {
   ASSERT_TRUE(signed1.has_value()) << signed1.error().message;
   EXPECT_EQ(signed1->kind, SignOutcome::Kind::kCreated);
   EXPECT_EQ(signed1->signature.state, SignatureState::kPending);
-  EXPECT_EQ(signed1->signature.uuid, s.uuid);
+  EXPECT_EQ(signed1->signature.uuid.size(), 36u);
   EXPECT_EQ(signed1->signature.confirm_sends, 1);
   EXPECT_GT(signed1->signature.person_id, 0);
   ExpectCounts(signed1->counts, 1, 0, 0);
@@ -443,7 +461,7 @@ TEST_F(SqliteStoreTest, SignConfirmWithdrawWithCounts) {
   EXPECT_EQ(payload["confirm_token"], s.confirm_token);
   EXPECT_EQ(payload["withdraw_token"], s.withdraw_token);
   EXPECT_EQ(payload["name"], s.form.name);
-  EXPECT_EQ(payload["signature_uuid"], s.uuid);
+  EXPECT_EQ(payload["signature_uuid"], signed1->signature.uuid);
 
   // Peek does not change anything.
   auto peek = store_->FindByConfirmToken(s.confirm_token_hash);
@@ -516,7 +534,7 @@ TEST_F(SqliteStoreTest, WithdrawPendingMovesPendingCount) {
 TEST_F(SqliteStoreTest, ResendUntilTheLimit) {
   Campaign c = MustCreate("bees");
   NewSignature first = NewSig(c.id, "ada@example.org");
-  ASSERT_TRUE(store_->Sign(first).has_value());
+  const std::string first_uuid = MustSign(first);
 
   std::vector<NewSignature> again;
   for (int i = 0; i < 2; ++i) {
@@ -524,7 +542,7 @@ TEST_F(SqliteStoreTest, ResendUntilTheLimit) {
     auto r = store_->Sign(s);
     ASSERT_TRUE(r.has_value()) << r.error().message;
     EXPECT_EQ(r->kind, SignOutcome::Kind::kResent);
-    EXPECT_EQ(r->signature.uuid, first.uuid);  // same row
+    EXPECT_EQ(r->signature.uuid, first_uuid);  // same row
     EXPECT_EQ(r->signature.confirm_sends, 2 + i);
     EXPECT_EQ(r->signature.form.name, first.form.name);  // not overwritten by a resend
     ExpectCounts(r->counts, 1, 0, 0);
@@ -534,7 +552,7 @@ TEST_F(SqliteStoreTest, ResendUntilTheLimit) {
   for (const NewSignature* sent : {&first, &again[0], &again[1]}) {
     auto found = store_->FindByConfirmToken(sent->confirm_token_hash);
     ASSERT_TRUE(found.has_value()) << found.error().message;
-    EXPECT_EQ(found->signature.uuid, first.uuid);
+    EXPECT_EQ(found->signature.uuid, first_uuid);
     EXPECT_TRUE(store_->FindByWithdrawToken(sent->withdraw_token_hash).has_value());
   }
   EXPECT_EQ(QueryInt("SELECT count(*) FROM signature_tokens"), 6);
@@ -558,7 +576,7 @@ TEST_F(SqliteStoreTest, ResendUntilTheLimit) {
 TEST_F(SqliteStoreTest, EveryConfirmLinkSentStillConfirmsAfterAResend) {
   Campaign c = MustCreate("bees");
   NewSignature first = NewSig(c.id, "late@example.org");
-  ASSERT_TRUE(store_->Sign(first).has_value());
+  const std::string first_uuid = MustSign(first);
   NewSignature second = NewSig(c.id, "late@example.org", kT0 + 60);
   auto resent = store_->Sign(second);
   ASSERT_TRUE(resent.has_value()) << resent.error().message;
@@ -571,7 +589,7 @@ TEST_F(SqliteStoreTest, EveryConfirmLinkSentStillConfirmsAfterAResend) {
   auto confirmed = store_->Confirm(first.confirm_token_hash, kT0 + 100);
   ASSERT_TRUE(confirmed.has_value()) << confirmed.error().message;
   EXPECT_TRUE(confirmed->changed);
-  EXPECT_EQ(confirmed->signature.uuid, first.uuid);
+  EXPECT_EQ(confirmed->signature.uuid, first_uuid);
   ExpectCounts(confirmed->counts, 0, 1, 0);
 
   // The second link then finds it confirmed: idempotent, nothing counted twice.
@@ -624,7 +642,7 @@ TEST_F(SqliteStoreTest, OldTokensOfAWithdrawnSignatureServeTheFreshSigning) {
 TEST_F(SqliteStoreTest, AReusedTokenHashIsAConflictAndRollsBackTheSigning) {
   Campaign c = MustCreate("bees");
   NewSignature a = NewSig(c.id, "a@example.org");
-  ASSERT_TRUE(store_->Sign(a).has_value());
+  const std::string a_uuid = MustSign(a);
   NewSignature b = NewSig(c.id, "b@example.org");
   b.confirm_token_hash = a.confirm_token_hash;
   auto r = store_->Sign(b);
@@ -633,7 +651,7 @@ TEST_F(SqliteStoreTest, AReusedTokenHashIsAConflictAndRollsBackTheSigning) {
   // Nothing of b was kept, and a's token still names a.
   EXPECT_EQ(QueryInt("SELECT count(*) FROM signatures"), 1);
   EXPECT_EQ(QueryInt("SELECT count(*) FROM signature_tokens"), 2);
-  EXPECT_EQ(store_->FindByConfirmToken(a.confirm_token_hash)->signature.uuid, a.uuid);
+  EXPECT_EQ(store_->FindByConfirmToken(a.confirm_token_hash)->signature.uuid, a_uuid);
   EXPECT_EQ(QueryInt("SELECT count(*) FROM people"), 1);
   EXPECT_EQ(store_->OutboxDepth().value(), 1);
   ExpectCounts(CountsOf(c.id), 1, 0, 0);
@@ -642,7 +660,7 @@ TEST_F(SqliteStoreTest, AReusedTokenHashIsAConflictAndRollsBackTheSigning) {
 TEST_F(SqliteStoreTest, SigningAgainWhenConfirmedSendsAlreadySigned) {
   Campaign c = MustCreate("bees");
   NewSignature first = NewSig(c.id, "ada@example.org");
-  ASSERT_TRUE(store_->Sign(first).has_value());
+  const std::string first_uuid = MustSign(first);
   ASSERT_TRUE(store_->Confirm(first.confirm_token_hash, kT0 + 1).has_value());
   auto sent = store_->DueOutbox(kT0 + 1, 10).value();
   ASSERT_EQ(sent.size(), 1u);
@@ -661,7 +679,7 @@ TEST_F(SqliteStoreTest, SigningAgainWhenConfirmedSendsAlreadySigned) {
   auto payload = nlohmann::json::parse(due[0].payload);
   EXPECT_EQ(payload["withdraw_token"], s.withdraw_token);
   EXPECT_FALSE(payload.contains("confirm_token"));
-  EXPECT_EQ(payload["signature_uuid"], first.uuid);
+  EXPECT_EQ(payload["signature_uuid"], first_uuid);
   // The new withdraw link works and so does the old one; the confirm link still says
   // confirmed. The confirm token of this signing was not mailed, so it was not kept.
   EXPECT_TRUE(store_->FindByWithdrawToken(first.withdraw_token_hash).has_value());
@@ -679,7 +697,7 @@ TEST_F(SqliteStoreTest, SigningAgainWhenConfirmedSendsAlreadySigned) {
 TEST_F(SqliteStoreTest, WithdrawnThenSignAgainIsAFreshSigning) {
   Campaign c = MustCreate("bees");
   NewSignature first = NewSig(c.id, "ada@example.org");
-  ASSERT_TRUE(store_->Sign(first).has_value());
+  const std::string first_uuid = MustSign(first);
   ASSERT_TRUE(store_->Sign(NewSig(c.id, "ada@example.org")).has_value());
   NewSignature third = NewSig(c.id, "ada@example.org");
   ASSERT_TRUE(store_->Sign(third).has_value());  // at the limit
@@ -692,7 +710,7 @@ TEST_F(SqliteStoreTest, WithdrawnThenSignAgainIsAFreshSigning) {
   ASSERT_TRUE(r.has_value()) << r.error().message;
   EXPECT_EQ(r->kind, SignOutcome::Kind::kCreated);
   EXPECT_EQ(r->signature.state, SignatureState::kPending);
-  EXPECT_EQ(r->signature.uuid, first.uuid);
+  EXPECT_EQ(r->signature.uuid, first_uuid);
   EXPECT_EQ(r->signature.form.name, "Ada Lovelace");
   EXPECT_EQ(r->signature.confirm_sends, 1);  // the limit starts over
   ExpectCounts(r->counts, 1, 0, 0);
@@ -776,12 +794,13 @@ TEST_F(SqliteStoreTest, SignFailuresRollBackOnlyThemselves) {
   Campaign c = MustCreate("bees");
   NewSignature a = NewSig(c.id, "a@example.org");
   ASSERT_TRUE(store_->Sign(a).has_value());
-  // Same signature uuid for another person: a unique violation.
-  NewSignature dup = NewSig(c.id, "b@example.org");
-  dup.uuid = a.uuid;
-  auto r = store_->Sign(dup);
+  // A signature the database refuses after its person was saved (a trigger stands in for
+  // any failure of the signature's insert): the person goes too.
+  ExecOther(
+      "CREATE TRIGGER refuse BEFORE INSERT ON signatures WHEN NEW.canonical_email = "
+      "'b@example.org' BEGIN SELECT RAISE(ABORT, 'refused'); END");
+  auto r = store_->Sign(NewSig(c.id, "b@example.org"));
   ASSERT_FALSE(r.has_value());
-  EXPECT_EQ(r.error().code, Code::kConflict);
   EXPECT_EQ(r.error().message.find("b@example.org"), std::string::npos);
   // Unknown campaign.
   auto nc = store_->Sign(NewSig(4242, "c@example.org"));
@@ -899,9 +918,8 @@ TEST_F(SqliteStoreTest, EverySuccessSurvivesSigkill) {
         for (int i = 0;; ++i) {
           NewSignature s =
               NewSig(c.id, "k" + std::to_string(t) + "-" + std::to_string(i) + "@x.org");
-          s.uuid = "crash-" + std::to_string(t) + "-" + std::to_string(i);
-          if (store.Sign(s)) {
-            std::string line = s.uuid + "\n";
+          if (auto r = store.Sign(s)) {
+            std::string line = r->signature.uuid + "\n";
             if (write(fds[1], line.data(), line.size()) < 0) _exit(3);
           }
         }
@@ -965,6 +983,100 @@ TEST_F(SqliteStoreTest, IntegrityCheckPassesAfterLoad) {
   EXPECT_EQ((*db)->QueryText("PRAGMA foreign_key_check").value(), "");
 }
 
+// --- row ids and public ids
+
+TEST_F(SqliteStoreTest, SignatureIdsAreRangesOfTheirCampaignAndUuidsFindThem) {
+  Campaign a = MustCreate("alpha");
+  Campaign b = MustCreate("beta");
+  std::vector<SignOutcome> signed_;
+  for (int i = 0; i < 6; ++i) {
+    auto r = store_->Sign(NewSig(i % 2 ? b.id : a.id, "r" + std::to_string(i) + "@example.org"));
+    ASSERT_TRUE(r.has_value()) << r.error().message;
+    signed_.push_back(*r);
+  }
+  // Each campaign's signatures are numbered 1, 2, 3 in its own range of ids.
+  for (const Campaign* c : {&a, &b}) {
+    const std::int64_t base = c->id << 40;
+    EXPECT_EQ(QueryInt("SELECT count(*) FROM signatures WHERE campaign_id = " +
+                       std::to_string(c->id) + " AND id BETWEEN " + std::to_string(base + 1) +
+                       " AND " + std::to_string(base + 3)),
+              3);
+  }
+  std::set<std::string> uuids;
+  for (const SignOutcome& o : signed_) {
+    const Signature& s = o.signature;
+    EXPECT_EQ(s.id >> 40, s.campaign_id);
+    // An RFC 9562 version 8 uuid, in lower case, that finds its row.
+    ASSERT_EQ(s.uuid.size(), 36u);
+    EXPECT_EQ(s.uuid[14], '8') << s.uuid;
+    EXPECT_NE(std::string("89ab").find(s.uuid[19]), std::string::npos) << s.uuid;
+    uuids.insert(s.uuid);
+    auto got = store_->GetSignatureByUuid(s.uuid);
+    ASSERT_TRUE(got.has_value()) << got.error().message;
+    EXPECT_EQ(got->id, s.id);
+    EXPECT_EQ(got->uuid, s.uuid);
+    auto person = store_->GetPersonByUuid(s.person_uuid);
+    ASSERT_TRUE(person.has_value()) << person.error().message;
+    EXPECT_EQ(person->id, s.person_id);
+    EXPECT_EQ(person->uuid, s.person_uuid);
+    // A signature's uuid is not a person's, and the other way round.
+    EXPECT_EQ(store_->GetPersonByUuid(s.uuid).error().code, Code::kNotFound);
+    EXPECT_EQ(store_->GetSignatureByUuid(s.person_uuid).error().code, Code::kNotFound);
+  }
+  EXPECT_EQ(uuids.size(), signed_.size());
+  // The stored uuid column is the one handed out.
+  EXPECT_EQ(
+      QueryInt("SELECT count(*) FROM signatures WHERE uuid = '" + signed_[0].signature.uuid + "'"),
+      1);
+  // A well-formed uuid this store did not make.
+  EXPECT_EQ(store_->GetSignatureByUuid("0190f3a1-2b3c-7d4e-8f60-123456789abc").error().code,
+            Code::kNotFound);
+  // The same rows keep the same uuids after a restart (the key is an instance secret).
+  store_.reset();
+  Open();
+  auto again = store_->GetSignatureByUuid(signed_[3].signature.uuid);
+  ASSERT_TRUE(again.has_value()) << again.error().message;
+  EXPECT_EQ(again->id, signed_[3].signature.id);
+  auto more = store_->Sign(NewSig(a.id, "after-restart@example.org"));
+  ASSERT_TRUE(more.has_value()) << more.error().message;
+  EXPECT_EQ(more->signature.id, (a.id << 40) + 4);
+}
+
+TEST_F(SqliteStoreTest, IdsTakenByAnotherProcessAreSkipped) {
+  Campaign c = MustCreate("shared");
+  auto first = store_->Sign(NewSig(c.id, "first@example.org"));
+  ASSERT_TRUE(first.has_value()) << first.error().message;
+  auto insert_person = [&](std::int64_t id, const std::string& email) {
+    ExecOther("INSERT INTO people (id, uuid, canonical_email, email, created, modified) VALUES (" +
+              std::to_string(id) + ", 'other-" + std::to_string(id) + "', '" + email + "', '" +
+              email + "', 1, 1)");
+  };
+  // Another connection takes the campaign's next signature id, which the store has already
+  // counted on (for a person of its own, with a far id).
+  const std::int64_t next_sig = first->signature.id + 1;
+  insert_person(1000, "other@example.org");
+  ExecOther(
+      "INSERT INTO signatures (id, uuid, campaign_id, person_id, name, email, canonical_email, "
+      "state, source, created, modified) VALUES (" +
+      std::to_string(next_sig) + ", 'other-s', " + std::to_string(c.id) +
+      ", 1000, 'Other', 'other@example.org', 'other@example.org', 'pending', 'form', 1, 1)");
+  auto second = store_->Sign(NewSig(c.id, "second@example.org"));
+  ASSERT_TRUE(second.has_value()) << second.error().message;
+  EXPECT_EQ(second->kind, SignOutcome::Kind::kCreated);
+  EXPECT_EQ(second->signature.id, next_sig + 1);
+  EXPECT_EQ(second->signature.person_id, first->signature.person_id + 1);
+  EXPECT_EQ(store_->GetSignatureByUuid(second->signature.uuid)->id, next_sig + 1);
+  // Then the next person id.
+  insert_person(1001, "another@example.org");
+  auto third = store_->Sign(NewSig(c.id, "third@example.org"));
+  ASSERT_TRUE(third.has_value()) << third.error().message;
+  EXPECT_EQ(third->signature.person_id, 1002);
+  EXPECT_EQ(third->signature.id, next_sig + 2);
+  EXPECT_EQ(store_->GetPersonByUuid(third->signature.person_uuid)->id, 1002);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM signatures"), 4);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM people"), 5);
+}
+
 // --- listings
 
 TEST_F(SqliteStoreTest, ListSignaturesPagesAndFilters) {
@@ -972,9 +1084,9 @@ TEST_F(SqliteStoreTest, ListSignaturesPagesAndFilters) {
   Campaign other = MustCreate("other");
   std::vector<std::string> uuids;
   for (int i = 0; i < 7; ++i) {
-    NewSignature s = NewSig(c.id, "s" + std::to_string(i) + "@example.org", kT0 + i);
-    uuids.push_back(s.uuid);
-    ASSERT_TRUE(store_->Sign(s).has_value());
+    auto r = store_->Sign(NewSig(c.id, "s" + std::to_string(i) + "@example.org", kT0 + i));
+    ASSERT_TRUE(r.has_value());
+    uuids.push_back(r->signature.uuid);
   }
   ASSERT_TRUE(store_->Sign(NewSig(other.id, "x@example.org")).has_value());
 
@@ -1625,8 +1737,8 @@ TEST_F(SqliteStoreTest, AnOperationThatFailsInABatchUndoesOnlyItself) {
   EXPECT_EQ(head->root, log.tree.Root());
   auto stats = GetSqliteStats(*store_);
   ASSERT_TRUE(stats);
-  // + the seal key made at open, + the campaign, + GetLogHead
-  EXPECT_EQ(stats->operations, 1 + 3 + kNew + 12 + 1 + 1);
+  // + the seal and id keys made at open, + the campaign, + GetLogHead
+  EXPECT_EQ(stats->operations, 2 + 3 + kNew + 12 + 1 + 1);
 }
 
 TEST_F(SqliteStoreTest, ReceiptDataAndCheckpoints) {
