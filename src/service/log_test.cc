@@ -147,12 +147,12 @@ TEST_F(LogServiceTest, AReceiptProvesTheSignerWasCounted) {
   f.email = "Ada.Lovelace+letters@example.org";
   auto signed_ = signing_->Sign("letter", f, SignContext{});
   ASSERT_TRUE(signed_);
-  // The confirm token is in the outbox mail only; take it from there.
+  // The mail's token (its confirm link's) is in the outbox mail only; take it from there.
   auto due = store_->DueOutbox(clock_.Now() + 10, 10);
   ASSERT_TRUE(due);
   ASSERT_FALSE(due->empty());
   auto payload = nlohmann::json::parse(due->back().payload);
-  const std::string token = payload["confirm_token"];
+  const std::string token = payload["token"];
   EXPECT_EQ(log_->Receipt(token, *campaigns_).error().code, Code::kConflict);  // not confirmed
   ASSERT_TRUE(signing_->Confirm(token));
 

@@ -39,7 +39,9 @@ class ServiceTest : public ServiceFixture {
     return f;
   }
 
-  // The confirm token is only in the queued mail's payload, as in production.
+  // A mail's token is only in the queued mail's payload, as in production: "token" in a
+  // confirmation mail (its confirm and withdraw links), "withdraw_token" in an "already signed"
+  // one.
   std::string LastToken(const char* key) {
     auto due = store_->DueOutbox(clock_.Now() + 1, 1000);
     EXPECT_TRUE(due.has_value());
@@ -62,11 +64,14 @@ TEST_F(ServiceTest, SignConfirmWithdrawMovesCountsAndSnapshot) {
   EXPECT_EQ(campaigns_->Snapshot("letter")->counts.confirmed, 0);
   EXPECT_EQ(campaigns_->Totals().pending, 1);
 
-  std::string confirm = LastToken("confirm_token");
-  std::string withdraw = LastToken("withdraw_token");
+  // One token, which the mail's confirm link and withdraw link both carry.
+  const std::string token = LastToken("token");
+  const std::string& confirm = token;
+  const std::string& withdraw = token;
   auto peek = signing_->PeekConfirm(confirm);
   ASSERT_TRUE(peek.has_value());
   EXPECT_EQ(peek->signature.state, SignatureState::kPending);
+  EXPECT_EQ(signing_->PeekWithdraw(withdraw)->signature.state, SignatureState::kPending);
 
   auto c = signing_->Confirm(confirm);
   ASSERT_TRUE(c.has_value()) << c.error().message;
