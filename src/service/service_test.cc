@@ -91,6 +91,50 @@ TEST_F(ServiceTest, SignConfirmWithdrawMovesCountsAndSnapshot) {
   EXPECT_FALSE(signing_->Confirm("not-a-token").has_value());
 }
 
+TEST_F(ServiceTest, EveryResentMailsTokenWorksForBothLinks) {
+  SignContext ctx;
+  ASSERT_EQ(signing_->Sign("letter", Form("late@example.org"), ctx)->kind,
+            SignOutcome::Kind::kCreated);
+  const std::string first = LastToken("token");
+  ASSERT_EQ(signing_->Sign("letter", Form("late@example.org"), ctx)->kind,
+            SignOutcome::Kind::kResent);
+  const std::string second = LastToken("token");
+  ASSERT_NE(first, second);
+  for (const std::string* t : {&first, &second}) {
+    EXPECT_TRUE(signing_->PeekConfirm(*t).has_value());
+    EXPECT_TRUE(signing_->PeekWithdraw(*t).has_value());
+  }
+  // The new mail's confirm link confirms; the first mail's withdraw link then withdraws.
+  auto c = signing_->Confirm(second);
+  ASSERT_TRUE(c.has_value()) << c.error().message;
+  EXPECT_TRUE(c->changed);
+  EXPECT_FALSE(signing_->Confirm(first)->changed);
+  auto w = signing_->Withdraw(first);
+  ASSERT_TRUE(w.has_value()) << w.error().message;
+  EXPECT_TRUE(w->changed);
+  EXPECT_FALSE(signing_->Withdraw(second)->changed);
+  auto snap = campaigns_->Snapshot("letter");
+  EXPECT_EQ(snap->counts.confirmed, 0);
+  EXPECT_EQ(snap->counts.withdrawn, 1);
+}
+
+TEST_F(ServiceTest, AnAlreadySignedMailsTokenWithdrawsButCannotConfirm) {
+  SignContext ctx;
+  ASSERT_TRUE(signing_->Sign("letter", Form("again@example.org"), ctx));
+  ASSERT_TRUE(signing_->Confirm(LastToken("token")));
+  ASSERT_EQ(signing_->Sign("letter", Form("again@example.org"), ctx)->kind,
+            SignOutcome::Kind::kAlreadyConfirmed);
+  const std::string withdraw_only = LastToken("withdraw_token");
+  EXPECT_EQ(signing_->PeekConfirm(withdraw_only).error().code, Code::kNotFound);
+  EXPECT_EQ(signing_->Confirm(withdraw_only).error().code, Code::kNotFound);
+  EXPECT_EQ(signing_->PeekWithdraw(withdraw_only)->signature.state, SignatureState::kConfirmed);
+  auto w = signing_->Withdraw(withdraw_only);
+  ASSERT_TRUE(w.has_value()) << w.error().message;
+  EXPECT_TRUE(w->changed);
+  EXPECT_EQ(campaigns_->Snapshot("letter")->counts.confirmed, 0);
+  EXPECT_EQ(signing_->Confirm(withdraw_only).error().code, Code::kNotFound);
+}
+
 TEST_F(ServiceTest, AliasesOfOneAddressAreOneSignatureAndResendsAreBounded) {
   SignContext ctx;
   ASSERT_EQ(signing_->Sign("letter", Form("a.da@gmail.com"), ctx)->kind,

@@ -474,8 +474,18 @@ TEST_F(PagesTest, SigningAgainSaysSoWithoutRevealingConfirmed) {
   };
   EXPECT_EQ(strip(confirmed_again.body, "cy@example.org"), strip(fresh.body, "dee@example.org"));
   std::string kind;
-  LastMail("cy@example.org", &kind);
+  nlohmann::json mail = LastMail("cy@example.org", &kind);
   EXPECT_EQ(kind, "already_signed");
+
+  // Its token is withdraw-only: no confirm page or confirmation for it, but a withdraw page.
+  const std::string withdraw_only = mail.value("withdraw_token", "");
+  ASSERT_FALSE(withdraw_only.empty());
+  EXPECT_FALSE(mail.contains("token"));
+  EXPECT_EQ(Call("GET", "/s/confirm?t=" + withdraw_only).status, 404);
+  EXPECT_EQ(Post("/s/confirm", {{"t", withdraw_only}, {"csrf", Token()}}).status, 404);
+  Response wpage = Call("GET", "/s/withdraw?t=" + withdraw_only);
+  ASSERT_EQ(wpage.status, 200);
+  EXPECT_TRUE(Contains(wpage.body, "action=\"/s/withdraw\""));
 }
 
 TEST_F(PagesTest, InvalidTokensAre404) {

@@ -676,6 +676,58 @@ TEST_F(SqliteStoreTest, SigningAgainWhenConfirmedSendsAlreadySigned) {
   ExpectCounts(CountsOf(c.id), 0, 1, 0);
 }
 
+TEST_F(SqliteStoreTest, AnAlreadySignedMailsTokenWithdrawsButNeverConfirms) {
+  Campaign c = MustCreate("bees");
+  NewSignature first = NewSig(c.id, "ada@example.org");
+  ASSERT_TRUE(store_->Sign(first).has_value());
+  ASSERT_TRUE(store_->Confirm(first.token_hash, kT0 + 1).has_value());
+  NewSignature already = NewSig(c.id, "ada@example.org", kT0 + 2);
+  ASSERT_EQ(store_->Sign(already)->kind, SignOutcome::Kind::kAlreadyConfirmed);
+
+  // Its withdraw link withdraws.
+  auto peek = store_->FindByWithdrawToken(already.token_hash);
+  ASSERT_TRUE(peek.has_value()) << peek.error().message;
+  EXPECT_EQ(peek->signature.state, SignatureState::kConfirmed);
+  auto withdrawn = store_->Withdraw(already.token_hash, kT0 + 3);
+  ASSERT_TRUE(withdrawn.has_value()) << withdrawn.error().message;
+  EXPECT_TRUE(withdrawn->changed);
+  ExpectCounts(withdrawn->counts, 0, 0, 1);
+
+  // Signing again is a fresh, pending signing on the same row, which every token of the
+  // signing kind confirms (OldTokensOfAWithdrawnSignatureServeTheFreshSigning); the "already
+  // signed" mail's token still cannot.
+  NewSignature fresh = NewSig(c.id, "ada@example.org", kT0 + 4);
+  ASSERT_EQ(store_->Sign(fresh)->kind, SignOutcome::Kind::kCreated);
+  EXPECT_EQ(store_->FindByConfirmToken(already.token_hash).error().code, Code::kNotFound);
+  EXPECT_EQ(store_->Confirm(already.token_hash, kT0 + 5).error().code, Code::kNotFound);
+  ExpectCounts(CountsOf(c.id), 1, 0, 0);
+  auto confirmed = store_->Confirm(fresh.token_hash, kT0 + 6);
+  ASSERT_TRUE(confirmed.has_value()) << confirmed.error().message;
+  EXPECT_TRUE(confirmed->changed);
+  EXPECT_EQ(store_->FindByWithdrawToken(already.token_hash)->signature.state,
+            SignatureState::kConfirmed);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM signature_tokens"), 3);
+}
+
+TEST_F(SqliteStoreTest, OneTokenOfTheSigningKindConfirmsAndLaterWithdraws) {
+  Campaign c = MustCreate("bees");
+  NewSignature s = NewSig(c.id, "one@example.org");
+  ASSERT_TRUE(store_->Sign(s).has_value());
+  // One row per signing, of the kind that confirms and withdraws.
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM signature_tokens WHERE kind = 'signing'"), 1);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM signature_tokens"), 1);
+  auto confirmed = store_->Confirm(s.token_hash, kT0 + 1);
+  ASSERT_TRUE(confirmed.has_value()) << confirmed.error().message;
+  EXPECT_TRUE(confirmed->changed);
+  ExpectCounts(confirmed->counts, 0, 1, 0);
+  auto withdrawn = store_->Withdraw(s.token_hash, kT0 + 2);
+  ASSERT_TRUE(withdrawn.has_value()) << withdrawn.error().message;
+  EXPECT_TRUE(withdrawn->changed);
+  EXPECT_EQ(withdrawn->signature.state, SignatureState::kWithdrawn);
+  ExpectCounts(withdrawn->counts, 0, 0, 1);
+  EXPECT_EQ(store_->Confirm(s.token_hash, kT0 + 3).error().code, Code::kConflict);
+}
+
 TEST_F(SqliteStoreTest, WithdrawnThenSignAgainIsAFreshSigning) {
   Campaign c = MustCreate("bees");
   NewSignature first = NewSig(c.id, "ada@example.org");
