@@ -1,7 +1,7 @@
 // bench_support.h: the pieces the bench helpers us_seed (seed.cc) and us_reveal (reveal.cc) share:
 // reading "--flag value" arguments, exiting on an Error with the tool's name, storing an open
-// campaign, and giving a NewSignature its confirm and withdraw tokens. Header-only; not part of
-// the product. Free functions only, no state: thread-safe as far as their arguments are.
+// campaign, and giving a NewSignature its token. Header-only; not part of the product. Free
+// functions only, no state: thread-safe as far as their arguments are.
 
 #pragma once
 
@@ -68,14 +68,11 @@ inline Campaign CreateCampaignOrDie(const char* tool, Store& store, const Campai
   return OrDie(tool, "create campaign", store.CreateCampaign(c));
 }
 
-// Sets s's confirm and withdraw tokens and their hashes, in that order: token = make_token(),
-// hash = hash_token(token).
+// Sets s's token and its hash: token = make_token(), hash = hash_token(token).
 template <typename MakeToken, typename HashToken>
-void SetTokens(NewSignature& s, MakeToken make_token, HashToken hash_token) {
-  s.confirm_token = make_token();
-  s.confirm_token_hash = hash_token(s.confirm_token);
-  s.withdraw_token = make_token();
-  s.withdraw_token_hash = hash_token(s.withdraw_token);
+void SetToken(NewSignature& s, MakeToken make_token, HashToken hash_token) {
+  s.token = make_token();
+  s.token_hash = hash_token(s.token);
 }
 
 }  // namespace undersigned::bench

@@ -140,14 +140,14 @@ NewSignature Employee(const Campaign& c, std::int64_t i, bool sealed, std::int64
   // string of that form does here (zero-padded: inserts append to the index).
   s.canonical_email = Padded("affiliation:%064lld", i);
   s.source = "form";
-  SetTokens(s, service::NewToken, service::HashToken);
+  SetToken(s, service::NewToken, service::HashToken);
   s.mail_payload = nlohmann::json{
       {"campaign_title", c.title},
       {"campaign_slug", c.slug},
       {"language",
        c.language}}.dump();
   s.now = Clock::System().Now();
-  *confirm_hash = s.confirm_token_hash;
+  *confirm_hash = s.token_hash;
   return s;
 }
 

@@ -263,11 +263,9 @@ void SeedSql(const std::string& path, std::int64_t campaign_id, std::int64_t sta
                          static_cast<std::size_t>(sqlite3_column_bytes(q, 0))));
     sqlite3_finalize(q);
   }
-  // Each signature's confirm and withdraw token hashes, as SqliteStore::Sign keeps them.
-  sqlite3_stmt* tokens =
-      Prepare(db,
-              "INSERT INTO signature_tokens (hash, signature_id, kind) VALUES (?1, ?3, 'confirm'), "
-              "(?2, ?3, 'withdraw')");
+  // Each signature's token hash (of the signing kind), as SqliteStore::Sign keeps it.
+  sqlite3_stmt* tokens = Prepare(
+      db, "INSERT INTO signature_tokens (hash, signature_id, kind) VALUES (?1, ?2, 'signing')");
   Rand rnd(0x5eed0000ULL + static_cast<std::uint64_t>(start));
   // The random unique keys (token hashes) are made up front and handed out in sorted
   // order: they are as random as the store's, but each unique-index insert becomes an append,
@@ -280,8 +278,7 @@ void SeedSql(const std::string& path, std::int64_t campaign_id, std::int64_t sta
     std::sort(v.begin(), v.end());
     return v;
   };
-  const std::vector<std::string> confirm_hashes = sorted([&] { return rnd.Bytes(32); });
-  const std::vector<std::string> withdraw_hashes = sorted([&] { return rnd.Bytes(32); });
+  const std::vector<std::string> token_hashes = sorted([&] { return rnd.Bytes(32); });
   // Spread the signatures over the past 30 days, oldest first, so ordering is realistic.
   const UnixTime now = Clock::System().Now();
   const UnixTime first = now - 30 * 86400;
@@ -333,10 +330,9 @@ void SeedSql(const std::string& path, std::int64_t campaign_id, std::int64_t sta
     range.Append(log::LeafHash(pending_entry));
 
     sqlite3_reset(tokens);
-    BindBlob(tokens, 1, confirm_hashes[n]);
-    BindBlob(tokens, 2, withdraw_hashes[n]);
-    sqlite3_bind_int64(tokens, 3, signature_id);
-    Check(db, sqlite3_step(tokens), "insert tokens");
+    BindBlob(tokens, 1, token_hashes[n]);
+    sqlite3_bind_int64(tokens, 2, signature_id);
+    Check(db, sqlite3_step(tokens), "insert token");
   }
   sqlite3_finalize(person);
   sqlite3_finalize(sig);
@@ -394,8 +390,8 @@ void SeedStore(Store& store, std::int64_t campaign_id, std::int64_t start, std::
         s.canonical_email = s.form.email;
         s.source = "api";
         s.confirm_now = true;
-        // Random stand-ins for the hashes too: nobody confirms these by token.
-        SetTokens(
+        // A random stand-in for the hash too: nobody confirms these by token.
+        SetToken(
             s, [&] { return rnd.Hex(32); }, [&](const std::string&) { return rnd.Hex(32); });
         s.mail_payload = "{}";
         s.now = Clock::System().Now();

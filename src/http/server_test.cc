@@ -180,7 +180,7 @@ class ServerTest : public ::testing::Test {
                 [](const Request&) {
                   return Response::Text(Server::OnNetworkThread() ? "network" : "pool");
                 },
-                {.blocking = true});
+                {.blocking = true, .name = "where_blocking"});
     router_.Get("/slow",
                 [this](const Request& r) {
                   slow_started_.set_value();
@@ -193,7 +193,7 @@ class ServerTest : public ::testing::Test {
                   std::this_thread::sleep_for(std::chrono::milliseconds(std::stoi(r.Param("ms"))));
                   return Response::Text("delay " + r.Param("ms"));
                 },
-                {.blocking = true});
+                {.blocking = true, .name = "delay"});
     router_.Get("/throw", [](const Request&) -> Response { throw std::runtime_error("boom"); },
                 {.name = "throw"});
     router_.Get("/cors", [](const Request&) {

@@ -55,20 +55,21 @@ Result<RenderedEmail> RenderEmail(const OutboxMessage& message, const std::strin
   if (!title) return Fail(title.error());
   auto slug = Field(payload, "campaign_slug");
   if (!slug) return Fail(slug.error());
-  auto withdraw_token = Field(payload, "withdraw_token");
+  // A confirmation mail ("confirm", "verify") has one token, "token", which both its confirm
+  // and its withdraw link carry; an "already signed" one only a withdraw-only "withdraw_token".
+  const bool with_confirm = message.kind == "confirm" || message.kind == "verify";
+  auto token = Field(payload, with_confirm ? "token" : "withdraw_token");
+  if (with_confirm && !token) return Fail(token.error());
 
   const std::string campaign_title = OneLine(*title);
   const std::string quoted = "\u201C" + campaign_title + "\u201D";
   const std::string campaign_url = base_url + "/c/" + PercentEncode(*slug);
-  const std::string withdraw_url =
-      withdraw_token ? base_url + "/s/withdraw?t=" + PercentEncode(*withdraw_token) : "";
+  const std::string withdraw_url = token ? base_url + "/s/withdraw?t=" + PercentEncode(*token) : "";
+  const std::string confirm_url =
+      with_confirm ? base_url + "/s/confirm?t=" + PercentEncode(*token) : "";
 
   RenderedEmail out;
   if (message.kind == "confirm") {
-    auto confirm_token = Field(payload, "confirm_token");
-    if (!confirm_token) return Fail(confirm_token.error());
-    if (!withdraw_token) return Fail(withdraw_token.error());
-    const std::string confirm_url = base_url + "/s/confirm?t=" + PercentEncode(*confirm_token);
     out.subject = "Please confirm your signature: " + campaign_title;
     const std::string intro =
         "Someone, hopefully you, signed " + quoted + " with this email address.";
@@ -120,10 +121,6 @@ Result<RenderedEmail> RenderEmail(const OutboxMessage& message, const std::strin
       html += HtmlParagraph(p);
     };
     if (fresh) {
-      auto confirm_token = Field(payload, "confirm_token");
-      if (!confirm_token) return Fail(confirm_token.error());
-      if (!withdraw_token) return Fail(withdraw_token.error());
-      const std::string confirm_url = base_url + "/s/confirm?t=" + PercentEncode(*confirm_token);
       para(
           "You asked for a one-time link to prove this address. Open it and press the button "
           "on the page:");

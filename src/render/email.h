@@ -16,12 +16,13 @@ struct RenderedEmail {
 };
 
 // Kinds:
-//   "confirm"         payload {campaign_title, campaign_slug, confirm_token, withdraw_token}:
-//                     link <base_url>/s/confirm?t=<confirm_token> (a page with a button) and
-//                     link <base_url>/s/withdraw?t=<withdraw_token>.
+//   "confirm"         payload {campaign_title, campaign_slug, token}: link
+//                     <base_url>/s/confirm?t=<token> (a page with a button) and link
+//                     <base_url>/s/withdraw?t=<token>: one token (the store's signing kind)
+//                     serves both links, since they always travel together.
 //   "already_signed"  payload {campaign_title, campaign_slug, withdraw_token}: says the
 //                     signature is already counted; withdraw link (left out if the payload
-//                     has no withdraw_token).
+//                     has no withdraw_token), whose token can withdraw but not confirm.
 //   "outcome"         payload {outcome: succeeded|failed, role: signer|organizer,
 //                     campaign_title, campaign_slug, threshold, confirmed}: a campaign with a
 //                     threshold reached it, or its deadline passed first (store.h).

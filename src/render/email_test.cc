@@ -14,7 +14,20 @@ OutboxMessage Confirm() {
   m.payload = nlohmann::json{
       {"campaign_title", "Drop the \"ICE\" contract"},
       {"campaign_slug", "drop-ice"},
-      {"confirm_token", "CTOK_abc-123"},
+      {"token", "TOK_abc-123"},
+      {"name", "<b>Ada</b> http://spam.example"},
+      {"signature_uuid",
+       "u-1"}}.dump();
+  return m;
+}
+
+// The "already signed" mail: a withdraw-only token.
+OutboxMessage AlreadySigned() {
+  OutboxMessage m = Confirm();
+  m.kind = "already_signed";
+  m.payload = nlohmann::json{
+      {"campaign_title", "Drop the \"ICE\" contract"},
+      {"campaign_slug", "drop-ice"},
       {"withdraw_token", "WTOK_def-456"},
       {"name", "<b>Ada</b> http://spam.example"},
       {"signature_uuid",
@@ -22,27 +35,27 @@ OutboxMessage Confirm() {
   return m;
 }
 
-TEST(RenderEmail, ConfirmHasBothLinks) {
+TEST(RenderEmail, ConfirmHasBothLinksWithItsOneToken) {
   auto r = RenderEmail(Confirm(), "https://sign.example.org/");
   ASSERT_TRUE(r) << r.error().message;
   EXPECT_EQ(r->subject, "Please confirm your signature: Drop the \"ICE\" contract");
-  EXPECT_NE(r->text.find("https://sign.example.org/s/confirm?t=CTOK_abc-123\n"), std::string::npos)
+  EXPECT_NE(r->text.find("https://sign.example.org/s/confirm?t=TOK_abc-123\n"), std::string::npos)
       << r->text;
-  EXPECT_NE(r->text.find("https://sign.example.org/s/withdraw?t=WTOK_def-456\n"),
-            std::string::npos);
+  EXPECT_NE(r->text.find("https://sign.example.org/s/withdraw?t=TOK_abc-123\n"), std::string::npos);
   EXPECT_NE(r->text.find("https://sign.example.org/c/drop-ice"), std::string::npos);
   EXPECT_NE(r->text.find("Only confirmed signatures are counted"), std::string::npos);
   // The HTML part escapes the title and links the same URLs.
   EXPECT_NE(r->html.find("Drop the &quot;ICE&quot; contract"), std::string::npos);
-  EXPECT_NE(r->html.find("href=\"https://sign.example.org/s/confirm?t=CTOK_abc-123\""),
+  EXPECT_NE(r->html.find("href=\"https://sign.example.org/s/confirm?t=TOK_abc-123\""),
             std::string::npos);
-  EXPECT_NE(r->html.find("href=\"https://sign.example.org/s/withdraw?t=WTOK_def-456\""),
+  EXPECT_NE(r->html.find("href=\"https://sign.example.org/s/withdraw?t=TOK_abc-123\""),
             std::string::npos);
 }
 
 TEST(RenderEmail, TheWorkAddressMailNamesNoCampaign) {
   for (const char* kind : {"verify", "verify_already"}) {
-    OutboxMessage m = Confirm();
+    const bool fresh = std::string(kind) == "verify";
+    OutboxMessage m = fresh ? Confirm() : AlreadySigned();
     m.kind = kind;
     auto r = RenderEmail(m, "https://sign.example.org");
     ASSERT_TRUE(r) << r.error().message;
@@ -52,10 +65,14 @@ TEST(RenderEmail, TheWorkAddressMailNamesNoCampaign) {
       EXPECT_EQ(part->find("sign"), part->find("sign.example.org")) << kind << ": " << *part;
       EXPECT_EQ(part->find("Ada"), std::string::npos);
     }
-    EXPECT_NE(r->text.find("/s/withdraw?t=WTOK_def-456"), std::string::npos);
-    if (std::string(kind) == "verify") {
-      EXPECT_NE(r->text.find("https://sign.example.org/s/confirm?t=CTOK_abc-123"),
+    if (fresh) {
+      EXPECT_NE(r->text.find("https://sign.example.org/s/confirm?t=TOK_abc-123"),
                 std::string::npos);
+      EXPECT_NE(r->text.find("https://sign.example.org/s/withdraw?t=TOK_abc-123"),
+                std::string::npos);
+    } else {
+      EXPECT_NE(r->text.find("/s/withdraw?t=WTOK_def-456"), std::string::npos);
+      EXPECT_EQ(r->text.find("/s/confirm"), std::string::npos);
     }
   }
 }
@@ -108,9 +125,7 @@ TEST(RenderEmail, NeverEchoesTheTypedName) {
 }
 
 TEST(RenderEmail, AlreadySignedHasWithdrawLink) {
-  OutboxMessage m = Confirm();
-  m.kind = "already_signed";
-  auto r = RenderEmail(m, "http://127.0.0.1:8080");
+  auto r = RenderEmail(AlreadySigned(), "http://127.0.0.1:8080");
   ASSERT_TRUE(r);
   EXPECT_NE(r->subject.find("already signed"), std::string::npos);
   EXPECT_NE(r->text.find("http://127.0.0.1:8080/s/withdraw?t=WTOK_def-456"), std::string::npos);
@@ -129,8 +144,7 @@ TEST(RenderEmail, AlreadySignedWithoutTokenOmitsLink) {
 
 TEST(RenderEmail, SubjectIsOneLine) {
   OutboxMessage m = Confirm();
-  m.payload = R"({"campaign_title":"A\r\nBcc: x@y","campaign_slug":"a","confirm_token":"c",)"
-              R"("withdraw_token":"w"})";
+  m.payload = R"({"campaign_title":"A\r\nBcc: x@y","campaign_slug":"a","token":"c"})";
   auto r = RenderEmail(m, "http://x.test");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->subject.find('\n'), std::string::npos);
@@ -145,7 +159,10 @@ TEST(RenderEmail, RejectsBadInput) {
   m.payload = "not json";
   EXPECT_EQ(RenderEmail(m, "http://x").error().code, Code::kInvalidArgument);
   m.payload = R"({"campaign_title":"T","campaign_slug":"s","withdraw_token":"w"})";
-  EXPECT_EQ(RenderEmail(m, "http://x").error().code, Code::kInvalidArgument);  // no confirm
+  EXPECT_EQ(RenderEmail(m, "http://x").error().code, Code::kInvalidArgument);  // no token
+  m.kind = "verify";
+  EXPECT_EQ(RenderEmail(m, "http://x").error().code, Code::kInvalidArgument);
+  m.kind = "confirm";
   m.payload = "[]";
   EXPECT_EQ(RenderEmail(m, "http://x").error().code, Code::kInvalidArgument);
 }

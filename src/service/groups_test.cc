@@ -67,7 +67,7 @@ class GroupsTest : public ServiceFixture {
   Result<TokenOutcome> Verify(const std::string& work) {
     std::string token;
     for (auto& [to, payload] : Mails("verify")) {
-      if (to == work) token = payload.at("confirm_token");
+      if (to == work) token = payload.at("token");
     }
     EXPECT_FALSE(token.empty()) << "no verify mail to " << work;
     return signing_->Confirm(token);
@@ -231,8 +231,9 @@ TEST_F(GroupsTest, AWithdrawnSealedNameIsNeverRevealed) {
       Sign(Employee("s1@acme.com", "SEALEDMARKER Gone", Protection::kSealed, "gone@example.org")));
   auto v = Verify("s1@acme.com");
   ASSERT_TRUE(v);
+  // The verify mail's undo link carries the token that verified.
   std::string withdraw;
-  for (auto& [to, payload] : Mails("verify")) withdraw = payload.at("withdraw_token");
+  for (auto& [to, payload] : Mails("verify")) withdraw = payload.at("token");
   ASSERT_TRUE(signing_->Withdraw(withdraw));
   for (const char* w : {"a@acme.com", "b@acme.com", "c@acme.com"}) {
     ASSERT_TRUE(Sign(Employee(w, "Someone")));

@@ -440,13 +440,10 @@ Result<std::string> LogService::EntryBundle(const log::TileId& tile) {
   return log::EncodeEntryBundle(*entries);
 }
 
-Result<std::string> LogService::Receipt(const std::string& confirm_token,
-                                        CampaignService& campaigns) {
+Result<std::string> LogService::Receipt(const std::string& token, CampaignService& campaigns) {
   if (!options_.enabled) return Fail(Code::kNotFound, "this site keeps no signature log");
-  if (confirm_token.empty() || confirm_token.size() > 128) {
-    return Fail(Code::kNotFound, "Unknown link.");
-  }
-  auto info = store_.LogReceipt(HashToken(confirm_token));
+  if (token.empty() || token.size() > 128) return Fail(Code::kNotFound, "Unknown link.");
+  auto info = store_.LogReceipt(HashToken(token));
   if (!info) {
     if (info.error().code == Code::kConflict) {
       return Fail(Code::kConflict, "This signature is not confirmed, so it is not in the log.");

@@ -98,10 +98,11 @@ class LogService {
   Result<std::string> Tile(const log::TileId& tile);
   Result<std::string> EntryBundle(const log::TileId& tile);
 
-  // The receipt (log/receipt.h JSON) of the signature confirmed with this confirm token.
+  // The receipt (log/receipt.h JSON) of the signature confirmed with this token (one that can
+  // confirm: a confirmation mail's, not an "already signed" mail's withdraw-only one).
   // kNotFound for an unknown token, kConflict when it is not confirmed, kUnavailable when no
   // checkpoint covers it yet (retry in a few seconds).
-  Result<std::string> Receipt(const std::string& confirm_token, CampaignService& campaigns);
+  Result<std::string> Receipt(const std::string& token, CampaignService& campaigns);
 
  private:
   LogService(Store& store, const Clock& clock, LogOptions options, std::string origin,

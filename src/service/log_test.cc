@@ -147,12 +147,12 @@ TEST_F(LogServiceTest, AReceiptProvesTheSignerWasCounted) {
   f.email = "Ada.Lovelace+letters@example.org";
   auto signed_ = signing_->Sign("letter", f, SignContext{});
   ASSERT_TRUE(signed_);
-  // The confirm token is in the outbox mail only; take it from there.
+  // The mail's token (its confirm link's) is in the outbox mail only; take it from there.
   auto due = store_->DueOutbox(clock_.Now() + 10, 10);
   ASSERT_TRUE(due);
   ASSERT_FALSE(due->empty());
   auto payload = nlohmann::json::parse(due->back().payload);
-  const std::string token = payload["confirm_token"];
+  const std::string token = payload["token"];
   EXPECT_EQ(log_->Receipt(token, *campaigns_).error().code, Code::kConflict);  // not confirmed
   ASSERT_TRUE(signing_->Confirm(token));
 
@@ -166,6 +166,19 @@ TEST_F(LogServiceTest, AReceiptProvesTheSignerWasCounted) {
   EXPECT_TRUE(proved) << proved.error().message;
   EXPECT_FALSE(log::VerifyReceipt(*receipt, log_->VerifierKey(), "someone@example.org"));
   EXPECT_EQ(log_->Receipt("not-a-token", *campaigns_).error().code, Code::kNotFound);
+
+  // Signing again sends the "already signed" mail, whose withdraw-only token opens no receipt.
+  auto again = signing_->Sign("letter", f, SignContext{});
+  ASSERT_TRUE(again);
+  ASSERT_EQ(again->kind, SignOutcome::Kind::kAlreadyConfirmed);
+  due = store_->DueOutbox(clock_.Now() + 10, 10);
+  ASSERT_TRUE(due);
+  ASSERT_FALSE(due->empty());
+  ASSERT_EQ(due->back().kind, "already_signed");
+  const std::string withdraw_only =
+      nlohmann::json::parse(due->back().payload)["withdraw_token"].get<std::string>();
+  EXPECT_EQ(log_->Receipt(withdraw_only, *campaigns_).error().code, Code::kNotFound);
+  EXPECT_TRUE(log_->Receipt(token, *campaigns_));
 }
 
 TEST_F(LogServiceTest, ARestoredOlderDatabaseIsRefused) {

@@ -39,7 +39,9 @@ class ServiceTest : public ServiceFixture {
     return f;
   }
 
-  // The confirm token is only in the queued mail's payload, as in production.
+  // A mail's token is only in the queued mail's payload, as in production: "token" in a
+  // confirmation mail (its confirm and withdraw links), "withdraw_token" in an "already signed"
+  // one.
   std::string LastToken(const char* key) {
     auto due = store_->DueOutbox(clock_.Now() + 1, 1000);
     EXPECT_TRUE(due.has_value());
@@ -62,11 +64,14 @@ TEST_F(ServiceTest, SignConfirmWithdrawMovesCountsAndSnapshot) {
   EXPECT_EQ(campaigns_->Snapshot("letter")->counts.confirmed, 0);
   EXPECT_EQ(campaigns_->Totals().pending, 1);
 
-  std::string confirm = LastToken("confirm_token");
-  std::string withdraw = LastToken("withdraw_token");
+  // One token, which the mail's confirm link and withdraw link both carry.
+  const std::string token = LastToken("token");
+  const std::string& confirm = token;
+  const std::string& withdraw = token;
   auto peek = signing_->PeekConfirm(confirm);
   ASSERT_TRUE(peek.has_value());
   EXPECT_EQ(peek->signature.state, SignatureState::kPending);
+  EXPECT_EQ(signing_->PeekWithdraw(withdraw)->signature.state, SignatureState::kPending);
 
   auto c = signing_->Confirm(confirm);
   ASSERT_TRUE(c.has_value()) << c.error().message;
@@ -84,6 +89,50 @@ TEST_F(ServiceTest, SignConfirmWithdrawMovesCountsAndSnapshot) {
   EXPECT_EQ(snap->counts.withdrawn, 1);
   EXPECT_TRUE(snap->recent.empty());
   EXPECT_FALSE(signing_->Confirm("not-a-token").has_value());
+}
+
+TEST_F(ServiceTest, EveryResentMailsTokenWorksForBothLinks) {
+  SignContext ctx;
+  ASSERT_EQ(signing_->Sign("letter", Form("late@example.org"), ctx)->kind,
+            SignOutcome::Kind::kCreated);
+  const std::string first = LastToken("token");
+  ASSERT_EQ(signing_->Sign("letter", Form("late@example.org"), ctx)->kind,
+            SignOutcome::Kind::kResent);
+  const std::string second = LastToken("token");
+  ASSERT_NE(first, second);
+  for (const std::string* t : {&first, &second}) {
+    EXPECT_TRUE(signing_->PeekConfirm(*t).has_value());
+    EXPECT_TRUE(signing_->PeekWithdraw(*t).has_value());
+  }
+  // The new mail's confirm link confirms; the first mail's withdraw link then withdraws.
+  auto c = signing_->Confirm(second);
+  ASSERT_TRUE(c.has_value()) << c.error().message;
+  EXPECT_TRUE(c->changed);
+  EXPECT_FALSE(signing_->Confirm(first)->changed);
+  auto w = signing_->Withdraw(first);
+  ASSERT_TRUE(w.has_value()) << w.error().message;
+  EXPECT_TRUE(w->changed);
+  EXPECT_FALSE(signing_->Withdraw(second)->changed);
+  auto snap = campaigns_->Snapshot("letter");
+  EXPECT_EQ(snap->counts.confirmed, 0);
+  EXPECT_EQ(snap->counts.withdrawn, 1);
+}
+
+TEST_F(ServiceTest, AnAlreadySignedMailsTokenWithdrawsButCannotConfirm) {
+  SignContext ctx;
+  ASSERT_TRUE(signing_->Sign("letter", Form("again@example.org"), ctx));
+  ASSERT_TRUE(signing_->Confirm(LastToken("token")));
+  ASSERT_EQ(signing_->Sign("letter", Form("again@example.org"), ctx)->kind,
+            SignOutcome::Kind::kAlreadyConfirmed);
+  const std::string withdraw_only = LastToken("withdraw_token");
+  EXPECT_EQ(signing_->PeekConfirm(withdraw_only).error().code, Code::kNotFound);
+  EXPECT_EQ(signing_->Confirm(withdraw_only).error().code, Code::kNotFound);
+  EXPECT_EQ(signing_->PeekWithdraw(withdraw_only)->signature.state, SignatureState::kConfirmed);
+  auto w = signing_->Withdraw(withdraw_only);
+  ASSERT_TRUE(w.has_value()) << w.error().message;
+  EXPECT_TRUE(w->changed);
+  EXPECT_EQ(campaigns_->Snapshot("letter")->counts.confirmed, 0);
+  EXPECT_EQ(signing_->Confirm(withdraw_only).error().code, Code::kNotFound);
 }
 
 TEST_F(ServiceTest, AliasesOfOneAddressAreOneSignatureAndResendsAreBounded) {

@@ -129,10 +129,10 @@ Result<SigningService::Prepared> SigningService::Prepare(const std::string& slug
   s.form = std::move(*valid);
   s.source = ctx.source;
   s.confirm_now = ctx.trusted && !by_domain;  // only the work mailbox can verify
-  s.confirm_token = NewToken();
-  s.confirm_token_hash = HashToken(s.confirm_token);
-  s.withdraw_token = NewToken();
-  s.withdraw_token_hash = HashToken(s.withdraw_token);
+  // One token for the mail this signing sends: its confirm and withdraw links both carry it
+  // (the store keeps it withdraw-only when the mail is an "already signed" one).
+  s.token = NewToken();
+  s.token_hash = HashToken(s.token);
   s.mail_payload = MailPayload(campaign);
   s.max_confirm_sends = options_.max_confirm_sends;
   s.now = now;

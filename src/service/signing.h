@@ -53,7 +53,9 @@ class SigningService {
   // durable. done must be quick (it runs where the store answers the next commits).
   void SignAsync(const std::string& slug, SignatureForm form, const SignContext& ctx,
                  std::function<void(Result<SignResult>)> done);
-  // By raw token (as it came from the mail link).
+  // By raw token (as it came from the mail link). A confirmation mail's confirm and withdraw
+  // links carry the same token; Confirm refuses (kNotFound) the withdraw-only token of an
+  // "already signed" mail.
   Result<TokenOutcome> Confirm(const std::string& token);
   Result<TokenOutcome> Withdraw(const std::string& token);
   // Read-only, for the page with the button.

@@ -46,23 +46,26 @@ struct OutboxMessage {
   std::string last_error;
 };
 
-// A signature to record. Tokens are random, single-use, made by the service; the store keeps
-// only their hashes (confirm/withdraw_token_hash) and puts the raw tokens into the outbox
-// payload of the mail it queues.
+// A signature to record. Its token is random, single-use, made by the service; the store keeps
+// only its hash (token_hash) and puts the raw token into the outbox payload of the mail it
+// queues. One token per mail: the confirmation mail's confirm and withdraw links travel
+// together, so whoever holds one holds both, and one token (of the kind "signing", which
+// confirms and withdraws) serves both links at the cost of one index insert. The "already
+// signed" mail stores the token as withdraw-only: that mail offers no confirmation, so its
+// token cannot confirm anything.
 struct NewSignature {
   std::int64_t campaign_id = 0;
   std::string campaign_uuid;  // optional; lets a signature that counts at once have its log
                               // leaf made before it is queued
   SignatureForm form;         // validated
   std::string canonical_email;
-  std::string source;              // "form", "api"
-  bool confirm_now = false;        // trusted API client: counts at once, no confirm mail
-  std::string confirm_token;       // raw, goes into the "confirm" mail payload
-  std::string confirm_token_hash;  // stored
-  std::string withdraw_token;      // raw, goes into the mail payload
-  std::string withdraw_token_hash;
-  std::string mail_payload;   // JSON object with campaign info; the store adds the tokens
-                              // as "confirm_token" / "withdraw_token" and "name"
+  std::string source;         // "form", "api"
+  bool confirm_now = false;   // trusted API client: counts at once, no confirm mail
+  std::string token;          // raw, goes into the mail payload
+  std::string token_hash;     // stored
+  std::string mail_payload;   // JSON object with campaign info; the store adds the token (as
+                              // "token" to a "confirm" mail, "withdraw_token" to an
+                              // "already_signed" one), "name" and "signature_uuid"
   int max_confirm_sends = 3;  // resend bound, counting the first mail
   // Signer groups. by_domain: the group is proven by an email domain: the mails go to
   // form.work_email as the neutral "verify" kinds, canonical_email is the affiliation key (see
@@ -78,7 +81,7 @@ struct SignOutcome {
   enum class Kind {
     kCreated,           // new signature (pending, or confirmed if confirm_now); mail queued
                         // unless confirm_now
-    kResent,            // existed and pending: new tokens, "confirm" mail queued again
+    kResent,            // existed and pending: a new token, "confirm" mail queued again
     kAlreadyConfirmed,  // existed and confirmed: "already_signed" mail queued (withdraw link)
                         // or, with confirm_now, the existing row updated and nothing queued
     kResendLimit,       // existed; max_confirm_sends reached; nothing written
@@ -219,15 +222,19 @@ class Store {
   virtual void SignAsync(NewSignature s, std::function<void(Result<SignOutcome>)> done) {
     done(Sign(s));
   }
-  // pending -> confirmed. kNotFound for an unknown token; a withdrawn signature is kConflict.
+  // pending -> confirmed, by the hash of a token of the signing kind (any a confirmation mail
+  // carried, the earlier ones included). kNotFound for an unknown token or a withdraw-only one
+  // (of an "already signed" mail); a withdrawn signature is kConflict.
   // Confirming into a group with sealed names may reveal them (TokenOutcome::revealed): once
   // the group's confirmed count reaches a sealed signature's threshold, its name is opened,
   // made public for good and a "revealed" mail (payload: campaign_title, campaign_slug,
   // language, group, threshold, name, count) queued to its signer, in the same transaction.
-  virtual Result<TokenOutcome> Confirm(const std::string& confirm_token_hash, UnixTime now) = 0;
-  // pending|confirmed -> withdrawn. kNotFound for an unknown token.
-  virtual Result<TokenOutcome> Withdraw(const std::string& withdraw_token_hash, UnixTime now) = 0;
-  // Read-only lookups for the pages that show the confirm/withdraw button.
+  virtual Result<TokenOutcome> Confirm(const std::string& token_hash, UnixTime now) = 0;
+  // pending|confirmed -> withdrawn, by the hash of any token issued for the signature (of
+  // either kind). kNotFound for an unknown token.
+  virtual Result<TokenOutcome> Withdraw(const std::string& token_hash, UnixTime now) = 0;
+  // Read-only lookups for the pages that show the confirm/withdraw button, accepting the same
+  // tokens as Confirm and Withdraw.
   virtual Result<TokenOutcome> FindByConfirmToken(const std::string& hash) = 0;
   virtual Result<TokenOutcome> FindByWithdrawToken(const std::string& hash) = 0;
   // Newest confirmed signatures with public_name, for the campaign page.
@@ -317,9 +324,10 @@ class Store {
   // Keeps a signed checkpoint (idempotent per size).
   virtual Result<void> SaveCheckpoint(const StoredCheckpoint& checkpoint) = 0;
   virtual Result<std::optional<StoredCheckpoint>> LatestCheckpoint() = 0;
-  // The receipt data of the signature with this confirm token hash: kNotFound for an unknown
-  // token, kConflict if it is not confirmed (or has no leaf).
-  virtual Result<LogReceiptInfo> LogReceipt(const std::string& confirm_token_hash) = 0;
+  // The receipt data of the signature with this token hash, which must be of the signing kind
+  // (as for Confirm): kNotFound for an unknown or withdraw-only token, kConflict if it is not
+  // confirmed (or has no leaf).
+  virtual Result<LogReceiptInfo> LogReceipt(const std::string& token_hash) = 0;
 
   // --- instance
   // A named random secret (32 bytes) made on first use and kept forever.

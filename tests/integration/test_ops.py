@@ -244,10 +244,10 @@ def test_mail_waits_while_smtp_is_down_or_refuses(tmp_path):
         assert counts(c, "down")["confirmed"] == 1
         wait_until(lambda: query(down_data, "SELECT COUNT(*) FROM outbox WHERE sent IS NULL")
                    [0][0] == 0, 10, what="an empty outbox")
-        # The payload (with the one-time tokens) leaves the database once sent.
+        # The payload (with the one-time token) leaves the database once sent.
         payload = query(down_data, "SELECT payload FROM outbox WHERE recipient = ?",
                         (addr,))[0][0]
-        assert "confirm_token" not in (payload or ""), payload
+        assert "token" not in (payload or ""), payload
         time.sleep(0.5)
         assert len(down_sink.maildir.to(addr)) == 1, "the message was sent more than once"
     finally:

@@ -73,6 +73,8 @@ def test_sign_confirm_and_show(stack):
     withdraw = mail.link("withdraw")
     assert confirm and confirm.startswith(stack.url + "/s/confirm?t="), mail.text
     assert withdraw and withdraw.startswith(stack.url + "/s/withdraw?t="), mail.text
+    # One token per mail: both links carry it.
+    assert confirm.split("?t=", 1)[1] == withdraw.split("?t=", 1)[1], mail.text
 
     # A mail scanner pre-fetching the link (GET, twice, no cookies) confirms nothing.
     scanner = stack.client()
@@ -164,6 +166,12 @@ def test_duplicate_with_alias_resends(stack):
     assert counts(c, "dup")["confirmed"] == 1
     assert [r[1] for r in signatures_of(stack.data, "dup")] == ["confirmed"]
 
+    # The first mail's links still work: its withdraw link withdraws.
+    _, gone = press_button(c, mails[0].link("withdraw"), "withdraw")
+    assert gone.status in (200, 303), gone
+    assert counts(c, "dup")["confirmed"] == 0
+    assert [r[1] for r in signatures_of(stack.data, "dup")] == ["withdrawn"]
+
 
 def test_resend_is_bounded(stack):
     c = stack.client()
@@ -193,9 +201,18 @@ def test_sign_again_after_confirming(stack):
     r = sign(c, "again", name="Repeat Signer", email_addr=addr.upper())
     assert r.status == 200, r
     mails = stack.wait_for_mail(addr, count=2)
-    assert mails[-1].link("withdraw"), "the already-signed mail has no withdraw link"
+    withdraw = mails[-1].link("withdraw")
+    assert withdraw, "the already-signed mail has no withdraw link"
+    assert not mails[-1].link("confirm"), mails[-1].text
     assert counts(c, "again")["confirmed"] == 1
     assert len(signatures_of(stack.data, "again")) == 1
+
+    # Its token withdraws but cannot confirm: there is no confirm page for it.
+    token = withdraw.split("?t=", 1)[1]
+    assert c.get("/s/confirm?t=" + token).status == 404
+    _, r = press_button(c, withdraw, "withdraw")
+    assert r.status in (200, 303), r
+    assert counts(c, "again")["confirmed"] == 0
 
 
 def test_withdraw(stack):

@@ -184,7 +184,7 @@ class ApiTest : public ::testing::Test {
     ASSERT_TRUE(due);
     for (const OutboxMessage& m : *due) {
       if (m.kind == "verify" && m.recipient == work) {
-        token = json::parse(m.payload).at("confirm_token");
+        token = json::parse(m.payload).at("token");
       }
     }
     ASSERT_FALSE(token.empty()) << "no verify mail to " << work;

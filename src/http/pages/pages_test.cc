@@ -194,7 +194,7 @@ TEST_F(PagesTest, CachedPageFollowsCountsAndEdits) {
   // Two confirmed signatures, one public: the count moves at once.
   for (const char* email : {"one@example.org", "two@example.org"}) {
     ASSERT_EQ(SignAs(email, "Signer", std::string(email) == "one@example.org").status, 200);
-    const std::string t = LastMail(email)["confirm_token"];
+    const std::string t = LastMail(email)["token"];
     ASSERT_TRUE(signing_->Confirm(t));
   }
   Response now = Call("GET", "/c/drop-ice");
@@ -227,7 +227,7 @@ TEST_F(PagesTest, AThresholdIsAnnouncedAndItsOutcomeShown) {
   EXPECT_EQ(json["outcome"], "pending");
   for (const char* email : {"one@example.org", "two@example.org"}) {
     ASSERT_EQ(SignAs(email).status, 200);
-    ASSERT_TRUE(signing_->Confirm(LastMail(email)["confirm_token"]));
+    ASSERT_TRUE(signing_->Confirm(LastMail(email)["token"]));
   }
   Response after = Call("GET", "/c/drop-ice");
   EXPECT_TRUE(Contains(after.body, "tally-threshold-succeeded")) << after.body;
@@ -375,8 +375,10 @@ TEST_F(PagesTest, SignConfirmWithdrawFlow) {
   std::string kind;
   nlohmann::json mail = LastMail("Ada.L+petitions@example.org", &kind);
   ASSERT_EQ(kind, "confirm");
-  const std::string confirm = mail["confirm_token"];
-  const std::string withdraw = mail["withdraw_token"];
+  // One token: the mail's confirm link and its withdraw link both carry it.
+  const std::string confirm = mail["token"];
+  const std::string withdraw = confirm;
+  EXPECT_FALSE(mail.contains("withdraw_token"));
 
   // The link's page shows a button and changes nothing (mail scanners fetch it).
   cookie_.clear();
@@ -462,7 +464,7 @@ TEST_F(PagesTest, SigningAgainSaysSoWithoutRevealingConfirmed) {
 
   // A confirmed signer who signs again sees the same text as a first signature.
   ASSERT_EQ(SignAs("cy@example.org").status, 200);
-  const std::string t = LastMail("cy@example.org")["confirm_token"];
+  const std::string t = LastMail("cy@example.org")["token"];
   Call("GET", "/s/confirm?t=" + t);
   ASSERT_EQ(Post("/s/confirm", {{"t", t}, {"csrf", Token()}}).status, 200);
   Response confirmed_again = SignAs("cy@example.org");
@@ -472,8 +474,18 @@ TEST_F(PagesTest, SigningAgainSaysSoWithoutRevealingConfirmed) {
   };
   EXPECT_EQ(strip(confirmed_again.body, "cy@example.org"), strip(fresh.body, "dee@example.org"));
   std::string kind;
-  LastMail("cy@example.org", &kind);
+  nlohmann::json mail = LastMail("cy@example.org", &kind);
   EXPECT_EQ(kind, "already_signed");
+
+  // Its token is withdraw-only: no confirm page or confirmation for it, but a withdraw page.
+  const std::string withdraw_only = mail.value("withdraw_token", "");
+  ASSERT_FALSE(withdraw_only.empty());
+  EXPECT_FALSE(mail.contains("token"));
+  EXPECT_EQ(Call("GET", "/s/confirm?t=" + withdraw_only).status, 404);
+  EXPECT_EQ(Post("/s/confirm", {{"t", withdraw_only}, {"csrf", Token()}}).status, 404);
+  Response wpage = Call("GET", "/s/withdraw?t=" + withdraw_only);
+  ASSERT_EQ(wpage.status, 200);
+  EXPECT_TRUE(Contains(wpage.body, "action=\"/s/withdraw\""));
 }
 
 TEST_F(PagesTest, InvalidTokensAre404) {
@@ -625,7 +637,7 @@ class GroupPagesTest : public PagesTest {
     std::string kind;
     nlohmann::json mail = LastMail(work, &kind);
     EXPECT_EQ(kind, "verify");
-    const std::string token = mail.value("confirm_token", "");
+    const std::string token = mail.value("token", "");
     Response page = Call("GET", "/s/confirm?t=" + token);
     EXPECT_EQ(page.status, 200) << page.body;
     EXPECT_TRUE(Contains(page.body, "Verify that you work at Acme")) << page.body;
@@ -869,7 +881,8 @@ TEST_F(GroupPagesTest, FieldErrorsKeepWhatWasTyped) {
 
 TEST_F(GroupPagesTest, TheWithdrawPageOfAWorkAddressIsNeutralToo) {
   ASSERT_EQ(SignEmployee("w@acme.com", "Wanda", "public").status, 200);
-  const std::string withdraw = LastMail("w@acme.com").value("withdraw_token", "");
+  // The verify mail's undo link carries its one token.
+  const std::string withdraw = LastMail("w@acme.com").value("token", "");
   ASSERT_FALSE(withdraw.empty());
   Response page = Call("GET", "/s/withdraw?t=" + withdraw);
   ASSERT_EQ(page.status, 200);
@@ -879,7 +892,7 @@ TEST_F(GroupPagesTest, TheWithdrawPageOfAWorkAddressIsNeutralToo) {
   EXPECT_FALSE(Contains(page.body, "Wanda"));
   ASSERT_EQ(Verify("w@acme.com").status, 200);
   // Once verified, the link's page still names nothing.
-  const std::string confirm = LastMail("w@acme.com").value("confirm_token", "");
+  const std::string confirm = LastMail("w@acme.com").value("token", "");
   Response again = Call("GET", "/s/confirm?t=" + confirm);
   EXPECT_TRUE(Contains(again.body, "This address is already verified"));
   EXPECT_FALSE(Contains(again.body, "Letter to Acme"));

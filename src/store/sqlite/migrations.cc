@@ -30,10 +30,14 @@ namespace {
 //    about 12% of its time per new signer, measured with store_bench, and no query used it.)
 //  - outbox_due: partial index holding only unsent messages, so the sender's query and the
 //    outbox depth stay small however many messages were sent.
-//  - signature_tokens: every confirm and withdraw token hash ever issued for a signature, so
-//    that the link in an earlier mail keeps working after a re-send (a signature has several).
-//    WITHOUT ROWID: the hash is the only key, so each token costs one B-tree insert, an append
-//    when hashes start with a time-ordered prefix. Nothing looks tokens up by signature.
+//  - signature_tokens: the hash of every token ever mailed for a signature, so that the links
+//    in an earlier mail keep working after a re-send (a signature may have several). One token
+//    per mail, not one per link: a confirmation mail carries its confirm and withdraw links
+//    together, so both are the same capability, and one row of kind 'signing' (confirms and
+//    withdraws) serves both. The "already signed" mail has only a withdraw link; its token is
+//    of kind 'withdraw' (withdraws only), so it cannot confirm. WITHOUT ROWID: the hash is the
+//    only key, so each token costs one B-tree insert, an append when hashes start with a
+//    time-ordered prefix. Nothing looks tokens up by signature.
 //  - campaigns.identifiers: foreign OSDI identifiers ("system:id") as a JSON array. Filtering
 //    petitions by one scans the campaigns table (json_each), which stays small.
 //  - Signer groups (core/group.h): campaigns.groups declares them; campaign_counts.groups keeps
@@ -161,7 +165,7 @@ CREATE TABLE organizations (
 CREATE TABLE signature_tokens (
   hash         BLOB    PRIMARY KEY,
   signature_id INTEGER NOT NULL REFERENCES signatures (id),
-  kind         TEXT    NOT NULL CHECK (kind IN ('confirm', 'withdraw'))
+  kind         TEXT    NOT NULL CHECK (kind IN ('signing', 'withdraw'))
 ) WITHOUT ROWID;
 
 CREATE TABLE api_tokens (

@@ -186,20 +186,19 @@ constexpr const char* kLastSignatureId =
 constexpr const char* kSignatureByPerson =
     "SELECT " US_SIGNATURE_COLS " FROM signatures WHERE campaign_id = ?1 AND person_id = ?2";
 // Every token ever issued for a signature stays valid (signature_tokens): the link in an
-// earlier mail still works after a re-send.
+// earlier mail still works after a re-send. Only a token of the signing kind confirms; any
+// token withdraws (see migrations.cc).
 constexpr const char* kSignatureByConfirmHash =
     "SELECT " US_SIGNATURE_COLS
     " FROM signatures WHERE id = (SELECT signature_id FROM signature_tokens WHERE hash = ?1 AND "
-    "kind = 'confirm')";
+    "kind = 'signing')";
 constexpr const char* kSignatureByWithdrawHash =
     "SELECT " US_SIGNATURE_COLS
-    " FROM signatures WHERE id = (SELECT signature_id FROM signature_tokens WHERE hash = ?1 AND "
-    "kind = 'withdraw')";
-// A new confirm (?1) and withdraw (?2) token for signature ?3.
-constexpr const char* kInsertTokens =
-    "INSERT INTO signature_tokens (hash, signature_id, kind) VALUES (?1, ?3, 'confirm'), "
-    "(?2, ?3, 'withdraw')";
-// A new withdraw token (?1) for signature ?2.
+    " FROM signatures WHERE id = (SELECT signature_id FROM signature_tokens WHERE hash = ?1)";
+// A new token (?1) for signature ?2: of the signing kind (the "confirm" mail's), or
+// withdraw-only (the "already_signed" mail's).
+constexpr const char* kInsertSigningToken =
+    "INSERT INTO signature_tokens (hash, signature_id, kind) VALUES (?1, ?2, 'signing')";
 constexpr const char* kInsertWithdrawToken =
     "INSERT INTO signature_tokens (hash, signature_id, kind) VALUES (?1, ?2, 'withdraw')";
 constexpr const char* kSignatureById = "SELECT " US_SIGNATURE_COLS " FROM signatures WHERE id = ?1";
@@ -215,7 +214,7 @@ constexpr const char* kRecordConfirmed =
     "comment = ?7, public_name = ?8, wants_updates = ?9, state = 'confirmed', source = ?10, "
     "modified = ?11, confirmed = coalesce(confirmed, ?11), group_key = ?12, attestation = ?13 "
     "WHERE id = ?1";
-// A re-send (its tokens are added to signature_tokens).
+// A re-send (its token is added to signature_tokens).
 constexpr const char* kResend =
     "UPDATE signatures SET confirm_sends = confirm_sends + 1, modified = ?2 WHERE id = ?1";
 constexpr const char* kConfirmSignature =
@@ -340,7 +339,7 @@ constexpr const char* kLatestCheckpoint =
 constexpr const char* kReceiptByConfirmHash =
     "SELECT s.campaign_id, s.state, s.log_index, s.log_salt, l.entry FROM signatures s "
     "LEFT JOIN log_leaves l ON l.idx = s.log_index WHERE s.id = (SELECT signature_id FROM "
-    "signature_tokens WHERE hash = ?1 AND kind = 'confirm')";
+    "signature_tokens WHERE hash = ?1 AND kind = 'signing')";
 
 // campaign thresholds and outcomes
 constexpr const char* kCampaignRules =
@@ -1370,8 +1369,8 @@ class SqliteStore final : public Store {
         std::move(done));
   }
 
-  Result<TokenOutcome> Confirm(const std::string& confirm_token_hash, UnixTime now) override {
-    std::string key = HashKey(confirm_token_hash);
+  Result<TokenOutcome> Confirm(const std::string& token_hash, UnixTime now) override {
+    std::string key = HashKey(token_hash);
     return Write<TokenOutcome>([&](Batch& b) -> Result<TokenOutcome> {
       Db& db = b.db();
       auto sig = ReadSignature(db, kSignatureByConfirmHash, key, true);
@@ -1426,8 +1425,8 @@ class SqliteStore final : public Store {
     });
   }
 
-  Result<TokenOutcome> Withdraw(const std::string& withdraw_token_hash, UnixTime now) override {
-    std::string key = HashKey(withdraw_token_hash);
+  Result<TokenOutcome> Withdraw(const std::string& token_hash, UnixTime now) override {
+    std::string key = HashKey(token_hash);
     return Write<TokenOutcome>([&](Batch& b) -> Result<TokenOutcome> {
       Db& db = b.db();
       auto sig = ReadSignature(db, kSignatureByWithdrawHash, key, true);
@@ -1997,8 +1996,8 @@ class SqliteStore final : public Store {
                                                             st->Text(1), st->Text(2), st->Int(3)});
   }
 
-  Result<LogReceiptInfo> LogReceipt(const std::string& confirm_token_hash) override {
-    std::string key = HashKey(confirm_token_hash);
+  Result<LogReceiptInfo> LogReceipt(const std::string& token_hash) override {
+    std::string key = HashKey(token_hash);
     auto r = Reader();
     Db& db = *r;
     auto st = db.Prepare(kReceiptByConfirmHash);
@@ -2142,10 +2141,10 @@ class SqliteStore final : public Store {
 
   // What Sign needs that no database does, computed before queueing, off the writer thread.
   struct SignPrep {
-    std::string given, family;              // SplitName of the form's name
-    std::string confirm_key, withdraw_key;  // HashKey of the token hashes
-    PreparedLeaf leaf;                      // for a signature that counts at once, with the log on
-    std::string sealed;                     // the sealed personal fields, if any
+    std::string given, family;  // SplitName of the form's name
+    std::string token_key;      // HashKey of the token hash
+    PreparedLeaf leaf;          // for a signature that counts at once, with the log on
+    std::string sealed;         // the sealed personal fields, if any
     // The form as the row keeps it, when that differs from the form given: with sealed fields
     // blank. (A copy only then: most signatures are kept as typed.)
     std::optional<SignatureForm> sealed_form;
@@ -2155,13 +2154,8 @@ class SqliteStore final : public Store {
   };
   SignPrep PrepareSign(const NewSignature& s) const {
     auto [given, family] = SplitName(s.form.name);
-    SignPrep p{std::move(given),
-               std::move(family),
-               HashKey(s.confirm_token_hash),
-               HashKey(s.withdraw_token_hash),
-               PreparedLeaf{},
-               std::string(),
-               std::nullopt};
+    SignPrep p{std::move(given), std::move(family), HashKey(s.token_hash),
+               PreparedLeaf{},   std::string(),     std::nullopt};
     // Sealed: every personal field only in the sealed blob. Anonymous: no name was kept at all
     // (ValidateSignatureForm); an address for updates is sealed the same way.
     if (s.form.protection == Protection::kSealed ||
@@ -2284,7 +2278,7 @@ class SqliteStore final : public Store {
         Signature& sig = out.signature;
         sig.id = *id;
         st->Reset();
-        if (auto r = InsertTokens(db, sig.id, p.confirm_key, p.withdraw_key); !r) {
+        if (auto r = InsertToken(db, kInsertSigningToken, sig.id, p.token_key); !r) {
           return Fail(r.error());
         }
         sig.uuid = std::move(uuid);
@@ -2329,9 +2323,9 @@ class SqliteStore final : public Store {
       BindGroupFields(*st, 15, s, p);
       if (auto r = StepDone(db, *st, "re-signing"); !r) return Fail(r.error());
       st->Reset();
-      // New tokens; the earlier ones stay valid too (an old confirm link confirms this
-      // fresh signing, an old withdraw link withdraws it).
-      if (auto r = InsertTokens(db, sig.id, p.confirm_key, p.withdraw_key); !r) {
+      // A new token; the earlier ones stay valid too (an old confirmation mail's links
+      // confirm and withdraw this fresh signing, an old withdraw-only link withdraws it).
+      if (auto r = InsertToken(db, kInsertSigningToken, sig.id, p.token_key); !r) {
         return Fail(r.error());
       }
       sig.person_id = person_id;
@@ -2407,10 +2401,10 @@ class SqliteStore final : public Store {
       st->Bind(1, sig.id).Bind(2, s.now);
       if (auto r = StepDone(db, *st, "resending"); !r) return Fail(r.error());
     }
-    // The new tokens are added, the earlier ones stay valid: a mail that arrives late still
+    // The new token is added, the earlier ones stay valid: a mail that arrives late still
     // works.
     if (was == SignatureState::kPending) {
-      if (auto r = InsertTokens(db, sig.id, p.confirm_key, p.withdraw_key); !r) {
+      if (auto r = InsertToken(db, kInsertSigningToken, sig.id, p.token_key); !r) {
         return Fail(r.error());
       }
       if (auto r = QueueMail(db, "confirm", s, sig.uuid, true); !r) {
@@ -2418,12 +2412,11 @@ class SqliteStore final : public Store {
       }
       out.kind = SignOutcome::Kind::kResent;
     } else {
-      // Confirmed: the "already signed" mail carries only a withdraw link.
-      auto st = db.Prepare(kInsertWithdrawToken);
-      if (!st) return Fail(st.error());
-      st->BindBlob(1, p.withdraw_key).Bind(2, sig.id);
-      if (auto r = StepDone(db, *st, "saving the token"); !r) return Fail(r.error());
-      st->Reset();
+      // Confirmed: the "already signed" mail carries only a withdraw link, so its token is
+      // kept withdraw-only: it cannot confirm (nor fetch a receipt).
+      if (auto r = InsertToken(db, kInsertWithdrawToken, sig.id, p.token_key); !r) {
+        return Fail(r.error());
+      }
       if (auto r = QueueMail(db, "already_signed", s, sig.uuid, false); !r) {
         return Fail(r.error());
       }
@@ -2672,17 +2665,19 @@ class SqliteStore final : public Store {
     return static_cast<int>(rows.size());
   }
 
-  // Adds a confirm and a withdraw token (stored keys, see HashKey) of signature_id.
-  static Result<void> InsertTokens(Db& db, std::int64_t signature_id, const std::string& confirm,
-                                   const std::string& withdraw) {
-    auto st = db.Prepare(kInsertTokens);
+  // Adds a token (its stored key, see HashKey) of signature_id: sql is kInsertSigningToken or
+  // kInsertWithdrawToken.
+  static Result<void> InsertToken(Db& db, const char* sql, std::int64_t signature_id,
+                                  const std::string& key) {
+    auto st = db.Prepare(sql);
     if (!st) return Fail(st.error());
-    st->BindBlob(1, confirm).BindBlob(2, withdraw).Bind(3, signature_id);
-    return StepDone(db, *st, "saving the tokens");
+    st->BindBlob(1, key).Bind(2, signature_id);
+    return StepDone(db, *st, "saving the token");
   }
 
-  // Queues a mail for signature s: kind "confirm" carries both raw tokens, "already_signed"
-  // only the withdraw token. A signature in a group proven by domain gets them at its work
+  // Queues a mail for signature s with its raw token: kind "confirm" carries it as "token" (its
+  // confirm and withdraw links both use it), "already_signed" as "withdraw_token" (a
+  // withdraw-only token). A signature in a group proven by domain gets them at its work
   // address instead, as the neutral kinds "verify" and "verify_already", without the name
   // (the employer's mail system sees them).
   Result<void> QueueMail(Db& db, const char* kind, const NewSignature& s,
@@ -2692,13 +2687,9 @@ class SqliteStore final : public Store {
     const std::string& recipient = work ? s.form.work_email : s.form.email;
     const std::string name = work ? std::string() : s.form.name;
     Result<std::string> payload =
-        with_confirm ? ExtendPayload(s.mail_payload, {{"confirm_token", s.confirm_token},
-                                                      {"withdraw_token", s.withdraw_token},
-                                                      {"name", name},
-                                                      {"signature_uuid", signature_uuid}})
-                     : ExtendPayload(s.mail_payload, {{"withdraw_token", s.withdraw_token},
-                                                      {"name", name},
-                                                      {"signature_uuid", signature_uuid}});
+        ExtendPayload(s.mail_payload, {{with_confirm ? "token" : "withdraw_token", s.token},
+                                       {"name", name},
+                                       {"signature_uuid", signature_uuid}});
     if (!payload) return Fail(payload.error());
     auto st = db.Prepare(kInsertOutbox);
     if (!st) return Fail(st.error());

@@ -20,17 +20,21 @@
 // A checkpointer thread copies the WAL back into the database in the background.
 //
 // What callers can do for speed: every random key inserted costs each group commit one
-// randomly placed 4 KiB index page. A new signer inserts three that cannot be avoided
-// elsewhere (the person's email, both token hashes) plus the signature's uuid. Time-ordered
+// randomly placed 4 KiB index page. A new signer inserts two that cannot be avoided elsewhere
+// (the person's email, the token hash) plus the signature's uuid. Time-ordered
 // keys are appended instead: give signatures UUIDv7 uuids (people get them here), and make
 // token hashes hex strings that start with a time-ordered hex prefix (e.g. the token's first 8
 // bytes are milliseconds + counter, and HashToken(t) = hex(those 8 bytes) + hex(SHA-256(t))).
-// In store_bench --ordered that cuts pages written per signature from ~4.4 to ~1.0 and the
-// writer's CPU per signature by ~40%. Hex hashes of any even length >= 32 are stored as bytes.
+// In store_bench --ordered that cut pages written per signature from ~4.4 to ~1.0 and the
+// writer's CPU per signature by ~40% (measured with two tokens per signature). Hex hashes of
+// any even length >= 32 are stored as bytes.
 //
-// Tokens: every confirm and withdraw token hash issued for a signature (at signing, each
-// re-send, a fresh signing after a withdrawal) is kept in signature_tokens and stays valid, so
-// the link in an earlier mail still works after a re-send. Each token costs one B-tree insert.
+// Tokens: every token hash issued for a signature (at signing, each re-send, a fresh signing
+// after a withdrawal, an "already signed" mail) is kept in signature_tokens and stays valid, so
+// the links in an earlier mail still work after a re-send. One token per mail: the
+// confirmation mail's confirm and withdraw links carry the same token (kind 'signing': it
+// confirms and withdraws), since they always travel together; the "already signed" mail's
+// token is withdraw-only. Each token costs one B-tree insert.
 //
 // Ownership: the store owns its connections and threads; Close() (or the destructor) drains
 // queued writes, waits for their sync and joins the threads. Thread-safety: every Store method

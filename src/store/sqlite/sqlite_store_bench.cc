@@ -180,14 +180,9 @@ int main(int argc, char** argv) {
         ns.form.public_name = (n % 3) == 0;
         ns.canonical_email = ns.form.email;
         ns.source = "form";
-        ns.confirm_token = "c" + std::to_string(n);
-        ns.confirm_token_hash = Hex64(n, run_id + 1);
-        ns.withdraw_token = "w" + std::to_string(n);
-        ns.withdraw_token_hash = Hex64(n, run_id + 2);
-        if (ordered) {
-          ns.confirm_token_hash = prefix + ns.confirm_token_hash;
-          ns.withdraw_token_hash = prefix + ns.withdraw_token_hash;
-        }
+        ns.token = "t" + std::to_string(n);
+        ns.token_hash = Hex64(n, run_id + 1);
+        if (ordered) ns.token_hash = prefix + ns.token_hash;
         ns.mail_payload = payload;
         ns.now = std::time(nullptr);
         auto a = std::chrono::steady_clock::now();
@@ -196,7 +191,7 @@ int main(int argc, char** argv) {
         if (!r) {
           errors++;
         } else if (confirm_every > 0 && n % confirm_every == 0) {
-          (void)s.Confirm(ns.confirm_token_hash, ns.now);
+          (void)s.Confirm(ns.token_hash, ns.now);
         }
         mine.push_back(static_cast<std::uint32_t>(
             std::chrono::duration_cast<std::chrono::microseconds>(b - a).count()));

@@ -107,10 +107,8 @@ class SqliteStoreTest : public ::testing::Test {
     s.canonical_email = email;
     s.source = confirm_now ? "api" : "form";
     s.confirm_now = confirm_now;
-    s.confirm_token = "confirm-" + std::to_string(n);
-    s.confirm_token_hash = HashOf(s.confirm_token);
-    s.withdraw_token = "withdraw-" + std::to_string(n);
-    s.withdraw_token_hash = HashOf(s.withdraw_token);
+    s.token = "token-" + std::to_string(n);
+    s.token_hash = HashOf(s.token);
     s.mail_payload = R"({"campaign_title":"T","slug":"s"})";
     s.max_confirm_sends = 3;
     s.now = now;
@@ -450,7 +448,7 @@ TEST_F(SqliteStoreTest, SignConfirmWithdrawWithCounts) {
   ExpectCounts(signed1->counts, 1, 0, 0);
   EXPECT_EQ(signed1->counts.last_change, kT0);
 
-  // The confirm mail is queued with tokens and the original payload keys.
+  // The confirm mail is queued with its one token and the original payload keys.
   auto due = store_->DueOutbox(kT0, 10);
   ASSERT_TRUE(due.has_value());
   ASSERT_EQ(due->size(), 1u);
@@ -458,13 +456,13 @@ TEST_F(SqliteStoreTest, SignConfirmWithdrawWithCounts) {
   EXPECT_EQ((*due)[0].recipient, "ada@example.org");
   auto payload = nlohmann::json::parse((*due)[0].payload);
   EXPECT_EQ(payload["campaign_title"], "T");
-  EXPECT_EQ(payload["confirm_token"], s.confirm_token);
-  EXPECT_EQ(payload["withdraw_token"], s.withdraw_token);
+  EXPECT_EQ(payload["token"], s.token);
+  EXPECT_FALSE(payload.contains("withdraw_token"));
   EXPECT_EQ(payload["name"], s.form.name);
   EXPECT_EQ(payload["signature_uuid"], signed1->signature.uuid);
 
   // Peek does not change anything.
-  auto peek = store_->FindByConfirmToken(s.confirm_token_hash);
+  auto peek = store_->FindByConfirmToken(s.token_hash);
   ASSERT_TRUE(peek.has_value()) << peek.error().message;
   EXPECT_FALSE(peek->changed);
   EXPECT_EQ(peek->signature.state, SignatureState::kPending);
@@ -472,7 +470,7 @@ TEST_F(SqliteStoreTest, SignConfirmWithdrawWithCounts) {
   ExpectCounts(peek->counts, 1, 0, 0);
   EXPECT_EQ(store_->FindByConfirmToken(HashOf("unknown")).error().code, Code::kNotFound);
 
-  auto confirmed = store_->Confirm(s.confirm_token_hash, kT0 + 10);
+  auto confirmed = store_->Confirm(s.token_hash, kT0 + 10);
   ASSERT_TRUE(confirmed.has_value()) << confirmed.error().message;
   EXPECT_TRUE(confirmed->changed);
   EXPECT_EQ(confirmed->signature.state, SignatureState::kConfirmed);
@@ -481,7 +479,7 @@ TEST_F(SqliteStoreTest, SignConfirmWithdrawWithCounts) {
   ExpectCounts(confirmed->counts, 0, 1, 0);
   EXPECT_EQ(confirmed->counts.last_change, kT0 + 10);
 
-  auto twice = store_->Confirm(s.confirm_token_hash, kT0 + 20);
+  auto twice = store_->Confirm(s.token_hash, kT0 + 20);
   ASSERT_TRUE(twice.has_value());
   EXPECT_FALSE(twice->changed);
   ExpectCounts(twice->counts, 0, 1, 0);
@@ -495,23 +493,23 @@ TEST_F(SqliteStoreTest, SignConfirmWithdrawWithCounts) {
   EXPECT_EQ((*signers)[0].comment, s.form.comment);
   EXPECT_EQ((*signers)[0].confirmed, kT0 + 10);
 
-  auto peek_w = store_->FindByWithdrawToken(s.withdraw_token_hash);
+  auto peek_w = store_->FindByWithdrawToken(s.token_hash);
   ASSERT_TRUE(peek_w.has_value());
   EXPECT_EQ(peek_w->signature.state, SignatureState::kConfirmed);
 
-  auto withdrawn = store_->Withdraw(s.withdraw_token_hash, kT0 + 30);
+  auto withdrawn = store_->Withdraw(s.token_hash, kT0 + 30);
   ASSERT_TRUE(withdrawn.has_value());
   EXPECT_TRUE(withdrawn->changed);
   EXPECT_EQ(withdrawn->signature.state, SignatureState::kWithdrawn);
   ExpectCounts(withdrawn->counts, 0, 0, 1);
-  auto again = store_->Withdraw(s.withdraw_token_hash, kT0 + 40);
+  auto again = store_->Withdraw(s.token_hash, kT0 + 40);
   ASSERT_TRUE(again.has_value());
   EXPECT_FALSE(again->changed);
   ExpectCounts(again->counts, 0, 0, 1);
   EXPECT_EQ(store_->Withdraw(HashOf("unknown"), kT0).error().code, Code::kNotFound);
 
   // Confirming a withdrawn signature is a conflict, and changes nothing.
-  auto late = store_->Confirm(s.confirm_token_hash, kT0 + 50);
+  auto late = store_->Confirm(s.token_hash, kT0 + 50);
   ASSERT_FALSE(late.has_value());
   EXPECT_EQ(late.error().code, Code::kConflict);
   ExpectCounts(CountsOf(c.id), 0, 0, 1);
@@ -525,7 +523,7 @@ TEST_F(SqliteStoreTest, WithdrawPendingMovesPendingCount) {
   Campaign c = MustCreate("bees");
   NewSignature s = NewSig(c.id, "bob@example.org");
   ASSERT_TRUE(store_->Sign(s).has_value());
-  auto w = store_->Withdraw(s.withdraw_token_hash, kT0 + 1);
+  auto w = store_->Withdraw(s.token_hash, kT0 + 1);
   ASSERT_TRUE(w.has_value());
   ExpectCounts(w->counts, 0, 0, 1);
   ExpectCounts(CountsOf(c.id), 0, 0, 1);
@@ -548,14 +546,15 @@ TEST_F(SqliteStoreTest, ResendUntilTheLimit) {
     ExpectCounts(r->counts, 1, 0, 0);
     again.push_back(s);
   }
-  // Every link sent stays valid, the first one included.
+  // Every link sent stays valid, the first one included: one token per mail, for both links.
   for (const NewSignature* sent : {&first, &again[0], &again[1]}) {
-    auto found = store_->FindByConfirmToken(sent->confirm_token_hash);
+    auto found = store_->FindByConfirmToken(sent->token_hash);
     ASSERT_TRUE(found.has_value()) << found.error().message;
     EXPECT_EQ(found->signature.uuid, first_uuid);
-    EXPECT_TRUE(store_->FindByWithdrawToken(sent->withdraw_token_hash).has_value());
+    EXPECT_TRUE(store_->FindByWithdrawToken(sent->token_hash).has_value());
   }
-  EXPECT_EQ(QueryInt("SELECT count(*) FROM signature_tokens"), 6);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM signature_tokens"), 3);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM signature_tokens WHERE kind = 'signing'"), 3);
   EXPECT_EQ(store_->OutboxDepth().value(), 3);
 
   NewSignature over = NewSig(c.id, "ada@example.org", kT0 + 500);
@@ -566,9 +565,9 @@ TEST_F(SqliteStoreTest, ResendUntilTheLimit) {
   ExpectCounts(limited->counts, 1, 0, 0);
   // Nothing written: no mail, no new token, person not touched.
   EXPECT_EQ(store_->OutboxDepth().value(), 3);
-  EXPECT_TRUE(store_->FindByConfirmToken(again[1].confirm_token_hash).has_value());
-  EXPECT_EQ(store_->FindByConfirmToken(over.confirm_token_hash).error().code, Code::kNotFound);
-  EXPECT_EQ(QueryInt("SELECT count(*) FROM signature_tokens"), 6);
+  EXPECT_TRUE(store_->FindByConfirmToken(again[1].token_hash).has_value());
+  EXPECT_EQ(store_->FindByConfirmToken(over.token_hash).error().code, Code::kNotFound);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM signature_tokens"), 3);
   EXPECT_EQ(QueryInt("SELECT max(modified) FROM people"), kT0 + 101);
   EXPECT_EQ(QueryInt("SELECT count(*) FROM signatures"), 1);
 }
@@ -583,38 +582,36 @@ TEST_F(SqliteStoreTest, EveryConfirmLinkSentStillConfirmsAfterAResend) {
   ASSERT_EQ(resent->kind, SignOutcome::Kind::kResent);
 
   // The first mail arrives late and its link is followed: it confirms.
-  auto peek = store_->FindByConfirmToken(first.confirm_token_hash);
+  auto peek = store_->FindByConfirmToken(first.token_hash);
   ASSERT_TRUE(peek.has_value()) << peek.error().message;
   EXPECT_EQ(peek->signature.state, SignatureState::kPending);
-  auto confirmed = store_->Confirm(first.confirm_token_hash, kT0 + 100);
+  auto confirmed = store_->Confirm(first.token_hash, kT0 + 100);
   ASSERT_TRUE(confirmed.has_value()) << confirmed.error().message;
   EXPECT_TRUE(confirmed->changed);
   EXPECT_EQ(confirmed->signature.uuid, first_uuid);
   ExpectCounts(confirmed->counts, 0, 1, 0);
 
   // The second link then finds it confirmed: idempotent, nothing counted twice.
-  auto again = store_->Confirm(second.confirm_token_hash, kT0 + 110);
+  auto again = store_->Confirm(second.token_hash, kT0 + 110);
   ASSERT_TRUE(again.has_value()) << again.error().message;
   EXPECT_FALSE(again->changed);
   EXPECT_EQ(again->signature.state, SignatureState::kConfirmed);
   EXPECT_EQ(again->signature.confirmed, kT0 + 100);
   ExpectCounts(again->counts, 0, 1, 0);
 
-  // A token only works for its own kind.
-  EXPECT_EQ(store_->Confirm(first.withdraw_token_hash, kT0 + 120).error().code, Code::kNotFound);
-  EXPECT_EQ(store_->FindByWithdrawToken(second.confirm_token_hash).error().code, Code::kNotFound);
-
-  // The withdraw link of the first mail works too.
-  auto withdrawn = store_->Withdraw(first.withdraw_token_hash, kT0 + 130);
+  // Each mail's token serves its withdraw link too: the first mail's token, which confirmed,
+  // now withdraws.
+  EXPECT_TRUE(store_->FindByWithdrawToken(second.token_hash).has_value());
+  auto withdrawn = store_->Withdraw(first.token_hash, kT0 + 130);
   ASSERT_TRUE(withdrawn.has_value()) << withdrawn.error().message;
   EXPECT_TRUE(withdrawn->changed);
   ExpectCounts(withdrawn->counts, 0, 0, 1);
-  auto withdrawn_again = store_->Withdraw(second.withdraw_token_hash, kT0 + 140);
+  auto withdrawn_again = store_->Withdraw(second.token_hash, kT0 + 140);
   ASSERT_TRUE(withdrawn_again.has_value());
   EXPECT_FALSE(withdrawn_again->changed);
   ExpectCounts(CountsOf(c.id), 0, 0, 1);
   // Confirming a withdrawn signature with any of its links is still a conflict.
-  EXPECT_EQ(store_->Confirm(second.confirm_token_hash, kT0 + 150).error().code, Code::kConflict);
+  EXPECT_EQ(store_->Confirm(second.token_hash, kT0 + 150).error().code, Code::kConflict);
   EXPECT_EQ(QueryInt("SELECT count(*) FROM signatures"), 1);
 }
 
@@ -622,20 +619,20 @@ TEST_F(SqliteStoreTest, OldTokensOfAWithdrawnSignatureServeTheFreshSigning) {
   Campaign c = MustCreate("bees");
   NewSignature first = NewSig(c.id, "back@example.org");
   ASSERT_TRUE(store_->Sign(first).has_value());
-  ASSERT_TRUE(store_->Withdraw(first.withdraw_token_hash, kT0 + 1).has_value());
+  ASSERT_TRUE(store_->Withdraw(first.token_hash, kT0 + 1).has_value());
   NewSignature fresh = NewSig(c.id, "back@example.org", kT0 + 2);
   auto r = store_->Sign(fresh);
   ASSERT_TRUE(r.has_value()) << r.error().message;
   ASSERT_EQ(r->kind, SignOutcome::Kind::kCreated);
-  // The new tokens work; the old confirm link confirms the fresh (pending) signing.
-  EXPECT_EQ(store_->FindByConfirmToken(fresh.confirm_token_hash)->signature.state,
+  // The new token works; the old mail's confirm link confirms the fresh (pending) signing.
+  EXPECT_EQ(store_->FindByConfirmToken(fresh.token_hash)->signature.state,
             SignatureState::kPending);
-  auto old = store_->Confirm(first.confirm_token_hash, kT0 + 3);
+  auto old = store_->Confirm(first.token_hash, kT0 + 3);
   ASSERT_TRUE(old.has_value()) << old.error().message;
   EXPECT_TRUE(old->changed);
   ExpectCounts(old->counts, 0, 1, 0);
-  EXPECT_FALSE(store_->Confirm(fresh.confirm_token_hash, kT0 + 4)->changed);
-  EXPECT_TRUE(store_->Withdraw(fresh.withdraw_token_hash, kT0 + 5)->changed);
+  EXPECT_FALSE(store_->Confirm(fresh.token_hash, kT0 + 4)->changed);
+  EXPECT_TRUE(store_->Withdraw(fresh.token_hash, kT0 + 5)->changed);
   ExpectCounts(CountsOf(c.id), 0, 0, 1);
 }
 
@@ -644,14 +641,14 @@ TEST_F(SqliteStoreTest, AReusedTokenHashIsAConflictAndRollsBackTheSigning) {
   NewSignature a = NewSig(c.id, "a@example.org");
   const std::string a_uuid = MustSign(a);
   NewSignature b = NewSig(c.id, "b@example.org");
-  b.confirm_token_hash = a.confirm_token_hash;
+  b.token_hash = a.token_hash;
   auto r = store_->Sign(b);
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().code, Code::kConflict);
   // Nothing of b was kept, and a's token still names a.
   EXPECT_EQ(QueryInt("SELECT count(*) FROM signatures"), 1);
-  EXPECT_EQ(QueryInt("SELECT count(*) FROM signature_tokens"), 2);
-  EXPECT_EQ(store_->FindByConfirmToken(a.confirm_token_hash)->signature.uuid, a_uuid);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM signature_tokens"), 1);
+  EXPECT_EQ(store_->FindByConfirmToken(a.token_hash)->signature.uuid, a_uuid);
   EXPECT_EQ(QueryInt("SELECT count(*) FROM people"), 1);
   EXPECT_EQ(store_->OutboxDepth().value(), 1);
   ExpectCounts(CountsOf(c.id), 1, 0, 0);
@@ -661,7 +658,7 @@ TEST_F(SqliteStoreTest, SigningAgainWhenConfirmedSendsAlreadySigned) {
   Campaign c = MustCreate("bees");
   NewSignature first = NewSig(c.id, "ada@example.org");
   const std::string first_uuid = MustSign(first);
-  ASSERT_TRUE(store_->Confirm(first.confirm_token_hash, kT0 + 1).has_value());
+  ASSERT_TRUE(store_->Confirm(first.token_hash, kT0 + 1).has_value());
   auto sent = store_->DueOutbox(kT0 + 1, 10).value();
   ASSERT_EQ(sent.size(), 1u);
   ASSERT_TRUE(store_->MarkOutboxSent(sent[0].id, kT0 + 1).has_value());
@@ -677,21 +674,76 @@ TEST_F(SqliteStoreTest, SigningAgainWhenConfirmedSendsAlreadySigned) {
   ASSERT_EQ(due.size(), 1u);
   EXPECT_EQ(due[0].kind, "already_signed");
   auto payload = nlohmann::json::parse(due[0].payload);
-  EXPECT_EQ(payload["withdraw_token"], s.withdraw_token);
-  EXPECT_FALSE(payload.contains("confirm_token"));
+  EXPECT_EQ(payload["withdraw_token"], s.token);
+  EXPECT_FALSE(payload.contains("token"));
   EXPECT_EQ(payload["signature_uuid"], first_uuid);
-  // The new withdraw link works and so does the old one; the confirm link still says
-  // confirmed. The confirm token of this signing was not mailed, so it was not kept.
-  EXPECT_TRUE(store_->FindByWithdrawToken(first.withdraw_token_hash).has_value());
-  EXPECT_TRUE(store_->FindByWithdrawToken(s.withdraw_token_hash).has_value());
-  EXPECT_EQ(store_->FindByConfirmToken(s.confirm_token_hash).error().code, Code::kNotFound);
-  EXPECT_FALSE(store_->Confirm(first.confirm_token_hash, kT0 + 3)->changed);
+  // The new withdraw link works and so does the old one; the old confirm link still says
+  // confirmed. This mail's token is withdraw-only: it confirms nothing and opens no receipt.
+  EXPECT_TRUE(store_->FindByWithdrawToken(first.token_hash).has_value());
+  EXPECT_TRUE(store_->FindByWithdrawToken(s.token_hash).has_value());
+  EXPECT_EQ(store_->FindByConfirmToken(s.token_hash).error().code, Code::kNotFound);
+  EXPECT_EQ(store_->Confirm(s.token_hash, kT0 + 3).error().code, Code::kNotFound);
+  EXPECT_EQ(store_->LogReceipt(s.token_hash).error().code, Code::kNotFound);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM signature_tokens WHERE kind = 'withdraw'"), 1);
+  EXPECT_FALSE(store_->Confirm(first.token_hash, kT0 + 3)->changed);
 
   ASSERT_EQ(store_->Sign(NewSig(c.id, "ada@example.org", kT0 + 4))->kind,
             SignOutcome::Kind::kAlreadyConfirmed);
   EXPECT_EQ(store_->Sign(NewSig(c.id, "ada@example.org", kT0 + 5))->kind,
             SignOutcome::Kind::kResendLimit);
   ExpectCounts(CountsOf(c.id), 0, 1, 0);
+}
+
+TEST_F(SqliteStoreTest, AnAlreadySignedMailsTokenWithdrawsButNeverConfirms) {
+  Campaign c = MustCreate("bees");
+  NewSignature first = NewSig(c.id, "ada@example.org");
+  ASSERT_TRUE(store_->Sign(first).has_value());
+  ASSERT_TRUE(store_->Confirm(first.token_hash, kT0 + 1).has_value());
+  NewSignature already = NewSig(c.id, "ada@example.org", kT0 + 2);
+  ASSERT_EQ(store_->Sign(already)->kind, SignOutcome::Kind::kAlreadyConfirmed);
+
+  // Its withdraw link withdraws.
+  auto peek = store_->FindByWithdrawToken(already.token_hash);
+  ASSERT_TRUE(peek.has_value()) << peek.error().message;
+  EXPECT_EQ(peek->signature.state, SignatureState::kConfirmed);
+  auto withdrawn = store_->Withdraw(already.token_hash, kT0 + 3);
+  ASSERT_TRUE(withdrawn.has_value()) << withdrawn.error().message;
+  EXPECT_TRUE(withdrawn->changed);
+  ExpectCounts(withdrawn->counts, 0, 0, 1);
+
+  // Signing again is a fresh, pending signing on the same row, which every token of the
+  // signing kind confirms (OldTokensOfAWithdrawnSignatureServeTheFreshSigning); the "already
+  // signed" mail's token still cannot.
+  NewSignature fresh = NewSig(c.id, "ada@example.org", kT0 + 4);
+  ASSERT_EQ(store_->Sign(fresh)->kind, SignOutcome::Kind::kCreated);
+  EXPECT_EQ(store_->FindByConfirmToken(already.token_hash).error().code, Code::kNotFound);
+  EXPECT_EQ(store_->Confirm(already.token_hash, kT0 + 5).error().code, Code::kNotFound);
+  ExpectCounts(CountsOf(c.id), 1, 0, 0);
+  auto confirmed = store_->Confirm(fresh.token_hash, kT0 + 6);
+  ASSERT_TRUE(confirmed.has_value()) << confirmed.error().message;
+  EXPECT_TRUE(confirmed->changed);
+  EXPECT_EQ(store_->FindByWithdrawToken(already.token_hash)->signature.state,
+            SignatureState::kConfirmed);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM signature_tokens"), 3);
+}
+
+TEST_F(SqliteStoreTest, OneTokenOfTheSigningKindConfirmsAndLaterWithdraws) {
+  Campaign c = MustCreate("bees");
+  NewSignature s = NewSig(c.id, "one@example.org");
+  ASSERT_TRUE(store_->Sign(s).has_value());
+  // One row per signing, of the kind that confirms and withdraws.
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM signature_tokens WHERE kind = 'signing'"), 1);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM signature_tokens"), 1);
+  auto confirmed = store_->Confirm(s.token_hash, kT0 + 1);
+  ASSERT_TRUE(confirmed.has_value()) << confirmed.error().message;
+  EXPECT_TRUE(confirmed->changed);
+  ExpectCounts(confirmed->counts, 0, 1, 0);
+  auto withdrawn = store_->Withdraw(s.token_hash, kT0 + 2);
+  ASSERT_TRUE(withdrawn.has_value()) << withdrawn.error().message;
+  EXPECT_TRUE(withdrawn->changed);
+  EXPECT_EQ(withdrawn->signature.state, SignatureState::kWithdrawn);
+  ExpectCounts(withdrawn->counts, 0, 0, 1);
+  EXPECT_EQ(store_->Confirm(s.token_hash, kT0 + 3).error().code, Code::kConflict);
 }
 
 TEST_F(SqliteStoreTest, WithdrawnThenSignAgainIsAFreshSigning) {
@@ -701,7 +753,7 @@ TEST_F(SqliteStoreTest, WithdrawnThenSignAgainIsAFreshSigning) {
   ASSERT_TRUE(store_->Sign(NewSig(c.id, "ada@example.org")).has_value());
   NewSignature third = NewSig(c.id, "ada@example.org");
   ASSERT_TRUE(store_->Sign(third).has_value());  // at the limit
-  ASSERT_TRUE(store_->Withdraw(third.withdraw_token_hash, kT0 + 1).has_value());
+  ASSERT_TRUE(store_->Withdraw(third.token_hash, kT0 + 1).has_value());
   ExpectCounts(CountsOf(c.id), 0, 0, 1);
 
   NewSignature s = NewSig(c.id, "ada@example.org", kT0 + 2);
@@ -714,12 +766,12 @@ TEST_F(SqliteStoreTest, WithdrawnThenSignAgainIsAFreshSigning) {
   EXPECT_EQ(r->signature.form.name, "Ada Lovelace");
   EXPECT_EQ(r->signature.confirm_sends, 1);  // the limit starts over
   ExpectCounts(r->counts, 1, 0, 0);
-  auto confirmed = store_->Confirm(s.confirm_token_hash, kT0 + 3);
+  auto confirmed = store_->Confirm(s.token_hash, kT0 + 3);
   ASSERT_TRUE(confirmed.has_value());
   ExpectCounts(confirmed->counts, 0, 1, 0);
 
   // And with confirm_now, a withdrawn signature counts at once.
-  ASSERT_TRUE(store_->Withdraw(s.withdraw_token_hash, kT0 + 4).has_value());
+  ASSERT_TRUE(store_->Withdraw(s.token_hash, kT0 + 4).has_value());
   auto api = store_->Sign(NewSig(c.id, "ada@example.org", kT0 + 5, true));
   ASSERT_TRUE(api.has_value());
   EXPECT_EQ(api->kind, SignOutcome::Kind::kCreated);
@@ -1131,7 +1183,7 @@ TEST_F(SqliteStoreTest, ForEachConfirmedStreamsOldestFirstAndStops) {
     ASSERT_TRUE(store_->Sign(sigs.back()).has_value());
   }
   for (int i : {0, 2, 3, 4}) {
-    ASSERT_TRUE(store_->Confirm(sigs[i].confirm_token_hash, kT0 + 10).has_value());
+    ASSERT_TRUE(store_->Confirm(sigs[i].token_hash, kT0 + 10).has_value());
   }
   std::vector<std::string> seen;
   ASSERT_TRUE(store_
@@ -1165,8 +1217,8 @@ TEST_F(SqliteStoreTest, RecentPublicSignersSkipsPrivateNames) {
   NewSignature shown = NewSig(c.id, "shown@example.org");
   ASSERT_TRUE(store_->Sign(hidden).has_value());
   ASSERT_TRUE(store_->Sign(shown).has_value());
-  ASSERT_TRUE(store_->Confirm(hidden.confirm_token_hash, kT0 + 5).has_value());
-  ASSERT_TRUE(store_->Confirm(shown.confirm_token_hash, kT0 + 4).has_value());
+  ASSERT_TRUE(store_->Confirm(hidden.token_hash, kT0 + 5).has_value());
+  ASSERT_TRUE(store_->Confirm(shown.token_hash, kT0 + 4).has_value());
   auto recent = store_->RecentPublicSigners(c.id, 10).value();
   ASSERT_EQ(recent.size(), 1u);
   EXPECT_EQ(recent[0].name, shown.form.name);
@@ -1362,7 +1414,7 @@ TEST_F(SqliteStoreTest, ReopenPreservesEverything) {
   NewSignature b = NewSig(c.id, "b@example.org");
   ASSERT_TRUE(store_->Sign(a).has_value());
   ASSERT_TRUE(store_->Sign(b).has_value());
-  ASSERT_TRUE(store_->Confirm(a.confirm_token_hash, kT0 + 1).has_value());
+  ASSERT_TRUE(store_->Confirm(a.token_hash, kT0 + 1).has_value());
   ASSERT_TRUE(store_->CreateApiToken("crm", HashOf("tok"), kT0).has_value());
   std::string secret = store_->InstanceSecret("s").value();
 
@@ -1371,13 +1423,12 @@ TEST_F(SqliteStoreTest, ReopenPreservesEverything) {
   ASSERT_TRUE(got.has_value());
   EXPECT_EQ(got->targets.size(), 2u);
   ExpectCounts(CountsOf(c.id), 1, 1, 0);
-  EXPECT_EQ(store_->FindByConfirmToken(a.confirm_token_hash)->signature.state,
-            SignatureState::kConfirmed);
+  EXPECT_EQ(store_->FindByConfirmToken(a.token_hash)->signature.state, SignatureState::kConfirmed);
   EXPECT_TRUE(store_->FindApiToken(HashOf("tok")).has_value());
   EXPECT_EQ(store_->InstanceSecret("s").value(), secret);
   EXPECT_EQ(store_->OutboxDepth().value(), 2);
   // And it keeps working after reopening: counts continue from the stored values.
-  auto conf = store_->Confirm(b.confirm_token_hash, kT0 + 2);
+  auto conf = store_->Confirm(b.token_hash, kT0 + 2);
   ASSERT_TRUE(conf.has_value());
   ExpectCounts(conf->counts, 0, 2, 0);
 }
@@ -1494,7 +1545,7 @@ TEST_F(SqliteStoreTest, ReachingTheThresholdSucceedsOnceAndTellsEveryoneOnce) {
   EXPECT_FALSE(second->campaign_decided);
   EXPECT_TRUE(OutcomeMails(*store_).empty());
   // The third confirmation (through a confirm link) reaches it.
-  auto third = store_->Confirm(pending.confirm_token_hash, kT0 + 60);
+  auto third = store_->Confirm(pending.token_hash, kT0 + 60);
   ASSERT_TRUE(third);
   EXPECT_TRUE(third->campaign_decided);
   EXPECT_EQ(third->campaign.outcome, CampaignOutcome::kSucceeded);
@@ -1519,7 +1570,7 @@ TEST_F(SqliteStoreTest, ReachingTheThresholdSucceedsOnceAndTellsEveryoneOnce) {
   auto fourth = store_->Sign(NewSig(c.id, "late@example.org", kT0 + 70, true));
   ASSERT_TRUE(fourth);
   EXPECT_FALSE(fourth->campaign_decided);
-  ASSERT_TRUE(store_->Withdraw(pending.withdraw_token_hash, kT0 + 80));
+  ASSERT_TRUE(store_->Withdraw(pending.token_hash, kT0 + 80));
   EXPECT_EQ(OutcomeMails(*store_).size(), 5u);
   EXPECT_EQ(store_->DecideDueCampaigns(kT0 + 10 * 86400).value(), 0);
   EXPECT_EQ(store_->GetCampaignById(c.id)->outcome, CampaignOutcome::kSucceeded);
@@ -1599,10 +1650,10 @@ TEST_F(SqliteStoreTest, ConfirmAndWithdrawOfACountedSignatureAppendLeaves) {
   ASSERT_TRUE(store_->Sign(a));
   ASSERT_TRUE(store_->Sign(b));
   EXPECT_EQ(ReadLog(*store_).leaves.size(), 0u);  // pending signatures are not counted
-  ASSERT_TRUE(store_->Confirm(a.confirm_token_hash, kT0 + 10));
-  ASSERT_TRUE(store_->Confirm(a.confirm_token_hash, kT0 + 20));    // idempotent: no leaf
-  ASSERT_TRUE(store_->Withdraw(b.withdraw_token_hash, kT0 + 30));  // was pending: no leaf
-  ASSERT_TRUE(store_->Withdraw(a.withdraw_token_hash, kT0 + 40));
+  ASSERT_TRUE(store_->Confirm(a.token_hash, kT0 + 10));
+  ASSERT_TRUE(store_->Confirm(a.token_hash, kT0 + 20));   // idempotent: no leaf
+  ASSERT_TRUE(store_->Withdraw(b.token_hash, kT0 + 30));  // was pending: no leaf
+  ASSERT_TRUE(store_->Withdraw(a.token_hash, kT0 + 40));
   ASSERT_TRUE(store_->Sign(NewSig(c.id, "api@example.org", kT0 + 50, /*confirm_now=*/true)));
 
   LogContents log = ReadLog(*store_);
@@ -1674,12 +1725,12 @@ TEST_F(SqliteStoreTest, AFailedOperationLeavesNoLeafBehind) {
   Campaign c = MustCreate("rollback");
   NewSignature a = NewSig(c.id, "a@example.org");
   ASSERT_TRUE(store_->Sign(a));
-  ASSERT_TRUE(store_->Withdraw(a.withdraw_token_hash, kT0 + 1));
+  ASSERT_TRUE(store_->Withdraw(a.token_hash, kT0 + 1));
   // Confirming a withdrawn signature fails inside the batch; a confirmation next to it lands.
   NewSignature b = NewSig(c.id, "b@example.org");
   ASSERT_TRUE(store_->Sign(b));
-  std::thread t1([&] { EXPECT_FALSE(store_->Confirm(a.confirm_token_hash, kT0 + 2)); });
-  std::thread t2([&] { EXPECT_TRUE(store_->Confirm(b.confirm_token_hash, kT0 + 2)); });
+  std::thread t1([&] { EXPECT_FALSE(store_->Confirm(a.token_hash, kT0 + 2)); });
+  std::thread t2([&] { EXPECT_TRUE(store_->Confirm(b.token_hash, kT0 + 2)); });
   t1.join();
   t2.join();
   LogContents log = ReadLog(*store_);
@@ -1697,8 +1748,7 @@ TEST_F(SqliteStoreTest, AnOperationThatFailsInABatchUndoesOnlyItself) {
   NewSignature limited = NewSig(c.id, "limited@example.org");
   for (int i = 0; i < 3; ++i) {
     NewSignature again = limited;
-    again.confirm_token_hash = HashOf("again-c" + std::to_string(i));
-    again.withdraw_token_hash = HashOf("again-w" + std::to_string(i));
+    again.token_hash = HashOf("again-" + std::to_string(i));
     ASSERT_TRUE(store_->Sign(again));
   }
   std::mutex mu;
@@ -1718,8 +1768,7 @@ TEST_F(SqliteStoreTest, AnOperationThatFailsInABatchUndoesOnlyItself) {
                       done);
     if (i % 10 == 0) {  // one over the resend limit: its work is discarded
       NewSignature over = limited;
-      over.confirm_token_hash = HashOf("over-c" + std::to_string(i));
-      over.withdraw_token_hash = HashOf("over-w" + std::to_string(i));
+      over.token_hash = HashOf("over-" + std::to_string(i));
       store_->SignAsync(over, done);
     }
   }
@@ -1745,14 +1794,14 @@ TEST_F(SqliteStoreTest, ReceiptDataAndCheckpoints) {
   Campaign c = MustCreate("receipt");
   NewSignature a = NewSig(c.id, "a@example.org");
   ASSERT_TRUE(store_->Sign(a));
-  auto pending = store_->LogReceipt(a.confirm_token_hash);
+  auto pending = store_->LogReceipt(a.token_hash);
   ASSERT_FALSE(pending);
   EXPECT_EQ(pending.error().code, Code::kConflict);
   EXPECT_EQ(store_->LogReceipt(HashOf("nobody")).error().code, Code::kNotFound);
   NewSignature first = NewSig(c.id, "first@example.org", kT0, true);
   ASSERT_TRUE(store_->Sign(first));
   // A signature that counted at once has its receipt data too (salt and index stored with it).
-  auto first_info = store_->LogReceipt(first.confirm_token_hash);
+  auto first_info = store_->LogReceipt(first.token_hash);
   ASSERT_TRUE(first_info) << first_info.error().message;
   EXPECT_EQ(first_info->leaf_index, 0u);
   EXPECT_EQ(log::ParseLeaf(first_info->entry)->commitment,
@@ -1760,8 +1809,8 @@ TEST_F(SqliteStoreTest, ReceiptDataAndCheckpoints) {
                                 reinterpret_cast<const std::uint8_t*>(first_info->salt.data()),
                                 first_info->salt.size()),
                             "first@example.org"));
-  ASSERT_TRUE(store_->Confirm(a.confirm_token_hash, kT0 + 5));
-  auto info = store_->LogReceipt(a.confirm_token_hash);
+  ASSERT_TRUE(store_->Confirm(a.token_hash, kT0 + 5));
+  auto info = store_->LogReceipt(a.token_hash);
   ASSERT_TRUE(info) << info.error().message;
   EXPECT_EQ(info->campaign_id, c.id);
   EXPECT_EQ(info->leaf_index, 1u);
