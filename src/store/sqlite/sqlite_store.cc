@@ -20,6 +20,7 @@
 #include <mutex>
 #include <string_view>
 #include <thread>
+#include <tuple>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -294,9 +295,21 @@ constexpr const char* kFindToken =
 constexpr const char* kInsertOutbox =
     "INSERT INTO outbox (kind, recipient, payload, next_attempt, created) VALUES (?1, ?2, ?3, ?4, "
     "?4)";
-constexpr const char* kDueOutbox = "SELECT " US_OUTBOX_COLS
-                                   " FROM outbox WHERE sent IS NULL AND next_attempt <= ?1 "
-                                   "ORDER BY next_attempt, id LIMIT ?2";
+// Unsent messages come in two kinds (see migrations.cc): fresh ones (never tried) are the rows
+// from outbox_fresh.from_id on with attempts = 0, in id order; tried ones are in outbox_retry.
+#define US_FRESH_OUTBOX "id >= (SELECT from_id FROM outbox_fresh) AND sent IS NULL AND attempts = 0"
+constexpr const char* kDueFreshOutbox =
+    "SELECT " US_OUTBOX_COLS " FROM outbox WHERE " US_FRESH_OUTBOX
+    " AND next_attempt <= ?1 ORDER BY id LIMIT ?2";
+constexpr const char* kDueRetryOutbox =
+    "SELECT " US_OUTBOX_COLS
+    " FROM outbox WHERE sent IS NULL AND attempts > 0 AND next_attempt <= ?1 "
+    "ORDER BY next_attempt, id LIMIT ?2";
+// After a message was marked: from_id moves to the first fresh message left (or, if none is,
+// to the last message, so that every message inserted later is at or after it).
+constexpr const char* kAdvanceFreshOutbox =
+    "UPDATE outbox_fresh SET from_id = coalesce((SELECT id FROM outbox WHERE " US_FRESH_OUTBOX
+    " ORDER BY id LIMIT 1), (SELECT max(id) FROM outbox), 0)";
 constexpr const char* kMarkSent =
     "UPDATE outbox SET sent = coalesce(sent, ?2), payload = '', recipient = CASE WHEN kind IN "
     "('verify', 'verify_already') THEN '' ELSE recipient END WHERE id = ?1";
@@ -305,8 +318,15 @@ constexpr const char* kMarkFailed =
     "AND sent IS NULL";
 constexpr const char* kOutboxExists = "SELECT 1 FROM outbox WHERE id = ?1";
 constexpr const char* kOutboxDepth =
-    "SELECT count(*) FROM outbox WHERE sent IS NULL AND next_attempt < ?1";
-constexpr const char* kNextOutbox = "SELECT min(next_attempt) FROM outbox WHERE sent IS NULL";
+    "SELECT (SELECT count(*) FROM outbox WHERE " US_FRESH_OUTBOX
+    ") + (SELECT count(*) FROM outbox WHERE sent IS NULL AND attempts > 0 AND next_attempt < ?1)";
+// A fresh message is due when it was made (next_attempt = created), so the first fresh one in id
+// order is the one due first (up to clock steps back).
+constexpr const char* kNextOutbox =
+    "SELECT CASE WHEN f IS NULL THEN r WHEN r IS NULL THEN f ELSE min(f, r) END FROM (SELECT "
+    "(SELECT next_attempt FROM outbox WHERE " US_FRESH_OUTBOX
+    " ORDER BY id LIMIT 1) AS f, (SELECT min(next_attempt) FROM outbox WHERE sent IS NULL AND "
+    "attempts > 0) AS r)";
 
 // instance secrets
 constexpr const char* kGetSecret = "SELECT value FROM instance_secrets WHERE name = ?1";
@@ -384,6 +404,7 @@ constexpr const char* kNextOutcomeDeadline =
 #undef US_SIG_MODIFIED
 #undef US_HAS_IDENTIFIER
 #undef US_SIG_IN_CAMPAIGN
+#undef US_FRESH_OUTBOX
 #undef US_NOT_AFFILIATION
 
 // ---------------------------------------------------------------------------------------------
@@ -1802,17 +1823,32 @@ class SqliteStore final : public Store {
   }
 
   // --- outbox
+  // The first `limit` due of the fresh and the retried messages together, by next attempt.
   Result<std::vector<OutboxMessage>> DueOutbox(UnixTime now, int limit) override {
     auto r = Reader();
     Db& db = *r;
-    auto st = db.Prepare(kDueOutbox);
-    if (!st) return Fail(st.error());
-    st->Bind(1, now).Bind(2, std::max(limit, 0));
+    limit = std::max(limit, 0);
     std::vector<OutboxMessage> out;
-    int rc;
-    while ((rc = st->Step()) == SQLITE_ROW) out.push_back(OutboxFromRow(*st));
-    if (rc != SQLITE_DONE) return Fail(db.ErrorFor(rc, "reading the outbox"));
+    for (const char* sql : {kDueRetryOutbox, kDueFreshOutbox}) {
+      auto st = db.Prepare(sql);
+      if (!st) return Fail(st.error());
+      st->Bind(1, now).Bind(2, limit);
+      int rc;
+      while ((rc = st->Step()) == SQLITE_ROW) out.push_back(OutboxFromRow(*st));
+      if (rc != SQLITE_DONE) return Fail(db.ErrorFor(rc, "reading the outbox"));
+    }
+    std::sort(out.begin(), out.end(), [](const OutboxMessage& a, const OutboxMessage& b) {
+      return std::tie(a.next_attempt, a.id) < std::tie(b.next_attempt, b.id);
+    });
+    if (out.size() > static_cast<std::size_t>(limit)) out.resize(static_cast<std::size_t>(limit));
     return out;
+  }
+
+  // Moves outbox_fresh.from_id past messages that are no longer fresh; after every mark.
+  static Result<void> AdvanceFreshOutbox(Db& db) {
+    auto st = db.Prepare(kAdvanceFreshOutbox);
+    if (!st) return Fail(st.error());
+    return StepDone(db, *st, "advancing the outbox");
   }
 
   Result<void> MarkOutboxSent(std::int64_t id, UnixTime now) override {
@@ -1823,6 +1859,8 @@ class SqliteStore final : public Store {
              st->Bind(1, id).Bind(2, now);
              if (auto r = StepDone(db, *st, "marking sent"); !r) return Fail(r.error());
              if (db.Changes() == 0) return Fail(Code::kNotFound, "no such outbox message");
+             st->Reset();
+             if (auto r = AdvanceFreshOutbox(db); !r) return Fail(r.error());
              return true;
            })
         .map([](bool) {});
@@ -1836,7 +1874,11 @@ class SqliteStore final : public Store {
              if (!st) return Fail(st.error());
              st->Bind(1, id).Bind(2, next_attempt).Bind(3, error);
              if (auto r = StepDone(db, *st, "marking failed"); !r) return Fail(r.error());
-             if (db.Changes() > 0) return true;
+             if (db.Changes() > 0) {
+               st->Reset();
+               if (auto r = AdvanceFreshOutbox(db); !r) return Fail(r.error());
+               return true;
+             }
              st->Reset();
              // Not updated: unknown, or already sent (then there is nothing to retry).
              auto ex = db.Prepare(kOutboxExists);

@@ -1356,6 +1356,54 @@ TEST_F(SqliteStoreTest, OutboxDueSentFailed) {
   EXPECT_EQ(store_->OutboxDepth().value(), 2);
 }
 
+TEST_F(SqliteStoreTest, FreshMessagesAreFoundAfterAnyMixOfSentAndFailedOnes) {
+  // Fresh messages are found from a mark that moves past sent and failed ones: whatever the
+  // order of sends and failures, every unsent message stays due exactly once, across restarts.
+  Campaign c = MustCreate("bees");
+  auto sign = [&](int i) {
+    ASSERT_TRUE(store_->Sign(NewSig(c.id, "f" + std::to_string(i) + "@example.org")).has_value());
+  };
+  auto from_id = [&] { return QueryInt("SELECT from_id FROM outbox_fresh"); };
+  for (int i = 0; i < 6; ++i) sign(i);
+  auto due = store_->DueOutbox(kT0, 100).value();
+  ASSERT_EQ(due.size(), 6u);
+  // Out of order: the fourth is sent first, the mark does not move past the first.
+  ASSERT_TRUE(store_->MarkOutboxSent(due[3].id, kT0).has_value());
+  EXPECT_LE(from_id(), due[0].id);
+  ASSERT_TRUE(store_->MarkOutboxSent(due[0].id, kT0).has_value());
+  ASSERT_TRUE(store_->MarkOutboxFailed(due[1].id, kT0 + 100, "421").has_value());
+  EXPECT_EQ(from_id(), due[2].id);
+  EXPECT_EQ(store_->OutboxDepth().value(), 4);
+  auto now_due = store_->DueOutbox(kT0, 100).value();
+  ASSERT_EQ(now_due.size(), 3u);
+  EXPECT_EQ(now_due[0].id, due[2].id);
+  EXPECT_EQ(now_due[1].id, due[4].id);
+  EXPECT_EQ(now_due[2].id, due[5].id);
+  // All fresh ones sent: the mark rests on the last message; the next new one is found.
+  for (const auto& m : now_due) ASSERT_TRUE(store_->MarkOutboxSent(m.id, kT0).has_value());
+  EXPECT_EQ(from_id(), due[5].id);
+  EXPECT_EQ(store_->DueOutbox(kT0, 100)->size(), 0u);
+  EXPECT_EQ(store_->NextOutboxAttempt().value(), kT0 + 100);  // the retry
+  sign(6);
+  EXPECT_EQ(store_->NextOutboxAttempt().value(), kT0);
+  auto fresh = store_->DueOutbox(kT0, 100).value();
+  ASSERT_EQ(fresh.size(), 1u);
+  EXPECT_EQ(fresh[0].recipient, "f6@example.org");
+  // Fresh and retried together, by next attempt, within the limit.
+  auto both = store_->DueOutbox(kT0 + 100, 100).value();
+  ASSERT_EQ(both.size(), 2u);
+  EXPECT_EQ(both[0].id, fresh[0].id);
+  EXPECT_EQ(both[1].id, due[1].id);
+  EXPECT_EQ(store_->DueOutbox(kT0 + 100, 1)->size(), 1u);
+  // A restart finds the same.
+  store_.reset();
+  Open();
+  EXPECT_EQ(store_->OutboxDepth().value(), 2);
+  auto reopened = store_->DueOutbox(kT0 + 100, 100).value();
+  ASSERT_EQ(reopened.size(), 2u);
+  EXPECT_EQ(reopened[0].id, fresh[0].id);
+}
+
 // --- instance, backup, reopen, close
 
 TEST_F(SqliteStoreTest, InstanceSecretIsMadeOnceAndKept) {
