@@ -25,8 +25,8 @@ namespace {
 //  - signatures_public: partial index holding only confirmed public signers, newest first.
 //  - No index on modified, for people or signatures: the listings' optional bounds ("?N IS
 //    NULL OR modified > ?N") keep the planner from using one (the people list and count scan
-//    the table in rowid order; signature listings go through signatures_campaign), so it would
-//    cost every insert and every change for nothing. (One on people.modified cost the writer
+//    the table in rowid order; signature listings read their campaign's range of ids), so it
+//    would cost every insert and every change for nothing. (One on people.modified cost the writer
 //    about 12% of its time per new signer, measured with store_bench, and no query used it.)
 //  - The outbox: a new message is a row insert and nothing else. Messages never tried yet
 //    ("fresh") are found in id order from outbox_fresh.from_id, which the store moves past

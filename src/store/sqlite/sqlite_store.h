@@ -20,13 +20,13 @@
 // A checkpointer thread copies the WAL back into the database in the background.
 //
 // What callers can do for speed: every random key inserted costs each group commit one
-// randomly placed 4 KiB index page. A new signer inserts two that cannot be avoided elsewhere
-// (the person's email, the token hash) plus the signature's uuid. Time-ordered
-// keys are appended instead: give signatures UUIDv7 uuids (people get them here), and make
-// token hashes hex strings that start with a time-ordered hex prefix (e.g. the token's first 8
-// bytes are milliseconds + counter, and HashToken(t) = hex(those 8 bytes) + hex(SHA-256(t))).
-// In store_bench --ordered that cut pages written per signature from ~4.4 to ~1.0 and the
-// writer's CPU per signature by ~40% (measured with two tokens per signature). Hex hashes of
+// randomly placed 4 KiB index page. A new signer inserts two (the person's email, the token
+// hash); the store makes row ids and the uuids of people and signatures itself, which need no
+// index (store/public_ids.h). The token hash is appended instead if it is a hex string that
+// starts with a time-ordered hex prefix (e.g. the token's first 8 bytes are milliseconds +
+// counter, and HashToken(t) = hex(those 8 bytes) + hex(SHA-256(t))). In store_bench --ordered
+// time-ordered keys cut pages written per signature from ~4.4 to ~1.0 and the writer's CPU per
+// signature by ~40% (measured with uuid indexes and two tokens per signature). Hex hashes of
 // any even length >= 32 are stored as bytes.
 //
 // Tokens: every token hash issued for a signature (at signing, each re-send, a fresh signing
