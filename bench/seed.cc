@@ -38,6 +38,7 @@
 #include "core/signature.h"
 #include "log/leaf.h"
 #include "log/merkle.h"
+#include "log/tiles.h"
 #include "store/public_ids.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/store.h"
@@ -217,6 +218,7 @@ void SeedSql(const std::string& path, std::int64_t campaign_id, std::int64_t sta
     sqlite3_finalize(existing);
   }
   range.set_visitor([&](std::uint8_t level, std::uint64_t index, const log::Hash& hash) {
+    if (level % log::kTileHeight != 0) return;  // the store keeps only the tile levels
     sqlite3_stmt* st = level == 0 ? leaf_row : node_row;
     sqlite3_reset(st);
     if (level == 0) {

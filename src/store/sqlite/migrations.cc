@@ -54,10 +54,11 @@ namespace {
 //  - organizations: co-signing organizations (core/organization.h), few per campaign; their
 //    logo (a re-encoded PNG) is stored with them and served from there.
 //  - The signature log (log/leaf.h): log_leaves holds each leaf's bytes and hash by index (an
-//    append), log_nodes every completed interior node (level >= 1), so that a proof or a tile
-//    is a handful of primary-key reads. signatures.log_salt is the salt of the signer's
-//    commitment (made at the first confirmation), log_index the index of their latest
-//    "confirm" leaf, for receipts. log_checkpoints keeps every signed checkpoint with the
+//    append), log_nodes every completed node of the tile levels 8, 16, ... (log/tiles.h), so
+//    that a tile is one range read and any other node one range read of at most 128 hashes
+//    hashed up (every level cost each leaf another insert, and each commit a page per level).
+//    signatures.log_salt is the salt of the signer's commitment (made at the first
+//    confirmation), log_index the index of their latest "confirm" leaf, for receipts. log_checkpoints keeps every signed checkpoint with the
 //    counts published alongside it.
 constexpr const char* kV1 = R"sql(
 CREATE TABLE campaigns (
