@@ -58,8 +58,8 @@ namespace {
 //    that a tile is one range read and any other node one range read of at most 128 hashes
 //    hashed up (every level cost each leaf another insert, and each commit a page per level).
 //    signatures.log_salt is the salt of the signer's commitment (made at the first
-//    confirmation), log_index the index of their latest "confirm" leaf, for receipts. log_checkpoints keeps every signed checkpoint with the
-//    counts published alongside it.
+//    confirmation), log_index the index of their latest "confirm" leaf, for receipts.
+//    log_checkpoints keeps every signed checkpoint with the counts published alongside it.
 constexpr const char* kV1 = R"sql(
 CREATE TABLE campaigns (
   id              INTEGER PRIMARY KEY,
