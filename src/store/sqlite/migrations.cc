@@ -125,7 +125,11 @@ CREATE TABLE signatures (
   comment             TEXT    NOT NULL DEFAULT '',
   public_name         INTEGER NOT NULL DEFAULT 0,
   wants_updates       INTEGER NOT NULL DEFAULT 0,
-  state               TEXT    NOT NULL CHECK (state IN ('pending', 'confirmed', 'withdrawn')),
+  -- (These CHECKs compare with = rather than IN: SQLite evaluates an IN list of three or more
+  -- through a temporary B-tree opened and closed on every insert and update of the row.)
+  state               TEXT    NOT NULL
+                              CHECK (state = 'pending' OR state = 'confirmed' OR
+                                     state = 'withdrawn'),
   source              TEXT    NOT NULL,
   confirm_sends       INTEGER NOT NULL DEFAULT 0,
   created             INTEGER NOT NULL,
@@ -135,7 +139,8 @@ CREATE TABLE signatures (
   log_index           INTEGER,
   group_key           TEXT    NOT NULL DEFAULT 'public',
   protection          TEXT    NOT NULL DEFAULT 'none'
-                              CHECK (protection IN ('none', 'sealed', 'anonymous')),
+                              CHECK (protection = 'none' OR protection = 'sealed' OR
+                                     protection = 'anonymous'),
   seal_threshold      INTEGER,
   sealed              BLOB,     -- encrypted personal fields until the reveal (sealed_fields.h)
   verified            INTEGER,  -- NULL: not a verified group; 0: link not followed yet; 1: yes
