@@ -2,8 +2,11 @@
 
 #include <sodium.h>
 
+#include <algorithm>
 #include <cstring>
 #include <stdexcept>
+
+#include "log/encoding.h"
 
 namespace undersigned::store {
 namespace {
@@ -28,14 +31,36 @@ std::uint32_t Round(const std::array<unsigned char, 16>& key, std::uint32_t half
   return static_cast<std::uint32_t>(SipHash(key, in, sizeof in));
 }
 
-int HexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
+}  // namespace
+
+std::string FormatUuid(const std::array<unsigned char, 16>& bytes) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(36);
+  for (int i = 0; i < 16; ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) out.push_back('-');
+    out.push_back(kHex[bytes[i] >> 4]);
+    out.push_back(kHex[bytes[i] & 0x0f]);
+  }
+  return out;
 }
 
-}  // namespace
+std::optional<std::array<unsigned char, 16>> ParseUuid(std::string_view text) {
+  if (text.size() != 36) return std::nullopt;
+  std::string hex;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (i == 8 || i == 13 || i == 18 || i == 23) {
+      if (text[i] != '-') return std::nullopt;
+    } else {
+      hex.push_back(text[i]);
+    }
+  }
+  auto bytes = log::HexDecode(hex);
+  if (!bytes || bytes->size() != 16) return std::nullopt;
+  std::array<unsigned char, 16> out;
+  std::copy(bytes->begin(), bytes->end(), out.begin());
+  return out;
+}
 
 PublicIds::PublicIds(std::string_view key) {
   if (key.size() < crypto_kdf_KEYBYTES) throw std::invalid_argument("id key too short");
@@ -84,38 +109,20 @@ std::string PublicIds::Uuid(IdKind kind, std::int64_t row_id) const {
   const Keys& k = KeysOf(kind);
   const std::uint64_t c = Encrypt(k, static_cast<std::uint64_t>(row_id));
   const std::uint64_t t = Tag(k, c);
-  unsigned char b[16];
+  std::array<unsigned char, 16> b;
   for (int i = 0; i < 6; ++i) b[i] = static_cast<unsigned char>(c >> (56 - 8 * i));
   b[6] = static_cast<unsigned char>(0x80 | ((t >> 54) & 0x0f));
   b[7] = static_cast<unsigned char>(c >> 8);
   b[8] = static_cast<unsigned char>(0x80 | ((t >> 48) & 0x3f));
   b[9] = static_cast<unsigned char>(c);
   for (int i = 0; i < 6; ++i) b[10 + i] = static_cast<unsigned char>(t >> (40 - 8 * i));
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(36);
-  for (int i = 0; i < 16; ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) out.push_back('-');
-    out.push_back(kHex[b[i] >> 4]);
-    out.push_back(kHex[b[i] & 0x0f]);
-  }
-  return out;
+  return FormatUuid(b);
 }
 
 std::optional<std::int64_t> PublicIds::RowId(IdKind kind, std::string_view uuid) const {
-  if (uuid.size() != 36) return std::nullopt;
-  unsigned char b[16];
-  std::size_t pos = 0;
-  for (int i = 0; i < 16; ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) {
-      if (uuid[pos++] != '-') return std::nullopt;
-    }
-    const int hi = HexDigit(uuid[pos]);
-    const int lo = HexDigit(uuid[pos + 1]);
-    if (hi < 0 || lo < 0) return std::nullopt;
-    b[i] = static_cast<unsigned char>(hi << 4 | lo);
-    pos += 2;
-  }
+  const auto parsed = ParseUuid(uuid);
+  if (!parsed) return std::nullopt;
+  const std::array<unsigned char, 16>& b = *parsed;
   if ((b[6] & 0xf0) != 0x80 || (b[8] & 0xc0) != 0x80) return std::nullopt;
   std::uint64_t c = 0;
   for (int i = 0; i < 6; ++i) c = c << 8 | b[i];

@@ -26,6 +26,11 @@
 
 namespace undersigned::store {
 
+// The 8-4-4-4-12 text of 16 bytes, in lower-case hex (any uuid this project makes).
+std::string FormatUuid(const std::array<unsigned char, 16>& bytes);
+// The 16 bytes of such text, in either case; nullopt if it is not one.
+std::optional<std::array<unsigned char, 16>> ParseUuid(std::string_view text);
+
 enum class IdKind : std::uint8_t { kPerson = 1, kSignature = 2 };
 
 class PublicIds {

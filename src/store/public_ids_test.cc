@@ -1,5 +1,6 @@
 #include "store/public_ids.h"
 
+#include <array>
 #include <cctype>
 #include <cstdint>
 #include <set>
@@ -72,6 +73,17 @@ TEST(PublicIdsTest, RefusesAlteredAndMalformedText) {
         std::string("0190f3a1-2b3c-7d4e-8f60-123456789abc")}) {
     EXPECT_EQ(ids.RowId(IdKind::kPerson, bad), std::nullopt) << bad;
   }
+}
+
+TEST(PublicIdsTest, UuidTextRoundTrips) {
+  std::array<unsigned char, 16> bytes;
+  for (int i = 0; i < 16; ++i) bytes[i] = static_cast<unsigned char>(i * 17);
+  const std::string text = FormatUuid(bytes);
+  EXPECT_EQ(text, "00112233-4455-6677-8899-aabbccddeeff");
+  EXPECT_EQ(ParseUuid(text), bytes);
+  EXPECT_EQ(ParseUuid("00112233-4455-6677-8899-AABBCCDDEEFF"), bytes);
+  EXPECT_EQ(ParseUuid("0011223344556677-8899-aabbccddeeff0"), std::nullopt);
+  EXPECT_EQ(ParseUuid("00112233-4455-6677-8899-aabbccddeefg"), std::nullopt);
 }
 
 TEST(PublicIdsTest, ShortKeyIsRefused) {
