@@ -130,9 +130,12 @@ Result<SigningService::Prepared> SigningService::Prepare(const std::string& slug
   s.source = ctx.source;
   s.confirm_now = ctx.trusted && !by_domain;  // only the work mailbox can verify
   // One token for the mail this signing sends: its confirm and withdraw links both carry it
-  // (the store keeps it withdraw-only when the mail is an "already signed" one).
-  s.token = NewToken();
-  s.token_hash = HashToken(s.token);
+  // (the store keeps it withdraw-only when the mail is an "already signed" one). A signature
+  // that counts at once is mailed nothing and gets none.
+  if (!s.confirm_now) {
+    s.token = NewToken();
+    s.token_hash = HashToken(s.token);
+  }
   s.mail_payload = MailPayload(campaign);
   s.max_confirm_sends = options_.max_confirm_sends;
   s.now = now;

@@ -62,7 +62,7 @@ struct NewSignature {
   std::string source;         // "form", "api"
   bool confirm_now = false;   // trusted API client: counts at once, no confirm mail
   std::string token;          // raw, goes into the mail payload
-  std::string token_hash;     // stored
+  std::string token_hash;     // stored; not with confirm_now (nothing is mailed, nothing kept)
   std::string mail_payload;   // JSON object with campaign info; the store adds the token (as
                               // "token" to a "confirm" mail, "withdraw_token" to an
                               // "already_signed" one), "name" and "signature_uuid"

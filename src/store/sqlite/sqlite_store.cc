@@ -2343,8 +2343,11 @@ class SqliteStore final : public Store {
         Signature& sig = out.signature;
         sig.id = *id;
         st->Reset();
-        if (auto r = InsertToken(db, kInsertSigningToken, sig.id, p.token_key); !r) {
-          return Fail(r.error());
+        // A signature that counts at once is mailed nothing, so it has no token to keep.
+        if (!s.confirm_now) {
+          if (auto r = InsertToken(db, kInsertSigningToken, sig.id, p.token_key); !r) {
+            return Fail(r.error());
+          }
         }
         sig.uuid = std::move(uuid);
         sig.campaign_id = s.campaign_id;
@@ -2388,10 +2391,13 @@ class SqliteStore final : public Store {
       BindGroupFields(*st, 15, s, p);
       if (auto r = StepDone(db, *st, "re-signing"); !r) return Fail(r.error());
       st->Reset();
-      // A new token; the earlier ones stay valid too (an old confirmation mail's links
-      // confirm and withdraw this fresh signing, an old withdraw-only link withdraws it).
-      if (auto r = InsertToken(db, kInsertSigningToken, sig.id, p.token_key); !r) {
-        return Fail(r.error());
+      // A new token (unless it counts at once: then nothing is mailed); the earlier ones
+      // stay valid too (an old confirmation mail's links confirm and withdraw this fresh
+      // signing, an old withdraw-only link withdraws it).
+      if (!s.confirm_now) {
+        if (auto r = InsertToken(db, kInsertSigningToken, sig.id, p.token_key); !r) {
+          return Fail(r.error());
+        }
       }
       sig.person_id = person_id;
       sig.form = p.Stored(s);
