@@ -32,8 +32,10 @@ namespace {
 //    ("fresh") are found in id order from outbox_fresh.from_id, which the store moves past
 //    each message it marks sent or failed; messages tried and not sent are in the partial
 //    index outbox_retry. So the sender's queries and the outbox depth read only unsent
-//    messages however many were sent, and a new signer does not pay for an index of unsent
-//    mail (about 3 µs of the writer's time each, as an index on every unsent message cost).
+//    messages however many were sent, and a new signer's mail enters no index (an index of
+//    every unsent message cost the writer about 3 µs per signature). The outbox depth counts
+//    the fresh ones by reading them: cheap while mail flows, a scan of the backlog during a
+//    long SMTP outage.
 //  - signature_tokens: the hash of every token ever mailed for a signature, so that the links
 //    in an earlier mail keep working after a re-send (a signature may have several). One token
 //    per mail, not one per link: a confirmation mail carries its confirm and withdraw links

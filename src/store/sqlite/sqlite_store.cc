@@ -2286,18 +2286,17 @@ class SqliteStore final : public Store {
       }
       return Fail(db.ErrorFor(rc, "saving the person"));
     }
-    {
-      person_id = db.LastInsertId();
-      if (person_id != 0) row_ids_.TookPerson();
-      if (person_id == 0) {
-        auto id = db.Prepare(kPersonIdByEmail);
-        if (!id) return Fail(id.error());
-        id->Bind(1, s.canonical_email);
-        int rc = id->Step();
-        if (rc != SQLITE_ROW) return Fail(db.ErrorFor(rc, "finding the person"));
-        person_id = id->Int(0);
-        person_public = id->Text(1);
-      }
+    person_id = db.LastInsertId();
+    if (person_id != 0) {
+      row_ids_.TookPerson();
+    } else {  // an existing person keeps their id and uuid
+      auto id = db.Prepare(kPersonIdByEmail);
+      if (!id) return Fail(id.error());
+      id->Bind(1, s.canonical_email);
+      int rc = id->Step();
+      if (rc != SQLITE_ROW) return Fail(db.ErrorFor(rc, "finding the person"));
+      person_id = id->Int(0);
+      person_public = id->Text(1);
     }
     auto counts = b.Counts(s.campaign_id);
     if (!counts) return Fail(counts.error());
