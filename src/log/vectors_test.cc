@@ -1,5 +1,6 @@
-// The shared RFC 6962 test vectors (transparency-dev/merkle, in ../shared/testdata/merkle):
-// every file is checked; a missing directory fails the test rather than skipping it.
+// The RFC 6962 test vectors of transparency-dev/merkle, kept in this repository under
+// src/log/testdata/merkle (origin and licence in its README.md and LICENSE): every file is
+// checked; a missing directory fails the test rather than skipping it.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -24,8 +25,8 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 // $UNDERSIGNED_TESTDATA (the merkle directory itself, or a directory holding "merkle"), else
-// $UNDERSIGNED_SOURCE_DIR/../shared/testdata/merkle (set by ctest), else the same path from the
-// source directory this binary was configured from.
+// src/log/testdata/merkle under $UNDERSIGNED_SOURCE_DIR (set by ctest), else under the source
+// directory this binary was configured from.
 fs::path VectorDir() {
   if (const char* d = std::getenv("UNDERSIGNED_TESTDATA"); d && *d) {
     fs::path p(d);
@@ -33,7 +34,7 @@ fs::path VectorDir() {
   }
   const char* src = std::getenv("UNDERSIGNED_SOURCE_DIR");
   fs::path base = (src && *src) ? fs::path(src) : fs::path(US_LOG_SOURCE_DIR);
-  return base / ".." / "shared" / "testdata" / "merkle";
+  return base / "src" / "log" / "testdata" / "merkle";
 }
 
 json ReadJson(const fs::path& p) {
