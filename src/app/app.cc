@@ -29,6 +29,7 @@
 #include "render/email.h"
 #include "render/templates.h"
 #include "service/outcomes.h"
+#include "service/site_url.h"
 #include "store/open_store.h"
 
 #ifndef UNDERSIGNED_SOURCE_DIR
@@ -179,6 +180,17 @@ Result<std::unique_ptr<App>> App::Open(const Config& config) {
   return app;
 }
 
+void App::LogCampaignUrls(const std::string& base_url) const {
+  constexpr std::size_t kShown = 10;
+  auto open = campaigns_->OpenCampaigns(Clock::System().Now());
+  for (std::size_t i = 0; i < open.size() && i < kShown; ++i) {
+    spdlog::info("campaign open for signatures: {}/c/{}", base_url, open[i]->campaign.slug);
+  }
+  if (open.size() > kShown) {
+    spdlog::info("and {} more open campaigns: {}/", open.size() - kShown, base_url);
+  }
+}
+
 Result<void> App::EnsureDemoCampaign() {
   if (campaigns_->Snapshot("demo")) return {};
   auto made = campaigns_->Create(DemoCampaign());
@@ -236,8 +248,17 @@ int App::Serve() {
   std::string host =
       so.address.find(':') != std::string::npos ? "[" + so.address + "]" : so.address;
   const std::string listen_url = "http://" + host + ":" + std::to_string(*port);
-  std::string base_url = config_.server.base_url.empty() ? listen_url : config_.server.base_url;
-  while (!base_url.empty() && base_url.back() == '/') base_url.pop_back();
+  // The public URL: given (and kept), or kept from an earlier start, or the listen address; a
+  // change under an existing instance is refused unless --change-base-url says the site moved.
+  auto settled =
+      service::SettleBaseUrl(*store_, service::BaseUrlOptions{config_.server.base_url, listen_url,
+                                                              !config_.signature_log.origin.empty(),
+                                                              config_.change_base_url});
+  if (!settled) {
+    spdlog::error("{}", settled.error().message);
+    return 1;
+  }
+  const std::string base_url = settled->url;
 
   // The signature log: checked before anything is served; a stored tree that does not match
   // its own leaves, its counts or the last checkpoint this instance published stops the start.
@@ -255,6 +276,12 @@ int App::Serve() {
     return 1;
   }
   service::LogService& signature_log = **log;
+  if (!settled->previous.empty()) {
+    spdlog::warn(
+        "the public URL changed from {} to {} (--change-base-url); the signature log "
+        "keeps its origin {}",
+        settled->previous, base_url, signature_log.origin());
+  }
 
   std::unique_ptr<mail::OutboxStore> outbox = mail::OutboxStoreFromStore(*store_);
   mail::OutboxSender sender(
@@ -275,18 +302,27 @@ int App::Serve() {
       clock, mail::OutboxSenderOptions{.first_retry_seconds = config_.mail.first_retry_seconds});
 
   // Live counts: every public change of a campaign goes out on its event stream.
-  campaigns_->SetListener([&hub, &signature_log](
-                              const std::shared_ptr<const service::CampaignSnapshot>& s) {
-    auto checkpoint = signature_log.Latest();
-    hub.Publish("campaign:" + s->campaign.slug, "count", http::CountsJson(*s, checkpoint.get()));
-  });
-  for (const auto& s : campaigns_->OpenCampaigns()) {
+  campaigns_->SetListener(
+      [&hub, &signature_log, &clock](const std::shared_ptr<const service::CampaignSnapshot>& s) {
+        auto checkpoint = signature_log.Latest();
+        hub.Publish("campaign:" + s->campaign.slug, "count",
+                    http::CountsJson(*s, clock.Now(), checkpoint.get()));
+      });
+  for (const auto& s : campaigns_->OpenCampaigns(clock.Now())) {
     hub.Publish("campaign:" + s->campaign.slug, "count",
-                http::CountsJson(*s, signature_log.Latest().get()));
+                http::CountsJson(*s, clock.Now(), signature_log.Latest().get()));
   }
 
-  http::RegisterPages(router, http::PagesDeps{*campaigns_, *signing_, *templates, base_url,
-                                              *csrf_secret, "undersigned", &clock, &signature_log});
+  // Without SMTP the mail is files on this machine: the "check your email" page says so.
+  std::string mail_note;
+  if (config_.mail.smtp_url.empty()) {
+    mail_note = "This site sends no email: it writes each message as a file in " +
+                fs::weakly_canonical(fs::absolute(mc.eml_dir)).string() +
+                " on its server, and its log prints the links in it. Open the link from there.";
+  }
+  http::RegisterPages(router,
+                      http::PagesDeps{*campaigns_, *signing_, *templates, base_url, *csrf_secret,
+                                      "undersigned", &clock, &signature_log, mail_note});
   http::RegisterOrganizationPages(
       router,
       http::OrganizationPagesDeps{
@@ -365,6 +401,7 @@ int App::Serve() {
   spdlog::info("undersigned serving {} (data in {}, mail via {})", base_url, config_.store.data_dir,
                (*mailer)->Describe());
   std::cout << "listening on " << listen_url << std::endl;
+  LogCampaignUrls(base_url);
 
   // Housekeeping until a signal: pick up campaigns the CLI changed, forget idle rate-limit
   // buckets. A short sleep is fine here: nothing waits on this loop.

@@ -43,6 +43,8 @@ class App {
 
  private:
   explicit App(Config config);
+  // Logs the full URL of each open campaign (the newest ten), at every start.
+  void LogCampaignUrls(const std::string& base_url) const;
 
   Config config_;
   std::unique_ptr<Store> store_;

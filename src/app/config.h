@@ -59,6 +59,9 @@ struct Config {
     std::string level = "info";   // trace | debug | info | warn | error
   } log;
   bool demo = false;  // create the demo campaign at start if missing
+  // `serve --change-base-url`: the site moved; keep the new server.base_url instead of refusing
+  // to start (service/site_url.h). A flag for one start, not a setting.
+  bool change_base_url = false;
 };
 
 // One setting, for the loaders and for --help.

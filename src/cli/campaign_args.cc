@@ -3,6 +3,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/time_zone.h"
+
 namespace undersigned::cli {
 namespace {
 
@@ -137,7 +139,13 @@ void AddCampaignOptions(CLI::App* sub, CampaignArgs& a, bool creating) {
   sub->add_option("--letter", a.letter, "letter body in Markdown");
   sub->add_option("--letter-file", a.letter_file, "file holding the letter body in Markdown")
       ->check(CLI::ExistingFile);
-  sub->add_option("--deadline", a.deadline, "closing date, ISO 8601 (2026-12-31 or with time)");
+  sub->add_option("--deadline", a.deadline,
+                  "when signing closes: a date (2026-12-31) means the end of that day in the "
+                  "campaign's time zone; a time (2026-12-31T18:00:00Z) is taken as given; \"\" "
+                  "removes it. A deadline already passed is refused");
+  sub->add_option("--time-zone", a.time_zone,
+                  "IANA time zone in which a --deadline date ends, e.g. Europe/Paris (default "
+                  "UTC)");
   sub->add_option("--threshold", a.threshold,
                   "the campaign goes ahead only if this many confirm by the deadline: it "
                   "succeeds the moment they do and fails at the deadline otherwise; signers and "
@@ -176,16 +184,20 @@ Result<Campaign> BuildCampaign(const CampaignArgs& a, Campaign c) {
     ss << in.rdbuf();
     c.letter_markdown = ss.str();
   }
+  if (a.time_zone) c.time_zone = *a.time_zone;
   if (a.deadline) {
     if (a.deadline->empty()) {
       c.deadline.reset();
+    } else if (!ParseIso8601(*a.deadline)) {
+      return Fail(Code::kInvalidArgument,
+                  "--deadline must be a date like 2026-12-31 (the end of that day in the "
+                  "campaign's time zone) or a time like 2026-12-31T18:00:00Z");
+    } else if (!IsKnownTimeZone(c.time_zone)) {
+      return Fail(Code::kInvalidArgument, "--time-zone '" + c.time_zone +
+                                              "' is not a time zone of the tz database; use a "
+                                              "name such as UTC or Europe/Paris");
     } else {
-      auto t = ParseIso8601(*a.deadline);
-      if (!t) {
-        return Fail(Code::kInvalidArgument,
-                    "deadline must be a date like 2026-12-31 or 2026-12-31T18:00:00Z");
-      }
-      c.deadline = *t;
+      c.deadline = ParseDeadline(*a.deadline, c.time_zone);
     }
   }
   if (a.threshold) {

@@ -15,8 +15,10 @@
 #include "app/config.h"
 #include "audit/commands.h"
 #include "cli/campaign_args.h"
+#include "core/time_zone.h"
 #include "render/templates.h"
 #include "service/delivery.h"
+#include "service/site_url.h"
 
 #ifndef UNDERSIGNED_VERSION
 #define UNDERSIGNED_VERSION "0.0.0"
@@ -40,14 +42,28 @@ struct SettingFlag {
   std::optional<std::string> value;
 };
 
+// The status as every surface shows it now, and why when the deadline closed it.
+std::string StatusText(const Campaign& c) {
+  const UnixTime now = Clock::System().Now();
+  std::string text = StatusName(StatusAt(c, now));
+  if (c.status == CampaignStatus::kOpen && !TakesSignatures(c, now)) {
+    text += " (its deadline passed)";
+  }
+  return text;
+}
+
 void PrintCampaign(const Campaign& c, const service::CampaignSnapshot* snap) {
   std::cout << "slug:      " << c.slug << "\n"
             << "title:     " << c.title << "\n"
-            << "status:    " << StatusName(c.status) << "\n"
+            << "status:    " << StatusText(c) << "\n"
             << "id:        undersigned:" << c.uuid << "\n"
             << "goal:      " << c.goal << "\n"
             << "language:  " << c.language << "\n";
-  if (c.deadline) std::cout << "deadline:  " << FormatIso8601(*c.deadline) << "\n";
+  if (c.deadline) {
+    std::cout << "deadline:  " << FormatIso8601(*c.deadline) << ", "
+              << DescribeDeadline(*c.deadline, c.time_zone) << "\n";
+  }
+  std::cout << "time zone: " << c.time_zone << "\n";
   if (c.threshold) {
     std::cout << "threshold: " << *c.threshold << " (" << OutcomeName(c.outcome);
     if (c.outcome_at) std::cout << " " << FormatIso8601(*c.outcome_at);
@@ -114,7 +130,8 @@ int Main(int argc, char** argv) {
   add_flag(serve, "--listen", "server.listen",
            "HOST:PORT to listen on (default 127.0.0.1:8080; port 0 picks a free port)");
   add_flag(serve, "--base-url", "server.base_url",
-           "public URL used in links and mail (default http://<listen address>)");
+           "public URL used in links and mail, kept with the instance once given (default: the "
+           "kept one, else http://<listen address>; required when listening on 0.0.0.0)");
   add_flag(serve, "--smtp", "mail.smtp_url",
            "SMTP server, smtp://host:port (STARTTLS when offered) or smtps://host:port; "
            "without it mail is written as .eml files under the data directory");
@@ -127,6 +144,11 @@ int Main(int argc, char** argv) {
            "signatures one client address may make at once before being slowed (0: no limit)");
   bool demo = false;
   serve->add_flag("--demo", demo, "create an open demo campaign (slug `demo`) if missing");
+  bool change_base_url = false;
+  serve->add_flag("--change-base-url", change_base_url,
+                  "the site moved: keep the new --base-url although this instance was started "
+                  "with another one (without it, such a start is refused; the signature log "
+                  "keeps its origin)");
   {
     std::string keys =
         "\nSettings (TOML file keys as [section] key = value; environment UNDERSIGNED_<SECTION>_"
@@ -190,7 +212,8 @@ int Main(int argc, char** argv) {
   deliver->add_option("--format", deliver_format, "html (printable), csv (named signers) or json")
       ->check(CLI::IsMember({"html", "csv", "json"}));
   deliver->add_option("--output,-o", deliver_output, "file to write (default: standard output)");
-  add_flag(deliver, "--base-url", "server.base_url", "the site's public URL, for links");
+  add_flag(deliver, "--base-url", "server.base_url",
+           "the site's public URL, for links (default: the one the server keeps)");
 
   // --- organization
   CLI::App* orgc = cli.add_subcommand(
@@ -270,6 +293,7 @@ int Main(int argc, char** argv) {
     }
   }
   if (demo) config.demo = true;
+  if (change_base_url) config.change_base_url = true;
   if (auto r = app::ValidateConfig(config); !r) return Report(r.error());
   app::SetupLogging(config.log);
 
@@ -295,7 +319,7 @@ int Main(int argc, char** argv) {
     if (!c) return Report(c.error());
     auto made = a.campaigns().Create(std::move(*c));
     if (!made) return Report(made.error());
-    std::cout << "created campaign " << made->slug << " (" << StatusName(made->status)
+    std::cout << "created campaign " << made->slug << " (" << StatusText(*made)
               << "), id undersigned:" << made->uuid << "\n";
     return 0;
   }
@@ -315,7 +339,8 @@ int Main(int argc, char** argv) {
     std::printf("%-24s %-7s %12s %12s  %s\n", "SLUG", "STATUS", "CONFIRMED", "GOAL", "TITLE");
     for (const Campaign& c : page->items) {
       auto snap = a.campaigns().SnapshotById(c.id);
-      std::printf("%-24s %-7s %12lld %12lld  %s\n", c.slug.c_str(), StatusName(c.status),
+      std::printf("%-24s %-7s %12lld %12lld  %s\n", c.slug.c_str(),
+                  StatusName(StatusAt(c, Clock::System().Now())),
                   static_cast<long long>(snap ? snap->counts.confirmed : 0),
                   static_cast<long long>(c.goal), c.title.c_str());
     }
@@ -331,7 +356,7 @@ int Main(int argc, char** argv) {
     auto c =
         a.campaigns().SetStatus(slug, *close ? CampaignStatus::kClosed : CampaignStatus::kOpen);
     if (!c) return Report(c.error());
-    std::cout << "campaign " << c->slug << " is now " << StatusName(c->status) << "\n";
+    std::cout << "campaign " << c->slug << " is now " << StatusText(*c) << "\n";
     return 0;
   }
   if (*exp) {
@@ -372,9 +397,9 @@ int Main(int argc, char** argv) {
     return 0;
   }
   if (*deliver) {
-    std::string base_url = config.server.base_url;
-    if (base_url.empty()) base_url = "http://" + config.server.listen;
-    auto d = service::BuildDelivery(a.store(), slug, Clock::System().Now(), base_url);
+    auto base_url = service::KnownBaseUrl(a.store(), config.server.base_url);
+    if (!base_url) return Report(base_url.error());
+    auto d = service::BuildDelivery(a.store(), slug, Clock::System().Now(), *base_url);
     if (!d) return Report(d.error());
     std::string text;
     if (deliver_format == "json") {
@@ -416,9 +441,9 @@ int Main(int argc, char** argv) {
     return 0;
   }
   if (*log_key) {
-    std::string base_url = config.server.base_url;
-    if (base_url.empty()) base_url = "http://" + config.server.listen;
-    auto log = a.Log(base_url);
+    // The log's origin, if this is its first use, comes from the URL the server would use.
+    auto known = service::KnownBaseUrl(a.store(), config.server.base_url);
+    auto log = a.Log(known ? *known : "http://" + config.server.listen);
     if (!log) return Report(log.error());
     if (!(*log)->enabled()) {
       std::cerr << "note: signature_log.enabled is false; the key is kept but not used\n";

@@ -1,6 +1,7 @@
 #include "core/campaign.h"
 
 #include "core/signature.h"
+#include "core/time_zone.h"
 #include "core/utf8.h"
 
 namespace undersigned {
@@ -69,6 +70,15 @@ std::optional<CampaignOutcome> ParseOutcome(std::string_view s) {
   return std::nullopt;
 }
 
+bool TakesSignatures(const Campaign& c, UnixTime now) {
+  return c.status == CampaignStatus::kOpen && (!c.deadline || now < *c.deadline);
+}
+
+CampaignStatus StatusAt(const Campaign& c, UnixTime now) {
+  if (c.status == CampaignStatus::kOpen && !TakesSignatures(c, now)) return CampaignStatus::kClosed;
+  return c.status;
+}
+
 Result<void> ValidateCampaign(const Campaign& c) {
   std::map<std::string, std::string> errors;
   if (!ValidSlug(c.slug)) {
@@ -93,6 +103,11 @@ Result<void> ValidateCampaign(const Campaign& c) {
   }
   if (c.goal < 1 || c.goal > 1'000'000'000) errors["goal"] = "must be between 1 and 1,000,000,000";
   if (!ValidLanguage(c.language)) errors["language"] = "must be a language tag such as en or pt-BR";
+  if (!IsKnownTimeZone(c.time_zone)) {
+    errors["time_zone"] = "'" + c.time_zone +
+                          "' is not a time zone of the tz database; use a name such as UTC or "
+                          "Europe/Paris";
+  }
   if (c.threshold) {
     if (*c.threshold < 1 || *c.threshold > 1'000'000'000) {
       errors["threshold"] = "must be between 1 and 1,000,000,000";

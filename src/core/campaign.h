@@ -46,7 +46,10 @@ struct Campaign {
   std::string letter_markdown;  // letter body in Markdown, rendered safely
   std::vector<Target> targets;  // at least one
   std::int64_t goal = 0;        // signature goal, >= 1
+  // The first instant the campaign is closed. A date typed for it ("2026-12-31") means the end
+  // of that day in time_zone (core/time_zone.h, ParseDeadline), resolved when it is set.
   std::optional<UnixTime> deadline;
+  std::string time_zone = "UTC";  // IANA zone of the deadline's day, "Europe/Paris"
   CampaignStatus status = CampaignStatus::kDraft;
   std::string language = "en";  // BCP 47, "en", "fr", "pt-BR"
   // Identifiers other systems gave this campaign, as OSDI "system:id" strings
@@ -72,6 +75,12 @@ struct Campaign {
 
   bool operator==(const Campaign&) const = default;
 };
+
+// True if c takes signatures at now: open, and its deadline (if any) not yet reached.
+bool TakesSignatures(const Campaign& c, UnixTime now);
+// The status every surface shows at now (CLI, pages, JSON, API): the stored one, except that an
+// open campaign whose deadline has passed is closed.
+CampaignStatus StatusAt(const Campaign& c, UnixTime now);
 
 // Checks every field; field_errors names each bad field. Does not check slug uniqueness
 // (the store does, answering kConflict).

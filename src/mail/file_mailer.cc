@@ -78,6 +78,21 @@ std::string FirstLink(std::string_view text) {
   return std::string(text.substr(best, end - best));
 }
 
+std::vector<ActionLink> ActionLinks(std::string_view text) {
+  std::vector<ActionLink> links;
+  while (true) {
+    std::string url = FirstLink(text);
+    if (url.empty()) break;
+    text.remove_prefix(text.find(url) + url.size());
+    const std::size_t query = url.find("?t=");
+    if (query == std::string::npos) continue;
+    const std::size_t slash = url.rfind('/', query);
+    ActionLink link{url.substr(slash + 1, query - slash - 1), url};
+    if (std::find(links.begin(), links.end(), link) == links.end()) links.push_back(link);
+  }
+  return links;
+}
+
 FileMailer::FileMailer(std::string dir, Clock& clock) : dir_(std::move(dir)), clock_(clock) {}
 
 std::string FileMailer::Describe() const { return "files in " + dir_; }
@@ -111,12 +126,10 @@ Result<void> FileMailer::Send(const MailMessage& m) {
     std::lock_guard lock(mu_);
     last_path_ = final_path;
   }
-  std::string link = FirstLink(m.text_body);
-  if (link.empty()) {
-    spdlog::info("mail \"{}\" written to {}", m.subject, final_path);
-  } else {
-    spdlog::info("mail \"{}\" written to {}; link: {}", m.subject, final_path, link);
-  }
+  // The demo's way to the links: each one-time link, named by what it does.
+  std::string links;
+  for (const ActionLink& l : ActionLinks(m.text_body)) links += "; " + l.label + ": " + l.url;
+  spdlog::info("mail \"{}\" written to {}{}", m.subject, final_path, links);
   return {};
 }
 

@@ -10,6 +10,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/clock.h"
 #include "mail/mailer.h"
@@ -39,5 +40,15 @@ class FileMailer : public Mailer {
 // The first http:// or https:// URL in text, up to whitespace or a closing bracket/quote;
 // empty if none.
 std::string FirstLink(std::string_view text);
+
+// A one-time link in a mail, labelled by what it does: the last part of its path
+// ("https://x/s/confirm?t=..." is "confirm"; "withdraw", "review", ...).
+struct ActionLink {
+  std::string label;
+  std::string url;
+  bool operator==(const ActionLink&) const = default;
+};
+// Every distinct link carrying a one-time token (?t=) in text, in order.
+std::vector<ActionLink> ActionLinks(std::string_view text);
 
 }  // namespace undersigned::mail

@@ -83,6 +83,17 @@ TEST(FirstLink, FindsTheFirstUrl) {
   EXPECT_EQ(FirstLink("no link here"), "");
 }
 
+TEST(ActionLinks, LabelsEachOneTimeLinkByWhatItDoes) {
+  EXPECT_EQ(ActionLinks(Confirm().text_body),
+            (std::vector<ActionLink>{{"confirm", "https://demo.example/s/confirm?t=Xy_9"},
+                                     {"withdraw", "https://demo.example/s/withdraw?t=Zz"}}));
+  // The campaign's page is no action; a link given twice is listed once.
+  EXPECT_EQ(ActionLinks("See https://x.example/c/demo and review https://x.example/o/review?t=A "
+                        "(https://x.example/o/review?t=A)"),
+            (std::vector<ActionLink>{{"review", "https://x.example/o/review?t=A"}}));
+  EXPECT_TRUE(ActionLinks("no link here").empty());
+}
+
 TEST(MakeMailer, ValidatesTheConfiguration) {
   TestClock clock;
   MailConfig c;

@@ -21,6 +21,10 @@ namespace undersigned::render {
 using Data = kainjow::mustache::data;
 using DataList = kainjow::mustache::list;
 
+// A string for a {{#section}} that must vanish when it is empty: mustache renders a section
+// for any string, "" included, which leaves stray "()" and empty blocks behind.
+inline Data TextOrNothing(const std::string& s) { return s.empty() ? Data(false) : Data(s); }
+
 class Templates {
  public:
   // Loads every *.mustache in dir and checks that each parses. kNotFound if dir is missing or

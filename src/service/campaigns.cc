@@ -81,7 +81,7 @@ Result<std::shared_ptr<const CampaignSnapshot>> CampaignService::OpenForSigning(
     return Fail(Code::kNotFound, "There is no campaign called '" + slug + "'.");
   }
   const Campaign& c = snap->campaign;
-  if (c.status == CampaignStatus::kClosed || (c.deadline && *c.deadline <= now)) {
+  if (!TakesSignatures(c, now)) {
     return Fail(Code::kConflict, "This campaign is closed and no longer takes signatures.");
   }
   return snap;
@@ -103,9 +103,25 @@ void CampaignService::Publish(const std::shared_ptr<const CampaignSnapshot>& sna
   if (listener) listener(snap);
 }
 
+namespace {
+
+// A campaign cannot be made, given a new deadline, or opened with a deadline that has passed:
+// it would be closed at birth while saying "open". kInvalidArgument naming the field.
+Result<void> RefusePastDeadline(const Campaign& c, UnixTime now) {
+  if (!c.deadline || *c.deadline > now) return {};
+  const std::string why = "has already passed (" + FormatIso8601(*c.deadline) +
+                          "); give a later one (a date means the end of that day in the "
+                          "campaign's time zone, " +
+                          c.time_zone + ")";
+  return Fail(Error{Code::kInvalidArgument, "deadline " + why, {{"deadline", why}}, 0});
+}
+
+}  // namespace
+
 Result<Campaign> CampaignService::Create(Campaign c) {
   if (c.uuid.empty()) c.uuid = NewUuid();
   if (auto ok = ValidateCampaign(c); !ok) return Fail(ok.error());
+  if (auto ok = RefusePastDeadline(c, clock_.Now()); !ok) return Fail(ok.error());
   c.created = c.modified = clock_.Now();
   auto stored = store_.CreateCampaign(c);
   if (!stored) return stored;
@@ -124,6 +140,10 @@ Result<Campaign> CampaignService::Update(Campaign c) {
   c.created = current->created;
   if (auto ok = ValidateCampaign(c); !ok) return Fail(ok.error());
   if (auto ok = CheckGroupChanges(*current, c); !ok) return Fail(ok.error());
+  const bool reopened = c.status == CampaignStatus::kOpen && current->status != c.status;
+  if (c.deadline != current->deadline || reopened) {
+    if (auto ok = RefusePastDeadline(c, clock_.Now()); !ok) return Fail(ok.error());
+  }
   c.modified = clock_.Now();
   auto stored = store_.UpdateCampaign(c);
   if (!stored) return stored;
@@ -198,12 +218,13 @@ std::shared_ptr<const CampaignSnapshot> CampaignService::SnapshotById(std::int64
   return it == by_id_.end() ? nullptr : it->second;
 }
 
-std::vector<std::shared_ptr<const CampaignSnapshot>> CampaignService::OpenCampaigns() const {
+std::vector<std::shared_ptr<const CampaignSnapshot>> CampaignService::OpenCampaigns(
+    UnixTime now) const {
   std::vector<std::shared_ptr<const CampaignSnapshot>> out;
   {
     std::lock_guard lock(mu_);
     for (const auto& [id, snap] : by_id_) {
-      if (snap->campaign.status == CampaignStatus::kOpen) out.push_back(snap);
+      if (TakesSignatures(snap->campaign, now)) out.push_back(snap);
     }
   }
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {

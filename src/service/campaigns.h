@@ -47,9 +47,11 @@ class CampaignService {
   Result<void> Load();
   void SetListener(SnapshotListener listener);
 
-  // Validates (field_errors set), stores, refreshes the snapshot.
+  // Validates (field_errors set), stores, refreshes the snapshot. A deadline already passed is
+  // kInvalidArgument (field "deadline").
   Result<Campaign> Create(Campaign c);
-  // Replaces the fields of the campaign identified by c.id (or, if 0, by c.uuid).
+  // Replaces the fields of the campaign identified by c.id (or, if 0, by c.uuid). A new
+  // deadline already passed, or opening a campaign whose deadline passed, is kInvalidArgument.
   Result<Campaign> Update(Campaign c);
   Result<Campaign> SetStatus(const std::string& slug, CampaignStatus status);
   Result<Campaign> GetBySlug(const std::string& slug);
@@ -60,8 +62,8 @@ class CampaignService {
   // From memory; nullptr if there is no such campaign.
   std::shared_ptr<const CampaignSnapshot> Snapshot(const std::string& slug) const;
   std::shared_ptr<const CampaignSnapshot> SnapshotById(std::int64_t id) const;
-  // Open campaigns, newest first.
-  std::vector<std::shared_ptr<const CampaignSnapshot>> OpenCampaigns() const;
+  // Campaigns that take signatures at now (open, deadline not passed), newest first.
+  std::vector<std::shared_ptr<const CampaignSnapshot>> OpenCampaigns(UnixTime now) const;
   // Totals over all campaigns, by state (for /metrics).
   CampaignCounts Totals() const;
 

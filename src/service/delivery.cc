@@ -3,7 +3,9 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "core/time_zone.h"
 #include "log/note.h"
+#include "render/countries.h"
 #include "render/markdown.h"
 #include "render/text.h"
 #include "service/csv.h"
@@ -13,10 +15,12 @@ namespace {
 
 UnixTime Day(UnixTime t) { return t - ((t % 86400) + 86400) % 86400; }
 
+// "10115, Germany": the country by its name, as a reader of the letter knows it.
 std::string Place(const SignatureForm& f) {
-  if (f.postal_code.empty()) return f.country;
-  if (f.country.empty()) return f.postal_code;
-  return f.postal_code + ", " + f.country;
+  const std::string country = render::CountryName(f.country);
+  if (f.postal_code.empty()) return country;
+  if (country.empty()) return f.postal_code;
+  return f.postal_code + ", " + country;
 }
 
 std::string AuditCommand(const Delivery& d) {
@@ -183,7 +187,7 @@ Result<std::string> DeliveryHtml(const Delivery& d, const render::Templates& tem
   const Campaign& c = d.campaign;
   Data data;
   data.set("title", c.title);
-  data.set("demand", c.demand);
+  data.set("demand", render::TextOrNothing(c.demand));
   data.set("lang", c.language);
   data.set("letter_html", render::RenderMarkdown(c.letter_markdown, 2));
   Data targets = Data::type::list;
@@ -192,7 +196,7 @@ Result<std::string> DeliveryHtml(const Delivery& d, const render::Templates& tem
     td.set("name", t.name);
     std::string detail = t.title;
     if (!t.organization.empty()) detail += (detail.empty() ? "" : ", ") + t.organization;
-    td.set("detail", detail);
+    td.set("detail", render::TextOrNothing(detail));
     targets.push_back(td);
   }
   data.set("targets", targets);
@@ -204,10 +208,10 @@ Result<std::string> DeliveryHtml(const Delivery& d, const render::Templates& tem
   for (const DeliveredSigner& s : d.named) {
     Data sd;
     sd.set("name", s.name);
-    sd.set("group", s.group);
+    sd.set("group", render::TextOrNothing(s.group));
     sd.set("verified", Data(s.verified));
-    sd.set("place", s.place);
-    sd.set("comment", s.comment);
+    sd.set("place", render::TextOrNothing(s.place));
+    sd.set("comment", render::TextOrNothing(s.comment));
     sd.set("date", render::FormatDate(s.day));
     signers.push_back(sd);
   }
@@ -223,7 +227,7 @@ Result<std::string> DeliveryHtml(const Delivery& d, const render::Templates& tem
       // Only an http(s) URL with a host is made a link.
       od.set("website_href",
              WebsiteHost(o.form.website).empty() ? Data(false) : Data(o.form.website));
-      od.set("statement", o.form.statement.empty() ? Data(false) : Data(o.form.statement));
+      od.set("statement", render::TextOrNothing(o.form.statement));
       items.push_back(od);
     }
     Data cosigned;
@@ -264,7 +268,7 @@ Result<std::string> DeliveryHtml(const Delivery& d, const render::Templates& tem
   data.set("groups", groups);
   if (c.threshold && c.deadline) {
     const std::string n = render::FormatThousands(*c.threshold);
-    const std::string by = render::FormatDate(*c.deadline);
+    const std::string by = DescribeDeadline(*c.deadline, c.time_zone);
     std::string text;
     switch (c.outcome) {
       case CampaignOutcome::kPending:

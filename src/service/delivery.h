@@ -26,7 +26,7 @@ struct DeliveredSigner {
   std::string name;
   std::string group;  // the group's name, for a campaign with declared groups
   bool verified = false;
-  std::string place;  // "10115, DE", either part may be missing
+  std::string place;  // "10115, Germany", either part may be missing
   std::string comment;
   UnixTime day = 0;  // confirmation time, rounded down to the day (UTC)
 };

@@ -39,7 +39,7 @@ TEST_F(DeliveryTest, NamesOnlyThoseWhoChoseToBeNamedAndCountsEveryone) {
   EXPECT_EQ(d->unnamed, 1);
   ASSERT_EQ(d->named.size(), 2u);
   EXPECT_EQ(d->named[0].name, "Ada Lovelace");
-  EXPECT_EQ(d->named[0].place, "10115, DE");
+  EXPECT_EQ(d->named[0].place, "10115, Germany");  // the country by its name, not its code
   EXPECT_EQ(d->named[0].day % 86400, 0);
   EXPECT_FALSE(d->log);  // no checkpoint signed yet
 
@@ -64,6 +64,34 @@ TEST_F(DeliveryTest, NamesOnlyThoseWhoChoseToBeNamedAndCountsEveryone) {
   for (const std::string& text : {csv.str(), *html, DeliveryJson(*d)}) {
     EXPECT_EQ(text.find("Hidden Person"), std::string::npos);
     EXPECT_EQ(text.find("@example.org"), std::string::npos);  // no addresses, ever
+  }
+}
+
+TEST_F(DeliveryTest, LeavesNoEmptyParenthesesOrQuotesForMissingFields) {
+  SignatureForm f;
+  f.name = "No Place";
+  f.email = "noplace@example.org";
+  f.public_name = true;
+  SignContext ctx;
+  ctx.source = "api";
+  ctx.trusted = true;
+  ASSERT_TRUE(signing_->Sign("letter", f, ctx));
+  Campaign c = OpenCampaign("bare", "Bare letter");
+  c.targets = {Target{"Dana Rivera", "", "", "", "", ""}};
+  Create(c);
+  auto d = BuildDelivery(*store_, "letter", clock_.Now(), "https://sign.example.org");
+  ASSERT_TRUE(d) << d.error().message;
+  auto bare = BuildDelivery(*store_, "bare", clock_.Now(), "https://sign.example.org");
+  ASSERT_TRUE(bare) << bare.error().message;
+  auto templates = render::Templates::Load(render::FindAssetDir("templates"));
+  ASSERT_TRUE(templates) << templates.error().message;
+  for (const Delivery* one : {&*d, &*bare}) {
+    auto html = DeliveryHtml(*one, *templates);
+    ASSERT_TRUE(html) << html.error().message;
+    EXPECT_EQ(html->find("()"), std::string::npos) << *html;
+    EXPECT_EQ(html->find("<blockquote></blockquote>"), std::string::npos) << *html;
+    EXPECT_EQ(html->find("<p class=\"demand\"></p>"), std::string::npos) << *html;
+    EXPECT_EQ(html->find("Dana Rivera, \n"), std::string::npos) << *html;
   }
 }
 

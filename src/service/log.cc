@@ -28,15 +28,6 @@ constexpr const char* kKeySecret = "log-key";
 constexpr const char* kOriginValue = "log-origin";
 constexpr const char* kCheckpointFileName = "log-checkpoint";
 
-// "https://sign.example.org/x/" -> "sign.example.org/x/log".
-std::string OriginFromBaseUrl(std::string url) {
-  auto scheme = url.find("://");
-  if (scheme != std::string::npos) url = url.substr(scheme + 3);
-  while (!url.empty() && url.back() == '/') url.pop_back();
-  if (url.empty()) url = "localhost";
-  return url + "/log";
-}
-
 // A note signer from a 32-byte seed, named `name`, through the private key string format that
 // log/note.h parses.
 Result<log::NoteSigner> SignerFromSeed(const std::string& seed, const std::string& name) {
@@ -115,6 +106,14 @@ Error Refuse(std::string message) {
 }
 
 }  // namespace
+
+std::string OriginFromBaseUrl(std::string url) {
+  auto scheme = url.find("://");
+  if (scheme != std::string::npos) url = url.substr(scheme + 3);
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  if (url.empty()) url = "localhost";
+  return url + "/log";
+}
 
 Result<std::unique_ptr<LogService>> LogService::Open(Store& store, const Clock& clock,
                                                      LogOptions options) {

@@ -40,6 +40,10 @@ namespace undersigned::service {
 
 class CampaignService;
 
+// The origin a log gets at its first start when none is configured: the base URL without its
+// scheme, plus "/log" ("https://sign.example.org/x/" -> "sign.example.org/x/log").
+std::string OriginFromBaseUrl(std::string base_url);
+
 struct LogOptions {
   bool enabled = true;
   std::string origin;    // empty: derived from base_url at the first start

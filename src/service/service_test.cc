@@ -339,3 +339,39 @@ TEST(Ids, RandomBytesDifferAcrossCallsAndThreads) {
 
 }  // namespace
 }  // namespace undersigned::service
+
+namespace undersigned::service {
+namespace {
+
+class DeadlineTest : public ServiceFixture {};
+
+TEST_F(DeadlineTest, APastDeadlineIsRefusedAtCreateAndOnOpening) {
+  Campaign c = OpenCampaign("late");
+  c.deadline = clock_.Now();  // the instant it closes: already closed
+  auto made = campaigns_->Create(c);
+  ASSERT_FALSE(made);
+  EXPECT_EQ(made.error().code, Code::kInvalidArgument);
+  EXPECT_TRUE(made.error().field_errors.count("deadline"));
+  EXPECT_NE(made.error().message.find("already passed"), std::string::npos);
+
+  c.deadline = clock_.Now() + 60;
+  ASSERT_TRUE(campaigns_->Create(c));
+  EXPECT_EQ(campaigns_->OpenCampaigns(clock_.Now()).size(), 1u);
+  clock_.Advance(60);
+  EXPECT_TRUE(campaigns_->OpenCampaigns(clock_.Now()).empty());  // closed on every surface
+  // Closing and editing other fields still work; opening it again needs a new deadline.
+  ASSERT_TRUE(campaigns_->SetStatus("late", CampaignStatus::kClosed));
+  auto reopened = campaigns_->SetStatus("late", CampaignStatus::kOpen);
+  ASSERT_FALSE(reopened);
+  EXPECT_TRUE(reopened.error().field_errors.count("deadline"));
+  auto current = campaigns_->GetBySlug("late");
+  ASSERT_TRUE(current);
+  current->title = "Still late";
+  EXPECT_TRUE(campaigns_->Update(*current));
+  current->status = CampaignStatus::kOpen;
+  current->deadline = clock_.Now() + 86400;
+  EXPECT_TRUE(campaigns_->Update(*current));
+}
+
+}  // namespace
+}  // namespace undersigned::service

@@ -336,6 +336,11 @@ class Store {
   // stored now, if there is none yet. E.g. the log's origin, fixed at the first start.
   virtual Result<std::string> InstanceValue(const std::string& name,
                                             const std::string& initial) = 0;
+  // The named value, or nullopt if none was ever kept.
+  virtual Result<std::optional<std::string>> FindInstanceValue(const std::string& name) = 0;
+  // Keeps value under name, replacing a stored one (e.g. the public base URL, when the operator
+  // says it changed).
+  virtual Result<void> SetInstanceValue(const std::string& name, const std::string& value) = 0;
   // Online, consistent copy of the whole store into a new file at path.
   virtual Result<void> Backup(const std::string& path) = 0;
   // Finishes queued writes, then refuses new ones with kUnavailable. Idempotent.

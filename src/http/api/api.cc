@@ -231,7 +231,7 @@ std::string Api::PersonUuidOf(const Signature& s,
 
 json Api::PetitionOut(const Campaign& c) {
   auto snap = d_.campaigns.SnapshotById(c.id);
-  return api::PetitionJson(urls_, c, snap ? snap->counts : CampaignCounts{},
+  return api::PetitionJson(urls_, c, snap ? snap->counts : CampaignCounts{}, d_.clock.Now(),
                            snap ? static_cast<std::int64_t>(snap->organizations.size()) : 0);
 }
 

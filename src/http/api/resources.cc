@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "core/clock.h"
+#include "core/time_zone.h"
 #include "core/utf8.h"
 #include "http/api/json_body.h"
 
@@ -83,7 +84,7 @@ json GroupJson(const SignerGroup& g) {
   };
 }
 
-json PetitionJson(const Urls& urls, const Campaign& c, const CampaignCounts& counts,
+json PetitionJson(const Urls& urls, const Campaign& c, const CampaignCounts& counts, UnixTime now,
                   std::int64_t organizations) {
   json targets = json::array();
   for (const Target& t : c.targets) {
@@ -112,8 +113,9 @@ json PetitionJson(const Urls& urls, const Campaign& c, const CampaignCounts& cou
       {"target", std::move(targets)},
       {"total_signatures", counts.confirmed},
       {"undersigned:goal", c.goal},
-      {"undersigned:status", StatusName(c.status)},
+      {"undersigned:status", StatusName(StatusAt(c, now))},
       {"undersigned:deadline", OptionalDate(c.deadline)},
+      {"undersigned:time_zone", c.time_zone},
       {"undersigned:language", c.language},
   };
   json groups = json::array();
@@ -579,16 +581,21 @@ Result<void> ApplyPetitionJson(const json& body, bool creating, Campaign& c) {
   if (goal.has_value()) c.goal = goal.value;
   if (creating && !goal.has_value()) c.goal = kDefaultGoal;
 
+  // The zone first: a deadline given as a date ends at the end of that day in it.
+  auto zone = errors.Take(GetString(body, "undersigned:time_zone", "undersigned:time_zone"));
+  if (zone.null) errors.Add("undersigned:time_zone", "cannot be null (UTC is the default)");
+  if (zone.has_value()) c.time_zone = Trim(zone.value);
   auto deadline = errors.Take(GetString(body, "undersigned:deadline", "undersigned:deadline"));
   if (deadline.null) c.deadline.reset();
   if (deadline.has_value()) {
-    auto t = ParseIso8601(Trim(deadline.value));
-    if (!t) {
+    const std::string text = Trim(deadline.value);
+    if (!ParseIso8601(text)) {
       errors.Add("undersigned:deadline",
-                 "must be a date such as \"2025-12-31\" or \"2025-12-31T18:00:00Z\"");
-    } else {
+                 "must be a date such as \"2025-12-31\" (the end of that day in the "
+                 "petition's time zone) or a time such as \"2025-12-31T18:00:00Z\"");
+    } else if (auto t = ParseDeadline(text, c.time_zone)) {
       c.deadline = *t;
-    }
+    }  // else the zone is unknown: validation names undersigned:time_zone
   }
 
   auto status = errors.Take(GetString(body, "undersigned:status", "undersigned:status"));
@@ -664,6 +671,7 @@ std::string ApiPetitionField(const std::string& core) {
       {"goal", "undersigned:goal"},
       {"deadline", "undersigned:deadline"},
       {"status", "undersigned:status"},
+      {"time_zone", "undersigned:time_zone"},
       {"language", "undersigned:language"},
       {"threshold", "undersigned:threshold"},
       {"anonymity_floor", "undersigned:anonymity_floor"},

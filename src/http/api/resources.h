@@ -79,9 +79,11 @@ inline constexpr std::size_t kMaxIdentifierPrefixBytes = 64;
 // per declared group, where a count below the anonymity floor is not given: {key, name,
 // fewer_than: floor} instead (ShownCount). total_signatures stays exact.
 // `undersigned:organization_count`: the approved co-signing organizations (organizations), and
-// the link `undersigned:organizations` to their collection.
+// the link `undersigned:organizations` to their collection. `undersigned:status` is the status
+// at now (StatusAt: closed once the deadline passed); `undersigned:time_zone` is the IANA zone
+// in which a deadline given as a date ends.
 nlohmann::json PetitionJson(const Urls& urls, const Campaign& c, const CampaignCounts& counts,
-                            std::int64_t organizations = 0);
+                            UnixTime now, std::int64_t organizations = 0);
 nlohmann::json GroupJson(const SignerGroup& g);
 
 // "sealed" (the name is still sealed), "anonymous", else "public" or "private" by public_name.
@@ -109,8 +111,10 @@ nlohmann::json OrganizationJson(const Urls& urls, const Organization& o, const C
 // Applies an OSDI petition body to c. creating: fills defaults the API promises (status open,
 // goal 1000, language en, slug derived from the title when `name` is absent); otherwise only
 // the fields present change, and null clears the optional ones (summary, description,
-// petition_text, undersigned:deadline). Type errors and bad values are kInvalidArgument with
-// field_errors keyed by the API field name. Does not run ValidateCampaign.
+// petition_text, undersigned:deadline). `undersigned:deadline` as a date ("2026-12-31") is the
+// end of that day in `undersigned:time_zone` (the given one, else the petition's; UTC by
+// default); as a full timestamp it is taken as given. Type errors and bad values are
+// kInvalidArgument with field_errors keyed by the API field name. Does not run ValidateCampaign.
 // `undersigned:groups` replaces the groups as a whole (null or [] removes them: everyone signs
 // as the public); each group's kind is one of public, employees, customers, shareholders
 // (default public) and its domains are lower-cased. `undersigned:anonymity_floor` (null: the

@@ -9,6 +9,8 @@ namespace {
 
 using nlohmann::json;
 
+constexpr UnixTime kNow = 1704240000;  // 2024-01-03, after SampleCampaign was made
+
 Campaign SampleCampaign() {
   Campaign c;
   c.id = 7;
@@ -56,7 +58,7 @@ TEST(PetitionJsonTest, Representation) {
   CampaignCounts counts;
   counts.confirmed = 42;
   counts.pending = 3;
-  json j = PetitionJson(urls, SampleCampaign(), counts);
+  json j = PetitionJson(urls, SampleCampaign(), counts, kNow);
   EXPECT_EQ(j["identifiers"][0], "undersigned:0b5e0c1e-1111-4222-8333-444455556666");
   EXPECT_EQ(j["identifiers"][1], "action_network:0b5e0c1e-1111-4222-8333-444455556666");
   EXPECT_EQ(j["created_date"], "2024-01-01T00:00:00Z");
@@ -88,18 +90,18 @@ TEST(PetitionJsonTest, Representation) {
 TEST(PetitionJsonTest, OurIdentifiersFirstThenForeignOnes) {
   Campaign c = SampleCampaign();
   c.identifiers = {"foreign_system:1234", "crm:77"};
-  json j = PetitionJson(Urls("https://x.org"), c, {});
+  json j = PetitionJson(Urls("https://x.org"), c, {}, kNow);
   EXPECT_EQ(j["identifiers"], json::array({"undersigned:0b5e0c1e-1111-4222-8333-444455556666",
                                            "action_network:0b5e0c1e-1111-4222-8333-444455556666",
                                            "foreign_system:1234", "crm:77"}));
-  j = PetitionJson(Urls("https://x.org", false), c, {});
+  j = PetitionJson(Urls("https://x.org", false), c, {}, kNow);
   EXPECT_EQ(j["identifiers"], json::array({"undersigned:0b5e0c1e-1111-4222-8333-444455556666",
                                            "foreign_system:1234", "crm:77"}));
 }
 
 TEST(PetitionJsonTest, WithoutActionNetworkIds) {
   Urls urls("https://x.org", /*action_network_ids=*/false);
-  json j = PetitionJson(urls, SampleCampaign(), {});
+  json j = PetitionJson(urls, SampleCampaign(), {}, kNow);
   EXPECT_EQ(j["identifiers"].size(), 1u);
 }
 
@@ -108,7 +110,7 @@ TEST(PetitionJsonTest, GroupsAndCountsByGroup) {
   CampaignCounts counts;
   counts.confirmed = 11;
   counts.groups = {GroupCount{"employees", 4}, GroupCount{"public", 7}};
-  json j = PetitionJson(Urls("https://x.org"), c, counts);
+  json j = PetitionJson(Urls("https://x.org"), c, counts, kNow);
   EXPECT_EQ(j["total_signatures"], 11);  // exact, as ever
   EXPECT_EQ(j["undersigned:anonymity_floor"], 5);
   ASSERT_EQ(j["undersigned:groups"].size(), 3u);
@@ -125,12 +127,12 @@ TEST(PetitionJsonTest, GroupsAndCountsByGroup) {
                        {"key":"shareholders","name":"Shareholders","fewer_than":5},
                        {"key":"public","name":"Public","confirmed":7}])j"));
   counts.groups[0].confirmed = 5;
-  j = PetitionJson(Urls("https://x.org"), c, counts);
+  j = PetitionJson(Urls("https://x.org"), c, counts, kNow);
   EXPECT_EQ(j["undersigned:group_counts"][0]["confirmed"], 5);
   EXPECT_FALSE(j["undersigned:group_counts"][0].contains("fewer_than"));
 
   // A petition without groups: everyone signs as the public; no counts by group.
-  j = PetitionJson(Urls("https://x.org"), SampleCampaign(), counts);
+  j = PetitionJson(Urls("https://x.org"), SampleCampaign(), counts, kNow);
   EXPECT_EQ(j["undersigned:groups"], json::array());
   EXPECT_EQ(j["undersigned:group_counts"], json::array());
   EXPECT_EQ(j["undersigned:anonymity_floor"], kDefaultAnonymityFloor);
@@ -317,9 +319,33 @@ TEST(ApplyPetitionJsonTest, CreateWithOurFields) {
   EXPECT_EQ(c.targets[0].name, "Jane Doe");
   EXPECT_EQ(c.goal, 2500);
   ASSERT_TRUE(c.deadline);
-  EXPECT_EQ(*c.deadline, 1767139200);
+  EXPECT_EQ(*c.deadline, 1767225600);  // the end of 2025-12-31 (UTC), not its start
   EXPECT_EQ(c.status, CampaignStatus::kDraft);
   EXPECT_EQ(c.language, "fr");
+}
+
+TEST(ApplyPetitionJsonTest, ADateDeadlineEndsThatDayInThePetitionsTimeZone) {
+  Campaign c;
+  auto r = ApplyPetitionJson(Parse(R"j({"title":"T","target":["Jane Doe"],
+      "undersigned:deadline":"2025-12-31", "undersigned:time_zone":"Europe/Paris"})j"),
+                             true, c);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(c.time_zone, "Europe/Paris");
+  EXPECT_EQ(c.deadline, ParseIso8601("2025-12-31T23:00:00Z"));
+  r = ApplyPetitionJson(Parse(R"j({"undersigned:deadline":"2025-12-31T18:00:00Z"})j"), false, c);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(c.deadline, ParseIso8601("2025-12-31T18:00:00Z"));  // a time is taken as given
+}
+
+TEST(PetitionJsonTest, StatusIsClosedOnceTheDeadlinePassed) {
+  Campaign c = SampleCampaign();
+  c.deadline = kNow + 60;
+  c.time_zone = "Europe/Paris";
+  json j = PetitionJson(Urls("https://x.org"), c, {}, kNow);
+  EXPECT_EQ(j["undersigned:status"], "open");
+  EXPECT_EQ(j["undersigned:time_zone"], "Europe/Paris");
+  j = PetitionJson(Urls("https://x.org"), c, {}, kNow + 60);
+  EXPECT_EQ(j["undersigned:status"], "closed");
 }
 
 TEST(ApplyPetitionJsonTest, CreateRequiresTitleAndTarget) {
@@ -499,7 +525,7 @@ TEST(ApplyPetitionJsonTest, UpdateAddsIdentifiersAndKeepsTheOldOnes) {
   ASSERT_TRUE(ApplyPetitionJson(Parse(R"j({"identifiers":["other_system:99"]})j"), false, c));
   EXPECT_EQ(c.identifiers, (std::vector<std::string>{"foreign_system:1234", "other_system:99"}));
   // A round trip of our own representation changes nothing.
-  json j = PetitionJson(Urls("https://x.org"), c, {});
+  json j = PetitionJson(Urls("https://x.org"), c, {}, kNow);
   ASSERT_TRUE(ApplyPetitionJson(j, false, c));
   EXPECT_EQ(c.identifiers, (std::vector<std::string>{"foreign_system:1234", "other_system:99"}));
   // Neither does null, nor a body without them.
@@ -555,11 +581,11 @@ TEST(ApplyPetitionJsonTest, BadIdentifiersNameTheField) {
 
 TEST(ApplyPetitionJsonTest, RoundTripKeepsTheEditedLetterField) {
   Campaign c = SampleCampaign();
-  json j = PetitionJson(Urls("https://x.org"), c, {});
+  json j = PetitionJson(Urls("https://x.org"), c, {}, kNow);
   j["description"] = "New letter";  // client edited one of the two mirrored fields
   ASSERT_TRUE(ApplyPetitionJson(j, false, c));
   EXPECT_EQ(c.letter_markdown, "New letter");
-  j = PetitionJson(Urls("https://x.org"), c, {});
+  j = PetitionJson(Urls("https://x.org"), c, {}, kNow);
   j["petition_text"] = "Newer";
   ASSERT_TRUE(ApplyPetitionJson(j, false, c));
   EXPECT_EQ(c.letter_markdown, "Newer");

@@ -456,7 +456,8 @@ TEST_F(OrganizationPagesTest, AnApprovedOrganizationIsShownWithItsLogoAndCounted
   EXPECT_FALSE(Contains(c, "press@foe.example.org"));
   auto j = nlohmann::json::parse(Call("GET", "/c/letter.json").body);
   EXPECT_EQ(j["organizations"], 1);
-  EXPECT_EQ(CountsJson(*campaigns_->Snapshot("letter")), Call("GET", "/c/letter.json").body);
+  EXPECT_EQ(CountsJson(*campaigns_->Snapshot("letter"), clock_.Now()),
+            Call("GET", "/c/letter.json").body);
 
   // The logo: the re-encoded PNG, cached for long.
   Response logo = Call("GET", logo_url);

@@ -110,7 +110,7 @@ class Site {
   // --- handlers
 
   Response Index(const Request& req) {
-    auto open = deps_.campaigns.OpenCampaigns();
+    auto open = deps_.campaigns.OpenCampaigns(kit_.clock().Now());
     std::string key;
     for (const auto& s : open) {
       key += std::to_string(s->campaign.id) + ":" + std::to_string(s->version) + ",";
@@ -278,7 +278,7 @@ class Site {
   Response Counts(const Request& req) {
     SnapshotPtr snap = kit_.PublicSnapshot(req.Param("slug"));
     auto checkpoint = deps_.log != nullptr ? deps_.log->Latest() : nullptr;
-    Response r = snap ? Response::Json(CountsJson(*snap, checkpoint.get()))
+    Response r = snap ? Response::Json(CountsJson(*snap, kit_.clock().Now(), checkpoint.get()))
                       : JsonError(Error{Code::kNotFound, "no such campaign", {}, 0});
     r.Header("Access-Control-Allow-Origin", "*");
     r.Header("Cache-Control", "no-cache");
@@ -507,6 +507,7 @@ class Site {
       d.set("sent", Data(std::string_view(variant) == "sent"));
       d.set("resent", Data(std::string_view(variant) == "resent"));
       d.set("resend_limit", Data(std::string_view(variant) == "resend_limit"));
+      d.set("mail_note", render::TextOrNothing(deps_.mail_note));
       auto html = kit_.Render("check_email", d);
       if (!html) return kit_.InternalError();
       page = std::make_shared<const Spliced>(Spliced::Cut(*html, 1));
@@ -873,12 +874,13 @@ class Site {
 
 std::string CampaignTopic(const std::string& slug) { return "campaign:" + slug; }
 
-std::string CountsJson(const CampaignSnapshot& snap, const service::PublishedCheckpoint* log) {
+std::string CountsJson(const CampaignSnapshot& snap, UnixTime now,
+                       const service::PublishedCheckpoint* log) {
   const Campaign& c = snap.campaign;
   nlohmann::ordered_json j;
   j["slug"] = c.slug;
   j["title"] = c.title;
-  j["status"] = StatusName(c.status);
+  j["status"] = StatusName(StatusAt(c, now));
   j["goal"] = c.goal;
   j["confirmed"] = snap.counts.confirmed;
   UnixTime last = snap.counts.last_change;

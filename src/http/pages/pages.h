@@ -42,6 +42,9 @@ struct PagesDeps {
   std::string site_name = "undersigned";
   const Clock* clock = nullptr;        // for deadlines; nullptr = Clock::System()
   service::LogService* log = nullptr;  // the signature log; nullptr or disabled: not shown
+  // Where confirmation mail really goes, when it is not a mailbox (the demo writes .eml files):
+  // shown on the "check your email" page. Empty: mail is sent, nothing is said.
+  std::string mail_note;
 };
 
 void RegisterPages(Router& router, PagesDeps deps);
@@ -54,7 +57,9 @@ void RegisterPages(Router& router, PagesDeps deps);
 // given, and "organizations": the number of approved co-signing organizations, when there are
 // any. The body of GET /c/{slug}.json and of each "count" event the app
 // publishes to "campaign:<slug>", so both always match.
-std::string CountsJson(const service::CampaignSnapshot& snap,
+// "status" is the status at now (StatusAt: closed once the deadline passed), as on every other
+// surface.
+std::string CountsJson(const service::CampaignSnapshot& snap, UnixTime now,
                        const service::PublishedCheckpoint* log = nullptr);
 
 // The EventHub topic of a campaign's live count: "campaign:<slug>".

@@ -268,10 +268,15 @@ TEST_F(PagesTest, PastDeadlineIsClosed) {
   c->deadline = clock_.Now() + 60;
   ASSERT_TRUE(campaigns_->Update(*c));
   EXPECT_TRUE(Contains(Call("GET", "/c/drop-ice").body, "class=\"sign-form\""));
+  EXPECT_TRUE(Contains(Call("GET", "/").body, "/c/drop-ice"));
+  EXPECT_EQ(nlohmann::json::parse(Call("GET", "/c/drop-ice.json").body)["status"], "open");
   clock_.Advance(120);
   Response r = Call("GET", "/c/drop-ice");
   EXPECT_TRUE(Contains(r.body, "This campaign is closed"));
-  EXPECT_TRUE(Contains(r.body, "Closed on"));
+  EXPECT_TRUE(Contains(r.body, "Closed since"));
+  // Every surface agrees: the home page no longer lists it, its JSON says closed.
+  EXPECT_FALSE(Contains(Call("GET", "/").body, "/c/drop-ice"));
+  EXPECT_EQ(nlohmann::json::parse(Call("GET", "/c/drop-ice.json").body)["status"], "closed");
 }
 
 TEST_F(PagesTest, SignRejectsMissingOrWrongCsrf) {
@@ -528,7 +533,7 @@ TEST_F(PagesTest, CountsJsonForAnyOrigin) {
   EXPECT_EQ(j["goal"], 12000);
   EXPECT_EQ(j["confirmed"], 0);
   EXPECT_EQ(j["last_change"].get<std::string>().back(), 'Z');
-  EXPECT_EQ(r.body, CountsJson(*campaigns_->Snapshot("drop-ice")));
+  EXPECT_EQ(r.body, CountsJson(*campaigns_->Snapshot("drop-ice"), clock_.Now()));
   // Keys in a fixed order, so the published events are byte-identical.
   EXPECT_EQ(r.body.rfind("{\"slug\":\"drop-ice\",\"title\":", 0), 0u);
   Response missing = Call("GET", "/c/nope-nope.json");
@@ -653,7 +658,7 @@ class GroupPagesTest : public PagesTest {
     clock_.AdvanceMillis(1001);
     std::string page = Call("GET", "/c/acme-letter").body;
     std::string json = Call("GET", "/c/acme-letter.json").body;
-    EXPECT_EQ(json, CountsJson(*campaigns_->Snapshot("acme-letter")));
+    EXPECT_EQ(json, CountsJson(*campaigns_->Snapshot("acme-letter"), clock_.Now()));
     return page + "\n" + json;
   }
   nlohmann::json GroupJson(const std::string& key) {

@@ -1,7 +1,8 @@
 #include "http/pages/views.h"
 
-#include "http/pages/countries.h"
+#include "core/time_zone.h"
 #include "http/pages/share.h"
+#include "render/countries.h"
 #include "render/escape.h"
 #include "render/markdown.h"
 #include "render/text.h"
@@ -47,8 +48,8 @@ std::string CountryOptionsHtml(std::string_view selected) {
   for (char c : selected) upper += (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
   auto build = [](std::string_view sel) {
     std::string out;
-    out.reserve(Countries().size() * 40);
-    for (const Country& c : Countries()) {
+    out.reserve(render::Countries().size() * 40);
+    for (const render::Country& c : render::Countries()) {
       out += "<option value=\"";
       out += c.code;
       out += sel == c.code ? "\" selected>" : "\">";
@@ -66,10 +67,6 @@ std::string CountryOptionsHtml(std::string_view selected) {
 
 std::string CampaignUrl(std::string_view base_url, std::string_view slug) {
   return std::string(base_url) + "/c/" + PercentEncode(slug);
-}
-
-bool TakesSignatures(const Campaign& c, UnixTime now) {
-  return c.status == CampaignStatus::kOpen && (!c.deadline || *c.deadline > now);
 }
 
 Data LayoutData(std::string_view lang, std::string_view page_title, std::string_view site_name) {
@@ -477,16 +474,16 @@ Data CampaignPageData(const service::CampaignSnapshot& snap, std::string_view ba
   cd.set("to_line", JoinNames(to));
   cd.set("letter_html", Opt(render::RenderMarkdown(c.letter_markdown, 3)));
   if (c.deadline) {
-    cd.set("deadline_text", render::FormatDate(*c.deadline));
+    cd.set("deadline_text", DescribeDeadline(*c.deadline, c.time_zone));
     cd.set("deadline_iso", FormatIso8601(*c.deadline));
-    cd.set("deadline_label", takes_signatures ? "Open until" : "Closed on");
+    cd.set("deadline_label", takes_signatures ? "Open until" : "Closed since");
   } else {
     cd.set("deadline_text", Data(false));
   }
   if (c.threshold && c.deadline) {
     // "This letter goes ahead only if 500 confirm by Friday", and then what happened.
     const std::string n = render::FormatThousands(*c.threshold);
-    const std::string by = render::FormatDate(*c.deadline);
+    const std::string by = DescribeDeadline(*c.deadline, c.time_zone);
     Data th;
     switch (c.outcome) {
       case CampaignOutcome::kPending:

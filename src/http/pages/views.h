@@ -24,8 +24,8 @@ namespace undersigned::http::pages {
 // <base_url>/c/<slug>
 std::string CampaignUrl(std::string_view base_url, std::string_view slug);
 
-// True if the campaign takes signatures now: open and before its deadline.
-bool TakesSignatures(const Campaign& c, UnixTime now);
+// True if the campaign takes signatures now: open and before its deadline (core/campaign.h).
+using ::undersigned::TakesSignatures;
 
 // The fields every page's header/footer partials read. lang is the page's language (the
 // campaign's); when it is not English, UI text is marked lang="en" via ui_lang_attr.

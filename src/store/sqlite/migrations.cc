@@ -233,16 +233,26 @@ CREATE TABLE instance_secrets (
 ) WITHOUT ROWID;
 )sql";
 
+// Version 3: a campaign's time zone (IANA name), in which a deadline typed as a date ends
+// (core/time_zone.h). Campaigns made before it keep their stored deadline instants and read
+// as UTC, the zone they were resolved in.
+constexpr const char* kV3 = R"sql(
+ALTER TABLE campaigns ADD COLUMN time_zone TEXT NOT NULL DEFAULT 'UTC';
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& SqliteMigrations() {
   static const std::vector<Migration> kMigrations = {
       {1, "initial schema", kV1},
+      {3, "campaign time zones", kV3},
   };
   return kMigrations;
 }
 
-int LatestSchemaVersion() { return static_cast<int>(SqliteMigrations().size()); }
+// The last migration's number: numbers are reserved per change, so the list may have gaps
+// while branches are apart; it is kept in order.
+int LatestSchemaVersion() { return SqliteMigrations().back().version; }
 
 Result<int> Migrate(Db& db) {
   // BEGIN IMMEDIATE takes the write lock first, so two processes opening the same fresh file

@@ -52,7 +52,7 @@ namespace {
 #define US_CAMPAIGN_COLS                                                                        \
   "id, uuid, slug, title, demand, letter_markdown, targets, goal, deadline, status, language, " \
   "created, modified, identifiers, threshold, organizers, outcome, outcome_at, groups, "        \
-  "anonymity_floor"
+  "anonymity_floor, time_zone"
 
 #define US_SIGNATURE_COLS                                                                   \
   "id, uuid, campaign_id, person_id, name, email, canonical_email, postal_code, country, "  \
@@ -97,15 +97,15 @@ constexpr const char* kRollbackTo = "ROLLBACK TO op";
 constexpr const char* kInsertCampaign =
     "INSERT INTO campaigns (uuid, slug, title, demand, letter_markdown, targets, goal, deadline, "
     "status, language, created, modified, identifiers, threshold, organizers, groups, "
-    "anonymity_floor) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
-    "?16, ?17) RETURNING id";
+    "anonymity_floor, time_zone) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
+    "?14, ?15, ?16, ?17, ?18) RETURNING id";
 constexpr const char* kInsertCounts =
     "INSERT INTO campaign_counts (campaign_id, last_change) VALUES (?1, ?2) "
     "ON CONFLICT (campaign_id) DO NOTHING";
 constexpr const char* kUpdateCampaign =
     "UPDATE campaigns SET slug = ?2, title = ?3, demand = ?4, letter_markdown = ?5, targets = ?6, "
     "goal = ?7, deadline = ?8, status = ?9, language = ?10, identifiers = ?13, threshold = ?14, "
-    "organizers = ?15, groups = ?16, anonymity_floor = ?17, "
+    "organizers = ?15, groups = ?16, anonymity_floor = ?17, time_zone = ?18, "
     "modified = CASE WHEN ?11 > modified THEN ?11 ELSE max(modified, ?12) END WHERE id = ?1 "
     "RETURNING uuid, created, modified, outcome, outcome_at";
 constexpr const char* kCampaignById = "SELECT " US_CAMPAIGN_COLS " FROM campaigns WHERE id = ?1";
@@ -335,6 +335,9 @@ constexpr const char* kNextOutbox =
 constexpr const char* kGetSecret = "SELECT value FROM instance_secrets WHERE name = ?1";
 constexpr const char* kPutSecret =
     "INSERT INTO instance_secrets (name, value) VALUES (?1, ?2) ON CONFLICT (name) DO NOTHING";
+constexpr const char* kReplaceSecret =
+    "INSERT INTO instance_secrets (name, value) VALUES (?1, ?2) "
+    "ON CONFLICT (name) DO UPDATE SET value = excluded.value";
 
 // the signature log
 constexpr const char* kInsertLeaf = "INSERT INTO log_leaves (idx, entry, hash) VALUES (?1, ?2, ?3)";
@@ -679,6 +682,7 @@ Result<Campaign> CampaignFromRow(const Stmt& st) {
   if (!groups) return Fail(groups.error());
   c.groups = std::move(*groups);
   c.anonymity_floor = static_cast<int>(st.Int(19));
+  c.time_zone = st.Text(20);
   return c;
 }
 
@@ -1279,7 +1283,7 @@ class SqliteStore final : public Store {
       st->Bind(5, c.letter_markdown).Bind(6, targets).Bind(7, c.goal).Bind(8, c.deadline);
       st->Bind(9, StatusName(c.status)).Bind(10, c.language).Bind(11, c.created);
       st->Bind(12, c.modified).Bind(13, identifiers).Bind(14, c.threshold).Bind(15, organizers);
-      st->Bind(16, groups).Bind(17, c.anonymity_floor);
+      st->Bind(16, groups).Bind(17, c.anonymity_floor).Bind(18, c.time_zone);
       int rc = st->Step();
       if (rc != SQLITE_ROW) return Fail(db.ErrorFor(rc, "creating the campaign"));
       c.id = st->Int(0);
@@ -1311,7 +1315,7 @@ class SqliteStore final : public Store {
       st->Bind(5, c.letter_markdown).Bind(6, targets).Bind(7, c.goal).Bind(8, c.deadline);
       st->Bind(9, StatusName(c.status)).Bind(10, c.language).Bind(11, c.modified);
       st->Bind(12, system_now).Bind(13, identifiers).Bind(14, c.threshold).Bind(15, organizers);
-      st->Bind(16, groups).Bind(17, c.anonymity_floor);
+      st->Bind(16, groups).Bind(17, c.anonymity_floor).Bind(18, c.time_zone);
       int rc = st->Step();
       if (rc == SQLITE_DONE) return Fail(Code::kNotFound, "no such campaign");
       if (rc != SQLITE_ROW) return Fail(db.ErrorFor(rc, "updating the campaign"));
@@ -2085,16 +2089,9 @@ class SqliteStore final : public Store {
   }
 
   Result<std::string> InstanceValue(const std::string& name, const std::string& initial) override {
-    {
-      auto r = Reader();
-      Db& db = *r;
-      auto st = db.Prepare(kGetSecret);
-      if (!st) return Fail(st.error());
-      st->Bind(1, name);
-      int rc = st->Step();
-      if (rc == SQLITE_ROW) return st->Text(0);
-      if (rc != SQLITE_DONE) return Fail(db.ErrorFor(rc, "reading a secret"));
-    }
+    auto found = FindInstanceValue(name);
+    if (!found) return Fail(found.error());
+    if (*found) return std::move(**found);
     return Write<std::string>([&](Batch& b) -> Result<std::string> {
       Db& db = b.db();
       auto put = db.Prepare(kPutSecret);
@@ -2107,6 +2104,28 @@ class SqliteStore final : public Store {
       if (!get) return Fail(get.error());
       get->Bind(1, name);
       return QueryOne(db, *get, "secret vanished", [](Stmt& s) { return Wrap(s.Text(0)); });
+    });
+  }
+
+  Result<std::optional<std::string>> FindInstanceValue(const std::string& name) override {
+    auto r = Reader();
+    Db& db = *r;
+    auto st = db.Prepare(kGetSecret);
+    if (!st) return Fail(st.error());
+    st->Bind(1, name);
+    int rc = st->Step();
+    if (rc == SQLITE_ROW) return std::optional<std::string>(st->Text(0));
+    if (rc != SQLITE_DONE) return Fail(db.ErrorFor(rc, "reading an instance value"));
+    return std::optional<std::string>();
+  }
+
+  Result<void> SetInstanceValue(const std::string& name, const std::string& value) override {
+    return Write<void>([&](Batch& b) -> Result<void> {
+      Db& db = b.db();
+      auto put = db.Prepare(kReplaceSecret);
+      if (!put) return Fail(put.error());
+      put->Bind(1, name).BindBlob(2, value);
+      return StepDone(db, *put, "saving an instance value");
     });
   }
 

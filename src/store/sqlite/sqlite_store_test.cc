@@ -206,8 +206,32 @@ TEST_F(SqliteStoreTest, MigratesAnEmptyFileAndCountsMigrations) {
   ASSERT_TRUE(db.has_value());
   auto applied = Migrate(**db);
   ASSERT_TRUE(applied.has_value());
-  EXPECT_EQ(*applied, LatestSchemaVersion());
+  EXPECT_EQ(*applied, static_cast<int>(SqliteMigrations().size()));
   EXPECT_EQ(SqliteMigrations().back().version, LatestSchemaVersion());
+}
+
+TEST_F(SqliteStoreTest, AVersionOneDatabaseMigratesAndItsCampaignsReadAsUtc) {
+  Campaign made = MustCreate("before-zones");
+  store_.reset();
+  // What a version-1 database looks like: no time_zone column.
+  ExecOther("ALTER TABLE campaigns DROP COLUMN time_zone; PRAGMA user_version = 1;");
+  Open();
+  EXPECT_EQ(QueryInt("PRAGMA user_version"), LatestSchemaVersion());
+  auto c = store_->GetCampaignBySlug("before-zones");
+  ASSERT_TRUE(c.has_value()) << c.error().message;
+  EXPECT_EQ(c->time_zone, "UTC");
+  EXPECT_EQ(c->deadline, made.deadline);
+}
+
+TEST_F(SqliteStoreTest, KeepsACampaignsTimeZone) {
+  Campaign c = NewCampaign("zoned");
+  c.time_zone = "Europe/Paris";
+  auto made = store_->CreateCampaign(c);
+  ASSERT_TRUE(made.has_value()) << made.error().message;
+  EXPECT_EQ(store_->GetCampaignBySlug("zoned")->time_zone, "Europe/Paris");
+  made->time_zone = "America/New_York";
+  ASSERT_TRUE(store_->UpdateCampaign(*made).has_value());
+  EXPECT_EQ(store_->GetCampaignBySlug("zoned")->time_zone, "America/New_York");
 }
 
 TEST_F(SqliteStoreTest, RefusesADatabaseFromANewerVersion) {

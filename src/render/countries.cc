@@ -1,8 +1,8 @@
 // ISO 3166-1 alpha-2 codes with English short names, sorted by name; generated from Debian's
 // iso-codes (/usr/share/iso-codes/json/iso_3166-1.json). Used for the sign form's country list.
-#include "http/pages/countries.h"
+#include "render/countries.h"
 
-namespace undersigned::http::pages {
+namespace undersigned::render {
 
 const std::vector<Country>& Countries() {
   static const std::vector<Country> kCountries = {
@@ -259,4 +259,14 @@ const std::vector<Country>& Countries() {
   return kCountries;
 }
 
-}  // namespace undersigned::http::pages
+std::string CountryName(std::string_view code) {
+  if (code.size() != 2) return std::string(code);
+  std::string upper(code);
+  for (char& c : upper) c = (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
+  for (const Country& c : Countries()) {
+    if (upper == c.code) return c.name;
+  }
+  return std::string(code);
+}
+
+}  // namespace undersigned::render
