@@ -44,6 +44,17 @@ struct ServerOptions {
   // Time to write a response that the client does not read.
   std::chrono::milliseconds write_timeout{10'000};
   std::size_t max_connections = 10'000;  // beyond: answered 503 and closed
+  // Connections one client may hold at once (an IPv4 address, or an IPv6 /64: one host's
+  // share); beyond: answered 429 and closed, so that one client cannot take every connection.
+  // It counts socket peers, so it is not applied with trust_proxy (every peer is then the
+  // proxy, which should limit connections itself). 0: no limit. The default leaves room for an
+  // office of 600 people behind one NAT, each with a page open on its event stream.
+  std::size_t max_connections_per_address = 2'000;
+  // Once the open connections reach busy_fraction of max_connections, a kept-alive connection
+  // waits at most busy_idle_timeout for its next request (those already waiting too), so idle
+  // ones make room for new visitors.
+  double busy_fraction = 0.75;
+  std::chrono::milliseconds busy_idle_timeout{2'000};
   // Take the client address from X-Forwarded-For (its last entry: the address the proxy saw)
   // instead of the socket peer. Only when a reverse proxy in front sets it.
   bool trust_proxy = false;

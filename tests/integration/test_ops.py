@@ -12,7 +12,7 @@ import pytest
 
 import harness
 from harness import (Client, Server, SmtpSink, counts, create_campaign, press_button, query,
-                     run_cli, sign, signatures_of, unique_email, wait_until)
+                     run_cli, send_until_closed, sign, signatures_of, unique_email, wait_until)
 
 
 @pytest.fixture(scope="module")
@@ -378,19 +378,10 @@ def test_config_file_environment_and_flags(tmp_path):
 
 
 def test_keep_alive_and_pipelining(stack):
-    import socket
-    s = socket.create_connection((stack.server.host, stack.server.port), timeout=10)
-    try:
-        s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
-                  b"GET /c/ops.json HTTP/1.1\r\nHost: x\r\n\r\n"
-                  b"GET /c/nope.json HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-        data = b""
-        while True:
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            data += chunk
-    finally:
-        s.close()
+    data = send_until_closed(
+        stack.server.host, stack.server.port,
+        b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+        b"GET /c/ops.json HTTP/1.1\r\nHost: x\r\n\r\n"
+        b"GET /c/nope.json HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
     statuses = re.findall(rb"HTTP/1\.1 (\d{3}) ", data)
     assert statuses == [b"200", b"200", b"404"], data[:2000]
