@@ -12,9 +12,9 @@ import urllib.parse
 
 import pytest
 
-from harness import (counts, find_form, field_value, forms, hidden_fields,
-                     press_button, query, send_until_closed, sign, signatures_of, unique_email,
-                     wait_until)
+from harness import (MailDir, Server, counts, create_campaign, find_form, field_value, forms,
+                     hidden_fields, press_button, query, send_until_closed, sign, signatures_of,
+                     unique_email, wait_until)
 
 XSS_TITLE = "<script>alert('title')</script> Title & \"quotes\""
 XSS_LETTER = ("Dear <b onclick=\"alert(1)\">you</b>,\n\n<script>alert('letter')</script>\n\n"
@@ -566,3 +566,33 @@ def test_slow_client_is_cut_off(stack):
         s.close()
     assert closed, "a client sending one header byte every 2 s was kept for 30 s"
     assert stack.client().get("/healthz").status == 200
+
+
+def test_guessing_link_tokens_is_throttled_per_address(tmp_path):
+    """Unknown confirm, withdraw and review links use up an address's guesses; then even a
+    real link from that address is refused (429) before it is looked up, so guessing tells
+    nothing. Another address, and real links before that, are not slowed."""
+    data = tmp_path / "data"
+    create_campaign(data, "guess", title="Guess")
+    server = Server(data, env={"UNDERSIGNED_LIMITS_LINK_GUESS_BURST": "3",
+                               "UNDERSIGNED_LIMITS_LINK_GUESS_PER_SECOND": "0.01",
+                               "UNDERSIGNED_SERVER_TRUST_PROXY": "true"}).start()
+    try:
+        c = server.client()
+        guesser = {"X-Forwarded-For": "198.51.100.7"}
+        addr = unique_email("guess")
+        assert sign(c, "guess", email_addr=addr).status == 200
+        [mail] = MailDir(data / "outbox-eml").wait_for_mail(addr)
+        real = mail.link("confirm")[len(server.url):]
+        assert c.get(real, headers=guesser).status == 200  # a real link uses no guess
+        for path in ("/s/confirm?t=guess1", "/s/withdraw?t=guess2", "/o/review?t=guess3"):
+            assert c.get(path, headers=guesser).status == 404, path
+        for path in ("/s/confirm?t=guess4", "/o/confirm?t=guess5", real):
+            r = c.get(path, headers=guesser)
+            assert r.status == 429, (path, r)
+            assert int(r.header("retry-after", "0")) >= 1, r.headers
+            assert "network address" in r.text, r.text
+        other = {"X-Forwarded-For": "203.0.113.9"}
+        assert c.get(real, headers=other).status == 200
+    finally:
+        assert server.stop() == 0
