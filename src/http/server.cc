@@ -488,7 +488,8 @@ class Server::Impl {
   std::unordered_map<std::string, std::size_t> per_address;  // guarded by per_address_mu
   const std::size_t busy_threshold = static_cast<std::size_t>(
       static_cast<double>(opts.max_connections) * std::clamp(opts.busy_fraction, 0.0, 1.0));
-  Clock::time_point last_trim;  // accept loop only
+  Clock::time_point last_trim;      // accept loop only
+  Clock::time_point last_busy_log;  // accept loop only
 };
 
 // Wake-up link between an EventHub subscription and a session: the hub's notify only touches
@@ -959,7 +960,9 @@ Task<bool> Session::RejectAndClose(int status, std::string_view message, bool js
                                    const Router::Route* route) {
   state_ = State::kBusy;
   const auto t0 = Clock::now();
-  if (status == 413 || status == 431) {
+  if (status >= 500) {
+    spdlog::error("http: {} {} from {}", status, message, peer_);
+  } else if (status == 413 || status == 431) {
     spdlog::debug("http: {} {} from {}", status, message, peer_);
   }
   Response r = ErrorResponse(status, message, json);
@@ -992,15 +995,17 @@ Task<> Session::LingeringClose() {
 
 void Session::LogAccess(const Router::Route* route, int status, Clock::duration elapsed) const {
   auto* logger = spdlog::default_logger_raw();
-  if (!logger->should_log(spdlog::level::debug)) return;
+  // Every answer at debug level; a server error (5xx) always, for the operator.
+  const auto level = status >= 500 ? spdlog::level::err : spdlog::level::debug;
+  if (!logger->should_log(level)) return;
   // Never log query strings or tokens of /s/ links.
   std::string_view what = req_.target;
   if (req_.path.starts_with("/s/") || req_.path == "/s") {
     what = route ? std::string_view(route->pattern) : std::string_view("/s/...");
   }
-  logger->debug("{} {} {} {} {:.3f}ms {}", req_.remote_address, req_.method, what, status,
-                std::chrono::duration<double, std::milli>(elapsed).count(),
-                route ? route->options.name : std::string("-"));
+  logger->log(level, "{} {} {} {} {:.3f}ms {}", req_.remote_address, req_.method, what, status,
+              std::chrono::duration<double, std::milli>(elapsed).count(),
+              route ? route->options.name : std::string("-"));
 }
 
 // --- Server-sent events. ---------------------------------------------------------------------
@@ -1142,6 +1147,11 @@ Task<> Server::Impl::AcceptLoop() {
           "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"
           "Content-Length: 20\r\nRetry-After: 5\r\nConnection: close\r\n\r\nServer is too busy\r\n";
       RefuseConnection(socket, kBusy);
+      if (auto now = Clock::now(); now >= last_busy_log + std::chrono::seconds(1)) {
+        last_busy_log = now;  // a 5xx is logged, but not ten thousand times a second
+        spdlog::error("http: 503: {} connections open (server.max_connections); refusing more",
+                      live->load());
+      }
       continue;
     }
     std::string address_key;
@@ -1353,14 +1363,29 @@ std::size_t Server::connections() const { return impl_->live->load(); }
 
 bool Server::OnNetworkThread() { return t_network_thread; }
 
-void AddOpsRoutes(Router& router, const Metrics& metrics, std::function<bool()> healthy) {
+void AddMetricsRoute(Router& router, const Metrics& metrics,
+                     std::shared_ptr<const Networks> allowed) {
   router.Get(
       "/metrics",
-      [&metrics](const Request&) {
+      [&metrics, allowed = std::move(allowed)](const Request& req) {
+        if (allowed && !allowed->Contains(req.remote_address)) {
+          return Response::Text(
+              "/metrics is served only to the networks in server.metrics_allow, or on "
+              "server.metrics_listen\n",
+              403);
+        }
         return Response::Json(metrics.RenderPrometheus(), 200, Metrics::kContentType);
       },
       // Blocking: gauge callbacks registered by other modules may query the store.
       RouteOptions{.blocking = true, .name = "metrics"});
+}
+
+void AddOpsRoutes(Router& router, const Metrics& metrics, std::function<bool()> healthy) {
+  AddMetricsRoute(router, metrics, nullptr);
+  AddHealthRoute(router, std::move(healthy));
+}
+
+void AddHealthRoute(Router& router, std::function<bool()> healthy) {
   router.Get(
       "/healthz",
       [healthy = std::move(healthy)](const Request&) {

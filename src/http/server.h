@@ -26,6 +26,7 @@
 #include "core/error.h"
 #include "http/event_hub.h"
 #include "http/metrics.h"
+#include "http/networks.h"
 #include "http/router.h"
 
 namespace undersigned::http {
@@ -104,9 +105,17 @@ class Server {
   std::unique_ptr<Impl> impl_;
 };
 
-// Registers GET /metrics (Prometheus text) and GET /healthz ("ok", or 503 "unavailable" when
-// healthy() returns false; healthy may be empty). /metrics runs on the blocking executor (gauges
-// may query the store); /healthz runs on a network thread: keep healthy() cheap.
+// Registers GET /healthz ("ok", or 503 "unavailable" when healthy() returns false; healthy may
+// be empty). It runs on a network thread: keep healthy() cheap.
+void AddHealthRoute(Router& router, std::function<bool()> healthy = {});
+
+// Registers GET /metrics (Prometheus text), on the blocking executor (gauges may query the
+// store). allowed: the networks whose clients (Request::remote_address) may read it, others get
+// 403; nullptr: everyone (a listener of its own, reachable only by the operator).
+void AddMetricsRoute(Router& router, const Metrics& metrics,
+                     std::shared_ptr<const Networks> allowed);
+
+// Both, /metrics open to everyone: for tests.
 void AddOpsRoutes(Router& router, const Metrics& metrics, std::function<bool()> healthy = {});
 
 }  // namespace undersigned::http

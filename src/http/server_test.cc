@@ -13,9 +13,12 @@
 #include <future>
 #include <mutex>
 #include <regex>
+#include <sstream>
 #include <thread>
 
 #include <gtest/gtest.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
 
 #include "http/wire.h"
@@ -896,6 +899,50 @@ TEST_F(ServerTest, IdleTimeoutShortensNearTheCap) {
   idle.ReadUntilClosed(&closed);
   EXPECT_TRUE(closed);
   EXPECT_LT(std::chrono::steady_clock::now() - start, 4s);
+}
+
+TEST_F(ServerTest, MetricsOnlyToAllowedNetworks) {
+  Router router;
+  Metrics metrics;
+  auto loopback = Networks::Parse("127.0.0.0/8");
+  auto elsewhere = Networks::Parse("10.0.0.0/8");
+  ASSERT_TRUE(loopback && elsewhere);
+  AddMetricsRoute(router, metrics, std::make_shared<const Networks>(*elsewhere));
+  Server server({}, router, nullptr, &metrics);
+  auto port = server.Start();
+  ASSERT_TRUE(port);
+  Client c(*port);
+  auto r = c.Get("/metrics");
+  EXPECT_EQ(r.result_int(), 403);
+  EXPECT_NE(r.body().find("server.metrics_allow"), std::string::npos) << r.body();
+  EXPECT_EQ(r.body().find("undersigned_http"), std::string::npos);
+  server.Stop();
+
+  Router open_router;
+  AddMetricsRoute(open_router, metrics, std::make_shared<const Networks>(*loopback));
+  Server open_server({}, open_router, nullptr, nullptr);
+  port = open_server.Start();
+  ASSERT_TRUE(port);
+  Client d(*port);
+  EXPECT_EQ(d.Get("/metrics").result_int(), 200);
+}
+
+// Every 5xx reaches the log, whatever the log level (access lines are debug only).
+TEST_F(ServerTest, ServerErrorsAreLogged) {
+  Start();
+  auto stream = std::make_shared<std::ostringstream>();
+  auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(*stream);
+  auto previous = spdlog::default_logger();
+  auto logger = std::make_shared<spdlog::logger>("test", sink);
+  logger->set_level(spdlog::level::info);
+  spdlog::set_default_logger(logger);
+  Client c(port_);
+  EXPECT_EQ(c.Get("/throw").result_int(), 500);
+  EXPECT_EQ(c.Get("/c/fine").result_int(), 200);
+  spdlog::set_default_logger(previous);
+  const std::string log = stream->str();
+  EXPECT_NE(log.find("GET /throw 500"), std::string::npos) << log;
+  EXPECT_EQ(log.find("/c/fine"), std::string::npos) << log;
 }
 
 TEST_F(ServerTest, MetricsCountRoutes) {
