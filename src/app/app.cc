@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <thread>
 
 #include <spdlog/spdlog.h>
@@ -177,6 +178,11 @@ Result<std::unique_ptr<App>> App::Open(const Config& config) {
       std::make_unique<service::OrganizationService>(*app->store_, *app->campaigns_, clock, [self] {
         if (self->wake_mailer_) self->wake_mailer_();
       });
+  app->link_guesses_ = std::make_unique<service::TokenGuard>(
+      clock, RateLimit{config.limits.link_guess_burst, config.limits.link_guess_per_second,
+                       config.limits.link_guess_burst > 0});
+  app->signing_->SetTokenGuard(app->link_guesses_.get());
+  app->organizations_->SetTokenGuard(app->link_guesses_.get());
   return app;
 }
 
@@ -240,6 +246,9 @@ int App::Serve() {
   so.io_threads = config_.server.io_threads;
   so.blocking_threads = config_.server.blocking_threads;
   so.trust_proxy = config_.server.trust_proxy;
+  so.max_connections = static_cast<std::size_t>(config_.server.max_connections);
+  so.max_connections_per_address =
+      static_cast<std::size_t>(config_.server.max_connections_per_address);
   auto port = ResolvePort(so.address, so.port);
   if (!port) {
     spdlog::error("cannot listen on {}: {}", config_.server.listen, port.error().message);
@@ -341,7 +350,28 @@ int App::Serve() {
   }
   // /healthz answers on a network thread (cheap); /metrics renders on the blocking pool
   // because the outbox gauge asks the store.
-  http::AddOpsRoutes(router, metrics, [] { return g_signal == 0; });
+  // /metrics: on a listener of its own if one is set (and then not on `listen`), else on
+  // `listen` for the networks of server.metrics_allow only.
+  auto healthy = [] { return g_signal == 0; };
+  http::AddHealthRoute(router, healthy);
+  http::Router ops_router;
+  std::optional<http::Server> ops_server;
+  if (config_.server.metrics_listen.empty()) {
+    auto allowed = http::Networks::Parse(config_.server.metrics_allow);  // checked at load
+    http::AddMetricsRoute(router, metrics,
+                          std::make_shared<const http::Networks>(std::move(allowed).value()));
+  } else {
+    auto ops_listen = ParseListen(config_.server.metrics_listen);  // checked at load
+    http::AddMetricsRoute(ops_router, metrics, nullptr);
+    http::AddHealthRoute(ops_router, healthy);
+    http::ServerOptions ops;
+    ops.address = ops_listen->first;
+    ops.port = ops_listen->second;
+    ops.io_threads = 1;
+    ops.blocking_threads = 1;
+    ops.max_connections = 64;
+    ops_server.emplace(ops, ops_router);
+  }
   metrics.GaugeFamily("undersigned_signatures", "Signatures by state, over all campaigns", [this] {
     CampaignCounts t = campaigns_->Totals();
     return std::vector<std::pair<http::Labels, double>>{
@@ -398,6 +428,18 @@ int App::Serve() {
     spdlog::error("cannot start the server: {}", r.error().message);
     return 1;
   }
+  if (ops_server) {
+    auto r = ops_server->Start();
+    if (!r) {
+      spdlog::error("cannot serve /metrics on {}: {}", config_.server.metrics_listen,
+                    r.error().message);
+      server.Stop(std::chrono::seconds(0));
+      return 1;
+    }
+    std::cout << "metrics on http://"
+              << config_.server.metrics_listen.substr(0, config_.server.metrics_listen.rfind(':'))
+              << ":" << *r << "/metrics" << std::endl;
+  }
   spdlog::info("undersigned serving {} (data in {}, mail via {})", base_url, config_.store.data_dir,
                (*mailer)->Describe());
   std::cout << "listening on " << listen_url << std::endl;
@@ -413,10 +455,14 @@ int App::Serve() {
         spdlog::warn("refreshing campaigns: {}", r.error().message);
       }
     }
-    if (ticks % 300 == 0) signing_->SweepLimits();
+    if (ticks % 300 == 0) {
+      signing_->SweepLimits();
+      link_guesses_->Sweep();
+    }
   }
   spdlog::info("signal {} received: draining", g_signal.load());
   server.Stop(std::chrono::seconds(config_.server.drain_seconds));
+  if (ops_server) ops_server->Stop(std::chrono::seconds(0));
   spdlog::info("http drained");
   outcomes.Stop();
   wake_mailer_ = nullptr;

@@ -50,6 +50,8 @@ class App {
   std::unique_ptr<Store> store_;
   std::unique_ptr<service::CampaignService> campaigns_;
   std::unique_ptr<service::ApiTokenService> tokens_;
+  // Throttles guessing of link tokens for signing_ and organizations_ (declared before them).
+  std::unique_ptr<service::TokenGuard> link_guesses_;
   std::unique_ptr<service::SigningService> signing_;
   std::unique_ptr<service::LogService> log_;
   std::unique_ptr<service::OrganizationService> organizations_;

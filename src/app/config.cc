@@ -5,6 +5,8 @@
 
 #include <toml++/toml.h>
 
+#include "http/networks.h"
+
 namespace undersigned::app {
 namespace {
 
@@ -80,6 +82,20 @@ std::vector<Setting> MakeSettings() {
   s.push_back(Int(
       "server.drain_seconds", "on SIGTERM, seconds in-flight requests may take",
       [](Config& c) -> int& { return c.server.drain_seconds; }, 0, 600));
+  s.push_back(Int(
+      "server.max_connections", "connections open at once; beyond: 503",
+      [](Config& c) -> int& { return c.server.max_connections; }, 1, 1'000'000));
+  s.push_back(Int(
+      "server.max_connections_per_address",
+      "connections open at once from one address (IPv6: one /64); beyond: 429 (0: no limit; "
+      "not applied with trust_proxy)",
+      [](Config& c) -> int& { return c.server.max_connections_per_address; }, 0, 1'000'000));
+  s.push_back(Str("server.metrics_allow",
+                  "networks that may read /metrics on listen, comma-separated (10.0.0.0/8, ::1)",
+                  [](Config& c) -> std::string& { return c.server.metrics_allow; }));
+  s.push_back(Str("server.metrics_listen",
+                  "HOST:PORT serving only /metrics and /healthz; listen then has no /metrics",
+                  [](Config& c) -> std::string& { return c.server.metrics_listen; }));
   s.push_back(Str("store.data_dir", "directory holding the database and mail files",
                   [](Config& c) -> std::string& { return c.store.data_dir; }));
   s.push_back(Str("mail.smtp_url", "SMTP server, smtp://host:port or smtps://host:port",
@@ -115,6 +131,11 @@ std::vector<Setting> MakeSettings() {
                   [](Config& c) -> double& { return c.limits.api_per_token_burst; }));
   s.push_back(Num("limits.api_per_token_per_second", "then this many a second",
                   [](Config& c) -> double& { return c.limits.api_per_token_per_second; }));
+  s.push_back(Num("limits.link_guess_burst",
+                  "unknown confirm/withdraw/review links one address may open at once (0: off)",
+                  [](Config& c) -> double& { return c.limits.link_guess_burst; }));
+  s.push_back(Num("limits.link_guess_per_second", "then this many a second",
+                  [](Config& c) -> double& { return c.limits.link_guess_per_second; }));
   s.push_back(Bool("signature_log.enabled",
                    "keep the verifiable log of signatures (checkpoints, receipts, audits)",
                    [](Config& c) -> bool& { return c.signature_log.enabled; }));
@@ -220,6 +241,14 @@ Result<std::pair<std::string, unsigned short>> ParseListen(std::string_view list
 
 Result<void> ValidateConfig(const Config& c) {
   if (auto r = ParseListen(c.server.listen); !r) return Fail(r.error());
+  if (!c.server.metrics_listen.empty()) {
+    if (auto r = ParseListen(c.server.metrics_listen); !r) {
+      return Bad("server.metrics_listen", r.error().message);
+    }
+  }
+  if (auto r = http::Networks::Parse(c.server.metrics_allow); !r) {
+    return Bad("server.metrics_allow", r.error().message);
+  }
   if (!c.server.base_url.empty() && c.server.base_url.rfind("http://", 0) != 0 &&
       c.server.base_url.rfind("https://", 0) != 0) {
     return Bad("server.base_url", "must start with http:// or https://");

@@ -24,6 +24,15 @@ struct Config {
     int blocking_threads = 64;              // threads that wait on the store
     bool trust_proxy = false;               // take the client address from X-Forwarded-For
     int drain_seconds = 10;                 // SIGTERM: time in-flight requests get to finish
+    int max_connections = 10'000;           // open at once; beyond: 503
+    // Open at once from one client address (IPv6: one /64); beyond: 429. 0: no limit. Not
+    // applied with trust_proxy. Room for 600 people behind one NAT, each with a live page.
+    int max_connections_per_address = 2'000;
+    // Who may read /metrics on `listen` (by client address): networks, comma-separated.
+    std::string metrics_allow = "127.0.0.0/8, ::1/128";
+    // HOST:PORT of a listener serving only /metrics (to anyone who reaches it) and /healthz;
+    // when set, `listen` serves no /metrics at all. Empty: none.
+    std::string metrics_listen;
   } server;
   struct Store {
     std::string data_dir = "undersigned-data";  // holds undersigned.db and outbox-eml/
@@ -48,6 +57,10 @@ struct Config {
     int max_confirm_sends = 3;              // confirmation mails per signature
     double api_per_token_burst = 40;        // API requests one token may make at once...
     double api_per_token_per_second = 4.0;  // ...and then this many a second; 0 burst disables
+    // Unknown confirm, withdraw and review links one address may open at once, then this many
+    // a second (valid links use none); 0 burst disables.
+    double link_guess_burst = 30;
+    double link_guess_per_second = 0.1;
   } limits;
   struct SignatureLog {  // the verifiable Merkle log of signatures (service/log.h)
     bool enabled = true;

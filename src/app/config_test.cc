@@ -57,6 +57,17 @@ TEST(Config, RejectsUnknownKeysAndBadValues) {
   d = Config{};
   d.server.listen = "nohost";
   EXPECT_FALSE(ValidateConfig(d).has_value());
+  d = Config{};
+  d.server.metrics_allow = "10.0.0.0/8, intranet";
+  auto networks = ValidateConfig(d);
+  ASSERT_FALSE(networks.has_value());
+  EXPECT_NE(networks.error().message.find("server.metrics_allow"), std::string::npos);
+  EXPECT_NE(networks.error().message.find("intranet"), std::string::npos);
+  d = Config{};
+  d.server.metrics_listen = "127.0.0.1";
+  EXPECT_FALSE(ValidateConfig(d).has_value());
+  d.server.metrics_listen = "127.0.0.1:9100";
+  EXPECT_TRUE(ValidateConfig(d).has_value());
 }
 
 TEST(Config, ParseListen) {

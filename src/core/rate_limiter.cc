@@ -38,6 +38,20 @@ int RateLimiter::Take(std::string_view key) {
   return std::max(1, static_cast<int>(std::ceil(wait)));
 }
 
+int RateLimiter::Wait(std::string_view key) const {
+  if (!limit_.enabled) return 0;
+  const Shard& shard = shards_[std::hash<std::string_view>{}(key) % kShards];
+  const std::int64_t now = clock_.MonotonicMillis();
+  std::lock_guard lock(shard.mu);
+  auto it = shard.buckets.find(std::string(key));
+  if (it == shard.buckets.end()) return 0;  // a fresh key starts full
+  const Bucket& b = it->second;
+  const double refill = static_cast<double>(now - b.last_ms) / 1000.0 * limit_.per_second;
+  const double tokens = std::min(limit_.burst, b.tokens + refill);
+  if (tokens >= 1.0) return 0;
+  return std::max(1, static_cast<int>(std::ceil((1.0 - tokens) / limit_.per_second)));
+}
+
 void RateLimiter::Sweep() {
   const std::int64_t now = clock_.MonotonicMillis();
   for (Shard& shard : shards_) {

@@ -31,6 +31,8 @@ class RateLimiter {
   // Takes one token for key. Returns 0 when allowed, otherwise the whole seconds (>= 1) to wait
   // before a token is available (for Retry-After). Nothing is taken when refused.
   int Take(std::string_view key);
+  // The whole seconds (>= 1) until key has a token, or 0 if it has one now; takes nothing.
+  int Wait(std::string_view key) const;
   // Drops buckets that are full again (idle keys). Call now and then.
   void Sweep();
   std::size_t Size() const;

@@ -20,6 +20,22 @@ TEST(RateLimiter, AllowsBurstThenRefuses) {
   EXPECT_GE(rl.Take("a"), 1);
 }
 
+TEST(RateLimiter, WaitTellsWithoutTaking) {
+  ManualClock clock;
+  RateLimiter rl(clock, RateLimit{2, 0.5, true});
+  EXPECT_EQ(rl.Wait("a"), 0);  // unknown keys start full
+  EXPECT_EQ(rl.Take("a"), 0);
+  EXPECT_EQ(rl.Wait("a"), 0);
+  EXPECT_EQ(rl.Wait("a"), 0);  // waiting takes nothing
+  EXPECT_EQ(rl.Take("a"), 0);
+  EXPECT_EQ(rl.Wait("a"), 2);
+  clock.AdvanceMillis(1000);
+  EXPECT_EQ(rl.Wait("a"), 1);
+  clock.AdvanceMillis(1000);
+  EXPECT_EQ(rl.Wait("a"), 0);
+  EXPECT_EQ(rl.Take("a"), 0);
+}
+
 TEST(RateLimiter, DisabledAllowsEverything) {
   ManualClock clock;
   RateLimiter rl(clock, RateLimit{1, 0.001, false});

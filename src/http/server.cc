@@ -29,12 +29,28 @@ thread_local bool t_network_thread = false;
 constexpr std::size_t kReadChunk = 16 * 1024;
 constexpr std::size_t kLingerMaxBytes = 4 * 1024 * 1024;
 
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
 // Parses one request straight into a Request (no intermediate beast::http::fields).
+//
+// It also refuses the framing RFC 9112 forbids, which Beast 1.74 lets through: a
+// Transfer-Encoding whose last coding is not "chunked" (Beast then reads no body, and the bytes
+// of the body would be parsed as a second request), or any in an HTTP/1.0 request; and an
+// HTTP/1.1 request without a Host, or any request with two. The parse then fails with
+// bad_framing() saying what was wrong.
 class RequestParser final : public bhttp::basic_parser<true> {
  public:
   explicit RequestParser(Request& req) : req_(req) {}
   int version() const { return version_; }
   bool expect_continue() const { return expect_continue_; }
+  // Why the request's framing was refused (nullptr if it was not); its status in
+  // bad_framing_status().
+  const char* bad_framing() const { return bad_framing_; }
+  int bad_framing_status() const { return bad_framing_status_; }
 
  private:
   void on_request_impl(bhttp::verb, beast::string_view method, beast::string_view target,
@@ -45,7 +61,7 @@ class RequestParser final : public bhttp::basic_parser<true> {
   }
   void on_response_impl(int, beast::string_view, int, beast::error_code&) override {}
   void on_field_impl(bhttp::field f, beast::string_view name, beast::string_view value,
-                     beast::error_code&) override {
+                     beast::error_code& ec) override {
     std::string key(name.data(), name.size());
     for (char& c : key) {
       if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
@@ -57,9 +73,45 @@ class RequestParser final : public bhttp::basic_parser<true> {
     }
     if (f == bhttp::field::expect && beast::iequals(value, "100-continue")) {
       expect_continue_ = true;
+    } else if (f == bhttp::field::host) {
+      if (host_seen_) Refuse(400, "A request must have exactly one Host header", ec);
+      host_seen_ = true;
+    } else if (f == bhttp::field::transfer_encoding) {
+      CheckTransferEncoding(it->second, ec);
     }
   }
-  void on_header_impl(beast::error_code&) override {}
+  void on_header_impl(beast::error_code& ec) override {
+    if (version_ >= 11 && !host_seen_) {
+      Refuse(400, "An HTTP/1.1 request must have a Host header", ec);
+    }
+  }
+  // value: every Transfer-Encoding of the request so far, joined with ", ".
+  void CheckTransferEncoding(std::string_view value, beast::error_code& ec) {
+    if (version_ < 11) {
+      Refuse(400, "Transfer-Encoding is not allowed in an HTTP/1.0 request", ec);
+      return;
+    }
+    bool last_chunked = false;
+    bool only_chunked = true;
+    while (!value.empty()) {  // a list of codings: "gzip, chunked"
+      std::size_t comma = value.find(',');
+      std::string_view coding = Trim(value.substr(0, comma));
+      value.remove_prefix(comma == std::string_view::npos ? value.size() : comma + 1);
+      if (coding.empty()) continue;
+      last_chunked = beast::iequals(beast::string_view(coding.data(), coding.size()), "chunked");
+      only_chunked = only_chunked && last_chunked;
+    }
+    if (!last_chunked) {
+      Refuse(400, "Transfer-Encoding must end in chunked; send the body chunked", ec);
+    } else if (!only_chunked) {
+      Refuse(501, "Transfer codings other than chunked are not supported", ec);
+    }
+  }
+  void Refuse(int status, const char* why, beast::error_code& ec) {
+    bad_framing_ = why;
+    bad_framing_status_ = status;
+    ec = bhttp::error::bad_transfer_encoding;
+  }
   void on_body_init_impl(const boost::optional<std::uint64_t>& length,
                          beast::error_code&) override {
     if (length) req_.body.reserve(static_cast<std::size_t>(*length));
@@ -79,6 +131,9 @@ class RequestParser final : public bhttp::basic_parser<true> {
   Request& req_;
   int version_ = 11;
   bool expect_continue_ = false;
+  bool host_seen_ = false;
+  const char* bad_framing_ = nullptr;
+  int bad_framing_status_ = 400;
 };
 
 bool WantsJson(const Request& req) {
@@ -164,12 +219,6 @@ void ParseCookies(std::string_view header, std::map<std::string, std::string>* o
   }
 }
 
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 // Runs f() on the pool and resumes the calling coroutine on its own executor with the result.
 template <typename F>
 auto RunOnPool(net::thread_pool& pool, F f) {
@@ -186,6 +235,21 @@ auto RunOnPool(net::thread_pool& pool, F f) {
         });
       },
       kUseAwaitable, std::move(f));
+}
+
+// The client a connection counts against for max_connections_per_address: its IPv4 address,
+// or the /64 of its IPv6 address (one host's share). Nine bytes for IPv6, so the two kinds
+// never share a key.
+std::string AddressKey(const net::ip::address& address) {
+  if (address.is_v6() && address.to_v6().is_v4_mapped()) {
+    return AddressKey(net::ip::make_address_v4(net::ip::v4_mapped, address.to_v6()));
+  }
+  if (address.is_v4()) {
+    auto b = address.to_v4().to_bytes();
+    return std::string(b.begin(), b.end());
+  }
+  auto b = address.to_v6().to_bytes();
+  return std::string(b.begin(), b.begin() + 8) + '6';
 }
 
 int StatusClass(int status) { return std::clamp(status / 100, 1, 5) - 1; }
@@ -363,6 +427,24 @@ class Server::Impl {
   }
 
   Task<> AcceptLoop();
+  // Counts a connection from the client `key` (AddressKey); false if it already holds
+  // max_connections_per_address.
+  bool TakeAddressSlot(const std::string& key) {
+    std::lock_guard lock(per_address_mu);
+    std::size_t& n = per_address[key];
+    if (n >= opts.max_connections_per_address) return false;
+    ++n;
+    return true;
+  }
+  void ReleaseAddressSlot(const std::string& key) {
+    std::lock_guard lock(per_address_mu);
+    auto it = per_address.find(key);
+    if (it != per_address.end() && --it->second == 0) per_address.erase(it);
+  }
+  bool Busy() const { return live->load(std::memory_order_relaxed) >= busy_threshold; }
+  // Near the cap: idle connections on every thread get busy_idle_timeout from now, at most
+  // once a second.
+  void TrimIdleConnections();
   void SessionEnded() {
     if (live->fetch_sub(1) == 1 && stopping.load()) {
       { std::lock_guard lock(mu); }
@@ -370,6 +452,8 @@ class Server::Impl {
     }
   }
   void RegisterMetrics();
+  // Answers a connection refused at accept with `answer` (a whole response) and closes it.
+  void RefuseConnection(Socket& socket, std::string_view answer);
   void Record(const Router::Route* route, int status, Clock::duration elapsed) {
     if (!metrics) return;
     const RouteStats& s = route ? route_stats[route->index] : unmatched_stats;
@@ -398,6 +482,14 @@ class Server::Impl {
   RouteStats unmatched_stats;
   Counter* timeouts = nullptr;
   Counter* rejected = nullptr;
+  // Open connections per client (AddressKey), when max_connections_per_address applies. The
+  // accept loop adds, sessions remove on their own threads.
+  std::mutex per_address_mu;
+  std::unordered_map<std::string, std::size_t> per_address;  // guarded by per_address_mu
+  const std::size_t busy_threshold = static_cast<std::size_t>(
+      static_cast<double>(opts.max_connections) * std::clamp(opts.busy_fraction, 0.0, 1.0));
+  Clock::time_point last_trim;      // accept loop only
+  Clock::time_point last_busy_log;  // accept loop only
 };
 
 // Wake-up link between an EventHub subscription and a session: the hub's notify only touches
@@ -420,10 +512,21 @@ class Session : public std::enable_shared_from_this<Session> {
     sub_.Reset();
     if (sse_signal_) sse_signal_->session = nullptr;
     if (registered_) w_.sessions.erase(this);
+    if (!address_key_.empty()) srv_.ReleaseAddressSlot(address_key_);
     if (counted_) srv_.SessionEnded();
   }
 
-  void MarkCounted() { counted_ = true; }
+  // address_key: the client's slot taken with TakeAddressSlot (empty if none), released when
+  // the session ends.
+  void MarkCounted(std::string address_key) {
+    counted_ = true;
+    address_key_ = std::move(address_key);
+  }
+
+  // Waits at most until `d` for the next request if idle now (the server is near its cap).
+  void TrimIdle(Clock::time_point d) {
+    if (state_ == State::kIdle && deadline_ > d) SetDeadline(d);
+  }
 
   // self keeps the session alive for the coroutine's whole life (the caller's reference may go
   // away before the coroutine first runs).
@@ -490,6 +593,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string head_;
   std::vector<std::string_view> segments_;
   std::string peer_;
+  std::string address_key_;
   Clock::time_point deadline_ = Clock::time_point::max();
   // The time the request being read may take to arrive: ServerOptions::read_timeout, or its
   // route's longer RouteOptions::read_timeout once the header has named the route.
@@ -644,7 +748,8 @@ Task<bool> Session::ServeOne() {
     first_byte = Clock::now();
   } else {
     state_ = State::kIdle;
-    SetDeadline(Clock::now() + srv_.opts.idle_timeout);
+    SetDeadline(Clock::now() +
+                (srv_.Busy() ? srv_.opts.busy_idle_timeout : srv_.opts.idle_timeout));
   }
   for (;;) {
     if (buffer_.size() > 0) {
@@ -655,6 +760,10 @@ Task<bool> Session::ServeOne() {
       if (ec && ec != bhttp::error::need_more) {
         if (ec == bhttp::error::header_limit) {
           co_return co_await RejectAndClose(431, "Request header fields too large", false);
+        }
+        if (parser.bad_framing() != nullptr) {
+          co_return co_await RejectAndClose(parser.bad_framing_status(), parser.bad_framing(),
+                                            false);
         }
         co_return co_await RejectAndClose(400, "Malformed request", false);
       }
@@ -851,12 +960,16 @@ Task<bool> Session::RejectAndClose(int status, std::string_view message, bool js
                                    const Router::Route* route) {
   state_ = State::kBusy;
   const auto t0 = Clock::now();
-  if (status == 413 || status == 431) {
+  if (status >= 500) {
+    spdlog::error("http: {} {} from {}", status, message, peer_);
+  } else if (status == 413 || status == 431) {
     spdlog::debug("http: {} {} from {}", status, message, peer_);
   }
   Response r = ErrorResponse(status, message, json);
-  if (status == 431 || status == 400) r.content_type = "text/plain; charset=utf-8";
-  if (status == 431 || status == 400) r.body = std::string(message) + "\n";
+  if (status == 431 || status == 400 || status == 501) {
+    r.content_type = "text/plain; charset=utf-8";
+    r.body = std::string(message) + "\n";
+  }
   head_request_ = false;
   if (co_await SendResponse(r, r.body, false, 11)) co_await LingeringClose();
   srv_.Record(route, status, Clock::now() - t0);
@@ -882,15 +995,17 @@ Task<> Session::LingeringClose() {
 
 void Session::LogAccess(const Router::Route* route, int status, Clock::duration elapsed) const {
   auto* logger = spdlog::default_logger_raw();
-  if (!logger->should_log(spdlog::level::debug)) return;
+  // Every answer at debug level; a server error (5xx) always, for the operator.
+  const auto level = status >= 500 ? spdlog::level::err : spdlog::level::debug;
+  if (!logger->should_log(level)) return;
   // Never log query strings or tokens of /s/ links.
   std::string_view what = req_.target;
   if (req_.path.starts_with("/s/") || req_.path == "/s") {
     what = route ? std::string_view(route->pattern) : std::string_view("/s/...");
   }
-  logger->debug("{} {} {} {} {:.3f}ms {}", req_.remote_address, req_.method, what, status,
-                std::chrono::duration<double, std::milli>(elapsed).count(),
-                route ? route->options.name : std::string("-"));
+  logger->log(level, "{} {} {} {} {:.3f}ms {}", req_.remote_address, req_.method, what, status,
+              std::chrono::duration<double, std::milli>(elapsed).count(),
+              route ? route->options.name : std::string("-"));
 }
 
 // --- Server-sent events. ---------------------------------------------------------------------
@@ -1028,19 +1143,34 @@ Task<> Server::Impl::AcceptLoop() {
     }
     if (stopping) break;
     if (live->load() >= opts.max_connections) {
-      if (rejected) rejected->Inc();
       static constexpr std::string_view kBusy =
           "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"
           "Content-Length: 20\r\nRetry-After: 5\r\nConnection: close\r\n\r\nServer is too busy\r\n";
-      socket.non_blocking(true, ec);
-      socket.write_some(net::buffer(kBusy.data(), kBusy.size()), ec);
-      socket.shutdown(tcp::socket::shutdown_both, ec);
-      socket.close(ec);
+      RefuseConnection(socket, kBusy);
+      if (auto now = Clock::now(); now >= last_busy_log + std::chrono::seconds(1)) {
+        last_busy_log = now;  // a 5xx is logged, but not ten thousand times a second
+        spdlog::error("http: 503: {} connections open (server.max_connections); refusing more",
+                      live->load());
+      }
       continue;
     }
+    std::string address_key;
+    if (opts.max_connections_per_address > 0 && !opts.trust_proxy) {
+      auto peer = socket.remote_endpoint(ec);
+      if (!ec) address_key = AddressKey(peer.address());
+      if (!address_key.empty() && !TakeAddressSlot(address_key)) {
+        static constexpr std::string_view kTooMany =
+            "HTTP/1.1 429 Too Many Requests\r\nContent-Type: text/plain; charset=utf-8\r\n"
+            "Content-Length: 45\r\nRetry-After: 5\r\nConnection: close\r\n\r\n"
+            "Too many open connections from your address\r\n";
+        RefuseConnection(socket, kTooMany);
+        continue;
+      }
+    }
     live->fetch_add(1);
+    if (Busy()) TrimIdleConnections();
     auto session = std::make_shared<Session>(*this, w, std::move(socket));
-    session->MarkCounted();
+    session->MarkCounted(std::move(address_key));
     net::co_spawn(w.ioc.get_executor(), session->Run(session), [](std::exception_ptr e) {
       if (!e) return;
       try {
@@ -1048,6 +1178,28 @@ Task<> Server::Impl::AcceptLoop() {
       } catch (const std::exception& ex) {
         spdlog::error("http: connection coroutine failed: {}", ex.what());
       }
+    });
+  }
+}
+
+void Server::Impl::RefuseConnection(Socket& socket, std::string_view answer) {
+  if (rejected) rejected->Inc();
+  beast::error_code ec;
+  socket.non_blocking(true, ec);
+  socket.write_some(net::buffer(answer.data(), answer.size()), ec);
+  socket.shutdown(tcp::socket::shutdown_both, ec);
+  socket.close(ec);
+}
+
+void Server::Impl::TrimIdleConnections() {
+  auto now = Clock::now();
+  if (now < last_trim + std::chrono::seconds(1)) return;
+  last_trim = now;
+  const auto until = now + opts.busy_idle_timeout;
+  for (auto& wp : workers) {
+    Worker* w = wp.get();
+    net::post(w->ioc, [w, until] {
+      for (Session* session : w->sessions) session->TrimIdle(until);
     });
   }
 }
@@ -1211,14 +1363,29 @@ std::size_t Server::connections() const { return impl_->live->load(); }
 
 bool Server::OnNetworkThread() { return t_network_thread; }
 
-void AddOpsRoutes(Router& router, const Metrics& metrics, std::function<bool()> healthy) {
+void AddMetricsRoute(Router& router, const Metrics& metrics,
+                     std::shared_ptr<const Networks> allowed) {
   router.Get(
       "/metrics",
-      [&metrics](const Request&) {
+      [&metrics, allowed = std::move(allowed)](const Request& req) {
+        if (allowed && !allowed->Contains(req.remote_address)) {
+          return Response::Text(
+              "/metrics is served only to the networks in server.metrics_allow, or on "
+              "server.metrics_listen\n",
+              403);
+        }
         return Response::Json(metrics.RenderPrometheus(), 200, Metrics::kContentType);
       },
       // Blocking: gauge callbacks registered by other modules may query the store.
       RouteOptions{.blocking = true, .name = "metrics"});
+}
+
+void AddOpsRoutes(Router& router, const Metrics& metrics, std::function<bool()> healthy) {
+  AddMetricsRoute(router, metrics, nullptr);
+  AddHealthRoute(router, std::move(healthy));
+}
+
+void AddHealthRoute(Router& router, std::function<bool()> healthy) {
   router.Get(
       "/healthz",
       [healthy = std::move(healthy)](const Request&) {

@@ -26,6 +26,7 @@
 #include "core/error.h"
 #include "http/event_hub.h"
 #include "http/metrics.h"
+#include "http/networks.h"
 #include "http/router.h"
 
 namespace undersigned::http {
@@ -44,6 +45,17 @@ struct ServerOptions {
   // Time to write a response that the client does not read.
   std::chrono::milliseconds write_timeout{10'000};
   std::size_t max_connections = 10'000;  // beyond: answered 503 and closed
+  // Connections one client may hold at once (an IPv4 address, or an IPv6 /64: one host's
+  // share); beyond: answered 429 and closed, so that one client cannot take every connection.
+  // It counts socket peers, so it is not applied with trust_proxy (every peer is then the
+  // proxy, which should limit connections itself). 0: no limit. The default leaves room for an
+  // office of 600 people behind one NAT, each with a page open on its event stream.
+  std::size_t max_connections_per_address = 2'000;
+  // Once the open connections reach busy_fraction of max_connections, a kept-alive connection
+  // waits at most busy_idle_timeout for its next request (those already waiting too), so idle
+  // ones make room for new visitors.
+  double busy_fraction = 0.75;
+  std::chrono::milliseconds busy_idle_timeout{2'000};
   // Take the client address from X-Forwarded-For (its last entry: the address the proxy saw)
   // instead of the socket peer. Only when a reverse proxy in front sets it.
   bool trust_proxy = false;
@@ -93,9 +105,17 @@ class Server {
   std::unique_ptr<Impl> impl_;
 };
 
-// Registers GET /metrics (Prometheus text) and GET /healthz ("ok", or 503 "unavailable" when
-// healthy() returns false; healthy may be empty). /metrics runs on the blocking executor (gauges
-// may query the store); /healthz runs on a network thread: keep healthy() cheap.
+// Registers GET /healthz ("ok", or 503 "unavailable" when healthy() returns false; healthy may
+// be empty). It runs on a network thread: keep healthy() cheap.
+void AddHealthRoute(Router& router, std::function<bool()> healthy = {});
+
+// Registers GET /metrics (Prometheus text), on the blocking executor (gauges may query the
+// store). allowed: the networks whose clients (Request::remote_address) may read it, others get
+// 403; nullptr: everyone (a listener of its own, reachable only by the operator).
+void AddMetricsRoute(Router& router, const Metrics& metrics,
+                     std::shared_ptr<const Networks> allowed);
+
+// Both, /metrics open to everyone: for tests.
 void AddOpsRoutes(Router& router, const Metrics& metrics, std::function<bool()> healthy = {});
 
 }  // namespace undersigned::http

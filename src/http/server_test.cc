@@ -13,9 +13,12 @@
 #include <future>
 #include <mutex>
 #include <regex>
+#include <sstream>
 #include <thread>
 
 #include <gtest/gtest.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
 
 #include "http/wire.h"
@@ -766,6 +769,180 @@ TEST_F(ServerTest, MaxConnections) {
   bool closed = false;
   std::string got = second.ReadUntilClosed(&closed);
   EXPECT_TRUE(got.starts_with("HTTP/1.1 503")) << got;
+}
+
+// RFC 9112 6.1 and 6.3: a Transfer-Encoding whose last coding is not chunked gives a body
+// whose length cannot be known. Beast 1.74 reads no body then, so the body's bytes would run as
+// a second request (request smuggling); the server answers 400 and closes instead.
+TEST_F(ServerTest, TransferEncodingNotEndingInChunkedIs400AndCloses) {
+  Start();
+  for (std::string coding : {"chunked, identity", "gzip", "xchunked", "chunked;q=1"}) {
+    Client c(port_);
+    std::string smuggled = "GET /c/smuggled HTTP/1.1\r\nHost: t\r\n\r\n";
+    c.SendIgnoringErrors("POST /c/x/sign HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: " + coding +
+                         "\r\n\r\n" + smuggled);
+    bool closed = false;
+    std::string got = c.ReadUntilClosed(&closed);
+    EXPECT_TRUE(got.starts_with("HTTP/1.1 400 ")) << coding << ": " << got;
+    EXPECT_NE(got.find("Transfer-Encoding must end in chunked"), std::string::npos) << got;
+    EXPECT_EQ(got.find("page:smuggled"), std::string::npos) << coding << ": " << got;
+    EXPECT_TRUE(closed) << coding;
+  }
+}
+
+TEST_F(ServerTest, TransferEncodingRules) {
+  Start();
+  {  // Two headers that together end in chunked are one list: fine.
+    Client c(port_);
+    c.Send(
+        "POST /c/x/sign HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+        "6\r\nname=a\r\n0\r\n\r\n");
+    EXPECT_EQ(c.Read().body(), "signed:a");
+  }
+  {  // A coding the server cannot decode before chunked.
+    Client c(port_);
+    c.SendIgnoringErrors(
+        "POST /c/x/sign HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"
+        "0\r\n\r\n");
+    bool closed = false;
+    std::string got = c.ReadUntilClosed(&closed);
+    EXPECT_TRUE(got.starts_with("HTTP/1.1 501 ")) << got;
+    EXPECT_TRUE(closed);
+  }
+  {  // HTTP/1.0 has no Transfer-Encoding (RFC 9112 6.1: treat the framing as faulty).
+    Client c(port_);
+    c.SendIgnoringErrors("POST /c/x/sign HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n");
+    bool closed = false;
+    std::string got = c.ReadUntilClosed(&closed);
+    EXPECT_TRUE(got.starts_with("HTTP/1.1 400 ")) << got;
+    EXPECT_TRUE(closed);
+  }
+}
+
+// RFC 9112 3.2: 400 for an HTTP/1.1 request without Host, and for any with two.
+TEST_F(ServerTest, HostHeaderRequiredOnce) {
+  Start();
+  for (std::string request :
+       {"GET /c/a HTTP/1.1\r\n\r\n", "GET /c/a HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
+        "GET /c/a HTTP/1.0\r\nHost: a\r\nHost: a\r\n\r\n"}) {
+    Client c(port_);
+    c.SendIgnoringErrors(request);
+    bool closed = false;
+    std::string got = c.ReadUntilClosed(&closed);
+    EXPECT_TRUE(got.starts_with("HTTP/1.1 400 ")) << request << got;
+    EXPECT_NE(got.find("Host header"), std::string::npos) << got;
+    EXPECT_TRUE(closed);
+  }
+  Client old(port_);
+  old.Send("GET /c/a HTTP/1.0\r\n\r\n");  // HTTP/1.0 needs no Host
+  EXPECT_EQ(old.Read().body(), "page:a");
+}
+
+// Waits (up to 5 s) until the server has `n` open connections.
+bool AwaitConnections(const Server& server, std::size_t n) {
+  auto give_up = std::chrono::steady_clock::now() + 5s;
+  while (server.connections() != n) {
+    if (std::chrono::steady_clock::now() > give_up) return false;
+    std::this_thread::yield();
+  }
+  return true;
+}
+
+TEST_F(ServerTest, MaxConnectionsPerAddress) {
+  ServerOptions o;
+  o.max_connections_per_address = 2;
+  Start(o);
+  auto first = std::make_unique<Client>(port_);
+  Client second(port_);
+  EXPECT_EQ(first->Get("/c/a").body(), "page:a");
+  EXPECT_EQ(second.Get("/c/b").body(), "page:b");
+  {
+    Client third(port_);  // same address (127.0.0.1): refused
+    bool closed = false;
+    std::string got = third.ReadUntilClosed(&closed);
+    EXPECT_TRUE(got.starts_with("HTTP/1.1 429 ")) << got;
+    EXPECT_NE(got.find("Retry-After: 5\r\n"), std::string::npos) << got;
+    EXPECT_NE(got.find("Too many open connections from your address"), std::string::npos);
+    EXPECT_TRUE(closed);
+  }
+  // The global limit is untouched, and a slot is free again once a connection ends.
+  EXPECT_EQ(server_->connections(), 2u);
+  first.reset();
+  ASSERT_TRUE(AwaitConnections(*server_, 1));
+  Client fourth(port_);
+  EXPECT_EQ(fourth.Get("/c/d").body(), "page:d");
+}
+
+TEST_F(ServerTest, PerAddressLimitNotAppliedBehindProxy) {
+  ServerOptions o;
+  o.max_connections_per_address = 1;
+  o.trust_proxy = true;  // every peer is the proxy
+  Start(o);
+  Client first(port_), second(port_);
+  EXPECT_EQ(first.Get("/c/a").body(), "page:a");
+  EXPECT_EQ(second.Get("/c/b").body(), "page:b");
+}
+
+// Near the cap, connections already waiting for their next request get the short idle timeout.
+TEST_F(ServerTest, IdleTimeoutShortensNearTheCap) {
+  ServerOptions o;
+  o.max_connections = 4;
+  o.busy_fraction = 0.5;  // busy from 2 connections on
+  o.idle_timeout = 30s;
+  o.busy_idle_timeout = 100ms;
+  Start(o);
+  Client idle(port_);
+  EXPECT_EQ(idle.Get("/c/a").body(), "page:a");  // now waiting, with 30 s to go
+  auto start = std::chrono::steady_clock::now();
+  Client second(port_);  // the server is now near its cap
+  bool closed = false;
+  idle.ReadUntilClosed(&closed);
+  EXPECT_TRUE(closed);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 4s);
+}
+
+TEST_F(ServerTest, MetricsOnlyToAllowedNetworks) {
+  Router router;
+  Metrics metrics;
+  auto loopback = Networks::Parse("127.0.0.0/8");
+  auto elsewhere = Networks::Parse("10.0.0.0/8");
+  ASSERT_TRUE(loopback && elsewhere);
+  AddMetricsRoute(router, metrics, std::make_shared<const Networks>(*elsewhere));
+  Server server({}, router, nullptr, &metrics);
+  auto port = server.Start();
+  ASSERT_TRUE(port);
+  Client c(*port);
+  auto r = c.Get("/metrics");
+  EXPECT_EQ(r.result_int(), 403);
+  EXPECT_NE(r.body().find("server.metrics_allow"), std::string::npos) << r.body();
+  EXPECT_EQ(r.body().find("undersigned_http"), std::string::npos);
+  server.Stop();
+
+  Router open_router;
+  AddMetricsRoute(open_router, metrics, std::make_shared<const Networks>(*loopback));
+  Server open_server({}, open_router, nullptr, nullptr);
+  port = open_server.Start();
+  ASSERT_TRUE(port);
+  Client d(*port);
+  EXPECT_EQ(d.Get("/metrics").result_int(), 200);
+}
+
+// Every 5xx reaches the log, whatever the log level (access lines are debug only).
+TEST_F(ServerTest, ServerErrorsAreLogged) {
+  Start();
+  auto stream = std::make_shared<std::ostringstream>();
+  auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(*stream);
+  auto previous = spdlog::default_logger();
+  auto logger = std::make_shared<spdlog::logger>("test", sink);
+  logger->set_level(spdlog::level::info);
+  spdlog::set_default_logger(logger);
+  Client c(port_);
+  EXPECT_EQ(c.Get("/throw").result_int(), 500);
+  EXPECT_EQ(c.Get("/c/fine").result_int(), 200);
+  spdlog::set_default_logger(previous);
+  const std::string log = stream->str();
+  EXPECT_NE(log.find("GET /throw 500"), std::string::npos) << log;
+  EXPECT_EQ(log.find("/c/fine"), std::string::npos) << log;
 }
 
 TEST_F(ServerTest, MetricsCountRoutes) {

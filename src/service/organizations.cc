@@ -75,26 +75,34 @@ Result<Organization> OrganizationService::Submit(const std::string& slug, Organi
   return stored;
 }
 
-Result<OrganizationOutcome> OrganizationService::Confirm(const std::string& token) {
+Result<OrganizationOutcome> OrganizationService::Confirm(const std::string& token,
+                                                         const std::string& remote_address) {
   if (!PlausibleToken(token)) return Fail(Code::kNotFound, "Unknown link.");
   const std::string review = NewToken();
-  auto r = store_.ConfirmOrganization(HashToken(token), review, HashToken(review), clock_.Now());
+  auto r = GuardToken(token_guard_, remote_address, [&] {
+    return store_.ConfirmOrganization(HashToken(token), review, HashToken(review), clock_.Now());
+  });
   if (r && r->changed && wake_mailer_) wake_mailer_();
   return r;
 }
 
-Result<OrganizationOutcome> OrganizationService::PeekConfirm(const std::string& token) {
+Result<OrganizationOutcome> OrganizationService::PeekConfirm(const std::string& token,
+                                                             const std::string& remote_address) {
   if (!PlausibleToken(token)) return Fail(Code::kNotFound, "Unknown link.");
-  return store_.FindOrganizationByConfirmToken(HashToken(token));
+  return GuardToken(token_guard_, remote_address,
+                    [&] { return store_.FindOrganizationByConfirmToken(HashToken(token)); });
 }
 
-Result<OrganizationOutcome> OrganizationService::PeekReview(const std::string& token) {
+Result<OrganizationOutcome> OrganizationService::PeekReview(const std::string& token,
+                                                            const std::string& remote_address) {
   if (!PlausibleToken(token)) return Fail(Code::kNotFound, "Unknown link.");
-  return store_.FindOrganizationByReviewToken(HashToken(token));
+  return GuardToken(token_guard_, remote_address,
+                    [&] { return store_.FindOrganizationByReviewToken(HashToken(token)); });
 }
 
-Result<OrganizationOutcome> OrganizationService::Review(const std::string& token, bool approve) {
-  auto found = PeekReview(token);
+Result<OrganizationOutcome> OrganizationService::Review(const std::string& token, bool approve,
+                                                        const std::string& remote_address) {
+  auto found = PeekReview(token, remote_address);
   if (!found) return found;
   return Decided(store_.DecideOrganization(found->organization.uuid, approve, clock_.Now()));
 }

@@ -16,6 +16,7 @@
 #include "core/organization.h"
 #include "core/rate_limiter.h"
 #include "service/campaigns.h"
+#include "service/token_guard.h"
 #include "store/store.h"
 
 namespace undersigned::service {
@@ -32,11 +33,19 @@ class OrganizationService {
   Result<Organization> Submit(const std::string& slug, OrganizationForm form, std::string_view logo,
                               const std::string& remote_address = "");
   // By raw token (from the mail link). Confirming queues the review mail to the organizers.
-  Result<OrganizationOutcome> Confirm(const std::string& token);
-  Result<OrganizationOutcome> PeekConfirm(const std::string& token);
-  Result<OrganizationOutcome> PeekReview(const std::string& token);
+  // remote_address: who presented it, for the TokenGuard (empty: not throttled);
+  // kTooManyRequests when that address guessed too many.
+  Result<OrganizationOutcome> Confirm(const std::string& token,
+                                      const std::string& remote_address = "");
+  Result<OrganizationOutcome> PeekConfirm(const std::string& token,
+                                          const std::string& remote_address = "");
+  Result<OrganizationOutcome> PeekReview(const std::string& token,
+                                         const std::string& remote_address = "");
   // An organizer's decision through the review link.
-  Result<OrganizationOutcome> Review(const std::string& token, bool approve);
+  Result<OrganizationOutcome> Review(const std::string& token, bool approve,
+                                     const std::string& remote_address = "");
+  // Throttles the token lookups above; guard (owned by the caller, outliving this) may be null.
+  void SetTokenGuard(TokenGuard* guard) { token_guard_ = guard; }
   // The CLI's: by the organization's uuid within the campaign.
   Result<OrganizationOutcome> Decide(const std::string& slug, const std::string& uuid,
                                      bool approve);
@@ -58,6 +67,7 @@ class OrganizationService {
   // Each submission mails an address the submitter chose: a few per network address, then
   // one a minute, so the form cannot be used to flood mailboxes.
   RateLimiter per_address_;
+  TokenGuard* token_guard_ = nullptr;
 };
 
 }  // namespace undersigned::service

@@ -91,6 +91,29 @@ TEST_F(ServiceTest, SignConfirmWithdrawMovesCountsAndSnapshot) {
   EXPECT_FALSE(signing_->Confirm("not-a-token").has_value());
 }
 
+// Unknown tokens use up an address's guesses; then every token from it is refused before the
+// lookup (a real one too), with the wait. Real tokens use none; other addresses are not slowed.
+TEST_F(ServiceTest, TokenGuessesAreThrottledPerAddress) {
+  TokenGuard guard(clock_, RateLimit{2, 0.1, true});
+  signing_->SetTokenGuard(&guard);
+  ASSERT_TRUE(signing_->Sign("letter", Form("guess@example.org"), SignContext{}));
+  const std::string real = LastToken("token");
+  const std::string kGuesser = "198.51.100.7";
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(signing_->PeekWithdraw(real, kGuesser).has_value());
+  EXPECT_EQ(signing_->PeekConfirm("guess-1", kGuesser).error().code, Code::kNotFound);
+  EXPECT_EQ(signing_->Withdraw("guess-2", kGuesser).error().code, Code::kNotFound);
+  auto refused = signing_->Confirm(real, kGuesser);
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().code, Code::kTooManyRequests);
+  EXPECT_EQ(refused.error().retry_after_seconds, 10);
+  EXPECT_EQ(campaigns_->Snapshot("letter")->counts.confirmed, 0);  // not even looked up
+  EXPECT_TRUE(signing_->Confirm(real, "203.0.113.9").has_value());
+  EXPECT_TRUE(signing_->PeekConfirm(real).has_value());  // no address (the CLI): no limit
+  clock_.AdvanceMillis(10'000);                          // one guess back
+  EXPECT_TRUE(signing_->PeekConfirm(real, kGuesser).has_value());
+  signing_->SetTokenGuard(nullptr);
+}
+
 TEST_F(ServiceTest, EveryResentMailsTokenWorksForBothLinks) {
   SignContext ctx;
   ASSERT_EQ(signing_->Sign("letter", Form("late@example.org"), ctx)->kind,

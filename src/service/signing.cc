@@ -156,9 +156,11 @@ Result<SignResult> SigningService::Finish(Result<SignOutcome> outcome, Campaign 
   return SignResult{outcome->kind, std::move(outcome->signature), std::move(campaign)};
 }
 
-Result<TokenOutcome> SigningService::Confirm(const std::string& token) {
+Result<TokenOutcome> SigningService::Confirm(const std::string& token,
+                                             const std::string& remote_address) {
   if (token.empty() || token.size() > 128) return Fail(Code::kNotFound, "Unknown link.");
-  auto r = store_.Confirm(HashToken(token), clock_.Now());
+  auto r = GuardToken(token_guard_, remote_address,
+                      [&] { return store_.Confirm(HashToken(token), clock_.Now()); });
   if (!r) return r;
   if (r->campaign_decided) DecidedCampaign();
   if (r->changed) {
@@ -171,9 +173,11 @@ Result<TokenOutcome> SigningService::Confirm(const std::string& token) {
   return r;
 }
 
-Result<TokenOutcome> SigningService::Withdraw(const std::string& token) {
+Result<TokenOutcome> SigningService::Withdraw(const std::string& token,
+                                              const std::string& remote_address) {
   if (token.empty() || token.size() > 128) return Fail(Code::kNotFound, "Unknown link.");
-  auto r = store_.Withdraw(HashToken(token), clock_.Now());
+  auto r = GuardToken(token_guard_, remote_address,
+                      [&] { return store_.Withdraw(HashToken(token), clock_.Now()); });
   if (!r) return r;
   if (r->changed) {
     campaigns_.OnSignatureChange(r->campaign.id, r->counts, nullptr, r->signature.form.public_name);
@@ -181,14 +185,18 @@ Result<TokenOutcome> SigningService::Withdraw(const std::string& token) {
   return r;
 }
 
-Result<TokenOutcome> SigningService::PeekConfirm(const std::string& token) {
+Result<TokenOutcome> SigningService::PeekConfirm(const std::string& token,
+                                                 const std::string& remote_address) {
   if (token.empty() || token.size() > 128) return Fail(Code::kNotFound, "Unknown link.");
-  return store_.FindByConfirmToken(HashToken(token));
+  return GuardToken(token_guard_, remote_address,
+                    [&] { return store_.FindByConfirmToken(HashToken(token)); });
 }
 
-Result<TokenOutcome> SigningService::PeekWithdraw(const std::string& token) {
+Result<TokenOutcome> SigningService::PeekWithdraw(const std::string& token,
+                                                  const std::string& remote_address) {
   if (token.empty() || token.size() > 128) return Fail(Code::kNotFound, "Unknown link.");
-  return store_.FindByWithdrawToken(HashToken(token));
+  return GuardToken(token_guard_, remote_address,
+                    [&] { return store_.FindByWithdrawToken(HashToken(token)); });
 }
 
 Result<void> SigningService::Export(const std::string& slug, const std::string& format,

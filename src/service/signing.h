@@ -13,6 +13,7 @@
 #include "core/signature.h"
 #include "service/campaigns.h"
 #include "service/ids.h"
+#include "service/token_guard.h"
 #include "store/store.h"
 
 namespace undersigned::service {
@@ -55,12 +56,17 @@ class SigningService {
                  std::function<void(Result<SignResult>)> done);
   // By raw token (as it came from the mail link). A confirmation mail's confirm and withdraw
   // links carry the same token; Confirm refuses (kNotFound) the withdraw-only token of an
-  // "already signed" mail.
-  Result<TokenOutcome> Confirm(const std::string& token);
-  Result<TokenOutcome> Withdraw(const std::string& token);
+  // "already signed" mail. remote_address: who presented it, for the TokenGuard (empty: not
+  // throttled); kTooManyRequests when that address guessed too many.
+  Result<TokenOutcome> Confirm(const std::string& token, const std::string& remote_address = "");
+  Result<TokenOutcome> Withdraw(const std::string& token, const std::string& remote_address = "");
   // Read-only, for the page with the button.
-  Result<TokenOutcome> PeekConfirm(const std::string& token);
-  Result<TokenOutcome> PeekWithdraw(const std::string& token);
+  Result<TokenOutcome> PeekConfirm(const std::string& token,
+                                   const std::string& remote_address = "");
+  Result<TokenOutcome> PeekWithdraw(const std::string& token,
+                                    const std::string& remote_address = "");
+  // Throttles the token lookups above; guard (owned by the caller, outliving this) may be null.
+  void SetTokenGuard(TokenGuard* guard) { token_guard_ = guard; }
 
   // Confirmed signatures, ready to hand to the target. format: "csv" or "json".
   Result<void> Export(const std::string& slug, const std::string& format, std::ostream& out);
@@ -92,6 +98,7 @@ class SigningService {
   std::function<void()> wake_mailer_;
   RateLimiter per_address_;
   RateLimiter per_email_;
+  TokenGuard* token_guard_ = nullptr;
 };
 
 }  // namespace undersigned::service

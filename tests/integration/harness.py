@@ -57,6 +57,22 @@ def free_port():
         return s.getsockname()[1]
 
 
+def send_until_closed(host, port, raw, timeout=10):
+    """Sends raw bytes on a new connection and returns everything the server sends until it
+    closes the connection."""
+    s = socket.create_connection((host, port), timeout=timeout)
+    try:
+        s.sendall(raw)
+        data = b""
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                return data
+            data += chunk
+    finally:
+        s.close()
+
+
 def unique_email(prefix="signer", domain="example.org"):
     return "%s-%s@%s" % (prefix, uuid.uuid4().hex[:12], domain)
 

@@ -12,8 +12,9 @@ import urllib.parse
 
 import pytest
 
-from harness import (counts, find_form, field_value, forms, hidden_fields,
-                     press_button, query, sign, signatures_of, unique_email, wait_until)
+from harness import (MailDir, Server, counts, create_campaign, find_form, field_value, forms,
+                     hidden_fields, press_button, query, send_until_closed, sign, signatures_of,
+                     unique_email, wait_until)
 
 XSS_TITLE = "<script>alert('title')</script> Title & \"quotes\""
 XSS_LETTER = ("Dear <b onclick=\"alert(1)\">you</b>,\n\n<script>alert('letter')</script>\n\n"
@@ -201,6 +202,17 @@ def test_malformed_json_to_api(stack):
     assert isinstance(r.json().get("error"), str), r
 
 
+def test_number_too_large_for_api_is_400_naming_the_field(stack):
+    c = stack.client()
+    tok = stack.tokens["bad-input"]
+    for raw, field in (('{"title": "Big", "goal": 1e999}', "goal"),
+                       ('{"title": "Big", "origin_system": "x", "goal": -1E+400}', "goal")):
+        r = c.api("POST", "/api/v2/petitions", raw=raw, token=tok)
+        assert r.status == 400, (raw, r)
+        assert field in r.json()["fields"], r
+        assert field in r.json()["error"], r
+
+
 # ------------------------------------------------------------------ limits
 
 
@@ -298,6 +310,30 @@ def test_garbage_requests_get_400(stack):
             status = None  # closing the connection on garbage is acceptable
         assert status is None or 400 <= status < 500, (head, status)
     assert stack.client().get("/healthz").status == 200
+
+
+def test_transfer_encoding_not_ending_in_chunked_is_400_and_closes(stack):
+    """RFC 9112 6.3: the body of such a request has no known length. Its bytes must not be
+    run as a second request (request smuggling): 400, and the connection closes."""
+    smuggled = b"GET /c/nope-smuggled HTTP/1.1\r\nHost: x\r\n\r\n"
+    for coding in (b"chunked, identity", b"gzip", b"xchunked"):
+        data = send_until_closed(
+            stack.server.host, stack.server.port,
+            b"POST /c/bad/sign HTTP/1.1\r\nHost: x\r\nContent-Type: "
+            b"application/x-www-form-urlencoded\r\nTransfer-Encoding: " + coding +
+            b"\r\n\r\n" + smuggled, timeout=5)
+        assert data.startswith(b"HTTP/1.1 400 "), (coding, data[:300])
+        assert b"Transfer-Encoding must end in chunked" in data, data
+        assert data.count(b"HTTP/1.1 ") == 1, (coding, data)  # no second answer
+    assert stack.client().get("/healthz").status == 200
+
+
+def test_host_header_missing_or_twice_is_400(stack):
+    for head in (b"GET /c/bad HTTP/1.1\r\n\r\n",
+                 b"GET /c/bad HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n"):
+        status, _, body = raw_exchange(stack, head, timeout=5)
+        assert status == 400, (head, status)
+        assert b"Host header" in body, body
 
 
 # ------------------------------------------------------------------ unknown things, CSRF
@@ -530,3 +566,33 @@ def test_slow_client_is_cut_off(stack):
         s.close()
     assert closed, "a client sending one header byte every 2 s was kept for 30 s"
     assert stack.client().get("/healthz").status == 200
+
+
+def test_guessing_link_tokens_is_throttled_per_address(tmp_path):
+    """Unknown confirm, withdraw and review links use up an address's guesses; then even a
+    real link from that address is refused (429) before it is looked up, so guessing tells
+    nothing. Another address, and real links before that, are not slowed."""
+    data = tmp_path / "data"
+    create_campaign(data, "guess", title="Guess")
+    server = Server(data, env={"UNDERSIGNED_LIMITS_LINK_GUESS_BURST": "3",
+                               "UNDERSIGNED_LIMITS_LINK_GUESS_PER_SECOND": "0.01",
+                               "UNDERSIGNED_SERVER_TRUST_PROXY": "true"}).start()
+    try:
+        c = server.client()
+        guesser = {"X-Forwarded-For": "198.51.100.7"}
+        addr = unique_email("guess")
+        assert sign(c, "guess", email_addr=addr).status == 200
+        [mail] = MailDir(data / "outbox-eml").wait_for_mail(addr)
+        real = mail.link("confirm")[len(server.url):]
+        assert c.get(real, headers=guesser).status == 200  # a real link uses no guess
+        for path in ("/s/confirm?t=guess1", "/s/withdraw?t=guess2", "/o/review?t=guess3"):
+            assert c.get(path, headers=guesser).status == 404, path
+        for path in ("/s/confirm?t=guess4", "/o/confirm?t=guess5", real):
+            r = c.get(path, headers=guesser)
+            assert r.status == 429, (path, r)
+            assert int(r.header("retry-after", "0")) >= 1, r.headers
+            assert "network address" in r.text, r.text
+        other = {"X-Forwarded-For": "203.0.113.9"}
+        assert c.get(real, headers=other).status == 200
+    finally:
+        assert server.stop() == 0

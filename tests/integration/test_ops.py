@@ -1,10 +1,14 @@
-"""Operations: /healthz, /metrics, security headers, SIGTERM under load, a mail server that is
-down, the .eml outbox without SMTP, JSON logs, backup, --version and --help."""
+"""Operations: /healthz, /metrics (and who may read it), security headers, SIGTERM under load,
+a mail server that is down, the .eml outbox without SMTP, JSON logs, backup, --version and
+--help, connection limits, a full disk."""
 
 import json
+import os
 import re
 import signal
+import socket
 import sqlite3
+import subprocess
 import threading
 import time
 
@@ -12,7 +16,7 @@ import pytest
 
 import harness
 from harness import (Client, Server, SmtpSink, counts, create_campaign, press_button, query,
-                     run_cli, sign, signatures_of, unique_email, wait_until)
+                     run_cli, send_until_closed, sign, signatures_of, unique_email, wait_until)
 
 
 @pytest.fixture(scope="module")
@@ -378,19 +382,121 @@ def test_config_file_environment_and_flags(tmp_path):
 
 
 def test_keep_alive_and_pipelining(stack):
-    import socket
-    s = socket.create_connection((stack.server.host, stack.server.port), timeout=10)
-    try:
-        s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
-                  b"GET /c/ops.json HTTP/1.1\r\nHost: x\r\n\r\n"
-                  b"GET /c/nope.json HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-        data = b""
-        while True:
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            data += chunk
-    finally:
-        s.close()
+    data = send_until_closed(
+        stack.server.host, stack.server.port,
+        b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+        b"GET /c/ops.json HTTP/1.1\r\nHost: x\r\n\r\n"
+        b"GET /c/nope.json HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
     statuses = re.findall(rb"HTTP/1\.1 (\d{3}) ", data)
     assert statuses == [b"200", b"200", b"404"], data[:2000]
+
+
+def test_metrics_only_for_allowed_networks_or_on_their_own_listener(tmp_path):
+    data = tmp_path / "data"
+    create_campaign(data, "metrics", title="Metrics")
+    # Loopback is allowed by default (the stack's tests read it); another network is not.
+    server = Server(data, env={"UNDERSIGNED_SERVER_METRICS_ALLOW": "10.0.0.0/8"}).start()
+    try:
+        r = server.client().get("/metrics")
+        assert r.status == 403, r
+        assert "server.metrics_allow" in r.text, r.text
+        assert "undersigned_" not in r.text
+        assert server.client().get("/healthz").status == 200
+    finally:
+        assert server.stop() == 0
+
+    server = Server(data, env={"UNDERSIGNED_SERVER_METRICS_LISTEN": "127.0.0.1:0"}).start()
+    try:
+        url = server.out.wait_for(r"metrics on (http://\S+)/metrics", 10).group(1)
+        assert server.client().get("/metrics").status == 404  # not on the public listener
+        ops = Client(url)
+        r = ops.get("/metrics")
+        assert r.status == 200, r
+        assert "undersigned_http_requests_total" in r.text
+        assert ops.get("/healthz").status == 200
+        assert ops.get("/c/metrics").status == 404  # nothing else there
+    finally:
+        assert server.stop() == 0
+
+    p = subprocess.run([harness.BIN, "serve", "--listen", "127.0.0.1:0", "--data", str(data)],
+                       capture_output=True, text=True, timeout=20,
+                       env=dict(os.environ, UNDERSIGNED_SERVER_METRICS_ALLOW="10.0.0.0/33"))
+    assert p.returncode != 0
+    assert "server.metrics_allow" in p.stdout + p.stderr, p.stderr
+
+
+def test_connections_per_address_are_limited(tmp_path):
+    data = tmp_path / "data"
+    create_campaign(data, "conn", title="Connections")
+    server = Server(data, env={"UNDERSIGNED_SERVER_MAX_CONNECTIONS_PER_ADDRESS": "3"}).start()
+    held = []
+    try:
+        for _ in range(3):
+            s = socket.create_connection((server.host, server.port), timeout=5)
+            s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert s.recv(65536).startswith(b"HTTP/1.1 200 ")  # accepted and kept open
+            held.append(s)
+        data_ = send_until_closed(server.host, server.port,
+                                  b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", timeout=5)
+        assert data_.startswith(b"HTTP/1.1 429 "), data_
+        assert b"Retry-After: " in data_ and b"Too many open connections" in data_, data_
+        held.pop().close()
+        wait_until(lambda: server.client().get("/healthz").status == 200, 10,
+                   what="a connection slot freed by a close")
+    finally:
+        for s in held:
+            s.close()
+        assert server.stop() == 0
+
+
+def test_full_disk_answers_503_with_retry_after_and_recovers(tmp_path):
+    """A real full disk: the data directory on a small tmpfs that the test fills. SQLite's
+    own text goes to the log only; the visitor gets 503, Retry-After and a neutral page."""
+    if os.geteuid() != 0:
+        pytest.skip("mounting a tmpfs needs root (CI runs as root)")
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    m = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(disk)],
+                       capture_output=True, text=True)
+    if m.returncode != 0:
+        pytest.skip("cannot mount a tmpfs here: " + m.stderr)
+    try:
+        data = disk / "data"
+        create_campaign(data, "full", title="Full disk")
+        sink = SmtpSink(tmp_path / "mail").start()
+        server = Server(data, smtp_port=sink.port).start()
+        try:
+            c = server.client()
+            assert sign(c, "full", email_addr=unique_email("room")).status == 200
+            filler = disk / "filler"
+            fd = os.open(filler, os.O_WRONLY | os.O_CREAT)
+            try:
+                block = b"\0" * 65536
+                while True:
+                    try:
+                        os.write(fd, block)
+                    except OSError:
+                        if len(block) == 1:
+                            break
+                        block = block[:len(block) // 2]
+            finally:
+                os.close(fd)
+            for _ in range(200):
+                r = sign(c, "full", email_addr=unique_email("full"))
+                if r.status != 200:
+                    break
+            assert r.status == 503, r
+            assert int(r.header("retry-after", "0")) >= 1, r.headers
+            assert "sqlite" not in r.text.lower() and "disk" not in r.text.lower(), r.text
+            wait_until(lambda: "the disk is full" in server.log(), 10, what="the full disk logged")
+            wait_until(lambda: re.search(r"POST /c/full/sign 503", server.log()), 10,
+                       what="the 503 logged")
+            filler.unlink()
+            after = unique_email("after")
+            assert sign(c, "full", email_addr=after).status == 200
+            assert after in [row[0] for row in signatures_of(data, "full")]
+        finally:
+            assert server.stop() == 0
+            sink.stop()
+    finally:
+        subprocess.run(["umount", str(disk)], check=False)

@@ -1,6 +1,7 @@
 #include "http/api/json_body.h"
 
 #include <cmath>
+#include <vector>
 
 #include "core/utf8.h"
 
@@ -44,6 +45,48 @@ int NestingDepth(std::string_view s) {
   return max_depth;
 }
 
+// nlohmann's DOM builder, also keeping the names of the objects and key being read, so that a
+// number that cannot be represented (1e999 overflows a double) is refused naming its field.
+class KeyTrackingParser : public nlohmann::detail::json_sax_dom_parser<json> {
+ public:
+  explicit KeyTrackingParser(json& result) : json_sax_dom_parser(result, true) {}
+
+  bool start_object(std::size_t n) {
+    path_.emplace_back();
+    return json_sax_dom_parser::start_object(n);
+  }
+  bool key(json::string_t& k) {
+    path_.back() = k;
+    return json_sax_dom_parser::key(k);
+  }
+  bool end_object() {
+    path_.pop_back();
+    return json_sax_dom_parser::end_object();
+  }
+  bool start_array(std::size_t n) {
+    path_.emplace_back();  // elements are named by their array: "tags", not "tags[3]"
+    return json_sax_dom_parser::start_array(n);
+  }
+  bool end_array() {
+    path_.pop_back();
+    return json_sax_dom_parser::end_array();
+  }
+
+  // The field being read: "person.postal_addresses.postal_code" (empty outside any key).
+  std::string Path() const {
+    std::string out;
+    for (const std::string& part : path_) {
+      if (part.empty()) continue;
+      if (!out.empty()) out += '.';
+      out += part;
+    }
+    return out;
+  }
+
+ private:
+  std::vector<std::string> path_;
+};
+
 }  // namespace
 
 Result<json> ParseJsonObject(std::string_view body) {
@@ -62,11 +105,20 @@ Result<json> ParseJsonObject(std::string_view body) {
                                             std::to_string(kMaxJsonDepth) + " levels)");
   }
   json j;
+  KeyTrackingParser parser(j);
   try {
-    j = json::parse(body.begin(), body.end());
+    json::sax_parse(body.begin(), body.end(), &parser);
   } catch (const json::parse_error& e) {
     return Fail(Code::kInvalidArgument, "request body is not valid JSON (syntax error at byte " +
                                             std::to_string(e.byte) + ")");
+  } catch (const json::out_of_range&) {  // a number beyond a double's range
+    const std::string field = parser.Path();
+    if (field.empty()) {
+      return Fail(Code::kInvalidArgument, "request body holds a number too large to use");
+    }
+    Error e{Code::kInvalidArgument, field + " is a number too large to use", {}, 0};
+    e.field_errors[field] = "is a number too large to use";
+    return Fail(std::move(e));
   }
   if (!j.is_object()) {
     return Fail(Code::kInvalidArgument, "request body must be a JSON object ({...})");

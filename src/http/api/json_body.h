@@ -24,7 +24,8 @@ bool IsJsonContentType(std::string_view content_type);
 
 // Parses body as one JSON object. kPayloadTooLarge over kMaxJsonBodyBytes; kInvalidArgument for
 // an empty body, invalid UTF-8, nesting deeper than kMaxJsonDepth, a syntax error (the message
-// gives the position), or a value that is not an object.
+// gives the position), a number too large for a double (1e999; the error names its field), or
+// a value that is not an object.
 Result<nlohmann::json> ParseJsonObject(std::string_view body);
 
 // A field read from an object: absent, explicitly null, or a value.

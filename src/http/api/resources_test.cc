@@ -834,6 +834,26 @@ TEST(JsonBodyTest, ParseErrors) {
   EXPECT_EQ(r.error().code, Code::kPayloadTooLarge);
 }
 
+// A number beyond a double's range was an uncaught out_of_range (a 500); now a 400 naming it.
+TEST(JsonBodyTest, NumberTooLargeNamesItsField) {
+  auto r = ParseJsonObject(R"j({"person":{"given_name":"A","custom_fields":{"age":1e999}}})j");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, Code::kInvalidArgument);
+  EXPECT_EQ(r.error().message, "person.custom_fields.age is a number too large to use");
+  EXPECT_EQ(r.error().field_errors.at("person.custom_fields.age"), "is a number too large to use");
+  r = ParseJsonObject(R"j({"tags":["a", -1e400]})j");
+  ASSERT_FALSE(r);
+  EXPECT_TRUE(r.error().field_errors.contains("tags"));
+  // Keys after a closed object are named by themselves, not by what came before.
+  r = ParseJsonObject(R"j({"a":{"b":1},"c":1E+999})j");
+  ASSERT_FALSE(r);
+  EXPECT_TRUE(r.error().field_errors.contains("c")) << r.error().message;
+  // Large numbers a double can hold still parse.
+  auto ok = ParseJsonObject(R"j({"n":1e300,"m":99999999999999999999999})j");
+  ASSERT_TRUE(ok);
+  EXPECT_DOUBLE_EQ((*ok)["n"].get<double>(), 1e300);
+}
+
 TEST(JsonBodyTest, Getters) {
   json j = Parse(R"j({"s":"x","n":5,"f":5.0,"big":18446744073709551615,"b":true,"z":null})j");
   auto s = GetString(j, "s", "s");

@@ -193,7 +193,7 @@ class OrgSite {
 
   Response ConfirmPage(const Request& req) {
     const std::string token = req.Query("t").value_or("");
-    auto peek = deps_.organizations.PeekConfirm(token);
+    auto peek = deps_.organizations.PeekConfirm(token, req.remote_address);
     if (!peek) return kit_.TokenHeaders(TokenError(peek.error(), "/o/confirm", token), nullptr);
     const Campaign& c = peek->campaign;
     const Organization& o = peek->organization;
@@ -231,7 +231,7 @@ class OrgSite {
                                   "Nothing was changed.", &form)) {
       return kit_.TokenHeaders(std::move(*bad), nullptr);
     }
-    auto r = deps_.organizations.Confirm(token);
+    auto r = deps_.organizations.Confirm(token, req.remote_address);
     if (!r) return kit_.TokenHeaders(TokenError(r.error(), "/o/confirm", token), nullptr);
     return kit_.TokenHeaders(StatePage(*r, r->changed), nullptr);
   }
@@ -240,7 +240,7 @@ class OrgSite {
 
   Response ReviewPage(const Request& req) {
     const std::string token = req.Query("t").value_or("");
-    auto peek = deps_.organizations.PeekReview(token);
+    auto peek = deps_.organizations.PeekReview(token, req.remote_address);
     if (!peek) return kit_.TokenHeaders(TokenError(peek.error(), "/o/review", token), nullptr);
     const Campaign& c = peek->campaign;
     const Organization& o = peek->organization;
@@ -309,7 +309,7 @@ class OrgSite {
           nullptr);
     }
     const bool approve = decision == "approve";
-    auto r = deps_.organizations.Review(token, approve);
+    auto r = deps_.organizations.Review(token, approve, req.remote_address);
     if (!r) {
       if (r.error().code == Code::kConflict) {
         return kit_.TokenHeaders(
@@ -343,7 +343,7 @@ class OrgSite {
   // The logo on the review page: the stored one for a valid review token.
   Response ReviewLogo(const Request& req) {
     const std::string token = req.Query("t").value_or("");
-    auto peek = deps_.organizations.PeekReview(token);
+    auto peek = deps_.organizations.PeekReview(token, req.remote_address);
     if (!peek || !peek->organization.has_logo) return kit_.TokenHeaders(NoLogo(), nullptr);
     const std::string& uuid = peek->organization.uuid;
     auto png = deps_.review_logo ? deps_.review_logo(uuid) : deps_.organizations.Logo(uuid);
@@ -553,6 +553,8 @@ class OrgSite {
                                {e.message.empty() ? "It was already decided." : e.message}});
       case Code::kUnavailable:
         return kit_.ErrorPage(Busy(path + "?t=" + PercentEncode(token), "Try again"));
+      case Code::kTooManyRequests:
+        return kit_.ErrorPage(pages::TooManyLinkGuesses(e));
       default:
         spdlog::error("pages: {} failed: {} {}", path, CodeName(e.code), e.message);
         return kit_.InternalError();

@@ -1,5 +1,6 @@
 #include "http/pages/page_kit.h"
 
+#include <algorithm>
 #include <utility>
 
 #include <spdlog/spdlog.h>
@@ -50,6 +51,24 @@ Response HtmlPage(const std::string& html, int status, const char* cache_control
   Response r = Response::Html(html, status);
   r.Header("Cache-Control", cache_control);
   return r;
+}
+
+std::string WaitText(int seconds) {
+  if (seconds < 90) return std::to_string(seconds) + (seconds == 1 ? " second" : " seconds");
+  const int minutes = (seconds + 59) / 60;
+  return std::to_string(minutes) + " minutes";
+}
+
+ErrorSpec TooManyLinkGuesses(const Error& e) {
+  const int wait = std::max(1, e.retry_after_seconds);
+  return {429,
+          "Too many links that do not work",
+          {"Many links that do not exist were opened from your network address, so we stop "
+           "checking links from it for a while.",
+           "If your link is from one of our emails, open it again in " + WaitText(wait) + "."},
+          "/",
+          "See all open campaigns",
+          wait};
 }
 
 ErrorSpec CampaignNotFound() {

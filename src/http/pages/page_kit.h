@@ -59,8 +59,13 @@ struct ErrorSpec {
   int retry_after = 0;  // seconds; > 0 adds Retry-After
 };
 
+// "45 seconds", "2 minutes": a wait, for a page.
+std::string WaitText(int seconds);
 // 404 for a slug that names no public campaign.
 ErrorSpec CampaignNotFound();
+// 429 for a link token refused because its address opened too many unknown ones (e: the
+// TokenGuard's kTooManyRequests, with the wait).
+ErrorSpec TooManyLinkGuesses(const Error& e);
 // 403 for a POST whose Origin names another site.
 ErrorSpec OtherSite(const std::string& back, const std::string& back_text);
 // 403 for a POST whose CSRF token does not match its cookie.

@@ -554,7 +554,7 @@ class Site {
             {429,
              "Too many signatures at once",
              {e.message.empty() ? "Please wait a little and try again." : e.message,
-              "You can try again in " + WaitText(wait) + "."},
+              "You can try again in " + pages::WaitText(wait) + "."},
              back,
              "Back to the campaign",
              wait});
@@ -573,7 +573,7 @@ class Site {
               "please send the form again in a few seconds."},
              back,
              "Back to the campaign",
-             5});
+             std::max(5, e.retry_after_seconds)});
       default:
         spdlog::error("pages: signing failed: {} {}", CodeName(e.code), e.message);
         return kit_.InternalError();
@@ -585,8 +585,8 @@ class Site {
   Response TokenPage(const Request& req, bool confirm) {
     const std::string token = req.Query("t").value_or("");
     auto peek = token.empty() ? Result<TokenOutcome>(Fail(Code::kNotFound, "no token"))
-                              : (confirm ? deps_.signing.PeekConfirm(token)
-                                         : deps_.signing.PeekWithdraw(token));
+                              : (confirm ? deps_.signing.PeekConfirm(token, req.remote_address)
+                                         : deps_.signing.PeekWithdraw(token, req.remote_address));
     if (!peek) return TokenError(peek.error(), confirm, token);
     if (const SignerGroup* work = VerifiedGroupOf(*peek)) {
       return NeutralTokenPage(req, *peek, *work, confirm, token);
@@ -739,9 +739,9 @@ class Site {
                                   "Nothing was recorded.", &form)) {
       return kit_.TokenHeaders(std::move(*bad), nullptr);
     }
-    auto r = token.empty()
-                 ? Result<TokenOutcome>(Fail(Code::kNotFound, "no token"))
-                 : (confirm ? deps_.signing.Confirm(token) : deps_.signing.Withdraw(token));
+    auto r = token.empty() ? Result<TokenOutcome>(Fail(Code::kNotFound, "no token"))
+                           : (confirm ? deps_.signing.Confirm(token, req.remote_address)
+                                      : deps_.signing.Withdraw(token, req.remote_address));
     if (!r) return TokenError(r.error(), confirm, token);
     const Campaign& c = r->campaign;
     if (const SignerGroup* work = confirm ? VerifiedGroupOf(*r) : nullptr) {
@@ -803,8 +803,10 @@ class Site {
                             {"The server is busy or restarting. Nothing was changed."},
                             "/",
                             "See all open campaigns",
-                            5}),
+                            std::max(5, e.retry_after_seconds)}),
             nullptr);
+      case Code::kTooManyRequests:
+        return kit_.TokenHeaders(kit_.ErrorPage(pages::TooManyLinkGuesses(e)), nullptr);
       default:
         spdlog::error("pages: {} failed: {} {}", confirm ? "confirm" : "withdraw", CodeName(e.code),
                       e.message);
@@ -840,12 +842,6 @@ class Site {
     auto html = kit_.Render("done", d);
     if (!html) return kit_.InternalError();
     return HtmlPage(*html, 200, "no-store");
-  }
-
-  static std::string WaitText(int seconds) {
-    if (seconds < 90) return std::to_string(seconds) + (seconds == 1 ? " second" : " seconds");
-    const int minutes = (seconds + 59) / 60;
-    return std::to_string(minutes) + " minutes";
   }
 
   struct CachedCheck {

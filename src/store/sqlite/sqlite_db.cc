@@ -3,9 +3,17 @@
 #include <memory>
 #include <string>
 
+#include <spdlog/spdlog.h>
+
 #include "store/sqlite/wal_vfs.h"
 
 namespace undersigned::store {
+
+Error DiskFull(std::string_view detail) {
+  // SQLite's text goes to the operator's log; whoever asked gets a neutral message.
+  spdlog::error("store: the disk is full: {}", detail);
+  return Error{Code::kUnavailable, std::string(kDiskFullMessage), {}, kDiskFullRetrySeconds};
+}
 
 Error SqliteError(sqlite3* db, int rc, std::string_view what) {
   std::string msg(what);
@@ -26,6 +34,8 @@ Error SqliteError(sqlite3* db, int rc, std::string_view what) {
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
       return Error{Code::kUnavailable, std::move(msg), {}, 0};
+    case SQLITE_FULL:
+      return DiskFull(msg);
     default:
       return Error{Code::kInternal, std::move(msg), {}, 0};
   }

@@ -25,9 +25,17 @@
 namespace undersigned::store {
 
 // Maps an SQLite result code to an Error: unique/primary-key violations are kConflict, foreign
-// key violations kNotFound, busy/locked kUnavailable, anything else kInternal. what says what
-// was being done; SQLite's message names tables and columns, never values.
+// key violations kNotFound, busy/locked kUnavailable, a full disk (SQLITE_FULL, which SQLite
+// also returns for ENOSPC on the WAL) DiskFull(), anything else kInternal. what says what was
+// being done; SQLite's message names tables and columns, never values.
 Error SqliteError(sqlite3* db, int rc, std::string_view what);
+
+// A full disk: kUnavailable with a neutral message and a retry hint; `detail` (SQLite's or the
+// system's text) is logged, not returned.
+inline constexpr std::string_view kDiskFullMessage =
+    "The site cannot save anything right now; please try again in a few minutes";
+inline constexpr int kDiskFullRetrySeconds = 60;
+Error DiskFull(std::string_view detail);
 
 class Stmt {
  public:

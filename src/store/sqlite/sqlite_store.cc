@@ -2950,6 +2950,9 @@ class SqliteStore final : public Store {
       wal_fd_ = fd;
     }
     if (::fdatasync(wal_fd_) != 0) {
+      if (errno == ENOSPC || errno == EDQUOT) {
+        return Fail(DiskFull(std::string("syncing the WAL: ") + std::strerror(errno)));
+      }
       return Fail(Code::kInternal,
                   std::string("the write was committed but could not be synced to disk: ") +
                       std::strerror(errno));
@@ -3069,7 +3072,7 @@ class SqliteStore final : public Store {
     auto abort = [&](Error e) {
       state.log().AbortBatch();
       if (writer_->InTransaction()) (void)Run(kRollback);
-      e.message = "the write was not committed: " + e.message;
+      if (e.code != Code::kUnavailable) e.message = "the write was not committed: " + e.message;
       FailAll(batch, e);
       return true;
     };
@@ -3082,7 +3085,10 @@ class SqliteStore final : public Store {
       if (state.TakeDiscard()) keep = false;
       if (!keep) {
         if (!writer_->InTransaction()) {
-          // SQLite rolled the whole transaction back (I/O error, disk full...).
+          // SQLite rolled the whole transaction back (I/O error, disk full...): the
+          // operation's failed step left its code on the connection.
+          int rc = sqlite3_extended_errcode(writer_->raw());
+          if ((rc & 0xff) == SQLITE_FULL) return abort(writer_->ErrorFor(rc, "write"));
           return abort(Error{Code::kInternal, "the transaction was rolled back", {}, 0});
         }
         if (!savepoints) {
@@ -3185,6 +3191,7 @@ Result<void> Configure(Db& db, const SqliteOptions& o, bool writer) {
     // work address cleared from the outbox once its link is sent (or a sealed name replaced at
     // the reveal) does not linger in free space of the page it was on.
     pragmas += " PRAGMA secure_delete = FAST;";
+    if (o.max_pages > 0) pragmas += " PRAGMA max_page_count = " + std::to_string(o.max_pages) + ";";
   }
   // Our own integers only; PRAGMAs take no bound parameters.
   return db.Exec(pragmas.c_str());

@@ -64,6 +64,9 @@ struct SqliteOptions {
   int busy_timeout_ms = 5000;        // waiting for another process holding the lock
   int page_size = 4096;              // bytes; only applies when the file is created
   bool log_enabled = true;           // append signature-log leaves (store.h); false appends none
+  // Most pages the database may grow to (PRAGMA max_page_count); a write beyond fails as on a
+  // full disk (kUnavailable). 0: no limit but the disk's.
+  std::int64_t max_pages = 0;
 };
 
 // Opens (creating and migrating if needed) the database and starts the writer, syncer and

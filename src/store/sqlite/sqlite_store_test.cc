@@ -170,6 +170,43 @@ void ExpectCounts(const CampaignCounts& c, std::int64_t pending, std::int64_t co
 
 // --- migrations
 
+// A full disk (here: the database at its max_page_count, a real SQLITE_FULL) is kUnavailable
+// with a neutral message and a retry hint, never SQLite's own text; the writer keeps working
+// once there is room again.
+TEST_F(SqliteStoreTest, FullDiskIsUnavailableWithANeutralMessage) {
+  Campaign c = MustCreate("full");
+  const std::int64_t pages = QueryInt("PRAGMA page_count");
+  store_.reset();
+  SqliteOptions o;
+  o.path = path_;
+  o.max_pages = pages + 8;
+  auto s = OpenSqliteStore(o);
+  ASSERT_TRUE(s.has_value()) << s.error().message;
+  store_ = std::move(*s);
+  Error full;
+  int signed_ok = 0;
+  for (int i = 0; i < 5000 && full.message.empty(); ++i) {
+    NewSignature sig = NewSig(c.id, "full" + std::to_string(i) + "@example.org");
+    sig.form.comment = std::string(1000, 'x');  // fills pages quickly
+    auto r = store_->Sign(sig);
+    if (r) {
+      ++signed_ok;
+    } else {
+      full = r.error();
+    }
+  }
+  ASSERT_FALSE(full.message.empty()) << "the database never filled";
+  EXPECT_GT(signed_ok, 0);
+  EXPECT_EQ(full.code, Code::kUnavailable) << full.message;
+  EXPECT_EQ(full.message, kDiskFullMessage);
+  EXPECT_EQ(full.retry_after_seconds, kDiskFullRetrySeconds);
+  // Reads still work, and the signatures answered before are all there.
+  EXPECT_EQ(CountsOf(c.id).pending, signed_ok);
+  // Room again: writes work.
+  Open();
+  EXPECT_TRUE(store_->Sign(NewSig(c.id, "after@example.org")).has_value());
+}
+
 TEST_F(SqliteStoreTest, FreshDatabaseIsMigratedToLatest) {
   EXPECT_EQ(QueryInt("PRAGMA user_version"), LatestSchemaVersion());
   EXPECT_EQ(QueryInt("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN "
