@@ -45,7 +45,7 @@ std::string DescribeDeadline(UnixTime deadline, std::string_view time_zone) {
   if (at.hour() == 0 && at.minute() == 0 && at.second() == 0) {
     return "the end of " + DayText(absl::CivilDay(at) - 1) + " (" + zone + ")";
   }
-  char hm[8];
+  char hm[16];
   std::snprintf(hm, sizeof hm, "%02d:%02d", at.hour(), at.minute());
   return DayText(absl::CivilDay(at)) + ", " + hm + " (" + zone + ")";
 }

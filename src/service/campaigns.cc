@@ -189,6 +189,9 @@ Result<Campaign> CampaignService::SetStatus(const std::string& slug, CampaignSta
   auto c = store_.GetCampaignBySlug(slug);
   if (!c) return c;
   c->status = status;
+  if (status == CampaignStatus::kOpen) {  // open, not "open" and closed by its deadline
+    if (auto ok = RefusePastDeadline(*c, clock_.Now()); !ok) return Fail(ok.error());
+  }
   return Update(std::move(*c));
 }
 
