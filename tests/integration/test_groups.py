@@ -65,7 +65,8 @@ def surfaces(stack, token):
     for fmt in ("csv", "json"):
         parts.append(harness.run_cli("export", SLUG, "--format", fmt, data=stack.data).stdout)
     for fmt in ("html", "csv", "json"):
-        parts.append(harness.run_cli("deliver", SLUG, "--format", fmt, data=stack.data).stdout)
+        parts.append(harness.run_cli("deliver", SLUG, "--format", fmt, "--base-url", stack.url,
+                                     data=stack.data).stdout)
     parts.append(stack.server.log())
     return "\n".join(parts)
 

@@ -103,7 +103,8 @@ def test_an_organization_is_listed_once_confirmed_and_approved(stack):
     assert logo.body.startswith(b"\x89PNG") and b"TRACKING-MARKER" not in logo.body
     width, height = struct.unpack(">II", logo.body[16:24])
     assert (width, height) == (256, 171)  # scaled to at most 256 on the longer side
-    delivered = harness.run_cli("deliver", SLUG, "--format", "json", data=stack.data).stdout
+    delivered = harness.run_cli("deliver", SLUG, "--format", "json", "--base-url", stack.url,
+                                data=stack.data).stdout
     assert "Friends of the Earth" in delivered and contact not in delivered
 
 

@@ -426,7 +426,7 @@ TEST(ApplyPetitionJsonTest, Groups) {
   // Our own representation round-trips.
   Campaign d = SampleCampaign();
   c.uuid = d.uuid;
-  auto round_trip = ApplyPetitionJson(PetitionJson(Urls("https://x.org"), c, {}), false, d);
+  auto round_trip = ApplyPetitionJson(PetitionJson(Urls("https://x.org"), c, {}, kNow), false, d);
   ASSERT_TRUE(round_trip) << round_trip.error().message;
   EXPECT_EQ(d.groups, c.groups);
   EXPECT_EQ(d.anonymity_floor, 3);
@@ -591,7 +591,7 @@ TEST(ApplyPetitionJsonTest, RoundTripKeepsTheEditedLetterField) {
   EXPECT_EQ(c.letter_markdown, "Newer");
   // Unchanged round trip changes nothing.
   Campaign before = c;
-  ASSERT_TRUE(ApplyPetitionJson(PetitionJson(Urls("https://x.org"), c, {}), false, c));
+  ASSERT_TRUE(ApplyPetitionJson(PetitionJson(Urls("https://x.org"), c, {}, kNow), false, c));
   EXPECT_EQ(c.letter_markdown, before.letter_markdown);
   EXPECT_EQ(c.slug, before.slug);
   EXPECT_EQ(c.goal, before.goal);
