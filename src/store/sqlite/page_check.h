@@ -17,7 +17,9 @@
 // the query that reads them (SQLite then answers SQLITE_CORRUPT), as before.
 //
 // REQUIRES: the file's WAL is empty (just checkpointed), so that the file holds every page's
-// current version; roots are the B-trees of the schema (name and root page).
+// current version; roots are the B-trees of the schema (name and root page); this process has
+// no SQLite connection open on the file (closing the descriptor this opens would drop every
+// POSIX lock the process holds on the file, SQLite's included).
 // Thread-safety: a pure function of the file; safe from any thread.
 #pragma once
 

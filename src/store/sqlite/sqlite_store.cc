@@ -3253,21 +3253,40 @@ Result<void> Configure(Db& db, const SqliteOptions& o, bool writer) {
   return db.Exec(pragmas.c_str());
 }
 
-// CheckDatabaseFile over the B-trees the schema names.
-Result<void> CheckFile(Db& db, const std::string& path) {
+// For the owner of the data directory, before any of its connections opens: empties what a
+// killed server left in the WAL (see "Work addresses"), then runs CheckDatabaseFile over the
+// B-trees the schema names, on a file that now holds every page's current version. That check
+// reads the file through a descriptor of its own, which must open and close while this process
+// has no SQLite connection to the file: closing any descriptor of a file drops every POSIX lock
+// the process holds on it, SQLite's included (another process could then take the database for
+// itself, and delete the WAL under the store). If another process's read keeps the WAL busy,
+// the check is left out (and the writer scrubs later).
+Result<void> ScrubAndCheckFile(const SqliteOptions& options) {
+  std::error_code ec;
+  if (!std::filesystem::exists(options.path, ec)) return {};  // a new database
   std::vector<std::pair<std::string, std::uint32_t>> roots{{"sqlite_schema", 1}};
-  auto st = db.Prepare("SELECT name, rootpage FROM sqlite_schema WHERE rootpage > 0");
-  if (!st) return Fail(st.error());
-  int rc;
-  while ((rc = st->Step()) == SQLITE_ROW) {
-    roots.emplace_back(st->Text(0), static_cast<std::uint32_t>(st->Int(1)));
-  }
-  if (rc != SQLITE_DONE) {
-    return Fail(Code::kInternal, "the database file " + path + " is damaged: its schema cannot " +
-                                     "be read (" + sqlite3_errstr(rc) + ")");
-  }
-  st->Reset();
-  return CheckDatabaseFile(path, roots);
+  {
+    auto db = Db::Open(options.path, SQLITE_OPEN_READWRITE);
+    if (!db) return Fail(db.error());
+    sqlite3* raw = (*db)->raw();
+    sqlite3_busy_timeout(raw, std::max(options.busy_timeout_ms, 0));
+    if (sqlite3_wal_checkpoint_v2(raw, nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr) !=
+        SQLITE_OK) {
+      return {};
+    }
+    auto st = (*db)->Prepare("SELECT name, rootpage FROM sqlite_schema WHERE rootpage > 0");
+    if (!st) return Fail(st.error());
+    int rc;
+    while ((rc = st->Step()) == SQLITE_ROW) {
+      roots.emplace_back(st->Text(0), static_cast<std::uint32_t>(st->Int(1)));
+    }
+    if (rc != SQLITE_DONE) {
+      return Fail(Code::kInternal, "the database file " + options.path +
+                                       " is damaged: its schema cannot be read (" +
+                                       sqlite3_errstr(rc) + ")");
+    }
+  }  // closed: no connection of this process is open now
+  return CheckDatabaseFile(options.path, roots);
 }
 
 }  // namespace
@@ -3275,6 +3294,9 @@ Result<void> CheckFile(Db& db, const std::string& path) {
 Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& options) {
   if (sodium_init() < 0) return Fail(Code::kInternal, "libsodium failed to initialise");
   if (options.path.empty()) return Fail(Code::kInvalidArgument, "no database path given");
+  if (options.scrub_wal_at_open) {
+    if (auto r = ScrubAndCheckFile(options); !r) return Fail(r.error());
+  }
   auto writer = Db::Open(options.path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
   if (!writer) return Fail(writer.error());
   Db& w = **writer;
@@ -3289,16 +3311,6 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& options) {
     return Fail(Code::kInternal, "the database could not be switched to WAL mode");
   }
   if (auto r = Configure(w, options, true); !r) return Fail(r.error());
-  if (options.scrub_wal_at_open) {
-    // The owner of the data directory: empties what a killed server left in the WAL (see
-    // "Work addresses"), then checks the file, which now holds every page's current version.
-    // If another process's read keeps the WAL busy, the writer scrubs later and the check is
-    // left out.
-    if (sqlite3_wal_checkpoint_v2(w.raw(), nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr) ==
-        SQLITE_OK) {
-      if (auto r = CheckFile(w, options.path); !r) return Fail(r.error());
-    }
-  }
   if (auto r = Migrate(w); !r) return Fail(r.error());
 
   // The WAL file exists now (Migrate ran a write transaction). Keep a descriptor of it for the
