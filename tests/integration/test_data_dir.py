@@ -96,7 +96,15 @@ def test_a_second_server_on_the_same_data_directory_is_refused(stack):
     assert stack.server.alive()
     assert harness.counts(stack.client(), SLUG) == before
     assert SLUG in run_cli("campaign", "list", data=stack.data).stdout
+    run_cli("campaign", "edit", SLUG, "--title", "Edited beside the server", data=stack.data)
+    wait_until(lambda: "Edited beside the server" in stack.client().get("/c/%s" % SLUG).text, 10,
+               what="the server showing the CLI's edit")
     assert harness.create_token(stack.data, "beside-the-server")
+    assert "verifier key" in run_cli("log", "key", data=stack.data).stdout
+    run_cli("organization", "list", SLUG, data=stack.data)
+    assert "Wanda Worker" in run_cli("export", SLUG, "--format", "csv", data=stack.data).stdout
+    assert "Edited beside the server" in run_cli("deliver", SLUG, "--format", "json",
+                                                 data=stack.data).stdout
     target = stack.root / "beside.db"
     run_cli("backup", target, data=stack.data)
     assert target.stat().st_size > 0
