@@ -32,6 +32,7 @@
 #include "service/outcomes.h"
 #include "service/site_url.h"
 #include "store/open_store.h"
+#include "store/sqlite/sqlite_store.h"
 
 #ifndef UNDERSIGNED_SOURCE_DIR
 #define UNDERSIGNED_SOURCE_DIR "."
@@ -152,10 +153,17 @@ Result<service::LogService*> App::Log(const std::string& base_url) {
   return log_.get();
 }
 
-Result<std::unique_ptr<App>> App::Open(const Config& config) {
+Result<std::unique_ptr<App>> App::Open(const Config& config, bool serving) {
   std::unique_ptr<App> app(new App(config));
-  auto store = store::OpenStore(config.store.data_dir,
-                                store::StoreOptions{.log_enabled = config.signature_log.enabled});
+  if (serving) {
+    if (auto r = store::MakeDataDir(config.store.data_dir); !r) return Fail(r.error());
+    auto lock = store::DataDirLock::Acquire(config.store.data_dir);
+    if (!lock) return Fail(lock.error());
+    app->lock_ = std::move(*lock);
+  }
+  auto store = store::OpenStore(
+      config.store.data_dir,
+      store::StoreOptions{.log_enabled = config.signature_log.enabled, .exclusive = serving});
   if (!store) return Fail(store.error());
   app->store_ = std::move(*store);
   const Clock& clock = Clock::System();
@@ -383,6 +391,13 @@ int App::Serve() {
     auto d = store_->OutboxDepth();
     return d ? static_cast<double>(*d) : -1.0;
   });
+  metrics.Gauge("undersigned_store_scrub_pending",
+                "Work addresses cleared from the outbox whose old copies the WAL may still hold "
+                "(the store truncates the WAL within about a second; docs/groups.md)",
+                [this] {
+                  auto st = store::GetSqliteStats(*store_);
+                  return st ? static_cast<double>(st->scrub_pending) : 0.0;
+                });
   metrics.GaugeFamily("undersigned_mail_messages", "Mail the sender has handled since start",
                       [&sender] {
                         auto st = sender.stats();

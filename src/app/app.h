@@ -14,6 +14,7 @@
 #include "service/log.h"
 #include "service/organizations.h"
 #include "service/signing.h"
+#include "store/data_dir_lock.h"
 #include "store/store.h"
 
 namespace undersigned::app {
@@ -21,7 +22,10 @@ namespace undersigned::app {
 class App {
  public:
   // Opens the store in config.store.data_dir (creating it), loads campaigns into memory.
-  static Result<std::unique_ptr<App>> Open(const Config& config);
+  // serving: this process will Serve(); it first takes the data directory's lock
+  // (store/data_dir_lock.h), so a second server on the same directory is refused (kConflict,
+  // naming the other process). CLI commands open without it, beside a running server.
+  static Result<std::unique_ptr<App>> Open(const Config& config, bool serving = false);
   ~App();
 
   // Starts the HTTP server and the mail sender, prints "listening on <url>" to stdout, and
@@ -47,6 +51,7 @@ class App {
   void LogCampaignUrls(const std::string& base_url) const;
 
   Config config_;
+  std::unique_ptr<store::DataDirLock> lock_;  // held by a server; released after the store closed
   std::unique_ptr<Store> store_;
   std::unique_ptr<service::CampaignService> campaigns_;
   std::unique_ptr<service::ApiTokenService> tokens_;

@@ -304,7 +304,7 @@ int Main(int argc, char** argv) {
                                    std::cerr);
   }
 
-  auto opened = app::App::Open(config);
+  auto opened = app::App::Open(config, /*serving=*/static_cast<bool>(*serve));
   if (!opened) return Report(opened.error());
   app::App& a = **opened;
 

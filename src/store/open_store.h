@@ -19,7 +19,13 @@ inline constexpr const char* kSqliteFileName = "undersigned.db";
 // What every store implementation takes.
 struct StoreOptions {
   bool log_enabled = true;  // append signature-log leaves (store.h)
+  bool exclusive = false;   // this process holds the data directory's lock (DataDirLock): the
+                            // store also removes what a killed server left in its WAL at open
 };
+
+// Creates data_dir and its parents if missing. kInvalidArgument if empty; kInternal if it
+// cannot be created.
+Result<void> MakeDataDir(const std::string& data_dir);
 
 // Creates data_dir (and its parents) if missing, then opens, creating and migrating if needed,
 // <data_dir>/undersigned.db with the default SqliteOptions and these options. kInternal if the

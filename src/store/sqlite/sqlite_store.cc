@@ -37,6 +37,7 @@
 #include "store/public_ids.h"
 #include "store/sealed_fields.h"
 #include "store/sqlite/migrations.h"
+#include "store/sqlite/page_check.h"
 #include "store/sqlite/sqlite_db.h"
 
 namespace undersigned::store {
@@ -313,9 +314,11 @@ constexpr const char* kDueRetryOutbox =
 constexpr const char* kAdvanceFreshOutbox =
     "UPDATE outbox_fresh SET from_id = coalesce((SELECT id FROM outbox WHERE " US_FRESH_OUTBOX
     " ORDER BY id LIMIT 1), (SELECT max(id) FROM outbox), 0)";
+// Returns whether it cleared a work address (the recipient of the neutral verify mails).
 constexpr const char* kMarkSent =
     "UPDATE outbox SET sent = coalesce(sent, ?2), payload = '', recipient = CASE WHEN kind IN "
-    "('verify', 'verify_already') THEN '' ELSE recipient END WHERE id = ?1";
+    "('verify', 'verify_already') THEN '' ELSE recipient END WHERE id = ?1 "
+    "RETURNING kind IN ('verify', 'verify_already')";
 constexpr const char* kMarkFailed =
     "UPDATE outbox SET attempts = attempts + 1, next_attempt = ?2, last_error = ?3 WHERE id = ?1 "
     "AND sent IS NULL";
@@ -1163,7 +1166,13 @@ class Batch {
   void Clear() {
     counts_.clear();
     rules_.clear();
+    cleared_addresses_ = 0;
   }
+
+  // An operation cleared a work address from the outbox: its old copies must leave the WAL
+  // (see "Work addresses" in sqlite_store.h).
+  void NoteClearedAddress() { ++cleared_addresses_; }
+  int cleared_addresses() const { return cleared_addresses_; }
 
   // An operation that succeeded but wants nothing it wrote kept (e.g. kResendLimit) calls this;
   // its savepoint is rolled back.
@@ -1177,6 +1186,7 @@ class Batch {
   };
   Db& db_;
   LogWriter& log_;
+  int cleared_addresses_ = 0;
   std::unordered_map<std::int64_t, Entry> counts_;
   std::unordered_map<std::int64_t, Rules> rules_;
   bool discard_ = false;
@@ -1234,7 +1244,9 @@ class SqliteStore final : public Store {
         log_(std::make_unique<LogWriter>(*writer_, options_.log_enabled, std::move(log_range))),
         readers_(std::move(readers)),
         checkpointer_(std::move(checkpointer)),
-        wal_fd_(wal_fd) {
+        wal_fd_(wal_fd),
+        scrub_wanted_(options_.scrub_wal_at_open),
+        scrub_by_(std::chrono::steady_clock::now()) {
     for (auto& r : readers_) free_readers_.push_back(r.get());
     sqlite3_wal_hook(writer_->raw(), &SqliteStore::WalHook, this);
     if (wal_fd_ >= 0) syncer_ = std::thread([this] { SyncLoop(); });
@@ -1259,8 +1271,9 @@ class SqliteStore final : public Store {
   }
 
   SqliteStats Stats() const {
-    return {transactions_.load(),  operations_.load(), max_batch_seen_.load(),
-            pages_written_.load(), syncs_.load(),      checkpoints_.load()};
+    return {transactions_.load(),  operations_.load(),   max_batch_seen_.load(),
+            pages_written_.load(), syncs_.load(),        checkpoints_.load(),
+            wal_scrubs_.load(),    scrub_pending_.load()};
   }
 
   // --- campaigns
@@ -1884,8 +1897,11 @@ class SqliteStore final : public Store {
              auto st = db.Prepare(kMarkSent);
              if (!st) return Fail(st.error());
              st->Bind(1, id).Bind(2, now);
-             if (auto r = StepDone(db, *st, "marking sent"); !r) return Fail(r.error());
-             if (db.Changes() == 0) return Fail(Code::kNotFound, "no such outbox message");
+             // RETURNING: the update is complete once the first step returned its row.
+             int rc = st->Step();
+             if (rc == SQLITE_DONE) return Fail(Code::kNotFound, "no such outbox message");
+             if (rc != SQLITE_ROW) return Fail(db.ErrorFor(rc, "marking sent"));
+             if (st->Bool(0)) b.NoteClearedAddress();
              st->Reset();
              if (auto r = AdvanceFreshOutbox(db); !r) return Fail(r.error());
              return true;
@@ -2888,7 +2904,19 @@ class SqliteStore final : public Store {
     for (;;) {
       {
         std::unique_lock lk(mu_);
-        cv_.wait(lk, [&] { return !queue_.empty() || closing_; });
+        auto ready = [&] { return !queue_.empty() || closing_; };
+        if (scrub_wanted_ && !ready()) {
+          // Idle with a WAL to scrub: once idle for kScrubIdle (one scrub serves a burst of
+          // sent mail), and again after kScrubRetry if reads held the WAL.
+          if (!cv_.wait_for(lk, kScrubIdle, ready)) {
+            lk.unlock();
+            const bool scrubbed = ScrubWal();
+            lk.lock();
+            if (!scrubbed) cv_.wait_for(lk, kScrubRetry, ready);
+          }
+          continue;
+        }
+        cv_.wait(lk, ready);
         if (queue_.empty()) return;  // closing and drained
         std::size_t n =
             std::min(queue_.size(), static_cast<std::size_t>(std::max(options_.max_batch, 1)));
@@ -2910,7 +2938,45 @@ class SqliteStore final : public Store {
       }
       batch.clear();
       AfterCommit();
+      if (state.cleared_addresses() > 0 && !scrub_wanted_) {
+        scrub_wanted_ = true;
+        scrub_by_ = std::chrono::steady_clock::now() + kScrubDelay;
+        WakeCheckpointer();  // it copies most of the WAL beside the writer; the scrub, the rest
+      }
+      if (scrub_wanted_ && std::chrono::steady_clock::now() >= scrub_by_) {
+        if (!ScrubWal()) scrub_by_ = std::chrono::steady_clock::now() + kScrubRetry;
+      }
     }
+  }
+
+  // Truncates the WAL to zero bytes (see "Work addresses" in sqlite_store.h) on the writer
+  // thread, between batches. False if reads (or the checkpointer's pass) held the WAL for
+  // longer than kScrubBusy; then nothing is lost and the caller tries again later.
+  bool ScrubWal() {
+    sqlite3* db = writer_->raw();
+    sqlite3_busy_timeout(db, static_cast<int>(kScrubBusy.count()));
+    int rc = sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
+    sqlite3_busy_timeout(db, std::max(options_.busy_timeout_ms, 0));
+    if (rc != SQLITE_OK) return false;
+    // The truncation on disk too, so that a power loss cannot bring the old frames back. A
+    // descriptor of its own: wal_fd_ belongs to the syncer.
+    int fd = ::open(wal_path_.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+      const bool synced = ::fsync(fd) == 0;
+      ::close(fd);
+      if (!synced) return false;
+    }
+    checkpoints_.fetch_add(1, std::memory_order_relaxed);
+    wal_scrubs_.fetch_add(1, std::memory_order_relaxed);
+    scrub_pending_.store(0, std::memory_order_relaxed);  // every clearing so far was before it
+    scrub_wanted_ = false;
+    // The WAL starts again from its beginning: what AfterCommit tracks starts again too.
+    {
+      std::lock_guard lk(ckpt_mu_);
+      wal_generation_ = ++ckpt_generation_;
+    }
+    wal_frames_ = last_frames_ = last_wake_frames_ = 0;
+    return true;
   }
 
   // Answers committed operations once the WAL holding their commit is on disk. One
@@ -3104,6 +3170,10 @@ class SqliteStore final : public Store {
       }
     }
     if (auto r = state.Flush(); !r) return abort(r.error());
+    // Before COMMIT, so that whoever sees the clearing committed also sees it pending.
+    if (state.cleared_addresses() > 0) {
+      scrub_pending_.fetch_add(state.cleared_addresses(), std::memory_order_relaxed);
+    }
     if (auto r = Run(kCommit); !r) return abort(r.error());
     int cur = 0, high = 0;
     if (sqlite3_db_status(writer_->raw(), SQLITE_DBSTATUS_CACHE_WRITE, &cur, &high, 1) ==
@@ -3117,6 +3187,14 @@ class SqliteStore final : public Store {
   static constexpr int kRestartPages = 16000;    // 64 MiB
   static constexpr int kTailPages = 512;
   static constexpr int kWalLimitPages = 65536;  // 256 MiB
+  // Scrubbing the WAL (ScrubWal): at most this long after the commit that cleared an address
+  // while writes keep coming (the bound the README states); after this long without writes;
+  // how long a TRUNCATE waits for reads to end; how soon a scrub that had to give up tries
+  // again.
+  static constexpr std::chrono::milliseconds kScrubDelay{1000};
+  static constexpr std::chrono::milliseconds kScrubIdle{100};
+  static constexpr std::chrono::milliseconds kScrubBusy{20};
+  static constexpr std::chrono::milliseconds kScrubRetry{50};
 
   struct CheckpointResult {
     std::uint64_t generation = 0;  // of the WAL the pass ran on
@@ -3140,6 +3218,8 @@ class SqliteStore final : public Store {
   int last_frames_ = 0;
   int last_wake_frames_ = 0;
   std::uint64_t wal_generation_ = 0;
+  bool scrub_wanted_ = false;  // a cleared address may be in the WAL (set at open if asked)
+  std::chrono::steady_clock::time_point scrub_by_;  // when busy, scrub at the latest then
 
   std::mutex sync_mu_;  // guards sync_queue_ and sync_stop_
   std::condition_variable sync_cv_;
@@ -3173,6 +3253,8 @@ class SqliteStore final : public Store {
   std::atomic<std::int64_t> pages_written_{0};
   std::atomic<std::int64_t> syncs_{0};
   std::atomic<std::int64_t> checkpoints_{0};
+  std::atomic<std::int64_t> wal_scrubs_{0};
+  std::atomic<std::int64_t> scrub_pending_{0};
 };
 
 Result<void> Configure(Db& db, const SqliteOptions& o, bool writer) {
@@ -3197,11 +3279,50 @@ Result<void> Configure(Db& db, const SqliteOptions& o, bool writer) {
   return db.Exec(pragmas.c_str());
 }
 
+// For the owner of the data directory, before any of its connections opens: empties what a
+// killed server left in the WAL (see "Work addresses"), then runs CheckDatabaseFile over the
+// B-trees the schema names, on a file that now holds every page's current version. That check
+// reads the file through a descriptor of its own, which must open and close while this process
+// has no SQLite connection to the file: closing any descriptor of a file drops every POSIX lock
+// the process holds on it, SQLite's included (another process could then take the database for
+// itself, and delete the WAL under the store). If another process's read keeps the WAL busy,
+// the check is left out (and the writer scrubs later).
+Result<void> ScrubAndCheckFile(const SqliteOptions& options) {
+  std::error_code ec;
+  if (!std::filesystem::exists(options.path, ec)) return {};  // a new database
+  std::vector<std::pair<std::string, std::uint32_t>> roots{{"sqlite_schema", 1}};
+  {
+    auto db = Db::Open(options.path, SQLITE_OPEN_READWRITE);
+    if (!db) return Fail(db.error());
+    sqlite3* raw = (*db)->raw();
+    sqlite3_busy_timeout(raw, std::max(options.busy_timeout_ms, 0));
+    if (sqlite3_wal_checkpoint_v2(raw, nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr) !=
+        SQLITE_OK) {
+      return {};
+    }
+    auto st = (*db)->Prepare("SELECT name, rootpage FROM sqlite_schema WHERE rootpage > 0");
+    if (!st) return Fail(st.error());
+    int rc;
+    while ((rc = st->Step()) == SQLITE_ROW) {
+      roots.emplace_back(st->Text(0), static_cast<std::uint32_t>(st->Int(1)));
+    }
+    if (rc != SQLITE_DONE) {
+      return Fail(Code::kInternal, "the database file " + options.path +
+                                       " is damaged: its schema cannot be read (" +
+                                       sqlite3_errstr(rc) + ")");
+    }
+  }  // closed: no connection of this process is open now
+  return CheckDatabaseFile(options.path, roots);
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& options) {
   if (sodium_init() < 0) return Fail(Code::kInternal, "libsodium failed to initialise");
   if (options.path.empty()) return Fail(Code::kInvalidArgument, "no database path given");
+  if (options.scrub_wal_at_open) {
+    if (auto r = ScrubAndCheckFile(options); !r) return Fail(r.error());
+  }
   auto writer = Db::Open(options.path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
   if (!writer) return Fail(writer.error());
   Db& w = **writer;

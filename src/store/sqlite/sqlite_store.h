@@ -36,6 +36,18 @@
 // confirms and withdraws), since they always travel together; the "already signed" mail's
 // token is withdraw-only. Each token costs one B-tree insert.
 //
+// Work addresses: the outbox keeps a verify mail's recipient (a work address) until the mail is
+// sent; MarkOutboxSent then clears it, and secure_delete zeroes the bytes it replaced in the
+// page. But the WAL still holds the frames written while the address was there, and they stay
+// in the file after checkpoints (PASSIVE, FULL, RESTART: a restarted WAL is overwritten from
+// its start, never cleared) and after SIGKILL. So a commit that clears a work address makes the
+// writer truncate the WAL to zero bytes (a TRUNCATE checkpoint, which first copies every frame
+// into the database, and fsyncs the database, then the truncated WAL): at once if the writer is
+// idle for 100 ms, else between two batches at most 1 s after that commit; a TRUNCATE needs every
+// read that started before it to end (it waits kScrubBusy, then tries again later). The WAL
+// holds no cleared address from then on; wal_scrubs and scrub_pending (SqliteStats) say when.
+// With scrub_wal_at_open the store also does it once open, for what a killed server left behind.
+//
 // Ownership: the store owns its connections and threads; Close() (or the destructor) drains
 // queued writes, waits for their sync and joins the threads. Thread-safety: every Store method
 // may be called from any thread. ForEachConfirmed holds one read connection while it calls fn;
@@ -67,6 +79,8 @@ struct SqliteOptions {
   // Most pages the database may grow to (PRAGMA max_page_count); a write beyond fails as on a
   // full disk (kUnavailable). 0: no limit but the disk's.
   std::int64_t max_pages = 0;
+  bool scrub_wal_at_open = false;    // truncate the WAL once open (see "Work addresses" above):
+                                     // for the one process that owns the data directory
 };
 
 // Opens (creating and migrating if needed) the database and starts the writer, syncer and
@@ -83,6 +97,8 @@ struct SqliteStats {
   std::int64_t pages_written = 0;  // database pages the writer wrote to the WAL
   std::int64_t syncs = 0;          // fdatasyncs of the WAL (each answers >= 1 batch)
   std::int64_t checkpoints = 0;    // WAL checkpoints (background passes + the writer's tails)
+  std::int64_t wal_scrubs = 0;     // TRUNCATE checkpoints that removed cleared addresses' copies
+  std::int64_t scrub_pending = 0;  // work addresses cleared whose old copies the WAL may hold
 };
 
 // The writer's counters if store is a SQLite store, nullopt otherwise.

@@ -11,7 +11,9 @@
 #include <condition_variable>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <future>
+#include <iterator>
 #include <map>
 #include <mutex>
 #include <set>
@@ -166,6 +168,30 @@ void ExpectCounts(const CampaignCounts& c, std::int64_t pending, std::int64_t co
   EXPECT_EQ(c.pending, pending);
   EXPECT_EQ(c.confirmed, confirmed);
   EXPECT_EQ(c.withdrawn, withdrawn);
+}
+
+// Every file in dir (a database, its WAL and shared memory, anything else), as bytes.
+std::string BytesOfEveryFile(const std::string& dir) {
+  std::string out;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    if (!entry.is_regular_file()) continue;
+    std::ifstream in(entry.path(), std::ios::binary);
+    out.append(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  return out;
+}
+
+// Waits (bounded) until the store's WAL holds no cleared work address; its counters then.
+SqliteStats AwaitScrubbed(const Store& store, std::int64_t min_scrubs) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  for (;;) {
+    SqliteStats st = GetSqliteStats(store).value();
+    if ((st.scrub_pending == 0 && st.wal_scrubs >= min_scrubs) ||
+        std::chrono::steady_clock::now() > deadline) {
+      return st;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
 }
 
 // --- migrations
@@ -1082,6 +1108,80 @@ TEST_F(SqliteStoreTest, EverySuccessSurvivesSigkill) {
   auto db = Db::Open(path_, SQLITE_OPEN_READONLY);
   ASSERT_TRUE(db.has_value());
   EXPECT_EQ((*db)->QueryText("PRAGMA integrity_check").value(), "ok");
+}
+
+// A verify mail's recipient (a work address) is cleared when it is sent, and then its old
+// copies leave every file: the WAL is truncated (its frames from before the clearing would
+// otherwise stay in the file, through checkpoints and SIGKILL), and secure_delete zeroed the
+// bytes in the page.
+TEST_F(SqliteStoreTest, ASentVerifyMailLeavesItsAddressInNoFile) {
+  const std::string work = "scrub.target.71@acme.example";
+  ExecOther(
+      "INSERT INTO outbox (kind, recipient, payload, next_attempt, created) VALUES ('verify', '" +
+      work + "', '{\"token\":\"t\"}', 1, 1)");
+  ASSERT_NE(BytesOfEveryFile(dir_).find(work), std::string::npos);  // the WAL has it now
+  auto due = store_->DueOutbox(kT0, 10).value();
+  ASSERT_EQ(due.size(), 1u);
+  const std::int64_t scrubs = GetSqliteStats(*store_)->wal_scrubs;
+  ASSERT_TRUE(store_->MarkOutboxSent(due[0].id, kT0).has_value());
+  SqliteStats st = AwaitScrubbed(*store_, scrubs + 1);
+  EXPECT_EQ(st.scrub_pending, 0);
+  EXPECT_EQ(st.wal_scrubs, scrubs + 1);
+  const std::string bytes = BytesOfEveryFile(dir_);
+  EXPECT_EQ(bytes.find(work), std::string::npos);
+  EXPECT_EQ(bytes.find("scrub.target"), std::string::npos);
+  EXPECT_EQ(fs::file_size(path_ + "-wal"), 0u);
+  // Other mail keeps its recipient (the signer's own address) and asks for no scrub.
+  ExecOther(
+      "INSERT INTO outbox (kind, recipient, payload, next_attempt, created) VALUES ('confirm', "
+      "'own@example.org', '{}', 1, 1)");
+  due = store_->DueOutbox(kT0, 10).value();
+  ASSERT_EQ(due.size(), 1u);
+  ASSERT_TRUE(store_->MarkOutboxSent(due[0].id, kT0).has_value());
+  EXPECT_EQ(GetSqliteStats(*store_)->scrub_pending, 0);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM outbox WHERE recipient = 'own@example.org'"), 1);
+}
+
+// Many verify mails already copied into the database file (the mail server was down), then
+// sent: the database file's copies go too (the scrub copies the cleared pages over them), not
+// only the WAL's.
+TEST_F(SqliteStoreTest, AddressesAlreadyInTheDatabaseFileLeaveNoCopyOnceSent) {
+  ExecOther(
+      "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 400) "
+      "INSERT INTO outbox (kind, recipient, payload, next_attempt, created) SELECT 'verify', "
+      "'freed.' || i || '.x@acme.example', '{\"token\":\"' || hex(randomblob(150)) || "
+      "'\"}', 1, 1 FROM n; PRAGMA wal_checkpoint(TRUNCATE);");
+  ASSERT_NE(BytesOfEveryFile(dir_).find("freed.17.x@"), std::string::npos);
+  auto due = store_->DueOutbox(kT0, 1000).value();
+  ASSERT_EQ(due.size(), 400u);
+  for (const auto& m : due) ASSERT_TRUE(store_->MarkOutboxSent(m.id, kT0).has_value());
+  AwaitScrubbed(*store_, 1);
+  EXPECT_EQ(BytesOfEveryFile(dir_).find(".x@acme.example"), std::string::npos);
+}
+
+// What a server killed between the clearing and the scrub leaves (the WAL holds the address,
+// the row no longer does) is scrubbed by the next server as it opens.
+TEST_F(SqliteStoreTest, TheOwnerOfTheDataDirectoryScrubsTheWalAtOpen) {
+  const std::string work = "left.behind.72@acme.example";
+  ExecOther(
+      "PRAGMA secure_delete = FAST; INSERT INTO outbox (kind, recipient, payload, next_attempt, "
+      "created) VALUES ('verify', '" +
+      work + "', '{}', 1, 1); UPDATE outbox SET recipient = '' WHERE kind = 'verify'");
+  // The files as a SIGKILL would leave them: copied while the store is open.
+  const std::string crashed = (fs::path(dir_) / "crashed").string();
+  fs::create_directory(crashed);
+  for (const char* suffix : {"", "-wal"}) {
+    fs::copy_file(path_ + suffix, (fs::path(crashed) / ("test.db" + std::string(suffix))));
+  }
+  ASSERT_NE(BytesOfEveryFile(crashed).find(work), std::string::npos);
+  SqliteOptions o;
+  o.path = (fs::path(crashed) / "test.db").string();
+  o.scrub_wal_at_open = true;
+  auto s = OpenSqliteStore(o);
+  ASSERT_TRUE(s.has_value()) << s.error().message;
+  SqliteStats st = AwaitScrubbed(**s, 1);
+  EXPECT_EQ(st.wal_scrubs, 1);
+  EXPECT_EQ(BytesOfEveryFile(crashed).find(work), std::string::npos);
 }
 
 TEST_F(SqliteStoreTest, IntegrityCheckPassesAfterLoad) {
