@@ -340,10 +340,14 @@ Result<void> LogService::MakeCheckpoint() {
   for (const LogCampaignCount& cc : head->counts) {
     if (cc.confirmed == 0) continue;
     p->confirmed[cc.uuid] = cc.confirmed;
+    nlohmann::ordered_json groups = nlohmann::ordered_json::object();
+    for (const GroupCount& g : cc.groups) {
+      if (g.confirmed != 0) groups[g.key] = g.confirmed;
+    }
     campaigns.push_back({{"uuid", cc.uuid},
                          {"slug", cc.slug},
                          {"confirmed", cc.confirmed},
-                         {"groups", {{"public", cc.confirmed}}}});
+                         {"groups", std::move(groups)}});
   }
   nlohmann::ordered_json body = {{"origin", origin_},
                                  {"tree_size", head->size},

@@ -135,6 +135,9 @@ struct LogCampaignCount {
   std::string uuid;
   std::string slug;
   std::int64_t confirmed = 0;
+  // Each signer group's confirmed count, as the log's leaves name groups: the declared groups'
+  // counts, or for a campaign that declares none, {"public", confirmed}.
+  std::vector<GroupCount> groups;
 };
 struct LogHead {
   std::uint64_t size = 0;

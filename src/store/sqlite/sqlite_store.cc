@@ -352,7 +352,8 @@ constexpr const char* kSetLogSalt =
     "UPDATE signatures SET log_salt = ?2, log_index = coalesce(?3, log_index) WHERE id = ?1";
 constexpr const char* kCampaignUuid = "SELECT uuid FROM campaigns WHERE id = ?1";
 constexpr const char* kConfirmedCounts =
-    "SELECT c.id, c.uuid, c.slug, coalesce(cc.confirmed, 0) FROM campaigns c LEFT JOIN "
+    "SELECT c.id, c.uuid, c.slug, coalesce(cc.confirmed, 0), coalesce(cc.groups, '{}') "
+    "FROM campaigns c LEFT JOIN "
     "campaign_counts cc ON cc.campaign_id = c.id ORDER BY c.id";
 constexpr const char* kSaveCheckpoint =
     "INSERT INTO log_checkpoints (size, note, counts, created) VALUES (?1, ?2, ?3, ?4) "
@@ -1109,6 +1110,7 @@ class Batch {
   // REQUIRES: Counts(campaign_id) succeeded in this batch.
   std::int64_t ApplyGroup(std::int64_t campaign_id, const std::string& key, int delta) {
     Entry& e = counts_.at(campaign_id);
+    e.dirty = true;  // (a move between groups changes no other count, and must be saved too)
     for (GroupCount& g : e.counts.groups) {
       if (g.key == key) return g.confirmed += delta;
     }
@@ -1987,9 +1989,18 @@ class SqliteStore final : public Store {
       if (!st) return Fail(st.error());
       int rc;
       while ((rc = st->Step()) == SQLITE_ROW) {
-        LogCampaignCount c{st->Int(0), st->Text(1), st->Text(2), st->Int(3)};
+        LogCampaignCount c{st->Int(0), st->Text(1), st->Text(2), st->Int(3),
+                           ParseGroupCounts(st->View(4))};
         // Counts this batch changed are written just before COMMIT: take them from the batch.
-        if (const CampaignCounts* mine = b.Peek(c.campaign_id)) c.confirmed = mine->confirmed;
+        if (const CampaignCounts* mine = b.Peek(c.campaign_id)) {
+          c.confirmed = mine->confirmed;
+          c.groups = mine->groups;
+        }
+        // A campaign without declared groups is not counted by group: its leaves all say
+        // "public".
+        if (c.groups.empty() && c.confirmed != 0) {
+          c.groups.push_back({kPublicGroupKey, c.confirmed});
+        }
         head.counts.push_back(std::move(c));
       }
       if (rc != SQLITE_DONE) return Fail(db.ErrorFor(rc, "reading counts"));
@@ -2446,8 +2457,18 @@ class SqliteStore final : public Store {
         auto decided = MaybeSucceed(b, s.campaign_id, (*counts)->confirmed + 1, s.now);
         if (!decided) return Fail(decided.error());
         out.campaign_decided = *decided;
-      } else if (old_group != sig.form.group) {
-        // Re-recorded into another group: it moves between the groups' counts.
+      } else if (KeyOrPublic(old_group) != KeyOrPublic(sig.form.group)) {
+        // Re-recorded into another group: it moves between the groups' counts, and the log
+        // says so (a withdrawal from the old group, a confirmation into the new one), so that
+        // every group's count still adds up from the leaves.
+        Signature before = sig;
+        before.form.group = old_group;
+        if (auto r = AppendLeaf(b, before, log::LeafEvent::kWithdraw, s.now); !r) {
+          return Fail(r.error());
+        }
+        if (auto r = AppendLeaf(b, sig, log::LeafEvent::kConfirm, s.now); !r) {
+          return Fail(r.error());
+        }
         if (auto r = CountGroup(b, s.campaign_id, old_group, -1); !r) return Fail(r.error());
         if (auto r = CountGroup(b, s.campaign_id, sig.form.group, 1); !r) return Fail(r.error());
       }

@@ -1735,6 +1735,53 @@ TEST_F(SqliteStoreTest, ConfirmAndWithdrawOfACountedSignatureAppendLeaves) {
   EXPECT_EQ(head->counts[0].confirmed, 1);
 }
 
+TEST_F(SqliteStoreTest, TheLogHeadCountsEachGroupAsItsLeavesNameIt) {
+  Campaign plain = MustCreate("plain");
+  Campaign grouped = NewCampaign("grouped");
+  grouped.groups = {
+      SignerGroup{"customers",
+                  "Customers",
+                  GroupKind::kCustomers,
+                  "",
+                  {},
+                  "I am a customer.",
+                  std::nullopt,
+                  {}},
+      SignerGroup{"public", "Everyone else", GroupKind::kPublic, "", {}, "", std::nullopt, {}}};
+  auto g = store_->CreateCampaign(grouped);
+  ASSERT_TRUE(g) << g.error().message;
+  ASSERT_TRUE(store_->Sign(NewSig(plain.id, "p@example.org", kT0, /*confirm_now=*/true)));
+  NewSignature a = NewSig(g->id, "a@example.org", kT0, /*confirm_now=*/true);
+  a.form.group = "customers";
+  ASSERT_TRUE(store_->Sign(a));
+  NewSignature b = NewSig(g->id, "b@example.org", kT0, /*confirm_now=*/true);
+  b.form.group = "public";
+  ASSERT_TRUE(store_->Sign(b));
+  // Recorded again into the other group: it moves, and the log says so.
+  b.form.group = "customers";
+  b.now = kT0 + 10;
+  ASSERT_TRUE(store_->Sign(b));
+
+  log::LeafCounts from_leaves;
+  for (const log::Leaf& l : ReadLog(*store_).leaves) from_leaves.Add(l);
+  auto head = store_->GetLogHead();
+  ASSERT_TRUE(head) << head.error().message;
+  ASSERT_EQ(head->counts.size(), 2u);
+  for (const LogCampaignCount& c : head->counts) {
+    std::map<std::string, std::int64_t> published;
+    for (const GroupCount& gc : c.groups) {
+      if (gc.confirmed != 0) published[gc.key] = gc.confirmed;
+    }
+    std::map<std::string, std::int64_t> leaves;
+    for (const auto& [key, n] : from_leaves.by_group[c.uuid]) {
+      if (n != 0) leaves[key] = n;
+    }
+    EXPECT_EQ(published, leaves) << c.slug;
+  }
+  EXPECT_EQ(from_leaves.by_group[g->uuid]["customers"], 2);
+  EXPECT_EQ(from_leaves.by_group[plain.uuid]["public"], 1);
+}
+
 TEST_F(SqliteStoreTest, StoredNodesAnswerProofsAndSurviveReopening) {
   Campaign c = MustCreate("nodes");
   // Many concurrent confirmations: several per batch, in whatever order the writer takes them.
