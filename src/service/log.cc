@@ -4,6 +4,7 @@
 #include <sodium.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -480,6 +481,17 @@ Result<std::string> LogService::Receipt(const std::string& token, CampaignServic
   r.salt.assign(info->salt.begin(), info->salt.end());
   r.inclusion_proof = std::move(*proof);
   r.checkpoint = checkpoint->note;
+  // The text the leaf names, so that the signer keeps what they signed.
+  if (auto leaf = log::ParseLeaf(info->entry); leaf && !leaf->text.empty()) {
+    const auto& texts = *snap->texts;
+    auto it = std::find_if(texts.begin(), texts.end(),
+                           [&](const CampaignText& t) { return t.hash == leaf->text; });
+    if (it == texts.end()) {
+      return Fail(Code::kInternal, "the text version named by leaf " +
+                                       std::to_string(info->leaf_index) + " is not kept");
+    }
+    r.text = log::ReceiptText{it->version, it->demand, it->letter_markdown};
+  }
   return log::FormatReceipt(r);
 }
 
