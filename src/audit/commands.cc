@@ -242,6 +242,12 @@ int RunVerifyReceipt(const std::string& receipt_file, const std::string& log_url
   if (check->identity_checked) {
     out << "identity: the leaf's commitment is to " << identity << "\n";
   }
+  if (receipt->text) {
+    out << "text: version " << receipt->text->version << " of the demand and letter, which the "
+        << "leaf names (text " << check->leaf.text << "); it is in the receipt\n";
+  } else {
+    out << "text: none named (a leaf logged before campaign texts were versioned)\n";
+  }
   out << "VERIFIED: signature #" << receipt->leaf_index << " of campaign " << campaign
       << " is in the log " << check->receipt_checkpoint.origin << " at size "
       << check->receipt_checkpoint.size << "; the live log (size " << check->live_checkpoint.size

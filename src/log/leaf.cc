@@ -5,6 +5,7 @@
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <utility>
 #include <vector>
 
 #include "log/encoding.h"
@@ -116,11 +117,12 @@ int CountDelta(LeafEvent e) {
 std::string FormatLeaf(const Leaf& leaf) {
   std::string out;
   out.reserve(kLeafHeader.size() + leaf.campaign.size() + leaf.group.size() + 120);
-  out.append(kLeafHeader).push_back('\n');
+  out.append(leaf.text.empty() ? kLeafHeaderV1 : kLeafHeader).push_back('\n');
   out.append("campaign ").append(leaf.campaign).push_back('\n');
   out.append("event ").append(LeafEventName(leaf.event)).push_back('\n');
   out.append("group ").append(leaf.group).push_back('\n');
   out.append("day ").append(leaf.day).push_back('\n');
+  if (!leaf.text.empty()) out.append("text ").append(leaf.text).push_back('\n');
   out.append("commitment ").append(leaf.commitment).push_back('\n');
   return out;
 }
@@ -129,6 +131,9 @@ Result<void> ValidateLeaf(const Leaf& leaf) {
   if (!IsId(leaf.campaign)) return Fail(Code::kInvalidArgument, "leaf: bad campaign id");
   if (!IsId(leaf.group)) return Fail(Code::kInvalidArgument, "leaf: bad group");
   if (!IsDay(leaf.day)) return Fail(Code::kInvalidArgument, "leaf: day is not YYYY-MM-DD");
+  if (!leaf.text.empty() && !IsLowerHex64(leaf.text)) {
+    return Fail(Code::kInvalidArgument, "leaf: text is not 64 lowercase hex digits");
+  }
   if (!IsLowerHex64(leaf.commitment)) {
     return Fail(Code::kInvalidArgument, "leaf: commitment is not 64 lowercase hex digits");
   }
@@ -140,9 +145,13 @@ Result<Leaf> ParseLeaf(std::string_view entry) {
     return Fail(Code::kInvalidArgument, std::string("leaf: ") + what);
   };
   std::string_view rest = entry;
-  if (rest.substr(0, kLeafHeader.size()) != kLeafHeader || rest.size() <= kLeafHeader.size() ||
+  // Both headers have the same length; v2 adds the text line.
+  static_assert(kLeafHeader.size() == kLeafHeaderV1.size());
+  const std::string_view header = rest.substr(0, kLeafHeader.size());
+  const bool v2 = header == kLeafHeader;
+  if ((!v2 && header != kLeafHeaderV1) || rest.size() <= kLeafHeader.size() ||
       rest[kLeafHeader.size()] != '\n') {
-    return bad("does not start with the undersigned/leaf/v1 line");
+    return bad("does not start with the undersigned/leaf/v2 (or v1) line");
   }
   rest.remove_prefix(kLeafHeader.size() + 1);
   Leaf leaf;
@@ -154,6 +163,12 @@ Result<Leaf> ParseLeaf(std::string_view entry) {
   if (!group) return bad("missing group line");
   auto day = TakeField(&rest, "day");
   if (!day) return bad("missing day line");
+  std::optional<std::string_view> text;
+  if (v2) {
+    text = TakeField(&rest, "text");
+    if (!text) return bad("missing text line");
+    if (text->empty()) return bad("empty text line");
+  }
   auto commitment = TakeField(&rest, "commitment");
   if (!commitment) return bad("missing commitment line");
   if (!rest.empty()) return bad("unexpected bytes after the commitment line");
@@ -163,6 +178,7 @@ Result<Leaf> ParseLeaf(std::string_view entry) {
   leaf.event = *ev;
   leaf.group = std::string(*group);
   leaf.day = std::string(*day);
+  if (text) leaf.text = std::string(*text);
   leaf.commitment = std::string(*commitment);
   if (auto v = ValidateLeaf(leaf); !v) return Fail(v.error());
   return leaf;
@@ -180,6 +196,28 @@ std::string Commitment(std::span<const uint8_t> salt, std::string_view identity)
   crypto_hash_sha256_update(&st, salt.data(), salt.size());
   crypto_hash_sha256_update(&st, reinterpret_cast<const unsigned char*>(identity.data()),
                             identity.size());
+  std::array<uint8_t, 32> out{};
+  crypto_hash_sha256_final(&st, out.data());
+  return HexEncode(out);
+}
+
+std::string TextHash(std::string_view demand, std::string_view letter_markdown) {
+  EnsureSodium();
+  crypto_hash_sha256_state st;
+  crypto_hash_sha256_init(&st);
+  auto add = [&](std::string_view bytes) {
+    crypto_hash_sha256_update(&st, reinterpret_cast<const unsigned char*>(bytes.data()),
+                              bytes.size());
+  };
+  add("undersigned/text/v1\n");
+  for (auto [name, value] : {std::pair{std::string_view("demand "), demand},
+                             std::pair{std::string_view("letter "), letter_markdown}}) {
+    add(name);
+    add(std::to_string(value.size()));
+    add("\n");
+    add(value);
+    add("\n");
+  }
   std::array<uint8_t, 32> out{};
   crypto_hash_sha256_final(&st, out.data());
   return HexEncode(out);

@@ -67,6 +67,11 @@ std::string FormatReceipt(const Receipt& r) {
   doc["salt"] = Base64Encode(r.salt);
   doc["inclusion_proof"] = std::move(proof);
   doc["checkpoint"] = r.checkpoint;
+  if (r.text) {
+    doc["text"] = nlohmann::ordered_json{{"version", r.text->version},
+                                         {"demand", r.text->demand},
+                                         {"letter_markdown", r.text->letter_markdown}};
+  }
   // Invalid UTF-8 (never written by the server) is replaced rather than thrown on.
   return doc.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
 }
@@ -81,7 +86,7 @@ Result<Receipt> ParseReceipt(std::string_view text) {
   if (!doc.is_object()) return Fail(Code::kInvalidArgument, "receipt: not a JSON object");
   if (auto ok = OnlyMembers(doc,
                             {"format", "log_url", "origin", "verifier_key", "campaign",
-                             "leaf_index", "leaf", "salt", "inclusion_proof", "checkpoint"},
+                             "leaf_index", "leaf", "salt", "inclusion_proof", "checkpoint", "text"},
                             "");
       !ok) {
     return Fail(ok.error());
@@ -161,6 +166,24 @@ Result<Receipt> ParseReceipt(std::string_view text) {
   auto checkpoint = GetString(doc, "checkpoint", "checkpoint", true);
   if (!checkpoint) return Fail(checkpoint.error());
   r.checkpoint = *checkpoint;
+
+  if (auto text = doc.find("text"); text != doc.end()) {
+    if (!text->is_object()) return Bad("text", "is not an object");
+    if (auto ok = OnlyMembers(*text, {"version", "demand", "letter_markdown"}, " in \"text\"");
+        !ok) {
+      return Fail(ok.error());
+    }
+    auto version = text->find("version");
+    if (version == text->end()) return Bad("text.version", "is missing");
+    if (!version->is_number_integer() || version->get<int64_t>() < 1) {
+      return Bad("text.version", "is not an integer of at least 1");
+    }
+    auto demand = GetString(*text, "demand", "text.demand", false);
+    if (!demand) return Fail(demand.error());
+    auto letter = GetString(*text, "letter_markdown", "text.letter_markdown", false);
+    if (!letter) return Fail(letter.error());
+    r.text = ReceiptText{version->get<int64_t>(), std::move(*demand), std::move(*letter)};
+  }
   return r;
 }
 
@@ -190,6 +213,17 @@ Result<Checkpoint> VerifyReceipt(const Receipt& r, std::string_view verifier_key
     return Fail(Code::kInvalidArgument, "receipt: the inclusion proof of leaf #" +
                                             std::to_string(r.leaf_index) + " does not verify (" +
                                             ok.error().message + ")");
+  }
+  if (leaf->text.empty() != !r.text) {
+    return Fail(Code::kInvalidArgument, leaf->text.empty()
+                                            ? "receipt: carries a text, but its leaf names none"
+                                            : "receipt: its leaf names text " + leaf->text +
+                                                  " but the receipt does not carry that text");
+  }
+  if (r.text && TextHash(r.text->demand, r.text->letter_markdown) != leaf->text) {
+    return Fail(Code::kInvalidArgument,
+                "receipt: the text it carries (version " + std::to_string(r.text->version) +
+                    ") is not the text its leaf names (" + leaf->text + "): it was changed");
   }
   if (!identity.empty()) {
     if (r.salt.size() != kSaltBytes) {

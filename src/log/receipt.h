@@ -14,8 +14,13 @@
 //     "leaf": "<base64 of the entry bytes>",
 //     "salt": "<base64 of 32 bytes>",
 //     "inclusion_proof": ["<base64 hash>", ...],
-//     "checkpoint": "<signed note text>"
+//     "checkpoint": "<signed note text>",
+//     "text": {"version": 2, "demand": "...", "letter_markdown": "..."}
 //   }
+//
+// "text" is the campaign's text the leaf names (log/leaf.h: a v2 leaf's text line), so the
+// signer keeps what they signed; a receipt of a v1 leaf (logged before texts were versioned)
+// has none.
 //
 // Anyone holding the receipt can check offline (VerifyReceipt) that the checkpoint is signed by
 // the log's key, that the leaf is in the tree it commits to, that the leaf belongs to the
@@ -30,6 +35,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -44,6 +50,14 @@ inline constexpr std::string_view kReceiptFormat = "undersigned-receipt/v1";
 // Receipts larger than this are rejected before parsing (a real one is a few kilobytes).
 inline constexpr size_t kMaxReceiptBytes = 1024 * 1024;
 
+// The version of a campaign's text a receipt's leaf names.
+struct ReceiptText {
+  int64_t version = 0;
+  std::string demand;
+  std::string letter_markdown;
+  friend bool operator==(const ReceiptText&, const ReceiptText&) = default;
+};
+
 struct Receipt {
   std::string log_url;
   std::string origin;
@@ -56,6 +70,7 @@ struct Receipt {
   std::vector<uint8_t> salt;  // kSaltBytes
   std::vector<Hash> inclusion_proof;
   std::string checkpoint;  // signed note text
+  std::optional<ReceiptText> text;
   friend bool operator==(const Receipt&, const Receipt&) = default;
 };
 
@@ -66,7 +81,8 @@ std::string FormatReceipt(const Receipt& receipt);
 // Strict inverse of FormatReceipt (member order and whitespace are free, as in any JSON).
 // kInvalidArgument, naming the member, for: text over kMaxReceiptBytes, invalid JSON, a missing
 // or unknown member, a member of the wrong type, a format other than kReceiptFormat, an empty
-// origin, verifier_key, checkpoint or campaign uuid, base64 that is not canonical, a salt that is
+// origin, verifier_key, checkpoint or campaign uuid, a text without its three members or with a
+// version below 1, base64 that is not canonical, a salt that is
 // not 32 bytes, a proof hash that is not 32 bytes, more than 64 proof hashes, a negative or
 // non-integer leaf_index.
 Result<Receipt> ParseReceipt(std::string_view json);
@@ -77,7 +93,9 @@ Result<Receipt> ParseReceipt(std::string_view json);
 //   2. the leaf parses (ParseLeaf) and names campaign_uuid;
 //   3. the inclusion proof proves LeafHash(leaf) at leaf_index in the checkpoint's tree;
 //   4. when identity (a canonical email) is non-empty, Commitment(salt, identity) equals the
-//      leaf's commitment.
+//      leaf's commitment;
+//   5. the receipt carries a text exactly when the leaf names one, and TextHash(demand,
+//      letter_markdown) of it is the leaf's text.
 // Errors: kUnauthenticated when the checkpoint's signature does not verify with the key;
 // kInvalidArgument, saying which check failed, otherwise.
 Result<Checkpoint> VerifyReceipt(const Receipt& receipt, std::string_view verifier_key,

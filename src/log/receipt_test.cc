@@ -19,8 +19,13 @@ constexpr std::string_view kEmail = "ada@example.org";
 
 std::vector<uint8_t> Salt(uint8_t seed) { return std::vector<uint8_t>(kSaltBytes, seed); }
 
-std::string Entry(uint64_t i, std::string_view campaign, std::string_view email) {
+constexpr std::string_view kDemand = "End the contract";
+constexpr std::string_view kLetter = "Dear Dana,\n\nplease end it.\n";
+
+std::string Entry(uint64_t i, std::string_view campaign, std::string_view email,
+                  std::string text = "") {
   Leaf l;
+  l.text = std::move(text);
   l.campaign = std::string(campaign);
   l.event = LeafEvent::kConfirm;
   l.day = "2024-05-0" + std::to_string(1 + i % 9);
@@ -35,10 +40,13 @@ struct Fixture {
   std::vector<std::string> entries;
   Receipt receipt;
 
-  Fixture() {
+  // with_text: leaf 6 is a v2 leaf naming version 2 of the text (kDemand, kLetter), which the
+  // receipt carries.
+  explicit Fixture(bool with_text = false) {
     for (uint64_t i = 0; i < 11; ++i) {
       entries.push_back(Entry(i, i % 3 == 1 ? "other-campaign" : kCampaign,
-                              i == 6 ? kEmail : "someone" + std::to_string(i) + "@example.org"));
+                              i == 6 ? kEmail : "someone" + std::to_string(i) + "@example.org",
+                              with_text && i == 6 ? TextHash(kDemand, kLetter) : ""));
       tree.Append(LeafHash(entries.back()));
     }
     auto signer = *NoteSigner::FromPrivateKey(key.private_key);
@@ -54,8 +62,39 @@ struct Fixture {
     receipt.inclusion_proof = *InclusionProof(tree, 6, tree.Size());
     receipt.checkpoint =
         *SignCheckpoint(signer, Checkpoint{std::string(kOrigin), tree.Size(), tree.Root(), {}});
+    if (with_text) receipt.text = ReceiptText{2, std::string(kDemand), std::string(kLetter)};
   }
 };
+
+TEST(Receipt, TheTextTheLeafNamesTravelsAndIsChecked) {
+  Fixture f(true);
+  auto parsed = ParseReceipt(FormatReceipt(f.receipt));
+  ASSERT_TRUE(parsed) << parsed.error().message;
+  EXPECT_EQ(*parsed, f.receipt);
+  EXPECT_TRUE(VerifyReceipt(*parsed, f.key.verifier_key, kEmail));
+
+  // A letter changed after the fact no longer hashes to what the leaf names.
+  Receipt edited = f.receipt;
+  edited.text->letter_markdown += "P.S. and more.\n";
+  auto r = VerifyReceipt(edited, f.key.verifier_key);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("not the text its leaf names"), std::string::npos)
+      << r.error().message;
+  // A receipt that drops the text of a v2 leaf, or adds one to a v1 leaf, is refused.
+  Receipt dropped = f.receipt;
+  dropped.text.reset();
+  EXPECT_FALSE(VerifyReceipt(dropped, f.key.verifier_key));
+  Fixture old;
+  old.receipt.text = f.receipt.text;
+  EXPECT_FALSE(VerifyReceipt(old.receipt, old.key.verifier_key));
+  // And the text member is parsed strictly.
+  json doc = json::parse(FormatReceipt(f.receipt));
+  doc["text"]["version"] = 0;
+  EXPECT_FALSE(ParseReceipt(doc.dump()));
+  doc = json::parse(FormatReceipt(f.receipt));
+  doc["text"].erase("demand");
+  EXPECT_FALSE(ParseReceipt(doc.dump()));
+}
 
 TEST(Receipt, FormatHasExactlyTheDocumentedMembers) {
   Fixture f;

@@ -2,9 +2,16 @@
 
 #include <algorithm>
 
+#include <spdlog/spdlog.h>
+
 #include "service/ids.h"
 
 namespace undersigned::service {
+
+const std::string& CampaignSnapshot::text_hash() const {
+  static const std::string kNone;
+  return texts && !texts->empty() ? texts->back().hash : kNone;
+}
 
 CampaignService::CampaignService(Store& store, const Clock& clock) : store_(store), clock_(clock) {}
 
@@ -42,6 +49,19 @@ Result<void> CampaignService::Load() {
 std::shared_ptr<const CampaignSnapshot> CampaignService::Install(
     Campaign c, const CampaignCounts* counts, const std::vector<PublicSigner>* recent) {
   auto snap = std::make_shared<CampaignSnapshot>();
+  // The text versions: read from the store (not under the lock) when the text is new here.
+  std::shared_ptr<const CampaignSnapshot> before = SnapshotById(c.id);
+  if (before && before->texts && before->campaign.demand == c.demand &&
+      before->campaign.letter_markdown == c.letter_markdown) {
+    snap->texts = before->texts;
+  } else if (auto texts = store_.CampaignTexts(c.id); texts) {
+    snap->texts = std::make_shared<const std::vector<CampaignText>>(std::move(*texts));
+  } else {
+    spdlog::error("campaign {}: could not read its text versions: {}", c.slug,
+                  texts.error().message);
+    snap->texts = before && before->texts ? before->texts
+                                          : std::make_shared<const std::vector<CampaignText>>();
+  }
   std::lock_guard lock(mu_);
   auto old = by_id_.find(c.id);
   if (old != by_id_.end()) {

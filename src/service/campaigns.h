@@ -31,7 +31,13 @@ struct CampaignSnapshot {
   CampaignCounts counts;
   std::vector<PublicSigner> recent;         // newest first, at most kRecentSigners
   std::vector<Organization> organizations;  // approved co-signers, in the order they signed
+  // Every version of the campaign's text, oldest first; the last is the current one (its hash
+  // goes into the log leaves of signatures counted now). Shared between snapshots: it changes
+  // only when the demand or the letter does. Never null once installed.
+  std::shared_ptr<const std::vector<CampaignText>> texts;
   std::uint64_t version = 0;
+  // The current text's hash (log::TextHash), or empty if its versions could not be read.
+  const std::string& text_hash() const;
 };
 inline constexpr int kRecentSigners = 10;
 
@@ -91,7 +97,9 @@ class CampaignService {
   // Replaces a campaign's organizations in its snapshot; nullptr if there is no such campaign.
   std::shared_ptr<const CampaignSnapshot> InstallOrganizations(
       std::int64_t campaign_id, std::vector<Organization> organizations);
-  // Installs a new snapshot; keeps the current counts and recent signers unless given.
+  // Installs a new snapshot; keeps the current counts and recent signers unless given, and the
+  // text versions unless c's demand or letter differ from the installed ones (then re-reads
+  // them).
   std::shared_ptr<const CampaignSnapshot> Install(Campaign c, const CampaignCounts* counts,
                                                   const std::vector<PublicSigner>* recent);
   void Publish(const std::shared_ptr<const CampaignSnapshot>& snap);

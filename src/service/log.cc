@@ -4,6 +4,7 @@
 #include <sodium.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -339,10 +340,14 @@ Result<void> LogService::MakeCheckpoint() {
   for (const LogCampaignCount& cc : head->counts) {
     if (cc.confirmed == 0) continue;
     p->confirmed[cc.uuid] = cc.confirmed;
+    nlohmann::ordered_json groups = nlohmann::ordered_json::object();
+    for (const GroupCount& g : cc.groups) {
+      if (g.confirmed != 0) groups[g.key] = g.confirmed;
+    }
     campaigns.push_back({{"uuid", cc.uuid},
                          {"slug", cc.slug},
                          {"confirmed", cc.confirmed},
-                         {"groups", {{"public", cc.confirmed}}}});
+                         {"groups", std::move(groups)}});
   }
   nlohmann::ordered_json body = {{"origin", origin_},
                                  {"tree_size", head->size},
@@ -475,6 +480,17 @@ Result<std::string> LogService::Receipt(const std::string& token, CampaignServic
   r.salt.assign(info->salt.begin(), info->salt.end());
   r.inclusion_proof = std::move(*proof);
   r.checkpoint = checkpoint->note;
+  // The text the leaf names, so that the signer keeps what they signed.
+  if (auto leaf = log::ParseLeaf(info->entry); leaf && !leaf->text.empty()) {
+    const auto& texts = *snap->texts;
+    auto it = std::find_if(texts.begin(), texts.end(),
+                           [&](const CampaignText& t) { return t.hash == leaf->text; });
+    if (it == texts.end()) {
+      return Fail(Code::kInternal, "the text version named by leaf " +
+                                       std::to_string(info->leaf_index) + " is not kept");
+    }
+    r.text = log::ReceiptText{it->version, it->demand, it->letter_markdown};
+  }
   return log::FormatReceipt(r);
 }
 

@@ -126,6 +126,7 @@ Result<SigningService::Prepared> SigningService::Prepare(const std::string& slug
   }
   s.campaign_id = campaign.id;
   s.campaign_uuid = campaign.uuid;
+  s.text_hash = (*snap)->text_hash();  // from memory: the writer checks it is still current
   s.form = std::move(*valid);
   s.source = ctx.source;
   s.confirm_now = ctx.trusted && !by_domain;  // only the work mailbox can verify

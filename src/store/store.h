@@ -57,6 +57,8 @@ struct NewSignature {
   std::int64_t campaign_id = 0;
   std::string campaign_uuid;  // optional; lets a signature that counts at once have its log
                               // leaf made before it is queued
+  std::string text_hash;      // optional, with campaign_uuid: the campaign's current
+                              // CampaignText::hash as the caller knows it (the writer checks it)
   SignatureForm form;         // validated
   std::string canonical_email;
   std::string source;         // "form", "api"
@@ -126,6 +128,18 @@ struct ApiToken {
   std::optional<UnixTime> revoked;
 };
 
+// One version of a campaign's text: its demand and letter. Versions are numbered from 1; the
+// store keeps a new one, in the same transaction, whenever an edit changes the demand or the
+// letter, and names the current one in every log leaf (log/leaf.h: text).
+struct CampaignText {
+  int version = 0;
+  std::string hash;      // log::TextHash(demand, letter_markdown)
+  UnixTime created = 0;  // when it became the campaign's text
+  std::string demand;
+  std::string letter_markdown;
+  bool operator==(const CampaignText&) const = default;
+};
+
 // --- the signature log (log/leaf.h; issue 4)
 
 // The log as the writer holds it: durable (everything before it is committed and synced), with
@@ -135,6 +149,9 @@ struct LogCampaignCount {
   std::string uuid;
   std::string slug;
   std::int64_t confirmed = 0;
+  // Each signer group's confirmed count, as the log's leaves name groups: the declared groups'
+  // counts, or for a campaign that declares none, {"public", confirmed}.
+  std::vector<GroupCount> groups;
 };
 struct LogHead {
   std::uint64_t size = 0;
@@ -190,6 +207,8 @@ class Store {
   virtual Result<Campaign> GetCampaignBySlug(const std::string& slug) = 0;
   virtual Result<Campaign> GetCampaignByUuid(const std::string& uuid) = 0;
   virtual Result<Campaign> GetCampaignById(std::int64_t id) = 0;
+  // Every version of the campaign's text, oldest first (at least one for any campaign).
+  virtual Result<std::vector<CampaignText>> CampaignTexts(std::int64_t campaign_id) = 0;
   // Newest first. status empty = all.
   virtual Result<Paged<Campaign>> ListCampaigns(std::optional<CampaignStatus> status,
                                                 const TimeFilter& filter, Page page) = 0;

@@ -165,3 +165,35 @@ def test_bad_group_input_is_a_clear_error(stack):
     assert r.status == 422, r
     r = sign_employee(stack.client(), "Otto", "otto@acme.example", "", visibility="sealed-99")
     assert r.status == 422, r
+
+
+def test_log_audit_passes_with_verified_employees(stack, tmp_path):
+    """An honest site with signer groups passes its own audit: /log/counts publishes each
+    group's count as the leaves name it, so verified employees are not reported as a lie."""
+    for i in range(2):
+        work = "audit%d.%s@acme.example" % (i, secrets.token_hex(3))
+        assert sign_employee(stack.client(), "Auditee %d" % i, work).status == 200
+        verify(stack, work)
+    addr = unique_email("public-audit")
+    assert harness.sign(stack.client(), SLUG, email_addr=addr,
+                        extra={"group": "public"}).status == 200
+    [mail] = stack.wait_for_mail(addr)
+    harness.press_button(stack.client(), mail.link("confirm"), "confirm")
+
+    leaves = query(stack.data, "SELECT count(*) FROM log_leaves")[0][0]
+
+    def covering():
+        j = stack.client().get("/log/counts").json()
+        return j if j["tree_size"] == leaves else None
+    published = wait_until(covering, 30, interval=0.1, what="a checkpoint covering every leaf")
+    [mine] = [c for c in published["campaigns"] if c["slug"] == SLUG]
+    staff = query(stack.data, "SELECT count(*) FROM signatures WHERE group_key = 'staff' "
+                              "AND state = 'confirmed'")[0][0]
+    assert staff >= 2
+    assert mine["groups"]["staff"] == staff, mine
+    assert mine["groups"]["public"] >= 1, mine
+    assert sum(mine["groups"].values()) == mine["confirmed"], mine
+
+    p = harness.run_cli("log", "audit", stack.url, "--state", str(tmp_path / "audit.json"),
+                        check=False, timeout=120)
+    assert p.returncode == 0, "audit failed:\nstdout: %s\nstderr: %s" % (p.stdout, p.stderr)

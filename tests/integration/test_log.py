@@ -156,7 +156,8 @@ def test_leaves_hold_no_personal_data(stack, signed):
         entry = bytes(entry)
         assert bytes(h) == sha256(b"\x00" + entry), "stored hash of leaf %d is wrong" % idx
         text = entry.decode("utf-8")
-        assert text.startswith("undersigned/leaf/v1\n"), text
+        assert text.startswith("undersigned/leaf/v2\n"), text
+        assert "\ntext " in text, text  # the hash of the campaign text, nothing personal
         events.append(text.split("\nevent ")[1].split("\n")[0])
         for addr, _ in signed["form"]:
             assert addr.split("@")[0] not in text, "an email address is in a leaf"

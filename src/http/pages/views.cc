@@ -443,6 +443,32 @@ Data CampaignBriefData(const Campaign& c, std::string_view base_url, std::string
   return d;
 }
 
+Data TextVersionsData(const service::CampaignSnapshot& snap) {
+  if (!snap.texts || snap.texts->size() < 2) return Data(false);
+  const std::vector<CampaignText>& texts = *snap.texts;
+  const CampaignText& current = texts.back();
+  Data d;
+  d.set("edited_text", render::FormatDate(current.created));
+  d.set("edited_iso", FormatIso8601(current.created));
+  d.set("current", std::to_string(current.version));
+  d.set("current_hash", current.hash);
+  d.set("earlier_count", std::to_string(texts.size() - 1));
+  Data earlier = List();
+  for (std::size_t i = texts.size() - 1; i-- > 0;) {  // newest first
+    const CampaignText& t = texts[i];
+    Data v;
+    v.set("version", std::to_string(t.version));
+    v.set("from_text", render::FormatDate(t.created));
+    v.set("until_text", render::FormatDate(texts[i + 1].created));
+    v.set("demand", Opt(t.demand));
+    v.set("letter_html", Opt(render::RenderMarkdown(t.letter_markdown, 4)));
+    v.set("hash", t.hash);
+    earlier.push_back(v);
+  }
+  d.set("earlier", earlier);
+  return d;
+}
+
 Data CampaignPageData(const service::CampaignSnapshot& snap, std::string_view base_url,
                       std::string_view site_name, bool takes_signatures) {
   const Campaign& c = snap.campaign;
@@ -510,6 +536,7 @@ Data CampaignPageData(const service::CampaignSnapshot& snap, std::string_view ba
   }
   d.set("c", cd);
 
+  d.set("text_edits", TextVersionsData(snap));
   d.set("count", CountData(snap.counts.confirmed, c.goal));
   d.set("events_url", "/c/" + PercentEncode(c.slug) + "/events");
   d.set("json_url", "/c/" + PercentEncode(c.slug) + ".json");

@@ -73,10 +73,16 @@ render::Data GroupTallyData(const Campaign& c, const CampaignCounts& counts);
 // alpha-2 code, any case) marked. Built from static data, so it is inserted raw.
 std::string CountryOptionsHtml(std::string_view selected);
 
-// "c" (campaign, targets, letter), "count", "recent", "share", "cosigners", "events_url",
-// "json_url" and the layout fields, for campaign.mustache.
+// "c" (campaign, targets, letter), "text_edits", "count", "recent", "share", "cosigners",
+// "events_url", "json_url" and the layout fields, for campaign.mustache.
 render::Data CampaignPageData(const service::CampaignSnapshot& snap, std::string_view base_url,
                               std::string_view site_name, bool takes_signatures);
+
+// "text_edits" of text_versions.mustache (a partial of campaign.mustache): false while the
+// campaign's text has one version; once the demand or letter was edited, {edited_text,
+// edited_iso, current, current_hash, earlier_count, earlier: [{version, from_text, until_text,
+// demand, letter_html, hash}]}, the earlier versions newest first.
+render::Data TextVersionsData(const service::CampaignSnapshot& snap);
 
 // "cosigners" of campaign.mustache: the approved co-signing organizations of the snapshot
 // ({count_text, items: [{name, website_href, statement, logo_url}]}), or false if none.

@@ -1,6 +1,11 @@
 #include "store/sqlite/migrations.h"
 
+#include <sqlite3.h>
+
 #include <string>
+#include <string_view>
+
+#include "log/leaf.h"
 
 namespace undersigned::store {
 namespace {
@@ -233,6 +238,39 @@ CREATE TABLE instance_secrets (
 ) WITHOUT ROWID;
 )sql";
 
+// Version 2: every version of a campaign's text (log/leaf.h, TextHash). campaign_texts keeps
+// the demand and letter of each version with its hash; a version is added whenever an edit
+// changes either, so the text people signed stays on record and a leaf's text hash can be
+// looked up. Existing campaigns get their current text as version 1, dated to their last
+// change (earlier edits were not kept). The hash is computed by the SQL function
+// undersigned_text_hash (registered by Migrate). Few rows: one per edit of a text, written
+// only by campaign edits, never by signing.
+constexpr const char* kV2 = R"sql(
+CREATE TABLE campaign_texts (
+  campaign_id     INTEGER NOT NULL REFERENCES campaigns (id),
+  version         INTEGER NOT NULL CHECK (version >= 1),
+  hash            TEXT    NOT NULL,  -- TextHash(demand, letter_markdown), hex
+  created         INTEGER NOT NULL,  -- when this version became the campaign's text
+  demand          TEXT    NOT NULL,
+  letter_markdown TEXT    NOT NULL,
+  PRIMARY KEY (campaign_id, version)
+);
+INSERT INTO campaign_texts (campaign_id, version, hash, created, demand, letter_markdown)
+  SELECT id, 1, undersigned_text_hash(demand, letter_markdown), modified, demand,
+         letter_markdown
+  FROM campaigns;
+)sql";
+
+void TextHashFunction(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
+  std::string_view parts[2];
+  for (int i = 0; i < argc && i < 2; ++i) {
+    const auto* text = reinterpret_cast<const char*>(sqlite3_value_text(argv[i]));
+    parts[i] = text ? std::string_view(text, sqlite3_value_bytes(argv[i])) : std::string_view();
+  }
+  const std::string hash = log::TextHash(parts[0], parts[1]);
+  sqlite3_result_text(ctx, hash.data(), static_cast<int>(hash.size()), SQLITE_TRANSIENT);
+}
+
 // Version 3: a campaign's time zone (IANA name), in which a deadline typed as a date ends
 // (core/time_zone.h). Campaigns made before it keep their stored deadline instants and read
 // as UTC, the zone they were resolved in.
@@ -245,6 +283,7 @@ ALTER TABLE campaigns ADD COLUMN time_zone TEXT NOT NULL DEFAULT 'UTC';
 const std::vector<Migration>& SqliteMigrations() {
   static const std::vector<Migration> kMigrations = {
       {1, "initial schema", kV1},
+      {2, "campaign text versions", kV2},
       {3, "campaign time zones", kV3},
   };
   return kMigrations;
@@ -279,6 +318,12 @@ Result<int> Migrate(Db& db) {
     return 0;
   }
   int applied = 0;
+  if (int rc = sqlite3_create_function(db.raw(), "undersigned_text_hash", 2,
+                                       SQLITE_UTF8 | SQLITE_DETERMINISTIC, nullptr,
+                                       TextHashFunction, nullptr, nullptr);
+      rc != SQLITE_OK) {
+    return rollback(SqliteError(db.raw(), rc, "registering undersigned_text_hash"));
+  }
   for (const Migration& m : SqliteMigrations()) {
     if (m.version <= current) continue;
     if (auto r = db.Exec(m.sql); !r) {

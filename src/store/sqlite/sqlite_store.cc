@@ -109,6 +109,15 @@ constexpr const char* kUpdateCampaign =
     "organizers = ?15, groups = ?16, anonymity_floor = ?17, time_zone = ?18, "
     "modified = CASE WHEN ?11 > modified THEN ?11 ELSE max(modified, ?12) END WHERE id = ?1 "
     "RETURNING uuid, created, modified, outcome, outcome_at";
+constexpr const char* kInsertText =
+    "INSERT INTO campaign_texts (campaign_id, version, hash, created, demand, letter_markdown) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+constexpr const char* kLatestText =
+    "SELECT version, hash FROM campaign_texts WHERE campaign_id = ?1 ORDER BY version DESC "
+    "LIMIT 1";
+constexpr const char* kCampaignTexts =
+    "SELECT version, hash, created, demand, letter_markdown FROM campaign_texts "
+    "WHERE campaign_id = ?1 ORDER BY version";
 constexpr const char* kCampaignById = "SELECT " US_CAMPAIGN_COLS " FROM campaigns WHERE id = ?1";
 constexpr const char* kCampaignBySlug =
     "SELECT " US_CAMPAIGN_COLS " FROM campaigns WHERE slug = ?1";
@@ -358,7 +367,8 @@ constexpr const char* kSetLogSalt =
     "UPDATE signatures SET log_salt = ?2, log_index = coalesce(?3, log_index) WHERE id = ?1";
 constexpr const char* kCampaignUuid = "SELECT uuid FROM campaigns WHERE id = ?1";
 constexpr const char* kConfirmedCounts =
-    "SELECT c.id, c.uuid, c.slug, coalesce(cc.confirmed, 0) FROM campaigns c LEFT JOIN "
+    "SELECT c.id, c.uuid, c.slug, coalesce(cc.confirmed, 0), coalesce(cc.groups, '{}') "
+    "FROM campaigns c LEFT JOIN "
     "campaign_counts cc ON cc.campaign_id = c.id ORDER BY c.id";
 constexpr const char* kSaveCheckpoint =
     "INSERT INTO log_checkpoints (size, note, counts, created) VALUES (?1, ?2, ?3, ?4) "
@@ -372,8 +382,9 @@ constexpr const char* kReceiptByConfirmHash =
 
 // campaign thresholds and outcomes
 constexpr const char* kCampaignRules =
-    "SELECT threshold, outcome, deadline, groups, title, slug, language FROM campaigns "
-    "WHERE id = ?1";
+    "SELECT threshold, outcome, deadline, groups, title, slug, language, "
+    "(SELECT hash FROM campaign_texts t WHERE t.campaign_id = c.id ORDER BY version DESC "
+    "LIMIT 1) FROM campaigns c WHERE id = ?1";
 constexpr const char* kDecideCampaign =
     "UPDATE campaigns SET outcome = ?2, outcome_at = ?3, modified = max(modified, ?3) "
     "WHERE id = ?1 AND outcome = 'pending'";
@@ -1116,6 +1127,7 @@ class Batch {
   // REQUIRES: Counts(campaign_id) succeeded in this batch.
   std::int64_t ApplyGroup(std::int64_t campaign_id, const std::string& key, int delta) {
     Entry& e = counts_.at(campaign_id);
+    e.dirty = true;  // (a move between groups changes no other count, and must be saved too)
     for (GroupCount& g : e.counts.groups) {
       if (g.key == key) return g.confirmed += delta;
     }
@@ -1144,6 +1156,7 @@ class Batch {
     std::optional<UnixTime> deadline;
     std::vector<SignerGroup> groups;  // declared groups (empty: not counted by group)
     std::string title, slug, language;
+    std::string text_hash;  // the current CampaignText's, named in every leaf
   };
   Result<const Rules*> RulesOf(std::int64_t campaign_id) {
     auto it = rules_.find(campaign_id);
@@ -1158,7 +1171,7 @@ class Batch {
     Rules t{st->OptInt(0), st->View(1) == "pending",
             st->OptInt(2), std::move(*groups),
             st->Text(4),   st->Text(5),
-            st->Text(6)};
+            st->Text(6),   st->Text(7)};
     return &rules_.emplace(campaign_id, t).first->second;
   }
   void ForgetRules(std::int64_t campaign_id) { rules_.erase(campaign_id); }
@@ -1196,8 +1209,9 @@ class Batch {
 // thread): its salt goes into the signature's insert, the leaf is appended right after.
 struct PreparedLeaf {
   std::string salt;
-  std::string entry;  // empty: built on the writer (no campaign uuid was given)
+  std::string entry;  // empty: built on the writer (no campaign uuid or text hash was given)
   log::Hash hash{};
+  std::string text;  // the text hash entry names; the writer rebuilds it if that is not current
 };
 
 // One queued write. A blocking write (Write) lives on the caller's stack until done is
@@ -1306,6 +1320,7 @@ class SqliteStore final : public Store {
       counts->Bind(1, c.id).Bind(2, c.created);
       if (auto r = StepDone(db, *counts, "creating the campaign counts"); !r)
         return Fail(r.error());
+      if (auto r = KeepText(db, c, c.created); !r) return Fail(r.error());
       return c;
     });
   }
@@ -1338,8 +1353,49 @@ class SqliteStore final : public Store {
       // The outcome is the store's to decide: what is stored stands.
       c.outcome = ParseOutcome(st->View(3)).value_or(CampaignOutcome::kPending);
       c.outcome_at = st->OptInt(4);
+      st->Reset();
+      if (auto r = KeepText(db, c, c.modified); !r) return Fail(r.error());
       return c;
     });
+  }
+
+  Result<std::vector<CampaignText>> CampaignTexts(std::int64_t campaign_id) override {
+    auto r = Reader();
+    Db& db = *r;
+    auto st = db.Prepare(kCampaignTexts);
+    if (!st) return Fail(st.error());
+    st->Bind(1, campaign_id);
+    std::vector<CampaignText> out;
+    int rc;
+    while ((rc = st->Step()) == SQLITE_ROW) {
+      out.push_back(
+          {static_cast<int>(st->Int(0)), st->Text(1), st->Int(2), st->Text(3), st->Text(4)});
+    }
+    if (rc != SQLITE_DONE) return Fail(db.ErrorFor(rc, "reading the campaign's texts"));
+    return out;
+  }
+
+  // Keeps c's demand and letter as a new version of its text, dated `when`, unless they are
+  // the current version already.
+  static Result<void> KeepText(Db& db, const Campaign& c, UnixTime when) {
+    const std::string hash = log::TextHash(c.demand, c.letter_markdown);
+    auto latest = db.Prepare(kLatestText);
+    if (!latest) return Fail(latest.error());
+    latest->Bind(1, c.id);
+    std::int64_t version = 0;
+    int rc = latest->Step();
+    if (rc == SQLITE_ROW) {
+      if (latest->View(1) == hash) return {};
+      version = latest->Int(0);
+    } else if (rc != SQLITE_DONE) {
+      return Fail(db.ErrorFor(rc, "reading the campaign's text"));
+    }
+    latest->Reset();
+    auto st = db.Prepare(kInsertText);
+    if (!st) return Fail(st.error());
+    st->Bind(1, c.id).Bind(2, version + 1).Bind(3, hash).Bind(4, when);
+    st->Bind(5, c.demand).Bind(6, c.letter_markdown);
+    return StepDone(db, *st, "keeping the campaign's text");
   }
 
   Result<Campaign> GetCampaignBySlug(const std::string& slug) override {
@@ -2007,9 +2063,18 @@ class SqliteStore final : public Store {
       if (!st) return Fail(st.error());
       int rc;
       while ((rc = st->Step()) == SQLITE_ROW) {
-        LogCampaignCount c{st->Int(0), st->Text(1), st->Text(2), st->Int(3)};
+        LogCampaignCount c{st->Int(0), st->Text(1), st->Text(2), st->Int(3),
+                           ParseGroupCounts(st->View(4))};
         // Counts this batch changed are written just before COMMIT: take them from the batch.
-        if (const CampaignCounts* mine = b.Peek(c.campaign_id)) c.confirmed = mine->confirmed;
+        if (const CampaignCounts* mine = b.Peek(c.campaign_id)) {
+          c.confirmed = mine->confirmed;
+          c.groups = mine->groups;
+        }
+        // A campaign without declared groups is not counted by group: its leaves all say
+        // "public".
+        if (c.groups.empty() && c.confirmed != 0) {
+          c.groups.push_back({kPublicGroupKey, c.confirmed});
+        }
         head.counts.push_back(std::move(c));
       }
       if (rc != SQLITE_DONE) return Fail(db.ErrorFor(rc, "reading counts"));
@@ -2276,12 +2341,14 @@ class SqliteStore final : public Store {
       PreparedLeaf& l = p.leaf;
       l.salt.assign(log::kSaltBytes, '\0');
       RandomBytes(l.salt.data(), l.salt.size());
-      if (!s.campaign_uuid.empty()) {
+      if (!s.campaign_uuid.empty() && !s.text_hash.empty()) {
         log::Leaf leaf;
         leaf.campaign = s.campaign_uuid;
         leaf.event = log::LeafEvent::kConfirm;
         leaf.group = s.form.group.empty() ? kPublicGroupKey : s.form.group;
         leaf.day = FormatIso8601(s.now).substr(0, 10);
+        leaf.text = s.text_hash;
+        l.text = s.text_hash;
         leaf.commitment = log::Commitment(
             std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(l.salt.data()),
                                           l.salt.size()),
@@ -2481,8 +2548,18 @@ class SqliteStore final : public Store {
         auto decided = MaybeSucceed(b, s.campaign_id, (*counts)->confirmed + 1, s.now);
         if (!decided) return Fail(decided.error());
         out.campaign_decided = *decided;
-      } else if (old_group != sig.form.group) {
-        // Re-recorded into another group: it moves between the groups' counts.
+      } else if (KeyOrPublic(old_group) != KeyOrPublic(sig.form.group)) {
+        // Re-recorded into another group: it moves between the groups' counts, and the log
+        // says so (a withdrawal from the old group, a confirmation into the new one), so that
+        // every group's count still adds up from the leaves.
+        Signature before = sig;
+        before.form.group = old_group;
+        if (auto r = AppendLeaf(b, before, log::LeafEvent::kWithdraw, s.now); !r) {
+          return Fail(r.error());
+        }
+        if (auto r = AppendLeaf(b, sig, log::LeafEvent::kConfirm, s.now); !r) {
+          return Fail(r.error());
+        }
         if (auto r = CountGroup(b, s.campaign_id, old_group, -1); !r) return Fail(r.error());
         if (auto r = CountGroup(b, s.campaign_id, sig.form.group, 1); !r) return Fail(r.error());
       }
@@ -2622,7 +2699,12 @@ class SqliteStore final : public Store {
     LogWriter& lw = b.log();
     if (!lw.enabled()) return {};
     const std::uint64_t expected = lw.size();
-    if (prepared != nullptr && !prepared->entry.empty()) {
+    auto rules = b.RulesOf(sig.campaign_id);
+    if (!rules) return Fail(rules.error());
+    const std::string& text = (*rules)->text_hash;
+    // (A leaf made before queueing names the text the caller knew; an edit committed since
+    // makes it stale, and it is built again below with the same salt.)
+    if (prepared != nullptr && !prepared->entry.empty() && prepared->text == text) {
       auto index = lw.AppendHashed(prepared->entry, prepared->hash);
       if (!index) return Fail(index.error());
       if (*index != expected) return Fail(Code::kInternal, "log index out of step");
@@ -2653,6 +2735,7 @@ class SqliteStore final : public Store {
     leaf.event = event;
     leaf.group = sig.form.group.empty() ? kPublicGroupKey : sig.form.group;
     leaf.day = FormatIso8601(now).substr(0, 10);
+    leaf.text = text;
     leaf.commitment =
         log::Commitment(std::span<const std::uint8_t>(
                             reinterpret_cast<const std::uint8_t*>(salt.data()), salt.size()),

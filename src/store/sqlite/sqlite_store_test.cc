@@ -1896,6 +1896,118 @@ TEST_F(SqliteStoreTest, ConfirmAndWithdrawOfACountedSignatureAppendLeaves) {
   EXPECT_EQ(head->counts[0].confirmed, 1);
 }
 
+TEST_F(SqliteStoreTest, TheLogHeadCountsEachGroupAsItsLeavesNameIt) {
+  Campaign plain = MustCreate("plain");
+  Campaign grouped = NewCampaign("grouped");
+  grouped.groups = {
+      SignerGroup{"customers",
+                  "Customers",
+                  GroupKind::kCustomers,
+                  "",
+                  {},
+                  "I am a customer.",
+                  std::nullopt,
+                  {}},
+      SignerGroup{"public", "Everyone else", GroupKind::kPublic, "", {}, "", std::nullopt, {}}};
+  auto g = store_->CreateCampaign(grouped);
+  ASSERT_TRUE(g) << g.error().message;
+  ASSERT_TRUE(store_->Sign(NewSig(plain.id, "p@example.org", kT0, /*confirm_now=*/true)));
+  NewSignature a = NewSig(g->id, "a@example.org", kT0, /*confirm_now=*/true);
+  a.form.group = "customers";
+  ASSERT_TRUE(store_->Sign(a));
+  NewSignature b = NewSig(g->id, "b@example.org", kT0, /*confirm_now=*/true);
+  b.form.group = "public";
+  ASSERT_TRUE(store_->Sign(b));
+  // Recorded again into the other group: it moves, and the log says so.
+  b.form.group = "customers";
+  b.now = kT0 + 10;
+  ASSERT_TRUE(store_->Sign(b));
+
+  log::LeafCounts from_leaves;
+  for (const log::Leaf& l : ReadLog(*store_).leaves) from_leaves.Add(l);
+  auto head = store_->GetLogHead();
+  ASSERT_TRUE(head) << head.error().message;
+  ASSERT_EQ(head->counts.size(), 2u);
+  for (const LogCampaignCount& c : head->counts) {
+    std::map<std::string, std::int64_t> published;
+    for (const GroupCount& gc : c.groups) {
+      if (gc.confirmed != 0) published[gc.key] = gc.confirmed;
+    }
+    std::map<std::string, std::int64_t> leaves;
+    for (const auto& [key, n] : from_leaves.by_group[c.uuid]) {
+      if (n != 0) leaves[key] = n;
+    }
+    EXPECT_EQ(published, leaves) << c.slug;
+  }
+  EXPECT_EQ(from_leaves.by_group[g->uuid]["customers"], 2);
+  EXPECT_EQ(from_leaves.by_group[plain.uuid]["public"], 1);
+}
+
+TEST_F(SqliteStoreTest, EveryTextVersionIsKeptAndLeavesNameTheCurrentOne) {
+  Campaign c = MustCreate("edited");
+  const std::string v1 = log::TextHash(c.demand, c.letter_markdown);
+  NewSignature early = NewSig(c.id, "early@example.org");
+  ASSERT_TRUE(store_->Sign(early));
+
+  // An edit of the title only keeps the text; one of the letter adds version 2, dated.
+  c.title = "A new title";
+  c.modified = kT0 + 100;
+  ASSERT_TRUE(store_->UpdateCampaign(c));
+  c.letter_markdown = "Dear *CEO*,\n\nplease, now.";
+  c.modified = kT0 + 200;
+  ASSERT_TRUE(store_->UpdateCampaign(c));
+  const std::string v2 = log::TextHash(c.demand, c.letter_markdown);
+  auto texts = store_->CampaignTexts(c.id);
+  ASSERT_TRUE(texts) << texts.error().message;
+  ASSERT_EQ(texts->size(), 2u);
+  EXPECT_EQ((*texts)[0],
+            (CampaignText{1, v1, kT0, "Do the right thing", "Dear *CEO*,\n\nplease."}));
+  EXPECT_EQ((*texts)[1].version, 2);
+  EXPECT_EQ((*texts)[1].hash, v2);
+  EXPECT_EQ((*texts)[1].created, kT0 + 200);
+  EXPECT_EQ((*texts)[1].letter_markdown, c.letter_markdown);
+
+  // Confirmed after the edit: counted under version 2. A trusted signing whose caller still
+  // knew version 1 is counted under version 2 too (the writer checks).
+  ASSERT_TRUE(store_->Confirm(early.token_hash, kT0 + 300));
+  NewSignature stale = NewSig(c.id, "api@example.org", kT0 + 400, /*confirm_now=*/true);
+  stale.campaign_uuid = c.uuid;
+  stale.text_hash = v1;
+  ASSERT_TRUE(store_->Sign(stale));
+  NewSignature fresh = NewSig(c.id, "api2@example.org", kT0 + 500, /*confirm_now=*/true);
+  fresh.campaign_uuid = c.uuid;
+  fresh.text_hash = v2;
+  ASSERT_TRUE(store_->Sign(fresh));
+  LogContents log = ReadLog(*store_);
+  ASSERT_EQ(log.leaves.size(), 3u);
+  for (const auto& l : log.leaves) EXPECT_EQ(l.text, v2);
+  auto entry = store_->LogEntries(0, 1);
+  ASSERT_TRUE(entry);
+  EXPECT_EQ(entry->front().rfind("undersigned/leaf/v2\n", 0), 0u) << entry->front();
+}
+
+TEST_F(SqliteStoreTest, AVersionOneDatabaseMigratesWithItsTextsAsVersionOne) {
+  store_.reset();
+  std::string old_path = (fs::path(dir_) / "v1.db").string();
+  {
+    auto db = Db::Open(old_path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    ASSERT_TRUE(db.has_value());
+    ASSERT_TRUE((*db)->Exec(SqliteMigrations().front().sql));
+    ASSERT_TRUE((*db)->Exec(
+        "INSERT INTO campaigns (id, uuid, slug, title, demand, letter_markdown, goal, status, "
+        "language, created, modified) VALUES (7, 'u-7', 'old', 'Old', 'Stop it', 'Dear all', 10, "
+        "'open', 'en', 100, 150); PRAGMA user_version = 1;"));
+  }
+  path_ = old_path;
+  Open();
+  EXPECT_EQ(QueryInt("PRAGMA user_version"), LatestSchemaVersion());
+  auto texts = store_->CampaignTexts(7);
+  ASSERT_TRUE(texts) << texts.error().message;
+  ASSERT_EQ(texts->size(), 1u);
+  EXPECT_EQ((*texts)[0],
+            (CampaignText{1, log::TextHash("Stop it", "Dear all"), 150, "Stop it", "Dear all"}));
+}
+
 TEST_F(SqliteStoreTest, StoredNodesAnswerProofsAndSurviveReopening) {
   Campaign c = MustCreate("nodes");
   // Many concurrent confirmations: several per batch, in whatever order the writer takes them.
