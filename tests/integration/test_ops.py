@@ -286,7 +286,9 @@ def test_demo_mode_and_json_logs(tmp_path):
         assert "/c/demo" in c.get("/").text
         assert counts(c, "demo")["status"] == "open"
         addr = unique_email("demo")
-        assert sign(c, "demo", name="Demo Person", email_addr=addr).status == 200
+        # The demo's groups: employees and everyone else; the form chooses none by default.
+        assert sign(c, "demo", name="Demo Person", email_addr=addr,
+                    extra={"group": "public"}).status == 200
         [mail] = harness.MailDir(data / "outbox-eml").wait_for_mail(addr)
         press_button(c, mail.link("confirm"), "confirm")
         assert counts(c, "demo")["confirmed"] == 1
