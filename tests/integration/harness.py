@@ -546,7 +546,7 @@ def sign(client, slug, name="Ada Lovelace", email_addr=None, public_name=True,
 
 def press_button(client, link, kind):
     """Opens a /s/confirm or /s/withdraw link (GET), checks it shows a button, and posts its
-    form. Returns (get_response, post_response)."""
+    form. Returns (get_response, the page the POST's 303 leads to: the result)."""
     u = urllib.parse.urlsplit(link)
     page = client.get(u.path + "?" + u.query)
     assert page.status == 200, page
@@ -554,7 +554,7 @@ def press_button(client, link, kind):
     assert form["method"] == "post", form
     assert form["buttons"] >= 1, "no button in the %s form: %s" % (kind, form)
     fields = hidden_fields(form)
-    resp = client.post_form(form_path(form["action"], "/s/%s" % kind), fields)
+    resp = client.post_form(form_path(form["action"], "/s/%s" % kind), fields, follow=True)
     return page, resp
 
 

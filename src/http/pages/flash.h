@@ -1,7 +1,8 @@
 // Flash: what a POST of the sign form hands to the page it redirects to (post/redirect/get), so
 // that reloading or going back never sends the form again. A failed form redirects to a page
 // that shows it with what was typed and a message per field; a signed one to the "check your
-// email" page, which names the address the link went to.
+// email" page, which names the address the link went to; a pressed confirm or withdraw button
+// to its link's page, which then shows the result to the browser that pressed it.
 //
 // What was typed is personal, so it never goes into a URL: it is kept here, in memory, for a
 // few minutes, under a random id that only the browser that posted holds (the cookie us_flash,
@@ -30,7 +31,9 @@ namespace undersigned::http::pages {
 inline constexpr const char* kFlashCookie = "us_flash";
 
 struct FlashEntry {
-  std::string slug;  // the campaign the form was posted to: read only by its pages
+  // Who may read it: the campaign the form was posted to (read only by its pages), or for the
+  // button of a confirm or withdraw link, "confirm:" or "withdraw:" and the link's token.
+  std::string slug;
   // A failed form: what was typed and what to fix.
   SignatureForm typed;
   std::map<std::string, std::string> errors;
@@ -41,6 +44,10 @@ struct FlashEntry {
   SignOutcome::Kind kind = SignOutcome::Kind::kCreated;
   std::string email;
   std::string work_group;
+  // A link's button was pressed (token_done = true); changed: it changed the signature (false:
+  // it was already in that state).
+  bool token_done = false;
+  bool changed = false;
 };
 
 class FlashStore {

@@ -649,6 +649,12 @@ class Site {
                               : (confirm ? deps_.signing.PeekConfirm(token)
                                          : deps_.signing.PeekWithdraw(token));
     if (!peek) return TokenError(peek.error(), confirm, token);
+    auto pressed = flash_.Get(req.Cookie(pages::kFlashCookie), TokenScope(confirm, token),
+                              kit_.clock().MonotonicMillis());
+    if (pressed && pressed->token_done) {
+      peek->changed = pressed->changed;
+      return TokenResult(&*peek, confirm, token);
+    }
     if (const SignerGroup* work = VerifiedGroupOf(*peek)) {
       return NeutralTokenPage(req, *peek, *work, confirm, token);
     }
@@ -815,6 +821,28 @@ class Site {
                  ? Result<TokenOutcome>(Fail(Code::kNotFound, "no token"))
                  : (confirm ? deps_.signing.Confirm(token) : deps_.signing.Withdraw(token));
     if (!r) return TokenError(r.error(), confirm, token);
+    // Post/redirect/get: the link's page shows the result to the browser that pressed the
+    // button (a flash scoped to this link), so that a reload does not press it again.
+    pages::FlashEntry done;
+    done.slug = TokenScope(confirm, token);
+    done.token_done = true;
+    done.changed = r->changed;
+    const std::string id = flash_.Put(std::move(done), kit_.clock().MonotonicMillis());
+    Response redirect = Response::Redirect(back, 303);
+    redirect.Header("Set-Cookie",
+                    flash_.CookieValue(id, confirm ? "/s/confirm" : "/s/withdraw",
+                                       kit_.base_url().starts_with("https:")));
+    redirect.Header("Cache-Control", "no-store");
+    return kit_.TokenHeaders(std::move(redirect), nullptr);
+  }
+
+  static std::string TokenScope(bool confirm, const std::string& token) {
+    return std::string(confirm ? "confirm:" : "withdraw:") + token;
+  }
+
+  // What the link's page shows once its button was pressed (r: the signature as it is now,
+  // r.changed: whether pressing changed it).
+  Response TokenResult(const TokenOutcome* r, bool confirm, const std::string& token) {
     const Campaign& c = r->campaign;
     if (const SignerGroup* work = confirm ? VerifiedGroupOf(*r) : nullptr) {
       std::vector<std::string> lines = VerifiedLines(*r, *work);
