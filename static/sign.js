@@ -1,7 +1,7 @@
 // The sign form of a campaign with signer groups: shows only the chosen group's section (its
-// work address or its statement) and the visibility choices that group offers. The form works
-// without it: then every section is shown, and the server ignores the fields of the groups
-// that were not chosen.
+// work address or its statement) and the visibility choices that group offers; before a group
+// is chosen (there is no default among several), none of them. The form works without it: then
+// every section is shown, and the server ignores the fields of the groups that were not chosen.
 (function () {
   'use strict';
 
@@ -19,7 +19,7 @@
       for (var i = 0; i < radios.length; i++) {
         if (radios[i].checked) return radios[i].value;
       }
-      return radios[0].value;
+      return null;
     }
 
     function update() {

@@ -46,8 +46,15 @@ function form_request(fields)
 end
 
 -- Counts the response (as label) and, for a 200 with US_EMAILS set, records the first match of
--- the Lua pattern email_pattern in the body.
-function form_response(status, body, label, email_pattern)
+-- the Lua pattern email_pattern in the body. The sign form answers a signing with a 303 to the
+-- "check your email" page (post/redirect/get), which counts as the 200 did; a form with errors
+-- is a 303 to /sign, which does not. The 303 carries no address, so the exact per-email check
+-- falls back to counts.
+function form_response(status, headers, body, label, email_pattern)
+  if status == 303 then
+    local location = headers["Location"] or headers["location"] or ""
+    if location:sub(-5) == "/sent" then status = 200 end
+  end
   count_response(status, body, label)
   if status == 200 and out ~= nil then
     local email = body:match(email_pattern)

@@ -40,5 +40,5 @@ function request()
 end
 
 function response(status, headers, body)
-  form_response(status, body, "sign", pattern)
+  form_response(status, headers, body, "sign", pattern)
 end

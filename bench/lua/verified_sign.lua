@@ -60,5 +60,5 @@ function request()
 end
 
 function response(status, headers, body)
-  form_response(status, body, "verified_sign", pattern)
+  form_response(status, headers, body, "verified_sign", pattern)
 end

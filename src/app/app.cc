@@ -78,6 +78,8 @@ Campaign DemoCampaign() {
   SignerGroup everyone = DefaultPublicGroup();
   everyone.name = "Everyone else";
   c.groups = {staff, everyone};
+  // The smallest seal: a group's count is exact from 3 on, when the first sealed names open.
+  c.anonymity_floor = 3;
   return c;
 }
 

@@ -129,6 +129,22 @@ Result<void> ValidateCampaign(const Campaign& c) {
   ValidateGroups(c.groups, errors);
   if (c.anonymity_floor < 1 || c.anonymity_floor > 1000) {
     errors["anonymity_floor"] = "must be between 1 and 1000";
+  } else {
+    // A name sealed until fewer signers than the floor would be public while the page still
+    // says "fewer than <floor>".
+    for (std::size_t i = 0; i < c.groups.size(); ++i) {
+      const std::string key = "groups[" + std::to_string(i) + "].seal_thresholds";
+      for (std::int64_t t : c.groups[i].seal_thresholds) {
+        if (t < c.anonymity_floor && !errors.count(key)) {
+          errors[key] = "a seal of " + std::to_string(t) + " is below the anonymity floor (" +
+                        std::to_string(c.anonymity_floor) +
+                        "): names would be shown while the group's count still reads \"fewer "
+                        "than " +
+                        std::to_string(c.anonymity_floor) +
+                        "\"; use seals of at least the floor, or lower the floor";
+        }
+      }
+    }
   }
   if (!errors.empty()) {
     Error e{Code::kInvalidArgument, "", std::move(errors), 0};

@@ -37,6 +37,26 @@ TEST(ValidateCampaign, RejectsMarkupInHandles) {
   EXPECT_FALSE(ValidateCampaign(c).has_value());
 }
 
+// A seal of 3 under a floor of 5 would show names while the count still reads "fewer than 5".
+TEST(ValidateCampaign, RefusesSealsBelowTheAnonymityFloor) {
+  Campaign c = Good();
+  SignerGroup staff;
+  staff.key = "staff";
+  staff.name = "Staff";
+  staff.kind = GroupKind::kEmployees;
+  staff.organization = "Acme";
+  staff.domains = {"acme.com"};
+  staff.seal_thresholds = {3, 50};
+  c.groups = {staff};
+  c.anonymity_floor = 5;
+  auto r = ValidateCampaign(c);
+  ASSERT_FALSE(r.has_value());
+  const std::string& msg = r.error().field_errors["groups[0].seal_thresholds"];
+  EXPECT_NE(msg.find("a seal of 3 is below the anonymity floor (5)"), std::string::npos) << msg;
+  c.anonymity_floor = 3;
+  EXPECT_TRUE(ValidateCampaign(c).has_value());
+}
+
 TEST(CampaignStatus, RoundTrips) {
   for (auto s : {CampaignStatus::kDraft, CampaignStatus::kOpen, CampaignStatus::kClosed}) {
     EXPECT_EQ(ParseStatus(StatusName(s)), s);

@@ -131,6 +131,15 @@ void ValidateGroups(const std::vector<SignerGroup>& groups,
   }
 }
 
+std::vector<std::int64_t> OpenSealThresholds(const SignerGroup& g, int floor,
+                                             std::int64_t confirmed) {
+  std::vector<std::int64_t> open;
+  for (std::int64_t t : g.seal_thresholds) {
+    if (t >= floor && t > confirmed) open.push_back(t);
+  }
+  return open;
+}
+
 bool DomainMatches(const SignerGroup& g, std::string_view email) {
   std::size_t at = email.rfind('@');
   if (at == std::string_view::npos) return false;

@@ -67,6 +67,13 @@ SignerGroup DefaultPublicGroup();
 void ValidateGroups(const std::vector<SignerGroup>& groups,
                     std::map<std::string, std::string>& errors);
 
+// The seal sizes a signer of group g may still choose, ascending: those at or above the
+// campaign's anonymity floor (a smaller seal would open names while the page still says "fewer
+// than <floor>") and not yet reached (the group has fewer than t confirmed signers: a name
+// sealed until a reached size would be made public the moment it is confirmed).
+std::vector<std::int64_t> OpenSealThresholds(const SignerGroup& g, int floor,
+                                             std::int64_t confirmed);
+
 // Whether email's domain is one of the group's domains or a subdomain of one (case-insensitive).
 bool DomainMatches(const SignerGroup& g, std::string_view email);
 

@@ -157,6 +157,16 @@ TEST(GroupForms, SealedNeedsAnOfferedThresholdAndAnAddress) {
   EXPECT_TRUE(ValidateSignatureForm(f, Employees()).error().field_errors.count("email"));
 }
 
+TEST(OpenSealThresholds, LeavesOutReachedSizesAndSizesBelowTheFloor) {
+  SignerGroup g = Employees();
+  g.seal_thresholds = {3, 50, 500};
+  EXPECT_EQ(OpenSealThresholds(g, 5, 0), (std::vector<std::int64_t>{50, 500}));
+  EXPECT_EQ(OpenSealThresholds(g, 3, 2), (std::vector<std::int64_t>{3, 50, 500}));
+  // 50 confirmed: a name sealed until 50 would be public as soon as it is confirmed.
+  EXPECT_EQ(OpenSealThresholds(g, 3, 50), (std::vector<std::int64_t>{500}));
+  EXPECT_TRUE(OpenSealThresholds(g, 3, 500).empty());
+}
+
 TEST(GroupForms, AnonymousKeepsNothingThatNames) {
   SignatureForm f = EmployeeForm();
   f.protection = Protection::kAnonymous;

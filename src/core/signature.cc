@@ -86,6 +86,10 @@ void CheckText(std::map<std::string, std::string>& errors, const char* field,
     errors[field] = "This is not valid text (UTF-8). Please retype it.";
   } else if (HasControlChars(value, allow_newlines)) {
     errors[field] = "This contains invisible control characters. Please retype it.";
+  } else if (HasBidiControls(value)) {
+    errors[field] =
+        "This contains invisible direction controls (such as U+202E) that make text show in "
+        "another order. Please retype it without them.";
   } else if (value.size() > max_bytes) {
     errors[field] = "This is too long: at most " + std::to_string(max_bytes) + " bytes.";
   }

@@ -47,6 +47,25 @@ TEST(ValidateSignatureForm, RejectsInvalidUtf8AndControlChars) {
   EXPECT_TRUE(r.error().field_errors.count("comment"));
 }
 
+// "Ada\u202Egnp.exe" would show as "Adaexe.png": direction overrides and isolates are refused.
+TEST(ValidateSignatureForm, RejectsBidiControls) {
+  for (const char* control : {"\u202E", "\u202A", "\u2066", "\u2069"}) {
+    SignatureForm f = Good();
+    f.name = std::string("Ada") + control + "gnp.exe";
+    f.comment = std::string("Why") + control + " not";
+    auto r = ValidateSignatureForm(f);
+    ASSERT_FALSE(r.has_value()) << control;
+    EXPECT_NE(r.error().field_errors["name"].find("direction controls (such as U+202E)"),
+              std::string::npos);
+    EXPECT_TRUE(r.error().field_errors.count("comment"));
+  }
+  // Right-to-left text itself is welcome.
+  SignatureForm f = Good();
+  f.name = "\u05D0\u05D3\u05D4 \u05DC\u05D1\u05DC\u05D9\u05E1";
+  f.comment = "\u0644\u0623\u0646\u0646\u0627 \u0645\u0639\u0627\u064B";
+  EXPECT_TRUE(ValidateSignatureForm(f).has_value());
+}
+
 TEST(ValidateSignatureForm, RejectsOverlongFields) {
   SignatureForm f = Good();
   f.comment = std::string(kMaxCommentBytes + 1, 'x');

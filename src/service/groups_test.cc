@@ -21,7 +21,7 @@ class GroupsTest : public ServiceFixture {
     employees.kind = GroupKind::kEmployees;
     employees.organization = "Acme";
     employees.domains = {"acme.com"};
-    employees.seal_thresholds = {3, 100};
+    employees.seal_thresholds = {5, 100};  // the smallest: the anonymity floor
     SignerGroup holders;
     holders.key = "shareholders";
     holders.name = "Shareholders";
@@ -44,7 +44,7 @@ class GroupsTest : public ServiceFixture {
     f.email = email;
     f.protection = p;
     f.public_name = true;
-    if (p == Protection::kSealed) f.seal_threshold = 3;
+    if (p == Protection::kSealed) f.seal_threshold = 5;
     return f;
   }
   Result<SignResult> Sign(const SignatureForm& f, bool trusted = false) {
@@ -164,30 +164,37 @@ TEST_F(GroupsTest, SealedNamesAreNowhereUntilTheThresholdThenRevealedOnce) {
       Sign(Employee("s1@acme.com", "SEALEDMARKER One", Protection::kSealed, "one@example.org")));
   ASSERT_TRUE(
       Sign(Employee("s2@acme.com", "SEALEDMARKER Two", Protection::kSealed, "two@example.org")));
-  ASSERT_TRUE(Sign(Employee("p1@acme.com", "Public Person")));
+  // Signed while the seal was not reached, confirmed only after it is (below).
+  ASSERT_TRUE(Sign(
+      Employee("s3@acme.com", "SEALEDMARKER Three", Protection::kSealed, "three@example.org")));
+  for (const char* w : {"p1@acme.com", "p2@acme.com", "p3@acme.com"}) {
+    ASSERT_TRUE(Sign(Employee(w, "Public Person")));
+  }
   ASSERT_TRUE(Verify("s1@acme.com"));
   ASSERT_TRUE(Verify("s2@acme.com"));
+  ASSERT_TRUE(Verify("p1@acme.com"));
+  ASSERT_TRUE(Verify("p2@acme.com"));
   EXPECT_EQ(EverySurface().find("SEALEDMARKER"), std::string::npos);
   EXPECT_EQ(EverySurface().find("one@example.org"), std::string::npos);
   EXPECT_TRUE(Mails("revealed").empty());
 
-  auto third = Verify("p1@acme.com");  // the group reaches 3
-  ASSERT_TRUE(third);
-  EXPECT_EQ(third->revealed, 2);
+  auto fifth = Verify("p3@acme.com");  // the group reaches 5
+  ASSERT_TRUE(fifth);
+  EXPECT_EQ(fifth->revealed, 2);
   std::string all = EverySurface();
   EXPECT_NE(all.find("SEALEDMARKER One"), std::string::npos);
   EXPECT_NE(all.find("SEALEDMARKER Two"), std::string::npos);
+  EXPECT_EQ(all.find("SEALEDMARKER Three"), std::string::npos);
   auto notices = Mails("revealed");
   ASSERT_EQ(notices.size(), 2u);
   EXPECT_EQ(notices[0].first, "one@example.org");
   EXPECT_EQ(notices[1].first, "two@example.org");
-  EXPECT_EQ(notices[0].second.at("threshold"), 3);
+  EXPECT_EQ(notices[0].second.at("threshold"), 5);
 
-  // A late sealed signer is revealed as they confirm; nobody is told twice, restart or not.
+  // A sealed signer who confirms after the seal is reached is revealed as they confirm and told
+  // so; nobody is told twice, restart or not.
   CloseServices();
   OpenServices();
-  ASSERT_TRUE(Sign(
-      Employee("s3@acme.com", "SEALEDMARKER Three", Protection::kSealed, "three@example.org")));
   auto late = Verify("s3@acme.com");
   ASSERT_TRUE(late);
   EXPECT_EQ(late->revealed, 1);
@@ -201,6 +208,27 @@ TEST_F(GroupsTest, SealedNamesAreNowhereUntilTheThresholdThenRevealedOnce) {
       EXPECT_EQ(p.confirmed % 86400, 0);
     }
   }
+}
+
+// Sealed until 5 once 5 have signed would be public the moment it is confirmed: refused.
+TEST_F(GroupsTest, AReachedSealIsRefusedWithAMessage) {
+  for (const char* w : {"p1@acme.com", "p2@acme.com", "p3@acme.com", "p4@acme.com", "p5@acme.com"}) {
+    ASSERT_TRUE(Sign(Employee(w, "Public Person")));
+    ASSERT_TRUE(Verify(w));
+  }
+  auto r = Sign(Employee("late@acme.com", "SEALEDMARKER Late", Protection::kSealed,
+                         "late@example.org"));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, Code::kInvalidArgument);
+  EXPECT_EQ(r.error().field_errors.at("seal_threshold"),
+            "5 have already signed, so a name sealed until 5 would be shown as soon as you "
+            "confirm. Choose another option.");
+  EXPECT_TRUE(Mails("verify").size() == 5u);
+  // The next seal is still open.
+  SignatureForm f =
+      Employee("late@acme.com", "SEALEDMARKER Late", Protection::kSealed, "late@example.org");
+  f.seal_threshold = 100;
+  EXPECT_TRUE(Sign(f));
 }
 
 TEST_F(GroupsTest, SealedSignersAreToldTheCampaignsOutcomeToo) {
@@ -222,7 +250,7 @@ TEST_F(GroupsTest, SealedSignersAreToldTheCampaignsOutcomeToo) {
   for (auto& [recipient, payload] : outcomes) to.insert(recipient);
   EXPECT_EQ(to, (std::set<std::string>{"sealed-outcome@example.org", "anon@example.org"}));
   EXPECT_EQ(outcomes.size(), 2u);
-  // The seal (3) is not reached: the name is still nowhere.
+  // The seal (5) is not reached: the name is still nowhere.
   EXPECT_EQ(EverySurface().find("SEALEDMARKER"), std::string::npos);
 }
 
@@ -235,11 +263,11 @@ TEST_F(GroupsTest, AWithdrawnSealedNameIsNeverRevealed) {
   std::string withdraw;
   for (auto& [to, payload] : Mails("verify")) withdraw = payload.at("token");
   ASSERT_TRUE(signing_->Withdraw(withdraw));
-  for (const char* w : {"a@acme.com", "b@acme.com", "c@acme.com"}) {
+  for (const char* w : {"a@acme.com", "b@acme.com", "c@acme.com", "d@acme.com", "e@acme.com"}) {
     ASSERT_TRUE(Sign(Employee(w, "Someone")));
     ASSERT_TRUE(Verify(w));
   }
-  EXPECT_EQ(GroupConfirmed(campaigns_->Snapshot("acme-letter")->counts, "employees"), 3);
+  EXPECT_EQ(GroupConfirmed(campaigns_->Snapshot("acme-letter")->counts, "employees"), 5);
   EXPECT_EQ(EverySurface().find("SEALEDMARKER"), std::string::npos);
   EXPECT_TRUE(Mails("revealed").empty());
 }
@@ -306,7 +334,7 @@ TEST_F(GroupsTest, GroupsPeopleSignedInCannotBeTakenAway) {
   fewer_seals.groups[0].seal_thresholds = {100};
   EXPECT_FALSE(campaigns_->Update(fewer_seals));
   Campaign more = c;
-  more.groups[0].seal_thresholds = {3, 50, 100};
+  more.groups[0].seal_thresholds = {5, 50, 100};
   more.groups.erase(more.groups.begin() + 1);  // nobody signed as a shareholder
   EXPECT_TRUE(campaigns_->Update(more));
 }
@@ -351,7 +379,7 @@ TEST_F(GroupsTest, TheDeliveredLetterCountsByGroupAndNamesOnlyPublicSigners) {
   ASSERT_TRUE(d);
   EXPECT_EQ(d->groups[0].shown, 5);
   EXPECT_EQ(d->groups[0].anonymous, 1);
-  // The seal (3) was reached at the third verification: that name is now public.
+  // The seal (5) was reached at the fifth verification: that name is now public.
   EXPECT_EQ(d->groups[0].sealed, 0);
   EXPECT_EQ(d->groups[0].named, 4);
   json = DeliveryJson(*d);

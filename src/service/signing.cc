@@ -1,5 +1,7 @@
 #include "service/signing.h"
 
+#include <algorithm>
+
 #include <sodium.h>
 #include <spdlog/spdlog.h>
 
@@ -108,6 +110,22 @@ Result<SigningService::Prepared> SigningService::Prepare(const std::string& slug
   auto valid = ValidateSignatureForm(std::move(form), *group);
   if (!valid) return Fail(valid.error());
   const bool by_domain = ProvenByDomain(group->kind);
+  if (valid->protection == Protection::kSealed) {
+    // A seal already reached would make the name public the moment it is confirmed; one below
+    // the floor (a campaign made before the floor was checked) too early. Neither is offered.
+    const std::int64_t confirmed = GroupConfirmed((*snap)->counts, group->key);
+    const auto open = OpenSealThresholds(*group, campaign.anonymity_floor, confirmed);
+    if (std::find(open.begin(), open.end(), valid->seal_threshold) == open.end()) {
+      const std::string n = std::to_string(valid->seal_threshold);
+      std::string message =
+          confirmed >= valid->seal_threshold
+              ? n + " have already signed, so a name sealed until " + n +
+                    " would be shown as soon as you confirm. Choose another option."
+              : "Sealing until " + n + " is not offered here. Choose another option.";
+      return Fail(Error{Code::kInvalidArgument, "seal_threshold: " + message,
+                        {{"seal_threshold", message}}, 0});
+    }
+  }
 
   if (!ctx.remote_address.empty() && !ctx.trusted) {
     if (int wait = per_address_.Take(ctx.remote_address)) {

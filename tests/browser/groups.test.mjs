@@ -18,8 +18,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
-  allMail, axeCheck, confirmLink, findBinary, hiddenFields, httpClient, launchBrowser, shutdown,
-  startServer, startSmtpSink, waitForMail as waitForSinkMail, watchConsole,
+  allMail, assertSigned, axeCheck, confirmLink, findBinary, hiddenFields, httpClient,
+  launchBrowser, shutdown, startServer, startSmtpSink, waitForMail as waitForSinkMail, watchConsole,
 } from './support.mjs';
 
 const slug = 'acme-contract';
@@ -46,7 +46,7 @@ async function signAsEmployee({ name, email, workEmail, visibility }) {
                    name, visibility };
   if (email) fields.email = email;
   const signed = await http.post(`${baseUrl}/c/${slug}/sign`, fields);
-  assert.equal(signed.status, 200, signed.text);
+  assertSigned(signed);
   const mail = await waitForMail(workEmail);
   const link = confirmLink(mail);
   const confirmPage = await http.get(link);
@@ -72,7 +72,7 @@ before(async () => {
     '--letter', 'We, the people of Acme, ask you to **end the contract**.',
     '--group', 'kind=public; key=public; name=Everyone else',
     '--group', `kind=employees; key=${group}; name=Acme employees; organization=Acme; ` +
-               `domains=acme.example; seal=${seal}`,
+               `domains=acme.example; seal=${seal}`, '--anonymity-floor', String(seal),
     '--status', 'open', '--data', data], { stdio: 'pipe' });
   sink = await startSmtpSink(path.join(tmp, 'mail'));
   server = await startServer(bin, data, sink);
@@ -192,7 +192,7 @@ test('verified employee with a sealed name, and the reveal', { timeout: 60000 },
   const signed = await http.post(`${baseUrl}/c/${slug}/sign`, {
     ...hiddenFields(form2.text, `/c/${slug}/sign`), group: 'public', name: 'Later Signer',
     email: later, visibility: 'public' });
-  assert.equal(signed.status, 200, signed.text);
+  assertSigned(signed);
   await waitForMail(later);
   assert.deepEqual(mailTo(personal).map((m) => m.subject), [revealed.subject],
                    'the personal address should get exactly one message, the reveal notice');

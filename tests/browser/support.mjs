@@ -193,7 +193,7 @@ export function confirmLink(mail) {
 }
 
 // A small HTTP client with a cookie jar, for the signers who do not use the browser. Redirects
-// are not followed; get and post resolve with {status, text}.
+// are not followed; get and post resolve with {status, location, text}.
 export function httpClient() {
   const jar = new Map();
   const cookieHeader = () => [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
@@ -205,12 +205,19 @@ export function httpClient() {
       const i = kv.indexOf('=');
       jar.set(kv.slice(0, i).trim(), kv.slice(i + 1));
     }
-    return { status: r.status, text: await r.text() };
+    return { status: r.status, location: r.headers.get('location'), text: await r.text() };
   };
   const post = (url, fields) => call(url, {
     method: 'POST', body: new URLSearchParams(fields).toString(),
     headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
   return { get: call, post };
+}
+
+// Asserts that a POST of the sign form signed: answered 303 to the "check your email" page
+// (post/redirect/get; a form with errors goes back to /c/<slug>/sign instead).
+export function assertSigned(r) {
+  assert.equal(r.status, 303, r.text);
+  assert.match(r.location || '', /\/c\/[^/]+\/sent$/, `redirected to ${r.location}`);
 }
 
 // The hidden fields (csrf, t) of the form posting to `action` in html.

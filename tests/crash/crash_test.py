@@ -73,7 +73,7 @@ def load(server, answered, lock, stop, round_no):
                 if not server.alive():
                     return
                 continue
-            if r.status == 200:
+            if r.status == 303 and r.header("location", "").endswith("/sent"):  # signed
                 with lock:
                     answered.add(addr)
             elif r.status == 403:

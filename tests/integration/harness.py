@@ -341,11 +341,18 @@ class Client:
     def get(self, path, **kw):
         return self.request("GET", path, **kw)
 
-    def post_form(self, path, fields, headers=None, **kw):
+    def post_form(self, path, fields, headers=None, follow=False, **kw):
+        """POSTs an urlencoded form. follow: like a browser, answer a 303 with a GET of its
+        Location (the fragment dropped) and return that page; .posted is the 303 itself."""
         h = {"Content-Type": "application/x-www-form-urlencoded"}
         h.update(headers or {})
         body = fields if isinstance(fields, (str, bytes)) else urllib.parse.urlencode(fields)
-        return self.request("POST", path, body=body, headers=h, **kw)
+        resp = self.request("POST", path, body=body, headers=h, **kw)
+        if follow and resp.status == 303:
+            posted = resp
+            resp = self.get(resp.header("location").split("#", 1)[0])
+            resp.posted = posted
+        return resp
 
     def api(self, method, path, obj=None, token=None, headers=None, raw=None):
         h = {"Accept": "application/hal+json"}
@@ -532,7 +539,8 @@ class MailDir:
 def sign(client, slug, name="Ada Lovelace", email_addr=None, public_name=True,
          wants_updates=False, comment="", postal_code="", country="", extra=None):
     """GETs the campaign page (for the CSRF cookie and field) and posts the sign form.
-    Returns the POST response."""
+    Returns the page the POST's 303 leads to ("check your email", or the form with its errors),
+    or the POST's own response if it is not a 303 (a 429, a 403...)."""
     page = client.get("/c/%s" % slug)
     assert page.status == 200, page
     form = find_form(page.text, "/c/%s/sign" % slug)
@@ -549,12 +557,12 @@ def sign(client, slug, name="Ada Lovelace", email_addr=None, public_name=True,
     if wants_updates:
         fields["wants_updates"] = checkbox_value("wants_updates")
     fields.update(extra or {})
-    return client.post_form(form_path(form["action"], "/c/%s/sign" % slug), fields)
+    return client.post_form(form_path(form["action"], "/c/%s/sign" % slug), fields, follow=True)
 
 
 def press_button(client, link, kind):
     """Opens a /s/confirm or /s/withdraw link (GET), checks it shows a button, and posts its
-    form. Returns (get_response, post_response)."""
+    form. Returns (get_response, the page the POST's 303 leads to: the result)."""
     u = urllib.parse.urlsplit(link)
     page = client.get(u.path + "?" + u.query)
     assert page.status == 200, page
@@ -562,7 +570,7 @@ def press_button(client, link, kind):
     assert form["method"] == "post", form
     assert form["buttons"] >= 1, "no button in the %s form: %s" % (kind, form)
     fields = hidden_fields(form)
-    resp = client.post_form(form_path(form["action"], "/s/%s" % kind), fields)
+    resp = client.post_form(form_path(form["action"], "/s/%s" % kind), fields, follow=True)
     return page, resp
 
 

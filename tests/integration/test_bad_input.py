@@ -120,7 +120,7 @@ def test_invalid_form_rerenders_with_typed_values(stack):
     ]
     for fields, bad_field in cases:
         body = dict(csrf, **fields)
-        r = c.post_form("/c/bad/sign", body)
+        r = c.post_form("/c/bad/sign", body, follow=True)
         assert r.status == 422, (fields, r)
         form = find_form(r.text, "/c/bad/sign")
         # What the person typed is kept (the long ones may be cut, never dropped silently).
@@ -142,7 +142,7 @@ def test_error_rerender_escapes_what_was_typed(stack):
         "country": "\"><b",
         "comment": "</textarea><script>alert('comment')</script>",
     }
-    r = c.post_form("/c/bad/sign", dict(csrf, **evil))
+    r = c.post_form("/c/bad/sign", dict(csrf, **evil), follow=True)
     assert r.status == 422, r
     assert_no_raw_markup(r.text, "the re-rendered sign form")
     assert "</textarea><script>" not in r.text
@@ -166,7 +166,7 @@ def test_malformed_form_bodies(stack):
         b"&&&===&csrf=" + csrf.encode(),
     ]
     for b in bodies:
-        r = c.post_form("/c/bad/sign", b)
+        r = c.post_form("/c/bad/sign", b, follow=True)
         check_4xx(r, (400, 403, 422))
     assert signatures_of(stack.data, "bad") == []
 

@@ -40,7 +40,7 @@ def sign_employee(client, name, work, personal="", visibility="public"):
     fields = hidden_fields(form)
     fields.update(group="staff", name=name, work_email=work, email=personal,
                   visibility=visibility)
-    return client.post_form(form_path(form["action"], "/c/%s/sign" % SLUG), fields)
+    return client.post_form(form_path(form["action"], "/c/%s/sign" % SLUG), fields, follow=True)
 
 
 def verify(stack, work):

@@ -67,6 +67,15 @@ def test_sign_confirm_and_show(stack):
              public_name=True)
     check_email_page(r)
     assert counts(c, "flow")["confirmed"] == 0, "a pending signature was counted"
+    # Post/redirect/get: the address is in no URL, and reloading the page sends nothing again
+    # (one mail, below).
+    assert r.posted.status == 303, r.posted
+    assert r.posted.header("location") == "/c/flow/sent", r.posted.headers
+    assert addr in r.text
+    for _ in range(2):
+        again = c.get("/c/flow/sent")
+        check_email_page(again)
+        assert addr in again.text
 
     [mail] = stack.wait_for_mail(addr)
     confirm = mail.link("confirm")

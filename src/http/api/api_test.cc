@@ -640,23 +640,30 @@ TEST_F(ApiTest, People) {
 // ---------------------------------------------------------------- signer groups
 
 TEST_F(ApiTest, PetitionGroupsAreCreatedReadAndUpdated) {
-  json p = CreateGroupPetition(4);
+  json p = CreateGroupPetition(3);
   const std::string id = Id(p);
-  EXPECT_EQ(p["undersigned:anonymity_floor"], 4);
+  EXPECT_EQ(p["undersigned:anonymity_floor"], 3);
   ASSERT_EQ(p["undersigned:groups"].size(), 3u);
   EXPECT_EQ(p["undersigned:groups"][0]["kind"], "employees");
   EXPECT_EQ(p["undersigned:groups"][0]["domains"], json::array({"acme.com"}));
   EXPECT_EQ(p["undersigned:groups"][0]["seal_thresholds"], json::array({3}));
   EXPECT_EQ(p["undersigned:groups"][1]["attestation"], "I hold shares in Acme.");
   EXPECT_EQ(p["undersigned:group_counts"][2],
-            json({{"key", "public"}, {"name", "Public"}, {"fewer_than", 4}}));
+            json({{"key", "public"}, {"name", "Public"}, {"fewer_than", 3}}));
   Reply got = Call("GET", "/api/v2/petitions/" + id);
   EXPECT_EQ(got.body["undersigned:groups"], p["undersigned:groups"]);
 
+  // A floor above a seal (3) would show sealed names while the count reads "fewer than 10".
   Reply up =
       Call("PUT", "/api/v2/petitions/" + id, R"({"undersigned:anonymity_floor":10})", token_);
+  ASSERT_EQ(up.status, 400) << up.raw.body;
+  EXPECT_NE(up.body["fields"]["undersigned:groups[0].seal_thresholds"].get<std::string>().find(
+                "a seal of 3 is below the anonymity floor (10)"),
+            std::string::npos)
+      << up.raw.body;
+  up = Call("PUT", "/api/v2/petitions/" + id, R"({"undersigned:anonymity_floor":2})", token_);
   ASSERT_EQ(up.status, 200) << up.raw.body;
-  EXPECT_EQ(up.body["undersigned:anonymity_floor"], 10);
+  EXPECT_EQ(up.body["undersigned:anonymity_floor"], 2);
   EXPECT_EQ(up.body["undersigned:groups"], p["undersigned:groups"]);  // kept
 
   // Bad groups and floors are 400s naming the field, and change nothing.
@@ -686,7 +693,7 @@ TEST_F(ApiTest, PetitionGroupsAreCreatedReadAndUpdated) {
   EXPECT_TRUE(bad_create.body["fields"].contains("undersigned:groups[0].name"))
       << bad_create.raw.body;
   got = Call("GET", "/api/v2/petitions/" + id);
-  EXPECT_EQ(got.body["undersigned:anonymity_floor"], 10);
+  EXPECT_EQ(got.body["undersigned:anonymity_floor"], 2);
   EXPECT_EQ(got.body["undersigned:groups"], p["undersigned:groups"]);
 
   // null: no groups (everyone signs as the public), the default floor.

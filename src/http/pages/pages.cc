@@ -13,6 +13,7 @@
 
 #include "core/utf8.h"
 #include "http/pages/csrf.h"
+#include "http/pages/flash.h"
 #include "http/pages/page_kit.h"
 #include "http/pages/share.h"
 #include "http/pages/views.h"
@@ -100,6 +101,19 @@ bool SameOrganizations(const CampaignSnapshot& a, const CampaignSnapshot& b) {
   return true;
 }
 
+// True if the sign form offers the same seals for both snapshots: a seal the group has just
+// reached must leave the form at once, not a second later.
+bool SameOpenSeals(const CampaignSnapshot& a, const CampaignSnapshot& b) {
+  for (const SignerGroup& g : b.campaign.groups) {
+    if (g.seal_thresholds.empty()) continue;
+    if (OpenSealThresholds(g, a.campaign.anonymity_floor, GroupConfirmed(a.counts, g.key)) !=
+        OpenSealThresholds(g, b.campaign.anonymity_floor, GroupConfirmed(b.counts, g.key))) {
+      return false;
+    }
+  }
+  return true;
+}
+
 class Site {
  public:
   explicit Site(PagesDeps deps)
@@ -169,8 +183,55 @@ class Site {
     return r;
   }
 
+  // Where a failed form is redirected: the campaign page with the form as it was posted, what
+  // was typed and a message per field (the flash). Without one (expired, another browser, a
+  // bookmark): the campaign page.
   Response SignGet(const Request& req) {
-    return Response::Redirect("/c/" + PercentEncode(req.Param("slug")), 303);
+    const std::string slug = req.Param("slug");
+    auto flash = flash_.Get(req.Cookie(pages::kFlashCookie), slug, kit_.clock().MonotonicMillis());
+    if (!flash || flash->sent) return Response::Redirect("/c/" + PercentEncode(slug), 303);
+    SnapshotPtr snap = kit_.PublicSnapshot(slug);
+    if (!snap) return kit_.ErrorPage(CampaignNotFound());
+    FormState form;
+    form.values = std::move(flash->typed);
+    form.errors = std::move(flash->errors);
+    form.general_error = std::move(flash->general_error);
+    const pages::FormCsrf csrf = kit_.CsrfFor(req);
+    form.csrf = csrf.token;
+    const bool open = pages::TakesSignatures(snap->campaign, kit_.clock().Now());
+    auto html = RenderCampaign(snap, open, form, "Error: ", /*count_slots=*/false);
+    if (!html) return kit_.InternalError();
+    // 422 like the form's other answers with errors (the Mastodon share page's too).
+    Response r = HtmlPage(*html, 422, "no-store");
+    kit_.SetCookie(csrf, &r);
+    return r;
+  }
+
+  // Where a signed form is redirected: "check your email", naming the address the link went to
+  // (the flash). Without the flash the page still says what to do, without the address.
+  Response Sent(const Request& req) {
+    const std::string slug = req.Param("slug");
+    SnapshotPtr snap = kit_.PublicSnapshot(slug);
+    if (!snap) return kit_.ErrorPage(CampaignNotFound());
+    auto flash = flash_.Get(req.Cookie(pages::kFlashCookie), slug, kit_.clock().MonotonicMillis());
+    if (!flash || !flash->sent) {
+      return CheckEmail(snap->campaign, SignOutcome::Kind::kCreated, "the address you gave",
+                        nullptr);
+    }
+    const SignerGroup* work =
+        flash->work_group.empty() ? nullptr : FindGroup(snap->campaign, flash->work_group);
+    return CheckEmail(snap->campaign, flash->kind, flash->email, work);
+  }
+
+  // The answer to a POST of the sign form (post/redirect/get): 303 to `location` with the flash
+  // entry that page reads, its cookie scoped to the campaign's pages.
+  Response RedirectWithFlash(pages::FlashEntry e, const std::string& location) {
+    const std::string path = "/c/" + PercentEncode(e.slug) + "/";
+    const std::string id = flash_.Put(std::move(e), kit_.clock().MonotonicMillis());
+    Response r = Response::Redirect(location, 303);
+    r.Header("Set-Cookie", flash_.CookieValue(id, path, kit_.base_url().starts_with("https:")));
+    r.Header("Cache-Control", "no-store");
+    return r;
   }
 
   // POST /c/{slug}/sign, asynchronously: checked and answered on a network thread, stored
@@ -208,10 +269,14 @@ class Site {
           if (!r) return respond(SignFailed(req, slug, f, r.error()));
           // A verified group's link went to the work address.
           const SignerGroup* g = FindGroup(r->campaign, f.group);
-          if (g != nullptr && ProvenByDomain(g->kind)) {
-            return respond(CheckEmail(r->campaign, r->kind, Trim(f.work_email), g));
-          }
-          respond(CheckEmail(r->campaign, r->kind, Trim(f.email), nullptr));
+          const bool work = g != nullptr && ProvenByDomain(g->kind);
+          pages::FlashEntry sent;
+          sent.slug = slug;
+          sent.sent = true;
+          sent.kind = r->kind;
+          sent.email = Trim(work ? f.work_email : f.email);
+          if (work) sent.work_group = g->key;
+          respond(RedirectWithFlash(std::move(sent), "/c/" + PercentEncode(slug) + "/sent"));
         });
   }
 
@@ -231,6 +296,8 @@ class Site {
     f.public_name = Checked(form, "public_name");
     f.wants_updates = Checked(form, "wants_updates");
     f.group = First(form, "group");
+    // The form offers no default among several groups: the signer says who they sign as.
+    if (groups.size() > 1 && f.group.empty()) (*errors)["group"] = "Choose who you sign as.";
     // As the service will read it (an empty key is the public group, or the first).
     const SignerGroup* chosen = campaign != nullptr ? FindGroup(*campaign, f.group) : nullptr;
     // Each verified group's section has a work_email field, in the order of the groups: when
@@ -367,7 +434,7 @@ class Site {
           return e.page;
         }
         if (SameFields(e.rendered->campaign, snap->campaign) &&
-            SameOrganizations(*e.rendered, *snap)) {
+            SameOrganizations(*e.rendered, *snap) && SameOpenSeals(*e.rendered, *snap)) {
           if (SameRecent(*e.rendered, *snap)) {
             e.same_version = std::max(e.same_version, snap->version);
             return e.page;
@@ -456,7 +523,8 @@ class Site {
       log.set("audit_command", "undersigned log audit " + kit_.base_url());
       d.set("log", log);
     }
-    d.set("form", pages::FormData(form, snap.campaign.groups));
+    d.set("form", pages::FormData(form, snap.campaign.groups, &snap.counts,
+                                  snap.campaign.anonymity_floor));
     return kit_.Render("campaign", d);
   }
 
@@ -522,22 +590,16 @@ class Site {
     const std::string back = "/c/" + PercentEncode(slug);
     switch (e.code) {
       case Code::kInvalidArgument: {
-        SnapshotPtr snap = kit_.PublicSnapshot(slug);
-        if (!snap) return kit_.ErrorPage(CampaignNotFound());
-        FormState form;
-        form.values = typed;
-        form.errors = e.field_errors;
+        // Shown by GET /c/{slug}/sign, so that a reload does not post the form again.
+        if (!kit_.PublicSnapshot(slug)) return kit_.ErrorPage(CampaignNotFound());
+        pages::FlashEntry failed;
+        failed.slug = slug;
+        failed.typed = typed;
+        failed.errors = e.field_errors;
         if (e.field_errors.empty()) {
-          form.general_error = e.message.empty() ? "Please check the form." : e.message;
+          failed.general_error = e.message.empty() ? "Please check the form." : e.message;
         }
-        const pages::FormCsrf csrf = kit_.CsrfFor(req);
-        form.csrf = csrf.token;
-        const bool open = pages::TakesSignatures(snap->campaign, kit_.clock().Now());
-        auto html = RenderCampaign(snap, open, form, "Error: ", /*count_slots=*/false);
-        if (!html) return kit_.InternalError();
-        Response r = HtmlPage(*html, 422, "no-store");
-        kit_.SetCookie(csrf, &r);
-        return r;
+        return RedirectWithFlash(std::move(failed), back + "/sign#sign");
       }
       case Code::kNotFound:
         return kit_.ErrorPage(CampaignNotFound());
@@ -588,6 +650,12 @@ class Site {
                               : (confirm ? deps_.signing.PeekConfirm(token, req.remote_address)
                                          : deps_.signing.PeekWithdraw(token, req.remote_address));
     if (!peek) return TokenError(peek.error(), confirm, token);
+    auto pressed = flash_.Get(req.Cookie(pages::kFlashCookie), TokenScope(confirm, token),
+                              kit_.clock().MonotonicMillis());
+    if (pressed && pressed->token_done) {
+      peek->changed = pressed->changed;
+      return TokenResult(&*peek, confirm, token);
+    }
     if (const SignerGroup* work = VerifiedGroupOf(*peek)) {
       return NeutralTokenPage(req, *peek, *work, confirm, token);
     }
@@ -667,27 +735,38 @@ class Site {
     const pages::FormCsrf csrf = kit_.CsrfFor(req);
     const std::string heading =
         confirm ? "Verify that you work at " + org : "Withdraw your verified signature?";
+    // Sealed until a size the group reached after this signer signed: pressing the button shows
+    // the name at once. Said before they press it, not after.
+    std::string reached;
+    const SignatureForm& chose = peek.signature.form;
+    if (confirm && chose.protection == Protection::kSealed) {
+      SnapshotPtr snap = kit_.PublicSnapshot(peek.campaign.slug);
+      if (snap && GroupConfirmed(snap->counts, work.key) >= chose.seal_threshold) {
+        const std::string n = render::FormatThousands(chose.seal_threshold);
+        reached = "You chose to keep your name sealed until " + n + " verified employees of " +
+                  org + " had signed. " + n +
+                  " have signed since: if you press the button, your name is shown at once, with "
+                  "the others who chose this. If you would rather it were not, do not press it: "
+                  "an unconfirmed signature never counts and is never shown.";
+      }
+    }
     Data d = pages::LayoutData("en", heading, kit_.site_name());
     d.set("noindex", Data(true));
     d.set("c", Data(false));
     d.set("heading", heading);
-    d.set(
-        "paragraphs",
-        StringList(
-            confirm ? std::vector<std::string>{"This link reached you at your work "
-                                               "address. Pressing the button proves "
-                                               "that you work at " +
-                                                   org +
-                                                   ": your signature is confirmed and "
-                                                   "counted among " +
-                                                   work.name + ". We never keep your work address.",
-                                               kNeutral + " You will see it once you press the "
-                                                          "button."}
-                    : std::vector<std::string>{"Press the button to withdraw the "
-                                               "signature this address verified. It "
-                                               "will no longer count, and your name "
-                                               "will no longer be shown.",
-                                               kNeutral}));
+    std::vector<std::string> paragraphs =
+        confirm ? std::vector<std::string>{"This link reached you at your work address. Pressing "
+                                           "the button proves that you work at " +
+                                               org +
+                                               ": your signature is confirmed and counted among " +
+                                               work.name + ". We never keep your work address.",
+                                           kNeutral + " You will see it once you press the button."}
+                : std::vector<std::string>{"Press the button to withdraw the signature this "
+                                           "address verified. It will no longer count, and your "
+                                           "name will no longer be shown.",
+                                           kNeutral};
+    if (!reached.empty()) paragraphs.push_back(reached);
+    d.set("paragraphs", StringList(paragraphs));
     d.set("action", confirm ? "/s/confirm" : "/s/withdraw");
     d.set("token", token);
     d.set("csrf", csrf.token);
@@ -743,17 +822,48 @@ class Site {
                            : (confirm ? deps_.signing.Confirm(token, req.remote_address)
                                       : deps_.signing.Withdraw(token, req.remote_address));
     if (!r) return TokenError(r.error(), confirm, token);
+    // Post/redirect/get: the link's page shows the result to the browser that pressed the
+    // button (a flash scoped to this link), so that a reload does not press it again.
+    pages::FlashEntry done;
+    done.slug = TokenScope(confirm, token);
+    done.token_done = true;
+    done.changed = r->changed;
+    const std::string id = flash_.Put(std::move(done), kit_.clock().MonotonicMillis());
+    Response redirect = Response::Redirect(back, 303);
+    redirect.Header("Set-Cookie",
+                    flash_.CookieValue(id, confirm ? "/s/confirm" : "/s/withdraw",
+                                       kit_.base_url().starts_with("https:")));
+    redirect.Header("Cache-Control", "no-store");
+    return kit_.TokenHeaders(std::move(redirect), nullptr);
+  }
+
+  static std::string TokenScope(bool confirm, const std::string& token) {
+    return std::string(confirm ? "confirm:" : "withdraw:") + token;
+  }
+
+  // What the link's page shows once its button was pressed (r: the signature as it is now,
+  // r.changed: whether pressing changed it).
+  Response TokenResult(const TokenOutcome* r, bool confirm, const std::string& token) {
     const Campaign& c = r->campaign;
     if (const SignerGroup* work = confirm ? VerifiedGroupOf(*r) : nullptr) {
       std::vector<std::string> lines = VerifiedLines(*r, *work);
       lines.push_back(ThanksLine(c, r->counts.confirmed));
       lines.push_back(kWithdrawNote);
+      // "I signed ..." posted from a sealed or anonymous signer's own account would name them.
+      const bool protected_name = r->signature.form.protection != Protection::kNone;
+      if (protected_name) {
+        lines.push_back(
+            "To keep your name safe, this page offers no \u201CI signed\u201D share buttons: a "
+            "post from your own account would say that you signed. To pass the letter on, give "
+            "its address: " +
+            pages::CampaignUrl(kit_.base_url(), c.slug));
+      }
       return kit_.TokenHeaders(
           DonePage(c,
                    r->changed ? "Thank you! You are verified and your signature "
                                 "is confirmed"
                               : "Your signature is already confirmed",
-                   lines, true, token),
+                   lines, !protected_name, token),
           nullptr);
     }
     if (confirm) {
@@ -857,6 +967,7 @@ class Site {
 
   PagesDeps deps_;
   pages::PageKit kit_;
+  pages::FlashStore flash_;
 
   std::mutex mu_;  // guards the caches below
   std::unordered_map<std::string, CachedCampaign> campaign_cache_;
@@ -927,6 +1038,7 @@ void RegisterPages(Router& router, PagesDeps deps) {
       "/c/{slug}/events", [site](const Request& req) { return site->Topic(req); },
       "campaign_events");
   router.Get("/c/{slug}/sign", bind(&Site::SignGet), {false, 0, "sign_get"});
+  router.Get("/c/{slug}/sent", bind(&Site::Sent), {false, 0, "sign_sent"});
   router.PostAsync(
       "/c/{slug}/sign",
       [site](const Request& req, Respond respond) { site->Sign(req, std::move(respond)); },

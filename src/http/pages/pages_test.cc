@@ -86,7 +86,17 @@ class PagesTest : public ::testing::Test {
   // Dispatches like the server: split the target, find the route, fill params and query.
   Response Call(const std::string& method, const std::string& target, const std::string& body = "",
                 std::map<std::string, std::string> headers = {}) {
-    return test::Dispatch(*router_, method, target, body, std::move(headers), &cookie_);
+    return test::Dispatch(*router_, method, target, body, std::move(headers), &cookie_, nullptr,
+                          &jar_);
+  }
+
+  // Like a browser: a 303 is followed with a GET of its Location (the fragment dropped).
+  Response Follow(Response r) {
+    for (int hops = 0; r.status == 303 && hops < 3; ++hops) {
+      const std::string location = HeaderOf(r, "Location");
+      r = Call("GET", location.substr(0, location.find('#')));
+    }
+    return r;
   }
 
   std::string Token() const { return pages::Csrf(kSecret, true).TokenFor(cookie_); }
@@ -94,7 +104,7 @@ class PagesTest : public ::testing::Test {
   Response Post(const std::string& target, std::vector<std::pair<std::string, std::string>> fields,
                 std::map<std::string, std::string> headers = {}) {
     headers.emplace("content-type", "application/x-www-form-urlencoded");
-    return Call("POST", target, FormEncode(fields), std::move(headers));
+    return Follow(Call("POST", target, FormEncode(fields), std::move(headers)));
   }
 
   Response SignAs(const std::string& email, const std::string& name = "Ada Lovelace",
@@ -128,6 +138,7 @@ class PagesTest : public ::testing::Test {
   std::unique_ptr<render::Templates> templates_;
   std::unique_ptr<Router> router_;
   std::string cookie_;
+  std::map<std::string, std::string> jar_;  // cookies other than the CSRF one (the flash)
 };
 
 TEST_F(PagesTest, CampaignPageRendersSafely) {
@@ -202,7 +213,7 @@ TEST_F(PagesTest, CachedPageFollowsCountsAndEdits) {
   EXPECT_TRUE(Contains(now.body, "data-count-noun>signatures<"));
   EXPECT_TRUE(Contains(now.body, "<progress class=\"tally-bar\" max=\"12000\" value=\"2\""));
   clock_.AdvanceMillis(1001);
-  EXPECT_TRUE(Contains(Call("GET", "/c/drop-ice").body, "<span class=\"signer-name\">Signer<"));
+  EXPECT_TRUE(Contains(Call("GET", "/c/drop-ice").body, "<bdi class=\"signer-name\">Signer<"));
   // An edit of the campaign shows at once.
   auto c = campaigns_->GetBySlug("drop-ice");
   ASSERT_TRUE(c);
@@ -413,7 +424,13 @@ TEST_F(PagesTest, SignConfirmWithdrawFlow) {
   EXPECT_EQ(HeaderOf(done, "Referrer-Policy"), "no-referrer");
   EXPECT_EQ(campaigns_->Snapshot("drop-ice")->counts.confirmed, 1);
 
-  // Confirming twice is harmless.
+  // The button's answer is a redirect to the link's page, which shows the result (reloading it
+  // presses nothing); confirming twice is harmless.
+  Response raw = Call("POST", "/s/confirm", FormEncode({{"t", confirm}, {"csrf", Token()}}),
+                      {{"content-type", "application/x-www-form-urlencoded"}});
+  EXPECT_EQ(raw.status, 303);
+  EXPECT_EQ(HeaderOf(raw, "Location"), "/s/confirm?t=" + confirm);
+  EXPECT_EQ(HeaderOf(raw, "Referrer-Policy"), "no-referrer");
   Response again = Post("/s/confirm", {{"t", confirm}, {"csrf", Token()}});
   EXPECT_EQ(again.status, 200);
   EXPECT_TRUE(Contains(again.body, "already confirmed"));
@@ -427,8 +444,8 @@ TEST_F(PagesTest, SignConfirmWithdrawFlow) {
   clock_.AdvanceMillis(1001);
   campaign = Call("GET", "/c/drop-ice");
   EXPECT_TRUE(Contains(campaign.body, "data-count>1<"));
-  EXPECT_TRUE(Contains(campaign.body, "<span class=\"signer-name\">&lt;script&gt;"));
-  EXPECT_TRUE(Contains(campaign.body, "<blockquote class=\"signer-comment\">&lt;script&gt;"));
+  EXPECT_TRUE(Contains(campaign.body, "<bdi class=\"signer-name\">&lt;script&gt;"));
+  EXPECT_TRUE(Contains(campaign.body, "<blockquote class=\"signer-comment\" dir=\"auto\">&lt;script&gt;"));
   EXPECT_FALSE(Contains(campaign.body, "<script>alert"));
 
   // JSON counts follow.
@@ -455,6 +472,99 @@ TEST_F(PagesTest, SignConfirmWithdrawFlow) {
   // The confirm link now leads to a page that says so, not to a button.
   Response stale = Call("GET", "/s/confirm?t=" + confirm);
   EXPECT_FALSE(Contains(stale.body, "action=\"/s/confirm\""));
+}
+
+// Post/redirect/get: reloading either page the form leads to sends nothing again, and what
+// was typed never goes into a URL.
+TEST_F(PagesTest, SigningAnswersWithARedirectSoAReloadSendsNothing) {
+  auto mails_to = [&](const std::string& to) {
+    auto due = store_->DueOutbox(clock_.Now() + 1000, 1000);
+    EXPECT_TRUE(due);
+    int n = 0;
+    for (const auto& m : *due) n += m.recipient == to ? 1 : 0;
+    return n;
+  };
+  Call("GET", "/c/drop-ice");
+  const std::vector<std::pair<std::string, std::string>> fields = {
+      {"csrf", Token()}, {"name", "Ada"}, {"email", "prg@example.org"}};
+  Response posted = Call("POST", "/c/drop-ice/sign", FormEncode(fields),
+                         {{"content-type", "application/x-www-form-urlencoded"}});
+  ASSERT_EQ(posted.status, 303) << posted.body;
+  EXPECT_EQ(HeaderOf(posted, "Location"), "/c/drop-ice/sent");
+  const std::string set = HeaderOf(posted, "Set-Cookie");
+  EXPECT_EQ(set.rfind("us_flash=", 0), 0u) << set;
+  EXPECT_TRUE(Contains(set, "; Path=/c/drop-ice/; Max-Age=600; HttpOnly; SameSite=Lax; Secure"));
+  for (int reload = 0; reload < 2; ++reload) {
+    Response sent = Call("GET", "/c/drop-ice/sent");
+    ASSERT_EQ(sent.status, 200);
+    EXPECT_TRUE(Contains(sent.body, "We sent a link to <strong class=\"email\">prg@example.org"));
+    EXPECT_EQ(HeaderOf(sent, "Cache-Control"), "no-store");
+  }
+  EXPECT_EQ(mails_to("prg@example.org"), 1);
+  // Another browser, or the same one after ten minutes, is not shown the address.
+  auto jar = jar_;
+  jar_.clear();
+  Response other = Call("GET", "/c/drop-ice/sent");
+  ASSERT_EQ(other.status, 200);
+  EXPECT_FALSE(Contains(other.body, "prg@example.org"));
+  EXPECT_TRUE(Contains(other.body, "the address you gave"));
+  jar_ = jar;
+  clock_.AdvanceMillis(10 * 60 * 1000 + 1);
+  EXPECT_FALSE(Contains(Call("GET", "/c/drop-ice/sent").body, "prg@example.org"));
+
+  // A form with errors: redirected to the form, which keeps what was typed on reload.
+  Response bad = Call("POST", "/c/drop-ice/sign",
+                      FormEncode({{"csrf", Token()}, {"name", "Typed Name"}, {"email", "nope"}}),
+                      {{"content-type", "application/x-www-form-urlencoded"}});
+  ASSERT_EQ(bad.status, 303);
+  EXPECT_EQ(HeaderOf(bad, "Location"), "/c/drop-ice/sign#sign");
+  for (int reload = 0; reload < 2; ++reload) {
+    Response form = Call("GET", "/c/drop-ice/sign");
+    ASSERT_EQ(form.status, 422);
+    EXPECT_TRUE(Contains(form.body, "value=\"Typed Name\""));
+    EXPECT_TRUE(Contains(form.body, "id=\"f-email-error\""));
+  }
+  EXPECT_EQ(mails_to("nope"), 0);
+  clock_.AdvanceMillis(10 * 60 * 1000 + 1);
+  EXPECT_EQ(Call("GET", "/c/drop-ice/sign").status, 303);
+}
+
+// On a phone the page is read in its order: the demand and the letter, then the form.
+TEST_F(PagesTest, TheLetterComesBeforeTheForm) {
+  const std::string b = Call("GET", "/c/drop-ice").body;
+  const std::size_t demand = b.find("class=\"demand\"");
+  const std::size_t letter = b.find("id=\"letter-h\"");
+  const std::size_t form = b.find("class=\"sign-form\"");
+  const std::size_t count = b.find("class=\"tally\"");
+  ASSERT_NE(form, std::string::npos);
+  EXPECT_LT(demand, letter);
+  EXPECT_LT(letter, form);
+  EXPECT_LT(form, count);
+  // The optional fields are folded until something is in them.
+  EXPECT_TRUE(Contains(b, "<details class=\"optional-fields\">"));
+  Call("GET", "/c/drop-ice");
+  Response typed = Post("/c/drop-ice/sign",
+                        {{"csrf", Token()}, {"name", "N"}, {"email", "x"}, {"comment", "Why"}});
+  EXPECT_TRUE(Contains(typed.body, "<details class=\"optional-fields\" open>"));
+}
+
+TEST_F(PagesTest, LongCommentsAreCutWithMore) {
+  std::string long_comment;
+  for (int i = 0; i < 80; ++i) long_comment += "word ";
+  long_comment += "END";
+  ASSERT_EQ(SignAs("long@example.org", "Long", true, long_comment).status, 200);
+  ASSERT_EQ(SignAs("short@example.org", "Short", true, "Brief.").status, 200);
+  ASSERT_TRUE(signing_->Confirm(LastMail("long@example.org")["token"]));
+  ASSERT_TRUE(signing_->Confirm(LastMail("short@example.org")["token"]));
+  clock_.AdvanceMillis(1001);
+  const std::string b = Call("GET", "/c/drop-ice").body;
+  EXPECT_TRUE(Contains(b, "dir=\"auto\">Brief.</blockquote>"));
+  const std::size_t at = b.find("dir=\"auto\">word word");
+  ASSERT_NE(at, std::string::npos);
+  const std::size_t more = b.find("\u2026<details class=\"more\"><summary>more</summary>word", at);
+  ASSERT_NE(more, std::string::npos);
+  EXPECT_LE(more - at, 260u);  // about 240 characters, cut at a space
+  EXPECT_NE(b.find("END</details></blockquote>", more), std::string::npos);
 }
 
 TEST_F(PagesTest, SigningAgainSaysSoWithoutRevealingConfirmed) {
@@ -620,6 +730,7 @@ class GroupPagesTest : public PagesTest {
     holders.kind = GroupKind::kShareholders;
     holders.attestation = "I hold shares in Acme.";
     c.groups = {employees, holders, DefaultPublicGroup()};
+    c.anonymity_floor = 3;  // the smallest seal
     auto created = campaigns_->Create(c);
     ASSERT_TRUE(created) << created.error().message;
   }
@@ -678,7 +789,7 @@ TEST_F(GroupPagesTest, FormOffersEachGroupWithItsFields) {
   EXPECT_FALSE(Contains(b, "\x01"));
   EXPECT_FALSE(Contains(b, "style="));
   EXPECT_TRUE(Contains(b, "<legend>I sign as</legend>"));
-  EXPECT_TRUE(Contains(b, "name=\"group\" type=\"radio\" value=\"employees\" checked"));
+  EXPECT_FALSE(Contains(b, "name=\"group\" type=\"radio\" value=\"employees\" checked"));
   EXPECT_TRUE(Contains(b, "name=\"group\" type=\"radio\" value=\"shareholders\""));
   EXPECT_FALSE(Contains(b, "value=\"shareholders\" checked"));
   EXPECT_TRUE(Contains(b, "name=\"group\" type=\"radio\" value=\"public\""));
@@ -723,15 +834,15 @@ TEST_F(GroupPagesTest, FormOffersEachGroupWithItsFields) {
   // Counts by group, each below the anonymity floor.
   EXPECT_TRUE(Contains(b, "Signatures by group"));
   EXPECT_TRUE(Contains(b, "<span class=\"group-name\">Acme employees</span>"));
-  EXPECT_TRUE(Contains(b, "data-group-count=\"employees\">fewer than 5</strong> verified"));
-  EXPECT_TRUE(Contains(b, "data-group-count=\"shareholders\">fewer than 5<"));
+  EXPECT_TRUE(Contains(b, "data-group-count=\"employees\">fewer than 3</strong> verified"));
+  EXPECT_TRUE(Contains(b, "data-group-count=\"shareholders\">fewer than 3<"));
   EXPECT_TRUE(Contains(b, ", goal 500"));
   auto j = nlohmann::json::parse(Call("GET", "/c/acme-letter.json").body);
   ASSERT_EQ(j.at("groups").size(), 3u);
   EXPECT_EQ(
       j["groups"][0],
       nlohmann::json(
-          {{"key", "employees"}, {"name", "Acme employees"}, {"fewer_than", 5}, {"goal", 500}}));
+          {{"key", "employees"}, {"name", "Acme employees"}, {"fewer_than", 3}, {"goal", 500}}));
   EXPECT_EQ(j["groups"][2]["key"], "public");
 
   // A campaign without groups keeps the plain form and JSON.
@@ -741,6 +852,22 @@ TEST_F(GroupPagesTest, FormOffersEachGroupWithItsFields) {
   EXPECT_FALSE(Contains(plain.body, "group-tally"));
   EXPECT_FALSE(Contains(plain.body, "sign.js"));
   EXPECT_FALSE(nlohmann::json::parse(Call("GET", "/c/drop-ice.json").body).contains("groups"));
+}
+
+// Nobody is told to enter a work address by default: among several groups none is chosen.
+TEST_F(GroupPagesTest, NoGroupIsChosenForTheSigner) {
+  const std::string b = Call("GET", "/c/acme-letter").body;
+  for (const char* key : {"employees", "shareholders", "public"}) {
+    EXPECT_TRUE(Contains(b, std::string("type=\"radio\" value=\"") + key + "\""));
+    EXPECT_FALSE(Contains(b, std::string("type=\"radio\" value=\"") + key + "\" checked"));
+  }
+  // The long explanations are folded.
+  EXPECT_TRUE(Contains(b, "<summary>What happens to my data</summary>\n<p>We never keep the "
+                          "address itself"));
+  Response none = SignGroup({{"name", "Pat"}, {"email", "pat@example.org"}});
+  ASSERT_EQ(none.status, 422) << none.body;
+  EXPECT_TRUE(Contains(none.body, "<a href=\"#f-group-employees\">Choose who you sign as.</a>"));
+  EXPECT_TRUE(LastMail("pat@example.org").is_null());
 }
 
 TEST_F(GroupPagesTest, SealedNamesAppearNowhereUntilTheGroupReachesTheirThreshold) {
@@ -756,33 +883,62 @@ TEST_F(GroupPagesTest, SealedNamesAppearNowhereUntilTheGroupReachesTheirThreshol
   ASSERT_EQ(SignEmployee("s2@acme.com", "SEALEDMARKER Two", "sealed-3", "two@example.org").status,
             200);
   ASSERT_EQ(SignEmployee("p1@acme.com", "Public Person", "public").status, 200);
+  // Signs while the seal is open, follows the link only once it is reached (below).
+  ASSERT_EQ(SignEmployee("s3@acme.com", "SEALEDMARKER Three", "sealed-3", "three@example.org")
+                .status,
+            200);
 
   Response v1 = Verify("s1@acme.com");
   ASSERT_EQ(v1.status, 200) << v1.body;
   EXPECT_TRUE(Contains(v1.body, "Thank you! You are verified"));
   EXPECT_TRUE(
       Contains(v1.body, "Your name stays sealed until 3 verified employees of Acme have signed"));
-  EXPECT_TRUE(Contains(v1.body, "Acme employees so far: fewer than 5 verified signers."));
+  EXPECT_TRUE(Contains(v1.body, "Acme employees so far: fewer than 3 verified signers."));
   EXPECT_FALSE(Contains(v1.body, "SEALEDMARKER"));
+  // No "I signed" share buttons for a sealed name.
+  EXPECT_FALSE(Contains(v1.body, "I signed \u201C"));
+  EXPECT_FALSE(Contains(v1.body, "share-link"));
+  EXPECT_TRUE(Contains(v1.body, "this page offers no \u201CI signed\u201D share buttons"));
   ASSERT_EQ(Verify("s2@acme.com").status, 200);
   std::string before = PublicBodies();
   EXPECT_FALSE(Contains(before, "SEALEDMARKER"));
   EXPECT_FALSE(Contains(before, "one@example.org"));
-  EXPECT_TRUE(Contains(before, "data-group-count=\"employees\">fewer than 5<"));
-  EXPECT_EQ(GroupJson("employees").value("fewer_than", 0), 5);
+  EXPECT_TRUE(Contains(before, "data-group-count=\"employees\">fewer than 3<"));
+  EXPECT_EQ(GroupJson("employees").value("fewer_than", 0), 3);
   EXPECT_FALSE(GroupJson("employees").contains("confirmed"));
 
   // The third verified employee reaches the threshold: both sealed names are shown at once.
   Response v3 = Verify("p1@acme.com");
   ASSERT_EQ(v3.status, 200) << v3.body;
+  EXPECT_TRUE(Contains(v3.body, "share-link"));  // a public name may say "I signed"
   std::string after = PublicBodies();
-  EXPECT_TRUE(Contains(after, "<span class=\"signer-name\">SEALEDMARKER One</span>"));
-  EXPECT_TRUE(Contains(after, "<span class=\"signer-name\">SEALEDMARKER Two</span>"));
+  EXPECT_TRUE(Contains(after, "<bdi class=\"signer-name\">SEALEDMARKER One</bdi>"));
+  EXPECT_TRUE(Contains(after, "<bdi class=\"signer-name\">SEALEDMARKER Two</bdi>"));
   EXPECT_TRUE(Contains(after,
-                       "SEALEDMARKER One</span> <span class=\"signer-verified\">"
+                       "SEALEDMARKER One</bdi> <span class=\"signer-verified\">"
                        "Verified employee of Acme</span>"));
   EXPECT_FALSE(Contains(after, "one@example.org"));
-  EXPECT_TRUE(Contains(after, "data-group-count=\"employees\">fewer than 5<"));
+  EXPECT_TRUE(Contains(after, "data-group-count=\"employees\">3</strong> verified"));
+
+  // Three have signed: sealed until 3 is no longer offered (it would be public at once), and
+  // one who still sends it is told why, not made public.
+  Response page = Call("GET", "/c/acme-letter");
+  EXPECT_FALSE(Contains(page.body, "value=\"sealed-3\""));
+  EXPECT_FALSE(Contains(page.body, "sealed until 3 verified"));
+  EXPECT_TRUE(Contains(page.body, "value=\"sealed-100\""));
+  Response late = SignEmployee("s9@acme.com", "SEALEDMARKER Late", "sealed-3", "late@example.org");
+  ASSERT_EQ(late.status, 422) << late.body;
+  EXPECT_TRUE(Contains(late.body,
+                       "3 have already signed, so a name sealed until 3 would be shown as soon "
+                       "as you confirm. Choose another option."));
+  EXPECT_TRUE(LastMail("s9@acme.com").is_null());
+  // The one who chose sealed-3 before it was reached is told before pressing the button.
+  Response link = Call("GET", "/s/confirm?t=" + LastMail("s3@acme.com").value("token", ""));
+  ASSERT_EQ(link.status, 200);
+  EXPECT_TRUE(Contains(link.body,
+                       "3 have signed since: if you press the button, your name is shown at "
+                       "once"));
+  EXPECT_FALSE(Contains(PublicBodies(), "SEALEDMARKER Three"));
 
   // Five verified employees: the count is exact from then on, on the page and in the JSON.
   for (const char* w : {"e4@acme.com", "e5@acme.com"}) {
@@ -793,7 +949,7 @@ TEST_F(GroupPagesTest, SealedNamesAppearNowhereUntilTheGroupReachesTheirThreshol
   EXPECT_TRUE(Contains(exact, "data-group-count=\"employees\">5</strong> verified"));
   EXPECT_EQ(GroupJson("employees").value("confirmed", 0), 5);
   EXPECT_FALSE(GroupJson("employees").contains("fewer_than"));
-  EXPECT_EQ(GroupJson("shareholders").value("fewer_than", 0), 5);
+  EXPECT_EQ(GroupJson("shareholders").value("fewer_than", 0), 3);
 }
 
 TEST_F(GroupPagesTest, AnonymousSignersAreShownOnlyAsVerifiedEmployees) {
@@ -801,11 +957,13 @@ TEST_F(GroupPagesTest, AnonymousSignersAreShownOnlyAsVerifiedEmployees) {
   Response done = Verify("anon@acme.com");
   ASSERT_EQ(done.status, 200) << done.body;
   EXPECT_TRUE(Contains(done.body, "You are shown only as \u201CVerified employee of Acme"));
+  EXPECT_FALSE(Contains(done.body, "I signed \u201C"));
+  EXPECT_FALSE(Contains(done.body, "share-link"));
   std::string bodies = PublicBodies();
   EXPECT_FALSE(Contains(bodies, "ANONMARKER"));
   EXPECT_TRUE(Contains(bodies,
-                       "<span class=\"signer-name signer-anonymous\">Verified employee "
-                       "of Acme</span>"));
+                       "<bdi class=\"signer-name signer-anonymous\">Verified employee "
+                       "of Acme</bdi>"));
   // The day only, not the moment.
   std::size_t at = bodies.find("signer-anonymous");
   ASSERT_NE(at, std::string::npos);
@@ -896,8 +1054,11 @@ TEST_F(GroupPagesTest, TheWithdrawPageOfAWorkAddressIsNeutralToo) {
   EXPECT_FALSE(Contains(page.body, "Letter to Acme"));
   EXPECT_FALSE(Contains(page.body, "Wanda"));
   ASSERT_EQ(Verify("w@acme.com").status, 200);
-  // Once verified, the link's page still names nothing.
+  // Once verified, the link's page still names nothing to anyone but the browser that pressed
+  // its button (which holds the flash of the result).
   const std::string confirm = LastMail("w@acme.com").value("token", "");
+  EXPECT_TRUE(Contains(Call("GET", "/s/confirm?t=" + confirm).body, "Letter to Acme"));
+  jar_.clear();
   Response again = Call("GET", "/s/confirm?t=" + confirm);
   EXPECT_TRUE(Contains(again.body, "This address is already verified"));
   EXPECT_FALSE(Contains(again.body, "Letter to Acme"));
@@ -919,6 +1080,7 @@ TEST_F(GroupPagesTest, WithTwoVerifiedGroupsTheChosenOnesWorkAddressCounts) {
   acme.organization = "Acme";
   acme.domains = {"acme.com"};
   acme.seal_thresholds = {3};
+  c.anonymity_floor = 3;
   SignerGroup beta = acme;
   beta.key = "beta";
   beta.name = "Beta staff";

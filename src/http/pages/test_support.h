@@ -45,11 +45,13 @@ inline std::string FormEncode(const std::vector<std::pair<std::string, std::stri
 
 // Dispatches like the server: split the target, find the route (HEAD as GET), fill params and
 // query, send *cookie as the CSRF cookie (if not empty) and keep the one the response sets, as a
-// browser would. An async route's answer is awaited. *route (if given) is set to the route that
-// ran (nullptr: the not-found handler).
+// browser would; the same for any other cookie in *jar (if given; their Path is not checked).
+// An async route's answer is awaited. *route (if given) is set to the route that ran (nullptr:
+// the not-found handler).
 inline Response Dispatch(Router& router, const std::string& method, const std::string& target,
                          const std::string& body, std::map<std::string, std::string> headers,
-                         std::string* cookie, const Router::Route** route = nullptr) {
+                         std::string* cookie, const Router::Route** route = nullptr,
+                         std::map<std::string, std::string>* jar = nullptr) {
   Request req;
   req.method = method;
   req.target = target;
@@ -72,6 +74,7 @@ inline Response Dispatch(Router& router, const std::string& method, const std::s
     }
   }
   req.headers = std::move(headers);
+  if (jar != nullptr) req.cookies = *jar;
   if (!cookie->empty()) req.cookies[pages::kCsrfCookie] = *cookie;
   req.body = body;
   req.remote_address = "192.0.2.1";
@@ -92,12 +95,18 @@ inline Response Dispatch(Router& router, const std::string& method, const std::s
     EXPECT_EQ(match.route->kind, Router::Kind::kHandler);
     r = match.route->handler(req);
   }
-  // Keep the cookie like a browser would.
-  std::string set = HeaderOf(r, "Set-Cookie");
-  if (!set.empty()) {
-    std::string prefix = std::string(pages::kCsrfCookie) + "=";
-    EXPECT_EQ(set.rfind(prefix, 0), 0u);
-    *cookie = set.substr(prefix.size(), set.find(';') - prefix.size());
+  // Keep the cookies like a browser would.
+  for (const auto& [name, set] : r.headers) {
+    if (name != "Set-Cookie") continue;
+    const std::size_t eq = set.find('=');
+    const std::string key = set.substr(0, eq);
+    const std::string value = set.substr(eq + 1, set.find(';') - eq - 1);
+    if (key == pages::kCsrfCookie) {
+      *cookie = value;
+    } else {
+      EXPECT_NE(jar, nullptr) << "an unexpected cookie: " << set;
+      if (jar != nullptr) (*jar)[key] = value;
+    }
   }
   return r;
 }

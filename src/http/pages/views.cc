@@ -41,6 +41,51 @@ Data Field(const std::string& value, const std::map<std::string, std::string>& e
   return f;
 }
 
+// A signer's comment for the list of recent signers: {head, rest}, the rest (false if none)
+// folded behind "more" so that one long comment does not push the others off the screen.
+// Cut after kCommentLines lines or about kCommentCodePoints characters, at a space if one is
+// near, never inside a UTF-8 sequence. false for no comment.
+constexpr int kCommentLines = 3;
+constexpr int kCommentCodePoints = 240;
+Data CommentData(const std::string& comment) {
+  if (comment.empty()) return Data(false);
+  int lines = 1;
+  int code_points = 0;
+  std::size_t cut = std::string::npos;
+  std::size_t last_space = std::string::npos;
+  int space_at = 0;
+  for (std::size_t i = 0; i < comment.size(); ++i) {
+    const auto c = static_cast<unsigned char>(comment[i]);
+    if ((c & 0xC0) == 0x80) continue;  // a continuation byte
+    if (c == '\n' && ++lines > kCommentLines) {
+      cut = i;
+      break;
+    }
+    if (++code_points > kCommentCodePoints) {
+      cut = last_space != std::string::npos && code_points - space_at < 40 ? last_space : i;
+      break;
+    }
+    if (c == ' ') {
+      last_space = i;
+      space_at = code_points;
+    }
+  }
+  Data d;
+  if (cut == std::string::npos) {
+    d.set("head", comment);
+    d.set("rest", Data(false));
+  } else {
+    std::size_t rest = cut;
+    while (rest < comment.size() && (comment[rest] == ' ' || comment[rest] == '\n' ||
+                                      comment[rest] == '\r')) {
+      ++rest;
+    }
+    d.set("head", comment.substr(0, cut) + "\u2026");
+    d.set("rest", Opt(comment.substr(rest)));
+  }
+  return d;
+}
+
 }  // namespace
 
 std::string CountryOptionsHtml(std::string_view selected) {
@@ -140,13 +185,13 @@ const std::string& OrganizationOf(const SignerGroup& g) {
   return g.organization.empty() ? g.name : g.organization;
 }
 
-// The group the form stands for: the typed key, else the first group.
+// The group the form stands for: the typed key; else the only group, or none when there are
+// several (a default would tell a member of the public to enter a work address).
 const SignerGroup* ChosenGroup(const std::vector<SignerGroup>& groups, const std::string& key) {
-  if (groups.empty()) return nullptr;
   for (const SignerGroup& g : groups) {
     if (g.key == key) return &g;
   }
-  return &groups.front();
+  return groups.size() == 1 ? &groups.front() : nullptr;
 }
 
 std::string ErrorOf(const std::map<std::string, std::string>& errors, const char* key) {
@@ -170,6 +215,7 @@ Data VisibilityOption(const std::string& value, const std::string& id, const std
 // "form.grouped": the parts of the sign form for a campaign with declared groups. ids gets
 // the element each error key of the summary links to.
 Data GroupedFormData(const FormState& form, const std::vector<SignerGroup>& groups,
+                     const CampaignCounts* counts, int floor,
                      std::map<std::string, std::string>& ids) {
   const SignatureForm& v = form.values;
   const SignerGroup* chosen = ChosenGroup(groups, v.group);
@@ -178,8 +224,9 @@ Data GroupedFormData(const FormState& form, const std::vector<SignerGroup>& grou
     if (ProvenByDomain(g.kind)) by_domain.push_back(&g);
   }
   // The domain group whose fields carry what was typed (and its errors).
-  const SignerGroup* typed_domain =
-      ProvenByDomain(chosen->kind) ? chosen : (by_domain.empty() ? nullptr : by_domain.front());
+  const SignerGroup* typed_domain = chosen != nullptr && ProvenByDomain(chosen->kind)
+                                        ? chosen
+                                        : (by_domain.empty() ? nullptr : by_domain.front());
 
   Data grouped;
   ids["group"] = "f-group-" + groups.front().key;
@@ -258,7 +305,8 @@ Data GroupedFormData(const FormState& form, const std::vector<SignerGroup>& grou
   for (const SignerGroup* g : by_domain) {
     const bool typed = g == typed_domain;
     const std::string& org = OrganizationOf(*g);
-    for (std::int64_t n : g->seal_thresholds) {
+    const std::int64_t confirmed = counts != nullptr ? GroupConfirmed(*counts, g->key) : 0;
+    for (std::int64_t n : OpenSealThresholds(*g, floor, confirmed)) {
       const std::string value = "sealed-" + std::to_string(n);
       const std::string id = "f-visibility-" + value + "-" + g->key;
       if (typed && !ids.count("seal_threshold")) ids["seal_threshold"] = id;
@@ -292,7 +340,8 @@ Data GroupedFormData(const FormState& form, const std::vector<SignerGroup>& grou
 
 }  // namespace
 
-Data FormData(const FormState& form, const std::vector<SignerGroup>& groups) {
+Data FormData(const FormState& form, const std::vector<SignerGroup>& groups,
+              const CampaignCounts* counts, int floor) {
   // The order of the fields on the form, for the error summary.
   static const char* const kOrder[] = {"group",      "work_email",    "attested", "name",
                                        "email",      "postal_code",   "country",  "comment",
@@ -311,6 +360,13 @@ Data FormData(const FormState& form, const std::vector<SignerGroup>& groups) {
   country.set("options_html", CountryOptionsHtml(form.values.country));
   d.set("country", country);
   d.set("comment", Field(form.values.comment, form.errors, "comment"));
+  // The optional fields are folded, and open when something is in them or wrong with them.
+  bool optional_open = !form.values.postal_code.empty() || !form.values.country.empty() ||
+                       !form.values.comment.empty();
+  for (const char* key : {"postal_code", "country", "comment"}) {
+    optional_open = optional_open || form.errors.count(key) > 0;
+  }
+  d.set("optional_open", Data(optional_open));
   d.set("public_name_checked", Data(form.values.public_name));
   d.set("wants_updates_checked", Data(form.values.wants_updates));
 
@@ -327,14 +383,15 @@ Data FormData(const FormState& form, const std::vector<SignerGroup>& groups) {
     d.set("name_hint", "Not needed if you sign anonymously: then we keep no name.");
     Data personal;
     personal.set("optional_for", "optional for " + who);
-    personal.set("hint",
-                 "We send you a link there to confirm your signature. " + who +
-                     " confirm through their work address instead: for them this address is "
-                     "needed only to keep a name sealed (we tell you there when it is shown) or "
-                     "to send updates. It is never shown.");
+    personal.set("hint", "We send you a link there to confirm your signature. It is never shown.");
+    personal.set("details", who +
+                                " confirm through their work address instead: for them this "
+                                "address is needed only to keep a name sealed (we tell you there "
+                                "when it is shown) or to send updates. It is never shown, and "
+                                "never given to the organizers with the letter.");
     d.set("personal_email", personal);
   }
-  d.set("grouped", groups.empty() ? Data(false) : GroupedFormData(form, groups, ids));
+  d.set("grouped", groups.empty() ? Data(false) : GroupedFormData(form, groups, counts, floor, ids));
 
   Data list = List();
   int count = 0;
@@ -556,7 +613,7 @@ Data CampaignPageData(const service::CampaignSnapshot& snap, std::string_view ba
       item.set("anonymous", Data(s.anonymous));
       item.set("name", s.anonymous ? (g != nullptr ? verified_text : "Verified signer") : s.name);
       item.set("verified_text", s.anonymous ? Data(false) : Opt(verified_text));
-      item.set("comment", Opt(s.comment));
+      item.set("comment", CommentData(s.comment));
       item.set("date", render::FormatDate(s.confirmed));
       item.set("iso",
                day_only ? FormatIso8601(s.confirmed).substr(0, 10) : FormatIso8601(s.confirmed));

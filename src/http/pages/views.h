@@ -44,7 +44,10 @@ struct FormState {
 // groups: the campaign's declared groups (Campaign::groups). Empty: the plain form, with the
 // public_name checkbox. Otherwise "form.grouped" holds the "I sign as" choice, a section per
 // group that needs more (a work address, an attestation) and the visibility choice.
-render::Data FormData(const FormState& form, const std::vector<SignerGroup>& groups = {});
+// A sealed choice is offered only for the sizes still open (core/group.h OpenSealThresholds):
+// counts are the campaign's (nullptr: none confirmed yet), floor its anonymity floor.
+render::Data FormData(const FormState& form, const std::vector<SignerGroup>& groups = {},
+                      const CampaignCounts* counts = nullptr, int floor = kDefaultAnonymityFloor);
 
 // The sign form's `visibility` field: "public" (name shown), "private" (counted, name not
 // shown), "sealed-N" (sealed until the group has N verified signers), "anonymous".
