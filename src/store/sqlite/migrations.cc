@@ -233,16 +233,27 @@ CREATE TABLE instance_secrets (
 ) WITHOUT ROWID;
 )sql";
 
+// Version 4: a petition's description apart from its letter (OSDI clients send and read both)
+// and who organizes a campaign ("Organized by" on its page). Plain text columns, before nothing
+// in particular: campaigns are few, and no scan of them reads these.
+constexpr const char* kV4 = R"sql(
+ALTER TABLE campaigns ADD COLUMN description TEXT NOT NULL DEFAULT '';
+ALTER TABLE campaigns ADD COLUMN organized_by TEXT NOT NULL DEFAULT '';
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& SqliteMigrations() {
+  // Numbers are reserved per change when work goes on in parallel, so the list may have gaps
+  // until every branch has landed; each database records the highest version it ran.
   static const std::vector<Migration> kMigrations = {
       {1, "initial schema", kV1},
+      {4, "campaign description and organizer", kV4},
   };
   return kMigrations;
 }
 
-int LatestSchemaVersion() { return static_cast<int>(SqliteMigrations().size()); }
+int LatestSchemaVersion() { return SqliteMigrations().back().version; }
 
 Result<int> Migrate(Db& db) {
   // BEGIN IMMEDIATE takes the write lock first, so two processes opening the same fresh file

@@ -206,8 +206,36 @@ TEST_F(SqliteStoreTest, MigratesAnEmptyFileAndCountsMigrations) {
   ASSERT_TRUE(db.has_value());
   auto applied = Migrate(**db);
   ASSERT_TRUE(applied.has_value());
-  EXPECT_EQ(*applied, LatestSchemaVersion());
+  EXPECT_EQ(*applied, static_cast<int>(SqliteMigrations().size()));
   EXPECT_EQ(SqliteMigrations().back().version, LatestSchemaVersion());
+}
+
+// A database of schema version 1 (made here by dropping what later versions add) keeps its
+// campaigns and gains the description and organizer, empty.
+TEST_F(SqliteStoreTest, MigratesAVersionOneDatabase) {
+  Campaign c = MustCreate("old-one");
+  store_.reset();
+  {
+    auto db = Db::Open(path_, SQLITE_OPEN_READWRITE);
+    ASSERT_TRUE(db.has_value());
+    ASSERT_TRUE((*db)->Exec("ALTER TABLE campaigns DROP COLUMN description").has_value());
+    ASSERT_TRUE((*db)->Exec("ALTER TABLE campaigns DROP COLUMN organized_by").has_value());
+    ASSERT_TRUE((*db)->Exec("PRAGMA user_version = 1").has_value());
+  }
+  Open();
+  EXPECT_EQ(QueryInt("PRAGMA user_version"), LatestSchemaVersion());
+  auto back = store_->GetCampaignBySlug("old-one");
+  ASSERT_TRUE(back.has_value()) << back.error().message;
+  EXPECT_EQ(back->title, c.title);
+  EXPECT_EQ(back->description, "");
+  EXPECT_EQ(back->organized_by, "");
+  back->description = "Why it matters.";
+  back->organized_by = "Workers United";
+  ASSERT_TRUE(store_->UpdateCampaign(*back).has_value());
+  auto again = store_->GetCampaignBySlug("old-one");
+  ASSERT_TRUE(again.has_value());
+  EXPECT_EQ(again->description, "Why it matters.");
+  EXPECT_EQ(again->organized_by, "Workers United");
 }
 
 TEST_F(SqliteStoreTest, RefusesADatabaseFromANewerVersion) {
