@@ -25,6 +25,15 @@ struct Config {
     bool trust_proxy = false;               // take the client address from X-Forwarded-For
     int drain_seconds = 10;                 // SIGTERM: time in-flight requests get to finish
   } server;
+  // Who runs this instance: shown in every page's header and footer, so that signers know whom
+  // they give their address to. Without operator and contact the pages carry a visible notice
+  // that the site does not say who runs it (the demo still works).
+  struct Site {
+    std::string name = "undersigned";  // the site's name (header, page titles)
+    std::string operator_name;         // key "operator": the person or organization running it
+    std::string contact;               // an email address or an http(s):// URL
+    std::string privacy_url;           // the privacy policy, http(s)://
+  } site;
   struct Store {
     std::string data_dir = "undersigned-data";  // holds undersigned.db and outbox-eml/
   } store;
