@@ -275,7 +275,7 @@ void BM_RenderCampaignPage(benchmark::State& state) {
   std::size_t bytes = 0;
   for (auto _ : state) {
     render::Data d =
-        http::pages::CampaignPageData(snap, "http://127.0.0.1:8080", "undersigned", true);
+        http::pages::CampaignPageData(snap, "http://127.0.0.1:8080", http::pages::SiteInfo{}, true);
     d.set("form", http::pages::FormData(form));
     auto html = templates->Render("campaign", d);
     if (!html) {

@@ -47,6 +47,7 @@ Campaign DemoCampaign() {
   Campaign c;
   c.slug = "demo";
   c.title = "Stop the surveillance contract";
+  c.organized_by = "Example Corp employees (a demo campaign)";
   c.demand =
       "We, the undersigned employees, ask our CEO to end the contract and to say so in "
       "public.";
@@ -339,15 +340,20 @@ int App::Serve() {
                 fs::weakly_canonical(fs::absolute(mc.eml_dir)).string() +
                 " on its server, and its log prints the links in it. Open the link from there.";
   }
-  http::RegisterPages(router,
-                      http::PagesDeps{*campaigns_, *signing_, *templates, base_url, *csrf_secret,
-                                      "undersigned", &clock, &signature_log, mail_note});
+  const http::pages::SiteInfo site{config_.site.name, config_.site.operator_name,
+                                   config_.site.contact, config_.site.privacy_url};
+  if (!site.identified()) {
+    spdlog::warn(
+        "the site does not say who runs it: set site.operator and site.contact ([site] in the "
+        "config file, or --operator and --contact); until then every page says so");
+  }
+  http::RegisterPages(router, http::PagesDeps{*campaigns_, *signing_, *templates, base_url,
+                                              *csrf_secret, site, &clock, &signature_log, mail_note});
   http::RegisterOrganizationPages(
-      router,
-      http::OrganizationPagesDeps{
-          *campaigns_, *organizations_, *templates, base_url, *csrf_secret, "undersigned", &clock,
-          // the organizers' review page shows the logo before they decide
-          [this](const std::string& u) { return organizations_->LogoForReview(u); }});
+      router, http::OrganizationPagesDeps{
+                  *campaigns_, *organizations_, *templates, base_url, *csrf_secret, site, &clock,
+                  // the organizers' review page shows the logo before they decide
+                  [this](const std::string& u) { return organizations_->LogoForReview(u); }});
   http::RegisterLogRoutes(router, http::LogRoutesDeps{signature_log, *campaigns_});
   http::ApiDeps api{*campaigns_, *signing_, *tokens_, *store_, clock, base_url};
   api.per_token =

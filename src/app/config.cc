@@ -96,6 +96,17 @@ std::vector<Setting> MakeSettings() {
   s.push_back(Str("server.metrics_listen",
                   "HOST:PORT serving only /metrics and /healthz; listen then has no /metrics",
                   [](Config& c) -> std::string& { return c.server.metrics_listen; }));
+  s.push_back(Str("site.name",
+                  "the site's name, in the header and page titles (default undersigned)",
+                  [](Config& c) -> std::string& { return c.site.name; }));
+  s.push_back(Str("site.operator",
+                  "who runs the site (a person or organization), shown on every page; without "
+                  "it and a contact, pages say the site does not say who runs it",
+                  [](Config& c) -> std::string& { return c.site.operator_name; }));
+  s.push_back(Str("site.contact", "how to reach the operator: an email address or an https:// URL",
+                  [](Config& c) -> std::string& { return c.site.contact; }));
+  s.push_back(Str("site.privacy_url", "the privacy policy's URL, linked from every page",
+                  [](Config& c) -> std::string& { return c.site.privacy_url; }));
   s.push_back(Str("store.data_dir", "directory holding the database and mail files",
                   [](Config& c) -> std::string& { return c.store.data_dir; }));
   s.push_back(Str("mail.smtp_url", "SMTP server, smtp://host:port or smtps://host:port",
@@ -252,6 +263,23 @@ Result<void> ValidateConfig(const Config& c) {
   if (!c.server.base_url.empty() && c.server.base_url.rfind("http://", 0) != 0 &&
       c.server.base_url.rfind("https://", 0) != 0) {
     return Bad("server.base_url", "must start with http:// or https://");
+  }
+  const auto is_url = [](const std::string& v) {
+    return v.starts_with("http://") || v.starts_with("https://");
+  };
+  if (c.site.name.empty() || c.site.name.size() > 100) {
+    return Bad("site.name", "must be 1 to 100 characters");
+  }
+  if (c.site.operator_name.size() > 200)
+    return Bad("site.operator", "must be at most 200 characters");
+  if (!c.site.contact.empty() && !is_url(c.site.contact) &&
+      (c.site.contact.find('@') == std::string::npos ||
+       c.site.contact.find_first_of(" <>\"") != std::string::npos)) {
+    return Bad("site.contact",
+               "must be an email address (privacy@example.org) or a URL starting with https://");
+  }
+  if (!c.site.privacy_url.empty() && !is_url(c.site.privacy_url)) {
+    return Bad("site.privacy_url", "must be a URL starting with https:// (or http://)");
   }
   if (!c.mail.smtp_url.empty() && c.mail.smtp_url.rfind("smtp://", 0) != 0 &&
       c.mail.smtp_url.rfind("smtps://", 0) != 0) {

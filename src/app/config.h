@@ -34,6 +34,15 @@ struct Config {
     // when set, `listen` serves no /metrics at all. Empty: none.
     std::string metrics_listen;
   } server;
+  // Who runs this instance: shown in every page's header and footer, so that signers know whom
+  // they give their address to. Without operator and contact the pages carry a visible notice
+  // that the site does not say who runs it (the demo still works).
+  struct Site {
+    std::string name = "undersigned";  // the site's name (header, page titles)
+    std::string operator_name;         // key "operator": the person or organization running it
+    std::string contact;               // an email address or an http(s):// URL
+    std::string privacy_url;           // the privacy policy, http(s)://
+  } site;
   struct Store {
     std::string data_dir = "undersigned-data";  // holds undersigned.db and outbox-eml/
   } store;

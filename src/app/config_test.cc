@@ -70,6 +70,42 @@ TEST(Config, RejectsUnknownKeysAndBadValues) {
   EXPECT_TRUE(ValidateConfig(d).has_value());
 }
 
+// Who runs the site: a [site] table, UNDERSIGNED_SITE_* and flags; bad values refused.
+TEST(Config, SiteSettings) {
+  Config c;
+  EXPECT_EQ(c.site.name, "undersigned");
+  EXPECT_TRUE(c.site.operator_name.empty());
+  auto path = WriteFile("us_config_site.toml",
+                        "[site]\nname = \"Sign Acme\"\noperator = \"Acme Workers United\"\n"
+                        "contact = \"privacy@acme-workers.example\"\n"
+                        "privacy_url = \"https://acme-workers.example/privacy\"\n");
+  ASSERT_TRUE(ApplyTomlFile(c, path).has_value());
+  EXPECT_EQ(c.site.name, "Sign Acme");
+  EXPECT_EQ(c.site.operator_name, "Acme Workers United");
+  EXPECT_EQ(c.site.contact, "privacy@acme-workers.example");
+  EXPECT_EQ(c.site.privacy_url, "https://acme-workers.example/privacy");
+  EXPECT_TRUE(ValidateConfig(c).has_value());
+  setenv("UNDERSIGNED_SITE_OPERATOR", "Someone Else", 1);
+  ASSERT_TRUE(ApplyEnvironment(c).has_value());
+  unsetenv("UNDERSIGNED_SITE_OPERATOR");
+  EXPECT_EQ(c.site.operator_name, "Someone Else");
+
+  Config bad = c;
+  bad.site.contact = "call us";
+  auto r = ValidateConfig(bad);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_NE(r.error().message.find("site.contact"), std::string::npos);
+  bad = c;
+  bad.site.privacy_url = "privacy.html";
+  EXPECT_FALSE(ValidateConfig(bad).has_value());
+  bad = c;
+  bad.site.contact = "https://acme-workers.example/contact";
+  EXPECT_TRUE(ValidateConfig(bad).has_value());
+  auto unknown = WriteFile("us_config_site_bad.toml", "[site]\nowner = \"x\"\n");
+  Config u;
+  EXPECT_FALSE(ApplyTomlFile(u, unknown).has_value());
+}
+
 TEST(Config, ParseListen) {
   auto r = ParseListen("127.0.0.1:8080");
   ASSERT_TRUE(r.has_value());

@@ -136,6 +136,9 @@ void AddCampaignOptions(CLI::App* sub, CampaignArgs& a, bool creating) {
     goal->required();
   }
   sub->add_option("--demand", a.demand, "the short demand shown under the title");
+  sub->add_option("--organized-by", a.organized_by,
+                  "who runs the campaign, shown as \"Organized by ...\" on its page (\"\" clears "
+                  "it; without it the page says the organizers have not said who they are)");
   sub->add_option("--letter", a.letter, "letter body in Markdown");
   sub->add_option("--letter-file", a.letter_file, "file holding the letter body in Markdown")
       ->check(CLI::ExistingFile);
@@ -173,6 +176,7 @@ Result<Campaign> BuildCampaign(const CampaignArgs& a, Campaign c) {
   if (a.slug) c.slug = *a.slug;
   if (a.title) c.title = *a.title;
   if (a.demand) c.demand = *a.demand;
+  if (a.organized_by) c.organized_by = *a.organized_by;
   if (a.goal) c.goal = *a.goal;
   if (a.language) c.language = *a.language;
   if (a.status) c.status = *ParseStatus(*a.status);

@@ -71,6 +71,7 @@ void PrintCampaign(const Campaign& c, const service::CampaignSnapshot* snap) {
   }
   for (const std::string& o : c.organizers) std::cout << "organizer: " << o << "\n";
   if (!c.demand.empty()) std::cout << "demand:    " << c.demand << "\n";
+  if (!c.organized_by.empty()) std::cout << "organized: " << c.organized_by << "\n";
   for (const Target& t : c.targets) {
     std::cout << "target:    " << t.name;
     if (!t.title.empty()) std::cout << ", " << t.title;
@@ -140,6 +141,13 @@ int Main(int argc, char** argv) {
            "SMTP password (prefer UNDERSIGNED_MAIL_PASSWORD in the environment)");
   add_flag(serve, "--smtp-starttls", "mail.starttls", "off, opportunistic (default) or required");
   add_flag(serve, "--mail-from", "mail.from_address", "sender address of outgoing mail");
+  add_flag(serve, "--site-name", "site.name", "the site's name, shown in the header");
+  add_flag(serve, "--operator", "site.operator",
+           "who runs the site, shown on every page (without it and --contact, pages carry a "
+           "notice that the site does not say who runs it)");
+  add_flag(serve, "--contact", "site.contact",
+           "how to reach the operator: an email address or an https:// URL");
+  add_flag(serve, "--privacy-url", "site.privacy_url", "the privacy policy's URL");
   add_flag(serve, "--rate-limit-per-address", "limits.per_address_burst",
            "signatures one client address may make at once before being slowed (0: no limit)");
   bool demo = false;

@@ -87,6 +87,8 @@ Result<void> ValidateCampaign(const Campaign& c) {
   CheckTextField(errors, "title", c.title, 200, true, false);
   CheckTextField(errors, "demand", c.demand, 500, false, false);
   CheckTextField(errors, "letter", c.letter_markdown, 100'000, false, true);
+  CheckTextField(errors, "description", c.description, 2000, false, true);
+  CheckTextField(errors, "organized_by", c.organized_by, 200, false, false);
   if (c.targets.empty()) errors["targets"] = "needs at least one target (a decision maker)";
   for (std::size_t i = 0; i < c.targets.size(); ++i) {
     const Target& t = c.targets[i];

@@ -44,6 +44,12 @@ struct Campaign {
   std::string title;            // 1..200 chars
   std::string demand;           // short demand shown under the title, 0..500 chars
   std::string letter_markdown;  // letter body in Markdown, rendered safely
+  // A short introduction for readers, apart from the letter (the OSDI petition's
+  // `description`; Action Network clients send both and read both back). Plain text, 0..2000.
+  std::string description;
+  // Who runs the campaign, shown as "Organized by ..." on its page: the group or person
+  // signers give their names to. Plain text, 0..200; empty: the page says it is not given.
+  std::string organized_by;
   std::vector<Target> targets;  // at least one
   std::int64_t goal = 0;        // signature goal, >= 1
   // The first instant the campaign is closed. A date typed for it ("2026-12-31") means the end

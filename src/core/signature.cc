@@ -109,6 +109,35 @@ const char* SignatureStateName(SignatureState s) {
   return "pending";
 }
 
+namespace {
+
+// The postal code's rules, for the sign form and the API's people alike.
+void CheckPostalCode(std::map<std::string, std::string>& errors, const std::string& postal_code) {
+  CheckText(errors, "postal_code", postal_code, kMaxPostalCodeBytes, false);
+  if (errors.count("postal_code")) return;
+  for (char c : postal_code) {
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == ' ' ||
+          c == '-')) {
+      errors["postal_code"] = "Use only letters, digits, spaces and hyphens.";
+      return;
+    }
+  }
+}
+
+// A country is empty or a two-letter code, kept upper-cased.
+void NormalizeCountry(std::map<std::string, std::string>& errors, std::string& country) {
+  if (country.empty()) return;
+  std::string up;
+  for (char c : country) up += (c >= 'a' && c <= 'z') ? static_cast<char>(c - 32) : c;
+  if (up.size() != 2 || up[0] < 'A' || up[0] > 'Z' || up[1] < 'A' || up[1] > 'Z') {
+    errors["country"] = "Choose a country from the list (a two-letter code such as GB).";
+  } else {
+    country = up;
+  }
+}
+
+}  // namespace
+
 Result<SignatureForm> ValidateSignatureForm(SignatureForm f, const SignerGroup& group) {
   std::map<std::string, std::string> errors;
   f.name = Trim(f.name);
@@ -186,26 +215,8 @@ Result<SignatureForm> ValidateSignatureForm(SignatureForm f, const SignerGroup& 
     f.attested = false;
   }
 
-  CheckText(errors, "postal_code", f.postal_code, kMaxPostalCodeBytes, false);
-  if (!errors.count("postal_code")) {
-    for (char c : f.postal_code) {
-      if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-            c == ' ' || c == '-')) {
-        errors["postal_code"] = "Use only letters, digits, spaces and hyphens.";
-        break;
-      }
-    }
-  }
-
-  if (!f.country.empty()) {
-    std::string up;
-    for (char c : f.country) up += (c >= 'a' && c <= 'z') ? static_cast<char>(c - 32) : c;
-    if (up.size() != 2 || up[0] < 'A' || up[0] > 'Z' || up[1] < 'A' || up[1] > 'Z') {
-      errors["country"] = "Choose a country from the list (a two-letter code such as GB).";
-    } else {
-      f.country = up;
-    }
-  }
+  CheckPostalCode(errors, f.postal_code);
+  NormalizeCountry(errors, f.country);
 
   CheckText(errors, "comment", f.comment, kMaxCommentBytes, true);
 
@@ -213,6 +224,34 @@ Result<SignatureForm> ValidateSignatureForm(SignatureForm f, const SignerGroup& 
   if (anonymous) f.public_name = true;  // shown, without a name
   if (sealed) f.public_name = false;    // until the reveal
   return f;
+}
+
+Result<void> ValidatePersonChange(PersonChange& change) {
+  std::map<std::string, std::string> errors;
+  for (auto [field, value] : {std::pair{"given_name", &change.given_name},
+                              std::pair{"family_name", &change.family_name}}) {
+    if (!*value) continue;
+    **value = Trim(**value);
+    CheckText(errors, field, **value, kMaxNameBytes, false);
+  }
+  if (change.postal_code) {
+    *change.postal_code = Trim(*change.postal_code);
+    CheckPostalCode(errors, *change.postal_code);
+  }
+  if (change.country) {
+    *change.country = Trim(*change.country);
+    NormalizeCountry(errors, *change.country);
+  }
+  if (!errors.empty()) return Fail(FieldErrors(std::move(errors)));
+  return {};
+}
+
+Result<std::string> ValidateComment(std::string comment) {
+  std::map<std::string, std::string> errors;
+  comment = Trim(comment);
+  CheckText(errors, "comment", comment, kMaxCommentBytes, true);
+  if (!errors.empty()) return Fail(FieldErrors(std::move(errors)));
+  return comment;
 }
 
 std::string CanonicalEmail(std::string_view email) {

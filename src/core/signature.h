@@ -115,6 +115,21 @@ struct Person {
   UnixTime modified = 0;
 };
 
+// Person fields an API client sets (the person signup helper, PUT /api/v2/people/{id}): absent
+// ones stay as they are.
+struct PersonChange {
+  std::optional<std::string> given_name;
+  std::optional<std::string> family_name;
+  std::optional<std::string> postal_code;
+  std::optional<std::string> country;
+  std::optional<bool> subscribed;
+};
+// Trims and checks the present fields as the sign form checks them (names at most
+// kMaxNameBytes, postal code, country upper-cased); kInvalidArgument with field_errors.
+Result<void> ValidatePersonChange(PersonChange& change);
+// A comment as the sign form takes it (trimmed, at most kMaxCommentBytes, newlines allowed).
+Result<std::string> ValidateComment(std::string comment);
+
 // Splits "Ada King Lovelace" into given "Ada King" / family "Lovelace" (last word), for OSDI.
 std::pair<std::string, std::string> SplitName(std::string_view full);
 

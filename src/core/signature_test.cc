@@ -101,5 +101,34 @@ TEST(SplitName, LastWordIsFamilyName) {
   EXPECT_EQ(SplitName("Cher"), std::make_pair(std::string("Cher"), std::string()));
 }
 
+TEST(ValidatePersonChange, TrimsChecksAndLeavesAbsentFieldsAbsent) {
+  PersonChange c;
+  c.given_name = "  Ada ";
+  c.country = "gb";
+  ASSERT_TRUE(ValidatePersonChange(c).has_value());
+  EXPECT_EQ(c.given_name, "Ada");
+  EXPECT_EQ(c.country, "GB");
+  EXPECT_FALSE(c.family_name.has_value());
+  EXPECT_FALSE(c.postal_code.has_value());
+
+  PersonChange bad;
+  bad.family_name = std::string(kMaxNameBytes + 1, 'x');
+  bad.postal_code = "<b>";
+  bad.country = "Britain";
+  auto r = ValidatePersonChange(bad);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code, Code::kInvalidArgument);
+  EXPECT_TRUE(r.error().field_errors.count("family_name"));
+  EXPECT_TRUE(r.error().field_errors.count("postal_code"));
+  EXPECT_TRUE(r.error().field_errors.count("country"));
+}
+
+TEST(ValidateComment, TrimsAndBounds) {
+  EXPECT_EQ(ValidateComment("  hi\nthere ").value_or(""), "hi\nthere");
+  auto r = ValidateComment(std::string(kMaxCommentBytes + 1, 'x'));
+  ASSERT_FALSE(r.has_value());
+  EXPECT_TRUE(r.error().field_errors.count("comment"));
+}
+
 }  // namespace
 }  // namespace undersigned

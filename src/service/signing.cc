@@ -204,6 +204,29 @@ Result<TokenOutcome> SigningService::Withdraw(const std::string& token,
   return r;
 }
 
+Result<Signature> SigningService::EditComment(std::int64_t campaign_id,
+                                              const std::string& signature_uuid,
+                                              std::string comment) {
+  auto s = store_.GetSignatureByUuid(signature_uuid);
+  if (!s) return s;
+  if (s->campaign_id != campaign_id) return Fail(Code::kNotFound, "no such signature");
+  if (DayRounded(*s) || s->sealed) {
+    return Fail(Code::kForbidden,
+                "the comment of a sealed or anonymous signature cannot be changed through the API");
+  }
+  auto checked = ValidateComment(std::move(comment));
+  if (!checked) return Fail(checked.error());
+  auto updated = store_.SetSignatureComment(signature_uuid, *checked, clock_.Now());
+  if (!updated) return updated;
+  // A confirmed public signer's comment is on the campaign page: have its list re-read.
+  if (updated->state == SignatureState::kConfirmed && updated->form.public_name) {
+    if (auto snap = campaigns_.SnapshotById(campaign_id)) {
+      campaigns_.OnSignatureChange(campaign_id, snap->counts, nullptr, /*withdrawn_public=*/true);
+    }
+  }
+  return updated;
+}
+
 Result<TokenOutcome> SigningService::PeekConfirm(const std::string& token,
                                                  const std::string& remote_address) {
   if (token.empty() || token.size() > 128) return Fail(Code::kNotFound, "Unknown link.");

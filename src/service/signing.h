@@ -60,6 +60,13 @@ class SigningService {
   // throttled); kTooManyRequests when that address guessed too many.
   Result<TokenOutcome> Confirm(const std::string& token, const std::string& remote_address = "");
   Result<TokenOutcome> Withdraw(const std::string& token, const std::string& remote_address = "");
+  // Replaces the comment of the signature with this uuid in campaign campaign_id (what
+  // PUT /api/v2/petitions/{id}/signatures/{sid} may change: nothing else). kNotFound if it is not
+  // there; kInvalidArgument (field "comment") for a bad comment; kForbidden for a sealed or
+  // anonymous signature, whose comment stays as its signer wrote it (it is shown beside "verified
+  // employee of ..." and is the signer's only words).
+  Result<Signature> EditComment(std::int64_t campaign_id, const std::string& signature_uuid,
+                                std::string comment);
   // Read-only, for the page with the button.
   Result<TokenOutcome> PeekConfirm(const std::string& token,
                                    const std::string& remote_address = "");

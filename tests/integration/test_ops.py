@@ -345,6 +345,40 @@ def test_cli_version_and_help(tmp_path):
     assert missing.returncode != 0
 
 
+def test_who_is_behind_the_site_and_the_campaign(tmp_path):
+    """[site] settings in the header and footer, and a campaign's organizer on its page."""
+    data = tmp_path / "data"
+    create_campaign(data, "named", title="Named", extra=["--organized-by", "Tenants United"])
+    create_campaign(data, "unnamed", title="Unnamed")
+    assert "organized: Tenants United" in run_cli("campaign", "show", "named", data=data).stdout
+    # Without an operator and a contact: the pages say so, and the log warns.
+    s = Server(data).start()
+    try:
+        page = s.client().get("/c/unnamed").text
+        assert "This site does not say who runs it." in page
+        assert "have not said who they are" in page
+        assert "Organized by" in s.client().get("/c/named").text
+    finally:
+        assert s.stop() == 0
+    assert "does not say who runs it" in s.log()
+    conf = tmp_path / "site.toml"
+    conf.write_text('[site]\nname = "Sign Here"\noperator = "Acme Workers United"\n'
+                    'privacy_url = "https://acme.example/privacy"\n')
+    s = Server(data, args=["--config", str(conf), "--contact", "privacy@acme.example"]).start()
+    try:
+        page = s.client().get("/c/named").text
+        assert '<a class="brand" href="/">Sign Here</a>' in page
+        assert "run by Acme Workers United" in page
+        assert 'href="mailto:privacy@acme.example"' in page
+        assert 'href="https://acme.example/privacy"' in page
+        assert "does not say who runs it" not in page
+    finally:
+        assert s.stop() == 0
+    bad = run_cli("serve", "--contact", "call us", data=data, check=False, timeout=20)
+    assert bad.returncode != 0
+    assert "site.contact" in bad.stdout + bad.stderr
+
+
 def first_limited(server, slug, n=6):
     """Index (1-based) of the first signature answered 429, or None."""
     c = server.client()

@@ -16,6 +16,7 @@
 #include "http/router.h"
 #include "http/url.h"
 #include "service/ids.h"
+#include "service/people.h"
 
 namespace undersigned::http {
 namespace {
@@ -84,7 +85,8 @@ class Api {
       : d_(std::move(deps)),
         urls_(d_.base_url, d_.action_network_ids),
         per_token_(d_.clock, d_.per_token),
-        per_address_(d_.clock, d_.per_token) {}
+        per_address_(d_.clock, d_.per_token),
+        people_(d_.store, d_.clock) {}
 
   Response Entry(const Request& req);
   Response ListPetitions(const Request& req);
@@ -93,10 +95,15 @@ class Api {
   Response UpdatePetition(const Request& req);
   Response ListSignatures(const Request& req);
   Response GetSignature(const Request& req);
+  Response UpdateSignature(const Request& req);
   // Asynchronous: answers once the signature is durable, without parking a thread.
   void RecordSignature(const Request& req, Respond respond);
   Response ListPeople(const Request& req);
   Response GetPerson(const Request& req);
+  Response SignupPerson(const Request& req);
+  Response UpdatePerson(const Request& req);
+  Response ListPersonSignatures(const Request& req);
+  Response GetPersonSignature(const Request& req);
   Response ListOrganizations(const Request& req);
   Response GetOrganization(const Request& req);
 
@@ -104,7 +111,14 @@ class Api {
   Result<Caller> Admit(const Request& req, Auth auth);
   // A 415 response if the content type is not JSON (a missing one is accepted).
   std::optional<Response> CheckContentType(const Request& req);
-  Result<json> Body(const Request& req);
+  // The JSON body, or for clients that send flat fields instead of JSON (ParseLenientBody),
+  // those of `fields` found in the query (empty body) or in a form-encoded body.
+  Result<json> LenientBody(const Request& req, std::span<const std::string_view> fields);
+  // The person named by the {id} route parameter.
+  Result<Person> PersonParam(const Request& req);
+  // The uuid of the petition with this id, cached in *cache for one request ("" if gone).
+  std::string PetitionUuidOf(std::int64_t campaign_id,
+                             std::unordered_map<std::int64_t, std::string>* cache);
   Result<Page> Pagination(const Request& req);
   Result<CollectionFilter> Filter(const Request& req, FilterTarget target);
   // The petition named by the {id} route parameter; drafts only for authenticated callers.
@@ -130,7 +144,19 @@ class Api {
   RateLimiter per_token_;
   RateLimiter per_address_;
   std::atomic<std::uint64_t> calls_{0};
+  service::PeopleService people_;  // over d_.store and d_.clock
 };
+
+// The flat fields (query parameters, or a form body) each write takes from clients that send
+// no JSON (ParseLenientBody). A person's are read by ParsePersonJson.
+constexpr std::string_view kFlatPersonFields[] = {"email_address", "given_name", "family_name",
+                                                  "postal_code", "country"};
+constexpr std::string_view kFlatSignatureFields[] = {"comments",   "person_id",   "email_address",
+                                                     "given_name", "family_name", "postal_code",
+                                                     "country"};
+constexpr std::string_view kFlatCommentFields[] = {"comments"};
+constexpr std::string_view kFlatPetitionFields[] = {"title", "description", "petition_text",
+                                                    "summary"};
 
 constexpr std::uint64_t kSweepEvery = 4096;  // calls between dropping idle rate-limit buckets
 
@@ -186,7 +212,27 @@ std::optional<Response> Api::CheckContentType(const Request& req) {
   return r;
 }
 
-Result<json> Api::Body(const Request& req) { return api::ParseJsonObject(req.body); }
+Result<json> Api::LenientBody(const Request& req, std::span<const std::string_view> fields) {
+  return api::ParseLenientBody(req.body, req.query, fields);
+}
+
+Result<Person> Api::PersonParam(const Request& req) {
+  const std::string raw = req.Param("id");
+  auto id = api::OwnId(raw);
+  if (!id || id->empty()) return Fail(NotFound("person", raw));
+  auto p = d_.store.GetPersonByUuid(*id);
+  if (!p && p.error().code == Code::kNotFound) return Fail(NotFound("person", raw));
+  return p;
+}
+
+std::string Api::PetitionUuidOf(std::int64_t campaign_id,
+                                std::unordered_map<std::int64_t, std::string>* cache) {
+  if (auto it = cache->find(campaign_id); it != cache->end()) return it->second;
+  auto snap = d_.campaigns.SnapshotById(campaign_id);
+  std::string uuid = snap ? snap->campaign.uuid : std::string();
+  (*cache)[campaign_id] = uuid;
+  return uuid;
+}
 
 Result<Page> Api::Pagination(const Request& req) {
   return api::ParsePagination(req.Query("page"), req.Query("per_page"));
@@ -393,7 +439,7 @@ Response Api::CreatePetition(const Request& req) {
   auto caller = Admit(req, Auth::kRequired);
   if (!caller) return ApiError(caller.error());
   if (auto bad = CheckContentType(req)) return *bad;
-  auto body = Body(req);
+  auto body = LenientBody(req, kFlatPetitionFields);
   if (!body) return ApiError(body.error());
   Campaign c;
   c.uuid = service::NewUuid();
@@ -413,7 +459,7 @@ Response Api::UpdatePetition(const Request& req) {
   if (auto bad = CheckContentType(req)) return *bad;
   auto c = PetitionParam(req, *caller);
   if (!c) return ApiError(c.error());
-  auto body = Body(req);
+  auto body = LenientBody(req, kFlatPetitionFields);
   if (!body) return ApiError(body.error());
   auto applied = api::ApplyPetitionJson(*body, /*creating=*/false, *c);
   if (!applied) return ApiError(applied.error());
@@ -486,14 +532,52 @@ Response Api::GetSignature(const Request& req) {
   return Hal(api::SignatureJson(urls_, *s, c->uuid, PersonUuidOf(*s, nullptr)));
 }
 
+// Only the comments change (as in Action Network); a body that would change who signed, or how
+// they are shown, is refused rather than half applied, so that a round trip of the resource
+// with new comments works and nothing else can slip through.
+Response Api::UpdateSignature(const Request& req) {
+  auto caller = Admit(req, Auth::kRequired);
+  if (!caller) return ApiError(caller.error());
+  if (auto bad = CheckContentType(req)) return *bad;
+  auto c = PetitionParam(req, *caller);
+  if (!c) return ApiError(c.error());
+  const std::string raw = req.Param("sid");
+  auto id = api::OwnId(raw);
+  if (!id || id->empty()) return ApiError(NotFound("signature", raw));
+  auto body = LenientBody(req, kFlatCommentFields);
+  if (!body) return ApiError(body.error());
+  auto current = d_.store.GetSignatureByUuid(*id);
+  if (!current || current->campaign_id != c->id) {
+    if (current || current.error().code == Code::kNotFound) {
+      return ApiError(NotFound("signature", raw));
+    }
+    return ApiError(current.error());
+  }
+  const json now = api::SignatureJson(urls_, *current, c->uuid, PersonUuidOf(*current, nullptr));
+  auto comments = api::ParseSignatureEdit(*body, now);
+  if (!comments) return ApiError(comments.error());
+  auto updated = d_.signing.EditComment(c->id, *id, std::move(*comments));
+  if (!updated) {
+    Error e = updated.error();
+    if (e.code == Code::kNotFound) e = NotFound("signature", raw);
+    if (e.code == Code::kInvalidArgument) e = api::SignatureFieldError(std::move(e));
+    return ApiError(e);
+  }
+  return Hal(api::SignatureJson(urls_, *updated, c->uuid, PersonUuidOf(*updated, nullptr)));
+}
+
 void Api::RecordSignature(const Request& req, Respond respond) {
   auto caller = Admit(req, Auth::kOptional);
   if (!caller) return respond(ApiError(caller.error()));
   if (auto bad = CheckContentType(req)) return respond(std::move(*bad));
   auto c = PetitionParam(req, *caller);
   if (!c) return respond(ApiError(c.error()));
-  auto body = Body(req);
+  auto body = LenientBody(req, kFlatSignatureFields);
   if (!body) return respond(ApiError(body.error()));
+  const bool links_lost = Trim(req.body).empty() && req.Query("_links").has_value();
+  if (auto nested = api::NestFlatSignature(*body, links_lost); !nested) {
+    return respond(ApiError(nested.error()));
+  }
   if (c->status == CampaignStatus::kDraft) {
     return respond(ApiError(Code::kConflict,
                             "this petition is a draft: set undersigned:status to \"open\" before "
@@ -596,15 +680,118 @@ Response Api::ListPeople(const Request& req) {
 Response Api::GetPerson(const Request& req) {
   auto caller = Admit(req, Auth::kRequired);
   if (!caller) return ApiError(caller.error());
-  const std::string raw = req.Param("id");
-  auto id = api::OwnId(raw);
-  if (!id || id->empty()) return ApiError(NotFound("person", raw));
-  auto p = d_.store.GetPersonByUuid(*id);
-  if (!p) {
-    if (p.error().code == Code::kNotFound) return ApiError(NotFound("person", raw));
-    return ApiError(p.error());
-  }
+  auto p = PersonParam(req);
+  if (!p) return ApiError(p.error());
   return Hal(api::PersonJson(urls_, *p));
+}
+
+// The person signup helper: {"person": {...}, "add_tags": [...]}, matched by email (a plain
+// OSDI person body, without "person", is taken too). undersigned keeps no tags: add_tags,
+// remove_tags and triggers are accepted and ignored.
+Response Api::SignupPerson(const Request& req) {
+  auto caller = Admit(req, Auth::kRequired);
+  if (!caller) return ApiError(caller.error());
+  if (auto bad = CheckContentType(req)) return *bad;
+  auto body = LenientBody(req, kFlatPersonFields);
+  if (!body) return ApiError(body.error());
+  const bool helper = body->contains("person");
+  const std::string path = helper ? "person." : "";
+  auto in = api::ParsePersonJson(helper ? (*body)["person"] : *body, path);
+  if (!in) return ApiError(in.error());
+  if (!in->email) {
+    const std::string field = path + "email_addresses";
+    return ApiError(Error{Code::kInvalidArgument,
+                          field + " is required: people are matched by email, send " + field +
+                              ": [{\"address\": \"name@example.org\"}]",
+                          {{field, "is required"}},
+                          0});
+  }
+  auto person = people_.Signup(*in->email, std::move(in->change));
+  if (!person) return ApiError(api::PersonFieldError(person.error(), path));
+  if (req.Query("background_processing") == "true") return Hal(json::object());  // as AN
+  return Hal(api::PersonJson(urls_, *person));
+}
+
+Response Api::UpdatePerson(const Request& req) {
+  auto caller = Admit(req, Auth::kRequired);
+  if (!caller) return ApiError(caller.error());
+  if (auto bad = CheckContentType(req)) return *bad;
+  auto p = PersonParam(req);
+  if (!p) return ApiError(p.error());
+  auto body = LenientBody(req, kFlatPersonFields);
+  if (!body) return ApiError(body.error());
+  auto in = api::ParsePersonJson(*body, "");
+  if (!in) return ApiError(in.error());
+  auto person = people_.Update(p->uuid, in->email, std::move(in->change));
+  if (!person) {
+    if (person.error().code == Code::kNotFound) return ApiError(NotFound("person", p->uuid));
+    return ApiError(api::PersonFieldError(person.error(), ""));
+  }
+  if (req.Query("background_processing") == "true") return Hal(json::object());
+  return Hal(api::PersonJson(urls_, *person));
+}
+
+// A person's signatures in every petition, newest first. Sealed and anonymous ones are never
+// listed here (nor is a person linked from them): that would tie them to their signer.
+Response Api::ListPersonSignatures(const Request& req) {
+  auto caller = Admit(req, Auth::kRequired);
+  if (!caller) return ApiError(caller.error());
+  auto p = PersonParam(req);
+  if (!p) return ApiError(p.error());
+  auto page = Pagination(req);
+  if (!page) return ApiError(page.error());
+  auto filter = Filter(req, FilterTarget::kSignatures);
+  if (!filter) return ApiError(filter.error());
+  if (filter->group) {
+    return ApiError(Code::kInvalidArgument,
+                    "filter: undersigned:group filters a petition's signatures "
+                    "(/api/v2/petitions/{id}/signatures), not a person's");
+  }
+  std::unordered_map<std::int64_t, std::string> petitions;
+  std::vector<json> items;
+  std::int64_t total = 0;
+  auto out = [&](const Signature& s) {
+    return api::SignatureJson(urls_, s, PetitionUuidOf(s.campaign_id, &petitions), p->uuid);
+  };
+  if (filter->empty_result) {
+    // nothing
+  } else if (filter->identifier) {
+    auto id = api::OwnId(*filter->identifier);
+    auto s = id ? d_.store.GetSignatureByUuid(*id) : Result<Signature>(Fail(Code::kNotFound, ""));
+    if (!s && s.error().code != Code::kNotFound) return ApiError(s.error());
+    if (s && s->person_id == p->id && api::LinksPerson(*s) &&
+        (!filter->time.modified_after || s->modified > *filter->time.modified_after) &&
+        (!filter->time.modified_before || s->modified < *filter->time.modified_before)) {
+      total = 1;
+      if (page->page == 1) items.push_back(out(*s));
+    }
+  } else {
+    auto list = d_.store.ListPersonSignatures(p->id, filter->time, *page);
+    if (!list) return ApiError(list.error());
+    total = list->total;
+    for (const Signature& s : list->items) items.push_back(out(s));
+  }
+  return Collection(req, urls_.PersonSignatures(p->uuid), "osdi:signatures", std::move(items),
+                    api::Paginate(*page, total));
+}
+
+Response Api::GetPersonSignature(const Request& req) {
+  auto caller = Admit(req, Auth::kRequired);
+  if (!caller) return ApiError(caller.error());
+  auto p = PersonParam(req);
+  if (!p) return ApiError(p.error());
+  const std::string raw = req.Param("sid");
+  auto id = api::OwnId(raw);
+  if (!id || id->empty()) return ApiError(NotFound("signature", raw));
+  auto s = d_.store.GetSignatureByUuid(*id);
+  if (!s) {
+    if (s.error().code == Code::kNotFound) return ApiError(NotFound("signature", raw));
+    return ApiError(s.error());
+  }
+  // Not this person's, or one that must not be tied to them: as if it were not there.
+  if (s->person_id != p->id || !api::LinksPerson(*s)) return ApiError(NotFound("signature", raw));
+  std::unordered_map<std::int64_t, std::string> petitions;
+  return Hal(api::SignatureJson(urls_, *s, PetitionUuidOf(s->campaign_id, &petitions), p->uuid));
 }
 
 // ---------------------------------------------------------------- co-signing organizations
@@ -725,12 +912,20 @@ std::vector<ApiRoute> MakeApiRoutes(ApiDeps deps) {
                               "api_record_signature"});
   }
   add("GET", "/api/v2/petitions/{id}/signatures/{sid}", &Api::GetSignature, "api_signature_get");
+  add("PUT", "/api/v2/petitions/{id}/signatures/{sid}", &Api::UpdateSignature,
+      "api_signature_update");
   add("GET", "/api/v2/petitions/{id}/organizations", &Api::ListOrganizations,
       "api_organizations_list");
   add("GET", "/api/v2/petitions/{id}/organizations/{oid}", &Api::GetOrganization,
       "api_organization_get");
   add("GET", "/api/v2/people", &Api::ListPeople, "api_people_list");
+  add("POST", "/api/v2/people", &Api::SignupPerson, "api_person_signup");
   add("GET", "/api/v2/people/{id}", &Api::GetPerson, "api_person_get");
+  add("PUT", "/api/v2/people/{id}", &Api::UpdatePerson, "api_person_update");
+  add("GET", "/api/v2/people/{id}/signatures", &Api::ListPersonSignatures,
+      "api_person_signatures_list");
+  add("GET", "/api/v2/people/{id}/signatures/{sid}", &Api::GetPersonSignature,
+      "api_person_signature_get");
   return routes;
 }
 

@@ -637,6 +637,190 @@ TEST_F(ApiTest, People) {
   EXPECT_EQ(bad.status, 400);
 }
 
+// The person signup helper matches by canonical email, creates or updates; PUT changes the
+// person's own fields but never their address.
+TEST_F(ApiTest, PersonSignupHelperAndUpdate) {
+  const std::string helper =
+      R"({"person":{"given_name":"Ada","family_name":"Lovelace","email_addresses":)"
+      R"([{"address":"ada@example.org","status":"subscribed"}],"postal_addresses":)"
+      R"([{"postal_code":"N1 9GU","country":"gb"}],"custom_fields":{}},"add_tags":["v"]})";
+  EXPECT_EQ(Call("POST", "/api/v2/people", helper).status, 401);
+  Reply made = Call("POST", "/api/v2/people", helper, token_);
+  ASSERT_EQ(made.status, 200) << made.raw.body;
+  EXPECT_EQ(made.body["given_name"], "Ada");
+  EXPECT_EQ(made.body["email_addresses"][0]["status"], "subscribed");
+  EXPECT_EQ(made.body["postal_addresses"][0]["country"], "GB");
+  EXPECT_EQ(made.body["created_date"], made.body["modified_date"]);
+  const std::string pid = Id(made.body);
+  EXPECT_EQ(made.body["_links"]["osdi:signatures"]["href"],
+            std::string(kBase) + "/api/v2/people/" + pid + "/signatures");
+
+  clock_.Advance(60);
+  Reply again = Call("POST", "/api/v2/people",
+                     R"({"person":{"family_name":"King","email_addresses":[{"address":")"
+                     R"(ADA@example.org"}]}})",
+                     token_);
+  ASSERT_EQ(again.status, 200) << again.raw.body;
+  EXPECT_EQ(Id(again.body), pid);
+  EXPECT_EQ(again.body["given_name"], "Ada");
+  EXPECT_EQ(again.body["family_name"], "King");
+  EXPECT_NE(again.body["created_date"], again.body["modified_date"]);
+
+  Reply no_email = Call("POST", "/api/v2/people", R"({"person":{"given_name":"X"}})", token_);
+  EXPECT_EQ(no_email.status, 400);
+  EXPECT_TRUE(no_email.body["fields"].contains("person.email_addresses")) << no_email.raw.body;
+  Reply bad_email = Call("POST", "/api/v2/people",
+                         R"({"person":{"email_addresses":[{"address":"nope"}]}})", token_);
+  EXPECT_EQ(bad_email.status, 400);
+  EXPECT_TRUE(bad_email.body["fields"].contains("person.email_addresses[0].address"))
+      << bad_email.raw.body;
+
+  Reply put = Call("PUT", "/api/v2/people/" + pid,
+                   R"({"given_name":"Augusta","email_addresses":[{"address":"ada@example.org",)"
+                   R"("status":"unsubscribed"}]})",
+                   token_);
+  ASSERT_EQ(put.status, 200) << put.raw.body;
+  EXPECT_EQ(put.body["given_name"], "Augusta");
+  EXPECT_EQ(put.body["family_name"], "King");
+  EXPECT_EQ(put.body["email_addresses"][0]["status"], "unsubscribed");
+  EXPECT_EQ(Call("GET", "/api/v2/people/" + pid, "", token_).body["given_name"], "Augusta");
+  Reply move =
+      Call("PUT", "/api/v2/people/" + pid, R"({"email_address":"eve@example.org"})", token_);
+  EXPECT_EQ(move.status, 400);
+  EXPECT_NE(move.raw.body.find("cannot be changed"), std::string::npos) << move.raw.body;
+  Reply bad_code = Call("PUT", "/api/v2/people/" + pid,
+                        R"({"postal_addresses":[{"postal_code":"<x>"}]})", token_);
+  EXPECT_EQ(bad_code.status, 400);
+  EXPECT_TRUE(bad_code.body["fields"].contains("postal_addresses[0].postal_code"))
+      << bad_code.raw.body;
+  EXPECT_EQ(Call("PUT", "/api/v2/people/nope", R"({"given_name":"X"})", token_).status, 404);
+  EXPECT_EQ(Call("PUT", "/api/v2/people/" + pid, R"({"given_name":"X"})").status, 401);
+}
+
+// A person's signatures, and the Action Network ids every signature carries.
+TEST_F(ApiTest, PersonSignaturesAndActionNetworkIds) {
+  json p = CreatePetition("Mine");
+  json q = CreatePetition("Theirs");
+  Reply a = Call("POST", "/api/v2/petitions/" + Id(p) + "/signatures",
+                 SignBody("grace@example.org", "Grace"), token_);
+  ASSERT_EQ(a.status, 200) << a.raw.body;
+  clock_.Advance(10);
+  Reply b = Call("POST", "/api/v2/petitions/" + Id(q) + "/signatures",
+                 SignBody("grace@example.org", "Grace"), token_);
+  ASSERT_EQ(b.status, 200) << b.raw.body;
+  ASSERT_EQ(Call("POST", "/api/v2/petitions/" + Id(q) + "/signatures",
+                 SignBody("other@example.org", "Other"), token_)
+                .status,
+            200);
+  const std::string person = a.body["action_network:person_id"];
+  EXPECT_EQ(b.body["action_network:person_id"], person);
+  EXPECT_EQ(a.body["action_network:petition_id"], Id(p));
+  EXPECT_EQ(b.body["action_network:petition_id"], Id(q));
+
+  const std::string base = "/api/v2/people/" + person + "/signatures";
+  EXPECT_EQ(Call("GET", base).status, 401);
+  Reply list = Call("GET", base, "", token_);
+  ASSERT_EQ(list.status, 200) << list.raw.body;
+  EXPECT_EQ(list.body["total_records"], 2);
+  const json& items = list.body["_embedded"]["osdi:signatures"];
+  ASSERT_EQ(items.size(), 2u);
+  EXPECT_EQ(Id(items[0]), Id(b.body));  // newest first
+  EXPECT_EQ(Id(items[1]), Id(a.body));
+  EXPECT_EQ(items[1]["_links"]["osdi:petition"]["href"],
+            std::string(kBase) + "/api/v2/petitions/" + Id(p));
+  Reply page2 = Call("GET", base + "?page=2&per_page=1", "", token_);
+  EXPECT_EQ(Id(page2.body["_embedded"]["osdi:signatures"][0]), Id(a.body));
+  Reply past = Call("GET", base + "?page=9", "", token_);
+  EXPECT_EQ(past.status, 200);
+  EXPECT_TRUE(past.body["_embedded"]["osdi:signatures"].empty());
+
+  Reply one = Call("GET", base + "/" + Id(a.body), "", token_);
+  ASSERT_EQ(one.status, 200) << one.raw.body;
+  EXPECT_EQ(one.body["comments"], "Count me in");
+  // Someone else's signature is not under this person.
+  Reply others =
+      Call("GET", "/api/v2/people?filter=" + PercentEncode("email_address eq 'other@example.org'"),
+           "", token_);
+  const std::string other = Id(others.body["_embedded"]["osdi:people"][0]);
+  EXPECT_EQ(Call("GET", "/api/v2/people/" + other + "/signatures/" + Id(a.body), "", token_).status,
+            404);
+  EXPECT_EQ(Call("GET", "/api/v2/people/nope/signatures", "", token_).status, 404);
+}
+
+// PUT on a signature changes its comments only; Parsons sends it form-encoded under
+// Content-Type: application/json.
+TEST_F(ApiTest, UpdateSignatureComments) {
+  json p = CreatePetition("Comments");
+  Reply s = Call("POST", "/api/v2/petitions/" + Id(p) + "/signatures",
+                 SignBody("lin@example.org", "Lin"), token_);
+  ASSERT_EQ(s.status, 200) << s.raw.body;
+  const std::string path = "/api/v2/petitions/" + Id(p) + "/signatures/" + Id(s.body);
+  EXPECT_EQ(Call("PUT", path, R"({"comments":"x"})").status, 401);
+
+  Reply form = Call("PUT", path, "comments=Some+new+comments", token_);
+  ASSERT_EQ(form.status, 200) << form.raw.body;
+  EXPECT_EQ(form.body["comments"], "Some new comments");
+  Reply json_put = Call("PUT", path, R"({"comments":"Newer"})", token_);
+  ASSERT_EQ(json_put.status, 200) << json_put.raw.body;
+  EXPECT_EQ(Call("GET", path, "", token_).body["comments"], "Newer");
+
+  // The signature is public-named or not; asking for the other is refused.
+  json current = Call("GET", path, "", token_).body;
+  const bool named = current["undersigned:public_name"];
+  const std::string flip_visibility =
+      json{{"comments", "x"}, {"undersigned:visibility", named ? "private" : "public"}}.dump();
+  const std::string flip_name = json{{"comments", "x"}, {"undersigned:public_name", !named}}.dump();
+  for (const std::string& body : {flip_visibility, flip_name,
+                                  std::string(R"({"comments":"x","person":{"given_name":"Eve"}})"),
+                                  std::string(R"({"comments":"x","_links":{"osdi:person":)"
+                                              R"({"href":"/api/v2/people/)"
+                                              R"(00000000-0000-4000-8000-000000000000"}}})")}) {
+    Reply r = Call("PUT", path, body, token_);
+    EXPECT_EQ(r.status, 403) << body;
+  }
+  EXPECT_EQ(Call("PUT", path, R"({"undersigned:group":"public"})", token_).status, 400);
+  EXPECT_EQ(Call("PUT", path, "{not json", token_).status, 400);
+  Reply too_long = Call("PUT", path, json{{"comments", std::string(5000, 'x')}}.dump(), token_);
+  EXPECT_EQ(too_long.status, 400);
+  EXPECT_TRUE(too_long.body["fields"].contains("comments")) << too_long.raw.body;
+  // A round trip of the resource with new comments is fine.
+  json doc = Call("GET", path, "", token_).body;
+  doc["comments"] = "Round trip";
+  Reply round = Call("PUT", path, doc.dump(), token_);
+  ASSERT_EQ(round.status, 200) << round.raw.body;
+  EXPECT_EQ(round.body["comments"], "Round trip");
+  EXPECT_EQ(round.body["undersigned:public_name"], doc["undersigned:public_name"]);
+  json other = CreatePetition("Elsewhere");
+  EXPECT_EQ(Call("PUT", "/api/v2/petitions/" + Id(other) + "/signatures/" + Id(s.body),
+                 R"({"comments":"x"})", token_)
+                .status,
+            404);
+}
+
+// Parsons' create_signature sends its payload as query parameters with an empty body.
+TEST_F(ApiTest, RecordSignatureFromQueryParameters) {
+  json p = CreatePetition("Query");
+  Reply made =
+      Call("POST", "/api/v2/people",
+           R"({"person":{"given_name":"Kim","email_addresses":[{"address":"kim@example.org"}]}})",
+           token_);
+  ASSERT_EQ(made.status, 200) << made.raw.body;
+  const std::string sigs = "/api/v2/petitions/" + Id(p) + "/signatures";
+  Reply r = Call("POST", sigs + "?comments=Stop+it&person_id=" + Id(made.body), "", token_);
+  ASSERT_EQ(r.status, 200) << r.raw.body;
+  EXPECT_EQ(r.body["comments"], "Stop it");
+  EXPECT_EQ(r.body["action_network:person_id"], Id(made.body));
+  Reply flat = Call("POST", sigs + "?email_address=lee%40example.org&given_name=Lee", "", token_);
+  ASSERT_EQ(flat.status, 200) << flat.raw.body;
+  // A nested _links flattened into the query has lost its href: say so.
+  Reply lost = Call("POST", sigs + "?comments=x&_links=osdi%3Aperson", "", token_);
+  EXPECT_EQ(lost.status, 400);
+  EXPECT_NE(lost.raw.body.find("person_id"), std::string::npos) << lost.raw.body;
+  // Nothing usable at all: the JSON error, as before.
+  Reply empty = Call("POST", sigs, "", token_);
+  EXPECT_EQ(empty.status, 400);
+}
+
 // ---------------------------------------------------------------- signer groups
 
 TEST_F(ApiTest, PetitionGroupsAreCreatedReadAndUpdated) {
@@ -1180,6 +1364,7 @@ TEST_F(ApiTest, OrganizationsAreListedAndFilteredByState) {
 
 TEST_F(ApiTest, MethodsNotRouted) {
   EXPECT_EQ(Call("DELETE", "/api/v2/petitions/x").status, 405);
+  EXPECT_EQ(Call("DELETE", "/api/v2/people/x").status, 405);
   EXPECT_EQ(Call("GET", "/api/v2/events").status, 404);
 }
 

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "core/utf8.h"
+#include "http/message.h"
 
 namespace undersigned::http::api {
 
@@ -124,6 +125,38 @@ Result<json> ParseJsonObject(std::string_view body) {
     return Fail(Code::kInvalidArgument, "request body must be a JSON object ({...})");
   }
   return j;
+}
+
+namespace {
+
+// The pairs named in fields, as a JSON object of strings (first value wins).
+json FlatObject(const std::multimap<std::string, std::string>& pairs,
+                std::span<const std::string_view> fields) {
+  json out = json::object();
+  for (std::string_view f : fields) {
+    auto it = pairs.find(std::string(f));
+    if (it != pairs.end()) out[it->first] = it->second;
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<json> ParseLenientBody(std::string_view body,
+                              const std::multimap<std::string, std::string>& query,
+                              std::span<const std::string_view> fields) {
+  auto parsed = ParseJsonObject(body);
+  if (parsed || parsed.error().code != Code::kInvalidArgument) return parsed;
+  if (Trim(body).empty()) {
+    json flat = FlatObject(query, fields);
+    if (!flat.empty()) return flat;
+    return parsed;
+  }
+  if (auto form = ParseForm(body)) {
+    json flat = FlatObject(*form, fields);
+    if (!flat.empty()) return flat;
+  }
+  return parsed;
 }
 
 namespace {

@@ -4,7 +4,9 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -27,6 +29,19 @@ bool IsJsonContentType(std::string_view content_type);
 // gives the position), a number too large for a double (1e999; the error names its field), or
 // a value that is not an object.
 Result<nlohmann::json> ParseJsonObject(std::string_view body);
+
+// Reads a write's body as a JSON object, leniently, for clients that do not send JSON where
+// they say they do (Parsons sends some PUT bodies form-encoded under Content-Type:
+// application/json, and some creates as query parameters with an empty body):
+//  - an empty body: the query parameters named in `fields` become the object (as strings);
+//    with none of them there, ParseJsonObject's error;
+//  - a body that is not JSON but is a form (application/x-www-form-urlencoded) with at least
+//    one of `fields`: those fields (the form's others are ignored);
+//  - otherwise ParseJsonObject(body), errors included.
+// A field given twice keeps its first value.
+Result<nlohmann::json> ParseLenientBody(std::string_view body,
+                                        const std::multimap<std::string, std::string>& query,
+                                        std::span<const std::string_view> fields);
 
 // A field read from an object: absent, explicitly null, or a value.
 template <typename T>

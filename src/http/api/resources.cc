@@ -106,7 +106,7 @@ json PetitionJson(const Urls& urls, const Campaign& c, const CampaignCounts& cou
       {"modified_date", FormatIso8601(c.modified)},
       {"title", c.title},
       {"name", c.slug},
-      {"description", c.letter_markdown},
+      {"description", c.description},
       {"petition_text", c.letter_markdown},
       {"summary", c.demand},
       {"browser_url", urls.Browser(c.slug)},
@@ -117,6 +117,7 @@ json PetitionJson(const Urls& urls, const Campaign& c, const CampaignCounts& cou
       {"undersigned:deadline", OptionalDate(c.deadline)},
       {"undersigned:time_zone", c.time_zone},
       {"undersigned:language", c.language},
+      {"undersigned:organized_by", c.organized_by},
   };
   json groups = json::array();
   json group_counts = json::array();
@@ -181,11 +182,17 @@ json SignatureJson(const Urls& urls, const Signature& s, const std::string& peti
       {"undersigned:visibility", SignatureVisibility(s)},
   };
   if (!s.attestation.empty()) j["undersigned:attestation"] = s.attestation;
+  const bool links_person = !person_uuid.empty() && LinksPerson(s);
+  if (urls.action_network_ids()) {
+    // As Action Network returns them; clients turn them into columns.
+    j["action_network:petition_id"] = petition_uuid;
+    if (links_person) j["action_network:person_id"] = person_uuid;
+  }
   json links = {
       {"self", Href(urls.Signature(petition_uuid, s.uuid))},
       {"osdi:petition", Href(urls.Petition(petition_uuid))},
   };
-  if (!person_uuid.empty() && LinksPerson(s)) links["osdi:person"] = Href(urls.Person(person_uuid));
+  if (links_person) links["osdi:person"] = Href(urls.Person(person_uuid));
   links["curies"] = urls.Curies();
   j["_links"] = std::move(links);
   return j;
@@ -212,7 +219,9 @@ json PersonJson(const Urls& urls, const Person& p) {
                      {"status", p.subscribed ? "subscribed" : "unsubscribed"}}})},
       {"postal_addresses", std::move(postal)},
   };
-  j["_links"] = {{"self", Href(urls.Person(p.uuid))}, {"curies", urls.Curies()}};
+  j["_links"] = {{"self", Href(urls.Person(p.uuid))},
+                 {"osdi:signatures", Href(urls.PersonSignatures(p.uuid))},
+                 {"curies", urls.Curies()}};
   return j;
 }
 
@@ -265,6 +274,7 @@ class Errors {
     return *r;
   }
   bool empty() const { return fields_.empty(); }
+  bool HasField(const std::string& field) const { return fields_.count(field) != 0; }
   Error ToError() const {
     Error e{Code::kInvalidArgument, "", fields_, 0};
     for (const auto& [f, m] : fields_) {
@@ -543,18 +553,13 @@ Result<void> ApplyPetitionJson(const json& body, bool creating, Campaign& c) {
     errors.Add("name", "cannot be null (it is the page address /c/<name>)");
   }
 
-  // description and petition_text are both the letter; a round-tripped body carries both, so
-  // the one that differs from the current letter wins (petition_text first).
   auto text = errors.Take(GetString(body, "petition_text", "petition_text"));
+  if (text.present) c.letter_markdown = text.null ? "" : text.value;
   auto description = errors.Take(GetString(body, "description", "description"));
-  for (const Field<std::string>* f : {&text, &description}) {
-    if (!f->present) continue;
-    std::string value = f->null ? "" : f->value;
-    if (value != c.letter_markdown) {
-      c.letter_markdown = std::move(value);
-      break;
-    }
-  }
+  if (description.present) c.description = description.null ? "" : Trim(description.value);
+  auto organized_by =
+      errors.Take(GetString(body, "undersigned:organized_by", "undersigned:organized_by"));
+  if (organized_by.present) c.organized_by = organized_by.null ? "" : Trim(organized_by.value);
 
   auto summary = errors.Take(GetString(body, "summary", "summary"));
   if (summary.present) c.demand = summary.null ? "" : Trim(summary.value);
@@ -675,6 +680,7 @@ std::string ApiPetitionField(const std::string& core) {
       {"language", "undersigned:language"},
       {"threshold", "undersigned:threshold"},
       {"anonymity_floor", "undersigned:anonymity_floor"},
+      {"organized_by", "undersigned:organized_by"},
   };
   for (const auto& [from, to] : kMap) {
     if (core == from) return to;
@@ -751,7 +757,89 @@ std::optional<std::string> PersonIdFromHref(std::string href) {
   return own;
 }
 
+// Reads an OSDI person object into out, recording bad fields in errors under path + name.
+void ReadPerson(const json& person, const std::string& path, Errors& errors, PersonInput& out) {
+  auto given = errors.Take(GetString(person, "given_name", path + "given_name"));
+  if (given.has_value()) out.change.given_name = Trim(given.value);
+  auto family = errors.Take(GetString(person, "family_name", path + "family_name"));
+  if (family.has_value()) out.change.family_name = Trim(family.value);
+
+  auto emails = person.find("email_addresses");
+  if (emails != person.end() && !emails->is_null()) {
+    if (!emails->is_array()) {
+      errors.Add(path + "email_addresses", "must be an array like [{\"address\": \"...\"}]");
+    } else if (const json* primary = PrimaryOf(*emails)) {
+      const std::string at = path + "email_addresses[0].";
+      auto address = errors.Take(GetString(*primary, "address", at + "address"));
+      if (address.has_value()) out.email = Trim(address.value);
+      auto status = errors.Take(GetString(*primary, "status", at + "status"));
+      if (status.has_value()) {
+        std::string st = ToLowerAscii(Trim(status.value));
+        if (st == "subscribed") out.change.subscribed = true;
+        if (st == "unsubscribed") out.change.subscribed = false;
+      }
+    }
+  }
+
+  if (emails == person.end()) {  // flat, as a query parameter or a form field
+    auto address = errors.Take(GetString(person, "email_address", path + "email_address"));
+    if (address.has_value()) out.email = Trim(address.value);
+  }
+
+  auto postal = person.find("postal_addresses");
+  if (postal != person.end() && !postal->is_null()) {
+    if (!postal->is_array()) {
+      errors.Add(path + "postal_addresses",
+                 "must be an array like [{\"postal_code\": \"...\", \"country\": \"GB\"}]");
+    } else if (const json* primary = PrimaryOf(*postal)) {
+      const std::string at = path + "postal_addresses[0].";
+      auto code = errors.Take(GetStringOrNumber(*primary, "postal_code", at + "postal_code"));
+      if (code.has_value()) out.change.postal_code = code.value;
+      auto country = errors.Take(GetString(*primary, "country", at + "country"));
+      if (country.has_value()) out.change.country = country.value;
+    }
+  } else if (postal == person.end()) {  // flat
+    auto code = errors.Take(GetStringOrNumber(person, "postal_code", path + "postal_code"));
+    if (code.has_value()) out.change.postal_code = code.value;
+    auto country = errors.Take(GetString(person, "country", path + "country"));
+    if (country.has_value()) out.change.country = country.value;
+  }
+}
+
 }  // namespace
+
+Result<PersonInput> ParsePersonJson(const json& person, const std::string& path) {
+  Errors errors;
+  PersonInput out;
+  if (!person.is_object()) {
+    errors.Add(path.empty() ? "body" : path.substr(0, path.size() - 1),
+               "must be an object with given_name, family_name and email_addresses");
+    return Fail(errors.ToError());
+  }
+  ReadPerson(person, path, errors, out);
+  if (!errors.empty()) return Fail(errors.ToError());
+  return out;
+}
+
+Error PersonFieldError(Error e, const std::string& path) {
+  static const std::pair<const char*, const char*> kMap[] = {
+      {"email", "email_addresses[0].address"},
+      {"postal_code", "postal_addresses[0].postal_code"},
+      {"country", "postal_addresses[0].country"},
+  };
+  std::map<std::string, std::string> renamed;
+  for (auto& [field, message] : e.field_errors) {
+    std::string name = field;
+    for (const auto& [core, api] : kMap) {
+      if (field == core) name = api;
+    }
+    renamed.emplace(path + name, message);
+  }
+  if (renamed.empty()) return e;
+  Errors errors;
+  for (auto& [field, message] : renamed) errors.Add(field, message);
+  return errors.ToError();
+}
 
 Result<RecordSignatureInput> ParseRecordSignature(const json& body) {
   Errors errors;
@@ -806,56 +894,23 @@ Result<RecordSignatureInput> ParseRecordSignature(const json& body) {
                  "email_addresses");
       return Fail(errors.ToError());
     }
-    auto given = errors.Take(GetString(person, "given_name", "person.given_name"));
-    auto family = errors.Take(GetString(person, "family_name", "person.family_name"));
-    std::string g = Trim(given.value), f = Trim(family.value);
+    PersonInput p;
+    ReadPerson(person, "person.", errors, p);
+    std::string g = p.change.given_name.value_or(""), f = p.change.family_name.value_or("");
     in.form.name = g.empty() ? f : (f.empty() ? g : g + " " + f);
-
     // With a work address (a group of employees), a personal address is optional: whether it
     // is needed (a sealed name, updates) is for ValidateSignatureForm to say.
-    auto emails = person.find("email_addresses");
-    if (emails == person.end() || emails->is_null()) {
-      if (!has_work_email) {
-        errors.Add("person.email_addresses", "is required: [{\"address\": \"name@example.org\"}]");
-      }
-    } else if (!emails->is_array()) {
-      errors.Add("person.email_addresses", "must be an array like [{\"address\": \"...\"}]");
-    } else if (const json* primary = PrimaryOf(*emails); !primary) {
-      if (!has_work_email) {
-        errors.Add("person.email_addresses",
-                   "needs at least one entry like {\"address\": \"name@example.org\"}");
-      }
-    } else {
-      auto address =
-          errors.Take(GetString(*primary, "address", "person.email_addresses[0].address"));
-      in.form.email = address.value;
-      auto status = errors.Take(GetString(*primary, "status", "person.email_addresses[0].status"));
-      if (status.has_value() && !in.wants_updates_given) {
-        std::string s = ToLowerAscii(Trim(status.value));
-        if (s == "subscribed") {
-          in.form.wants_updates = true;
-          in.wants_updates_given = true;
-        } else if (s == "unsubscribed") {
-          in.form.wants_updates = false;
-          in.wants_updates_given = true;
-        }
-      }
+    if (p.email) {
+      in.form.email = *p.email;
+    } else if (!has_work_email && !errors.HasField("person.email_addresses")) {
+      errors.Add("person.email_addresses", "is required: [{\"address\": \"name@example.org\"}]");
     }
-
-    auto postal = person.find("postal_addresses");
-    if (postal != person.end() && !postal->is_null()) {
-      if (!postal->is_array()) {
-        errors.Add("person.postal_addresses",
-                   "must be an array like [{\"postal_code\": \"...\", \"country\": \"GB\"}]");
-      } else if (const json* primary = PrimaryOf(*postal)) {
-        auto code = errors.Take(
-            GetStringOrNumber(*primary, "postal_code", "person.postal_addresses[0].postal_code"));
-        in.form.postal_code = code.value;
-        auto country =
-            errors.Take(GetString(*primary, "country", "person.postal_addresses[0].country"));
-        in.form.country = country.value;
-      }
+    if (p.change.subscribed && !in.wants_updates_given) {
+      in.form.wants_updates = *p.change.subscribed;
+      in.wants_updates_given = true;
     }
+    in.form.postal_code = p.change.postal_code.value_or("");
+    in.form.country = p.change.country.value_or("");
   } else if (links_it != body.end() && links_it->is_object() && links_it->contains("osdi:person")) {
     in.kind = RecordSignatureInput::Kind::kPersonLink;
     const json& link = (*links_it)["osdi:person"];
@@ -883,6 +938,82 @@ Result<RecordSignatureInput> ParseRecordSignature(const json& body) {
   }
   if (!errors.empty()) return Fail(errors.ToError());
   return in;
+}
+
+Result<void> NestFlatSignature(json& body, bool links_lost) {
+  if (auto id = body.find("person_id"); id != body.end() && !body.contains("_links")) {
+    body["_links"] = {{"osdi:person", {{"href", *id}}}};
+    body.erase("person_id");
+  }
+  if (!body.contains("person")) {
+    json person = json::object();
+    for (const char* key :
+         {"email_address", "given_name", "family_name", "postal_code", "country"}) {
+      if (auto it = body.find(key); it != body.end()) {
+        person[key] = *it;
+        body.erase(it);
+      }
+    }
+    if (!person.empty()) body["person"] = std::move(person);
+  }
+  if (links_lost && !body.contains("person") && !body.contains("_links")) {
+    Error e{Code::kInvalidArgument,
+            "the signer is missing: _links came as a query parameter, which cannot carry its "
+            "href (a nested payload sent as query parameters loses its values). Send the "
+            "signature as a JSON body, or give person_id=<person id> (or email_address=..., "
+            "given_name=...) as query parameters",
+            {{"_links.osdi:person", "is required"}},
+            0};
+    return Fail(std::move(e));
+  }
+  return {};
+}
+
+Result<std::string> ParseSignatureEdit(const json& body, const json& current) {
+  auto forbidden = [](const std::string& field) {
+    return Fail(Error{Code::kForbidden,
+                      field + " cannot be changed through the API: only comments can (who "
+                              "signed, and how they are shown, is the signer's to decide)",
+                      {{field, "cannot be changed"}},
+                      0});
+  };
+  for (const char* key :
+       {"person", "undersigned:work_email", "undersigned:attested", "undersigned:seal_threshold"}) {
+    if (body.contains(key)) return forbidden(key);
+  }
+  // A round trip of the resource carries these unchanged; a changed one is refused.
+  for (const char* key : {"undersigned:visibility", "undersigned:public_name", "undersigned:group",
+                          "undersigned:verified", "undersigned:state", "action_network:person_id",
+                          "action_network:petition_id"}) {
+    auto it = body.find(key);
+    if (it == body.end()) continue;
+    auto was = current.find(key);
+    if (was == current.end() || *was != *it) return forbidden(key);
+  }
+  if (auto links = body.find("_links"); links != body.end() && links->is_object()) {
+    if (auto person = links->find("osdi:person"); person != links->end()) {
+      std::optional<std::string> sent;
+      if (person->is_object() && person->contains("href") && (*person)["href"].is_string()) {
+        sent = PersonIdFromHref((*person)["href"].get<std::string>());
+      }
+      std::optional<std::string> linked;
+      const json& now_links = current["_links"];
+      if (now_links.contains("osdi:person")) {
+        linked = PersonIdFromHref(now_links["osdi:person"]["href"].get<std::string>());
+      }
+      if (!sent || sent != linked) return forbidden("_links.osdi:person");
+    }
+  }
+  auto comments = GetString(body, "comments", "comments");
+  if (!comments) return Fail(comments.error());
+  if (!comments->has_value()) {
+    return Fail(Error{Code::kInvalidArgument,
+                      "comments is required: send {\"comments\": \"...\"} (the only field a "
+                      "signature's update changes)",
+                      {{"comments", "is required"}},
+                      0});
+  }
+  return comments->value;
 }
 
 Error SignatureFieldError(Error e) {

@@ -26,6 +26,7 @@ class Urls {
   explicit Urls(std::string base_url, bool action_network_ids = true);
 
   const std::string& base() const { return base_; }
+  bool action_network_ids() const { return action_network_ids_; }
   // base + "/api/v2" + path; path starts with '/'.
   std::string Api(std::string_view path) const;
   std::string Petitions() const { return Api("/petitions"); }
@@ -44,6 +45,9 @@ class Urls {
   }
   std::string People() const { return Api("/people"); }
   std::string Person(const std::string& uuid) const { return Api("/people/" + uuid); }
+  std::string PersonSignatures(const std::string& uuid) const {
+    return Person(uuid) + "/signatures";
+  }
   std::string Browser(const std::string& slug) const { return base_ + "/c/" + slug; }
 
   // ["undersigned:<uuid>"] plus, when action_network_ids, "action_network:<uuid>" so that
@@ -95,7 +99,9 @@ bool LinksPerson(const Signature& s);
 // Carries `undersigned:group` (key), `undersigned:verified`, `undersigned:visibility` and
 // `undersigned:attestation` (when one was attested). For sealed and anonymous signers
 // (DayRounded) every date is the start of its day (UTC). person_uuid may be empty; the
-// osdi:person link is left out then and whenever !LinksPerson(s).
+// osdi:person link is left out then and whenever !LinksPerson(s). With Action Network ids on,
+// also `action_network:petition_id` and (when the person is linked) `action_network:person_id`,
+// as Action Network returns them.
 nlohmann::json SignatureJson(const Urls& urls, const Signature& s, const std::string& petition_uuid,
                              const std::string& person_uuid);
 nlohmann::json PersonJson(const Urls& urls, const Person& p);
@@ -111,10 +117,12 @@ nlohmann::json OrganizationJson(const Urls& urls, const Organization& o, const C
 // Applies an OSDI petition body to c. creating: fills defaults the API promises (status open,
 // goal 1000, language en, slug derived from the title when `name` is absent); otherwise only
 // the fields present change, and null clears the optional ones (summary, description,
-// petition_text, undersigned:deadline). `undersigned:deadline` as a date ("2026-12-31") is the
-// end of that day in `undersigned:time_zone` (the given one, else the petition's; UTC by
-// default); as a full timestamp it is taken as given. Type errors and bad values are
-// kInvalidArgument with field_errors keyed by the API field name. Does not run ValidateCampaign.
+// petition_text, undersigned:deadline, undersigned:organized_by). description (an introduction)
+// and petition_text (the letter) are separate fields, as in Action Network.
+// `undersigned:deadline` as a date ("2026-12-31") is the end of that day in
+// `undersigned:time_zone` (the given one, else the petition's; UTC by default); as a full
+// timestamp it is taken as given. Type errors and bad values are kInvalidArgument with
+// field_errors keyed by the API field name. Does not run ValidateCampaign.
 // `undersigned:groups` replaces the groups as a whole (null or [] removes them: everyone signs
 // as the public); each group's kind is one of public, employees, customers, shareholders
 // (default public) and its domains are lower-cased. `undersigned:anonymity_floor` (null: the
@@ -138,6 +146,23 @@ Error PetitionFieldError(Error e);
 // May return fewer than 3 characters (e.g. for a title without Latin letters).
 std::string Slugify(std::string_view text);
 
+// A person as the person signup helper (its "person" object) and PUT /api/v2/people/{id} (the
+// body itself) send it: the email from email_addresses (the primary entry, else the first),
+// given_name, family_name, postal_code and country from postal_addresses (likewise), subscribed
+// from the email's status ("subscribed" / "unsubscribed"; other statuses change nothing).
+// Without those arrays, the flat fields email_address, postal_code and country (as clients
+// that send query parameters or forms give them). Absent fields stay absent; others
+// (languages_spoken, custom_fields, ...) are ignored. path prefixes field names in errors
+// ("person.").
+struct PersonInput {
+  std::optional<std::string> email;
+  PersonChange change;
+};
+Result<PersonInput> ParsePersonJson(const nlohmann::json& person, const std::string& path);
+// Renames the field errors of PeopleService (email, given_name, postal_code, country, ...) to
+// the API's names under path ("person.email_addresses[0].address").
+Error PersonFieldError(Error e, const std::string& path);
+
 // A record-signature-helper body: either an inline person or a link to an existing person.
 // Signer groups: `undersigned:group` (a key; absent: the petition's first group),
 // `undersigned:work_email` (the address proving a group of employees; with it, the person and
@@ -155,6 +180,20 @@ struct RecordSignatureInput {
 // kInvalidArgument naming the field for malformed bodies. An unusable osdi:person href gives
 // Action Network's message "You must specify a valid person id".
 Result<RecordSignatureInput> ParseRecordSignature(const nlohmann::json& body);
+
+// A record-signature body made of flat fields (query parameters or a form, see
+// ParseLenientBody) in the helper's shape: person_id becomes _links.osdi:person, email_address,
+// given_name, family_name, postal_code and country become "person" (unless the body has one).
+// links_lost: the query carried `_links` (a nested object a client flattened into a query
+// string, losing its href): without any other signer, that is kInvalidArgument saying so.
+Result<void> NestFlatSignature(nlohmann::json& body, bool links_lost);
+
+// The new comments of a PUT on a signature. current: the signature as the API shows it. Fields
+// that would change who signed or how they are shown (person, work address, attestation,
+// seal threshold; visibility, public_name, group, verified, state, the person link or ids when
+// they differ from current) are kForbidden naming the field; comments is required
+// (kInvalidArgument). Other fields are ignored.
+Result<std::string> ParseSignatureEdit(const nlohmann::json& body, const nlohmann::json& current);
 
 // Rewrites ValidateSignatureForm field names into the helper's (name -> person.given_name,
 // email -> person.email_addresses[0].address, comment -> comments, group ->

@@ -19,6 +19,8 @@ Campaign SampleCampaign() {
   c.title = "Fair pay now";
   c.demand = "Raise the wage";
   c.letter_markdown = "Dear **CEO**,";
+  c.description = "Why we write to the CEO.";
+  c.organized_by = "Acme Workers United";
   c.targets = {Target{"Jane Doe", "CEO", "Acme", "janedoe", "", ""}};
   c.goal = 500;
   c.status = CampaignStatus::kOpen;
@@ -65,8 +67,9 @@ TEST(PetitionJsonTest, Representation) {
   EXPECT_EQ(j["modified_date"], "2024-01-02T00:00:00Z");
   EXPECT_EQ(j["title"], "Fair pay now");
   EXPECT_EQ(j["name"], "fair-pay");
-  EXPECT_EQ(j["description"], "Dear **CEO**,");
+  EXPECT_EQ(j["description"], "Why we write to the CEO.");  // its own field, not the letter
   EXPECT_EQ(j["petition_text"], "Dear **CEO**,");
+  EXPECT_EQ(j["undersigned:organized_by"], "Acme Workers United");
   EXPECT_EQ(j["summary"], "Raise the wage");
   EXPECT_EQ(j["browser_url"], "https://sign.example.org/c/fair-pay");
   EXPECT_EQ(j["total_signatures"], 42);
@@ -287,7 +290,8 @@ TEST(OwnIdTest, Namespaces) {
 TEST(ApplyPetitionJsonTest, CreateWithDefaults) {
   Campaign c;
   auto r = ApplyPetitionJson(Parse(R"j({"title":"Stop the Cuts! (2024)",
-      "description":"Dear council,", "summary":"Keep the library open",
+      "description":"Why the library matters.", "petition_text":"Dear council,",
+      "summary":"Keep the library open",
       "target":[{"name":"Mayor Smith","title":"Mayor","organization":"City"}],
       "identifiers":["foreign:1"]})j"),
                              true, c);
@@ -295,6 +299,7 @@ TEST(ApplyPetitionJsonTest, CreateWithDefaults) {
   EXPECT_EQ(c.title, "Stop the Cuts! (2024)");
   EXPECT_EQ(c.slug, "stop-the-cuts-2024");
   EXPECT_EQ(c.letter_markdown, "Dear council,");
+  EXPECT_EQ(c.description, "Why the library matters.");
   EXPECT_EQ(c.demand, "Keep the library open");
   ASSERT_EQ(c.targets.size(), 1u);
   EXPECT_EQ(c.targets[0].name, "Mayor Smith");
@@ -579,20 +584,30 @@ TEST(ApplyPetitionJsonTest, BadIdentifiersNameTheField) {
   EXPECT_EQ(full.identifiers.size(), kMaxForeignIdentifiers);
 }
 
-TEST(ApplyPetitionJsonTest, RoundTripKeepsTheEditedLetterField) {
+// Action Network keeps a petition's description and its text apart, and so do we: editing one
+// leaves the other, and a round trip changes nothing.
+TEST(ApplyPetitionJsonTest, DescriptionAndTextAreSeparateFields) {
   Campaign c = SampleCampaign();
   json j = PetitionJson(Urls("https://x.org"), c, {}, kNow);
-  j["description"] = "New letter";  // client edited one of the two mirrored fields
+  j["description"] = "A new introduction";
   ASSERT_TRUE(ApplyPetitionJson(j, false, c));
-  EXPECT_EQ(c.letter_markdown, "New letter");
+  EXPECT_EQ(c.description, "A new introduction");
+  EXPECT_EQ(c.letter_markdown, "Dear **CEO**,");
   j = PetitionJson(Urls("https://x.org"), c, {}, kNow);
   j["petition_text"] = "Newer";
   ASSERT_TRUE(ApplyPetitionJson(j, false, c));
   EXPECT_EQ(c.letter_markdown, "Newer");
+  EXPECT_EQ(c.description, "A new introduction");
+  ASSERT_TRUE(ApplyPetitionJson(json{{"undersigned:organized_by", "  Tenants' Union "}}, false, c));
+  EXPECT_EQ(c.organized_by, "Tenants' Union");
+  ASSERT_TRUE(ApplyPetitionJson(json{{"description", nullptr}}, false, c));
+  EXPECT_EQ(c.description, "");
   // Unchanged round trip changes nothing.
   Campaign before = c;
   ASSERT_TRUE(ApplyPetitionJson(PetitionJson(Urls("https://x.org"), c, {}, kNow), false, c));
   EXPECT_EQ(c.letter_markdown, before.letter_markdown);
+  EXPECT_EQ(c.description, before.description);
+  EXPECT_EQ(c.organized_by, before.organized_by);
   EXPECT_EQ(c.slug, before.slug);
   EXPECT_EQ(c.goal, before.goal);
   EXPECT_EQ(c.targets[0].x_handle, before.targets[0].x_handle);

@@ -71,7 +71,7 @@ class OrgSite {
  public:
   explicit OrgSite(OrganizationPagesDeps deps)
       : deps_(std::move(deps)),
-        kit_(deps_.campaigns, deps_.templates, deps_.base_url, deps_.csrf_secret, deps_.site_name,
+        kit_(deps_.campaigns, deps_.templates, deps_.base_url, deps_.csrf_secret, deps_.site,
              deps_.clock) {}
 
   // --- the form
@@ -202,7 +202,7 @@ class OrgSite {
     }
     const pages::FormCsrf csrf = kit_.CsrfFor(req);
     const std::string heading = "Confirm that " + o.form.name + " co-signs " + Quoted(c.title);
-    Data d = pages::CampaignBriefData(c, kit_.base_url(), kit_.site_name(), heading);
+    Data d = pages::CampaignBriefData(c, kit_.base_url(), kit_.site(), heading);
     d.set("heading", heading);
     d.set("paragraphs",
           StringList({"Someone asked for " + o.form.name + " (" + o.form.website +
@@ -272,7 +272,7 @@ class OrgSite {
             "decide once it has."};
         break;
     }
-    Data d = pages::CampaignBriefData(c, kit_.base_url(), kit_.site_name(), heading);
+    Data d = pages::CampaignBriefData(c, kit_.base_url(), kit_.site(), heading);
     d.set("heading", heading);
     d.set("paragraphs", StringList(paragraphs));
     d.set("o", OrganizationData(c, o, token));
@@ -382,7 +382,7 @@ class OrgSite {
   Response FormPage(const Campaign& c, const OrgFormState& form, int status) {
     const bool errors = !form.errors.empty() || !form.general_error.empty();
     Data d = pages::CampaignBriefData(
-        c, kit_.base_url(), kit_.site_name(),
+        c, kit_.base_url(), kit_.site(),
         std::string(errors ? "Error: " : "") + "Sign as an organization: " + c.title);
     d.set("csrf", form.csrf);
     Data fields;
@@ -470,7 +470,7 @@ class OrgSite {
 
   Response DonePage(const Campaign& c, const std::string& heading,
                     const std::vector<std::string>& paragraphs) {
-    Data d = pages::CampaignBriefData(c, kit_.base_url(), kit_.site_name(), heading);
+    Data d = pages::CampaignBriefData(c, kit_.base_url(), kit_.site(), heading);
     d.set("heading", heading);
     d.set("paragraphs", StringList(paragraphs));
     d.set("show_share", Data(false));

@@ -32,6 +32,7 @@
 
 #include "core/clock.h"
 #include "core/error.h"
+#include "http/pages/views.h"
 #include "http/router.h"
 #include "render/templates.h"
 #include "service/campaigns.h"
@@ -53,9 +54,9 @@ struct OrganizationPagesDeps {
   service::CampaignService& campaigns;
   service::OrganizationService& organizations;
   const render::Templates& templates;
-  std::string base_url;     // "https://sign.example.org", no trailing slash (one is stripped)
-  std::string csrf_secret;  // the same secret as PagesDeps::csrf_secret
-  std::string site_name = "undersigned";
+  std::string base_url;          // "https://sign.example.org", no trailing slash (one is stripped)
+  std::string csrf_secret;       // the same secret as PagesDeps::csrf_secret
+  pages::SiteInfo site;          // who runs the site (header, footer)
   const Clock* clock = nullptr;  // for deadlines; nullptr = Clock::System()
   // The stored (re-encoded) logo of an organization by uuid whatever its state, so that the
   // organizers see it before they decide. The store has no such read yet

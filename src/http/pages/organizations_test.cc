@@ -84,13 +84,13 @@ class OrganizationPagesTest : public ::testing::Test {
     router_ = std::make_unique<Router>();
     // Both, as the app registers them: no route of one hides a route of the other.
     RegisterPages(*router_, PagesDeps{*campaigns_, *signing_, *templates_, kBase, kSecret,
-                                      "Test Site", &clock_});
+                                      pages::SiteInfo{"Test Site"}, &clock_});
     RegisterOrganizationPages(*router_, OrganizationPagesDeps{*campaigns_,
                                                               *orgs_,
                                                               *templates_,
                                                               std::string(kBase) + "/",
                                                               kSecret,
-                                                              "Test Site",
+                                                              pages::SiteInfo{"Test Site"},
                                                               &clock_,
                                                               {}});
     Campaign c;
@@ -539,12 +539,13 @@ TEST_F(OrganizationPagesTest, SeveralApprovedOrganizationsAreCountedInOrder) {
 TEST_F(OrganizationPagesTest, AReviewLogoReaderShowsTheLogoBeforeTheDecision) {
   std::string asked;
   Router router;
-  RegisterOrganizationPages(
-      router, OrganizationPagesDeps{*campaigns_, *orgs_, *templates_, kBase, kSecret, "Test Site",
-                                    &clock_, [&asked](const std::string& uuid) {
-                                      asked = uuid;
-                                      return Result<std::string>(kPng);
-                                    }});
+  RegisterOrganizationPages(router,
+                            OrganizationPagesDeps{*campaigns_, *orgs_, *templates_, kBase, kSecret,
+                                                  pages::SiteInfo{"Test Site"}, &clock_,
+                                                  [&asked](const std::string& uuid) {
+                                                    asked = uuid;
+                                                    return Result<std::string>(kPng);
+                                                  }});
   const std::string review = SubmitAndConfirm();
   router_ = std::make_unique<Router>();
   std::swap(*router_, router);

@@ -101,12 +101,12 @@ ErrorSpec Expired(const std::string& back, const std::string& back_text) {
 }
 
 PageKit::PageKit(service::CampaignService& campaigns, const render::Templates& templates,
-                 std::string base_url, const std::string& csrf_secret, std::string site_name,
+                 std::string base_url, const std::string& csrf_secret, SiteInfo site,
                  const Clock* clock)
     : campaigns_(campaigns),
       templates_(templates),
       base_url_(std::move(base_url)),
-      site_name_(std::move(site_name)),
+      site_(std::move(site)),
       clock_(clock != nullptr ? *clock : Clock::System()),
       csrf_(csrf_secret, ToLowerAscii(base_url_).rfind("https://", 0) == 0) {
   while (!base_url_.empty() && base_url_.back() == '/') base_url_.pop_back();
@@ -148,7 +148,7 @@ Response PageKit::ErrorPage(const ErrorSpec& e) {
     if (it != error_cache_.end()) html = it->second;
   }
   if (!html) {
-    render::Data d = LayoutData("en", e.heading, site_name_);
+    render::Data d = LayoutData("en", e.heading, site_);
     d.set("noindex", render::Data(true));
     d.set("heading", e.heading);
     d.set("paragraphs", StringList(e.paragraphs));

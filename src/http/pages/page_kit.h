@@ -26,6 +26,7 @@
 #include "core/error.h"
 #include "http/message.h"
 #include "http/pages/csrf.h"
+#include "http/pages/views.h"
 #include "render/templates.h"
 #include "service/campaigns.h"
 
@@ -87,12 +88,11 @@ class PageKit {
   // base_url: trailing slashes are stripped; an https base URL makes the CSRF cookie Secure.
   // clock: nullptr = Clock::System().
   PageKit(service::CampaignService& campaigns, const render::Templates& templates,
-          std::string base_url, const std::string& csrf_secret, std::string site_name,
-          const Clock* clock);
+          std::string base_url, const std::string& csrf_secret, SiteInfo site, const Clock* clock);
 
   const std::string& base_url() const { return base_url_; }  // no trailing slash
   const std::string& origin() const { return origin_; }      // OriginOf(base_url)
-  const std::string& site_name() const { return site_name_; }
+  const SiteInfo& site() const { return site_; }
   const Clock& clock() const { return clock_; }
   const Csrf& csrf() const { return csrf_; }
 
@@ -129,7 +129,7 @@ class PageKit {
   service::CampaignService& campaigns_;
   const render::Templates& templates_;
   std::string base_url_;
-  std::string site_name_;
+  SiteInfo site_;
   const Clock& clock_;
   Csrf csrf_;
   std::string origin_;

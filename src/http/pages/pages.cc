@@ -71,7 +71,7 @@ bool SameFields(const Campaign& x, const Campaign& y) {
          x.language == y.language && x.letter_markdown == y.letter_markdown &&
          x.threshold == y.threshold && x.outcome == y.outcome && x.outcome_at == y.outcome_at &&
          x.groups == y.groups && x.anonymity_floor == y.anonymity_floor &&
-         SameTargets(x.targets, y.targets);
+         x.organized_by == y.organized_by && SameTargets(x.targets, y.targets);
 }
 
 bool SameRecent(const CampaignSnapshot& a, const CampaignSnapshot& b) {
@@ -118,7 +118,7 @@ class Site {
  public:
   explicit Site(PagesDeps deps)
       : deps_(std::move(deps)),
-        kit_(deps_.campaigns, deps_.templates, deps_.base_url, deps_.csrf_secret, deps_.site_name,
+        kit_(deps_.campaigns, deps_.templates, deps_.base_url, deps_.csrf_secret, deps_.site,
              deps_.clock) {}
 
   // --- handlers
@@ -133,8 +133,8 @@ class Site {
       std::lock_guard lock(mu_);
       if (index_html_ && index_key_ == key) return HtmlPage(*index_html_, 200, "no-cache");
     }
-    Data d = pages::LayoutData("en", "Open campaigns", kit_.site_name());
-    d.set("description", Data("Petitions and open letters you can sign on " + kit_.site_name()));
+    Data d = pages::LayoutData("en", "Open campaigns", kit_.site());
+    d.set("description", Data("Petitions and open letters you can sign on " + kit_.site().name));
     if (open.empty()) {
       d.set("campaigns", Data(false));
     } else {
@@ -364,7 +364,7 @@ class Site {
     const Campaign& c = snap->campaign;
     const std::string url = pages::CampaignUrl(kit_.base_url(), c.slug);
     const std::string text = pages::ShareMessage(c, pages::Network::kMastodon, url);
-    Data d = pages::LayoutData(c.language, "Share on Mastodon: " + c.title, kit_.site_name());
+    Data d = pages::LayoutData(c.language, "Share on Mastodon: " + c.title, kit_.site());
     d.set("slug", c.slug);
     d.set("url", url);
     d.set("text", text);
@@ -490,7 +490,7 @@ class Site {
   Result<std::string> RenderCampaign(const SnapshotPtr& snap_ptr, bool open, const FormState& form,
                                      const std::string& title_prefix, bool count_slots) {
     const CampaignSnapshot& snap = *snap_ptr;
-    Data d = pages::CampaignPageData(snap, kit_.base_url(), kit_.site_name(), open);
+    Data d = pages::CampaignPageData(snap, kit_.base_url(), kit_.site(), open);
     if (count_slots) {
       d.set("group_tally_html", render::SlotPlaceholder(7));
     } else {
@@ -561,7 +561,7 @@ class Site {
     if (!page) {
       const std::string heading =
           work_group != nullptr ? "Check your work email" : "Check your email";
-      Data d = pages::CampaignBriefData(c, kit_.base_url(), kit_.site_name(), heading);
+      Data d = pages::CampaignBriefData(c, kit_.base_url(), kit_.site(), heading);
       d.set("heading", heading);
       if (work_group != nullptr) {
         Data work;
@@ -679,7 +679,7 @@ class Site {
     const std::string heading = confirm
                                     ? "Confirm your signature on \u201C" + c.title + "\u201D"
                                     : "Withdraw your signature from \u201C" + c.title + "\u201D?";
-    Data d = pages::CampaignBriefData(c, kit_.base_url(), kit_.site_name(), heading);
+    Data d = pages::CampaignBriefData(c, kit_.base_url(), kit_.site(), heading);
     d.set("heading", heading);
     d.set("paragraphs",
           StringList(
@@ -720,7 +720,7 @@ class Site {
       const bool withdrawn = state == SignatureState::kWithdrawn;
       const std::string heading =
           withdrawn ? "This signature was withdrawn" : "This address is already verified";
-      Data d = pages::LayoutData("en", heading, kit_.site_name());
+      Data d = pages::LayoutData("en", heading, kit_.site());
       d.set("noindex", Data(true));
       d.set("c", Data(false));
       d.set("heading", heading);
@@ -750,7 +750,7 @@ class Site {
                   "an unconfirmed signature never counts and is never shown.";
       }
     }
-    Data d = pages::LayoutData("en", heading, kit_.site_name());
+    Data d = pages::LayoutData("en", heading, kit_.site());
     d.set("noindex", Data(true));
     d.set("c", Data(false));
     d.set("heading", heading);
@@ -936,7 +936,7 @@ class Site {
   Response DonePage(const Campaign& c, const std::string& heading,
                     const std::vector<std::string>& paragraphs, bool share,
                     const std::string& receipt_token = "") {
-    Data d = pages::CampaignBriefData(c, kit_.base_url(), kit_.site_name(), heading);
+    Data d = pages::CampaignBriefData(c, kit_.base_url(), kit_.site(), heading);
     d.set("heading", heading);
     d.set("paragraphs", StringList(paragraphs));
     if (!receipt_token.empty() && deps_.log != nullptr && deps_.log->enabled()) {

@@ -25,6 +25,7 @@
 #include <string>
 
 #include "core/clock.h"
+#include "http/pages/views.h"
 #include "http/router.h"
 #include "render/templates.h"
 #include "service/campaigns.h"
@@ -37,10 +38,10 @@ struct PagesDeps {
   service::CampaignService& campaigns;
   service::SigningService& signing;
   const render::Templates& templates;
-  std::string base_url;     // "https://sign.example.org", no trailing slash (one is stripped)
-  std::string csrf_secret;  // any length; e.g. Store::InstanceSecret("csrf")
-  std::string site_name = "undersigned";
-  const Clock* clock = nullptr;        // for deadlines; nullptr = Clock::System()
+  std::string base_url;          // "https://sign.example.org", no trailing slash (one is stripped)
+  std::string csrf_secret;       // any length; e.g. Store::InstanceSecret("csrf")
+  pages::SiteInfo site;          // who runs the site (header, footer)
+  const Clock* clock = nullptr;  // for deadlines; nullptr = Clock::System()
   service::LogService* log = nullptr;  // the signature log; nullptr or disabled: not shown
   // Where confirmation mail really goes, when it is not a mailbox (the demo writes .eml files):
   // shown on the "check your email" page. Empty: mail is sent, nothing is said.

@@ -51,7 +51,7 @@ class PagesTest : public ::testing::Test {
     templates_ = std::make_unique<render::Templates>(std::move(*templates));
     router_ = std::make_unique<Router>();
     RegisterPages(*router_, PagesDeps{*campaigns_, *signing_, *templates_, std::string(kBase) + "/",
-                                      kSecret, "Test Site", &clock_});
+                                      kSecret, pages::SiteInfo{"Test Site"}, &clock_});
     Campaign c;
     c.slug = "drop-ice";
     c.title = "Drop the <ICE> contract";
@@ -222,6 +222,39 @@ TEST_F(PagesTest, CachedPageFollowsCountsAndEdits) {
   Response edited = Call("GET", "/c/drop-ice");
   EXPECT_TRUE(Contains(edited.body, "<h1>A new title</h1>"));
   EXPECT_TRUE(Contains(edited.body, "data-count>2<"));
+}
+
+// Signers see whom they give their address to: the campaign's organizers (or that they did not
+// say), and the site's operator (or a notice that the site does not say who runs it).
+TEST_F(PagesTest, OrganizedByAndWhoRunsTheSite) {
+  Response anonymous = Call("GET", "/c/drop-ice");
+  EXPECT_TRUE(Contains(anonymous.body, "have not said who they are"));
+  EXPECT_TRUE(Contains(anonymous.body, "This site does not say who runs it."));
+  auto c = campaigns_->GetBySlug("drop-ice");
+  ASSERT_TRUE(c);
+  c->organized_by = "Tech Workers <Coalition>";
+  ASSERT_TRUE(campaigns_->Update(*c));
+  Response named = Call("GET", "/c/drop-ice");
+  EXPECT_TRUE(Contains(named.body,
+                       "Organized by <span class=\"organizer-name\">Tech Workers "
+                       "&lt;Coalition&gt;</span>"));
+  EXPECT_FALSE(Contains(named.body, "have not said who they are"));
+
+  Router router;
+  pages::SiteInfo site{"Sign Here", "Acme Workers United", "privacy@acme.example",
+                       "https://acme.example/privacy"};
+  RegisterPages(router,
+                PagesDeps{*campaigns_, *signing_, *templates_, kBase, kSecret, site, &clock_});
+  for (const char* target : {"/", "/c/drop-ice"}) {
+    Response r = test::Dispatch(router, "GET", target, "", {}, &cookie_);
+    ASSERT_EQ(r.status, 200) << target;
+    EXPECT_TRUE(Contains(r.body, "<a class=\"brand\" href=\"/\">Sign Here</a>")) << target;
+    EXPECT_TRUE(Contains(r.body, "run by Acme Workers United")) << target;
+    EXPECT_TRUE(Contains(r.body, "<a href=\"mailto:privacy@acme.example\">")) << target;
+    EXPECT_TRUE(Contains(r.body, "<a href=\"https://acme.example/privacy\">Privacy policy</a>"))
+        << target;
+    EXPECT_FALSE(Contains(r.body, "does not say who runs it")) << target;
+  }
 }
 
 TEST_F(PagesTest, AThresholdIsAnnouncedAndItsOutcomeShown) {

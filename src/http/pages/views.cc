@@ -114,11 +114,23 @@ std::string CampaignUrl(std::string_view base_url, std::string_view slug) {
   return std::string(base_url) + "/c/" + PercentEncode(slug);
 }
 
-Data LayoutData(std::string_view lang, std::string_view page_title, std::string_view site_name) {
+Data LayoutData(std::string_view lang, std::string_view page_title, const SiteInfo& site) {
   Data d;
   d.set("lang", std::string(lang.empty() ? "en" : lang));
   d.set("page_title", std::string(page_title));
-  d.set("site_name", std::string(site_name));
+  d.set("site_name", site.name);
+  Data who;
+  who.set("operator", Opt(site.operator_name));
+  if (site.contact.empty()) {
+    who.set("contact_href", Data(false));
+  } else {
+    const bool url = site.contact.starts_with("https://") || site.contact.starts_with("http://");
+    who.set("contact_href", url ? site.contact : "mailto:" + site.contact);
+  }
+  who.set("contact_text", site.contact);
+  who.set("privacy_url", Opt(site.privacy_url));
+  d.set("site", who);
+  d.set("site_unidentified", Data(!site.identified()));
   d.set("ui_lang_attr", IsEnglish(lang) || lang.empty() ? "" : " lang=\"en\"");
   d.set("description", Data(false));
   d.set("canonical_url", Data(false));
@@ -488,9 +500,9 @@ Data ShareData(const Campaign& c, std::string_view base_url) {
   return share;
 }
 
-Data CampaignBriefData(const Campaign& c, std::string_view base_url, std::string_view site_name,
+Data CampaignBriefData(const Campaign& c, std::string_view base_url, const SiteInfo& site,
                        std::string_view page_title) {
-  Data d = LayoutData(c.language, page_title, site_name);
+  Data d = LayoutData(c.language, page_title, site);
   d.set("noindex", Data(true));
   Data cd;
   cd.set("slug", c.slug);
@@ -527,9 +539,9 @@ Data TextVersionsData(const service::CampaignSnapshot& snap) {
 }
 
 Data CampaignPageData(const service::CampaignSnapshot& snap, std::string_view base_url,
-                      std::string_view site_name, bool takes_signatures) {
+                      const SiteInfo& site, bool takes_signatures) {
   const Campaign& c = snap.campaign;
-  Data d = LayoutData(c.language, c.title, site_name);
+  Data d = LayoutData(c.language, c.title, site);
   const std::string url = CampaignUrl(base_url, c.slug);
   d.set("description", Opt(c.demand.empty() ? c.title : c.demand));
   d.set("canonical_url", url);
@@ -541,6 +553,7 @@ Data CampaignPageData(const service::CampaignSnapshot& snap, std::string_view ba
   cd.set("slug", c.slug);
   cd.set("title", c.title);
   cd.set("demand", Opt(c.demand));
+  cd.set("organized_by", Opt(c.organized_by));
   cd.set("url", url);
   cd.set("open", Data(takes_signatures));
   std::vector<std::string> to;

@@ -27,10 +27,22 @@ std::string CampaignUrl(std::string_view base_url, std::string_view slug);
 // True if the campaign takes signatures now: open and before its deadline (core/campaign.h).
 using ::undersigned::TakesSignatures;
 
+// Who runs this instance, shown in every page's header and footer so that signers know whom
+// they give their address to (app/config.h [site]). Without an operator or a contact the
+// footer says so, visibly (a demo still works).
+struct SiteInfo {
+  std::string name = "undersigned";  // the site's name, in the header and the page titles
+  std::string operator_name;         // the person or organization running the site
+  std::string contact;               // an email address or an https:// URL
+  std::string privacy_url;           // the privacy policy
+  bool identified() const { return !operator_name.empty() && !contact.empty(); }
+};
+
 // The fields every page's header/footer partials read. lang is the page's language (the
-// campaign's); when it is not English, UI text is marked lang="en" via ui_lang_attr.
-render::Data LayoutData(std::string_view lang, std::string_view page_title,
-                        std::string_view site_name);
+// campaign's); when it is not English, UI text is marked lang="en" via ui_lang_attr. site:
+// site_name, and "site" ({operator, contact_href, contact_text, privacy_url}, each false when
+// not set) or "site_unidentified" (true when the operator or contact is missing).
+render::Data LayoutData(std::string_view lang, std::string_view page_title, const SiteInfo& site);
 
 // What the sign form shows: values as typed, and per-field messages (keys name, email,
 // postal_code, country, comment, and for a campaign with groups also group, work_email,
@@ -79,7 +91,7 @@ std::string CountryOptionsHtml(std::string_view selected);
 // "c" (campaign, targets, letter), "text_edits", "count", "recent", "share", "cosigners",
 // "events_url", "json_url" and the layout fields, for campaign.mustache.
 render::Data CampaignPageData(const service::CampaignSnapshot& snap, std::string_view base_url,
-                              std::string_view site_name, bool takes_signatures);
+                              const SiteInfo& site, bool takes_signatures);
 
 // "text_edits" of text_versions.mustache (a partial of campaign.mustache): false while the
 // campaign's text has one version; once the demand or letter was edited, {edited_text,
@@ -93,8 +105,8 @@ render::Data CosignersData(const service::CampaignSnapshot& snap);
 
 // "c" with slug, title, url only, and the layout in the campaign's language (for the small
 // pages about a campaign: check your email, confirm, withdraw).
-render::Data CampaignBriefData(const Campaign& c, std::string_view base_url,
-                               std::string_view site_name, std::string_view page_title);
+render::Data CampaignBriefData(const Campaign& c, std::string_view base_url, const SiteInfo& site,
+                               std::string_view page_title);
 
 // "count" for a number of confirmed signatures toward a goal.
 render::Data CountData(std::int64_t confirmed, std::int64_t goal);

@@ -1,9 +1,11 @@
 // Versioned schema migrations of the SQLite store.
 //
-// The schema version lives in PRAGMA user_version. Migration i (1-based) takes the schema from
-// version i-1 to i. Migrate() applies every missing migration, in order, in one transaction at
-// open; an up-to-date database gets no writes at all; a database written by a newer undersigned
-// (user_version above the last known migration) is refused.
+// The schema version lives in PRAGMA user_version. Migration number i takes the schema from the
+// version of the migration before it in the list to i (numbers ascend, with gaps while branches
+// that reserved numbers are still apart). Migrate() applies every migration numbered above the
+// database's version, in order, in one transaction at open; an up-to-date database gets no
+// writes at all; a database written by a newer undersigned (user_version above the last known
+// migration) is refused.
 //
 // Rules for adding one: append to the list in migrations.cc, never edit or reorder a migration
 // that has shipped; each script must be valid inside a transaction (no VACUUM, no PRAGMAs that
@@ -19,7 +21,7 @@
 namespace undersigned::store {
 
 struct Migration {
-  int version;               // 1, 2, 3... equal to its position in the list
+  int version;               // 1, 2, 3... ascending along the list
   std::string_view summary;  // for logs
   const char* sql;           // one or more statements
 };

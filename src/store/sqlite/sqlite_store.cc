@@ -53,7 +53,7 @@ namespace {
 #define US_CAMPAIGN_COLS                                                                        \
   "id, uuid, slug, title, demand, letter_markdown, targets, goal, deadline, status, language, " \
   "created, modified, identifiers, threshold, organizers, outcome, outcome_at, groups, "        \
-  "anonymity_floor, time_zone"
+  "anonymity_floor, time_zone, description, organized_by"
 
 #define US_SIGNATURE_COLS                                                                   \
   "id, uuid, campaign_id, person_id, name, email, canonical_email, postal_code, country, "  \
@@ -98,16 +98,17 @@ constexpr const char* kRollbackTo = "ROLLBACK TO op";
 constexpr const char* kInsertCampaign =
     "INSERT INTO campaigns (uuid, slug, title, demand, letter_markdown, targets, goal, deadline, "
     "status, language, created, modified, identifiers, threshold, organizers, groups, "
-    "anonymity_floor, time_zone) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
-    "?14, ?15, ?16, ?17, ?18) RETURNING id";
+    "anonymity_floor, time_zone, description, organized_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+    "?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20) RETURNING id";
 constexpr const char* kInsertCounts =
     "INSERT INTO campaign_counts (campaign_id, last_change) VALUES (?1, ?2) "
     "ON CONFLICT (campaign_id) DO NOTHING";
 constexpr const char* kUpdateCampaign =
     "UPDATE campaigns SET slug = ?2, title = ?3, demand = ?4, letter_markdown = ?5, targets = ?6, "
     "goal = ?7, deadline = ?8, status = ?9, language = ?10, identifiers = ?13, threshold = ?14, "
-    "organizers = ?15, groups = ?16, anonymity_floor = ?17, time_zone = ?18, "
-    "modified = CASE WHEN ?11 > modified THEN ?11 ELSE max(modified, ?12) END WHERE id = ?1 "
+    "organizers = ?15, groups = ?16, anonymity_floor = ?17, time_zone = ?18, description = ?19, "
+    "organized_by = ?20, modified = CASE WHEN ?11 > modified THEN ?11 ELSE max(modified, ?12) END "
+    "WHERE id = ?1 "
     "RETURNING uuid, created, modified, outcome, outcome_at";
 constexpr const char* kInsertText =
     "INSERT INTO campaign_texts (campaign_id, version, hash, created, demand, letter_markdown) "
@@ -181,6 +182,22 @@ constexpr const char* kCountPeople =
 constexpr const char* kListPeopleByEmail =
     "SELECT " US_PERSON_COLS " FROM people WHERE canonical_email = ?5 AND " US_TIME_FILTER(
         1, 2) " ORDER BY id DESC LIMIT ?3 OFFSET ?4";
+// The person signup helper and PUT /people/{id}: NULL leaves a field as it is.
+constexpr const char* kSignupPerson =
+    "INSERT INTO people (id, uuid, canonical_email, email, given_name, family_name, postal_code, "
+    "country, subscribed, created, modified) VALUES (?1, ?2, ?3, ?4, coalesce(?5, ''), "
+    "coalesce(?6, ''), coalesce(?7, ''), coalesce(?8, ''), coalesce(?9, 0), ?10, ?10) "
+    "ON CONFLICT (canonical_email) DO UPDATE SET email = excluded.email, given_name = "
+    "coalesce(?5, given_name), family_name = coalesce(?6, family_name), postal_code = "
+    "coalesce(?7, postal_code), country = coalesce(?8, country), subscribed = coalesce(?9, "
+    "subscribed), modified = max(modified, ?10)";
+constexpr const char* kPersonByEmail =
+    "SELECT " US_PERSON_COLS " FROM people WHERE canonical_email = ?1";
+constexpr const char* kUpdatePerson =
+    "UPDATE people SET given_name = coalesce(?2, given_name), family_name = coalesce(?3, "
+    "family_name), postal_code = coalesce(?4, postal_code), country = coalesce(?5, country), "
+    "subscribed = coalesce(?6, subscribed), modified = max(modified, ?7) WHERE id = ?1 "
+    "AND " US_NOT_AFFILIATION " RETURNING " US_PERSON_COLS;
 constexpr const char* kCountPeopleByEmail =
     "SELECT count(*) FROM people WHERE canonical_email = ?3 AND " US_TIME_FILTER(1, 2);
 
@@ -257,6 +274,17 @@ constexpr const char* kCountSignatures =
     "SELECT count(*) FROM signatures WHERE " US_SIG_IN_CAMPAIGN(
         1) " AND (?4 IS NULL OR group_key = ?4) "
     "AND " US_SIG_TIME_FILTER(2, 3);
+// A person's signatures, newest first: "campaign_id IN (all campaigns)" lets the planner take
+// the (campaign_id, person_id) index one campaign at a time instead of scanning signatures.
+#define US_PERSON_SIGS                                                                       \
+  " FROM signatures WHERE campaign_id IN (SELECT id FROM campaigns) AND person_id = ?1 AND " \
+  "protection = 'none' AND " US_SIG_TIME_FILTER(2, 3)
+constexpr const char* kListPersonSignatures =
+    "SELECT " US_SIGNATURE_COLS US_PERSON_SIGS " ORDER BY id DESC LIMIT ?4 OFFSET ?5";
+constexpr const char* kCountPersonSignatures = "SELECT count(*)" US_PERSON_SIGS;
+#undef US_PERSON_SIGS
+constexpr const char* kSetSignatureComment =
+    "UPDATE signatures SET comment = ?2, modified = max(modified, ?3) WHERE id = ?1";
 constexpr const char* kConfirmedOf =
     "SELECT " US_SIGNATURE_COLS
     " FROM signatures WHERE " US_SIG_IN_CAMPAIGN(1) " AND state = 'confirmed' ORDER BY id";
@@ -697,6 +725,8 @@ Result<Campaign> CampaignFromRow(const Stmt& st) {
   c.groups = std::move(*groups);
   c.anonymity_floor = static_cast<int>(st.Int(19));
   c.time_zone = st.Text(20);
+  c.description = st.Text(21);
+  c.organized_by = st.Text(22);
   return c;
 }
 
@@ -1080,6 +1110,13 @@ class RowIds {
   std::unordered_map<std::int64_t, std::int64_t> next_signature_;
 };
 
+// Binds a PersonChange's five fields from parameter first on (NULL for an absent one).
+void BindChange(Stmt& st, int first, const PersonChange& change) {
+  st.Bind(first, change.given_name).Bind(first + 1, change.family_name);
+  st.Bind(first + 2, change.postal_code).Bind(first + 3, change.country);
+  st.Bind(first + 4, change.subscribed);
+}
+
 // True if rc is a primary-key conflict (another process took the id RowIds handed out).
 bool IsPrimaryKeyConflict(Db& db, int rc) {
   return (rc & 0xff) == SQLITE_CONSTRAINT &&
@@ -1311,6 +1348,7 @@ class SqliteStore final : public Store {
       st->Bind(9, StatusName(c.status)).Bind(10, c.language).Bind(11, c.created);
       st->Bind(12, c.modified).Bind(13, identifiers).Bind(14, c.threshold).Bind(15, organizers);
       st->Bind(16, groups).Bind(17, c.anonymity_floor).Bind(18, c.time_zone);
+      st->Bind(19, c.description).Bind(20, c.organized_by);
       int rc = st->Step();
       if (rc != SQLITE_ROW) return Fail(db.ErrorFor(rc, "creating the campaign"));
       c.id = st->Int(0);
@@ -1344,6 +1382,7 @@ class SqliteStore final : public Store {
       st->Bind(9, StatusName(c.status)).Bind(10, c.language).Bind(11, c.modified);
       st->Bind(12, system_now).Bind(13, identifiers).Bind(14, c.threshold).Bind(15, organizers);
       st->Bind(16, groups).Bind(17, c.anonymity_floor).Bind(18, c.time_zone);
+      st->Bind(19, c.description).Bind(20, c.organized_by);
       int rc = st->Step();
       if (rc == SQLITE_DONE) return Fail(Code::kNotFound, "no such campaign");
       if (rc != SQLITE_ROW) return Fail(db.ErrorFor(rc, "updating the campaign"));
@@ -1718,6 +1757,98 @@ class SqliteStore final : public Store {
     if (!st) return Fail(st.error());
     st->Bind(1, *id);
     return QueryOne(db, *st, "no such person", [](Stmt& s) { return Wrap(PersonFromRow(s)); });
+  }
+
+  Result<Person> UpsertPerson(const std::string& email, const std::string& canonical_email,
+                              const PersonChange& change, UnixTime now) override {
+    return Write<Person>([&](Batch& b) -> Result<Person> {
+      Db& db = b.db();
+      for (int attempt = 0;; ++attempt) {
+        auto id = row_ids_.NextPerson(db);
+        if (!id) return Fail(id.error());
+        // Bound as a view: it must outlive the Step below.
+        const std::string uuid = public_ids_->Uuid(IdKind::kPerson, *id);
+        auto st = db.Prepare(kSignupPerson);
+        if (!st) return Fail(st.error());
+        st->Bind(1, *id).Bind(2, uuid);
+        st->Bind(3, canonical_email).Bind(4, email);
+        BindChange(*st, 5, change);
+        st->Bind(10, now);
+        // An upsert does not set the last insert rowid when it updates: 0 then means "existed".
+        db.SetLastInsertId(0);
+        const int rc = st->Step();
+        if (rc == SQLITE_DONE) break;
+        if (attempt == 0 && IsPrimaryKeyConflict(db, rc)) {
+          row_ids_.Forget();
+          continue;
+        }
+        return Fail(db.ErrorFor(rc, "saving the person"));
+      }
+      if (db.LastInsertId() != 0) row_ids_.TookPerson();
+      auto st = db.Prepare(kPersonByEmail);
+      if (!st) return Fail(st.error());
+      st->Bind(1, canonical_email);
+      return QueryOne(db, *st, "no such person", [](Stmt& s) { return Wrap(PersonFromRow(s)); });
+    });
+  }
+
+  Result<Person> UpdatePerson(const std::string& uuid, const PersonChange& change,
+                              UnixTime now) override {
+    const auto id = public_ids_->RowId(IdKind::kPerson, uuid);
+    if (!id) return Fail(Code::kNotFound, "no such person");
+    return Write<Person>([&](Batch& b) -> Result<Person> {
+      Db& db = b.db();
+      auto st = db.Prepare(kUpdatePerson);
+      if (!st) return Fail(st.error());
+      st->Bind(1, *id);
+      BindChange(*st, 2, change);
+      st->Bind(7, now);
+      return QueryOne(db, *st, "no such person", [](Stmt& s) { return Wrap(PersonFromRow(s)); });
+    });
+  }
+
+  Result<Paged<Signature>> ListPersonSignatures(std::int64_t person_id, const TimeFilter& filter,
+                                                Page page) override {
+    auto r = Reader();
+    Db& db = *r;
+    Limits lim = PageLimits(page);
+    Paged<Signature> out;
+    {
+      auto st = db.Prepare(kCountPersonSignatures);
+      if (!st) return Fail(st.error());
+      st->Bind(1, person_id).Bind(2, filter.modified_after).Bind(3, filter.modified_before);
+      int rc = st->Step();
+      if (rc != SQLITE_ROW) return Fail(db.ErrorFor(rc, "counting signatures"));
+      out.total = st->Int(0);
+    }
+    if (lim.offset >= out.total) return out;
+    auto st = db.Prepare(kListPersonSignatures);
+    if (!st) return Fail(st.error());
+    st->Bind(1, person_id).Bind(2, filter.modified_after).Bind(3, filter.modified_before);
+    st->Bind(4, lim.limit).Bind(5, lim.offset);
+    int rc;
+    while ((rc = st->Step()) == SQLITE_ROW) out.items.push_back(SignatureFromRow(*st));
+    if (rc != SQLITE_DONE) return Fail(db.ErrorFor(rc, "listing signatures"));
+    return out;
+  }
+
+  Result<Signature> SetSignatureComment(const std::string& uuid, const std::string& comment,
+                                        UnixTime now) override {
+    const auto id = public_ids_->RowId(IdKind::kSignature, uuid);
+    if (!id) return Fail(Code::kNotFound, "no such signature");
+    return Write<Signature>([&](Batch& b) -> Result<Signature> {
+      Db& db = b.db();
+      auto st = db.Prepare(kSetSignatureComment);
+      if (!st) return Fail(st.error());
+      st->Bind(1, *id).Bind(2, comment).Bind(3, now);
+      if (auto done = StepDone(db, *st, "saving the comment"); !done) return Fail(done.error());
+      if (db.Changes() == 0) return Fail(Code::kNotFound, "no such signature");
+      auto read = db.Prepare(kSignatureById);
+      if (!read) return Fail(read.error());
+      read->Bind(1, *id);
+      return QueryOne(db, *read, "no such signature",
+                      [](Stmt& s) { return Wrap(SignatureFromRow(s)); });
+    });
   }
 
   // --- organizations

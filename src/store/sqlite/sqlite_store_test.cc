@@ -132,6 +132,14 @@ class SqliteStoreTest : public ::testing::Test {
   }
 
   // Runs sql on a connection of its own (as another process would), beside the store's.
+  // Turns the (closed) database back into what schema version 1 made: every later migration's
+  // additions dropped (a migration test then opens it again).
+  void RewindToVersionOne() {
+    ExecOther(
+        "DROP TABLE campaign_texts; ALTER TABLE campaigns DROP COLUMN time_zone; "
+        "ALTER TABLE campaigns DROP COLUMN description; "
+        "ALTER TABLE campaigns DROP COLUMN organized_by; PRAGMA user_version = 1;");
+  }
   void ExecOther(const std::string& sql) {
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open_v2(path_.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr), SQLITE_OK);
@@ -277,7 +285,7 @@ TEST_F(SqliteStoreTest, AVersionOneDatabaseMigratesAndItsCampaignsReadAsUtc) {
   Campaign made = MustCreate("before-zones");
   store_.reset();
   // What a version-1 database looks like: no time_zone column.
-  ExecOther("ALTER TABLE campaigns DROP COLUMN time_zone; PRAGMA user_version = 1;");
+  RewindToVersionOne();
   Open();
   EXPECT_EQ(QueryInt("PRAGMA user_version"), LatestSchemaVersion());
   auto c = store_->GetCampaignBySlug("before-zones");
@@ -295,6 +303,28 @@ TEST_F(SqliteStoreTest, KeepsACampaignsTimeZone) {
   made->time_zone = "America/New_York";
   ASSERT_TRUE(store_->UpdateCampaign(*made).has_value());
   EXPECT_EQ(store_->GetCampaignBySlug("zoned")->time_zone, "America/New_York");
+}
+
+// A database of schema version 1 (made here by dropping what later versions add) keeps its
+// campaigns and gains the description and organizer, empty.
+TEST_F(SqliteStoreTest, MigratesAVersionOneDatabase) {
+  Campaign c = MustCreate("old-one");
+  store_.reset();
+  RewindToVersionOne();
+  Open();
+  EXPECT_EQ(QueryInt("PRAGMA user_version"), LatestSchemaVersion());
+  auto back = store_->GetCampaignBySlug("old-one");
+  ASSERT_TRUE(back.has_value()) << back.error().message;
+  EXPECT_EQ(back->title, c.title);
+  EXPECT_EQ(back->description, "");
+  EXPECT_EQ(back->organized_by, "");
+  back->description = "Why it matters.";
+  back->organized_by = "Workers United";
+  ASSERT_TRUE(store_->UpdateCampaign(*back).has_value());
+  auto again = store_->GetCampaignBySlug("old-one");
+  ASSERT_TRUE(again.has_value());
+  EXPECT_EQ(again->description, "Why it matters.");
+  EXPECT_EQ(again->organized_by, "Workers United");
 }
 
 TEST_F(SqliteStoreTest, RefusesADatabaseFromANewerVersion) {
