@@ -49,8 +49,8 @@ def sign_and_verify(stack, work):
     fields = hidden_fields(form)
     fields.update(group="staff", name="Wanda Worker", work_email=work, email="",
                   visibility="public")
-    r = client.post_form(form_path(form["action"], "/c/%s/sign" % SLUG), fields)
-    assert r.status == 200, r
+    r = client.post_form(form_path(form["action"], "/c/%s/sign" % SLUG), fields, follow=True)
+    assert r.posted.status == 303 and r.status == 200, r
     [mail] = stack.wait_for_mail(work)
     _, done = harness.press_button(stack.client(), mail.link("confirm"), "confirm")
     assert done.status == 200, done
@@ -103,8 +103,9 @@ def test_a_second_server_on_the_same_data_directory_is_refused(stack):
     assert "verifier key" in run_cli("log", "key", data=stack.data).stdout
     run_cli("organization", "list", SLUG, data=stack.data)
     assert "Wanda Worker" in run_cli("export", SLUG, "--format", "csv", data=stack.data).stdout
-    assert "Edited beside the server" in run_cli("deliver", SLUG, "--format", "json",
-                                                 data=stack.data).stdout
+    delivered = run_cli("deliver", SLUG, "--format", "json", "--base-url", stack.url,
+                        data=stack.data).stdout
+    assert "Edited beside the server" in delivered
     target = stack.root / "beside.db"
     run_cli("backup", target, data=stack.data)
     assert target.stat().st_size > 0

@@ -25,7 +25,7 @@ CAMPAIGNS = [
     {"slug": "parsons-seed", "title": "A petition made with the CLI"},
     {"slug": "parsons-staff", "title": "Staff letter",
      "extra": ["--group", "kind=employees; key=staff; name=Acme staff; organization=Acme; "
-                          "domains=acme.example; seal=3"]},
+                          "domains=acme.example; seal=5"]},
 ]
 
 
@@ -276,7 +276,7 @@ def test_sealed_signature_is_never_tied_to_its_signer(parsons, stack):
         "person": {"given_name": "Sam", "family_name": "Sealed",
                    "email_addresses": [{"address": unique_email("sealed")}]},
         "undersigned:group": "staff", "undersigned:work_email": "sam@acme.example",
-        "undersigned:visibility": "sealed", "undersigned:seal_threshold": 3,
+        "undersigned:visibility": "sealed", "undersigned:seal_threshold": 5,
         "comments": "Mine",
     })
     sealed = parsons.ok(r)

@@ -1,6 +1,6 @@
 // The OSDI / Action Network compatible API under /api/v2/: the entry point, petitions (list,
 // get, create, update), their signatures (list, get, and the record-signature helper) and people
-// (list, get, filter by email_address). See docs in /work/shared/reference/osdi.md.
+// (list, get, create by the signup helper, update), a person's signatures. See docs/api.md.
 //
 // Signer groups (core/group.h): petitions carry their groups, anonymity floor and counts by
 // group; signatures their group, verification and visibility, and may be filtered by group
