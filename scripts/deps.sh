@@ -9,6 +9,7 @@ build_pkgs=(build-essential cmake ninja-build ccache pkg-config
   libkainjow-mustache-dev libcmark-dev libcli11-dev libspdlog-dev libtomlplusplus-dev
   libcurl4-openssl-dev libssl-dev libexpected-dev libgoogle-perftools-dev libgtest-dev
   libpng-dev libjpeg62-turbo-dev
+  libabsl-dev tzdata
   libgmock-dev libbenchmark-dev)
 # Tests: pytest and aiosmtpd (integration tests against a real SMTP server), sqlite3 (to inspect
 # databases), Chromium and fonts (browser test). Benchmarks: wrk and nginx (bench/run).
