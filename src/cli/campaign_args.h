@@ -13,7 +13,7 @@ namespace undersigned::cli {
 
 struct CampaignArgs {
   std::optional<std::string> slug, title, demand, letter, letter_file, deadline, language, status;
-  std::optional<std::string> time_zone;  // IANA name; a date deadline ends that day there
+  std::optional<std::string> time_zone;     // IANA name; a date deadline ends that day there
   std::optional<std::string> organized_by;  // "" clears it
   std::optional<std::int64_t> goal;
   std::optional<std::int64_t> threshold;  // 0 removes it

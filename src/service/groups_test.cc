@@ -212,12 +212,13 @@ TEST_F(GroupsTest, SealedNamesAreNowhereUntilTheThresholdThenRevealedOnce) {
 
 // Sealed until 5 once 5 have signed would be public the moment it is confirmed: refused.
 TEST_F(GroupsTest, AReachedSealIsRefusedWithAMessage) {
-  for (const char* w : {"p1@acme.com", "p2@acme.com", "p3@acme.com", "p4@acme.com", "p5@acme.com"}) {
+  for (const char* w :
+       {"p1@acme.com", "p2@acme.com", "p3@acme.com", "p4@acme.com", "p5@acme.com"}) {
     ASSERT_TRUE(Sign(Employee(w, "Public Person")));
     ASSERT_TRUE(Verify(w));
   }
-  auto r = Sign(Employee("late@acme.com", "SEALEDMARKER Late", Protection::kSealed,
-                         "late@example.org"));
+  auto r =
+      Sign(Employee("late@acme.com", "SEALEDMARKER Late", Protection::kSealed, "late@example.org"));
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, Code::kInvalidArgument);
   EXPECT_EQ(r.error().field_errors.at("seal_threshold"),

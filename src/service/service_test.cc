@@ -381,7 +381,7 @@ TEST_F(DeadlineTest, APastDeadlineIsRefusedAtCreateAndOnOpening) {
   ASSERT_TRUE(campaigns_->Create(c));
   EXPECT_EQ(campaigns_->OpenCampaigns(clock_.Now()).size(), 1u);
   clock_.Advance(60);
-  EXPECT_TRUE(campaigns_->OpenCampaigns(clock_.Now()).empty());  // closed on every surface
+  EXPECT_TRUE(campaigns_->OpenCampaigns(clock_.Now()).empty());        // closed on every surface
   EXPECT_FALSE(campaigns_->SetStatus("late", CampaignStatus::kOpen));  // it is not open
   // Closing and editing other fields still work; opening it again needs a new deadline.
   ASSERT_TRUE(campaigns_->SetStatus("late", CampaignStatus::kClosed));

@@ -122,8 +122,8 @@ Result<SigningService::Prepared> SigningService::Prepare(const std::string& slug
               ? n + " have already signed, so a name sealed until " + n +
                     " would be shown as soon as you confirm. Choose another option."
               : "Sealing until " + n + " is not offered here. Choose another option.";
-      return Fail(Error{Code::kInvalidArgument, "seal_threshold: " + message,
-                        {{"seal_threshold", message}}, 0});
+      return Fail(Error{
+          Code::kInvalidArgument, "seal_threshold: " + message, {{"seal_threshold", message}}, 0});
     }
   }
 

@@ -41,10 +41,9 @@ std::optional<FlashEntry> FlashStore::Get(std::string_view id, std::string_view 
   return it->second.entry;
 }
 
-std::string FlashStore::CookieValue(std::string_view id, std::string_view path,
-                                    bool secure) const {
-  std::string v = std::string(kFlashCookie) + "=" + std::string(id) + "; Path=" +
-                  std::string(path) + "; Max-Age=" + std::to_string(ttl_ms_ / 1000) +
+std::string FlashStore::CookieValue(std::string_view id, std::string_view path, bool secure) const {
+  std::string v = std::string(kFlashCookie) + "=" + std::string(id) +
+                  "; Path=" + std::string(path) + "; Max-Age=" + std::to_string(ttl_ms_ / 1000) +
                   "; HttpOnly; SameSite=Lax";
   if (secure) v += "; Secure";
   return v;

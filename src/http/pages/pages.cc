@@ -523,8 +523,8 @@ class Site {
       log.set("audit_command", "undersigned log audit " + kit_.base_url());
       d.set("log", log);
     }
-    d.set("form", pages::FormData(form, snap.campaign.groups, &snap.counts,
-                                  snap.campaign.anonymity_floor));
+    d.set("form",
+          pages::FormData(form, snap.campaign.groups, &snap.counts, snap.campaign.anonymity_floor));
     return kit_.Render("campaign", d);
   }
 
@@ -830,9 +830,8 @@ class Site {
     done.changed = r->changed;
     const std::string id = flash_.Put(std::move(done), kit_.clock().MonotonicMillis());
     Response redirect = Response::Redirect(back, 303);
-    redirect.Header("Set-Cookie",
-                    flash_.CookieValue(id, confirm ? "/s/confirm" : "/s/withdraw",
-                                       kit_.base_url().starts_with("https:")));
+    redirect.Header("Set-Cookie", flash_.CookieValue(id, confirm ? "/s/confirm" : "/s/withdraw",
+                                                     kit_.base_url().starts_with("https:")));
     redirect.Header("Cache-Control", "no-store");
     return kit_.TokenHeaders(std::move(redirect), nullptr);
   }

@@ -478,7 +478,8 @@ TEST_F(PagesTest, SignConfirmWithdrawFlow) {
   campaign = Call("GET", "/c/drop-ice");
   EXPECT_TRUE(Contains(campaign.body, "data-count>1<"));
   EXPECT_TRUE(Contains(campaign.body, "<bdi class=\"signer-name\">&lt;script&gt;"));
-  EXPECT_TRUE(Contains(campaign.body, "<blockquote class=\"signer-comment\" dir=\"auto\">&lt;script&gt;"));
+  EXPECT_TRUE(
+      Contains(campaign.body, "<blockquote class=\"signer-comment\" dir=\"auto\">&lt;script&gt;"));
   EXPECT_FALSE(Contains(campaign.body, "<script>alert"));
 
   // JSON counts follow.
@@ -895,8 +896,9 @@ TEST_F(GroupPagesTest, NoGroupIsChosenForTheSigner) {
     EXPECT_FALSE(Contains(b, std::string("type=\"radio\" value=\"") + key + "\" checked"));
   }
   // The long explanations are folded.
-  EXPECT_TRUE(Contains(b, "<summary>What happens to my data</summary>\n<p>We never keep the "
-                          "address itself"));
+  EXPECT_TRUE(Contains(b,
+                       "<summary>What happens to my data</summary>\n<p>We never keep the "
+                       "address itself"));
   Response none = SignGroup({{"name", "Pat"}, {"email", "pat@example.org"}});
   ASSERT_EQ(none.status, 422) << none.body;
   EXPECT_TRUE(Contains(none.body, "<a href=\"#f-group-employees\">Choose who you sign as.</a>"));
@@ -917,9 +919,9 @@ TEST_F(GroupPagesTest, SealedNamesAppearNowhereUntilTheGroupReachesTheirThreshol
             200);
   ASSERT_EQ(SignEmployee("p1@acme.com", "Public Person", "public").status, 200);
   // Signs while the seal is open, follows the link only once it is reached (below).
-  ASSERT_EQ(SignEmployee("s3@acme.com", "SEALEDMARKER Three", "sealed-3", "three@example.org")
-                .status,
-            200);
+  ASSERT_EQ(
+      SignEmployee("s3@acme.com", "SEALEDMARKER Three", "sealed-3", "three@example.org").status,
+      200);
 
   Response v1 = Verify("s1@acme.com");
   ASSERT_EQ(v1.status, 200) << v1.body;

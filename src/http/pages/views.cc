@@ -76,8 +76,8 @@ Data CommentData(const std::string& comment) {
     d.set("rest", Data(false));
   } else {
     std::size_t rest = cut;
-    while (rest < comment.size() && (comment[rest] == ' ' || comment[rest] == '\n' ||
-                                      comment[rest] == '\r')) {
+    while (rest < comment.size() &&
+           (comment[rest] == ' ' || comment[rest] == '\n' || comment[rest] == '\r')) {
       ++rest;
     }
     d.set("head", comment.substr(0, cut) + "\u2026");
@@ -403,7 +403,8 @@ Data FormData(const FormState& form, const std::vector<SignerGroup>& groups,
                                 "never given to the organizers with the letter.");
     d.set("personal_email", personal);
   }
-  d.set("grouped", groups.empty() ? Data(false) : GroupedFormData(form, groups, counts, floor, ids));
+  d.set("grouped",
+        groups.empty() ? Data(false) : GroupedFormData(form, groups, counts, floor, ids));
 
   Data list = List();
   int count = 0;

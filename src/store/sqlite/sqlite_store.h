@@ -79,8 +79,8 @@ struct SqliteOptions {
   // Most pages the database may grow to (PRAGMA max_page_count); a write beyond fails as on a
   // full disk (kUnavailable). 0: no limit but the disk's.
   std::int64_t max_pages = 0;
-  bool scrub_wal_at_open = false;    // truncate the WAL once open (see "Work addresses" above):
-                                     // for the one process that owns the data directory
+  bool scrub_wal_at_open = false;  // truncate the WAL once open (see "Work addresses" above):
+                                   // for the one process that owns the data directory
 };
 
 // Opens (creating and migrating if needed) the database and starts the writer, syncer and
