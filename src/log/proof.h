@@ -100,7 +100,7 @@ Result<void> VerifyInclusion(const Hash& leaf_hash, uint64_t leaf_index, uint64_
 
 // RFC 9162 section 2.1.4.2. Succeeds iff `proof` proves that the tree of m leaves with root
 // root_m is a prefix of the tree of n leaves with root root_n.
-//   m == 0          rejected: every tree extends the empty one, so such a "proof" proves nothing
+//   m == 0          rejected: every tree extends the empty one, so such a "proof" proves nothing;
 //                   this includes m == n == 0.
 //   m > n           rejected.
 //   0 < m == n      accepted iff the proof is empty and root_m == root_n. RFC 9162 defines no
