@@ -113,6 +113,10 @@ struct Page {
 struct TimeFilter {
   std::optional<UnixTime> modified_after;   // modified_date gt
   std::optional<UnixTime> modified_before;  // modified_date lt
+  // Campaign listings filtered by status: compare the status a campaign has at this time
+  // (StatusAt in core/campaign.h: an open campaign whose deadline has passed is closed) rather
+  // than the stored one. Unset: the stored status.
+  std::optional<UnixTime> status_at;
 };
 
 template <typename T>

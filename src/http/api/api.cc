@@ -369,11 +369,16 @@ Response Api::ListPetitions(const Request& req) {
 
   std::vector<json> items;
   std::int64_t total = 0;
+  // A status filter compares the status at this moment: a campaign whose deadline passed is
+  // closed here as on every other surface.
+  const UnixTime now = d_.clock.Now();
+  TimeFilter time = filter->time;
+  time.status_at = now;
   if (filter->empty_result) {
     // nothing
   } else if (filter->identifier && !api::OwnId(*filter->identifier)) {
     // A foreign system's identifier, kept from a POST or PUT.
-    auto list = PetitionsWithForeignId(*filter->identifier, status, filter->time, *page);
+    auto list = PetitionsWithForeignId(*filter->identifier, status, time, *page);
     if (!list) return ApiError(list.error());
     total = list->total;
     for (const Campaign& c : list->items) items.push_back(PetitionOut(c));
@@ -381,7 +386,7 @@ Response Api::ListPetitions(const Request& req) {
     auto id = api::OwnId(*filter->identifier);
     auto c = d_.campaigns.GetByUuid(*id);
     if (!c && c.error().code != Code::kNotFound) return ApiError(c.error());
-    bool visible = c && (!status || c->status == *status) &&
+    bool visible = c && (!status || StatusAt(*c, now) == *status) &&
                    (caller->authenticated() || c->status != CampaignStatus::kDraft) &&
                    (!filter->time.modified_after || c->modified > *filter->time.modified_after) &&
                    (!filter->time.modified_before || c->modified < *filter->time.modified_before);
@@ -390,7 +395,7 @@ Response Api::ListPetitions(const Request& req) {
       if (page->page == 1) items.push_back(PetitionOut(*c));
     }
   } else {
-    auto list = d_.campaigns.List(status, filter->time, *page);
+    auto list = d_.campaigns.List(status, time, *page);
     if (!list) return ApiError(list.error());
     total = list->total;
     for (const Campaign& c : list->items) items.push_back(PetitionOut(c));

@@ -209,6 +209,26 @@ class ApiTest : public ::testing::Test {
   std::string token_;
 };
 
+// A petition whose deadline has passed is closed for the status filter too, as on every other
+// surface, though its stored status still reads open.
+TEST_F(ApiTest, StatusFilterComparesTheStatusAtThisMoment) {
+  CreatePetition("Lasts an hour",
+                 R"(,"undersigned:deadline":")" + FormatIso8601(clock_.Now() + 3600) + R"(")");
+  CreatePetition("No deadline");
+  auto count = [&](const std::string& filter, const std::string& token) {
+    Reply r = Call("GET", "/api/v2/petitions?filter=" + PercentEncode(filter), "", token);
+    EXPECT_EQ(r.status, 200) << r.raw.body;
+    return r.body["total_records"].get<int>();
+  };
+  EXPECT_EQ(count("undersigned:status eq 'open'", token_), 2);
+  EXPECT_EQ(count("undersigned:status eq 'closed'", token_), 0);
+  clock_.Advance(3601);
+  EXPECT_EQ(count("undersigned:status eq 'open'", token_), 1);
+  EXPECT_EQ(count("undersigned:status eq 'closed'", token_), 1);
+  // Without a token the list is what the public can see: the open ones.
+  EXPECT_EQ(Call("GET", "/api/v2/petitions").body["total_records"], 1);
+}
+
 TEST_F(ApiTest, EntryPoint) {
   for (const char* path : {"/api/v2/", "/api/v2"}) {
     Reply r = Call("GET", path);

@@ -124,12 +124,19 @@ constexpr const char* kCampaignBySlug =
     "SELECT " US_CAMPAIGN_COLS " FROM campaigns WHERE slug = ?1";
 constexpr const char* kCampaignByUuid =
     "SELECT " US_CAMPAIGN_COLS " FROM campaigns WHERE uuid = ?1";
+// The status filter ?1 (NULL: any), compared with the status at time ?n (TimeFilter::status_at,
+// as StatusAt in core/campaign.h: open with a deadline at or before it reads closed); with ?n
+// NULL the comparison with the deadline is NULL and the stored status is compared.
+#define US_STATUS_AT(n)                                                                   \
+  "(?1 IS NULL OR (CASE WHEN status = 'open' AND deadline <= ?" #n " THEN 'closed' ELSE " \
+  "status END) = ?1)"
+// clang-format off
 constexpr const char* kListCampaigns =
-    "SELECT " US_CAMPAIGN_COLS
-    " FROM campaigns WHERE (?1 IS NULL OR status = ?1) AND " US_TIME_FILTER(
-        2, 3) " ORDER BY created DESC, id DESC LIMIT ?4 OFFSET ?5";
+    "SELECT " US_CAMPAIGN_COLS " FROM campaigns WHERE " US_STATUS_AT(7) " AND "
+    US_TIME_FILTER(2, 3) " ORDER BY created DESC, id DESC LIMIT ?4 OFFSET ?5";
 constexpr const char* kCountCampaigns =
-    "SELECT count(*) FROM campaigns WHERE (?1 IS NULL OR status = ?1) AND " US_TIME_FILTER(2, 3);
+    "SELECT count(*) FROM campaigns WHERE " US_STATUS_AT(5) " AND " US_TIME_FILTER(2, 3);
+// clang-format on
 // Campaigns carrying a foreign identifier (exact match; ?6 in the list, ?4 in the count): a
 // scan of the (small) campaigns table; identifiers is stored before the long columns, so the
 // scan does not read letters.
@@ -138,12 +145,12 @@ constexpr const char* kCountCampaigns =
 // clang-format off
 constexpr const char* kListCampaignsByIdentifier =
     "SELECT " US_CAMPAIGN_COLS " FROM campaigns WHERE " US_HAS_IDENTIFIER(6)
-    " AND (?1 IS NULL OR status = ?1) AND " US_TIME_FILTER(2, 3)
+    " AND " US_STATUS_AT(7) " AND " US_TIME_FILTER(2, 3)
     " ORDER BY created DESC, id DESC LIMIT ?4 OFFSET ?5";
 // clang-format on
 constexpr const char* kCountCampaignsByIdentifier =
     "SELECT count(*) FROM campaigns WHERE " US_HAS_IDENTIFIER(
-        4) " AND (?1 IS NULL OR status = ?1) AND " US_TIME_FILTER(2, 3);
+        4) " AND " US_STATUS_AT(5) " AND " US_TIME_FILTER(2, 3);
 
 // counts
 constexpr const char* kCountsOf =
@@ -1476,6 +1483,7 @@ class SqliteStore final : public Store {
       BindOptText(*st, 1, status_name);
       st->Bind(2, filter.modified_after).Bind(3, filter.modified_before);
       if (identifier) st->Bind(4, *identifier);
+      st->Bind(5, filter.status_at);
       int rc = st->Step();
       if (rc != SQLITE_ROW) return Fail(db.ErrorFor(rc, "counting campaigns"));
       out.total = st->Int(0);
@@ -1487,6 +1495,7 @@ class SqliteStore final : public Store {
     st->Bind(2, filter.modified_after).Bind(3, filter.modified_before);
     st->Bind(4, lim.limit).Bind(5, lim.offset);
     if (identifier) st->Bind(6, *identifier);
+    st->Bind(7, filter.status_at);
     int rc;
     while ((rc = st->Step()) == SQLITE_ROW) {
       auto c = CampaignFromRow(*st);
