@@ -127,8 +127,9 @@ constexpr const char* kCampaignByUuid =
 // The status filter ?1 (NULL: any), compared with the status at time ?n (TimeFilter::status_at,
 // as StatusAt in core/campaign.h: open with a deadline at or before it reads closed); with ?n
 // NULL the comparison with the deadline is NULL and the stored status is compared.
-#define US_STATUS_AT(n)                                                                   \
-  "(?1 IS NULL OR (CASE WHEN status = 'open' AND deadline <= ?" #n " THEN 'closed' ELSE " \
+#define US_STATUS_AT(n)                                            \
+  "(?1 IS NULL OR (CASE WHEN status = 'open' AND deadline <= ?" #n \
+  " THEN 'closed' ELSE "                                           \
   "status END) = ?1)"
 // clang-format off
 constexpr const char* kListCampaigns =
@@ -149,8 +150,8 @@ constexpr const char* kListCampaignsByIdentifier =
     " ORDER BY created DESC, id DESC LIMIT ?4 OFFSET ?5";
 // clang-format on
 constexpr const char* kCountCampaignsByIdentifier =
-    "SELECT count(*) FROM campaigns WHERE " US_HAS_IDENTIFIER(
-        4) " AND " US_STATUS_AT(5) " AND " US_TIME_FILTER(2, 3);
+    "SELECT count(*) FROM campaigns WHERE " US_HAS_IDENTIFIER(4) " AND " US_STATUS_AT(
+        5) " AND " US_TIME_FILTER(2, 3);
 
 // counts
 constexpr const char* kCountsOf =
