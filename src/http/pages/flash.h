@@ -1,8 +1,9 @@
-// Flash: what a POST of the sign form hands to the page it redirects to (post/redirect/get), so
+// Flash: what a POST of a form hands to the page it redirects to (post/redirect/get), so
 // that reloading or going back never sends the form again. A failed form redirects to a page
 // that shows it with what was typed and a message per field; a signed one to the "check your
 // email" page, which names the address the link went to; a pressed confirm or withdraw button
-// to its link's page, which then shows the result to the browser that pressed it.
+// to its link's page, which then shows the result to the browser that pressed it. The
+// co-signing organization form uses it for its "check your email" page the same way.
 //
 // What was typed is personal, so it never goes into a URL: it is kept here, in memory, for a
 // few minutes, under a random id that only the browser that posted holds (the cookie us_flash,
@@ -44,6 +45,9 @@ struct FlashEntry {
   SignOutcome::Kind kind = SignOutcome::Kind::kCreated;
   std::string email;
   std::string work_group;
+  // A submitted co-signing organization (the form of http/pages/organizations.cc): its name;
+  // email is then its contact address.
+  std::string organization;
   // A link's button was pressed (token_done = true); changed: it changed the signature (false:
   // it was already in that state).
   bool token_done = false;

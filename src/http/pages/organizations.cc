@@ -12,6 +12,7 @@
 #include "core/utf8.h"
 #include "http/multipart.h"
 #include "http/pages/csrf.h"
+#include "http/pages/flash.h"
 #include "http/pages/page_kit.h"
 #include "http/pages/views.h"
 #include "render/text.h"
@@ -142,7 +143,25 @@ class OrgSite {
       had_file = !logo.empty();
     }
     auto r = deps_.organizations.Submit(slug, f, logo, req.remote_address);
-    if (r) return CheckEmail(snap->campaign, *r);
+    if (r) {
+      // Post/redirect/get: a reload of the next page sends nothing again. The contact address
+      // and the name reach that page through the flash (memory, never the URL).
+      pages::FlashEntry sent;
+      sent.slug = slug;
+      sent.sent = true;
+      sent.email = r->form.contact_email;
+      sent.organization = r->form.name;
+      const std::string id = flash_.Put(std::move(sent), kit_.clock().MonotonicMillis());
+      Response redirect = Response::Redirect(SentUrl(slug), 303);
+      redirect.Header("Set-Cookie",
+                      flash_.CookieValue(id, "/c/" + PercentEncode(slug) + "/",
+                                         kit_.base_url().starts_with("https:")));
+      redirect.Header("Cache-Control", "no-store");
+      return redirect;
+    }
+    // A form with errors is answered with itself (what was typed, a message per field): nothing
+    // was recorded, so sending it again from a reload records nothing twice, and a chosen logo
+    // file could not be carried across a redirect anyway.
     const Error& e = r.error();
     auto again = [&](int status, std::map<std::string, std::string> errors, std::string general) {
       const pages::FormCsrf csrf = kit_.CsrfFor(req);
@@ -189,6 +208,19 @@ class OrgSite {
     }
   }
 
+  // Where a submitted form is redirected: "check your email", naming the contact address and
+  // the organization (the flash). Without the flash the page still says what to do.
+  Response Sent(const Request& req) {
+    const std::string slug = req.Param("slug");
+    SnapshotPtr snap = kit_.PublicSnapshot(slug);
+    if (!snap) return kit_.ErrorPage(CampaignNotFound());
+    auto flash = flash_.Get(req.Cookie(pages::kFlashCookie), slug, kit_.clock().MonotonicMillis());
+    if (!flash || !flash->sent || flash->organization.empty()) {
+      return CheckEmail(snap->campaign, "the contact address you gave", "the organization");
+    }
+    return CheckEmail(snap->campaign, flash->email, flash->organization);
+  }
+
   // --- the contact's link
 
   Response ConfirmPage(const Request& req) {
@@ -198,7 +230,7 @@ class OrgSite {
     const Campaign& c = peek->campaign;
     const Organization& o = peek->organization;
     if (o.state != OrganizationState::kPending) {
-      return kit_.TokenHeaders(StatePage(*peek, false), nullptr);
+      return kit_.TokenHeaders(StatePage(*peek), nullptr);
     }
     const pages::FormCsrf csrf = kit_.CsrfFor(req);
     const std::string heading = "Confirm that " + o.form.name + " co-signs " + Quoted(c.title);
@@ -233,7 +265,8 @@ class OrgSite {
     }
     auto r = deps_.organizations.Confirm(token, req.remote_address);
     if (!r) return kit_.TokenHeaders(TokenError(r.error(), "/o/confirm", token), nullptr);
-    return kit_.TokenHeaders(StatePage(*r, r->changed), nullptr);
+    // Post/redirect/get: the link's page now shows what became of the request.
+    return kit_.TokenHeaders(Response::Redirect(back, 303), nullptr);
   }
 
   // --- the organizers' link
@@ -324,20 +357,8 @@ class OrgSite {
       }
       return kit_.TokenHeaders(TokenError(r.error(), "/o/review", token), nullptr);
     }
-    const Campaign& c = r->campaign;
-    const std::string& name = r->organization.form.name;
-    std::string heading;
-    std::vector<std::string> paragraphs;
-    if (approve) {
-      heading = r->changed ? "Approved: " + name + " co-signs " + Quoted(c.title)
-                           : name + " was already approved";
-      paragraphs = {name + " is listed on the campaign page among the co-signing organizations."};
-    } else {
-      heading =
-          r->changed ? "Rejected: " + name + " will not be listed" : name + " was already rejected";
-      paragraphs = {"It is not shown anywhere. The decision is final."};
-    }
-    return kit_.TokenHeaders(DonePage(c, heading, paragraphs), nullptr);
+    // Post/redirect/get: the link's page now shows the decision, without the buttons.
+    return kit_.TokenHeaders(Response::Redirect(back, 303), nullptr);
   }
 
   // The logo on the review page: the stored one for a valid review token.
@@ -377,6 +398,9 @@ class OrgSite {
  private:
   static std::string FormUrl(const std::string& slug) {
     return "/c/" + PercentEncode(slug) + "/organizations/new";
+  }
+  static std::string SentUrl(const std::string& slug) {
+    return "/c/" + PercentEncode(slug) + "/organizations/sent";
   }
 
   Response FormPage(const Campaign& c, const OrgFormState& form, int status) {
@@ -430,13 +454,13 @@ class OrgSite {
     return HtmlPage(*html, status, "no-store");
   }
 
-  Response CheckEmail(const Campaign& c, const Organization& o) {
+  Response CheckEmail(const Campaign& c, const std::string& contact, const std::string& name) {
     return DonePage(
         c, "Check your email",
-        {"We sent a link to " + o.form.contact_email +
+        {"We sent a link to " + contact +
              ". Open it and press the button on the "
              "page to confirm that " +
-             o.form.name + " asks to co-sign " + Quoted(c.title) + ".",
+             name + " asks to co-sign " + Quoted(c.title) + ".",
          "Then the campaign\u2019s organizers review the request. The organization is listed on "
          "the campaign page once they approve it.",
          "No email after a few minutes? Look in the spam or junk folder, and check that the "
@@ -444,9 +468,9 @@ class OrgSite {
          "address."});
   }
 
-  // What became of an organization, for its contact: after confirming (changed: just now), or
-  // on following the link again.
-  Response StatePage(const OrganizationOutcome& r, bool changed) {
+  // What became of an organization, for its contact, on its link's page once confirmed (the
+  // button's post is redirected there).
+  Response StatePage(const OrganizationOutcome& r) {
     const Campaign& c = r.campaign;
     const std::string& name = r.organization.form.name;
     switch (r.organization.state) {
@@ -462,7 +486,7 @@ class OrgSite {
         break;
     }
     return DonePage(
-        c, changed ? "Thank you! The request is confirmed" : "The request is already confirmed",
+        c, "Thank you: the request is confirmed",
         {"The campaign\u2019s organizers will now review it. " + name +
              " is listed on the campaign page once they approve it.",
          "There is nothing more to do."});
@@ -581,6 +605,7 @@ class OrgSite {
 
   OrganizationPagesDeps deps_;
   pages::PageKit kit_;
+  pages::FlashStore flash_;  // what a submitted form hands to its "check your email" page
 };
 
 }  // namespace
@@ -602,6 +627,8 @@ void RegisterOrganizationPages(Router& router, OrganizationPagesDeps deps) {
              {false, 0, "organization_form_get"});
   router.Post("/c/{slug}/organizations", bind(&OrgSite::Submit),
               {true, kOrganizationBodyLimit, "organization_submit", kUploadReadTimeout});
+  router.Get("/c/{slug}/organizations/sent", bind(&OrgSite::Sent),
+             {false, 0, "organization_sent"});
   router.Get("/c/{slug}/organizations/{uuid}/logo.png", bind(&OrgSite::Logo),
              {true, 0, "organization_logo"});
   router.Get("/o/confirm", bind(&OrgSite::ConfirmPage), {true, 0, "organization_confirm_page"});

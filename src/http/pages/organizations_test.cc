@@ -120,7 +120,7 @@ class OrganizationPagesTest : public ::testing::Test {
   Response Call(const std::string& method, const std::string& target, const std::string& body = "",
                 std::map<std::string, std::string> headers = {}) {
     return test::Dispatch(*router_, method, target, body, std::move(headers), &cookie_,
-                          &last_route_);
+                          &last_route_, &jar_);
   }
 
   std::string Token() const { return pages::Csrf(kSecret, true).TokenFor(cookie_); }
@@ -183,12 +183,12 @@ class OrganizationPagesTest : public ::testing::Test {
     Call("GET", "/c/letter/organizations/new");
     Response r =
         PostMultipart("/c/letter/organizations", FormParts("Friends of the Earth", contact));
-    EXPECT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(r.status, 303) << r.body;
     const std::string confirm = Mail("org_confirm", contact).value("confirm_token", "");
     EXPECT_FALSE(confirm.empty());
     Call("GET", "/o/confirm?t=" + PercentEncode(confirm));
     Response done = PostForm("/o/confirm", {{"t", confirm}, {"csrf", Token()}});
-    EXPECT_EQ(done.status, 200) << done.body;
+    EXPECT_EQ(done.status, 303) << done.body;
     const std::string review =
         Mail("org_review", "organizer@example.org").value("review_token", "");
     EXPECT_FALSE(review.empty());
@@ -205,6 +205,7 @@ class OrganizationPagesTest : public ::testing::Test {
   std::unique_ptr<Router> router_;
   const Router::Route* last_route_ = nullptr;
   std::string cookie_;
+  std::map<std::string, std::string> jar_;  // cookies other than the CSRF one (the flash)
 };
 
 TEST_F(OrganizationPagesTest, TheCampaignPageLinksToAFormThatExplainsItself) {
@@ -259,11 +260,25 @@ TEST_F(OrganizationPagesTest, TheSubmissionRouteTakesALogoSizedBody) {
 }
 
 TEST_F(OrganizationPagesTest, ASubmissionMailsTheContactAndShowsNothingYet) {
-  Response r = Submit(FormParts());
+  // Post/redirect/get: the answer is a redirect; the page it names says where the link went
+  // (from the flash, in memory: the address is in neither URL), and a reload sends nothing.
+  Response posted = Submit(FormParts());
+  ASSERT_EQ(posted.status, 303) << posted.body;
+  EXPECT_EQ(HeaderOf(posted, "Location"), "/c/letter/organizations/sent");
+  EXPECT_EQ(HeaderOf(posted, "Cache-Control"), "no-store");
+  Response r = Call("GET", "/c/letter/organizations/sent");
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_TRUE(Contains(r.body, "Check your email"));
   EXPECT_TRUE(Contains(r.body, "press@foe.example.org"));
+  EXPECT_TRUE(Contains(r.body, "Friends of the Earth"));
   EXPECT_EQ(HeaderOf(r, "Cache-Control"), "no-store");
+  EXPECT_EQ(Call("GET", "/c/letter/organizations/sent").status, 200);  // a reload
+  // Another browser (no flash) is told what to do, and nothing about whom.
+  jar_.clear();
+  Response other = Call("GET", "/c/letter/organizations/sent");
+  ASSERT_EQ(other.status, 200);
+  EXPECT_TRUE(Contains(other.body, "the contact address you gave"));
+  EXPECT_FALSE(Contains(other.body, "press@foe.example.org"));
   EXPECT_TRUE(Mail("org_confirm", "press@foe.example.org").contains("confirm_token"));
   auto all = All();
   ASSERT_EQ(all.size(), 1u);
@@ -284,7 +299,7 @@ TEST_F(OrganizationPagesTest, ASubmissionMailsTheContactAndShowsNothingYet) {
 TEST_F(OrganizationPagesTest, WithoutALogoIsFine) {
   Response r =
       Submit(FormParts("Rivers United", "hello@rivers.example", "", "https://rivers.example"));
-  ASSERT_EQ(r.status, 200) << r.body;
+  ASSERT_EQ(r.status, 303) << r.body;
   auto all = All();
   ASSERT_EQ(all.size(), 1u);
   EXPECT_FALSE(all[0].has_logo);
@@ -365,7 +380,7 @@ TEST_F(OrganizationPagesTest, SubmissionsAreCsrfCheckedAndMustBeMultipart) {
 }
 
 TEST_F(OrganizationPagesTest, OnlyThePostOfTheContactsLinkConfirms) {
-  ASSERT_EQ(Submit(FormParts()).status, 200);
+  ASSERT_EQ(Submit(FormParts()).status, 303);
   const std::string token = Mail("org_confirm", "press@foe.example.org")["confirm_token"];
 
   // A mail scanner's GET (twice) changes nothing.
@@ -386,9 +401,13 @@ TEST_F(OrganizationPagesTest, OnlyThePostOfTheContactsLinkConfirms) {
   EXPECT_EQ(PostForm("/o/confirm", {{"t", token}}).status, 403);
   EXPECT_EQ(All()[0].state, OrganizationState::kPending);
 
-  Response done = PostForm("/o/confirm", {{"t", token}, {"csrf", Token()}});
+  Response pressed = PostForm("/o/confirm", {{"t", token}, {"csrf", Token()}});
+  ASSERT_EQ(pressed.status, 303) << pressed.body;
+  EXPECT_EQ(HeaderOf(pressed, "Location"), "/o/confirm?t=" + PercentEncode(token));
+  EXPECT_EQ(HeaderOf(pressed, "Referrer-Policy"), "no-referrer");
+  Response done = Call("GET", HeaderOf(pressed, "Location"));
   ASSERT_EQ(done.status, 200) << done.body;
-  EXPECT_TRUE(Contains(done.body, "The request is confirmed"));
+  EXPECT_TRUE(Contains(done.body, "the request is confirmed"));
   EXPECT_TRUE(Contains(done.body, "organizers will now review it"));
   EXPECT_EQ(All()[0].state, OrganizationState::kConfirmed);
   EXPECT_TRUE(Mail("org_review", "organizer@example.org").contains("review_token"));
@@ -398,7 +417,7 @@ TEST_F(OrganizationPagesTest, OnlyThePostOfTheContactsLinkConfirms) {
   // Following the link again says so, without a button.
   Response again = Call("GET", "/o/confirm?t=" + PercentEncode(token));
   EXPECT_EQ(again.status, 200);
-  EXPECT_TRUE(Contains(again.body, "already confirmed"));
+  EXPECT_TRUE(Contains(again.body, "the request is confirmed"));
   EXPECT_FALSE(Contains(again.body, "action=\"/o/confirm\""));
 
   EXPECT_EQ(Call("GET", "/o/confirm?t=bogus").status, 404);
@@ -435,10 +454,17 @@ TEST_F(OrganizationPagesTest, AnApprovedOrganizationIsShownWithItsLogoAndCounted
             400);
   EXPECT_EQ(All()[0].state, OrganizationState::kConfirmed);
 
-  Response approved =
+  // Post/redirect/get: the button's answer sends the browser back to the link's page, which
+  // now shows the decision and no buttons.
+  Response pressed =
       PostForm("/o/review", {{"t", review}, {"decision", "approve"}, {"csrf", Token()}});
+  ASSERT_EQ(pressed.status, 303) << pressed.body;
+  EXPECT_EQ(HeaderOf(pressed, "Location"), "/o/review?t=" + PercentEncode(review));
+  Response approved = Call("GET", HeaderOf(pressed, "Location"));
   ASSERT_EQ(approved.status, 200) << approved.body;
-  EXPECT_TRUE(Contains(approved.body, "Approved: Friends of the Earth co-signs"));
+  EXPECT_TRUE(Contains(approved.body, "Friends of the Earth co-signs"));
+  EXPECT_TRUE(Contains(approved.body, "It was approved and is listed on the campaign page."));
+  EXPECT_FALSE(Contains(approved.body, "name=\"decision\""));
   EXPECT_EQ(HeaderOf(approved, "Cache-Control"), "no-store");
   EXPECT_EQ(All()[0].state, OrganizationState::kApproved);
 
@@ -484,8 +510,7 @@ TEST_F(OrganizationPagesTest, AnApprovedOrganizationIsShownWithItsLogoAndCounted
   // Approving again is a no-op; rejecting now is refused.
   Response twice =
       PostForm("/o/review", {{"t", review}, {"decision", "approve"}, {"csrf", Token()}});
-  EXPECT_EQ(twice.status, 200);
-  EXPECT_TRUE(Contains(twice.body, "already approved"));
+  EXPECT_EQ(twice.status, 303);
   EXPECT_EQ(
       PostForm("/o/review", {{"t", review}, {"decision", "reject"}, {"csrf", Token()}}).status,
       409);
@@ -503,8 +528,7 @@ TEST_F(OrganizationPagesTest, ARejectedOrganizationIsNeverShown) {
   const std::string uuid = All()[0].uuid;
   Response rejected =
       PostForm("/o/review", {{"t", review}, {"decision", "reject"}, {"csrf", Token()}});
-  ASSERT_EQ(rejected.status, 200) << rejected.body;
-  EXPECT_TRUE(Contains(rejected.body, "Rejected: Friends of the Earth will not be listed"));
+  ASSERT_EQ(rejected.status, 303) << rejected.body;
   EXPECT_EQ(All()[0].state, OrganizationState::kRejected);
 
   Response campaign = Call("GET", "/c/letter");
@@ -528,7 +552,7 @@ TEST_F(OrganizationPagesTest, SeveralApprovedOrganizationsAreCountedInOrder) {
   reviews.push_back(SubmitAndConfirm("b@foe.example.org"));
   for (const std::string& r : reviews) {
     ASSERT_EQ(PostForm("/o/review", {{"t", r}, {"decision", "approve"}, {"csrf", Token()}}).status,
-              200);
+              303);
   }
   EXPECT_TRUE(Contains(Call("GET", "/c/letter").body, "Co-signing organizations (2)"));
   EXPECT_EQ(nlohmann::json::parse(Call("GET", "/c/letter.json").body)["organizations"], 2);
