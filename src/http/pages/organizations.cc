@@ -153,9 +153,8 @@ class OrgSite {
       sent.organization = r->form.name;
       const std::string id = flash_.Put(std::move(sent), kit_.clock().MonotonicMillis());
       Response redirect = Response::Redirect(SentUrl(slug), 303);
-      redirect.Header("Set-Cookie",
-                      flash_.CookieValue(id, "/c/" + PercentEncode(slug) + "/",
-                                         kit_.base_url().starts_with("https:")));
+      redirect.Header("Set-Cookie", flash_.CookieValue(id, "/c/" + PercentEncode(slug) + "/",
+                                                       kit_.base_url().starts_with("https:")));
       redirect.Header("Cache-Control", "no-store");
       return redirect;
     }
@@ -485,11 +484,10 @@ class OrgSite {
       case OrganizationState::kPending:
         break;
     }
-    return DonePage(
-        c, "Thank you: the request is confirmed",
-        {"The campaign\u2019s organizers will now review it. " + name +
-             " is listed on the campaign page once they approve it.",
-         "There is nothing more to do."});
+    return DonePage(c, "Thank you: the request is confirmed",
+                    {"The campaign\u2019s organizers will now review it. " + name +
+                         " is listed on the campaign page once they approve it.",
+                     "There is nothing more to do."});
   }
 
   Response DonePage(const Campaign& c, const std::string& heading,
@@ -627,8 +625,7 @@ void RegisterOrganizationPages(Router& router, OrganizationPagesDeps deps) {
              {false, 0, "organization_form_get"});
   router.Post("/c/{slug}/organizations", bind(&OrgSite::Submit),
               {true, kOrganizationBodyLimit, "organization_submit", kUploadReadTimeout});
-  router.Get("/c/{slug}/organizations/sent", bind(&OrgSite::Sent),
-             {false, 0, "organization_sent"});
+  router.Get("/c/{slug}/organizations/sent", bind(&OrgSite::Sent), {false, 0, "organization_sent"});
   router.Get("/c/{slug}/organizations/{uuid}/logo.png", bind(&OrgSite::Logo),
              {true, 0, "organization_logo"});
   router.Get("/o/confirm", bind(&OrgSite::ConfirmPage), {true, 0, "organization_confirm_page"});
