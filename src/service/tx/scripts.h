@@ -1,0 +1,64 @@
+// The write use cases, each one transaction script written once for every store backend. A
+// script runs inside a backend's batch (store/write_tx.h) and decides everything a change
+// means: the signature's new state, the counts it moves, whether the campaign's threshold is
+// reached, which sealed names it reveals, the log leaf it appends and the mails it queues
+// (their payloads built in C++ in service/tx/mails.h). The backends only keep rows.
+//
+// Each function submits its script to the store's writer and blocks until the batch holding it
+// is durable (SignAsync: returns at once). The contracts of the results are in store/types.h.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "core/error.h"
+#include "store/store.h"
+
+namespace undersigned::tx {
+
+// One signature per (campaign, canonical email). Also upserts the person (by canonical email),
+// moving its modified date, and queues the mail, in the same transaction (SignOutcome says
+// which case it was).
+Result<SignOutcome> Sign(Store& store, const NewSignature& s);
+// Sign without blocking: done is called exactly once with what Sign would return, once that is
+// durable, from a thread of the store (so done must be quick: post the result elsewhere).
+void SignAsync(Store& store, NewSignature s, std::function<void(Result<SignOutcome>)> done);
+
+// pending -> confirmed, by the hash of a token of the signing kind (any a confirmation mail
+// carried, the earlier ones included). kNotFound for an unknown token or a withdraw-only one
+// (of an "already signed" mail); a withdrawn signature is kConflict.
+// Confirming into a group with sealed names may reveal them (TokenOutcome::revealed): once the
+// group's confirmed count reaches a sealed signature's threshold, its name is opened, made
+// public for good and a "revealed" mail (payload: campaign_title, campaign_slug, language,
+// group, threshold, name, count) queued to its signer, in the same transaction.
+Result<TokenOutcome> Confirm(Store& store, const std::string& token_hash, UnixTime now);
+// pending|confirmed -> withdrawn, by the hash of any token issued for the signature (of either
+// kind). kNotFound for an unknown token.
+Result<TokenOutcome> Withdraw(Store& store, const std::string& token_hash, UnixTime now);
+
+// Campaign outcomes (Campaign::threshold). A write that brings a campaign's confirmed count to
+// its threshold before the deadline records "succeeded" in the same transaction and queues the
+// "outcome" mail (payload: outcome, role signer|organizer, campaign_title, campaign_slug,
+// language, threshold, confirmed) to every confirmed signer and organizer. This decides the
+// campaigns whose deadline is <= now and that have none yet (failed, unless the count had
+// reached the threshold), the same way; returns how many it decided.
+Result<int> DecideDueCampaigns(Store& store, UnixTime now);
+
+// Co-signing organizations. Add: kConflict if this contact address already put an organization
+// on this campaign; queues the "org_confirm" mail (payload: mail_payload plus confirm_token and
+// organization_name) to the contact.
+Result<Organization> AddOrganization(Store& store, const NewOrganization& o);
+// pending -> confirmed, by the hash of the token mailed to the contact; queues an "org_review"
+// mail (payload: campaign_title, campaign_slug, language, organization_name, website,
+// review_token) to each of the campaign's organizers, whose link approves or rejects it.
+// kNotFound for an unknown token.
+Result<OrganizationOutcome> ConfirmOrganization(Store& store, const std::string& confirm_token_hash,
+                                                const std::string& review_token,
+                                                const std::string& review_token_hash,
+                                                UnixTime now);
+// confirmed -> approved or rejected (for good; deciding again the same way is a no-op).
+// kConflict if it is still pending (its address is unconfirmed) or was decided otherwise.
+Result<OrganizationOutcome> DecideOrganization(Store& store, const std::string& uuid, bool approve,
+                                               UnixTime now);
+
+}  // namespace undersigned::tx

@@ -1,0 +1,36 @@
+// The PostgreSQL implementation of Store, for one node or several nodes on one database.
+//
+// (Contract; the implementation and its design notes land with the backend.) Every write is
+// durable before its caller hears "ok" (synchronous_commit on); each node commits many queued
+// writes in one transaction (group commit); counts are kept in one row per campaign and node and
+// summed on read; log positions are assigned in the writing transaction and the tree is built
+// by one integrator chosen through a lease row; the outbox is claimed with FOR UPDATE SKIP
+// LOCKED and a lease. Coordination uses lease rows and polling, with at most one NOTIFY per
+// batch as a hint, so that PostgreSQL-compatible distributed engines stay possible.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "core/error.h"
+#include "store/store.h"
+
+namespace undersigned::store {
+
+struct PostgresOptions {
+  std::string url;           // libpq connection URI: postgresql://user@host:port/db?...
+  int read_connections = 4;  // pool of connections for reads, >= 1
+  int max_batch = 256;       // most write jobs committed in one transaction
+  bool log_enabled = true;   // append signature-log leaves (WriteTx::AppendLeaf)
+};
+
+// True if url names a PostgreSQL database (postgresql:// or postgres://).
+bool IsPostgresUrl(const std::string& url);
+
+// Connects, migrates the schema (safe when several nodes start at once) and starts the writer.
+// kInvalidArgument if the URL is malformed or the schema is newer than this undersigned;
+// kUnavailable if the server cannot be reached; kInternal otherwise. Messages never carry the
+// URL's password.
+Result<std::unique_ptr<Store>> OpenPostgresStore(const PostgresOptions& options);
+
+}  // namespace undersigned::store
