@@ -9,13 +9,16 @@ build_pkgs=(build-essential cmake ninja-build ccache pkg-config
   libkainjow-mustache-dev libcmark-dev libcli11-dev libspdlog-dev libtomlplusplus-dev
   libcurl4-openssl-dev libssl-dev libexpected-dev libgoogle-perftools-dev libgtest-dev
   libpng-dev libjpeg62-turbo-dev
-  libabsl-dev tzdata
+  libabsl-dev tzdata libpq-dev
   libgmock-dev libbenchmark-dev)
 # Tests: pytest and aiosmtpd (integration tests against a real SMTP server), sqlite3 (to inspect
-# databases), Chromium and fonts (browser test). Benchmarks: wrk and nginx (bench/run).
+# databases), PostgreSQL 15 server and psql (scripts/pg.sh starts a throw-away cluster for the
+# run; tests create a database each), Chromium and fonts (browser test). Benchmarks: wrk and nginx
+# (bench/run), PostgreSQL (bench/run --postgres).
+pg_pkgs=(postgresql-15 postgresql-client-15)
 test_pkgs=(python3 python3-pytest python3-aiosmtpd sqlite3 chromium fonts-liberation
-  ca-certificates)
-bench_pkgs=(wrk nginx sqlite3 python3 curl)
+  ca-certificates "${pg_pkgs[@]}")
+bench_pkgs=(wrk nginx sqlite3 python3 curl "${pg_pkgs[@]}")
 
 pkgs=("${build_pkgs[@]}")
 [[ "${1:-}" == "--test" ]] && pkgs+=("${test_pkgs[@]}")
@@ -28,6 +31,14 @@ done
 if ((${#missing[@]})); then
   SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO="sudo"
   echo "installing: ${missing[*]}"
+  # Debian's postgresql-15 makes and starts a cluster "main" on port 5432 when installed; the
+  # tests never use it (scripts/pg.sh starts their own), so tell postgresql-common not to. A
+  # file in createcluster.d/ is not one of the package's own configuration files.
+  if [[ " ${missing[*]} " == *" postgresql-15 "* && ! -e /usr/lib/postgresql/15/bin/postgres ]]; then
+    $SUDO mkdir -p /etc/postgresql-common/createcluster.d
+    echo "create_main_cluster = false" |
+      $SUDO tee /etc/postgresql-common/createcluster.d/undersigned.conf >/dev/null
+  fi
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
