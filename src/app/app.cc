@@ -33,6 +33,7 @@
 #include "service/site_url.h"
 #include "store/open_store.h"
 #include "store/sqlite/sqlite_store.h"
+#include "store/store_url.h"
 
 #ifndef UNDERSIGNED_SOURCE_DIR
 #define UNDERSIGNED_SOURCE_DIR "."
@@ -158,15 +159,20 @@ Result<service::LogService*> App::Log(const std::string& base_url) {
 
 Result<std::unique_ptr<App>> App::Open(const Config& config, bool serving) {
   std::unique_ptr<App> app(new App(config));
+  const bool sqlite = config.store.url.empty();
   if (serving) {
+    // A server keeps files in the data directory with either store (app.h).
     if (auto r = store::MakeDataDir(config.store.data_dir); !r) return Fail(r.error());
-    auto lock = store::DataDirLock::Acquire(config.store.data_dir);
-    if (!lock) return Fail(lock.error());
-    app->lock_ = std::move(*lock);
+    if (sqlite) {
+      auto lock = store::DataDirLock::Acquire(config.store.data_dir);
+      if (!lock) return Fail(lock.error());
+      app->lock_ = std::move(*lock);
+    }
   }
-  auto store = store::OpenStore(
-      config.store.data_dir,
-      store::StoreOptions{.log_enabled = config.signature_log.enabled, .exclusive = serving});
+  auto store = store::OpenStore(config.store.data_dir,
+                                store::StoreOptions{.url = config.store.url,
+                                                    .log_enabled = config.signature_log.enabled,
+                                                    .exclusive = serving && sqlite});
   if (!store) return Fail(store.error());
   app->store_ = std::move(*store);
   const Clock& clock = Clock::System();
@@ -464,8 +470,10 @@ int App::Serve() {
               << config_.server.metrics_listen.substr(0, config_.server.metrics_listen.rfind(':'))
               << ":" << *r << "/metrics" << std::endl;
   }
-  spdlog::info("undersigned serving {} (data in {}, mail via {})", base_url, config_.store.data_dir,
-               (*mailer)->Describe());
+  // The store's URL only ever appears without its password.
+  spdlog::info("undersigned serving {} (store: {}; files in {}; mail via {})", base_url,
+               store::DescribeStore(config_.store.url, config_.store.data_dir),
+               config_.store.data_dir, (*mailer)->Describe());
   std::cout << "listening on " << listen_url << std::endl;
   LogCampaignUrls(base_url);
 

@@ -21,10 +21,17 @@ namespace undersigned::app {
 
 class App {
  public:
-  // Opens the store in config.store.data_dir (creating it), loads campaigns into memory.
-  // serving: this process will Serve(); it first takes the data directory's lock
-  // (store/data_dir_lock.h), so a second server on the same directory is refused (kConflict,
-  // naming the other process). CLI commands open without it, beside a running server.
+  // Opens the store (store/open_store.h): PostgreSQL at config.store.url if set, else SQLite in
+  // config.store.data_dir (creating it); loads campaigns into memory.
+  // serving: this process will Serve(); it creates the data directory, and with SQLite first
+  // takes its lock (store/data_dir_lock.h), so a second server on the same directory is refused
+  // (kConflict, naming the other process). CLI commands open without it, beside a running
+  // server; with PostgreSQL they need no data directory at all.
+  //
+  // With PostgreSQL the data directory holds no store, but a server still keeps there:
+  // outbox-eml/ (mail written as .eml files when no SMTP server is set) and log-checkpoint (the
+  // last checkpoint this node signed or served, fsynced, checked at start: service/log.h). Give
+  // each node its own; several nodes on one PostgreSQL do not share it (docs/scale-out.md).
   static Result<std::unique_ptr<App>> Open(const Config& config, bool serving = false);
   ~App();
 
@@ -51,7 +58,8 @@ class App {
   void LogCampaignUrls(const std::string& base_url) const;
 
   Config config_;
-  std::unique_ptr<store::DataDirLock> lock_;  // held by a server; released after the store closed
+  std::unique_ptr<store::DataDirLock>
+      lock_;  // a server's on SQLite; released after the store closed
   std::unique_ptr<Store> store_;
   std::unique_ptr<service::CampaignService> campaigns_;
   std::unique_ptr<service::ApiTokenService> tokens_;

@@ -6,6 +6,7 @@
 #include <toml++/toml.h>
 
 #include "http/networks.h"
+#include "store/store_url.h"
 
 namespace undersigned::app {
 namespace {
@@ -107,8 +108,13 @@ std::vector<Setting> MakeSettings() {
                   [](Config& c) -> std::string& { return c.site.contact; }));
   s.push_back(Str("site.privacy_url", "the privacy policy's URL, linked from every page",
                   [](Config& c) -> std::string& { return c.site.privacy_url; }));
-  s.push_back(Str("store.data_dir", "directory holding the database and mail files",
+  s.push_back(Str("store.data_dir",
+                  "directory holding the SQLite database, mail files and the last checkpoint",
                   [](Config& c) -> std::string& { return c.store.data_dir; }));
+  s.push_back(Str("store.url",
+                  "PostgreSQL connection URI (postgresql://user:password@host/database); empty: "
+                  "SQLite in store.data_dir",
+                  [](Config& c) -> std::string& { return c.store.url; }));
   s.push_back(Str("mail.smtp_url", "SMTP server, smtp://host:port or smtps://host:port",
                   [](Config& c) -> std::string& { return c.mail.smtp_url; }));
   s.push_back(Str("mail.username", "SMTP login name",
@@ -232,6 +238,19 @@ Result<void> ApplyEnvironment(Config& config) {
   return {};
 }
 
+Result<Config> LoadConfig(const std::string& path,
+                          const std::vector<std::pair<std::string, std::string>>& flags) {
+  Config config;
+  if (!path.empty()) {
+    if (auto r = ApplyTomlFile(config, path); !r) return Fail(r.error());
+  }
+  if (auto r = ApplyEnvironment(config); !r) return Fail(r.error());
+  for (const auto& [key, value] : flags) {
+    if (auto r = ApplySetting(config, key, value); !r) return Fail(r.error());
+  }
+  return config;
+}
+
 Result<std::pair<std::string, unsigned short>> ParseListen(std::string_view listen) {
   std::size_t colon = listen.rfind(':');
   if (colon == std::string_view::npos || colon == 0) {
@@ -284,6 +303,12 @@ Result<void> ValidateConfig(const Config& c) {
   if (!c.mail.smtp_url.empty() && c.mail.smtp_url.rfind("smtp://", 0) != 0 &&
       c.mail.smtp_url.rfind("smtps://", 0) != 0) {
     return Bad("mail.smtp_url", "must start with smtp:// or smtps://");
+  }
+  if (!c.store.url.empty() && !store::HasPostgresScheme(c.store.url)) {
+    // The value itself is not repeated: it may hold a password.
+    return Bad("store.url",
+               "must be a PostgreSQL URL starting with postgresql:// or postgres://, or empty for "
+               "SQLite in store.data_dir");
   }
   if (c.mail.starttls != "off" && c.mail.starttls != "opportunistic" &&
       c.mail.starttls != "required") {

@@ -10,6 +10,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/error.h"
@@ -44,7 +45,14 @@ struct Config {
     std::string privacy_url;           // the privacy policy, http(s)://
   } site;
   struct Store {
-    std::string data_dir = "undersigned-data";  // holds undersigned.db and outbox-eml/
+    // SQLite's database (undersigned.db) and, with either store, the files that are not the
+    // store: outbox-eml/ (mail without SMTP), log-checkpoint (the last signed checkpoint) and,
+    // with SQLite, the server's lock (app/app.h).
+    std::string data_dir = "undersigned-data";
+    // Where the store is: empty for SQLite in data_dir, or a PostgreSQL connection URI
+    // (postgresql://user:password@host:port/database?sslmode=...; libpq's). Never logged or
+    // printed with its password (store/store_url.h).
+    std::string url;
   } store;
   struct Mail {
     std::string smtp_url;  // smtp://host:port or smtps://; empty = .eml files
@@ -100,6 +108,11 @@ Result<void> ApplyTomlFile(Config& config, const std::string& path);
 Result<void> ApplyEnvironment(Config& config);
 // Applies one setting by key (used by flags).
 Result<void> ApplySetting(Config& config, std::string_view key, std::string_view value);
+// The Config from, lowest first: the defaults, the TOML file at path (none if empty), the
+// UNDERSIGNED_* environment and flags, (key, value) pairs applied in order. Not validated
+// (ValidateConfig). kInvalidArgument naming the file, variable or key that is wrong.
+Result<Config> LoadConfig(const std::string& path,
+                          const std::vector<std::pair<std::string, std::string>>& flags);
 // Checks values that depend on each other (listen parses, starttls is known...).
 Result<void> ValidateConfig(const Config& config);
 

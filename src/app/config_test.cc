@@ -106,6 +106,90 @@ TEST(Config, SiteSettings) {
   EXPECT_FALSE(ApplyTomlFile(u, unknown).has_value());
 }
 
+// store.url: default empty (SQLite in store.data_dir); a [store] url in the file, then
+// UNDERSIGNED_STORE_URL, then the --store flag (key store.url) each override the one before.
+TEST(Config, StoreUrlFromFileEnvironmentAndFlag) {
+  unsetenv("UNDERSIGNED_STORE_URL");
+  auto none = LoadConfig("", {});
+  ASSERT_TRUE(none.has_value());
+  EXPECT_EQ(none->store.url, "");
+  EXPECT_EQ(none->store.data_dir, "undersigned-data");
+
+  const auto file = WriteFile("us_config_store.toml",
+                              "[store]\nurl = \"postgresql://file@db/undersigned\"\n"
+                              "data_dir = \"/var/lib/undersigned\"\n");
+  auto from_file = LoadConfig(file, {});
+  ASSERT_TRUE(from_file.has_value());
+  EXPECT_EQ(from_file->store.url, "postgresql://file@db/undersigned");
+  EXPECT_EQ(from_file->store.data_dir, "/var/lib/undersigned");
+  EXPECT_TRUE(ValidateConfig(*from_file).has_value());
+
+  setenv("UNDERSIGNED_STORE_URL", "postgres://env@db/undersigned", 1);
+  auto from_env = LoadConfig(file, {});
+  ASSERT_TRUE(from_env.has_value());
+  EXPECT_EQ(from_env->store.url, "postgres://env@db/undersigned");
+  EXPECT_EQ(from_env->store.data_dir, "/var/lib/undersigned");  // the file's, untouched
+
+  auto from_flag = LoadConfig(file, {{"store.url", "postgresql://flag@db/undersigned"}});
+  ASSERT_TRUE(from_flag.has_value());
+  EXPECT_EQ(from_flag->store.url, "postgresql://flag@db/undersigned");
+  // An empty flag goes back to SQLite whatever the file and environment say.
+  auto back = LoadConfig(file, {{"store.url", ""}, {"store.data_dir", "here"}});
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(back->store.url, "");
+  EXPECT_EQ(back->store.data_dir, "here");
+  EXPECT_TRUE(ValidateConfig(*back).has_value());
+  // Flags apply in order: the last one wins.
+  auto twice = LoadConfig("", {{"store.url", "postgresql://a@db/x"}, {"store.url", ""}});
+  ASSERT_TRUE(twice.has_value());
+  EXPECT_EQ(twice->store.url, "");
+  unsetenv("UNDERSIGNED_STORE_URL");
+
+  auto env_empty = LoadConfig(file, {});
+  ASSERT_TRUE(env_empty.has_value());
+  EXPECT_EQ(env_empty->store.url, "postgresql://file@db/undersigned");
+  setenv("UNDERSIGNED_STORE_URL", "", 1);
+  env_empty = LoadConfig(file, {});
+  unsetenv("UNDERSIGNED_STORE_URL");
+  ASSERT_TRUE(env_empty.has_value());
+  EXPECT_EQ(env_empty->store.url, "");  // set but empty: SQLite
+}
+
+// A store.url that names no PostgreSQL database is refused, and the message does not repeat it
+// (it may carry a password).
+TEST(Config, StoreUrlMustNamePostgres) {
+  for (const char* bad : {"mysql://us:topsecret@db/x", "sqlite:///var/lib/undersigned",
+                          "/var/lib/undersigned/undersigned.db", "host=db password=topsecret"}) {
+    Config c;
+    c.store.url = bad;
+    auto r = ValidateConfig(c);
+    ASSERT_FALSE(r.has_value()) << bad;
+    EXPECT_EQ(r.error().code, Code::kInvalidArgument);
+    EXPECT_NE(r.error().message.find("store.url"), std::string::npos);
+    EXPECT_EQ(r.error().message.find("topsecret"), std::string::npos) << r.error().message;
+  }
+  Config ok;
+  ok.store.url = "postgresql://us:topsecret@db.example.org:5432/undersigned?sslmode=require";
+  EXPECT_TRUE(ValidateConfig(ok).has_value());
+  ok.store.url = "POSTGRES://us@db/undersigned";
+  EXPECT_TRUE(ValidateConfig(ok).has_value());
+}
+
+// The loaders name what is wrong: a bad file, variable or flag stops the load.
+TEST(Config, LoadConfigReportsTheFailingSource) {
+  auto bad_file = LoadConfig(WriteFile("us_config_bad_store.toml", "[store]\nuri = \"x\"\n"), {});
+  ASSERT_FALSE(bad_file.has_value());
+  EXPECT_NE(bad_file.error().message.find("store.uri"), std::string::npos);
+  setenv("UNDERSIGNED_SERVER_IO_THREADS", "many", 1);
+  auto bad_env = LoadConfig("", {});
+  unsetenv("UNDERSIGNED_SERVER_IO_THREADS");
+  ASSERT_FALSE(bad_env.has_value());
+  EXPECT_NE(bad_env.error().message.find("UNDERSIGNED_SERVER_IO_THREADS"), std::string::npos);
+  auto bad_flag = LoadConfig("", {{"store.nowhere", "x"}});
+  ASSERT_FALSE(bad_flag.has_value());
+  EXPECT_NE(bad_flag.error().message.find("store.nowhere"), std::string::npos);
+}
+
 TEST(Config, ParseListen) {
   auto r = ParseListen("127.0.0.1:8080");
   ASSERT_TRUE(r.has_value());

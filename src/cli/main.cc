@@ -7,6 +7,9 @@
 #include <list>
 #include <optional>
 #include <sstream>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -19,6 +22,7 @@
 #include "render/templates.h"
 #include "service/delivery.h"
 #include "service/site_url.h"
+#include "store/store_url.h"
 
 #ifndef UNDERSIGNED_VERSION
 #define UNDERSIGNED_VERSION "0.0.0"
@@ -27,11 +31,14 @@
 namespace undersigned::cli {
 namespace {
 
+// The store URL in use, once the config is loaded: no message is printed with its password.
+std::string g_store_url;
+
 int Report(const Error& e) {
-  std::cerr << "error: " << e.message << "\n";
+  std::cerr << "error: " << store::RedactIn(e.message, g_store_url) << "\n";
   for (const auto& [field, msg] : e.field_errors) {
     if (e.message.find(field) == std::string::npos)
-      std::cerr << "  " << field << ": " << msg << "\n";
+      std::cerr << "  " << field << ": " << store::RedactIn(msg, g_store_url) << "\n";
   }
   return e.code == Code::kInvalidArgument ? 2 : 1;
 }
@@ -121,8 +128,15 @@ int Main(int argc, char** argv) {
     return sub->add_option(name, flags.back().value, help);
   };
   add_flag(&cli, "--data", "store.data_dir",
-           "data directory holding the database (default ./undersigned-data)")
+           "data directory holding the SQLite database, and with either store the server's "
+           "mail files and last checkpoint (default ./undersigned-data)")
       ->envname("UNDERSIGNED_DATA");
+  // Given before or after the command's name, like --data.
+  const std::string store_help =
+      "PostgreSQL database to use instead of SQLite in --data: a libpq URI, "
+      "postgresql://user:password@host:port/database (or UNDERSIGNED_STORE_URL, config "
+      "store.url; prefer those for a password); empty: SQLite";
+  add_flag(&cli, "--store", "store.url", store_help)->type_name("URL");
   add_flag(&cli, "--log-format", "log.format", "log format: text or json");
   add_flag(&cli, "--log-level", "log.level", "log level: trace, debug, info, warn, error");
 
@@ -245,7 +259,9 @@ int Main(int argc, char** argv) {
 
   std::string backup_file;
   CLI::App* backup = cli.add_subcommand(
-      "backup", "Copy the whole store to FILE while the server runs (online backup).");
+      "backup",
+      "Copy the whole SQLite store to FILE while the server runs (online backup). A PostgreSQL "
+      "store is copied with PostgreSQL's own tools instead: pg_dump (docs/scale-out.md).");
   backup->add_option("file", backup_file, "new file to write")->required();
 
   // --- log
@@ -284,22 +300,27 @@ int Main(int argc, char** argv) {
   log_verify->add_option("--email", receipt_email,
                          "also check that the receipt is for this email address");
 
+  // Every command that touches the store also lists --store in its own --help.
+  for (CLI::App* sub :
+       {serve, create, list, show, edit, close, open, exp, token_create, token_revoke, deliver,
+        org_list, org_approve, org_reject, backup, log_key}) {
+    add_flag(sub, "--store", "store.url", store_help)->type_name("URL");
+  }
+
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return cli.exit(e);
   }
 
-  app::Config config;
-  if (!config_file.empty()) {
-    if (auto r = app::ApplyTomlFile(config, config_file); !r) return Report(r.error());
-  }
-  if (auto r = app::ApplyEnvironment(config); !r) return Report(r.error());
+  std::vector<std::pair<std::string, std::string>> given;
   for (const SettingFlag& f : flags) {
-    if (f.value) {
-      if (auto r = app::ApplySetting(config, f.key, *f.value); !r) return Report(r.error());
-    }
+    if (f.value) given.emplace_back(f.key, *f.value);
   }
+  auto loaded = app::LoadConfig(config_file, given);
+  if (!loaded) return Report(loaded.error());
+  app::Config config = std::move(*loaded);
+  g_store_url = config.store.url;
   if (demo) config.demo = true;
   if (change_base_url) config.change_base_url = true;
   if (auto r = app::ValidateConfig(config); !r) return Report(r.error());
@@ -462,8 +483,17 @@ int Main(int argc, char** argv) {
     return 0;
   }
   if (*backup) {
+    // With PostgreSQL the store refuses (kInvalidArgument) with a message that says to use
+    // pg_dump; printed as any error, and the exit code is not 0.
     auto r = a.store().Backup(backup_file);
-    if (!r) return Report(r.error());
+    if (!r) {
+      const int code = Report(r.error());
+      if (!config.store.url.empty() && r.error().message.find("pg_dump") == std::string::npos) {
+        std::cerr << "  a PostgreSQL store is backed up with pg_dump and restored with "
+                     "pg_restore (docs/scale-out.md)\n";
+      }
+      return code;
+    }
     std::cout << "backup written to " << backup_file << "\n";
     return 0;
   }
