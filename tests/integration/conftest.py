@@ -12,6 +12,24 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import harness  # noqa: E402
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "sqlite_only: inspects or damages the SQLite file itself; "
+                            "skipped when the tests run on PostgreSQL")
+    config.addinivalue_line("markers", "postgres_only: about the PostgreSQL store; skipped on "
+                            "SQLite")
+
+
+def pytest_collection_modifyitems(config, items):
+    """The store is chosen by UNDERSIGNED_TEST_BACKEND (harness.py): tests marked for the
+    other store are skipped, saying why."""
+    for item in items:
+        if "sqlite_only" in item.keywords and harness.BACKEND != "sqlite":
+            item.add_marker(pytest.mark.skip(reason="SQLite only (the test reads or changes "
+                                                    "the SQLite file)"))
+        if "postgres_only" in item.keywords and harness.BACKEND != "postgres":
+            item.add_marker(pytest.mark.skip(reason="PostgreSQL only"))
+
+
 @pytest.fixture(scope="module")
 def make_stack(tmp_path_factory):
     """Factory: make_stack(campaigns=[{slug:...}], server_args=[...], tokens=[...]) starts a

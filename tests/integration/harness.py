@@ -6,11 +6,19 @@ Standard library only (plus aiosmtpd inside the sink process). Every wait is bou
 event-driven (lines read from the process, files polled at short intervals).
 
 Environment: UNDERSIGNED_BIN (the binary; ctest sets it), UNDERSIGNED_SOURCE_DIR.
+
+The store: SQLite in each data dir by default. With UNDERSIGNED_TEST_BACKEND=postgres (ctest's
+*_pg tests) every data dir a test uses gets a fresh PostgreSQL database of its own, made on the
+server at UNDERSIGNED_TEST_PG_URL (an admin URL: scripts/test.sh starts a throw-away server with
+scripts/pg.sh and sets it) with psql, and every `undersigned` command run here with that data
+dir also gets `--store <its URL>` (the data dir is still given: mail files live there). The
+databases are dropped when the test process exits. query() then runs its SQL on that database.
 """
 
 import email
 import email.policy
 import email.utils
+import atexit
 import glob
 import html.parser
 import http.client
@@ -49,6 +57,77 @@ def find_binary():
 
 
 BIN = find_binary()
+
+# --------------------------------------------------------------------------- the store
+
+BACKEND = os.environ.get("UNDERSIGNED_TEST_BACKEND") or "sqlite"
+if BACKEND not in ("sqlite", "postgres"):
+    raise RuntimeError("UNDERSIGNED_TEST_BACKEND must be sqlite or postgres, not %r" % BACKEND)
+PG_ADMIN_URL = os.environ.get("UNDERSIGNED_TEST_PG_URL") or ""
+if BACKEND == "postgres" and not PG_ADMIN_URL:
+    raise RuntimeError("UNDERSIGNED_TEST_BACKEND=postgres needs UNDERSIGNED_TEST_PG_URL, a URL "
+                       "that may create databases (scripts/pg.sh start DIR prints one)")
+PSQL = os.environ.get("UNDERSIGNED_PSQL") or "psql"
+
+_databases = {}  # resolved data dir -> (database name, URL)
+_databases_lock = threading.Lock()
+
+
+def psql(url, sql, timeout=60):
+    """Runs sql with psql on the database at url; returns its unaligned, tuples-only output."""
+    p = subprocess.run([PSQL, "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", url,
+                        "-c", sql], capture_output=True, text=True, timeout=timeout)
+    if p.returncode != 0:
+        raise AssertionError("psql failed (%d) on %r: %s" % (p.returncode, sql, p.stderr))
+    return p.stdout
+
+
+def _database_url(admin_url, name):
+    """admin_url with its database replaced by name (the query, host and user kept)."""
+    u = urllib.parse.urlsplit(admin_url)
+    return urllib.parse.urlunsplit(u._replace(path="/" + name))
+
+
+def store_url(data_dir):
+    """The PostgreSQL URL that stands for data_dir's store (made on first use), or None with
+    SQLite."""
+    if BACKEND != "postgres" or data_dir is None:
+        return None
+    key = str(Path(data_dir).resolve())
+    with _databases_lock:
+        if key not in _databases:
+            name = "us_test_%s" % uuid.uuid4().hex[:16]
+            psql(PG_ADMIN_URL, 'CREATE DATABASE "%s"' % name)
+            _databases[key] = (name, _database_url(PG_ADMIN_URL, name))
+        return _databases[key][1]
+
+
+def store_args(data_dir):
+    """["--store", URL] for data_dir with PostgreSQL; [] with SQLite."""
+    url = store_url(data_dir)
+    return ["--store", url] if url else []
+
+
+def drop_databases():
+    """Drops every database made here (WITH (FORCE): a killed server's connections too)."""
+    with _databases_lock:
+        made = list(_databases.values())
+        _databases.clear()
+    if not made:
+        return
+    # One psql for all (each DROP DATABASE is its own transaction, and a checkpoint: ~1 s).
+    cmd = [PSQL, "-X", "-q", "-v", "ON_ERROR_STOP=0", "-d", PG_ADMIN_URL]
+    for name, _ in made:
+        cmd += ["-c", 'DROP DATABASE IF EXISTS "%s" WITH (FORCE)' % name]
+    try:
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=60 + 10 * len(made))
+        if p.returncode != 0 or p.stderr.strip():
+            print("harness: dropping the test databases: %s" % p.stderr.strip())
+    except (OSError, subprocess.TimeoutExpired) as e:
+        print("harness: could not drop the test databases %s: %s" % ([n for n, _ in made], e))
+
+
+atexit.register(drop_databases)
 
 
 def free_port():
@@ -127,10 +206,10 @@ class LineReader:
 
 
 def run_cli(*args, data=None, check=True, timeout=30, input=None):
-    """Runs `undersigned args... [--data DIR]`; returns CompletedProcess (text)."""
+    """Runs `undersigned args... [--data DIR [--store URL]]`; returns CompletedProcess (text)."""
     cmd = [BIN, *map(str, args)]
     if data is not None:
-        cmd += ["--data", str(data)]
+        cmd += ["--data", str(data)] + store_args(data)
     env = dict(os.environ)
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env,
                        input=input)
@@ -215,6 +294,7 @@ class Server:
 
     def command(self):
         cmd = [BIN, "serve", "--listen", "127.0.0.1:0", "--data", str(self.data)]
+        cmd += store_args(self.data)
         if self.smtp_port:
             cmd += ["--smtp", "smtp://127.0.0.1:%d" % self.smtp_port]
         return cmd + self.args
@@ -595,6 +675,10 @@ def wait_until(pred, timeout, interval=0.05, what="condition"):
 
 
 def db_path(data_dir):
+    """The SQLite file (SQLite only: a test that reads the file's bytes is SQLite's)."""
+    if BACKEND != "sqlite":
+        raise AssertionError("db_path: this test reads the SQLite file itself; it runs on "
+                             "SQLite only (leave it out of the _pg tests)")
     return Path(data_dir) / "undersigned.db"
 
 
@@ -603,7 +687,82 @@ def open_db(data_dir):
     return sqlite3.connect("file:%s?mode=ro" % db_path(data_dir), uri=True, timeout=10)
 
 
+def store_bytes(data_dir):
+    """Everything data_dir's store holds, as bytes, to check that something is not in it: with
+    SQLite the database file and its WAL as they are on disk; with PostgreSQL a pg_dump of the
+    database's rows (what the database holds, not its files)."""
+    if BACKEND == "postgres":
+        p = subprocess.run([os.environ.get("UNDERSIGNED_PG_DUMP") or "pg_dump", "--data-only",
+                            "--no-owner", "-d", store_url(data_dir)], capture_output=True,
+                           timeout=120)
+        assert p.returncode == 0, "pg_dump failed: %s" % p.stderr.decode("utf-8", "replace")
+        return p.stdout
+    out = b""
+    for name in ("undersigned.db", "undersigned.db-wal"):
+        p = Path(data_dir) / name
+        if p.exists():
+            out += p.read_bytes()
+    return out
+
+
+def _pg_literal(v):
+    if v is None:
+        return "NULL"
+    if isinstance(v, bool):
+        return "TRUE" if v else "FALSE"
+    if isinstance(v, (int, float)):
+        return repr(v)
+    if isinstance(v, (bytes, bytearray)):
+        return "'\\x%s'::bytea" % bytes(v).hex()
+    return "'%s'" % str(v).replace("'", "''")
+
+
+def pg_bind(sql, params):
+    """sql with each ? outside quotes replaced by params' next value as a PostgreSQL literal."""
+    out, values, quote = [], iter(params), None
+    for ch in sql:
+        if quote:
+            quote = None if ch == quote else quote
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "?":
+            try:
+                ch = _pg_literal(next(values))
+            except StopIteration:
+                raise AssertionError("more ? than parameters in %r" % sql) from None
+        out.append(ch)
+    if next(values, out) is not out:
+        raise AssertionError("more parameters than ? in %r" % sql)
+    return "".join(out)
+
+
+class _Object(list):
+    """A JSON object as parsed from PostgreSQL's row_to_json: its (key, value) pairs in order."""
+
+
+def _pg_value(v):
+    """A column as SQLite would give it: nested JSON (json/jsonb columns) back to its text."""
+    def plain(x):
+        if isinstance(x, _Object):
+            return {k: plain(y) for k, y in x}
+        if isinstance(x, list):
+            return [plain(y) for y in x]
+        return x
+    return json.dumps(plain(v)) if isinstance(v, list) else v
+
+
 def query(data_dir, sql, params=()):
+    """Rows (tuples) of sql with ? parameters, on data_dir's store: the SQLite file, or with
+    PostgreSQL its database (through psql; numbers, booleans and NULL keep their types, JSON
+    columns come back as text). The SQL must mean the same to both (no PRAGMA)."""
+    if BACKEND == "postgres":
+        if sql.lstrip().upper().startswith("PRAGMA"):
+            raise AssertionError("query: %r is SQLite's; this test runs on SQLite only" % sql)
+        wrapped = "SELECT coalesce(json_agg(row_to_json(q)), '[]') FROM (%s) q" % \
+            pg_bind(sql, params)
+        rows = json.loads(psql(store_url(data_dir), wrapped) or "[]",
+                          object_pairs_hook=_Object)
+        return [tuple(_pg_value(v) for _, v in row) for row in rows]
     con = open_db(data_dir)
     try:
         return con.execute(sql, params).fetchall()

@@ -12,6 +12,7 @@ import urllib.parse
 
 import pytest
 
+import harness
 from harness import (MailDir, Server, counts, create_campaign, find_form, field_value, forms,
                      hidden_fields, press_button, query, send_until_closed, sign, signatures_of,
                      unique_email, wait_until)
@@ -536,7 +537,8 @@ def test_database_holds_exactly_what_it_should(stack):
     assert by.get("bad") == [("confirmed", "csrfconfirm"), ("pending", "flood")], by
     assert by.get("xss") == [("confirmed", "xss")], by
     assert "closed-one" not in by and "draft-one" not in by
-    assert query(stack.data, "PRAGMA integrity_check") == [("ok",)]
+    if harness.BACKEND == "sqlite":
+        assert query(stack.data, "PRAGMA integrity_check") == [("ok",)]
 
 
 def test_slow_client_is_cut_off(stack):

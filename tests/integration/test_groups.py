@@ -6,7 +6,6 @@ told exactly once, across a restart; aliases of a work address cannot sign twice
 counts are not shown."""
 
 import secrets
-from pathlib import Path
 
 import pytest
 
@@ -79,12 +78,7 @@ def group_count(stack, key):
 
 
 def database_bytes(data):
-    out = b""
-    for name in ("undersigned.db", "undersigned.db-wal"):
-        p = Path(data) / name
-        if p.exists():
-            out += p.read_bytes()
-    return out
+    return harness.store_bytes(data)
 
 
 def test_verified_sealed_signing_and_the_reveal(stack):

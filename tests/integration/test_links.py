@@ -26,7 +26,7 @@ class ServerOn(Server):
 
     def command(self):
         return [harness.BIN, "serve", "--listen", self.listen, "--data", str(self.data)] + \
-            self.args
+            harness.store_args(self.data) + self.args
 
 
 def refused_start(data, *args):

@@ -312,6 +312,7 @@ def tamper(data, sql, params=()):
         con.close()
 
 
+@pytest.mark.sqlite_only  # tamper() and copy_data() change the SQLite file
 def test_tampered_database_is_refused_at_start(stack, signed, tmp_path_factory):
     assert stack.server.stop() == 0
     try:
@@ -342,6 +343,7 @@ def test_tampered_database_is_refused_at_start(stack, signed, tmp_path_factory):
     assert p.returncode == 0, "audit after restart failed:\n%s\n%s" % (p.stdout, p.stderr)
 
 
+@pytest.mark.sqlite_only  # tamper() and copy_data() change the SQLite file
 def test_audit_catches_tampering_while_serving(stack, signed):
     """The database is changed under the running server. A count raised in the counts table is
     published with the next checkpoint, and the audit, which recounts from the leaves, reports
