@@ -7,6 +7,7 @@
 # UNDERSIGNED_TEST_PG_URL already set: that server is used and none is started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+ROOT=$PWD
 scripts/deps.sh --test
 scripts/build.sh
 
@@ -14,10 +15,10 @@ if [[ -z ${UNDERSIGNED_TEST_PG_URL:-} ]]; then
   # Under /tmp: the postgres user must be able to reach it and its socket path must be short.
   PG_DIR=$(mktemp -d /tmp/us-test-pg.XXXXXX)
   rmdir "$PG_DIR"
-  trap 'scripts/pg.sh stop "$PG_DIR" || true' EXIT
+  trap '"$ROOT/scripts/pg.sh" stop "$PG_DIR" || true' EXIT
   trap 'exit 130' INT TERM  # so that EXIT's trap runs on Ctrl-C or a kill too
   t0=$(date +%s%N)
-  UNDERSIGNED_TEST_PG_URL=$(scripts/pg.sh start "$PG_DIR")
+  UNDERSIGNED_TEST_PG_URL=$("$ROOT/scripts/pg.sh" start "$PG_DIR")
   export UNDERSIGNED_TEST_PG_URL
   echo "PostgreSQL for the tests started in $(( ($(date +%s%N) - t0) / 1000000 )) ms: $PG_DIR"
 fi

@@ -171,8 +171,10 @@ TEST(Config, StoreUrlMustNamePostgres) {
   Config ok;
   ok.store.url = "postgresql://us:topsecret@db.example.org:5432/undersigned?sslmode=require";
   EXPECT_TRUE(ValidateConfig(ok).has_value());
-  ok.store.url = "POSTGRES://us@db/undersigned";
+  ok.store.url = "postgres://us@db/undersigned";
   EXPECT_TRUE(ValidateConfig(ok).has_value());
+  ok.store.url = "POSTGRES://us@db/undersigned";  // libpq takes the scheme in lower case only
+  EXPECT_FALSE(ValidateConfig(ok).has_value());
 }
 
 // The loaders name what is wrong: a bad file, variable or flag stops the load.

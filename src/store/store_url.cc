@@ -8,14 +8,6 @@ namespace {
 
 constexpr std::string_view kMask = "***";
 
-bool StartsWithNoCase(std::string_view s, std::string_view prefix) {
-  if (s.size() < prefix.size()) return false;
-  for (std::size_t i = 0; i < prefix.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(s[i])) != prefix[i]) return false;
-  }
-  return true;
-}
-
 int HexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -130,7 +122,8 @@ void ReplaceSecret(std::string& text, std::string_view secret) {
 }  // namespace
 
 bool HasPostgresScheme(std::string_view url) {
-  return StartsWithNoCase(url, "postgresql://") || StartsWithNoCase(url, "postgres://");
+  // As libpq: the scheme is compared case-sensitively.
+  return url.starts_with("postgresql://") || url.starts_with("postgres://");
 }
 
 std::string RedactUrl(std::string_view url) {

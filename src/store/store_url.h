@@ -11,8 +11,8 @@
 
 namespace undersigned::store {
 
-// True if url starts with postgresql:// or postgres:// (any letter case), the schemes libpq
-// takes. IsPostgresUrl (store/postgres/postgres_store.h) answers the same.
+// True if url starts with postgresql:// or postgres://, the schemes libpq takes (in lower case,
+// as libpq). IsPostgresUrl (store/postgres/postgres_store.h) answers the same.
 bool HasPostgresScheme(std::string_view url);
 
 // url with every password replaced by "***": the user information's

@@ -8,7 +8,7 @@ namespace {
 TEST(StoreUrl, PostgresSchemes) {
   EXPECT_TRUE(HasPostgresScheme("postgresql://u@db/undersigned"));
   EXPECT_TRUE(HasPostgresScheme("postgres://u@db/undersigned"));
-  EXPECT_TRUE(HasPostgresScheme("PostgreSQL://db"));
+  EXPECT_FALSE(HasPostgresScheme("PostgreSQL://db"));  // libpq takes the scheme in lower case
   EXPECT_FALSE(HasPostgresScheme(""));
   EXPECT_FALSE(HasPostgresScheme("sqlite:///var/lib/undersigned"));
   EXPECT_FALSE(HasPostgresScheme("/var/lib/undersigned"));
