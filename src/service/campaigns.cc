@@ -316,6 +316,47 @@ void CampaignService::OnSignatureChange(std::int64_t campaign_id, const Campaign
   Publish(published);
 }
 
+Result<int> CampaignService::PollCounts() {
+  auto polled = store_.LoadAllCounts();
+  if (!polled) return Fail(polled.error());
+  int changed = 0;
+  for (auto& [id, counts] : *polled) {
+    bool public_change = false;
+    {
+      std::lock_guard lock(mu_);
+      auto& latest = counts_[id];
+      // Each node's answers and this poll may each miss some of the others' latest commits;
+      // every commit adds to `changes`, so the larger one is the newer view, and the next
+      // poll after the last commit is exact.
+      if (counts.changes <= latest.changes) continue;
+      latest = counts;
+      auto it = by_id_.find(id);
+      if (it == by_id_.end()) continue;  // a campaign Refresh has not installed yet
+      public_change = it->second->counts.confirmed != counts.confirmed ||
+                      it->second->counts.withdrawn != counts.withdrawn;
+      if (!public_change) continue;  // only pending moved: not public, no new snapshot
+    }
+    // Public counts moved on another node: its new public signers are in the store.
+    auto recent = store_.RecentPublicSigners(id, kRecentSigners);
+    if (!recent) return Fail(recent.error());
+    std::shared_ptr<const CampaignSnapshot> published;
+    {
+      std::lock_guard lock(mu_);
+      auto it = by_id_.find(id);
+      if (it == by_id_.end()) continue;
+      auto snap = std::make_shared<CampaignSnapshot>(*it->second);
+      snap->counts = counts_[id];
+      snap->recent = std::move(*recent);
+      snap->version = next_version_++;
+      it->second = snap;
+      published = snap;
+    }
+    Publish(published);
+    ++changed;
+  }
+  return changed;
+}
+
 Result<int> CampaignService::Refresh() {
   // Second resolution: look back a little so an edit in the same second is not missed.
   const UnixTime now = clock_.Now();

@@ -79,9 +79,15 @@ class CampaignService {
   void OnSignatureChange(std::int64_t campaign_id, const CampaignCounts& counts,
                          const Signature* confirmed_public, bool withdrawn_public);
 
-  // Picks up campaigns created or edited by another process (the CLI) since the last call.
-  // The app calls it every few seconds.
+  // Picks up campaigns created or edited by another process (the CLI, another node) since the
+  // last call. The app calls it every few seconds (every second with several nodes).
   Result<int> Refresh();
+  // Several nodes on one database: reads every campaign's counts from the store (the database is
+  // the truth) and installs those that are newer than the held ones (more `changes`), with the
+  // campaign's recent public signers re-read when its public counts moved, publishing each new
+  // snapshot like a change made here. A node's own writes install their counts at once
+  // (OnSignatureChange); this brings in the other nodes'. Returns how many campaigns changed.
+  Result<int> PollCounts();
   // The snapshot of a campaign that takes signatures (and co-signers) at `now`: kNotFound for
   // an unknown or draft campaign, kConflict for a closed one or one past its deadline.
   Result<std::shared_ptr<const CampaignSnapshot>> OpenForSigning(const std::string& slug,

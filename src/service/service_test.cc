@@ -275,6 +275,33 @@ TEST_F(ServiceTest, SnapshotsSurviveReloadAndRefreshSeesOtherWriters) {
   EXPECT_EQ(*campaigns_->Refresh(), 0);  // nothing new: nothing reinstalled
 }
 
+// Two nodes on one database: each holds its own snapshots; PollCounts brings in what the other
+// node's writes changed (exact counts, the new public signer), and publishes it.
+TEST_F(ServiceTest, PollCountsBringsInAnotherNodesSignatures) {
+  CampaignService other(*store_, clock_);
+  ASSERT_TRUE(other.Load().has_value());
+  int published = 0;
+  other.SetListener([&](const std::shared_ptr<const CampaignSnapshot>&) { ++published; });
+  EXPECT_EQ(*other.PollCounts(), 0);  // nothing happened yet
+
+  SignContext trusted{"api", "", true};
+  ASSERT_TRUE(signing_->Sign("letter", Form("p1@example.org"), trusted).has_value());
+  ASSERT_TRUE(signing_->Sign("letter", Form("p2@example.org"), trusted).has_value());
+  EXPECT_EQ(other.Snapshot("letter")->counts.confirmed, 0);  // not polled yet
+  EXPECT_EQ(*other.PollCounts(), 1);
+  EXPECT_EQ(other.Snapshot("letter")->counts.confirmed, 2);
+  EXPECT_EQ(other.Snapshot("letter")->recent.size(), 2u);
+  EXPECT_EQ(published, 1);
+  EXPECT_EQ(*other.PollCounts(), 0);  // nothing new: nothing published
+  EXPECT_EQ(published, 1);
+
+  // A pending signature moves only the pending count: installed, not published.
+  ASSERT_TRUE(signing_->Sign("letter", Form("p3@example.org"), SignContext{}).has_value());
+  EXPECT_EQ(*other.PollCounts(), 0);
+  EXPECT_EQ(other.Totals().pending, 1);
+  EXPECT_EQ(published, 1);
+}
+
 TEST_F(ServiceTest, ApiTokensAuthenticateUntilRevoked) {
   ApiTokenService tokens(*store_, clock_);
   auto raw = tokens.Create("zapier");
