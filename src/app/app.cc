@@ -477,12 +477,22 @@ int App::Serve() {
   std::cout << "listening on " << listen_url << std::endl;
   LogCampaignUrls(base_url);
 
-  // Housekeeping until a signal: pick up campaigns the CLI changed, forget idle rate-limit
-  // buckets. A short sleep is fine here: nothing waits on this loop.
+  // Housekeeping until a signal: pick up campaigns the CLI (or another node) changed, forget
+  // idle rate-limit buckets. A short sleep is fine here: nothing waits on this loop. With several
+  // nodes on one database (PostgreSQL), the other nodes' signatures reach this node's counts
+  // by polling the database every tick (docs/scale-out.md: within a second), and their
+  // campaign edits and outcomes every second.
+  const bool shared_store = !config_.store.url.empty();
   int ticks = 0;
   while (g_signal == 0) {
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    if (++ticks % 10 == 0) {
+    ++ticks;
+    if (shared_store) {
+      if (auto r = campaigns_->PollCounts(); !r) {
+        spdlog::warn("reading the other nodes' counts: {}", r.error().message);
+      }
+    }
+    if (ticks % (shared_store ? 5 : 10) == 0) {
       if (auto r = campaigns_->Refresh(); !r) {
         spdlog::warn("refreshing campaigns: {}", r.error().message);
       }
