@@ -543,7 +543,7 @@ TEST_F(PagesTest, SigningAnswersWithARedirectSoAReloadSendsNothing) {
   EXPECT_FALSE(Contains(other.body, "prg@example.org"));
   EXPECT_TRUE(Contains(other.body, "the address you gave"));
   jar_ = jar;
-  clock_.AdvanceMillis(10 * 60 * 1000 + 1);
+  clock_.Advance(10 * 60 + 1);
   EXPECT_FALSE(Contains(Call("GET", "/c/drop-ice/sent").body, "prg@example.org"));
 
   // A form with errors: redirected to the form, which keeps what was typed on reload.
@@ -559,7 +559,7 @@ TEST_F(PagesTest, SigningAnswersWithARedirectSoAReloadSendsNothing) {
     EXPECT_TRUE(Contains(form.body, "id=\"f-email-error\""));
   }
   EXPECT_EQ(mails_to("nope"), 0);
-  clock_.AdvanceMillis(10 * 60 * 1000 + 1);
+  clock_.Advance(10 * 60 + 1);
   EXPECT_EQ(Call("GET", "/c/drop-ice/sign").status, 303);
 }
 
