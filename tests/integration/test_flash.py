@@ -82,6 +82,28 @@ def test_a_failed_form_survives_a_restart(stack):
     assert 'id="f-email-error"' in form.text
 
 
+def test_a_pressed_button_shows_its_result_after_a_restart(stack):
+    c = stack.client()
+    addr = unique_email("button")
+    post_sign(c, name="Button", email=addr)
+    [mail] = stack.wait_for_mail(addr)
+    link = urllib.parse.urlsplit(mail.link("confirm"))
+    path = link.path + "?" + link.query
+    page = c.get(path)
+    assert page.status == 200, page
+    fields = hidden_fields(find_form(page.text, "/s/confirm"))
+    pressed = c.post_form("/s/confirm", fields)
+    assert pressed.status == 303, pressed
+    assert "; Path=/s/confirm" in flash_cookie(pressed)
+    c = restart(stack, c)
+    result = c.get(pressed.header("location"))
+    assert result.status == 200, result
+    assert "Thank you! Your signature is confirmed" in result.text, result.text
+    # Without the flash the same page only says it is already confirmed.
+    other = stack.client().get(path)
+    assert "Your signature is already confirmed" in other.text, other.text
+
+
 def test_a_tampered_or_foreign_cookie_is_no_flash(stack):
     c = stack.client()
     addr = unique_email("tamper")
