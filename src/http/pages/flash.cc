@@ -136,7 +136,9 @@ std::optional<FlashEntry> Deserialize(std::string_view in, UnixTime* expires) {
   e.slug = r.String();
   const unsigned flags = r.Byte();
   const unsigned kind = r.Byte();
-  if (kind > static_cast<unsigned>(SignOutcome::Kind::kResendLimit)) return std::nullopt;
+  if (kind > static_cast<unsigned>(SignOutcome::Kind::kResendLimit)) {  // the last Kind
+    return std::nullopt;
+  }
   e.kind = static_cast<SignOutcome::Kind>(kind);
   e.sent = flags & kSent;
   e.token_done = flags & kTokenDone;
@@ -225,11 +227,11 @@ FlashStore::FlashStore(std::string_view secret, std::int64_t ttl_seconds)
     return;
   }
   // A key of its own, whatever the secret's length: BLAKE2b-256 of a label and the secret.
-  static constexpr std::string_view kLabel = "undersigned flash cookie key v1";
+  // sizeof: with its NUL, which separates it from the secret.
+  static constexpr char kLabel[] = "undersigned flash cookie key v1";
   crypto_generichash_state st;
   crypto_generichash_init(&st, nullptr, 0, key_.size());
-  crypto_generichash_update(&st, reinterpret_cast<const unsigned char*>(kLabel.data()),
-                            kLabel.size() + 1);  // and its NUL, to separate it from the secret
+  crypto_generichash_update(&st, reinterpret_cast<const unsigned char*>(kLabel), sizeof kLabel);
   crypto_generichash_update(&st, reinterpret_cast<const unsigned char*>(secret.data()),
                             secret.size());
   crypto_generichash_final(&st, key_.data(), key_.size());

@@ -570,9 +570,9 @@ TEST_F(PagesTest, SigningAnswersWithARedirectSoAReloadSendsNothing) {
 TEST_F(PagesTest, TheFlashIsReadByAnotherNodeOfTheSameSite) {
   auto node = [&](const std::string& flash_secret) {
     auto router = std::make_unique<Router>();
-    PagesDeps deps{
-        *campaigns_, *signing_, *templates_, kBase, kSecret, pages::SiteInfo{"Test Site"}, &clock_};
-    deps.flash_secret = flash_secret;
+    const pages::SiteInfo site{"Test Site", "", "", ""};
+    PagesDeps deps{*campaigns_,     *signing_,        *templates_, kBase, kSecret, site, &clock_,
+                   /*log=*/nullptr, /*mail_note=*/"", flash_secret};
     RegisterPages(*router, std::move(deps));
     return router;
   };
