@@ -236,6 +236,12 @@ int App::Serve() {
     spdlog::error("cannot read the instance secret: {}", csrf_secret.error().message);
     return 1;
   }
+  // The flash cookie's key (http/pages/flash.h): every node on this store derives the same.
+  auto flash_secret = store_->InstanceSecret("flash-key");
+  if (!flash_secret) {
+    spdlog::error("cannot read the instance secret: {}", flash_secret.error().message);
+    return 1;
+  }
 
   // Mail: the outbox sender delivers what the store queued, in the background.
   mail::MailConfig mc;
@@ -355,12 +361,13 @@ int App::Serve() {
   }
   http::RegisterPages(
       router, http::PagesDeps{*campaigns_, *signing_, *templates, base_url, *csrf_secret, site,
-                              &clock, &signature_log, mail_note});
+                              &clock, &signature_log, mail_note, *flash_secret});
   http::RegisterOrganizationPages(
       router, http::OrganizationPagesDeps{
                   *campaigns_, *organizations_, *templates, base_url, *csrf_secret, site, &clock,
                   // the organizers' review page shows the logo before they decide
-                  [this](const std::string& u) { return organizations_->LogoForReview(u); }});
+                  [this](const std::string& u) { return organizations_->LogoForReview(u); },
+                  *flash_secret});
   http::RegisterLogRoutes(router, http::LogRoutesDeps{signature_log, *campaigns_});
   http::ApiDeps api{*campaigns_, *signing_, *tokens_, *store_, clock, base_url};
   api.per_token =

@@ -5,26 +5,36 @@
 // to its link's page, which then shows the result to the browser that pressed it. The
 // co-signing organization form uses it for its "check your email" page the same way.
 //
-// What was typed is personal, so it never goes into a URL: it is kept here, in memory, for a
-// few minutes, under a random id that only the browser that posted holds (the cookie us_flash,
-// HttpOnly, SameSite=Lax, scoped to the campaign's path). Reading does not consume an entry: a
-// reload shows the same page until it expires. Nothing is written to disk; a restart forgets.
+// The entry travels in the cookie itself (us_flash: HttpOnly, SameSite=Lax, scoped to the
+// campaign's path, Secure on https, Max-Age the TTL), sealed: serialized compactly (a small
+// binary form, raw-deflated when that makes it shorter), with its scope and an absolute expiry
+// in wall-clock seconds, then encrypted and authenticated with libsodium's secretbox
+// (XSalsa20-Poly1305, random nonce) and written base64url without padding. The key is derived
+// from a secret every node shares (Store::InstanceSecret("flash-key")), so that several
+// `undersigned serve` processes behind any load balancer read each other's flash. The server
+// keeps nothing: what was typed is personal, and it lives only in that browser's cookie,
+// encrypted, for the TTL (10 minutes). Reading checks the MAC, the scope and the expiry;
+// anything else is "no flash", never an error. Reading does not consume the entry: a reload
+// shows the same page until it expires (or a later form replaces the cookie).
 //
-// Thread-safe (one mutex). Bounded: past `capacity` entries the oldest goes first.
+// Size: browsers cap a cookie at about 4 KB, so a sealed value is at most kMaxCookieValueBytes.
+// A failed form that would not fit (a very long or poorly compressible comment, or fields typed
+// far past their limits) loses its comment first, then everything typed, each time with a
+// message in the entry saying what must be typed again; the errors and the scope always fit.
+//
+// Thread-safe: the store is immutable after construction.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 
+#include "core/clock.h"
 #include "core/signature.h"
-#include "http/message.h"
 #include "store/store.h"
 
 namespace undersigned::http::pages {
@@ -56,33 +66,40 @@ struct FlashEntry {
 
 class FlashStore {
  public:
-  static constexpr std::int64_t kDefaultTtlMs = 10 * 60 * 1000;
+  static constexpr std::int64_t kDefaultTtlSeconds = 10 * 60;
+  // The longest cookie value Seal returns (the browsers' limit is 4096 bytes for the name, the
+  // value and its attributes' overhead together).
+  static constexpr std::size_t kMaxCookieValueBytes = 3800;
+  // What a dropped comment's or form's field says (shown by the form next to the field).
+  static constexpr const char* kCommentDropped =
+      "Your comment was too long to keep while the form came back: please type it again.";
+  static constexpr const char* kTypedDropped =
+      "What you typed was too long to keep while the form came back: please type it again.";
 
-  explicit FlashStore(std::int64_t ttl_ms = kDefaultTtlMs, std::size_t capacity = 20000);
+  // secret: any length, the same on every node (Store::InstanceSecret("flash-key")); the key is
+  // derived from it. Empty: a random key of this object only (a flash then survives neither a
+  // restart nor another node; for tests).
+  explicit FlashStore(std::string_view secret, std::int64_t ttl_seconds = kDefaultTtlSeconds);
 
-  // Keeps e until now_ms + ttl; returns its id (43 random base64url characters).
-  std::string Put(FlashEntry e, std::int64_t now_ms);
-  // The entry under id for slug, if it has not expired.
-  std::optional<FlashEntry> Get(std::string_view id, std::string_view slug,
-                                std::int64_t now_ms) const;
+  // The cookie value that carries e (scope e.slug) until now + ttl: at most
+  // kMaxCookieValueBytes characters of base64url (e shrunk as the header says if need be).
+  std::string Seal(FlashEntry e, UnixTime now) const;
+  // The entry sealed in value, if its MAC holds, its scope is `scope` and it has not expired
+  // at now; otherwise nullopt.
+  std::optional<FlashEntry> Open(std::string_view value, std::string_view scope,
+                                 UnixTime now) const;
 
-  std::int64_t ttl_ms() const { return ttl_ms_; }
+  std::int64_t ttl_seconds() const { return ttl_seconds_; }
 
-  // The Set-Cookie value that hands id to the browser for the pages under path ("/c/<slug>/").
-  std::string CookieValue(std::string_view id, std::string_view path, bool secure) const;
+  // The Set-Cookie value that hands a sealed value to the browser for the pages under path
+  // ("/c/<slug>/").
+  std::string CookieValue(std::string_view value, std::string_view path, bool secure) const;
 
  private:
-  struct Stored {
-    FlashEntry entry;
-    std::int64_t expires_ms;
-  };
-  void DropExpired(std::int64_t now_ms);  // REQUIRES: mu_ held
+  std::string SealBytes(const std::string& plain) const;
 
-  const std::int64_t ttl_ms_;
-  const std::size_t capacity_;
-  mutable std::mutex mu_;
-  std::unordered_map<std::string, Stored> entries_;
-  std::deque<std::string> order_;  // ids, oldest first (expiry follows insertion order)
+  std::array<unsigned char, 32> key_;
+  const std::int64_t ttl_seconds_;
 };
 
 }  // namespace undersigned::http::pages

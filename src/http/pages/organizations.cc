@@ -145,15 +145,15 @@ class OrgSite {
     auto r = deps_.organizations.Submit(slug, f, logo, req.remote_address);
     if (r) {
       // Post/redirect/get: a reload of the next page sends nothing again. The contact address
-      // and the name reach that page through the flash (memory, never the URL).
+      // and the name reach that page through the flash (the sealed cookie, never the URL).
       pages::FlashEntry sent;
       sent.slug = slug;
       sent.sent = true;
       sent.email = r->form.contact_email;
       sent.organization = r->form.name;
-      const std::string id = flash_.Put(std::move(sent), kit_.clock().MonotonicMillis());
+      const std::string sealed = flash_.Seal(std::move(sent), kit_.clock().Now());
       Response redirect = Response::Redirect(SentUrl(slug), 303);
-      redirect.Header("Set-Cookie", flash_.CookieValue(id, "/c/" + PercentEncode(slug) + "/",
+      redirect.Header("Set-Cookie", flash_.CookieValue(sealed, "/c/" + PercentEncode(slug) + "/",
                                                        kit_.base_url().starts_with("https:")));
       redirect.Header("Cache-Control", "no-store");
       return redirect;
@@ -213,7 +213,7 @@ class OrgSite {
     const std::string slug = req.Param("slug");
     SnapshotPtr snap = kit_.PublicSnapshot(slug);
     if (!snap) return kit_.ErrorPage(CampaignNotFound());
-    auto flash = flash_.Get(req.Cookie(pages::kFlashCookie), slug, kit_.clock().MonotonicMillis());
+    auto flash = flash_.Open(req.Cookie(pages::kFlashCookie), slug, kit_.clock().Now());
     if (!flash || !flash->sent || flash->organization.empty()) {
       return CheckEmail(snap->campaign, "the contact address you gave", "the organization");
     }
@@ -603,7 +603,8 @@ class OrgSite {
 
   OrganizationPagesDeps deps_;
   pages::PageKit kit_;
-  pages::FlashStore flash_;  // what a submitted form hands to its "check your email" page
+  // what a submitted form hands to its "check your email" page
+  pages::FlashStore flash_{deps_.flash_secret};
 };
 
 }  // namespace

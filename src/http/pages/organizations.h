@@ -63,6 +63,7 @@ struct OrganizationPagesDeps {
   // (Store::OrganizationLogo serves approved logos only): while this is empty, the review page
   // shows the logo once the organization is approved and says that one was uploaded before.
   std::function<Result<std::string>(const std::string& uuid)> review_logo;
+  std::string flash_secret;  // the same secret as PagesDeps::flash_secret
 };
 
 void RegisterOrganizationPages(Router& router, OrganizationPagesDeps deps);

@@ -261,7 +261,8 @@ TEST_F(OrganizationPagesTest, TheSubmissionRouteTakesALogoSizedBody) {
 
 TEST_F(OrganizationPagesTest, ASubmissionMailsTheContactAndShowsNothingYet) {
   // Post/redirect/get: the answer is a redirect; the page it names says where the link went
-  // (from the flash, in memory: the address is in neither URL), and a reload sends nothing.
+  // (from the flash, sealed in a cookie: the address is in neither URL), and a reload sends
+  // nothing.
   Response posted = Submit(FormParts());
   ASSERT_EQ(posted.status, 303) << posted.body;
   EXPECT_EQ(HeaderOf(posted, "Location"), "/c/letter/organizations/sent");

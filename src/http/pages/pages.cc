@@ -188,7 +188,7 @@ class Site {
   // bookmark): the campaign page.
   Response SignGet(const Request& req) {
     const std::string slug = req.Param("slug");
-    auto flash = flash_.Get(req.Cookie(pages::kFlashCookie), slug, kit_.clock().MonotonicMillis());
+    auto flash = flash_.Open(req.Cookie(pages::kFlashCookie), slug, kit_.clock().Now());
     if (!flash || flash->sent) return Response::Redirect("/c/" + PercentEncode(slug), 303);
     SnapshotPtr snap = kit_.PublicSnapshot(slug);
     if (!snap) return kit_.ErrorPage(CampaignNotFound());
@@ -213,8 +213,8 @@ class Site {
     const std::string slug = req.Param("slug");
     SnapshotPtr snap = kit_.PublicSnapshot(slug);
     if (!snap) return kit_.ErrorPage(CampaignNotFound());
-    auto flash = flash_.Get(req.Cookie(pages::kFlashCookie), slug, kit_.clock().MonotonicMillis());
-    if (!flash || !flash->sent) {
+    auto flash = flash_.Open(req.Cookie(pages::kFlashCookie), slug, kit_.clock().Now());
+    if (!flash || !flash->sent || !flash->organization.empty()) {  // not an organization's
       return CheckEmail(snap->campaign, SignOutcome::Kind::kCreated, "the address you gave",
                         nullptr);
     }
@@ -227,9 +227,9 @@ class Site {
   // entry that page reads, its cookie scoped to the campaign's pages.
   Response RedirectWithFlash(pages::FlashEntry e, const std::string& location) {
     const std::string path = "/c/" + PercentEncode(e.slug) + "/";
-    const std::string id = flash_.Put(std::move(e), kit_.clock().MonotonicMillis());
+    const std::string sealed = flash_.Seal(std::move(e), kit_.clock().Now());
     Response r = Response::Redirect(location, 303);
-    r.Header("Set-Cookie", flash_.CookieValue(id, path, kit_.base_url().starts_with("https:")));
+    r.Header("Set-Cookie", flash_.CookieValue(sealed, path, kit_.base_url().starts_with("https:")));
     r.Header("Cache-Control", "no-store");
     return r;
   }
@@ -650,8 +650,8 @@ class Site {
                               : (confirm ? deps_.signing.PeekConfirm(token, req.remote_address)
                                          : deps_.signing.PeekWithdraw(token, req.remote_address));
     if (!peek) return TokenError(peek.error(), confirm, token);
-    auto pressed = flash_.Get(req.Cookie(pages::kFlashCookie), TokenScope(confirm, token),
-                              kit_.clock().MonotonicMillis());
+    auto pressed = flash_.Open(req.Cookie(pages::kFlashCookie), TokenScope(confirm, token),
+                               kit_.clock().Now());
     if (pressed && pressed->token_done) {
       peek->changed = pressed->changed;
       return TokenResult(&*peek, confirm, token);
@@ -828,9 +828,9 @@ class Site {
     done.slug = TokenScope(confirm, token);
     done.token_done = true;
     done.changed = r->changed;
-    const std::string id = flash_.Put(std::move(done), kit_.clock().MonotonicMillis());
+    const std::string sealed = flash_.Seal(std::move(done), kit_.clock().Now());
     Response redirect = Response::Redirect(back, 303);
-    redirect.Header("Set-Cookie", flash_.CookieValue(id, confirm ? "/s/confirm" : "/s/withdraw",
+    redirect.Header("Set-Cookie", flash_.CookieValue(sealed, confirm ? "/s/confirm" : "/s/withdraw",
                                                      kit_.base_url().starts_with("https:")));
     redirect.Header("Cache-Control", "no-store");
     return kit_.TokenHeaders(std::move(redirect), nullptr);
@@ -966,7 +966,7 @@ class Site {
 
   PagesDeps deps_;
   pages::PageKit kit_;
-  pages::FlashStore flash_;
+  pages::FlashStore flash_{deps_.flash_secret};
 
   std::mutex mu_;  // guards the caches below
   std::unordered_map<std::string, CachedCampaign> campaign_cache_;

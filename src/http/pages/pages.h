@@ -46,6 +46,9 @@ struct PagesDeps {
   // Where confirmation mail really goes, when it is not a mailbox (the demo writes .eml files):
   // shown on the "check your email" page. Empty: mail is sent, nothing is said.
   std::string mail_note;
+  // The secret the flash cookie's key is derived from (http/pages/flash.h), the same on every
+  // node: Store::InstanceSecret("flash-key"). Empty: a key of this process only.
+  std::string flash_secret;
 };
 
 void RegisterPages(Router& router, PagesDeps deps);

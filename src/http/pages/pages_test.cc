@@ -543,7 +543,7 @@ TEST_F(PagesTest, SigningAnswersWithARedirectSoAReloadSendsNothing) {
   EXPECT_FALSE(Contains(other.body, "prg@example.org"));
   EXPECT_TRUE(Contains(other.body, "the address you gave"));
   jar_ = jar;
-  clock_.AdvanceMillis(10 * 60 * 1000 + 1);
+  clock_.Advance(10 * 60 + 1);
   EXPECT_FALSE(Contains(Call("GET", "/c/drop-ice/sent").body, "prg@example.org"));
 
   // A form with errors: redirected to the form, which keeps what was typed on reload.
@@ -559,8 +559,52 @@ TEST_F(PagesTest, SigningAnswersWithARedirectSoAReloadSendsNothing) {
     EXPECT_TRUE(Contains(form.body, "id=\"f-email-error\""));
   }
   EXPECT_EQ(mails_to("nope"), 0);
-  clock_.AdvanceMillis(10 * 60 * 1000 + 1);
+  clock_.Advance(10 * 60 + 1);
   EXPECT_EQ(Call("GET", "/c/drop-ice/sign").status, 303);
+}
+
+// The flash travels in the cookie, sealed under a key derived from the shared secret: the page a
+// form redirects to shows it when another node (or this one, restarted) answers the GET; a node
+// of another secret does not. A comment too long to keep (and typed past its limit) must be
+// typed again, and the form says so.
+TEST_F(PagesTest, TheFlashIsReadByAnotherNodeOfTheSameSite) {
+  auto node = [&](const std::string& flash_secret) {
+    auto router = std::make_unique<Router>();
+    const pages::SiteInfo site{"Test Site", "", "", ""};
+    PagesDeps deps{*campaigns_,     *signing_,        *templates_, kBase, kSecret, site, &clock_,
+                   /*log=*/nullptr, /*mail_note=*/"", flash_secret};
+    RegisterPages(*router, std::move(deps));
+    return router;
+  };
+  router_ = node("shared flash secret");
+  Call("GET", "/c/drop-ice");
+  std::string comment;
+  while (comment.size() < 12'000) comment += std::to_string(comment.size() * 7919 % 104729) + " ";
+  Response bad = Call(
+      "POST", "/c/drop-ice/sign",
+      FormEncode(
+          {{"csrf", Token()}, {"name", "Typed Name"}, {"email", "nope"}, {"comment", comment}}),
+      {{"content-type", "application/x-www-form-urlencoded"}});
+  ASSERT_EQ(bad.status, 303);
+  EXPECT_LE(HeaderOf(bad, "Set-Cookie").size(), 4000u);
+  router_ = node("shared flash secret");  // another node
+  Response form = Call("GET", "/c/drop-ice/sign");
+  ASSERT_EQ(form.status, 422);
+  EXPECT_TRUE(Contains(form.body, "value=\"Typed Name\""));
+  EXPECT_TRUE(Contains(form.body, "id=\"f-email-error\""));
+  EXPECT_TRUE(Contains(form.body, "please type it again"));
+  EXPECT_FALSE(Contains(form.body, comment.substr(0, 40)));
+  router_ = node("another site's secret");
+  EXPECT_EQ(Call("GET", "/c/drop-ice/sign").status, 303);  // no flash: the campaign page
+
+  router_ = node("shared flash secret");
+  Call("GET", "/c/drop-ice");
+  Response posted = Call("POST", "/c/drop-ice/sign",
+                         FormEncode({{"csrf", Token()}, {"name", "N"}, {"email", "n@example.org"}}),
+                         {{"content-type", "application/x-www-form-urlencoded"}});
+  ASSERT_EQ(posted.status, 303);
+  router_ = node("shared flash secret");
+  EXPECT_TRUE(Contains(Call("GET", "/c/drop-ice/sent").body, "n@example.org"));
 }
 
 // On a phone the page is read in its order: the demand and the letter, then the form.
