@@ -9,7 +9,9 @@
 // batch as a hint, so that PostgreSQL-compatible distributed engines stay possible.
 #pragma once
 
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "core/error.h"
@@ -32,5 +34,25 @@ bool IsPostgresUrl(const std::string& url);
 // kUnavailable if the server cannot be reached; kInternal otherwise. Messages never carry the
 // URL's password.
 Result<std::unique_ptr<Store>> OpenPostgresStore(const PostgresOptions& options);
+
+// Counters of one opened store (one node), for tests and /metrics. Monotonic since open.
+struct PostgresStats {
+  std::int64_t node_id = 0;       // this store's row in `nodes` (its campaign_counts rows)
+  std::int64_t transactions = 0;  // writer batches committed (or failed)
+  std::int64_t operations = 0;    // write jobs run inside them
+  std::int64_t max_batch_seen = 0;
+  std::int64_t savepoint_batches = 0;     // batches run again with a savepoint per job
+  std::int64_t failed_batches = 0;        // batches that failed as a whole (BEGIN or COMMIT)
+  std::int64_t integrations = 0;          // log integration steps this node committed
+  std::int64_t leaves_integrated = 0;     // leaves this node hashed into the tree
+  std::int64_t integrator_takeovers = 0;  // times this node took the integrator's lease
+};
+
+// The counters if store is a PostgreSQL store, nullopt otherwise.
+std::optional<PostgresStats> GetPostgresStats(const Store& store);
+
+// For tests of a takeover: stops this node's log integrator as if the node had died (its lease
+// is left to expire), or gives the lease up at once with release_lease.
+Result<void> StopLogIntegrator(Store& store, bool release_lease);
 
 }  // namespace undersigned::store

@@ -1,0 +1,409 @@
+// Tests of the PostgreSQL store that need a server (UNDERSIGNED_TEST_PG_URL; skipped without):
+// migrations from several connections, the facade's reads and plain writes, group commit and
+// savepoints through Submit, counts across two nodes, the outbox's claims and leases. The log
+// is tested in postgres_log_test.cc.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <set>
+#include <thread>
+
+#include "store/postgres/migrations.h"
+#include "store/postgres/pg_test_util.h"
+
+namespace undersigned::store::pg {
+namespace {
+
+using testing::NewCampaign;
+using testing::Open;
+using testing::Sign;
+
+TEST(PostgresStore, IsPostgresUrl) {
+  EXPECT_TRUE(IsPostgresUrl("postgresql://u@h/db"));
+  EXPECT_TRUE(IsPostgresUrl("postgres://h/db"));
+  EXPECT_FALSE(IsPostgresUrl("/var/lib/undersigned"));
+  EXPECT_FALSE(IsPostgresUrl("sqlite://x"));
+}
+
+TEST(PostgresStore, ErrorsNeverCarryThePassword) {
+  EXPECT_EQ(RedactUrl("postgresql://user:s3cret@host:5432/db?password=other&x=1"),
+            "postgresql://user:***@host:5432/db?password=***&x=1");
+  PostgresOptions o;
+  o.url = "postgresql://user:s3cret@127.0.0.1:1/db?connect_timeout=2";
+  auto s = OpenPostgresStore(o);
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().code, Code::kUnavailable);
+  EXPECT_EQ(s.error().message.find("s3cret"), std::string::npos) << s.error().message;
+  EXPECT_EQ(CodeOfSqlState("23505"), Code::kConflict);
+  EXPECT_EQ(CodeOfSqlState("53100"), Code::kUnavailable);
+  EXPECT_EQ(CodeOfSqlState("08006"), Code::kUnavailable);
+  EXPECT_EQ(CodeOfSqlState("42601"), Code::kInternal);
+}
+
+TEST(PostgresStore, MigratesOnceFromManyConnectionsAtOnce) {
+  US_PG_TEST_SETUP(db);
+  std::atomic<int> applied{0}, ok{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 6; ++i) {
+    threads.emplace_back([&] {
+      auto conn = PgConn::Open(db.url());
+      if (!conn) return;
+      auto r = Migrate(**conn);
+      if (r) {
+        ++ok;
+        applied += *r;
+      } else {
+        ADD_FAILURE() << r.error().message;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok.load(), 6);
+  EXPECT_EQ(applied.load(), LatestSchemaVersion());  // exactly one connection migrated
+  // Stores opened at once too.
+  std::vector<std::unique_ptr<Store>> stores(3);
+  threads.clear();
+  for (auto& s : stores) threads.emplace_back([&] { s = Open(db.url()); });
+  for (auto& t : threads) t.join();
+  for (auto& s : stores) ASSERT_NE(s, nullptr);
+}
+
+TEST(PostgresStore, RefusesANewerSchema) {
+  US_PG_TEST_SETUP(db);
+  {
+    auto s = Open(db.url());
+    ASSERT_NE(s, nullptr);
+  }
+  auto conn = PgConn::Open(db.url());
+  ASSERT_TRUE(conn);
+  ASSERT_TRUE((*conn)->Exec("UPDATE schema_version SET version = 999", "test"));
+  PostgresOptions o;
+  o.url = db.url();
+  auto s = OpenPostgresStore(o);
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().code, Code::kInvalidArgument);
+  EXPECT_NE(s.error().message.find("newer"), std::string::npos);
+}
+
+TEST(PostgresStore, CampaignsTextsAndTokensRoundTrip) {
+  US_PG_TEST_SETUP(db);
+  auto store = Open(db.url());
+  ASSERT_NE(store, nullptr);
+  Campaign c = NewCampaign("first");
+  c.identifiers = {"sys:1", "sys:2"};
+  c.organizers = {"org@example.org"};
+  c.threshold = 10;
+  c.deadline = 1800000000;
+  auto made = store->CreateCampaign(c);
+  ASSERT_TRUE(made) << made.error().message;
+  EXPECT_GT(made->id, 0);
+  EXPECT_FALSE(made->uuid.empty());
+  auto dup = store->CreateCampaign(NewCampaign("first"));
+  ASSERT_FALSE(dup);
+  EXPECT_EQ(dup.error().code, Code::kConflict);
+
+  auto by_slug = store->GetCampaignBySlug("first");
+  ASSERT_TRUE(by_slug) << by_slug.error().message;
+  EXPECT_EQ(*by_slug, *made);
+  EXPECT_EQ(store->GetCampaignBySlug("none").error().code, Code::kNotFound);
+
+  Campaign edit = *made;
+  edit.letter_markdown = "A new letter";
+  edit.modified = made->modified + 10;
+  auto updated = store->UpdateCampaign(edit);
+  ASSERT_TRUE(updated) << updated.error().message;
+  auto texts = store->CampaignTexts(made->id);
+  ASSERT_TRUE(texts);
+  ASSERT_EQ(texts->size(), 2u);
+  EXPECT_EQ((*texts)[1].letter_markdown, "A new letter");
+
+  auto listed = store->ListCampaignsByIdentifier("sys:2", std::nullopt, {}, {});
+  ASSERT_TRUE(listed) << listed.error().message;
+  EXPECT_EQ(listed->total, 1);
+  auto closed = store->ListCampaigns(CampaignStatus::kClosed, TimeFilter{{}, {}, 1900000000}, {});
+  ASSERT_TRUE(closed) << closed.error().message;
+  EXPECT_EQ(closed->total, 1);  // open, but past its deadline at that time
+  auto next = store->NextOutcomeDeadline();
+  ASSERT_TRUE(next);
+  EXPECT_EQ(*next, std::optional<UnixTime>(1800000000));
+
+  ASSERT_TRUE(store->CreateApiToken("ci", "abcdef0123456789abcdef0123456789", 5));
+  auto tok = store->FindApiToken("ABCDEF0123456789abcdef0123456789");
+  ASSERT_TRUE(tok) << tok.error().message;
+  EXPECT_EQ(tok->name, "ci");
+  EXPECT_EQ(*store->RevokeApiToken("ci", 6), 1);
+  EXPECT_EQ(store->FindApiToken("abcdef0123456789abcdef0123456789").error().code, Code::kNotFound);
+
+  auto backup = store->Backup("/tmp/x");
+  ASSERT_FALSE(backup);
+  EXPECT_EQ(backup.error().code, Code::kInvalidArgument);
+  EXPECT_NE(backup.error().message.find("pg_dump"), std::string::npos);
+}
+
+TEST(PostgresStore, InstanceValuesAndKeysAreSharedByNodes) {
+  US_PG_TEST_SETUP(db);
+  auto a = Open(db.url());
+  auto b = Open(db.url());
+  ASSERT_TRUE(a && b);
+  auto sa = a->InstanceSecret("csrf");
+  auto sb = b->InstanceSecret("csrf");
+  ASSERT_TRUE(sa && sb);
+  EXPECT_EQ(sa->size(), 32u);
+  EXPECT_EQ(*sa, *sb);
+  ASSERT_TRUE(a->SetInstanceValue("base", "https://x"));
+  EXPECT_EQ(**b->FindInstanceValue("base"), "https://x");
+  EXPECT_EQ(*b->InstanceValue("origin", "first"), "first");
+  EXPECT_EQ(*a->InstanceValue("origin", "second"), "first");
+  // The seal key is the same on every node: what one seals, another opens.
+  SignatureForm form;
+  form.name = "Sealed Name";
+  auto opened = b->sealer().Open(a->sealer().Seal(form));
+  ASSERT_TRUE(opened) << opened.error().message;
+  EXPECT_EQ(opened->name, "Sealed Name");
+}
+
+TEST(PostgresStore, SignsThroughTheWriterAndReadsBack) {
+  US_PG_TEST_SETUP(db);
+  auto store = Open(db.url());
+  ASSERT_NE(store, nullptr);
+  auto c = store->CreateCampaign(NewCampaign("sign"));
+  ASSERT_TRUE(c);
+  auto s = Sign(*store, c->id, "a@example.org", false);
+  ASSERT_TRUE(s) << s.error().message;
+  EXPECT_EQ(s->signature.id >> 40, c->id);
+  auto again = Sign(*store, c->id, "a@example.org", false);
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code, Code::kConflict);
+
+  auto by_uuid = store->GetSignatureByUuid(s->signature.uuid);
+  ASSERT_TRUE(by_uuid) << by_uuid.error().message;
+  EXPECT_EQ(by_uuid->canonical_email, "a@example.org");
+  EXPECT_EQ(by_uuid->person_uuid, s->signature.person_uuid);
+  auto person = store->GetPersonByUuid(s->signature.person_uuid);
+  ASSERT_TRUE(person) << person.error().message;
+  EXPECT_EQ(person->given_name, "Given");
+
+  auto found = store->FindByConfirmToken("token-of-a@example.org");
+  ASSERT_TRUE(found) << found.error().message;
+  EXPECT_EQ(found->signature.id, s->signature.id);
+  EXPECT_EQ(found->counts.pending, 1);
+  EXPECT_EQ(found->campaign.slug, "sign");
+
+  ASSERT_TRUE(Sign(*store, c->id, "b@example.org", true));
+  auto list = store->ListSignatures(c->id, {}, {1, 10});
+  ASSERT_TRUE(list);
+  EXPECT_EQ(list->total, 2);
+  ASSERT_EQ(list->items.size(), 2u);
+  int confirmed = 0;
+  ASSERT_TRUE(store->ForEachConfirmed(c->id, [&](const Signature&) {
+    ++confirmed;
+    return true;
+  }));
+  EXPECT_EQ(confirmed, 1);
+  auto counts = store->LoadAllCounts();
+  ASSERT_TRUE(counts);
+  EXPECT_EQ((*counts)[c->id].pending, 1);
+  EXPECT_EQ((*counts)[c->id].confirmed, 1);
+  EXPECT_EQ((*counts)[c->id].changes, 2);
+  auto comment = store->SetSignatureComment(s->signature.uuid, "hello", 1700000100);
+  ASSERT_TRUE(comment) << comment.error().message;
+  EXPECT_EQ(comment->form.comment, "hello");
+  auto people = store->ListPeople(std::nullopt, {}, {});
+  ASSERT_TRUE(people);
+  EXPECT_EQ(people->total, 2);
+  auto upserted = store->UpsertPerson("c@example.org", "c@example.org", {}, 5);
+  ASSERT_TRUE(upserted) << upserted.error().message;
+  EXPECT_EQ(store->ListPeople(std::nullopt, {}, {})->total, 3);
+}
+
+// A job that sleeps, so that the jobs queued meanwhile form one batch.
+Result<int> Sleepy(WriteTx&) {
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  return 0;
+}
+
+TEST(PostgresStore, AFailingJobRollsBackOnlyItself) {
+  US_PG_TEST_SETUP(db);
+  auto store = Open(db.url());
+  ASSERT_NE(store, nullptr);
+  auto c = store->CreateCampaign(NewCampaign("savepoints"));
+  ASSERT_TRUE(c);
+  std::thread sleeper([&] { (void)RunWrite<int>(*store, Sleepy); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  std::vector<std::thread> threads;
+  std::atomic<int> ok{0}, failed{0};
+  for (int i = 0; i < 8; ++i) {
+    threads.emplace_back([&, i] {
+      auto r = RunWrite<SignatureRow>(*store, [&](WriteTx& tx) -> Result<SignatureRow> {
+        auto s = testing::TestSign(tx, c->id, "p" + std::to_string(i) + "@example.org", true,
+                                   1700000000);
+        if (i == 3) return Fail(Code::kConflict, "this one fails after writing");
+        return s;
+      });
+      (r ? ok : failed)++;
+    });
+  }
+  for (auto& t : threads) t.join();
+  sleeper.join();
+  EXPECT_EQ(ok.load(), 7);
+  EXPECT_EQ(failed.load(), 1);
+  auto stats = GetPostgresStats(*store);
+  ASSERT_TRUE(stats);
+  EXPECT_GE(stats->savepoint_batches, 1);
+  auto counts = store->LoadAllCounts();
+  EXPECT_EQ((*counts)[c->id].confirmed, 7);
+  EXPECT_EQ(*store->OutboxDepth(), 7);
+  // The failed job's log leaf was rolled back with it: 7 leaves, consecutive.
+  auto head = store->GetLogHead();
+  ASSERT_TRUE(head) << head.error().message;
+  EXPECT_EQ(head->size, 7u);
+}
+
+TEST(PostgresStore, GroupCommitAndCountsAcrossTwoNodes) {
+  US_PG_TEST_SETUP(db);
+  auto a = Open(db.url());
+  auto b = Open(db.url());
+  ASSERT_TRUE(a && b);
+  auto c = a->CreateCampaign(NewCampaign("two-nodes"));
+  ASSERT_TRUE(c);
+  constexpr int kThreads = 32, kEach = 25;
+  std::atomic<int> errors{0};
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      Store& s = t % 2 ? *a : *b;
+      for (int i = 0; i < kEach; ++i) {
+        const std::string email = "s" + std::to_string(t) + "-" + std::to_string(i) + "@x.org";
+        if (!Sign(s, c->id, email, i % 3 != 0)) ++errors;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_EQ(errors.load(), 0);
+  const int total = kThreads * kEach;
+  int confirmed = 0;
+  for (int t = 0; t < kThreads; ++t) {
+    for (int i = 0; i < kEach; ++i) confirmed += i % 3 != 0;
+  }
+  for (Store* s : {a.get(), b.get()}) {
+    auto counts = s->LoadAllCounts();
+    ASSERT_TRUE(counts);
+    EXPECT_EQ((*counts)[c->id].confirmed, confirmed);
+    EXPECT_EQ((*counts)[c->id].pending, total - confirmed);
+    EXPECT_EQ((*counts)[c->id].changes, total);
+  }
+  auto sa = *GetPostgresStats(*a);
+  auto sb = *GetPostgresStats(*b);
+  EXPECT_NE(sa.node_id, sb.node_id);
+  EXPECT_EQ(sa.operations + sb.operations, total);
+  EXPECT_LT(sa.transactions + sb.transactions, total / 4) << "group commit batches writes";
+  std::printf(
+      "[ figures ] %d signatures from %d threads on 2 nodes in %.2f s: %.0f/s, %lld "
+      "transactions (largest batch %lld)\n",
+      total, kThreads, seconds, total / seconds,
+      static_cast<long long>(sa.transactions + sb.transactions),
+      static_cast<long long>(std::max(sa.max_batch_seen, sb.max_batch_seen)));
+  // Two rows of counts (one per node), summed.
+  auto conn = PgConn::Open(db.url());
+  ASSERT_TRUE(conn);
+  auto rows = (*conn)->Run("SELECT count(*) FROM campaign_counts", "test");
+  ASSERT_TRUE(rows);
+  EXPECT_EQ(rows->Int(0, 0), 2);
+}
+
+TEST(PostgresStore, ThresholdIsReachedExactlyOnceAcrossNodes) {
+  US_PG_TEST_SETUP(db);
+  auto a = Open(db.url());
+  auto b = Open(db.url());
+  ASSERT_TRUE(a && b);
+  Campaign campaign = NewCampaign("threshold");
+  campaign.threshold = 50;
+  campaign.deadline = 1900000000;
+  auto c = a->CreateCampaign(campaign);
+  ASSERT_TRUE(c);
+  std::atomic<int> decided{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      Store& s = t % 2 ? *a : *b;
+      for (int i = 0; i < 10; ++i) {
+        const std::string email = "t" + std::to_string(t) + "-" + std::to_string(i) + "@x.org";
+        auto r = RunWrite<bool>(s, [&](WriteTx& tx) -> Result<bool> {
+          auto signed_up = testing::TestSign(tx, c->id, email, true, 1700000000);
+          if (!signed_up) return Fail(signed_up.error());
+          auto counts = tx.Counts(c->id);
+          if (!counts) return Fail(counts.error());
+          if (counts->confirmed < 50) return false;
+          auto cam = tx.CampaignById(c->id);
+          if (!cam) return Fail(cam.error());
+          if ((*cam)->outcome != CampaignOutcome::kPending) return false;
+          auto rec = tx.RecordOutcome(c->id, CampaignOutcome::kSucceeded, 1700000000);
+          if (!rec) return Fail(rec.error());
+          if (!*rec) return Fail(Code::kInternal, "decided elsewhere after being seen pending");
+          return true;
+        });
+        ASSERT_TRUE(r) << r.error().message;
+        if (*r) ++decided;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(decided.load(), 1);
+  EXPECT_EQ(a->GetCampaignById(c->id)->outcome, CampaignOutcome::kSucceeded);
+}
+
+TEST(PostgresStore, OutboxClaimsNeverOverlapAndLeasesExpire) {
+  US_PG_TEST_SETUP(db);
+  auto a = Open(db.url());
+  auto b = Open(db.url());
+  ASSERT_TRUE(a && b);
+  auto c = a->CreateCampaign(NewCampaign("outbox"));
+  ASSERT_TRUE(c);
+  constexpr int kMails = 120;
+  for (int i = 0; i < kMails; ++i) {
+    ASSERT_TRUE(Sign(*a, c->id, "m" + std::to_string(i) + "@x.org", false, 1000));
+  }
+  EXPECT_EQ(*a->OutboxDepth(), kMails);
+  std::mutex mu;
+  std::multiset<std::int64_t> claimed;
+  std::vector<std::thread> senders;
+  for (int t = 0; t < 4; ++t) {
+    senders.emplace_back([&, t] {
+      Store& s = t % 2 ? *a : *b;
+      for (;;) {
+        auto due = s.DueOutbox(2000, 7);
+        ASSERT_TRUE(due) << due.error().message;
+        if (due->empty()) return;
+        std::lock_guard lk(mu);
+        for (const auto& m : *due) {
+          EXPECT_EQ(m.next_attempt, 1000);
+          claimed.insert(m.id);
+        }
+      }
+    });
+  }
+  for (auto& t : senders) t.join();
+  EXPECT_EQ(claimed.size(), static_cast<std::size_t>(kMails));
+  EXPECT_EQ(std::set<std::int64_t>(claimed.begin(), claimed.end()).size(), claimed.size())
+      << "no message was claimed twice";
+  // Leased: nobody gets them before the lease ends...
+  EXPECT_TRUE(a->DueOutbox(2000 + kOutboxLease - 1, 500)->empty());
+  // ... then a sender that died mid-send leaves them to another.
+  const std::int64_t sent_id = *claimed.begin();
+  ASSERT_TRUE(a->MarkOutboxSent(sent_id, 2001));
+  auto again = b->DueOutbox(2000 + kOutboxLease, 500);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->size(), static_cast<std::size_t>(kMails - 1));
+  ASSERT_TRUE(b->MarkOutboxFailed(again->front().id, 5000, "smtp down"));
+  EXPECT_EQ(a->MarkOutboxSent(999999, 1).error().code, Code::kNotFound);
+  EXPECT_EQ(*a->OutboxDepth(), kMails - 1);
+  auto next = a->NextOutboxAttempt();
+  ASSERT_TRUE(next && *next);
+}
+
+}  // namespace
+}  // namespace undersigned::store::pg
