@@ -407,3 +407,50 @@ TEST(PostgresStore, OutboxClaimsNeverOverlapAndLeasesExpire) {
 
 }  // namespace
 }  // namespace undersigned::store::pg
+
+namespace undersigned::store::pg {
+namespace {
+
+// Throughput of the writer, for the figures in the report (not a check): set
+// UNDERSIGNED_PG_BENCH=1 to run it. Signatures per second from 64 threads on one node and on
+// two, pending (no log leaf) and confirmed (a leaf each).
+TEST(PostgresStore, WriterThroughput) {
+  if (std::getenv("UNDERSIGNED_PG_BENCH") == nullptr) GTEST_SKIP() << "UNDERSIGNED_PG_BENCH unset";
+  US_PG_TEST_SETUP(db);
+  for (int nodes : {1, 2}) {
+    for (bool confirm : {false, true}) {
+      std::vector<std::unique_ptr<Store>> stores;
+      for (int i = 0; i < nodes; ++i) stores.push_back(Open(db.url()));
+      const std::string slug = "bench-" + std::to_string(nodes) + (confirm ? "c" : "p");
+      auto c = stores[0]->CreateCampaign(NewCampaign(slug));
+      ASSERT_TRUE(c);
+      constexpr int kThreads = 64, kEach = 150;
+      const auto start = std::chrono::steady_clock::now();
+      std::vector<std::thread> threads;
+      for (int t = 0; t < kThreads; ++t) {
+        threads.emplace_back([&, t] {
+          for (int i = 0; i < kEach; ++i) {
+            (void)Sign(*stores[t % nodes], c->id,
+                       slug + std::to_string(t) + "-" + std::to_string(i) + "@x.org", confirm);
+          }
+        });
+      }
+      for (auto& t : threads) t.join();
+      const double s =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      std::int64_t tx = 0, biggest = 0;
+      for (auto& st : stores) {
+        tx += GetPostgresStats(*st)->transactions;
+        biggest = std::max(biggest, GetPostgresStats(*st)->max_batch_seen);
+      }
+      std::printf(
+          "[ figures ] %d node(s), %s: %d signatures in %.2f s = %.0f/s (%lld tx, "
+          "largest batch %lld)\n",
+          nodes, confirm ? "confirmed+leaf" : "pending", kThreads * kEach, s, kThreads * kEach / s,
+          static_cast<long long>(tx), static_cast<long long>(biggest));
+    }
+  }
+}
+
+}  // namespace
+}  // namespace undersigned::store::pg
