@@ -124,7 +124,7 @@ CREATE TABLE signatures (
                           CHECK (protection IN ('none', 'sealed', 'anonymous')),
   seal_threshold  bigint,
   sealed          bytea,
-  verified        boolean NOT NULL DEFAULT false,
+  verified        boolean,  -- NULL: not a verified group; false: link not followed yet
   attestation     text    NOT NULL DEFAULT '',
   UNIQUE (campaign_id, person_id)
 );

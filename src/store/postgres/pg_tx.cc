@@ -114,13 +114,16 @@ void PgTx::MoveCounts(std::int64_t campaign_id, const CountsDelta& delta) {
   e.now.pending += delta.pending;
   e.now.confirmed += delta.confirmed;
   e.now.withdrawn += delta.withdrawn;
-  e.now.changes += 1;
-  e.now.last_change = std::max(e.now.last_change, delta.now);
   e.delta.pending += delta.pending;
   e.delta.confirmed += delta.confirmed;
   e.delta.withdrawn += delta.withdrawn;
-  e.delta.now = std::max(e.delta.now, delta.now);
-  e.changes += 1;
+  // A move between groups only is not a change of the counts (write_tx.h).
+  if (delta.pending != 0 || delta.confirmed != 0 || delta.withdrawn != 0) {
+    e.now.changes += 1;
+    e.now.last_change = std::max(e.now.last_change, delta.now);
+    e.delta.now = std::max(e.delta.now, delta.now);
+    e.changes += 1;
+  }
   e.moved = true;
   auto add = [](std::vector<GroupCount>& groups, const GroupCount& g) {
     for (GroupCount& mine : groups) {
@@ -220,7 +223,8 @@ Result<std::optional<SignatureRow>> PgTx::InsertSignature(const SignatureRow& in
   } else {
     p.Null();
   }
-  p.OptBytes(in.sealed).Bool(s.verified).Text(s.attestation);
+  p.OptBytes(in.sealed).OptBool(in.verifies ? std::optional<bool>(s.verified) : std::nullopt);
+  p.Text(s.attestation);
   auto r = conn_.Run(sql::kInsertSignature, p, "saving the signature");
   if (!r) return Fail(r.error());
   numbers_.Take();
@@ -273,7 +277,8 @@ Result<void> PgTx::SaveSignature(const SignatureRow& row) {
   } else {
     p.Null();
   }
-  p.OptBytes(row.sealed).Bool(s.verified).Text(s.attestation);
+  p.OptBytes(row.sealed).OptBool(row.verifies ? std::optional<bool>(s.verified) : std::nullopt);
+  p.Text(s.attestation);
   auto r = conn_.Run(sql::kSaveSignature, p, "saving the signature");
   if (!r) return Fail(r.error());
   if (r->affected() == 0) return Fail(Code::kNotFound, "no such signature");
@@ -286,14 +291,14 @@ Result<void> PgTx::AddToken(std::int64_t signature_id, std::string_view token_ha
   return {};
 }
 
-Result<std::vector<SealedSignature>> PgTx::SealedToReveal(std::int64_t campaign_id,
-                                                          std::string_view group_key,
-                                                          std::int64_t count) {
+Result<std::vector<SignatureRow>> PgTx::SealedToReveal(std::int64_t campaign_id,
+                                                       std::string_view group_key,
+                                                       std::int64_t count) {
   auto r = conn_.Run(sql::kSealedToReveal, PgParams().Int(campaign_id).Text(group_key).Int(count),
                      "reading sealed signatures");
   if (!r) return Fail(r.error());
-  std::vector<SealedSignature> out;
-  for (int i = 0; i < r->rows(); ++i) out.push_back({r->Int(i, 0), r->Bytes(i, 1), r->Int(i, 2)});
+  std::vector<SignatureRow> out;
+  for (int i = 0; i < r->rows(); ++i) out.push_back(SignatureRowFrom(*r, i));
   return out;
 }
 
@@ -377,6 +382,13 @@ Result<void> PgTx::LockLog() {
   log_next_ = static_cast<std::uint64_t>(r->Int(0, 0));
   log_locked_ = true;
   return {};
+}
+
+std::uint64_t PgTx::NextLeafIndex() const {
+  // Locks the log now if this is the batch's first leaf; a failure is reported by the
+  // AppendLeaf that follows (the transaction is aborted by then anyway).
+  if (!log_locked_) (void)const_cast<PgTx*>(this)->LockLog();
+  return log_next_;
 }
 
 Result<std::uint64_t> PgTx::AppendLeaf(std::string_view entry, const log::Hash& hash) {

@@ -88,9 +88,9 @@ class PgTx final : public WriteTx {
   Result<void> SaveSignature(const SignatureRow& row) override;
   Result<void> AddToken(std::int64_t signature_id, std::string_view token_hash,
                         TokenKind kind) override;
-  Result<std::vector<SealedSignature>> SealedToReveal(std::int64_t campaign_id,
-                                                      std::string_view group_key,
-                                                      std::int64_t count) override;
+  Result<std::vector<SignatureRow>> SealedToReveal(std::int64_t campaign_id,
+                                                   std::string_view group_key,
+                                                   std::int64_t count) override;
   Result<void> ForEachOutcomeRecipient(
       std::int64_t campaign_id,
       const std::function<Result<void>(const OutcomeRecipient&)>& fn) override;
@@ -106,6 +106,7 @@ class PgTx final : public WriteTx {
 
   bool log_enabled() const override { return ctx_.log_enabled; }
   Result<std::uint64_t> AppendLeaf(std::string_view entry, const log::Hash& hash) override;
+  std::uint64_t NextLeafIndex() const override;
 
   const FieldSealer& sealer() const override { return *ctx_.sealer; }
   void Discard() override { discard_ = true; }

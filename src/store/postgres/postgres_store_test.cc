@@ -217,6 +217,74 @@ TEST(PostgresStore, SignsThroughTheWriterAndReadsBack) {
   EXPECT_EQ(store->ListPeople(std::nullopt, {}, {})->total, 3);
 }
 
+TEST(PostgresStore, ScriptsSeeTheirRowsAsWritten) {
+  US_PG_TEST_SETUP(db);
+  auto store = Open(db.url());
+  ASSERT_NE(store, nullptr);
+  auto c = store->CreateCampaign(NewCampaign("rows"));
+  ASSERT_TRUE(c);
+  auto r = RunWrite<bool>(*store, [&](WriteTx& tx) -> Result<bool> {
+    auto counts = tx.Counts(c->id);
+    if (!counts) return Fail(counts.error());
+    auto person = tx.UpsertSigner({"v@x.org", "", "", "", "", "", false, 10});
+    if (!person) return Fail(person.error());
+    SignatureRow row;
+    row.signature.campaign_id = c->id;
+    row.signature.person_id = person->id;
+    row.signature.state = SignatureState::kConfirmed;
+    row.signature.source = "form";
+    row.signature.form.protection = Protection::kSealed;
+    row.signature.form.seal_threshold = 5;
+    row.signature.confirmed = 10;
+    SignatureForm hidden;
+    hidden.name = "Hidden";
+    row.sealed = tx.sealer().Seal(hidden);
+    row.verifies = true;  // a verified group, not followed yet
+    row.log_salt = std::string(32, 'x');
+    const std::uint64_t next = tx.NextLeafIndex();
+    row.leaf_index = next;
+    auto inserted = tx.InsertSignature(row);
+    if (!inserted || !*inserted) return Fail(Code::kInternal, "not inserted");
+    auto index = tx.AppendLeaf("entry", log::LeafHash(std::string_view("entry")));
+    if (!index || *index != next) return Fail(Code::kInternal, "leaf index moved");
+    auto read = tx.SignatureOf(c->id, person->id);
+    if (!read) return Fail(read.error());
+    EXPECT_TRUE(read->verifies);
+    EXPECT_FALSE(read->signature.verified);
+    EXPECT_EQ(read->leaf_index, std::optional<std::uint64_t>(next));
+    EXPECT_EQ(read->log_salt, row.log_salt);
+    EXPECT_TRUE(read->signature.sealed);
+    auto sealed = tx.SealedToReveal(c->id, "public", 5);
+    if (!sealed) return Fail(sealed.error());
+    EXPECT_EQ(sealed->size(), 1u);
+    if (sealed->empty()) return false;
+    auto opened = tx.sealer().Open(sealed->front().sealed);
+    EXPECT_TRUE(opened && opened->name == "Hidden");
+    SignatureRow revealed = sealed->front();
+    revealed.signature.form.name = "Hidden";
+    revealed.sealed.clear();
+    revealed.signature.verified = true;
+    if (auto s = tx.SaveSignature(revealed); !s) return Fail(s.error());
+    tx.MoveCounts(c->id, {0, 1, 0, {{"public", 1}}, 10});
+    tx.MoveCounts(c->id, {0, 0, 0, {{"public", -1}, {"other", 1}}, 20});  // between groups
+    auto after = tx.Counts(c->id);
+    EXPECT_EQ(after->changes, 1);
+    EXPECT_EQ(after->last_change, 10);
+    return true;
+  });
+  ASSERT_TRUE(r) << r.error().message;
+  auto s = store->ListSignatures(c->id, {}, {});
+  ASSERT_TRUE(s);
+  ASSERT_EQ(s->items.size(), 1u);
+  EXPECT_EQ(s->items[0].form.name, "Hidden");
+  EXPECT_TRUE(s->items[0].verified);
+  EXPECT_FALSE(s->items[0].sealed);
+  auto counts = store->LoadAllCounts();
+  EXPECT_EQ((*counts)[c->id].changes, 1);
+  EXPECT_EQ((*counts)[c->id].confirmed, 1);
+  ASSERT_EQ((*counts)[c->id].groups.size(), 2u);
+}
+
 // A job that sleeps, so that the jobs queued meanwhile form one batch.
 Result<int> Sleepy(WriteTx&) {
   std::this_thread::sleep_for(std::chrono::milliseconds(300));

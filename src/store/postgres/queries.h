@@ -10,13 +10,14 @@ namespace undersigned::store::pg::sql {
   "created, modified, identifiers, threshold, organizers, outcome, outcome_at, groups, "        \
   "anonymity_floor, time_zone, description, organized_by"
 
-// Signature (rows.h, SignatureFrom) then, for SignatureRow, sealed, log_salt and log_index.
-#define US_SIGNATURE_COLS                                                                     \
-  "id, uuid, campaign_id, person_id, name, email, canonical_email, postal_code, country, "    \
-  "comment, public_name, wants_updates, state, source, confirm_sends, created, modified, "    \
-  "confirmed, (SELECT p.uuid FROM people p WHERE p.id = signatures.person_id), group_key, "   \
-  "protection, seal_threshold, sealed IS NOT NULL, verified, attestation, sealed, log_salt, " \
-  "log_index"
+// Signature (rows.h, SignatureFrom) then, for SignatureRow, sealed, log_salt, log_index and
+// verifies (verified NULL: not a verified group).
+#define US_SIGNATURE_COLS                                                                    \
+  "id, uuid, campaign_id, person_id, name, email, canonical_email, postal_code, country, "   \
+  "comment, public_name, wants_updates, state, source, confirm_sends, created, modified, "   \
+  "confirmed, (SELECT p.uuid FROM people p WHERE p.id = signatures.person_id), group_key, "  \
+  "protection, seal_threshold, sealed IS NOT NULL, coalesce(verified, false), attestation, " \
+  "sealed, log_salt, log_index, verified IS NOT NULL"
 
 #define US_PERSON_COLS                                                                \
   "id, uuid, given_name, family_name, email, canonical_email, postal_code, country, " \
@@ -185,10 +186,12 @@ inline constexpr const char* kSignatureByToken =
     " FROM signatures WHERE id = (SELECT signature_id FROM "
     "signature_tokens WHERE hash = $1 AND (NOT $2::boolean OR kind = 'signing'))";
 inline constexpr const char* kRecentPublic =
-    "SELECT name, comment, confirmed, group_key, verified, protection FROM signatures WHERE "
+    "SELECT name, comment, confirmed, group_key, coalesce(verified, false), protection FROM "
+    "signatures WHERE "
     "campaign_id = $1 AND state = 'confirmed' AND public_name ORDER BY confirmed DESC LIMIT $2";
 inline constexpr const char* kSealedToReveal =
-    "SELECT id, sealed, seal_threshold FROM signatures WHERE campaign_id = $1 AND group_key = $2 "
+    "SELECT " US_SIGNATURE_COLS
+    " FROM signatures WHERE campaign_id = $1 AND group_key = $2 "
     "AND sealed IS NOT NULL AND seal_threshold <= $3 AND state = 'confirmed' AND protection = "
     "'sealed' ORDER BY id";
 inline constexpr const char* kOutcomeRecipients =

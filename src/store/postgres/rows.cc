@@ -247,6 +247,7 @@ SignatureRow SignatureRowFrom(const PgResult& r, int row) {
   out.sealed = r.Bytes(row, 25);
   out.log_salt = r.Bytes(row, 26);
   if (auto i = r.OptInt(row, 27)) out.leaf_index = static_cast<std::uint64_t>(*i);
+  out.verifies = r.Bool(row, 28);
   return out;
 }
 

@@ -35,7 +35,7 @@ std::string HashKey(std::string_view hash);
 std::string NewUuid();
 
 Result<Campaign> CampaignFrom(const PgResult& r, int row);
-// Signature from the first 25 columns of US_SIGNATURE_COLS; SignatureRowFrom adds the last 3.
+// Signature from the first 25 columns of US_SIGNATURE_COLS; SignatureRowFrom adds the last 4.
 Signature SignatureFrom(const PgResult& r, int row);
 SignatureRow SignatureRowFrom(const PgResult& r, int row);
 Person PersonFrom(const PgResult& r, int row);
