@@ -1,6 +1,8 @@
 #include "store/postgres/migrations.h"
 
+#include <chrono>
 #include <string>
+#include <thread>
 
 namespace undersigned::store::pg {
 namespace {
@@ -229,7 +231,8 @@ int LatestSchemaVersion() { return kMigrations[std::size(kMigrations) - 1].versi
 
 Result<int> Migrate(PgConn& conn) {
   // The version table first, in its own transaction: two nodes creating it at once may see a
-  // unique violation in the catalog (a known PostgreSQL race of CREATE ... IF NOT EXISTS);
+  // unique violation or a duplicate type in the catalog (a known PostgreSQL race of CREATE ...
+  // IF NOT EXISTS);
   // then it exists, and the next try passes.
   for (int attempt = 0;; ++attempt) {
     auto r = conn.Exec(
@@ -237,7 +240,9 @@ Result<int> Migrate(PgConn& conn) {
         "CHECK (only_row), version integer NOT NULL)",
         "creating the schema version table");
     if (r) break;
-    if (attempt >= 5 || r.error().code != Code::kConflict) return Fail(r.error());
+    // (23505 unique_violation or 42710 duplicate_object from the catalog: another node won.)
+    if (attempt >= 5 || r.error().code == Code::kUnavailable) return Fail(r.error());
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   // One migrating node at a time: the others wait on the lock, then find the schema current.
   if (auto r =

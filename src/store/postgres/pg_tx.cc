@@ -19,8 +19,8 @@ std::string_view HashBytes(const log::Hash& h) {
 }
 
 // "INSERT ... VALUES ($1, $2), ($3, $4)..." for rows rows of cols columns, run once.
-Result<void> InsertRows(PgConn& conn, const char* head, int cols, std::size_t rows,
-                        const char* tail, const PgParams& params, std::string_view what) {
+Result<PgResult> RunRows(PgConn& conn, const char* head, int cols, std::size_t rows,
+                         const char* tail, const PgParams& params, std::string_view what) {
   std::string sql = head;
   int n = 1;
   for (std::size_t r = 0; r < rows; ++r) {
@@ -32,9 +32,7 @@ Result<void> InsertRows(PgConn& conn, const char* head, int cols, std::size_t ro
     sql += ")";
   }
   sql += tail;
-  auto r = conn.RunOnce(sql, params, what);
-  if (!r) return Fail(r.error());
-  return {};
+  return conn.RunOnce(sql, params, what);
 }
 
 // Calls add(params, item) for items in chunks of kRowsPerInsert, inserting each chunk.
@@ -45,7 +43,7 @@ Result<void> InsertAll(PgConn& conn, const char* head, int cols, const std::vect
     const std::size_t n = std::min(kRowsPerInsert, items.size() - first);
     PgParams p;
     for (std::size_t i = 0; i < n; ++i) add(p, items[first + i]);
-    if (auto r = InsertRows(conn, head, cols, n, tail, p, what); !r) return r;
+    if (auto r = RunRows(conn, head, cols, n, tail, p, what); !r) return Fail(r.error());
   }
   return {};
 }
@@ -177,43 +175,49 @@ Result<void> PgTx::TouchCampaign(std::int64_t campaign_id, UnixTime now) {
 
 // --- people and signatures
 
+// A signer is looked up by address (one read) unless this batch met them already; their row
+// is written at the flush, by one multi-row upsert for the batch (FlushRows).
 Result<PersonRef> PgTx::UpsertSigner(const SignerPerson& p) {
-  auto id = people_.Peek(conn_);
-  if (!id) return Fail(id.error());
-  const std::string uuid = ctx_.public_ids->Uuid(IdKind::kPerson, *id);
-  PgParams params;
-  params.Int(*id).Text(uuid).Text(p.canonical_email).Text(p.email).Text(p.given_name);
-  params.Text(p.family_name).Text(p.postal_code).Text(p.country).Bool(p.subscribed).Int(p.now);
-  auto r = conn_.Run(sql::kUpsertSigner, params, "saving the person");
-  if (!r) return Fail(r.error());
-  PersonRef out{r->Int(0, 0), r->Text(0, 1)};
-  if (out.id == *id) people_.Take();
-  return out;
+  auto it = people_rows_.find(p.canonical_email);
+  if (it == people_rows_.end()) {
+    auto r =
+        conn_.Run(sql::kPersonIdByEmail, PgParams().Text(p.canonical_email), "reading the person");
+    if (!r) return Fail(r.error());
+    PersonEntry e;
+    if (r->rows() > 0) {
+      e.id = r->Int(0, 0);
+      e.uuid = r->Text(0, 1);
+    } else {
+      auto id = people_.Peek(conn_);
+      if (!id) return Fail(id.error());
+      people_.Take();
+      e.id = *id;
+      e.uuid = ctx_.public_ids->Uuid(IdKind::kPerson, e.id);
+      e.is_new = true;
+    }
+    e.person = p;
+    it = people_rows_.emplace(p.canonical_email, std::move(e)).first;
+  } else {
+    const bool subscribed = it->second.person.subscribed || p.subscribed;
+    it->second.person = p;
+    it->second.person.subscribed = subscribed;
+  }
+  it->second.dirty = true;
+  return PersonRef{it->second.id, it->second.uuid};
 }
 
-Result<std::optional<SignatureRow>> PgTx::InsertSignature(const SignatureRow& in) {
-  const Signature& s = in.signature;
-  if (s.campaign_id < 1 || s.campaign_id >= (std::int64_t{1} << 23)) {
-    return Fail(Code::kInternal, "campaign id out of the range signature ids can hold");
-  }
-  auto number = numbers_.Peek(conn_);
-  if (!number) return Fail(number.error());
-  if (*number >= (std::int64_t{1} << 40)) {
-    return Fail(Code::kInternal, "signature numbers are exhausted");
-  }
-  SignatureRow row = in;
-  row.signature.id = (s.campaign_id << 40) + *number;
-  row.signature.uuid = ctx_.public_ids->Uuid(IdKind::kSignature, row.signature.id);
+// The row's parameters in kInsertSignature's order (id and uuid assigned).
+static void AddSignatureParams(PgParams& p, const SignatureRow& row) {
+  const Signature& s = row.signature;
   const std::string& group = s.form.group.empty() ? std::string(kPublicGroupKey) : s.form.group;
-  PgParams p;
-  p.Int(row.signature.id).Text(row.signature.uuid).Int(s.campaign_id).Int(s.person_id);
+  p.Int(s.id).Text(s.uuid).Int(s.campaign_id).Int(s.person_id);
   p.Text(s.form.name).Text(s.form.email).Text(s.canonical_email).Text(s.form.postal_code);
   p.Text(s.form.country).Text(s.form.comment).Bool(s.form.public_name);
   p.Bool(s.form.wants_updates).Text(SignatureStateName(s.state)).Text(s.source);
   p.Int(std::int64_t{s.confirm_sends}).Int(s.created).Int(s.modified).Int(s.confirmed);
-  p.OptBytes(in.log_salt);
-  if (in.leaf_index) {
-    p.Int(static_cast<std::int64_t>(*in.leaf_index));
+  p.OptBytes(row.log_salt);
+  if (row.leaf_index) {
+    p.Int(static_cast<std::int64_t>(*row.leaf_index));
   } else {
     p.Null();
   }
@@ -223,8 +227,40 @@ Result<std::optional<SignatureRow>> PgTx::InsertSignature(const SignatureRow& in
   } else {
     p.Null();
   }
-  p.OptBytes(in.sealed).OptBool(in.verifies ? std::optional<bool>(s.verified) : std::nullopt);
+  p.OptBytes(row.sealed).OptBool(row.verifies ? std::optional<bool>(s.verified) : std::nullopt);
   p.Text(s.attestation);
+}
+
+Result<std::optional<SignatureRow>> PgTx::InsertSignature(const SignatureRow& in) {
+  const Signature& s = in.signature;
+  if (s.campaign_id < 1 || s.campaign_id >= (std::int64_t{1} << 23)) {
+    return Fail(Code::kInternal, "campaign id out of the range signature ids can hold");
+  }
+  const auto key = std::make_pair(s.campaign_id, s.person_id);
+  if (new_signature_keys_.count(key)) return std::optional<SignatureRow>();  // this batch's
+  auto number = numbers_.Peek(conn_);
+  if (!number) return Fail(number.error());
+  if (*number >= (std::int64_t{1} << 40)) {
+    return Fail(Code::kInternal, "signature numbers are exhausted");
+  }
+  SignatureRow row = in;
+  row.signature.id = (s.campaign_id << 40) + *number;
+  row.signature.uuid = ctx_.public_ids->Uuid(IdKind::kSignature, row.signature.id);
+  // A person new in this batch has no signature anywhere yet: the row waits for the flush.
+  const PersonEntry* person = nullptr;
+  for (const auto& [email, e] : people_rows_) {
+    if (e.id == s.person_id) person = &e;
+  }
+  if (person != nullptr && person->is_new) {
+    numbers_.Take();
+    row.signature.person_uuid = person->uuid;
+    new_signatures_.push_back(row);
+    new_signature_keys_.insert(key);
+    return std::optional<SignatureRow>(std::move(row));
+  }
+  if (auto f = FlushRows(); !f) return Fail(f.error());
+  PgParams p;
+  AddSignatureParams(p, row);
   auto r = conn_.Run(sql::kInsertSignature, p, "saving the signature");
   if (!r) return Fail(r.error());
   numbers_.Take();
@@ -234,6 +270,7 @@ Result<std::optional<SignatureRow>> PgTx::InsertSignature(const SignatureRow& in
 }
 
 Result<SignatureRow> PgTx::SignatureOf(std::int64_t campaign_id, std::int64_t person_id) {
+  if (auto f = FlushRows(); !f) return Fail(f.error());
   auto r = conn_.Run(sql::kSignatureOf, PgParams().Int(campaign_id).Int(person_id),
                      "reading the signature");
   if (!r) return Fail(r.error());
@@ -243,13 +280,7 @@ Result<SignatureRow> PgTx::SignatureOf(std::int64_t campaign_id, std::int64_t pe
 
 Result<SignatureRow> PgTx::SignatureByToken(std::string_view token_hash, TokenKind kind) {
   const std::string key = HashKey(token_hash);
-  // A token added earlier in this batch is still in memory: insert those rows first.
-  for (const Token& t : tokens_) {
-    if (t.key == key) {
-      if (auto f = FlushRows(); !f) return Fail(f.error());
-      break;
-    }
-  }
+  if (auto f = FlushRows(); !f) return Fail(f.error());  // rows of this batch first
   auto r =
       conn_.Run(sql::kSignatureByToken, PgParams().Bytes(key).Bool(kind == TokenKind::kSigning),
                 "reading the signature");
@@ -259,6 +290,7 @@ Result<SignatureRow> PgTx::SignatureByToken(std::string_view token_hash, TokenKi
 }
 
 Result<void> PgTx::SaveSignature(const SignatureRow& row) {
+  if (auto f = FlushRows(); !f) return Fail(f.error());
   const Signature& s = row.signature;
   const std::string& group = s.form.group.empty() ? std::string(kPublicGroupKey) : s.form.group;
   PgParams p;
@@ -294,6 +326,7 @@ Result<void> PgTx::AddToken(std::int64_t signature_id, std::string_view token_ha
 Result<std::vector<SignatureRow>> PgTx::SealedToReveal(std::int64_t campaign_id,
                                                        std::string_view group_key,
                                                        std::int64_t count) {
+  if (auto f = FlushRows(); !f) return Fail(f.error());
   auto r = conn_.Run(sql::kSealedToReveal, PgParams().Int(campaign_id).Text(group_key).Int(count),
                      "reading sealed signatures");
   if (!r) return Fail(r.error());
@@ -304,6 +337,7 @@ Result<std::vector<SignatureRow>> PgTx::SealedToReveal(std::int64_t campaign_id,
 
 Result<void> PgTx::ForEachOutcomeRecipient(
     std::int64_t campaign_id, const std::function<Result<void>(const OutcomeRecipient&)>& fn) {
+  if (auto f = FlushRows(); !f) return Fail(f.error());
   auto r = conn_.Run(sql::kOutcomeRecipients, PgParams().Int(campaign_id), "reading signers");
   if (!r) return Fail(r.error());
   for (int i = 0; i < r->rows(); ++i) {
@@ -401,6 +435,54 @@ Result<std::uint64_t> PgTx::AppendLeaf(std::string_view entry, const log::Hash& 
 // --- the writer's side
 
 Result<void> PgTx::FlushRows() {
+  std::vector<const PersonEntry*> dirty;
+  for (const auto& [email, e] : people_rows_) {
+    if (e.dirty) dirty.push_back(&e);
+  }
+  std::int64_t mismatched = 0;
+  for (std::size_t first = 0; first < dirty.size(); first += kRowsPerInsert) {
+    const std::size_t n = std::min(kRowsPerInsert, dirty.size() - first);
+    PgParams p;
+    for (std::size_t i = 0; i < n; ++i) {
+      const PersonEntry& e = *dirty[first + i];
+      const SignerPerson& q = e.person;
+      p.Int(e.id).Text(e.uuid).Text(q.canonical_email).Text(q.email).Text(q.given_name);
+      p.Text(q.family_name).Text(q.postal_code).Text(q.country).Bool(q.subscribed).Int(q.now);
+      p.Int(q.now);
+    }
+    auto r = RunRows(conn_, sql::kUpsertPeopleHead, sql::kPeopleCols, n, sql::kUpsertPeopleTail, p,
+                     "saving people");
+    if (!r) return Fail(r.error());
+    // Another node inserted one of these addresses since we looked: our id is not its id.
+    for (int i = 0; i < r->rows(); ++i) {
+      auto it = people_rows_.find(r->Text(i, 1));
+      if (it == people_rows_.end() || it->second.id != r->Int(i, 0)) ++mismatched;
+    }
+  }
+  if (mismatched > 0) {
+    return Fail(Code::kUnavailable, "a signer was added by another node meanwhile; try again");
+  }
+  for (auto& [email, e] : people_rows_) {
+    e.dirty = false;
+    e.is_new = false;
+  }
+  if (!new_signatures_.empty()) {
+    std::int64_t inserted = 0;
+    for (std::size_t first = 0; first < new_signatures_.size(); first += kRowsPerInsert) {
+      const std::size_t n = std::min(kRowsPerInsert, new_signatures_.size() - first);
+      PgParams p;
+      for (std::size_t i = 0; i < n; ++i) AddSignatureParams(p, new_signatures_[first + i]);
+      auto r = RunRows(conn_, sql::kInsertSignaturesHead, sql::kSignatureCols, n,
+                       sql::kInsertSignaturesTail, p, "saving signatures");
+      if (!r) return Fail(r.error());
+      inserted += r->affected();
+    }
+    if (inserted != static_cast<std::int64_t>(new_signatures_.size())) {
+      return Fail(Code::kUnavailable, "a signature was added by another node meanwhile");
+    }
+    new_signatures_.clear();
+    new_signature_keys_.clear();
+  }
   auto tokens = InsertAll(conn_, sql::kInsertTokensHead, sql::kTokenCols, tokens_, "saving tokens",
                           [](PgParams& p, const Token& t) {
                             p.Bytes(t.key).Int(t.signature_id).Text(TokenKindName(t.kind));
@@ -448,14 +530,15 @@ struct PgTx::Snapshot {
   std::unordered_map<std::int64_t, Campaign> campaigns;
   std::unordered_map<std::int64_t, std::string> text_hashes;
   std::map<std::int64_t, CountsEntry> counts;
+  std::unordered_map<std::string, PersonEntry> people_rows;
   bool log_locked;
   std::uint64_t log_next;
   std::size_t tokens, mails, leaves;
 };
 
 std::shared_ptr<PgTx::Snapshot> PgTx::Save() const {
-  return std::make_shared<Snapshot>(Snapshot{campaigns_, text_hashes_, counts_, log_locked_,
-                                             log_next_, tokens_.size(), mails_.size(),
+  return std::make_shared<Snapshot>(Snapshot{campaigns_, text_hashes_, counts_, people_rows_,
+                                             log_locked_, log_next_, tokens_.size(), mails_.size(),
                                              leaves_.size()});
 }
 
@@ -463,6 +546,10 @@ void PgTx::Restore(const Snapshot& s) {
   campaigns_ = s.campaigns;
   text_hashes_ = s.text_hashes;
   counts_ = s.counts;
+  people_rows_ = s.people_rows;
+  // (Rows are flushed at the end of each job in savepoint mode: none are pending here.)
+  new_signatures_.clear();
+  new_signature_keys_.clear();
   // (A lock taken inside a savepoint that was rolled back is released with it.)
   log_locked_ = s.log_locked;
   log_next_ = s.log_next;

@@ -34,9 +34,11 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "store/postgres/pg_conn.h"
@@ -113,7 +115,7 @@ class PgTx final : public WriteTx {
 
   // --- for the writer
   bool TakeDiscard() { return std::exchange(discard_, false); }
-  // Inserts the rows kept in memory (tokens, mails, leaves).
+  // Inserts the rows kept in memory (people, signatures of new people, tokens, mails, leaves).
   Result<void> FlushRows();
   // Adds the batch's count deltas to this node's rows and writes the log's next position.
   // Returns whether any count moved.
@@ -129,6 +131,13 @@ class PgTx final : public WriteTx {
     CountsDelta delta;   // this batch's deltas (groups: by key)
     std::int64_t changes = 0;
     bool moved = false;
+  };
+  struct PersonEntry {  // a signer this batch met (by canonical email)
+    std::int64_t id = 0;
+    std::string uuid;
+    SignerPerson person;  // as the batch last wrote it
+    bool is_new = false;  // not in the table before this batch (so has no signature)
+    bool dirty = false;   // to be upserted at the flush
   };
   struct Token {
     std::string key;
@@ -152,6 +161,9 @@ class PgTx final : public WriteTx {
   std::map<std::int64_t, CountsEntry> counts_;
   bool log_locked_ = false;
   std::uint64_t log_next_ = 0;
+  std::unordered_map<std::string, PersonEntry> people_rows_;
+  std::vector<SignatureRow> new_signatures_;  // of people new in this batch, inserted at flush
+  std::set<std::pair<std::int64_t, std::int64_t>> new_signature_keys_;  // (campaign, person)
   std::vector<Token> tokens_;
   std::vector<NewMail> mails_;
   std::vector<Leaf> leaves_;

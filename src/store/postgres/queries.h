@@ -127,16 +127,10 @@ inline constexpr const char* kAddCounts =
 inline constexpr const char* kNewNode = "INSERT INTO nodes (started) VALUES ($1) RETURNING id";
 
 // --- people
+inline constexpr const char* kPersonIdByEmail =
+    "SELECT id, uuid FROM people WHERE canonical_email = $1";
 inline constexpr const char* kTakeIds =
     "SELECT nextval($1::regclass) FROM generate_series(1, $2::integer)";
-// $1 the id a new person gets, $2 its public id.
-inline constexpr const char* kUpsertSigner =
-    "INSERT INTO people AS p (id, uuid, canonical_email, email, given_name, family_name, "
-    "postal_code, country, subscribed, created, modified) VALUES ($1, $2, $3, $4, $5, $6, $7, "
-    "$8, $9, $10, $10) ON CONFLICT (canonical_email) DO UPDATE SET email = excluded.email, "
-    "given_name = excluded.given_name, family_name = excluded.family_name, postal_code = "
-    "excluded.postal_code, country = excluded.country, subscribed = p.subscribed OR "
-    "excluded.subscribed, modified = excluded.modified RETURNING id, uuid";
 inline constexpr const char* kSignupPerson =
     "INSERT INTO people AS p (id, uuid, canonical_email, email, given_name, family_name, "
     "postal_code, country, subscribed, created, modified) VALUES ($1, $2, $3, $4, coalesce($5, "
@@ -335,6 +329,23 @@ inline constexpr const char* kReceiptByConfirmHash =
 
 // Multi-row inserts the writer builds per batch (PgTx::Flush): the column lists; the values
 // are "($1, $2, ...), (...)" for as many rows as are queued.
+inline constexpr const char* kUpsertPeopleHead =
+    "INSERT INTO people AS p (id, uuid, canonical_email, email, given_name, family_name, "
+    "postal_code, country, subscribed, created, modified) VALUES ";
+inline constexpr const char* kUpsertPeopleTail =
+    " ON CONFLICT (canonical_email) DO UPDATE SET email = excluded.email, given_name = "
+    "excluded.given_name, family_name = excluded.family_name, postal_code = excluded.postal_code, "
+    "country = excluded.country, subscribed = p.subscribed OR excluded.subscribed, modified = "
+    "excluded.modified RETURNING id, canonical_email";
+inline constexpr int kPeopleCols = 11;
+inline constexpr const char* kInsertSignaturesHead =
+    "INSERT INTO signatures (id, uuid, campaign_id, person_id, name, email, canonical_email, "
+    "postal_code, country, comment, public_name, wants_updates, state, source, confirm_sends, "
+    "created, modified, confirmed, log_salt, log_index, group_key, protection, seal_threshold, "
+    "sealed, verified, attestation) VALUES ";
+inline constexpr const char* kInsertSignaturesTail =
+    " ON CONFLICT (campaign_id, person_id) DO NOTHING";
+inline constexpr int kSignatureCols = 26;
 inline constexpr const char* kInsertTokensHead =
     "INSERT INTO signature_tokens (hash, signature_id, kind) VALUES ";
 inline constexpr int kTokenCols = 3;
