@@ -64,6 +64,12 @@ Result<std::int64_t> IdPool::Peek(PgConn& conn) {
 
 Result<const Campaign*> PgTx::CampaignById(std::int64_t id) {
   if (auto it = campaigns_.find(id); it != campaigns_.end()) return &it->second;
+  return ReadCampaign(id);
+}
+
+// Reads the campaign into its entry (the same object once made: scripts keep the pointer for
+// the whole job, write_tx.h).
+Result<const Campaign*> PgTx::ReadCampaign(std::int64_t id) {
   auto r = conn_.Run(sql::kCampaignById, PgParams().Int(id), "reading the campaign");
   if (!r) return Fail(r.error());
   if (r->rows() == 0) return Fail(Code::kNotFound, "no such campaign");
@@ -94,8 +100,7 @@ Result<CampaignCounts> PgTx::Counts(std::int64_t campaign_id) {
     auto lock = conn_.Run(sql::kLockCampaign, PgParams().Int(campaign_id), "locking the campaign");
     if (!lock) return Fail(lock.error());
     if (lock->rows() > 0 && lock->View(0, 0) != "pending") {
-      campaigns_.erase(campaign_id);
-      if (auto again = CampaignById(campaign_id); !again) return Fail(again.error());
+      if (auto again = ReadCampaign(campaign_id); !again) return Fail(again.error());
     }
   }
   auto r = conn_.Run(sql::kCountsOf, PgParams().Int(campaign_id), "reading counts");
@@ -144,7 +149,9 @@ Result<bool> PgTx::RecordOutcome(std::int64_t campaign_id, CampaignOutcome outco
                      "deciding the campaign");
   if (!r) return Fail(r.error());
   if (r->rows() == 0) {
-    campaigns_.erase(campaign_id);  // decided elsewhere: read it again when asked
+    if (campaigns_.count(campaign_id)) {  // decided elsewhere: as it is now
+      if (auto again = ReadCampaign(campaign_id); !again) return Fail(again.error());
+    }
     return false;
   }
   if (auto it = campaigns_.find(campaign_id); it != campaigns_.end()) {

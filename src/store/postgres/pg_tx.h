@@ -150,6 +150,7 @@ class PgTx final : public WriteTx {
     log::Hash hash;
   };
 
+  Result<const Campaign*> ReadCampaign(std::int64_t id);
   Result<void> LockLog();  // locks log_state's row until COMMIT and reads the next index
 
   PgConn& conn_;
