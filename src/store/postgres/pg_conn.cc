@@ -179,28 +179,48 @@ Result<void> PgConn::Reset() {
   return Setup();
 }
 
-Result<PgResult> PgConn::Run(const char* sql, const PgParams& params, std::string_view what) {
-  auto it = prepared_.find(sql);
-  if (it == prepared_.end()) {
-    std::string name = "s" + std::to_string(prepared_.size());
-    PgResult prep(PQprepare(conn_, name.c_str(), sql, 0, nullptr));
-    const auto st = PQresultStatus(prep.raw_for_status());
-    if (st != PGRES_COMMAND_OK) return Fail(ErrorOf(prep.raw_for_status(), what));
-    it = prepared_.emplace(sql, std::move(name)).first;
+// A statement that cannot have changed anything if it failed (a read, or the BEGIN of a
+// transaction) is sent again once on a fresh connection when the old one turns out to be lost
+// (a restarted server, a dropped socket), so that each pooled connection does not fail once.
+static bool Retriable(const char* sql) {
+  return std::strncmp(sql, "SELECT", 6) == 0 || std::strncmp(sql, "BEGIN", 5) == 0;
+}
+
+bool PgConn::ShouldRetry(bool was_idle, const char* sql, int attempt) {
+  if (attempt > 0 || !was_idle || PQstatus(conn_) == CONNECTION_OK || !Retriable(sql)) {
+    return false;
   }
+  return Reset().has_value();
+}
+
+Result<PgResult> PgConn::Run(const char* sql, const PgParams& params, std::string_view what) {
   std::vector<const char*> values(params.values_.size());
   std::vector<int> lengths(params.values_.size());
   for (std::size_t i = 0; i < values.size(); ++i) {
     values[i] = params.null_[i] ? nullptr : params.values_[i].data();
     lengths[i] = static_cast<int>(params.values_[i].size());
   }
-  PgResult r(PQexecPrepared(conn_, it->second.c_str(), params.size(), values.data(), lengths.data(),
-                            params.formats_.data(), 0));
-  const auto st = PQresultStatus(r.raw_for_status());
-  if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-    return Fail(ErrorOf(r.raw_for_status(), what));
+  for (int attempt = 0;; ++attempt) {
+    const bool was_idle = !in_transaction();
+    auto it = prepared_.find(sql);
+    if (it == prepared_.end()) {
+      std::string name = "s" + std::to_string(prepared_.size());
+      PgResult prep(PQprepare(conn_, name.c_str(), sql, 0, nullptr));
+      if (PQresultStatus(prep.raw_for_status()) != PGRES_COMMAND_OK) {
+        if (ShouldRetry(was_idle, sql, attempt)) continue;
+        return Fail(ErrorOf(prep.raw_for_status(), what));
+      }
+      it = prepared_.emplace(sql, std::move(name)).first;
+    }
+    PgResult r(PQexecPrepared(conn_, it->second.c_str(), params.size(), values.data(),
+                              lengths.data(), params.formats_.data(), 0));
+    const auto st = PQresultStatus(r.raw_for_status());
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+      if (ShouldRetry(was_idle, sql, attempt)) continue;
+      return Fail(ErrorOf(r.raw_for_status(), what));
+    }
+    return r;
   }
-  return r;
 }
 
 Result<PgResult> PgConn::RunOnce(const std::string& sql, const PgParams& params,
@@ -221,13 +241,17 @@ Result<PgResult> PgConn::RunOnce(const std::string& sql, const PgParams& params,
 }
 
 Result<void> PgConn::Exec(const char* sql, std::string_view what) {
-  PGresult* r = PQexec(conn_, sql);
-  // A multi-statement string returns the last result; an earlier error stops there.
-  const auto st = PQresultStatus(r);
-  Result<void> out;
-  if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) out = Fail(ErrorOf(r, what));
-  PQclear(r);
-  return out;
+  for (int attempt = 0;; ++attempt) {
+    const bool was_idle = !in_transaction();
+    PGresult* r = PQexec(conn_, sql);
+    // A multi-statement string returns the last result; an earlier error stops there.
+    const auto st = PQresultStatus(r);
+    Result<void> out;
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) out = Fail(ErrorOf(r, what));
+    PQclear(r);
+    if (!out && ShouldRetry(was_idle, sql, attempt)) continue;
+    return out;
+  }
 }
 
 }  // namespace undersigned::store::pg

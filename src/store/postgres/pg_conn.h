@@ -10,6 +10,10 @@
 // Parameters travel as text, except byte strings (bytea), which travel as binary. Results come
 // as text; a bytea column is decoded from its hex form by PgResult::Bytes.
 //
+// A read or a BEGIN that finds the connection lost reconnects and is sent once more; any
+// other statement reports the loss (kUnavailable) and the next use reconnects (PgWriter, the
+// read pool and the integrator reset a connection that is not ok before using it).
+//
 // Errors map to our codes (PgError): unique violation -> kConflict; a lost connection, a full
 // disk, too many connections, a server shutting down, a serialization failure or a deadlock ->
 // kUnavailable; anything else kInternal. Messages say what we were doing, the SQLSTATE and the
@@ -106,6 +110,8 @@ class PgConn {
  private:
   explicit PgConn(PGconn* c) : conn_(c) {}
   Result<void> Setup();
+  // After a failure: reconnects and says whether to send sql again (see Retriable).
+  bool ShouldRetry(bool was_idle, const char* sql, int attempt);
   Error ErrorOf(const PGresult* r, std::string_view what) const;
   PGconn* conn_ = nullptr;
   // Statement name by SQL text pointer (every prepared SQL is a constant of queries.h).

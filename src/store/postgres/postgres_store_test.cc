@@ -285,6 +285,46 @@ TEST(PostgresStore, ScriptsSeeTheirRowsAsWritten) {
   ASSERT_EQ((*counts)[c->id].groups.size(), 2u);
 }
 
+TEST(PostgresStore, ALostConnectionIsUnavailableThenReconnects) {
+  US_PG_TEST_SETUP(db);
+  auto store = Open(db.url());
+  ASSERT_NE(store, nullptr);
+  auto c = store->CreateCampaign(NewCampaign("reconnect"));
+  ASSERT_TRUE(c);
+  ASSERT_TRUE(Sign(*store, c->id, "before@x.org", false));
+  auto admin = PgConn::Open(db.url());
+  ASSERT_TRUE(admin);
+  ASSERT_TRUE(
+      (*admin)->Exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = "
+                     "current_database() AND pid <> pg_backend_pid()",
+                     "test"));
+  // Each connection notices at its next use: the writer's BEGIN and the reads reconnect and
+  // go on; nothing fails.
+  auto after = Sign(*store, c->id, "after@x.org", false);
+  ASSERT_TRUE(after) << after.error().message;
+  for (int i = 0; i < 4; ++i) {
+    auto read = store->GetCampaignById(c->id);
+    ASSERT_TRUE(read) << read.error().message;
+  }
+  auto counts = store->LoadAllCounts();
+  ASSERT_TRUE(counts) << counts.error().message;
+  EXPECT_EQ((*counts)[c->id].pending, 2);
+  // An outbox claim (a write) on a lost connection says so, then the next one reconnects.
+  ASSERT_TRUE(
+      (*admin)->Exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = "
+                     "current_database() AND pid <> pg_backend_pid()",
+                     "test"));
+  int unavailable = 0;
+  for (int i = 0; i < 6; ++i) {
+    auto due = store->DueOutbox(1800000000, 10);
+    if (!due) {
+      EXPECT_EQ(due.error().code, Code::kUnavailable) << due.error().message;
+      ++unavailable;
+    }
+  }
+  EXPECT_LE(unavailable, 3);  // at most once per pooled connection
+}
+
 // A job that sleeps, so that the jobs queued meanwhile form one batch.
 Result<int> Sleepy(WriteTx&) {
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
