@@ -1,12 +1,20 @@
 // The PostgreSQL implementation of Store, for one node or several nodes on one database.
 //
-// (Contract; the implementation and its design notes land with the backend.) Every write is
-// durable before its caller hears "ok" (synchronous_commit on); each node commits many queued
-// writes in one transaction (group commit); counts are kept in one row per campaign and node and
-// summed on read; log positions are assigned in the writing transaction and the tree is built
-// by one integrator chosen through a lease row; the outbox is claimed with FOR UPDATE SKIP
-// LOCKED and a lease. Coordination uses lease rows and polling, with at most one NOTIFY per
-// batch as a hint, so that PostgreSQL-compatible distributed engines stay possible.
+// Every write is durable before its caller hears "ok" (synchronous_commit on); each node commits
+// many queued writes in one transaction (group commit); counts are kept in one row per campaign
+// and node and summed on read; log positions are assigned in the writing transaction and the
+// tree is built by one integrator chosen through a lease row; the outbox is claimed with FOR
+// UPDATE SKIP LOCKED and a lease. Coordination uses lease rows and polling, with at most one
+// NOTIFY per batch as a hint ("undersigned_counts", when counts moved), so that
+// PostgreSQL-compatible distributed engines stay possible.
+//
+// Where it is: postgres_store.cc (the facade, the read pool, opening), pg_tx.h (the writer and
+// its WriteTx), pg_log.h (the log's integrator), pg_conn.h (libpq), queries.h (every statement),
+// migrations.cc (the schema and what each table is for), rows.h (rows to types).
+//
+// Each opened store is one node: it registers a row in `nodes` at open. Instance values and
+// secrets (CSRF and token keys, the log's key, "seal-key", "id-key") are rows every node reads,
+// so nodes share them. Backups are PostgreSQL's business (pg_dump): Backup says so.
 #pragma once
 
 #include <cstdint>
