@@ -37,6 +37,42 @@ PgParams& PgParams::Null() {
   return *this;
 }
 
+// --- PgRows
+
+PgParams PgRows::Columns() const {
+  static const char* kHex = "0123456789abcdef";
+  PgParams out;
+  for (int c = 0; c < columns_; ++c) {
+    std::string a = "{";
+    for (std::size_t r = 0; r < rows_.size(); ++r) {
+      if (r > 0) a += ',';
+      const PgParams& row = rows_[r];
+      if (row.null_[c]) {
+        a += "NULL";
+        continue;
+      }
+      const std::string& v = row.values_[c];
+      a += '"';
+      if (row.formats_[c] == 1) {  // bytea: its hex input form, the backslash escaped
+        a += "\\\\x";
+        for (unsigned char b : v) {
+          a += kHex[b >> 4];
+          a += kHex[b & 15];
+        }
+      } else {
+        for (char ch : v) {
+          if (ch == '"' || ch == '\\') a += '\\';
+          a += ch;
+        }
+      }
+      a += '"';
+    }
+    a += '}';
+    out.Text(a);
+  }
+  return out;
+}
+
 // --- PgResult
 
 PgResult& PgResult::operator=(PgResult&& o) noexcept {

@@ -50,9 +50,27 @@ class PgParams {
 
  private:
   friend class PgConn;
+  friend class PgRows;
   std::vector<std::string> values_;
   std::vector<bool> null_;
   std::vector<int> formats_;
+};
+
+// Many rows for one statement that takes one array per column ("INSERT ... SELECT * FROM
+// unnest($1::bigint[], $2::text[], ...)"): each row is added as a PgParams of its columns, and
+// Columns() makes the statement's parameters, one array literal per column. One prepared
+// statement then inserts any number of rows.
+class PgRows {
+ public:
+  explicit PgRows(int columns) : columns_(columns) {}
+  PgParams& Add() { return rows_.emplace_back(); }
+  bool empty() const { return rows_.empty(); }
+  std::size_t size() const { return rows_.size(); }
+  PgParams Columns() const;
+
+ private:
+  int columns_;
+  std::vector<PgParams> rows_;
 };
 
 // The result of one statement: rows of text values.

@@ -157,20 +157,17 @@ Result<bool> LogIntegrator::IntegrateChunk(std::uint64_t integrated, std::uint64
   range.set_visitor({});
 
   if (auto r = conn_->Exec("BEGIN", "integrating the log"); !r) return Fail(r.error());
-  for (std::size_t first = 0; first < nodes.size(); first += 1000) {
-    const std::size_t n = std::min<std::size_t>(1000, nodes.size() - first);
-    std::string q = sql::kInsertNodesHead;
-    PgParams p;
-    for (std::size_t i = 0; i < n; ++i) {
-      const Node& node = nodes[first + i];
-      const int k = static_cast<int>(3 * i);
-      q += (i ? ", (" : "(") + ("$" + std::to_string(k + 1)) + ", $" + std::to_string(k + 2) +
-           ", $" + std::to_string(k + 3) + ")";
-      p.Int(std::int64_t{node.level}).Int(static_cast<std::int64_t>(node.index));
-      p.Bytes(HashBytes(node.hash));
+  if (!nodes.empty()) {
+    PgRows rows(sql::kNodeCols);
+    for (const Node& node : nodes) {
+      rows.Add()
+          .Int(std::int64_t{node.level})
+          .Int(static_cast<std::int64_t>(node.index))
+          .Bytes(HashBytes(node.hash));
     }
-    q += sql::kInsertNodesTail;
-    if (auto r = conn_->RunOnce(q, p, "storing log nodes"); !r) return Fail(r.error());
+    if (auto r = conn_->Run(sql::kInsertNodes, rows.Columns(), "storing log nodes"); !r) {
+      return Fail(r.error());
+    }
   }
   auto moved = conn_->Run(sql::kSetIntegrated,
                           PgParams()

@@ -9,8 +9,7 @@
 namespace undersigned::store::pg {
 namespace {
 
-constexpr std::int64_t kIdBlock = 64;         // ids taken from a sequence at once
-constexpr std::size_t kRowsPerInsert = 1000;  // rows of one multi-row insert
+constexpr std::int64_t kIdBlock = 64;  // ids taken from a sequence at once
 
 const char* TokenKindName(TokenKind k) { return k == TokenKind::kSigning ? "signing" : "withdraw"; }
 
@@ -18,34 +17,13 @@ std::string_view HashBytes(const log::Hash& h) {
   return {reinterpret_cast<const char*>(h.data()), h.size()};
 }
 
-// "INSERT ... VALUES ($1, $2), ($3, $4)..." for rows rows of cols columns, run once.
-Result<PgResult> RunRows(PgConn& conn, const char* head, int cols, std::size_t rows,
-                         const char* tail, const PgParams& params, std::string_view what) {
-  std::string sql = head;
-  int n = 1;
-  for (std::size_t r = 0; r < rows; ++r) {
-    sql += r == 0 ? "(" : ", (";
-    for (int c = 0; c < cols; ++c) {
-      if (c > 0) sql += ", ";
-      sql += "$" + std::to_string(n++);
-    }
-    sql += ")";
-  }
-  sql += tail;
-  return conn.RunOnce(sql, params, what);
-}
-
-// Calls add(params, item) for items in chunks of kRowsPerInsert, inserting each chunk.
+// Inserts items (one row each, add(row, item) filling its columns) with one statement.
 template <typename T, typename F>
-Result<void> InsertAll(PgConn& conn, const char* head, int cols, const std::vector<T>& items,
-                       std::string_view what, F&& add, const char* tail = "") {
-  for (std::size_t first = 0; first < items.size(); first += kRowsPerInsert) {
-    const std::size_t n = std::min(kRowsPerInsert, items.size() - first);
-    PgParams p;
-    for (std::size_t i = 0; i < n; ++i) add(p, items[first + i]);
-    if (auto r = RunRows(conn, head, cols, n, tail, p, what); !r) return Fail(r.error());
-  }
-  return {};
+Result<PgResult> InsertAll(PgConn& conn, const char* sql, int cols, const std::vector<T>& items,
+                           std::string_view what, F&& add) {
+  PgRows rows(cols);
+  for (const T& item : items) add(rows.Add(), item);
+  return conn.Run(sql, rows.Columns(), what);
 }
 
 }  // namespace
@@ -446,70 +424,63 @@ Result<void> PgTx::FlushRows() {
   for (const auto& [email, e] : people_rows_) {
     if (e.dirty) dirty.push_back(&e);
   }
-  std::int64_t mismatched = 0;
-  for (std::size_t first = 0; first < dirty.size(); first += kRowsPerInsert) {
-    const std::size_t n = std::min(kRowsPerInsert, dirty.size() - first);
-    PgParams p;
-    for (std::size_t i = 0; i < n; ++i) {
-      const PersonEntry& e = *dirty[first + i];
-      const SignerPerson& q = e.person;
-      p.Int(e.id).Text(e.uuid).Text(q.canonical_email).Text(q.email).Text(q.given_name);
-      p.Text(q.family_name).Text(q.postal_code).Text(q.country).Bool(q.subscribed).Int(q.now);
-      p.Int(q.now);
-    }
-    auto r = RunRows(conn_, sql::kUpsertPeopleHead, sql::kPeopleCols, n, sql::kUpsertPeopleTail, p,
-                     "saving people");
+  if (!dirty.empty()) {
+    auto r = InsertAll(conn_, sql::kUpsertPeople, sql::kPeopleCols, dirty, "saving people",
+                       [](PgParams& p, const PersonEntry* e) {
+                         const SignerPerson& q = e->person;
+                         p.Int(e->id).Text(e->uuid).Text(q.canonical_email).Text(q.email);
+                         p.Text(q.given_name).Text(q.family_name).Text(q.postal_code);
+                         p.Text(q.country).Bool(q.subscribed).Int(q.now);
+                       });
     if (!r) return Fail(r.error());
     // Another node inserted one of these addresses since we looked: our id is not its id.
     for (int i = 0; i < r->rows(); ++i) {
       auto it = people_rows_.find(r->Text(i, 1));
-      if (it == people_rows_.end() || it->second.id != r->Int(i, 0)) ++mismatched;
+      if (it == people_rows_.end() || it->second.id != r->Int(i, 0)) {
+        return Fail(Code::kUnavailable, "a signer was added by another node meanwhile");
+      }
     }
-  }
-  if (mismatched > 0) {
-    return Fail(Code::kUnavailable, "a signer was added by another node meanwhile; try again");
-  }
-  for (auto& [email, e] : people_rows_) {
-    e.dirty = false;
-    e.is_new = false;
+    for (auto& [email, e] : people_rows_) {
+      e.dirty = false;
+      e.is_new = false;
+    }
   }
   if (!new_signatures_.empty()) {
-    std::int64_t inserted = 0;
-    for (std::size_t first = 0; first < new_signatures_.size(); first += kRowsPerInsert) {
-      const std::size_t n = std::min(kRowsPerInsert, new_signatures_.size() - first);
-      PgParams p;
-      for (std::size_t i = 0; i < n; ++i) AddSignatureParams(p, new_signatures_[first + i]);
-      auto r = RunRows(conn_, sql::kInsertSignaturesHead, sql::kSignatureCols, n,
-                       sql::kInsertSignaturesTail, p, "saving signatures");
-      if (!r) return Fail(r.error());
-      inserted += r->affected();
-    }
-    if (inserted != static_cast<std::int64_t>(new_signatures_.size())) {
+    auto r = InsertAll(conn_, sql::kInsertSignatures, sql::kSignatureCols, new_signatures_,
+                       "saving signatures", AddSignatureParams);
+    if (!r) return Fail(r.error());
+    if (r->affected() != static_cast<std::int64_t>(new_signatures_.size())) {
       return Fail(Code::kUnavailable, "a signature was added by another node meanwhile");
     }
     new_signatures_.clear();
     new_signature_keys_.clear();
   }
-  auto tokens = InsertAll(conn_, sql::kInsertTokensHead, sql::kTokenCols, tokens_, "saving tokens",
-                          [](PgParams& p, const Token& t) {
-                            p.Bytes(t.key).Int(t.signature_id).Text(TokenKindName(t.kind));
-                          });
-  if (!tokens) return tokens;
-  tokens_.clear();
-  auto mails = InsertAll(conn_, sql::kInsertMailsHead, sql::kMailCols, mails_, "queueing mail",
-                         [](PgParams& p, const NewMail& m) {
-                           p.Text(m.kind).Text(m.recipient).Text(m.payload).Int(m.now).Int(m.now);
-                           p.Bool(m.work_address);
-                         });
-  if (!mails) return mails;
-  mails_.clear();
-  auto leaves = InsertAll(conn_, sql::kInsertLeavesHead, sql::kLeafCols, leaves_,
-                          "appending to the log", [](PgParams& p, const Leaf& l) {
-                            p.Int(static_cast<std::int64_t>(l.index)).Bytes(l.entry);
-                            p.Bytes(HashBytes(l.hash));
-                          });
-  if (!leaves) return leaves;
-  leaves_.clear();
+  if (!tokens_.empty()) {
+    auto r = InsertAll(conn_, sql::kInsertTokens, sql::kTokenCols, tokens_, "saving tokens",
+                       [](PgParams& p, const Token& t) {
+                         p.Bytes(t.key).Int(t.signature_id).Text(TokenKindName(t.kind));
+                       });
+    if (!r) return Fail(r.error());
+    tokens_.clear();
+  }
+  if (!mails_.empty()) {
+    auto r = InsertAll(conn_, sql::kInsertMails, sql::kMailCols, mails_, "queueing mail",
+                       [](PgParams& p, const NewMail& m) {
+                         p.Text(m.kind).Text(m.recipient).Text(m.payload).Int(m.now);
+                         p.Bool(m.work_address);
+                       });
+    if (!r) return Fail(r.error());
+    mails_.clear();
+  }
+  if (!leaves_.empty()) {
+    auto r = InsertAll(conn_, sql::kInsertLeaves, sql::kLeafCols, leaves_, "appending to the log",
+                       [](PgParams& p, const Leaf& l) {
+                         p.Int(static_cast<std::int64_t>(l.index)).Bytes(l.entry);
+                         p.Bytes(HashBytes(l.hash));
+                       });
+    if (!r) return Fail(r.error());
+    leaves_.clear();
+  }
   return {};
 }
 

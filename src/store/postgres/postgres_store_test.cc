@@ -325,6 +325,32 @@ TEST(PostgresStore, ALostConnectionIsUnavailableThenReconnects) {
   EXPECT_LE(unavailable, 3);  // at most once per pooled connection
 }
 
+TEST(PostgresStore, RowsWrittenAtTheFlushKeepEveryCharacter) {
+  US_PG_TEST_SETUP(db);
+  auto store = Open(db.url());
+  ASSERT_NE(store, nullptr);
+  const std::string nasty = "{\"a\": \"b\\\\c\", \"d\": [1, 2]}, NULL \n\t'\"; é ☃ {}";
+  auto r = RunWrite<bool>(*store, [&](WriteTx& tx) -> Result<bool> {
+    if (auto m = tx.QueueMail({"kind", "a,b\"c@x.org", nasty, 7, true}); !m) return Fail(m.error());
+    if (auto m = tx.QueueMail({"NULL", "", "", 8, false}); !m) return Fail(m.error());
+    return true;
+  });
+  ASSERT_TRUE(r) << r.error().message;
+  auto due = store->DueOutbox(100, 10);
+  ASSERT_TRUE(due) << due.error().message;
+  ASSERT_EQ(due->size(), 2u);
+  EXPECT_EQ((*due)[0].payload, nasty);
+  EXPECT_EQ((*due)[0].recipient, "a,b\"c@x.org");
+  EXPECT_EQ((*due)[1].kind, "NULL");
+  EXPECT_EQ((*due)[1].payload, "");
+  ASSERT_TRUE(store->MarkOutboxSent((*due)[0].id, 9));  // a work address is cleared
+  auto conn = PgConn::Open(db.url());
+  ASSERT_TRUE(conn);
+  auto left = (*conn)->Run("SELECT length(recipient) FROM outbox ORDER BY id LIMIT 1", "test");
+  ASSERT_TRUE(left);
+  EXPECT_EQ(left->Int(0, 0), 0);
+}
+
 // A job that sleeps, so that the jobs queued meanwhile form one batch.
 Result<int> Sleepy(WriteTx&) {
   std::this_thread::sleep_for(std::chrono::milliseconds(300));

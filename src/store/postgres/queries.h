@@ -327,36 +327,46 @@ inline constexpr const char* kReceiptByConfirmHash =
 #undef US_NOT_AFFILIATION
 #undef US_GROUP_SUMS
 
-// Multi-row inserts the writer builds per batch (PgTx::Flush): the column lists; the values
-// are "($1, $2, ...), (...)" for as many rows as are queued.
-inline constexpr const char* kUpsertPeopleHead =
+// The rows the writer keeps in memory, inserted once per batch (or per job, with savepoints):
+// one array per column (PgRows).
+inline constexpr const char* kUpsertPeople =
     "INSERT INTO people AS p (id, uuid, canonical_email, email, given_name, family_name, "
-    "postal_code, country, subscribed, created, modified) VALUES ";
-inline constexpr const char* kUpsertPeopleTail =
-    " ON CONFLICT (canonical_email) DO UPDATE SET email = excluded.email, given_name = "
+    "postal_code, country, subscribed, created, modified) SELECT id, uuid, e, email, g, f, pc, c, "
+    "s, t, t FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], "
+    "$7::text[], $8::text[], $9::boolean[], $10::bigint[]) AS v (id, uuid, e, email, g, f, pc, c, "
+    "s, t) ON CONFLICT (canonical_email) DO UPDATE SET email = excluded.email, given_name = "
     "excluded.given_name, family_name = excluded.family_name, postal_code = excluded.postal_code, "
     "country = excluded.country, subscribed = p.subscribed OR excluded.subscribed, modified = "
     "excluded.modified RETURNING id, canonical_email";
-inline constexpr int kPeopleCols = 11;
-inline constexpr const char* kInsertSignaturesHead =
+inline constexpr int kPeopleCols = 10;
+// The columns of kInsertSignature, in its order.
+inline constexpr const char* kInsertSignatures =
     "INSERT INTO signatures (id, uuid, campaign_id, person_id, name, email, canonical_email, "
     "postal_code, country, comment, public_name, wants_updates, state, source, confirm_sends, "
     "created, modified, confirmed, log_salt, log_index, group_key, protection, seal_threshold, "
-    "sealed, verified, attestation) VALUES ";
-inline constexpr const char* kInsertSignaturesTail =
-    " ON CONFLICT (campaign_id, person_id) DO NOTHING";
+    "sealed, verified, attestation) SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], "
+    "$4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], "
+    "$11::boolean[], $12::boolean[], $13::text[], $14::text[], $15::integer[], $16::bigint[], "
+    "$17::bigint[], $18::bigint[], $19::bytea[], $20::bigint[], $21::text[], $22::text[], "
+    "$23::bigint[], $24::bytea[], $25::boolean[], $26::text[]) ON CONFLICT (campaign_id, "
+    "person_id) DO NOTHING";
 inline constexpr int kSignatureCols = 26;
-inline constexpr const char* kInsertTokensHead =
-    "INSERT INTO signature_tokens (hash, signature_id, kind) VALUES ";
+inline constexpr const char* kInsertTokens =
+    "INSERT INTO signature_tokens (hash, signature_id, kind) SELECT * FROM unnest($1::bytea[], "
+    "$2::bigint[], $3::text[])";
 inline constexpr int kTokenCols = 3;
-inline constexpr const char* kInsertMailsHead =
-    "INSERT INTO outbox (kind, recipient, payload, next_attempt, created, work_address) VALUES ";
-inline constexpr int kMailCols = 6;
-inline constexpr const char* kInsertLeavesHead =
-    "INSERT INTO log_leaves (idx, entry, hash) VALUES ";
+inline constexpr const char* kInsertMails =
+    "INSERT INTO outbox (kind, recipient, payload, next_attempt, created, work_address) SELECT k, "
+    "r, p, t, t, w FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::boolean[]) "
+    "AS v (k, r, p, t, w)";
+inline constexpr int kMailCols = 5;
+inline constexpr const char* kInsertLeaves =
+    "INSERT INTO log_leaves (idx, entry, hash) SELECT * FROM unnest($1::bigint[], $2::bytea[], "
+    "$3::bytea[])";
 inline constexpr int kLeafCols = 3;
-inline constexpr const char* kInsertNodesHead = "INSERT INTO log_nodes (level, idx, hash) VALUES ";
-inline constexpr const char* kInsertNodesTail = " ON CONFLICT (level, idx) DO NOTHING";
+inline constexpr const char* kInsertNodes =
+    "INSERT INTO log_nodes (level, idx, hash) SELECT * FROM unnest($1::smallint[], $2::bigint[], "
+    "$3::bytea[]) ON CONFLICT (level, idx) DO NOTHING";
 inline constexpr int kNodeCols = 3;
 
 }  // namespace undersigned::store::pg::sql
