@@ -24,8 +24,10 @@ namespace {
 //    its first leaf, so positions are consecutive and commit with their counts) and how far
 //    the integrator built the tree; log_integrator is the integrator's lease row.
 //  - The outbox: outbox_due holds every unsent message by next_attempt; DueOutbox claims rows
-//    FOR UPDATE SKIP LOCKED and leases them by moving next_attempt (outbox_store.h,
-//    kOutboxLease). work_address marks recipients cleared once sent.
+//    FOR UPDATE SKIP LOCKED and leases them to its node (leased_by, lease_until: outbox_store.h,
+//    kOutboxLease): other nodes skip them until the lease ends, the same node's sender gets them
+//    again (as on SQLite), a node that closes gives its leases back. work_address marks
+//    recipients cleared once sent.
 //  - No foreign keys from signatures and signature_tokens: each would cost every signature a
 //    lookup and a share lock on the parent row.
 constexpr const char* kV1 = R"sql(
@@ -180,7 +182,9 @@ CREATE TABLE outbox (
   created      bigint  NOT NULL,
   sent         bigint,
   last_error   text    NOT NULL DEFAULT '',
-  work_address boolean NOT NULL DEFAULT false
+  work_address boolean NOT NULL DEFAULT false,
+  leased_by    bigint,  -- the node whose sender claimed it (DueOutbox), until lease_until
+  lease_until  bigint
 );
 CREATE INDEX outbox_due ON outbox (next_attempt, id) WHERE sent IS NULL;
 

@@ -195,8 +195,10 @@ class PgWriter {
   void RunBatch(std::vector<WriteJob*>& jobs);
   bool Aborted();  // the transaction failed (an SQL error nobody reported)
   // One attempt at the batch; false (with the transaction rolled back) if a job failed in fast
-  // mode. *error is set if the transaction as a whole failed.
-  bool Attempt(std::vector<WriteJob*>& jobs, bool savepoints, std::optional<Error>* error);
+  // mode. *error is set if the transaction as a whole failed; (*job_errors)[i] if job i's own
+  // rows failed to go in (with savepoints).
+  bool Attempt(std::vector<WriteJob*>& jobs, bool savepoints, std::optional<Error>* error,
+               std::vector<std::optional<Error>>* job_errors);
 
   std::unique_ptr<PgConn> conn_;
   const WriterContext& ctx_;

@@ -64,20 +64,22 @@ void PgWriter::RunBatch(std::vector<WriteJob*>& jobs) {
   while (n > seen && !max_batch_seen_.compare_exchange_weak(seen, n)) {
   }
   std::optional<Error> error;
+  std::vector<std::optional<Error>> job_errors(jobs.size());
   if (!conn_->ok()) {
     people_.Clear();
     numbers_.Clear();
     if (auto r = conn_->Reset(); !r) error = r.error();
   }
-  if (!error && !Attempt(jobs, false, &error) && !error) {
+  if (!error && !Attempt(jobs, false, &error, &job_errors) && !error) {
     savepoint_batches_.fetch_add(1, std::memory_order_relaxed);
-    Attempt(jobs, true, &error);
+    Attempt(jobs, true, &error, &job_errors);
   }
   if (error) failed_batches_.fetch_add(1, std::memory_order_relaxed);
-  for (WriteJob* job : jobs) job->Finish(error);
+  for (std::size_t i = 0; i < jobs.size(); ++i) jobs[i]->Finish(error ? error : job_errors[i]);
 }
 
-bool PgWriter::Attempt(std::vector<WriteJob*>& jobs, bool savepoints, std::optional<Error>* error) {
+bool PgWriter::Attempt(std::vector<WriteJob*>& jobs, bool savepoints, std::optional<Error>* error,
+                       std::vector<std::optional<Error>>* job_errors) {
   auto fail = [&](Error e) {
     if (conn_->in_transaction()) (void)conn_->Exec("ROLLBACK", "rolling back");
     if (e.code == Code::kInternal && !conn_->ok()) e.code = Code::kUnavailable;
@@ -86,7 +88,8 @@ bool PgWriter::Attempt(std::vector<WriteJob*>& jobs, bool savepoints, std::optio
   };
   if (auto r = conn_->Exec("BEGIN", "starting a transaction"); !r) return fail(r.error());
   PgTx tx(*conn_, ctx_, people_, numbers_);
-  for (WriteJob* job : jobs) {
+  for (std::size_t i = 0; i < jobs.size(); ++i) {
+    WriteJob* job = jobs[i];
     if (!savepoints) {
       const bool ok = job->Run(tx) && !Aborted();
       if (!ok || tx.TakeDiscard()) {
@@ -102,7 +105,16 @@ bool PgWriter::Attempt(std::vector<WriteJob*>& jobs, bool savepoints, std::optio
       auto saved = tx.Save();
       // (A job that swallowed an SQL error left the transaction aborted: it failed.)
       bool ok = job->Run(tx) && !Aborted() && !tx.TakeDiscard();
-      if (ok) ok = tx.FlushRows().has_value();
+      if (ok) {
+        // The job's kept rows go in now: one that fails (a token hash already taken...) fails
+        // this job, with that error, though its Run succeeded.
+        if (auto f = tx.FlushRows(); !f) {
+          ok = false;
+          (*job_errors)[i] = f.error();
+        } else {
+          (*job_errors)[i].reset();
+        }
+      }
       if (ok) {
         if (auto r = conn_->Exec("RELEASE SAVEPOINT job", "ending a job"); !r) {
           return fail(r.error());
@@ -121,8 +133,9 @@ bool PgWriter::Attempt(std::vector<WriteJob*>& jobs, bool savepoints, std::optio
   }
   auto moved = tx.FlushBatch();
   if (!moved) {
-    if (!savepoints && conn_->ok() && moved.error().code != Code::kUnavailable) {
-      // A deferred row failed (a duplicate token...): find whose, with savepoints.
+    if (!savepoints && conn_->ok()) {
+      // A kept row failed (a duplicate token, a signer another node added...): find whose,
+      // with savepoints.
       (void)conn_->Exec("ROLLBACK", "rolling back");
       return false;
     }

@@ -11,6 +11,7 @@
 #include <sodium.h>
 
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <ctime>
 #include <mutex>
@@ -176,14 +177,26 @@ class PostgresStore final : public Store {
                 "pg_dump --format=custom --file=undersigned.dump \"$UNDERSIGNED_STORE_URL\"), or "
                 "continuous archiving for point-in-time recovery");
   }
+  // Drains the writer, stops the integrator (its lease is left to expire: another node may
+  // hold it meanwhile) and gives this node's outbox leases back. Writes are refused from then
+  // on; reads answer until the store is destroyed.
   void Close() override {
     std::lock_guard lk(close_mu_);
+    if (closed_.exchange(true)) return;
     if (writer_) writer_->Close();
     if (integrator_) integrator_->Stop();
+    auto conn = pool_.Get();
+    (void)conn->Run(sql::kReleaseOutbox, PgParams().Int(ctx_.node_id), "giving leases back");
+  }
+  // kUnavailable once Close began (as the writer answers queued writes then).
+  Result<void> Writable() const {
+    if (closed_.load()) return Fail(Code::kUnavailable, "the store is closing");
+    return {};
   }
 
   // --- campaigns
   Result<Campaign> CreateCampaign(const Campaign& in) override {
+    if (auto w = Writable(); !w) return Fail(w.error());
     Campaign c = in;
     if (c.uuid.empty()) c.uuid = pg::NewUuid();
     if (c.created == 0) c.created = SystemNow();
@@ -202,6 +215,7 @@ class PostgresStore final : public Store {
   }
 
   Result<Campaign> UpdateCampaign(const Campaign& in) override {
+    if (auto w = Writable(); !w) return Fail(w.error());
     Campaign c = in;
     const UnixTime system_now = SystemNow();
     auto conn = pool_.Get();
@@ -489,6 +503,7 @@ class PostgresStore final : public Store {
 
   Result<Person> UpsertPerson(const std::string& email, const std::string& canonical_email,
                               const PersonChange& change, UnixTime now) override {
+    if (auto w = Writable(); !w) return Fail(w.error());
     auto conn = pool_.Get();
     auto id = conn->Run(sql::kTakeIds, PgParams().Text("people_ids").Int(1), "taking an id");
     if (!id) return Fail(id.error());
@@ -505,6 +520,7 @@ class PostgresStore final : public Store {
 
   Result<Person> UpdatePerson(const std::string& uuid, const PersonChange& change,
                               UnixTime now) override {
+    if (auto w = Writable(); !w) return Fail(w.error());
     const auto id = public_ids_.RowId(IdKind::kPerson, uuid);
     if (!id) return Fail(Code::kNotFound, "no such person");
     PgParams p;
@@ -544,6 +560,7 @@ class PostgresStore final : public Store {
 
   Result<Signature> SetSignatureComment(const std::string& uuid, const std::string& comment,
                                         UnixTime now) override {
+    if (auto w = Writable(); !w) return Fail(w.error());
     const auto id = public_ids_.RowId(IdKind::kSignature, uuid);
     if (!id) return Fail(Code::kNotFound, "no such signature");
     auto conn = pool_.Get();
@@ -599,6 +616,7 @@ class PostgresStore final : public Store {
   // --- API tokens
   Result<ApiToken> CreateApiToken(const std::string& name, const std::string& hash,
                                   UnixTime now) override {
+    if (auto w = Writable(); !w) return Fail(w.error());
     auto conn = pool_.Get();
     auto r =
         conn->Run(sql::kInsertApiToken, PgParams().Text(name).Bytes(pg::HashKey(hash)).Int(now),
@@ -607,6 +625,7 @@ class PostgresStore final : public Store {
     return ApiToken{r->Int(0, 0), name, now, std::nullopt};
   }
   Result<int> RevokeApiToken(const std::string& name, UnixTime now) override {
+    if (auto w = Writable(); !w) return Fail(w.error());
     auto conn = pool_.Get();
     auto r = conn->Run(sql::kRevokeApiTokens, PgParams().Text(name).Int(now), "revoking tokens");
     if (!r) return Fail(r.error());
@@ -624,17 +643,22 @@ class PostgresStore final : public Store {
 
   // --- outbox
   Result<std::vector<OutboxMessage>> DueOutbox(UnixTime now, int limit) override {
+    if (auto w = Writable(); !w) return Fail(w.error());
     auto conn = pool_.Get();
-    auto r =
-        conn->Run(sql::kClaimOutbox,
-                  PgParams().Int(now).Int(std::int64_t{std::max(limit, 0)}).Int(now + kOutboxLease),
-                  "claiming mail");
+    auto r = conn->Run(sql::kClaimOutbox,
+                       PgParams()
+                           .Int(now)
+                           .Int(std::int64_t{std::max(limit, 0)})
+                           .Int(now + kOutboxLease)
+                           .Int(ctx_.node_id),
+                       "claiming mail");
     if (!r) return Fail(r.error());
     std::vector<OutboxMessage> out;
     for (int i = 0; i < r->rows(); ++i) out.push_back(pg::OutboxFrom(*r, i));
     return out;
   }
   Result<void> MarkOutboxSent(std::int64_t id, UnixTime now) override {
+    if (auto w = Writable(); !w) return Fail(w.error());
     auto conn = pool_.Get();
     auto r = conn->Run(sql::kMarkSent, PgParams().Int(id).Int(now), "marking sent");
     if (!r) return Fail(r.error());
@@ -643,6 +667,7 @@ class PostgresStore final : public Store {
   }
   Result<void> MarkOutboxFailed(std::int64_t id, UnixTime next_attempt,
                                 const std::string& error) override {
+    if (auto w = Writable(); !w) return Fail(w.error());
     auto conn = pool_.Get();
     auto r = conn->Run(sql::kMarkFailed, PgParams().Int(id).Int(next_attempt).Text(error),
                        "marking failed");
@@ -662,7 +687,7 @@ class PostgresStore final : public Store {
   }
   Result<std::optional<UnixTime>> NextOutboxAttempt() override {
     auto conn = pool_.Get();
-    auto r = conn->Run(sql::kNextOutbox, "reading the outbox");
+    auto r = conn->Run(sql::kNextOutbox, PgParams().Int(ctx_.node_id), "reading the outbox");
     if (!r) return Fail(r.error());
     return r->OptInt(0, 0);
   }
@@ -679,6 +704,7 @@ class PostgresStore final : public Store {
   Result<void> ForEachLogLeaf(
       const std::function<bool(std::uint64_t, std::string_view, std::string_view)>& fn) override;
   Result<void> SaveCheckpoint(const StoredCheckpoint& c) override {
+    if (auto w = Writable(); !w) return Fail(w.error());
     auto conn = pool_.Get();
     auto r = conn->Run(sql::kSaveCheckpoint,
                        PgParams()
@@ -707,6 +733,10 @@ class PostgresStore final : public Store {
     return InstanceValue(name, fresh);
   }
   Result<std::string> InstanceValue(const std::string& name, const std::string& initial) override {
+    auto found = FindInstanceValue(name);
+    if (!found) return Fail(found.error());
+    if (*found) return std::move(**found);
+    if (auto w = Writable(); !w) return Fail(w.error());
     auto conn = pool_.Get();
     return InstanceValueOn(*conn, name, initial);
   }
@@ -732,6 +762,7 @@ class PostgresStore final : public Store {
     return std::optional<std::string>(r->Bytes(0, 0));
   }
   Result<void> SetInstanceValue(const std::string& name, const std::string& value) override {
+    if (auto w = Writable(); !w) return Fail(w.error());
     auto conn = pool_.Get();
     auto r = conn->Run(sql::kReplaceValue, PgParams().Text(name).Bytes(value),
                        "saving an instance value");
@@ -748,6 +779,7 @@ class PostgresStore final : public Store {
   std::unique_ptr<pg::PgWriter> writer_;
   std::unique_ptr<pg::LogIntegrator> integrator_;
   std::mutex close_mu_;
+  std::atomic<bool> closed_{false};
 };
 
 // How long a reader waits for the tree to cover the leaves it needs (the integrator's lease

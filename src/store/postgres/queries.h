@@ -246,25 +246,33 @@ inline constexpr const char* kFindApiToken =
     "SELECT id, name, created, revoked FROM api_tokens WHERE hash = $1 AND revoked IS NULL";
 
 // --- outbox
-// Claims up to $2 due messages ($1 now) that no other sender holds, and leases them until $3.
+// Claims up to $2 due messages ($1 now) that no other node's sender holds, leasing them to
+// node $4 until $3. The same node gets its own leased messages again.
 inline constexpr const char* kClaimOutbox =
-    "WITH due AS (SELECT id, next_attempt FROM outbox WHERE sent IS NULL AND next_attempt <= $1 "
-    "ORDER BY next_attempt, id LIMIT $2 FOR UPDATE SKIP LOCKED), leased AS (UPDATE outbox o SET "
-    "next_attempt = $3 FROM due WHERE o.id = due.id RETURNING o.id, o.kind, o.recipient, "
-    "o.payload, o.attempts, due.next_attempt, o.created, o.last_error) SELECT * FROM leased "
+    "WITH due AS (SELECT id FROM outbox WHERE sent IS NULL AND next_attempt <= $1 AND "
+    "(lease_until IS NULL OR lease_until <= $1 OR leased_by = $4) ORDER BY next_attempt, id "
+    "LIMIT $2 FOR UPDATE SKIP LOCKED), leased AS (UPDATE outbox o SET leased_by = $4, "
+    "lease_until = $3 FROM due WHERE o.id = due.id RETURNING o.id, o.kind, o.recipient, "
+    "o.payload, o.attempts, o.next_attempt, o.created, o.last_error) SELECT * FROM leased "
     "ORDER BY next_attempt, id";
+// A node that closes gives its leases back.
+inline constexpr const char* kReleaseOutbox =
+    "UPDATE outbox SET leased_by = NULL, lease_until = NULL WHERE leased_by = $1 AND sent IS "
+    "NULL";
 inline constexpr const char* kMarkSent =
     "UPDATE outbox SET sent = coalesce(sent, $2), payload = '', recipient = CASE WHEN "
     "work_address OR kind IN ('verify', 'verify_already') THEN '' ELSE recipient END WHERE id = "
     "$1";
 inline constexpr const char* kMarkFailed =
-    "UPDATE outbox SET attempts = attempts + 1, next_attempt = $2, last_error = $3 WHERE id = $1 "
-    "AND sent IS NULL";
+    "UPDATE outbox SET attempts = attempts + 1, next_attempt = $2, last_error = $3, leased_by = "
+    "NULL, lease_until = NULL WHERE id = $1 AND sent IS NULL";
 inline constexpr const char* kOutboxExists = "SELECT 1 FROM outbox WHERE id = $1";
 inline constexpr const char* kOutboxDepth =
     "SELECT count(*) FROM outbox WHERE sent IS NULL AND next_attempt < $1";
+// (A message another node holds is due for this one when its lease ends; $1 this node.)
 inline constexpr const char* kNextOutbox =
-    "SELECT min(next_attempt) FROM outbox WHERE sent IS NULL";
+    "SELECT min(CASE WHEN leased_by IS DISTINCT FROM $1 AND lease_until > next_attempt THEN "
+    "lease_until ELSE next_attempt END) FROM outbox WHERE sent IS NULL";
 
 // --- instance values
 inline constexpr const char* kGetValue = "SELECT value FROM instance_values WHERE name = $1";
