@@ -88,6 +88,7 @@ void LogIntegrator::Start() {
 }
 
 void LogIntegrator::Stop() {
+  stopped_ = true;
   {
     std::lock_guard lk(stop_mu_);
     stop_ = true;
@@ -108,10 +109,14 @@ Result<std::uint64_t> LogIntegrator::Step() {
 }
 
 Result<std::uint64_t> LogIntegrator::StepLocked() {
-  auto lease = conn_->Run(sql::kTakeIntegratorLease, PgParams().Text(owner_).Text("10"),
-                          "taking the integrator's lease");
-  if (!lease) return Fail(lease.error());
-  const bool held = lease->rows() > 0;
+  bool held = false;
+  if (!stopped_.load()) {  // a stopped integrator only reads how far others got
+    auto lease = conn_->Run(sql::kTakeIntegratorLease,
+                            PgParams().Text(owner_).Text(std::to_string(kLeaseSeconds)),
+                            "taking the integrator's lease");
+    if (!lease) return Fail(lease.error());
+    held = lease->rows() > 0;
+  }
   if (held && !held_) {
     takeovers_.fetch_add(1, std::memory_order_relaxed);
     range_.reset();  // someone else may have integrated meanwhile

@@ -64,6 +64,7 @@ class LogIntegrator {
 
   // Starts the background thread (integrates every poll while it holds or can take the lease).
   void Start();
+  // Stops the thread; from then on Step never takes the lease (WaitFor waits for whoever has it).
   void Stop();
   // One step: takes or renews the lease and integrates every committed leaf. Returns the
   // integrated size as stored (perhaps by another node, if the lease is theirs).
@@ -88,6 +89,7 @@ class LogIntegrator {
   std::mutex stop_mu_;
   std::condition_variable stop_cv_;
   bool stop_ = false;
+  std::atomic<bool> stopped_{false};
   std::thread thread_;
   std::atomic<std::int64_t> steps_{0}, leaves_{0}, takeovers_{0};
 };

@@ -186,6 +186,29 @@ TEST(PostgresLog, AnotherNodeTakesTheIntegratorsLeaseOver) {
   EXPECT_EQ(last->counts[0].confirmed, 700);
 }
 
+TEST(PostgresLog, AClosedNodeGivesTheLeaseBackAtOnce) {
+  US_PG_TEST_SETUP(db);
+  std::int64_t campaign = 0;
+  {
+    auto a = Open(db.url());
+    ASSERT_TRUE(a);
+    WaitForLease(*a);
+    auto c = a->CreateCampaign(NewCampaign("restart"));
+    ASSERT_TRUE(c);
+    campaign = c->id;
+    ASSERT_TRUE(Sign(*a, campaign, "one@x.org", true));
+    ASSERT_TRUE(a->GetLogHead());
+  }  // closed: its lease is given back
+  auto b = Open(db.url());
+  ASSERT_TRUE(b);
+  ASSERT_TRUE(Sign(*b, campaign, "two@x.org", true));
+  const auto start = std::chrono::steady_clock::now();
+  auto head = b->GetLogHead();
+  ASSERT_TRUE(head) << head.error().message;
+  EXPECT_EQ(head->size, 2u);
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), 2.0);
+}
+
 // A node SIGKILLed while many writes are in flight: what committed is whole (each signature
 // counted once, its leaf at consecutive positions), and the log integrates on.
 TEST(PostgresLog, AWriterKilledUnderLoadLeavesEverythingConsistent) {

@@ -177,14 +177,17 @@ class PostgresStore final : public Store {
                 "pg_dump --format=custom --file=undersigned.dump \"$UNDERSIGNED_STORE_URL\"), or "
                 "continuous archiving for point-in-time recovery");
   }
-  // Drains the writer, stops the integrator (its lease is left to expire: another node may
-  // hold it meanwhile) and gives this node's outbox leases back. Writes are refused from then
-  // on; reads answer until the store is destroyed.
+  // Drains the writer, stops the integrator and gives this node's leases back (the
+  // integrator's and the outbox's), so that another node (or this one restarted) takes over at
+  // once. Writes are refused from then on; reads answer until the store is destroyed.
   void Close() override {
     std::lock_guard lk(close_mu_);
     if (closed_.exchange(true)) return;
     if (writer_) writer_->Close();
-    if (integrator_) integrator_->Stop();
+    if (integrator_) {
+      integrator_->Stop();
+      (void)integrator_->Release();
+    }
     auto conn = pool_.Get();
     (void)conn->Run(sql::kReleaseOutbox, PgParams().Int(ctx_.node_id), "giving leases back");
   }
