@@ -105,7 +105,9 @@ class WriteTx {
   virtual ~WriteTx() = default;
 
   // --- campaigns
-  // The campaign as this batch has it (read once per batch; RecordOutcome updates it).
+  // The campaign as this batch has it (read once per batch; RecordOutcome and TouchCampaign
+  // update it). The pointer stays valid until the job's Run returns: a script keeps it rather
+  // than copying the campaign (its letter) per signature.
   virtual Result<const Campaign*> CampaignById(std::int64_t id) = 0;
   // The hash of the campaign's current text (CampaignText::hash), named in every leaf.
   virtual Result<std::string> CurrentTextHash(std::int64_t campaign_id) = 0;
