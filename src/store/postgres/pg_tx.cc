@@ -243,7 +243,8 @@ Result<std::optional<SignatureRow>> PgTx::InsertSignature(const SignatureRow& in
     new_signature_keys_.insert(key);
     return std::optional<SignatureRow>(std::move(row));
   }
-  if (auto f = FlushRows(); !f) return Fail(f.error());
+  // (No flush first: the rows kept in memory are of other people, and signatures name people
+  // by id, without a foreign key.)
   PgParams p;
   AddSignatureParams(p, row);
   auto r = conn_.Run(sql::kInsertSignature, p, "saving the signature");
