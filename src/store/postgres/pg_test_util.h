@@ -121,8 +121,10 @@ inline Campaign NewCampaign(const std::string& slug) {
 
 // A signing script over WriteTx: one new signature (confirmed at once if confirm), its token,
 // a mail, the counts and, when confirmed, a log leaf. kConflict if the person already signed.
+// The token's hash is "token-of-<email>" unless token is given.
 inline Result<SignatureRow> TestSign(WriteTx& tx, std::int64_t campaign_id,
-                                     const std::string& email, bool confirm, UnixTime now) {
+                                     const std::string& email, bool confirm, UnixTime now,
+                                     const std::string& token = "") {
   auto counts = tx.Counts(campaign_id);
   if (!counts) return Fail(counts.error());
   auto person = tx.UpsertSigner({email, email, "Given", "Family", "", "", false, now});
@@ -148,7 +150,8 @@ inline Result<SignatureRow> TestSign(WriteTx& tx, std::int64_t campaign_id,
   auto inserted = tx.InsertSignature(row);
   if (!inserted) return Fail(inserted.error());
   if (!*inserted) return Fail(Code::kConflict, "already signed");
-  if (auto t = tx.AddToken((*inserted)->signature.id, "token-of-" + email, TokenKind::kSigning);
+  if (auto t = tx.AddToken((*inserted)->signature.id, token.empty() ? "token-of-" + email : token,
+                           TokenKind::kSigning);
       !t) {
     return Fail(t.error());
   }
@@ -159,9 +162,10 @@ inline Result<SignatureRow> TestSign(WriteTx& tx, std::int64_t campaign_id,
 }
 
 inline Result<SignatureRow> Sign(Store& store, std::int64_t campaign_id, const std::string& email,
-                                 bool confirm, UnixTime now = 1700000000) {
+                                 bool confirm, UnixTime now = 1700000000,
+                                 const std::string& token = "") {
   return RunWrite<SignatureRow>(
-      store, [&](WriteTx& tx) { return TestSign(tx, campaign_id, email, confirm, now); });
+      store, [&](WriteTx& tx) { return TestSign(tx, campaign_id, email, confirm, now, token); });
 }
 
 }  // namespace undersigned::store::pg::testing

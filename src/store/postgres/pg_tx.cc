@@ -9,7 +9,8 @@
 namespace undersigned::store::pg {
 namespace {
 
-constexpr std::int64_t kIdBlock = 64;  // ids taken from a sequence at once
+constexpr std::int64_t kIdBlock = 64;            // ids taken from a sequence at once
+constexpr std::size_t kMaxKnownPeople = 200000;  // signers a writer remembers
 
 const char* TokenKindName(TokenKind k) { return k == TokenKind::kSigning ? "signing" : "withdraw"; }
 
@@ -160,18 +161,17 @@ Result<void> PgTx::TouchCampaign(std::int64_t campaign_id, UnixTime now) {
 
 // --- people and signatures
 
-// A signer is looked up by address (one read) unless this batch met them already; their row
-// is written at the flush, by one multi-row upsert for the batch (FlushRows).
+// A signer costs no round trip: their id is this node's memory of them (people never change
+// id), or else a fresh one on the guess that they are new. Their row is written at the flush by
+// one multi-row upsert for the batch (FlushRows), whose RETURNING checks every guess: a signer
+// that was not new after all is learnt, and the batch runs again (PgWriter).
 Result<PersonRef> PgTx::UpsertSigner(const SignerPerson& p) {
   auto it = people_rows_.find(p.canonical_email);
   if (it == people_rows_.end()) {
-    auto r =
-        conn_.Run(sql::kPersonIdByEmail, PgParams().Text(p.canonical_email), "reading the person");
-    if (!r) return Fail(r.error());
     PersonEntry e;
-    if (r->rows() > 0) {
-      e.id = r->Int(0, 0);
-      e.uuid = r->Text(0, 1);
+    if (auto k = known_.find(p.canonical_email); k != known_.end()) {
+      e.id = k->second.id;
+      e.uuid = k->second.uuid;
     } else {
       auto id = people_.Peek(conn_);
       if (!id) return Fail(id.error());
@@ -434,12 +434,19 @@ Result<void> PgTx::FlushRows() {
                          p.Text(q.country).Bool(q.subscribed).Int(q.now);
                        });
     if (!r) return Fail(r.error());
-    // Another node inserted one of these addresses since we looked: our id is not its id.
+    // Every signer's id as stored: a guess that was wrong (a returning signer, or one another
+    // node added meanwhile) is learnt, and this batch (or job) runs again.
+    bool wrong = false;
     for (int i = 0; i < r->rows(); ++i) {
-      auto it = people_rows_.find(r->Text(i, 1));
-      if (it == people_rows_.end() || it->second.id != r->Int(i, 0)) {
-        return Fail(Code::kUnavailable, "a signer was added by another node meanwhile");
-      }
+      std::string email = r->Text(i, 2);
+      auto it = people_rows_.find(email);
+      if (it == people_rows_.end() || it->second.id != r->Int(i, 0)) wrong = true;
+      if (known_.size() >= kMaxKnownPeople) known_.clear();
+      known_[std::move(email)] = PersonRef{r->Int(i, 0), r->Text(i, 1)};
+    }
+    if (wrong) {
+      learned_ = true;
+      return Fail(Code::kUnavailable, "a signer's id was guessed wrong; run again");
     }
     for (auto& [email, e] : people_rows_) {
       e.dirty = false;

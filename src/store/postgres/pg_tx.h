@@ -12,7 +12,10 @@
 // Round trips: reads are one prepared statement each; campaigns, their text hashes and counts
 // are read once per batch; write-only rows (signature tokens, outbox mails, log leaves) are kept
 // in memory and inserted as multi-row statements at the end of the batch (of each job, with
-// savepoints); people and signature numbers come from their sequences in blocks.
+// savepoints); people and signature numbers come from their sequences in blocks. A signer costs
+// no read: their id is remembered, or guessed new, and the new signers' people and signature
+// rows are inserted at the flush too; the flush's RETURNING checks the guesses, and a batch
+// with a wrong one (a returning signer this node did not know) runs again knowing it.
 //
 // Counts: Counts(c) reads the sum of every node's row at the campaign's first touch in the
 // batch; for a campaign whose threshold is still undecided it first locks the campaign's row
@@ -71,8 +74,11 @@ class IdPool {
 
 class PgTx final : public WriteTx {
  public:
-  PgTx(PgConn& conn, const WriterContext& ctx, IdPool& people, IdPool& numbers)
-      : conn_(conn), ctx_(ctx), people_(people), numbers_(numbers) {}
+  // known: signers' ids by canonical email, as this writer learnt them (kept across batches:
+  // a person's id never changes; a wrong entry is corrected by the flush's check).
+  PgTx(PgConn& conn, const WriterContext& ctx, IdPool& people, IdPool& numbers,
+       std::unordered_map<std::string, PersonRef>& known)
+      : conn_(conn), ctx_(ctx), people_(people), numbers_(numbers), known_(known) {}
 
   Result<const Campaign*> CampaignById(std::int64_t id) override;
   Result<std::string> CurrentTextHash(std::int64_t campaign_id) override;
@@ -115,6 +121,8 @@ class PgTx final : public WriteTx {
 
   // --- for the writer
   bool TakeDiscard() { return std::exchange(discard_, false); }
+  // A flush found a signer's id guessed wrong and learnt it: running again will succeed.
+  bool TakeLearned() { return std::exchange(learned_, false); }
   // Inserts the rows kept in memory (people, signatures of new people, tokens, mails, leaves).
   Result<void> FlushRows();
   // Adds the batch's count deltas to this node's rows and writes the log's next position.
@@ -136,7 +144,7 @@ class PgTx final : public WriteTx {
     std::int64_t id = 0;
     std::string uuid;
     SignerPerson person;  // as the batch last wrote it
-    bool is_new = false;  // not in the table before this batch (so has no signature)
+    bool is_new = false;  // guessed new (so without a signature; the flush checks the guess)
     bool dirty = false;   // to be upserted at the flush
   };
   struct Token {
@@ -157,6 +165,8 @@ class PgTx final : public WriteTx {
   const WriterContext& ctx_;
   IdPool& people_;
   IdPool& numbers_;
+  std::unordered_map<std::string, PersonRef>& known_;
+  bool learned_ = false;
   std::unordered_map<std::int64_t, Campaign> campaigns_;
   std::unordered_map<std::int64_t, std::string> text_hashes_;
   std::map<std::int64_t, CountsEntry> counts_;
@@ -198,13 +208,14 @@ class PgWriter {
   // mode. *error is set if the transaction as a whole failed; (*job_errors)[i] if job i's own
   // rows failed to go in (with savepoints).
   bool Attempt(std::vector<WriteJob*>& jobs, bool savepoints, std::optional<Error>* error,
-               std::vector<std::optional<Error>>* job_errors);
+               std::vector<std::optional<Error>>* job_errors, bool* learned);
 
   std::unique_ptr<PgConn> conn_;
   const WriterContext& ctx_;
   const int max_batch_;
   IdPool people_{"people_ids"};
   IdPool numbers_{"signature_numbers"};
+  std::unordered_map<std::string, PersonRef> known_people_;  // see PgTx's constructor
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<WriteJob*> queue_;

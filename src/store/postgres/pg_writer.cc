@@ -70,16 +70,21 @@ void PgWriter::RunBatch(std::vector<WriteJob*>& jobs) {
     numbers_.Clear();
     if (auto r = conn_->Reset(); !r) error = r.error();
   }
-  if (!error && !Attempt(jobs, false, &error, &job_errors) && !error) {
+  bool learned = false;
+  bool done = !error && Attempt(jobs, false, &error, &job_errors, &learned);
+  // A wrong guess of a signer's id (see pg_tx.h) is learnt: the batch runs again as it was.
+  if (!done && !error && learned) done = Attempt(jobs, false, &error, &job_errors, &learned);
+  if (!done && !error) {
     savepoint_batches_.fetch_add(1, std::memory_order_relaxed);
-    Attempt(jobs, true, &error, &job_errors);
+    Attempt(jobs, true, &error, &job_errors, &learned);
   }
   if (error) failed_batches_.fetch_add(1, std::memory_order_relaxed);
   for (std::size_t i = 0; i < jobs.size(); ++i) jobs[i]->Finish(error ? error : job_errors[i]);
 }
 
 bool PgWriter::Attempt(std::vector<WriteJob*>& jobs, bool savepoints, std::optional<Error>* error,
-                       std::vector<std::optional<Error>>* job_errors) {
+                       std::vector<std::optional<Error>>* job_errors, bool* learned) {
+  *learned = false;
   auto fail = [&](Error e) {
     if (conn_->in_transaction()) (void)conn_->Exec("ROLLBACK", "rolling back");
     if (e.code == Code::kInternal && !conn_->ok()) e.code = Code::kUnavailable;
@@ -87,12 +92,13 @@ bool PgWriter::Attempt(std::vector<WriteJob*>& jobs, bool savepoints, std::optio
     return true;
   };
   if (auto r = conn_->Exec("BEGIN", "starting a transaction"); !r) return fail(r.error());
-  PgTx tx(*conn_, ctx_, people_, numbers_);
+  PgTx tx(*conn_, ctx_, people_, numbers_, known_people_);
   for (std::size_t i = 0; i < jobs.size(); ++i) {
     WriteJob* job = jobs[i];
     if (!savepoints) {
       const bool ok = job->Run(tx) && !Aborted();
       if (!ok || tx.TakeDiscard()) {
+        *learned = tx.TakeLearned();
         (void)conn_->Exec("ROLLBACK", "rolling back");
         if (!conn_->ok()) return fail(Error{Code::kUnavailable, "the connection was lost", {}, 0});
         return false;
@@ -121,19 +127,20 @@ bool PgWriter::Attempt(std::vector<WriteJob*>& jobs, bool savepoints, std::optio
         }
         break;
       }
-      const bool sql_failed = Aborted();
+      const bool again = Aborted() || tx.TakeLearned();  // an SQL error, or a guess learnt
       if (auto r =
               conn_->Exec("ROLLBACK TO SAVEPOINT job; RELEASE SAVEPOINT job", "rolling a job back");
           !r) {
         return fail(r.error());
       }
       tx.Restore(*saved);
-      if (!sql_failed) break;
+      if (!again) break;
     }
   }
   auto moved = tx.FlushBatch();
   if (!moved) {
     if (!savepoints && conn_->ok()) {
+      *learned = tx.TakeLearned();
       // A kept row failed (a duplicate token, a signer another node added...): find whose,
       // with savepoints.
       (void)conn_->Exec("ROLLBACK", "rolling back");

@@ -356,6 +356,33 @@ TEST(PostgresStore, RowsWrittenAtTheFlushKeepEveryCharacter) {
   EXPECT_EQ(left->Int(0, 0), 0);
 }
 
+TEST(PostgresStore, AReturningSignerANodeDidNotKnowIsFoundByTheFlush) {
+  US_PG_TEST_SETUP(db);
+  auto a = Open(db.url());
+  auto b = Open(db.url());
+  ASSERT_TRUE(a && b);
+  auto c1 = a->CreateCampaign(NewCampaign("first"));
+  auto c2 = a->CreateCampaign(NewCampaign("second"));
+  ASSERT_TRUE(c1 && c2);
+  auto on_a = Sign(*a, c1->id, "same@x.org", true);
+  ASSERT_TRUE(on_a);
+  // b guesses the signer is new; its flush finds them and the batch runs again knowing them.
+  auto on_b = Sign(*b, c2->id, "same@x.org", false, 1700000000, "second-token");
+  ASSERT_TRUE(on_b) << on_b.error().message;
+  EXPECT_EQ(on_b->signature.person_id, on_a->signature.person_id);
+  EXPECT_EQ(on_b->signature.person_uuid, on_a->signature.person_uuid);
+  auto again = Sign(*b, c1->id, "same@x.org", false, 1700000000, "third-token");
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code, Code::kConflict);  // already signed there (on a)
+  EXPECT_EQ(b->ListPeople(std::nullopt, {}, {})->total, 1);
+  EXPECT_EQ(b->ListPersonSignatures(on_a->signature.person_id, {}, {})->total, 2);
+  auto counts = b->LoadAllCounts();
+  EXPECT_EQ((*counts)[c1->id].confirmed, 1);
+  EXPECT_EQ((*counts)[c1->id].pending, 0);
+  EXPECT_EQ((*counts)[c2->id].pending, 1);
+  EXPECT_EQ(GetPostgresStats(*b)->failed_batches, 0);
+}
+
 // A job that sleeps, so that the jobs queued meanwhile form one batch.
 Result<int> Sleepy(WriteTx&) {
   std::this_thread::sleep_for(std::chrono::milliseconds(300));

@@ -127,8 +127,6 @@ inline constexpr const char* kAddCounts =
 inline constexpr const char* kNewNode = "INSERT INTO nodes (started) VALUES ($1) RETURNING id";
 
 // --- people
-inline constexpr const char* kPersonIdByEmail =
-    "SELECT id, uuid FROM people WHERE canonical_email = $1";
 inline constexpr const char* kTakeIds =
     "SELECT nextval($1::regclass) FROM generate_series(1, $2::integer)";
 inline constexpr const char* kSignupPerson =
@@ -345,7 +343,7 @@ inline constexpr const char* kUpsertPeople =
     "s, t) ON CONFLICT (canonical_email) DO UPDATE SET email = excluded.email, given_name = "
     "excluded.given_name, family_name = excluded.family_name, postal_code = excluded.postal_code, "
     "country = excluded.country, subscribed = p.subscribed OR excluded.subscribed, modified = "
-    "excluded.modified RETURNING id, canonical_email";
+    "excluded.modified RETURNING id, uuid, canonical_email";
 inline constexpr int kPeopleCols = 10;
 // The columns of kInsertSignature, in its order.
 inline constexpr const char* kInsertSignatures =
