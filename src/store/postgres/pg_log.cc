@@ -71,9 +71,12 @@ Result<log::Hash> PgNodeReader::Node(std::uint8_t level, std::uint64_t index) {
   return r->front();
 }
 
-LogIntegrator::LogIntegrator(std::unique_ptr<PgConn> conn, std::string owner,
+LogIntegrator::LogIntegrator(std::unique_ptr<PgConn> conn, std::string owner, double lease_seconds,
                              std::chrono::milliseconds poll)
-    : conn_(std::move(conn)), owner_(std::move(owner)), poll_(poll) {}
+    : conn_(std::move(conn)),
+      owner_(std::move(owner)),
+      lease_seconds_(lease_seconds),
+      poll_(poll) {}
 
 void LogIntegrator::Start() {
   thread_ = std::thread([this] {
@@ -112,7 +115,7 @@ Result<std::uint64_t> LogIntegrator::StepLocked() {
   bool held = false;
   if (!stopped_.load()) {  // a stopped integrator only reads how far others got
     auto lease = conn_->Run(sql::kTakeIntegratorLease,
-                            PgParams().Text(owner_).Text(std::to_string(kLeaseSeconds)),
+                            PgParams().Text(owner_).Text(std::to_string(lease_seconds_)),
                             "taking the integrator's lease");
     if (!lease) return Fail(lease.error());
     held = lease->rows() > 0;

@@ -9,7 +9,7 @@
 // `integrated`, appends their hashes to its in-memory log::CompactRange, stores the nodes of
 // the tile levels (8, 16, ...; level 0 is the leaves themselves, as in SQLite's log_nodes) and
 // moves `integrated` in the same transaction, only if its lease still holds and nobody moved
-// it meanwhile. Any node takes over when a lease expires (kLeaseSeconds), restoring its range
+// it meanwhile. Any node takes over when a lease expires (lease_seconds), restoring its range
 // from the stored nodes.
 //
 // Thread-safety: LogIntegrator is used from its own thread (Run) and from readers that need the
@@ -55,11 +55,11 @@ struct IntegratorStats {
 
 class LogIntegrator {
  public:
-  static constexpr double kLeaseSeconds = 10;
-
-  // owner: this node's name in the lease row. poll: how often Run integrates.
-  LogIntegrator(std::unique_ptr<PgConn> conn, std::string owner,
+  // owner: this node's name in the lease row. lease_seconds: how long a lease lasts unless
+  // renewed (each step renews it). poll: how often the thread integrates.
+  LogIntegrator(std::unique_ptr<PgConn> conn, std::string owner, double lease_seconds,
                 std::chrono::milliseconds poll = std::chrono::milliseconds(200));
+  double lease_seconds() const { return lease_seconds_; }
   ~LogIntegrator() { Stop(); }
 
   // Starts the background thread (integrates every poll while it holds or can take the lease).
@@ -82,6 +82,7 @@ class LogIntegrator {
 
   std::unique_ptr<PgConn> conn_;
   const std::string owner_;
+  const double lease_seconds_;
   const std::chrono::milliseconds poll_;
   std::mutex mu_;                           // one step at a time; guards conn_ and range_
   std::optional<log::CompactRange> range_;  // valid for range_->Size() == integrated

@@ -101,6 +101,7 @@ inline std::unique_ptr<Store> Open(const std::string& url, int max_batch = 256) 
   o.url = url;
   o.max_batch = max_batch;
   o.read_connections = 3;
+  o.log_lease_seconds = 2;  // takeovers in tests wait this long
   auto s = OpenPostgresStore(o);
   EXPECT_TRUE(s.has_value()) << (s ? "" : s.error().message);
   return s ? std::move(*s) : nullptr;

@@ -156,7 +156,8 @@ class PostgresStore final : public Store {
   void Start(std::unique_ptr<PgConn> writer, std::unique_ptr<PgConn> integrator) {
     writer_ = std::make_unique<pg::PgWriter>(std::move(writer), ctx_, options_.max_batch);
     integrator_ = std::make_unique<pg::LogIntegrator>(
-        std::move(integrator), "node-" + std::to_string(ctx_.node_id) + "-" + pg::NewUuid());
+        std::move(integrator), "node-" + std::to_string(ctx_.node_id) + "-" + pg::NewUuid(),
+        std::max(options_.log_lease_seconds, 1.0));
     integrator_->Start();
   }
 
@@ -785,10 +786,11 @@ class PostgresStore final : public Store {
   std::atomic<bool> closed_{false};
 };
 
-// How long a reader waits for the tree to cover the leaves it needs (the integrator's lease
-// expiring included).
-constexpr std::chrono::milliseconds kIntegrationWait(
-    static_cast<int>(pg::LogIntegrator::kLeaseSeconds * 1000) + 5000);
+// How long a reader waits for the tree to cover the leaves it needs: a lease of a node that
+// died expires first.
+std::chrono::milliseconds IntegrationWait(const pg::LogIntegrator& i) {
+  return std::chrono::milliseconds(static_cast<std::int64_t>(i.lease_seconds() * 1000) + 5000);
+}
 
 Result<LogHead> PostgresStore::GetLogHead() {
   LogHead head;
@@ -809,7 +811,8 @@ Result<LogHead> PostgresStore::GetLogHead() {
     return true;
   });
   if (!read) return Fail(read.error());
-  if (auto w = integrator_->WaitFor(head.size, kIntegrationWait); !w) return Fail(w.error());
+  if (auto w = integrator_->WaitFor(head.size, IntegrationWait(*integrator_)); !w)
+    return Fail(w.error());
   pg::PgNodeReader reader(*conn);
   auto root = log::RootFromReader(reader, head.size);
   if (!root) return Fail(root.error());
@@ -867,7 +870,7 @@ Result<LogReceiptInfo> PostgresStore::LogReceipt(const std::string& token_hash) 
                           r->Bytes(0, 4)};
   }
   // A proof needs the tree over the leaf: wait for (or run) its integration.
-  if (auto w = integrator_->WaitFor(info.leaf_index + 1, kIntegrationWait); !w) {
+  if (auto w = integrator_->WaitFor(info.leaf_index + 1, IntegrationWait(*integrator_)); !w) {
     return Fail(w.error());
   }
   return info;

@@ -32,6 +32,9 @@ struct PostgresOptions {
   int read_connections = 4;  // pool of connections for reads, >= 1
   int max_batch = 256;       // most write jobs committed in one transaction
   bool log_enabled = true;   // append signature-log leaves (WriteTx::AppendLeaf)
+  // How long the log integrator's lease lasts unless renewed (it is renewed every 200 ms): a
+  // node that dies holding it delays other nodes' log heads and receipts this long.
+  double log_lease_seconds = 10;
 };
 
 // True if url names a PostgreSQL database (postgresql:// or postgres://).
