@@ -69,10 +69,14 @@ Result<CampaignCounts> PgTx::Counts(std::int64_t campaign_id) {
   if (auto it = counts_.find(campaign_id); it != counts_.end()) return it->second.now;
   auto campaign = CampaignById(campaign_id);
   if (!campaign) return Fail(campaign.error());
-  if ((*campaign)->threshold && (*campaign)->outcome == CampaignOutcome::kPending) {
-    // Take turns with other nodes' writers of this campaign until its outcome is decided; then
-    // read the campaign again (another node may have decided it meanwhile). The log's lock
-    // first, as every writer takes it, so that two nodes never wait for each other's locks.
+  bool reveals = false;
+  for (const SignerGroup& g : (*campaign)->groups) reveals = reveals || !g.seal_thresholds.empty();
+  if (((*campaign)->threshold && (*campaign)->outcome == CampaignOutcome::kPending) || reveals) {
+    // Take turns with other nodes' writers of this campaign while a count decides something (its
+    // undecided threshold, a sealed group's reveals), so that the one write that reaches it, on
+    // whichever node, sees it reached; then read the campaign again (another node may have
+    // decided it meanwhile). The log's lock first, as every writer takes it, so that two nodes
+    // never wait for each other's locks.
     if (ctx_.log_enabled) {
       if (auto l = LockLog(); !l) return Fail(l.error());
     }
@@ -257,7 +261,7 @@ Result<std::optional<SignatureRow>> PgTx::InsertSignature(const SignatureRow& in
 
 Result<SignatureRow> PgTx::SignatureOf(std::int64_t campaign_id, std::int64_t person_id) {
   if (auto f = FlushRows(); !f) return Fail(f.error());
-  auto r = conn_.Run(sql::kSignatureOf, PgParams().Int(campaign_id).Int(person_id),
+  auto r = conn_.Run(sql::kLockSignatureOf, PgParams().Int(campaign_id).Int(person_id),
                      "reading the signature");
   if (!r) return Fail(r.error());
   if (r->rows() == 0) return Fail(Code::kNotFound, "no such signature");
@@ -268,7 +272,7 @@ Result<SignatureRow> PgTx::SignatureByToken(std::string_view token_hash, TokenKi
   const std::string key = HashKey(token_hash);
   if (auto f = FlushRows(); !f) return Fail(f.error());  // rows of this batch first
   auto r =
-      conn_.Run(sql::kSignatureByToken, PgParams().Bytes(key).Bool(kind == TokenKind::kSigning),
+      conn_.Run(sql::kLockSignatureByToken, PgParams().Bytes(key).Bool(kind == TokenKind::kSigning),
                 "reading the signature");
   if (!r) return Fail(r.error());
   if (r->rows() == 0) return Fail(Code::kNotFound, "no such signature");

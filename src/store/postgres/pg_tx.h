@@ -18,9 +18,13 @@
 // with a wrong one (a returning signer this node did not know) runs again knowing it.
 //
 // Counts: Counts(c) reads the sum of every node's row at the campaign's first touch in the
-// batch; for a campaign whose threshold is still undecided it first locks the campaign's row
-// (FOR NO KEY UPDATE), so that across nodes the writes to such a campaign take turns and the one
-// that reaches the threshold sees it reached.
+// batch; for a campaign whose threshold is still undecided, or that has sealed groups, it first
+// locks the campaign's row (FOR NO KEY UPDATE), so that across nodes the writes to such a
+// campaign take turns and the one that reaches a threshold sees it reached (a decision, a
+// reveal happens once).
+//
+// Signatures a script may change (SignatureOf, SignatureByToken, SealedToReveal) are read with
+// a row lock, so that the same link followed on two nodes at once changes (and counts) once.
 //
 // The log: the batch's first AppendLeaf locks log_state's row (FOR UPDATE) and reads the next
 // position; leaves take consecutive indexes; the next position is written back before COMMIT.

@@ -383,6 +383,54 @@ TEST(PostgresStore, AReturningSignerANodeDidNotKnowIsFoundByTheFlush) {
   EXPECT_EQ(GetPostgresStats(*b)->failed_batches, 0);
 }
 
+TEST(PostgresStore, TheSameLinkFollowedOnTwoNodesAtOnceCountsOnce) {
+  US_PG_TEST_SETUP(db);
+  auto a = Open(db.url());
+  auto b = Open(db.url());
+  ASSERT_TRUE(a && b);
+  auto c = a->CreateCampaign(NewCampaign("twice"));
+  ASSERT_TRUE(c);
+  constexpr int kSigners = 40;
+  for (int i = 0; i < kSigners; ++i) {
+    ASSERT_TRUE(Sign(*a, c->id, "p" + std::to_string(i) + "@x.org", false));
+  }
+  // A confirmation as a script does it: read by token, change if pending, count, log.
+  auto confirm = [&](Store& s, const std::string& email) {
+    return RunWrite<bool>(s, [&](WriteTx& tx) -> Result<bool> {
+      auto row = tx.SignatureByToken("token-of-" + email, TokenKind::kSigning);
+      if (!row) return Fail(row.error());
+      if (row->signature.state != SignatureState::kPending) return false;
+      if (auto n = tx.Counts(c->id); !n) return Fail(n.error());
+      row->signature.state = SignatureState::kConfirmed;
+      auto leaf = tx.AppendLeaf("confirm " + email, log::LeafHash("confirm " + email));
+      if (!leaf) return Fail(leaf.error());
+      row->leaf_index = *leaf;
+      if (auto w = tx.SaveSignature(*row); !w) return Fail(w.error());
+      tx.MoveCounts(c->id, {-1, 1, 0, {}, 1700000001});
+      return true;
+    });
+  };
+  std::atomic<int> changed{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kSigners; ++i) {  // every thread follows every link
+        auto r = confirm(t % 2 ? *a : *b, "p" + std::to_string(i) + "@x.org");
+        ASSERT_TRUE(r) << r.error().message;
+        if (*r) ++changed;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(changed.load(), kSigners);
+  auto counts = b->LoadAllCounts();
+  EXPECT_EQ((*counts)[c->id].confirmed, kSigners);
+  EXPECT_EQ((*counts)[c->id].pending, 0);
+  auto head = a->GetLogHead();
+  ASSERT_TRUE(head) << head.error().message;
+  EXPECT_EQ(head->size, static_cast<std::uint64_t>(kSigners));
+}
+
 // A job that sleeps, so that the jobs queued meanwhile form one batch.
 Result<int> Sleepy(WriteTx&) {
   std::this_thread::sleep_for(std::chrono::milliseconds(300));

@@ -168,8 +168,6 @@ inline constexpr const char* kSaveSignature =
     "$11, source = $12, confirm_sends = $13, modified = $14, confirmed = $15, log_salt = $16, "
     "log_index = $17, group_key = $18, protection = $19, seal_threshold = $20, sealed = $21, "
     "verified = $22, attestation = $23 WHERE id = $1";
-inline constexpr const char* kSignatureOf =
-    "SELECT " US_SIGNATURE_COLS " FROM signatures WHERE campaign_id = $1 AND person_id = $2";
 inline constexpr const char* kSignatureById =
     "SELECT " US_SIGNATURE_COLS " FROM signatures WHERE id = $1";
 // Any token withdraws; only one of the signing kind confirms ($2 true: signing only).
@@ -185,7 +183,17 @@ inline constexpr const char* kSealedToReveal =
     "SELECT " US_SIGNATURE_COLS
     " FROM signatures WHERE campaign_id = $1 AND group_key = $2 "
     "AND sealed IS NOT NULL AND seal_threshold <= $3 AND state = 'confirmed' AND protection = "
-    "'sealed' ORDER BY id";
+    "'sealed' ORDER BY id FOR NO KEY UPDATE";
+// The writer's reads of a signature it may change lock its row until COMMIT: a write of the same
+// signature on another node (the same link followed twice at once) waits, then reads the row as
+// that one left it (READ COMMITTED re-reads a locked row), so a change is counted once.
+inline constexpr const char* kLockSignatureOf =
+    "SELECT " US_SIGNATURE_COLS
+    " FROM signatures WHERE campaign_id = $1 AND person_id = $2 FOR NO KEY UPDATE";
+inline constexpr const char* kLockSignatureByToken =
+    "SELECT " US_SIGNATURE_COLS
+    " FROM signatures WHERE id = (SELECT signature_id FROM signature_tokens WHERE hash = $1 AND "
+    "(NOT $2::boolean OR kind = 'signing')) FOR NO KEY UPDATE";
 inline constexpr const char* kOutcomeRecipients =
     "SELECT email, sealed FROM signatures WHERE " US_SIG_IN_CAMPAIGN(
         1) " AND state = 'confirmed' AND (email <> '' OR sealed IS NOT NULL) ORDER BY id";
