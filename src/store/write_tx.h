@@ -140,7 +140,8 @@ class WriteTx {
   virtual Result<void> AddToken(std::int64_t signature_id, std::string_view token_hash,
                                 TokenKind kind) = 0;
   // Confirmed, still sealed signatures of the group with seal_threshold <= count, by id (whole
-  // rows: the reveal opens `sealed` and saves the row with its fields in clear).
+  // rows: the reveal opens `sealed` and saves the row with its fields in clear; person_uuid may
+  // be left empty, the reveal does not read it).
   virtual Result<std::vector<SignatureRow>> SealedToReveal(std::int64_t campaign_id,
                                                            std::string_view group_key,
                                                            std::int64_t count) = 0;
