@@ -38,9 +38,9 @@ class FieldSealer;
 
 // A signature row as the writer keeps it: the public Signature plus what only the writer reads.
 struct SignatureRow {
-  Signature signature;       // id 0 and uuid empty until InsertSignature assigns them
-  std::string sealed;        // FieldSealer blob of the sealed personal fields, or empty
-  std::string log_salt;      // kSaltBytes random bytes once it had a log leaf, else empty
+  Signature signature;   // id 0 and uuid empty until InsertSignature assigns them
+  std::string sealed;    // FieldSealer blob of the sealed personal fields, or empty
+  std::string log_salt;  // kSaltBytes random bytes once it had a log leaf, else empty
   std::optional<std::uint64_t> leaf_index;  // of its latest "confirm" leaf
   // In a group proven by an email domain: signature.verified is kept as 0/1 (else NULL, "not
   // a verified group"; both read as false).
