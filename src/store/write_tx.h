@@ -38,9 +38,9 @@ class FieldSealer;
 
 // A signature row as the writer keeps it: the public Signature plus what only the writer reads.
 struct SignatureRow {
-  Signature signature;       // id 0 and uuid empty until InsertSignature assigns them
-  std::string sealed;        // FieldSealer blob of the sealed personal fields, or empty
-  std::string log_salt;      // kSaltBytes random bytes once it had a log leaf, else empty
+  Signature signature;   // id 0 and uuid empty until InsertSignature assigns them
+  std::string sealed;    // FieldSealer blob of the sealed personal fields, or empty
+  std::string log_salt;  // kSaltBytes random bytes once it had a log leaf, else empty
   std::optional<std::uint64_t> leaf_index;  // of its latest "confirm" leaf
   // In a group proven by an email domain: signature.verified is kept as 0/1 (else NULL, "not
   // a verified group"; both read as false).
@@ -140,7 +140,8 @@ class WriteTx {
   virtual Result<void> AddToken(std::int64_t signature_id, std::string_view token_hash,
                                 TokenKind kind) = 0;
   // Confirmed, still sealed signatures of the group with seal_threshold <= count, by id (whole
-  // rows: the reveal opens `sealed` and saves the row with its fields in clear).
+  // rows: the reveal opens `sealed` and saves the row with its fields in clear; person_uuid may
+  // be left empty, the reveal does not read it).
   virtual Result<std::vector<SignatureRow>> SealedToReveal(std::int64_t campaign_id,
                                                            std::string_view group_key,
                                                            std::int64_t count) = 0;

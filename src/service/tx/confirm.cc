@@ -93,7 +93,10 @@ Result<TokenOutcome> ConfirmTx(store::WriteTx& tx, const std::string& token_hash
     if (!revealed) return Fail(revealed.error());
     out.revealed = static_cast<int>(revealed->size());
     for (store::SignatureRow& r : *revealed) {
-      if (r.signature.id == sig.id) sig = std::move(r.signature);
+      if (r.signature.id != sig.id) continue;
+      std::string person_uuid = std::move(sig.person_uuid);  // (the reveal's rows leave it out)
+      sig = std::move(r.signature);
+      sig.person_uuid = std::move(person_uuid);
     }
   }
   auto decided = MaybeSucceed(tx, sig.campaign_id, counts->confirmed + 1, now);
