@@ -7,6 +7,7 @@
 #include <libpq-fe.h>
 #include <sodium.h>
 
+#include <cctype>
 #include <cstdlib>
 #include <memory>
 #include <string>

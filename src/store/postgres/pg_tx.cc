@@ -10,7 +10,7 @@ namespace undersigned::store::pg {
 namespace {
 
 constexpr std::int64_t kIdBlock = 64;            // ids taken from a sequence at once
-constexpr std::size_t kMaxKnownPeople = 200000;  // signers a writer remembers
+constexpr std::size_t kMaxKnownPeople = 100000;  // signers a writer remembers (~10 MB)
 
 const char* TokenKindName(TokenKind k) { return k == TokenKind::kSigning ? "signing" : "withdraw"; }
 
