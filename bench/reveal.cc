@@ -12,7 +12,7 @@
 //     "affiliation:..." canonical email, a personal address, tokens from service/ids.h), so each
 //     name is sealed by the store and a "verify" mail is queued to its work address;
 //  3. confirms all N from T threads (the group then has N verified signers, one short);
-//  4. signs one more employee with a public name and times the ONE Store::Confirm of it, which
+//  4. signs one more employee with a public name and times the ONE tx::Confirm of it, which
 //     brings the group to N + 1 and, in its transaction, opens the N sealed names, writes them
 //     in clear and queues one "revealed" mail per signer; durable when it returns.
 // Then checks, reading the database file: TokenOutcome::revealed == N, no sealed row left, N
@@ -45,6 +45,7 @@
 #include "core/group.h"
 #include "core/signature.h"
 #include "service/ids.h"
+#include "service/tx/scripts.h"
 #include "store/open_store.h"
 #include "store/store.h"
 
@@ -193,7 +194,7 @@ int Main(int argc, char** argv) {
   std::vector<std::string> confirm_hashes(static_cast<std::size_t>(n));
   const double sign_s = Parallel(n, a.threads, [&](std::int64_t i) {
     NewSignature s = Employee(c, i, true, threshold, &confirm_hashes[static_cast<std::size_t>(i)]);
-    auto r = store->Sign(s);
+    auto r = tx::Sign(*store, s);
     if (!r) Die(kTool, "sign", r.error());
     if (r->kind != SignOutcome::Kind::kCreated || !r->signature.sealed) {
       std::fprintf(stderr, "us_reveal: signature %lld was not created sealed\n",
@@ -207,7 +208,8 @@ int Main(int argc, char** argv) {
   // 3. Each confirmed: the group grows to N, one short of the seal.
   std::atomic<std::int64_t> early_reveals{0};
   const double confirm_s = Parallel(n, a.threads, [&](std::int64_t i) {
-    auto r = store->Confirm(confirm_hashes[static_cast<std::size_t>(i)], Clock::System().Now());
+    auto r =
+        tx::Confirm(*store, confirm_hashes[static_cast<std::size_t>(i)], Clock::System().Now());
     if (!r) Die(kTool, "confirm", r.error());
     early_reveals += r->revealed;
   });
@@ -221,10 +223,10 @@ int Main(int argc, char** argv) {
 
   // 4. The signer who brings the group to the seal: the timed Confirm.
   std::string last_hash;
-  auto last = store->Sign(Employee(c, n, false, threshold, &last_hash));
+  auto last = tx::Sign(*store, Employee(c, n, false, threshold, &last_hash));
   if (!last) Die(kTool, "sign the last", last.error());
   const auto t0 = std::chrono::steady_clock::now();
-  auto reveal = store->Confirm(last_hash, Clock::System().Now());
+  auto reveal = tx::Confirm(*store, last_hash, Clock::System().Now());
   const double reveal_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   if (!reveal) Die(kTool, "the revealing confirm", reveal.error());

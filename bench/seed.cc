@@ -10,7 +10,7 @@
 //    Each signature gets its "confirm" leaf in the signature log (and the log's nodes), as the
 //    store writes them, so that a seeded instance passes the server's start-up log check.
 //    About a million rows in a few seconds.
-//  --mode store: T threads call Store::Sign with confirm_now=true (the trusted API path), so the
+//  --mode store: T threads call tx::Sign with confirm_now=true (the trusted API path), so the
 //    store's group commit batches them. Slower, but uses only the public interface.
 // Prints one line "seeded N signatures in S s (R/s), campaign SLUG id I, confirmed C".
 //
@@ -39,6 +39,7 @@
 #include "log/leaf.h"
 #include "log/merkle.h"
 #include "log/tiles.h"
+#include "service/tx/scripts.h"
 #include "store/public_ids.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/store.h"
@@ -172,7 +173,7 @@ void BindBlob(sqlite3_stmt* s, int i, const std::string& v) {
   sqlite3_bind_blob(s, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
 }
 
-// Writes the rows directly, the way SqliteStore::Sign with confirm_now would leave them.
+// Writes the rows directly, the way tx::Sign with confirm_now on SqliteStore would leave them.
 void SeedSql(const std::string& path, std::int64_t campaign_id, std::int64_t start,
              std::int64_t count, int public_every) {
   sqlite3* db = nullptr;
@@ -265,7 +266,7 @@ void SeedSql(const std::string& path, std::int64_t campaign_id, std::int64_t sta
                          static_cast<std::size_t>(sqlite3_column_bytes(q, 0))));
     sqlite3_finalize(q);
   }
-  // Each signature's token hash (of the signing kind), as SqliteStore::Sign keeps it.
+  // Each signature's token hash (of the signing kind), as SqliteTx::AddToken keeps it.
   sqlite3_stmt* tokens = Prepare(
       db, "INSERT INTO signature_tokens (hash, signature_id, kind) VALUES (?1, ?2, 'signing')");
   Rand rnd(0x5eed0000ULL + static_cast<std::uint64_t>(start));
@@ -397,7 +398,7 @@ void SeedStore(Store& store, std::int64_t campaign_id, std::int64_t start, std::
             s, [&] { return rnd.Hex(32); }, [&](const std::string&) { return rnd.Hex(32); });
         s.mail_payload = "{}";
         s.now = Clock::System().Now();
-        auto r = store.Sign(s);
+        auto r = tx::Sign(store, s);
         if (!r) {
           failed = true;
           Die(kTool, "sign", r.error());

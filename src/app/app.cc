@@ -315,9 +315,8 @@ int App::Serve() {
         settled->previous, base_url, signature_log.origin());
   }
 
-  std::unique_ptr<mail::OutboxStore> outbox = mail::OutboxStoreFromStore(*store_);
   mail::OutboxSender sender(
-      *outbox, **mailer,
+      *store_, **mailer,
       [&](const OutboxMessage& m) -> Result<mail::MailMessage> {
         auto r = render::RenderEmail(m, base_url);
         if (!r) return Fail(r.error());

@@ -10,35 +10,9 @@
 namespace undersigned::mail {
 namespace {
 
-class StoreAdapter : public OutboxStore {
- public:
-  explicit StoreAdapter(Store& store) : store_(store) {}
-  Result<std::vector<OutboxMessage>> DueOutbox(UnixTime now, int limit) override {
-    return store_.DueOutbox(now, limit);
-  }
-  Result<void> MarkOutboxSent(std::int64_t id, UnixTime now) override {
-    return store_.MarkOutboxSent(id, now);
-  }
-  Result<void> MarkOutboxFailed(std::int64_t id, UnixTime next_attempt,
-                                const std::string& error) override {
-    return store_.MarkOutboxFailed(id, next_attempt, error);
-  }
-  Result<std::optional<UnixTime>> NextOutboxAttempt() override {
-    return store_.NextOutboxAttempt();
-  }
-  Result<std::int64_t> OutboxDepth() override { return store_.OutboxDepth(); }
-
- private:
-  Store& store_;
-};
-
 constexpr std::size_t kMaxStoredError = 500;
 
 }  // namespace
-
-std::unique_ptr<OutboxStore> OutboxStoreFromStore(Store& store) {
-  return std::make_unique<StoreAdapter>(store);
-}
 
 std::int64_t OutboxSender::BackoffSeconds(int attempts, const OutboxSenderOptions& options,
                                           double u) {

@@ -53,25 +53,12 @@
 #include "core/error.h"
 #include "mail/mailer.h"
 #include "mail/message.h"
-#include "store/store.h"
+#include "store/outbox_store.h"
 
 namespace undersigned::mail {
 
-// The part of Store the sender needs; see store/store.h for the contract of each method.
-// Keeps the sender testable with a small fake.
-class OutboxStore {
- public:
-  virtual ~OutboxStore() = default;
-  virtual Result<std::vector<OutboxMessage>> DueOutbox(UnixTime now, int limit) = 0;
-  virtual Result<void> MarkOutboxSent(std::int64_t id, UnixTime now) = 0;
-  virtual Result<void> MarkOutboxFailed(std::int64_t id, UnixTime next_attempt,
-                                        const std::string& error) = 0;
-  virtual Result<std::optional<UnixTime>> NextOutboxAttempt() = 0;
-  virtual Result<std::int64_t> OutboxDepth() = 0;
-};
-
-// Forwards to store, which must outlive the adapter.
-std::unique_ptr<OutboxStore> OutboxStoreFromStore(Store& store);
+// The sender reads and marks the outbox through undersigned::OutboxStore (store/outbox_store.h),
+// the Store's outbox subject; tests give it a small fake.
 
 // 9999-12-31T23:59:59Z: the next_attempt of a message that will not be retried.
 inline constexpr UnixTime kDeadNextAttempt = kOutboxNever;

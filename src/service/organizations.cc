@@ -4,6 +4,7 @@
 
 #include "render/logo.h"
 #include "service/ids.h"
+#include "service/tx/scripts.h"
 
 namespace undersigned::service {
 namespace {
@@ -70,7 +71,7 @@ Result<Organization> OrganizationService::Submit(const std::string& slug, Organi
                                   {"language", campaign.language}}
                        .dump();
   o.now = now;
-  auto stored = store_.AddOrganization(o);
+  auto stored = tx::AddOrganization(store_, o);
   if (stored && wake_mailer_) wake_mailer_();
   return stored;
 }
@@ -80,7 +81,8 @@ Result<OrganizationOutcome> OrganizationService::Confirm(const std::string& toke
   if (!PlausibleToken(token)) return Fail(Code::kNotFound, "Unknown link.");
   const std::string review = NewToken();
   auto r = GuardToken(token_guard_, remote_address, [&] {
-    return store_.ConfirmOrganization(HashToken(token), review, HashToken(review), clock_.Now());
+    return tx::ConfirmOrganization(store_, HashToken(token), review, HashToken(review),
+                                   clock_.Now());
   });
   if (r && r->changed && wake_mailer_) wake_mailer_();
   return r;
@@ -104,7 +106,7 @@ Result<OrganizationOutcome> OrganizationService::Review(const std::string& token
                                                         const std::string& remote_address) {
   auto found = PeekReview(token, remote_address);
   if (!found) return found;
-  return Decided(store_.DecideOrganization(found->organization.uuid, approve, clock_.Now()));
+  return Decided(tx::DecideOrganization(store_, found->organization.uuid, approve, clock_.Now()));
 }
 
 Result<OrganizationOutcome> OrganizationService::Decide(const std::string& slug,
@@ -116,7 +118,7 @@ Result<OrganizationOutcome> OrganizationService::Decide(const std::string& slug,
   bool found = false;
   for (const Organization& o : *list) found = found || o.uuid == uuid;
   if (!found) return Fail(Code::kNotFound, "No organization " + uuid + " on " + slug + ".");
-  return Decided(store_.DecideOrganization(uuid, approve, clock_.Now()));
+  return Decided(tx::DecideOrganization(store_, uuid, approve, clock_.Now()));
 }
 
 Result<OrganizationOutcome> OrganizationService::Decided(Result<OrganizationOutcome> r) {

@@ -5,6 +5,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "service/tx/scripts.h"
+
 namespace undersigned::service {
 
 OutcomeScheduler::OutcomeScheduler(Store& store, CampaignService& campaigns, const Clock& clock,
@@ -14,7 +16,7 @@ OutcomeScheduler::OutcomeScheduler(Store& store, CampaignService& campaigns, con
 OutcomeScheduler::~OutcomeScheduler() { Stop(); }
 
 Result<int> OutcomeScheduler::RunDue() {
-  auto decided = store_.DecideDueCampaigns(clock_.Now());
+  auto decided = tx::DecideDueCampaigns(store_, clock_.Now());
   if (!decided) return decided;
   if (*decided > 0) {
     spdlog::info("outcomes: decided {} campaign(s) whose deadline passed", *decided);

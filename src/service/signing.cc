@@ -10,6 +10,7 @@
 
 #include "core/utf8.h"
 #include "service/csv.h"
+#include "service/tx/scripts.h"
 
 namespace undersigned::service {
 namespace {
@@ -78,7 +79,7 @@ Result<SignResult> SigningService::Sign(const std::string& slug, SignatureForm f
   auto prepared = Prepare(slug, std::move(form), ctx);
   if (!prepared) return Fail(prepared.error());
   const bool counts_now = prepared->signature.confirm_now;
-  return Finish(store_.Sign(prepared->signature), std::move(prepared->campaign), counts_now);
+  return Finish(tx::Sign(store_, prepared->signature), std::move(prepared->campaign), counts_now);
 }
 
 void SigningService::SignAsync(const std::string& slug, SignatureForm form, const SignContext& ctx,
@@ -86,11 +87,16 @@ void SigningService::SignAsync(const std::string& slug, SignatureForm form, cons
   auto prepared = Prepare(slug, std::move(form), ctx);
   if (!prepared) return done(Fail(prepared.error()));
   const bool counts_now = prepared->signature.confirm_now;
-  store_.SignAsync(std::move(prepared->signature),
-                   [this, campaign = std::move(prepared->campaign), trusted = counts_now,
-                    done = std::move(done)](Result<SignOutcome> outcome) mutable {
-                     done(Finish(std::move(outcome), std::move(campaign), trusted));
-                   });
+  tx::SignAsync(
+      store_, std::move(prepared->signature),
+      [this, campaign = std::move(prepared->campaign), trusted = counts_now,
+       done = std::move(done)](Result<SignOutcome> outcome) mutable {
+        // On the store's thread: only post.
+        completions_->Post([this, outcome = std::move(outcome), campaign = std::move(campaign),
+                            trusted, done = std::move(done)]() mutable {
+          done(Finish(std::move(outcome), std::move(campaign), trusted));
+        });
+      });
 }
 
 Result<SigningService::Prepared> SigningService::Prepare(const std::string& slug,
@@ -179,7 +185,7 @@ Result<TokenOutcome> SigningService::Confirm(const std::string& token,
                                              const std::string& remote_address) {
   if (token.empty() || token.size() > 128) return Fail(Code::kNotFound, "Unknown link.");
   auto r = GuardToken(token_guard_, remote_address,
-                      [&] { return store_.Confirm(HashToken(token), clock_.Now()); });
+                      [&] { return tx::Confirm(store_, HashToken(token), clock_.Now()); });
   if (!r) return r;
   if (r->campaign_decided) DecidedCampaign();
   if (r->changed) {
@@ -196,7 +202,7 @@ Result<TokenOutcome> SigningService::Withdraw(const std::string& token,
                                               const std::string& remote_address) {
   if (token.empty() || token.size() > 128) return Fail(Code::kNotFound, "Unknown link.");
   auto r = GuardToken(token_guard_, remote_address,
-                      [&] { return store_.Withdraw(HashToken(token), clock_.Now()); });
+                      [&] { return tx::Withdraw(store_, HashToken(token), clock_.Now()); });
   if (!r) return r;
   if (r->changed) {
     campaigns_.OnSignatureChange(r->campaign.id, r->counts, nullptr, r->signature.form.public_name);

@@ -6,12 +6,14 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <ostream>
 #include <string>
 
 #include "core/rate_limiter.h"
 #include "core/signature.h"
 #include "service/campaigns.h"
+#include "service/completions.h"
 #include "service/ids.h"
 #include "service/token_guard.h"
 #include "store/store.h"
@@ -105,6 +107,9 @@ class SigningService {
   std::function<void()> wake_mailer_;
   RateLimiter per_address_;
   RateLimiter per_email_;
+  // SignAsync's completions run here, never on the store's thread (completions.h). Last: it is
+  // destroyed (drained and joined) first, while everything its completions use still exists.
+  std::unique_ptr<CompletionThread> completions_ = std::make_unique<CompletionThread>();
   TokenGuard* token_guard_ = nullptr;
 };
 

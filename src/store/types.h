@@ -91,7 +91,7 @@ struct TokenOutcome {
   CampaignCounts counts;
   bool changed = false;           // false if it was already in the target state (idempotent)
   bool campaign_decided = false;  // this write decided the campaign's outcome (its threshold)
-  int revealed = 0;               // sealed names this confirmation revealed (Store::Confirm)
+  int revealed = 0;               // sealed names this confirmation revealed (tx::Confirm)
 };
 
 struct Page {

@@ -38,10 +38,13 @@ class FieldSealer;
 
 // A signature row as the writer keeps it: the public Signature plus what only the writer reads.
 struct SignatureRow {
-  Signature signature;       // id 0 and uuid empty until InsertSignature assigns them
-  std::string sealed;        // FieldSealer blob of the sealed personal fields, or empty
-  std::string log_salt;      // kSaltBytes random bytes once it had a log leaf, else empty
+  Signature signature;   // id 0 and uuid empty until InsertSignature assigns them
+  std::string sealed;    // FieldSealer blob of the sealed personal fields, or empty
+  std::string log_salt;  // kSaltBytes random bytes once it had a log leaf, else empty
   std::optional<std::uint64_t> leaf_index;  // of its latest "confirm" leaf
+  // In a group proven by an email domain: signature.verified is kept as 0/1 (else NULL, "not
+  // a verified group"; both read as false).
+  bool verifies = false;
 };
 
 // The person a signature belongs to, as InsertSigner leaves it.
@@ -73,13 +76,6 @@ struct NewMail {
   bool work_address = false;  // the recipient is a work address (cleared when sent, see groups.md)
 };
 
-// A sealed signature the reveal opens (SealedToReveal).
-struct SealedSignature {
-  std::int64_t id = 0;
-  std::string sealed;  // FieldSealer blob
-  std::int64_t threshold = 0;
-};
-
 // A confirmed signer told a campaign's outcome: a clear address, or a sealed blob to open.
 struct OutcomeRecipient {
   std::string email;   // empty when sealed is set
@@ -109,14 +105,18 @@ class WriteTx {
   virtual ~WriteTx() = default;
 
   // --- campaigns
-  // The campaign as this batch has it (read once per batch; RecordOutcome updates it).
+  // The campaign as this batch has it (read once per batch; RecordOutcome and TouchCampaign
+  // update it). The pointer stays valid until the job's Run returns: a script keeps it rather
+  // than copying the campaign (its letter) per signature.
   virtual Result<const Campaign*> CampaignById(std::int64_t id) = 0;
   // The hash of the campaign's current text (CampaignText::hash), named in every leaf.
   virtual Result<std::string> CurrentTextHash(std::int64_t campaign_id) = 0;
   // Counts as of this batch: the committed counts (on several nodes, as last read) plus every
   // delta this batch moved so far.
   virtual Result<CampaignCounts> Counts(std::int64_t campaign_id) = 0;
-  // Moves the campaign's counts; `changes` grows by one. Counts(campaign_id) must have succeeded.
+  // Moves the campaign's counts; `changes` grows by one and last_change moves to now, unless the
+  // delta only moves confirmed signatures between groups (pending, confirmed and withdrawn all
+  // 0). Counts(campaign_id) must have succeeded.
   virtual void MoveCounts(std::int64_t campaign_id, const CountsDelta& delta) = 0;
   // Sets the outcome if the campaign has none yet (and moves its modified date); false if it
   // already had one (another job, or another node, decided it first).
@@ -139,10 +139,12 @@ class WriteTx {
   virtual Result<void> SaveSignature(const SignatureRow& row) = 0;
   virtual Result<void> AddToken(std::int64_t signature_id, std::string_view token_hash,
                                 TokenKind kind) = 0;
-  // Confirmed, still sealed signatures of the group with seal_threshold <= count.
-  virtual Result<std::vector<SealedSignature>> SealedToReveal(std::int64_t campaign_id,
-                                                              std::string_view group_key,
-                                                              std::int64_t count) = 0;
+  // Confirmed, still sealed signatures of the group with seal_threshold <= count, by id (whole
+  // rows: the reveal opens `sealed` and saves the row with its fields in clear; person_uuid may
+  // be left empty, the reveal does not read it).
+  virtual Result<std::vector<SignatureRow>> SealedToReveal(std::int64_t campaign_id,
+                                                           std::string_view group_key,
+                                                           std::int64_t count) = 0;
   // Every confirmed signer of the campaign with an address (clear or sealed), to fn.
   virtual Result<void> ForEachOutcomeRecipient(
       std::int64_t campaign_id, const std::function<Result<void>(const OutcomeRecipient&)>& fn) = 0;
@@ -168,6 +170,9 @@ class WriteTx {
   // Appends a leaf (its bytes and log::LeafHash) and returns its index, assigned in this
   // transaction.
   virtual Result<std::uint64_t> AppendLeaf(std::string_view entry, const log::Hash& hash) = 0;
+  // The index the next AppendLeaf of this transaction gets, so that a new signature that counts
+  // at once is inserted with its leaf index (saving a second write of the row).
+  virtual std::uint64_t NextLeafIndex() const = 0;
 
   // --- sealing (store/sealed_fields.h): the key never leaves the store
   virtual const FieldSealer& sealer() const = 0;

@@ -25,6 +25,9 @@
 namespace undersigned::http {
 namespace {
 
+// Every field given, so that -Wmissing-field-initializers has nothing to say.
+pages::SiteInfo TestSite() { return pages::SiteInfo{"Test Site", "", "", ""}; }
+
 namespace fs = std::filesystem;
 
 constexpr const char* kBase = "https://sign.example.org";
@@ -84,13 +87,13 @@ class OrganizationPagesTest : public ::testing::Test {
     router_ = std::make_unique<Router>();
     // Both, as the app registers them: no route of one hides a route of the other.
     RegisterPages(*router_, PagesDeps{*campaigns_, *signing_, *templates_, kBase, kSecret,
-                                      pages::SiteInfo{"Test Site"}, &clock_});
+                                      TestSite(), &clock_, nullptr, ""});
     RegisterOrganizationPages(*router_, OrganizationPagesDeps{*campaigns_,
                                                               *orgs_,
                                                               *templates_,
                                                               std::string(kBase) + "/",
                                                               kSecret,
-                                                              pages::SiteInfo{"Test Site"},
+                                                              TestSite(),
                                                               &clock_,
                                                               {}});
     Campaign c;
@@ -564,13 +567,12 @@ TEST_F(OrganizationPagesTest, SeveralApprovedOrganizationsAreCountedInOrder) {
 TEST_F(OrganizationPagesTest, AReviewLogoReaderShowsTheLogoBeforeTheDecision) {
   std::string asked;
   Router router;
-  RegisterOrganizationPages(router,
-                            OrganizationPagesDeps{*campaigns_, *orgs_, *templates_, kBase, kSecret,
-                                                  pages::SiteInfo{"Test Site"}, &clock_,
-                                                  [&asked](const std::string& uuid) {
-                                                    asked = uuid;
-                                                    return Result<std::string>(kPng);
-                                                  }});
+  RegisterOrganizationPages(
+      router, OrganizationPagesDeps{*campaigns_, *orgs_, *templates_, kBase, kSecret, TestSite(),
+                                    &clock_, [&asked](const std::string& uuid) {
+                                      asked = uuid;
+                                      return Result<std::string>(kPng);
+                                    }});
   const std::string review = SubmitAndConfirm();
   router_ = std::make_unique<Router>();
   std::swap(*router_, router);

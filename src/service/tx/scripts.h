@@ -9,10 +9,13 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "core/error.h"
+#include "service/tx/steps.h"
 #include "store/store.h"
+#include "store/write_tx.h"
 
 namespace undersigned::tx {
 
@@ -54,11 +57,39 @@ Result<Organization> AddOrganization(Store& store, const NewOrganization& o);
 // kNotFound for an unknown token.
 Result<OrganizationOutcome> ConfirmOrganization(Store& store, const std::string& confirm_token_hash,
                                                 const std::string& review_token,
-                                                const std::string& review_token_hash,
-                                                UnixTime now);
+                                                const std::string& review_token_hash, UnixTime now);
 // confirmed -> approved or rejected (for good; deciding again the same way is a no-op).
 // kConflict if it is still pending (its address is unconfirmed) or was decided otherwise.
 Result<OrganizationOutcome> DecideOrganization(Store& store, const std::string& uuid, bool approve,
                                                UnixTime now);
+
+// --- The scripts themselves, each over one WriteTx (what the functions above submit). Tests run
+// them over an in-memory WriteTx (service/tx/memory_tx.h); a backend's tests through the Store.
+
+// What Sign needs that no database does, computed before queueing, off the writer thread.
+struct SignPrep {
+  std::string given, family;  // SplitName of the form's name (empty unless protection is none)
+  PreparedLeaf leaf;          // for a signature that counts at once
+  std::string sealed;         // FieldSealer blob of the sealed personal fields, if any
+  // The form as the row keeps it, when that differs from the form given: with sealed fields
+  // blank. (A copy only then: most signatures are kept as typed.)
+  std::optional<SignatureForm> sealed_form;
+  const SignatureForm& Stored(const NewSignature& s) const {
+    return sealed_form ? *sealed_form : s.form;
+  }
+};
+SignPrep PrepareSign(const NewSignature& s, const store::FieldSealer& sealer);
+Result<SignOutcome> SignTx(store::WriteTx& tx, const NewSignature& s, const SignPrep& prep);
+Result<TokenOutcome> ConfirmTx(store::WriteTx& tx, const std::string& token_hash, UnixTime now);
+Result<TokenOutcome> WithdrawTx(store::WriteTx& tx, const std::string& token_hash, UnixTime now);
+Result<int> DecideDueCampaignsTx(store::WriteTx& tx, UnixTime now);
+Result<Organization> AddOrganizationTx(store::WriteTx& tx, const NewOrganization& o);
+Result<OrganizationOutcome> ConfirmOrganizationTx(store::WriteTx& tx,
+                                                  const std::string& confirm_token_hash,
+                                                  const std::string& review_token,
+                                                  const std::string& review_token_hash,
+                                                  UnixTime now);
+Result<OrganizationOutcome> DecideOrganizationTx(store::WriteTx& tx, const std::string& uuid,
+                                                 bool approve, UnixTime now);
 
 }  // namespace undersigned::tx

@@ -13,7 +13,7 @@ namespace {
 // Version 1: the initial schema.
 //
 // Times are Unix seconds (INTEGER). Token hashes are stored as BLOBs (the bytes of the hex
-// hash the service hands over, see sqlite_store.cc), which halves the token index that every
+// hash the service hands over, see HashKey in rows.h), which halves the token index that every
 // signature insert touches. Indexes are kept to what the queries need, since each one costs
 // every insert a B-tree write:
 //  - signatures(campaign_id, person_id) UNIQUE: one signature per person (= canonical email,
@@ -24,7 +24,7 @@ namespace {
 //  - No index on campaign_id, nor on the uuids of people and signatures. A signature's id is
 //    its campaign's id times 2^40 plus its number in the campaign, so a campaign's signatures
 //    are a range of the table itself, newest-first listing and oldest-first export included
-//    (sqlite_store.cc, RowIds). The uuids the API shows for people and signatures are made
+//    (row_ids.h, RowIds). The uuids the API shows for people and signatures are made
 //    from their ids (store/public_ids.h), so a lookup by uuid is a lookup by id. Each of those
 //    three indexes cost every new signer a B-tree insert on the writer (about 3 µs each).
 //  - signatures_public: partial index holding only confirmed public signers, newest first.

@@ -1,18 +1,23 @@
 // The SQLite implementation of Store: one database file in WAL mode, durable before any caller
 // hears "ok", with group commit.
 //
-// How writes work: a single writer thread owns the only read-write connection. Every write
-// method enqueues its operation and blocks; the writer takes everything queued (up to
-// max_batch), runs it in ONE transaction (BEGIN IMMEDIATE ... COMMIT) (first without savepoints;
-// if an operation fails, the batch runs again with each operation inside its own SAVEPOINT, so
-// that a failing operation, e.g. a conflict, rolls back only itself), and hands the committed
-// batch to a syncer thread, which fdatasyncs the WAL and then answers every caller. Every
-// connection opens through WalVfs (wal_vfs.h), which writes each commit to the WAL file in one
-// write (one per 31 pages beyond that) instead of two per page. One fdatasync serves every batch
-// committed while the previous one ran, and no caller hears "ok" before its COMMIT returned and the
-// WAL holding it reached the disk (what synchronous=FULL does, but the writer runs the next batch
-// while the disk flushes). Campaign counts are kept in campaign_counts in the same transaction as
-// the signature changes.
+// How writes work: a single writer thread owns the only read-write connection (writer.h).
+// Every write is a WriteJob (store/write_tx.h): the transaction scripts of service/tx/ (signing,
+// confirming, outcomes, organizations) and the store's own plain writes alike are queued through
+// Submit, and the caller blocks (RunWrite) or is called back (RunWriteAsync). The writer takes
+// everything queued (up to max_batch), runs it in ONE transaction (BEGIN IMMEDIATE ... COMMIT)
+// over one SqliteTx (sqlite_tx.h: the SQL behind each WriteTx call) (first without savepoints;
+// if a job fails, the batch runs again with each job inside its own SAVEPOINT, so that a
+// failing job, e.g. a conflict, rolls back only itself), and hands the committed batch to a
+// syncer thread, which fdatasyncs the WAL and then finishes every job. Every connection opens
+// through WalVfs (wal_vfs.h), which writes each commit to the WAL file in one write (one per 31
+// pages beyond that) instead of two per page. One fdatasync serves every batch committed while
+// the previous one ran, and no caller hears "ok" before its COMMIT returned and the WAL holding
+// it reached the disk (what synchronous=FULL does, but the writer runs the next batch while the
+// disk flushes). Campaign counts are kept in campaign_counts in the same transaction as the
+// signature changes (moved in memory per batch, written once per campaign before COMMIT).
+//
+// Files: store_impl.h maps the backend's files (one per subject); queries.h holds all its SQL.
 //
 // Reads use a pool of read-only connections that run concurrently with the writer (WAL), never
 // the writer's connection. A read may see a commit whose fdatasync is still running (its

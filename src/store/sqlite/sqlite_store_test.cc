@@ -26,6 +26,7 @@
 
 #include "log/leaf.h"
 #include "log/proof.h"
+#include "service/tx/scripts.h"
 #include "store/open_store.h"
 #include "store/sqlite/migrations.h"
 #include "store/sqlite/sqlite_db.h"
@@ -126,7 +127,7 @@ class SqliteStoreTest : public ::testing::Test {
   // Runs a raw query on a separate connection (what an operator would see with sqlite3).
   // Signs s, which must succeed; the new signature's uuid.
   std::string MustSign(const NewSignature& s) {
-    auto r = store_->Sign(s);
+    auto r = tx::Sign(*store_, s);
     EXPECT_TRUE(r.has_value()) << r.error().message;
     return r ? r->signature.uuid : std::string();
   }
@@ -202,6 +203,28 @@ SqliteStats AwaitScrubbed(const Store& store, std::int64_t min_scrubs) {
   }
 }
 
+// Every leaf the store holds, parsed, and a MemoryTree of their hashes (the reference).
+struct LogContents {
+  std::vector<log::Leaf> leaves;
+  log::MemoryTree tree;
+};
+LogContents ReadLog(Store& store) {
+  LogContents out;
+  auto r =
+      store.ForEachLogLeaf([&](std::uint64_t index, std::string_view entry, std::string_view hash) {
+        EXPECT_EQ(index, out.leaves.size());
+        auto leaf = log::ParseLeaf(entry);
+        EXPECT_TRUE(leaf) << (leaf ? "" : leaf.error().message);
+        log::Hash h = log::LeafHash(entry);
+        EXPECT_EQ(std::string_view(reinterpret_cast<const char*>(h.data()), h.size()), hash);
+        out.tree.Append(h);
+        if (leaf) out.leaves.push_back(*leaf);
+        return true;
+      });
+  EXPECT_TRUE(r);
+  return out;
+}
+
 // --- migrations
 
 // A full disk (here: the database at its max_page_count, a real SQLITE_FULL) is kUnavailable
@@ -222,7 +245,7 @@ TEST_F(SqliteStoreTest, FullDiskIsUnavailableWithANeutralMessage) {
   for (int i = 0; i < 5000 && full.message.empty(); ++i) {
     NewSignature sig = NewSig(c.id, "full" + std::to_string(i) + "@example.org");
     sig.form.comment = std::string(1000, 'x');  // fills pages quickly
-    auto r = store_->Sign(sig);
+    auto r = tx::Sign(*store_, sig);
     if (r) {
       ++signed_ok;
     } else {
@@ -238,7 +261,7 @@ TEST_F(SqliteStoreTest, FullDiskIsUnavailableWithANeutralMessage) {
   EXPECT_EQ(CountsOf(c.id).pending, signed_ok);
   // Room again: writes work.
   Open();
-  EXPECT_TRUE(store_->Sign(NewSig(c.id, "after@example.org")).has_value());
+  EXPECT_TRUE(tx::Sign(*store_, NewSig(c.id, "after@example.org")).has_value());
 }
 
 TEST_F(SqliteStoreTest, FreshDatabaseIsMigratedToLatest) {
@@ -292,17 +315,6 @@ TEST_F(SqliteStoreTest, AVersionOneDatabaseMigratesAndItsCampaignsReadAsUtc) {
   ASSERT_TRUE(c.has_value()) << c.error().message;
   EXPECT_EQ(c->time_zone, "UTC");
   EXPECT_EQ(c->deadline, made.deadline);
-}
-
-TEST_F(SqliteStoreTest, KeepsACampaignsTimeZone) {
-  Campaign c = NewCampaign("zoned");
-  c.time_zone = "Europe/Paris";
-  auto made = store_->CreateCampaign(c);
-  ASSERT_TRUE(made.has_value()) << made.error().message;
-  EXPECT_EQ(store_->GetCampaignBySlug("zoned")->time_zone, "Europe/Paris");
-  made->time_zone = "America/New_York";
-  ASSERT_TRUE(store_->UpdateCampaign(*made).has_value());
-  EXPECT_EQ(store_->GetCampaignBySlug("zoned")->time_zone, "America/New_York");
 }
 
 // A database of schema version 1 (made here by dropping what later versions add) keeps its
@@ -369,610 +381,20 @@ TEST_F(SqliteStoreTest, OpenStoreCreatesTheDataDirectory) {
 
 // --- campaigns
 
-TEST_F(SqliteStoreTest, CampaignCrud) {
-  Campaign c = MustCreate("save-the-bees");
-  EXPECT_GT(c.id, 0);
-  EXPECT_EQ(c.uuid.size(), 36u);
-  EXPECT_EQ(c.created, kT0);
-
-  auto by_slug = store_->GetCampaignBySlug("save-the-bees");
-  ASSERT_TRUE(by_slug.has_value());
-  EXPECT_EQ(by_slug->id, c.id);
-  EXPECT_EQ(by_slug->title, "Title of save-the-bees");
-  EXPECT_EQ(by_slug->letter_markdown, "Dear *CEO*,\n\nplease.");
-  ASSERT_EQ(by_slug->targets.size(), 2u);
-  EXPECT_EQ(by_slug->targets[0].bluesky_handle, "benioff.bsky.social");
-  EXPECT_EQ(by_slug->targets[0].mastodon_handle, "@benioff@mastodon.social");
-  EXPECT_EQ(by_slug->targets[1].name, "Ada \"Q\" Lovelace");
-  EXPECT_EQ(by_slug->deadline, kT0 + 86400);
-  EXPECT_EQ(by_slug->status, CampaignStatus::kOpen);
-
-  auto by_uuid = store_->GetCampaignByUuid(c.uuid);
-  ASSERT_TRUE(by_uuid.has_value());
-  EXPECT_EQ(by_uuid->slug, "save-the-bees");
-  auto by_id = store_->GetCampaignById(c.id);
-  ASSERT_TRUE(by_id.has_value());
-  EXPECT_EQ(by_id->uuid, c.uuid);
-
-  Campaign u = *by_id;
-  u.title = "New title";
-  u.deadline.reset();
-  u.status = CampaignStatus::kClosed;
-  u.targets.pop_back();
-  u.created = 0;  // ignored: created never changes
-  u.modified = kT0 + 50;
-  auto updated = store_->UpdateCampaign(u);
-  ASSERT_TRUE(updated.has_value()) << updated.error().message;
-  EXPECT_EQ(updated->created, kT0);
-  EXPECT_EQ(updated->modified, kT0 + 50);
-  auto again = store_->GetCampaignBySlug("save-the-bees");
-  ASSERT_TRUE(again.has_value());
-  EXPECT_EQ(again->title, "New title");
-  EXPECT_FALSE(again->deadline.has_value());
-  EXPECT_EQ(again->status, CampaignStatus::kClosed);
-  EXPECT_EQ(again->targets.size(), 1u);
-  EXPECT_EQ(again->modified, kT0 + 50);
-  EXPECT_EQ(again->created, kT0);
-
-  EXPECT_EQ(store_->GetCampaignBySlug("nope").error().code, Code::kNotFound);
-  EXPECT_EQ(store_->GetCampaignById(9999).error().code, Code::kNotFound);
-  EXPECT_EQ(store_->GetCampaignByUuid("nope").error().code, Code::kNotFound);
-  // A caller that passes the stored modified back still moves it (to the system's clock).
-  auto touched = store_->UpdateCampaign(*again);
-  ASSERT_TRUE(touched.has_value());
-  EXPECT_GT(touched->modified, kT0 + 50);
-  EXPECT_EQ(store_->GetCampaignById(c.id)->modified, touched->modified);
-
-  Campaign ghost = NewCampaign("ghost");
-  ghost.id = 9999;
-  EXPECT_EQ(store_->UpdateCampaign(ghost).error().code, Code::kNotFound);
-
-  auto counts = store_->LoadAllCounts();
-  ASSERT_TRUE(counts.has_value());
-  ASSERT_EQ(counts->count(c.id), 1u);
-  ExpectCounts(counts->at(c.id), 0, 0, 0);
-}
-
-TEST_F(SqliteStoreTest, SlugConflicts) {
-  Campaign a = MustCreate("taken");
-  Campaign b = MustCreate("other");
-  auto dup = store_->CreateCampaign(NewCampaign("taken"));
-  ASSERT_FALSE(dup.has_value());
-  EXPECT_EQ(dup.error().code, Code::kConflict);
-  EXPECT_NE(dup.error().message.find("slug"), std::string::npos);
-
-  b.slug = "taken";
-  auto upd = store_->UpdateCampaign(b);
-  ASSERT_FALSE(upd.has_value());
-  EXPECT_EQ(upd.error().code, Code::kConflict);
-  EXPECT_EQ(store_->GetCampaignById(b.id)->slug, "other");
-  EXPECT_EQ(store_->GetCampaignById(a.id)->slug, "taken");
-  // The failed create left no campaign or counts behind.
-  auto all = store_->ListCampaigns(std::nullopt, {}, {});
-  ASSERT_TRUE(all.has_value());
-  EXPECT_EQ(all->total, 2);
-  EXPECT_EQ(store_->LoadAllCounts()->size(), 2u);
-}
-
-TEST_F(SqliteStoreTest, ListCampaignsFiltersAndPages) {
-  for (int i = 0; i < 5; ++i) {
-    Campaign c = NewCampaign("camp-" + std::to_string(i),
-                             i % 2 == 0 ? CampaignStatus::kOpen : CampaignStatus::kDraft);
-    c.created = c.modified = kT0 + i;
-    ASSERT_TRUE(store_->CreateCampaign(c).has_value());
-  }
-  auto all = store_->ListCampaigns(std::nullopt, {}, Page{1, 2});
-  ASSERT_TRUE(all.has_value());
-  EXPECT_EQ(all->total, 5);
-  ASSERT_EQ(all->items.size(), 2u);
-  EXPECT_EQ(all->items[0].slug, "camp-4");  // newest first
-  EXPECT_EQ(all->items[1].slug, "camp-3");
-  auto last = store_->ListCampaigns(std::nullopt, {}, Page{3, 2});
-  ASSERT_EQ(last->items.size(), 1u);
-  EXPECT_EQ(last->items[0].slug, "camp-0");
-  auto past = store_->ListCampaigns(std::nullopt, {}, Page{4, 2});
-  EXPECT_TRUE(past->items.empty());
-  EXPECT_EQ(past->total, 5);
-
-  auto open = store_->ListCampaigns(CampaignStatus::kOpen, {}, Page{1, 25});
-  EXPECT_EQ(open->total, 3);
-  EXPECT_EQ(open->items.size(), 3u);
-  TimeFilter f;
-  f.modified_after = kT0 + 1;
-  f.modified_before = kT0 + 4;
-  auto window = store_->ListCampaigns(std::nullopt, f, Page{1, 25});
-  EXPECT_EQ(window->total, 2);
-  ASSERT_EQ(window->items.size(), 2u);
-  EXPECT_EQ(window->items[0].slug, "camp-3");
-}
-
-TEST_F(SqliteStoreTest, CampaignIdentifiersAreKeptAndFound) {
-  // Characters that LIKE or JSON would treat specially must match only themselves.
-  const std::string odd = "odd_sys:50%\"off\"\\x'y";
-  Campaign a = NewCampaign("with-ids");
-  a.identifiers = {"foreign_system:1234", "crm:abc", odd};
-  auto made = store_->CreateCampaign(a);
-  ASSERT_TRUE(made.has_value()) << made.error().message;
-  EXPECT_EQ(made->identifiers, a.identifiers);
-  EXPECT_EQ(store_->GetCampaignById(made->id)->identifiers, a.identifiers);
-  EXPECT_EQ(store_->GetCampaignBySlug("with-ids")->identifiers, a.identifiers);
-  EXPECT_EQ(store_->GetCampaignByUuid(made->uuid)->identifiers, a.identifiers);
-  Campaign plain = MustCreate("no-ids");
-  EXPECT_TRUE(store_->GetCampaignById(plain.id)->identifiers.empty());
-
-  auto find = [&](const std::string& id, std::optional<CampaignStatus> status = std::nullopt,
-                  TimeFilter f = {}, Page page = {}) {
-    auto r = store_->ListCampaignsByIdentifier(id, status, f, page);
-    EXPECT_TRUE(r.has_value()) << r.error().message;
-    return r.value_or(Paged<Campaign>{});
-  };
-  auto one = find("foreign_system:1234");
-  EXPECT_EQ(one.total, 1);
-  ASSERT_EQ(one.items.size(), 1u);
-  EXPECT_EQ(one.items[0].slug, "with-ids");
-  EXPECT_EQ(one.items[0].identifiers, a.identifiers);
-  EXPECT_EQ(find(odd).total, 1);
-  // Exact matches only: no prefixes, wildcards, case folding or pieces of the JSON text.
-  for (const std::string& miss :
-       {std::string("foreign_system:123"), std::string("foreign_system:%"),
-        std::string("foreign%system:1234"), std::string("FOREIGN_SYSTEM:1234"),
-        std::string("foreign_system:1234\",\"crm:abc"), std::string("odd_sys:50%")}) {
-    auto r = find(miss);
-    EXPECT_EQ(r.total, 0) << miss;
-    EXPECT_TRUE(r.items.empty()) << miss;
-  }
-  // Status and time filters and paging apply as in ListCampaigns.
-  EXPECT_EQ(find("crm:abc", CampaignStatus::kOpen).total, 1);
-  EXPECT_EQ(find("crm:abc", CampaignStatus::kDraft).total, 0);
-  TimeFilter later;
-  later.modified_after = kT0 + 1000;
-  EXPECT_EQ(find("crm:abc", std::nullopt, later).total, 0);
-
-  // Update replaces them; several campaigns may carry the same foreign id.
-  Campaign u = *made;
-  u.identifiers = {"foreign_system:1234", "other_system:99"};
-  auto updated = store_->UpdateCampaign(u);
-  ASSERT_TRUE(updated.has_value()) << updated.error().message;
-  EXPECT_EQ(store_->GetCampaignById(u.id)->identifiers, u.identifiers);
-  EXPECT_EQ(find("crm:abc").total, 0);
-  EXPECT_EQ(find("other_system:99").total, 1);
-  Campaign b = NewCampaign("same-foreign-id");
-  b.created = b.modified = kT0 + 5;
-  b.identifiers = {"foreign_system:1234"};
-  ASSERT_TRUE(store_->CreateCampaign(b).has_value());
-  auto both = find("foreign_system:1234", std::nullopt, {}, Page{1, 1});
-  EXPECT_EQ(both.total, 2);
-  ASSERT_EQ(both.items.size(), 1u);
-  EXPECT_EQ(both.items[0].slug, "same-foreign-id");  // newest first
-  auto second = find("foreign_system:1234", std::nullopt, {}, Page{2, 1});
-  ASSERT_EQ(second.items.size(), 1u);
-  EXPECT_EQ(second.items[0].slug, "with-ids");
-  EXPECT_TRUE(find("foreign_system:1234", std::nullopt, {}, Page{3, 1}).items.empty());
-}
-
-// --- signing
-
-TEST_F(SqliteStoreTest, SignConfirmWithdrawWithCounts) {
-  Campaign c = MustCreate("bees");
-  NewSignature s = NewSig(c.id, "ada@example.org");
-  auto signed1 = store_->Sign(s);
-  ASSERT_TRUE(signed1.has_value()) << signed1.error().message;
-  EXPECT_EQ(signed1->kind, SignOutcome::Kind::kCreated);
-  EXPECT_EQ(signed1->signature.state, SignatureState::kPending);
-  EXPECT_EQ(signed1->signature.uuid.size(), 36u);
-  EXPECT_EQ(signed1->signature.confirm_sends, 1);
-  EXPECT_GT(signed1->signature.person_id, 0);
-  ExpectCounts(signed1->counts, 1, 0, 0);
-  EXPECT_EQ(signed1->counts.last_change, kT0);
-
-  // The confirm mail is queued with its one token and the original payload keys.
-  auto due = store_->DueOutbox(kT0, 10);
-  ASSERT_TRUE(due.has_value());
-  ASSERT_EQ(due->size(), 1u);
-  EXPECT_EQ((*due)[0].kind, "confirm");
-  EXPECT_EQ((*due)[0].recipient, "ada@example.org");
-  auto payload = nlohmann::json::parse((*due)[0].payload);
-  EXPECT_EQ(payload["campaign_title"], "T");
-  EXPECT_EQ(payload["token"], s.token);
-  EXPECT_FALSE(payload.contains("withdraw_token"));
-  EXPECT_EQ(payload["name"], s.form.name);
-  EXPECT_EQ(payload["signature_uuid"], signed1->signature.uuid);
-
-  // Peek does not change anything.
-  auto peek = store_->FindByConfirmToken(s.token_hash);
-  ASSERT_TRUE(peek.has_value()) << peek.error().message;
-  EXPECT_FALSE(peek->changed);
-  EXPECT_EQ(peek->signature.state, SignatureState::kPending);
-  EXPECT_EQ(peek->campaign.slug, "bees");
-  ExpectCounts(peek->counts, 1, 0, 0);
-  EXPECT_EQ(store_->FindByConfirmToken(HashOf("unknown")).error().code, Code::kNotFound);
-
-  auto confirmed = store_->Confirm(s.token_hash, kT0 + 10);
-  ASSERT_TRUE(confirmed.has_value()) << confirmed.error().message;
-  EXPECT_TRUE(confirmed->changed);
-  EXPECT_EQ(confirmed->signature.state, SignatureState::kConfirmed);
-  EXPECT_EQ(confirmed->signature.confirmed, kT0 + 10);
-  EXPECT_EQ(confirmed->campaign.id, c.id);
-  ExpectCounts(confirmed->counts, 0, 1, 0);
-  EXPECT_EQ(confirmed->counts.last_change, kT0 + 10);
-
-  auto twice = store_->Confirm(s.token_hash, kT0 + 20);
-  ASSERT_TRUE(twice.has_value());
-  EXPECT_FALSE(twice->changed);
-  ExpectCounts(twice->counts, 0, 1, 0);
-  EXPECT_EQ(twice->counts.last_change, kT0 + 10);
-  EXPECT_EQ(store_->Confirm(HashOf("unknown"), kT0).error().code, Code::kNotFound);
-
-  auto signers = store_->RecentPublicSigners(c.id, 10);
-  ASSERT_TRUE(signers.has_value());
-  ASSERT_EQ(signers->size(), 1u);
-  EXPECT_EQ((*signers)[0].name, s.form.name);
-  EXPECT_EQ((*signers)[0].comment, s.form.comment);
-  EXPECT_EQ((*signers)[0].confirmed, kT0 + 10);
-
-  auto peek_w = store_->FindByWithdrawToken(s.token_hash);
-  ASSERT_TRUE(peek_w.has_value());
-  EXPECT_EQ(peek_w->signature.state, SignatureState::kConfirmed);
-
-  auto withdrawn = store_->Withdraw(s.token_hash, kT0 + 30);
-  ASSERT_TRUE(withdrawn.has_value());
-  EXPECT_TRUE(withdrawn->changed);
-  EXPECT_EQ(withdrawn->signature.state, SignatureState::kWithdrawn);
-  ExpectCounts(withdrawn->counts, 0, 0, 1);
-  auto again = store_->Withdraw(s.token_hash, kT0 + 40);
-  ASSERT_TRUE(again.has_value());
-  EXPECT_FALSE(again->changed);
-  ExpectCounts(again->counts, 0, 0, 1);
-  EXPECT_EQ(store_->Withdraw(HashOf("unknown"), kT0).error().code, Code::kNotFound);
-
-  // Confirming a withdrawn signature is a conflict, and changes nothing.
-  auto late = store_->Confirm(s.token_hash, kT0 + 50);
-  ASSERT_FALSE(late.has_value());
-  EXPECT_EQ(late.error().code, Code::kConflict);
-  ExpectCounts(CountsOf(c.id), 0, 0, 1);
-  EXPECT_TRUE(store_->RecentPublicSigners(c.id, 10)->empty());
-
-  // The stored counts agree with the rows.
-  EXPECT_EQ(QueryInt("SELECT count(*) FROM signatures WHERE state = 'withdrawn'"), 1);
-}
-
-TEST_F(SqliteStoreTest, WithdrawPendingMovesPendingCount) {
-  Campaign c = MustCreate("bees");
-  NewSignature s = NewSig(c.id, "bob@example.org");
-  ASSERT_TRUE(store_->Sign(s).has_value());
-  auto w = store_->Withdraw(s.token_hash, kT0 + 1);
-  ASSERT_TRUE(w.has_value());
-  ExpectCounts(w->counts, 0, 0, 1);
-  ExpectCounts(CountsOf(c.id), 0, 0, 1);
-}
-
-TEST_F(SqliteStoreTest, ResendUntilTheLimit) {
-  Campaign c = MustCreate("bees");
-  NewSignature first = NewSig(c.id, "ada@example.org");
-  const std::string first_uuid = MustSign(first);
-
-  std::vector<NewSignature> again;
-  for (int i = 0; i < 2; ++i) {
-    NewSignature s = NewSig(c.id, "ada@example.org", kT0 + 100 + i);
-    auto r = store_->Sign(s);
-    ASSERT_TRUE(r.has_value()) << r.error().message;
-    EXPECT_EQ(r->kind, SignOutcome::Kind::kResent);
-    EXPECT_EQ(r->signature.uuid, first_uuid);  // same row
-    EXPECT_EQ(r->signature.confirm_sends, 2 + i);
-    EXPECT_EQ(r->signature.form.name, first.form.name);  // not overwritten by a resend
-    ExpectCounts(r->counts, 1, 0, 0);
-    again.push_back(s);
-  }
-  // Every link sent stays valid, the first one included: one token per mail, for both links.
-  for (const NewSignature* sent : {&first, &again[0], &again[1]}) {
-    auto found = store_->FindByConfirmToken(sent->token_hash);
-    ASSERT_TRUE(found.has_value()) << found.error().message;
-    EXPECT_EQ(found->signature.uuid, first_uuid);
-    EXPECT_TRUE(store_->FindByWithdrawToken(sent->token_hash).has_value());
-  }
-  EXPECT_EQ(QueryInt("SELECT count(*) FROM signature_tokens"), 3);
-  EXPECT_EQ(QueryInt("SELECT count(*) FROM signature_tokens WHERE kind = 'signing'"), 3);
-  EXPECT_EQ(store_->OutboxDepth().value(), 3);
-
-  NewSignature over = NewSig(c.id, "ada@example.org", kT0 + 500);
-  auto limited = store_->Sign(over);
-  ASSERT_TRUE(limited.has_value());
-  EXPECT_EQ(limited->kind, SignOutcome::Kind::kResendLimit);
-  EXPECT_EQ(limited->signature.confirm_sends, 3);
-  ExpectCounts(limited->counts, 1, 0, 0);
-  // Nothing written: no mail, no new token, person not touched.
-  EXPECT_EQ(store_->OutboxDepth().value(), 3);
-  EXPECT_TRUE(store_->FindByConfirmToken(again[1].token_hash).has_value());
-  EXPECT_EQ(store_->FindByConfirmToken(over.token_hash).error().code, Code::kNotFound);
-  EXPECT_EQ(QueryInt("SELECT count(*) FROM signature_tokens"), 3);
-  EXPECT_EQ(QueryInt("SELECT max(modified) FROM people"), kT0 + 101);
-  EXPECT_EQ(QueryInt("SELECT count(*) FROM signatures"), 1);
-}
-
-TEST_F(SqliteStoreTest, EveryConfirmLinkSentStillConfirmsAfterAResend) {
-  Campaign c = MustCreate("bees");
-  NewSignature first = NewSig(c.id, "late@example.org");
-  const std::string first_uuid = MustSign(first);
-  NewSignature second = NewSig(c.id, "late@example.org", kT0 + 60);
-  auto resent = store_->Sign(second);
-  ASSERT_TRUE(resent.has_value()) << resent.error().message;
-  ASSERT_EQ(resent->kind, SignOutcome::Kind::kResent);
-
-  // The first mail arrives late and its link is followed: it confirms.
-  auto peek = store_->FindByConfirmToken(first.token_hash);
-  ASSERT_TRUE(peek.has_value()) << peek.error().message;
-  EXPECT_EQ(peek->signature.state, SignatureState::kPending);
-  auto confirmed = store_->Confirm(first.token_hash, kT0 + 100);
-  ASSERT_TRUE(confirmed.has_value()) << confirmed.error().message;
-  EXPECT_TRUE(confirmed->changed);
-  EXPECT_EQ(confirmed->signature.uuid, first_uuid);
-  ExpectCounts(confirmed->counts, 0, 1, 0);
-
-  // The second link then finds it confirmed: idempotent, nothing counted twice.
-  auto again = store_->Confirm(second.token_hash, kT0 + 110);
-  ASSERT_TRUE(again.has_value()) << again.error().message;
-  EXPECT_FALSE(again->changed);
-  EXPECT_EQ(again->signature.state, SignatureState::kConfirmed);
-  EXPECT_EQ(again->signature.confirmed, kT0 + 100);
-  ExpectCounts(again->counts, 0, 1, 0);
-
-  // Each mail's token serves its withdraw link too: the first mail's token, which confirmed,
-  // now withdraws.
-  EXPECT_TRUE(store_->FindByWithdrawToken(second.token_hash).has_value());
-  auto withdrawn = store_->Withdraw(first.token_hash, kT0 + 130);
-  ASSERT_TRUE(withdrawn.has_value()) << withdrawn.error().message;
-  EXPECT_TRUE(withdrawn->changed);
-  ExpectCounts(withdrawn->counts, 0, 0, 1);
-  auto withdrawn_again = store_->Withdraw(second.token_hash, kT0 + 140);
-  ASSERT_TRUE(withdrawn_again.has_value());
-  EXPECT_FALSE(withdrawn_again->changed);
-  ExpectCounts(CountsOf(c.id), 0, 0, 1);
-  // Confirming a withdrawn signature with any of its links is still a conflict.
-  EXPECT_EQ(store_->Confirm(second.token_hash, kT0 + 150).error().code, Code::kConflict);
-  EXPECT_EQ(QueryInt("SELECT count(*) FROM signatures"), 1);
-}
-
-TEST_F(SqliteStoreTest, OldTokensOfAWithdrawnSignatureServeTheFreshSigning) {
-  Campaign c = MustCreate("bees");
-  NewSignature first = NewSig(c.id, "back@example.org");
-  ASSERT_TRUE(store_->Sign(first).has_value());
-  ASSERT_TRUE(store_->Withdraw(first.token_hash, kT0 + 1).has_value());
-  NewSignature fresh = NewSig(c.id, "back@example.org", kT0 + 2);
-  auto r = store_->Sign(fresh);
-  ASSERT_TRUE(r.has_value()) << r.error().message;
-  ASSERT_EQ(r->kind, SignOutcome::Kind::kCreated);
-  // The new token works; the old mail's confirm link confirms the fresh (pending) signing.
-  EXPECT_EQ(store_->FindByConfirmToken(fresh.token_hash)->signature.state,
-            SignatureState::kPending);
-  auto old = store_->Confirm(first.token_hash, kT0 + 3);
-  ASSERT_TRUE(old.has_value()) << old.error().message;
-  EXPECT_TRUE(old->changed);
-  ExpectCounts(old->counts, 0, 1, 0);
-  EXPECT_FALSE(store_->Confirm(fresh.token_hash, kT0 + 4)->changed);
-  EXPECT_TRUE(store_->Withdraw(fresh.token_hash, kT0 + 5)->changed);
-  ExpectCounts(CountsOf(c.id), 0, 0, 1);
-}
-
-TEST_F(SqliteStoreTest, AReusedTokenHashIsAConflictAndRollsBackTheSigning) {
-  Campaign c = MustCreate("bees");
-  NewSignature a = NewSig(c.id, "a@example.org");
-  const std::string a_uuid = MustSign(a);
-  NewSignature b = NewSig(c.id, "b@example.org");
-  b.token_hash = a.token_hash;
-  auto r = store_->Sign(b);
-  ASSERT_FALSE(r.has_value());
-  EXPECT_EQ(r.error().code, Code::kConflict);
-  // Nothing of b was kept, and a's token still names a.
-  EXPECT_EQ(QueryInt("SELECT count(*) FROM signatures"), 1);
-  EXPECT_EQ(QueryInt("SELECT count(*) FROM signature_tokens"), 1);
-  EXPECT_EQ(store_->FindByConfirmToken(a.token_hash)->signature.uuid, a_uuid);
-  EXPECT_EQ(QueryInt("SELECT count(*) FROM people"), 1);
-  EXPECT_EQ(store_->OutboxDepth().value(), 1);
-  ExpectCounts(CountsOf(c.id), 1, 0, 0);
-}
-
-TEST_F(SqliteStoreTest, SigningAgainWhenConfirmedSendsAlreadySigned) {
-  Campaign c = MustCreate("bees");
-  NewSignature first = NewSig(c.id, "ada@example.org");
-  const std::string first_uuid = MustSign(first);
-  ASSERT_TRUE(store_->Confirm(first.token_hash, kT0 + 1).has_value());
-  auto sent = store_->DueOutbox(kT0 + 1, 10).value();
-  ASSERT_EQ(sent.size(), 1u);
-  ASSERT_TRUE(store_->MarkOutboxSent(sent[0].id, kT0 + 1).has_value());
-
-  NewSignature s = NewSig(c.id, "ada@example.org", kT0 + 2);
-  auto r = store_->Sign(s);
-  ASSERT_TRUE(r.has_value());
-  EXPECT_EQ(r->kind, SignOutcome::Kind::kAlreadyConfirmed);
-  EXPECT_EQ(r->signature.state, SignatureState::kConfirmed);
-  EXPECT_EQ(r->signature.confirm_sends, 2);
-  ExpectCounts(r->counts, 0, 1, 0);
-  auto due = store_->DueOutbox(kT0 + 2, 10).value();
-  ASSERT_EQ(due.size(), 1u);
-  EXPECT_EQ(due[0].kind, "already_signed");
-  auto payload = nlohmann::json::parse(due[0].payload);
-  EXPECT_EQ(payload["withdraw_token"], s.token);
-  EXPECT_FALSE(payload.contains("token"));
-  EXPECT_EQ(payload["signature_uuid"], first_uuid);
-  // The new withdraw link works and so does the old one; the old confirm link still says
-  // confirmed. This mail's token is withdraw-only: it confirms nothing and opens no receipt.
-  EXPECT_TRUE(store_->FindByWithdrawToken(first.token_hash).has_value());
-  EXPECT_TRUE(store_->FindByWithdrawToken(s.token_hash).has_value());
-  EXPECT_EQ(store_->FindByConfirmToken(s.token_hash).error().code, Code::kNotFound);
-  EXPECT_EQ(store_->Confirm(s.token_hash, kT0 + 3).error().code, Code::kNotFound);
-  EXPECT_EQ(store_->LogReceipt(s.token_hash).error().code, Code::kNotFound);
-  EXPECT_EQ(QueryInt("SELECT count(*) FROM signature_tokens WHERE kind = 'withdraw'"), 1);
-  EXPECT_FALSE(store_->Confirm(first.token_hash, kT0 + 3)->changed);
-
-  ASSERT_EQ(store_->Sign(NewSig(c.id, "ada@example.org", kT0 + 4))->kind,
-            SignOutcome::Kind::kAlreadyConfirmed);
-  EXPECT_EQ(store_->Sign(NewSig(c.id, "ada@example.org", kT0 + 5))->kind,
-            SignOutcome::Kind::kResendLimit);
-  ExpectCounts(CountsOf(c.id), 0, 1, 0);
-}
-
-TEST_F(SqliteStoreTest, AnAlreadySignedMailsTokenWithdrawsButNeverConfirms) {
-  Campaign c = MustCreate("bees");
-  NewSignature first = NewSig(c.id, "ada@example.org");
-  ASSERT_TRUE(store_->Sign(first).has_value());
-  ASSERT_TRUE(store_->Confirm(first.token_hash, kT0 + 1).has_value());
-  NewSignature already = NewSig(c.id, "ada@example.org", kT0 + 2);
-  ASSERT_EQ(store_->Sign(already)->kind, SignOutcome::Kind::kAlreadyConfirmed);
-
-  // Its withdraw link withdraws.
-  auto peek = store_->FindByWithdrawToken(already.token_hash);
-  ASSERT_TRUE(peek.has_value()) << peek.error().message;
-  EXPECT_EQ(peek->signature.state, SignatureState::kConfirmed);
-  auto withdrawn = store_->Withdraw(already.token_hash, kT0 + 3);
-  ASSERT_TRUE(withdrawn.has_value()) << withdrawn.error().message;
-  EXPECT_TRUE(withdrawn->changed);
-  ExpectCounts(withdrawn->counts, 0, 0, 1);
-
-  // Signing again is a fresh, pending signing on the same row, which every token of the
-  // signing kind confirms (OldTokensOfAWithdrawnSignatureServeTheFreshSigning); the "already
-  // signed" mail's token still cannot.
-  NewSignature fresh = NewSig(c.id, "ada@example.org", kT0 + 4);
-  ASSERT_EQ(store_->Sign(fresh)->kind, SignOutcome::Kind::kCreated);
-  EXPECT_EQ(store_->FindByConfirmToken(already.token_hash).error().code, Code::kNotFound);
-  EXPECT_EQ(store_->Confirm(already.token_hash, kT0 + 5).error().code, Code::kNotFound);
-  ExpectCounts(CountsOf(c.id), 1, 0, 0);
-  auto confirmed = store_->Confirm(fresh.token_hash, kT0 + 6);
-  ASSERT_TRUE(confirmed.has_value()) << confirmed.error().message;
-  EXPECT_TRUE(confirmed->changed);
-  EXPECT_EQ(store_->FindByWithdrawToken(already.token_hash)->signature.state,
-            SignatureState::kConfirmed);
-  EXPECT_EQ(QueryInt("SELECT count(*) FROM signature_tokens"), 3);
-}
-
-TEST_F(SqliteStoreTest, OneTokenOfTheSigningKindConfirmsAndLaterWithdraws) {
-  Campaign c = MustCreate("bees");
-  NewSignature s = NewSig(c.id, "one@example.org");
-  ASSERT_TRUE(store_->Sign(s).has_value());
-  // One row per signing, of the kind that confirms and withdraws.
-  EXPECT_EQ(QueryInt("SELECT count(*) FROM signature_tokens WHERE kind = 'signing'"), 1);
-  EXPECT_EQ(QueryInt("SELECT count(*) FROM signature_tokens"), 1);
-  auto confirmed = store_->Confirm(s.token_hash, kT0 + 1);
-  ASSERT_TRUE(confirmed.has_value()) << confirmed.error().message;
-  EXPECT_TRUE(confirmed->changed);
-  ExpectCounts(confirmed->counts, 0, 1, 0);
-  auto withdrawn = store_->Withdraw(s.token_hash, kT0 + 2);
-  ASSERT_TRUE(withdrawn.has_value()) << withdrawn.error().message;
-  EXPECT_TRUE(withdrawn->changed);
-  EXPECT_EQ(withdrawn->signature.state, SignatureState::kWithdrawn);
-  ExpectCounts(withdrawn->counts, 0, 0, 1);
-  EXPECT_EQ(store_->Confirm(s.token_hash, kT0 + 3).error().code, Code::kConflict);
-}
-
-TEST_F(SqliteStoreTest, WithdrawnThenSignAgainIsAFreshSigning) {
-  Campaign c = MustCreate("bees");
-  NewSignature first = NewSig(c.id, "ada@example.org");
-  const std::string first_uuid = MustSign(first);
-  ASSERT_TRUE(store_->Sign(NewSig(c.id, "ada@example.org")).has_value());
-  NewSignature third = NewSig(c.id, "ada@example.org");
-  ASSERT_TRUE(store_->Sign(third).has_value());  // at the limit
-  ASSERT_TRUE(store_->Withdraw(third.token_hash, kT0 + 1).has_value());
-  ExpectCounts(CountsOf(c.id), 0, 0, 1);
-
-  NewSignature s = NewSig(c.id, "ada@example.org", kT0 + 2);
-  s.form.name = "Ada Lovelace";
-  auto r = store_->Sign(s);
-  ASSERT_TRUE(r.has_value()) << r.error().message;
-  EXPECT_EQ(r->kind, SignOutcome::Kind::kCreated);
-  EXPECT_EQ(r->signature.state, SignatureState::kPending);
-  EXPECT_EQ(r->signature.uuid, first_uuid);
-  EXPECT_EQ(r->signature.form.name, "Ada Lovelace");
-  EXPECT_EQ(r->signature.confirm_sends, 1);  // the limit starts over
-  ExpectCounts(r->counts, 1, 0, 0);
-  auto confirmed = store_->Confirm(s.token_hash, kT0 + 3);
-  ASSERT_TRUE(confirmed.has_value());
-  ExpectCounts(confirmed->counts, 0, 1, 0);
-
-  // And with confirm_now, a withdrawn signature counts at once.
-  ASSERT_TRUE(store_->Withdraw(s.token_hash, kT0 + 4).has_value());
-  auto api = store_->Sign(NewSig(c.id, "ada@example.org", kT0 + 5, true));
-  ASSERT_TRUE(api.has_value());
-  EXPECT_EQ(api->kind, SignOutcome::Kind::kCreated);
-  EXPECT_EQ(api->signature.state, SignatureState::kConfirmed);
-  ExpectCounts(api->counts, 0, 1, 0);
-  EXPECT_EQ(QueryInt("SELECT count(*) FROM signatures"), 1);
-}
-
-TEST_F(SqliteStoreTest, SignaturesCarryTheirPersonsPublicId) {
-  Campaign c = MustCreate("bees");
-  auto signed_up = store_->Sign(NewSig(c.id, "who@example.org"));
-  ASSERT_TRUE(signed_up.has_value());
-  auto people = store_->ListPeople(std::string("who@example.org"), TimeFilter{}, Page{1, 5});
-  ASSERT_TRUE(people.has_value());
-  ASSERT_EQ(people->items.size(), 1u);
-  const std::string& person = people->items[0].uuid;
-  EXPECT_EQ(signed_up->signature.person_uuid, person);
-  auto listed = store_->ListSignatures(c.id, TimeFilter{}, Page{1, 5});
-  ASSERT_TRUE(listed.has_value());
-  ASSERT_EQ(listed->items.size(), 1u);
-  EXPECT_EQ(listed->items[0].person_uuid, person);
-  EXPECT_EQ(store_->GetSignatureByUuid(listed->items[0].uuid)->person_uuid, person);
-}
-
-TEST_F(SqliteStoreTest, MessagesGivenUpOnLeaveTheOutboxDepth) {
-  Campaign c = MustCreate("bees");
-  ASSERT_TRUE(store_->Sign(NewSig(c.id, "one@example.org")).has_value());
-  ASSERT_TRUE(store_->Sign(NewSig(c.id, "two@example.org")).has_value());
-  EXPECT_EQ(store_->OutboxDepth().value(), 2);
-  auto due = store_->DueOutbox(kT0 + 10, 10);
-  ASSERT_TRUE(due.has_value());
-  ASSERT_EQ(due->size(), 2u);
-  ASSERT_TRUE(store_->MarkOutboxFailed((*due)[0].id, kOutboxNever, "dead: 550").has_value());
-  EXPECT_EQ(store_->OutboxDepth().value(), 1);
-  EXPECT_EQ(store_->DueOutbox(kT0 + 10, 10)->size(), 1u);
-  EXPECT_EQ(QueryInt("SELECT count(*) FROM outbox WHERE sent IS NULL"), 2);  // still kept
-}
-
-TEST_F(SqliteStoreTest, ConfirmNowCountsAtOnceWithoutMail) {
-  Campaign c = MustCreate("bees");
-  auto r = store_->Sign(NewSig(c.id, "api@example.org", kT0, true));
-  ASSERT_TRUE(r.has_value());
-  EXPECT_EQ(r->kind, SignOutcome::Kind::kCreated);
-  EXPECT_EQ(r->signature.state, SignatureState::kConfirmed);
-  EXPECT_EQ(r->signature.confirmed, kT0);
-  EXPECT_EQ(r->signature.confirm_sends, 0);
-  ExpectCounts(r->counts, 0, 1, 0);
-  EXPECT_EQ(store_->OutboxDepth().value(), 0);
-
-  // Pending, then recorded by a trusted client: confirmed, counts move, no mail.
-  ASSERT_TRUE(store_->Sign(NewSig(c.id, "pending@example.org")).has_value());
-  EXPECT_EQ(store_->OutboxDepth().value(), 1);
-  NewSignature trusted = NewSig(c.id, "pending@example.org", kT0 + 1, true);
-  trusted.form.comment = "via API";
-  auto rec = store_->Sign(trusted);
-  ASSERT_TRUE(rec.has_value());
-  EXPECT_EQ(rec->kind, SignOutcome::Kind::kAlreadyConfirmed);
-  EXPECT_EQ(rec->signature.state, SignatureState::kConfirmed);
-  EXPECT_EQ(rec->signature.form.comment, "via API");
-  ExpectCounts(rec->counts, 0, 2, 0);
-  EXPECT_EQ(store_->OutboxDepth().value(), 1);
-
-  // Already confirmed and recorded again: nothing moves.
-  auto again = store_->Sign(NewSig(c.id, "pending@example.org", kT0 + 2, true));
-  ASSERT_TRUE(again.has_value());
-  EXPECT_EQ(again->kind, SignOutcome::Kind::kAlreadyConfirmed);
-  ExpectCounts(again->counts, 0, 2, 0);
-  EXPECT_EQ(again->signature.confirmed, kT0 + 1);
-}
-
 TEST_F(SqliteStoreTest, SignFailuresRollBackOnlyThemselves) {
   Campaign c = MustCreate("bees");
   NewSignature a = NewSig(c.id, "a@example.org");
-  ASSERT_TRUE(store_->Sign(a).has_value());
+  ASSERT_TRUE(tx::Sign(*store_, a).has_value());
   // A signature the database refuses after its person was saved (a trigger stands in for
   // any failure of the signature's insert): the person goes too.
   ExecOther(
       "CREATE TRIGGER refuse BEFORE INSERT ON signatures WHEN NEW.canonical_email = "
       "'b@example.org' BEGIN SELECT RAISE(ABORT, 'refused'); END");
-  auto r = store_->Sign(NewSig(c.id, "b@example.org"));
+  auto r = tx::Sign(*store_, NewSig(c.id, "b@example.org"));
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().message.find("b@example.org"), std::string::npos);
   // Unknown campaign.
-  auto nc = store_->Sign(NewSig(4242, "c@example.org"));
+  auto nc = tx::Sign(*store_, NewSig(4242, "c@example.org"));
   ASSERT_FALSE(nc.has_value());
   EXPECT_EQ(nc.error().code, Code::kNotFound);
   // Neither left a person, a mail or a count behind.
@@ -999,7 +421,7 @@ TEST_F(SqliteStoreTest, ConcurrentSigningIsBatchedAndExact) {
     }
     threads.emplace_back([this, sigs = std::move(sigs), &failures] {
       for (const NewSignature& s : sigs) {
-        auto r = store_->Sign(s);
+        auto r = tx::Sign(*store_, s);
         if (!r || r->kind != SignOutcome::Kind::kCreated) failures++;
       }
     });
@@ -1055,7 +477,7 @@ TEST_F(SqliteStoreTest, WithoutFullSyncCallersAreAnsweredAfterCommit) {
       sigs.push_back(NewSig(c.id, "u" + std::to_string(t) + "-" + std::to_string(i) + "@x.org"));
     }
     threads.emplace_back([this, sigs = std::move(sigs)] {
-      for (const auto& sig : sigs) EXPECT_TRUE(store_->Sign(sig).has_value());
+      for (const auto& sig : sigs) EXPECT_TRUE(tx::Sign(*store_, sig).has_value());
     });
   }
   for (auto& t : threads) t.join();
@@ -1087,7 +509,7 @@ TEST_F(SqliteStoreTest, EverySuccessSurvivesSigkill) {
         for (int i = 0;; ++i) {
           NewSignature s =
               NewSig(c.id, "k" + std::to_string(t) + "-" + std::to_string(i) + "@x.org");
-          if (auto r = store.Sign(s)) {
+          if (auto r = tx::Sign(store, s)) {
             std::string line = r->signature.uuid + "\n";
             if (write(fds[1], line.data(), line.size()) < 0) _exit(3);
           }
@@ -1217,7 +639,8 @@ TEST_F(SqliteStoreTest, TheOwnerOfTheDataDirectoryScrubsTheWalAtOpen) {
 TEST_F(SqliteStoreTest, IntegrityCheckPassesAfterLoad) {
   Campaign c = MustCreate("bees");
   for (int i = 0; i < 50; ++i) {
-    ASSERT_TRUE(store_->Sign(NewSig(c.id, "p" + std::to_string(i) + "@example.org")).has_value());
+    ASSERT_TRUE(
+        tx::Sign(*store_, NewSig(c.id, "p" + std::to_string(i) + "@example.org")).has_value());
   }
   store_.reset();
   auto db = Db::Open(path_, SQLITE_OPEN_READONLY);
@@ -1233,7 +656,8 @@ TEST_F(SqliteStoreTest, SignatureIdsAreRangesOfTheirCampaignAndUuidsFindThem) {
   Campaign b = MustCreate("beta");
   std::vector<SignOutcome> signed_;
   for (int i = 0; i < 6; ++i) {
-    auto r = store_->Sign(NewSig(i % 2 ? b.id : a.id, "r" + std::to_string(i) + "@example.org"));
+    auto r =
+        tx::Sign(*store_, NewSig(i % 2 ? b.id : a.id, "r" + std::to_string(i) + "@example.org"));
     ASSERT_TRUE(r.has_value()) << r.error().message;
     signed_.push_back(*r);
   }
@@ -1280,14 +704,14 @@ TEST_F(SqliteStoreTest, SignatureIdsAreRangesOfTheirCampaignAndUuidsFindThem) {
   auto again = store_->GetSignatureByUuid(signed_[3].signature.uuid);
   ASSERT_TRUE(again.has_value()) << again.error().message;
   EXPECT_EQ(again->id, signed_[3].signature.id);
-  auto more = store_->Sign(NewSig(a.id, "after-restart@example.org"));
+  auto more = tx::Sign(*store_, NewSig(a.id, "after-restart@example.org"));
   ASSERT_TRUE(more.has_value()) << more.error().message;
   EXPECT_EQ(more->signature.id, (a.id << 40) + 4);
 }
 
 TEST_F(SqliteStoreTest, IdsTakenByAnotherProcessAreSkipped) {
   Campaign c = MustCreate("shared");
-  auto first = store_->Sign(NewSig(c.id, "first@example.org"));
+  auto first = tx::Sign(*store_, NewSig(c.id, "first@example.org"));
   ASSERT_TRUE(first.has_value()) << first.error().message;
   auto insert_person = [&](std::int64_t id, const std::string& email) {
     ExecOther("INSERT INTO people (id, uuid, canonical_email, email, created, modified) VALUES (" +
@@ -1303,7 +727,7 @@ TEST_F(SqliteStoreTest, IdsTakenByAnotherProcessAreSkipped) {
       "state, source, created, modified) VALUES (" +
       std::to_string(next_sig) + ", 'other-s', " + std::to_string(c.id) +
       ", 1000, 'Other', 'other@example.org', 'other@example.org', 'pending', 'form', 1, 1)");
-  auto second = store_->Sign(NewSig(c.id, "second@example.org"));
+  auto second = tx::Sign(*store_, NewSig(c.id, "second@example.org"));
   ASSERT_TRUE(second.has_value()) << second.error().message;
   EXPECT_EQ(second->kind, SignOutcome::Kind::kCreated);
   EXPECT_EQ(second->signature.id, next_sig + 1);
@@ -1311,7 +735,7 @@ TEST_F(SqliteStoreTest, IdsTakenByAnotherProcessAreSkipped) {
   EXPECT_EQ(store_->GetSignatureByUuid(second->signature.uuid)->id, next_sig + 1);
   // Then the next person id.
   insert_person(1001, "another@example.org");
-  auto third = store_->Sign(NewSig(c.id, "third@example.org"));
+  auto third = tx::Sign(*store_, NewSig(c.id, "third@example.org"));
   ASSERT_TRUE(third.has_value()) << third.error().message;
   EXPECT_EQ(third->signature.person_id, 1002);
   EXPECT_EQ(third->signature.id, next_sig + 2);
@@ -1322,237 +746,13 @@ TEST_F(SqliteStoreTest, IdsTakenByAnotherProcessAreSkipped) {
 
 // --- listings
 
-TEST_F(SqliteStoreTest, ListSignaturesPagesAndFilters) {
-  Campaign c = MustCreate("bees");
-  Campaign other = MustCreate("other");
-  std::vector<std::string> uuids;
-  for (int i = 0; i < 7; ++i) {
-    auto r = store_->Sign(NewSig(c.id, "s" + std::to_string(i) + "@example.org", kT0 + i));
-    ASSERT_TRUE(r.has_value());
-    uuids.push_back(r->signature.uuid);
-  }
-  ASSERT_TRUE(store_->Sign(NewSig(other.id, "x@example.org")).has_value());
-
-  auto p1 = store_->ListSignatures(c.id, {}, Page{1, 3});
-  ASSERT_TRUE(p1.has_value());
-  EXPECT_EQ(p1->total, 7);
-  ASSERT_EQ(p1->items.size(), 3u);
-  EXPECT_EQ(p1->items[0].uuid, uuids[6]);  // newest first
-  EXPECT_EQ(p1->items[2].uuid, uuids[4]);
-  auto p3 = store_->ListSignatures(c.id, {}, Page{3, 3});
-  ASSERT_EQ(p3->items.size(), 1u);
-  EXPECT_EQ(p3->items[0].uuid, uuids[0]);
-  auto p4 = store_->ListSignatures(c.id, {}, Page{4, 3});
-  ASSERT_TRUE(p4.has_value());
-  EXPECT_TRUE(p4->items.empty());
-  EXPECT_EQ(p4->total, 7);
-
-  TimeFilter f;
-  f.modified_after = kT0 + 2;
-  auto recent = store_->ListSignatures(c.id, f, Page{1, 25});
-  EXPECT_EQ(recent->total, 4);
-  EXPECT_EQ(recent->items.size(), 4u);
-  f.modified_before = kT0 + 5;
-  EXPECT_EQ(store_->ListSignatures(c.id, f, Page{1, 25})->total, 2);
-
-  auto got = store_->GetSignatureByUuid(uuids[3]);
-  ASSERT_TRUE(got.has_value());
-  EXPECT_EQ(got->canonical_email, "s3@example.org");
-  EXPECT_EQ(got->form.postal_code, "12345");
-  EXPECT_EQ(got->form.country, "DE");
-  EXPECT_TRUE(got->form.public_name);
-  EXPECT_EQ(got->source, "form");
-  EXPECT_EQ(store_->GetSignatureByUuid("nope").error().code, Code::kNotFound);
-  EXPECT_EQ(store_->ListSignatures(9999, {}, Page{})->total, 0);
-}
-
-TEST_F(SqliteStoreTest, ForEachConfirmedStreamsOldestFirstAndStops) {
-  Campaign c = MustCreate("bees");
-  std::vector<NewSignature> sigs;
-  for (int i = 0; i < 5; ++i) {
-    sigs.push_back(NewSig(c.id, "s" + std::to_string(i) + "@example.org", kT0 + i));
-    ASSERT_TRUE(store_->Sign(sigs.back()).has_value());
-  }
-  for (int i : {0, 2, 3, 4}) {
-    ASSERT_TRUE(store_->Confirm(sigs[i].token_hash, kT0 + 10).has_value());
-  }
-  std::vector<std::string> seen;
-  ASSERT_TRUE(store_
-                  ->ForEachConfirmed(c.id,
-                                     [&](const Signature& s) {
-                                       seen.push_back(s.canonical_email);
-                                       return true;
-                                     })
-                  .has_value());
-  EXPECT_EQ(seen, (std::vector<std::string>{"s0@example.org", "s2@example.org", "s3@example.org",
-                                            "s4@example.org"}));
-  seen.clear();
-  ASSERT_TRUE(store_
-                  ->ForEachConfirmed(c.id,
-                                     [&](const Signature& s) {
-                                       seen.push_back(s.canonical_email);
-                                       return seen.size() < 2;
-                                     })
-                  .has_value());
-  EXPECT_EQ(seen.size(), 2u);
-
-  auto recent = store_->RecentPublicSigners(c.id, 3);
-  ASSERT_TRUE(recent.has_value());
-  EXPECT_EQ(recent->size(), 3u);
-}
-
-TEST_F(SqliteStoreTest, RecentPublicSignersSkipsPrivateNames) {
-  Campaign c = MustCreate("bees");
-  NewSignature hidden = NewSig(c.id, "hidden@example.org");
-  hidden.form.public_name = false;
-  NewSignature shown = NewSig(c.id, "shown@example.org");
-  ASSERT_TRUE(store_->Sign(hidden).has_value());
-  ASSERT_TRUE(store_->Sign(shown).has_value());
-  ASSERT_TRUE(store_->Confirm(hidden.token_hash, kT0 + 5).has_value());
-  ASSERT_TRUE(store_->Confirm(shown.token_hash, kT0 + 4).has_value());
-  auto recent = store_->RecentPublicSigners(c.id, 10).value();
-  ASSERT_EQ(recent.size(), 1u);
-  EXPECT_EQ(recent[0].name, shown.form.name);
-}
-
-TEST_F(SqliteStoreTest, PeopleListingWithEmailFilterAndPaging) {
-  Campaign c = MustCreate("bees");
-  Campaign d = MustCreate("trees");
-  for (int i = 0; i < 5; ++i) {
-    ASSERT_TRUE(
-        store_->Sign(NewSig(c.id, "p" + std::to_string(i) + "@example.org", kT0 + i)).has_value());
-  }
-  // Same person signs a second campaign: still one person, modified moves.
-  NewSignature s = NewSig(d.id, "p1@example.org", kT0 + 100);
-  s.form.name = "Ada King Lovelace";
-  s.form.wants_updates = true;
-  ASSERT_TRUE(store_->Sign(s).has_value());
-
-  auto all = store_->ListPeople(std::nullopt, {}, Page{1, 2});
-  ASSERT_TRUE(all.has_value());
-  EXPECT_EQ(all->total, 5);
-  ASSERT_EQ(all->items.size(), 2u);
-  EXPECT_EQ(all->items[0].canonical_email, "p4@example.org");  // newest first
-  auto past = store_->ListPeople(std::nullopt, {}, Page{3, 2});
-  EXPECT_EQ(past->items.size(), 1u);
-  auto beyond = store_->ListPeople(std::nullopt, {}, Page{9, 2});
-  EXPECT_TRUE(beyond->items.empty());
-  EXPECT_EQ(beyond->total, 5);
-
-  auto one = store_->ListPeople(std::string("p1@example.org"), {}, Page{});
-  ASSERT_TRUE(one.has_value());
-  EXPECT_EQ(one->total, 1);
-  ASSERT_EQ(one->items.size(), 1u);
-  const Person& p = one->items[0];
-  EXPECT_EQ(p.given_name, "Ada King");
-  EXPECT_EQ(p.family_name, "Lovelace");
-  EXPECT_TRUE(p.subscribed);
-  EXPECT_EQ(p.created, kT0 + 1);
-  EXPECT_EQ(p.modified, kT0 + 100);
-  EXPECT_EQ(store_->ListPeople(std::string("nobody@example.org"), {}, Page{})->total, 0);
-
-  TimeFilter f;
-  f.modified_after = kT0 + 50;
-  auto moved = store_->ListPeople(std::nullopt, f, Page{});
-  ASSERT_EQ(moved->items.size(), 1u);
-  EXPECT_EQ(moved->items[0].canonical_email, "p1@example.org");
-  f.modified_after.reset();
-  f.modified_before = kT0 + 3;
-  EXPECT_EQ(store_->ListPeople(std::nullopt, f, Page{})->total, 2);  // p0, p2 (p1 moved)
-  EXPECT_EQ(store_->ListPeople(std::string("p1@example.org"), f, Page{})->total, 0);
-
-  auto by_uuid = store_->GetPersonByUuid(p.uuid);
-  ASSERT_TRUE(by_uuid.has_value());
-  EXPECT_EQ(by_uuid->id, p.id);
-  EXPECT_EQ(store_->GetPersonByUuid("nope").error().code, Code::kNotFound);
-
-  // Unsubscribing is not something a later sign-up without the box can do.
-  NewSignature s2 = NewSig(c.id, "p1@example.org", kT0 + 200);  // resend, wants_updates=false
-  s2.form.wants_updates = false;
-  ASSERT_TRUE(store_->Sign(s2).has_value());
-  EXPECT_TRUE(store_->GetPersonByUuid(p.uuid)->subscribed);
-}
-
-// --- API tokens
-
-TEST_F(SqliteStoreTest, ApiTokens) {
-  auto t = store_->CreateApiToken("crm", HashOf("secret-1"), kT0);
-  ASSERT_TRUE(t.has_value());
-  EXPECT_GT(t->id, 0);
-  EXPECT_EQ(t->name, "crm");
-  ASSERT_TRUE(store_->CreateApiToken("crm", HashOf("secret-2"), kT0 + 1).has_value());
-  ASSERT_TRUE(store_->CreateApiToken("other", "not-hex-raw-hash", kT0 + 1).has_value());
-  EXPECT_EQ(store_->CreateApiToken("dup", HashOf("secret-1"), kT0).error().code, Code::kConflict);
-
-  auto found = store_->FindApiToken(HashOf("secret-2"));
-  ASSERT_TRUE(found.has_value());
-  EXPECT_EQ(found->name, "crm");
-  EXPECT_FALSE(found->revoked.has_value());
-  EXPECT_TRUE(store_->FindApiToken("not-hex-raw-hash").has_value());
-  EXPECT_EQ(store_->FindApiToken(HashOf("wrong")).error().code, Code::kNotFound);
-
-  auto revoked = store_->RevokeApiToken("crm", kT0 + 5);
-  ASSERT_TRUE(revoked.has_value());
-  EXPECT_EQ(*revoked, 2);
-  EXPECT_EQ(store_->FindApiToken(HashOf("secret-1")).error().code, Code::kNotFound);
-  EXPECT_EQ(store_->FindApiToken(HashOf("secret-2")).error().code, Code::kNotFound);
-  EXPECT_TRUE(store_->FindApiToken("not-hex-raw-hash").has_value());
-  EXPECT_EQ(store_->RevokeApiToken("crm", kT0 + 6).error().code, Code::kNotFound);
-  EXPECT_EQ(store_->RevokeApiToken("never", kT0 + 6).error().code, Code::kNotFound);
-}
-
-// --- outbox
-
-TEST_F(SqliteStoreTest, OutboxDueSentFailed) {
-  Campaign c = MustCreate("bees");
-  EXPECT_EQ(store_->NextOutboxAttempt().value(), std::nullopt);
-  for (int i = 0; i < 3; ++i) {
-    ASSERT_TRUE(
-        store_->Sign(NewSig(c.id, "m" + std::to_string(i) + "@example.org", kT0 + i)).has_value());
-  }
-  EXPECT_EQ(store_->OutboxDepth().value(), 3);
-  EXPECT_EQ(store_->NextOutboxAttempt().value(), kT0);
-  EXPECT_EQ(store_->DueOutbox(kT0 - 1, 10)->size(), 0u);
-  auto due = store_->DueOutbox(kT0 + 1, 10).value();
-  ASSERT_EQ(due.size(), 2u);  // the third is due at kT0 + 2
-  EXPECT_EQ(due[0].recipient, "m0@example.org");
-  EXPECT_EQ(due[0].attempts, 0);
-  EXPECT_EQ(due[0].created, kT0);
-  EXPECT_EQ(store_->DueOutbox(kT0 + 5, 1)->size(), 1u);
-
-  ASSERT_TRUE(store_->MarkOutboxSent(due[0].id, kT0 + 3).has_value());
-  ASSERT_TRUE(store_->MarkOutboxFailed(due[1].id, kT0 + 60, "421 try later").has_value());
-  EXPECT_EQ(store_->OutboxDepth().value(), 2);
-  EXPECT_EQ(store_->NextOutboxAttempt().value(), kT0 + 2);
-
-  auto now_due = store_->DueOutbox(kT0 + 10, 10).value();
-  ASSERT_EQ(now_due.size(), 1u);
-  EXPECT_EQ(now_due[0].recipient, "m2@example.org");
-  auto later = store_->DueOutbox(kT0 + 60, 10).value();
-  ASSERT_EQ(later.size(), 2u);
-  EXPECT_EQ(later[1].id, due[1].id);
-  EXPECT_EQ(later[1].attempts, 1);
-  EXPECT_EQ(later[1].last_error, "421 try later");
-
-  // Sent messages keep no tokens.
-  EXPECT_EQ(QueryInt("SELECT length(payload) FROM outbox WHERE id = " + std::to_string(due[0].id)),
-            0);
-  EXPECT_EQ(QueryInt("SELECT sent FROM outbox WHERE id = " + std::to_string(due[0].id)), kT0 + 3);
-  // Idempotent, and unknown ids are kNotFound.
-  EXPECT_TRUE(store_->MarkOutboxSent(due[0].id, kT0 + 9).has_value());
-  EXPECT_EQ(QueryInt("SELECT sent FROM outbox WHERE id = " + std::to_string(due[0].id)), kT0 + 3);
-  EXPECT_TRUE(store_->MarkOutboxFailed(due[0].id, kT0 + 99, "late").has_value());
-  EXPECT_EQ(store_->MarkOutboxSent(9999, kT0).error().code, Code::kNotFound);
-  EXPECT_EQ(store_->MarkOutboxFailed(9999, kT0, "x").error().code, Code::kNotFound);
-  EXPECT_EQ(store_->OutboxDepth().value(), 2);
-}
-
 TEST_F(SqliteStoreTest, FreshMessagesAreFoundAfterAnyMixOfSentAndFailedOnes) {
   // Fresh messages are found from a mark that moves past sent and failed ones: whatever the
   // order of sends and failures, every unsent message stays due exactly once, across restarts.
   Campaign c = MustCreate("bees");
   auto sign = [&](int i) {
-    ASSERT_TRUE(store_->Sign(NewSig(c.id, "f" + std::to_string(i) + "@example.org")).has_value());
+    ASSERT_TRUE(
+        tx::Sign(*store_, NewSig(c.id, "f" + std::to_string(i) + "@example.org")).has_value());
   };
   auto from_id = [&] { return QueryInt("SELECT from_id FROM outbox_fresh"); };
   for (int i = 0; i < 6; ++i) sign(i);
@@ -1597,33 +797,11 @@ TEST_F(SqliteStoreTest, FreshMessagesAreFoundAfterAnyMixOfSentAndFailedOnes) {
 
 // --- instance, backup, reopen, close
 
-TEST_F(SqliteStoreTest, InstanceSecretIsMadeOnceAndKept) {
-  auto a = store_->InstanceSecret("csrf");
-  ASSERT_TRUE(a.has_value());
-  EXPECT_EQ(a->size(), 32u);
-  EXPECT_EQ(store_->InstanceSecret("csrf").value(), *a);
-  auto b = store_->InstanceSecret("other");
-  ASSERT_TRUE(b.has_value());
-  EXPECT_NE(*b, *a);
-  Open();
-  EXPECT_EQ(store_->InstanceSecret("csrf").value(), *a);
-}
-
-TEST_F(SqliteStoreTest, ConcurrentFirstUseOfASecretAgrees) {
-  std::vector<std::string> got(8);
-  std::vector<std::thread> threads;
-  for (int i = 0; i < 8; ++i) {
-    threads.emplace_back([&, i] { got[i] = store_->InstanceSecret("race").value_or(""); });
-  }
-  for (auto& t : threads) t.join();
-  for (const auto& g : got) EXPECT_EQ(g, got[0]);
-  EXPECT_EQ(got[0].size(), 32u);
-}
-
 TEST_F(SqliteStoreTest, BackupIsAConsistentCopy) {
   Campaign c = MustCreate("bees");
   for (int i = 0; i < 20; ++i) {
-    ASSERT_TRUE(store_->Sign(NewSig(c.id, "b" + std::to_string(i) + "@example.org")).has_value());
+    ASSERT_TRUE(
+        tx::Sign(*store_, NewSig(c.id, "b" + std::to_string(i) + "@example.org")).has_value());
   }
   std::string backup = (fs::path(dir_) / "backup.db").string();
   auto r = store_->Backup(backup);
@@ -1645,375 +823,6 @@ TEST_F(SqliteStoreTest, BackupIsAConsistentCopy) {
   EXPECT_EQ((*copy)->OutboxDepth().value(), 20);
 
   EXPECT_FALSE(store_->Backup((fs::path(dir_) / "no" / "such" / "dir.db").string()).has_value());
-}
-
-TEST_F(SqliteStoreTest, ReopenPreservesEverything) {
-  Campaign c = MustCreate("bees");
-  NewSignature a = NewSig(c.id, "a@example.org");
-  NewSignature b = NewSig(c.id, "b@example.org");
-  ASSERT_TRUE(store_->Sign(a).has_value());
-  ASSERT_TRUE(store_->Sign(b).has_value());
-  ASSERT_TRUE(store_->Confirm(a.token_hash, kT0 + 1).has_value());
-  ASSERT_TRUE(store_->CreateApiToken("crm", HashOf("tok"), kT0).has_value());
-  std::string secret = store_->InstanceSecret("s").value();
-
-  Open();
-  auto got = store_->GetCampaignBySlug("bees");
-  ASSERT_TRUE(got.has_value());
-  EXPECT_EQ(got->targets.size(), 2u);
-  ExpectCounts(CountsOf(c.id), 1, 1, 0);
-  EXPECT_EQ(store_->FindByConfirmToken(a.token_hash)->signature.state, SignatureState::kConfirmed);
-  EXPECT_TRUE(store_->FindApiToken(HashOf("tok")).has_value());
-  EXPECT_EQ(store_->InstanceSecret("s").value(), secret);
-  EXPECT_EQ(store_->OutboxDepth().value(), 2);
-  // And it keeps working after reopening: counts continue from the stored values.
-  auto conf = store_->Confirm(b.token_hash, kT0 + 2);
-  ASSERT_TRUE(conf.has_value());
-  ExpectCounts(conf->counts, 0, 2, 0);
-}
-
-TEST_F(SqliteStoreTest, CloseDrainsThenRefusesWrites) {
-  Campaign c = MustCreate("bees");
-  // Writers racing with Close either commit fully or get kUnavailable; nothing is lost.
-  std::atomic<int> ok{0}, unavailable{0}, other{0};
-  std::vector<std::thread> threads;
-  for (int t = 0; t < 8; ++t) {
-    std::vector<NewSignature> sigs;
-    for (int i = 0; i < 50; ++i) {
-      sigs.push_back(NewSig(c.id, "c" + std::to_string(t) + "-" + std::to_string(i) + "@x.org"));
-    }
-    threads.emplace_back([&, sigs = std::move(sigs)] {
-      for (const auto& s : sigs) {
-        auto r = store_->Sign(s);
-        if (r) {
-          ok++;
-        } else if (r.error().code == Code::kUnavailable) {
-          unavailable++;
-        } else {
-          other++;
-        }
-      }
-    });
-  }
-  store_->Close();
-  for (auto& t : threads) t.join();
-  EXPECT_EQ(other.load(), 0);
-  EXPECT_EQ(ok.load() + unavailable.load(), 400);
-
-  auto late = store_->Sign(NewSig(c.id, "late@example.org"));
-  ASSERT_FALSE(late.has_value());
-  EXPECT_EQ(late.error().code, Code::kUnavailable);
-  EXPECT_EQ(store_->CreateCampaign(NewCampaign("late")).error().code, Code::kUnavailable);
-  store_->Close();  // idempotent
-  // Reads still answer until the store is destroyed.
-  EXPECT_TRUE(store_->GetCampaignBySlug("bees").has_value());
-
-  store_.reset();
-  EXPECT_EQ(QueryInt("SELECT count(*) FROM signatures"), ok.load());
-  Open();
-  ExpectCounts(CountsOf(c.id), ok.load(), 0, 0);
-}
-
-TEST_F(SqliteStoreTest, SignAsyncAnswersEveryCallerOnceAfterTheWriteIsDurable) {
-  Campaign c = MustCreate("async");
-  constexpr int kCount = 300;
-  std::mutex mu;
-  std::condition_variable cv;
-  int answered = 0;
-  std::set<std::string> uuids;
-  for (int i = 0; i < kCount; ++i) {
-    store_->SignAsync(NewSig(c.id, "async" + std::to_string(i) + "@example.org"),
-                      [&](Result<SignOutcome> r) {
-                        std::lock_guard lk(mu);
-                        EXPECT_TRUE(r) << r.error().message;
-                        if (r) {
-                          EXPECT_EQ(r->kind, SignOutcome::Kind::kCreated);
-                          uuids.insert(r->signature.uuid);
-                        }
-                        ++answered;
-                        cv.notify_all();
-                      });
-  }
-  {
-    std::unique_lock lk(mu);
-    ASSERT_TRUE(cv.wait_for(lk, std::chrono::seconds(20), [&] { return answered == kCount; }));
-  }
-  EXPECT_EQ(uuids.size(), static_cast<std::size_t>(kCount));
-  ExpectCounts(CountsOf(c.id), kCount, 0, 0);
-  // A duplicate through the async path behaves like Sign: a re-send.
-  std::promise<Result<SignOutcome>> again;
-  store_->SignAsync(NewSig(c.id, "async0@example.org"),
-                    [&](Result<SignOutcome> r) { again.set_value(std::move(r)); });
-  auto r = again.get_future().get();
-  ASSERT_TRUE(r);
-  EXPECT_EQ(r->kind, SignOutcome::Kind::kResent);
-
-  store_->Close();
-  std::promise<Result<SignOutcome>> closed;
-  store_->SignAsync(NewSig(c.id, "late@example.org"),
-                    [&](Result<SignOutcome> r) { closed.set_value(std::move(r)); });
-  auto late = closed.get_future().get();
-  ASSERT_FALSE(late);
-  EXPECT_EQ(late.error().code, Code::kUnavailable);
-}
-
-// --- campaign thresholds
-
-// Outbox "outcome" messages: recipient -> payload.
-std::multimap<std::string, nlohmann::json> OutcomeMails(Store& store) {
-  std::multimap<std::string, nlohmann::json> out;
-  auto due = store.DueOutbox(kT0 + 10 * 86400, 100000);
-  EXPECT_TRUE(due);
-  for (const auto& m : *due) {
-    if (m.kind == "outcome") out.emplace(m.recipient, nlohmann::json::parse(m.payload));
-  }
-  return out;
-}
-
-TEST_F(SqliteStoreTest, ReachingTheThresholdSucceedsOnceAndTellsEveryoneOnce) {
-  Campaign c = NewCampaign("threshold");
-  c.threshold = 3;
-  c.organizers = {"org1@example.org", "org2@example.org"};
-  c = store_->CreateCampaign(c).value();
-  EXPECT_EQ(c.outcome, CampaignOutcome::kPending);
-  NewSignature pending = NewSig(c.id, "pending@example.org");
-  ASSERT_TRUE(store_->Sign(pending));
-  ASSERT_TRUE(store_->Sign(NewSig(c.id, "a@example.org", kT0, true)));
-  auto second = store_->Sign(NewSig(c.id, "b@example.org", kT0, true));
-  ASSERT_TRUE(second);
-  EXPECT_FALSE(second->campaign_decided);
-  EXPECT_TRUE(OutcomeMails(*store_).empty());
-  // The third confirmation (through a confirm link) reaches it.
-  auto third = store_->Confirm(pending.token_hash, kT0 + 60);
-  ASSERT_TRUE(third);
-  EXPECT_TRUE(third->campaign_decided);
-  EXPECT_EQ(third->campaign.outcome, CampaignOutcome::kSucceeded);
-  auto stored = store_->GetCampaignById(c.id).value();
-  EXPECT_EQ(stored.outcome, CampaignOutcome::kSucceeded);
-  EXPECT_EQ(stored.outcome_at, kT0 + 60);
-
-  auto mails = OutcomeMails(*store_);
-  ASSERT_EQ(mails.size(), 5u);  // three signers, two organizers
-  for (const char* who : {"pending@example.org", "a@example.org", "b@example.org"}) {
-    ASSERT_EQ(mails.count(who), 1u) << who;
-    auto m = mails.find(who)->second;
-    EXPECT_EQ(m["outcome"], "succeeded");
-    EXPECT_EQ(m["role"], "signer");
-    EXPECT_EQ(m["campaign_slug"], "threshold");
-    EXPECT_EQ(m["threshold"], 3);
-    EXPECT_EQ(m["confirmed"], 3);
-  }
-  EXPECT_EQ(mails.find("org1@example.org")->second["role"], "organizer");
-
-  // Later signers and withdrawals change nothing: no second decision, no more mail.
-  auto fourth = store_->Sign(NewSig(c.id, "late@example.org", kT0 + 70, true));
-  ASSERT_TRUE(fourth);
-  EXPECT_FALSE(fourth->campaign_decided);
-  ASSERT_TRUE(store_->Withdraw(pending.token_hash, kT0 + 80));
-  EXPECT_EQ(OutcomeMails(*store_).size(), 5u);
-  EXPECT_EQ(store_->DecideDueCampaigns(kT0 + 10 * 86400).value(), 0);
-  EXPECT_EQ(store_->GetCampaignById(c.id)->outcome, CampaignOutcome::kSucceeded);
-  // Editing the campaign keeps the outcome.
-  stored.title = "Edited";
-  stored.outcome = CampaignOutcome::kPending;
-  auto edited = store_->UpdateCampaign(stored);
-  ASSERT_TRUE(edited);
-  EXPECT_EQ(edited->outcome, CampaignOutcome::kSucceeded);
-  EXPECT_EQ(store_->GetCampaignById(c.id)->outcome, CampaignOutcome::kSucceeded);
-}
-
-TEST_F(SqliteStoreTest, ADeadlinePassedFailsTheCampaignOnceEvenAcrossARestart) {
-  Campaign c = NewCampaign("too-few");
-  c.threshold = 5;
-  c.deadline = kT0 + 3600;
-  c.organizers = {"org@example.org"};
-  c = store_->CreateCampaign(c).value();
-  Campaign other = NewCampaign("no-threshold");
-  other.deadline = kT0 + 60;
-  ASSERT_TRUE(store_->CreateCampaign(other));
-  ASSERT_TRUE(store_->Sign(NewSig(c.id, "a@example.org", kT0, true)));
-  ASSERT_TRUE(store_->Sign(NewSig(c.id, "b@example.org", kT0, true)));
-  ASSERT_TRUE(store_->Sign(NewSig(c.id, "pending@example.org", kT0)));
-
-  EXPECT_EQ(store_->NextOutcomeDeadline().value(), kT0 + 3600);
-  EXPECT_EQ(store_->DecideDueCampaigns(kT0 + 3599).value(), 0);
-  EXPECT_EQ(store_->DecideDueCampaigns(kT0 + 3600).value(), 1);
-  auto failed = store_->GetCampaignById(c.id).value();
-  EXPECT_EQ(failed.outcome, CampaignOutcome::kFailed);
-  auto mails = OutcomeMails(*store_);
-  ASSERT_EQ(mails.size(), 3u);  // the two confirmed signers and the organizer; not the pending
-  EXPECT_EQ(mails.count("pending@example.org"), 0u);
-  EXPECT_EQ(mails.find("a@example.org")->second["outcome"], "failed");
-  EXPECT_EQ(mails.find("a@example.org")->second["confirmed"], 2);
-  EXPECT_FALSE(store_->NextOutcomeDeadline().value().has_value());
-
-  Open();  // a restart decides nothing again
-  EXPECT_EQ(store_->DecideDueCampaigns(kT0 + 7200).value(), 0);
-  EXPECT_EQ(OutcomeMails(*store_).size(), 3u);
-  // A confirmation after the failure does not turn it into a success.
-  ASSERT_TRUE(store_->Sign(NewSig(c.id, "c@example.org", kT0 + 7200, true)));
-  ASSERT_TRUE(store_->Sign(NewSig(c.id, "d@example.org", kT0 + 7200, true)));
-  ASSERT_TRUE(store_->Sign(NewSig(c.id, "e@example.org", kT0 + 7200, true)));
-  EXPECT_EQ(store_->GetCampaignById(c.id)->outcome, CampaignOutcome::kFailed);
-  EXPECT_EQ(OutcomeMails(*store_).size(), 3u);
-}
-
-// --- the signature log
-
-// Every leaf the store holds, parsed, and a MemoryTree of their hashes (the reference).
-struct LogContents {
-  std::vector<log::Leaf> leaves;
-  log::MemoryTree tree;
-};
-LogContents ReadLog(Store& store) {
-  LogContents out;
-  auto r =
-      store.ForEachLogLeaf([&](std::uint64_t index, std::string_view entry, std::string_view hash) {
-        EXPECT_EQ(index, out.leaves.size());
-        auto leaf = log::ParseLeaf(entry);
-        EXPECT_TRUE(leaf) << (leaf ? "" : leaf.error().message);
-        log::Hash h = log::LeafHash(entry);
-        EXPECT_EQ(std::string_view(reinterpret_cast<const char*>(h.data()), h.size()), hash);
-        out.tree.Append(h);
-        if (leaf) out.leaves.push_back(*leaf);
-        return true;
-      });
-  EXPECT_TRUE(r);
-  return out;
-}
-
-TEST_F(SqliteStoreTest, ConfirmAndWithdrawOfACountedSignatureAppendLeaves) {
-  Campaign c = MustCreate("logged");
-  NewSignature a = NewSig(c.id, "a@example.org");
-  NewSignature b = NewSig(c.id, "b@example.org");
-  ASSERT_TRUE(store_->Sign(a));
-  ASSERT_TRUE(store_->Sign(b));
-  EXPECT_EQ(ReadLog(*store_).leaves.size(), 0u);  // pending signatures are not counted
-  ASSERT_TRUE(store_->Confirm(a.token_hash, kT0 + 10));
-  ASSERT_TRUE(store_->Confirm(a.token_hash, kT0 + 20));   // idempotent: no leaf
-  ASSERT_TRUE(store_->Withdraw(b.token_hash, kT0 + 30));  // was pending: no leaf
-  ASSERT_TRUE(store_->Withdraw(a.token_hash, kT0 + 40));
-  ASSERT_TRUE(store_->Sign(NewSig(c.id, "api@example.org", kT0 + 50, /*confirm_now=*/true)));
-
-  LogContents log = ReadLog(*store_);
-  ASSERT_EQ(log.leaves.size(), 3u);
-  EXPECT_EQ(log.leaves[0].event, log::LeafEvent::kConfirm);
-  EXPECT_EQ(log.leaves[1].event, log::LeafEvent::kWithdraw);
-  EXPECT_EQ(log.leaves[2].event, log::LeafEvent::kConfirm);
-  for (const auto& l : log.leaves) {
-    EXPECT_EQ(l.campaign, c.uuid);
-    EXPECT_EQ(l.group, "public");
-    EXPECT_EQ(l.day, "2023-11-14");
-  }
-  // One signer's confirm and withdraw leaves carry the same commitment; another's differs.
-  EXPECT_EQ(log.leaves[0].commitment, log.leaves[1].commitment);
-  EXPECT_NE(log.leaves[0].commitment, log.leaves[2].commitment);
-  // No personal data in the leaves.
-  for (std::uint64_t i = 0; i < 3; ++i) {
-    auto entries = store_->LogEntries(i, 1);
-    ASSERT_TRUE(entries);
-    EXPECT_EQ(entries->front().find("example.org"), std::string::npos);
-    EXPECT_EQ(entries->front().find("Signer"), std::string::npos);
-  }
-
-  auto head = store_->GetLogHead();
-  ASSERT_TRUE(head) << head.error().message;
-  EXPECT_EQ(head->size, 3u);
-  EXPECT_EQ(head->root, log.tree.Root());
-  ASSERT_EQ(head->counts.size(), 1u);
-  EXPECT_EQ(head->counts[0].uuid, c.uuid);
-  EXPECT_EQ(head->counts[0].slug, "logged");
-  EXPECT_EQ(head->counts[0].confirmed, 1);
-}
-
-TEST_F(SqliteStoreTest, TheLogHeadCountsEachGroupAsItsLeavesNameIt) {
-  Campaign plain = MustCreate("plain");
-  Campaign grouped = NewCampaign("grouped");
-  grouped.groups = {
-      SignerGroup{"customers",
-                  "Customers",
-                  GroupKind::kCustomers,
-                  "",
-                  {},
-                  "I am a customer.",
-                  std::nullopt,
-                  {}},
-      SignerGroup{"public", "Everyone else", GroupKind::kPublic, "", {}, "", std::nullopt, {}}};
-  auto g = store_->CreateCampaign(grouped);
-  ASSERT_TRUE(g) << g.error().message;
-  ASSERT_TRUE(store_->Sign(NewSig(plain.id, "p@example.org", kT0, /*confirm_now=*/true)));
-  NewSignature a = NewSig(g->id, "a@example.org", kT0, /*confirm_now=*/true);
-  a.form.group = "customers";
-  ASSERT_TRUE(store_->Sign(a));
-  NewSignature b = NewSig(g->id, "b@example.org", kT0, /*confirm_now=*/true);
-  b.form.group = "public";
-  ASSERT_TRUE(store_->Sign(b));
-  // Recorded again into the other group: it moves, and the log says so.
-  b.form.group = "customers";
-  b.now = kT0 + 10;
-  ASSERT_TRUE(store_->Sign(b));
-
-  log::LeafCounts from_leaves;
-  for (const log::Leaf& l : ReadLog(*store_).leaves) from_leaves.Add(l);
-  auto head = store_->GetLogHead();
-  ASSERT_TRUE(head) << head.error().message;
-  ASSERT_EQ(head->counts.size(), 2u);
-  for (const LogCampaignCount& c : head->counts) {
-    std::map<std::string, std::int64_t> published;
-    for (const GroupCount& gc : c.groups) {
-      if (gc.confirmed != 0) published[gc.key] = gc.confirmed;
-    }
-    std::map<std::string, std::int64_t> leaves;
-    for (const auto& [key, n] : from_leaves.by_group[c.uuid]) {
-      if (n != 0) leaves[key] = n;
-    }
-    EXPECT_EQ(published, leaves) << c.slug;
-  }
-  EXPECT_EQ(from_leaves.by_group[g->uuid]["customers"], 2);
-  EXPECT_EQ(from_leaves.by_group[plain.uuid]["public"], 1);
-}
-
-TEST_F(SqliteStoreTest, EveryTextVersionIsKeptAndLeavesNameTheCurrentOne) {
-  Campaign c = MustCreate("edited");
-  const std::string v1 = log::TextHash(c.demand, c.letter_markdown);
-  NewSignature early = NewSig(c.id, "early@example.org");
-  ASSERT_TRUE(store_->Sign(early));
-
-  // An edit of the title only keeps the text; one of the letter adds version 2, dated.
-  c.title = "A new title";
-  c.modified = kT0 + 100;
-  ASSERT_TRUE(store_->UpdateCampaign(c));
-  c.letter_markdown = "Dear *CEO*,\n\nplease, now.";
-  c.modified = kT0 + 200;
-  ASSERT_TRUE(store_->UpdateCampaign(c));
-  const std::string v2 = log::TextHash(c.demand, c.letter_markdown);
-  auto texts = store_->CampaignTexts(c.id);
-  ASSERT_TRUE(texts) << texts.error().message;
-  ASSERT_EQ(texts->size(), 2u);
-  EXPECT_EQ((*texts)[0],
-            (CampaignText{1, v1, kT0, "Do the right thing", "Dear *CEO*,\n\nplease."}));
-  EXPECT_EQ((*texts)[1].version, 2);
-  EXPECT_EQ((*texts)[1].hash, v2);
-  EXPECT_EQ((*texts)[1].created, kT0 + 200);
-  EXPECT_EQ((*texts)[1].letter_markdown, c.letter_markdown);
-
-  // Confirmed after the edit: counted under version 2. A trusted signing whose caller still
-  // knew version 1 is counted under version 2 too (the writer checks).
-  ASSERT_TRUE(store_->Confirm(early.token_hash, kT0 + 300));
-  NewSignature stale = NewSig(c.id, "api@example.org", kT0 + 400, /*confirm_now=*/true);
-  stale.campaign_uuid = c.uuid;
-  stale.text_hash = v1;
-  ASSERT_TRUE(store_->Sign(stale));
-  NewSignature fresh = NewSig(c.id, "api2@example.org", kT0 + 500, /*confirm_now=*/true);
-  fresh.campaign_uuid = c.uuid;
-  fresh.text_hash = v2;
-  ASSERT_TRUE(store_->Sign(fresh));
-  LogContents log = ReadLog(*store_);
-  ASSERT_EQ(log.leaves.size(), 3u);
-  for (const auto& l : log.leaves) EXPECT_EQ(l.text, v2);
-  auto entry = store_->LogEntries(0, 1);
-  ASSERT_TRUE(entry);
-  EXPECT_EQ(entry->front().rfind("undersigned/leaf/v2\n", 0), 0u) << entry->front();
 }
 
 TEST_F(SqliteStoreTest, AVersionOneDatabaseMigratesWithItsTextsAsVersionOne) {
@@ -2038,59 +847,6 @@ TEST_F(SqliteStoreTest, AVersionOneDatabaseMigratesWithItsTextsAsVersionOne) {
             (CampaignText{1, log::TextHash("Stop it", "Dear all"), 150, "Stop it", "Dear all"}));
 }
 
-TEST_F(SqliteStoreTest, StoredNodesAnswerProofsAndSurviveReopening) {
-  Campaign c = MustCreate("nodes");
-  // Many concurrent confirmations: several per batch, in whatever order the writer takes them.
-  std::vector<std::thread> threads;
-  for (int t = 0; t < 4; ++t) {
-    threads.emplace_back([&, t] {
-      for (int i = 0; i < 50; ++i) {
-        auto r = store_->Sign(NewSig(
-            c.id, "t" + std::to_string(t) + "-" + std::to_string(i) + "@example.org", kT0, true));
-        EXPECT_TRUE(r) << r.error().message;
-      }
-    });
-  }
-  for (auto& t : threads) t.join();
-  LogContents log = ReadLog(*store_);
-  ASSERT_EQ(log.tree.Size(), 200u);
-  // Every stored node equals the reference tree's.
-  for (std::uint8_t level = 0; level < 8; ++level) {
-    std::uint64_t n = 200 >> level;
-    auto nodes = store_->LogNodes(level, 0, n);
-    ASSERT_TRUE(nodes) << nodes.error().message;
-    for (std::uint64_t i = 0; i < n; ++i) EXPECT_EQ((*nodes)[i], *log.tree.Node(level, i));
-    EXPECT_FALSE(store_->LogNodes(level, 0, n + 1));  // beyond the tree: missing
-  }
-  Open();  // the writer restores its range from the stored nodes and appends on
-  ASSERT_TRUE(store_->Sign(NewSig(c.id, "after@example.org", kT0, true)));
-  LogContents again = ReadLog(*store_);
-  ASSERT_EQ(again.tree.Size(), 201u);
-  auto head = store_->GetLogHead();
-  ASSERT_TRUE(head);
-  EXPECT_EQ(head->root, again.tree.Root());
-  EXPECT_EQ(head->counts[0].confirmed, 201);
-}
-
-TEST_F(SqliteStoreTest, AFailedOperationLeavesNoLeafBehind) {
-  Campaign c = MustCreate("rollback");
-  NewSignature a = NewSig(c.id, "a@example.org");
-  ASSERT_TRUE(store_->Sign(a));
-  ASSERT_TRUE(store_->Withdraw(a.token_hash, kT0 + 1));
-  // Confirming a withdrawn signature fails inside the batch; a confirmation next to it lands.
-  NewSignature b = NewSig(c.id, "b@example.org");
-  ASSERT_TRUE(store_->Sign(b));
-  std::thread t1([&] { EXPECT_FALSE(store_->Confirm(a.token_hash, kT0 + 2)); });
-  std::thread t2([&] { EXPECT_TRUE(store_->Confirm(b.token_hash, kT0 + 2)); });
-  t1.join();
-  t2.join();
-  LogContents log = ReadLog(*store_);
-  ASSERT_EQ(log.leaves.size(), 1u);
-  auto head = store_->GetLogHead();
-  ASSERT_TRUE(head);
-  EXPECT_EQ(head->root, log.tree.Root());
-}
-
 TEST_F(SqliteStoreTest, AnOperationThatFailsInABatchUndoesOnlyItself) {
   // Batches first run without savepoints and run again with them when an operation fails or
   // discards its work. Queue many operations at once, failures among them, and check that
@@ -2100,7 +856,7 @@ TEST_F(SqliteStoreTest, AnOperationThatFailsInABatchUndoesOnlyItself) {
   for (int i = 0; i < 3; ++i) {
     NewSignature again = limited;
     again.token_hash = HashOf("again-" + std::to_string(i));
-    ASSERT_TRUE(store_->Sign(again));
+    ASSERT_TRUE(tx::Sign(*store_, again));
   }
   std::mutex mu;
   std::condition_variable cv;
@@ -2115,12 +871,12 @@ TEST_F(SqliteStoreTest, AnOperationThatFailsInABatchUndoesOnlyItself) {
   };
   constexpr int kNew = 120;
   for (int i = 0; i < kNew; ++i) {
-    store_->SignAsync(NewSig(c.id, "n" + std::to_string(i) + "@example.org", kT0, i % 2 == 0),
-                      done);
+    tx::SignAsync(*store_, NewSig(c.id, "n" + std::to_string(i) + "@example.org", kT0, i % 2 == 0),
+                  done);
     if (i % 10 == 0) {  // one over the resend limit: its work is discarded
       NewSignature over = limited;
       over.token_hash = HashOf("over-" + std::to_string(i));
-      store_->SignAsync(over, done);
+      tx::SignAsync(*store_, over, done);
     }
   }
   {
@@ -2141,58 +897,14 @@ TEST_F(SqliteStoreTest, AnOperationThatFailsInABatchUndoesOnlyItself) {
   EXPECT_EQ(stats->operations, 2 + 3 + kNew + 12 + 1 + 1);
 }
 
-TEST_F(SqliteStoreTest, ReceiptDataAndCheckpoints) {
-  Campaign c = MustCreate("receipt");
-  NewSignature a = NewSig(c.id, "a@example.org");
-  ASSERT_TRUE(store_->Sign(a));
-  auto pending = store_->LogReceipt(a.token_hash);
-  ASSERT_FALSE(pending);
-  EXPECT_EQ(pending.error().code, Code::kConflict);
-  EXPECT_EQ(store_->LogReceipt(HashOf("nobody")).error().code, Code::kNotFound);
-  NewSignature first = NewSig(c.id, "first@example.org", kT0, true);
-  auto first_signed = store_->Sign(first);
-  ASSERT_TRUE(first_signed);
-  // A signature that counted at once has its receipt data too (salt and index stored with it),
-  // but no token: nothing was mailed, so none is kept and none finds it.
-  const std::string first_id = std::to_string(first_signed->signature.id);
-  EXPECT_EQ(QueryInt("SELECT log_index FROM signatures WHERE id = " + first_id), 0);
-  EXPECT_EQ(QueryInt("SELECT length(log_salt) FROM signatures WHERE id = " + first_id),
-            static_cast<std::int64_t>(log::kSaltBytes));
-  EXPECT_EQ(QueryInt("SELECT count(*) FROM signature_tokens WHERE signature_id = " + first_id), 0);
-  EXPECT_EQ(store_->LogReceipt(first.token_hash).error().code, Code::kNotFound);
-  ASSERT_TRUE(store_->Confirm(a.token_hash, kT0 + 5));
-  auto info = store_->LogReceipt(a.token_hash);
-  ASSERT_TRUE(info) << info.error().message;
-  EXPECT_EQ(info->campaign_id, c.id);
-  EXPECT_EQ(info->leaf_index, 1u);
-  ASSERT_EQ(info->salt.size(), log::kSaltBytes);
-  auto leaf = log::ParseLeaf(info->entry);
-  ASSERT_TRUE(leaf);
-  EXPECT_EQ(leaf->commitment,
-            log::Commitment(std::span<const std::uint8_t>(
-                                reinterpret_cast<const std::uint8_t*>(info->salt.data()), 32),
-                            "a@example.org"));
-
-  auto none = store_->LatestCheckpoint();
-  ASSERT_TRUE(none);
-  EXPECT_FALSE(none->has_value());
-  ASSERT_TRUE(store_->SaveCheckpoint({1, "note one\n", "{}", kT0}));
-  ASSERT_TRUE(store_->SaveCheckpoint({2, "note two\n", "{\"a\":1}", kT0 + 1}));
-  ASSERT_TRUE(store_->SaveCheckpoint({2, "other\n", "{}", kT0 + 2}));  // same size: kept first
-  auto latest = store_->LatestCheckpoint();
-  ASSERT_TRUE(latest && latest->has_value());
-  EXPECT_EQ((*latest)->size, 2u);
-  EXPECT_EQ((*latest)->note, "note two\n");
-  EXPECT_EQ((*latest)->counts_json, "{\"a\":1}");
-}
-
 TEST_F(SqliteStoreTest, LogNodesOfEveryLevelComeFromTheTileLevels) {
   // Only leaves and the nodes of levels 8, 16, ... are stored; any node is read the same as
   // if every level were.
   Campaign c = MustCreate("tiles");
   constexpr int kLeaves = 600;
   for (int i = 0; i < kLeaves; ++i) {
-    ASSERT_TRUE(store_->Sign(NewSig(c.id, "t" + std::to_string(i) + "@example.org", kT0, true)));
+    ASSERT_TRUE(
+        tx::Sign(*store_, NewSig(c.id, "t" + std::to_string(i) + "@example.org", kT0, true)));
   }
   LogContents log = ReadLog(*store_);
   ASSERT_EQ(log.leaves.size(), static_cast<std::size_t>(kLeaves));
@@ -2218,7 +930,7 @@ TEST_F(SqliteStoreTest, LogNodesOfEveryLevelComeFromTheTileLevels) {
   // The writer's range restored at open from those nodes goes on to the same root.
   store_.reset();
   Open();
-  ASSERT_TRUE(store_->Sign(NewSig(c.id, "after@example.org", kT0, true)));
+  ASSERT_TRUE(tx::Sign(*store_, NewSig(c.id, "after@example.org", kT0, true)));
   LogContents after = ReadLog(*store_);
   EXPECT_EQ(store_->GetLogHead()->root, after.tree.Root());
 }
@@ -2232,7 +944,7 @@ TEST_F(SqliteStoreTest, LogCanBeTurnedOffAndDamageIsRefusedAtOpen) {
     auto s = OpenSqliteStore(o);
     ASSERT_TRUE(s);
     Campaign c = (*s)->CreateCampaign(NewCampaign("off")).value();
-    ASSERT_TRUE((*s)->Sign(NewSig(c.id, "a@example.org", kT0, true)));
+    ASSERT_TRUE(tx::Sign(**s, NewSig(c.id, "a@example.org", kT0, true)));
     auto head = (*s)->GetLogHead();
     ASSERT_TRUE(head);
     EXPECT_EQ(head->size, 0u);
@@ -2241,7 +953,7 @@ TEST_F(SqliteStoreTest, LogCanBeTurnedOffAndDamageIsRefusedAtOpen) {
   Open();
   Campaign c = MustCreate("on");
   for (int i = 0; i < 5; ++i) {
-    ASSERT_TRUE(store_->Sign(NewSig(c.id, std::to_string(i) + "@example.org", kT0, true)));
+    ASSERT_TRUE(tx::Sign(*store_, NewSig(c.id, std::to_string(i) + "@example.org", kT0, true)));
   }
   store_.reset();
   {

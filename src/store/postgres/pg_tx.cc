@@ -1,0 +1,552 @@
+#include "store/postgres/pg_tx.h"
+
+#include <algorithm>
+
+#include "core/group.h"
+#include "store/postgres/queries.h"
+#include "store/postgres/rows.h"
+
+namespace undersigned::store::pg {
+namespace {
+
+constexpr std::int64_t kIdBlock = 64;            // ids taken from a sequence at once
+constexpr std::size_t kMaxKnownPeople = 100000;  // signers a writer remembers (~10 MB)
+
+const char* TokenKindName(TokenKind k) { return k == TokenKind::kSigning ? "signing" : "withdraw"; }
+
+std::string_view HashBytes(const log::Hash& h) {
+  return {reinterpret_cast<const char*>(h.data()), h.size()};
+}
+
+// Inserts items (one row each, add(row, item) filling its columns) with one statement.
+template <typename T, typename F>
+Result<PgResult> InsertAll(PgConn& conn, const char* sql, int cols, const std::vector<T>& items,
+                           std::string_view what, F&& add) {
+  PgRows rows(cols);
+  for (const T& item : items) add(rows.Add(), item);
+  return conn.Run(sql, rows.Columns(), what);
+}
+
+}  // namespace
+
+Result<std::int64_t> IdPool::Peek(PgConn& conn) {
+  if (ids_.empty()) {
+    auto r = conn.Run(sql::kTakeIds, PgParams().Text(sequence_).Int(kIdBlock), "taking ids");
+    if (!r) return Fail(r.error());
+    for (int i = 0; i < r->rows(); ++i) ids_.push_back(r->Int(i, 0));
+    if (ids_.empty()) return Fail(Code::kInternal, "the sequence gave no id");
+  }
+  return ids_.front();
+}
+
+// --- campaigns
+
+Result<const Campaign*> PgTx::CampaignById(std::int64_t id) {
+  if (auto it = campaigns_.find(id); it != campaigns_.end()) return &it->second;
+  return ReadCampaign(id);
+}
+
+// Reads the campaign into its entry (the same object once made: scripts keep the pointer for
+// the whole job, write_tx.h).
+Result<const Campaign*> PgTx::ReadCampaign(std::int64_t id) {
+  auto r = conn_.Run(sql::kCampaignById, PgParams().Int(id), "reading the campaign");
+  if (!r) return Fail(r.error());
+  if (r->rows() == 0) return Fail(Code::kNotFound, "no such campaign");
+  auto c = CampaignFrom(*r, 0);
+  if (!c) return Fail(c.error());
+  return &(campaigns_[id] = std::move(*c));
+}
+
+Result<std::string> PgTx::CurrentTextHash(std::int64_t campaign_id) {
+  if (auto it = text_hashes_.find(campaign_id); it != text_hashes_.end()) return it->second;
+  auto r = conn_.Run(sql::kLatestText, PgParams().Int(campaign_id), "reading the campaign's text");
+  if (!r) return Fail(r.error());
+  if (r->rows() == 0) return Fail(Code::kNotFound, "the campaign has no text");
+  return text_hashes_[campaign_id] = r->Text(0, 1);
+}
+
+Result<CampaignCounts> PgTx::Counts(std::int64_t campaign_id) {
+  if (auto it = counts_.find(campaign_id); it != counts_.end()) return it->second.now;
+  auto campaign = CampaignById(campaign_id);
+  if (!campaign) return Fail(campaign.error());
+  bool reveals = false;
+  for (const SignerGroup& g : (*campaign)->groups) reveals = reveals || !g.seal_thresholds.empty();
+  if (((*campaign)->threshold && (*campaign)->outcome == CampaignOutcome::kPending) || reveals) {
+    // Take turns with other nodes' writers of this campaign while a count decides something (its
+    // undecided threshold, a sealed group's reveals), so that the one write that reaches it, on
+    // whichever node, sees it reached; then read the campaign again (another node may have
+    // decided it meanwhile). The log's lock first, as every writer takes it, so that two nodes
+    // never wait for each other's locks.
+    if (ctx_.log_enabled) {
+      if (auto l = LockLog(); !l) return Fail(l.error());
+    }
+    auto lock = conn_.Run(sql::kLockCampaign, PgParams().Int(campaign_id), "locking the campaign");
+    if (!lock) return Fail(lock.error());
+    if (lock->rows() > 0 && lock->View(0, 0) != "pending") {
+      if (auto again = ReadCampaign(campaign_id); !again) return Fail(again.error());
+    }
+  }
+  auto r = conn_.Run(sql::kCountsOf, PgParams().Int(campaign_id), "reading counts");
+  if (!r) return Fail(r.error());
+  CountsEntry e;
+  if (r->rows() > 0) e.now = CountsFrom(*r, 0, 0);
+  return counts_.emplace(campaign_id, std::move(e)).first->second.now;
+}
+
+void PgTx::MoveCounts(std::int64_t campaign_id, const CountsDelta& delta) {
+  auto it = counts_.find(campaign_id);
+  if (it == counts_.end()) return;  // REQUIRES: Counts() succeeded (see write_tx.h)
+  CountsEntry& e = it->second;
+  e.now.pending += delta.pending;
+  e.now.confirmed += delta.confirmed;
+  e.now.withdrawn += delta.withdrawn;
+  e.delta.pending += delta.pending;
+  e.delta.confirmed += delta.confirmed;
+  e.delta.withdrawn += delta.withdrawn;
+  // A move between groups only is not a change of the counts (write_tx.h).
+  if (delta.pending != 0 || delta.confirmed != 0 || delta.withdrawn != 0) {
+    e.now.changes += 1;
+    e.now.last_change = std::max(e.now.last_change, delta.now);
+    e.delta.now = std::max(e.delta.now, delta.now);
+    e.changes += 1;
+  }
+  e.moved = true;
+  auto add = [](std::vector<GroupCount>& groups, const GroupCount& g) {
+    for (GroupCount& mine : groups) {
+      if (mine.key == g.key) {
+        mine.confirmed += g.confirmed;
+        return;
+      }
+    }
+    groups.push_back(g);
+  };
+  for (const GroupCount& g : delta.groups) {
+    add(e.now.groups, g);
+    add(e.delta.groups, g);
+  }
+}
+
+Result<bool> PgTx::RecordOutcome(std::int64_t campaign_id, CampaignOutcome outcome, UnixTime now) {
+  auto r = conn_.Run(sql::kDecideCampaign,
+                     PgParams().Int(campaign_id).Text(OutcomeName(outcome)).Int(now),
+                     "deciding the campaign");
+  if (!r) return Fail(r.error());
+  if (r->rows() == 0) {
+    if (campaigns_.count(campaign_id)) {  // decided elsewhere: as it is now
+      if (auto again = ReadCampaign(campaign_id); !again) return Fail(again.error());
+    }
+    return false;
+  }
+  if (auto it = campaigns_.find(campaign_id); it != campaigns_.end()) {
+    it->second.outcome = outcome;
+    it->second.outcome_at = now;
+    it->second.modified = r->Int(0, 0);
+  }
+  return true;
+}
+
+Result<std::vector<DueCampaign>> PgTx::DueCampaigns(UnixTime now) {
+  auto r = conn_.Run(sql::kDueCampaigns, PgParams().Int(now), "reading campaigns");
+  if (!r) return Fail(r.error());
+  std::vector<DueCampaign> out;
+  for (int i = 0; i < r->rows(); ++i) out.push_back({r->Int(i, 0), r->Int(i, 1)});
+  return out;
+}
+
+Result<void> PgTx::TouchCampaign(std::int64_t campaign_id, UnixTime now) {
+  auto r =
+      conn_.Run(sql::kTouchCampaign, PgParams().Int(campaign_id).Int(now), "updating the campaign");
+  if (!r) return Fail(r.error());
+  if (auto it = campaigns_.find(campaign_id); it != campaigns_.end()) {
+    it->second.modified = std::max(it->second.modified, now);
+  }
+  return {};
+}
+
+// --- people and signatures
+
+// A signer costs no round trip: their id is this node's memory of them (people never change
+// id), or else a fresh one on the guess that they are new. Their row is written at the flush by
+// one multi-row upsert for the batch (FlushRows), whose RETURNING checks every guess: a signer
+// that was not new after all is learnt, and the batch runs again (PgWriter).
+Result<PersonRef> PgTx::UpsertSigner(const SignerPerson& p) {
+  auto it = people_rows_.find(p.canonical_email);
+  if (it == people_rows_.end()) {
+    PersonEntry e;
+    if (auto k = known_.find(p.canonical_email); k != known_.end()) {
+      e.id = k->second.id;
+      e.uuid = k->second.uuid;
+    } else {
+      auto id = people_.Peek(conn_);
+      if (!id) return Fail(id.error());
+      people_.Take();
+      e.id = *id;
+      e.uuid = ctx_.public_ids->Uuid(IdKind::kPerson, e.id);
+      e.is_new = true;
+    }
+    e.person = p;
+    it = people_rows_.emplace(p.canonical_email, std::move(e)).first;
+  } else {
+    const bool subscribed = it->second.person.subscribed || p.subscribed;
+    it->second.person = p;
+    it->second.person.subscribed = subscribed;
+  }
+  it->second.dirty = true;
+  return PersonRef{it->second.id, it->second.uuid};
+}
+
+// The row's parameters in kInsertSignature's order (id and uuid assigned).
+static void AddSignatureParams(PgParams& p, const SignatureRow& row) {
+  const Signature& s = row.signature;
+  const std::string& group = s.form.group.empty() ? std::string(kPublicGroupKey) : s.form.group;
+  p.Int(s.id).Text(s.uuid).Int(s.campaign_id).Int(s.person_id);
+  p.Text(s.form.name).Text(s.form.email).Text(s.canonical_email).Text(s.form.postal_code);
+  p.Text(s.form.country).Text(s.form.comment).Bool(s.form.public_name);
+  p.Bool(s.form.wants_updates).Text(SignatureStateName(s.state)).Text(s.source);
+  p.Int(std::int64_t{s.confirm_sends}).Int(s.created).Int(s.modified).Int(s.confirmed);
+  p.OptBytes(row.log_salt);
+  if (row.leaf_index) {
+    p.Int(static_cast<std::int64_t>(*row.leaf_index));
+  } else {
+    p.Null();
+  }
+  p.Text(group).Text(ProtectionName(s.form.protection));
+  if (s.form.protection == Protection::kSealed) {
+    p.Int(s.form.seal_threshold);
+  } else {
+    p.Null();
+  }
+  p.OptBytes(row.sealed).OptBool(row.verifies ? std::optional<bool>(s.verified) : std::nullopt);
+  p.Text(s.attestation);
+}
+
+Result<std::optional<SignatureRow>> PgTx::InsertSignature(const SignatureRow& in) {
+  const Signature& s = in.signature;
+  if (s.campaign_id < 1 || s.campaign_id >= (std::int64_t{1} << 23)) {
+    return Fail(Code::kInternal, "campaign id out of the range signature ids can hold");
+  }
+  const auto key = std::make_pair(s.campaign_id, s.person_id);
+  if (new_signature_keys_.count(key)) return std::optional<SignatureRow>();  // this batch's
+  auto number = numbers_.Peek(conn_);
+  if (!number) return Fail(number.error());
+  if (*number >= (std::int64_t{1} << 40)) {
+    return Fail(Code::kInternal, "signature numbers are exhausted");
+  }
+  SignatureRow row = in;
+  row.signature.id = (s.campaign_id << 40) + *number;
+  row.signature.uuid = ctx_.public_ids->Uuid(IdKind::kSignature, row.signature.id);
+  // A person new in this batch has no signature anywhere yet: the row waits for the flush.
+  const PersonEntry* person = nullptr;
+  for (const auto& [email, e] : people_rows_) {
+    if (e.id == s.person_id) person = &e;
+  }
+  if (person != nullptr && person->is_new) {
+    numbers_.Take();
+    row.signature.person_uuid = person->uuid;
+    new_signatures_.push_back(row);
+    new_signature_keys_.insert(key);
+    return std::optional<SignatureRow>(std::move(row));
+  }
+  // (No flush first: the rows kept in memory are of other people, and signatures name people
+  // by id, without a foreign key.)
+  PgParams p;
+  AddSignatureParams(p, row);
+  auto r = conn_.Run(sql::kInsertSignature, p, "saving the signature");
+  if (!r) return Fail(r.error());
+  numbers_.Take();
+  if (r->rows() == 0) return std::optional<SignatureRow>();
+  row.signature.person_uuid = r->Text(0, 1);
+  return std::optional<SignatureRow>(std::move(row));
+}
+
+Result<SignatureRow> PgTx::SignatureOf(std::int64_t campaign_id, std::int64_t person_id) {
+  if (auto f = FlushRows(); !f) return Fail(f.error());
+  auto r = conn_.Run(sql::kLockSignatureOf, PgParams().Int(campaign_id).Int(person_id),
+                     "reading the signature");
+  if (!r) return Fail(r.error());
+  if (r->rows() == 0) return Fail(Code::kNotFound, "no such signature");
+  return SignatureRowFrom(*r, 0);
+}
+
+Result<SignatureRow> PgTx::SignatureByToken(std::string_view token_hash, TokenKind kind) {
+  const std::string key = HashKey(token_hash);
+  if (auto f = FlushRows(); !f) return Fail(f.error());  // rows of this batch first
+  auto r =
+      conn_.Run(sql::kLockSignatureByToken, PgParams().Bytes(key).Bool(kind == TokenKind::kSigning),
+                "reading the signature");
+  if (!r) return Fail(r.error());
+  if (r->rows() == 0) return Fail(Code::kNotFound, "no such signature");
+  return SignatureRowFrom(*r, 0);
+}
+
+Result<void> PgTx::SaveSignature(const SignatureRow& row) {
+  if (auto f = FlushRows(); !f) return Fail(f.error());
+  const Signature& s = row.signature;
+  const std::string& group = s.form.group.empty() ? std::string(kPublicGroupKey) : s.form.group;
+  PgParams p;
+  p.Int(s.id).Int(s.person_id).Text(s.form.name).Text(s.form.email).Text(s.canonical_email);
+  p.Text(s.form.postal_code).Text(s.form.country).Text(s.form.comment).Bool(s.form.public_name);
+  p.Bool(s.form.wants_updates).Text(SignatureStateName(s.state)).Text(s.source);
+  p.Int(std::int64_t{s.confirm_sends}).Int(s.modified).Int(s.confirmed).OptBytes(row.log_salt);
+  if (row.leaf_index) {
+    p.Int(static_cast<std::int64_t>(*row.leaf_index));
+  } else {
+    p.Null();
+  }
+  p.Text(group).Text(ProtectionName(s.form.protection));
+  if (s.form.protection == Protection::kSealed) {
+    p.Int(s.form.seal_threshold);
+  } else {
+    p.Null();
+  }
+  p.OptBytes(row.sealed).OptBool(row.verifies ? std::optional<bool>(s.verified) : std::nullopt);
+  p.Text(s.attestation);
+  auto r = conn_.Run(sql::kSaveSignature, p, "saving the signature");
+  if (!r) return Fail(r.error());
+  if (r->affected() == 0) return Fail(Code::kNotFound, "no such signature");
+  return {};
+}
+
+Result<void> PgTx::AddToken(std::int64_t signature_id, std::string_view token_hash,
+                            TokenKind kind) {
+  tokens_.push_back({HashKey(token_hash), signature_id, kind});
+  return {};
+}
+
+Result<std::vector<SignatureRow>> PgTx::SealedToReveal(std::int64_t campaign_id,
+                                                       std::string_view group_key,
+                                                       std::int64_t count) {
+  if (auto f = FlushRows(); !f) return Fail(f.error());
+  auto r = conn_.Run(sql::kSealedToReveal, PgParams().Int(campaign_id).Text(group_key).Int(count),
+                     "reading sealed signatures");
+  if (!r) return Fail(r.error());
+  std::vector<SignatureRow> out;
+  for (int i = 0; i < r->rows(); ++i) out.push_back(SignatureRowFrom(*r, i));
+  return out;
+}
+
+Result<void> PgTx::ForEachOutcomeRecipient(
+    std::int64_t campaign_id, const std::function<Result<void>(const OutcomeRecipient&)>& fn) {
+  if (auto f = FlushRows(); !f) return Fail(f.error());
+  auto r = conn_.Run(sql::kOutcomeRecipients, PgParams().Int(campaign_id), "reading signers");
+  if (!r) return Fail(r.error());
+  for (int i = 0; i < r->rows(); ++i) {
+    OutcomeRecipient to;
+    if (!r->IsNull(i, 1)) {
+      to.sealed = r->Bytes(i, 1);
+    } else {
+      to.email = r->Text(i, 0);
+    }
+    if (auto x = fn(to); !x) return x;
+  }
+  return {};
+}
+
+// --- organizations
+
+Result<Organization> PgTx::InsertOrganization(const Organization& in,
+                                              std::string_view confirm_token_hash,
+                                              std::string_view logo_png) {
+  Organization o = in;
+  PgParams p;
+  p.Text(o.uuid).Int(o.campaign_id).Text(o.form.name).Text(o.form.website);
+  p.Text(o.form.contact_email).Text(o.canonical_email).Text(o.form.statement);
+  p.Text(OrganizationStateName(o.state)).Bytes(HashKey(confirm_token_hash)).Int(o.created);
+  p.Int(o.modified).OptBytes(logo_png).Int(o.decided);
+  // DO NOTHING rather than an error, which would abort the whole transaction.
+  auto r = conn_.Run(sql::kInsertOrganization, p, "saving the organization");
+  if (!r) return Fail(r.error());
+  if (r->rows() == 0) {
+    return Fail(Code::kConflict,
+                "This address has already put an organization on this letter; follow the link "
+                "we sent to it.");
+  }
+  o.id = r->Int(0, 0);
+  o.has_logo = !logo_png.empty();
+  return o;
+}
+
+Result<Organization> PgTx::OrganizationByConfirmToken(std::string_view token_hash) {
+  auto r = conn_.Run(sql::kOrganizationByConfirm, PgParams().Bytes(HashKey(token_hash)),
+                     "reading the organization");
+  if (!r) return Fail(r.error());
+  if (r->rows() == 0) return Fail(Code::kNotFound, "no such organization");
+  return OrganizationFrom(*r, 0);
+}
+
+Result<Organization> PgTx::OrganizationByUuid(std::string_view uuid) {
+  auto r = conn_.Run(sql::kOrganizationByUuid, PgParams().Text(uuid), "reading the organization");
+  if (!r) return Fail(r.error());
+  if (r->rows() == 0) return Fail(Code::kNotFound, "no such organization");
+  return OrganizationFrom(*r, 0);
+}
+
+Result<void> PgTx::SaveOrganization(const Organization& o, std::string_view review_token_hash) {
+  PgParams p;
+  p.Int(o.id).Text(OrganizationStateName(o.state)).Int(o.modified).Int(o.decided);
+  p.OptBytes(review_token_hash.empty() ? std::string_view() : HashKey(review_token_hash));
+  auto r = conn_.Run(sql::kSaveOrganization, p, "saving the organization");
+  if (!r) return Fail(r.error());
+  if (r->affected() == 0) return Fail(Code::kNotFound, "no such organization");
+  return {};
+}
+
+// --- outbox and log
+
+Result<void> PgTx::QueueMail(const NewMail& mail) {
+  mails_.push_back(mail);
+  return {};
+}
+
+Result<void> PgTx::LockLog() {
+  if (log_locked_) return {};
+  auto r = conn_.Run(sql::kLockLogNext, "locking the log");
+  if (!r) return Fail(r.error());
+  if (r->rows() == 0) return Fail(Code::kInternal, "the log's state row is missing");
+  log_next_ = static_cast<std::uint64_t>(r->Int(0, 0));
+  log_locked_ = true;
+  return {};
+}
+
+std::uint64_t PgTx::NextLeafIndex() const {
+  // Locks the log now if this is the batch's first leaf; a failure is reported by the
+  // AppendLeaf that follows (the transaction is aborted by then anyway).
+  if (!log_locked_) (void)const_cast<PgTx*>(this)->LockLog();
+  return log_next_;
+}
+
+Result<std::uint64_t> PgTx::AppendLeaf(std::string_view entry, const log::Hash& hash) {
+  if (auto l = LockLog(); !l) return Fail(l.error());
+  const std::uint64_t index = log_next_++;
+  leaves_.push_back({index, std::string(entry), hash});
+  return index;
+}
+
+// --- the writer's side
+
+Result<void> PgTx::FlushRows() {
+  std::vector<const PersonEntry*> dirty;
+  for (const auto& [email, e] : people_rows_) {
+    if (e.dirty) dirty.push_back(&e);
+  }
+  if (!dirty.empty()) {
+    auto r = InsertAll(conn_, sql::kUpsertPeople, sql::kPeopleCols, dirty, "saving people",
+                       [](PgParams& p, const PersonEntry* e) {
+                         const SignerPerson& q = e->person;
+                         p.Int(e->id).Text(e->uuid).Text(q.canonical_email).Text(q.email);
+                         p.Text(q.given_name).Text(q.family_name).Text(q.postal_code);
+                         p.Text(q.country).Bool(q.subscribed).Int(q.now);
+                       });
+    if (!r) return Fail(r.error());
+    // Every signer's id as stored: a guess that was wrong (a returning signer, or one another
+    // node added meanwhile) is learnt, and this batch (or job) runs again.
+    bool wrong = false;
+    for (int i = 0; i < r->rows(); ++i) {
+      std::string email = r->Text(i, 2);
+      auto it = people_rows_.find(email);
+      if (it == people_rows_.end() || it->second.id != r->Int(i, 0)) wrong = true;
+      if (known_.size() >= kMaxKnownPeople) known_.clear();
+      known_[std::move(email)] = PersonRef{r->Int(i, 0), r->Text(i, 1)};
+    }
+    if (wrong) {
+      learned_ = true;
+      return Fail(Code::kUnavailable, "a signer's id was guessed wrong; run again");
+    }
+    for (auto& [email, e] : people_rows_) {
+      e.dirty = false;
+      e.is_new = false;
+    }
+  }
+  if (!new_signatures_.empty()) {
+    auto r = InsertAll(conn_, sql::kInsertSignatures, sql::kSignatureCols, new_signatures_,
+                       "saving signatures", AddSignatureParams);
+    if (!r) return Fail(r.error());
+    if (r->affected() != static_cast<std::int64_t>(new_signatures_.size())) {
+      return Fail(Code::kUnavailable, "a signature was added by another node meanwhile");
+    }
+    new_signatures_.clear();
+    new_signature_keys_.clear();
+  }
+  if (!tokens_.empty()) {
+    auto r = InsertAll(conn_, sql::kInsertTokens, sql::kTokenCols, tokens_, "saving tokens",
+                       [](PgParams& p, const Token& t) {
+                         p.Bytes(t.key).Int(t.signature_id).Text(TokenKindName(t.kind));
+                       });
+    if (!r) return Fail(r.error());
+    tokens_.clear();
+  }
+  if (!mails_.empty()) {
+    auto r = InsertAll(conn_, sql::kInsertMails, sql::kMailCols, mails_, "queueing mail",
+                       [](PgParams& p, const NewMail& m) {
+                         p.Text(m.kind).Text(m.recipient).Text(m.payload).Int(m.now);
+                         p.Bool(m.work_address);
+                       });
+    if (!r) return Fail(r.error());
+    mails_.clear();
+  }
+  if (!leaves_.empty()) {
+    auto r = InsertAll(conn_, sql::kInsertLeaves, sql::kLeafCols, leaves_, "appending to the log",
+                       [](PgParams& p, const Leaf& l) {
+                         p.Int(static_cast<std::int64_t>(l.index)).Bytes(l.entry);
+                         p.Bytes(HashBytes(l.hash));
+                       });
+    if (!r) return Fail(r.error());
+    leaves_.clear();
+  }
+  return {};
+}
+
+Result<bool> PgTx::FlushBatch() {
+  if (auto r = FlushRows(); !r) return Fail(r.error());
+  bool moved = false;
+  for (const auto& [id, e] : counts_) {
+    if (!e.moved) continue;
+    moved = true;
+    PgParams p;
+    p.Int(id).Int(ctx_.node_id).Int(std::int64_t{e.delta.pending});
+    p.Int(std::int64_t{e.delta.confirmed}).Int(std::int64_t{e.delta.withdrawn}).Int(e.changes);
+    p.Int(e.delta.now).Text(GroupCountsJson(e.delta.groups));
+    if (auto r = conn_.Run(sql::kAddCounts, p, "saving counts"); !r) return Fail(r.error());
+  }
+  if (log_locked_) {
+    auto r = conn_.Run(sql::kSetLogNext, PgParams().Int(static_cast<std::int64_t>(log_next_)),
+                       "saving the log's size");
+    if (!r) return Fail(r.error());
+  }
+  return moved;
+}
+
+struct PgTx::Snapshot {
+  std::unordered_map<std::int64_t, Campaign> campaigns;
+  std::unordered_map<std::int64_t, std::string> text_hashes;
+  std::map<std::int64_t, CountsEntry> counts;
+  std::unordered_map<std::string, PersonEntry> people_rows;
+  bool log_locked;
+  std::uint64_t log_next;
+  std::size_t tokens, mails, leaves;
+};
+
+std::shared_ptr<PgTx::Snapshot> PgTx::Save() const {
+  return std::make_shared<Snapshot>(Snapshot{campaigns_, text_hashes_, counts_, people_rows_,
+                                             log_locked_, log_next_, tokens_.size(), mails_.size(),
+                                             leaves_.size()});
+}
+
+void PgTx::Restore(const Snapshot& s) {
+  campaigns_ = s.campaigns;
+  text_hashes_ = s.text_hashes;
+  counts_ = s.counts;
+  people_rows_ = s.people_rows;
+  // (Rows are flushed at the end of each job in savepoint mode: none are pending here.)
+  new_signatures_.clear();
+  new_signature_keys_.clear();
+  // (A lock taken inside a savepoint that was rolled back is released with it.)
+  log_locked_ = s.log_locked;
+  log_next_ = s.log_next;
+  tokens_.resize(std::min(tokens_.size(), s.tokens));
+  mails_.resize(std::min(mails_.size(), s.mails));
+  leaves_.resize(std::min(leaves_.size(), s.leaves));
+  discard_ = false;
+}
+
+}  // namespace undersigned::store::pg

@@ -1,0 +1,233 @@
+// PgTx: the PostgreSQL store's WriteTx (store/write_tx.h), the state of one batch on the
+// writer's connection, and PgWriter, the thread that runs batches (group commit).
+//
+// How a batch runs (PgWriter::RunBatch): up to max_batch queued WriteJobs; BEGIN; each job's
+// Run(tx) in turn. If every job succeeds, the batch's deferred rows are flushed, each campaign's
+// count delta is added to this node's own campaign_counts row once, the log's next position is
+// written back, and the batch commits (synchronous_commit on: durable when COMMIT returns), with
+// one NOTIFY as a hint if counts moved. If a job fails (or Discards), the transaction is rolled
+// back and the batch runs again with a SAVEPOINT per job, so a failing job rolls back only
+// itself. Only then is every job finished.
+//
+// Round trips: reads are one prepared statement each; campaigns, their text hashes and counts
+// are read once per batch; write-only rows (signature tokens, outbox mails, log leaves) are kept
+// in memory and inserted as multi-row statements at the end of the batch (of each job, with
+// savepoints); people and signature numbers come from their sequences in blocks. A signer costs
+// no read: their id is remembered, or guessed new, and the new signers' people and signature
+// rows are inserted at the flush too; the flush's RETURNING checks the guesses, and a batch
+// with a wrong one (a returning signer this node did not know) runs again knowing it.
+//
+// Counts: Counts(c) reads the sum of every node's row at the campaign's first touch in the
+// batch; for a campaign whose threshold is still undecided, or that has sealed groups, it first
+// locks the campaign's row (FOR NO KEY UPDATE), so that across nodes the writes to such a
+// campaign take turns and the one that reaches a threshold sees it reached (a decision, a
+// reveal happens once).
+//
+// Signatures a script may change (SignatureOf, SignatureByToken, SealedToReveal) are read with
+// a row lock, so that the same link followed on two nodes at once changes (and counts) once.
+//
+// The log: the batch's first AppendLeaf locks log_state's row (FOR UPDATE) and reads the next
+// position; leaves take consecutive indexes; the next position is written back before COMMIT.
+// So leaves commit with the counts they change, in index order, without gaps, on any node.
+//
+// Ownership: PgWriter owns its connection and thread; PgTx lives for one batch on that thread.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "store/postgres/pg_conn.h"
+#include "store/public_ids.h"
+#include "store/sealed_fields.h"
+#include "store/write_tx.h"
+
+namespace undersigned::store::pg {
+
+// What the writer and its transactions share with the store (owned by the store).
+struct WriterContext {
+  std::int64_t node_id = 0;
+  bool log_enabled = true;
+  const FieldSealer* sealer = nullptr;
+  const PublicIds* public_ids = nullptr;
+};
+
+// Ids taken from a sequence in blocks, by the writer only (gaps are harmless).
+class IdPool {
+ public:
+  explicit IdPool(const char* sequence) : sequence_(sequence) {}
+  Result<std::int64_t> Peek(PgConn& conn);  // the next id (Take() it once used)
+  void Take() { ids_.pop_front(); }
+  void Clear() { ids_.clear(); }
+
+ private:
+  const char* sequence_;
+  std::deque<std::int64_t> ids_;
+};
+
+class PgTx final : public WriteTx {
+ public:
+  // known: signers' ids by canonical email, as this writer learnt them (kept across batches:
+  // a person's id never changes; a wrong entry is corrected by the flush's check).
+  PgTx(PgConn& conn, const WriterContext& ctx, IdPool& people, IdPool& numbers,
+       std::unordered_map<std::string, PersonRef>& known)
+      : conn_(conn), ctx_(ctx), people_(people), numbers_(numbers), known_(known) {}
+
+  Result<const Campaign*> CampaignById(std::int64_t id) override;
+  Result<std::string> CurrentTextHash(std::int64_t campaign_id) override;
+  Result<CampaignCounts> Counts(std::int64_t campaign_id) override;
+  void MoveCounts(std::int64_t campaign_id, const CountsDelta& delta) override;
+  Result<bool> RecordOutcome(std::int64_t campaign_id, CampaignOutcome outcome,
+                             UnixTime now) override;
+  Result<std::vector<DueCampaign>> DueCampaigns(UnixTime now) override;
+  Result<void> TouchCampaign(std::int64_t campaign_id, UnixTime now) override;
+
+  Result<PersonRef> UpsertSigner(const SignerPerson& person) override;
+  Result<std::optional<SignatureRow>> InsertSignature(const SignatureRow& row) override;
+  Result<SignatureRow> SignatureOf(std::int64_t campaign_id, std::int64_t person_id) override;
+  Result<SignatureRow> SignatureByToken(std::string_view token_hash, TokenKind kind) override;
+  Result<void> SaveSignature(const SignatureRow& row) override;
+  Result<void> AddToken(std::int64_t signature_id, std::string_view token_hash,
+                        TokenKind kind) override;
+  Result<std::vector<SignatureRow>> SealedToReveal(std::int64_t campaign_id,
+                                                   std::string_view group_key,
+                                                   std::int64_t count) override;
+  Result<void> ForEachOutcomeRecipient(
+      std::int64_t campaign_id,
+      const std::function<Result<void>(const OutcomeRecipient&)>& fn) override;
+
+  Result<Organization> InsertOrganization(const Organization& o,
+                                          std::string_view confirm_token_hash,
+                                          std::string_view logo_png) override;
+  Result<Organization> OrganizationByConfirmToken(std::string_view token_hash) override;
+  Result<Organization> OrganizationByUuid(std::string_view uuid) override;
+  Result<void> SaveOrganization(const Organization& o, std::string_view review_token_hash) override;
+
+  Result<void> QueueMail(const NewMail& mail) override;
+
+  bool log_enabled() const override { return ctx_.log_enabled; }
+  Result<std::uint64_t> AppendLeaf(std::string_view entry, const log::Hash& hash) override;
+  std::uint64_t NextLeafIndex() const override;
+
+  const FieldSealer& sealer() const override { return *ctx_.sealer; }
+  void Discard() override { discard_ = true; }
+
+  // --- for the writer
+  bool TakeDiscard() { return std::exchange(discard_, false); }
+  // A flush found a signer's id guessed wrong and learnt it: running again will succeed.
+  bool TakeLearned() { return std::exchange(learned_, false); }
+  // Inserts the rows kept in memory (people, signatures of new people, tokens, mails, leaves).
+  Result<void> FlushRows();
+  // Adds the batch's count deltas to this node's rows and writes the log's next position.
+  // Returns whether any count moved.
+  Result<bool> FlushBatch();
+  // What a job may change, for rolling one job back (savepoint mode).
+  struct Snapshot;
+  std::shared_ptr<Snapshot> Save() const;
+  void Restore(const Snapshot& s);
+
+ private:
+  struct CountsEntry {
+    CampaignCounts now;  // committed (as read) + this batch's deltas
+    CountsDelta delta;   // this batch's deltas (groups: by key)
+    std::int64_t changes = 0;
+    bool moved = false;
+  };
+  struct PersonEntry {  // a signer this batch met (by canonical email)
+    std::int64_t id = 0;
+    std::string uuid;
+    SignerPerson person;  // as the batch last wrote it
+    bool is_new = false;  // guessed new (so without a signature; the flush checks the guess)
+    bool dirty = false;   // to be upserted at the flush
+  };
+  struct Token {
+    std::string key;
+    std::int64_t signature_id;
+    TokenKind kind;
+  };
+  struct Leaf {
+    std::uint64_t index;
+    std::string entry;
+    log::Hash hash;
+  };
+
+  Result<const Campaign*> ReadCampaign(std::int64_t id);
+  Result<void> LockLog();  // locks log_state's row until COMMIT and reads the next index
+
+  PgConn& conn_;
+  const WriterContext& ctx_;
+  IdPool& people_;
+  IdPool& numbers_;
+  std::unordered_map<std::string, PersonRef>& known_;
+  bool learned_ = false;
+  std::unordered_map<std::int64_t, Campaign> campaigns_;
+  std::unordered_map<std::int64_t, std::string> text_hashes_;
+  std::map<std::int64_t, CountsEntry> counts_;
+  bool log_locked_ = false;
+  std::uint64_t log_next_ = 0;
+  std::unordered_map<std::string, PersonEntry> people_rows_;
+  std::vector<SignatureRow> new_signatures_;  // of people new in this batch, inserted at flush
+  std::set<std::pair<std::int64_t, std::int64_t>> new_signature_keys_;  // (campaign, person)
+  std::vector<Token> tokens_;
+  std::vector<NewMail> mails_;
+  std::vector<Leaf> leaves_;
+  bool discard_ = false;
+};
+
+// Counters of the writer, for tests and /metrics. Monotonic since open.
+struct PgWriterStats {
+  std::int64_t transactions = 0;  // committed (or failed) batches
+  std::int64_t operations = 0;    // jobs run inside them
+  std::int64_t max_batch_seen = 0;
+  std::int64_t savepoint_batches = 0;  // batches run again with a savepoint per job
+  std::int64_t failed_batches = 0;     // batches whose COMMIT (or BEGIN) failed
+};
+
+class PgWriter {
+ public:
+  PgWriter(std::unique_ptr<PgConn> conn, const WriterContext& ctx, int max_batch);
+  ~PgWriter() { Close(); }
+  // Queues job; Finish(kUnavailable) at once if closing.
+  void Submit(WriteJob* job);
+  // Runs what is queued, then stops. Idempotent.
+  void Close();
+  PgWriterStats Stats() const;
+
+ private:
+  void Loop();
+  void RunBatch(std::vector<WriteJob*>& jobs);
+  bool Aborted();  // the transaction failed (an SQL error nobody reported)
+  // One attempt at the batch; false (with the transaction rolled back) if a job failed in fast
+  // mode. *error is set if the transaction as a whole failed; (*job_errors)[i] if job i's own
+  // rows failed to go in (with savepoints).
+  bool Attempt(std::vector<WriteJob*>& jobs, bool savepoints, std::optional<Error>* error,
+               std::vector<std::optional<Error>>* job_errors, bool* learned);
+
+  std::unique_ptr<PgConn> conn_;
+  const WriterContext& ctx_;
+  const int max_batch_;
+  IdPool people_{"people_ids"};
+  IdPool numbers_{"signature_numbers"};
+  std::unordered_map<std::string, PersonRef> known_people_;  // see PgTx's constructor
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<WriteJob*> queue_;
+  bool closing_ = false;
+  std::mutex close_mu_;
+  std::thread thread_;
+  std::atomic<std::int64_t> transactions_{0}, operations_{0}, max_batch_seen_{0},
+      savepoint_batches_{0}, failed_batches_{0};
+};
+
+}  // namespace undersigned::store::pg

@@ -1,0 +1,160 @@
+// PgWriter: the PostgreSQL store's group commit (see pg_tx.h for how a batch runs).
+#include <algorithm>
+
+#include "store/postgres/pg_tx.h"
+
+namespace undersigned::store::pg {
+
+bool PgWriter::Aborted() { return PQtransactionStatus(conn_->raw()) == PQTRANS_INERROR; }
+
+PgWriter::PgWriter(std::unique_ptr<PgConn> conn, const WriterContext& ctx, int max_batch)
+    : conn_(std::move(conn)), ctx_(ctx), max_batch_(std::max(max_batch, 1)) {
+  thread_ = std::thread([this] { Loop(); });
+}
+
+void PgWriter::Submit(WriteJob* job) {
+  {
+    std::lock_guard lk(mu_);
+    if (!closing_) {
+      queue_.push_back(job);
+      if (queue_.size() == 1) cv_.notify_one();
+      return;
+    }
+  }
+  job->Finish(Error{Code::kUnavailable, "the store is closing", {}, 0});
+}
+
+void PgWriter::Close() {
+  std::lock_guard close_lock(close_mu_);
+  {
+    std::lock_guard lk(mu_);
+    closing_ = true;
+  }
+  cv_.notify_one();
+  if (thread_.joinable()) thread_.join();
+}
+
+PgWriterStats PgWriter::Stats() const {
+  return {transactions_.load(), operations_.load(), max_batch_seen_.load(),
+          savepoint_batches_.load(), failed_batches_.load()};
+}
+
+void PgWriter::Loop() {
+  std::vector<WriteJob*> jobs;
+  for (;;) {
+    {
+      std::unique_lock lk(mu_);
+      cv_.wait(lk, [this] { return closing_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // closing, and everything queued ran
+      while (!queue_.empty() && jobs.size() < static_cast<std::size_t>(max_batch_)) {
+        jobs.push_back(queue_.front());
+        queue_.pop_front();
+      }
+    }
+    RunBatch(jobs);
+    jobs.clear();
+  }
+}
+
+void PgWriter::RunBatch(std::vector<WriteJob*>& jobs) {
+  transactions_.fetch_add(1, std::memory_order_relaxed);
+  operations_.fetch_add(static_cast<std::int64_t>(jobs.size()), std::memory_order_relaxed);
+  std::int64_t seen = max_batch_seen_.load();
+  const auto n = static_cast<std::int64_t>(jobs.size());
+  while (n > seen && !max_batch_seen_.compare_exchange_weak(seen, n)) {
+  }
+  std::optional<Error> error;
+  std::vector<std::optional<Error>> job_errors(jobs.size());
+  if (!conn_->ok()) {
+    people_.Clear();
+    numbers_.Clear();
+    if (auto r = conn_->Reset(); !r) error = r.error();
+  }
+  bool learned = false;
+  bool done = !error && Attempt(jobs, false, &error, &job_errors, &learned);
+  // A wrong guess of a signer's id (see pg_tx.h) is learnt: the batch runs again as it was.
+  if (!done && !error && learned) done = Attempt(jobs, false, &error, &job_errors, &learned);
+  if (!done && !error) {
+    savepoint_batches_.fetch_add(1, std::memory_order_relaxed);
+    Attempt(jobs, true, &error, &job_errors, &learned);
+  }
+  if (error) failed_batches_.fetch_add(1, std::memory_order_relaxed);
+  for (std::size_t i = 0; i < jobs.size(); ++i) jobs[i]->Finish(error ? error : job_errors[i]);
+}
+
+bool PgWriter::Attempt(std::vector<WriteJob*>& jobs, bool savepoints, std::optional<Error>* error,
+                       std::vector<std::optional<Error>>* job_errors, bool* learned) {
+  *learned = false;
+  auto fail = [&](Error e) {
+    if (conn_->in_transaction()) (void)conn_->Exec("ROLLBACK", "rolling back");
+    if (e.code == Code::kInternal && !conn_->ok()) e.code = Code::kUnavailable;
+    *error = std::move(e);
+    return true;
+  };
+  if (auto r = conn_->Exec("BEGIN", "starting a transaction"); !r) return fail(r.error());
+  PgTx tx(*conn_, ctx_, people_, numbers_, known_people_);
+  for (std::size_t i = 0; i < jobs.size(); ++i) {
+    WriteJob* job = jobs[i];
+    if (!savepoints) {
+      const bool ok = job->Run(tx) && !Aborted();
+      if (!ok || tx.TakeDiscard()) {
+        *learned = tx.TakeLearned();
+        (void)conn_->Exec("ROLLBACK", "rolling back");
+        if (!conn_->ok()) return fail(Error{Code::kUnavailable, "the connection was lost", {}, 0});
+        return false;
+      }
+      continue;
+    }
+    // A job whose SQL failed (a deadlock with another node's writer, say) runs once more.
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      if (auto r = conn_->Exec("SAVEPOINT job", "starting a job"); !r) return fail(r.error());
+      auto saved = tx.Save();
+      // (A job that swallowed an SQL error left the transaction aborted: it failed.)
+      bool ok = job->Run(tx) && !Aborted() && !tx.TakeDiscard();
+      if (ok) {
+        // The job's kept rows go in now: one that fails (a token hash already taken...) fails
+        // this job, with that error, though its Run succeeded.
+        if (auto f = tx.FlushRows(); !f) {
+          ok = false;
+          (*job_errors)[i] = f.error();
+        } else {
+          (*job_errors)[i].reset();
+        }
+      }
+      if (ok) {
+        if (auto r = conn_->Exec("RELEASE SAVEPOINT job", "ending a job"); !r) {
+          return fail(r.error());
+        }
+        break;
+      }
+      const bool again = Aborted() || tx.TakeLearned();  // an SQL error, or a guess learnt
+      if (auto r =
+              conn_->Exec("ROLLBACK TO SAVEPOINT job; RELEASE SAVEPOINT job", "rolling a job back");
+          !r) {
+        return fail(r.error());
+      }
+      tx.Restore(*saved);
+      if (!again) break;
+    }
+  }
+  auto moved = tx.FlushBatch();
+  if (!moved) {
+    if (!savepoints && conn_->ok()) {
+      *learned = tx.TakeLearned();
+      // A kept row failed (a duplicate token, a signer another node added...): find whose,
+      // with savepoints.
+      (void)conn_->Exec("ROLLBACK", "rolling back");
+      return false;
+    }
+    return fail(moved.error());
+  }
+  // One NOTIFY per batch at most, a hint for other nodes' live counts (they poll anyway).
+  const char* commit = *moved ? "NOTIFY undersigned_counts; COMMIT" : "COMMIT";
+  if (auto r = conn_->Exec(commit, "committing"); !r) {
+    // The outcome of a COMMIT whose connection broke is unknown: the caller hears kUnavailable.
+    return fail(r.error());
+  }
+  return true;
+}
+
+}  // namespace undersigned::store::pg

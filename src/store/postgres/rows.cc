@@ -1,0 +1,318 @@
+#include "store/postgres/rows.h"
+
+#include <sodium.h>
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+
+#include <nlohmann/json.hpp>
+
+#include "store/public_ids.h"
+
+namespace undersigned::store::pg {
+
+// --- JSON (the same forms as the SQLite store's)
+
+std::string TargetsJson(const std::vector<Target>& targets) {
+  nlohmann::json arr = nlohmann::json::array();
+  for (const Target& t : targets) {
+    arr.push_back({{"name", t.name},
+                   {"title", t.title},
+                   {"organization", t.organization},
+                   {"x_handle", t.x_handle},
+                   {"bluesky_handle", t.bluesky_handle},
+                   {"mastodon_handle", t.mastodon_handle}});
+  }
+  return arr.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+static Result<std::vector<Target>> ParseTargets(std::string_view text) {
+  nlohmann::json arr = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!arr.is_array()) return Fail(Code::kInternal, "stored campaign targets are not a JSON array");
+  std::vector<Target> out;
+  out.reserve(arr.size());
+  auto str = [](const nlohmann::json& o, const char* key) -> std::string {
+    auto it = o.find(key);
+    if (it == o.end() || !it->is_string()) return {};
+    return it->get<std::string>();
+  };
+  for (const auto& o : arr) {
+    if (!o.is_object()) continue;
+    out.push_back(Target{str(o, "name"), str(o, "title"), str(o, "organization"),
+                         str(o, "x_handle"), str(o, "bluesky_handle"), str(o, "mastodon_handle")});
+  }
+  return out;
+}
+
+std::string GroupsJson(const std::vector<SignerGroup>& groups) {
+  nlohmann::json arr = nlohmann::json::array();
+  for (const SignerGroup& g : groups) {
+    nlohmann::json o = {{"key", g.key},
+                        {"name", g.name},
+                        {"kind", GroupKindName(g.kind)},
+                        {"organization", g.organization},
+                        {"domains", g.domains},
+                        {"attestation", g.attestation},
+                        {"seal_thresholds", g.seal_thresholds}};
+    if (g.goal) o["goal"] = *g.goal;
+    arr.push_back(std::move(o));
+  }
+  return arr.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+static Result<std::vector<SignerGroup>> ParseGroups(std::string_view text) {
+  if (text == "[]") return std::vector<SignerGroup>{};
+  nlohmann::json arr = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!arr.is_array()) return Fail(Code::kInternal, "stored campaign groups are not a JSON array");
+  std::vector<SignerGroup> out;
+  try {
+    for (const auto& o : arr) {
+      SignerGroup g;
+      g.key = o.at("key").get<std::string>();
+      g.name = o.at("name").get<std::string>();
+      g.kind = ParseGroupKind(o.at("kind").get<std::string>()).value_or(GroupKind::kPublic);
+      g.organization = o.value("organization", "");
+      g.domains = o.value("domains", std::vector<std::string>{});
+      g.attestation = o.value("attestation", "");
+      g.seal_thresholds = o.value("seal_thresholds", std::vector<std::int64_t>{});
+      if (o.contains("goal")) g.goal = o.at("goal").get<std::int64_t>();
+      out.push_back(std::move(g));
+    }
+  } catch (const nlohmann::json::exception&) {
+    return Fail(Code::kInternal, "stored campaign groups are malformed");
+  }
+  return out;
+}
+
+// Group counts as campaign_counts.groups keeps them: {"key": confirmed}.
+std::string GroupCountsJson(const std::vector<GroupCount>& groups) {
+  if (groups.empty()) return "{}";
+  nlohmann::json o = nlohmann::json::object();
+  for (const GroupCount& g : groups) o[g.key] = g.confirmed;
+  return o.dump();
+}
+
+std::vector<GroupCount> ParseGroupCounts(std::string_view text) {
+  std::vector<GroupCount> out;
+  if (text == "{}" || text.empty()) return out;
+  nlohmann::json o = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!o.is_object()) return out;
+  for (const auto& [key, value] : o.items()) {
+    if (value.is_number_integer()) out.push_back(GroupCount{key, value.get<std::int64_t>()});
+  }
+  return out;
+}
+
+// A campaign's foreign identifiers as a JSON array of strings.
+std::string StringsJson(const std::vector<std::string>& ids) {
+  nlohmann::json arr = nlohmann::json::array();
+  for (const std::string& id : ids) arr.push_back(id);
+  return arr.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+static Result<std::vector<std::string>> ParseIdentifiers(std::string_view text) {
+  nlohmann::json arr = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!arr.is_array()) {
+    return Fail(Code::kInternal, "stored campaign identifiers are not a JSON array");
+  }
+  std::vector<std::string> out;
+  out.reserve(arr.size());
+  for (const auto& id : arr) {
+    if (id.is_string()) out.push_back(id.get<std::string>());
+  }
+  return out;
+}
+
+// A signature's group key, the public group for none. A reference, since statements bind text
+// without copying it.
+
+// --- keys and ids
+
+namespace {
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+}  // namespace
+
+std::string HashKey(std::string_view hash) {
+  if (hash.size() >= 32 && hash.size() % 2 == 0) {
+    std::string out(hash.size() / 2, '\0');
+    bool ok = true;
+    for (std::size_t i = 0; i < out.size() && ok; ++i) {
+      int hi = HexValue(hash[2 * i]);
+      int lo = HexValue(hash[2 * i + 1]);
+      ok = hi >= 0 && lo >= 0;
+      out[i] = static_cast<char>((hi << 4) | lo);
+    }
+    if (ok) return out;
+  }
+  return std::string(hash);
+}
+
+std::string NewUuid() {
+  std::array<unsigned char, 16> b;
+  randombytes_buf(b.data(), b.size());
+  auto ms = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                           std::chrono::system_clock::now().time_since_epoch())
+                                           .count());
+  for (int i = 0; i < 6; ++i) b[i] = static_cast<unsigned char>(ms >> (8 * (5 - i)));
+  b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x70);  // version 7
+  b[8] = static_cast<unsigned char>((b[8] & 0x3f) | 0x80);  // RFC 4122 variant
+  return FormatUuid(b);
+}
+
+// --- rows
+
+Result<Campaign> CampaignFrom(const PgResult& r, int row) {
+  Campaign c;
+  c.id = r.Int(row, 0);
+  c.uuid = r.Text(row, 1);
+  c.slug = r.Text(row, 2);
+  c.title = r.Text(row, 3);
+  c.demand = r.Text(row, 4);
+  c.letter_markdown = r.Text(row, 5);
+  auto targets = ParseTargets(r.View(row, 6));
+  if (!targets) return Fail(targets.error());
+  c.targets = std::move(*targets);
+  c.goal = r.Int(row, 7);
+  c.deadline = r.OptInt(row, 8);
+  c.status = ParseStatus(r.View(row, 9)).value_or(CampaignStatus::kDraft);
+  c.language = r.Text(row, 10);
+  c.created = r.Int(row, 11);
+  c.modified = r.Int(row, 12);
+  auto identifiers = ParseIdentifiers(r.View(row, 13));
+  if (!identifiers) return Fail(identifiers.error());
+  c.identifiers = std::move(*identifiers);
+  c.threshold = r.OptInt(row, 14);
+  auto organizers = ParseIdentifiers(r.View(row, 15));
+  if (!organizers) return Fail(organizers.error());
+  c.organizers = std::move(*organizers);
+  c.outcome = ParseOutcome(r.View(row, 16)).value_or(CampaignOutcome::kPending);
+  c.outcome_at = r.OptInt(row, 17);
+  auto groups = ParseGroups(r.View(row, 18));
+  if (!groups) return Fail(groups.error());
+  c.groups = std::move(*groups);
+  c.anonymity_floor = static_cast<int>(r.Int(row, 19));
+  c.time_zone = r.Text(row, 20);
+  c.description = r.Text(row, 21);
+  c.organized_by = r.Text(row, 22);
+  return c;
+}
+
+namespace {
+SignatureState ParseState(std::string_view s) {
+  if (s == "confirmed") return SignatureState::kConfirmed;
+  if (s == "withdrawn") return SignatureState::kWithdrawn;
+  return SignatureState::kPending;
+}
+}  // namespace
+
+Signature SignatureFrom(const PgResult& r, int row) {
+  Signature s;
+  s.id = r.Int(row, 0);
+  s.uuid = r.Text(row, 1);
+  s.campaign_id = r.Int(row, 2);
+  s.person_id = r.Int(row, 3);
+  s.form.name = r.Text(row, 4);
+  s.form.email = r.Text(row, 5);
+  s.canonical_email = r.Text(row, 6);
+  s.form.postal_code = r.Text(row, 7);
+  s.form.country = r.Text(row, 8);
+  s.form.comment = r.Text(row, 9);
+  s.form.public_name = r.Bool(row, 10);
+  s.form.wants_updates = r.Bool(row, 11);
+  s.state = ParseState(r.View(row, 12));
+  s.source = r.Text(row, 13);
+  s.confirm_sends = static_cast<int>(r.Int(row, 14));
+  s.created = r.Int(row, 15);
+  s.modified = r.Int(row, 16);
+  s.confirmed = r.OptInt(row, 17);
+  s.person_uuid = r.Text(row, 18);
+  s.form.group = r.Text(row, 19);
+  s.form.protection = ParseProtection(r.View(row, 20)).value_or(Protection::kNone);
+  s.form.seal_threshold = r.OptInt(row, 21).value_or(0);
+  s.sealed = r.Bool(row, 22);
+  s.verified = r.Bool(row, 23);
+  s.attestation = r.Text(row, 24);
+  return s;
+}
+
+SignatureRow SignatureRowFrom(const PgResult& r, int row) {
+  SignatureRow out;
+  out.signature = SignatureFrom(r, row);
+  out.sealed = r.Bytes(row, 25);
+  out.log_salt = r.Bytes(row, 26);
+  if (auto i = r.OptInt(row, 27)) out.leaf_index = static_cast<std::uint64_t>(*i);
+  out.verifies = r.Bool(row, 28);
+  return out;
+}
+
+Person PersonFrom(const PgResult& r, int row) {
+  Person p;
+  p.id = r.Int(row, 0);
+  p.uuid = r.Text(row, 1);
+  p.given_name = r.Text(row, 2);
+  p.family_name = r.Text(row, 3);
+  p.email = r.Text(row, 4);
+  p.canonical_email = r.Text(row, 5);
+  p.postal_code = r.Text(row, 6);
+  p.country = r.Text(row, 7);
+  p.subscribed = r.Bool(row, 8);
+  p.created = r.Int(row, 9);
+  p.modified = r.Int(row, 10);
+  return p;
+}
+
+Organization OrganizationFrom(const PgResult& r, int row) {
+  Organization o;
+  o.id = r.Int(row, 0);
+  o.uuid = r.Text(row, 1);
+  o.campaign_id = r.Int(row, 2);
+  o.form.name = r.Text(row, 3);
+  o.form.website = r.Text(row, 4);
+  o.form.contact_email = r.Text(row, 5);
+  o.canonical_email = r.Text(row, 6);
+  o.form.statement = r.Text(row, 7);
+  o.state = ParseOrganizationState(r.View(row, 8)).value_or(OrganizationState::kPending);
+  o.has_logo = r.Bool(row, 9);
+  o.created = r.Int(row, 10);
+  o.modified = r.Int(row, 11);
+  o.decided = r.OptInt(row, 12);
+  return o;
+}
+
+OutboxMessage OutboxFrom(const PgResult& r, int row) {
+  OutboxMessage m;
+  m.id = r.Int(row, 0);
+  m.kind = r.Text(row, 1);
+  m.recipient = r.Text(row, 2);
+  m.payload = r.Text(row, 3);
+  m.attempts = static_cast<int>(r.Int(row, 4));
+  m.next_attempt = r.Int(row, 5);
+  m.created = r.Int(row, 6);
+  m.last_error = r.Text(row, 7);
+  return m;
+}
+
+CampaignCounts CountsFrom(const PgResult& r, int row, int first) {
+  CampaignCounts c;
+  c.pending = r.Int(row, first);
+  c.confirmed = r.Int(row, first + 1);
+  c.withdrawn = r.Int(row, first + 2);
+  c.last_change = r.Int(row, first + 3);
+  c.changes = r.Int(row, first + 4);
+  c.groups = ParseGroupCounts(r.View(row, first + 5));
+  return c;
+}
+
+Limits PageLimits(Page p) {
+  std::int64_t per = std::clamp(p.per_page, 1, 1000);
+  std::int64_t page = std::max(p.page, 1);
+  return {per, (page - 1) * per};
+}
+
+}  // namespace undersigned::store::pg
