@@ -4,6 +4,7 @@
 #include <future>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -106,6 +107,79 @@ TEST_P(StoreTest, ADeadlinePassedFailsTheCampaignOnceEvenAcrossARestart) {
   ASSERT_TRUE(tx::Sign(*store_, NewSig(c.id, "e@example.org", kT0 + 7200, true)));
   EXPECT_EQ(store_->GetCampaignById(c.id)->outcome, CampaignOutcome::kFailed);
   EXPECT_EQ(OutcomeMails(*store_).size(), 3u);
+}
+
+// A job that moved counts and decided a campaign, then failed, leaves no trace for the other
+// jobs of its batch (nor in the store): they see the counts and the outcome as they were.
+TEST_P(StoreTest, AFailedJobsCountsAndOutcomeAreNotSeenByTheRestOfItsBatch) {
+  Campaign c = NewCampaign("undone");
+  c.threshold = 1;
+  c = store_->CreateCampaign(c).value();
+  // Holds the writer for a moment, so that the next two jobs are queued into one batch.
+  class Blocker final : public WriteJob {
+   public:
+    bool Run(WriteTx&) override {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      return true;
+    }
+    void Finish(std::optional<Error>) override { done.set_value(); }
+    std::promise<void> done;
+  };
+  class Failing final : public WriteJob {
+   public:
+    explicit Failing(std::int64_t id) : id_(id) {}
+    bool Run(WriteTx& tx) override {
+      if (!tx.Counts(id_)) return false;
+      CountsDelta d;
+      d.confirmed = 5;
+      tx.MoveCounts(id_, d);
+      (void)tx.RecordOutcome(id_, CampaignOutcome::kSucceeded, kT0);
+      return false;
+    }
+    void Finish(std::optional<Error>) override { done.set_value(); }
+    std::promise<void> done;
+
+   private:
+    std::int64_t id_;
+  };
+  class Reader final : public WriteJob {
+   public:
+    explicit Reader(std::int64_t id) : id_(id) {}
+    bool Run(WriteTx& tx) override {
+      auto counts = tx.Counts(id_);
+      auto campaign = tx.CampaignById(id_);
+      if (!counts || !campaign) return false;
+      confirmed = counts->confirmed;
+      outcome = (*campaign)->outcome;
+      return true;
+    }
+    void Finish(std::optional<Error> e) override {
+      ok = !e;
+      done.set_value();
+    }
+    std::promise<void> done;
+    std::int64_t confirmed = -1;
+    CampaignOutcome outcome = CampaignOutcome::kFailed;
+    bool ok = false;
+
+   private:
+    std::int64_t id_;
+  };
+  Blocker blocker;
+  Failing failing(c.id);
+  Reader reader(c.id);
+  store_->Submit(&blocker);
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  store_->Submit(&failing);
+  store_->Submit(&reader);
+  blocker.done.get_future().wait();
+  failing.done.get_future().wait();
+  reader.done.get_future().wait();
+  EXPECT_TRUE(reader.ok);
+  EXPECT_EQ(reader.confirmed, 0);
+  EXPECT_EQ(reader.outcome, CampaignOutcome::kPending);
+  EXPECT_EQ(CountsOf(c.id).confirmed, 0);
+  EXPECT_EQ(store_->GetCampaignById(c.id)->outcome, CampaignOutcome::kPending);
 }
 
 }  // namespace

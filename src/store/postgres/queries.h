@@ -179,8 +179,12 @@ inline constexpr const char* kRecentPublic =
     "SELECT name, comment, confirmed, group_key, coalesce(verified, false), protection FROM "
     "signatures WHERE "
     "campaign_id = $1 AND state = 'confirmed' AND public_name ORDER BY confirmed DESC LIMIT $2";
+// (Without the person's public id, which the reveal does not read: write_tx.h.)
 inline constexpr const char* kSealedToReveal =
-    "SELECT " US_SIGNATURE_COLS
+    "SELECT id, uuid, campaign_id, person_id, name, email, canonical_email, postal_code, country, "
+    "comment, public_name, wants_updates, state, source, confirm_sends, created, modified, "
+    "confirmed, '', group_key, protection, seal_threshold, sealed IS NOT NULL, "
+    "coalesce(verified, false), attestation, sealed, log_salt, log_index, verified IS NOT NULL"
     " FROM signatures WHERE campaign_id = $1 AND group_key = $2 "
     "AND sealed IS NOT NULL AND seal_threshold <= $3 AND state = 'confirmed' AND protection = "
     "'sealed' ORDER BY id FOR NO KEY UPDATE";

@@ -95,6 +95,15 @@ class SqliteTx final : public WriteTx {
 
   // --- for the writer (writer.cc)
   void Clear();
+  // With savepoints (a batch run again after a failure), around each job: what a job rolled
+  // back to its savepoint moved in the caches is put back (its counts as they were before it;
+  // the campaigns it may have decided or touched are read again).
+  void BeginJob() { counts_before_job_ = counts_; }
+  void AbortJob() {
+    counts_ = counts_before_job_;
+    campaigns_.clear();
+    text_hashes_.clear();
+  }
   Result<void> Flush();  // writes the counts this batch moved; just before COMMIT
   bool TakeDiscard() { return std::exchange(discard_, false); }
   int cleared_addresses() const { return cleared_addresses_; }
@@ -109,6 +118,7 @@ class SqliteTx final : public WriteTx {
   RowIds& row_ids_;
   const StoreKeys& keys_;
   std::unordered_map<std::int64_t, Entry> counts_;
+  std::unordered_map<std::int64_t, Entry> counts_before_job_;  // with savepoints only
   std::unordered_map<std::int64_t, Campaign> campaigns_;
   std::unordered_map<std::int64_t, std::string> text_hashes_;
   int cleared_addresses_ = 0;

@@ -349,6 +349,7 @@ class WriterImpl final : public Writer {
       if (savepoints) {
         if (auto r = Run(sql::kSavepoint); !r) return abort(r.error());
         state.log().BeginOp();
+        state.BeginJob();
       }
       bool keep = q.job->Run(state);
       if (state.TakeDiscard()) keep = false;
@@ -366,6 +367,7 @@ class WriterImpl final : public Writer {
           return false;
         }
         state.log().AbortOp();
+        state.AbortJob();
         if (auto r = Run(sql::kRollbackTo); !r) return abort(r.error());
       }
       if (savepoints) {
