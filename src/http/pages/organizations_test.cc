@@ -87,7 +87,7 @@ class OrganizationPagesTest : public ::testing::Test {
     router_ = std::make_unique<Router>();
     // Both, as the app registers them: no route of one hides a route of the other.
     RegisterPages(*router_, PagesDeps{*campaigns_, *signing_, *templates_, kBase, kSecret,
-                                      TestSite(), &clock_, nullptr, ""});
+                                      TestSite(), &clock_, nullptr, "", ""});
     RegisterOrganizationPages(*router_, OrganizationPagesDeps{*campaigns_,
                                                               *orgs_,
                                                               *templates_,
@@ -95,7 +95,8 @@ class OrganizationPagesTest : public ::testing::Test {
                                                               kSecret,
                                                               TestSite(),
                                                               &clock_,
-                                                              {}});
+                                                              {},
+                                                              ""});
     Campaign c;
     c.slug = "letter";
     c.title = "Protect the <river>";
@@ -567,12 +568,13 @@ TEST_F(OrganizationPagesTest, SeveralApprovedOrganizationsAreCountedInOrder) {
 TEST_F(OrganizationPagesTest, AReviewLogoReaderShowsTheLogoBeforeTheDecision) {
   std::string asked;
   Router router;
-  RegisterOrganizationPages(
-      router, OrganizationPagesDeps{*campaigns_, *orgs_, *templates_, kBase, kSecret, TestSite(),
-                                    &clock_, [&asked](const std::string& uuid) {
-                                      asked = uuid;
-                                      return Result<std::string>(kPng);
-                                    }});
+  RegisterOrganizationPages(router, OrganizationPagesDeps{*campaigns_, *orgs_, *templates_, kBase,
+                                                          kSecret, TestSite(), &clock_,
+                                                          [&asked](const std::string& uuid) {
+                                                            asked = uuid;
+                                                            return Result<std::string>(kPng);
+                                                          },
+                                                          ""});
   const std::string review = SubmitAndConfirm();
   router_ = std::make_unique<Router>();
   std::swap(*router_, router);

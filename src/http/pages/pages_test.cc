@@ -52,7 +52,7 @@ class PagesTest : public ::testing::Test {
     router_ = std::make_unique<Router>();
     RegisterPages(*router_,
                   PagesDeps{*campaigns_, *signing_, *templates_, std::string(kBase) + "/", kSecret,
-                            pages::SiteInfo{"Test Site", "", "", ""}, &clock_, nullptr, ""});
+                            pages::SiteInfo{"Test Site", "", "", ""}, &clock_, nullptr, "", ""});
     Campaign c;
     c.slug = "drop-ice";
     c.title = "Drop the <ICE> contract";
@@ -245,7 +245,7 @@ TEST_F(PagesTest, OrganizedByAndWhoRunsTheSite) {
   pages::SiteInfo site{"Sign Here", "Acme Workers United", "privacy@acme.example",
                        "https://acme.example/privacy"};
   RegisterPages(router, PagesDeps{*campaigns_, *signing_, *templates_, kBase, kSecret, site,
-                                  &clock_, nullptr, ""});
+                                  &clock_, nullptr, "", ""});
   for (const char* target : {"/", "/c/drop-ice"}) {
     Response r = test::Dispatch(router, "GET", target, "", {}, &cookie_);
     ASSERT_EQ(r.status, 200) << target;
