@@ -108,6 +108,38 @@ def store_args(data_dir):
     return ["--store", url] if url else []
 
 
+def copy_store(src_data, dst_data):
+    """Makes dst_data's store a copy of src_data's: with PostgreSQL a new database made from
+    src_data's as its template (nothing may be connected to it: stop its server first); with
+    SQLite nothing (copying the data dir copies the file)."""
+    if BACKEND != "postgres":
+        return
+    src = str(Path(src_data).resolve())
+    key = str(Path(dst_data).resolve())
+    with _databases_lock:
+        assert src in _databases, "copy_store: %s has no database" % src_data
+        assert key not in _databases, "copy_store: %s has a database already" % dst_data
+        name = "us_test_%s" % uuid.uuid4().hex[:16]
+        psql(PG_ADMIN_URL, 'CREATE DATABASE "%s" TEMPLATE "%s"' % (name, _databases[src][0]))
+        _databases[key] = (name, _database_url(PG_ADMIN_URL, name))
+
+
+def change_store(data_dir, sql, params=()):
+    """Runs one INSERT, UPDATE or DELETE (? parameters) on data_dir's store and returns how
+    many rows it changed: the SQLite file, or with PostgreSQL its database."""
+    if BACKEND == "postgres":
+        out = psql(store_url(data_dir), "WITH changed AS (%s RETURNING 1) SELECT count(*) FROM "
+                   "changed" % pg_bind(sql, params))
+        return int(out.strip())
+    con = sqlite3.connect(str(db_path(data_dir)), timeout=10)
+    try:
+        n = con.execute(sql, params).rowcount
+        con.commit()
+        return n
+    finally:
+        con.close()
+
+
 def drop_databases():
     """Drops every database made here (WITH (FORCE): a killed server's connections too)."""
     with _databases_lock:
@@ -740,8 +772,15 @@ class _Object(list):
     """A JSON object as parsed from PostgreSQL's row_to_json: its (key, value) pairs in order."""
 
 
-def _pg_value(v):
-    """A column as SQLite would give it: nested JSON (json/jsonb columns) back to its text."""
+_QUERY_SEPARATOR = "--- harness.query: rows ---"
+
+
+def _pg_value(v, pg_type=None):
+    """A column as SQLite would give it: nested JSON (json/jsonb columns) back to its text,
+    bytea (row_to_json's "\\x" and hex digits) as bytes."""
+    if pg_type == "bytea" and isinstance(v, str):
+        assert v.startswith("\\x"), "bytea not in hex: %r" % v
+        return bytes.fromhex(v[2:])
     def plain(x):
         if isinstance(x, _Object):
             return {k: plain(y) for k, y in x}
@@ -754,15 +793,24 @@ def _pg_value(v):
 def query(data_dir, sql, params=()):
     """Rows (tuples) of sql with ? parameters, on data_dir's store: the SQLite file, or with
     PostgreSQL its database (through psql; numbers, booleans and NULL keep their types, JSON
-    columns come back as text). The SQL must mean the same to both (no PRAGMA)."""
+    columns come back as text, bytea as bytes). The SQL must mean the same to both (no PRAGMA)."""
     if BACKEND == "postgres":
         if sql.lstrip().upper().startswith("PRAGMA"):
             raise AssertionError("query: %r is SQLite's; this test runs on SQLite only" % sql)
-        wrapped = "SELECT coalesce(json_agg(row_to_json(q)), '[]') FROM (%s) q" % \
-            pg_bind(sql, params)
-        rows = json.loads(psql(store_url(data_dir), wrapped) or "[]",
-                          object_pairs_hook=_Object)
-        return [tuple(_pg_value(v) for _, v in row) for row in rows]
+        bound = pg_bind(sql, params).strip().rstrip(";")
+        # \gdesc first: the columns' types, so that bytea comes back as bytes (as a blob does
+        # from SQLite), not as row_to_json's "\\x..." text.
+        script = "%s \\gdesc\n\\echo %s\nSELECT coalesce(json_agg(row_to_json(q)), '[]') " \
+                 "FROM (%s) q;\n" % (bound, _QUERY_SEPARATOR, bound)
+        p = subprocess.run([PSQL, "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d",
+                            store_url(data_dir)], input=script, capture_output=True, text=True,
+                           timeout=60)
+        if p.returncode != 0:
+            raise AssertionError("psql failed (%d) on %r: %s" % (p.returncode, bound, p.stderr))
+        desc, _, out = p.stdout.partition(_QUERY_SEPARATOR + "\n")
+        types = [line.rsplit("|", 1)[-1] for line in desc.splitlines() if line]
+        rows = json.loads(out or "[]", object_pairs_hook=_Object)
+        return [tuple(_pg_value(v, t) for (_, v), t in zip(row, types)) for row in rows]
     con = open_db(data_dir)
     try:
         return con.execute(sql, params).fetchall()

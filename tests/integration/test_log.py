@@ -9,7 +9,6 @@ import base64
 import hashlib
 import json
 import shutil
-import sqlite3
 import urllib.parse
 
 import pytest
@@ -297,22 +296,29 @@ def start_refused(data):
 
 
 def copy_data(stack, tmp_path_factory, name):
+    """A copy of the stopped server's data dir and store (with PostgreSQL, of its database)."""
     d = tmp_path_factory.mktemp(name) / "data"
     shutil.copytree(stack.data, d)
+    harness.copy_store(stack.data, d)
     return d
 
 
 def tamper(data, sql, params=()):
-    con = sqlite3.connect(str(harness.db_path(data)), timeout=10)
-    try:
-        cur = con.execute(sql, params)
-        assert cur.rowcount == 1, "tampering changed %d rows: %s" % (cur.rowcount, sql)
-        con.commit()
-    finally:
-        con.close()
+    n = harness.change_store(data, sql, params)
+    assert n == 1, "tampering changed %d rows: %s" % (n, sql)
 
 
-@pytest.mark.sqlite_only  # tamper() and copy_data() change the SQLite file
+# One row of a campaign's counts: SQLite has one per campaign; PostgreSQL one per campaign and
+# node (summed on read), so there the row of the node with the lowest id.
+def counts_row(slug):
+    campaign = "(SELECT id FROM campaigns WHERE slug = '%s')" % slug
+    where = "campaign_id = " + campaign
+    if harness.BACKEND == "postgres":
+        where += " AND node = (SELECT MIN(node) FROM campaign_counts WHERE campaign_id = %s)" % \
+            campaign
+    return where
+
+
 def test_tampered_database_is_refused_at_start(stack, signed, tmp_path_factory):
     assert stack.server.stop() == 0
     try:
@@ -329,8 +335,8 @@ def test_tampered_database_is_refused_at_start(stack, signed, tmp_path_factory):
 
         # A changed count.
         more = copy_data(stack, tmp_path_factory, "changed-count")
-        tamper(more, "UPDATE campaign_counts SET confirmed = confirmed + 1 WHERE campaign_id = "
-                     "(SELECT id FROM campaigns WHERE slug = 'log-one')")
+        tamper(more, "UPDATE campaign_counts SET confirmed = confirmed + 1 WHERE " +
+               counts_row("log-one"))
         out = start_refused(more)
         assert "log" in out.lower() or "count" in out.lower(), \
             "the refusal does not say why:\n" + out[-3000:]
@@ -343,7 +349,6 @@ def test_tampered_database_is_refused_at_start(stack, signed, tmp_path_factory):
     assert p.returncode == 0, "audit after restart failed:\n%s\n%s" % (p.stdout, p.stderr)
 
 
-@pytest.mark.sqlite_only  # tamper() and copy_data() change the SQLite file
 def test_audit_catches_tampering_while_serving(stack, signed):
     """The database is changed under the running server. A count raised in the counts table is
     published with the next checkpoint, and the audit, which recounts from the leaves, reports
@@ -352,9 +357,9 @@ def test_audit_catches_tampering_while_serving(stack, signed):
     with.)"""
     two_id = "(SELECT id FROM campaigns WHERE slug = 'log-two')"
     [(honest,)] = query(stack.data,
-                        "SELECT confirmed FROM campaign_counts WHERE campaign_id = " + two_id)
-    tamper(stack.data, "UPDATE campaign_counts SET confirmed = confirmed + 5 WHERE campaign_id = "
-           + two_id)
+                        "SELECT SUM(confirmed) FROM campaign_counts WHERE campaign_id = " + two_id)
+    tamper(stack.data, "UPDATE campaign_counts SET confirmed = confirmed + 5 WHERE " +
+           counts_row("log-two"))
     before = stored_leaves(stack.data)
     # The tree grows, so a checkpoint is signed with the counts as stored.
     api_sign(stack, stack.tokens["logger"], "log-one", unique_email("after-tamper"))
@@ -375,8 +380,12 @@ def test_audit_catches_tampering_while_serving(stack, signed):
     assert p.returncode == 1, "the audit missed a deleted leaf:\n" + out
     assert "does not serve /log/tile/" in out, out
 
-    tamper(stack.data, "UPDATE log_leaves SET entry = replace(entry, 'event confirm', "
-                       "'event reveal') WHERE idx = 0")
+    if harness.BACKEND == "postgres":  # entry is bytea there
+        tamper(stack.data, "UPDATE log_leaves SET entry = convert_to(replace(convert_from(entry, "
+                           "'UTF8'), 'event confirm', 'event reveal'), 'UTF8') WHERE idx = 0")
+    else:
+        tamper(stack.data, "UPDATE log_leaves SET entry = replace(entry, 'event confirm', "
+                           "'event reveal') WHERE idx = 0")
     p = cli("audit", stack.url, "--state", STATE["file"], "--key", STATE["key"])
     out = p.stdout + p.stderr
     assert p.returncode == 1, "the audit missed a rewritten entry:\n" + out

@@ -50,6 +50,9 @@ def test_query_binds_and_types_like_sqlite(tmp_path):
     rows = harness.query(data, "SELECT ok, name, doc FROM t ORDER BY id")
     assert rows[0][0] == 1 and rows[1][0] == 0 and rows[1][1] is None
     assert harness.json.loads(rows[0][2]) == {"a": [1, 2]}
+    # bytea comes back as bytes, as a blob does from SQLite (a text that looks like hex does not).
+    assert harness.query(data, "SELECT raw, '\\x00ff' AS t FROM t ORDER BY id") == \
+        [(b"\x00\xff", "\\x00ff"), (None, "\\x00ff")]
     # Two columns of one name both come back, in order.
     assert harness.query(data, "SELECT 1 AS n, 2 AS n") == [(1, 2)]
     assert harness.query(data, "SELECT id FROM t WHERE id > ?", (5,)) == []

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.postgres_only
 
 @pytest.fixture(scope="module")
 def stack(make_stack):
-    return make_stack(campaigns=[{"slug": "pg", "title": "On PostgreSQL"}])
+    return make_stack(campaigns=[{"slug": "on-pg", "title": "On PostgreSQL"}])
 
 
 def test_backup_says_pg_dump(stack):

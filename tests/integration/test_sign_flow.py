@@ -359,8 +359,9 @@ def test_concurrent_confirmations_count_exactly(stack):
     assert counts(c, "again")["confirmed"] == before + n, \
         "the public count drifted under concurrent confirmations"
     import harness
+    # Summed: PostgreSQL keeps a row per campaign and node (SQLite one per campaign).
     stored = harness.query(stack.data,
-                           "SELECT k.confirmed FROM campaign_counts k JOIN campaigns c ON "
+                           "SELECT SUM(k.confirmed) FROM campaign_counts k JOIN campaigns c ON "
                            "c.id = k.campaign_id WHERE c.slug = 'again'")[0][0]
     rows = len([r for r in signatures_of(stack.data, "again") if r[1] == "confirmed"])
     assert stored == rows == before + n, (stored, rows)
