@@ -4,8 +4,7 @@
 // How a batch runs (PgWriter::RunBatch): up to max_batch queued WriteJobs; BEGIN; each job's
 // Run(tx) in turn. If every job succeeds, the batch's deferred rows are flushed, each campaign's
 // count delta is added to this node's own campaign_counts row once, the log's next position is
-// written back, and the batch commits (synchronous_commit on: durable when COMMIT returns), with
-// one NOTIFY as a hint if counts moved. If a job fails (or Discards), the transaction is rolled
+// written back, and the batch commits (synchronous_commit on: durable when COMMIT returns). If a job fails (or Discards), the transaction is rolled
 // back and the batch runs again with a SAVEPOINT per job, so a failing job rolls back only
 // itself. Only then is every job finished.
 //

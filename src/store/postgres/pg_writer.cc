@@ -148,9 +148,9 @@ bool PgWriter::Attempt(std::vector<WriteJob*>& jobs, bool savepoints, std::optio
     }
     return fail(moved.error());
   }
-  // One NOTIFY per batch at most, a hint for other nodes' live counts (they poll anyway).
-  const char* commit = *moved ? "NOTIFY undersigned_counts; COMMIT" : "COMMIT";
-  if (auto r = conn_->Exec(commit, "committing"); !r) {
+  // No NOTIFY: other nodes poll the counts (service::CampaignService::PollCounts, every 200 ms),
+  // and a notifying commit takes a global lock (docs/scale-out.md). (*moved: counts changed.)
+  if (auto r = conn_->Exec("COMMIT", "committing"); !r) {
     // The outcome of a COMMIT whose connection broke is unknown: the caller hears kUnavailable.
     return fail(r.error());
   }

@@ -4,9 +4,8 @@
 // many queued writes in one transaction (group commit); counts are kept in one row per campaign
 // and node and summed on read; log positions are assigned in the writing transaction and the
 // tree is built by one integrator chosen through a lease row; the outbox is claimed with FOR
-// UPDATE SKIP LOCKED and a lease. Coordination uses lease rows and polling, with at most one
-// NOTIFY per batch as a hint ("undersigned_counts", when counts moved), so that
-// PostgreSQL-compatible distributed engines stay possible.
+// UPDATE SKIP LOCKED and a lease. Coordination uses lease rows and polling (no LISTEN/NOTIFY),
+// so that PostgreSQL-compatible distributed engines stay possible.
 //
 // Where it is: postgres_store.cc (the facade, the read pool, opening), pg_tx.h (the writer and
 // its WriteTx), pg_log.h (the log's integrator), pg_conn.h (libpq), queries.h (every statement),
