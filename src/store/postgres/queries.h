@@ -114,10 +114,13 @@ inline constexpr const char* kAllCounts =
     "coalesce(sum(n.withdrawn), 0), coalesce(max(n.last_change), 0), coalesce(sum(n.changes), "
     "0), " US_GROUP_SUMS("g.campaign_id = c.id") " FROM campaigns c LEFT JOIN campaign_counts n "
                                                  "ON n.campaign_id = c.id GROUP BY c.id";
-// A node adds a batch's delta to its own row ($2 the node).
+// A node adds a batch's delta to its own row ($2 the node), holding the node's row first (FOR
+// KEY SHARE: see pg_nodes.h): nothing is written, 0 rows affected, if a fold took the node.
 inline constexpr const char* kAddCounts =
-    "INSERT INTO campaign_counts AS c (campaign_id, node, pending, confirmed, withdrawn, changes, "
-    "last_change, groups) VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb) ON CONFLICT (campaign_id, "
+    "WITH n AS (SELECT id FROM nodes WHERE id = $2 FOR KEY SHARE) INSERT INTO campaign_counts AS "
+    "c (campaign_id, node, pending, confirmed, withdrawn, changes, last_change, groups) SELECT "
+    "$1::bigint, n.id, $3::bigint, $4::bigint, $5::bigint, $6::bigint, $7::bigint, $8::jsonb FROM "
+    "n ON CONFLICT (campaign_id, "
     "node) DO UPDATE SET pending = c.pending + excluded.pending, confirmed = c.confirmed + "
     "excluded.confirmed, withdrawn = c.withdrawn + excluded.withdrawn, changes = c.changes + "
     "excluded.changes, last_change = greatest(c.last_change, excluded.last_change), groups = "
@@ -133,10 +136,6 @@ inline constexpr const char* kRenewNode =
     "UPDATE nodes SET lease_until = " US_DB_NOW " + $2 WHERE id = $1 AND lease_until > 0";
 // A closed node never writes again: its lease ends now, so the next fold takes its rows.
 inline constexpr const char* kEndNode = "UPDATE nodes SET lease_until = 0 WHERE id = $1";
-// The writer's proof, in each transaction that writes counts, that its node was not folded:
-// KEY SHARE conflicts with the fold's FOR UPDATE (which skips the row) and with its DELETE
-// (which this waits for, then finds no row). Renewals (no key update) do not conflict.
-inline constexpr const char* kHoldNode = "SELECT id FROM nodes WHERE id = $1 FOR KEY SHARE";
 // The nodes to fold: lease ended more than $1 seconds ago, not held by a writer right now.
 inline constexpr const char* kDeadNodes = "SELECT id FROM nodes WHERE lease_until < " US_DB_NOW
                                           " - $1 ORDER BY id FOR UPDATE SKIP LOCKED";
