@@ -225,8 +225,19 @@ CREATE TABLE instance_values (
 );
 )sql";
 
+// Version 2: a node's lease (lease_until, Unix seconds on the database's clock), renewed while
+// the node lives; 0 once it closed. The count rows of nodes whose lease ended long ago are
+// folded into node 0's row of each campaign (postgres_store.cc, FoldDeadNodes), so the rows stay
+// bounded however often nodes restart. Nodes registered before it get 0: they are folded at the
+// next open. That is exact even if an older undersigned still runs: it writes its deltas into a
+// fresh row, summed as any other (it is only never folded).
+constexpr const char* kV2 = R"sql(
+ALTER TABLE nodes ADD COLUMN lease_until bigint NOT NULL DEFAULT 0;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "initial schema (SQLite's 1-4)", kV1},
+    {2, "node leases", kV2},
 };
 
 }  // namespace

@@ -499,14 +499,22 @@ Result<void> PgTx::FlushRows() {
 Result<bool> PgTx::FlushBatch() {
   if (auto r = FlushRows(); !r) return Fail(r.error());
   bool moved = false;
+  const std::int64_t node = ctx_.count_node.load();
   for (const auto& [id, e] : counts_) {
     if (!e.moved) continue;
     moved = true;
     PgParams p;
-    p.Int(id).Int(ctx_.node_id).Int(std::int64_t{e.delta.pending});
+    p.Int(id).Int(node).Int(std::int64_t{e.delta.pending});
     p.Int(std::int64_t{e.delta.confirmed}).Int(std::int64_t{e.delta.withdrawn}).Int(e.changes);
     p.Int(e.delta.now).Text(GroupCountsJson(e.delta.groups));
-    if (auto r = conn_.Run(sql::kAddCounts, p, "saving counts"); !r) return Fail(r.error());
+    auto r = conn_.Run(sql::kAddCounts, p, "saving counts");
+    if (!r) return Fail(r.error());
+    // kAddCounts holds the node's row before it touches its counts (the fold locks in the same
+    // order, pg_nodes.h): a node folded meanwhile writes nothing.
+    if (r->affected() == 0) {
+      lost_node_ = true;
+      return Fail(Code::kUnavailable, "this node's counts were folded (its lease ran out)");
+    }
   }
   if (log_locked_) {
     auto r = conn_.Run(sql::kSetLogNext, PgParams().Int(static_cast<std::int64_t>(log_next_)),

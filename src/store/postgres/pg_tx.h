@@ -56,7 +56,11 @@ namespace undersigned::store::pg {
 
 // What the writer and its transactions share with the store (owned by the store).
 struct WriterContext {
-  std::int64_t node_id = 0;
+  std::int64_t node_id = 0;  // the store's first node id (its outbox leases)
+  // The node whose campaign_counts rows the writer adds to: node_id, until a fold took it (the
+  // lease ran out while the node stalled): the writer then registers a new node (PgWriter).
+  mutable std::atomic<std::int64_t> count_node{0};
+  double node_lease_seconds = 30;
   bool log_enabled = true;
   const FieldSealer* sealer = nullptr;
   const PublicIds* public_ids = nullptr;
@@ -129,8 +133,10 @@ class PgTx final : public WriteTx {
   // Inserts the rows kept in memory (people, signatures of new people, tokens, mails, leaves).
   Result<void> FlushRows();
   // Adds the batch's count deltas to this node's rows and writes the log's next position.
-  // Returns whether any count moved.
+  // Returns whether any count moved. Fails (and TakeLostNode() is then true) if the node's row
+  // is gone: a fold took its counts, so it must never add to them again.
   Result<bool> FlushBatch();
+  bool TakeLostNode() { return std::exchange(lost_node_, false); }
   // What a job may change, for rolling one job back (savepoint mode).
   struct Snapshot;
   std::shared_ptr<Snapshot> Save() const;
@@ -170,6 +176,7 @@ class PgTx final : public WriteTx {
   IdPool& numbers_;
   std::unordered_map<std::string, PersonRef>& known_;
   bool learned_ = false;
+  bool lost_node_ = false;
   std::unordered_map<std::int64_t, Campaign> campaigns_;
   std::unordered_map<std::int64_t, std::string> text_hashes_;
   std::map<std::int64_t, CountsEntry> counts_;
@@ -191,6 +198,7 @@ struct PgWriterStats {
   std::int64_t max_batch_seen = 0;
   std::int64_t savepoint_batches = 0;  // batches run again with a savepoint per job
   std::int64_t failed_batches = 0;     // batches whose COMMIT (or BEGIN) failed
+  std::int64_t reregistered = 0;       // times a fold took the node's counts (Reregister)
 };
 
 class PgWriter {
@@ -212,6 +220,8 @@ class PgWriter {
   // rows failed to go in (with savepoints).
   bool Attempt(std::vector<WriteJob*>& jobs, bool savepoints, std::optional<Error>* error,
                std::vector<std::optional<Error>>* job_errors, bool* learned);
+  // After a fold took this node's counts: registers a new node for them (ctx_.count_node).
+  Result<void> Reregister();
 
   std::unique_ptr<PgConn> conn_;
   const WriterContext& ctx_;
@@ -226,7 +236,7 @@ class PgWriter {
   std::mutex close_mu_;
   std::thread thread_;
   std::atomic<std::int64_t> transactions_{0}, operations_{0}, max_batch_seen_{0},
-      savepoint_batches_{0}, failed_batches_{0};
+      savepoint_batches_{0}, failed_batches_{0}, reregistered_{0};
 };
 
 }  // namespace undersigned::store::pg

@@ -1,7 +1,9 @@
 // PgWriter: the PostgreSQL store's group commit (see pg_tx.h for how a batch runs).
 #include <algorithm>
+#include <ctime>
 
 #include "store/postgres/pg_tx.h"
+#include "store/postgres/queries.h"
 
 namespace undersigned::store::pg {
 
@@ -35,8 +37,8 @@ void PgWriter::Close() {
 }
 
 PgWriterStats PgWriter::Stats() const {
-  return {transactions_.load(), operations_.load(), max_batch_seen_.load(),
-          savepoint_batches_.load(), failed_batches_.load()};
+  return {transactions_.load(),      operations_.load(),     max_batch_seen_.load(),
+          savepoint_batches_.load(), failed_batches_.load(), reregistered_.load()};
 }
 
 void PgWriter::Loop() {
@@ -70,16 +72,38 @@ void PgWriter::RunBatch(std::vector<WriteJob*>& jobs) {
     numbers_.Clear();
     if (auto r = conn_->Reset(); !r) error = r.error();
   }
+  // A wrong guess of a signer's id (see pg_tx.h) is learnt, and a node whose counts were
+  // folded registers again (pg_nodes.h): either way the batch runs again as it was, a few times.
+  constexpr int kRuns = 4;
   bool learned = false;
-  bool done = !error && Attempt(jobs, false, &error, &job_errors, &learned);
-  // A wrong guess of a signer's id (see pg_tx.h) is learnt: the batch runs again as it was.
-  if (!done && !error && learned) done = Attempt(jobs, false, &error, &job_errors, &learned);
+  bool done = false;
+  for (int run = 0; run < kRuns && !done && !error && (run == 0 || learned); ++run) {
+    done = Attempt(jobs, false, &error, &job_errors, &learned);
+  }
   if (!done && !error) {
     savepoint_batches_.fetch_add(1, std::memory_order_relaxed);
-    Attempt(jobs, true, &error, &job_errors, &learned);
+    // (Only a fold of this node makes a run with savepoints come back undone.)
+    for (int run = 0; run < kRuns && !done && !error; ++run) {
+      done = Attempt(jobs, true, &error, &job_errors, &learned);
+    }
+    if (!done && !error) {
+      error = Error{Code::kUnavailable, "the node was folded again and again", {}, 0};
+    }
   }
   if (error) failed_batches_.fetch_add(1, std::memory_order_relaxed);
   for (std::size_t i = 0; i < jobs.size(); ++i) jobs[i]->Finish(error ? error : job_errors[i]);
+}
+
+Result<void> PgWriter::Reregister() {
+  auto r = conn_->Run(sql::kNewNode,
+                      PgParams()
+                          .Int(static_cast<std::int64_t>(std::time(nullptr)))
+                          .Int(static_cast<std::int64_t>(ctx_.node_lease_seconds)),
+                      "registering the node again");
+  if (!r) return Fail(r.error());
+  ctx_.count_node.store(r->Int(0, 0));
+  reregistered_.fetch_add(1, std::memory_order_relaxed);
+  return {};
 }
 
 bool PgWriter::Attempt(std::vector<WriteJob*>& jobs, bool savepoints, std::optional<Error>* error,
@@ -138,6 +162,14 @@ bool PgWriter::Attempt(std::vector<WriteJob*>& jobs, bool savepoints, std::optio
     }
   }
   auto moved = tx.FlushBatch();
+  if (!moved && tx.TakeLostNode()) {
+    // A fold took this node's counts (its lease ran out while it stalled): nothing of this
+    // transaction counts; go on as a new node, and run the batch again.
+    (void)conn_->Exec("ROLLBACK", "rolling back");
+    if (auto r = Reregister(); !r) return fail(r.error());
+    *learned = true;
+    return false;
+  }
   if (!moved) {
     if (!savepoints && conn_->ok()) {
       *learned = tx.TakeLearned();

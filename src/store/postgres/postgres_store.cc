@@ -5,7 +5,8 @@
 // values, checkpoints), the writer (pg_tx.h: its own connection and thread, group commit of the
 // transaction scripts' WriteJobs) and the log integrator (pg_log.h: its own connection and
 // thread). Each opened store is one node: it registers a row in `nodes` and writes counts only
-// to its own campaign_counts rows.
+// to its own campaign_counts rows; its NodeKeeper renews its lease and folds the rows of nodes
+// gone for good (pg_nodes.h).
 #include "store/postgres/postgres_store.h"
 
 #include <sodium.h>
@@ -14,12 +15,14 @@
 #include <atomic>
 #include <condition_variable>
 #include <ctime>
+#include <functional>
 #include <mutex>
 
 #include "log/leaf.h"
 #include "log/proof.h"
 #include "store/postgres/migrations.h"
 #include "store/postgres/pg_log.h"
+#include "store/postgres/pg_nodes.h"
 #include "store/postgres/pg_tx.h"
 #include "store/postgres/queries.h"
 #include "store/postgres/rows.h"
@@ -147,6 +150,8 @@ class PostgresStore final : public Store {
         public_ids_(id_key) {
     sodium_memzero(seal_key.data(), seal_key.size());
     ctx_.node_id = node_id;
+    ctx_.count_node.store(node_id);
+    ctx_.node_lease_seconds = std::max(options_.node_lease_seconds, 1.0);
     ctx_.log_enabled = options_.log_enabled;
     ctx_.sealer = &sealer_;
     ctx_.public_ids = &public_ids_;
@@ -159,13 +164,23 @@ class PostgresStore final : public Store {
         std::move(integrator), "node-" + std::to_string(ctx_.node_id) + "-" + pg::NewUuid(),
         std::max(options_.log_lease_seconds, 1.0));
     integrator_->Start();
+    keeper_ = std::make_unique<pg::NodeKeeper>(ctx_.count_node, ctx_.node_lease_seconds,
+                                               [this](const std::function<void(PgConn&)>& fn) {
+                                                 auto conn = pool_.Get();
+                                                 fn(*conn);
+                                               });
+  }
+  Result<int> Fold(double horizon_seconds) {
+    auto conn = pool_.Get();
+    return pg::FoldDeadNodes(*conn, horizon_seconds);
   }
 
   PostgresStats Stats() const {
     const auto w = writer_->Stats();
     const auto i = integrator_->Stats();
-    return {ctx_.node_id,     w.transactions, w.operations, w.max_batch_seen, w.savepoint_batches,
-            w.failed_batches, i.steps,        i.leaves,     i.takeovers};
+    return {
+        ctx_.count_node.load(), w.transactions, w.operations, w.max_batch_seen, w.savepoint_batches,
+        w.failed_batches,       i.steps,        i.leaves,     i.takeovers,      w.reregistered};
   }
   pg::LogIntegrator& integrator() { return *integrator_; }
 
@@ -185,12 +200,15 @@ class PostgresStore final : public Store {
     std::lock_guard lk(close_mu_);
     if (closed_.exchange(true)) return;
     if (writer_) writer_->Close();
+    if (keeper_) keeper_->Stop();
     if (integrator_) {
       integrator_->Stop();
       (void)integrator_->Release();
     }
     auto conn = pool_.Get();
     (void)conn->Run(sql::kReleaseOutbox, PgParams().Int(ctx_.node_id), "giving leases back");
+    // The writer is done: this node's counts may be folded by the next node that opens.
+    (void)conn->Run(sql::kEndNode, PgParams().Int(ctx_.count_node.load()), "ending the lease");
   }
   // kUnavailable once Close began (as the writer answers queued writes then).
   Result<void> Writable() const {
@@ -782,6 +800,7 @@ class PostgresStore final : public Store {
   pg::WriterContext ctx_;
   std::unique_ptr<pg::PgWriter> writer_;
   std::unique_ptr<pg::LogIntegrator> integrator_;
+  std::unique_ptr<pg::NodeKeeper> keeper_;
   std::mutex close_mu_;
   std::atomic<bool> closed_{false};
 };
@@ -890,8 +909,14 @@ Result<std::unique_ptr<Store>> OpenPostgresStore(const PostgresOptions& options)
   auto writer = PgConn::Open(options.url);
   if (!writer) return Fail(writer.error());
   if (auto m = pg::Migrate(**writer); !m) return Fail(m.error());
-  auto node = (*writer)->Run(sql::kNewNode, PgParams().Int(SystemNow()), "registering the node");
+  const double lease = std::max(options.node_lease_seconds, 1.0);
+  auto node = (*writer)->Run(sql::kNewNode,
+                             PgParams().Int(SystemNow()).Int(static_cast<std::int64_t>(lease)),
+                             "registering the node");
   if (!node) return Fail(node.error());
+  // Nodes gone for good (closed, or silent for a lease) leave their count rows to be folded.
+  // Best effort: the keeper tries again (pg_nodes.h).
+  (void)pg::FoldDeadNodes(**writer, lease);
   const std::int64_t node_id = node->Int(0, 0);
   std::string fresh(32, '\0');
   randombytes_buf(fresh.data(), fresh.size());
@@ -918,6 +943,12 @@ Result<std::unique_ptr<Store>> OpenPostgresStore(const PostgresOptions& options)
 std::optional<PostgresStats> GetPostgresStats(const Store& store) {
   if (const auto* s = dynamic_cast<const PostgresStore*>(&store)) return s->Stats();
   return std::nullopt;
+}
+
+Result<int> FoldDeadNodes(Store& store, double horizon_seconds) {
+  auto* s = dynamic_cast<PostgresStore*>(&store);
+  if (s == nullptr) return Fail(Code::kInvalidArgument, "not a PostgreSQL store");
+  return s->Fold(horizon_seconds);
 }
 
 Result<void> StopLogIntegrator(Store& store, bool release_lease) {

@@ -11,9 +11,10 @@
 // its WriteTx), pg_log.h (the log's integrator), pg_conn.h (libpq), queries.h (every statement),
 // migrations.cc (the schema and what each table is for), rows.h (rows to types).
 //
-// Each opened store is one node: it registers a row in `nodes` at open. Instance values and
-// secrets (CSRF and token keys, the log's key, "seal-key", "id-key") are rows every node reads,
-// so nodes share them. Backups are PostgreSQL's business (pg_dump): Backup says so.
+// Each opened store is one node: it registers a row in `nodes` at open, with a lease it renews;
+// the count rows of nodes gone for good are folded (FoldDeadNodes), so they stay bounded. Instance
+// values and secrets (CSRF and token keys, the log's key, "seal-key", "id-key") are rows every node
+// reads, so nodes share them. Backups are PostgreSQL's business (pg_dump): Backup says so.
 #pragma once
 
 #include <cstdint>
@@ -34,6 +35,10 @@ struct PostgresOptions {
   // How long the log integrator's lease lasts unless renewed (it is renewed every 200 ms): a
   // node that dies holding it delays other nodes' log heads and receipts this long.
   double log_lease_seconds = 10;
+  // How long a node's lease lasts unless renewed (every third of it). The count rows of a node
+  // whose lease ended more than this long ago (it died; a closed node's ends at once) are
+  // folded into one row per campaign, at open and at each renewal, by any node.
+  double node_lease_seconds = 30;
 };
 
 // True if url names a PostgreSQL database (postgresql:// or postgres://).
@@ -56,10 +61,19 @@ struct PostgresStats {
   std::int64_t integrations = 0;          // log integration steps this node committed
   std::int64_t leaves_integrated = 0;     // leaves this node hashed into the tree
   std::int64_t integrator_takeovers = 0;  // times this node took the integrator's lease
+  std::int64_t reregistered = 0;  // times a fold took this node's counts (it stalled past its
+                                  // lease) and it went on as a new node
 };
 
 // The counters if store is a PostgreSQL store, nullopt otherwise.
 std::optional<PostgresStats> GetPostgresStats(const Store& store);
+
+// Folds the count rows of every node whose lease ended more than horizon_seconds ago (on the
+// database's clock) into node 0's row of each campaign and forgets those nodes, in one
+// transaction; nodes whose writer holds its row right now are skipped. Returns how many nodes
+// were folded. The store does this by itself (PostgresOptions::node_lease_seconds); tests call
+// it with a negative horizon to fold live nodes under their writers.
+Result<int> FoldDeadNodes(Store& store, double horizon_seconds);
 
 // For tests of a takeover: stops this node's log integrator as if the node had died (its lease
 // is left to expire), or gives the lease up at once with release_lease.

@@ -114,17 +114,54 @@ inline constexpr const char* kAllCounts =
     "coalesce(sum(n.withdrawn), 0), coalesce(max(n.last_change), 0), coalesce(sum(n.changes), "
     "0), " US_GROUP_SUMS("g.campaign_id = c.id") " FROM campaigns c LEFT JOIN campaign_counts n "
                                                  "ON n.campaign_id = c.id GROUP BY c.id";
-// A node adds a batch's delta to its own row ($2 the node).
+// A node adds a batch's delta to its own row ($2 the node), holding the node's row first (FOR
+// KEY SHARE: see pg_nodes.h): nothing is written, 0 rows affected, if a fold took the node.
 inline constexpr const char* kAddCounts =
-    "INSERT INTO campaign_counts AS c (campaign_id, node, pending, confirmed, withdrawn, changes, "
-    "last_change, groups) VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb) ON CONFLICT (campaign_id, "
+    "WITH n AS (SELECT id FROM nodes WHERE id = $2 FOR KEY SHARE) INSERT INTO campaign_counts AS "
+    "c (campaign_id, node, pending, confirmed, withdrawn, changes, last_change, groups) SELECT "
+    "$1::bigint, n.id, $3::bigint, $4::bigint, $5::bigint, $6::bigint, $7::bigint, $8::jsonb FROM "
+    "n ON CONFLICT (campaign_id, "
     "node) DO UPDATE SET pending = c.pending + excluded.pending, confirmed = c.confirmed + "
     "excluded.confirmed, withdrawn = c.withdrawn + excluded.withdrawn, changes = c.changes + "
     "excluded.changes, last_change = greatest(c.last_change, excluded.last_change), groups = "
     "(SELECT coalesce(jsonb_object_agg(key, total), '{}') FROM (SELECT key, sum(value::bigint) AS "
     "total FROM (SELECT * FROM jsonb_each_text(c.groups) UNION ALL SELECT * FROM "
     "jsonb_each_text(excluded.groups)) u GROUP BY key) s)";
-inline constexpr const char* kNewNode = "INSERT INTO nodes (started) VALUES ($1) RETURNING id";
+// --- nodes: each opened store registers a row with a lease on the database's clock ($2 seconds),
+// renewed while it lives; the rows of nodes whose lease ended long ago are folded into node 0.
+#define US_DB_NOW "extract(epoch from clock_timestamp())::bigint"
+inline constexpr const char* kNewNode =
+    "INSERT INTO nodes (started, lease_until) VALUES ($1, " US_DB_NOW " + $2) RETURNING id";
+inline constexpr const char* kRenewNode =
+    "UPDATE nodes SET lease_until = " US_DB_NOW " + $2 WHERE id = $1 AND lease_until > 0";
+// A closed node never writes again: its lease ends now, so the next fold takes its rows.
+inline constexpr const char* kEndNode = "UPDATE nodes SET lease_until = 0 WHERE id = $1";
+// The nodes to fold: lease ended more than $1 seconds ago, not held by a writer right now.
+inline constexpr const char* kDeadNodes = "SELECT id FROM nodes WHERE lease_until < " US_DB_NOW
+                                          " - $1 ORDER BY id FOR UPDATE SKIP LOCKED";
+// Moves the count rows of the nodes in $1 (locked by kDeadNodes) into node 0's row of each
+// campaign: sums (and the sum of changes, so pollers see no change), the latest change, the
+// group counts added key by key.
+inline constexpr const char* kFoldCounts =
+    "WITH gone AS (DELETE FROM campaign_counts WHERE node = ANY($1::bigint[]) RETURNING *), "
+    "sums AS (SELECT campaign_id, sum(pending) AS pending, sum(confirmed) AS confirmed, "
+    "sum(withdrawn) AS withdrawn, sum(changes) AS changes, max(last_change) AS last_change FROM "
+    "gone GROUP BY campaign_id), groups AS (SELECT campaign_id, jsonb_object_agg(key, total) AS "
+    "groups FROM (SELECT g.campaign_id, e.key, sum(e.value::bigint) AS total FROM gone g, "
+    "jsonb_each_text(g.groups) e GROUP BY g.campaign_id, e.key) k GROUP BY campaign_id) "
+    "INSERT INTO campaign_counts AS c (campaign_id, node, pending, confirmed, withdrawn, changes, "
+    "last_change, groups) SELECT s.campaign_id, 0, s.pending, s.confirmed, s.withdrawn, "
+    "s.changes, s.last_change, coalesce(g.groups, '{}') FROM sums s LEFT JOIN groups g USING "
+    "(campaign_id) ON CONFLICT (campaign_id, node) DO UPDATE SET pending = c.pending + "
+    "excluded.pending, confirmed = c.confirmed + excluded.confirmed, withdrawn = c.withdrawn + "
+    "excluded.withdrawn, changes = c.changes + excluded.changes, last_change = "
+    "greatest(c.last_change, excluded.last_change), groups = (SELECT "
+    "coalesce(jsonb_object_agg(key, "
+    "total), '{}') FROM (SELECT key, sum(value::bigint) AS total FROM (SELECT * FROM "
+    "jsonb_each_text(c.groups) UNION ALL SELECT * FROM jsonb_each_text(excluded.groups)) u GROUP "
+    "BY key) s)";
+inline constexpr const char* kDeleteNodes = "DELETE FROM nodes WHERE id = ANY($1::bigint[])";
+#undef US_DB_NOW
 
 // --- people
 inline constexpr const char* kTakeIds =

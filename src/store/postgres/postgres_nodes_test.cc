@@ -1,0 +1,179 @@
+// Tests of nodes' leases and the fold of dead nodes' count rows (pg_nodes.h), with a server
+// (UNDERSIGNED_TEST_PG_URL; skipped without): restarts keep the rows bounded and the sums exact,
+// live nodes keep their rows, and a fold racing a live writer never loses or doubles a count.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "store/postgres/pg_test_util.h"
+
+namespace undersigned::store::pg {
+namespace {
+
+using testing::NewCampaign;
+using testing::Open;
+using testing::Sign;
+
+std::int64_t Scalar(const std::string& url, const char* sql) {
+  auto conn = PgConn::Open(url);
+  EXPECT_TRUE(conn);
+  if (!conn) return -1;
+  auto r = (*conn)->Run(sql, "test");
+  EXPECT_TRUE(r) << (r ? "" : r.error().message);
+  return r ? r->Int(0, 0) : -1;
+}
+
+TEST(PostgresNodes, RestartsKeepCountRowsBoundedAndSumsExact) {
+  US_PG_TEST_SETUP(db);
+  std::int64_t a_id = 0, b_id = 0;
+  {
+    auto s = Open(db.url());
+    ASSERT_TRUE(s);
+    a_id = s->CreateCampaign(NewCampaign("a"))->id;
+    b_id = s->CreateCampaign(NewCampaign("b"))->id;
+  }
+  constexpr int kRestarts = 8;
+  for (int i = 0; i < kRestarts; ++i) {
+    auto s = Open(db.url());
+    ASSERT_TRUE(s);
+    for (int k = 0; k < 3; ++k) {
+      const std::string email = "r" + std::to_string(i) + "-" + std::to_string(k) + "@x.org";
+      ASSERT_TRUE(Sign(*s, a_id, email, k != 0));
+      ASSERT_TRUE(Sign(*s, b_id, email, true, 1700000000, "b-" + email));
+    }
+    // The closed nodes before this one were folded at open: node 0 and this node's rows.
+    EXPECT_LE(Scalar(db.url(), "SELECT count(*) FROM campaign_counts"), 4) << "restart " << i;
+    EXPECT_LE(Scalar(db.url(), "SELECT count(*) FROM nodes"), 1) << "restart " << i;
+    auto counts = s->LoadAllCounts();
+    ASSERT_TRUE(counts);
+    EXPECT_EQ((*counts)[a_id].confirmed, 2 * (i + 1));
+    EXPECT_EQ((*counts)[a_id].pending, i + 1);
+    EXPECT_EQ((*counts)[a_id].changes, 3 * (i + 1));
+    EXPECT_EQ((*counts)[b_id].confirmed, 3 * (i + 1));
+  }
+  auto s = Open(db.url());
+  ASSERT_TRUE(s);
+  EXPECT_EQ(Scalar(db.url(), "SELECT count(*) FROM campaign_counts WHERE node <> 0"), 0);
+  auto counts = s->LoadAllCounts();
+  ASSERT_TRUE(counts);
+  EXPECT_EQ((*counts)[a_id].confirmed, 2 * kRestarts);
+  EXPECT_EQ((*counts)[a_id].pending, kRestarts);
+  EXPECT_EQ((*counts)[b_id].confirmed, 3 * kRestarts);
+}
+
+TEST(PostgresNodes, FoldAddsGroupCountsKeyByKey) {
+  US_PG_TEST_SETUP(db);
+  auto s = Open(db.url());
+  ASSERT_TRUE(s);
+  const std::int64_t id = s->CreateCampaign(NewCampaign("groups"))->id;
+  auto conn = PgConn::Open(db.url());
+  ASSERT_TRUE(conn);
+  // Two dead nodes (leases ended long ago) and a base row, as an earlier fold leaves it.
+  const std::string c = std::to_string(id);
+  const std::string rows =
+      "INSERT INTO nodes (id, started, lease_until) VALUES (900, 1, 1), (901, 1, 1); "
+      "INSERT INTO campaign_counts (campaign_id, node, pending, confirmed, withdrawn, changes, "
+      "last_change, groups) VALUES (" +
+      c + ", 0, 1, 10, 0, 11, 50, '{\"a\": 4}'), (" + c + ", 900, 2, 3, 1, 6, 70, '{\"a\": 2, " +
+      "\"b\": 1}'), (" + c + ", 901, 0, -1, 1, 1, 60, '{\"a\": -1}')";
+  ASSERT_TRUE((*conn)->Exec(rows.c_str(), "test"));
+  auto folded = FoldDeadNodes(*s, 30);
+  ASSERT_TRUE(folded) << folded.error().message;
+  EXPECT_EQ(*folded, 2);
+  auto counts = s->LoadAllCounts();
+  ASSERT_TRUE(counts);
+  const CampaignCounts& n = (*counts)[id];
+  EXPECT_EQ(n.pending, 3);
+  EXPECT_EQ(n.confirmed, 12);
+  EXPECT_EQ(n.withdrawn, 2);
+  EXPECT_EQ(n.changes, 18);
+  EXPECT_EQ(n.last_change, 70);
+  std::map<std::string, std::int64_t> groups;
+  for (const GroupCount& g : n.groups) groups[g.key] = g.confirmed;
+  EXPECT_EQ(groups, (std::map<std::string, std::int64_t>{{"a", 5}, {"b", 1}}));
+  EXPECT_EQ(Scalar(db.url(), "SELECT count(*) FROM campaign_counts"), 1);
+  EXPECT_EQ(Scalar(db.url(), "SELECT count(*) FROM nodes WHERE id >= 900"), 0);
+}
+
+TEST(PostgresNodes, TwoLiveNodesKeepTheirRows) {
+  US_PG_TEST_SETUP(db);
+  auto a = Open(db.url());
+  auto b = Open(db.url());
+  ASSERT_TRUE(a && b);
+  const std::int64_t id = a->CreateCampaign(NewCampaign("live"))->id;
+  ASSERT_TRUE(Sign(*a, id, "a@x.org", true));
+  ASSERT_TRUE(Sign(*b, id, "b@x.org", true));
+  for (Store* s : {a.get(), b.get()}) {
+    auto folded = FoldDeadNodes(*s, 30);
+    ASSERT_TRUE(folded);
+    EXPECT_EQ(*folded, 0);
+  }
+  EXPECT_EQ(Scalar(db.url(), "SELECT count(*) FROM campaign_counts"), 2);
+  EXPECT_EQ((*b->LoadAllCounts())[id].confirmed, 2);
+}
+
+TEST(PostgresNodes, FoldRacingLiveWritersNeverLosesOrDoublesACount) {
+  US_PG_TEST_SETUP(db);
+  auto a = Open(db.url());
+  auto b = Open(db.url());
+  ASSERT_TRUE(a && b);
+  const std::int64_t id = a->CreateCampaign(NewCampaign("race"))->id;
+  std::atomic<bool> done{false};
+  std::atomic<int> folds{0};
+  // A third party folds every node, live ones included (a negative horizon), every 20 ms: far
+  // worse than what a stalled node meets.
+  std::thread folder([&] {
+    auto f = Open(db.url());
+    ASSERT_TRUE(f);
+    while (!done.load()) {
+      auto r = FoldDeadNodes(*f, -1e6);
+      if (r) folds += *r;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  });
+  constexpr int kThreads = 8, kEach = 40;
+  std::atomic<int> ok{0};
+  std::vector<std::thread> writers;
+  for (int t = 0; t < kThreads; ++t) {
+    writers.emplace_back([&, t] {
+      Store& s = t % 2 ? *a : *b;
+      for (int i = 0; i < kEach; ++i) {
+        const std::string email = "w" + std::to_string(t) + "-" + std::to_string(i) + "@x.org";
+        auto r = Sign(s, id, email, i % 4 != 0);
+        if (r) {
+          ++ok;
+        } else {
+          ADD_FAILURE() << r.error().message;
+        }
+      }
+    });
+  }
+  for (auto& w : writers) w.join();
+  done = true;
+  folder.join();
+  EXPECT_GT(folds.load(), 0);
+  const auto sa = *GetPostgresStats(*a);
+  const auto sb = *GetPostgresStats(*b);
+  EXPECT_GT(sa.reregistered + sb.reregistered, 0) << "the fold took live nodes' rows";
+  // Every committed signature counted once: the counts are the signatures' states.
+  const std::int64_t confirmed =
+      Scalar(db.url(), "SELECT count(*) FROM signatures WHERE state = 'confirmed'");
+  const std::int64_t pending =
+      Scalar(db.url(), "SELECT count(*) FROM signatures WHERE state = 'pending'");
+  EXPECT_EQ(confirmed + pending, ok.load());
+  for (Store* s : {a.get(), b.get()}) {
+    auto counts = s->LoadAllCounts();
+    ASSERT_TRUE(counts);
+    EXPECT_EQ((*counts)[id].confirmed, confirmed);
+    EXPECT_EQ((*counts)[id].pending, pending);
+    EXPECT_EQ((*counts)[id].changes, ok.load());
+  }
+}
+
+}  // namespace
+}  // namespace undersigned::store::pg
