@@ -17,7 +17,8 @@ class OutboxStore {
  public:
   virtual ~OutboxStore() = default;
 
-  // Up to limit messages (leased, see kOutboxLease) with next_attempt <= now and not sent, oldest first.
+  // Up to limit messages (leased, see kOutboxLease) with next_attempt <= now and not sent, oldest
+  // first.
   virtual Result<std::vector<OutboxMessage>> DueOutbox(UnixTime now, int limit) = 0;
   // Marks sent and clears the payload (tokens leave the database).
   virtual Result<void> MarkOutboxSent(std::int64_t id, UnixTime now) = 0;

@@ -4,9 +4,9 @@
 // How a batch runs (PgWriter::RunBatch): up to max_batch queued WriteJobs; BEGIN; each job's
 // Run(tx) in turn. If every job succeeds, the batch's deferred rows are flushed, each campaign's
 // count delta is added to this node's own campaign_counts row once, the log's next position is
-// written back, and the batch commits (synchronous_commit on: durable when COMMIT returns). If a job fails (or Discards), the transaction is rolled
-// back and the batch runs again with a SAVEPOINT per job, so a failing job rolls back only
-// itself. Only then is every job finished.
+// written back, and the batch commits (synchronous_commit on: durable when COMMIT returns). If a
+// job fails (or Discards), the transaction is rolled back and the batch runs again with a SAVEPOINT
+// per job, so a failing job rolls back only itself. Only then is every job finished.
 //
 // Round trips: reads are one prepared statement each; campaigns, their text hashes and counts
 // are read once per batch; write-only rows (signature tokens, outbox mails, log leaves) are kept

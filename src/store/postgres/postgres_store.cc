@@ -121,8 +121,8 @@ PgParams CampaignParams(const Campaign& c, UnixTime t11, UnixTime t12) {
   PgParams p;
   p.Text(c.uuid).Text(c.slug).Text(c.title).Text(c.demand).Text(c.letter_markdown);
   p.Text(pg::TargetsJson(c.targets)).Int(c.goal).Int(c.deadline).Text(StatusName(c.status));
-  p.Text(c.language).Int(t11).Int(t12).Text(pg::StringsJson(c.identifiers)).Int(c.threshold);
-  p.Text(pg::StringsJson(c.organizers)).Text(pg::GroupsJson(c.groups));
+  p.Text(c.language).Int(t11).Int(t12).Text(pg::IdentifiersJson(c.identifiers)).Int(c.threshold);
+  p.Text(pg::IdentifiersJson(c.organizers)).Text(pg::GroupsJson(c.groups));
   p.Int(std::int64_t{c.anonymity_floor}).Text(c.time_zone).Text(c.description);
   p.Text(c.organized_by);
   return p;
@@ -258,8 +258,8 @@ class PostgresStore final : public Store {
     PgParams p;
     p.Int(c.id).Text(c.slug).Text(c.title).Text(c.demand).Text(c.letter_markdown);
     p.Text(pg::TargetsJson(c.targets)).Int(c.goal).Int(c.deadline).Text(StatusName(c.status));
-    p.Text(c.language).Int(c.modified).Int(system_now).Text(pg::StringsJson(c.identifiers));
-    p.Int(c.threshold).Text(pg::StringsJson(c.organizers)).Text(pg::GroupsJson(c.groups));
+    p.Text(c.language).Int(c.modified).Int(system_now).Text(pg::IdentifiersJson(c.identifiers));
+    p.Int(c.threshold).Text(pg::IdentifiersJson(c.organizers)).Text(pg::GroupsJson(c.groups));
     p.Int(std::int64_t{c.anonymity_floor}).Text(c.time_zone).Text(c.description);
     p.Text(c.organized_by);
     return p;

@@ -1,10 +1,7 @@
 // Rows of the PostgreSQL store into our types and back: the column lists of postgres/queries.h
 // mapped to Campaign, Signature, SignatureRow, Person, Organization and OutboxMessage; the JSON
-// forms of a campaign's targets, identifiers and groups, and of group counts; token hashes'
-// stored form (HashKey); fresh uuids. Pure functions (NewUuid reads the random source).
-//
-// (These mirror store/sqlite/sqlite_store.cc's helpers so that both backends store the same
-// JSON and keys; the integrator of the redesign may move the shared ones to one file.)
+// JSON columns and token hashes' stored form are the ones every backend shares
+// (store/columns.h); fresh uuids come from store/random.h. Pure functions.
 #pragma once
 
 #include <cstdint>
@@ -16,23 +13,22 @@
 #include "core/error.h"
 #include "core/organization.h"
 #include "core/signature.h"
+#include "store/columns.h"
 #include "store/postgres/pg_conn.h"
+#include "store/random.h"
 #include "store/types.h"
 #include "store/write_tx.h"
 
 namespace undersigned::store::pg {
 
-std::string TargetsJson(const std::vector<Target>& targets);
-std::string GroupsJson(const std::vector<SignerGroup>& groups);
-std::string StringsJson(const std::vector<std::string>& strings);
-std::string GroupCountsJson(const std::vector<GroupCount>& groups);
-std::vector<GroupCount> ParseGroupCounts(std::string_view text);
-
-// The stored form of a token hash: a hex string of >= 32 even digits as its bytes, anything
-// else byte for byte (as SQLite stores it).
-std::string HashKey(std::string_view hash);
-// A UUIDv7 (time-ordered).
-std::string NewUuid();
+// The shared stored forms (store/columns.h, store/random.h), under this namespace too.
+using store::GroupCountsJson;
+using store::GroupsJson;
+using store::HashKey;
+using store::IdentifiersJson;
+using store::NewUuid;
+using store::ParseGroupCounts;
+using store::TargetsJson;
 
 Result<Campaign> CampaignFrom(const PgResult& r, int row);
 // Signature from the first 25 columns of US_SIGNATURE_COLS; SignatureRowFrom adds the last 4.

@@ -14,6 +14,7 @@
 #include "core/error.h"
 #include "core/organization.h"
 #include "core/signature.h"
+#include "store/columns.h"
 #include "store/sqlite/sqlite_db.h"
 #include "store/types.h"
 #include "store/write_tx.h"
@@ -21,24 +22,6 @@
 namespace undersigned::store {
 
 UnixTime SystemNow();
-
-// The stored form of a token hash: a hex string (hex SHA-256 is what the service makes; a
-// time-ordered hex prefix before it is welcome, see sqlite_store.h) is stored as its bytes,
-// halving the unique indexes; anything else is kept byte for byte. Hex digits are
-// case-insensitive.
-std::string HashKey(std::string_view hash);
-
-// The JSON columns of campaigns and campaign_counts.
-std::string TargetsJson(const std::vector<Target>& targets);
-Result<std::vector<Target>> ParseTargets(std::string_view text);
-std::string GroupsJson(const std::vector<SignerGroup>& groups);
-Result<std::vector<SignerGroup>> ParseGroups(std::string_view text);
-// Group counts as campaign_counts.groups keeps them: {"key": confirmed}.
-std::string GroupCountsJson(const std::vector<GroupCount>& groups);
-std::vector<GroupCount> ParseGroupCounts(std::string_view text);
-// A campaign's foreign identifiers (and organizers) as a JSON array of strings.
-std::string IdentifiersJson(const std::vector<std::string>& ids);
-Result<std::vector<std::string>> ParseIdentifiers(std::string_view text);
 
 // A signature's group key, the public group for none. A reference, since statements bind text
 // without copying it.

@@ -1,0 +1,145 @@
+// The stored forms both backends share (store/columns.h).
+#include "store/columns.h"
+
+#include <nlohmann/json.hpp>
+
+namespace undersigned::store {
+
+namespace {
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+}  // namespace
+
+// The stored form of a token hash: a hex string (hex SHA-256 is what the service makes; a
+// time-ordered hex prefix before it is welcome, see the header) is stored as its bytes, halving
+// the unique indexes; anything else is kept byte for byte. Hex digits are case-insensitive.
+std::string HashKey(std::string_view hash) {
+  if (hash.size() >= 32 && hash.size() % 2 == 0) {
+    std::string out(hash.size() / 2, '\0');
+    bool ok = true;
+    for (std::size_t i = 0; i < out.size() && ok; ++i) {
+      int hi = HexValue(hash[2 * i]);
+      int lo = HexValue(hash[2 * i + 1]);
+      ok = hi >= 0 && lo >= 0;
+      out[i] = static_cast<char>((hi << 4) | lo);
+    }
+    if (ok) return out;
+  }
+  return std::string(hash);
+}
+
+std::string TargetsJson(const std::vector<Target>& targets) {
+  nlohmann::json arr = nlohmann::json::array();
+  for (const Target& t : targets) {
+    arr.push_back({{"name", t.name},
+                   {"title", t.title},
+                   {"organization", t.organization},
+                   {"x_handle", t.x_handle},
+                   {"bluesky_handle", t.bluesky_handle},
+                   {"mastodon_handle", t.mastodon_handle}});
+  }
+  return arr.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+Result<std::vector<Target>> ParseTargets(std::string_view text) {
+  nlohmann::json arr = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!arr.is_array()) return Fail(Code::kInternal, "stored campaign targets are not a JSON array");
+  std::vector<Target> out;
+  out.reserve(arr.size());
+  auto str = [](const nlohmann::json& o, const char* key) -> std::string {
+    auto it = o.find(key);
+    if (it == o.end() || !it->is_string()) return {};
+    return it->get<std::string>();
+  };
+  for (const auto& o : arr) {
+    if (!o.is_object()) continue;
+    out.push_back(Target{str(o, "name"), str(o, "title"), str(o, "organization"),
+                         str(o, "x_handle"), str(o, "bluesky_handle"), str(o, "mastodon_handle")});
+  }
+  return out;
+}
+
+std::string GroupsJson(const std::vector<SignerGroup>& groups) {
+  nlohmann::json arr = nlohmann::json::array();
+  for (const SignerGroup& g : groups) {
+    nlohmann::json o = {{"key", g.key},
+                        {"name", g.name},
+                        {"kind", GroupKindName(g.kind)},
+                        {"organization", g.organization},
+                        {"domains", g.domains},
+                        {"attestation", g.attestation},
+                        {"seal_thresholds", g.seal_thresholds}};
+    if (g.goal) o["goal"] = *g.goal;
+    arr.push_back(std::move(o));
+  }
+  return arr.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+Result<std::vector<SignerGroup>> ParseGroups(std::string_view text) {
+  if (text == "[]") return std::vector<SignerGroup>{};
+  nlohmann::json arr = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!arr.is_array()) return Fail(Code::kInternal, "stored campaign groups are not a JSON array");
+  std::vector<SignerGroup> out;
+  try {
+    for (const auto& o : arr) {
+      SignerGroup g;
+      g.key = o.at("key").get<std::string>();
+      g.name = o.at("name").get<std::string>();
+      g.kind = ParseGroupKind(o.at("kind").get<std::string>()).value_or(GroupKind::kPublic);
+      g.organization = o.value("organization", "");
+      g.domains = o.value("domains", std::vector<std::string>{});
+      g.attestation = o.value("attestation", "");
+      g.seal_thresholds = o.value("seal_thresholds", std::vector<std::int64_t>{});
+      if (o.contains("goal")) g.goal = o.at("goal").get<std::int64_t>();
+      out.push_back(std::move(g));
+    }
+  } catch (const nlohmann::json::exception&) {
+    return Fail(Code::kInternal, "stored campaign groups are malformed");
+  }
+  return out;
+}
+
+// Group counts as campaign_counts.groups keeps them: {"key": confirmed}.
+std::string GroupCountsJson(const std::vector<GroupCount>& groups) {
+  if (groups.empty()) return "{}";
+  nlohmann::json o = nlohmann::json::object();
+  for (const GroupCount& g : groups) o[g.key] = g.confirmed;
+  return o.dump();
+}
+
+std::vector<GroupCount> ParseGroupCounts(std::string_view text) {
+  std::vector<GroupCount> out;
+  if (text == "{}" || text.empty()) return out;
+  nlohmann::json o = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!o.is_object()) return out;
+  for (const auto& [key, value] : o.items()) {
+    if (value.is_number_integer()) out.push_back(GroupCount{key, value.get<std::int64_t>()});
+  }
+  return out;
+}
+
+// A campaign's foreign identifiers as a JSON array of strings.
+std::string IdentifiersJson(const std::vector<std::string>& ids) {
+  nlohmann::json arr = nlohmann::json::array();
+  for (const std::string& id : ids) arr.push_back(id);
+  return arr.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+Result<std::vector<std::string>> ParseIdentifiers(std::string_view text) {
+  nlohmann::json arr = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!arr.is_array()) {
+    return Fail(Code::kInternal, "stored campaign identifiers are not a JSON array");
+  }
+  std::vector<std::string> out;
+  out.reserve(arr.size());
+  for (const auto& id : arr) {
+    if (id.is_string()) out.push_back(id.get<std::string>());
+  }
+  return out;
+}
+
+}  // namespace undersigned::store
