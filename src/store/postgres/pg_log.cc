@@ -22,8 +22,6 @@ std::string_view HashBytes(const log::Hash& h) {
   return {reinterpret_cast<const char*>(h.data()), h.size()};
 }
 
-bool StoresNodesOf(std::uint8_t level) { return level % log::kTileHeight == 0; }
-
 Result<std::vector<log::Hash>> ReadStoredHashRange(PgConn& conn, std::uint8_t level,
                                                    std::uint64_t first, std::uint64_t count) {
   PgParams p;
@@ -47,22 +45,10 @@ Result<std::vector<log::Hash>> ReadStoredHashRange(PgConn& conn, std::uint8_t le
 
 Result<std::vector<log::Hash>> ReadHashRange(PgConn& conn, std::uint8_t level, std::uint64_t first,
                                              std::uint64_t count) {
-  if (StoresNodesOf(level)) return ReadStoredHashRange(conn, level, first, count);
-  const int up = level % log::kTileHeight;
-  const auto base = static_cast<std::uint8_t>(level - up);
-  if (first > (std::numeric_limits<std::uint64_t>::max() >> up) ||
-      count > (std::uint64_t{1} << (56 - up))) {
-    return Fail(Code::kNotFound, "no such log node");
-  }
-  auto hashes = ReadStoredHashRange(conn, base, first << up, count << up);
-  if (!hashes) return Fail(hashes.error());
-  std::vector<log::Hash>& h = *hashes;
-  for (int l = 0; l < up; ++l) {
-    const std::size_t n = h.size() / 2;
-    for (std::size_t i = 0; i < n; ++i) h[i] = log::NodeHash(h[2 * i], h[2 * i + 1]);
-    h.resize(n);
-  }
-  return hashes;
+  return store::ReadHashRange(level, first, count,
+                              [&conn](std::uint8_t l, std::uint64_t f, std::uint64_t n) {
+                                return ReadStoredHashRange(conn, l, f, n);
+                              });
 }
 
 Result<log::Hash> PgNodeReader::Node(std::uint8_t level, std::uint64_t index) {

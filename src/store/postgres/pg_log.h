@@ -29,6 +29,7 @@
 
 #include "log/merkle.h"
 #include "log/proof.h"
+#include "store/log_nodes.h"
 #include "store/postgres/pg_conn.h"
 
 namespace undersigned::store::pg {

@@ -40,30 +40,12 @@ Result<std::vector<log::Hash>> ReadStoredHashRange(Db& db, std::uint8_t level, s
   return out;
 }
 
-// log_nodes keeps only the nodes of the tile levels (multiples of log::kTileHeight): they are
-// what tiles serve, and any other node is at most 2^7 = 128 hashes of the tile level below it.
-// Keeping every level cost each appended leaf another insert, and each commit a page per level.
-bool StoresNodesOf(std::uint8_t level) { return level % log::kTileHeight == 0; }
-
-// count consecutive hashes at any level: read from the tile level at or below it and hashed up.
 Result<std::vector<log::Hash>> ReadHashRange(Db& db, std::uint8_t level, std::uint64_t first,
                                              std::uint64_t count) {
-  if (StoresNodesOf(level)) return ReadStoredHashRange(db, level, first, count);
-  const int up = level % log::kTileHeight;
-  const auto base = static_cast<std::uint8_t>(level - up);
-  if (first > (std::numeric_limits<std::uint64_t>::max() >> up) ||
-      count > (std::uint64_t{1} << (56 - up))) {
-    return Fail(Code::kNotFound, "no such log node");
-  }
-  auto hashes = ReadStoredHashRange(db, base, first << up, count << up);
-  if (!hashes) return Fail(hashes.error());
-  std::vector<log::Hash>& h = *hashes;
-  for (int l = 0; l < up; ++l) {
-    const std::size_t n = h.size() / 2;
-    for (std::size_t i = 0; i < n; ++i) h[i] = log::NodeHash(h[2 * i], h[2 * i + 1]);
-    h.resize(n);
-  }
-  return hashes;
+  return store::ReadHashRange(level, first, count,
+                              [&db](std::uint8_t l, std::uint64_t f, std::uint64_t n) {
+                                return ReadStoredHashRange(db, l, f, n);
+                              });
 }
 
 }  // namespace undersigned::store

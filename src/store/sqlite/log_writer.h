@@ -13,6 +13,7 @@
 #include "log/merkle.h"
 #include "log/proof.h"
 #include "log/tiles.h"
+#include "store/log_nodes.h"
 #include "store/sqlite/queries.h"
 #include "store/sqlite/rows.h"
 #include "store/sqlite/sqlite_db.h"
@@ -21,12 +22,8 @@ namespace undersigned::store {
 
 Result<log::Hash> HashFromBlob(std::string_view blob);
 std::string_view BlobOf(const log::Hash& h);
-// log_nodes keeps only the nodes of the tile levels (multiples of log::kTileHeight): they are
-// what tiles serve, and any other node is at most 2^7 = 128 hashes of the tile level below it.
-// Keeping every level cost each appended leaf another insert, and each commit a page per level.
-bool StoresNodesOf(std::uint8_t level);
-// count consecutive hashes at any level: read from the tile level at or below it and hashed up.
-// kNotFound if any is missing.
+// count consecutive hashes at any level: read from the tile level at or below it and hashed up
+// (store/log_nodes.h). kNotFound if any is missing.
 Result<std::vector<log::Hash>> ReadHashRange(Db& db, std::uint8_t level, std::uint64_t first,
                                              std::uint64_t count);
 
