@@ -14,6 +14,46 @@ std::string HashOf(const std::string& token) {
   return buf;
 }
 
+Campaign SampleCampaign(const std::string& slug, CampaignStatus status) {
+  Campaign c;
+  c.slug = slug;
+  c.title = "Title of " + slug;
+  c.demand = "Do the right thing";
+  c.letter_markdown = "Dear *CEO*,\n\nplease.";
+  c.targets = {Target{"Marc Benioff", "CEO", "Salesforce", "benioff", "benioff.bsky.social",
+                      "@benioff@mastodon.social"},
+               Target{"Ada \"Q\" Lovelace", "", "", "", "", ""}};
+  c.goal = 1000;
+  c.deadline = kT0 + 86400;
+  c.status = status;
+  c.language = "en";
+  c.created = kT0;
+  c.modified = kT0;
+  return c;
+}
+
+NewSignature SampleSignature(std::int64_t campaign_id, const std::string& email, UnixTime now,
+                             bool confirm_now, int n) {
+  NewSignature s;
+  s.campaign_id = campaign_id;
+  s.form.name = "Signer Number" + std::to_string(n);
+  s.form.email = email;
+  s.form.postal_code = "12345";
+  s.form.country = "DE";
+  s.form.comment = "Because \"quotes\" and\nnewlines";
+  s.form.public_name = true;
+  s.form.wants_updates = (n % 2) == 0;
+  s.canonical_email = email;
+  s.source = confirm_now ? "api" : "form";
+  s.confirm_now = confirm_now;
+  s.token = "token-" + std::to_string(n);
+  s.token_hash = HashOf(s.token);
+  s.mail_payload = R"({"campaign_title":"T","slug":"s"})";
+  s.max_confirm_sends = 3;
+  s.now = now;
+  return s;
+}
+
 void ExpectCounts(const CampaignCounts& c, std::int64_t pending, std::int64_t confirmed,
                   std::int64_t withdrawn) {
   EXPECT_EQ(c.pending, pending);
@@ -68,21 +108,7 @@ void StoreTest::Open() {
 }
 
 Campaign StoreTest::NewCampaign(const std::string& slug, CampaignStatus status) {
-  Campaign c;
-  c.slug = slug;
-  c.title = "Title of " + slug;
-  c.demand = "Do the right thing";
-  c.letter_markdown = "Dear *CEO*,\n\nplease.";
-  c.targets = {Target{"Marc Benioff", "CEO", "Salesforce", "benioff", "benioff.bsky.social",
-                      "@benioff@mastodon.social"},
-               Target{"Ada \"Q\" Lovelace", "", "", "", "", ""}};
-  c.goal = 1000;
-  c.deadline = kT0 + 86400;
-  c.status = status;
-  c.language = "en";
-  c.created = kT0;
-  c.modified = kT0;
-  return c;
+  return SampleCampaign(slug, status);
 }
 
 Campaign StoreTest::MustCreate(const std::string& slug, CampaignStatus status) {
@@ -93,25 +119,7 @@ Campaign StoreTest::MustCreate(const std::string& slug, CampaignStatus status) {
 
 NewSignature StoreTest::NewSig(std::int64_t campaign_id, const std::string& email, UnixTime now,
                                bool confirm_now) {
-  int n = ++counter_;
-  NewSignature s;
-  s.campaign_id = campaign_id;
-  s.form.name = "Signer Number" + std::to_string(n);
-  s.form.email = email;
-  s.form.postal_code = "12345";
-  s.form.country = "DE";
-  s.form.comment = "Because \"quotes\" and\nnewlines";
-  s.form.public_name = true;
-  s.form.wants_updates = (n % 2) == 0;
-  s.canonical_email = email;
-  s.source = confirm_now ? "api" : "form";
-  s.confirm_now = confirm_now;
-  s.token = "token-" + std::to_string(n);
-  s.token_hash = HashOf(s.token);
-  s.mail_payload = R"({"campaign_title":"T","slug":"s"})";
-  s.max_confirm_sends = 3;
-  s.now = now;
-  return s;
+  return SampleSignature(campaign_id, email, now, confirm_now, ++counter_);
 }
 
 CampaignCounts StoreTest::CountsOf(std::int64_t campaign_id) {

@@ -29,6 +29,13 @@ std::string HashOf(const std::string& token);
 void ExpectCounts(const CampaignCounts& c, std::int64_t pending, std::int64_t confirmed,
                   std::int64_t withdrawn);
 
+// An open campaign with two targets, a letter and a deadline a day after kT0 (not stored).
+Campaign SampleCampaign(const std::string& slug, CampaignStatus status = CampaignStatus::kOpen);
+// A signature of email for campaign_id with every personal field set; n makes its name and
+// token unique (the fixtures pass a counter).
+NewSignature SampleSignature(std::int64_t campaign_id, const std::string& email, UnixTime now,
+                             bool confirm_now, int n);
+
 // Outbox "outcome" messages: recipient -> payload.
 std::multimap<std::string, nlohmann::json> OutcomeMails(Store& store);
 

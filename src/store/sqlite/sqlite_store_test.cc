@@ -27,6 +27,7 @@
 #include "log/leaf.h"
 #include "log/proof.h"
 #include "service/tx/scripts.h"
+#include "store/conformance/fixture.h"
 #include "store/open_store.h"
 #include "store/sqlite/migrations.h"
 #include "store/sqlite/sqlite_db.h"
@@ -35,16 +36,9 @@ namespace undersigned::store {
 namespace {
 
 namespace fs = std::filesystem;
-constexpr UnixTime kT0 = 1'700'000'000;
-
-// A hex "hash" for token n (the store only needs hashes to be unique strings).
-std::string HashOf(const std::string& token) {
-  std::size_t h1 = std::hash<std::string>{}(token);
-  std::size_t h2 = std::hash<std::string>{}(token + "#");
-  char buf[65];
-  std::snprintf(buf, sizeof buf, "%016zx%016zx%016zx%016zx", h1, h2, h1 ^ 0x5555, h2 ^ 0xaaaa);
-  return buf;
-}
+// The conformance suite's fixtures (store/conformance/fixture.h), for the SQLite-only tests.
+using conformance::HashOf;
+using conformance::kT0;
 
 class SqliteStoreTest : public ::testing::Test {
  protected:
@@ -72,21 +66,7 @@ class SqliteStoreTest : public ::testing::Test {
   }
 
   Campaign NewCampaign(const std::string& slug, CampaignStatus status = CampaignStatus::kOpen) {
-    Campaign c;
-    c.slug = slug;
-    c.title = "Title of " + slug;
-    c.demand = "Do the right thing";
-    c.letter_markdown = "Dear *CEO*,\n\nplease.";
-    c.targets = {Target{"Marc Benioff", "CEO", "Salesforce", "benioff", "benioff.bsky.social",
-                        "@benioff@mastodon.social"},
-                 Target{"Ada \"Q\" Lovelace", "", "", "", "", ""}};
-    c.goal = 1000;
-    c.deadline = kT0 + 86400;
-    c.status = status;
-    c.language = "en";
-    c.created = kT0;
-    c.modified = kT0;
-    return c;
+    return conformance::SampleCampaign(slug, status);
   }
 
   Campaign MustCreate(const std::string& slug, CampaignStatus status = CampaignStatus::kOpen) {
@@ -97,25 +77,7 @@ class SqliteStoreTest : public ::testing::Test {
 
   NewSignature NewSig(std::int64_t campaign_id, const std::string& email, UnixTime now = kT0,
                       bool confirm_now = false) {
-    int n = ++counter_;
-    NewSignature s;
-    s.campaign_id = campaign_id;
-    s.form.name = "Signer Number" + std::to_string(n);
-    s.form.email = email;
-    s.form.postal_code = "12345";
-    s.form.country = "DE";
-    s.form.comment = "Because \"quotes\" and\nnewlines";
-    s.form.public_name = true;
-    s.form.wants_updates = (n % 2) == 0;
-    s.canonical_email = email;
-    s.source = confirm_now ? "api" : "form";
-    s.confirm_now = confirm_now;
-    s.token = "token-" + std::to_string(n);
-    s.token_hash = HashOf(s.token);
-    s.mail_payload = R"({"campaign_title":"T","slug":"s"})";
-    s.max_confirm_sends = 3;
-    s.now = now;
-    return s;
+    return conformance::SampleSignature(campaign_id, email, now, confirm_now, ++counter_);
   }
 
   CampaignCounts CountsOf(std::int64_t campaign_id) {
