@@ -90,6 +90,29 @@ void PgWriter::RunBatch(std::vector<WriteJob*>& jobs) {
       error = Error{Code::kUnavailable, "the node was folded again and again", {}, 0};
     }
   }
+  // A job that lost a deadlock to another node's writer (twice, in its savepoint) lost it inside
+  // a transaction that held this batch's other locks (the log's next position, say). That
+  // transaction is committed now: run such jobs again on their own, in a fresh one, a few times.
+  // (kUnavailable with the connection still up: a deadlock or a serialization failure.)
+  for (int round = 0; round < 3 && !error && conn_->ok(); ++round) {
+    std::vector<WriteJob*> again;
+    std::vector<std::size_t> where;
+    for (std::size_t i = 0; i < jobs.size(); ++i) {
+      if (job_errors[i] && job_errors[i]->code == Code::kUnavailable) {
+        again.push_back(jobs[i]);
+        where.push_back(i);
+      }
+    }
+    if (again.empty()) break;
+    std::vector<std::optional<Error>> errors(again.size());
+    std::optional<Error> batch_error;
+    bool relearned = false;
+    if (!Attempt(again, true, &batch_error, &errors, &relearned)) break;
+    for (std::size_t k = 0; k < again.size(); ++k) {
+      job_errors[where[k]] = batch_error ? batch_error : errors[k];
+    }
+    if (batch_error) break;
+  }
   if (error) failed_batches_.fetch_add(1, std::memory_order_relaxed);
   for (std::size_t i = 0; i < jobs.size(); ++i) jobs[i]->Finish(error ? error : job_errors[i]);
 }
