@@ -235,9 +235,17 @@ constexpr const char* kV2 = R"sql(
 ALTER TABLE nodes ADD COLUMN lease_until bigint NOT NULL DEFAULT 0;
 )sql";
 
+// Version 3: the per-email signing limit's token bucket, on the person it limits (NULL: never
+// limited). Every node takes its tokens from this row (pg_tx.cc checks the bucket it read).
+constexpr const char* kV3 = R"sql(
+ALTER TABLE people ADD COLUMN limit_tokens double precision;
+ALTER TABLE people ADD COLUMN limit_at double precision;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "initial schema (SQLite's 1-4)", kV1},
     {2, "node leases", kV2},
+    {3, "per-email limit buckets", kV3},
 };
 
 }  // namespace

@@ -286,14 +286,20 @@ ALTER TABLE campaigns ADD COLUMN description TEXT NOT NULL DEFAULT '';
 ALTER TABLE campaigns ADD COLUMN organized_by TEXT NOT NULL DEFAULT '';
 )sql";
 
+// Version 5: the per-email signing limit's token bucket, on the person it limits (NULL: never
+// limited), so that it survives a restart and, on PostgreSQL, holds across nodes.
+constexpr const char* kV5 = R"sql(
+ALTER TABLE people ADD COLUMN limit_tokens REAL;
+ALTER TABLE people ADD COLUMN limit_at REAL;
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& SqliteMigrations() {
   static const std::vector<Migration> kMigrations = {
-      {1, "initial schema", kV1},
-      {2, "campaign text versions", kV2},
-      {3, "campaign time zones", kV3},
-      {4, "campaign description and organizer", kV4},
+      {1, "initial schema", kV1},          {2, "campaign text versions", kV2},
+      {3, "campaign time zones", kV3},     {4, "campaign description and organizer", kV4},
+      {5, "per-email limit buckets", kV5},
   };
   return kMigrations;
 }

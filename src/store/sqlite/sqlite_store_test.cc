@@ -101,7 +101,8 @@ class SqliteStoreTest : public ::testing::Test {
     ExecOther(
         "DROP TABLE campaign_texts; ALTER TABLE campaigns DROP COLUMN time_zone; "
         "ALTER TABLE campaigns DROP COLUMN description; "
-        "ALTER TABLE campaigns DROP COLUMN organized_by; PRAGMA user_version = 1;");
+        "ALTER TABLE campaigns DROP COLUMN organized_by; ALTER TABLE people DROP COLUMN "
+        "limit_tokens; ALTER TABLE people DROP COLUMN limit_at; PRAGMA user_version = 1;");
   }
   void ExecOther(const std::string& sql) {
     sqlite3* db = nullptr;
