@@ -106,7 +106,7 @@ Result<SignOutcome> SignTx(WriteTx& tx, const NewSignature& s, const SignPrep& p
   const SignatureForm& f = p.Stored(s);
   store::SignerPerson signer{
       s.canonical_email,    f.email, p.given, p.family, f.postal_code, f.country,
-      s.form.wants_updates, s.now};
+      s.form.wants_updates, s.now,   {}};
   // The per-email limit first: refused, nothing is written (and the batch goes on).
   if (s.email_limit) {
     auto bucket = tx.SignerBucket(s.canonical_email);
