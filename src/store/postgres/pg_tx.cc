@@ -77,9 +77,7 @@ Result<CampaignCounts> PgTx::Counts(std::int64_t campaign_id) {
     // whichever node, sees it reached; then read the campaign again (another node may have
     // decided it meanwhile). The log's lock first, as every writer takes it, so that two nodes
     // never wait for each other's locks.
-    if (ctx_.log_enabled) {
-      if (auto l = LockLog(); !l) return Fail(l.error());
-    }
+    if (auto l = LockLogFirst(); !l) return Fail(l.error());
     auto lock = conn_.Run(sql::kLockCampaign, PgParams().Int(campaign_id), "locking the campaign");
     if (!lock) return Fail(lock.error());
     if (lock->rows() > 0 && lock->View(0, 0) != "pending") {
@@ -272,7 +270,16 @@ Result<std::optional<SignatureRow>> PgTx::InsertSignature(const SignatureRow& in
   return std::optional<SignatureRow>(std::move(row));
 }
 
+// Every row lock a writer takes comes after the log's lock (Counts does the same for a
+// campaign's row): two nodes' writers then never hold one each and wait for the other's. (Their
+// leaves need the log's lock anyway; a signing that only finds its signature pending waits too.)
+Result<void> PgTx::LockLogFirst() {
+  if (!ctx_.log_enabled) return {};
+  return LockLog();
+}
+
 Result<SignatureRow> PgTx::SignatureOf(std::int64_t campaign_id, std::int64_t person_id) {
+  if (auto l = LockLogFirst(); !l) return Fail(l.error());
   if (auto f = FlushRows(); !f) return Fail(f.error());
   auto r = conn_.Run(sql::kLockSignatureOf, PgParams().Int(campaign_id).Int(person_id),
                      "reading the signature");
@@ -283,6 +290,7 @@ Result<SignatureRow> PgTx::SignatureOf(std::int64_t campaign_id, std::int64_t pe
 
 Result<SignatureRow> PgTx::SignatureByToken(std::string_view token_hash, TokenKind kind) {
   const std::string key = HashKey(token_hash);
+  if (auto l = LockLogFirst(); !l) return Fail(l.error());
   if (auto f = FlushRows(); !f) return Fail(f.error());  // rows of this batch first
   auto r =
       conn_.Run(sql::kLockSignatureByToken, PgParams().Bytes(key).Bool(kind == TokenKind::kSigning),
@@ -329,6 +337,7 @@ Result<void> PgTx::AddToken(std::int64_t signature_id, std::string_view token_ha
 Result<std::vector<SignatureRow>> PgTx::SealedToReveal(std::int64_t campaign_id,
                                                        std::string_view group_key,
                                                        std::int64_t count) {
+  if (auto l = LockLogFirst(); !l) return Fail(l.error());
   if (auto f = FlushRows(); !f) return Fail(f.error());
   auto r = conn_.Run(sql::kSealedToReveal, PgParams().Int(campaign_id).Text(group_key).Int(count),
                      "reading sealed signatures");
@@ -456,6 +465,10 @@ Result<void> PgTx::FlushPeople() {
     if (e.dirty) dirty.push_back(&e);
   }
   if (dirty.empty()) return {};
+  // In one order on every node, so that two upserts of the same people lock their rows alike.
+  std::sort(dirty.begin(), dirty.end(), [](const PersonEntry* a, const PersonEntry* b) {
+    return a->person.canonical_email < b->person.canonical_email;
+  });
   auto r = InsertAll(conn_, sql::kUpsertPeople, sql::kPeopleCols, dirty, "saving people",
                      [](PgParams& p, const PersonEntry* e) {
                        const SignerPerson& q = e->person;

@@ -31,6 +31,8 @@
 //
 // Signatures a script may change (SignatureOf, SignatureByToken, SealedToReveal) are read with
 // a row lock, so that the same link followed on two nodes at once changes (and counts) once.
+// Every row lock comes after the log's lock (when the log is on), and people are upserted in
+// email order, so that two nodes' writers do not deadlock on each other's locks.
 //
 // The log: the batch's first AppendLeaf locks log_state's row (FOR UPDATE) and reads the next
 // position; leaves take consecutive indexes; the next position is written back before COMMIT.
@@ -193,7 +195,8 @@ class PgTx final : public WriteTx {
   // if it rolls back).
   void Remember(std::string email, KnownPerson p, bool written);
   void ForgetWrittenBuckets(std::size_t from);
-  Result<void> LockLog();  // locks log_state's row until COMMIT and reads the next index
+  Result<void> LockLog();       // locks log_state's row until COMMIT and reads the next index
+  Result<void> LockLogFirst();  // LockLog if the log is on: before any row lock
 
   PgConn& conn_;
   const WriterContext& ctx_;
