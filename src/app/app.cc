@@ -172,7 +172,8 @@ Result<std::unique_ptr<App>> App::Open(const Config& config, bool serving) {
   auto store = store::OpenStore(config.store.data_dir,
                                 store::StoreOptions{.url = config.store.url,
                                                     .log_enabled = config.signature_log.enabled,
-                                                    .exclusive = serving && sqlite});
+                                                    .exclusive = serving && sqlite,
+                                                    .write_lanes = config.store.write_lanes});
   if (!store) return Fail(store.error());
   app->store_ = std::move(*store);
   const Clock& clock = Clock::System();

@@ -115,6 +115,10 @@ std::vector<Setting> MakeSettings() {
                   "PostgreSQL connection URI (postgresql://user:password@host/database); empty: "
                   "SQLite in store.data_dir",
                   [](Config& c) -> std::string& { return c.store.url; }));
+  s.push_back(Int(
+      "store.write_lanes",
+      "PostgreSQL: connections the writer commits batches on at once, each counted as a node",
+      [](Config& c) -> int& { return c.store.write_lanes; }, 1, 16));
   s.push_back(Str("mail.smtp_url", "SMTP server, smtp://host:port or smtps://host:port",
                   [](Config& c) -> std::string& { return c.mail.smtp_url; }));
   s.push_back(Str("mail.username", "SMTP login name",

@@ -53,6 +53,8 @@ struct Config {
     // (postgresql://user:password@host:port/database?sslmode=...; libpq's). Never logged or
     // printed with its password (store/store_url.h).
     std::string url;
+    // PostgreSQL: connections the writer commits batches on at once (docs/scale-out.md).
+    int write_lanes = 2;
   } store;
   struct Mail {
     std::string smtp_url;  // smtp://host:port or smtps://; empty = .eml files

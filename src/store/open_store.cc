@@ -43,6 +43,7 @@ Result<std::unique_ptr<Store>> OpenByUrl(const StoreOptions& store_options) {
   PostgresOptions options;
   options.url = url;
   options.log_enabled = store_options.log_enabled;
+  options.write_lanes = store_options.write_lanes;
   auto store = OpenPostgresStore(options);
   if (!store) {
     // The backend promises messages without the password; this makes sure of it.

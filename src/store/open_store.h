@@ -29,6 +29,7 @@ struct StoreOptions {
   bool log_enabled = true;  // append signature-log leaves (store.h)
   bool exclusive = false;   // this process holds the data directory's lock (DataDirLock): the
                             // store also removes what a killed server left in its WAL at open
+  int write_lanes = 2;      // PostgreSQL: the writer's connections (PostgresOptions::write_lanes)
 };
 
 // Creates data_dir and its parents if missing. kInvalidArgument if empty; kInternal if it

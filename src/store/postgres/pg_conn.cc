@@ -46,9 +46,8 @@ PgParams& PgParams::Null() {
 
 // --- PgRows
 
-PgParams PgRows::Columns() const {
+void PgRows::AppendColumns(PgParams& out) const {
   static const char* kHex = "0123456789abcdef";
-  PgParams out;
   for (int c = 0; c < columns_; ++c) {
     std::string a = "{";
     for (std::size_t r = 0; r < rows_.size(); ++r) {
@@ -77,6 +76,11 @@ PgParams PgRows::Columns() const {
     a += '}';
     out.Text(a);
   }
+}
+
+PgParams PgRows::Columns() const {
+  PgParams out;
+  AppendColumns(out);
   return out;
 }
 

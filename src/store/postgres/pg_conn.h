@@ -69,6 +69,8 @@ class PgRows {
   bool empty() const { return rows_.empty(); }
   std::size_t size() const { return rows_.size(); }
   PgParams Columns() const;
+  // The same, added to out (one statement that inserts into several tables).
+  void AppendColumns(PgParams& out) const;
 
  private:
   int columns_;

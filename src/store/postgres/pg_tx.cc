@@ -18,25 +18,27 @@ std::string_view HashBytes(const log::Hash& h) {
   return {reinterpret_cast<const char*>(h.data()), h.size()};
 }
 
-// Inserts items (one row each, add(row, item) filling its columns) with one statement.
+// The rows of items as one multi-row statement's columns (PgRows), each added by add.
 template <typename T, typename F>
-Result<PgResult> InsertAll(PgConn& conn, const char* sql, int cols, const std::vector<T>& items,
-                           std::string_view what, F&& add) {
+PgRows Rows(int cols, const std::vector<T>& items, F&& add) {
   PgRows rows(cols);
   for (const T& item : items) add(rows.Add(), item);
-  return conn.Run(sql, rows.Columns(), what);
+  return rows;
 }
 
 }  // namespace
 
-Result<std::int64_t> IdPool::Peek(PgConn& conn) {
+Result<std::int64_t> IdPool::Take(PgConn& conn) {
+  std::lock_guard lk(mu_);
   if (ids_.empty()) {
     auto r = conn.Run(sql::kTakeIds, PgParams().Text(sequence_).Int(kIdBlock), "taking ids");
     if (!r) return Fail(r.error());
     for (int i = 0; i < r->rows(); ++i) ids_.push_back(r->Int(i, 0));
     if (ids_.empty()) return Fail(Code::kInternal, "the sequence gave no id");
   }
-  return ids_.front();
+  const std::int64_t id = ids_.front();
+  ids_.pop_front();
+  return id;
 }
 
 // --- campaigns
@@ -186,9 +188,8 @@ Result<PersonRef> PgTx::UpsertSigner(const SignerPerson& p) {
       e.uuid = k->second.uuid;
       e.stored = k->second.bucket;
     } else {
-      auto id = people_.Peek(conn_);
+      auto id = people_.Take(conn_);
       if (!id) return Fail(id.error());
-      people_.Take();
       e.id = *id;
       e.uuid = ctx_.public_ids->Uuid(IdKind::kPerson, e.id);
       e.is_new = true;
@@ -238,7 +239,7 @@ Result<std::optional<SignatureRow>> PgTx::InsertSignature(const SignatureRow& in
   }
   const auto key = std::make_pair(s.campaign_id, s.person_id);
   if (new_signature_keys_.count(key)) return std::optional<SignatureRow>();  // this batch's
-  auto number = numbers_.Peek(conn_);
+  auto number = numbers_.Take(conn_);
   if (!number) return Fail(number.error());
   if (*number >= (std::int64_t{1} << 40)) {
     return Fail(Code::kInternal, "signature numbers are exhausted");
@@ -252,7 +253,6 @@ Result<std::optional<SignatureRow>> PgTx::InsertSignature(const SignatureRow& in
     if (e.id == s.person_id) person = &e;
   }
   if (person != nullptr && person->is_new) {
-    numbers_.Take();
     row.signature.person_uuid = person->uuid;
     new_signatures_.push_back(row);
     new_signature_keys_.insert(key);
@@ -264,7 +264,6 @@ Result<std::optional<SignatureRow>> PgTx::InsertSignature(const SignatureRow& in
   AddSignatureParams(p, row);
   auto r = conn_.Run(sql::kInsertSignature, p, "saving the signature");
   if (!r) return Fail(r.error());
-  numbers_.Take();
   if (r->rows() == 0) return std::optional<SignatureRow>();
   row.signature.person_uuid = r->Text(0, 1);
   return std::optional<SignatureRow>(std::move(row));
@@ -459,43 +458,61 @@ void PgTx::ForgetWrittenBuckets(std::size_t from) {
   written_buckets_.resize(std::min(from, written_buckets_.size()));
 }
 
-Result<void> PgTx::FlushPeople() {
+// The rows kept in memory go in with one statement (sql::FlushStatement): people (in one order
+// on every node, so that two upserts of the same people lock their rows alike), then the
+// signatures of people new in this batch, tokens, mails and leaves. Its answer checks the
+// guesses: every signer's id as stored (a wrong one: a returning signer, or one another node
+// added meanwhile) and every bucket (a row another node moved was left as it was, and is
+// missing from the answer). Either is learnt, and this batch (or job) runs again.
+Result<void> PgTx::FlushRows() {
   std::vector<PersonEntry*> dirty;
   for (auto& [email, e] : people_rows_) {
     if (e.dirty) dirty.push_back(&e);
   }
-  if (dirty.empty()) return {};
-  // In one order on every node, so that two upserts of the same people lock their rows alike.
+  if (dirty.empty() && new_signatures_.empty() && tokens_.empty() && mails_.empty() &&
+      leaves_.empty()) {
+    return {};
+  }
   std::sort(dirty.begin(), dirty.end(), [](const PersonEntry* a, const PersonEntry* b) {
     return a->person.canonical_email < b->person.canonical_email;
   });
-  auto r = InsertAll(conn_, sql::kUpsertPeople, sql::kPeopleCols, dirty, "saving people",
-                     [](PgParams& p, const PersonEntry* e) {
-                       const SignerPerson& q = e->person;
-                       p.Int(e->id).Text(e->uuid).Text(q.canonical_email).Text(q.email);
-                       p.Text(q.given_name).Text(q.family_name).Text(q.postal_code);
-                       p.Text(q.country).Bool(q.subscribed).Int(q.now);
-                       const auto& b = q.bucket;
-                       p.OptDouble(b ? std::optional(b->tokens) : std::nullopt);
-                       p.OptDouble(b ? std::optional(b->at) : std::nullopt);
-                       const auto& was = e->stored;  // what the new bucket was taken from
-                       p.Bool(b.has_value());
-                       p.OptDouble(was ? std::optional(was->tokens) : std::nullopt);
-                       p.OptDouble(was ? std::optional(was->at) : std::nullopt);
-                     });
+  PgParams params;
+  Rows(sql::kPeopleCols, dirty, [](PgParams& p, const PersonEntry* e) {
+    const SignerPerson& q = e->person;
+    p.Int(e->id).Text(e->uuid).Text(q.canonical_email).Text(q.email);
+    p.Text(q.given_name).Text(q.family_name).Text(q.postal_code);
+    p.Text(q.country).Bool(q.subscribed).Int(q.now);
+    const auto& b = q.bucket;
+    p.OptDouble(b ? std::optional(b->tokens) : std::nullopt);
+    p.OptDouble(b ? std::optional(b->at) : std::nullopt);
+    const auto& was = e->stored;  // what the new bucket was taken from
+    p.Bool(b.has_value());
+    p.OptDouble(was ? std::optional(was->tokens) : std::nullopt);
+    p.OptDouble(was ? std::optional(was->at) : std::nullopt);
+  }).AppendColumns(params);
+  Rows(sql::kSignatureCols, new_signatures_, AddSignatureParams).AppendColumns(params);
+  Rows(sql::kTokenCols, tokens_, [](PgParams& p, const Token& t) {
+    p.Bytes(t.key).Int(t.signature_id).Text(TokenKindName(t.kind));
+  }).AppendColumns(params);
+  Rows(sql::kMailCols, mails_, [](PgParams& p, const NewMail& m) {
+    p.Text(m.kind).Text(m.recipient).Text(m.payload).Int(m.now).Bool(m.work_address);
+  }).AppendColumns(params);
+  Rows(sql::kLeafCols, leaves_, [](PgParams& p, const Leaf& l) {
+    p.Int(static_cast<std::int64_t>(l.index)).Bytes(l.entry).Bytes(HashBytes(l.hash));
+  }).AppendColumns(params);
+  auto r = conn_.Run(sql::FlushStatement(), params, "saving the batch's rows");
   if (!r) return Fail(r.error());
+
   auto bucket_of = [](const PgResult& rows, int i) -> std::optional<TokenBucket> {
     auto tokens = rows.OptDouble(i, 3);
     auto at = rows.OptDouble(i, 4);
     if (!tokens || !at) return std::nullopt;
     return TokenBucket{*tokens, *at};
   };
-  // Every signer's id as stored: a guess that was wrong (a returning signer, or one another
-  // node added meanwhile) is learnt, and this batch (or job) runs again. So is a bucket another
-  // node moved: that row was left as it was, and is missing here.
   bool wrong = false;
   std::set<std::string> returned;
   for (int i = 0; i < r->rows(); ++i) {
+    if (r->IsNull(i, 0)) continue;  // no person (the count's row alone)
     std::string email = r->Text(i, 2);
     auto it = people_rows_.find(email);
     if (it == people_rows_.end() || it->second.id != r->Int(i, 0)) {
@@ -525,59 +542,26 @@ Result<void> PgTx::FlushPeople() {
     learned_ = true;
     return Fail(Code::kUnavailable, "a signer's id or limit was guessed wrong; run again");
   }
+  if (r->rows() == 0 || r->Int(0, 5) != static_cast<std::int64_t>(new_signatures_.size())) {
+    return Fail(Code::kUnavailable, "a signature was added by another node meanwhile");
+  }
   for (PersonEntry* e : dirty) {
     e->dirty = false;
     e->is_new = false;
     e->person.bucket.reset();  // written: e->stored has it
   }
-  return {};
-}
-
-Result<void> PgTx::FlushRows() {
-  if (auto r = FlushPeople(); !r) return r;
-  if (!new_signatures_.empty()) {
-    auto r = InsertAll(conn_, sql::kInsertSignatures, sql::kSignatureCols, new_signatures_,
-                       "saving signatures", AddSignatureParams);
-    if (!r) return Fail(r.error());
-    if (r->affected() != static_cast<std::int64_t>(new_signatures_.size())) {
-      return Fail(Code::kUnavailable, "a signature was added by another node meanwhile");
-    }
-    new_signatures_.clear();
-    new_signature_keys_.clear();
-  }
-  if (!tokens_.empty()) {
-    auto r = InsertAll(conn_, sql::kInsertTokens, sql::kTokenCols, tokens_, "saving tokens",
-                       [](PgParams& p, const Token& t) {
-                         p.Bytes(t.key).Int(t.signature_id).Text(TokenKindName(t.kind));
-                       });
-    if (!r) return Fail(r.error());
-    tokens_.clear();
-  }
-  if (!mails_.empty()) {
-    auto r = InsertAll(conn_, sql::kInsertMails, sql::kMailCols, mails_, "queueing mail",
-                       [](PgParams& p, const NewMail& m) {
-                         p.Text(m.kind).Text(m.recipient).Text(m.payload).Int(m.now);
-                         p.Bool(m.work_address);
-                       });
-    if (!r) return Fail(r.error());
-    mails_.clear();
-  }
-  if (!leaves_.empty()) {
-    auto r = InsertAll(conn_, sql::kInsertLeaves, sql::kLeafCols, leaves_, "appending to the log",
-                       [](PgParams& p, const Leaf& l) {
-                         p.Int(static_cast<std::int64_t>(l.index)).Bytes(l.entry);
-                         p.Bytes(HashBytes(l.hash));
-                       });
-    if (!r) return Fail(r.error());
-    leaves_.clear();
-  }
+  new_signatures_.clear();
+  new_signature_keys_.clear();
+  tokens_.clear();
+  mails_.clear();
+  leaves_.clear();
   return {};
 }
 
 Result<bool> PgTx::FlushBatch() {
   if (auto r = FlushRows(); !r) return Fail(r.error());
   bool moved = false;
-  const std::int64_t node = ctx_.count_node.load();
+  const std::int64_t node = count_node_.load();
   for (const auto& [id, e] : counts_) {
     if (!e.moved) continue;
     moved = true;

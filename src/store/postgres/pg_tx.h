@@ -38,7 +38,11 @@
 // position; leaves take consecutive indexes; the next position is written back before COMMIT.
 // So leaves commit with the counts they change, in index order, without gaps, on any node.
 //
-// Ownership: PgWriter owns its connection and thread; PgTx lives for one batch on that thread.
+// Lanes (PgWriter): the writer runs its batches on write_lanes connections at once, each a node
+// of its own to the database; a lane waits for a batch's worth of jobs while another one runs.
+//
+// Ownership: PgWriter owns its lanes (a connection and a thread each); PgTx lives for one batch
+// on a lane's thread.
 #pragma once
 
 #include <atomic>
@@ -66,9 +70,6 @@ namespace undersigned::store::pg {
 // What the writer and its transactions share with the store (owned by the store).
 struct WriterContext {
   std::int64_t node_id = 0;  // the store's first node id (its outbox leases)
-  // The node whose campaign_counts rows the writer adds to: node_id, until a fold took it (the
-  // lease ran out while the node stalled): the writer then registers a new node (PgWriter).
-  mutable std::atomic<std::int64_t> count_node{0};
   double node_lease_seconds = 30;
   bool log_enabled = true;
   const FieldSealer* sealer = nullptr;
@@ -84,16 +85,17 @@ struct KnownPerson {
 };
 using KnownPeople = std::unordered_map<std::string, KnownPerson>;  // by canonical email
 
-// Ids taken from a sequence in blocks, by the writer only (gaps are harmless).
+// Ids taken from a sequence in blocks (gaps are harmless), shared by the writer's lanes so that
+// one node hands them out in the order it signs. Thread-safe.
 class IdPool {
  public:
   explicit IdPool(const char* sequence) : sequence_(sequence) {}
-  Result<std::int64_t> Peek(PgConn& conn);  // the next id (Take() it once used)
-  void Take() { ids_.pop_front(); }
-  void Clear() { ids_.clear(); }
+  // The next id; a new block is taken on conn (the calling lane's) when none is left.
+  Result<std::int64_t> Take(PgConn& conn);
 
  private:
   const char* sequence_;
+  std::mutex mu_;
   std::deque<std::int64_t> ids_;
 };
 
@@ -101,8 +103,15 @@ class PgTx final : public WriteTx {
  public:
   // known: signers' ids by canonical email, as this writer learnt them (kept across batches:
   // a person's id never changes; a wrong entry is corrected by the flush's check).
-  PgTx(PgConn& conn, const WriterContext& ctx, IdPool& people, IdPool& numbers, KnownPeople& known)
-      : conn_(conn), ctx_(ctx), people_(people), numbers_(numbers), known_(known) {}
+  // count_node: the node whose campaign_counts rows this transaction adds to (the lane's).
+  PgTx(PgConn& conn, const WriterContext& ctx, IdPool& people, IdPool& numbers, KnownPeople& known,
+       const std::atomic<std::int64_t>& count_node)
+      : conn_(conn),
+        ctx_(ctx),
+        people_(people),
+        numbers_(numbers),
+        known_(known),
+        count_node_(count_node) {}
 
   Result<const Campaign*> CampaignById(std::int64_t id) override;
   Result<std::string> CurrentTextHash(std::int64_t campaign_id) override;
@@ -189,8 +198,6 @@ class PgTx final : public WriteTx {
   };
 
   Result<const Campaign*> ReadCampaign(std::int64_t id);
-  // Flushes the dirty people (FlushRows); kUnavailable (learned_ set) if a guess was wrong.
-  Result<void> FlushPeople();
   // Remembers a signer as the database has it; written: by this transaction (forgotten again
   // if it rolls back).
   void Remember(std::string email, KnownPerson p, bool written);
@@ -203,6 +210,7 @@ class PgTx final : public WriteTx {
   IdPool& people_;
   IdPool& numbers_;
   KnownPeople& known_;
+  const std::atomic<std::int64_t>& count_node_;
   std::vector<std::string> written_buckets_;  // emails whose known_ bucket this tx wrote
   bool learned_ = false;
   bool lost_node_ = false;
@@ -230,40 +238,60 @@ struct PgWriterStats {
   std::int64_t reregistered = 0;       // times a fold took the node's counts (Reregister)
 };
 
+// The writer: a queue of jobs and its lanes. A lane is a connection with a thread that takes
+// what is queued (up to max_batch jobs) and runs it as one batch (RunBatch); with two lanes, one
+// batch is built and sent while the other one's statements run and its COMMIT is made durable,
+// which a single connection, always waiting for the database or making it wait, cannot do. Each
+// lane is to the database what a node is (pg_nodes.h): its own node row and campaign_counts
+// rows, its own ids and signers' memory; so lanes never wait for each other's count rows, and
+// what holds across nodes (a decision, a reveal, a signer's bucket taken once) holds across them.
 class PgWriter {
  public:
-  PgWriter(std::unique_ptr<PgConn> conn, const WriterContext& ctx, int max_batch);
+  // One lane per connection, conns[i] adding its counts to node count_nodes[i] (registered).
+  PgWriter(std::vector<std::unique_ptr<PgConn>> conns, const std::vector<std::int64_t>& count_nodes,
+           const WriterContext& ctx, int max_batch);
   ~PgWriter() { Close(); }
   // Queues job; Finish(kUnavailable) at once if closing.
   void Submit(WriteJob* job);
   // Runs what is queued, then stops. Idempotent.
   void Close();
   PgWriterStats Stats() const;
+  int lanes() const { return static_cast<int>(lanes_.size()); }
+  // The node lane i adds its counts to now (changes if a fold took it: Reregister).
+  const std::atomic<std::int64_t>& CountNode(int lane) const { return lanes_[lane]->count_node; }
 
  private:
-  void Loop();
-  void RunBatch(std::vector<WriteJob*>& jobs);
-  bool Aborted();  // the transaction failed (an SQL error nobody reported)
+  struct Lane {
+    std::unique_ptr<PgConn> conn;
+    std::atomic<std::int64_t> count_node{0};
+    KnownPeople known_people;  // see PgTx's constructor
+    std::thread thread;
+  };
+  void Loop(Lane& lane);
+  void RunBatch(Lane& lane, std::vector<WriteJob*>& jobs);
+  // The transaction failed (an SQL error nobody reported).
+  static bool Aborted(Lane& lane);
   // One attempt at the batch; false (with the transaction rolled back) if a job failed in fast
   // mode. *error is set if the transaction as a whole failed; (*job_errors)[i] if job i's own
   // rows failed to go in (with savepoints).
-  bool Attempt(std::vector<WriteJob*>& jobs, bool savepoints, std::optional<Error>* error,
-               std::vector<std::optional<Error>>* job_errors, bool* learned);
-  // After a fold took this node's counts: registers a new node for them (ctx_.count_node).
-  Result<void> Reregister();
+  bool Attempt(Lane& lane, std::vector<WriteJob*>& jobs, bool savepoints,
+               std::optional<Error>* error, std::vector<std::optional<Error>>* job_errors,
+               bool* learned);
+  // After a fold took the lane's counts: registers a new node for them (lane.count_node).
+  Result<void> Reregister(Lane& lane);
 
-  std::unique_ptr<PgConn> conn_;
   const WriterContext& ctx_;
   const int max_batch_;
+  const int overlap_min_;  // jobs a lane waits for while another lane runs a batch
   IdPool people_{"people_ids"};
   IdPool numbers_{"signature_numbers"};
-  KnownPeople known_people_;  // see PgTx's constructor
+  std::vector<std::unique_ptr<Lane>> lanes_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<WriteJob*> queue_;
+  int busy_ = 0;  // lanes running a batch
   bool closing_ = false;
   std::mutex close_mu_;
-  std::thread thread_;
   std::atomic<std::int64_t> transactions_{0}, operations_{0}, max_batch_seen_{0},
       savepoint_batches_{0}, failed_batches_{0}, reregistered_{0};
 };

@@ -1,4 +1,6 @@
 // PgWriter: the PostgreSQL store's group commit (see pg_tx.h for how a batch runs).
+#include <pthread.h>
+
 #include <algorithm>
 #include <ctime>
 
@@ -7,11 +9,21 @@
 
 namespace undersigned::store::pg {
 
-bool PgWriter::Aborted() { return PQtransactionStatus(conn_->raw()) == PQTRANS_INERROR; }
+bool PgWriter::Aborted(Lane& lane) {
+  return PQtransactionStatus(lane.conn->raw()) == PQTRANS_INERROR;
+}
 
-PgWriter::PgWriter(std::unique_ptr<PgConn> conn, const WriterContext& ctx, int max_batch)
-    : conn_(std::move(conn)), ctx_(ctx), max_batch_(std::max(max_batch, 1)) {
-  thread_ = std::thread([this] { Loop(); });
+PgWriter::PgWriter(std::vector<std::unique_ptr<PgConn>> conns,
+                   const std::vector<std::int64_t>& count_nodes, const WriterContext& ctx,
+                   int max_batch)
+    : ctx_(ctx), max_batch_(std::max(max_batch, 1)), overlap_min_(std::max(max_batch_ / 16, 1)) {
+  for (std::size_t i = 0; i < conns.size(); ++i) {
+    auto lane = std::make_unique<Lane>();
+    lane->conn = std::move(conns[i]);
+    lane->count_node.store(count_nodes.at(i));
+    lanes_.push_back(std::move(lane));
+  }
+  for (auto& lane : lanes_) lane->thread = std::thread([this, l = lane.get()] { Loop(*l); });
 }
 
 void PgWriter::Submit(WriteJob* job) {
@@ -19,7 +31,11 @@ void PgWriter::Submit(WriteJob* job) {
     std::lock_guard lk(mu_);
     if (!closing_) {
       queue_.push_back(job);
-      if (queue_.size() == 1) cv_.notify_one();
+      // A lane wakes when it may take what is queued (Loop): at the first job while no lane
+      // runs a batch, or once enough for a batch of its own wait while another one does.
+      if (queue_.size() == (busy_ == 0 ? 1u : static_cast<std::size_t>(overlap_min_))) {
+        cv_.notify_one();
+      }
       return;
     }
   }
@@ -32,8 +48,10 @@ void PgWriter::Close() {
     std::lock_guard lk(mu_);
     closing_ = true;
   }
-  cv_.notify_one();
-  if (thread_.joinable()) thread_.join();
+  cv_.notify_all();
+  for (auto& lane : lanes_) {
+    if (lane->thread.joinable()) lane->thread.join();
+  }
 }
 
 PgWriterStats PgWriter::Stats() const {
@@ -41,24 +59,41 @@ PgWriterStats PgWriter::Stats() const {
           savepoint_batches_.load(), failed_batches_.load(), reregistered_.load()};
 }
 
-void PgWriter::Loop() {
+void PgWriter::Loop(Lane& lane) {
+  pthread_setname_np(pthread_self(), "us-pg-write");  // (for top, and store_bench's figures)
   std::vector<WriteJob*> jobs;
   for (;;) {
     {
       std::unique_lock lk(mu_);
-      cv_.wait(lk, [this] { return closing_ || !queue_.empty(); });
+      // While another lane runs a batch, wait for overlap_min_ jobs (or for that lane to end
+      // and take them itself): a batch's fixed cost (its statements, its COMMIT) is paid once
+      // for all its jobs, so a lane that took each job as it came would cost the database more
+      // than it saved in waiting.
+      cv_.wait(lk, [this] {
+        return closing_ ||
+               (!queue_.empty() &&
+                (busy_ == 0 || queue_.size() >= static_cast<std::size_t>(overlap_min_)));
+      });
       if (queue_.empty()) return;  // closing, and everything queued ran
       while (!queue_.empty() && jobs.size() < static_cast<std::size_t>(max_batch_)) {
         jobs.push_back(queue_.front());
         queue_.pop_front();
       }
+      ++busy_;
     }
-    RunBatch(jobs);
+    RunBatch(lane, jobs);
     jobs.clear();
+    {
+      std::lock_guard lk(mu_);
+      --busy_;
+      // Jobs left waiting for this batch to end: another lane waiting for overlap_min_ may take
+      // them now (this one takes them itself if none does).
+      if (!queue_.empty()) cv_.notify_one();
+    }
   }
 }
 
-void PgWriter::RunBatch(std::vector<WriteJob*>& jobs) {
+void PgWriter::RunBatch(Lane& lane, std::vector<WriteJob*>& jobs) {
   transactions_.fetch_add(1, std::memory_order_relaxed);
   operations_.fetch_add(static_cast<std::int64_t>(jobs.size()), std::memory_order_relaxed);
   std::int64_t seen = max_batch_seen_.load();
@@ -67,10 +102,8 @@ void PgWriter::RunBatch(std::vector<WriteJob*>& jobs) {
   }
   std::optional<Error> error;
   std::vector<std::optional<Error>> job_errors(jobs.size());
-  if (!conn_->ok()) {
-    people_.Clear();
-    numbers_.Clear();
-    if (auto r = conn_->Reset(); !r) error = r.error();
+  if (!lane.conn->ok()) {
+    if (auto r = lane.conn->Reset(); !r) error = r.error();
   }
   // A wrong guess of a signer's id (see pg_tx.h) is learnt, and a node whose counts were
   // folded registers again (pg_nodes.h): either way the batch runs again as it was, a few times.
@@ -78,13 +111,13 @@ void PgWriter::RunBatch(std::vector<WriteJob*>& jobs) {
   bool learned = false;
   bool done = false;
   for (int run = 0; run < kRuns && !done && !error && (run == 0 || learned); ++run) {
-    done = Attempt(jobs, false, &error, &job_errors, &learned);
+    done = Attempt(lane, jobs, false, &error, &job_errors, &learned);
   }
   if (!done && !error) {
     savepoint_batches_.fetch_add(1, std::memory_order_relaxed);
     // (Only a fold of this node makes a run with savepoints come back undone.)
     for (int run = 0; run < kRuns && !done && !error; ++run) {
-      done = Attempt(jobs, true, &error, &job_errors, &learned);
+      done = Attempt(lane, jobs, true, &error, &job_errors, &learned);
     }
     if (!done && !error) {
       error = Error{Code::kUnavailable, "the node was folded again and again", {}, 0};
@@ -94,7 +127,7 @@ void PgWriter::RunBatch(std::vector<WriteJob*>& jobs) {
   // a transaction that held this batch's other locks (the log's next position, say). That
   // transaction is committed now: run such jobs again on their own, in a fresh one, a few times.
   // (kUnavailable with the connection still up: a deadlock or a serialization failure.)
-  for (int round = 0; round < 3 && !error && conn_->ok(); ++round) {
+  for (int round = 0; round < 3 && !error && lane.conn->ok(); ++round) {
     std::vector<WriteJob*> again;
     std::vector<std::size_t> where;
     for (std::size_t i = 0; i < jobs.size(); ++i) {
@@ -107,7 +140,7 @@ void PgWriter::RunBatch(std::vector<WriteJob*>& jobs) {
     std::vector<std::optional<Error>> errors(again.size());
     std::optional<Error> batch_error;
     bool relearned = false;
-    if (!Attempt(again, true, &batch_error, &errors, &relearned)) break;
+    if (!Attempt(lane, again, true, &batch_error, &errors, &relearned)) break;
     for (std::size_t k = 0; k < again.size(); ++k) {
       job_errors[where[k]] = batch_error ? batch_error : errors[k];
     }
@@ -117,49 +150,51 @@ void PgWriter::RunBatch(std::vector<WriteJob*>& jobs) {
   for (std::size_t i = 0; i < jobs.size(); ++i) jobs[i]->Finish(error ? error : job_errors[i]);
 }
 
-Result<void> PgWriter::Reregister() {
-  auto r = conn_->Run(sql::kNewNode,
-                      PgParams()
-                          .Int(static_cast<std::int64_t>(std::time(nullptr)))
-                          .Int(static_cast<std::int64_t>(ctx_.node_lease_seconds)),
-                      "registering the node again");
+Result<void> PgWriter::Reregister(Lane& lane) {
+  auto r = lane.conn->Run(sql::kNewNode,
+                          PgParams()
+                              .Int(static_cast<std::int64_t>(std::time(nullptr)))
+                              .Int(static_cast<std::int64_t>(ctx_.node_lease_seconds)),
+                          "registering the node again");
   if (!r) return Fail(r.error());
-  ctx_.count_node.store(r->Int(0, 0));
+  lane.count_node.store(r->Int(0, 0));
   reregistered_.fetch_add(1, std::memory_order_relaxed);
   return {};
 }
 
-bool PgWriter::Attempt(std::vector<WriteJob*>& jobs, bool savepoints, std::optional<Error>* error,
-                       std::vector<std::optional<Error>>* job_errors, bool* learned) {
+bool PgWriter::Attempt(Lane& lane, std::vector<WriteJob*>& jobs, bool savepoints,
+                       std::optional<Error>* error, std::vector<std::optional<Error>>* job_errors,
+                       bool* learned) {
   *learned = false;
-  PgTx tx(*conn_, ctx_, people_, numbers_, known_people_);
+  PgTx tx(*lane.conn, ctx_, people_, numbers_, lane.known_people, lane.count_node);
   auto fail = [&](Error e) {
-    if (conn_->in_transaction()) (void)conn_->Exec("ROLLBACK", "rolling back");
+    if (lane.conn->in_transaction()) (void)lane.conn->Exec("ROLLBACK", "rolling back");
     tx.RolledBack();  // (a COMMIT that failed may have committed: forgetting is safe either way)
-    if (e.code == Code::kInternal && !conn_->ok()) e.code = Code::kUnavailable;
+    if (e.code == Code::kInternal && !lane.conn->ok()) e.code = Code::kUnavailable;
     *error = std::move(e);
     return true;
   };
-  if (auto r = conn_->Exec("BEGIN", "starting a transaction"); !r) return fail(r.error());
+  if (auto r = lane.conn->Exec("BEGIN", "starting a transaction"); !r) return fail(r.error());
   for (std::size_t i = 0; i < jobs.size(); ++i) {
     WriteJob* job = jobs[i];
     if (!savepoints) {
-      const bool ok = job->Run(tx) && !Aborted();
+      const bool ok = job->Run(tx) && !Aborted(lane);
       if (!ok || tx.TakeDiscard()) {
         *learned = tx.TakeLearned();
-        (void)conn_->Exec("ROLLBACK", "rolling back");
+        (void)lane.conn->Exec("ROLLBACK", "rolling back");
         tx.RolledBack();
-        if (!conn_->ok()) return fail(Error{Code::kUnavailable, "the connection was lost", {}, 0});
+        if (!lane.conn->ok())
+          return fail(Error{Code::kUnavailable, "the connection was lost", {}, 0});
         return false;
       }
       continue;
     }
     // A job whose SQL failed (a deadlock with another node's writer, say) runs once more.
     for (int attempt = 0; attempt < 2; ++attempt) {
-      if (auto r = conn_->Exec("SAVEPOINT job", "starting a job"); !r) return fail(r.error());
+      if (auto r = lane.conn->Exec("SAVEPOINT job", "starting a job"); !r) return fail(r.error());
       auto saved = tx.Save();
       // (A job that swallowed an SQL error left the transaction aborted: it failed.)
-      bool ok = job->Run(tx) && !Aborted() && !tx.TakeDiscard();
+      bool ok = job->Run(tx) && !Aborted(lane) && !tx.TakeDiscard();
       if (ok) {
         // The job's kept rows go in now: one that fails (a token hash already taken...) fails
         // this job, with that error, though its Run succeeded.
@@ -171,14 +206,14 @@ bool PgWriter::Attempt(std::vector<WriteJob*>& jobs, bool savepoints, std::optio
         }
       }
       if (ok) {
-        if (auto r = conn_->Exec("RELEASE SAVEPOINT job", "ending a job"); !r) {
+        if (auto r = lane.conn->Exec("RELEASE SAVEPOINT job", "ending a job"); !r) {
           return fail(r.error());
         }
         break;
       }
-      const bool again = Aborted() || tx.TakeLearned();  // an SQL error, or a guess learnt
-      if (auto r =
-              conn_->Exec("ROLLBACK TO SAVEPOINT job; RELEASE SAVEPOINT job", "rolling a job back");
+      const bool again = Aborted(lane) || tx.TakeLearned();  // an SQL error, or a guess learnt
+      if (auto r = lane.conn->Exec("ROLLBACK TO SAVEPOINT job; RELEASE SAVEPOINT job",
+                                   "rolling a job back");
           !r) {
         return fail(r.error());
       }
@@ -190,18 +225,18 @@ bool PgWriter::Attempt(std::vector<WriteJob*>& jobs, bool savepoints, std::optio
   if (!moved && tx.TakeLostNode()) {
     // A fold took this node's counts (its lease ran out while it stalled): nothing of this
     // transaction counts; go on as a new node, and run the batch again.
-    (void)conn_->Exec("ROLLBACK", "rolling back");
+    (void)lane.conn->Exec("ROLLBACK", "rolling back");
     tx.RolledBack();
-    if (auto r = Reregister(); !r) return fail(r.error());
+    if (auto r = Reregister(lane); !r) return fail(r.error());
     *learned = true;
     return false;
   }
   if (!moved) {
-    if (!savepoints && conn_->ok()) {
+    if (!savepoints && lane.conn->ok()) {
       *learned = tx.TakeLearned();
       // A kept row failed (a duplicate token, a signer another node added...): find whose,
       // with savepoints.
-      (void)conn_->Exec("ROLLBACK", "rolling back");
+      (void)lane.conn->Exec("ROLLBACK", "rolling back");
       tx.RolledBack();
       return false;
     }
@@ -209,7 +244,7 @@ bool PgWriter::Attempt(std::vector<WriteJob*>& jobs, bool savepoints, std::optio
   }
   // No NOTIFY: other nodes poll the counts (service::CampaignService::PollCounts, every 200 ms),
   // and a notifying commit takes a global lock (docs/scale-out.md). (*moved: counts changed.)
-  if (auto r = conn_->Exec("COMMIT", "committing"); !r) {
+  if (auto r = lane.conn->Exec("COMMIT", "committing"); !r) {
     // The outcome of a COMMIT whose connection broke is unknown: the caller hears kUnavailable.
     return fail(r.error());
   }

@@ -150,7 +150,6 @@ class PostgresStore final : public Store {
         public_ids_(id_key) {
     sodium_memzero(seal_key.data(), seal_key.size());
     ctx_.node_id = node_id;
-    ctx_.count_node.store(node_id);
     ctx_.node_lease_seconds = std::max(options_.node_lease_seconds, 1.0);
     ctx_.log_enabled = options_.log_enabled;
     ctx_.sealer = &sealer_;
@@ -158,17 +157,23 @@ class PostgresStore final : public Store {
   }
   ~PostgresStore() override { Close(); }
 
-  void Start(std::unique_ptr<PgConn> writer, std::unique_ptr<PgConn> integrator) {
-    writer_ = std::make_unique<pg::PgWriter>(std::move(writer), ctx_, options_.max_batch);
+  // writers[i] adds its counts to node lane_nodes[i] (lane_nodes[0] is the store's node_id).
+  void Start(std::vector<std::unique_ptr<PgConn>> writers,
+             const std::vector<std::int64_t>& lane_nodes, std::unique_ptr<PgConn> integrator) {
+    writer_ =
+        std::make_unique<pg::PgWriter>(std::move(writers), lane_nodes, ctx_, options_.max_batch);
     integrator_ = std::make_unique<pg::LogIntegrator>(
         std::move(integrator), "node-" + std::to_string(ctx_.node_id) + "-" + pg::NewUuid(),
         std::max(options_.log_lease_seconds, 1.0));
     integrator_->Start();
-    keeper_ = std::make_unique<pg::NodeKeeper>(ctx_.count_node, ctx_.node_lease_seconds,
-                                               [this](const std::function<void(PgConn&)>& fn) {
-                                                 auto conn = pool_.Get();
-                                                 fn(*conn);
-                                               });
+    for (int i = 0; i < writer_->lanes(); ++i) {
+      keepers_.push_back(
+          std::make_unique<pg::NodeKeeper>(writer_->CountNode(i), ctx_.node_lease_seconds,
+                                           [this](const std::function<void(PgConn&)>& fn) {
+                                             auto conn = pool_.Get();
+                                             fn(*conn);
+                                           }));
+    }
   }
   Result<int> Fold(double horizon_seconds) {
     auto conn = pool_.Get();
@@ -178,9 +183,16 @@ class PostgresStore final : public Store {
   PostgresStats Stats() const {
     const auto w = writer_->Stats();
     const auto i = integrator_->Stats();
-    return {
-        ctx_.count_node.load(), w.transactions, w.operations, w.max_batch_seen, w.savepoint_batches,
-        w.failed_batches,       i.steps,        i.leaves,     i.takeovers,      w.reregistered};
+    return {writer_->CountNode(0).load(),
+            w.transactions,
+            w.operations,
+            w.max_batch_seen,
+            w.savepoint_batches,
+            w.failed_batches,
+            i.steps,
+            i.leaves,
+            i.takeovers,
+            w.reregistered};
   }
   pg::LogIntegrator& integrator() { return *integrator_; }
 
@@ -200,15 +212,18 @@ class PostgresStore final : public Store {
     std::lock_guard lk(close_mu_);
     if (closed_.exchange(true)) return;
     if (writer_) writer_->Close();
-    if (keeper_) keeper_->Stop();
+    for (auto& keeper : keepers_) keeper->Stop();
     if (integrator_) {
       integrator_->Stop();
       (void)integrator_->Release();
     }
     auto conn = pool_.Get();
     (void)conn->Run(sql::kReleaseOutbox, PgParams().Int(ctx_.node_id), "giving leases back");
-    // The writer is done: this node's counts may be folded by the next node that opens.
-    (void)conn->Run(sql::kEndNode, PgParams().Int(ctx_.count_node.load()), "ending the lease");
+    // The writer is done: its lanes' counts may be folded by the next node that opens.
+    for (int i = 0; writer_ && i < writer_->lanes(); ++i) {
+      (void)conn->Run(sql::kEndNode, PgParams().Int(writer_->CountNode(i).load()),
+                      "ending the lease");
+    }
   }
   // kUnavailable once Close began (as the writer answers queued writes then).
   Result<void> Writable() const {
@@ -800,7 +815,7 @@ class PostgresStore final : public Store {
   pg::WriterContext ctx_;
   std::unique_ptr<pg::PgWriter> writer_;
   std::unique_ptr<pg::LogIntegrator> integrator_;
-  std::unique_ptr<pg::NodeKeeper> keeper_;
+  std::vector<std::unique_ptr<pg::NodeKeeper>> keepers_;  // one per writer lane
   std::mutex close_mu_;
   std::atomic<bool> closed_{false};
 };
@@ -932,11 +947,25 @@ Result<std::unique_ptr<Store>> OpenPostgresStore(const PostgresOptions& options)
     if (!r) return Fail(r.error());
     readers.push_back(std::move(*r));
   }
+  // The other writer lanes: a connection and a node of their own each.
+  std::vector<std::unique_ptr<PgConn>> writers;
+  std::vector<std::int64_t> lane_nodes{node_id};
+  writers.push_back(std::move(*writer));
+  for (int i = 1; i < std::max(options.write_lanes, 1); ++i) {
+    auto w = PgConn::Open(options.url);
+    if (!w) return Fail(w.error());
+    auto lane_node =
+        (*w)->Run(sql::kNewNode, PgParams().Int(SystemNow()).Int(static_cast<std::int64_t>(lease)),
+                  "registering a writer lane");
+    if (!lane_node) return Fail(lane_node.error());
+    lane_nodes.push_back(lane_node->Int(0, 0));
+    writers.push_back(std::move(*w));
+  }
   auto integrator = PgConn::Open(options.url);
   if (!integrator) return Fail(integrator.error());
   auto store = std::make_unique<PostgresStore>(options, std::move(readers), node_id,
                                                std::move(*seal_key), std::move(*id_key));
-  store->Start(std::move(*writer), std::move(*integrator));
+  store->Start(std::move(writers), lane_nodes, std::move(*integrator));
   return std::unique_ptr<Store>(std::move(store));
 }
 

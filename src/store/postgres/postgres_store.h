@@ -31,7 +31,10 @@ struct PostgresOptions {
   std::string url;           // libpq connection URI: postgresql://user@host:port/db?...
   int read_connections = 4;  // pool of connections for reads, >= 1
   int max_batch = 256;       // most write jobs committed in one transaction
-  bool log_enabled = true;   // append signature-log leaves (WriteTx::AppendLeaf)
+  // Writer lanes (pg_tx.h, PgWriter): connections that each commit batches while the others
+  // build and send theirs; each counts as a node of its own in `nodes`. >= 1.
+  int write_lanes = 2;
+  bool log_enabled = true;  // append signature-log leaves (WriteTx::AppendLeaf)
   // How long the log integrator's lease lasts unless renewed (it is renewed every 200 ms): a
   // node that dies holding it delays other nodes' log heads and receipts this long.
   double log_lease_seconds = 10;

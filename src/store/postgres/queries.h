@@ -436,4 +436,12 @@ inline constexpr const char* kInsertNodes =
     "$3::bytea[]) ON CONFLICT (level, idx) DO NOTHING";
 inline constexpr int kNodeCols = 3;
 
+// The rows a batch kept in memory (pg_tx.cc, FlushRows) in one statement: kUpsertPeople,
+// kInsertSignatures, kInsertTokens, kInsertMails and kInsertLeaves as parts of one WITH, their
+// parameters numbered on in that order (kFlushCols in all). One row per person the upsert
+// returned (id, uuid, canonical_email, limit_tokens, limit_at; NULLs when none) with the count
+// of signatures inserted. Built once from the parts (queries.cc).
+const char* FlushStatement();
+inline constexpr int kFlushCols = kPeopleCols + kSignatureCols + kTokenCols + kMailCols + kLeafCols;
+
 }  // namespace undersigned::store::pg::sql

@@ -1,8 +1,11 @@
 // store_bench: durable signatures per second through tx::Sign (service/tx/scripts.h) on a
-// SqliteStore from many threads, the hot path of the signing benchmark without HTTP. Prints
-// throughput, latency percentiles, the writer's batching and the process's peak memory.
+// store from many threads, the hot path of the signing benchmark without HTTP. Prints
+// throughput, latency percentiles, the writer's batching and the process's peak memory; on
+// PostgreSQL (--store URL) also the CPU every postgres process on this machine used meanwhile.
 //
 //   store_bench [--threads 64] [--count 200000] [--db /tmp/x.db] [--confirm-every 0]
+//               [--store postgresql://...] (a PostgreSQL store instead of --db)
+//               [--lanes 2]  (with --store: the writer's lanes, PostgresOptions::write_lanes)
 //               [--normal]   (no fdatasync: measures CPU, not the disk)
 //               [--ordered]  (time-ordered uuids and token hashes, see the store's notes)
 //               [--keep]     (add to an existing database instead of starting afresh)
@@ -21,7 +24,11 @@
 #include <vector>
 
 #include "service/tx/scripts.h"
+#include "store/open_store.h"
 #include "store/sqlite/sqlite_store.h"
+#ifdef UNDERSIGNED_HAVE_POSTGRES
+#include "store/postgres/postgres_store.h"
+#endif
 
 using namespace undersigned;  // NOLINT: a small tool
 
@@ -64,6 +71,28 @@ double ThreadCpuSeconds(const std::string& name) {
   return 0;
 }
 
+// CPU seconds used so far by every process named "postgres" (the server's backends).
+double PostgresCpuSeconds() {
+  double total = 0;
+  for (const auto& e : std::filesystem::directory_iterator("/proc")) {
+    std::FILE* f = std::fopen((e.path() / "stat").c_str(), "r");
+    if (f == nullptr) continue;
+    char buf[1024] = {0};
+    std::size_t n = std::fread(buf, 1, sizeof buf - 1, f);
+    std::fclose(f);
+    buf[n] = 0;
+    const char* open = std::strchr(buf, '(');
+    const char* p = std::strrchr(buf, ')');
+    if (open == nullptr || p == nullptr || std::string(open + 1, p) != "postgres") continue;
+    unsigned long long utime = 0, stime = 0;
+    if (std::sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime,
+                    &stime) == 2) {
+      total += double(utime + stime) / double(sysconf(_SC_CLK_TCK));
+    }
+  }
+  return total;
+}
+
 long PeakRssKib() {
   rusage u{};
   getrusage(RUSAGE_SELF, &u);
@@ -81,6 +110,8 @@ int main(int argc, char** argv) {
   int confirm_every = 0;
   int page_size = 4096;
   bool ordered = false;
+  std::string url;
+  int lanes = 2;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto next = [&] { return std::string(i + 1 < argc ? argv[++i] : ""); };
@@ -100,8 +131,12 @@ int main(int argc, char** argv) {
       page_size = std::stoi(next());
     else if (a == "--confirm-every")
       confirm_every = std::stoi(next());
+    else if (a == "--store")
+      url = next();
+    else if (a == "--lanes")
+      lanes = std::stoi(next());
   }
-  if (!keep) {
+  if (!keep && url.empty()) {
     for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(db + suffix);
   }
   store::SqliteOptions o;
@@ -109,7 +144,17 @@ int main(int argc, char** argv) {
   o.synchronous_full = !normal;
   o.page_size = page_size;
   auto open_start = std::chrono::steady_clock::now();
-  auto opened = store::OpenSqliteStore(o);
+  Result<std::unique_ptr<Store>> opened = Fail(Code::kInvalidArgument, "no PostgreSQL here");
+  if (url.empty()) {
+    opened = store::OpenSqliteStore(o);
+  } else {
+#ifdef UNDERSIGNED_HAVE_POSTGRES
+    store::PostgresOptions po;
+    po.url = url;
+    po.write_lanes = lanes;
+    opened = store::OpenPostgresStore(po);
+#endif
+  }
   if (!opened) {
     std::fprintf(stderr, "open: %s\n", opened.error().message.c_str());
     return 1;
@@ -141,7 +186,7 @@ int main(int argc, char** argv) {
   }
   auto& s = **opened;
   Campaign c;
-  c.slug = "bench-" + std::to_string(std::time(nullptr));
+  c.slug = "bench-" + std::to_string(std::time(nullptr)) + "-" + std::to_string(getpid());
   c.title = "Bench";
   c.targets = {Target{"CEO", "", "", "", "", ""}};
   c.goal = 1000000;
@@ -159,8 +204,10 @@ int main(int argc, char** argv) {
   std::atomic<long> errors{0};
   std::vector<std::vector<std::uint32_t>> lat(threads);
   auto t0 = std::chrono::steady_clock::now();
+  const double pg_cpu0 = url.empty() ? 0 : PostgresCpuSeconds();
   std::vector<std::thread> pool;
-  const auto run_id = static_cast<std::uint64_t>(std::time(nullptr));
+  // Unique per run, also for two runs at once on one database.
+  const auto run_id = static_cast<std::uint64_t>(std::time(nullptr)) * 100000 + getpid() % 100000;
   for (int t = 0; t < threads; ++t) {
     pool.emplace_back([&, t] {
       auto& mine = lat[t];
@@ -207,20 +254,32 @@ int main(int argc, char** argv) {
   auto pct = [&](double p) {
     return all.empty() ? 0u : all[static_cast<std::size_t>(p * (all.size() - 1))];
   };
-  auto st = store::GetSqliteStats(s).value();
   std::printf("signatures %ld in %.2fs: %.0f/s, errors %ld\n", count, secs, count / secs,
               errors.load());
   std::printf("latency us: p50 %u p90 %u p99 %u max %u\n", pct(0.5), pct(0.9), pct(0.99), pct(1.0));
-  std::printf("transactions %lld, ops %lld, avg batch %.1f, max batch %lld\n",
-              static_cast<long long>(st.transactions), static_cast<long long>(st.operations),
-              st.transactions ? double(st.operations) / st.transactions : 0.0,
-              static_cast<long long>(st.max_batch_seen));
-  std::printf("syncs %lld, checkpoints %lld\n", static_cast<long long>(st.syncs),
-              static_cast<long long>(st.checkpoints));
-  std::printf("pages written %lld = %.1f per signature, %.1f per transaction\n",
-              static_cast<long long>(st.pages_written), double(st.pages_written) / count,
-              double(st.pages_written) / st.transactions);
-  double writer_cpu = ThreadCpuSeconds("us-sqlite-write");
+  if (auto st = store::GetSqliteStats(s)) {
+    std::printf("transactions %lld, ops %lld, avg batch %.1f, max batch %lld\n",
+                static_cast<long long>(st->transactions), static_cast<long long>(st->operations),
+                st->transactions ? double(st->operations) / st->transactions : 0.0,
+                static_cast<long long>(st->max_batch_seen));
+    std::printf("syncs %lld, checkpoints %lld\n", static_cast<long long>(st->syncs),
+                static_cast<long long>(st->checkpoints));
+    std::printf("pages written %lld = %.1f per signature, %.1f per transaction\n",
+                static_cast<long long>(st->pages_written), double(st->pages_written) / count,
+                double(st->pages_written) / st->transactions);
+  }
+#ifdef UNDERSIGNED_HAVE_POSTGRES
+  if (auto st = store::GetPostgresStats(s)) {
+    const double pg_cpu = PostgresCpuSeconds() - pg_cpu0;
+    std::printf("transactions %lld, ops %lld, avg batch %.1f, max batch %lld\n",
+                static_cast<long long>(st->transactions), static_cast<long long>(st->operations),
+                st->transactions ? double(st->operations) / st->transactions : 0.0,
+                static_cast<long long>(st->max_batch_seen));
+    std::printf("postgres processes' CPU %.2fs = %.1f us per signature\n", pg_cpu,
+                pg_cpu * 1e6 / double(count));
+  }
+#endif
+  double writer_cpu = ThreadCpuSeconds(url.empty() ? "us-sqlite-write" : "us-pg-write");
   std::printf("writer thread CPU %.2fs = %.1f us per signature\n", writer_cpu,
               writer_cpu * 1e6 / double(count));
   rusage u{};
