@@ -102,6 +102,11 @@ class SqliteStoreTest : public ::testing::Test {
         "DROP TABLE campaign_texts; ALTER TABLE campaigns DROP COLUMN time_zone; "
         "ALTER TABLE campaigns DROP COLUMN description; "
         "ALTER TABLE campaigns DROP COLUMN organized_by; PRAGMA user_version = 1;");
+    ExecOther(  // version 6: organizer accounts
+        "DROP TABLE organizer_actions; DROP TABLE account_tokens; DROP TABLE memberships; "
+        "DROP TABLE sessions; DROP TABLE users; ALTER TABLE api_tokens DROP COLUMN owner_user_id; "
+        "ALTER TABLE api_tokens DROP COLUMN campaign_id; "
+        "ALTER TABLE api_tokens DROP COLUMN read_only;");
   }
   void ExecOther(const std::string& sql) {
     sqlite3* db = nullptr;
