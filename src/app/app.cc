@@ -179,6 +179,7 @@ Result<std::unique_ptr<App>> App::Open(const Config& config, bool serving) {
   app->campaigns_ = std::make_unique<service::CampaignService>(*app->store_, clock);
   if (auto r = app->campaigns_->Load(); !r) return Fail(r.error());
   app->tokens_ = std::make_unique<service::ApiTokenService>(*app->store_, clock);
+  app->accounts_ = std::make_unique<service::AccountService>(*app->store_, clock);
 
   service::SigningOptions so;
   so.max_confirm_sends = config.limits.max_confirm_sends;

@@ -44,16 +44,22 @@ AccountService::AccountService(Store& store, const Clock& clock, AccountOptions 
       options_(std::move(options)),
       per_account_(clock, options_.per_account),
       per_address_(clock, options_.per_address),
-      links_per_account_(clock, options_.links_per_account) {
+      links_per_account_(clock, options_.links_per_account) {}
+
+const std::string& AccountService::DummyHash() {
   // A hash of a random password, with the same parameters as real ones: an unknown email is
-  // checked against it, so that it costs what a known one does.
-  unsigned char random[32];
-  randombytes_buf(random, sizeof random);
-  char out[crypto_pwhash_STRBYTES];
-  if (crypto_pwhash_str(out, reinterpret_cast<const char*>(random), sizeof random,
-                        options_.password_ops, options_.password_mem) == 0) {
-    dummy_hash_ = out;
-  }
+  // checked against it, so that it costs what a known one does. Made on first use (it takes as
+  // long as a sign-in), not by every CLI command that builds the service.
+  std::call_once(dummy_once_, [this] {
+    unsigned char random[32];
+    randombytes_buf(random, sizeof random);
+    char out[crypto_pwhash_STRBYTES];
+    if (crypto_pwhash_str(out, reinterpret_cast<const char*>(random), sizeof random,
+                          options_.password_ops, options_.password_mem) == 0) {
+      dummy_hash_ = out;
+    }
+  });
+  return dummy_hash_;
 }
 
 Result<std::string> AccountService::CanonicalAccountEmail(const std::string& email) {
@@ -460,7 +466,7 @@ Result<SignedIn> AccountService::SignInWithPassword(const std::string& email,
   auto user = accounts_.GetUserByEmail(canon);
   if (!user && user.error().code != Code::kNotFound) return Fail(user.error());
   if (!user || user->password_hash.empty() || user->disabled) {
-    (void)VerifyPassword(dummy_hash_, password);  // the same work as for a known user
+    (void)VerifyPassword(DummyHash(), password);  // the same work as for a known user
     return fail();
   }
   if (!VerifyPassword(user->password_hash, password)) return fail();

@@ -208,6 +208,7 @@ class AccountService {
   Result<void> KeepsAnOwner(std::int64_t campaign_id, std::int64_t user_id,
                             std::optional<CampaignRole> new_role);
   Error Throttled(int wait) const;
+  const std::string& DummyHash();
 
   Store& store_;
   AccountStore& accounts_;
@@ -221,6 +222,7 @@ class AccountService {
   std::mutex hashing_mu_;
   std::condition_variable hashing_cv_;
   std::ptrdiff_t hashing_ = 0;
+  std::once_flag dummy_once_;
   std::string dummy_hash_;  // verified against for unknown emails (the same work)
   std::mutex key_mu_;
   std::string totp_key_;  // 32 bytes, read on first use
