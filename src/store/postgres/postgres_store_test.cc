@@ -92,6 +92,28 @@ TEST(PostgresStore, RefusesANewerSchema) {
   EXPECT_NE(s.error().message.find("newer"), std::string::npos);
 }
 
+TEST(PostgresStore, TheActionRecordRefusesUpdatesAndDeletes) {
+  US_PG_TEST_SETUP(db);
+  auto store = Open(db.url());
+  ASSERT_NE(store, nullptr);
+  ActionEntry e;
+  e.at = 1'700'000'000;
+  e.action = "user.create";
+  e.subject = "ada@example.org";
+  ASSERT_TRUE(store->accounts().AppendAction(e).has_value());
+  auto conn = PgConn::Open(db.url());
+  ASSERT_TRUE(conn);
+  for (const char* sql :
+       {"UPDATE organizer_actions SET action = 'nothing'", "DELETE FROM organizer_actions"}) {
+    auto r = (*conn)->Exec(sql, "test");
+    EXPECT_FALSE(r) << sql;  // the trigger raises (the message is kept neutral)
+  }
+  auto n = store->accounts().ListActions({}, Page{});
+  ASSERT_TRUE(n);
+  ASSERT_EQ(n->total, 1);
+  EXPECT_EQ(n->items[0].action, "user.create");
+}
+
 TEST(PostgresStore, CampaignsTextsAndTokensRoundTrip) {
   US_PG_TEST_SETUP(db);
   auto store = Open(db.url());
