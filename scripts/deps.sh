@@ -8,16 +8,17 @@ build_pkgs=(build-essential cmake ninja-build ccache pkg-config
   libboost-dev libboost-system-dev libsqlite3-dev sqlite3 libsodium-dev nlohmann-json3-dev
   libkainjow-mustache-dev libcmark-dev libcli11-dev libspdlog-dev libtomlplusplus-dev
   libcurl4-openssl-dev libssl-dev libexpected-dev libgoogle-perftools-dev libgtest-dev
-  libpng-dev libjpeg62-turbo-dev
+  libpng-dev libjpeg62-turbo-dev libcairo2-dev libpango1.0-dev fonts-dejavu-core
   libabsl-dev tzdata libpq-dev
   libgmock-dev libbenchmark-dev)
 # Tests: pytest and aiosmtpd (integration tests against a real SMTP server), sqlite3 (to inspect
 # databases), PostgreSQL 15 server and psql (scripts/pg.sh starts a throw-away cluster for the
-# run; tests create a database each), Chromium and fonts (browser test). Benchmarks: wrk and nginx
-# (bench/run), PostgreSQL (bench/run --postgres).
+# run; tests create a database each), Chromium and fonts (browser test), poppler-utils (pdfinfo and
+# pdftotext read the letter's PDF back in render_test). Benchmarks: wrk and nginx (bench/run),
+# PostgreSQL (bench/run --postgres).
 pg_pkgs=(postgresql-15 postgresql-client-15)
 test_pkgs=(python3 python3-pytest python3-aiosmtpd sqlite3 chromium fonts-liberation
-  ca-certificates "${pg_pkgs[@]}")
+  ca-certificates poppler-utils "${pg_pkgs[@]}")
 bench_pkgs=(wrk nginx sqlite3 python3 curl "${pg_pkgs[@]}")
 
 pkgs=("${build_pkgs[@]}")

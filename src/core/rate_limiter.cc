@@ -6,6 +6,28 @@
 
 namespace undersigned {
 
+TokenTake TakeToken(const RateLimit& limit, const std::optional<TokenBucket>& bucket, double now) {
+  TokenTake t;
+  if (!limit.enabled) {
+    t.allowed = true;
+    t.after = bucket.value_or(TokenBucket{limit.burst, now});
+    return t;
+  }
+  double tokens = limit.burst;
+  if (bucket) {
+    const double refill = std::max(0.0, now - bucket->at) * limit.per_second;
+    tokens = std::min(limit.burst, bucket->tokens + refill);
+  }
+  if (tokens >= 1.0) {
+    t.allowed = true;
+    t.after = TokenBucket{tokens - 1.0, now};
+    return t;
+  }
+  const double wait = limit.per_second > 0 ? (1.0 - tokens) / limit.per_second : 1e9;
+  t.wait_seconds = static_cast<int>(std::clamp(std::ceil(wait), 1.0, 1e9));
+  return t;
+}
+
 RateLimiter::RateLimiter(const Clock& clock, RateLimit limit) : clock_(clock), limit_(limit) {
   // Each shard's table sized for its share of kMaxKeys at once (about 2 MiB in all): a stream
   // of new keys then never rehashes one under its lock.
@@ -25,17 +47,13 @@ int RateLimiter::Take(std::string_view key) {
   }
   auto [it, inserted] = shard.buckets.try_emplace(std::string(key), Bucket{limit_.burst, now});
   Bucket& b = it->second;
-  if (!inserted) {
-    const double refill = static_cast<double>(now - b.last_ms) / 1000.0 * limit_.per_second;
-    b.tokens = std::min(limit_.burst, b.tokens + refill);
-    b.last_ms = now;
-  }
-  if (b.tokens >= 1.0) {
-    b.tokens -= 1.0;
-    return 0;
-  }
-  const double wait = (1.0 - b.tokens) / limit_.per_second;
-  return std::max(1, static_cast<int>(std::ceil(wait)));
+  std::optional<TokenBucket> before;
+  if (!inserted) before = TokenBucket{b.tokens, static_cast<double>(b.last_ms) / 1000.0};
+  const TokenTake t = TakeToken(limit_, before, static_cast<double>(now) / 1000.0);
+  if (!t.allowed) return t.wait_seconds;
+  b.tokens = t.after.tokens;
+  b.last_ms = now;
+  return 0;
 }
 
 int RateLimiter::Wait(std::string_view key) const {

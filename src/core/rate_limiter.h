@@ -10,6 +10,7 @@
 #include <array>
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -23,6 +24,26 @@ struct RateLimit {
   double per_second = 1.0;  // refill rate
   bool enabled = true;
 };
+
+// One key's bucket as a value, for buckets kept elsewhere (a store row: the per-email signing
+// limit lives on the person, so that every node sees the same bucket): `tokens` left at time
+// `at` (seconds, any epoch the caller keeps to).
+struct TokenBucket {
+  double tokens = 0;
+  double at = 0;
+  bool operator==(const TokenBucket&) const = default;
+};
+
+struct TokenTake {
+  bool allowed = false;
+  int wait_seconds = 0;  // refused: whole seconds (>= 1) until a token is there
+  TokenBucket after;     // allowed: the bucket to keep (refused: nothing needs keeping)
+};
+
+// The token-bucket rule, pure: takes one token at `now` from `bucket` (nullopt: a key never
+// seen, which starts full). A clock that went backwards refills nothing. A disabled limit
+// always allows and leaves the bucket as it was.
+TokenTake TakeToken(const RateLimit& limit, const std::optional<TokenBucket>& bucket, double now);
 
 class RateLimiter {
  public:

@@ -67,5 +67,47 @@ TEST(RateLimiter, AFloodOfDistinctKeysStaysBounded) {
   EXPECT_GT(rl.Size(), RateLimiter::kMaxKeys / 4);  // forgets a shard at a time, not all
 }
 
+
+// TakeToken: the same rule as a value, for buckets kept in a store row.
+TEST(TakeTokenTest, AFreshKeyStartsFullAndRefillsAtTheRate) {
+  const RateLimit limit{3, 0.5, true};
+  auto t = TakeToken(limit, std::nullopt, 100);
+  ASSERT_TRUE(t.allowed);
+  EXPECT_EQ(t.after, (TokenBucket{2, 100}));
+  t = TakeToken(limit, t.after, 100);
+  ASSERT_TRUE(t.allowed);
+  t = TakeToken(limit, t.after, 100);
+  ASSERT_TRUE(t.allowed);
+  EXPECT_EQ(t.after, (TokenBucket{0, 100}));
+  const TokenBucket empty = t.after;
+  t = TakeToken(limit, empty, 100);
+  EXPECT_FALSE(t.allowed);
+  EXPECT_EQ(t.wait_seconds, 2);  // one token at 0.5 a second
+  t = TakeToken(limit, empty, 101);
+  EXPECT_FALSE(t.allowed);
+  EXPECT_EQ(t.wait_seconds, 1);
+  t = TakeToken(limit, empty, 102);
+  ASSERT_TRUE(t.allowed);
+  EXPECT_EQ(t.after, (TokenBucket{0, 102}));
+  // Never more than the burst, however long the key was idle.
+  t = TakeToken(limit, empty, 1e6);
+  EXPECT_EQ(t.after, (TokenBucket{2, 1e6}));
+}
+
+TEST(TakeTokenTest, AClockGoingBackwardsRefillsNothingAndDisabledAlwaysAllows) {
+  const RateLimit limit{1, 1, true};
+  auto t = TakeToken(limit, TokenBucket{0, 200}, 150);
+  EXPECT_FALSE(t.allowed);
+  EXPECT_EQ(t.wait_seconds, 1);
+  const RateLimit off{1, 1, false};
+  t = TakeToken(off, TokenBucket{0, 200}, 200);
+  EXPECT_TRUE(t.allowed);
+  EXPECT_EQ(t.after, (TokenBucket{0, 200}));
+  // A zero refill rate refuses for a very long time rather than dividing by zero.
+  t = TakeToken(RateLimit{1, 0, true}, TokenBucket{0, 5}, 10);
+  EXPECT_FALSE(t.allowed);
+  EXPECT_GT(t.wait_seconds, 1'000'000);
+}
+
 }  // namespace
 }  // namespace undersigned

@@ -174,10 +174,9 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   return true;
 }
 
-constexpr std::array<std::string_view, 11> kReservedHeaders = {
-    "Date",       "From",         "To",           "Subject",
-    "Message-ID", "MIME-Version", "Content-Type", "Content-Transfer-Encoding",
-    "Sender",     "Cc",           "Bcc"};
+constexpr std::array<std::string_view, 12> kReservedHeaders = {
+    "Date",         "From",   "To", "Subject", "Message-ID",          "MIME-Version",
+    "Content-Type", "Sender", "Cc", "Bcc",     "Content-Disposition", "Content-Transfer-Encoding"};
 
 Result<void> CheckHeaderText(std::string_view what, std::string_view value) {
   if (HasLineBreakOrNul(value)) {
@@ -194,6 +193,177 @@ void AppendTextPart(std::string& out, std::string_view subtype, std::string_view
   out += subtype;
   out += "; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n";
   out += EncodeQuotedPrintable(body);
+}
+
+void AddLine(std::string& out, std::string_view line) {
+  out += line;
+  out += kCrlf;
+}
+
+// "=_" cannot occur in quoted-printable or base64 output, so a boundary never collides.
+std::string NewBoundary() { return "=_us_" + RandomHex(12); }
+
+// The body proper: a text/plain part, or multipart/alternative of text and html. Starts with
+// its Content-Type header, so it serves as the message's own body or as a part of another
+// multipart.
+void AppendBody(std::string& out, const MailMessage& m) {
+  if (m.html_body.empty()) {
+    AppendTextPart(out, "plain", m.text_body);
+    return;
+  }
+  std::string boundary = NewBoundary();
+  AddLine(out, "Content-Type: multipart/alternative; boundary=\"" + boundary + "\"");
+  AddLine(out, "");
+  AddLine(out, "This is a multi-part message in MIME format.");
+  // The CRLF before a boundary line belongs to the boundary (RFC 2046 5.1.1), hence the
+  // empty line after each part: it keeps the part's own final line break.
+  AddLine(out, "--" + boundary);
+  AppendTextPart(out, "plain", m.text_body);
+  AddLine(out, "");
+  AddLine(out, "--" + boundary);
+  AppendTextPart(out, "html", m.html_body);
+  AddLine(out, "");
+  AddLine(out, "--" + boundary + "--");
+}
+
+// RFC 2045 token characters, lowercase only (what a content type's type and subtype may be).
+bool IsLowerToken(std::string_view s) {
+  if (s.empty() || s.size() > 63) return false;
+  for (char c : s) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+              std::string_view("!#$&-^_.+").find(c) != std::string_view::npos;
+    if (!ok) return false;
+  }
+  return true;
+}
+
+Result<void> CheckAttachments(const std::vector<MailAttachment>& attachments) {
+  std::size_t total = 0;
+  for (std::size_t i = 0; i < attachments.size(); ++i) {
+    const MailAttachment& a = attachments[i];
+    const std::string what = "attachment " + std::to_string(i + 1);
+    if (a.filename.empty()) return Fail(Code::kInvalidArgument, what + " has no file name");
+    if (auto ok = CheckHeaderText(what + "'s file name", a.filename); !ok) {
+      return Fail(ok.error());
+    }
+    // Bidi controls too: U+202E turns "letter\u202Efdp.exe" into "letterexe.pdf" on screen.
+    if (HasControlChars(a.filename, false) || HasBidiControls(a.filename) ||
+        a.filename.find_first_of("/\\\t") != std::string::npos || a.filename.size() > 255) {
+      return Fail(Code::kInvalidArgument,
+                  what +
+                      "'s file name must be a name, not a path: no '/', '\\', control or "
+                      "direction characters, at most 255 bytes");
+    }
+    std::size_t slash = a.content_type.find('/');
+    if (slash == std::string::npos || !IsLowerToken(a.content_type.substr(0, slash)) ||
+        !IsLowerToken(a.content_type.substr(slash + 1))) {
+      return Fail(Code::kInvalidArgument,
+                  what +
+                      "'s content type must be a lowercase type/subtype such as "
+                      "application/pdf, without parameters");
+    }
+    total += a.data.size();
+  }
+  if (total > kMaxAttachmentBytes) {
+    return Fail(Code::kInvalidArgument, "attachments hold " + std::to_string(total) +
+                                            " bytes; at most " +
+                                            std::to_string(kMaxAttachmentBytes) + " may go");
+  }
+  return {};
+}
+
+// An RFC 2231 attribute-char, written as itself in an extended parameter value.
+bool IsAttributeChar(unsigned char c) {
+  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
+  return std::string_view("!#$&+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
+}
+
+// A parameter: name="value" when the value is printable ASCII and fits on its line, else
+// name*=utf-8''%XX... in numbered sections (RFC 2231 3 and 4), each on a line of its own
+// within 78 characters, split only between characters. Every line but the first starts with
+// a space (a fold); the first starts with a space too, following "type;" + CRLF.
+std::string Parameter(std::string_view name, std::string_view value) {
+  if (IsPrintableAscii(value)) {
+    std::string quoted = "\"";
+    for (char c : value) {
+      if (c == '"' || c == '\\') quoted += '\\';
+      quoted += c;
+    }
+    quoted += '"';
+    std::string line = " " + std::string(name) + "=" + quoted;
+    if (line.size() <= kPreferredLine) return line;
+  }
+  // Percent-encode character by character, so that sections can end between characters.
+  std::vector<std::string> chars;
+  for (std::size_t i = 0; i < value.size();) {
+    std::size_t len = 1;
+    auto lead = static_cast<unsigned char>(value[i]);
+    if (lead >= 0xF0) {
+      len = 4;
+    } else if (lead >= 0xE0) {
+      len = 3;
+    } else if (lead >= 0xC0) {
+      len = 2;
+    }
+    len = std::min(len, value.size() - i);
+    std::string enc;
+    for (std::size_t j = i; j < i + len; ++j) {
+      auto c = static_cast<unsigned char>(value[j]);
+      if (IsAttributeChar(c)) {
+        enc += static_cast<char>(c);
+      } else {
+        static constexpr char kHex[] = "0123456789ABCDEF";
+        enc += '%';
+        enc += kHex[c >> 4];
+        enc += kHex[c & 0xf];
+      }
+    }
+    chars.push_back(std::move(enc));
+    i += len;
+  }
+  std::string all = "utf-8''";
+  for (const auto& c : chars) all += c;
+  std::string single = " " + std::string(name) + "*=" + all;
+  if (single.size() <= kPreferredLine) return single;
+
+  std::vector<std::string> sections;
+  std::string current = "utf-8''";
+  for (const auto& c : chars) {
+    // " name*NN*=" + section + ";" within the line.
+    std::size_t prefix = name.size() + 6 + std::to_string(sections.size()).size();
+    if (current.size() + c.size() + prefix > kPreferredLine && !current.empty() &&
+        current != "utf-8''") {
+      sections.push_back(std::move(current));
+      current.clear();
+    }
+    current += c;
+  }
+  if (!current.empty()) sections.push_back(std::move(current));
+  std::string out;
+  for (std::size_t i = 0; i < sections.size(); ++i) {
+    if (i > 0) out += ";\r\n";
+    out += " " + std::string(name) + "*" + std::to_string(i) + "*=" + sections[i];
+  }
+  return out;
+}
+
+void AppendAttachment(std::string& out, const MailAttachment& a) {
+  out += AttachmentHeaders(a.filename, a.content_type);
+  out += kCrlf;
+  AddLine(out, "");
+  out += Base64Lines(a.data);
+}
+
+// A URL for List-Unsubscribe: the scheme, then printable ASCII without the characters that
+// delimit it in the header.
+bool IsHeaderUrl(std::string_view url, std::string_view scheme) {
+  if (url.size() <= scheme.size() || url.size() > 900 || url.rfind(scheme, 0) != 0) {
+    return false;
+  }
+  for (unsigned char c : url) {
+    if (c <= 0x20 || c >= 0x7f || c == '<' || c == '>' || c == ',' || c == '"') return false;
+  }
+  return true;
 }
 
 }  // namespace
@@ -235,6 +405,65 @@ std::string Base64Encode(std::string_view bytes) {
     out += '=';
   }
   return out;
+}
+
+std::string Base64Lines(std::string_view bytes) {
+  constexpr std::size_t kLine = 76;
+  const std::string encoded = Base64Encode(bytes);
+  std::string out;
+  out.reserve(encoded.size() + encoded.size() / kLine * 2 + 2);
+  for (std::size_t pos = 0; pos < encoded.size(); pos += kLine) {
+    out.append(encoded, pos, kLine);
+    out += kCrlf;
+  }
+  return out;
+}
+
+std::string AttachmentHeaders(std::string_view filename, std::string_view content_type) {
+  std::string out = "Content-Type: ";
+  out += content_type;
+  out += ";\r\n";
+  // Older clients read the name from Content-Type, as an RFC 2047 encoded-word in a quoted
+  // string (not standard there, but what they understand); current ones read the RFC 2231
+  // filename of Content-Disposition. Kept on one line: a 255-byte name fits.
+  if (IsPrintableAscii(filename)) {
+    out += Parameter("name", filename);
+  } else {
+    std::string words = EncodeWords(filename);
+    for (std::size_t p = words.find("\r\n"); p != std::string::npos; p = words.find("\r\n", p)) {
+      words.erase(p, 2);
+    }
+    out += " name=\"" + words + "\"";
+  }
+  out += "\r\nContent-Disposition: attachment;\r\n";
+  out += Parameter("filename", filename);
+  out += "\r\nContent-Transfer-Encoding: base64";
+  return out;
+}
+
+Result<void> AddListUnsubscribe(MailMessage& m, std::string_view https_url,
+                                std::string_view mailto) {
+  if (!IsHeaderUrl(https_url, "https://")) {
+    return Fail(Code::kInvalidArgument,
+                "the unsubscribe link must be an https:// URL of printable ASCII without spaces, "
+                "'<', '>', ',' or '\"' (percent-encode them), at most 900 characters");
+  }
+  if (!mailto.empty() && !IsHeaderUrl(mailto, "mailto:")) {
+    return Fail(Code::kInvalidArgument,
+                "the unsubscribe address must be a mailto: URL of printable ASCII without "
+                "spaces, '<', '>', ',' or '\"' (percent-encode them), at most 900 characters");
+  }
+  for (const auto& [name, value] : m.extra_headers) {
+    if (EqualsIgnoreCase(name, "List-Unsubscribe") ||
+        EqualsIgnoreCase(name, "List-Unsubscribe-Post")) {
+      return Fail(Code::kInvalidArgument, "the message already has " + name);
+    }
+  }
+  std::string value = "<" + std::string(https_url) + ">";
+  if (!mailto.empty()) value += ", <" + std::string(mailto) + ">";
+  m.extra_headers.emplace_back("List-Unsubscribe", std::move(value));
+  m.extra_headers.emplace_back("List-Unsubscribe-Post", "List-Unsubscribe=One-Click");
+  return {};
 }
 
 std::string EncodeWords(std::string_view s) {
@@ -382,13 +611,13 @@ Result<std::string> FormatRfc5322(const MailMessage& m, UnixTime date) {
     }
     if (auto ok = CheckHeaderText("header " + name, value); !ok) return Fail(ok.error());
   }
+  if (auto ok = CheckAttachments(m.attachments); !ok) return Fail(ok.error());
 
+  std::size_t attached = 0;
+  for (const auto& a : m.attachments) attached += a.data.size() / 3 * 4 + 512;
   std::string out;
-  out.reserve(1024 + m.text_body.size() * 2 + m.html_body.size() * 2);
-  auto add = [&out](std::string_view line) {
-    out += line;
-    out += kCrlf;
-  };
+  out.reserve(1024 + m.text_body.size() * 2 + m.html_body.size() * 2 + attached * 79 / 76);
+  auto add = [&out](std::string_view line) { AddLine(out, line); };
   add("Date: " + FormatRfc5322Date(date));
   if (m.from_name.empty()) {
     add("From: " + m.from_address);
@@ -401,21 +630,20 @@ Result<std::string> FormatRfc5322(const MailMessage& m, UnixTime date) {
   add("MIME-Version: 1.0");
   for (const auto& [name, value] : m.extra_headers) add(UnstructuredHeader(name, value));
 
-  if (m.html_body.empty()) {
-    AppendTextPart(out, "plain", m.text_body);
+  if (m.attachments.empty()) {
+    AppendBody(out, m);
   } else {
-    // "=_" cannot occur in quoted-printable output, so the boundary never collides.
-    std::string boundary = "=_us_" + RandomHex(12);
-    add("Content-Type: multipart/alternative; boundary=\"" + boundary + "\"");
+    std::string boundary = NewBoundary();
+    add("Content-Type: multipart/mixed; boundary=\"" + boundary + "\"");
     add("");
     add("This is a multi-part message in MIME format.");
-    // The CRLF before a boundary line belongs to the boundary (RFC 2046 5.1.1), hence the
-    // empty line after each part: it keeps the part's own final line break.
     add("--" + boundary);
-    AppendTextPart(out, "plain", m.text_body);
-    add("");
-    add("--" + boundary);
-    AppendTextPart(out, "html", m.html_body);
+    AppendBody(out, m);
+    for (const auto& a : m.attachments) {
+      add("");
+      add("--" + boundary);
+      AppendAttachment(out, a);
+    }
     add("");
     add("--" + boundary + "--");
   }

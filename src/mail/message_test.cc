@@ -1,6 +1,7 @@
 #include "mail/message.h"
 
 #include <fstream>
+#include <map>
 #include <random>
 #include <regex>
 
@@ -299,6 +300,223 @@ TEST(FormatRfc5322, HtmlBodyMakesMultipartAlternative) {
     }
   }
   EXPECT_TRUE(found);
+}
+
+// Bytes a PDF might hold: its header, every byte value, CR and LF alone, and its end.
+std::string PdfLikeBytes() {
+  std::string data = "%PDF-1.5\n%\xe2\xe3\xcf\xd3\n";
+  for (int round = 0; round < 40; ++round) {
+    for (int b = 0; b < 256; ++b) data += static_cast<char>(b);
+    data += "\r\n\r\n.\r\n";
+  }
+  data += "%%EOF\n";
+  return data;
+}
+
+std::string Base64Of(const std::string& bytes) { return Base64Encode(bytes); }
+
+TEST(FormatRfc5322, AttachmentMakesMultipartMixedAroundTheAlternative) {
+  MailMessage m = Basic();
+  m.html_body = "<p>The letter is attached.</p>\n";
+  m.attachments.push_back({"letter.pdf", "application/pdf", PdfLikeBytes()});
+  auto msg = FormatRfc5322(m, kDate);
+  ASSERT_TRUE(msg) << msg.error().message;
+  ExpectWellFormed(*msg);
+  EXPECT_TRUE(std::regex_search(
+      Headers(*msg), std::regex("Content-Type: multipart/mixed; boundary=\"=_us_[0-9a-f]+\"")));
+  EXPECT_NE(msg->find("Content-Type: application/pdf;\r\n name=\"letter.pdf\"\r\n"
+                      "Content-Disposition: attachment;\r\n filename=\"letter.pdf\"\r\n"
+                      "Content-Transfer-Encoding: base64\r\n\r\n"),
+            std::string::npos)
+      << *msg;
+  // Base64 in lines of exactly 76 characters (the last one shorter).
+  std::size_t body = msg->find("base64\r\n\r\n") + 10;
+  std::size_t end = msg->find("\r\n\r\n", body);
+  int full_lines = 0;
+  for (std::size_t p = body; p < end;) {
+    std::size_t eol = msg->find("\r\n", p);
+    EXPECT_LE(eol - p, 76u);
+    if (eol - p == 76) ++full_lines;
+    p = eol + 2;
+  }
+  EXPECT_GT(full_lines, 100);
+
+  auto parsed = RoundTrip(*msg);
+  ASSERT_TRUE(parsed.is_object());
+  EXPECT_EQ(parsed["defects"].size(), 0u) << parsed["defects"];
+  EXPECT_EQ(parsed["content_type"], "multipart/mixed");
+  EXPECT_EQ(parsed["structure"], nlohmann::json::parse(R"(["multipart/mixed",
+      "multipart/alternative", "text/plain", "text/html", "application/pdf"])"));
+  EXPECT_EQ(parsed["text"], m.text_body);
+  EXPECT_EQ(parsed["html"], m.html_body);
+  ASSERT_EQ(parsed["attachments"].size(), 1u);
+  const auto& a = parsed["attachments"][0];
+  EXPECT_EQ(a["filename"], "letter.pdf");
+  EXPECT_EQ(a["name"], "letter.pdf");
+  EXPECT_EQ(a["content_type"], "application/pdf");
+  EXPECT_EQ(a["disposition"], "attachment");
+  EXPECT_EQ(a["data_base64"], Base64Of(PdfLikeBytes()));
+}
+
+TEST(FormatRfc5322, TextOnlyWithSeveralAttachments) {
+  MailMessage m = Basic();
+  m.attachments.push_back({"letter.pdf", "application/pdf", "%PDF-1.5\n%%EOF\n"});
+  m.attachments.push_back({"signers.csv", "text/csv", "name,place\r\nZoë,Berlin\r\n"});
+  m.attachments.push_back({"empty.bin", "application/octet-stream", ""});
+  auto msg = FormatRfc5322(m, kDate);
+  ASSERT_TRUE(msg) << msg.error().message;
+  ExpectWellFormed(*msg);
+  auto parsed = RoundTrip(*msg);
+  EXPECT_EQ(parsed["defects"].size(), 0u) << parsed["defects"];
+  EXPECT_EQ(parsed["structure"], nlohmann::json::parse(R"(["multipart/mixed", "text/plain",
+      "application/pdf", "text/csv", "application/octet-stream"])"));
+  EXPECT_EQ(parsed["text"], m.text_body);
+  ASSERT_EQ(parsed["attachments"].size(), 3u);
+  for (std::size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(parsed["attachments"][i]["filename"], m.attachments[i].filename);
+    EXPECT_EQ(parsed["attachments"][i]["data_base64"], Base64Of(m.attachments[i].data));
+  }
+}
+
+TEST(FormatRfc5322, NonAsciiAndLongFileNamesFollowRfc2231) {
+  const std::string names[] = {
+      "Offener Brief – Unterschriften.pdf",
+      "公開書簡.pdf",
+      "رسالة مفتوحة.pdf",
+      "the \"letter\"; final=yes.pdf",
+      std::string(40, 'x') + " " + std::string(40, 'y') + ".pdf",  // ASCII, too long for a line
+      "Zoë " + std::string(60, 'e') + " 🌍 " + std::string(30, 'a') + "ü" + ".pdf",
+  };
+  for (const std::string& name : names) {
+    MailMessage m = Basic();
+    m.attachments.push_back({name, "application/pdf", "%PDF-1.5\n"});
+    auto msg = FormatRfc5322(m, kDate);
+    ASSERT_TRUE(msg) << name << ": " << msg.error().message;
+    ExpectWellFormed(*msg);
+    std::size_t start = msg->find("Content-Disposition: attachment;");
+    ASSERT_NE(start, std::string::npos);
+    std::string part_headers = msg->substr(start, msg->find("\r\n\r\n", start) - start);
+    for (std::size_t p = 0; p < part_headers.size();) {
+      std::size_t eol = part_headers.find("\r\n", p);
+      if (eol == std::string::npos) eol = part_headers.size();
+      EXPECT_LE(eol - p, 78u) << part_headers;
+      p = eol + 2;
+    }
+    auto parsed = RoundTrip(*msg);
+    EXPECT_EQ(parsed["defects"].size(), 0u) << name << parsed["defects"];
+    ASSERT_EQ(parsed["attachments"].size(), 1u);
+    EXPECT_EQ(parsed["attachments"][0]["filename"], name) << part_headers;
+    EXPECT_EQ(parsed["attachments"][0]["name"], name) << *msg;
+  }
+  MailMessage m = Basic();
+  m.attachments.push_back({"公開書簡.pdf", "application/pdf", "x"});
+  auto msg = FormatRfc5322(m, kDate);
+  ASSERT_TRUE(msg);
+  EXPECT_NE(msg->find(" filename*=utf-8''%E5%85%AC%E9%96%8B%E6%9B%B8%E7%B0%A1.pdf\r\n"),
+            std::string::npos)
+      << *msg;
+  m.attachments[0].filename = std::string(30, 'a') + "é" + std::string(120, 'b') + ".pdf";
+  msg = FormatRfc5322(m, kDate);
+  ASSERT_TRUE(msg);
+  EXPECT_NE(msg->find(" filename*0*=utf-8''aaaa"), std::string::npos) << *msg;
+  EXPECT_NE(msg->find(";\r\n filename*1*="), std::string::npos) << *msg;
+}
+
+TEST(FormatRfc5322, RefusesBadAttachments) {
+  auto refused = [](MailAttachment a, const std::string& says) {
+    MailMessage m = Basic();
+    m.attachments.push_back(std::move(a));
+    auto r = FormatRfc5322(m, kDate);
+    ASSERT_FALSE(r) << says;
+    EXPECT_EQ(r.error().code, Code::kInvalidArgument);
+    EXPECT_NE(r.error().message.find(says), std::string::npos) << r.error().message;
+  };
+  // Header injection through the file name or the content type.
+  refused({"a.pdf\r\nBcc: victim@example.net", "application/pdf", "x"}, "CR, LF or NUL");
+  refused({"a.pdf\nX: y", "application/pdf", "x"}, "CR, LF or NUL");
+  refused({"a.pdf", "application/pdf\r\nBcc: victim@example.net", "x"}, "content type");
+  refused({"", "application/pdf", "x"}, "no file name");
+  refused({"../../etc/passwd", "application/pdf", "x"}, "not a path");
+  refused({"C:\\letter.pdf", "application/pdf", "x"}, "not a path");
+  refused({"tab\there.pdf", "application/pdf", "x"}, "not a path");
+  refused({"letter\u202Efdp.exe", "application/pdf", "x"}, "direction");
+  refused({std::string(256, 'a'), "application/pdf", "x"}, "at most 255 bytes");
+  refused({"bad\xff.pdf", "application/pdf", "x"}, "not valid UTF-8");
+  refused({"a.pdf", "application/pdf; name=x", "x"}, "content type");
+  refused({"a.pdf", "Application/PDF", "x"}, "content type");
+  refused({"a.pdf", "pdf", "x"}, "content type");
+  refused({"a.pdf", "application/", "x"}, "content type");
+  refused({"a.pdf", "application/pdf", std::string(kMaxAttachmentBytes + 1, 'x')},
+          "at most 15728640");
+}
+
+TEST(AddListUnsubscribe, WritesRfc8058Headers) {
+  MailMessage m = Basic();
+  ASSERT_TRUE(AddListUnsubscribe(m, "https://sign.example.org/u/abc123?c=end-the-contract",
+                                 "mailto:unsubscribe@example.org?subject=abc123"));
+  auto msg = FormatRfc5322(m, kDate);
+  ASSERT_TRUE(msg) << msg.error().message;
+  ExpectWellFormed(*msg);
+  std::string h = Headers(*msg);
+  EXPECT_NE(h.find("\r\nList-Unsubscribe: <https://sign.example.org/u/abc123?c=end-the-contract>,"
+                   "\r\n <mailto:unsubscribe@example.org?subject=abc123>\r\n"),
+            std::string::npos)
+      << h;
+  EXPECT_NE(h.find("\r\nList-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"), std::string::npos)
+      << h;
+  auto parsed = RoundTrip(*msg);
+  EXPECT_EQ(parsed["defects"].size(), 0u);
+  std::map<std::string, std::string> headers;
+  for (const auto& kv : parsed["headers"]) headers[kv[0]] = kv[1];
+  EXPECT_EQ(headers["List-Unsubscribe"],
+            "<https://sign.example.org/u/abc123?c=end-the-contract>, "
+            "<mailto:unsubscribe@example.org?subject=abc123>");
+  EXPECT_EQ(headers["List-Unsubscribe-Post"], "List-Unsubscribe=One-Click");
+
+  // Without a mailto, one URL.
+  MailMessage only = Basic();
+  ASSERT_TRUE(AddListUnsubscribe(only, "https://x.example/u/1"));
+  ASSERT_EQ(only.extra_headers.size(), 2u);
+  EXPECT_EQ(only.extra_headers[0].second, "<https://x.example/u/1>");
+}
+
+TEST(AddListUnsubscribe, RefusesWhatWouldBreakTheHeader) {
+  auto refused = [](std::string_view url, std::string_view mailto, const std::string& says) {
+    MailMessage m = Basic();
+    auto r = AddListUnsubscribe(m, url, mailto);
+    ASSERT_FALSE(r) << url << " " << mailto;
+    EXPECT_EQ(r.error().code, Code::kInvalidArgument);
+    EXPECT_NE(r.error().message.find(says), std::string::npos) << r.error().message;
+    EXPECT_TRUE(m.extra_headers.empty());
+  };
+  refused("http://x.example/u/1", "", "https://");
+  refused("https://x.example/u/1\r\nBcc: victim@example.net", "", "https://");
+  refused("https://x.example/u/1>, <https://evil.example", "", "https://");
+  refused("https://x.example/ü", "", "https://");
+  refused("https://x.example/a b", "", "https://");
+  refused("https://x.example/" + std::string(900, 'a'), "", "900");
+  refused("https://x.example/u/1", "unsubscribe@example.org", "mailto:");
+  refused("https://x.example/u/1", "mailto:a@example.org\nBcc: b@example.org", "mailto:");
+  MailMessage m = Basic();
+  ASSERT_TRUE(AddListUnsubscribe(m, "https://x.example/u/1"));
+  auto again = AddListUnsubscribe(m, "https://x.example/u/2");
+  ASSERT_FALSE(again);
+  EXPECT_NE(again.error().message.find("already has List-Unsubscribe"), std::string::npos);
+  // Written by hand, the header value is still checked for injection.
+  MailMessage raw = Basic();
+  raw.extra_headers = {{"List-Unsubscribe", "<https://x/u>\r\nBcc: victim@example.net"}};
+  EXPECT_FALSE(FormatRfc5322(raw, kDate));
+}
+
+TEST(Base64Lines, SeventySixColumnsWithCrlf) {
+  EXPECT_EQ(Base64Lines(""), "");
+  EXPECT_EQ(Base64Lines("abc"), "YWJj\r\n");
+  std::string data(57, 'a');  // exactly 76 base64 characters
+  EXPECT_EQ(Base64Lines(data), Base64Encode(data) + "\r\n");
+  data += 'a';
+  std::string two = Base64Lines(data);
+  EXPECT_EQ(two.find("\r\n"), 76u);
+  EXPECT_EQ(two.substr(78), "YQ==\r\n");
 }
 
 TEST(EncodeWords, SplitsAtCharacterBoundaries) {

@@ -66,6 +66,48 @@ TEST(SmtpMailer, DeliversToARealSmtpServer) {
   EXPECT_EQ(parsed["text"], Message().text_body);
 }
 
+TEST(SmtpMailer, DeliversAnAttachedPdfByteForByte) {
+  TempDir dir;
+  auto sink = SmtpSink::Start(dir.path() + "/inbox");
+  ASSERT_TRUE(sink);
+  TestClock clock;
+  SmtpMailer mailer(Options(sink->url()), clock);
+
+  // A PDF's bytes as a mail server must carry them: binary, every byte value, lines that
+  // would end SMTP DATA or be dot-stuffed if they were sent as they are.
+  std::string pdf = "%PDF-1.5\n%\xe2\xe3\xcf\xd3\n";
+  for (int round = 0; round < 300; ++round) {
+    for (int b = 0; b < 256; ++b) pdf += static_cast<char>((b * 7 + round) & 0xff);
+    pdf += "\r\n.\r\n..\n";
+  }
+  pdf += "%%EOF\n";
+  MailMessage m = Message("dana.rivera@example.com");
+  m.subject = "Offener Brief: Saubere Luft für alle";
+  m.html_body = "<p>Der Brief liegt bei.</p>\n";
+  m.attachments.push_back({"Offener Brief – Saubere Luft.pdf", "application/pdf", pdf});
+  ASSERT_TRUE(AddListUnsubscribe(m, "https://example.org/u/abc", "mailto:u@example.org"));
+
+  auto sent = mailer.Send(m);
+  ASSERT_TRUE(sent) << sent.error().message;
+  auto path = sink->NextReceived(10s);
+  ASSERT_TRUE(path);
+  auto parsed = ParseEml(*path);
+  ASSERT_TRUE(parsed.is_object());
+  EXPECT_EQ(parsed["defects"].size(), 0u) << parsed["defects"];
+  EXPECT_EQ(parsed["subject"], m.subject);
+  EXPECT_EQ(parsed["text"], m.text_body);
+  EXPECT_EQ(parsed["html"], m.html_body);
+  ASSERT_EQ(parsed["attachments"].size(), 1u);
+  EXPECT_EQ(parsed["attachments"][0]["filename"], "Offener Brief – Saubere Luft.pdf");
+  EXPECT_EQ(parsed["attachments"][0]["content_type"], "application/pdf");
+  EXPECT_EQ(parsed["attachments"][0]["data_base64"], Base64Encode(pdf));
+  bool one_click = false;
+  for (const auto& h : parsed["headers"]) {
+    if (h[0] == "List-Unsubscribe-Post") one_click = h[1] == "List-Unsubscribe=One-Click";
+  }
+  EXPECT_TRUE(one_click);
+}
+
 TEST(SmtpMailer, ClassifiesServerRefusals) {
   TempDir dir;
   auto sink = SmtpSink::Start(

@@ -51,8 +51,7 @@ SigningService::SigningService(Store& store, CampaignService& campaigns, const C
       clock_(clock),
       options_(options),
       wake_mailer_(std::move(wake_mailer)),
-      per_address_(clock, options.per_address),
-      per_email_(clock, options.per_email) {
+      per_address_(clock, options.per_address) {
   auto key = store_.InstanceSecret("affiliation-key");
   if (!key) throw std::runtime_error("reading the affiliation key: " + key.error().message);
   affiliation_key_ = std::move(*key);
@@ -143,10 +142,10 @@ Result<SigningService::Prepared> SigningService::Prepare(const std::string& slug
   s.canonical_email =
       by_domain ? AffiliationKey(campaign, valid->work_email) : CanonicalEmail(valid->email);
   if (ProvenByAttestation(group->kind)) s.attestation = group->attestation;
-  if (!ctx.trusted || by_domain) {
-    if (int wait = per_email_.Take(s.canonical_email)) {
-      return Fail(RateLimited(wait, "this email address"));
-    }
+  // The per-email limit is taken in the transaction, from a bucket on the person's row: every
+  // node and every restart sees the same one.
+  if ((!ctx.trusted || by_domain) && options_.per_email.enabled) {
+    s.email_limit = options_.per_email;
   }
   s.campaign_id = campaign.id;
   s.campaign_uuid = campaign.uuid;
@@ -171,6 +170,9 @@ Result<SigningService::Prepared> SigningService::Prepare(const std::string& slug
 Result<SignResult> SigningService::Finish(Result<SignOutcome> outcome, Campaign campaign,
                                           bool trusted) {
   if (!outcome) return Fail(outcome.error());
+  if (outcome->rate_limited_seconds > 0) {
+    return Fail(RateLimited(outcome->rate_limited_seconds, "this email address"));
+  }
   const bool counted_public = outcome->signature.state == SignatureState::kConfirmed &&
                               outcome->signature.form.public_name && trusted;
   campaigns_.OnSignatureChange(campaign.id, outcome->counts,
@@ -297,10 +299,7 @@ Result<void> SigningService::Export(const std::string& slug, const std::string& 
   return r;
 }
 
-void SigningService::SweepLimits() {
-  per_address_.Sweep();
-  per_email_.Sweep();
-}
+void SigningService::SweepLimits() { per_address_.Sweep(); }
 
 void SigningService::DecidedCampaign() {
   // The campaign's outcome is on its stored row: install it, and send the outcome mail.

@@ -105,8 +105,7 @@ class SigningService {
   const Clock& clock_;
   SigningOptions options_;
   std::function<void()> wake_mailer_;
-  RateLimiter per_address_;
-  RateLimiter per_email_;
+  RateLimiter per_address_;  // per_email is kept in the store (NewSignature::email_limit)
   // SignAsync's completions run here, never on the store's thread (completions.h). Last: it is
   // destroyed (drained and joined) first, while everything its completions use still exists.
   std::unique_ptr<CompletionThread> completions_ = std::make_unique<CompletionThread>();

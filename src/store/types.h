@@ -13,6 +13,7 @@
 #include "core/campaign.h"
 #include "core/error.h"
 #include "core/organization.h"
+#include "core/rate_limiter.h"
 #include "core/signature.h"
 #include "log/merkle.h"
 
@@ -66,6 +67,10 @@ struct NewSignature {
   // address) is sealed by the store (store/sealed_fields.h) before it is written.
   bool by_domain = false;
   std::string attestation;
+  // The per-email signing limit (a token bucket kept on the person's row, so that it holds
+  // across nodes and restarts), or nullopt for none (a trusted client's signature). The
+  // transaction takes one token before it writes anything; refused, it writes nothing.
+  std::optional<RateLimit> email_limit;
   UnixTime now = 0;
 };
 
@@ -82,6 +87,9 @@ struct SignOutcome {
   Signature signature;
   CampaignCounts counts;          // the campaign's counts after this write
   bool campaign_decided = false;  // this write decided the campaign's outcome (its threshold)
+  // > 0: refused by email_limit, nothing written (the other fields are unset): whole seconds
+  // until this address may sign again.
+  int rate_limited_seconds = 0;
 };
 
 // Result of following a confirm or withdraw token.

@@ -29,6 +29,7 @@
 #include "core/campaign.h"
 #include "core/error.h"
 #include "core/organization.h"
+#include "core/rate_limiter.h"
 #include "core/signature.h"
 #include "log/merkle.h"
 
@@ -61,6 +62,9 @@ struct SignerPerson {
   std::string given_name, family_name, postal_code, country;
   bool subscribed = false;
   UnixTime now = 0;
+  // The person's per-email signing limit bucket after this signing took its token; nullopt
+  // keeps the stored one (a signing the limit does not apply to).
+  std::optional<TokenBucket> bucket;
 };
 
 // The kinds of signature tokens (store.h, NewSignature): a "signing" token confirms and
@@ -127,6 +131,12 @@ class WriteTx {
   virtual Result<void> TouchCampaign(std::int64_t campaign_id, UnixTime now) = 0;
 
   // --- people and signatures
+  // The per-email limit's bucket of the person with this canonical email as this batch has it
+  // (nullopt: no such person, or never limited). On several nodes a bucket read from memory may
+  // be stale; the backend then checks it when the write lands and runs the batch again if
+  // another node moved it meanwhile, so a token is never taken twice.
+  virtual Result<std::optional<TokenBucket>> SignerBucket(std::string_view canonical_email) = 0;
+  // Inserts or updates the person (see SignerPerson); person.bucket, if set, replaces the bucket.
   virtual Result<PersonRef> UpsertSigner(const SignerPerson& person) = 0;
   // Inserts row (assigning signature.id and .uuid) unless the person already has a signature in
   // the campaign: then nullopt and nothing is written.

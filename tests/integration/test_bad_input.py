@@ -527,6 +527,41 @@ def test_rate_limit_per_email(stack):
     assert len(rows) == 1
 
 
+def test_the_per_email_limit_is_kept_in_the_store(tmp_path):
+    """The per-email limit's bucket lives with the person in the store, not in a node's memory:
+    it survives a restart, and on PostgreSQL a second node on the same database (its own data
+    directory) sees the tokens the first one took."""
+    data = tmp_path / "data"
+    create_campaign(data, "kept", title="Kept")
+    env = {"UNDERSIGNED_LIMITS_PER_EMAIL_BURST": "3",
+           "UNDERSIGNED_LIMITS_PER_EMAIL_PER_SECOND": "0.0001"}
+    addr = unique_email("kept")
+    alias = lambda i: addr.replace("@", "+%d@" % i)  # one canonical address
+    server = Server(data, env=env).start()
+    try:
+        c = server.client()
+        assert [sign(c, "kept", email_addr=alias(i)).status for i in range(2)] == [200, 200]
+    finally:
+        assert server.stop() == 0
+    nodes = [Server(data, env=env).start()]
+    try:
+        if harness.BACKEND == "postgres":
+            other = tmp_path / "other"
+            other.mkdir()
+            node = Server(other, env=env)
+            node.command = lambda: [harness.BIN, "serve", "--listen", "127.0.0.1:0", "--data",
+                                    str(other), "--store", harness.store_url(data)]
+            nodes.append(node.start())
+        codes = [sign(n.client(), "kept", email_addr=alias(10 + i)).status
+                 for i, n in enumerate(nodes * 2)]
+        assert codes == [200] + [429] * (len(codes) - 1), codes
+    finally:
+        for n in nodes:
+            assert n.stop() == 0
+    rows = [x for x in signatures_of(data, "kept") if x[0] == addr]
+    assert len(rows) == 1, rows
+
+
 def test_database_holds_exactly_what_it_should(stack):
     rows = query(stack.data,
                  "SELECT c.slug, s.state, s.canonical_email FROM signatures s "

@@ -2,13 +2,16 @@
 """Parses an .eml file with Python's email package and prints what a mail client would see,
 as one JSON object: the decoded subject, from name and address, to, message id, date, content
 type, the text and html bodies (transfer encoding removed), every header as decoded strings,
-and the parser's defects (an empty list means Python found nothing wrong). Used by the mail
+the attachments (file name, content type, the decoded bytes in base64), and the parser's
+defects (an empty list means Python found nothing wrong). Used by the mail
 tests as an independent check of FormatRfc5322.
 
     /usr/bin/python3 parse_eml.py FILE
 """
 
+import base64
 import email
+import email.header
 import email.policy
 import email.utils
 import json
@@ -36,6 +39,19 @@ def main():
         "text": text.get_content() if text is not None else None,
         "html": html.get_content() if html is not None else None,
         "headers": [[k, str(v)] for k, v in msg.items()],
+        "attachments": [
+            {
+                "filename": part.get_filename(),
+                # Content-Type's name, RFC 2047 encoded-words decoded.
+                "name": str(email.header.make_header(email.header.decode_header(
+                    part.get_param("name")))) if part.get_param("name") else None,
+                "content_type": part.get_content_type(),
+                "disposition": part.get_content_disposition(),
+                "data_base64": base64.b64encode(part.get_payload(decode=True)).decode("ascii"),
+            }
+            for part in msg.iter_attachments()
+        ],
+        "structure": [part.get_content_type() for part in msg.walk()],
         "defects": defects,
     }
     json.dump(out, sys.stdout)

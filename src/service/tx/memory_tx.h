@@ -32,6 +32,7 @@ struct MemoryDb {
   std::map<std::int64_t, std::string> text_hashes;
   std::map<std::int64_t, CampaignCounts> counts;
   std::map<std::string, store::PersonRef> people;  // by canonical email
+  std::map<std::string, TokenBucket> buckets;      // the per-email limit's, by canonical email
   std::map<std::int64_t, store::SignatureRow> signatures;
   std::map<std::string, std::pair<std::int64_t, store::TokenKind>> tokens;  // by hash
   std::vector<MemoryOrganization> organizations;
@@ -116,7 +117,13 @@ class MemoryTx final : public store::WriteTx {
     return {};
   }
 
+  Result<std::optional<TokenBucket>> SignerBucket(std::string_view canonical_email) override {
+    auto it = db_.buckets.find(std::string(canonical_email));
+    if (it == db_.buckets.end()) return std::optional<TokenBucket>();
+    return std::optional<TokenBucket>(it->second);
+  }
   Result<store::PersonRef> UpsertSigner(const store::SignerPerson& p) override {
+    if (p.bucket) db_.buckets[p.canonical_email] = *p.bucket;
     auto it = db_.people.find(p.canonical_email);
     if (it != db_.people.end()) return it->second;
     store::PersonRef ref{db_.next_person, "person-" + std::to_string(db_.next_person)};

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "core/group.h"
+#include "core/rate_limiter.h"
 #include "service/tx/mails.h"
 #include "service/tx/rules.h"
 #include "service/tx/scripts.h"
@@ -103,10 +104,23 @@ SignPrep PrepareSign(const NewSignature& s, const store::FieldSealer& sealer) {
 
 Result<SignOutcome> SignTx(WriteTx& tx, const NewSignature& s, const SignPrep& p) {
   const SignatureForm& f = p.Stored(s);
+  store::SignerPerson signer{
+      s.canonical_email,    f.email, p.given, p.family, f.postal_code, f.country,
+      s.form.wants_updates, s.now,   {}};
+  // The per-email limit first: refused, nothing is written (and the batch goes on).
+  if (s.email_limit) {
+    auto bucket = tx.SignerBucket(s.canonical_email);
+    if (!bucket) return Fail(bucket.error());
+    const TokenTake take = TakeToken(*s.email_limit, *bucket, static_cast<double>(s.now));
+    if (!take.allowed) {
+      SignOutcome refused;
+      refused.rate_limited_seconds = take.wait_seconds;
+      return refused;
+    }
+    signer.bucket = take.after;
+  }
   // Person first: the signature references it.
-  auto person =
-      tx.UpsertSigner(store::SignerPerson{s.canonical_email, f.email, p.given, p.family,
-                                          f.postal_code, f.country, s.form.wants_updates, s.now});
+  auto person = tx.UpsertSigner(signer);
   if (!person) return Fail(person.error());
   auto campaign_ptr = tx.CampaignById(s.campaign_id);
   if (!campaign_ptr) return Fail(campaign_ptr.error());
@@ -254,7 +268,10 @@ Result<SignOutcome> SignTx(WriteTx& tx, const NewSignature& s, const SignPrep& p
       return out;
     }
     case SignAction::kResendLimit:
-      tx.Discard();  // not even the person's modified date moves
+      // Nothing to write, not even the person's modified date; but an attempt under the
+      // per-email limit took its token, which the person's row keeps (so that a flood of
+      // attempts is refused before it reaches the writer, rather than rolled back here).
+      if (!s.email_limit) tx.Discard();
       out.kind = SignOutcome::Kind::kResendLimit;
       out.counts = before;
       out.signature = std::move(sig);

@@ -1,5 +1,6 @@
 #include "store/postgres/pg_conn.h"
 
+#include <charconv>
 #include <cstdlib>
 #include <cstring>
 
@@ -23,6 +24,12 @@ PgParams& PgParams::Text(std::string_view v) {
 PgParams& PgParams::OptText(const char* v) { return v ? Text(v) : Null(); }
 PgParams& PgParams::Bool(bool v) { return Text(v ? "t" : "f"); }
 PgParams& PgParams::OptBool(std::optional<bool> v) { return v ? Bool(*v) : Null(); }
+PgParams& PgParams::Double(double v) {
+  char buf[32];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  return Text(ec == std::errc() ? std::string_view(buf, end - buf) : std::string_view("NaN"));
+}
+PgParams& PgParams::OptDouble(std::optional<double> v) { return v ? Double(*v) : Null(); }
 PgParams& PgParams::Bytes(std::string_view v) {
   values_.emplace_back(v);
   null_.push_back(false);
@@ -100,6 +107,13 @@ std::int64_t PgResult::Int(int row, int col) const {
 std::optional<std::int64_t> PgResult::OptInt(int row, int col) const {
   if (IsNull(row, col)) return std::nullopt;
   return Int(row, col);
+}
+std::optional<double> PgResult::OptDouble(int row, int col) const {
+  if (IsNull(row, col)) return std::nullopt;
+  const std::string_view v = View(row, col);
+  double d = 0;
+  if (std::from_chars(v.data(), v.data() + v.size(), d).ec != std::errc()) return std::nullopt;
+  return d;
 }
 bool PgResult::Bool(int row, int col) const {
   return !IsNull(row, col) && PQgetvalue(r_, row, col)[0] == 't';

@@ -43,6 +43,8 @@ class PgParams {
   PgParams& OptText(const char* v);  // NULL when v is null
   PgParams& Bool(bool v);
   PgParams& OptBool(std::optional<bool> v);
+  PgParams& Double(double v);  // shortest text that reads back exactly (float8 keeps it)
+  PgParams& OptDouble(std::optional<double> v);
   PgParams& Bytes(std::string_view v);     // bytea, sent as binary
   PgParams& OptBytes(std::string_view v);  // bytea, NULL when empty
   PgParams& Null();
@@ -92,6 +94,7 @@ class PgResult {
   std::string Text(int row, int col) const { return std::string(View(row, col)); }
   std::int64_t Int(int row, int col) const;  // 0 for NULL
   std::optional<std::int64_t> OptInt(int row, int col) const;
+  std::optional<double> OptDouble(int row, int col) const;
   bool Bool(int row, int col) const;  // 't'
   const PGresult* raw_for_status() const { return r_; }
   std::string Bytes(int row, int col) const;  // a bytea column's bytes ("" for NULL)

@@ -129,7 +129,7 @@ inline Result<SignatureRow> TestSign(WriteTx& tx, std::int64_t campaign_id,
                                      const std::string& token = "") {
   auto counts = tx.Counts(campaign_id);
   if (!counts) return Fail(counts.error());
-  auto person = tx.UpsertSigner({email, email, "Given", "Family", "", "", false, now});
+  auto person = tx.UpsertSigner({email, email, "Given", "Family", "", "", false, now, {}});
   if (!person) return Fail(person.error());
   SignatureRow row;
   Signature& s = row.signature;

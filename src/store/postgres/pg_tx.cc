@@ -77,9 +77,7 @@ Result<CampaignCounts> PgTx::Counts(std::int64_t campaign_id) {
     // whichever node, sees it reached; then read the campaign again (another node may have
     // decided it meanwhile). The log's lock first, as every writer takes it, so that two nodes
     // never wait for each other's locks.
-    if (ctx_.log_enabled) {
-      if (auto l = LockLog(); !l) return Fail(l.error());
-    }
+    if (auto l = LockLogFirst(); !l) return Fail(l.error());
     auto lock = conn_.Run(sql::kLockCampaign, PgParams().Int(campaign_id), "locking the campaign");
     if (!lock) return Fail(lock.error());
     if (lock->rows() > 0 && lock->View(0, 0) != "pending") {
@@ -169,6 +167,16 @@ Result<void> PgTx::TouchCampaign(std::int64_t campaign_id, UnixTime now) {
 // id), or else a fresh one on the guess that they are new. Their row is written at the flush by
 // one multi-row upsert for the batch (FlushRows), whose RETURNING checks every guess: a signer
 // that was not new after all is learnt, and the batch runs again (PgWriter).
+Result<std::optional<TokenBucket>> PgTx::SignerBucket(std::string_view canonical_email) {
+  const std::string email(canonical_email);
+  if (auto it = people_rows_.find(email); it != people_rows_.end()) {
+    const PersonEntry& e = it->second;
+    return e.person.bucket ? e.person.bucket : e.stored;
+  }
+  if (auto k = known_.find(email); k != known_.end()) return k->second.bucket;
+  return std::optional<TokenBucket>();  // a guess: checked at the flush
+}
+
 Result<PersonRef> PgTx::UpsertSigner(const SignerPerson& p) {
   auto it = people_rows_.find(p.canonical_email);
   if (it == people_rows_.end()) {
@@ -176,6 +184,7 @@ Result<PersonRef> PgTx::UpsertSigner(const SignerPerson& p) {
     if (auto k = known_.find(p.canonical_email); k != known_.end()) {
       e.id = k->second.id;
       e.uuid = k->second.uuid;
+      e.stored = k->second.bucket;
     } else {
       auto id = people_.Peek(conn_);
       if (!id) return Fail(id.error());
@@ -188,8 +197,10 @@ Result<PersonRef> PgTx::UpsertSigner(const SignerPerson& p) {
     it = people_rows_.emplace(p.canonical_email, std::move(e)).first;
   } else {
     const bool subscribed = it->second.person.subscribed || p.subscribed;
+    std::optional<TokenBucket> bucket = p.bucket ? p.bucket : it->second.person.bucket;
     it->second.person = p;
     it->second.person.subscribed = subscribed;
+    it->second.person.bucket = bucket;
   }
   it->second.dirty = true;
   return PersonRef{it->second.id, it->second.uuid};
@@ -259,7 +270,16 @@ Result<std::optional<SignatureRow>> PgTx::InsertSignature(const SignatureRow& in
   return std::optional<SignatureRow>(std::move(row));
 }
 
+// Every row lock a writer takes comes after the log's lock (Counts does the same for a
+// campaign's row): two nodes' writers then never hold one each and wait for the other's. (Their
+// leaves need the log's lock anyway; a signing that only finds its signature pending waits too.)
+Result<void> PgTx::LockLogFirst() {
+  if (!ctx_.log_enabled) return {};
+  return LockLog();
+}
+
 Result<SignatureRow> PgTx::SignatureOf(std::int64_t campaign_id, std::int64_t person_id) {
+  if (auto l = LockLogFirst(); !l) return Fail(l.error());
   if (auto f = FlushRows(); !f) return Fail(f.error());
   auto r = conn_.Run(sql::kLockSignatureOf, PgParams().Int(campaign_id).Int(person_id),
                      "reading the signature");
@@ -270,6 +290,7 @@ Result<SignatureRow> PgTx::SignatureOf(std::int64_t campaign_id, std::int64_t pe
 
 Result<SignatureRow> PgTx::SignatureByToken(std::string_view token_hash, TokenKind kind) {
   const std::string key = HashKey(token_hash);
+  if (auto l = LockLogFirst(); !l) return Fail(l.error());
   if (auto f = FlushRows(); !f) return Fail(f.error());  // rows of this batch first
   auto r =
       conn_.Run(sql::kLockSignatureByToken, PgParams().Bytes(key).Bool(kind == TokenKind::kSigning),
@@ -316,6 +337,7 @@ Result<void> PgTx::AddToken(std::int64_t signature_id, std::string_view token_ha
 Result<std::vector<SignatureRow>> PgTx::SealedToReveal(std::int64_t campaign_id,
                                                        std::string_view group_key,
                                                        std::int64_t count) {
+  if (auto l = LockLogFirst(); !l) return Fail(l.error());
   if (auto f = FlushRows(); !f) return Fail(f.error());
   auto r = conn_.Run(sql::kSealedToReveal, PgParams().Int(campaign_id).Text(group_key).Int(count),
                      "reading sealed signatures");
@@ -424,39 +446,95 @@ Result<std::uint64_t> PgTx::AppendLeaf(std::string_view entry, const log::Hash& 
 
 // --- the writer's side
 
-Result<void> PgTx::FlushRows() {
-  std::vector<const PersonEntry*> dirty;
-  for (const auto& [email, e] : people_rows_) {
+void PgTx::Remember(std::string email, KnownPerson p, bool written) {
+  if (known_.size() >= kMaxKnownPeople) known_.clear();
+  if (written) written_buckets_.push_back(email);
+  known_[std::move(email)] = std::move(p);
+}
+
+void PgTx::ForgetWrittenBuckets(std::size_t from) {
+  for (std::size_t i = from; i < written_buckets_.size(); ++i) {
+    if (auto k = known_.find(written_buckets_[i]); k != known_.end()) k->second.bucket.reset();
+  }
+  written_buckets_.resize(std::min(from, written_buckets_.size()));
+}
+
+Result<void> PgTx::FlushPeople() {
+  std::vector<PersonEntry*> dirty;
+  for (auto& [email, e] : people_rows_) {
     if (e.dirty) dirty.push_back(&e);
   }
-  if (!dirty.empty()) {
-    auto r = InsertAll(conn_, sql::kUpsertPeople, sql::kPeopleCols, dirty, "saving people",
-                       [](PgParams& p, const PersonEntry* e) {
-                         const SignerPerson& q = e->person;
-                         p.Int(e->id).Text(e->uuid).Text(q.canonical_email).Text(q.email);
-                         p.Text(q.given_name).Text(q.family_name).Text(q.postal_code);
-                         p.Text(q.country).Bool(q.subscribed).Int(q.now);
-                       });
-    if (!r) return Fail(r.error());
-    // Every signer's id as stored: a guess that was wrong (a returning signer, or one another
-    // node added meanwhile) is learnt, and this batch (or job) runs again.
-    bool wrong = false;
-    for (int i = 0; i < r->rows(); ++i) {
-      std::string email = r->Text(i, 2);
-      auto it = people_rows_.find(email);
-      if (it == people_rows_.end() || it->second.id != r->Int(i, 0)) wrong = true;
-      if (known_.size() >= kMaxKnownPeople) known_.clear();
-      known_[std::move(email)] = PersonRef{r->Int(i, 0), r->Text(i, 1)};
+  if (dirty.empty()) return {};
+  // In one order on every node, so that two upserts of the same people lock their rows alike.
+  std::sort(dirty.begin(), dirty.end(), [](const PersonEntry* a, const PersonEntry* b) {
+    return a->person.canonical_email < b->person.canonical_email;
+  });
+  auto r = InsertAll(conn_, sql::kUpsertPeople, sql::kPeopleCols, dirty, "saving people",
+                     [](PgParams& p, const PersonEntry* e) {
+                       const SignerPerson& q = e->person;
+                       p.Int(e->id).Text(e->uuid).Text(q.canonical_email).Text(q.email);
+                       p.Text(q.given_name).Text(q.family_name).Text(q.postal_code);
+                       p.Text(q.country).Bool(q.subscribed).Int(q.now);
+                       const auto& b = q.bucket;
+                       p.OptDouble(b ? std::optional(b->tokens) : std::nullopt);
+                       p.OptDouble(b ? std::optional(b->at) : std::nullopt);
+                       const auto& was = e->stored;  // what the new bucket was taken from
+                       p.Bool(b.has_value());
+                       p.OptDouble(was ? std::optional(was->tokens) : std::nullopt);
+                       p.OptDouble(was ? std::optional(was->at) : std::nullopt);
+                     });
+  if (!r) return Fail(r.error());
+  auto bucket_of = [](const PgResult& rows, int i) -> std::optional<TokenBucket> {
+    auto tokens = rows.OptDouble(i, 3);
+    auto at = rows.OptDouble(i, 4);
+    if (!tokens || !at) return std::nullopt;
+    return TokenBucket{*tokens, *at};
+  };
+  // Every signer's id as stored: a guess that was wrong (a returning signer, or one another
+  // node added meanwhile) is learnt, and this batch (or job) runs again. So is a bucket another
+  // node moved: that row was left as it was, and is missing here.
+  bool wrong = false;
+  std::set<std::string> returned;
+  for (int i = 0; i < r->rows(); ++i) {
+    std::string email = r->Text(i, 2);
+    auto it = people_rows_.find(email);
+    if (it == people_rows_.end() || it->second.id != r->Int(i, 0)) {
+      wrong = true;
+    } else {
+      it->second.stored = bucket_of(*r, i);  // as it now is (the row is ours until COMMIT)
     }
-    if (wrong) {
-      learned_ = true;
-      return Fail(Code::kUnavailable, "a signer's id was guessed wrong; run again");
-    }
-    for (auto& [email, e] : people_rows_) {
-      e.dirty = false;
-      e.is_new = false;
-    }
+    returned.insert(email);
+    Remember(std::move(email), KnownPerson{r->Int(i, 0), r->Text(i, 1), bucket_of(*r, i)},
+             /*written=*/true);
   }
+  if (returned.size() != dirty.size()) {
+    PgRows missing(1);
+    for (const PersonEntry* e : dirty) {
+      if (!returned.count(e->person.canonical_email)) missing.Add().Text(e->person.canonical_email);
+    }
+    auto read = conn_.Run(sql::kPeopleByEmails, missing.Columns(), "reading people");
+    if (!read) return Fail(read.error());
+    for (int i = 0; i < read->rows(); ++i) {
+      Remember(read->Text(i, 2),
+               KnownPerson{read->Int(i, 0), read->Text(i, 1), bucket_of(*read, i)},
+               /*written=*/false);
+    }
+    wrong = true;
+  }
+  if (wrong) {
+    learned_ = true;
+    return Fail(Code::kUnavailable, "a signer's id or limit was guessed wrong; run again");
+  }
+  for (PersonEntry* e : dirty) {
+    e->dirty = false;
+    e->is_new = false;
+    e->person.bucket.reset();  // written: e->stored has it
+  }
+  return {};
+}
+
+Result<void> PgTx::FlushRows() {
+  if (auto r = FlushPeople(); !r) return r;
   if (!new_signatures_.empty()) {
     auto r = InsertAll(conn_, sql::kInsertSignatures, sql::kSignatureCols, new_signatures_,
                        "saving signatures", AddSignatureParams);
@@ -529,6 +607,7 @@ struct PgTx::Snapshot {
   std::unordered_map<std::int64_t, std::string> text_hashes;
   std::map<std::int64_t, CountsEntry> counts;
   std::unordered_map<std::string, PersonEntry> people_rows;
+  std::size_t written_buckets;
   bool log_locked;
   std::uint64_t log_next;
   std::size_t tokens, mails, leaves;
@@ -536,8 +615,8 @@ struct PgTx::Snapshot {
 
 std::shared_ptr<PgTx::Snapshot> PgTx::Save() const {
   return std::make_shared<Snapshot>(Snapshot{campaigns_, text_hashes_, counts_, people_rows_,
-                                             log_locked_, log_next_, tokens_.size(), mails_.size(),
-                                             leaves_.size()});
+                                             written_buckets_.size(), log_locked_, log_next_,
+                                             tokens_.size(), mails_.size(), leaves_.size()});
 }
 
 void PgTx::Restore(const Snapshot& s) {
@@ -545,6 +624,7 @@ void PgTx::Restore(const Snapshot& s) {
   text_hashes_ = s.text_hashes;
   counts_ = s.counts;
   people_rows_ = s.people_rows;
+  ForgetWrittenBuckets(s.written_buckets);  // rolled back with the job
   // (Rows are flushed at the end of each job in savepoint mode: none are pending here.)
   new_signatures_.clear();
   new_signature_keys_.clear();

@@ -22,8 +22,17 @@
 // campaign take turns and the one that reaches a threshold sees it reached (a decision, a
 // reveal happens once).
 //
+// The per-email limit's buckets (SignerBucket) cost no round trip either: the bucket is the one
+// this node last wrote or read, or a full one for a signer it does not know. Each is a guess
+// that the flush checks: the upsert changes a row only if its stored bucket is still the one
+// guessed; a row another node moved meanwhile is read, and the batch runs again knowing it. A
+// guess never refuses too early: another node only ever takes tokens, and a bucket this node
+// wrote in a transaction that then rolled back is forgotten (a full bucket again).
+//
 // Signatures a script may change (SignatureOf, SignatureByToken, SealedToReveal) are read with
 // a row lock, so that the same link followed on two nodes at once changes (and counts) once.
+// Every row lock comes after the log's lock (when the log is on), and people are upserted in
+// email order, so that two nodes' writers do not deadlock on each other's locks.
 //
 // The log: the batch's first AppendLeaf locks log_state's row (FOR UPDATE) and reads the next
 // position; leaves take consecutive indexes; the next position is written back before COMMIT.
@@ -66,6 +75,15 @@ struct WriterContext {
   const PublicIds* public_ids = nullptr;
 };
 
+// A signer as the writer remembers them (KnownPeople, kept across batches): the id never
+// changes; the bucket is a guess (see above), nullopt for "full, or never limited".
+struct KnownPerson {
+  std::int64_t id = 0;
+  std::string uuid;
+  std::optional<TokenBucket> bucket;
+};
+using KnownPeople = std::unordered_map<std::string, KnownPerson>;  // by canonical email
+
 // Ids taken from a sequence in blocks, by the writer only (gaps are harmless).
 class IdPool {
  public:
@@ -83,8 +101,7 @@ class PgTx final : public WriteTx {
  public:
   // known: signers' ids by canonical email, as this writer learnt them (kept across batches:
   // a person's id never changes; a wrong entry is corrected by the flush's check).
-  PgTx(PgConn& conn, const WriterContext& ctx, IdPool& people, IdPool& numbers,
-       std::unordered_map<std::string, PersonRef>& known)
+  PgTx(PgConn& conn, const WriterContext& ctx, IdPool& people, IdPool& numbers, KnownPeople& known)
       : conn_(conn), ctx_(ctx), people_(people), numbers_(numbers), known_(known) {}
 
   Result<const Campaign*> CampaignById(std::int64_t id) override;
@@ -96,6 +113,7 @@ class PgTx final : public WriteTx {
   Result<std::vector<DueCampaign>> DueCampaigns(UnixTime now) override;
   Result<void> TouchCampaign(std::int64_t campaign_id, UnixTime now) override;
 
+  Result<std::optional<TokenBucket>> SignerBucket(std::string_view canonical_email) override;
   Result<PersonRef> UpsertSigner(const SignerPerson& person) override;
   Result<std::optional<SignatureRow>> InsertSignature(const SignatureRow& row) override;
   Result<SignatureRow> SignatureOf(std::int64_t campaign_id, std::int64_t person_id) override;
@@ -141,6 +159,8 @@ class PgTx final : public WriteTx {
   struct Snapshot;
   std::shared_ptr<Snapshot> Save() const;
   void Restore(const Snapshot& s);
+  // The transaction was rolled back: the buckets it wrote were not kept (forgets them).
+  void RolledBack() { ForgetWrittenBuckets(0); }
 
  private:
   struct CountsEntry {
@@ -152,7 +172,8 @@ class PgTx final : public WriteTx {
   struct PersonEntry {  // a signer this batch met (by canonical email)
     std::int64_t id = 0;
     std::string uuid;
-    SignerPerson person;  // as the batch last wrote it
+    SignerPerson person;  // as the batch last wrote it (person.bucket: a new bucket to write)
+    std::optional<TokenBucket> stored;  // the bucket the database has, as far as this node knows
     bool is_new = false;  // guessed new (so without a signature; the flush checks the guess)
     bool dirty = false;   // to be upserted at the flush
   };
@@ -168,13 +189,21 @@ class PgTx final : public WriteTx {
   };
 
   Result<const Campaign*> ReadCampaign(std::int64_t id);
-  Result<void> LockLog();  // locks log_state's row until COMMIT and reads the next index
+  // Flushes the dirty people (FlushRows); kUnavailable (learned_ set) if a guess was wrong.
+  Result<void> FlushPeople();
+  // Remembers a signer as the database has it; written: by this transaction (forgotten again
+  // if it rolls back).
+  void Remember(std::string email, KnownPerson p, bool written);
+  void ForgetWrittenBuckets(std::size_t from);
+  Result<void> LockLog();       // locks log_state's row until COMMIT and reads the next index
+  Result<void> LockLogFirst();  // LockLog if the log is on: before any row lock
 
   PgConn& conn_;
   const WriterContext& ctx_;
   IdPool& people_;
   IdPool& numbers_;
-  std::unordered_map<std::string, PersonRef>& known_;
+  KnownPeople& known_;
+  std::vector<std::string> written_buckets_;  // emails whose known_ bucket this tx wrote
   bool learned_ = false;
   bool lost_node_ = false;
   std::unordered_map<std::int64_t, Campaign> campaigns_;
@@ -228,7 +257,7 @@ class PgWriter {
   const int max_batch_;
   IdPool people_{"people_ids"};
   IdPool numbers_{"signature_numbers"};
-  std::unordered_map<std::string, PersonRef> known_people_;  // see PgTx's constructor
+  KnownPeople known_people_;  // see PgTx's constructor
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<WriteJob*> queue_;

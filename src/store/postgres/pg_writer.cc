@@ -132,14 +132,15 @@ Result<void> PgWriter::Reregister() {
 bool PgWriter::Attempt(std::vector<WriteJob*>& jobs, bool savepoints, std::optional<Error>* error,
                        std::vector<std::optional<Error>>* job_errors, bool* learned) {
   *learned = false;
+  PgTx tx(*conn_, ctx_, people_, numbers_, known_people_);
   auto fail = [&](Error e) {
     if (conn_->in_transaction()) (void)conn_->Exec("ROLLBACK", "rolling back");
+    tx.RolledBack();  // (a COMMIT that failed may have committed: forgetting is safe either way)
     if (e.code == Code::kInternal && !conn_->ok()) e.code = Code::kUnavailable;
     *error = std::move(e);
     return true;
   };
   if (auto r = conn_->Exec("BEGIN", "starting a transaction"); !r) return fail(r.error());
-  PgTx tx(*conn_, ctx_, people_, numbers_, known_people_);
   for (std::size_t i = 0; i < jobs.size(); ++i) {
     WriteJob* job = jobs[i];
     if (!savepoints) {
@@ -147,6 +148,7 @@ bool PgWriter::Attempt(std::vector<WriteJob*>& jobs, bool savepoints, std::optio
       if (!ok || tx.TakeDiscard()) {
         *learned = tx.TakeLearned();
         (void)conn_->Exec("ROLLBACK", "rolling back");
+        tx.RolledBack();
         if (!conn_->ok()) return fail(Error{Code::kUnavailable, "the connection was lost", {}, 0});
         return false;
       }
@@ -189,6 +191,7 @@ bool PgWriter::Attempt(std::vector<WriteJob*>& jobs, bool savepoints, std::optio
     // A fold took this node's counts (its lease ran out while it stalled): nothing of this
     // transaction counts; go on as a new node, and run the batch again.
     (void)conn_->Exec("ROLLBACK", "rolling back");
+    tx.RolledBack();
     if (auto r = Reregister(); !r) return fail(r.error());
     *learned = true;
     return false;
@@ -199,6 +202,7 @@ bool PgWriter::Attempt(std::vector<WriteJob*>& jobs, bool savepoints, std::optio
       // A kept row failed (a duplicate token, a signer another node added...): find whose,
       // with savepoints.
       (void)conn_->Exec("ROLLBACK", "rolling back");
+      tx.RolledBack();
       return false;
     }
     return fail(moved.error());

@@ -1,6 +1,7 @@
 // Tests of nodes' leases and the fold of dead nodes' count rows (pg_nodes.h), with a server
 // (UNDERSIGNED_TEST_PG_URL; skipped without): restarts keep the rows bounded and the sums exact,
-// live nodes keep their rows, and a fold racing a live writer never loses or doubles a count.
+// live nodes keep their rows, and a fold racing a live writer never loses or doubles a count;
+// and the per-email limit's bucket (pg_tx.h) holds across nodes.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -10,6 +11,8 @@
 #include <thread>
 #include <vector>
 
+#include "service/tx/scripts.h"
+#include "store/conformance/fixture.h"
 #include "store/postgres/pg_test_util.h"
 
 namespace undersigned::store::pg {
@@ -173,6 +176,73 @@ TEST(PostgresNodes, FoldRacingLiveWritersNeverLosesOrDoublesACount) {
     EXPECT_EQ((*counts)[id].pending, pending);
     EXPECT_EQ((*counts)[id].changes, ok.load());
   }
+}
+
+// A signing of email on campaign_id under a limit of five, numbered n (its token).
+NewSignature LimitedSig(std::int64_t campaign_id, const std::string& email, UnixTime now, int n) {
+  NewSignature s = conformance::SampleSignature(campaign_id, email, now, false, n);
+  s.email_limit = RateLimit{5, 1.0 / 600, true};
+  s.max_confirm_sends = 1000;
+  return s;
+}
+
+TEST(PostgresNodes, TheEmailLimitHoldsAcrossNodes) {
+  US_PG_TEST_SETUP(db);
+  auto a = Open(db.url());
+  auto b = Open(db.url());
+  ASSERT_TRUE(a && b);
+  auto c = a->CreateCampaign(NewCampaign("limited"));
+  ASSERT_TRUE(c);
+  std::atomic<int> allowed{0}, refused{0}, n{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 10; ++i) {
+        auto r = tx::Sign(t % 2 ? *a : *b, LimitedSig(c->id, "ada@x.org", 1700000000, ++n));
+        ASSERT_TRUE(r) << r.error().message;
+        ++(r->rate_limited_seconds > 0 ? refused : allowed);
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(allowed.load(), 5);
+  EXPECT_EQ(refused.load(), 75);
+  EXPECT_EQ(Scalar(db.url(), "SELECT count(*) FROM outbox"), 5);  // one mail per token
+  EXPECT_EQ(Scalar(db.url(), "SELECT count(*) FROM signature_tokens"), 5);
+}
+
+TEST(PostgresNodes, ABucketRememberedFromBeforeIsCheckedNotTrusted) {
+  US_PG_TEST_SETUP(db);
+  auto a = Open(db.url());
+  auto b = Open(db.url());
+  ASSERT_TRUE(a && b);
+  auto c = a->CreateCampaign(NewCampaign("stale"));
+  ASSERT_TRUE(c);
+  int n = 0;
+  // Node a takes the first token and remembers four left; node b then takes those four.
+  auto first = tx::Sign(*a, LimitedSig(c->id, "ada@x.org", 1700000000, ++n));
+  ASSERT_TRUE(first) << first.error().message;
+  EXPECT_EQ(first->rate_limited_seconds, 0);
+  for (int i = 0; i < 4; ++i) {
+    auto r = tx::Sign(*b, LimitedSig(c->id, "ada@x.org", 1700000000, ++n));
+    ASSERT_TRUE(r) << r.error().message;
+    EXPECT_EQ(r->rate_limited_seconds, 0) << i;
+  }
+  // What node a remembers is stale: its write is refused by the check, the bucket read, and
+  // the signing refused (nothing written).
+  NewSignature late = LimitedSig(c->id, "ada@x.org", 1700000000, ++n);
+  auto r = tx::Sign(*a, late);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_GT(r->rate_limited_seconds, 0);
+  EXPECT_EQ(a->FindByConfirmToken(late.token_hash).error().code, Code::kNotFound);
+  EXPECT_EQ(Scalar(db.url(), "SELECT count(*) FROM outbox"), 5);
+  // The same on a signer node a never met but b limited (a guesses a full bucket).
+  for (int i = 0; i < 5; ++i)
+    ASSERT_TRUE(tx::Sign(*b, LimitedSig(c->id, "bo@x.org", 1700000000, ++n)));
+  auto guess = tx::Sign(*a, LimitedSig(c->id, "bo@x.org", 1700000000, ++n));
+  ASSERT_TRUE(guess) << guess.error().message;
+  EXPECT_GT(guess->rate_limited_seconds, 0);
+  EXPECT_EQ(Scalar(db.url(), "SELECT count(*) FROM outbox"), 10);
 }
 
 }  // namespace

@@ -254,7 +254,7 @@ TEST(PostgresStore, ScriptsSeeTheirRowsAsWritten) {
   auto r = RunWrite<bool>(*store, [&](WriteTx& tx) -> Result<bool> {
     auto counts = tx.Counts(c->id);
     if (!counts) return Fail(counts.error());
-    auto person = tx.UpsertSigner({"v@x.org", "", "", "", "", "", false, 10});
+    auto person = tx.UpsertSigner({"v@x.org", "", "", "", "", "", false, 10, {}});
     if (!person) return Fail(person.error());
     SignatureRow row;
     row.signature.campaign_id = c->id;

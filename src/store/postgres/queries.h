@@ -384,16 +384,28 @@ inline constexpr const char* kReceiptByConfirmHash =
 
 // The rows the writer keeps in memory, inserted once per batch (or per job, with savepoints):
 // one array per column (PgRows).
+// Signers, many at once. $11, $12: the per-email limit's new bucket (NULL keeps the stored
+// one); $13-$15: whether the row's stored bucket is checked, and the bucket the writer read.
+// A row whose stored bucket is not that one (another node took a token meanwhile) is left as
+// it is and missing from RETURNING: the writer then reads it (kPeopleByEmails) and runs again.
 inline constexpr const char* kUpsertPeople =
     "INSERT INTO people AS p (id, uuid, canonical_email, email, given_name, family_name, "
-    "postal_code, country, subscribed, created, modified) SELECT id, uuid, e, email, g, f, pc, c, "
-    "s, t, t FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], "
-    "$7::text[], $8::text[], $9::boolean[], $10::bigint[]) AS v (id, uuid, e, email, g, f, pc, c, "
-    "s, t) ON CONFLICT (canonical_email) DO UPDATE SET email = excluded.email, given_name = "
+    "postal_code, country, subscribed, created, modified, limit_tokens, limit_at) SELECT id, "
+    "uuid, e, email, g, f, pc, c, s, t, t, lt, la FROM unnest($1::bigint[], $2::text[], "
+    "$3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::boolean[], "
+    "$10::bigint[], $11::float8[], $12::float8[]) AS v (id, uuid, e, email, g, f, pc, c, s, t, "
+    "lt, la) ON CONFLICT (canonical_email) DO UPDATE SET email = excluded.email, given_name = "
     "excluded.given_name, family_name = excluded.family_name, postal_code = excluded.postal_code, "
     "country = excluded.country, subscribed = p.subscribed OR excluded.subscribed, modified = "
-    "excluded.modified RETURNING id, uuid, canonical_email";
-inline constexpr int kPeopleCols = 10;
+    "excluded.modified, limit_tokens = coalesce(excluded.limit_tokens, p.limit_tokens), limit_at "
+    "= coalesce(excluded.limit_at, p.limit_at) WHERE NOT EXISTS (SELECT 1 FROM unnest($3::text[], "
+    "$13::boolean[], $14::float8[], $15::float8[]) AS x (e, c, t, a) WHERE x.e = "
+    "excluded.canonical_email AND x.c AND (x.t, x.a) IS DISTINCT FROM (p.limit_tokens, "
+    "p.limit_at)) RETURNING id, uuid, canonical_email, limit_tokens, limit_at";
+inline constexpr int kPeopleCols = 15;
+inline constexpr const char* kPeopleByEmails =
+    "SELECT id, uuid, canonical_email, limit_tokens, limit_at FROM people WHERE canonical_email "
+    "= ANY($1::text[])";
 // The columns of kInsertSignature, in its order.
 inline constexpr const char* kInsertSignatures =
     "INSERT INTO signatures (id, uuid, campaign_id, person_id, name, email, canonical_email, "

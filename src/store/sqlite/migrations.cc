@@ -286,7 +286,14 @@ ALTER TABLE campaigns ADD COLUMN description TEXT NOT NULL DEFAULT '';
 ALTER TABLE campaigns ADD COLUMN organized_by TEXT NOT NULL DEFAULT '';
 )sql";
 
-// Version 6: organizer accounts (store/account_store.h; issue 13). (5 is another feature's.)
+// Version 5: the per-email signing limit's token bucket, on the person it limits (NULL: never
+// limited), so that it survives a restart and, on PostgreSQL, holds across nodes.
+constexpr const char* kV5 = R"sql(
+ALTER TABLE people ADD COLUMN limit_tokens REAL;
+ALTER TABLE people ADD COLUMN limit_at REAL;
+)sql";
+
+// Version 6: organizer accounts (store/account_store.h; issue 13).
 //  - users: email is the canonical address, unique; password_hash a crypto_pwhash_str string
 //    (Argon2id, empty: none yet); totp_sealed the TOTP secret sealed by the service (never in
 //    clear), totp_last_step the last step used (a code works once).
@@ -368,6 +375,7 @@ const std::vector<Migration>& SqliteMigrations() {
       {2, "campaign text versions", kV2},
       {3, "campaign time zones", kV3},
       {4, "campaign description and organizer", kV4},
+      {5, "per-email limit buckets", kV5},
       {6, "organizer accounts", kV6},
   };
   return kMigrations;

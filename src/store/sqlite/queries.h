@@ -140,13 +140,18 @@ inline constexpr char kSaveCounts[] =
 
 // people
 // ?10 the id a new person gets (RowIds), ?1 its public id.
+// ?11, ?12: the per-email limit's bucket (NULL keeps the stored one).
 inline constexpr char kUpsertPerson[] =
     "INSERT INTO people (id, uuid, canonical_email, email, given_name, family_name, postal_code, "
-    "country, subscribed, created, modified) VALUES (?10, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9) "
-    "ON CONFLICT (canonical_email) DO UPDATE SET email = excluded.email, given_name = "
-    "excluded.given_name, family_name = excluded.family_name, postal_code = "
-    "excluded.postal_code, country = excluded.country, subscribed = max(subscribed, "
-    "excluded.subscribed), modified = excluded.modified";
+    "country, subscribed, created, modified, limit_tokens, limit_at) VALUES (?10, ?1, ?2, ?3, ?4, "
+    "?5, ?6, ?7, ?8, ?9, ?9, ?11, ?12) ON CONFLICT (canonical_email) DO UPDATE SET email = "
+    "excluded.email, given_name = excluded.given_name, family_name = excluded.family_name, "
+    "postal_code = excluded.postal_code, country = excluded.country, subscribed = "
+    "max(subscribed, excluded.subscribed), modified = excluded.modified, limit_tokens = "
+    "coalesce(excluded.limit_tokens, limit_tokens), limit_at = coalesce(excluded.limit_at, "
+    "limit_at)";
+inline constexpr char kPersonBucketByEmail[] =
+    "SELECT id, uuid, limit_tokens, limit_at FROM people WHERE canonical_email = ?1";
 inline constexpr char kLastPersonId[] = "SELECT coalesce(max(id), 0) FROM people";
 inline constexpr char kPersonIdByEmail[] = "SELECT id, uuid FROM people WHERE canonical_email = ?1";
 // A person keyed by an affiliation hash ("affiliation:...", see migrations.cc) stands for one

@@ -61,6 +61,10 @@ class Stmt {
     sqlite3_bind_int64(s_, i, v ? 1 : 0);
     return *this;
   }
+  Stmt& Bind(int i, double v) {
+    sqlite3_bind_double(s_, i, v);
+    return *this;
+  }
   Stmt& Bind(int i, std::string_view v) {
     sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
     return *this;
@@ -86,6 +90,7 @@ class Stmt {
 
   std::int64_t Int(int col) const { return sqlite3_column_int64(s_, col); }
   bool Bool(int col) const { return sqlite3_column_int64(s_, col) != 0; }
+  double Double(int col) const { return sqlite3_column_double(s_, col); }
   bool IsNull(int col) const { return sqlite3_column_type(s_, col) == SQLITE_NULL; }
   std::optional<std::int64_t> OptInt(int col) const {
     if (IsNull(col)) return std::nullopt;

@@ -101,7 +101,8 @@ class SqliteStoreTest : public ::testing::Test {
     ExecOther(
         "DROP TABLE campaign_texts; ALTER TABLE campaigns DROP COLUMN time_zone; "
         "ALTER TABLE campaigns DROP COLUMN description; "
-        "ALTER TABLE campaigns DROP COLUMN organized_by; PRAGMA user_version = 1;");
+        "ALTER TABLE campaigns DROP COLUMN organized_by; ALTER TABLE people DROP COLUMN "
+        "limit_tokens; ALTER TABLE people DROP COLUMN limit_at; PRAGMA user_version = 1;");
     ExecOther(  // version 6: organizer accounts
         "DROP TABLE organizer_actions; DROP TABLE account_tokens; DROP TABLE memberships; "
         "DROP TABLE sessions; DROP TABLE users; ALTER TABLE api_tokens DROP COLUMN owner_user_id; "

@@ -175,7 +175,30 @@ Result<void> SqliteTx::TouchCampaign(std::int64_t campaign_id, UnixTime now) {
 
 // --- people and signatures
 
+Result<std::optional<TokenBucket>> SqliteTx::SignerBucket(std::string_view canonical_email) {
+  looked_up_email_.clear();
+  looked_up_.reset();
+  auto st = db_.Prepare(sql::kPersonBucketByEmail);
+  if (!st) return Fail(st.error());
+  st->Bind(1, canonical_email);
+  const int rc = st->Step();
+  if (rc == SQLITE_DONE) {
+    looked_up_email_ = canonical_email;
+    return std::optional<TokenBucket>();
+  }
+  if (rc != SQLITE_ROW) return Fail(db_.ErrorFor(rc, "reading the person's limit"));
+  looked_up_email_ = canonical_email;
+  looked_up_ = PersonRef{st->Int(0), st->Text(1)};
+  if (st->IsNull(2) || st->IsNull(3)) return std::optional<TokenBucket>();
+  return std::optional<TokenBucket>(TokenBucket{st->Double(2), st->Double(3)});
+}
+
 Result<PersonRef> SqliteTx::UpsertSigner(const SignerPerson& p) {
+  // SignerBucket just read this person: an existing one keeps the id it read.
+  std::optional<PersonRef> known;
+  if (!looked_up_email_.empty() && looked_up_email_ == p.canonical_email) known = looked_up_;
+  looked_up_email_.clear();
+  looked_up_.reset();
   PersonRef out;
   for (int attempt = 0;; ++attempt) {
     auto id = row_ids_.NextPerson(db_);
@@ -186,6 +209,11 @@ Result<PersonRef> SqliteTx::UpsertSigner(const SignerPerson& p) {
     st->Bind(10, *id).Bind(1, out.uuid).Bind(2, p.canonical_email).Bind(3, p.email);
     st->Bind(4, p.given_name).Bind(5, p.family_name).Bind(6, p.postal_code).Bind(7, p.country);
     st->Bind(8, p.subscribed).Bind(9, p.now);
+    if (p.bucket) {
+      st->Bind(11, p.bucket->tokens).Bind(12, p.bucket->at);
+    } else {
+      st->BindNull(11).BindNull(12);
+    }
     // An upsert does not set the last insert rowid when it updates: 0 then means "existed".
     db_.SetLastInsertId(0);
     const int rc = st->Step();
@@ -202,6 +230,7 @@ Result<PersonRef> SqliteTx::UpsertSigner(const SignerPerson& p) {
     return out;
   }
   // An existing person keeps their id and uuid.
+  if (known) return *known;
   auto st = db_.Prepare(sql::kPersonIdByEmail);
   if (!st) return Fail(st.error());
   st->Bind(1, p.canonical_email);

@@ -49,6 +49,7 @@ class SqliteTx final : public WriteTx {
                              UnixTime now) override;
   Result<std::vector<DueCampaign>> DueCampaigns(UnixTime now) override;
   Result<void> TouchCampaign(std::int64_t campaign_id, UnixTime now) override;
+  Result<std::optional<TokenBucket>> SignerBucket(std::string_view canonical_email) override;
   Result<PersonRef> UpsertSigner(const SignerPerson& person) override;
   Result<std::optional<SignatureRow>> InsertSignature(const SignatureRow& row) override;
   Result<SignatureRow> SignatureOf(std::int64_t campaign_id, std::int64_t person_id) override;
@@ -123,6 +124,10 @@ class SqliteTx final : public WriteTx {
   std::unordered_map<std::int64_t, std::string> text_hashes_;
   int cleared_addresses_ = 0;
   bool discard_ = false;
+  // What SignerBucket just read, for the UpsertSigner that follows it (which then need not look
+  // the person's id up again): the email, and the person if there was one.
+  std::string looked_up_email_;
+  std::optional<PersonRef> looked_up_;
 };
 
 }  // namespace undersigned::store
