@@ -507,6 +507,7 @@ int App::Serve() {
     if (ticks % 300 == 0) {
       signing_->SweepLimits();
       link_guesses_->Sweep();
+      accounts_->Sweep();  // expired sessions and sign-in links, idle sign-in throttles
     }
   }
   spdlog::info("signal {} received: draining", g_signal.load());
