@@ -180,6 +180,7 @@ Result<std::unique_ptr<App>> App::Open(const Config& config, bool serving) {
   app->campaigns_ = std::make_unique<service::CampaignService>(*app->store_, clock);
   if (auto r = app->campaigns_->Load(); !r) return Fail(r.error());
   app->tokens_ = std::make_unique<service::ApiTokenService>(*app->store_, clock);
+  app->accounts_ = std::make_unique<service::AccountService>(*app->store_, clock);
 
   service::SigningOptions so;
   so.max_confirm_sends = config.limits.max_confirm_sends;
@@ -507,6 +508,7 @@ int App::Serve() {
     if (ticks % 300 == 0) {
       signing_->SweepLimits();
       link_guesses_->Sweep();
+      accounts_->Sweep();  // expired sessions and sign-in links, idle sign-in throttles
     }
   }
   spdlog::info("signal {} received: draining", g_signal.load());

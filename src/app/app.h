@@ -9,6 +9,7 @@
 #include <string>
 
 #include "app/config.h"
+#include "service/accounts.h"
 #include "service/api_tokens.h"
 #include "service/campaigns.h"
 #include "service/log.h"
@@ -48,6 +49,7 @@ class App {
   service::SigningService& signing() { return *signing_; }
   service::ApiTokenService& tokens() { return *tokens_; }
   service::OrganizationService& organizations() { return *organizations_; }
+  service::AccountService& accounts() { return *accounts_; }
   // The signature log, opened on first use (its key and origin are made then if missing).
   // base_url: the site's public URL, from which a first start derives the log's origin.
   Result<service::LogService*> Log(const std::string& base_url);
@@ -63,6 +65,7 @@ class App {
   std::unique_ptr<Store> store_;
   std::unique_ptr<service::CampaignService> campaigns_;
   std::unique_ptr<service::ApiTokenService> tokens_;
+  std::unique_ptr<service::AccountService> accounts_;  // organizer accounts (issue 13)
   // Throttles guessing of link tokens for signing_ and organizations_ (declared before them).
   std::unique_ptr<service::TokenGuard> link_guesses_;
   std::unique_ptr<service::SigningService> signing_;

@@ -18,6 +18,7 @@
 #include "app/config.h"
 #include "audit/commands.h"
 #include "cli/campaign_args.h"
+#include "cli/user_commands.h"
 #include "core/time_zone.h"
 #include "render/templates.h"
 #include "service/delivery.h"
@@ -220,6 +221,10 @@ int Main(int argc, char** argv) {
   CLI::App* token_revoke = token->add_subcommand("revoke", "Revoke every token with this name.");
   token_revoke->add_option("--name", token_name, "the token's name")->required();
 
+  // --- user
+  UserArgs user_args;
+  const std::vector<CLI::App*> user_commands = AddUserCommands(cli, user_args);
+
   // --- backup
   // --- deliver
   CLI::App* deliver = cli.add_subcommand(
@@ -304,6 +309,9 @@ int Main(int argc, char** argv) {
   for (CLI::App* sub :
        {serve, create, list, show, edit, close, open, exp, token_create, token_revoke, deliver,
         org_list, org_approve, org_reject, backup, log_key}) {
+    add_flag(sub, "--store", "store.url", store_help)->type_name("URL");
+  }
+  for (CLI::App* sub : user_commands) {
     add_flag(sub, "--store", "store.url", store_help)->type_name("URL");
   }
 
@@ -454,6 +462,16 @@ int Main(int argc, char** argv) {
     }
     std::cerr << "written to " << deliver_output << "\n";
     return 0;
+  }
+  if (int code =
+          [&] {
+            if (!*user_args.create && !*user_args.list && !*user_args.disable) return -1;
+            auto known = service::KnownBaseUrl(a.store(), config.server.base_url);
+            const std::string base_url = known ? *known : "http://" + config.server.listen;
+            return RunUserCommand(user_args, a, base_url, std::cin, std::cout, std::cerr, Report);
+          }();
+      code >= 0) {
+    return code;
   }
   if (*token_create) {
     auto t = a.tokens().Create(token_name);

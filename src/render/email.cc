@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "render/account_email.h"
 #include "render/escape.h"
 #include "render/text.h"
 
@@ -51,6 +52,7 @@ Result<RenderedEmail> RenderEmail(const OutboxMessage& message, const std::strin
   if (payload.is_discarded() || !payload.is_object()) {
     return Fail(Code::kInvalidArgument, "mail payload is not a JSON object");
   }
+  if (IsAccountMailKind(message.kind)) return RenderAccountEmail(message.kind, payload, base_url);
   auto title = Field(payload, "campaign_title");
   if (!title) return Fail(title.error());
   auto slug = Field(payload, "campaign_slug");

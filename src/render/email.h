@@ -35,6 +35,7 @@ struct RenderedEmail {
 //                     confirm_token}: to an organization's contact; link <base>/o/confirm?t=.
 //   "org_review"      payload {campaign_title, campaign_slug, organization_name, website,
 //                     review_token}: to each organizer; link <base>/o/review?t=.
+//   "account_invite", "sign_in_link": organizer accounts' mail (render/account_email.h).
 // The signer's name (payload "name") is deliberately not used: anyone can type any address
 // into the form, so nothing a visitor typed is echoed into mail sent to someone else.
 // base_url has no trailing slash ("https://sign.example.org"; one is stripped if present).

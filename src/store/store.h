@@ -4,10 +4,12 @@
 //
 // The facade is made of narrow interfaces by subject, one header each: campaigns, signatures,
 // people, organizations, API tokens, outbox, log and instance values. Code that needs one
-// subject takes that interface. Writes that carry rules (signing, confirming, withdrawing,
-// deciding outcomes, revealing sealed names, organizations) are not methods here: they are
-// transaction scripts in service/tx/ that run inside a backend's batch through Submit and
-// the narrow per-transaction WriteTx (store/write_tx.h), written once for every backend.
+// subject takes that interface. Organizer accounts (store/account_store.h) are reached through
+// accounts(), implemented by each backend in a class of its own. Writes that carry rules
+// (signing, confirming, withdrawing, deciding outcomes, revealing sealed names, organizations)
+// are not methods here: they are transaction scripts in service/tx/ that run inside a backend's
+// batch through Submit and the narrow per-transaction WriteTx (store/write_tx.h), written once
+// for every backend.
 //
 // Thread-safety: every method may be called from any thread concurrently. Methods block until
 // done. Writes are durable (committed and synced) before they return success; backends batch
@@ -21,6 +23,7 @@
 
 #include <string>
 
+#include "store/account_store.h"
 #include "store/api_token_store.h"
 #include "store/campaign_store.h"
 #include "store/instance_store.h"
@@ -52,6 +55,8 @@ class Store : public CampaignStore,
   // Seals and opens the personal fields of sealed and anonymous signers (store/sealed_fields.h)
   // with the instance's key, which never leaves the store.
   virtual const store::FieldSealer& sealer() const = 0;
+  // Organizer accounts, sessions, memberships and the action record. Lives as long as the store.
+  virtual AccountStore& accounts() = 0;
   // Online, consistent copy of the whole store into a new file at path. kInvalidArgument for a
   // backend copied by its own tools (PostgreSQL: pg_dump), with a message that says what to do.
   virtual Result<void> Backup(const std::string& path) = 0;

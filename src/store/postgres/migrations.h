@@ -16,6 +16,8 @@ struct Migration {
 };
 
 int LatestSchemaVersion();
+// How many migrations there are (versions may have gaps while features land in parallel).
+int MigrationCount();
 
 // Brings the schema to LatestSchemaVersion(); returns how many migrations ran (0 if current).
 // kInvalidArgument if the database's schema is newer than this undersigned.

@@ -146,6 +146,7 @@ std::string PgResult::Bytes(int row, int col) const {
 
 Code CodeOfSqlState(std::string_view s) {
   if (s == "23505") return Code::kConflict;                     // unique_violation
+  if (s == "23503") return Code::kNotFound;                     // foreign_key_violation
   if (s.substr(0, 2) == "08") return Code::kUnavailable;        // connection exceptions
   if (s.substr(0, 2) == "53") return Code::kUnavailable;        // disk full, out of memory...
   if (s.substr(0, 3) == "57P") return Code::kUnavailable;       // admin/crash shutdown

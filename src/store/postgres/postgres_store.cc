@@ -20,6 +20,7 @@
 
 #include "log/leaf.h"
 #include "log/proof.h"
+#include "store/postgres/accounts.h"
 #include "store/postgres/migrations.h"
 #include "store/postgres/pg_log.h"
 #include "store/postgres/pg_nodes.h"
@@ -199,6 +200,7 @@ class PostgresStore final : public Store {
   // --- Store
   void Submit(WriteJob* job) override { writer_->Submit(job); }
   const FieldSealer& sealer() const override { return sealer_; }
+  AccountStore& accounts() override { return accounts_; }
   Result<void> Backup(const std::string&) override {
     return Fail(Code::kInvalidArgument,
                 "a PostgreSQL store is backed up with PostgreSQL's own tools: use pg_dump (e.g. "
@@ -818,6 +820,11 @@ class PostgresStore final : public Store {
   std::vector<std::unique_ptr<pg::NodeKeeper>> keepers_;  // one per writer lane
   std::mutex close_mu_;
   std::atomic<bool> closed_{false};
+  pg::PgAccounts accounts_{[this](const std::function<void(PgConn&)>& fn) {
+                             auto conn = pool_.Get();
+                             fn(*conn);
+                           },
+                           [this] { return Writable(); }};
 };
 
 // How long a reader waits for the tree to cover the leaves it needs: a lease of a node that

@@ -9,7 +9,8 @@
 //
 // Where it is: postgres_store.cc (the facade, the read pool, opening), pg_tx.h (the writer and
 // its WriteTx), pg_log.h (the log's integrator), pg_conn.h (libpq), queries.h (every statement),
-// migrations.cc (the schema and what each table is for), rows.h (rows to types).
+// migrations.cc (the schema and what each table is for), rows.h (rows to types), accounts.h
+// (organizer accounts: the AccountStore).
 //
 // Each opened store is one node: it registers a row in `nodes` at open, with a lease it renews;
 // the count rows of nodes gone for good are folded (FoldDeadNodes), so they stay bounded. Instance

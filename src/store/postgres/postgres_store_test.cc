@@ -41,6 +41,7 @@ TEST(PostgresStore, ErrorsNeverCarryThePassword) {
   EXPECT_EQ(s.error().code, Code::kUnavailable);
   EXPECT_EQ(s.error().message.find("s3cret"), std::string::npos) << s.error().message;
   EXPECT_EQ(CodeOfSqlState("23505"), Code::kConflict);
+  EXPECT_EQ(CodeOfSqlState("23503"), Code::kNotFound);  // a foreign key to a missing row
   EXPECT_EQ(CodeOfSqlState("53100"), Code::kUnavailable);
   EXPECT_EQ(CodeOfSqlState("08006"), Code::kUnavailable);
   EXPECT_EQ(CodeOfSqlState("42601"), Code::kInternal);
@@ -65,7 +66,7 @@ TEST(PostgresStore, MigratesOnceFromManyConnectionsAtOnce) {
   }
   for (auto& t : threads) t.join();
   EXPECT_EQ(ok.load(), 6);
-  EXPECT_EQ(applied.load(), LatestSchemaVersion());  // exactly one connection migrated
+  EXPECT_EQ(applied.load(), MigrationCount());  // exactly one connection migrated
   // Stores opened at once too.
   std::vector<std::unique_ptr<Store>> stores(3);
   threads.clear();
@@ -89,6 +90,28 @@ TEST(PostgresStore, RefusesANewerSchema) {
   ASSERT_FALSE(s);
   EXPECT_EQ(s.error().code, Code::kInvalidArgument);
   EXPECT_NE(s.error().message.find("newer"), std::string::npos);
+}
+
+TEST(PostgresStore, TheActionRecordRefusesUpdatesAndDeletes) {
+  US_PG_TEST_SETUP(db);
+  auto store = Open(db.url());
+  ASSERT_NE(store, nullptr);
+  ActionEntry e;
+  e.at = 1'700'000'000;
+  e.action = "user.create";
+  e.subject = "ada@example.org";
+  ASSERT_TRUE(store->accounts().AppendAction(e).has_value());
+  auto conn = PgConn::Open(db.url());
+  ASSERT_TRUE(conn);
+  for (const char* sql :
+       {"UPDATE organizer_actions SET action = 'nothing'", "DELETE FROM organizer_actions"}) {
+    auto r = (*conn)->Exec(sql, "test");
+    EXPECT_FALSE(r) << sql;  // the trigger raises (the message is kept neutral)
+  }
+  auto n = store->accounts().ListActions({}, Page{});
+  ASSERT_TRUE(n);
+  ASSERT_EQ(n->total, 1);
+  EXPECT_EQ(n->items[0].action, "user.create");
 }
 
 TEST(PostgresStore, CampaignsTextsAndTokensRoundTrip) {

@@ -293,13 +293,90 @@ ALTER TABLE people ADD COLUMN limit_tokens REAL;
 ALTER TABLE people ADD COLUMN limit_at REAL;
 )sql";
 
+// Version 6: organizer accounts (store/account_store.h; issue 13).
+//  - users: email is the canonical address, unique; password_hash a crypto_pwhash_str string
+//    (Argon2id, empty: none yet); totp_sealed the TOTP secret sealed by the service (never in
+//    clear), totp_last_step the last step used (a code works once).
+//  - sessions and account_tokens keep only hashes of the tokens (bytes, as HashKey makes them);
+//    a revoked session is deleted; expired rows are never read and are purged now and then.
+//  - memberships: one role per user and campaign; the primary key serves "per user", the index
+//    "per campaign".
+//  - organizer_actions: the append-only record; triggers refuse UPDATE and DELETE.
+//  - api_tokens gains a scope: an owner, a campaign (NULL: every one) and read_only. No
+//    REFERENCES on these (SQLite cannot drop a column that has one); the service checks them.
+constexpr const char* kV6 = R"sql(
+CREATE TABLE users (
+  id             INTEGER PRIMARY KEY,
+  uuid           TEXT    NOT NULL UNIQUE,
+  email          TEXT    NOT NULL UNIQUE,
+  display_name   TEXT    NOT NULL DEFAULT '',
+  password_hash  TEXT    NOT NULL DEFAULT '',
+  totp_sealed    BLOB,
+  totp_last_step INTEGER,
+  admin          INTEGER NOT NULL DEFAULT 0,
+  created        INTEGER NOT NULL,
+  disabled       INTEGER
+);
+CREATE TABLE sessions (
+  id         INTEGER PRIMARY KEY,
+  token_hash BLOB    NOT NULL UNIQUE,
+  user_id    INTEGER NOT NULL REFERENCES users (id),
+  created    INTEGER NOT NULL,
+  last_seen  INTEGER NOT NULL,
+  expires    INTEGER NOT NULL,
+  address    TEXT    NOT NULL DEFAULT '',
+  user_agent TEXT    NOT NULL DEFAULT ''
+);
+CREATE INDEX sessions_user ON sessions (user_id);
+CREATE INDEX sessions_expires ON sessions (expires);
+CREATE TABLE memberships (
+  user_id     INTEGER NOT NULL REFERENCES users (id),
+  campaign_id INTEGER NOT NULL REFERENCES campaigns (id),
+  role        TEXT    NOT NULL CHECK (role IN ('owner', 'editor', 'moderator', 'viewer')),
+  created     INTEGER NOT NULL,
+  modified    INTEGER NOT NULL,
+  PRIMARY KEY (user_id, campaign_id)
+) WITHOUT ROWID;
+CREATE INDEX memberships_campaign ON memberships (campaign_id, user_id);
+CREATE TABLE account_tokens (
+  token_hash BLOB    PRIMARY KEY,
+  kind       TEXT    NOT NULL CHECK (kind IN ('invite', 'sign_in')),
+  user_id    INTEGER NOT NULL REFERENCES users (id),
+  created    INTEGER NOT NULL,
+  expires    INTEGER NOT NULL,
+  used       INTEGER
+) WITHOUT ROWID;
+CREATE INDEX account_tokens_expires ON account_tokens (expires);
+CREATE TABLE organizer_actions (
+  id          INTEGER PRIMARY KEY,
+  at          INTEGER NOT NULL,
+  user_id     INTEGER REFERENCES users (id),
+  campaign_id INTEGER REFERENCES campaigns (id),
+  action      TEXT    NOT NULL,
+  subject     TEXT    NOT NULL DEFAULT '',
+  detail      TEXT    NOT NULL DEFAULT '{}'
+);
+CREATE INDEX organizer_actions_campaign ON organizer_actions (campaign_id, id);
+CREATE INDEX organizer_actions_user ON organizer_actions (user_id, id);
+CREATE TRIGGER organizer_actions_no_update BEFORE UPDATE ON organizer_actions
+BEGIN SELECT RAISE(ABORT, 'the record of organizer actions is append-only'); END;
+CREATE TRIGGER organizer_actions_no_delete BEFORE DELETE ON organizer_actions
+BEGIN SELECT RAISE(ABORT, 'the record of organizer actions is append-only'); END;
+ALTER TABLE api_tokens ADD COLUMN owner_user_id INTEGER;
+ALTER TABLE api_tokens ADD COLUMN campaign_id INTEGER;
+ALTER TABLE api_tokens ADD COLUMN read_only INTEGER NOT NULL DEFAULT 0;
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& SqliteMigrations() {
   static const std::vector<Migration> kMigrations = {
-      {1, "initial schema", kV1},          {2, "campaign text versions", kV2},
-      {3, "campaign time zones", kV3},     {4, "campaign description and organizer", kV4},
+      {1, "initial schema", kV1},
+      {2, "campaign text versions", kV2},
+      {3, "campaign time zones", kV3},
+      {4, "campaign description and organizer", kV4},
       {5, "per-email limit buckets", kV5},
+      {6, "organizer accounts", kV6},
   };
   return kMigrations;
 }

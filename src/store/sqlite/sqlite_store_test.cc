@@ -103,6 +103,11 @@ class SqliteStoreTest : public ::testing::Test {
         "ALTER TABLE campaigns DROP COLUMN description; "
         "ALTER TABLE campaigns DROP COLUMN organized_by; ALTER TABLE people DROP COLUMN "
         "limit_tokens; ALTER TABLE people DROP COLUMN limit_at; PRAGMA user_version = 1;");
+    ExecOther(  // version 6: organizer accounts
+        "DROP TABLE organizer_actions; DROP TABLE account_tokens; DROP TABLE memberships; "
+        "DROP TABLE sessions; DROP TABLE users; ALTER TABLE api_tokens DROP COLUMN owner_user_id; "
+        "ALTER TABLE api_tokens DROP COLUMN campaign_id; "
+        "ALTER TABLE api_tokens DROP COLUMN read_only;");
   }
   void ExecOther(const std::string& sql) {
     sqlite3* db = nullptr;
@@ -242,6 +247,26 @@ TEST_F(SqliteStoreTest, FreshDatabaseIsMigratedToLatest) {
   EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)), "wal");
   sqlite3_finalize(st);
   sqlite3_close(db);
+}
+
+TEST_F(SqliteStoreTest, TheActionRecordRefusesUpdatesAndDeletes) {
+  ActionEntry e;
+  e.at = 1'700'000'000;
+  e.action = "user.create";
+  e.subject = "ada@example.org";
+  ASSERT_TRUE(store_->accounts().AppendAction(e).has_value());
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open_v2(path_.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr), SQLITE_OK);
+  sqlite3_busy_timeout(db, 5000);
+  for (const char* sql :
+       {"UPDATE organizer_actions SET action = 'nothing'", "DELETE FROM organizer_actions"}) {
+    char* err = nullptr;
+    EXPECT_NE(sqlite3_exec(db, sql, nullptr, nullptr, &err), SQLITE_OK) << sql;
+    EXPECT_NE(std::string(err ? err : "").find("append-only"), std::string::npos) << sql;
+    sqlite3_free(err);
+  }
+  sqlite3_close(db);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM organizer_actions WHERE action = 'user.create'"), 1);
 }
 
 TEST_F(SqliteStoreTest, ReopeningAnUpToDateDatabaseAppliesNothing) {

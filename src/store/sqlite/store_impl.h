@@ -7,6 +7,7 @@
 //   people.cc         PeopleStore         organizations.cc  OrganizationStore
 //   api_tokens.cc     ApiTokenStore       outbox.cc         OutboxStore
 //   log.cc            LogStore            instance.cc       InstanceStore
+//   accounts.cc       AccountStore (a class of its own, SqliteAccounts: accounts.h)
 //
 // Writes that carry rules are not here: they are the transaction scripts of service/tx/, which
 // reach this store through Submit and SqliteTx (sqlite_tx.h). The store's own plain writes
@@ -26,6 +27,7 @@
 #include <string>
 #include <vector>
 
+#include "store/sqlite/accounts.h"
 #include "store/sqlite/sqlite_db.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/sqlite/sqlite_tx.h"
@@ -130,10 +132,12 @@ class SqliteStore final : public Store {
   // --- Store (sqlite_store.cc)
   void Submit(WriteJob* job) override { writer_->Submit(job); }
   const FieldSealer& sealer() const override { return *keys_.sealer; }
+  AccountStore& accounts() override { return accounts_; }
   Result<void> Backup(const std::string& path) override;
   void Close() override;
 
  private:
+  friend class SqliteAccounts;  // reads through Reader()
   // A read connection leased from the pool for the lifetime of this object.
   class ReadLease {
    public:
@@ -183,6 +187,7 @@ class SqliteStore final : public Store {
   std::mutex readers_mu_;
   std::condition_variable readers_cv_;
   std::vector<Db*> free_readers_;
+  SqliteAccounts accounts_{*this};
 };
 
 }  // namespace undersigned::store
