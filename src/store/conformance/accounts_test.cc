@@ -312,7 +312,9 @@ TEST_P(StoreTest, TheActionRecordAppendsAndListsNewestFirst) {
     auto r = a.AppendAction(e);
     ASSERT_TRUE(r.has_value()) << r.error().message;
     EXPECT_EQ(r->subject, e.subject);
-    if (!ids.empty()) EXPECT_GT(r->id, ids.back());
+    if (!ids.empty()) {
+      EXPECT_GT(r->id, ids.back());
+    }
     ids.push_back(r->id);
   }
   ActionEntry cli;  // by the operator (no user), on no campaign, without detail
