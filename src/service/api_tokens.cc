@@ -45,6 +45,11 @@ Result<ApiToken> ApiTokenService::Authenticate(const std::string& raw_token) {
     }
     return token;
   }
+  // Its scope: a token that cannot be read with its scope is refused, never widened.
+  auto scope = store_.accounts().GetApiTokenScope(token->id);
+  if (!scope) return Fail(scope.error());
+  token->campaign_id = scope->campaign_id;
+  token->read_only = scope->read_only;
   std::lock_guard lock(mu_);
   if (cache_.size() > 10'000) cache_.clear();
   cache_[hash] = Cached{*token, now + kCacheSeconds};

@@ -128,6 +128,10 @@ struct ApiToken {
   std::string name;
   UnixTime created = 0;
   std::optional<UnixTime> revoked;
+  // Its scope (AccountStore::GetApiTokenScope), as ApiTokenService::Authenticate fills it in:
+  // the one campaign it may act on (none: every campaign), and whether it may only read.
+  std::optional<std::int64_t> campaign_id;
+  bool read_only = false;
 };
 
 // One version of a campaign's text: its demand and letter. Versions are numbered from 1; the

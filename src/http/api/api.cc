@@ -123,6 +123,8 @@ class Api {
   Result<CollectionFilter> Filter(const Request& req, FilterTarget target);
   // The petition named by the {id} route parameter; drafts only for authenticated callers.
   Result<Campaign> PetitionParam(const Request& req, const Caller& caller);
+  // Why token may not make this request (its scope), or nullopt.
+  static std::optional<Error> OutOfScope(const Request& req, const ApiToken& token);
   // Person uuid for a signature (by canonical email), cached in *cache for one request.
   std::string PersonUuidOf(const Signature& s, std::unordered_map<std::string, std::string>* cache);
   // The petition's resource with its counts (from the snapshot).
@@ -184,6 +186,7 @@ Result<Caller> Api::Admit(const Request& req, Auth auth) {
       if (int wait = per_token_.Take("t:" + std::to_string(token->id))) {
         return Fail(limited(wait));
       }
+      if (auto refused = OutOfScope(req, *token)) return Fail(std::move(*refused));
       return Caller{*token};
     }
     if (token.error().code != Code::kUnauthenticated) return Fail(token.error());
@@ -247,6 +250,31 @@ Result<CollectionFilter> Api::Filter(const Request& req, FilterTarget target) {
   return api::InterpretFilter(*clauses, target);
 }
 
+// A scoped token (ApiToken::campaign_id, read_only) reaches only what its scope names: a
+// read-only one makes no change, and one for a campaign reaches that petition and what is under
+// it (PetitionParam checks which petition), not the list of petitions nor the people, who sign
+// other campaigns too.
+std::optional<Error> Api::OutOfScope(const Request& req, const ApiToken& token) {
+  if (token.read_only && req.method != "GET" && req.method != "HEAD") {
+    return Error{Code::kForbidden,
+                 "this API token is read-only: it cannot " + req.method + " " + req.path,
+                 {},
+                 0};
+  }
+  if (!token.campaign_id) return std::nullopt;
+  static constexpr std::string_view kPetition = "/api/v2/petitions/";
+  const std::string_view path = req.path;
+  const bool entry = path == "/api/v2" || path == "/api/v2/";
+  const bool under_petition =
+      path.size() > kPetition.size() && path.substr(0, kPetition.size()) == kPetition;
+  if (entry || under_petition) return std::nullopt;
+  return Error{Code::kForbidden,
+               "this API token is for one petition only: use /api/v2/petitions/{its id} and "
+               "what is under it",
+               {},
+               0};
+}
+
 Result<Campaign> Api::PetitionParam(const Request& req, const Caller& caller) {
   const std::string raw = req.Param("id");
   auto id = api::OwnId(raw);
@@ -258,6 +286,9 @@ Result<Campaign> Api::PetitionParam(const Request& req, const Caller& caller) {
   }
   if (c->status == CampaignStatus::kDraft && !caller.authenticated()) {
     return Fail(NotFound("petition", raw));
+  }
+  if (caller.token && caller.token->campaign_id && *caller.token->campaign_id != c->id) {
+    return Fail(Code::kForbidden, "this API token is for another petition");
   }
   return c;
 }

@@ -15,7 +15,9 @@
 #include "core/group.h"
 #include "http/router.h"
 #include "http/url.h"
+#include "service/ids.h"
 #include "service/organizations.h"
+#include "store/account_store.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace undersigned::http {
@@ -583,6 +585,52 @@ TEST_F(ApiTest, RecordSignatureWithTokenCountsAtOnce) {
   ASSERT_EQ(bg.status, 200);
   EXPECT_EQ(bg.body, json::object());
   EXPECT_EQ(Call("GET", "/api/v2/petitions/" + Id(p)).body["total_signatures"], 2);
+}
+
+// A token made with a scope (AccountService::CreateApiToken) reaches only what it names.
+TEST_F(ApiTest, ScopedTokensReachOnlyTheirScope) {
+  json mine = CreatePetition("Mine");
+  json theirs = CreatePetition("Theirs");
+  auto mine_campaign = store_->GetCampaignByUuid(Id(mine));
+  ASSERT_TRUE(mine_campaign) << mine_campaign.error().message;
+  auto make = [&](const std::string& raw, ApiTokenScope scope) {
+    auto t = store_->accounts().CreateScopedApiToken(raw, service::HashToken(raw), scope, 1);
+    EXPECT_TRUE(t) << t.error().message;
+  };
+  const std::string one = "scoped-to-one-petition-token";
+  const std::string reader = "read-only-everywhere-token";
+  make(one, ApiTokenScope{std::nullopt, mine_campaign->id, false});
+  make(reader, ApiTokenScope{std::nullopt, std::nullopt, true});
+  const std::string m = "/api/v2/petitions/" + Id(mine);
+  const std::string t = "/api/v2/petitions/" + Id(theirs);
+
+  // One petition: it and what is under it, nothing else.
+  EXPECT_EQ(Call("GET", "/api/v2", "", one).status, 200);
+  EXPECT_EQ(Call("GET", m, "", one).status, 200);
+  Reply signed_mine = Call("POST", m + "/signatures", SignBody("ada@example.org", "Ada"), one);
+  EXPECT_EQ(signed_mine.status, 200) << signed_mine.raw.body;
+  EXPECT_EQ(Call("GET", m + "/signatures", "", one).status, 200);
+  Reply other = Call("POST", t + "/signatures", SignBody("bob@example.org", "Bob"), one);
+  EXPECT_EQ(other.status, 403);
+  EXPECT_NE(other.raw.body.find("another petition"), std::string::npos) << other.raw.body;
+  EXPECT_EQ(Call("GET", t + "/signatures", "", one).status, 403);
+  Reply list = Call("GET", "/api/v2/petitions", "", one);
+  EXPECT_EQ(list.status, 403);
+  EXPECT_NE(list.raw.body.find("one petition only"), std::string::npos) << list.raw.body;
+  EXPECT_EQ(Call("POST", "/api/v2/petitions", R"({"title":"New"})", one).status, 403);
+  EXPECT_EQ(Call("GET", "/api/v2/people", "", one).status, 403);
+
+  // Read-only: every petition and person to read, no change anywhere.
+  EXPECT_EQ(Call("GET", "/api/v2/petitions", "", reader).status, 200);
+  EXPECT_EQ(Call("GET", t + "/signatures", "", reader).status, 200);
+  EXPECT_EQ(Call("GET", "/api/v2/people", "", reader).status, 200);
+  Reply write = Call("POST", t + "/signatures", SignBody("cy@example.org", "Cy"), reader);
+  EXPECT_EQ(write.status, 403);
+  EXPECT_NE(write.raw.body.find("read-only"), std::string::npos) << write.raw.body;
+  EXPECT_EQ(Call("PUT", m, R"({"title":"Renamed"})", reader).status, 403);
+  EXPECT_EQ(Call("POST", "/api/v2/petitions", R"({"title":"New"})", reader).status, 403);
+  EXPECT_EQ(Call("GET", t).body["total_signatures"], 0);  // nothing was recorded there
+  EXPECT_EQ(Call("GET", m).body["total_signatures"], 1);
 }
 
 TEST_F(ApiTest, SignaturesPaginateAndFilter) {
