@@ -11,6 +11,7 @@
 #include <memory>
 #include <string_view>
 
+#include "core/clock.h"
 #include "core/utf8.h"
 #include "render/text.h"
 
@@ -421,15 +422,6 @@ std::string SignerMarkup(const LetterPdfSigner& s) {
   return out;
 }
 
-std::string Iso8601(UnixTime t) {
-  std::time_t tt = static_cast<std::time_t>(t);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 void Document(Flow& flow, const LetterPdfInput& in, cmark_node* letter) {
   Style title;
   title.font = "Serif Bold 20";
@@ -554,7 +546,7 @@ void Document(Flow& flow, const LetterPdfInput& in, cmark_node* letter) {
     row("Log URL", c.log_url, false);
     row("Tree size", FormatThousands(static_cast<std::int64_t>(c.tree_size)), false);
     row("Root hash", c.root_hash_hex, true);
-    row("Signed", c.signed_at ? Iso8601(c.signed_at) : std::string(), false);
+    row("Signed", c.signed_at ? FormatIso8601(c.signed_at) : std::string(), false);
     if (!c.audit_command.empty()) {
       Style mono = body;
       mono.font = "Monospace 8.5";
@@ -693,7 +685,7 @@ Result<std::string> RenderLetterPdf(const LetterPdfInput& input) {
   cairo_pdf_surface_set_metadata(surface.get(), CAIRO_PDF_METADATA_CREATOR, "undersigned");
   cairo_pdf_surface_set_metadata(surface.get(), CAIRO_PDF_METADATA_SUBJECT, input.demand.c_str());
   cairo_pdf_surface_set_metadata(surface.get(), CAIRO_PDF_METADATA_CREATE_DATE,
-                                 Iso8601(input.made).c_str());
+                                 FormatIso8601(input.made).c_str());
   {
     CairoPtr cr(cairo_create(surface.get()));
     Flow draw(cr.get(), surface.get(), ctx.get(), input, pages);
