@@ -387,7 +387,7 @@ Result<ApiToken> PgAccounts::CreateScopedApiToken(const std::string& name, const
   p.Bool(scope.read_only);
   auto r = Run(kInsertScopedToken, p, "creating the token", true);
   if (!r) return Fail(r.error());
-  return ApiToken{r->Int(0, 0), name, now, std::nullopt};
+  return ApiToken{r->Int(0, 0), name, now, std::nullopt, std::nullopt, false};
 }
 
 Result<ApiTokenScope> PgAccounts::GetApiTokenScope(std::int64_t token_id) {

@@ -464,13 +464,17 @@ void PgTx::ForgetWrittenBuckets(std::size_t from) {
 // guesses: every signer's id as stored (a wrong one: a returning signer, or one another node
 // added meanwhile) and every bucket (a row another node moved was left as it was, and is
 // missing from the answer). Either is learnt, and this batch (or job) runs again.
-Result<void> PgTx::FlushRows() {
+Result<void> PgTx::FlushRows(bool batch_end) {
   std::vector<PersonEntry*> dirty;
   for (auto& [email, e] : people_rows_) {
     if (e.dirty) dirty.push_back(&e);
   }
+  std::int64_t moved = 0;  // campaigns whose counts this batch moved
+  if (batch_end) {
+    for (const auto& [id, e] : counts_) moved += e.moved ? 1 : 0;
+  }
   if (dirty.empty() && new_signatures_.empty() && tokens_.empty() && mails_.empty() &&
-      leaves_.empty()) {
+      leaves_.empty() && moved == 0 && !(batch_end && log_locked_)) {
     return {};
   }
   std::sort(dirty.begin(), dirty.end(), [](const PersonEntry* a, const PersonEntry* b) {
@@ -500,7 +504,23 @@ Result<void> PgTx::FlushRows() {
   Rows(sql::kLeafCols, leaves_, [](PgParams& p, const Leaf& l) {
     p.Int(static_cast<std::int64_t>(l.index)).Bytes(l.entry).Bytes(HashBytes(l.hash));
   }).AppendColumns(params);
-  auto r = conn_.Run(sql::FlushStatement(), params, "saving the batch's rows");
+  if (batch_end) {
+    // The counts: added to this lane's node rows, which kAddCountsRows holds first (the fold
+    // locks in the same order, pg_nodes.h): a node folded meanwhile writes none.
+    params.Int(count_node_.load());
+    PgRows counts(7);
+    for (const auto& [id, e] : counts_) {
+      if (!e.moved) continue;
+      PgParams& c = counts.Add();
+      c.Int(id).Int(std::int64_t{e.delta.pending}).Int(std::int64_t{e.delta.confirmed});
+      c.Int(std::int64_t{e.delta.withdrawn}).Int(e.changes).Int(e.delta.now);
+      c.Text(GroupCountsJson(e.delta.groups));
+    }
+    counts.AppendColumns(params);
+    params.Bool(log_locked_).Int(static_cast<std::int64_t>(log_next_));
+  }
+  auto r = conn_.Run(batch_end ? sql::FlushBatchStatement() : sql::FlushStatement(), params,
+                     "saving the batch's rows");
   if (!r) return Fail(r.error());
 
   auto bucket_of = [](const PgResult& rows, int i) -> std::optional<TokenBucket> {
@@ -545,6 +565,10 @@ Result<void> PgTx::FlushRows() {
   if (r->rows() == 0 || r->Int(0, 5) != static_cast<std::int64_t>(new_signatures_.size())) {
     return Fail(Code::kUnavailable, "a signature was added by another node meanwhile");
   }
+  if (batch_end && r->Int(0, 6) != moved) {
+    lost_node_ = true;
+    return Fail(Code::kUnavailable, "this node's counts were folded (its lease ran out)");
+  }
   for (PersonEntry* e : dirty) {
     e->dirty = false;
     e->is_new = false;
@@ -559,30 +583,9 @@ Result<void> PgTx::FlushRows() {
 }
 
 Result<bool> PgTx::FlushBatch() {
-  if (auto r = FlushRows(); !r) return Fail(r.error());
   bool moved = false;
-  const std::int64_t node = count_node_.load();
-  for (const auto& [id, e] : counts_) {
-    if (!e.moved) continue;
-    moved = true;
-    PgParams p;
-    p.Int(id).Int(node).Int(std::int64_t{e.delta.pending});
-    p.Int(std::int64_t{e.delta.confirmed}).Int(std::int64_t{e.delta.withdrawn}).Int(e.changes);
-    p.Int(e.delta.now).Text(GroupCountsJson(e.delta.groups));
-    auto r = conn_.Run(sql::kAddCounts, p, "saving counts");
-    if (!r) return Fail(r.error());
-    // kAddCounts holds the node's row before it touches its counts (the fold locks in the same
-    // order, pg_nodes.h): a node folded meanwhile writes nothing.
-    if (r->affected() == 0) {
-      lost_node_ = true;
-      return Fail(Code::kUnavailable, "this node's counts were folded (its lease ran out)");
-    }
-  }
-  if (log_locked_) {
-    auto r = conn_.Run(sql::kSetLogNext, PgParams().Int(static_cast<std::int64_t>(log_next_)),
-                       "saving the log's size");
-    if (!r) return Fail(r.error());
-  }
+  for (const auto& [id, e] : counts_) moved = moved || e.moved;
+  if (auto r = FlushRows(/*batch_end=*/true); !r) return Fail(r.error());
   return moved;
 }
 

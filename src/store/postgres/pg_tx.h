@@ -157,8 +157,10 @@ class PgTx final : public WriteTx {
   bool TakeDiscard() { return std::exchange(discard_, false); }
   // A flush found a signer's id guessed wrong and learnt it: running again will succeed.
   bool TakeLearned() { return std::exchange(learned_, false); }
-  // Inserts the rows kept in memory (people, signatures of new people, tokens, mails, leaves).
-  Result<void> FlushRows();
+  // Inserts the rows kept in memory (people, signatures of new people, tokens, mails, leaves);
+  // batch_end (FlushBatch): also adds the count deltas and writes the log's next position, in
+  // the same statement.
+  Result<void> FlushRows(bool batch_end = false);
   // Adds the batch's count deltas to this node's rows and writes the log's next position.
   // Returns whether any count moved. Fails (and TakeLostNode() is then true) if the node's row
   // is gone: a fold took its counts, so it must never add to them again.

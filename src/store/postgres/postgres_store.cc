@@ -661,7 +661,7 @@ class PostgresStore final : public Store {
         conn->Run(sql::kInsertApiToken, PgParams().Text(name).Bytes(pg::HashKey(hash)).Int(now),
                   "creating the token");
     if (!r) return Fail(r.error());
-    return ApiToken{r->Int(0, 0), name, now, std::nullopt};
+    return ApiToken{r->Int(0, 0), name, now, std::nullopt, std::nullopt, false};
   }
   Result<int> RevokeApiToken(const std::string& name, UnixTime now) override {
     if (auto w = Writable(); !w) return Fail(w.error());
@@ -677,7 +677,8 @@ class PostgresStore final : public Store {
         One(conn->Run(sql::kFindApiToken, PgParams().Bytes(pg::HashKey(hash)), "reading the token"),
             "no such token");
     if (!r) return Fail(r.error());
-    return ApiToken{r->Int(0, 0), r->Text(0, 1), r->Int(0, 2), r->OptInt(0, 3)};
+    return ApiToken{r->Int(0, 0),    r->Text(0, 1), r->Int(0, 2),
+                    r->OptInt(0, 3), std::nullopt,  false};
   }
 
   // --- outbox

@@ -23,27 +23,41 @@ std::string Renumber(const char* statement, int offset) {
   return out;
 }
 
+// FlushStatement's WITH, and with_batch: the count rows and the log's position too.
+std::string Flush(bool with_batch) {
+  int offset = 0;
+  auto part = [&offset](const char* name, const char* sql, int params, const char* tail) {
+    std::string s = std::string(name) + " AS (" + Renumber(sql, offset) + tail + ")";
+    offset += params;
+    return s;
+  };
+  std::string s = "WITH ";
+  s += part("flushed_people", kUpsertPeople, kPeopleCols, "") + ", ";
+  s += part("flushed_signatures", kInsertSignatures, kSignatureCols, " RETURNING 1") + ", ";
+  s += part("flushed_tokens", kInsertTokens, kTokenCols, "") + ", ";
+  s += part("flushed_mails", kInsertMails, kMailCols, "") + ", ";
+  s += part("flushed_leaves", kInsertLeaves, kLeafCols, "");
+  if (with_batch) {
+    s += ", " + part("flushed_counts", kAddCountsRows, kAddCountsParams, "") + ", ";
+    s += part("flushed_log", kSetLogNextIf, kSetLogNextIfParams, "");
+  }
+  s += " SELECT p.id, p.uuid, p.canonical_email, p.limit_tokens, p.limit_at, n.signatures";
+  if (with_batch) s += ", n.counts";
+  s += " FROM (SELECT (SELECT count(*) FROM flushed_signatures) AS signatures";
+  if (with_batch) s += ", (SELECT count(*) FROM flushed_counts) AS counts";
+  s += ") n LEFT JOIN flushed_people p ON true";
+  return s;
+}
+
 }  // namespace
 
 const char* FlushStatement() {
-  static const std::string statement = [] {
-    int offset = 0;
-    auto part = [&offset](const char* name, const char* sql, int columns, const char* tail) {
-      std::string s = std::string(name) + " AS (" + Renumber(sql, offset) + tail + ")";
-      offset += columns;
-      return s;
-    };
-    std::string s = "WITH ";
-    s += part("flushed_people", kUpsertPeople, kPeopleCols, "") + ", ";
-    s += part("flushed_signatures", kInsertSignatures, kSignatureCols, " RETURNING 1") + ", ";
-    s += part("flushed_tokens", kInsertTokens, kTokenCols, "") + ", ";
-    s += part("flushed_mails", kInsertMails, kMailCols, "") + ", ";
-    s += part("flushed_leaves", kInsertLeaves, kLeafCols, "");
-    s += " SELECT p.id, p.uuid, p.canonical_email, p.limit_tokens, p.limit_at, n.signatures FROM "
-         "(SELECT count(*) AS signatures FROM flushed_signatures) n LEFT JOIN flushed_people p ON "
-         "true";
-    return s;
-  }();
+  static const std::string statement = Flush(false);
+  return statement.c_str();
+}
+
+const char* FlushBatchStatement() {
+  static const std::string statement = Flush(true);
   return statement.c_str();
 }
 

@@ -114,19 +114,6 @@ inline constexpr const char* kAllCounts =
     "coalesce(sum(n.withdrawn), 0), coalesce(max(n.last_change), 0), coalesce(sum(n.changes), "
     "0), " US_GROUP_SUMS("g.campaign_id = c.id") " FROM campaigns c LEFT JOIN campaign_counts n "
                                                  "ON n.campaign_id = c.id GROUP BY c.id";
-// A node adds a batch's delta to its own row ($2 the node), holding the node's row first (FOR
-// KEY SHARE: see pg_nodes.h): nothing is written, 0 rows affected, if a fold took the node.
-inline constexpr const char* kAddCounts =
-    "WITH n AS (SELECT id FROM nodes WHERE id = $2 FOR KEY SHARE) INSERT INTO campaign_counts AS "
-    "c (campaign_id, node, pending, confirmed, withdrawn, changes, last_change, groups) SELECT "
-    "$1::bigint, n.id, $3::bigint, $4::bigint, $5::bigint, $6::bigint, $7::bigint, $8::jsonb FROM "
-    "n ON CONFLICT (campaign_id, "
-    "node) DO UPDATE SET pending = c.pending + excluded.pending, confirmed = c.confirmed + "
-    "excluded.confirmed, withdrawn = c.withdrawn + excluded.withdrawn, changes = c.changes + "
-    "excluded.changes, last_change = greatest(c.last_change, excluded.last_change), groups = "
-    "(SELECT coalesce(jsonb_object_agg(key, total), '{}') FROM (SELECT key, sum(value::bigint) AS "
-    "total FROM (SELECT * FROM jsonb_each_text(c.groups) UNION ALL SELECT * FROM "
-    "jsonb_each_text(excluded.groups)) u GROUP BY key) s)";
 // --- nodes: each opened store registers a row with a lease on the database's clock ($2 seconds),
 // renewed while it lives; the rows of nodes whose lease ended long ago are folded into node 0.
 #define US_DB_NOW "extract(epoch from clock_timestamp())::bigint"
@@ -333,7 +320,6 @@ inline constexpr const char* kReplaceValue =
 // A writing batch's first leaf locks the next position until its COMMIT.
 inline constexpr const char* kLockLogNext =
     "SELECT next_index FROM log_state WHERE only_row FOR UPDATE";
-inline constexpr const char* kSetLogNext = "UPDATE log_state SET next_index = $1 WHERE only_row";
 inline constexpr const char* kLogState =
     "SELECT (SELECT next_index FROM log_state), (SELECT integrated FROM log_integrator)";
 inline constexpr const char* kLeafHashRange =
@@ -436,6 +422,26 @@ inline constexpr const char* kInsertNodes =
     "$3::bytea[]) ON CONFLICT (level, idx) DO NOTHING";
 inline constexpr int kNodeCols = 3;
 
+// A batch's count deltas, one row per campaign ($2-$8), added to node $1's rows, holding the
+// node's row first (pg_nodes.h); RETURNING a row per campaign written (none if a fold
+// took the node).
+inline constexpr const char* kAddCountsRows =
+    "INSERT INTO campaign_counts AS c (campaign_id, node, pending, confirmed, withdrawn, changes, "
+    "last_change, groups) SELECT v.id, n.id, v.p, v.c, v.w, v.ch, v.t, v.g FROM (SELECT id FROM "
+    "nodes WHERE id = $1::bigint FOR KEY SHARE) n, unnest($2::bigint[], $3::bigint[], "
+    "$4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[], $8::jsonb[]) AS v (id, p, c, w, ch, "
+    "t, g) ON CONFLICT (campaign_id, node) DO UPDATE SET pending = c.pending + excluded.pending, "
+    "confirmed = c.confirmed + excluded.confirmed, withdrawn = c.withdrawn + excluded.withdrawn, "
+    "changes = c.changes + excluded.changes, last_change = greatest(c.last_change, "
+    "excluded.last_change), groups = (SELECT coalesce(jsonb_object_agg(key, total), '{}') FROM "
+    "(SELECT key, sum(value::bigint) AS total FROM (SELECT * FROM jsonb_each_text(c.groups) UNION "
+    "ALL SELECT * FROM jsonb_each_text(excluded.groups)) u GROUP BY key) s) RETURNING 1";
+inline constexpr int kAddCountsParams = 8;  // the node, then seven columns
+// The log's next position ($2), written only if $1 (the batch took the log's lock).
+inline constexpr const char* kSetLogNextIf =
+    "UPDATE log_state SET next_index = $2::bigint WHERE only_row AND $1::boolean";
+inline constexpr int kSetLogNextIfParams = 2;
+
 // The rows a batch kept in memory (pg_tx.cc, FlushRows) in one statement: kUpsertPeople,
 // kInsertSignatures, kInsertTokens, kInsertMails and kInsertLeaves as parts of one WITH, their
 // parameters numbered on in that order (kFlushCols in all). One row per person the upsert
@@ -443,5 +449,9 @@ inline constexpr int kNodeCols = 3;
 // of signatures inserted. Built once from the parts (queries.cc).
 const char* FlushStatement();
 inline constexpr int kFlushCols = kPeopleCols + kSignatureCols + kTokenCols + kMailCols + kLeafCols;
+// The end of a batch (FlushBatch) in one statement: FlushStatement's parts, then
+// kAddCountsRows and kSetLogNextIf (their parameters after kFlushCols); its rows as
+// FlushStatement's with a seventh column, the count rows written.
+const char* FlushBatchStatement();
 
 }  // namespace undersigned::store::pg::sql

@@ -456,7 +456,7 @@ Result<ApiToken> SqliteAccounts::CreateScopedApiToken(const std::string& name,
     st->Bind(5, scope.campaign_id).Bind(6, scope.read_only);
     int rc = st->Step();
     if (rc != SQLITE_ROW) return Fail(DbOf(tx).ErrorFor(rc, "creating the token"));
-    return ApiToken{st->Int(0), name, now, std::nullopt};
+    return ApiToken{st->Int(0), name, now, std::nullopt, std::nullopt, false};
   });
 }
 

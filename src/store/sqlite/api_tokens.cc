@@ -23,7 +23,7 @@ Result<ApiToken> SqliteStore::CreateApiToken(const std::string& name, const std:
     st->Bind(1, name).BindBlob(2, key).Bind(3, now);
     int rc = st->Step();
     if (rc != SQLITE_ROW) return Fail(db.ErrorFor(rc, "creating the token"));
-    return ApiToken{st->Int(0), name, now, std::nullopt};
+    return ApiToken{st->Int(0), name, now, std::nullopt, std::nullopt, false};
   });
 }
 
@@ -48,7 +48,7 @@ Result<ApiToken> SqliteStore::FindApiToken(const std::string& hash) {
   if (!st) return Fail(st.error());
   st->BindBlob(1, key);
   return QueryOne(db, *st, "no such token", [](Stmt& s) {
-    return Wrap(ApiToken{s.Int(0), s.Text(1), s.Int(2), s.OptInt(3)});
+    return Wrap(ApiToken{s.Int(0), s.Text(1), s.Int(2), s.OptInt(3), std::nullopt, false});
   });
 }
 

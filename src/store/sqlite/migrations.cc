@@ -371,12 +371,9 @@ ALTER TABLE api_tokens ADD COLUMN read_only INTEGER NOT NULL DEFAULT 0;
 
 const std::vector<Migration>& SqliteMigrations() {
   static const std::vector<Migration> kMigrations = {
-      {1, "initial schema", kV1},
-      {2, "campaign text versions", kV2},
-      {3, "campaign time zones", kV3},
-      {4, "campaign description and organizer", kV4},
-      {5, "per-email limit buckets", kV5},
-      {6, "organizer accounts", kV6},
+      {1, "initial schema", kV1},          {2, "campaign text versions", kV2},
+      {3, "campaign time zones", kV3},     {4, "campaign description and organizer", kV4},
+      {5, "per-email limit buckets", kV5}, {6, "organizer accounts", kV6},
   };
   return kMigrations;
 }
