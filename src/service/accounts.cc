@@ -488,9 +488,17 @@ Result<SignedIn> AccountService::SignInWithPassword(const std::string& email,
                         {{"code", "is not the code your app shows now (each code works once)."}},
                         0});
     }
-    UserChange used;
-    used.totp_last_step = *step;
-    if (auto r = accounts_.UpdateUser(user->id, used); !r) return Fail(r.error());
+    // Taken in one statement, so that the same code presented twice at once signs in once.
+    auto fresh = accounts_.UseTotpStep(user->id, *step);
+    if (!fresh) return Fail(fresh.error());
+    if (!*fresh) {
+      per_account_.Take(canon);
+      if (!client.address.empty()) per_address_.Take(client.address);
+      return Fail(Error{Code::kUnauthenticated,
+                        "That code is not right.",
+                        {{"code", "is not the code your app shows now (each code works once)."}},
+                        0});
+    }
   }
   if (crypto_pwhash_str_needs_rehash(user->password_hash.c_str(), options_.password_ops,
                                      options_.password_mem) != 0) {

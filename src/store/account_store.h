@@ -132,6 +132,10 @@ class AccountStore {
   virtual Result<Paged<User>> ListUsers(Page page) = 0;
   // kNotFound for an unknown user.
   virtual Result<User> UpdateUser(std::int64_t id, const UserChange& change) = 0;
+  // Records step as the user's last TOTP time step if it is later than the stored one (or none
+  // is stored), in one statement; false if it is not: that code was used already (perhaps at the
+  // same moment, on another node), so it must not sign in again.
+  virtual Result<bool> UseTotpStep(std::int64_t user_id, std::int64_t step) = 0;
   // How many users are instance administrators and not disabled.
   virtual Result<std::int64_t> CountActiveAdmins() = 0;
 

@@ -100,6 +100,24 @@ TEST_P(StoreTest, UpdateUserChangesOnlyWhatItNames) {
   EXPECT_EQ(a.UpdateUser(u.id, step)->totp_last_step, 43);
   EXPECT_EQ(a.GetUser(u.id)->totp_sealed, *totp.totp_sealed);
 
+  // A code's step is taken once: a later step moves it, the same or an earlier one does not.
+  EXPECT_EQ(a.UseTotpStep(u.id, 44).value(), true);
+  EXPECT_EQ(a.UseTotpStep(u.id, 44).value(), false);
+  EXPECT_EQ(a.UseTotpStep(u.id, 40).value(), false);
+  EXPECT_EQ(a.GetUser(u.id)->totp_last_step, 44);
+  // The same code presented at once (two sign-ins, two nodes): one wins.
+  std::atomic<int> won{0};
+  std::vector<std::thread> racers;
+  for (int t = 0; t < 8; ++t) {
+    racers.emplace_back([&] {
+      auto r = a.UseTotpStep(u.id, 45);
+      EXPECT_TRUE(r.has_value()) << r.error().message;
+      if (r && *r) ++won;
+    });
+  }
+  for (auto& t : racers) t.join();
+  EXPECT_EQ(won.load(), 1);
+
   UserChange clear;
   clear.totp_sealed = "";
   after = a.UpdateUser(u.id, clear);

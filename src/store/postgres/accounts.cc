@@ -49,6 +49,9 @@ constexpr const char* kTouchSession =
 constexpr const char* kListSessions = "SELECT " US_PG_SESSION_COLS
                                       " FROM sessions WHERE user_id = $1 AND expires > $2 "
                                       "ORDER BY id DESC";
+constexpr const char* kUseTotpStep =
+    "UPDATE users SET totp_last_step = $2 WHERE id = $1 AND totp_sealed IS NOT NULL AND "
+    "(totp_last_step IS NULL OR totp_last_step < $2)";
 constexpr const char* kRevokeSession = "DELETE FROM sessions WHERE id = $2 AND user_id = $1";
 constexpr const char* kRevokeSessions =
     "DELETE FROM sessions WHERE user_id = $1 AND ($2::bigint IS NULL OR id <> $2::bigint)";
@@ -242,6 +245,12 @@ Result<std::vector<Session>> PgAccounts::ListSessions(std::int64_t user_id, Unix
   std::vector<Session> out;
   for (int i = 0; i < r->rows(); ++i) out.push_back(SessionFrom(*r, i));
   return out;
+}
+
+Result<bool> PgAccounts::UseTotpStep(std::int64_t user_id, std::int64_t step) {
+  auto r = Run(kUseTotpStep, PgParams().Int(user_id).Int(step), "recording the code's step", true);
+  if (!r) return Fail(r.error());
+  return r->affected() == 1;
 }
 
 Result<void> PgAccounts::RevokeSession(std::int64_t user_id, std::int64_t session_id) {

@@ -53,6 +53,9 @@ constexpr char kTouchSession[] = "UPDATE sessions SET last_seen = ?2, expires = 
 constexpr char kListSessions[] = "SELECT " US_SESSION_COLS
                                  " FROM sessions WHERE user_id = ?1 AND expires > ?2 "
                                  "ORDER BY id DESC";
+constexpr char kUseTotpStep[] =
+    "UPDATE users SET totp_last_step = ?2 WHERE id = ?1 AND totp_sealed IS NOT NULL AND "
+    "(totp_last_step IS NULL OR totp_last_step < ?2)";
 constexpr char kRevokeSession[] = "DELETE FROM sessions WHERE id = ?2 AND user_id = ?1";
 constexpr char kRevokeSessions[] =
     "DELETE FROM sessions WHERE user_id = ?1 AND (?2 IS NULL OR id <> ?2)";
@@ -267,6 +270,16 @@ Result<std::vector<Session>> SqliteAccounts::ListSessions(std::int64_t user_id, 
   while ((rc = st->Step()) == SQLITE_ROW) out.push_back(SessionFromRow(*st));
   if (rc != SQLITE_DONE) return Fail(r->ErrorFor(rc, "listing sessions"));
   return out;
+}
+
+Result<bool> SqliteAccounts::UseTotpStep(std::int64_t user_id, std::int64_t step) {
+  return RunWrite<bool>(store_, [&](WriteTx& tx) -> Result<bool> {
+    auto st = Prep(tx, kUseTotpStep);
+    if (!st) return Fail(st.error());
+    st->Bind(1, user_id).Bind(2, step);
+    if (auto r = StepDone(DbOf(tx), *st, "recording the code's step"); !r) return Fail(r.error());
+    return DbOf(tx).Changes() == 1;
+  });
 }
 
 Result<void> SqliteAccounts::RevokeSession(std::int64_t user_id, std::int64_t session_id) {

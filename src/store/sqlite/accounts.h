@@ -23,6 +23,7 @@ class SqliteAccounts final : public AccountStore {
   Result<Paged<User>> ListUsers(Page page) override;
   Result<User> UpdateUser(std::int64_t id, const UserChange& change) override;
   Result<std::int64_t> CountActiveAdmins() override;
+  Result<bool> UseTotpStep(std::int64_t user_id, std::int64_t step) override;
 
   Result<Session> CreateSession(const NewSession& session) override;
   Result<Session> FindSession(const std::string& token_hash, UnixTime now) override;
