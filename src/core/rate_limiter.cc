@@ -20,7 +20,8 @@ TokenTake TakeToken(const RateLimit& limit, const std::optional<TokenBucket>& bu
   }
   if (tokens >= 1.0) {
     t.allowed = true;
-    t.after = TokenBucket{tokens - 1.0, now};
+    // (A clock that went back keeps the bucket's time: the same seconds never refill twice.)
+    t.after = TokenBucket{tokens - 1.0, bucket ? std::max(now, bucket->at) : now};
     return t;
   }
   const double wait = limit.per_second > 0 ? (1.0 - tokens) / limit.per_second : 1e9;

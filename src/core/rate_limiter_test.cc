@@ -103,6 +103,11 @@ TEST(TakeTokenTest, AClockGoingBackwardsRefillsNothingAndDisabledAlwaysAllows) {
   t = TakeToken(off, TokenBucket{0, 200}, 200);
   EXPECT_TRUE(t.allowed);
   EXPECT_EQ(t.after, (TokenBucket{0, 200}));
+  // A token taken while the clock is behind the bucket's time keeps that time, so that the
+  // seconds in between do not refill it again once the clock is back.
+  t = TakeToken(RateLimit{2, 1, true}, TokenBucket{1.5, 200}, 150);
+  ASSERT_TRUE(t.allowed);
+  EXPECT_EQ(t.after, (TokenBucket{0.5, 200}));
   // A zero refill rate refuses for a very long time rather than dividing by zero.
   t = TakeToken(RateLimit{1, 0, true}, TokenBucket{0, 5}, 10);
   EXPECT_FALSE(t.allowed);
