@@ -67,7 +67,6 @@ TEST(RateLimiter, AFloodOfDistinctKeysStaysBounded) {
   EXPECT_GT(rl.Size(), RateLimiter::kMaxKeys / 4);  // forgets a shard at a time, not all
 }
 
-
 // TakeToken: the same rule as a value, for buckets kept in a store row.
 TEST(TakeTokenTest, AFreshKeyStartsFullAndRefillsAtTheRate) {
   const RateLimit limit{3, 0.5, true};

@@ -19,7 +19,9 @@ int Count(const std::string& s, const std::string& what) {
   return n;
 }
 
-bool Has(const std::string& s, const std::string& what) { return s.find(what) != std::string::npos; }
+bool Has(const std::string& s, const std::string& what) {
+  return s.find(what) != std::string::npos;
+}
 
 // Whether Python's XML parser accepts the text (an SVG inline in HTML is also valid XML here).
 bool IsWellFormedXml(const std::string& text) {
@@ -27,10 +29,10 @@ bool IsWellFormedXml(const std::string& text) {
   int fd = mkstemp(path);
   if (fd < 0) return false;
   std::ofstream(path) << text;
-  int rc = std::system(
-      (std::string("/usr/bin/python3 -c 'import sys, xml.dom.minidom; "
-                   "xml.dom.minidom.parse(sys.argv[1])' ") + path + " 2>/dev/null")
-          .c_str());
+  int rc = std::system((std::string("/usr/bin/python3 -c 'import sys, xml.dom.minidom; "
+                                    "xml.dom.minidom.parse(sys.argv[1])' ") +
+                        path + " 2>/dev/null")
+                           .c_str());
   std::remove(path);
   return rc == 0;
 }
@@ -40,15 +42,14 @@ void ExpectAccessibleShape(const Chart& c) {
   EXPECT_TRUE(Has(c.svg, "role=\"img\""));
   EXPECT_TRUE(Has(c.svg, "viewBox=\"0 0 640 240\""));
   EXPECT_TRUE(Has(c.svg, "width=\"640\" height=\"240\""));
-  EXPECT_TRUE(
-      Has(c.svg, "aria-labelledby=\"signatures-chart-title signatures-chart-desc\""));
+  EXPECT_TRUE(Has(c.svg, "aria-labelledby=\"signatures-chart-title signatures-chart-desc\""));
   EXPECT_TRUE(Has(c.svg, "<title id=\"signatures-chart-title\">"));
   EXPECT_TRUE(Has(c.svg, "<desc id=\"signatures-chart-desc\">"));
   EXPECT_FALSE(Has(c.svg, "<script"));
   EXPECT_FALSE(Has(c.svg, "style="));
   EXPECT_FALSE(Has(c.svg, "<style"));
   EXPECT_FALSE(std::regex_search(c.svg, std::regex(" on[a-z]+=")));  // no event handlers
-  EXPECT_TRUE(Has(c.svg, ">Signatures</text>"));  // the y axis' title
+  EXPECT_TRUE(Has(c.svg, ">Signatures</text>"));                     // the y axis' title
   EXPECT_EQ(c.table_html.rfind("<table class=\"chart-table\"><caption>", 0), 0u);
   EXPECT_TRUE(Has(c.table_html, "<th scope=\"col\">Signatures</th>"));
   EXPECT_TRUE(IsWellFormedXml(c.svg)) << c.svg;
@@ -120,8 +121,8 @@ TEST(Chart, HugeCountsHaveThousandsSeparators) {
   EXPECT_TRUE(Has(c->svg, "1,484,567 signatures in all"));
   EXPECT_TRUE(Has(c->svg, "The busiest day: 1 December 2026, with 1,234,567."));
   // Round y ticks up to just above the highest bar: 0, 500,000, 1,000,000, 1,500,000.
-  for (const char* tick : {">0</text>", ">500,000</text>", ">1,000,000</text>",
-                           ">1,500,000</text>"}) {
+  for (const char* tick :
+       {">0</text>", ">500,000</text>", ">1,000,000</text>", ">1,500,000</text>"}) {
     EXPECT_TRUE(Has(c->svg, tick)) << tick;
   }
   EXPECT_FALSE(Has(c->svg, ">2,000,000</text>"));

@@ -479,26 +479,21 @@ Result<SignedIn> AccountService::SignInWithPassword(const std::string& email,
     }
     auto secret = OpenTotp(user->totp_sealed);
     if (!secret) return Fail(secret.error());
-    auto step = totp::Verify(*secret, totp_code, clock_.Now(), user->totp_last_step);
-    if (!step) {
+    // A wrong code, or one used already: counted against the account and the address.
+    auto wrong_code = [&]() -> Result<SignedIn> {
       per_account_.Take(canon);
       if (!client.address.empty()) per_address_.Take(client.address);
       return Fail(Error{Code::kUnauthenticated,
                         "That code is not right.",
                         {{"code", "is not the code your app shows now (each code works once)."}},
                         0});
-    }
+    };
+    auto step = totp::Verify(*secret, totp_code, clock_.Now(), user->totp_last_step);
+    if (!step) return wrong_code();
     // Taken in one statement, so that the same code presented twice at once signs in once.
     auto fresh = accounts_.UseTotpStep(user->id, *step);
     if (!fresh) return Fail(fresh.error());
-    if (!*fresh) {
-      per_account_.Take(canon);
-      if (!client.address.empty()) per_address_.Take(client.address);
-      return Fail(Error{Code::kUnauthenticated,
-                        "That code is not right.",
-                        {{"code", "is not the code your app shows now (each code works once)."}},
-                        0});
-    }
+    if (!*fresh) return wrong_code();
   }
   if (crypto_pwhash_str_needs_rehash(user->password_hash.c_str(), options_.password_ops,
                                      options_.password_mem) != 0) {

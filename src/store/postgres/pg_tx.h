@@ -2,15 +2,16 @@
 // writer's connection, and PgWriter, the thread that runs batches (group commit).
 //
 // How a batch runs (PgWriter::RunBatch): up to max_batch queued WriteJobs; BEGIN; each job's
-// Run(tx) in turn. If every job succeeds, the batch's deferred rows are flushed, each campaign's
-// count delta is added to this node's own campaign_counts row once, the log's next position is
-// written back, and the batch commits (synchronous_commit on: durable when COMMIT returns). If a
+// Run(tx) in turn. If every job succeeds, one statement (sql::FlushBatchStatement) inserts the
+// batch's deferred rows, adds each campaign's count delta to the lane's own campaign_counts row
+// and writes the log's next position back, and the batch commits (synchronous_commit on:
+// durable when COMMIT returns). If a
 // job fails (or Discards), the transaction is rolled back and the batch runs again with a SAVEPOINT
 // per job, so a failing job rolls back only itself. Only then is every job finished.
 //
 // Round trips: reads are one prepared statement each; campaigns, their text hashes and counts
 // are read once per batch; write-only rows (signature tokens, outbox mails, log leaves) are kept
-// in memory and inserted as multi-row statements at the end of the batch (of each job, with
+// in memory and inserted by one multi-row statement at the end of the batch (of each job, with
 // savepoints); people and signature numbers come from their sequences in blocks. A signer costs
 // no read: their id is remembered, or guessed new, and the new signers' people and signature
 // rows are inserted at the flush too; the flush's RETURNING checks the guesses, and a batch
