@@ -18,6 +18,7 @@
 #include <spdlog/spdlog.h>
 
 #include "http/api/api.h"
+#include "http/console/console.h"
 #include "http/event_hub.h"
 #include "http/log/routes.h"
 #include "http/metrics.h"
@@ -180,7 +181,12 @@ Result<std::unique_ptr<App>> App::Open(const Config& config, bool serving) {
   app->campaigns_ = std::make_unique<service::CampaignService>(*app->store_, clock);
   if (auto r = app->campaigns_->Load(); !r) return Fail(r.error());
   app->tokens_ = std::make_unique<service::ApiTokenService>(*app->store_, clock);
-  app->accounts_ = std::make_unique<service::AccountService>(*app->store_, clock);
+  app->accounts_ = std::make_unique<service::AccountService>(
+      *app->store_, clock, service::AccountOptions{}, [self = app.get()] {
+        if (self->wake_mailer_) self->wake_mailer_();
+      });
+  app->organizing_ = std::make_unique<service::OrganizingService>(*app->campaigns_, *app->accounts_,
+                                                                  *app->store_, clock);
 
   service::SigningOptions so;
   so.max_confirm_sends = config.limits.max_confirm_sends;
@@ -370,6 +376,8 @@ int App::Serve() {
                   [this](const std::string& u) { return organizations_->LogoForReview(u); },
                   *flash_secret});
   http::RegisterLogRoutes(router, http::LogRoutesDeps{signature_log, *campaigns_});
+  http::RegisterConsole(router, http::ConsoleDeps{*accounts_, *campaigns_, *organizing_, *templates,
+                                                  base_url, *csrf_secret, site, &clock});
   http::ApiDeps api{*campaigns_, *signing_, *tokens_, *store_, clock, base_url};
   api.per_token =
       RateLimit{config_.limits.api_per_token_burst, config_.limits.api_per_token_per_second,

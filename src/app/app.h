@@ -14,6 +14,7 @@
 #include "service/campaigns.h"
 #include "service/log.h"
 #include "service/organizations.h"
+#include "service/organizing.h"
 #include "service/signing.h"
 #include "store/data_dir_lock.h"
 #include "store/store.h"
@@ -65,7 +66,8 @@ class App {
   std::unique_ptr<Store> store_;
   std::unique_ptr<service::CampaignService> campaigns_;
   std::unique_ptr<service::ApiTokenService> tokens_;
-  std::unique_ptr<service::AccountService> accounts_;  // organizer accounts (issue 13)
+  std::unique_ptr<service::AccountService> accounts_;       // organizer accounts (issue 13)
+  std::unique_ptr<service::OrganizingService> organizing_;  // the console's campaign use cases
   // Throttles guessing of link tokens for signing_ and organizations_ (declared before them).
   std::unique_ptr<service::TokenGuard> link_guesses_;
   std::unique_ptr<service::SigningService> signing_;

@@ -20,13 +20,11 @@ struct CampaignArgs {
   std::vector<std::string> targets;       // "Name|Title|Organization|x_handle|bluesky|mastodon"
   std::vector<std::string> organizers;    // replace the list when given; "" clears it
   // "kind=employees; key=staff; name=Acme staff; organization=Acme; domains=acme.com,acme.de;
-  // seal=50,500; goal=100" (see ParseGroupSpec); replace the list when given; "" clears it.
+  // seal=50,500; goal=100" (see ParseGroupSpec in core/group.h); replace the list when given; ""
+  // clears it.
   std::vector<std::string> groups;
   std::optional<int> anonymity_floor;
 };
-
-// One --group option as a SignerGroup. kInvalidArgument naming what is wrong.
-Result<SignerGroup> ParseGroupSpec(const std::string& spec);
 
 void AddCampaignOptions(CLI::App* sub, CampaignArgs& args, bool creating);
 

@@ -1,4 +1,5 @@
 #include "core/group.h"
+#include <stdexcept>
 
 #include "core/signature.h"
 #include "core/utf8.h"
@@ -17,6 +18,39 @@ bool ValidKey(const std::string& s) {
 bool ValidDomain(const std::string& d) {
   // A domain is valid if an address at it is.
   return !d.empty() && ToLowerAscii(d) == d && ValidEmail("x@" + d);
+}
+
+std::string TrimSpaces(const std::string& s) {
+  std::size_t b = s.find_first_not_of(" \t");
+  if (b == std::string::npos) return "";
+  std::size_t e = s.find_last_not_of(" \t");
+  return s.substr(b, e - b + 1);
+}
+
+std::vector<std::string> SplitOn(const std::string& s, char sep) {
+  std::vector<std::string> out;
+  std::string cur;
+  for (char c : s) {
+    if (c == sep) {
+      out.push_back(TrimSpaces(cur));
+      cur.clear();
+    } else {
+      cur += c;
+    }
+  }
+  out.push_back(TrimSpaces(cur));
+  return out;
+}
+
+Result<std::int64_t> ParseCount(const std::string& field, const std::string& v) {
+  try {
+    std::size_t used = 0;
+    long long n = std::stoll(v, &used);
+    if (used == v.size()) return static_cast<std::int64_t>(n);
+  } catch (const std::exception&) {
+  }
+  return Fail(Code::kInvalidArgument,
+              "a group's " + field + " must be a whole number, not '" + v + "'");
 }
 
 }  // namespace
@@ -157,6 +191,84 @@ bool DomainMatches(const SignerGroup& g, std::string_view email) {
 std::optional<std::int64_t> ShownCount(std::int64_t count, int floor) {
   if (count >= floor) return count;
   return std::nullopt;
+}
+
+Result<SignerGroup> ParseGroupSpec(const std::string& spec) {
+  SignerGroup g;
+  bool has_kind = false;
+  for (const std::string& part : SplitOn(spec, ';')) {
+    if (part.empty()) continue;
+    std::size_t eq = part.find('=');
+    if (eq == std::string::npos) {
+      return Fail(Code::kInvalidArgument,
+                  "A group takes key=value parts separated by ';', e.g. \"kind=employees; "
+                  "key=staff; name=Acme staff; organization=Acme; domains=acme.com; seal=50\"; "
+                  "'" +
+                      part + "' has no '='");
+    }
+    const std::string k = TrimSpaces(part.substr(0, eq));
+    const std::string v = TrimSpaces(part.substr(eq + 1));
+    if (k == "kind") {
+      auto kind = ParseGroupKind(v);
+      if (!kind) {
+        return Fail(Code::kInvalidArgument,
+                    "A group's kind must be public, employees, customers or shareholders");
+      }
+      g.kind = *kind;
+      has_kind = true;
+    } else if (k == "key") {
+      g.key = v;
+    } else if (k == "name") {
+      g.name = v;
+    } else if (k == "organization") {
+      g.organization = v;
+    } else if (k == "attestation") {
+      g.attestation = v;
+    } else if (k == "domains") {
+      for (const std::string& d : SplitOn(v, ',')) {
+        if (!d.empty()) g.domains.push_back(d);
+      }
+    } else if (k == "seal") {
+      for (const std::string& t : SplitOn(v, ',')) {
+        if (t.empty()) continue;
+        auto n = ParseCount("seal", t);
+        if (!n) return Fail(n.error());
+        g.seal_thresholds.push_back(*n);
+      }
+    } else if (k == "goal") {
+      auto n = ParseCount("goal", v);
+      if (!n) return Fail(n.error());
+      g.goal = *n;
+    } else {
+      return Fail(Code::kInvalidArgument,
+                  "A group has no part '" + k +
+                      "' (known: kind, key, name, organization, domains, seal, goal, attestation)");
+    }
+  }
+  if (!has_kind)
+    return Fail(Code::kInvalidArgument,
+                "A group needs kind=..., one of public, employees, customers, shareholders");
+  if (g.key.empty()) g.key = GroupKindName(g.kind);
+  return g;
+}
+
+std::string FormatGroupSpec(const SignerGroup& g) {
+  std::string out = std::string("kind=") + GroupKindName(g.kind) + "; key=" + g.key;
+  if (!g.name.empty()) out += "; name=" + g.name;
+  if (!g.organization.empty()) out += "; organization=" + g.organization;
+  if (!g.domains.empty()) {
+    out += "; domains=";
+    for (std::size_t i = 0; i < g.domains.size(); ++i) out += (i ? "," : "") + g.domains[i];
+  }
+  if (!g.seal_thresholds.empty()) {
+    out += "; seal=";
+    for (std::size_t i = 0; i < g.seal_thresholds.size(); ++i) {
+      out += (i ? "," : "") + std::to_string(g.seal_thresholds[i]);
+    }
+  }
+  if (g.goal) out += "; goal=" + std::to_string(*g.goal);
+  if (!g.attestation.empty()) out += "; attestation=" + g.attestation;
+  return out;
 }
 
 }  // namespace undersigned

@@ -85,4 +85,14 @@ std::optional<std::int64_t> ShownCount(std::int64_t count, int floor);
 // Midnight UTC of t's day: the time shown for sealed and anonymous signatures.
 inline UnixTime StartOfDay(UnixTime t) { return t - (((t % 86400) + 86400) % 86400); }
 
+// A group written as key=value parts separated by ';' (the CLI's --group and the console's
+// groups field, one per line): "kind=employees; key=staff; name=Acme staff; organization=Acme;
+// domains=acme.com,acme.de; seal=50,500; goal=100; attestation=...". kind is required; key
+// defaults to the kind's name. kInvalidArgument naming what is wrong. Validation of the group
+// itself is ValidateGroups'.
+Result<SignerGroup> ParseGroupSpec(const std::string& spec);
+// The inverse: ParseGroupSpec(FormatGroupSpec(g)) == g for a group whose texts hold no ';'
+// (and whose domains no ',').
+std::string FormatGroupSpec(const SignerGroup& g);
+
 }  // namespace undersigned

@@ -219,5 +219,36 @@ TEST(GroupForms, CampaignValidationIncludesGroups) {
   EXPECT_TRUE(ValidateCampaign(c).error().field_errors.count("anonymity_floor"));
 }
 
+TEST(GroupSpec, ParsesEveryPartAndFormatsBackToTheSameGroup) {
+  auto g = ParseGroupSpec(
+      " kind=employees; key=staff; name=Acme staff; organization=Acme; "
+      "domains=acme.com, acme.de; seal=50,500; goal=100");
+  ASSERT_TRUE(g.has_value()) << g.error().message;
+  EXPECT_EQ(g->kind, GroupKind::kEmployees);
+  EXPECT_EQ(g->key, "staff");
+  EXPECT_EQ(g->name, "Acme staff");
+  EXPECT_EQ(g->domains, (std::vector<std::string>{"acme.com", "acme.de"}));
+  EXPECT_EQ(g->seal_thresholds, (std::vector<std::int64_t>{50, 500}));
+  EXPECT_EQ(g->goal, 100);
+  auto again = ParseGroupSpec(FormatGroupSpec(*g));
+  ASSERT_TRUE(again.has_value()) << again.error().message;
+  EXPECT_EQ(*again, *g);
+
+  auto s = ParseGroupSpec("kind=shareholders; name=Holders; attestation=I hold shares in Acme.");
+  ASSERT_TRUE(s.has_value());
+  EXPECT_EQ(s->key, "shareholders");
+  EXPECT_EQ(*ParseGroupSpec(FormatGroupSpec(*s)), *s);
+}
+
+TEST(GroupSpec, SaysWhatIsWrong) {
+  EXPECT_NE(ParseGroupSpec("name=x").error().message.find("needs kind"), std::string::npos);
+  EXPECT_NE(ParseGroupSpec("kind=robots").error().message.find("kind must"), std::string::npos);
+  EXPECT_NE(ParseGroupSpec("kind=public; colour=red").error().message.find("colour"),
+            std::string::npos);
+  EXPECT_NE(ParseGroupSpec("kind=employees; seal=lots").error().message.find("whole number"),
+            std::string::npos);
+  EXPECT_NE(ParseGroupSpec("kind public").error().message.find("no '='"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace undersigned

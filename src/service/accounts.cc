@@ -23,10 +23,6 @@ Error WrongCredentials() {
   return Error{Code::kUnauthenticated, "Wrong email address or password.", {}, 0};
 }
 
-Result<void> QueueMail(Store& store, store::NewMail mail) {
-  return store::RunWrite<void>(store, [&](store::WriteTx& tx) { return tx.QueueMail(mail); });
-}
-
 bool IsOperator(const Actor& a) { return !a.user_id && a.admin; }
 
 }  // namespace
@@ -37,14 +33,22 @@ std::string SessionCookie(const std::string& token, UnixTime max_age) {
          "; Secure; HttpOnly; SameSite=Strict";
 }
 
-AccountService::AccountService(Store& store, const Clock& clock, AccountOptions options)
+AccountService::AccountService(Store& store, const Clock& clock, AccountOptions options,
+                               std::function<void()> mail_queued)
     : store_(store),
       accounts_(store.accounts()),
       clock_(clock),
       options_(std::move(options)),
       per_account_(clock, options_.per_account),
       per_address_(clock, options_.per_address),
-      links_per_account_(clock, options_.links_per_account) {}
+      links_per_account_(clock, options_.links_per_account),
+      mail_queued_(std::move(mail_queued)) {}
+
+Result<void> AccountService::QueueMail(store::NewMail mail) {
+  auto r = store::RunWrite<void>(store_, [&](store::WriteTx& tx) { return tx.QueueMail(mail); });
+  if (r && mail_queued_) mail_queued_();
+  return r;
+}
 
 const std::string& AccountService::DummyHash() {
   // A hash of a random password, with the same parameters as real ones: an unknown email is
@@ -190,34 +194,51 @@ Result<Paged<ActionEntry>> AccountService::ListActions(const Actor& by, const Ac
   return accounts_.ListActions(filter, page);
 }
 
+Result<Paged<NamedAction>> AccountService::ListNamedActions(const Actor& by,
+                                                            const ActionFilter& filter, Page page) {
+  auto p = ListActions(by, filter, page);
+  if (!p) return Fail(p.error());
+  Paged<NamedAction> out;
+  out.total = p->total;
+  std::map<std::int64_t, std::string> emails;
+  for (ActionEntry& e : p->items) {
+    std::string who;
+    if (e.user_id) {
+      auto& email = emails[*e.user_id];
+      if (email.empty()) {
+        auto u = accounts_.GetUser(*e.user_id);
+        email = u ? u->email : "user " + std::to_string(*e.user_id);
+      }
+      who = email;
+    }
+    out.items.push_back(NamedAction{std::move(e), std::move(who)});
+  }
+  return out;
+}
+
 Result<std::string> AccountService::ExportActions(const Actor& by, const ActionFilter& filter) {
-  std::vector<ActionEntry> all;
+  std::vector<NamedAction> all;
   for (int page = 1;; ++page) {
-    auto p = ListActions(by, filter, Page{page, 1000});
+    auto p = ListNamedActions(by, filter, Page{page, 1000});
     if (!p) return Fail(p.error());
     all.insert(all.end(), p->items.begin(), p->items.end());
     if (p->items.size() < 1000) break;
   }
-  std::map<std::int64_t, std::string> emails;
   std::string out;
   for (auto it = all.rbegin(); it != all.rend(); ++it) {
+    const ActionEntry& e = it->entry;
     nlohmann::ordered_json j;
-    j["id"] = it->id;
-    j["at"] = FormatIso8601(it->at);
-    if (it->user_id) {
-      auto& email = emails[*it->user_id];
-      if (email.empty()) {
-        auto u = accounts_.GetUser(*it->user_id);
-        email = u ? u->email : "user " + std::to_string(*it->user_id);
-      }
-      j["user"] = email;
+    j["id"] = e.id;
+    j["at"] = FormatIso8601(e.at);
+    if (e.user_id) {
+      j["user"] = it->who;
     } else {
       j["user"] = nullptr;  // the operator, at the CLI
     }
-    j["campaign_id"] = it->campaign_id ? nlohmann::ordered_json(*it->campaign_id) : nullptr;
-    j["action"] = it->action;
-    j["subject"] = it->subject;
-    j["detail"] = nlohmann::ordered_json::parse(it->detail, nullptr, false);
+    j["campaign_id"] = e.campaign_id ? nlohmann::ordered_json(*e.campaign_id) : nullptr;
+    j["action"] = e.action;
+    j["subject"] = e.subject;
+    j["detail"] = nlohmann::ordered_json::parse(e.detail, nullptr, false);
     out += j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   }
   return out;
@@ -293,7 +314,7 @@ Result<User> AccountService::Invite(const Actor& by, const std::string& email,
     payload["role"] = RoleName(role);
   }
   store::NewMail mail{"account_invite", user->email, payload.dump(), now, false};
-  if (auto q = QueueMail(store_, std::move(mail)); !q) return Fail(q.error());
+  if (auto q = QueueMail(std::move(mail)); !q) return Fail(q.error());
   nlohmann::json detail = {{"admin", admin}};
   if (campaign_id) detail["role"] = RoleName(role);
   if (auto r = Record(by, campaign_id, "user.invite", user->email, detail); !r) {
@@ -525,7 +546,7 @@ Result<void> AccountService::MailSignInLink(const std::string& email, const Clie
     return Fail(t.error());
   }
   nlohmann::json payload = {{"token", token}};
-  return QueueMail(store_, store::NewMail{"sign_in_link", user->email, payload.dump(), now, false});
+  return QueueMail(store::NewMail{"sign_in_link", user->email, payload.dump(), now, false});
 }
 
 Result<SignedIn> AccountService::SignInWithLink(const std::string& token, const Client& client) {
@@ -706,6 +727,21 @@ Result<std::vector<Membership>> AccountService::ListMembers(const Actor& by,
                                                             std::int64_t campaign_id) {
   if (auto ok = Authorize(by, campaign_id, CampaignAction::kView); !ok) return Fail(ok.error());
   return accounts_.ListMembers(campaign_id);
+}
+
+Result<std::vector<std::pair<Membership, User>>> AccountService::ListMembersWithUsers(
+    const Actor& by, std::int64_t campaign_id) {
+  auto members = ListMembers(by, campaign_id);
+  if (!members) return Fail(members.error());
+  std::vector<std::pair<Membership, User>> out;
+  for (const Membership& m : *members) {
+    auto u = accounts_.GetUser(m.user_id);
+    if (!u) return Fail(u.error());
+    u->password_hash.clear();  // pages have no use for these
+    u->totp_sealed.clear();
+    out.emplace_back(m, std::move(*u));
+  }
+  return out;
 }
 
 Result<std::vector<Membership>> AccountService::MyCampaigns(const Actor& by) {

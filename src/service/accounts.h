@@ -30,6 +30,7 @@
 
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -103,9 +104,18 @@ struct TotpOffer {
   std::string uri;  // otpauth://, for a QR code
 };
 
+// An entry of the record of organizer actions with who did it.
+struct NamedAction {
+  ActionEntry entry;
+  std::string who;  // the user's email; "" for the server's operator
+};
+
 class AccountService {
  public:
-  AccountService(Store& store, const Clock& clock, AccountOptions options = {});
+  // mail_queued (may be empty) is called after a mail (an invitation, a sign-in link) was
+  // committed to the outbox, to wake the sender.
+  AccountService(Store& store, const Clock& clock, AccountOptions options = {},
+                 std::function<void()> mail_queued = nullptr);
 
   // Canonical form of an account email: trimmed, lower case. kInvalidArgument (field "email")
   // if it is not an address.
@@ -175,6 +185,9 @@ class AccountService {
                                   CampaignRole role);
   Result<void> RemoveMember(const Actor& by, std::int64_t campaign_id, std::int64_t user_id);
   Result<std::vector<Membership>> ListMembers(const Actor& by, std::int64_t campaign_id);
+  // The same, each with the member's account (for pages), in the store's order.
+  Result<std::vector<std::pair<Membership, User>>> ListMembersWithUsers(const Actor& by,
+                                                                        std::int64_t campaign_id);
   // The campaigns the actor has a role on (administrators: only their own roles too).
   Result<std::vector<Membership>> MyCampaigns(const Actor& by);
 
@@ -186,6 +199,9 @@ class AccountService {
   // A campaign's record needs view_actions there; the whole record (no campaign) and any one
   // user's are for administrators.
   Result<Paged<ActionEntry>> ListActions(const Actor& by, const ActionFilter& filter, Page page);
+  // ListActions with each entry's author's email ("" for the operator at the CLI), for pages.
+  Result<Paged<NamedAction>> ListNamedActions(const Actor& by, const ActionFilter& filter,
+                                              Page page);
   // The same entries as JSON Lines, oldest first (every page), for export.
   Result<std::string> ExportActions(const Actor& by, const ActionFilter& filter);
 
@@ -201,6 +217,7 @@ class AccountService {
  private:
   Result<std::string> HashPassword(const std::string& password);
   bool VerifyPassword(const std::string& hash, const std::string& password);
+  Result<void> QueueMail(store::NewMail mail);
   Result<SignedIn> StartSession(const User& user, const Client& client, const char* how);
   Result<std::string> SealTotp(const std::string& secret);
   Result<std::string> OpenTotp(const std::string& sealed);
@@ -222,6 +239,7 @@ class AccountService {
   std::mutex hashing_mu_;
   std::condition_variable hashing_cv_;
   std::ptrdiff_t hashing_ = 0;
+  std::function<void()> mail_queued_;
   std::once_flag dummy_once_;
   std::string dummy_hash_;  // verified against for unknown emails (the same work)
   std::mutex key_mu_;

@@ -1,0 +1,32 @@
+#include "http/console/console.h"
+
+#include <memory>
+#include <utility>
+
+#include "http/console/routes.h"
+
+namespace undersigned::http {
+
+namespace console {
+
+RouteOptions ConsoleRoute(const char* name) {
+  RouteOptions o;
+  o.blocking = true;
+  o.name = name;
+  return o;
+}
+
+}  // namespace console
+
+void RegisterConsole(Router& router, ConsoleDeps deps) {
+  auto kit = std::make_shared<console::ConsoleKit>(std::move(deps));
+  console::RegisterSignIn(router, kit);
+  console::RegisterHome(router, kit);
+  console::RegisterCampaign(router, kit);
+  console::RegisterCampaignForm(router, kit);
+  console::RegisterActions(router, kit);
+  console::RegisterAccount(router, kit);
+  console::RegisterMembers(router, kit);
+}
+
+}  // namespace undersigned::http

@@ -1,0 +1,486 @@
+// The organizer console driven through the Router with the real services over a real SQLite
+// store: signing in (password, second factor, mailed link), the session cookie's flags and
+// rotation, CSRF on every console form, who may see and do what (every role, and someone with
+// none), removal taking access away at once, and creating and editing a campaign.
+#include "http/console/console.h"
+
+#include <sodium.h>
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <random>
+#include <regex>
+
+#include "core/totp.h"
+#include "http/pages/pages.h"
+#include "http/pages/test_support.h"
+#include "service/signing.h"
+#include "store/open_store.h"
+
+namespace undersigned::http {
+namespace {
+
+namespace fs = std::filesystem;
+using test::Contains;
+using test::FormEncode;
+using test::HeaderOf;
+
+constexpr const char* kBase = "https://sign.example.org";
+constexpr const char* kPassword = "correct horse battery";
+const std::map<std::string, std::string> kFormHeaders = {
+    {"content-type", "application/x-www-form-urlencoded"}};
+
+// One browser: its CSRF cookie and its other cookies (the session).
+struct Browser {
+  std::string csrf_cookie;
+  std::map<std::string, std::string> jar;
+  std::string session() const {
+    auto it = jar.find(service::kSessionCookie);
+    return it == jar.end() ? "" : it->second;
+  }
+};
+
+// The value of a hidden field in a page.
+std::string Hidden(const std::string& html, const std::string& name) {
+  std::smatch m;
+  std::regex re("name=\"" + name + "\" value=\"([^\"]*)\"");
+  return std::regex_search(html, m, re) ? m[1].str() : "";
+}
+
+class ConsoleTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::random_device rd;
+    dir_ = fs::temp_directory_path() / ("us-console-test-" + std::to_string(rd()));
+    fs::create_directories(dir_);
+    auto store = store::OpenStore(dir_.string());
+    ASSERT_TRUE(store) << store.error().message;
+    store_ = std::move(*store);
+    campaigns_ = std::make_unique<service::CampaignService>(*store_, clock_);
+    ASSERT_TRUE(campaigns_->Load());
+    service::AccountOptions o;
+    o.password_ops = crypto_pwhash_OPSLIMIT_MIN;
+    o.password_mem = crypto_pwhash_MEMLIMIT_MIN;
+    accounts_ = std::make_unique<service::AccountService>(*store_, clock_, o);
+    organizing_ =
+        std::make_unique<service::OrganizingService>(*campaigns_, *accounts_, *store_, clock_);
+    signing_ = std::make_unique<service::SigningService>(*store_, *campaigns_, clock_,
+                                                         service::SigningOptions{}, nullptr);
+    auto templates = render::Templates::Load(render::FindAssetDir("templates"));
+    ASSERT_TRUE(templates) << templates.error().message;
+    templates_ = std::make_unique<render::Templates>(std::move(*templates));
+    router_ = std::make_unique<Router>();
+    // As the app registers them: no console route hides a public one.
+    RegisterPages(*router_,
+                  PagesDeps{*campaigns_, *signing_, *templates_, kBase, "secret",
+                            pages::SiteInfo{"Test", "", "", ""}, &clock_, nullptr, "", ""});
+    RegisterConsole(*router_, ConsoleDeps{*accounts_, *campaigns_, *organizing_, *templates_, kBase,
+                                          "secret", pages::SiteInfo{"Test", "", "", ""}, &clock_});
+    admin_ = MakeUser("admin@example.org", true);
+    owner_ = MakeUser("owner@example.org");
+    Campaign c;
+    c.slug = "the-letter";
+    c.title = "The letter";
+    c.targets = {Target{"The CEO", "", "", "", "", ""}};
+    c.goal = 100;
+    c.status = CampaignStatus::kOpen;
+    auto made = organizing_->Create(service::Actor::Of(owner_), c);
+    ASSERT_TRUE(made) << made.error().message;
+    campaign_ = *made;
+  }
+  void TearDown() override {
+    router_.reset();
+    signing_.reset();
+    organizing_.reset();
+    accounts_.reset();
+    campaigns_.reset();
+    if (store_) store_->Close();
+    store_.reset();
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+
+  User MakeUser(const std::string& email, bool admin = false) {
+    auto u = accounts_->CreateUser(service::Actor::Operator(), email, "", admin);
+    EXPECT_TRUE(u) << u.error().message;
+    EXPECT_TRUE(accounts_->SetPassword(service::Actor::Operator(), u->id, kPassword));
+    return *store_->accounts().GetUser(u->id);
+  }
+  User Member(const std::string& email, CampaignRole role) {
+    User u = MakeUser(email);
+    EXPECT_TRUE(accounts_->AddMember(service::Actor::Of(owner_), campaign_.id, email, role));
+    return u;
+  }
+
+  Response Get(Browser& b, const std::string& target) {
+    return test::Dispatch(*router_, "GET", target, "", {}, &b.csrf_cookie, nullptr, &b.jar);
+  }
+  Response Post(Browser& b, const std::string& target,
+                const std::vector<std::pair<std::string, std::string>>& fields,
+                std::map<std::string, std::string> headers = kFormHeaders) {
+    return test::Dispatch(*router_, "POST", target, FormEncode(fields), std::move(headers),
+                          &b.csrf_cookie, nullptr, &b.jar);
+  }
+  // Signs in through the pages; returns the browser.
+  Browser SignIn(const std::string& email, const std::string& code = "") {
+    Browser b;
+    Response form = Get(b, "/console/sign-in");
+    EXPECT_EQ(form.status, 200);
+    Response r = Post(b, "/console/sign-in",
+                      {{"csrf", Hidden(form.body, "csrf")},
+                       {"email", email},
+                       {"password", kPassword},
+                       {"code", code},
+                       {"next", "/console"}});
+    EXPECT_EQ(r.status, 303) << r.body;
+    EXPECT_FALSE(b.session().empty());
+    return b;
+  }
+  // The console form token of a signed-in browser (from any console page).
+  std::string Token(Browser& b) {
+    Response r = Get(b, "/console/account");
+    EXPECT_EQ(r.status, 200);
+    return Hidden(r.body, "csrf");
+  }
+
+  fs::path dir_;
+  ManualClock clock_{1'700'000'000};
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<service::CampaignService> campaigns_;
+  std::unique_ptr<service::AccountService> accounts_;
+  std::unique_ptr<service::OrganizingService> organizing_;
+  std::unique_ptr<service::SigningService> signing_;
+  std::unique_ptr<render::Templates> templates_;
+  std::unique_ptr<Router> router_;
+  User admin_;
+  User owner_;
+  Campaign campaign_;
+};
+
+TEST_F(ConsoleTest, WithoutASessionEveryPageSendsYouToSignInAndEveryPostIsRefused) {
+  Browser b;
+  for (const char* path :
+       {"/console", "/console/account", "/console/c/the-letter", "/console/c/the-letter/edit",
+        "/console/c/the-letter/members", "/console/c/the-letter/actions", "/console/actions",
+        "/console/campaigns/new"}) {
+    Response r = Get(b, path);
+    EXPECT_EQ(r.status, 303) << path;
+    EXPECT_EQ(HeaderOf(r, "Location"), "/console/sign-in?next=" + PercentEncode(path)) << path;
+  }
+  for (const char* path :
+       {"/console/campaigns", "/console/c/the-letter/edit", "/console/c/the-letter/members",
+        "/console/preview", "/console/account/password", "/console/sign-out"}) {
+    Response r = Post(b, path, {{"csrf", "x"}});
+    EXPECT_EQ(r.status, 401) << path;
+  }
+  // A cookie naming no session is cleared.
+  b.jar[service::kSessionCookie] = "made-up";
+  Response r = Get(b, "/console");
+  EXPECT_EQ(r.status, 303);
+  EXPECT_TRUE(Contains(HeaderOf(r, "Set-Cookie"), "Max-Age=0"));
+}
+
+TEST_F(ConsoleTest, SigningInSetsAHostOnlyStrictCookieWithANewTokenEachTime) {
+  Browser b;
+  b.jar[service::kSessionCookie] = "planted-by-an-attacker";
+  Response form = Get(b, "/console/sign-in");
+  Response r = Post(b, "/console/sign-in",
+                    {{"csrf", Hidden(form.body, "csrf")},
+                     {"email", "owner@example.org"},
+                     {"password", kPassword},
+                     {"next", "/console/c/the-letter"}});
+  ASSERT_EQ(r.status, 303) << r.body;
+  EXPECT_EQ(HeaderOf(r, "Location"), "/console/c/the-letter");
+  const std::string cookie = HeaderOf(r, "Set-Cookie");
+  EXPECT_EQ(cookie.rfind("__Host-undersigned-session=", 0), 0u) << cookie;
+  for (const char* flag : {"; Secure", "; HttpOnly", "; SameSite=Strict", "; Path=/"}) {
+    EXPECT_TRUE(Contains(cookie, flag)) << cookie;
+  }
+  EXPECT_FALSE(Contains(cookie, "Domain"));
+  EXPECT_NE(b.session(), "planted-by-an-attacker");
+  const std::string first = b.session();
+  Browser again = SignIn("owner@example.org");
+  EXPECT_NE(again.session(), first);
+  EXPECT_EQ(HeaderOf(r, "Cache-Control"), "no-store");
+
+  // An open redirect is not possible through next.
+  Browser c;
+  form = Get(c, "/console/sign-in");
+  r = Post(c, "/console/sign-in",
+           {{"csrf", Hidden(form.body, "csrf")},
+            {"email", "owner@example.org"},
+            {"password", kPassword},
+            {"next", "//evil.example/console"}});
+  EXPECT_EQ(HeaderOf(r, "Location"), "/console");
+}
+
+TEST_F(ConsoleTest, AWrongPasswordKeepsTheEmailAndTheSignInFormNeedsItsToken) {
+  Browser b;
+  Response form = Get(b, "/console/sign-in");
+  Response r = Post(b, "/console/sign-in",
+                    {{"csrf", Hidden(form.body, "csrf")},
+                     {"email", "owner@example.org"},
+                     {"password", "wrong password here"}});
+  EXPECT_EQ(r.status, 401);
+  EXPECT_TRUE(Contains(r.body, "value=\"owner@example.org\""));
+  EXPECT_TRUE(Contains(r.body, "Wrong email address or password"));
+  EXPECT_TRUE(b.session().empty());
+  r = Post(b, "/console/sign-in",
+           {{"csrf", "forged"}, {"email", "owner@example.org"}, {"password", kPassword}});
+  EXPECT_EQ(r.status, 403);
+  EXPECT_TRUE(b.session().empty());
+  r = Post(
+      b, "/console/sign-in",
+      {{"csrf", Hidden(form.body, "csrf")},
+       {"email", "owner@example.org"},
+       {"password", kPassword}},
+      {{"content-type", "application/x-www-form-urlencoded"}, {"origin", "https://evil.example"}});
+  EXPECT_EQ(r.status, 403);
+  EXPECT_TRUE(b.session().empty());
+}
+
+TEST_F(ConsoleTest, SignInIsThrottledPerAccount) {
+  Browser b;
+  Response form = Get(b, "/console/sign-in");
+  int last = 0;
+  Response r;
+  for (int i = 0; i < 7; ++i) {
+    r = Post(b, "/console/sign-in",
+             {{"csrf", Hidden(form.body, "csrf")},
+              {"email", "owner@example.org"},
+              {"password", "not the password " + std::to_string(i)}});
+    last = r.status;
+  }
+  EXPECT_EQ(last, 429);
+  EXPECT_FALSE(HeaderOf(r, "Retry-After").empty());
+  // Even the right password waits now.
+  r = Post(b, "/console/sign-in",
+           {{"csrf", Hidden(form.body, "csrf")},
+            {"email", "owner@example.org"},
+            {"password", kPassword}});
+  EXPECT_EQ(r.status, 429);
+}
+
+TEST_F(ConsoleTest, ASecondFactorIsEnrolledFromTheAccountPageAndThenAskedFor) {
+  Browser b = SignIn("owner@example.org");
+  Response page = Get(b, "/console/account");
+  const std::string secret = Hidden(page.body, "secret");
+  ASSERT_FALSE(secret.empty());
+  auto raw = totp::Base32Decode(secret);
+  ASSERT_TRUE(raw);
+  Response wrong = Post(b, "/console/account/totp",
+                        {{"csrf", Token(b)}, {"secret", secret}, {"code", "000000"}});
+  EXPECT_EQ(wrong.status, 422);
+  EXPECT_EQ(Hidden(wrong.body, "secret"), secret);  // the same key, to try again
+  Response ok =
+      Post(b, "/console/account/totp",
+           {{"csrf", Token(b)}, {"secret", secret}, {"code", totp::CodeAt(*raw, clock_.Now())}});
+  ASSERT_EQ(ok.status, 303) << ok.body;
+
+  // Now the password alone is not enough: the form asks for the code, keeping the email.
+  Browser c;
+  Response form = Get(c, "/console/sign-in");
+  Response r = Post(c, "/console/sign-in",
+                    {{"csrf", Hidden(form.body, "csrf")},
+                     {"email", "owner@example.org"},
+                     {"password", kPassword}});
+  EXPECT_EQ(r.status, 401);
+  EXPECT_TRUE(Contains(r.body, "id=\"s-code-error\""));
+  EXPECT_TRUE(c.session().empty());
+  clock_.Advance(30);
+  Browser d = SignIn("owner@example.org", totp::CodeAt(*raw, clock_.Now()));
+  EXPECT_FALSE(d.session().empty());
+}
+
+TEST_F(ConsoleTest, AMailedLinkSignsInOnceThroughAButton) {
+  auto token = accounts_->IssueSignInToken(service::Actor::Operator(), owner_.id);
+  ASSERT_TRUE(token);
+  Browser b;
+  Response page = Get(b, "/console/link?t=" + PercentEncode(*token));
+  EXPECT_EQ(page.status, 200);
+  EXPECT_EQ(HeaderOf(page, "Referrer-Policy"), "no-referrer");
+  EXPECT_TRUE(b.session().empty());  // opening the link changes nothing
+  Response r = Post(b, "/console/link", {{"csrf", Hidden(page.body, "csrf")}, {"t", *token}});
+  ASSERT_EQ(r.status, 303) << r.body;
+  EXPECT_FALSE(b.session().empty());
+  Browser other;
+  page = Get(other, "/console/link?t=" + PercentEncode(*token));
+  r = Post(other, "/console/link", {{"csrf", Hidden(page.body, "csrf")}, {"t", *token}});
+  EXPECT_EQ(r.status, 401);  // used already
+  EXPECT_TRUE(other.session().empty());
+}
+
+TEST_F(ConsoleTest, EveryConsoleFormNeedsTheSessionsOwnToken) {
+  Browser b = SignIn("owner@example.org");
+  Browser other = SignIn("owner@example.org");
+  const std::string others_token = Token(other);
+  const std::vector<std::pair<std::string, std::vector<std::pair<std::string, std::string>>>>
+      posts = {{"/console/campaigns", {{"slug", "x-y-z"}, {"title", "T"}, {"goal", "5"}}},
+               {"/console/c/the-letter/edit", {{"title", "Changed"}}},
+               {"/console/preview", {{"markdown", "*x*"}}},
+               {"/console/c/the-letter/members", {{"email", "x@example.org"}, {"role", "viewer"}}},
+               {"/console/account/password", {{"password", "a new long password"}}},
+               {"/console/account/sessions/revoke-others", {}},
+               {"/console/sign-out", {}}};
+  for (const auto& [path, fields] : posts) {
+    for (const std::string& token : {std::string(), std::string("forged"), others_token}) {
+      auto f = fields;
+      f.emplace_back("csrf", token);
+      Response r = Post(b, path, f);
+      EXPECT_EQ(r.status, 403) << path << " with token '" << token << "'";
+    }
+  }
+  // Nothing happened: the title is unchanged and the session still works.
+  EXPECT_EQ(campaigns_->GetBySlug("the-letter")->title, "The letter");
+  EXPECT_EQ(Get(b, "/console").status, 200);
+  // A post from another origin is refused even with the right token.
+  Response r = Post(
+      b, "/console/preview", {{"csrf", Token(b)}, {"markdown", "x"}},
+      {{"content-type", "application/x-www-form-urlencoded"}, {"origin", "https://evil.example"}});
+  EXPECT_EQ(r.status, 403);
+}
+
+// What each role may see and do on every console route of a campaign.
+TEST_F(ConsoleTest, EachRoleSeesAndDoesWhatItMayAndAStrangerSeesNothing) {
+  Member("editor@example.org", CampaignRole::kEditor);
+  Member("moderator@example.org", CampaignRole::kModerator);
+  Member("viewer@example.org", CampaignRole::kViewer);
+  MakeUser("stranger@example.org");
+  struct Expect {
+    std::string email;
+    int overview, edit_page, members, actions;
+  };
+  const std::vector<Expect> table = {
+      {"admin@example.org", 200, 200, 200, 200},  {"owner@example.org", 200, 200, 200, 200},
+      {"editor@example.org", 200, 200, 200, 200}, {"moderator@example.org", 200, 403, 200, 200},
+      {"viewer@example.org", 200, 403, 200, 403}, {"stranger@example.org", 404, 404, 404, 404},
+  };
+  for (const Expect& e : table) {
+    Browser b = SignIn(e.email);
+    EXPECT_EQ(Get(b, "/console/c/the-letter").status, e.overview) << e.email;
+    EXPECT_EQ(Get(b, "/console/c/the-letter/edit").status, e.edit_page) << e.email;
+    EXPECT_EQ(Get(b, "/console/c/the-letter/members").status, e.members) << e.email;
+    EXPECT_EQ(Get(b, "/console/c/the-letter/actions").status, e.actions) << e.email;
+    EXPECT_EQ(Get(b, "/console/c/no-such-campaign").status, 404) << e.email;
+    // The instance's record is the administrators'.
+    EXPECT_EQ(Get(b, "/console/actions").status, e.email == "admin@example.org" ? 200 : 403)
+        << e.email;
+    // Managing organizers is the owner's (and an administrator's).
+    const bool manages = e.email == "admin@example.org" || e.email == "owner@example.org";
+    Response invite = Post(b, "/console/c/the-letter/members",
+                           {{"csrf", Token(b)}, {"email", "new-" + e.email}, {"role", "viewer"}});
+    EXPECT_EQ(invite.status, manages ? 303 : (e.overview == 404 ? 404 : 403))
+        << e.email << ": " << invite.body;
+    // Editing: admin, owner, editor.
+    const bool edits = e.edit_page == 200;
+    Response edit = Post(b, "/console/c/the-letter/edit",
+                         {{"csrf", Token(b)},
+                          {"slug", "the-letter"},
+                          {"title", "Edited by " + e.email},
+                          {"goal", "100"},
+                          {"t0_name", "The CEO"},
+                          {"language", "en"},
+                          {"time_zone", "UTC"},
+                          {"anonymity_floor", "5"}});
+    EXPECT_EQ(edit.status, edits ? 303 : e.edit_page) << e.email << ": " << edit.body;
+  }
+  // The home page lists one's own campaigns only (administrators: all of them).
+  Browser stranger = SignIn("stranger@example.org");
+  EXPECT_FALSE(Contains(Get(stranger, "/console").body, "the-letter"));
+  Browser viewer = SignIn("viewer@example.org");
+  EXPECT_TRUE(Contains(Get(viewer, "/console").body, "/console/c/the-letter"));
+}
+
+TEST_F(ConsoleTest, RemovingAnOrganizerTakesTheirAccessAwayAtOnce) {
+  User editor = Member("editor@example.org", CampaignRole::kEditor);
+  Browser b = SignIn("editor@example.org");
+  ASSERT_EQ(Get(b, "/console/c/the-letter/edit").status, 200);
+  Browser owner = SignIn("owner@example.org");
+  Response r = Post(owner, "/console/c/the-letter/members/" + editor.uuid + "/remove",
+                    {{"csrf", Token(owner)}});
+  ASSERT_EQ(r.status, 303) << r.body;
+  EXPECT_EQ(Get(b, "/console/c/the-letter/edit").status, 404);
+  EXPECT_EQ(Get(b, "/console/c/the-letter").status, 404);
+  // The last owner cannot be removed.
+  r = Post(owner, "/console/c/the-letter/members/" + owner_.uuid + "/remove",
+           {{"csrf", Token(owner)}});
+  EXPECT_EQ(r.status, 409);
+  // A disabled account's session ends at once.
+  ASSERT_TRUE(accounts_->SetDisabled(service::Actor::Operator(), owner_.id, true));
+  EXPECT_EQ(Get(owner, "/console").status, 303);
+}
+
+TEST_F(ConsoleTest, ACampaignIsCreatedAsADraftOwnedByItsCreatorAndEditsAreRecorded) {
+  Browser b = SignIn("owner@example.org");
+  Response form = Get(b, "/console/campaigns/new");
+  ASSERT_EQ(form.status, 200);
+  // Mistakes come back with what was typed and a message per field.
+  Response bad = Post(b, "/console/campaigns",
+                      {{"csrf", Token(b)},
+                       {"slug", "Not A Slug"},
+                       {"title", "Fund the library"},
+                       {"goal", "lots"},
+                       {"letter", "Dear *council*"},
+                       {"t0_name", ""},
+                       {"groups", "kind=robots"}});
+  EXPECT_EQ(bad.status, 422);
+  EXPECT_TRUE(Contains(bad.body, "value=\"Fund the library\""));
+  EXPECT_TRUE(Contains(bad.body, "Dear *council*"));
+  EXPECT_TRUE(Contains(bad.body, "id=\"f-goal-error\""));
+  EXPECT_TRUE(Contains(bad.body, "id=\"f-groups-error\""));
+  // The preview renders the letter without saving anything (and never lets HTML through).
+  Response preview = Post(b, "/console/campaigns",
+                          {{"csrf", Token(b)},
+                           {"do", "preview"},
+                           {"letter", "Dear *council* <script>alert(1)</script>"}});
+  EXPECT_EQ(preview.status, 200);
+  EXPECT_TRUE(Contains(preview.body, "<em>council</em>"));
+  EXPECT_FALSE(Contains(preview.body, "<script>alert"));
+  Response live = Post(b, "/console/preview", {{"csrf", Token(b)}, {"markdown", "**bold**"}});
+  EXPECT_EQ(live.status, 200);
+  EXPECT_TRUE(Contains(live.body, "<strong>bold</strong>"));
+
+  Response made = Post(b, "/console/campaigns",
+                       {{"csrf", Token(b)},
+                        {"slug", "fund-the-library"},
+                        {"title", "Fund the library"},
+                        {"goal", "500"},
+                        {"letter", "Dear council,"},
+                        {"t0_name", "The Council"},
+                        {"t0_x", "@council"},
+                        {"deadline", "2099-12-31"},
+                        {"time_zone", "Europe/Paris"},
+                        {"language", "en"},
+                        {"anonymity_floor", "5"},
+                        {"groups",
+                         "kind=employees; key=staff; name=Library staff; "
+                         "organization=Library; domains=library.example\n"
+                         "kind=public; name=Everyone else"},
+                        {"status", "draft"}});
+  ASSERT_EQ(made.status, 303) << made.body;
+  auto c = campaigns_->GetBySlug("fund-the-library");
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->status, CampaignStatus::kDraft);
+  EXPECT_EQ(c->targets[0].x_handle, "council");
+  EXPECT_EQ(c->groups.size(), 2u);
+  EXPECT_EQ(c->time_zone, "Europe/Paris");
+  auto owner_role = store_->accounts().GetMembership(owner_.id, c->id);
+  ASSERT_TRUE(owner_role);
+  EXPECT_EQ(owner_role->role, CampaignRole::kOwner);
+
+  // The edit form shows everything as stored; saving it unchanged changes nothing.
+  Response edit = Get(b, "/console/c/fund-the-library/edit");
+  ASSERT_EQ(edit.status, 200);
+  EXPECT_TRUE(Contains(edit.body, "kind=employees; key=staff; name=Library staff"));
+  EXPECT_TRUE(Contains(edit.body, "value=\"The Council\""));
+  Response actions = Get(b, "/console/c/fund-the-library/actions");
+  EXPECT_TRUE(Contains(actions.body, "campaign.create"));
+  Response jsonl = Get(b, "/console/c/fund-the-library/actions.jsonl");
+  EXPECT_EQ(jsonl.status, 200);
+  EXPECT_TRUE(Contains(jsonl.body, "\"action\":\"campaign.create\""));
+  EXPECT_TRUE(Contains(jsonl.body, "\"user\":\"owner@example.org\""));
+}
+
+}  // namespace
+}  // namespace undersigned::http
