@@ -174,37 +174,41 @@ class OrgSite {
       kit_.SetCookie(csrf, &page);
       return page;
     };
-    switch (e.code) {
-      case Code::kInvalidArgument:
-        return again(422, e.field_errors,
-                     e.field_errors.empty()
-                         ? (e.message.empty() ? "Please check the form." : e.message)
-                         : std::string());
-      case Code::kConflict: {
-        // Closed meanwhile, or this contact address already asked for this campaign.
-        auto now = kit_.PublicSnapshot(slug);
-        if (!now || !pages::TakesSignatures(now->campaign, kit_.clock().Now())) {
-          return kit_.ErrorPage(Closed(snap->campaign));
+    pages::PageErrors how;
+    how.use_case = "organization submission";
+    how.form = [&](const Error& e) -> std::optional<Response> {
+      switch (e.code) {
+        case Code::kInvalidArgument:
+          return again(422, e.field_errors,
+                       e.field_errors.empty()
+                           ? (e.message.empty() ? "Please check the form." : e.message)
+                           : std::string());
+        case Code::kConflict: {
+          // Closed meanwhile (the page below), or this contact address already asked for
+          // this campaign.
+          auto now = kit_.PublicSnapshot(slug);
+          if (!now || !pages::TakesSignatures(now->campaign, kit_.clock().Now())) {
+            return std::nullopt;
+          }
+          return again(409,
+                       {{"contact_email",
+                         "This address has already asked for an organization to co-sign this "
+                         "campaign. Look for the email we sent to it, and follow its link."}},
+                       "");
         }
-        return again(409,
-                     {{"contact_email",
-                       "This address has already asked for an organization to co-sign this "
-                       "campaign. Look for the email we sent to it, and follow its link."}},
-                     "");
+        case Code::kTooManyRequests: {
+          Response page = again(429, {}, e.message);
+          page.Header("Retry-After", std::to_string(pages::RetryAfterFor(e)));
+          return page;
+        }
+        default:
+          return std::nullopt;
       }
-      case Code::kNotFound:
-        return kit_.ErrorPage(CampaignNotFound());
-      case Code::kTooManyRequests: {
-        Response page = again(429, {}, e.message);
-        page.Header("Retry-After", std::to_string(std::max(e.retry_after_seconds, 1)));
-        return page;
-      }
-      case Code::kUnavailable:
-        return kit_.ErrorPage(Busy(back, back_text));
-      default:
-        spdlog::error("pages: organization submission failed: {} {}", CodeName(e.code), e.message);
-        return kit_.InternalError();
-    }
+    };
+    how.pages[Code::kConflict] = Closed(snap->campaign);
+    how.pages[Code::kNotFound] = CampaignNotFound();
+    how.pages[Code::kUnavailable] = Busy(back, back_text);
+    return kit_.ErrorResponse(e, how);
   }
 
   // Where a submitted form is redirected: "check your email", naming the contact address and
@@ -343,18 +347,15 @@ class OrgSite {
     const bool approve = decision == "approve";
     auto r = deps_.organizations.Review(token, approve, req.remote_address);
     if (!r) {
-      if (r.error().code == Code::kConflict) {
-        return kit_.TokenHeaders(
-            kit_.ErrorPage(
-                {409,
-                 "This request cannot be decided that way",
-                 {r.error().message.empty() ? "It was already decided." : r.error().message,
-                  "A decision is final."},
-                 back,
-                 back_text}),
-            nullptr);
-      }
-      return kit_.TokenHeaders(TokenError(r.error(), "/o/review", token), nullptr);
+      pages::PageErrors how = TokenErrors(r.error(), "/o/review", token);
+      how.pages[Code::kConflict] = {
+          409,
+          "This request cannot be decided that way",
+          {r.error().message.empty() ? "It was already decided." : r.error().message,
+           "A decision is final."},
+          back,
+          back_text};
+      return kit_.TokenHeaders(kit_.ErrorResponse(r.error(), how), nullptr);
     }
     // Post/redirect/get: the link's page now shows the decision, without the buttons.
     return kit_.TokenHeaders(Response::Redirect(back, 303), nullptr);
@@ -563,24 +564,24 @@ class OrgSite {
   }
 
   Response TokenError(const Error& e, const std::string& path, const std::string& token) {
-    switch (e.code) {
-      case Code::kNotFound:
-        return kit_.ErrorPage({404,
-                               "This link is not valid",
-                               {"The link may have been copied incompletely from the email. Please "
-                                "open it again from the email, or copy all of it."}});
-      case Code::kConflict:
-        return kit_.ErrorPage({409,
-                               "This request cannot be changed",
-                               {e.message.empty() ? "It was already decided." : e.message}});
-      case Code::kUnavailable:
-        return kit_.ErrorPage(Busy(path + "?t=" + PercentEncode(token), "Try again"));
-      case Code::kTooManyRequests:
-        return kit_.ErrorPage(pages::TooManyLinkGuesses(e));
-      default:
-        spdlog::error("pages: {} failed: {} {}", path, CodeName(e.code), e.message);
-        return kit_.InternalError();
-    }
+    return kit_.ErrorResponse(e, TokenErrors(e, path, token));
+  }
+
+  // How the pages behind a mailed link (path: "/o/confirm", "/o/review") answer e.
+  static pages::PageErrors TokenErrors(const Error& e, const std::string& path,
+                                       const std::string& token) {
+    pages::PageErrors how;
+    how.use_case = path;
+    how.pages[Code::kNotFound] = {404,
+                                  "This link is not valid",
+                                  {"The link may have been copied incompletely from the email. "
+                                   "Please open it again from the email, or copy all of it."}};
+    how.pages[Code::kConflict] = {409,
+                                  "This request cannot be changed",
+                                  {e.message.empty() ? "It was already decided." : e.message}};
+    how.pages[Code::kUnavailable] = Busy(path + "?t=" + PercentEncode(token), "Try again");
+    how.pages[Code::kTooManyRequests] = pages::TooManyLinkGuesses(e);
+    return how;
   }
 
   ErrorSpec Closed(const Campaign& c) const {

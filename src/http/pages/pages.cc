@@ -588,58 +588,45 @@ class Site {
   Response SignFailed(const Request& req, const std::string& slug, const SignatureForm& typed,
                       const Error& e) {
     const std::string back = "/c/" + PercentEncode(slug);
-    switch (e.code) {
-      case Code::kInvalidArgument: {
-        // Shown by GET /c/{slug}/sign, so that a reload does not post the form again.
-        if (!kit_.PublicSnapshot(slug)) return kit_.ErrorPage(CampaignNotFound());
-        pages::FlashEntry failed;
-        failed.slug = slug;
-        failed.typed = typed;
-        failed.errors = e.field_errors;
-        if (e.field_errors.empty()) {
-          failed.general_error = e.message.empty() ? "Please check the form." : e.message;
-        }
-        return RedirectWithFlash(std::move(failed), back + "/sign#sign");
+    pages::PageErrors how;
+    how.use_case = "signing";
+    how.back = back;
+    how.back_text = "Back to the campaign";
+    how.nothing_done = "Your signature was not recorded.";
+    // Shown by GET /c/{slug}/sign, so that a reload does not post the form again.
+    how.form = [&](const Error& e) -> std::optional<Response> {
+      if (e.code != Code::kInvalidArgument) return std::nullopt;
+      if (!kit_.PublicSnapshot(slug)) return kit_.ErrorPage(CampaignNotFound());
+      pages::FlashEntry failed;
+      failed.slug = slug;
+      failed.typed = typed;
+      failed.errors = e.field_errors;
+      if (e.field_errors.empty()) {
+        failed.general_error = e.message.empty() ? "Please check the form." : e.message;
       }
-      case Code::kNotFound:
-        return kit_.ErrorPage(CampaignNotFound());
-      case Code::kConflict:
-        return kit_.ErrorPage({409,
-                               "This campaign is closed",
-                               {"It no longer takes signatures, so yours was not recorded. Thank "
-                                "you for wanting to sign."},
-                               back,
-                               "Back to the campaign"});
-      case Code::kTooManyRequests: {
-        const int wait = e.retry_after_seconds > 0 ? e.retry_after_seconds : 60;
-        return kit_.ErrorPage(
-            {429,
-             "Too many signatures at once",
-             {e.message.empty() ? "Please wait a little and try again." : e.message,
-              "You can try again in " + pages::WaitText(wait) + "."},
-             back,
-             "Back to the campaign",
-             wait});
-      }
-      case Code::kPayloadTooLarge:
-        return kit_.ErrorPage({413,
-                               "That is too much text",
-                               {"Please shorten what you typed and send the form again."},
-                               back,
-                               "Back to the campaign"});
-      case Code::kUnavailable:
-        return kit_.ErrorPage(
-            {503,
-             "Please try again in a moment",
-             {"The server is busy or restarting. Your signature was not recorded; "
-              "please send the form again in a few seconds."},
-             back,
-             "Back to the campaign",
-             std::max(5, e.retry_after_seconds)});
-      default:
-        spdlog::error("pages: signing failed: {} {}", CodeName(e.code), e.message);
-        return kit_.InternalError();
-    }
+      return RedirectWithFlash(std::move(failed), back + "/sign#sign");
+    };
+    how.pages[Code::kNotFound] = CampaignNotFound();
+    how.pages[Code::kConflict] = {409,
+                                  "This campaign is closed",
+                                  {"It no longer takes signatures, so yours was not recorded. "
+                                   "Thank you for wanting to sign."},
+                                  back,
+                                  "Back to the campaign"};
+    how.pages[Code::kTooManyRequests] = {
+        429,
+        "Too many signatures at once",
+        {e.message.empty() ? "Please wait a little and try again." : e.message,
+         "You can try again in " + pages::WaitText(pages::RetryAfterFor(e)) + "."},
+        back,
+        "Back to the campaign"};
+    how.pages[Code::kUnavailable] = {503,
+                                     "Please try again in a moment",
+                                     {"The server is busy or restarting. Your signature was not "
+                                      "recorded; please send the form again in a few seconds."},
+                                     back,
+                                     "Back to the campaign"};
+    return kit_.ErrorResponse(e, how);
   }
 
   // --- confirm and withdraw
@@ -885,42 +872,27 @@ class Site {
   }
 
   Response TokenError(const Error& e, bool confirm, const std::string& token) {
-    switch (e.code) {
-      case Code::kNotFound:
-        return kit_.TokenHeaders(
-            kit_.ErrorPage({404,
-                            "This link is not valid",
-                            {"The link may have been used already, replaced by a newer one, or "
-                             "copied incompletely from the email.",
-                             std::string(confirm ? "If you signed more than once, use the link in "
-                                                   "the most recent email."
-                                                 : "If you signed more than once, use the withdraw "
-                                                   "link in the most recent email.")}}),
-            nullptr);
-      case Code::kConflict:
-        return kit_.TokenHeaders(
-            kit_.ErrorPage({409,
-                            confirm ? "This signature cannot be confirmed"
-                                    : "This signature cannot be withdrawn",
-                            {confirm ? "It was withdrawn, or the campaign has closed."
-                                     : "Its state does not allow it any more."}}),
-            nullptr);
-      case Code::kUnavailable:
-        return kit_.TokenHeaders(
-            kit_.ErrorPage({503,
-                            "Please try again in a moment",
-                            {"The server is busy or restarting. Nothing was changed."},
-                            "/",
-                            "See all open campaigns",
-                            std::max(5, e.retry_after_seconds)}),
-            nullptr);
-      case Code::kTooManyRequests:
-        return kit_.TokenHeaders(kit_.ErrorPage(pages::TooManyLinkGuesses(e)), nullptr);
-      default:
-        spdlog::error("pages: {} failed: {} {}", confirm ? "confirm" : "withdraw", CodeName(e.code),
-                      e.message);
-        return kit_.TokenHeaders(kit_.InternalError(), nullptr);
-    }
+    pages::PageErrors how;
+    how.use_case = confirm ? "confirm" : "withdraw";
+    how.pages[Code::kNotFound] = {
+        404,
+        "This link is not valid",
+        {"The link may have been used already, replaced by a newer one, or copied incompletely "
+         "from the email.",
+         std::string(confirm ? "If you signed more than once, use the link in the most recent "
+                               "email."
+                             : "If you signed more than once, use the withdraw link in the most "
+                               "recent email.")}};
+    how.pages[Code::kConflict] = {
+        409,
+        confirm ? "This signature cannot be confirmed" : "This signature cannot be withdrawn",
+        {confirm ? "It was withdrawn, or the campaign has closed."
+                 : "Its state does not allow it any more."}};
+    how.pages[Code::kUnavailable] = {503,
+                                     "Please try again in a moment",
+                                     {"The server is busy or restarting. Nothing was changed."}};
+    how.pages[Code::kTooManyRequests] = pages::TooManyLinkGuesses(e);
+    return kit_.TokenHeaders(kit_.ErrorResponse(e, how), nullptr);
   }
 
   static constexpr const char* kWithdrawNote =
