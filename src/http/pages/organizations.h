@@ -17,7 +17,8 @@
 //   GET  /c/{slug}/organizations/{uuid}/logo.png   an approved organization's re-encoded logo
 //
 // The campaign page's "Co-signing organizations" section and the JSON count are rendered by
-// pages.cc/views.cc from CampaignSnapshot::organizations (approved ones only).
+// campaign_page.cc and counts.cc (with views.cc) from CampaignSnapshot::organizations (approved
+// ones only).
 //
 // Thread-safety: RegisterOrganizationPages runs once at start-up; the handlers it installs are
 // thread-safe (they share one immutable state object owned by the routes).

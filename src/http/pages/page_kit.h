@@ -1,4 +1,4 @@
-// PageKit: what the HTML page sites (http/pages/pages.cc, the public pages, and
+// PageKit: what the HTML page sites (http/pages/public_site.h, the public pages, and
 // http/pages/organizations.cc, the co-signing organizations' pages) share: the normalized base
 // URL and origin, the CSRF plumbing of their forms, the public campaign snapshot, template
 // rendering, the error pages (one look, one cache) and the one mapping from an Error to the
