@@ -181,6 +181,7 @@ Result<std::unique_ptr<App>> App::Open(const Config& config, bool serving) {
   if (auto r = app->campaigns_->Load(); !r) return Fail(r.error());
   app->tokens_ = std::make_unique<service::ApiTokenService>(*app->store_, clock);
   app->accounts_ = std::make_unique<service::AccountService>(*app->store_, clock);
+  app->people_ = std::make_unique<service::PeopleService>(*app->store_, clock);
 
   service::SigningOptions so;
   so.max_confirm_sends = config.limits.max_confirm_sends;
@@ -370,7 +371,7 @@ int App::Serve() {
                   [this](const std::string& u) { return organizations_->LogoForReview(u); },
                   *flash_secret});
   http::RegisterLogRoutes(router, http::LogRoutesDeps{signature_log, *campaigns_});
-  http::ApiDeps api{*campaigns_, *signing_, *tokens_, *store_, clock, base_url};
+  http::ApiDeps api{*campaigns_, *signing_, *tokens_, *people_, *organizations_, clock, base_url};
   api.per_token =
       RateLimit{config_.limits.api_per_token_burst, config_.limits.api_per_token_per_second,
                 config_.limits.api_per_token_burst > 0};
