@@ -187,6 +187,7 @@ Result<std::unique_ptr<App>> App::Open(const Config& config, bool serving) {
       });
   app->organizing_ = std::make_unique<service::OrganizingService>(*app->campaigns_, *app->accounts_,
                                                                   *app->store_, clock);
+  app->people_ = std::make_unique<service::PeopleService>(*app->store_, clock);
 
   service::SigningOptions so;
   so.max_confirm_sends = config.limits.max_confirm_sends;
@@ -378,7 +379,7 @@ int App::Serve() {
   http::RegisterLogRoutes(router, http::LogRoutesDeps{signature_log, *campaigns_});
   http::RegisterConsole(router, http::ConsoleDeps{*accounts_, *campaigns_, *organizing_, *templates,
                                                   base_url, *csrf_secret, site, &clock});
-  http::ApiDeps api{*campaigns_, *signing_, *tokens_, *store_, clock, base_url};
+  http::ApiDeps api{*campaigns_, *signing_, *tokens_, *people_, *organizations_, clock, base_url};
   api.per_token =
       RateLimit{config_.limits.api_per_token_burst, config_.limits.api_per_token_per_second,
                 config_.limits.api_per_token_burst > 0};

@@ -15,6 +15,7 @@
 #include "service/log.h"
 #include "service/organizations.h"
 #include "service/organizing.h"
+#include "service/people.h"
 #include "service/signing.h"
 #include "store/data_dir_lock.h"
 #include "store/store.h"
@@ -50,6 +51,7 @@ class App {
   service::SigningService& signing() { return *signing_; }
   service::ApiTokenService& tokens() { return *tokens_; }
   service::OrganizationService& organizations() { return *organizations_; }
+  service::PeopleService& people() { return *people_; }
   service::AccountService& accounts() { return *accounts_; }
   // The signature log, opened on first use (its key and origin are made then if missing).
   // base_url: the site's public URL, from which a first start derives the log's origin.
@@ -73,6 +75,7 @@ class App {
   std::unique_ptr<service::SigningService> signing_;
   std::unique_ptr<service::LogService> log_;
   std::unique_ptr<service::OrganizationService> organizations_;
+  std::unique_ptr<service::PeopleService> people_;  // the API's people (and the console's)
   // Set by Serve(): the mail sender's Wake, called by the signing service after commits.
   std::function<void()> wake_mailer_;
 };

@@ -228,6 +228,12 @@ Result<Paged<Campaign>> CampaignService::List(std::optional<CampaignStatus> stat
   return store_.ListCampaigns(status, filter, page);
 }
 
+Result<Paged<Campaign>> CampaignService::ListByIdentifier(const std::string& identifier,
+                                                          std::optional<CampaignStatus> status,
+                                                          const TimeFilter& filter, Page page) {
+  return store_.ListCampaignsByIdentifier(identifier, status, filter, page);
+}
+
 std::shared_ptr<const CampaignSnapshot> CampaignService::Snapshot(const std::string& slug) const {
   std::lock_guard lock(mu_);
   auto it = id_by_slug_.find(slug);

@@ -10,6 +10,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -64,6 +65,11 @@ class CampaignService {
   Result<Campaign> GetByUuid(const std::string& uuid);
   Result<Paged<Campaign>> List(std::optional<CampaignStatus> status, const TimeFilter& filter,
                                Page page);
+  // Campaigns whose foreign identifiers (Campaign::identifiers) include identifier, exactly
+  // ("foreign_system:1234"), filtered and paged like List.
+  Result<Paged<Campaign>> ListByIdentifier(const std::string& identifier,
+                                           std::optional<CampaignStatus> status,
+                                           const TimeFilter& filter, Page page);
 
   // From memory; nullptr if there is no such campaign.
   std::shared_ptr<const CampaignSnapshot> Snapshot(const std::string& slug) const;

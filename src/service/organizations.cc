@@ -137,6 +137,11 @@ Result<std::vector<Organization>> OrganizationService::List(
   return store_.ListOrganizations(campaign->id, state);
 }
 
+Result<std::vector<Organization>> OrganizationService::ListByCampaignId(
+    std::int64_t campaign_id, std::optional<OrganizationState> state) {
+  return store_.ListOrganizations(campaign_id, state);
+}
+
 Result<std::string> OrganizationService::Logo(const std::string& uuid) {
   if (uuid.empty() || uuid.size() > 64) return Fail(Code::kNotFound, "No such logo.");
   return store_.OrganizationLogo(uuid, false);

@@ -51,6 +51,10 @@ class OrganizationService {
                                      bool approve);
   Result<std::vector<Organization>> List(const std::string& slug,
                                          std::optional<OrganizationState> state);
+  // The same by the campaign's id (the API has the campaign already), in the order they were
+  // submitted; state empty = all.
+  Result<std::vector<Organization>> ListByCampaignId(std::int64_t campaign_id,
+                                                     std::optional<OrganizationState> state);
   // PNG bytes of an approved organization's logo; kNotFound otherwise.
   Result<std::string> Logo(const std::string& uuid);
   // PNG bytes of an organization's logo whatever its state, for the organizers' review page

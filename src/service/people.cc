@@ -30,4 +30,22 @@ Result<Person> PeopleService::Update(const std::string& uuid,
   return store_.UpdatePerson(uuid, change, clock_.Now());
 }
 
+Result<Person> PeopleService::Get(const std::string& uuid) { return store_.GetPersonByUuid(uuid); }
+
+Result<Paged<Person>> PeopleService::List(const std::optional<std::string>& canonical_email,
+                                          const TimeFilter& filter, Page page) {
+  return store_.ListPeople(canonical_email, filter, page);
+}
+
+Result<std::string> PeopleService::UuidByCanonicalEmail(const std::string& canonical_email) {
+  auto people = store_.ListPeople(canonical_email, TimeFilter{}, Page{1, 1});
+  if (!people) return Fail(people.error());
+  return people->items.empty() ? std::string() : people->items.front().uuid;
+}
+
+Result<Paged<Signature>> PeopleService::Signatures(std::int64_t person_id, const TimeFilter& filter,
+                                                   Page page) {
+  return store_.ListPersonSignatures(person_id, filter, page);
+}
+
 }  // namespace undersigned::service

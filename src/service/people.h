@@ -1,5 +1,7 @@
 // PeopleService: the changes an API client makes to people (the OSDI person signup helper and
-// PUT /api/v2/people/{id}). People are otherwise made by signing (SigningService).
+// PUT /api/v2/people/{id}), and the reads of people and their signatures that the API (and any
+// other surface: the CLI, the console) makes. People are otherwise made by signing
+// (SigningService).
 //
 // Thread-safe. Holds references to the Store and the Clock (owned by app::App).
 #pragma once
@@ -26,6 +28,18 @@ class PeopleService {
   // so it is never changed through the API (kInvalidArgument, field "email"). kNotFound.
   Result<Person> Update(const std::string& uuid, const std::optional<std::string>& email,
                         PersonChange change);
+
+  // --- reads
+  // The person with this uuid; kNotFound.
+  Result<Person> Get(const std::string& uuid);
+  // People, newest first; canonical_email (core::CanonicalEmail): only the one with it.
+  Result<Paged<Person>> List(const std::optional<std::string>& canonical_email,
+                             const TimeFilter& filter, Page page);
+  // The uuid of the person with this canonical email, "" if there is none.
+  Result<std::string> UuidByCanonicalEmail(const std::string& canonical_email);
+  // A person's signatures in every campaign, newest first, leaving out sealed and anonymous
+  // ones: nothing ties those to their signer.
+  Result<Paged<Signature>> Signatures(std::int64_t person_id, const TimeFilter& filter, Page page);
 
  private:
   Store& store_;

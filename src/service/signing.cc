@@ -309,4 +309,15 @@ void SigningService::DecidedCampaign() {
   if (wake_mailer_) wake_mailer_();
 }
 
+Result<Signature> SigningService::GetSignature(const std::string& uuid) {
+  return store_.GetSignatureByUuid(uuid);
+}
+
+Result<Paged<Signature>> SigningService::ListSignatures(std::int64_t campaign_id,
+                                                        const std::optional<std::string>& group,
+                                                        const TimeFilter& filter, Page page) {
+  if (group) return store_.ListSignaturesInGroup(campaign_id, *group, filter, page);
+  return store_.ListSignatures(campaign_id, filter, page);
+}
+
 }  // namespace undersigned::service

@@ -7,6 +7,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <ostream>
 #include <string>
 
@@ -79,6 +80,15 @@ class SigningService {
 
   // Confirmed signatures, ready to hand to the target. format: "csv" or "json".
   Result<void> Export(const std::string& slug, const std::string& format, std::ostream& out);
+
+  // --- reads of signatures (the API's; any other surface's)
+  // The signature with this uuid, in any state; kNotFound.
+  Result<Signature> GetSignature(const std::string& uuid);
+  // A campaign's signatures in every state, newest first; group: only that group's (its key,
+  // "public" for a campaign without groups).
+  Result<Paged<Signature>> ListSignatures(std::int64_t campaign_id,
+                                          const std::optional<std::string>& group,
+                                          const TimeFilter& filter, Page page);
 
   void SweepLimits();
 

@@ -85,8 +85,7 @@ class Api {
       : d_(std::move(deps)),
         urls_(d_.base_url, d_.action_network_ids),
         per_token_(d_.clock, d_.per_token),
-        per_address_(d_.clock, d_.per_token),
-        people_(d_.store, d_.clock) {}
+        per_address_(d_.clock, d_.per_token) {}
 
   Response Entry(const Request& req);
   Response ListPetitions(const Request& req);
@@ -146,7 +145,6 @@ class Api {
   RateLimiter per_token_;
   RateLimiter per_address_;
   std::atomic<std::uint64_t> calls_{0};
-  service::PeopleService people_;  // over d_.store and d_.clock
 };
 
 // The flat fields (query parameters, or a form body) each write takes from clients that send
@@ -223,7 +221,7 @@ Result<Person> Api::PersonParam(const Request& req) {
   const std::string raw = req.Param("id");
   auto id = api::OwnId(raw);
   if (!id || id->empty()) return Fail(NotFound("person", raw));
-  auto p = d_.store.GetPersonByUuid(*id);
+  auto p = d_.people.Get(*id);
   if (!p && p.error().code == Code::kNotFound) return Fail(NotFound("person", raw));
   return p;
 }
@@ -299,9 +297,7 @@ std::string Api::PersonUuidOf(const Signature& s,
   if (cache) {
     if (auto it = cache->find(s.canonical_email); it != cache->end()) return it->second;
   }
-  std::string uuid;
-  auto people = d_.store.ListPeople(s.canonical_email, TimeFilter{}, Page{1, 1});
-  if (people && !people->items.empty()) uuid = people->items.front().uuid;
+  std::string uuid = d_.people.UuidByCanonicalEmail(s.canonical_email).value_or("");
   if (cache) (*cache)[s.canonical_email] = uuid;
   return uuid;
 }
@@ -438,12 +434,12 @@ Response Api::ListPetitions(const Request& req) {
 Result<Paged<Campaign>> Api::PetitionsWithForeignId(const std::string& identifier,
                                                     std::optional<CampaignStatus> status,
                                                     const TimeFilter& time, Page page) {
-  return d_.store.ListCampaignsByIdentifier(identifier, status, time, page);
+  return d_.campaigns.ListByIdentifier(identifier, status, time, page);
 }
 
 Result<Paged<Signature>> Api::SignaturesInGroup(std::int64_t campaign_id, const std::string& group,
                                                 const TimeFilter& time, Page page) {
-  return d_.store.ListSignaturesInGroup(campaign_id, group, time, page);
+  return d_.signing.ListSignatures(campaign_id, group, time, page);
 }
 
 Response Api::GetPetition(const Request& req) {
@@ -528,7 +524,7 @@ Response Api::ListSignatures(const Request& req) {
     // nothing
   } else if (filter->identifier) {
     auto id = api::OwnId(*filter->identifier);
-    auto s = id ? d_.store.GetSignatureByUuid(*id) : Result<Signature>(Fail(Code::kNotFound, ""));
+    auto s = id ? d_.signing.GetSignature(*id) : Result<Signature>(Fail(Code::kNotFound, ""));
     if (!s && s.error().code != Code::kNotFound) return ApiError(s.error());
     if (s && s->campaign_id == c->id && (!group || GroupOf(*s) == *group) &&
         (!filter->time.modified_after || s->modified > *filter->time.modified_after) &&
@@ -540,7 +536,7 @@ Response Api::ListSignatures(const Request& req) {
     }
   } else {
     auto list = group ? SignaturesInGroup(c->id, *group, filter->time, *page)
-                      : d_.store.ListSignatures(c->id, filter->time, *page);
+                      : d_.signing.ListSignatures(c->id, std::nullopt, filter->time, *page);
     if (!list) return ApiError(list.error());
     total = list->total;
     for (const Signature& s : list->items) {
@@ -559,7 +555,7 @@ Response Api::GetSignature(const Request& req) {
   const std::string raw = req.Param("sid");
   auto id = api::OwnId(raw);
   if (!id || id->empty()) return ApiError(NotFound("signature", raw));
-  auto s = d_.store.GetSignatureByUuid(*id);
+  auto s = d_.signing.GetSignature(*id);
   if (!s) {
     if (s.error().code == Code::kNotFound) return ApiError(NotFound("signature", raw));
     return ApiError(s.error());
@@ -582,7 +578,7 @@ Response Api::UpdateSignature(const Request& req) {
   if (!id || id->empty()) return ApiError(NotFound("signature", raw));
   auto body = LenientBody(req, kFlatCommentFields);
   if (!body) return ApiError(body.error());
-  auto current = d_.store.GetSignatureByUuid(*id);
+  auto current = d_.signing.GetSignature(*id);
   if (!current || current->campaign_id != c->id) {
     if (current || current.error().code == Code::kNotFound) {
       return ApiError(NotFound("signature", raw));
@@ -630,7 +626,7 @@ void Api::RecordSignature(const Request& req, Respond respond) {
                    "signing as an existing person (_links.osdi:person) needs an API token; "
                    "without one, send the signer as \"person\": {...}"));
     }
-    auto person = d_.store.GetPersonByUuid(input->person_uuid);
+    auto person = d_.people.Get(input->person_uuid);
     if (!person) {
       if (person.error().code != Code::kNotFound) return respond(ApiError(person.error()));
       Error e{Code::kInvalidArgument, "You must specify a valid person id", {}, 0};
@@ -693,7 +689,7 @@ Response Api::ListPeople(const Request& req) {
     // nothing
   } else if (filter->identifier) {
     auto id = api::OwnId(*filter->identifier);
-    auto p = id ? d_.store.GetPersonByUuid(*id) : Result<Person>(Fail(Code::kNotFound, ""));
+    auto p = id ? d_.people.Get(*id) : Result<Person>(Fail(Code::kNotFound, ""));
     if (!p && p.error().code != Code::kNotFound) return ApiError(p.error());
     if (p && (!filter->email || CanonicalEmail(Trim(*filter->email)) == p->canonical_email) &&
         (!filter->time.modified_after || p->modified > *filter->time.modified_after) &&
@@ -704,7 +700,7 @@ Response Api::ListPeople(const Request& req) {
   } else {
     std::optional<std::string> canonical;
     if (filter->email) canonical = CanonicalEmail(*filter->email);
-    auto list = d_.store.ListPeople(canonical, filter->time, *page);
+    auto list = d_.people.List(canonical, filter->time, *page);
     if (!list) return ApiError(list.error());
     total = list->total;
     for (const Person& p : list->items) items.push_back(api::PersonJson(urls_, p));
@@ -742,7 +738,7 @@ Response Api::SignupPerson(const Request& req) {
                           {{field, "is required"}},
                           0});
   }
-  auto person = people_.Signup(*in->email, std::move(in->change));
+  auto person = d_.people.Signup(*in->email, std::move(in->change));
   if (!person) return ApiError(api::PersonFieldError(person.error(), path));
   if (req.Query("background_processing") == "true") return Hal(json::object());  // as AN
   return Hal(api::PersonJson(urls_, *person));
@@ -758,7 +754,7 @@ Response Api::UpdatePerson(const Request& req) {
   if (!body) return ApiError(body.error());
   auto in = api::ParsePersonJson(*body, "");
   if (!in) return ApiError(in.error());
-  auto person = people_.Update(p->uuid, in->email, std::move(in->change));
+  auto person = d_.people.Update(p->uuid, in->email, std::move(in->change));
   if (!person) {
     if (person.error().code == Code::kNotFound) return ApiError(NotFound("person", p->uuid));
     return ApiError(api::PersonFieldError(person.error(), ""));
@@ -793,7 +789,7 @@ Response Api::ListPersonSignatures(const Request& req) {
     // nothing
   } else if (filter->identifier) {
     auto id = api::OwnId(*filter->identifier);
-    auto s = id ? d_.store.GetSignatureByUuid(*id) : Result<Signature>(Fail(Code::kNotFound, ""));
+    auto s = id ? d_.signing.GetSignature(*id) : Result<Signature>(Fail(Code::kNotFound, ""));
     if (!s && s.error().code != Code::kNotFound) return ApiError(s.error());
     if (s && s->person_id == p->id && api::LinksPerson(*s) &&
         (!filter->time.modified_after || s->modified > *filter->time.modified_after) &&
@@ -802,7 +798,7 @@ Response Api::ListPersonSignatures(const Request& req) {
       if (page->page == 1) items.push_back(out(*s));
     }
   } else {
-    auto list = d_.store.ListPersonSignatures(p->id, filter->time, *page);
+    auto list = d_.people.Signatures(p->id, filter->time, *page);
     if (!list) return ApiError(list.error());
     total = list->total;
     for (const Signature& s : list->items) items.push_back(out(s));
@@ -819,7 +815,7 @@ Response Api::GetPersonSignature(const Request& req) {
   const std::string raw = req.Param("sid");
   auto id = api::OwnId(raw);
   if (!id || id->empty()) return ApiError(NotFound("signature", raw));
-  auto s = d_.store.GetSignatureByUuid(*id);
+  auto s = d_.signing.GetSignature(*id);
   if (!s) {
     if (s.error().code == Code::kNotFound) return ApiError(NotFound("signature", raw));
     return ApiError(s.error());
@@ -851,7 +847,7 @@ Response Api::ListOrganizations(const Request& req) {
   }
   if (!caller->authenticated()) state = OrganizationState::kApproved;
   if (!filter->empty_result) {
-    auto list = d_.store.ListOrganizations(c->id, state);
+    auto list = d_.organizations.ListByCampaignId(c->id, state);
     if (!list) return ApiError(list.error());
     std::optional<std::string> id;
     if (filter->identifier) id = api::OwnId(*filter->identifier).value_or("");
@@ -880,7 +876,7 @@ Response Api::GetOrganization(const Request& req) {
   const std::string raw = req.Param("oid");
   auto id = api::OwnId(raw);
   if (!id || id->empty()) return ApiError(NotFound("organization", raw));
-  auto list = d_.store.ListOrganizations(
+  auto list = d_.organizations.ListByCampaignId(
       c->id, caller->authenticated()
                  ? std::nullopt
                  : std::optional<OrganizationState>(OrganizationState::kApproved));

@@ -15,7 +15,9 @@
 // (approved ones). Without a token only approved organizations are visible (what the campaign
 // page shows); with one, every state. Their contact addresses are never in the API.
 //
-// Handlers only translate HTTP to service calls and back. Responses are application/hal+json;
+// Handlers only translate HTTP to service calls and back: every read and write goes through the
+// services (campaigns, signing, people, organizations, tokens), never the store, so that the
+// CLI and the console share the same rules. Responses are application/hal+json;
 // errors are {"error": "..."} (plus "fields" naming each bad field) with 400, 401, 404, 409,
 // 413, 415 or 429 (+ Retry-After).
 //
@@ -25,7 +27,7 @@
 // public action (waits for email confirmation, answers 200 {}). A token that is present but
 // wrong is always 401. Calls are rate limited per token (per address without one).
 //
-// Ownership: the handlers hold references to the services, store and clock in ApiDeps (owned
+// Ownership: the handlers hold references to the services and clock in ApiDeps (owned
 // by app::App, which must outlive the router) and share one rate limiter. Thread-safe: every
 // handler may run on any blocking-executor thread concurrently.
 #pragma once
@@ -40,8 +42,9 @@
 #include "http/router.h"
 #include "service/api_tokens.h"
 #include "service/campaigns.h"
+#include "service/organizations.h"
+#include "service/people.h"
 #include "service/signing.h"
-#include "store/store.h"
 
 namespace undersigned::http {
 
@@ -51,7 +54,8 @@ struct ApiDeps {
   service::CampaignService& campaigns;
   service::SigningService& signing;
   service::ApiTokenService& tokens;
-  Store& store;
+  service::PeopleService& people;
+  service::OrganizationService& organizations;
   const Clock& clock;
   std::string base_url;  // public origin, "https://sign.example.org"; links are absolute
   // Per token (and per address for calls without one): Action Network allows 4 a second.

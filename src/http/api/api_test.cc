@@ -63,7 +63,11 @@ class ApiTest : public ::testing::Test {
     ASSERT_TRUE(t);
     token_ = *t;
     router_ = std::make_unique<Router>();
-    ApiDeps deps{*campaigns_, *signing_, *tokens_, *store_, clock_, kBase, per_token};
+    people_ = std::make_unique<service::PeopleService>(*store_, clock_);
+    organizations_ =
+        std::make_unique<service::OrganizationService>(*store_, *campaigns_, clock_, nullptr);
+    ApiDeps deps{*campaigns_,     *signing_, *tokens_, *people_,
+                 *organizations_, clock_,    kBase,    per_token};
     RegisterApi(*router_, deps);
   }
 
@@ -207,6 +211,8 @@ class ApiTest : public ::testing::Test {
   std::unique_ptr<service::CampaignService> campaigns_;
   std::unique_ptr<service::SigningService> signing_;
   std::unique_ptr<service::ApiTokenService> tokens_;
+  std::unique_ptr<service::PeopleService> people_;
+  std::unique_ptr<service::OrganizationService> organizations_;
   std::unique_ptr<Router> router_;
   std::string token_;
 };

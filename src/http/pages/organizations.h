@@ -17,10 +17,15 @@
 //   GET  /c/{slug}/organizations/{uuid}/logo.png   an approved organization's re-encoded logo
 //
 // The campaign page's "Co-signing organizations" section and the JSON count are rendered by
-// pages.cc/views.cc from CampaignSnapshot::organizations (approved ones only).
+// campaign_page.cc and counts.cc (with views.cc) from CampaignSnapshot::organizations (approved
+// ones only).
+//
+// One use case per file (organization_form.cc, organization_links.cc, organization_logo.cc),
+// sharing one OrganizationSite (http/pages/organization_site.h); RegisterOrganizationPages only
+// wires them.
 //
 // Thread-safety: RegisterOrganizationPages runs once at start-up; the handlers it installs are
-// thread-safe (they share one immutable state object owned by the routes).
+// thread-safe (they share one state object owned by the routes).
 // Ownership: the services and templates in OrganizationPagesDeps are borrowed and must outlive
 // the Router.
 #pragma once

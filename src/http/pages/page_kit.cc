@@ -59,8 +59,85 @@ std::string WaitText(int seconds) {
   return std::to_string(minutes) + " minutes";
 }
 
+int RetryAfterFor(const Error& e) {
+  switch (StatusFor(e.code)) {
+    case 429:
+      return e.retry_after_seconds > 0 ? e.retry_after_seconds : 60;
+    case 503:
+      return std::max(5, e.retry_after_seconds);
+    default:
+      return 0;
+  }
+}
+
+ErrorSpec InternalErrorSpec() {
+  return {500,
+          "Something went wrong",
+          {"Something failed on our side, not yours. Please try again in a moment."}};
+}
+
+ErrorSpec PageErrorSpec(const Error& e, const PageErrors& how) {
+  const int status = StatusFor(e.code);
+  const int wait = RetryAfterFor(e);
+  ErrorSpec spec;
+  if (auto it = how.pages.find(e.code); it != how.pages.end()) {
+    spec = it->second;
+  } else {
+    auto said = [&](const char* otherwise) {
+      return e.message.empty() ? std::string(otherwise) : e.message;
+    };
+    spec.link_url = how.back;
+    spec.link_text = how.back_text;
+    switch (e.code) {
+      case Code::kInvalidArgument:
+        spec.heading = "We could not use what was sent";
+        spec.paragraphs = {said("Something in it is not valid."), how.nothing_done};
+        break;
+      case Code::kNotFound:
+        spec.heading = "Page not found";
+        spec.paragraphs = {
+            "There is no page at this address. If you typed it, check it; if you followed a "
+            "link, it may be out of date."};
+        break;
+      case Code::kConflict:
+        spec.heading = "This cannot be done now";
+        spec.paragraphs = {said("Its state does not allow it any more."), how.nothing_done};
+        break;
+      case Code::kUnauthenticated:
+        spec.heading = "Please sign in";
+        spec.paragraphs = {said("This page is only for people who have signed in."),
+                           how.nothing_done};
+        break;
+      case Code::kForbidden:
+        spec.heading = "You may not do this";
+        spec.paragraphs = {said("Your account is not allowed to do this."), how.nothing_done};
+        break;
+      case Code::kTooManyRequests:
+        spec.heading = "Too many requests at once";
+        spec.paragraphs = {said("Please wait a little and try again."),
+                           "You can try again in " + WaitText(wait) + "."};
+        break;
+      case Code::kPayloadTooLarge:
+        spec.heading = "That is too much text";
+        spec.paragraphs = {"Please shorten what you typed and send the form again."};
+        break;
+      case Code::kUnavailable:
+        spec.heading = "Please try again in a moment";
+        spec.paragraphs = {"The server is busy or restarting. " + how.nothing_done +
+                           " Please try again in a few seconds."};
+        break;
+      case Code::kInternal:
+        spec = InternalErrorSpec();
+        break;
+    }
+  }
+  spec.status = status;
+  spec.retry_after = wait;
+  return spec;
+}
+
 ErrorSpec TooManyLinkGuesses(const Error& e) {
-  const int wait = std::max(1, e.retry_after_seconds);
+  const int wait = RetryAfterFor(e);
   return {429,
           "Too many links that do not work",
           {"Many links that do not exist were opened from your network address, so we stop "
@@ -168,10 +245,17 @@ Response PageKit::ErrorPage(const ErrorSpec& e) {
   return r;
 }
 
-Response PageKit::InternalError() {
-  return ErrorPage({500,
-                    "Something went wrong",
-                    {"Something failed on our side, not yours. Please try again in a moment."}});
+Response PageKit::InternalError() { return ErrorPage(InternalErrorSpec()); }
+
+Response PageKit::ErrorResponse(const Error& e, const PageErrors& how) {
+  if (how.form) {
+    if (auto again = how.form(e)) return std::move(*again);
+  }
+  ErrorSpec spec = PageErrorSpec(e, how);
+  if (spec.status == 500) {
+    spdlog::error("pages: {} failed: {} {}", how.use_case, CodeName(e.code), e.message);
+  }
+  return ErrorPage(spec);
 }
 
 Response PageKit::TokenHeaders(Response r, const std::string* new_nonce) const {

@@ -1,9 +1,10 @@
-// PageKit: what the HTML page sites (http/pages/pages.cc, the public pages, and
+// PageKit: what the HTML page sites (http/pages/public_site.h, the public pages, and
 // http/pages/organizations.cc, the co-signing organizations' pages) share: the normalized base
 // URL and origin, the CSRF plumbing of their forms, the public campaign snapshot, template
-// rendering, the error pages (one look, one cache), the headers of pages reached with a token
-// in the query string, and the checks of an urlencoded POST. Plus a few free helpers over
-// forms and template data.
+// rendering, the error pages (one look, one cache) and the one mapping from an Error to the
+// page that answers it (ErrorResponse, built on http::StatusFor), the headers of pages reached
+// with a token in the query string, and the checks of an urlencoded POST. Plus a few free
+// helpers over forms and template data.
 //
 // Each site owns one PageKit. Ownership: the CampaignService and Templates are borrowed and must
 // outlive the kit (they outlive the Router, like the sites' deps); the kit owns its copies of
@@ -13,6 +14,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -59,6 +61,39 @@ struct ErrorSpec {
   std::string link_text = "See all open campaigns";
   int retry_after = 0;  // seconds; > 0 adds Retry-After
 };
+
+// How one page use case answers a failed service call (PageKit::ErrorResponse): the form again
+// for the errors a form can show, this use case's own wording for some codes, and where the
+// other pages link back to. Built where the call failed; cheap to make.
+struct PageErrors {
+  // Named in the log when an unexpected error is answered with a 500: "signing", "/o/confirm".
+  std::string use_case;
+  // The link of the pages worded by default (not of those in `pages`, which carry their own).
+  std::string back = "/";
+  std::string back_text = "See all open campaigns";
+  // What the default wording says was not done.
+  std::string nothing_done = "Nothing was changed.";
+  // The form again, with what the person typed and a message per field, for the errors the
+  // form can show (kInvalidArgument, and whatever else this use case shows on its form);
+  // nullopt for the others, which get an error page. Its answer is sent as it is (its own
+  // status: 422 for a form shown again, 303 for a redirect to it).
+  std::function<std::optional<Response>(const Error&)> form;
+  // This use case's wording by code. The mapping sets each page's status (StatusFor) and
+  // Retry-After (RetryAfterFor), whatever the spec says.
+  std::map<Code, ErrorSpec> pages;
+};
+
+// The Retry-After of a page answering e: for a 429 e's retry_after_seconds (60 when it gives
+// none), for a 503 at least 5 seconds; 0 (none) for any other code.
+int RetryAfterFor(const Error& e);
+
+// The error page answering e under how: its wording for e.code, or the default wording of that
+// code; status StatusFor(e.code), Retry-After from RetryAfterFor(e). kInternal (unless worded
+// by how): the 500 page. The form is not consulted (see PageKit::ErrorResponse).
+ErrorSpec PageErrorSpec(const Error& e, const PageErrors& how);
+
+// The 500 page in the site's layout.
+ErrorSpec InternalErrorSpec();
 
 // "45 seconds", "2 minutes": a wait, for a page.
 std::string WaitText(int seconds);
@@ -112,6 +147,11 @@ class PageKit {
   Response ErrorPage(const ErrorSpec& e);
   // A 500 in the site's layout.
   Response InternalError();
+
+  // The one mapping from a failed call to the HTML page that answers it, for every page
+  // handler: how.form's answer if it shows this error on the form, else
+  // ErrorPage(PageErrorSpec(e, how)); a 500 is logged with how.use_case.
+  Response ErrorResponse(const Error& e, const PageErrors& how);
 
   // Pages reached with a token in the query string must not leak it: no Referer to anyone,
   // never cached (Cache-Control replaced by no-store), never indexed. new_nonce: a new CSRF

@@ -17,6 +17,10 @@
 // page lists the approved ones from the snapshot)
 // and the router's browser 404 page. /static itself is mounted by app/ (Router::AddStatic).
 //
+// One use case per file (home.cc, campaign_page.cc, sign.cc, token_pages.cc, counts.cc,
+// share_mastodon.cc), sharing one PublicSite (http/pages/public_site.h); RegisterPages only
+// wires them. Their failed calls are answered through PageKit::ErrorResponse (page_kit.h).
+//
 // Thread-safety: RegisterPages runs once at start-up; the handlers it installs are thread-safe
 // and share one internal state object (caches behind a mutex) owned by the routes.
 // Ownership: the services and templates in PagesDeps are borrowed and must outlive the Router.
@@ -59,7 +63,7 @@ void RegisterPages(Router& router, PagesDeps deps);
 // floor, else "fewer_than": the floor, "goal" if set}], in the campaign's order), and
 // "log":{"tree_size","confirmed"} (the campaign's count at that checkpoint) when a checkpoint is
 // given, and "organizations": the number of approved co-signing organizations, when there are
-// any. The body of GET /c/{slug}.json and of each "count" event the app
+// any (counts.cc). The body of GET /c/{slug}.json and of each "count" event the app
 // publishes to "campaign:<slug>", so both always match.
 // "status" is the status at now (StatusAt: closed once the deadline passed), as on every other
 // surface.

@@ -1,4 +1,4 @@
-// Test-only helpers shared by the page tests (pages_test.cc, organizations_test.cc): drive a
+// Test-only helpers shared by the page tests (pages_test_fixture.h, organizations_test.cc): drive a
 // Router the way the server does, keeping the CSRF cookie like a browser, and small checks on
 // responses. Not part of us_http; include only from *_test.cc files.
 // Stateless free functions; the caller owns the Router and the cookie string. Thread-safety:

@@ -1,0 +1,221 @@
+#include "http/pages/campaign_page.h"
+
+#include <algorithm>
+#include <utility>
+#include <vector>
+
+#include "http/pages/public_site.h"
+#include "http/url.h"
+#include "render/spliced.h"
+#include "render/text.h"
+
+namespace undersigned::http::pages {
+namespace {
+
+using render::Data;
+using render::Spliced;
+using service::CampaignSnapshot;
+
+bool SameTargets(const std::vector<Target>& a, const std::vector<Target>& b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (a[i].name != b[i].name || a[i].title != b[i].title ||
+        a[i].organization != b[i].organization || a[i].x_handle != b[i].x_handle ||
+        a[i].bluesky_handle != b[i].bluesky_handle ||
+        a[i].mastodon_handle != b[i].mastodon_handle) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// True if two campaigns render the same page (modified and counts are not shown).
+bool SameFields(const Campaign& x, const Campaign& y) {
+  return x.id == y.id && x.slug == y.slug && x.title == y.title && x.demand == y.demand &&
+         x.goal == y.goal && x.deadline == y.deadline && x.status == y.status &&
+         x.language == y.language && x.letter_markdown == y.letter_markdown &&
+         x.threshold == y.threshold && x.outcome == y.outcome && x.outcome_at == y.outcome_at &&
+         x.groups == y.groups && x.anonymity_floor == y.anonymity_floor &&
+         x.organized_by == y.organized_by && SameTargets(x.targets, y.targets);
+}
+
+bool SameRecent(const CampaignSnapshot& a, const CampaignSnapshot& b) {
+  if (a.recent.size() != b.recent.size()) return false;
+  for (std::size_t i = 0; i < a.recent.size(); ++i) {
+    const PublicSigner& x = a.recent[i];
+    const PublicSigner& y = b.recent[i];
+    if (x.name != y.name || x.comment != y.comment || x.confirmed != y.confirmed ||
+        x.group != y.group || x.verified != y.verified || x.anonymous != y.anonymous) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// True if two snapshots list the same co-signing organizations the same way.
+bool SameOrganizations(const CampaignSnapshot& a, const CampaignSnapshot& b) {
+  if (a.organizations.size() != b.organizations.size()) return false;
+  for (std::size_t i = 0; i < a.organizations.size(); ++i) {
+    const Organization& x = a.organizations[i];
+    const Organization& y = b.organizations[i];
+    if (x.uuid != y.uuid || x.form.name != y.form.name || x.form.website != y.form.website ||
+        x.form.statement != y.form.statement || x.has_logo != y.has_logo) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// True if the sign form offers the same seals for both snapshots: a seal the group has just
+// reached must leave the form at once, not a second later.
+bool SameOpenSeals(const CampaignSnapshot& a, const CampaignSnapshot& b) {
+  for (const SignerGroup& g : b.campaign.groups) {
+    if (g.seal_thresholds.empty()) continue;
+    if (OpenSealThresholds(g, a.campaign.anonymity_floor, GroupConfirmed(a.counts, g.key)) !=
+        OpenSealThresholds(g, b.campaign.anonymity_floor, GroupConfirmed(b.counts, g.key))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+// The hot path: no store access, no template rendering once cached.
+Response CampaignPage::Get(const Request& req) {
+  SnapshotPtr snap = kit_.PublicSnapshot(req.Param("slug"));
+  if (!snap) return kit_.ErrorPage(CampaignNotFound());
+  const bool open = TakesSignatures(snap->campaign, kit_.clock().Now());
+  auto page = CachedCampaignPage(snap, open);
+  if (!page) return kit_.InternalError();
+  const FormCsrf csrf = kit_.CsrfFor(req);
+  const auto count = CountSlots(snap->counts.confirmed, snap->campaign.goal);
+  const auto log = LogSlots(snap->campaign.uuid);
+  const auto groups = GroupTally(snap);
+  if (!groups) return kit_.InternalError();
+  Response r = Response::Html(
+      page->Fill({csrf.token, count[0], count[1], count[2], count[3], log[0], log[1], *groups}));
+  r.Header("Cache-Control", "private, no-cache");
+  kit_.SetCookie(csrf, &r);
+  return r;
+}
+
+std::shared_ptr<const Spliced> CampaignPage::CachedCampaignPage(const SnapshotPtr& snap,
+                                                                bool open) {
+  const std::string& slug = snap->campaign.slug;
+  const std::int64_t now_ms = kit_.clock().MonotonicMillis();
+  {
+    std::lock_guard lock(mu_);
+    auto it = campaign_cache_.find(slug);
+    if (it != campaign_cache_.end() && it->second.open == open) {
+      CachedCampaign& e = it->second;
+      if (e.rendered->version == snap->version || e.same_version == snap->version) {
+        return e.page;
+      }
+      if (SameFields(e.rendered->campaign, snap->campaign) &&
+          SameOrganizations(*e.rendered, *snap) && SameOpenSeals(*e.rendered, *snap)) {
+        if (SameRecent(*e.rendered, *snap)) {
+          e.same_version = std::max(e.same_version, snap->version);
+          return e.page;
+        }
+        if (now_ms - e.rendered_ms < kRecentSignersMaxAgeMs) return e.page;
+      }
+    }
+  }
+  FormState form;
+  form.csrf = render::SlotPlaceholder(0);
+  auto html = RenderCampaign(snap, open, form, "", /*count_slots=*/true);
+  if (!html) return nullptr;
+  auto page = std::make_shared<const Spliced>(Spliced::Cut(*html, 8));
+  std::lock_guard lock(mu_);
+  auto [it, inserted] = campaign_cache_.try_emplace(slug);
+  if (inserted || it->second.rendered->version <= snap->version) {
+    it->second = CachedCampaign{snap, 0, open, now_ms, page};
+  }
+  return page;
+}
+
+std::shared_ptr<const std::string> CampaignPage::GroupTally(const SnapshotPtr& snap) {
+  static const auto kNone = std::make_shared<const std::string>();
+  if (snap->campaign.groups.empty()) return kNone;
+  {
+    std::lock_guard lock(mu_);
+    auto it = group_tally_cache_.find(snap->campaign.slug);
+    if (it != group_tally_cache_.end() && it->second.version == snap->version) {
+      return it->second.html;
+    }
+  }
+  auto html = kit_.Render("group_tally", GroupTallyData(snap->campaign, snap->counts));
+  if (!html) return nullptr;
+  auto shared = std::make_shared<const std::string>(std::move(*html));
+  std::lock_guard lock(mu_);
+  auto [it, inserted] = group_tally_cache_.try_emplace(snap->campaign.slug);
+  if (inserted || it->second.version <= snap->version) {
+    it->second = CachedGroupTally{snap->version, shared};
+  }
+  return shared;
+}
+
+std::array<std::string, 4> CampaignPage::CountSlots(std::int64_t confirmed, std::int64_t goal) {
+  if (goal < 1) goal = 1;
+  return {render::FormatThousands(confirmed), confirmed == 1 ? "signature" : "signatures",
+          std::to_string(confirmed < 0 ? 0 : std::min(confirmed, goal)),
+          std::to_string(render::PercentOf(confirmed, goal))};
+}
+
+Result<std::string> CampaignPage::RenderCampaign(const SnapshotPtr& snap_ptr, bool open,
+                                                 const FormState& form,
+                                                 const std::string& title_prefix,
+                                                 bool count_slots) {
+  const CampaignSnapshot& snap = *snap_ptr;
+  Data d = CampaignPageData(snap, kit_.base_url(), kit_.site(), open);
+  if (count_slots) {
+    d.set("group_tally_html", render::SlotPlaceholder(7));
+  } else {
+    auto groups = GroupTally(snap_ptr);
+    if (!groups) return Fail(Code::kInternal, "rendering the counts by group");
+    d.set("group_tally_html", *groups);
+  }
+  if (!title_prefix.empty()) d.set("page_title", title_prefix + snap.campaign.title);
+  if (count_slots) {
+    Data count = CountData(snap.counts.confirmed, snap.campaign.goal);
+    count.set("confirmed_text", render::SlotPlaceholder(1));
+    count.set("noun", render::SlotPlaceholder(2));
+    count.set("value", render::SlotPlaceholder(3));
+    count.set("percent", render::SlotPlaceholder(4));
+    d.set("count", count);
+  }
+  if (log_ != nullptr && log_->enabled()) {
+    // The campaign's count at the latest signed checkpoint (slots 5 and 6 when cached).
+    Data log;
+    auto checkpoint = log_->Latest();
+    std::int64_t at_checkpoint = 0;
+    if (checkpoint) {
+      auto it = checkpoint->confirmed.find(snap.campaign.uuid);
+      if (it != checkpoint->confirmed.end()) at_checkpoint = it->second;
+    }
+    log.set("size", count_slots ? render::SlotPlaceholder(5)
+                                : render::FormatThousands(checkpoint ? checkpoint->size : 0));
+    log.set("confirmed",
+            count_slots ? render::SlotPlaceholder(6) : render::FormatThousands(at_checkpoint));
+    log.set("audit_command", "undersigned log audit " + kit_.base_url());
+    d.set("log", log);
+  }
+  d.set("form", FormData(form, snap.campaign.groups, &snap.counts, snap.campaign.anonymity_floor));
+  return kit_.Render("campaign", d);
+}
+
+std::array<std::string, 2> CampaignPage::LogSlots(const std::string& campaign_uuid) const {
+  auto checkpoint = log_ != nullptr ? log_->Latest() : nullptr;
+  if (!checkpoint) return {"0", "0"};
+  auto it = checkpoint->confirmed.find(campaign_uuid);
+  return {render::FormatThousands(static_cast<std::int64_t>(checkpoint->size)),
+          render::FormatThousands(it == checkpoint->confirmed.end() ? 0 : it->second)};
+}
+
+void AddCampaignPageRoutes(Router& router, const SitePtr& site) {
+  router.Get("/c/{slug}", [site](const Request& req) { return site->campaign_page.Get(req); },
+             {false, 0, "campaign_page"});
+}
+
+}  // namespace undersigned::http::pages

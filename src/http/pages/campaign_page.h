@@ -1,0 +1,81 @@
+// CampaignPage: the campaign page, GET /c/{slug}, the public pages' hot path: rendered once per
+// version of the campaign with slots (the CSRF token, the count, the log's figures, the counts
+// by group), so that a request costs no store access and no template rendering once cached,
+// only the slots filled in. Also renders the page uncached with a form as posted (what was
+// typed, a message per field) for GET /c/{slug}/sign (sign.cc).
+//
+// Ownership: one per PublicSite (public_site.h); the PageKit and the LogService are borrowed
+// and must outlive it. Thread-safety: every member may be called from any thread (the caches
+// are behind a mutex).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+#include "core/error.h"
+#include "http/message.h"
+#include "http/pages/page_kit.h"
+#include "http/pages/views.h"
+#include "render/spliced.h"
+#include "service/campaigns.h"
+#include "service/log.h"
+
+namespace undersigned::http::pages {
+
+class CampaignPage {
+ public:
+  using SnapshotPtr = std::shared_ptr<const service::CampaignSnapshot>;
+
+  // log: the signature log; nullptr or disabled: not shown.
+  CampaignPage(PageKit& kit, service::LogService* log) : kit_(kit), log_(log) {}
+
+  // GET /c/{slug}.
+  Response Get(const Request& req);
+
+  // The page of snap with form (its typed values and errors), the title prefixed with
+  // title_prefix; count_slots: the count, the log's figures and the counts by group as slots
+  // 1-7 (the cached page), else written in.
+  Result<std::string> RenderCampaign(const SnapshotPtr& snap_ptr, bool open, const FormState& form,
+                                     const std::string& title_prefix, bool count_slots);
+
+ private:
+  // A rendered campaign page with slots: 0 the CSRF token, 1-4 the count, 5-6 the latest
+  // checkpoint's size and this campaign's count in it, 7 the counts by group (GroupTally), so a
+  // new count costs no rendering of the page. It is rendered again when the campaign's fields
+  // change, and when the recent signers change - at most once a second for those, since they
+  // need not be live to the millisecond (the count, spliced in per request, always is).
+  struct CachedCampaign {
+    SnapshotPtr rendered;            // the snapshot the page was rendered from
+    std::uint64_t same_version = 0;  // a later version known to render the same page
+    bool open = false;
+    std::int64_t rendered_ms = 0;
+    std::shared_ptr<const render::Spliced> page;
+  };
+  struct CachedGroupTally {
+    std::uint64_t version = 0;
+    std::shared_ptr<const std::string> html;
+  };
+  static constexpr std::int64_t kRecentSignersMaxAgeMs = 1000;
+
+  std::shared_ptr<const render::Spliced> CachedCampaignPage(const SnapshotPtr& snap, bool open);
+  // The counts by group (group_tally.mustache) of a snapshot: rendered once per snapshot
+  // version, empty for a campaign without declared groups. nullptr if rendering failed.
+  std::shared_ptr<const std::string> GroupTally(const SnapshotPtr& snap);
+  // The values of slots 1-4 for a count.
+  static std::array<std::string, 4> CountSlots(std::int64_t confirmed, std::int64_t goal);
+  // The values of slots 5 and 6: the latest checkpoint's size and the campaign's count in it.
+  std::array<std::string, 2> LogSlots(const std::string& campaign_uuid) const;
+
+  PageKit& kit_;
+  service::LogService* log_;
+
+  std::mutex mu_;  // guards the caches below
+  std::unordered_map<std::string, CachedCampaign> campaign_cache_;
+  std::unordered_map<std::string, CachedGroupTally> group_tally_cache_;
+};
+
+}  // namespace undersigned::http::pages
