@@ -367,9 +367,9 @@ int App::Serve() {
         "the site does not say who runs it: set site.operator and site.contact ([site] in the "
         "config file, or --operator and --contact); until then every page says so");
   }
-  http::RegisterPages(
-      router, http::PagesDeps{*campaigns_, *signing_, *templates, base_url, *csrf_secret, site,
-                              &clock, &signature_log, mail_note, *flash_secret});
+  http::RegisterPages(router, http::PagesDeps{*campaigns_, *signing_, *templates, base_url,
+                                              *csrf_secret, site, &clock, &signature_log, mail_note,
+                                              *flash_secret, http::MaySeeDraft(*accounts_)});
   http::RegisterOrganizationPages(
       router, http::OrganizationPagesDeps{
                   *campaigns_, *organizations_, *templates, base_url, *csrf_secret, site, &clock,

@@ -111,6 +111,8 @@ def test_an_organizers_day_in_the_console(make_stack):
         "status": "draft"})
     assert r.status == 303 and r.header("location").startswith("/console/c/fund-the-library"), r
     assert stack.client().get("/c/fund-the-library").status == 404  # not public yet
+    draft = ada.get("/c/fund-the-library")  # its organizers see it at its real address
+    assert draft.status == 200 and 'class="draft-banner"' in draft.text, draft
     console_page = ada.get("/console/c/fund-the-library")
     assert "Fund the library" in console_page.text and "draft" in console_page.text
 

@@ -18,6 +18,13 @@ RouteOptions ConsoleRoute(const char* name) {
 
 }  // namespace console
 
+std::function<bool(const Request&, std::int64_t)> MaySeeDraft(service::AccountService& accounts) {
+  return [&accounts](const Request& req, std::int64_t campaign_id) {
+    auto who = accounts.Authenticate(req.Cookie(service::kSessionCookie));
+    return who && accounts.Authorize(who->actor(), campaign_id, CampaignAction::kView).has_value();
+  };
+}
+
 void RegisterConsole(Router& router, ConsoleDeps deps) {
   auto kit = std::make_shared<console::ConsoleKit>(std::move(deps));
   console::RegisterSignIn(router, kit);

@@ -30,6 +30,8 @@
 // Thread-safety: RegisterConsole runs once at start-up; the handlers are thread-safe.
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <string>
 
 #include "core/clock.h"
@@ -54,5 +56,10 @@ struct ConsoleDeps {
 };
 
 void RegisterConsole(Router& router, ConsoleDeps deps);
+
+// For PagesDeps::may_see_draft: true if the request's console session belongs to someone who
+// may view that campaign (its organizers, administrators). accounts must outlive the function.
+std::function<bool(const Request&, std::int64_t campaign_id)> MaySeeDraft(
+    service::AccountService& accounts);
 
 }  // namespace undersigned::http

@@ -72,9 +72,9 @@ class ConsoleTest : public ::testing::Test {
     templates_ = std::make_unique<render::Templates>(std::move(*templates));
     router_ = std::make_unique<Router>();
     // As the app registers them: no console route hides a public one.
-    RegisterPages(*router_,
-                  PagesDeps{*campaigns_, *signing_, *templates_, kBase, "secret",
-                            pages::SiteInfo{"Test", "", "", ""}, &clock_, nullptr, "", ""});
+    RegisterPages(*router_, PagesDeps{*campaigns_, *signing_, *templates_, kBase, "secret",
+                                      pages::SiteInfo{"Test", "", "", ""}, &clock_, nullptr, "", "",
+                                      MaySeeDraft(*accounts_)});
     RegisterConsole(*router_, ConsoleDeps{*accounts_, *campaigns_, *organizing_, *templates_, kBase,
                                           "secret", pages::SiteInfo{"Test", "", "", ""}, &clock_});
     admin_ = MakeUser("admin@example.org", true);
@@ -480,6 +480,36 @@ TEST_F(ConsoleTest, ACampaignIsCreatedAsADraftOwnedByItsCreatorAndEditsAreRecord
   EXPECT_EQ(jsonl.status, 200);
   EXPECT_TRUE(Contains(jsonl.body, "\"action\":\"campaign.create\""));
   EXPECT_TRUE(Contains(jsonl.body, "\"user\":\"owner@example.org\""));
+}
+
+TEST_F(ConsoleTest, ADraftIsSeenAtItsRealAddressByItsOrganizersOnlyWithABanner) {
+  Campaign c = campaign_;
+  c.status = CampaignStatus::kDraft;
+  ASSERT_TRUE(organizing_->Edit(service::Actor::Of(owner_), c));
+  Browser anonymous;
+  EXPECT_EQ(Get(anonymous, "/c/the-letter").status, 404);
+  anonymous.jar[service::kSessionCookie] = "not-a-session";
+  EXPECT_EQ(Get(anonymous, "/c/the-letter").status, 404);
+  MakeUser("stranger@example.org");
+  Browser stranger = SignIn("stranger@example.org");
+  EXPECT_EQ(Get(stranger, "/c/the-letter").status, 404);
+  Member("viewer@example.org", CampaignRole::kViewer);
+  for (const char* who : {"owner@example.org", "viewer@example.org", "admin@example.org"}) {
+    Browser b = SignIn(who);
+    Response r = Get(b, "/c/the-letter");
+    EXPECT_EQ(r.status, 200) << who;
+    EXPECT_TRUE(Contains(r.body, "class=\"draft-banner\"")) << who;
+    EXPECT_TRUE(Contains(r.body, "The letter"));
+    EXPECT_FALSE(Contains(r.body, "action=\"/c/the-letter/sign\""));  // no sign form
+    EXPECT_EQ(HeaderOf(r, "Cache-Control"), "no-store");
+  }
+  // Opened, it is the public page for everyone, without the banner.
+  c.status = CampaignStatus::kOpen;
+  ASSERT_TRUE(organizing_->Edit(service::Actor::Of(owner_), c));
+  Browser later;
+  Response r = Get(later, "/c/the-letter");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_FALSE(Contains(r.body, "draft-banner"));
 }
 
 }  // namespace

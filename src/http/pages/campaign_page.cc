@@ -8,6 +8,7 @@
 #include "http/url.h"
 #include "render/spliced.h"
 #include "render/text.h"
+#include "service/accounts.h"
 
 namespace undersigned::http::pages {
 namespace {
@@ -84,7 +85,10 @@ bool SameOpenSeals(const CampaignSnapshot& a, const CampaignSnapshot& b) {
 // The hot path: no store access, no template rendering once cached.
 Response CampaignPage::Get(const Request& req) {
   SnapshotPtr snap = kit_.PublicSnapshot(req.Param("slug"));
-  if (!snap) return kit_.ErrorPage(CampaignNotFound());
+  if (!snap) {
+    if (auto draft = DraftPreview(req)) return std::move(*draft);
+    return kit_.ErrorPage(CampaignNotFound());
+  }
   const bool open = TakesSignatures(snap->campaign, kit_.clock().Now());
   auto page = CachedCampaignPage(snap, open);
   if (!page) return kit_.InternalError();
@@ -97,6 +101,25 @@ Response CampaignPage::Get(const Request& req) {
       page->Fill({csrf.token, count[0], count[1], count[2], count[3], log[0], log[1], *groups}));
   r.Header("Cache-Control", "private, no-cache");
   kit_.SetCookie(csrf, &r);
+  return r;
+}
+
+std::optional<Response> CampaignPage::DraftPreview(const Request& req) {
+  // Only a slug that names a draft, from a browser with a session cookie, costs a look at the
+  // session (a couple of indexed reads, on this network thread: drafts are never the hot path,
+  // and a public campaign never gets here).
+  if (!may_see_draft_ || req.Cookie(service::kSessionCookie).empty()) return std::nullopt;
+  const std::string slug = req.Param("slug");
+  if (slug.empty() || slug.size() > 64) return std::nullopt;
+  SnapshotPtr snap = kit_.campaigns().Snapshot(slug);
+  if (!snap || snap->campaign.status != CampaignStatus::kDraft) return std::nullopt;
+  if (!may_see_draft_(req, snap->campaign.id)) return std::nullopt;
+  FormState form;
+  auto html = RenderCampaign(snap, /*open=*/false, form, "Draft: ", /*count_slots=*/false,
+                             /*draft=*/true);
+  if (!html) return kit_.InternalError();
+  Response r = HtmlPage(*html, 200, "no-store");
+  r.Header("X-Robots-Tag", "noindex");
   return r;
 }
 
@@ -165,10 +188,12 @@ std::array<std::string, 4> CampaignPage::CountSlots(std::int64_t confirmed, std:
 
 Result<std::string> CampaignPage::RenderCampaign(const SnapshotPtr& snap_ptr, bool open,
                                                  const FormState& form,
-                                                 const std::string& title_prefix,
-                                                 bool count_slots) {
+                                                 const std::string& title_prefix, bool count_slots,
+                                                 bool draft) {
   const CampaignSnapshot& snap = *snap_ptr;
   Data d = CampaignPageData(snap, kit_.base_url(), kit_.site(), open);
+  d.set("draft_banner", Data(draft));
+  if (draft) d.set("noindex", Data(true));
   if (count_slots) {
     d.set("group_tally_html", render::SlotPlaceholder(7));
   } else {

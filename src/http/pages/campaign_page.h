@@ -11,8 +11,10 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
@@ -30,17 +32,23 @@ class CampaignPage {
  public:
   using SnapshotPtr = std::shared_ptr<const service::CampaignSnapshot>;
 
-  // log: the signature log; nullptr or disabled: not shown.
-  CampaignPage(PageKit& kit, service::LogService* log) : kit_(kit), log_(log) {}
+  using DraftCheck = std::function<bool(const Request&, std::int64_t campaign_id)>;
 
-  // GET /c/{slug}.
+  // log: the signature log; nullptr or disabled: not shown. may_see_draft: PagesDeps'.
+  CampaignPage(PageKit& kit, service::LogService* log, DraftCheck may_see_draft = nullptr)
+      : kit_(kit), log_(log), may_see_draft_(std::move(may_see_draft)) {}
+
+  // GET /c/{slug}. A draft is 404, except to its organizers (may_see_draft), who see it
+  // uncached with a "draft" banner and no sign form.
   Response Get(const Request& req);
 
   // The page of snap with form (its typed values and errors), the title prefixed with
   // title_prefix; count_slots: the count, the log's figures and the counts by group as slots
   // 1-7 (the cached page), else written in.
+  // draft: with the "draft" banner its organizers see.
   Result<std::string> RenderCampaign(const SnapshotPtr& snap_ptr, bool open, const FormState& form,
-                                     const std::string& title_prefix, bool count_slots);
+                                     const std::string& title_prefix, bool count_slots,
+                                     bool draft = false);
 
  private:
   // A rendered campaign page with slots: 0 the CSRF token, 1-4 the count, 5-6 the latest
@@ -70,8 +78,12 @@ class CampaignPage {
   // The values of slots 5 and 6: the latest checkpoint's size and the campaign's count in it.
   std::array<std::string, 2> LogSlots(const std::string& campaign_uuid) const;
 
+  // The draft page for its organizers, or nullopt (then 404).
+  std::optional<Response> DraftPreview(const Request& req);
+
   PageKit& kit_;
   service::LogService* log_;
+  DraftCheck may_see_draft_;
 
   std::mutex mu_;  // guards the caches below
   std::unordered_map<std::string, CachedCampaign> campaign_cache_;

@@ -126,7 +126,7 @@ TEST_F(PagesTest, OrganizedByAndWhoRunsTheSite) {
   pages::SiteInfo site{"Sign Here", "Acme Workers United", "privacy@acme.example",
                        "https://acme.example/privacy"};
   RegisterPages(router, PagesDeps{*campaigns_, *signing_, *templates_, kBase, kSecret, site,
-                                  &clock_, nullptr, "", ""});
+                                  &clock_, nullptr, "", "", nullptr});
   for (const char* target : {"/", "/c/drop-ice"}) {
     Response r = test::Dispatch(router, "GET", target, "", {}, &cookie_);
     ASSERT_EQ(r.status, 200) << target;

@@ -87,7 +87,7 @@ class OrganizationPagesTest : public ::testing::Test {
     router_ = std::make_unique<Router>();
     // Both, as the app registers them: no route of one hides a route of the other.
     RegisterPages(*router_, PagesDeps{*campaigns_, *signing_, *templates_, kBase, kSecret,
-                                      TestSite(), &clock_, nullptr, "", ""});
+                                      TestSite(), &clock_, nullptr, "", "", nullptr});
     RegisterOrganizationPages(*router_, OrganizationPagesDeps{*campaigns_,
                                                               *orgs_,
                                                               *templates_,

@@ -130,6 +130,7 @@ class PageKit {
   const SiteInfo& site() const { return site_; }
   const Clock& clock() const { return clock_; }
   const Csrf& csrf() const { return csrf_; }
+  service::CampaignService& campaigns() const { return campaigns_; }
 
   // The request's cookie nonce (or a new one) and the form token for it.
   FormCsrf CsrfFor(const Request& req) const;

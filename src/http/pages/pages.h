@@ -26,6 +26,7 @@
 // Ownership: the services and templates in PagesDeps are borrowed and must outlive the Router.
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "core/clock.h"
@@ -53,6 +54,10 @@ struct PagesDeps {
   // The secret the flash cookie's key is derived from (http/pages/flash.h), the same on every
   // node: Store::InstanceSecret("flash-key"). Empty: a key of this process only.
   std::string flash_secret;
+  // Whether the request comes from someone who may see the draft campaign with that id (an
+  // organizer signed in to the console: http/console/console.h MaySeeDraft). Empty: drafts are
+  // 404 for everyone. Asked only for a slug that names a draft, with a session cookie.
+  std::function<bool(const Request&, std::int64_t campaign_id)> may_see_draft;
 };
 
 void RegisterPages(Router& router, PagesDeps deps);

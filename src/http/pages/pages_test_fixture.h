@@ -55,9 +55,9 @@ class PagesTest : public ::testing::Test {
     ASSERT_TRUE(templates) << templates.error().message;
     templates_ = std::make_unique<render::Templates>(std::move(*templates));
     router_ = std::make_unique<Router>();
-    RegisterPages(*router_,
-                  PagesDeps{*campaigns_, *signing_, *templates_, std::string(kBase) + "/", kSecret,
-                            pages::SiteInfo{"Test Site", "", "", ""}, &clock_, nullptr, "", ""});
+    RegisterPages(*router_, PagesDeps{*campaigns_, *signing_, *templates_, std::string(kBase) + "/",
+                                      kSecret, pages::SiteInfo{"Test Site", "", "", ""}, &clock_,
+                                      nullptr, "", "", nullptr});
     Campaign c;
     c.slug = "drop-ice";
     c.title = "Drop the <ICE> contract";

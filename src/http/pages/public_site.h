@@ -33,7 +33,7 @@ struct PublicSite {
       : deps(std::move(d)),
         kit(deps.campaigns, deps.templates, deps.base_url, deps.csrf_secret, deps.site, deps.clock),
         flash(deps.flash_secret),
-        campaign_page(kit, deps.log) {}
+        campaign_page(kit, deps.log, deps.may_see_draft) {}
 
   PagesDeps deps;
   PageKit kit;
