@@ -14,6 +14,7 @@
 #include "core/utf8.h"
 #include "http/pages/csrf.h"
 #include "http/pages/flash.h"
+#include "http/pages/origin.h"
 #include "http/pages/page_kit.h"
 #include "http/pages/share.h"
 #include "http/pages/views.h"
@@ -176,8 +177,9 @@ class Site {
     const auto log = LogSlots(snap->campaign.uuid);
     const auto groups = GroupTally(snap);
     if (!groups) return kit_.InternalError();
-    Response r = Response::Html(
-        page->Fill({csrf.token, count[0], count[1], count[2], count[3], log[0], log[1], *groups}));
+    const std::string origin = pages::OriginInputHtml(pages::LandingOrigin(req, own_host_));
+    Response r = Response::Html(page->Fill(
+        {csrf.token, count[0], count[1], count[2], count[3], log[0], log[1], *groups, origin}));
     r.Header("Cache-Control", "private, no-cache");
     kit_.SetCookie(csrf, &r);
     return r;
@@ -196,6 +198,7 @@ class Site {
     form.values = std::move(flash->typed);
     form.errors = std::move(flash->errors);
     form.general_error = std::move(flash->general_error);
+    form.origin_html = pages::OriginInputHtml(flash->origin);
     const pages::FormCsrf csrf = kit_.CsrfFor(req);
     form.csrf = csrf.token;
     const bool open = pages::TakesSignatures(snap->campaign, kit_.clock().Now());
@@ -250,6 +253,7 @@ class Site {
     SnapshotPtr snap = kit_.PublicSnapshot(slug);
     std::map<std::string, std::string> form_errors;
     SignatureForm f = FormFields(form, snap ? &snap->campaign : nullptr, &form_errors);
+    const SignatureOrigin origin = pages::DecodeOriginField(First(form, "origin"));
     if (!form_errors.empty()) {
       // A visibility that is none of the choices: answered with the form's other problems.
       if (const SignerGroup* g = snap ? FindGroup(snap->campaign, f.group) : nullptr) {
@@ -257,16 +261,17 @@ class Site {
           form_errors.merge(valid.error().field_errors);
         }
       }
-      return respond(
-          SignFailed(req, slug, f, Error{Code::kInvalidArgument, "", std::move(form_errors), 0}));
+      return respond(SignFailed(
+          req, slug, f, Error{Code::kInvalidArgument, "", std::move(form_errors), 0}, origin));
     }
     service::SignContext ctx;
     ctx.source = "form";
     ctx.remote_address = req.remote_address;
+    ctx.origin = origin;
     deps_.signing.SignAsync(
         slug, f, ctx,
-        [this, &req, slug, f, respond = std::move(respond)](Result<service::SignResult> r) {
-          if (!r) return respond(SignFailed(req, slug, f, r.error()));
+        [this, &req, slug, f, origin, respond = std::move(respond)](Result<service::SignResult> r) {
+          if (!r) return respond(SignFailed(req, slug, f, r.error(), origin));
           // A verified group's link went to the work address.
           const SignerGroup* g = FindGroup(r->campaign, f.group);
           const bool work = g != nullptr && ProvenByDomain(g->kind);
@@ -363,7 +368,8 @@ class Site {
     if (!snap) return kit_.ErrorPage(CampaignNotFound());
     const Campaign& c = snap->campaign;
     const std::string url = pages::CampaignUrl(kit_.base_url(), c.slug);
-    const std::string text = pages::ShareMessage(c, pages::Network::kMastodon, url);
+    const std::string text =
+        pages::ShareMessage(c, pages::Network::kMastodon, pages::ChannelUrl(url, "mastodon"));
     Data d = pages::LayoutData(c.language, "Share on Mastodon: " + c.title, kit_.site());
     d.set("slug", c.slug);
     d.set("url", url);
@@ -445,9 +451,10 @@ class Site {
     }
     FormState form;
     form.csrf = render::SlotPlaceholder(0);
+    form.origin_html = render::SlotPlaceholder(8);
     auto html = RenderCampaign(snap, open, form, "", /*count_slots=*/true);
     if (!html) return nullptr;
-    auto page = std::make_shared<const Spliced>(Spliced::Cut(*html, 8));
+    auto page = std::make_shared<const Spliced>(Spliced::Cut(*html, 9));
     std::lock_guard lock(mu_);
     auto [it, inserted] = campaign_cache_.try_emplace(slug);
     if (inserted || it->second.rendered->version <= snap->version) {
@@ -586,7 +593,7 @@ class Site {
   }
 
   Response SignFailed(const Request& req, const std::string& slug, const SignatureForm& typed,
-                      const Error& e) {
+                      const Error& e, const SignatureOrigin& origin = {}) {
     const std::string back = "/c/" + PercentEncode(slug);
     switch (e.code) {
       case Code::kInvalidArgument: {
@@ -595,6 +602,7 @@ class Site {
         pages::FlashEntry failed;
         failed.slug = slug;
         failed.typed = typed;
+        failed.origin = origin;
         failed.errors = e.field_errors;
         if (e.field_errors.empty()) {
           failed.general_error = e.message.empty() ? "Please check the form." : e.message;
@@ -966,6 +974,7 @@ class Site {
 
   PagesDeps deps_;
   pages::PageKit kit_;
+  const std::string own_host_ = ReferrerHost(kit_.base_url());  // not an origin (origin.h)
   pages::FlashStore flash_{deps_.flash_secret};
 
   std::mutex mu_;  // guards the caches below
