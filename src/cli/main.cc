@@ -18,6 +18,7 @@
 #include "app/config.h"
 #include "audit/commands.h"
 #include "cli/campaign_args.h"
+#include "cli/dashboard_commands.h"
 #include "cli/user_commands.h"
 #include "core/time_zone.h"
 #include "render/templates.h"
@@ -225,6 +226,10 @@ int Main(int argc, char** argv) {
   UserArgs user_args;
   const std::vector<CLI::App*> user_commands = AddUserCommands(cli, user_args);
 
+  // --- dashboard (cli/dashboard_commands.h)
+  DashboardArgs dashboard_args;
+  CLI::App* dashboard_command = AddDashboardCommand(cli, dashboard_args);
+
   // --- backup
   // --- deliver
   CLI::App* deliver = cli.add_subcommand(
@@ -314,6 +319,7 @@ int Main(int argc, char** argv) {
   for (CLI::App* sub : user_commands) {
     add_flag(sub, "--store", "store.url", store_help)->type_name("URL");
   }
+  add_flag(dashboard_command, "--store", "store.url", store_help)->type_name("URL");
 
   try {
     cli.parse(argc, argv);
@@ -473,6 +479,7 @@ int Main(int argc, char** argv) {
       code >= 0) {
     return code;
   }
+  if (int code = RunDashboardCommand(dashboard_args, a, std::cout, Report); code >= 0) return code;
   if (*token_create) {
     auto t = a.tokens().Create(token_name);
     if (!t) return Report(t.error());

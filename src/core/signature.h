@@ -10,6 +10,7 @@
 #include "core/clock.h"
 #include "core/error.h"
 #include "core/group.h"
+#include "core/origin.h"
 
 namespace undersigned {
 
@@ -85,6 +86,8 @@ struct Signature {
   bool verified = false;
   bool sealed = false;
   std::string attestation;
+  // Where it came from (core/origin.h), as recorded when it was first made.
+  SignatureOrigin origin;
 };
 
 // Whether a signature's times are shown rounded to the day (sealed and anonymous signers).

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "service/dashboard.h"
 #include "service/delivery.h"
 #include "service/test_fixture.h"
 
@@ -90,6 +91,22 @@ class GroupsTest : public ServiceFixture {
     for (const PublicSigner& p : snap->recent) all += p.name;
     auto recent = store_->RecentPublicSigners(c->id, 100);
     for (const PublicSigner& p : *recent) all += p.name;
+    // The organizers' console: the signatures list, its CSV and the dashboard's tallies.
+    AccountService accounts(*store_, clock_);
+    DashboardService dashboard(*store_, accounts, clock_);
+    auto list = dashboard.Signatures(Actor::Operator(), "acme-letter", {}, Page{1, 500});
+    EXPECT_TRUE(list);
+    for (const SignerRow& r : list->rows) {
+      all += r.name + r.email + r.comment + r.postal_code + r.source + "\n";
+    }
+    std::ostringstream csv;
+    EXPECT_TRUE(dashboard.ExportCsv(Actor::Operator(), "acme-letter", {}, csv));
+    all += csv.str();
+    auto overview = dashboard.Overview(Actor::Operator(), "acme-letter");
+    EXPECT_TRUE(overview);
+    for (const TopTally* t : {&overview->countries, &overview->referrers, &overview->sources}) {
+      for (const TallyRow& r : t->top) all += r.key + "\n";
+    }
     return all;
   }
 };

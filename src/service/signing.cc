@@ -114,6 +114,8 @@ Result<SigningService::Prepared> SigningService::Prepare(const std::string& slug
   }
   auto valid = ValidateSignatureForm(std::move(form), *group);
   if (!valid) return Fail(valid.error());
+  auto origin = ValidateOrigin(ctx.origin);
+  if (!origin) return Fail(origin.error());
   const bool by_domain = ProvenByDomain(group->kind);
   if (valid->protection == Protection::kSealed) {
     // A seal already reached would make the name public the moment it is confirmed; one below
@@ -152,6 +154,7 @@ Result<SigningService::Prepared> SigningService::Prepare(const std::string& slug
   s.text_hash = (*snap)->text_hash();  // from memory: the writer checks it is still current
   s.form = std::move(*valid);
   s.source = ctx.source;
+  s.origin = std::move(*origin);
   s.confirm_now = ctx.trusted && !by_domain;  // only the work mailbox can verify
   // One token for the mail this signing sends: its confirm and withdraw links both carry it
   // (the store keeps it withdraw-only when the mail is an "already signed" one). A signature

@@ -32,6 +32,7 @@ struct SignContext {
   std::string source = "form";  // "form", "api", "cli"
   std::string remote_address;   // for the per-address limit; empty skips it
   bool trusted = false;         // valid API token: counts at once, no confirmation mail
+  SignatureOrigin origin;       // referrer host, utm_*, share channel (checked: ValidateOrigin)
 };
 
 struct SignResult {

@@ -26,6 +26,7 @@
 #include "store/account_store.h"
 #include "store/api_token_store.h"
 #include "store/campaign_store.h"
+#include "store/dashboard_store.h"
 #include "store/instance_store.h"
 #include "store/log_store.h"
 #include "store/organization_store.h"
@@ -57,6 +58,8 @@ class Store : public CampaignStore,
   virtual const store::FieldSealer& sealer() const = 0;
   // Organizer accounts, sessions, memberships and the action record. Lives as long as the store.
   virtual AccountStore& accounts() = 0;
+  // What an organizer's dashboard reads (store/dashboard_store.h). Lives as long as the store.
+  virtual DashboardStore& dashboard() = 0;
   // Online, consistent copy of the whole store into a new file at path. kInvalidArgument for a
   // backend copied by its own tools (PostgreSQL: pg_dump), with a message that says what to do.
   virtual Result<void> Backup(const std::string& path) = 0;

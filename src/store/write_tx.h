@@ -94,7 +94,16 @@ struct CountsDelta {
   int withdrawn = 0;
   std::vector<GroupCount> groups;  // confirmed by group key (only for campaigns with groups)
   UnixTime now = 0;
+  // The signature is dated to the day only (sealed, anonymous: DayRounded): the hourly
+  // counts (DashboardStore::SignatureHours) put it in its day's first hour, never its own.
+  bool day_only = false;
 };
+
+// The hour (Unix seconds, a multiple of 3600) a delta is counted in by the hourly counts.
+inline UnixTime DeltaHour(const CountsDelta& d) {
+  const UnixTime day_or_hour = d.day_only ? 86400 : 3600;
+  return d.now - ((d.now % day_or_hour) + day_or_hour) % day_or_hour;
+}
 
 // A campaign whose deadline passed with a threshold and no outcome yet.
 struct DueCampaign {

@@ -650,6 +650,7 @@ void Api::RecordSignature(const Request& req, Respond respond) {
 
   service::SignContext ctx;
   ctx.source = "api";
+  ctx.origin = input->origin;
   ctx.trusted = caller->authenticated();
   // A trusted integration is limited per token above, not per address.
   if (!ctx.trusted) ctx.remote_address = req.remote_address;

@@ -883,6 +883,38 @@ Result<RecordSignatureInput> ParseRecordSignature(const json& body) {
   auto attested = errors.Take(GetBool(body, "undersigned:attested", "undersigned:attested"));
   if (attested.has_value()) in.form.attested = attested.value;
 
+  // Where the signature came from (Action Network's referrer_data).
+  if (auto ref = body.find("referrer_data"); ref != body.end() && !ref->is_null()) {
+    if (!ref->is_object()) {
+      errors.Add("referrer_data", "must be an object with source, referrer and website");
+    } else {
+      auto source = errors.Take(GetString(*ref, "source", "referrer_data.source"));
+      auto code = errors.Take(GetString(*ref, "referrer", "referrer_data.referrer"));
+      auto website = errors.Take(GetString(*ref, "website", "referrer_data.website"));
+      SignatureOrigin o;
+      o.utm_source = source.value;
+      o.utm_campaign = code.value;
+      const std::string site = Trim(website.value);
+      o.referrer = site.find("://") != std::string::npos ? ReferrerHost(site) : site;
+      if (!site.empty() && o.referrer.empty()) {
+        errors.Add("referrer_data.website", "must be an http(s) URL or a host name");
+      }
+      auto valid = ValidateOrigin(std::move(o));
+      if (valid) {
+        in.origin = std::move(*valid);
+      } else {
+        const std::map<std::string, std::string> names = {
+            {"utm_source", "referrer_data.source"},
+            {"utm_campaign", "referrer_data.referrer"},
+            {"referrer", "referrer_data.website"}};
+        for (const auto& [field, message] : valid.error().field_errors) {
+          auto it = names.find(field);
+          if (it != names.end() && !errors.HasField(it->second)) errors.Add(it->second, message);
+        }
+      }
+    }
+  }
+
   auto person_it = body.find("person");
   auto links_it = body.find("_links");
   if (person_it != body.end() && !person_it->is_null()) {

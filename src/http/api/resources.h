@@ -176,6 +176,9 @@ struct RecordSignatureInput {
   SignatureForm form;                // inline person + comment/public_name/wants_updates
   std::string person_uuid;           // kPersonLink: from _links["osdi:person"].href
   bool wants_updates_given = false;  // the body said whether the person wants updates
+  // Action Network's referrer_data (core/origin.h): source as utm_source, website's host as the
+  // referrer, referrer (its referrer code) as utm_campaign. Validated (ValidateOrigin).
+  SignatureOrigin origin;
 };
 // kInvalidArgument naming the field for malformed bodies. An unusable osdi:person href gives
 // Action Network's message "You must specify a valid person id".

@@ -649,6 +649,25 @@ TEST(SlugifyTest, Cases) {
 
 // ---------------------------------------------------------------- record signature input
 
+TEST(ParseRecordSignatureTest, ReferrerDataIsKeptAsTheOrigin) {
+  auto r = ParseRecordSignature(Parse(R"j({
+    "person": {"given_name":"Ada","email_addresses":[{"address":"ada@example.org"}]},
+    "referrer_data":{"source":"fb","referrer":"group-42",
+                     "website":"https://Partner.example.net/action?id=7"}})j"));
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->origin.utm_source, "fb");
+  EXPECT_EQ(r->origin.utm_campaign, "group-42");
+  EXPECT_EQ(r->origin.referrer, "partner.example.net");  // the host only
+
+  auto bad = ParseRecordSignature(Parse(R"j({
+    "person": {"given_name":"Ada","email_addresses":[{"address":"ada@example.org"}]},
+    "referrer_data":{"source":"a\u0001b","website":"not a site"}})j"));
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code, Code::kInvalidArgument);
+  EXPECT_TRUE(bad.error().field_errors.count("referrer_data.source"));
+  EXPECT_TRUE(bad.error().field_errors.count("referrer_data.website"));
+}
+
 TEST(ParseRecordSignatureTest, InlinePerson) {
   auto r = ParseRecordSignature(Parse(R"j({
     "person": {"given_name":"Ada","family_name":"Lovelace",

@@ -4,6 +4,7 @@
 #include <utility>
 #include <vector>
 
+#include "http/pages/origin.h"
 #include "http/pages/public_site.h"
 #include "http/url.h"
 #include "render/spliced.h"
@@ -97,8 +98,9 @@ Response CampaignPage::Get(const Request& req) {
   const auto log = LogSlots(snap->campaign.uuid);
   const auto groups = GroupTally(snap);
   if (!groups) return kit_.InternalError();
-  Response r = Response::Html(
-      page->Fill({csrf.token, count[0], count[1], count[2], count[3], log[0], log[1], *groups}));
+  const std::string origin = OriginInputHtml(LandingOrigin(req, own_host_));
+  Response r = Response::Html(page->Fill(
+      {csrf.token, count[0], count[1], count[2], count[3], log[0], log[1], *groups, origin}));
   r.Header("Cache-Control", "private, no-cache");
   kit_.SetCookie(csrf, &r);
   return r;
@@ -147,9 +149,10 @@ std::shared_ptr<const Spliced> CampaignPage::CachedCampaignPage(const SnapshotPt
   }
   FormState form;
   form.csrf = render::SlotPlaceholder(0);
+  form.origin_html = render::SlotPlaceholder(8);
   auto html = RenderCampaign(snap, open, form, "", /*count_slots=*/true);
   if (!html) return nullptr;
-  auto page = std::make_shared<const Spliced>(Spliced::Cut(*html, 8));
+  auto page = std::make_shared<const Spliced>(Spliced::Cut(*html, 9));
   std::lock_guard lock(mu_);
   auto [it, inserted] = campaign_cache_.try_emplace(slug);
   if (inserted || it->second.rendered->version <= snap->version) {

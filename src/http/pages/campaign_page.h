@@ -19,6 +19,7 @@
 #include <unordered_map>
 
 #include "core/error.h"
+#include "core/origin.h"
 #include "http/message.h"
 #include "http/pages/page_kit.h"
 #include "http/pages/views.h"
@@ -36,7 +37,10 @@ class CampaignPage {
 
   // log: the signature log; nullptr or disabled: not shown. may_see_draft: PagesDeps'.
   CampaignPage(PageKit& kit, service::LogService* log, DraftCheck may_see_draft = nullptr)
-      : kit_(kit), log_(log), may_see_draft_(std::move(may_see_draft)) {}
+      : kit_(kit),
+        log_(log),
+        may_see_draft_(std::move(may_see_draft)),
+        own_host_(ReferrerHost(kit.base_url())) {}
 
   // GET /c/{slug}. A draft is 404, except to its organizers (may_see_draft), who see it
   // uncached with a "draft" banner and no sign form.
@@ -52,7 +56,8 @@ class CampaignPage {
 
  private:
   // A rendered campaign page with slots: 0 the CSRF token, 1-4 the count, 5-6 the latest
-  // checkpoint's size and this campaign's count in it, 7 the counts by group (GroupTally), so a
+  // checkpoint's size and this campaign's count in it, 7 the counts by group (GroupTally), 8 the
+  // sign form's hidden origin field (where this visitor came from), so a
   // new count costs no rendering of the page. It is rendered again when the campaign's fields
   // change, and when the recent signers change - at most once a second for those, since they
   // need not be live to the millisecond (the count, spliced in per request, always is).
@@ -84,6 +89,7 @@ class CampaignPage {
   PageKit& kit_;
   service::LogService* log_;
   DraftCheck may_see_draft_;
+  const std::string own_host_;  // a referrer from here is not an origin (core/origin.h)
 
   std::mutex mu_;  // guards the caches below
   std::unordered_map<std::string, CachedCampaign> campaign_cache_;

@@ -8,6 +8,8 @@
 #include <utility>
 #include <vector>
 
+#include "http/pages/origin.h"
+
 namespace undersigned::http::pages {
 namespace {
 
@@ -125,6 +127,8 @@ std::string Serialize(const FlashEntry& e, UnixTime expires) {
     PutString(out, key);
     PutString(out, message);
   }
+  // Last and only when known (an entry without it reads as before).
+  if (!e.origin.empty()) PutString(out, EncodeOriginField(e.origin));
   return out;
 }
 
@@ -164,6 +168,7 @@ std::optional<FlashEntry> Deserialize(std::string_view in, UnixTime* expires) {
     std::string key = r.String();
     e.errors[std::move(key)] = r.String();
   }
+  if (r.ok() && !r.done()) e.origin = DecodeOriginField(r.String());
   if (!r.done()) return std::nullopt;
   return e;
 }

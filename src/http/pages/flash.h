@@ -49,6 +49,8 @@ struct FlashEntry {
   SignatureForm typed;
   std::map<std::string, std::string> errors;
   std::string general_error;
+  // Where the signer came from (http/pages/origin.h), kept for the form's hidden field.
+  SignatureOrigin origin;
   // A signed form (sent = true): the address the link went to, the outcome, and the key of the
   // verified group whose work address it is ("" if the personal one).
   bool sent = false;

@@ -87,24 +87,31 @@ std::string ShareMessage(const Campaign& c, Network network, std::string_view ca
   return msg;
 }
 
+std::string ChannelUrl(std::string_view campaign_url, std::string_view channel) {
+  return std::string(campaign_url) + "?s=" + PercentEncode(channel);
+}
+
 ShareSet BuildShareLinks(const Campaign& c, std::string_view campaign_url) {
   ShareSet s;
-  s.text = ShareMessage(c, Network::kPlain, campaign_url);
-  const std::string x = ShareMessage(c, Network::kX, campaign_url);
-  const std::string bsky = ShareMessage(c, Network::kBluesky, campaign_url);
+  s.text = ShareMessage(c, Network::kPlain, ChannelUrl(campaign_url, "copy"));
+  const std::string x = ShareMessage(c, Network::kX, ChannelUrl(campaign_url, "x"));
+  const std::string bsky = ShareMessage(c, Network::kBluesky, ChannelUrl(campaign_url, "bluesky"));
+  const std::string whatsapp =
+      ShareMessage(c, Network::kPlain, ChannelUrl(campaign_url, "whatsapp"));
+  const std::string email = ShareMessage(c, Network::kPlain, ChannelUrl(campaign_url, "email"));
   s.links.push_back({"x", "Share on X", "https://x.com/intent/tweet?text=" + PercentEncode(x)});
   s.links.push_back({"bluesky", "Share on Bluesky",
                      "https://bsky.app/intent/compose?text=" + PercentEncode(bsky)});
   s.links.push_back(
       {"mastodon", "Share on Mastodon", "/c/" + PercentEncode(c.slug) + "/share/mastodon"});
+  s.links.push_back({"facebook", "Share on Facebook",
+                     "https://www.facebook.com/sharer/sharer.php?u=" +
+                         PercentEncode(ChannelUrl(campaign_url, "facebook"))});
   s.links.push_back(
-      {"facebook", "Share on Facebook",
-       "https://www.facebook.com/sharer/sharer.php?u=" + PercentEncode(campaign_url)});
-  s.links.push_back(
-      {"whatsapp", "Share on WhatsApp", "https://wa.me/?text=" + PercentEncode(s.text)});
+      {"whatsapp", "Share on WhatsApp", "https://wa.me/?text=" + PercentEncode(whatsapp)});
   s.links.push_back(
       {"email", "Share by email",
-       "mailto:?subject=" + PercentEncode(c.title) + "&body=" + PercentEncode(s.text)});
+       "mailto:?subject=" + PercentEncode(c.title) + "&body=" + PercentEncode(email)});
   return s;
 }
 

@@ -30,7 +30,14 @@ struct ShareSet {
 // For X the title is shortened so the post fits in 280 characters.
 std::string ShareMessage(const Campaign& c, Network network, std::string_view campaign_url);
 
+// Every link's message names campaign_url with the link's channel (ChannelUrl), so that a
+// signature that arrives through it is counted by channel (core/origin.h); text, shown on the
+// page to copy, carries the channel "copy".
 ShareSet BuildShareLinks(const Campaign& c, std::string_view campaign_url);
+
+// campaign_url (without a query) with ?s=<channel>: how our share links say where they were
+// shared (http/pages/origin.h reads it back).
+std::string ChannelUrl(std::string_view campaign_url, std::string_view channel);
 
 // "Ada", "Ada and Bob", "Ada, Bob and Cy".
 std::string JoinNames(const std::vector<std::string>& names);

@@ -20,7 +20,7 @@ Response MastodonShare(PublicSite& site, const Request& req) {
   if (!snap) return kit.ErrorPage(CampaignNotFound());
   const Campaign& c = snap->campaign;
   const std::string url = CampaignUrl(kit.base_url(), c.slug);
-  const std::string text = ShareMessage(c, Network::kMastodon, url);
+  const std::string text = ShareMessage(c, Network::kMastodon, ChannelUrl(url, "mastodon"));
   Data d = LayoutData(c.language, "Share on Mastodon: " + c.title, kit.site());
   d.set("slug", c.slug);
   d.set("url", url);

@@ -80,19 +80,23 @@ TEST(BuildShareLinks, EncodesEveryUrl) {
     EXPECT_EQ(l.url.find('<'), std::string::npos) << l.url;
   }
   EXPECT_EQ(by["x"].rfind("https://x.com/intent/tweet?text=", 0), 0u);
-  EXPECT_EQ(QueryValue(by["x"], "text"), ShareMessage(c, Network::kX, url));
+  EXPECT_EQ(QueryValue(by["x"], "text"), ShareMessage(c, Network::kX, url + "?s=x"));
   EXPECT_NE(by["x"].find("%40Benioff"), std::string::npos);
   EXPECT_NE(by["x"].find("%26%20speak"), std::string::npos);  // & inside the text
   EXPECT_EQ(by["bluesky"].rfind("https://bsky.app/intent/compose?text=", 0), 0u);
-  EXPECT_EQ(QueryValue(by["bluesky"], "text"), ShareMessage(c, Network::kBluesky, url));
+  EXPECT_EQ(QueryValue(by["bluesky"], "text"),
+            ShareMessage(c, Network::kBluesky, url + "?s=bluesky"));
   EXPECT_EQ(by["mastodon"], "/c/drop-ice/share/mastodon");
   EXPECT_EQ(by["facebook"],
             "https://www.facebook.com/sharer/sharer.php?u="
-            "https%3A%2F%2Fsign.example.org%2Fc%2Fdrop-ice");
-  EXPECT_EQ(QueryValue(by["whatsapp"], "text"), s.text);
+            "https%3A%2F%2Fsign.example.org%2Fc%2Fdrop-ice%3Fs%3Dfacebook");
+  // Each link names its own channel, so that signatures through it are counted by channel.
+  EXPECT_EQ(s.text, ShareMessage(c, Network::kPlain, url + "?s=copy"));
+  EXPECT_EQ(QueryValue(by["whatsapp"], "text"),
+            ShareMessage(c, Network::kPlain, url + "?s=whatsapp"));
   EXPECT_EQ(by["email"].rfind("mailto:?subject=", 0), 0u);
   EXPECT_EQ(QueryValue(by["email"], "subject"), c.title);
-  EXPECT_EQ(QueryValue(by["email"], "body"), s.text);
+  EXPECT_EQ(QueryValue(by["email"], "body"), ShareMessage(c, Network::kPlain, url + "?s=email"));
 }
 
 TEST(JoinNames, English) {

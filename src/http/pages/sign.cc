@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/utf8.h"
+#include "http/pages/origin.h"
 #include "http/pages/public_site.h"
 #include "http/url.h"
 #include "render/escape.h"
@@ -53,6 +54,7 @@ class SignPages {
     form.values = std::move(flash->typed);
     form.errors = std::move(flash->errors);
     form.general_error = std::move(flash->general_error);
+    form.origin_html = OriginInputHtml(flash->origin);
     const FormCsrf csrf = kit_.CsrfFor(req);
     form.csrf = csrf.token;
     const bool open = TakesSignatures(snap->campaign, kit_.clock().Now());
@@ -108,6 +110,7 @@ class SignPages {
     SnapshotPtr snap = kit_.PublicSnapshot(slug);
     std::map<std::string, std::string> form_errors;
     SignatureForm f = FormFields(form, snap ? &snap->campaign : nullptr, &form_errors);
+    const SignatureOrigin origin = DecodeOriginField(First(form, "origin"));
     if (!form_errors.empty()) {
       // A visibility that is none of the choices: answered with the form's other problems.
       if (const SignerGroup* g = snap ? FindGroup(snap->campaign, f.group) : nullptr) {
@@ -116,15 +119,17 @@ class SignPages {
         }
       }
       return respond(
-          SignFailed(req, slug, f, Error{Code::kInvalidArgument, "", std::move(form_errors), 0}));
+          SignFailed(req, slug, f, Error{Code::kInvalidArgument, "", std::move(form_errors), 0},
+                     origin));
     }
     service::SignContext ctx;
     ctx.source = "form";
     ctx.remote_address = req.remote_address;
+    ctx.origin = origin;
     deps_.signing.SignAsync(
         slug, f, ctx,
-        [this, &req, slug, f, respond = std::move(respond)](Result<service::SignResult> r) {
-          if (!r) return respond(SignFailed(req, slug, f, r.error()));
+        [this, &req, slug, f, origin, respond = std::move(respond)](Result<service::SignResult> r) {
+          if (!r) return respond(SignFailed(req, slug, f, r.error(), origin));
           // A verified group's link went to the work address.
           const SignerGroup* g = FindGroup(r->campaign, f.group);
           const bool work = g != nullptr && ProvenByDomain(g->kind);
@@ -248,7 +253,7 @@ class SignPages {
   }
 
   Response SignFailed(const Request& req, const std::string& slug, const SignatureForm& typed,
-                      const Error& e) {
+                      const Error& e, const SignatureOrigin& origin = {}) {
     const std::string back = "/c/" + PercentEncode(slug);
     PageErrors how;
     how.use_case = "signing";
@@ -262,6 +267,7 @@ class SignPages {
       FlashEntry failed;
       failed.slug = slug;
       failed.typed = typed;
+      failed.origin = origin;
       failed.errors = e.field_errors;
       if (e.field_errors.empty()) {
         failed.general_error = e.message.empty() ? "Please check the form." : e.message;

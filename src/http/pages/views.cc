@@ -365,6 +365,7 @@ Data FormData(const FormState& form, const std::vector<SignerGroup>& groups,
                                             {"comment", "f-comment"}};
   Data d;
   d.set("csrf", form.csrf);
+  d.set("origin_html", form.origin_html);
   d.set("name", Field(form.values.name, form.errors, "name"));
   d.set("email", Field(form.values.email, form.errors, "email"));
   d.set("postal_code", Field(form.values.postal_code, form.errors, "postal_code"));

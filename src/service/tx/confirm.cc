@@ -85,6 +85,7 @@ Result<TokenOutcome> ConfirmTx(store::WriteTx& tx, const std::string& token_hash
   if (auto r = tx.SaveSignature(row); !r) return Fail(r.error());
   store::CountsDelta d;
   d.now = now;
+  d.day_only = DayRounded(sig);
   d.pending = -1;
   d.confirmed = 1;
   const std::int64_t group_count = CountGroup(c, *counts, sig.form.group, 1, d);

@@ -39,6 +39,7 @@ Result<void> CountOrMail(WriteTx& tx, const NewSignature& s, const Campaign& cam
                          SignOutcome& out, const PreparedLeaf* prepared) {
   store::CountsDelta d;
   d.now = s.now;
+  d.day_only = DayRounded(row.signature);
   d.withdrawn = withdrawn;
   if (s.confirm_now) {
     if (auto r = AppendSignatureLeaf(tx, campaign, row, row.signature.form.group,
@@ -140,6 +141,7 @@ Result<SignOutcome> SignTx(WriteTx& tx, const NewSignature& s, const SignPrep& p
     SignatureRow row;
     Signature& sig = row.signature;
     FillFromForm(sig, s, p);
+    sig.origin = s.origin;  // where a new signature came from (kept as first recorded)
     sig.campaign_id = s.campaign_id;
     sig.person_id = person->id;
     sig.person_uuid = person->uuid;
@@ -229,6 +231,7 @@ Result<SignOutcome> SignTx(WriteTx& tx, const NewSignature& s, const SignPrep& p
       if (!sig.confirmed) sig.confirmed = s.now;
       store::CountsDelta d;
       d.now = s.now;
+      d.day_only = DayRounded(sig);
       if (was == SignatureState::kPending) {
         if (auto r = AppendSignatureLeaf(tx, campaign, row, sig.form.group,
                                          log::LeafEvent::kConfirm, s.now);

@@ -27,6 +27,7 @@ Result<TokenOutcome> WithdrawTx(store::WriteTx& tx, const std::string& token_has
   const bool was_pending = sig.state == SignatureState::kPending;
   store::CountsDelta d;
   d.now = now;
+  d.day_only = DayRounded(sig);
   d.withdrawn = 1;
   if (was_pending) {
     d.pending = -1;

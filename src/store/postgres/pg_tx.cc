@@ -109,6 +109,10 @@ void PgTx::MoveCounts(std::int64_t campaign_id, const CountsDelta& delta) {
     e.now.last_change = std::max(e.now.last_change, delta.now);
     e.delta.now = std::max(e.delta.now, delta.now);
     e.changes += 1;
+    auto& hour = e.hours[DeltaHour(delta)];
+    hour[0] += delta.pending;
+    hour[1] += delta.confirmed;
+    hour[2] += delta.withdrawn;
   }
   e.moved = true;
   auto add = [](std::vector<GroupCount>& groups, const GroupCount& g) {
@@ -230,6 +234,8 @@ static void AddSignatureParams(PgParams& p, const SignatureRow& row) {
   }
   p.OptBytes(row.sealed).OptBool(row.verifies ? std::optional<bool>(s.verified) : std::nullopt);
   p.Text(s.attestation);
+  p.Text(s.origin.referrer).Text(s.origin.utm_source).Text(s.origin.utm_medium);
+  p.Text(s.origin.utm_campaign).Text(s.origin.channel);
 }
 
 Result<std::optional<SignatureRow>> PgTx::InsertSignature(const SignatureRow& in) {
@@ -517,6 +523,14 @@ Result<void> PgTx::FlushRows(bool batch_end) {
       c.Text(GroupCountsJson(e.delta.groups));
     }
     counts.AppendColumns(params);
+    params.Int(count_node_.load());
+    PgRows hours(5);
+    for (const auto& [id, e] : counts_) {
+      for (const auto& [hour, d] : e.hours) {
+        hours.Add().Int(id).Int(hour).Int(d[0]).Int(d[1]).Int(d[2]);
+      }
+    }
+    hours.AppendColumns(params);
     params.Bool(log_locked_).Int(static_cast<std::int64_t>(log_next_));
   }
   auto r = conn_.Run(batch_end ? sql::FlushBatchStatement() : sql::FlushStatement(), params,

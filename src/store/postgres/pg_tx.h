@@ -46,6 +46,7 @@
 // on a lane's thread.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -178,6 +179,8 @@ class PgTx final : public WriteTx {
   struct CountsEntry {
     CampaignCounts now;  // committed (as read) + this batch's deltas
     CountsDelta delta;   // this batch's deltas (groups: by key)
+    // This batch's deltas by hour (DeltaHour): pending, confirmed, withdrawn (kAddHoursRows).
+    std::map<UnixTime, std::array<std::int64_t, 3>> hours;
     std::int64_t changes = 0;
     bool moved = false;
   };

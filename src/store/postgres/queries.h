@@ -11,13 +11,14 @@ namespace undersigned::store::pg::sql {
   "anonymity_floor, time_zone, description, organized_by"
 
 // Signature (rows.h, SignatureFrom) then, for SignatureRow, sealed, log_salt, log_index and
-// verifies (verified NULL: not a verified group).
+// verifies (verified NULL: not a verified group), then the signature's origin (29..33).
+#define US_ORIGIN_COLS "ref_host, utm_source, utm_medium, utm_campaign, share_channel"
 #define US_SIGNATURE_COLS                                                                    \
   "id, uuid, campaign_id, person_id, name, email, canonical_email, postal_code, country, "   \
   "comment, public_name, wants_updates, state, source, confirm_sends, created, modified, "   \
   "confirmed, (SELECT p.uuid FROM people p WHERE p.id = signatures.person_id), group_key, "  \
   "protection, seal_threshold, sealed IS NOT NULL, coalesce(verified, false), attestation, " \
-  "sealed, log_salt, log_index, verified IS NOT NULL"
+  "sealed, log_salt, log_index, verified IS NOT NULL, " US_ORIGIN_COLS
 
 #define US_PERSON_COLS                                                                \
   "id, uuid, given_name, family_name, email, canonical_email, postal_code, country, " \
@@ -182,8 +183,10 @@ inline constexpr const char* kInsertSignature =
     "INSERT INTO signatures (id, uuid, campaign_id, person_id, name, email, canonical_email, "
     "postal_code, country, comment, public_name, wants_updates, state, source, confirm_sends, "
     "created, modified, confirmed, log_salt, log_index, group_key, protection, seal_threshold, "
-    "sealed, verified, attestation) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, "
-    "$13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26) ON CONFLICT "
+    "sealed, verified, attestation, " US_ORIGIN_COLS
+    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, "
+    "$9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, "
+    "$27, $28, $29, $30, $31) ON CONFLICT "
     "(campaign_id, person_id) DO NOTHING RETURNING id, (SELECT p.uuid FROM people p WHERE p.id = "
     "signatures.person_id)";
 inline constexpr const char* kSaveSignature =
@@ -208,7 +211,8 @@ inline constexpr const char* kSealedToReveal =
     "SELECT id, uuid, campaign_id, person_id, name, email, canonical_email, postal_code, country, "
     "comment, public_name, wants_updates, state, source, confirm_sends, created, modified, "
     "confirmed, '', group_key, protection, seal_threshold, sealed IS NOT NULL, "
-    "coalesce(verified, false), attestation, sealed, log_salt, log_index, verified IS NOT NULL"
+    "coalesce(verified, false), attestation, sealed, log_salt, log_index, verified IS NOT "
+    "NULL, " US_ORIGIN_COLS
     " FROM signatures WHERE campaign_id = $1 AND group_key = $2 "
     "AND sealed IS NOT NULL AND seal_threshold <= $3 AND state = 'confirmed' AND protection = "
     "'sealed' ORDER BY id FOR NO KEY UPDATE";
@@ -356,6 +360,39 @@ inline constexpr const char* kReceiptByConfirmHash =
     "LEFT JOIN log_leaves l ON l.idx = s.log_index WHERE s.id = (SELECT signature_id FROM "
     "signature_tokens WHERE hash = $1 AND kind = 'signing')";
 
+// --- the dashboard (dashboard.cc; store/dashboard_store.h)
+inline constexpr const char* kSignatureHours =
+    "SELECT hour, sum(pending), sum(confirmed), sum(withdrawn) FROM signature_hours WHERE "
+    "campaign_id = $1 AND hour >= $2 AND hour < $3 GROUP BY hour ORDER BY hour";
+// Every tally in one read of the campaign's signatures: a row per (tally, key); $n GROUPING's
+// mask names the tally (its bit clear: the column grouped by).
+inline constexpr const char* kTallies =
+    "SELECT GROUPING(group_key, country, ref_host, utm_source, share_channel, source), "
+    "coalesce(group_key, country, ref_host, utm_source, share_channel, source), count(*) FILTER "
+    "(WHERE state = 'confirmed'), count(*) FILTER (WHERE state = 'pending') FROM signatures "
+    "WHERE " US_SIG_IN_CAMPAIGN(1) " AND state <> 'withdrawn' GROUP BY GROUPING SETS "
+    "((group_key), (country), (ref_host), (utm_source), (share_channel), (source))";
+inline constexpr const char* kOutboxCounts =
+    "SELECT count(*) FILTER (WHERE sent IS NULL AND attempts = 0), count(*) FILTER (WHERE sent "
+    "IS NULL AND attempts > 0 AND next_attempt < $1), count(*) FILTER (WHERE sent IS NULL AND "
+    "attempts > 0 AND next_attempt >= $1), count(*) FILTER (WHERE sent IS NOT NULL) FROM outbox";
+// The organizers' search (SignatureSearch), as SQLite's (store/sqlite/queries.h).
+#define US_SIG_CREATED \
+  "(CASE protection WHEN 'none' THEN created ELSE created - created % 86400 END)"
+#define US_SEARCH \
+  " FROM signatures WHERE " US_SIG_IN_CAMPAIGN(1) " AND ($2::text IS NULL OR (protection = "       \
+  "'none' AND sealed IS NULL AND (strpos(lower(name), $2) > 0 OR strpos(lower(postal_code), $2) " \
+  "> 0 OR strpos(lower(country), $2) > 0))) AND ($3::text IS NULL OR group_key = $3) AND "        \
+  "($4::text IS NULL OR state = $4) AND ($5::bigint IS NULL OR " US_SIG_CREATED " >= $5) AND "    \
+  "($6::bigint IS NULL OR " US_SIG_CREATED " < $6) AND ($7::text IS NULL OR source = $7 OR "      \
+  "(protection = 'none' AND (share_channel = $7 OR utm_source = $7 OR ref_host = $7))) AND "   \
+  "($8::bigint IS NULL OR id < $8)"
+inline constexpr const char* kSearchSignatures =
+    "SELECT " US_SIGNATURE_COLS US_SEARCH " ORDER BY id DESC LIMIT $9 OFFSET $10";
+inline constexpr const char* kCountSearch = "SELECT count(*)" US_SEARCH;
+#undef US_SEARCH
+#undef US_SIG_CREATED
+
 #undef US_CAMPAIGN_COLS
 #undef US_PERSON_COLS
 #undef US_ORGANIZATION_COLS
@@ -397,13 +434,15 @@ inline constexpr const char* kInsertSignatures =
     "INSERT INTO signatures (id, uuid, campaign_id, person_id, name, email, canonical_email, "
     "postal_code, country, comment, public_name, wants_updates, state, source, confirm_sends, "
     "created, modified, confirmed, log_salt, log_index, group_key, protection, seal_threshold, "
-    "sealed, verified, attestation) SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], "
+    "sealed, verified, attestation, " US_ORIGIN_COLS
+    ") SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], "
     "$4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], "
     "$11::boolean[], $12::boolean[], $13::text[], $14::text[], $15::integer[], $16::bigint[], "
     "$17::bigint[], $18::bigint[], $19::bytea[], $20::bigint[], $21::text[], $22::text[], "
-    "$23::bigint[], $24::bytea[], $25::boolean[], $26::text[]) ON CONFLICT (campaign_id, "
+    "$23::bigint[], $24::bytea[], $25::boolean[], $26::text[], $27::text[], $28::text[], "
+    "$29::text[], $30::text[], $31::text[]) ON CONFLICT (campaign_id, "
     "person_id) DO NOTHING";
-inline constexpr int kSignatureCols = 26;
+inline constexpr int kSignatureCols = 31;
 inline constexpr const char* kInsertTokens =
     "INSERT INTO signature_tokens (hash, signature_id, kind) SELECT * FROM unnest($1::bytea[], "
     "$2::bigint[], $3::text[])";
@@ -437,6 +476,15 @@ inline constexpr const char* kAddCountsRows =
     "(SELECT key, sum(value::bigint) AS total FROM (SELECT * FROM jsonb_each_text(c.groups) UNION "
     "ALL SELECT * FROM jsonb_each_text(excluded.groups)) u GROUP BY key) s) RETURNING 1";
 inline constexpr int kAddCountsParams = 8;  // the node, then seven columns
+// A batch's hourly count deltas (signature_hours, migration 7), added to node $1's rows: one
+// row per campaign ($2) and hour ($3) it moved.
+inline constexpr const char* kAddHoursRows =
+    "INSERT INTO signature_hours AS h (campaign_id, hour, node, pending, confirmed, withdrawn) "
+    "SELECT v.id, v.hr, $1::bigint, v.p, v.c, v.w FROM unnest($2::bigint[], $3::bigint[], "
+    "$4::bigint[], $5::bigint[], $6::bigint[]) AS v (id, hr, p, c, w) ON CONFLICT (campaign_id, "
+    "hour, node) DO UPDATE SET pending = h.pending + excluded.pending, confirmed = h.confirmed + "
+    "excluded.confirmed, withdrawn = h.withdrawn + excluded.withdrawn";
+inline constexpr int kAddHoursParams = 6;  // the node, then five columns
 // The log's next position ($2), written only if $1 (the batch took the log's lock).
 inline constexpr const char* kSetLogNextIf =
     "UPDATE log_state SET next_index = $2::bigint WHERE only_row AND $1::boolean";
@@ -450,7 +498,7 @@ inline constexpr int kSetLogNextIfParams = 2;
 const char* FlushStatement();
 inline constexpr int kFlushCols = kPeopleCols + kSignatureCols + kTokenCols + kMailCols + kLeafCols;
 // The end of a batch (FlushBatch) in one statement: FlushStatement's parts, then
-// kAddCountsRows and kSetLogNextIf (their parameters after kFlushCols); its rows as
+// kAddCountsRows, kAddHoursRows and kSetLogNextIf (their parameters after kFlushCols); its rows as
 // FlushStatement's with a seventh column, the count rows written.
 const char* FlushBatchStatement();
 

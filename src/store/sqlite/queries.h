@@ -23,10 +23,11 @@ namespace undersigned::store::sql {
   "id, uuid, campaign_id, person_id, name, email, canonical_email, postal_code, country, "  \
   "comment, public_name, wants_updates, state, source, confirm_sends, created, modified, "  \
   "confirmed, (SELECT p.uuid FROM people p WHERE p.id = signatures.person_id), group_key, " \
-  "protection, seal_threshold, sealed IS NOT NULL, verified, attestation"
+  "protection, seal_threshold, sealed IS NOT NULL, verified, attestation, ref_host, "       \
+  "utm_source, utm_medium, utm_campaign, share_channel"
 
 // A signature as the writer keeps it (store::SignatureRow): the columns above, then the sealed
-// blob, the log salt and leaf index, and whether it is in a group proven by domain (25..28).
+// blob, the log salt and leaf index, and whether it is in a group proven by domain (30..33).
 #define US_SIGNATURE_ROW_COLS \
   US_SIGNATURE_COLS ", sealed, log_salt, log_index, verified IS NOT NULL"
 
@@ -137,6 +138,12 @@ inline constexpr char kSaveCounts[] =
     "changes, groups) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (campaign_id) DO UPDATE SET "
     "pending = excluded.pending, confirmed = excluded.confirmed, withdrawn = excluded.withdrawn, "
     "last_change = excluded.last_change, changes = excluded.changes, groups = excluded.groups";
+// The dashboard's hourly counts (migration 9): a batch's deltas for campaign ?1 in hour ?2.
+inline constexpr char kAddHour[] =
+    "INSERT INTO signature_hours (campaign_id, hour, pending, confirmed, withdrawn) VALUES (?1, "
+    "?2, ?3, ?4, ?5) ON CONFLICT (campaign_id, hour) DO UPDATE SET pending = pending + "
+    "excluded.pending, confirmed = confirmed + excluded.confirmed, withdrawn = withdrawn + "
+    "excluded.withdrawn";
 
 // people
 // ?10 the id a new person gets (RowIds), ?1 its public id.
@@ -192,10 +199,10 @@ inline constexpr char kInsertSignature[] =
     "INSERT INTO signatures (id, uuid, campaign_id, person_id, name, email, canonical_email, "
     "postal_code, country, comment, public_name, wants_updates, state, source, confirm_sends, "
     "created, modified, confirmed, log_salt, log_index, group_key, protection, seal_threshold, "
-    "sealed, verified, attestation) VALUES (?25, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
-    "?12, "
-    "?13, ?14, ?15, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24) ON CONFLICT (campaign_id, "
-    "person_id) DO NOTHING";
+    "sealed, verified, attestation, ref_host, utm_source, utm_medium, utm_campaign, "
+    "share_channel) VALUES (?25, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
+    "?15, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?26, ?27, ?28, ?29, ?30) "
+    "ON CONFLICT (campaign_id, person_id) DO NOTHING";
 inline constexpr char kLastSignatureId[] =
     "SELECT id FROM signatures WHERE id BETWEEN (?1 << 40) AND (?1 << 40) + 1099511627775 "
     "ORDER BY id DESC LIMIT 1";
@@ -378,7 +385,8 @@ inline constexpr char kSealedToReveal[] =
     "SELECT id, uuid, campaign_id, person_id, name, email, canonical_email, postal_code, country, "
     "comment, public_name, wants_updates, state, source, confirm_sends, created, modified, "
     "confirmed, '', group_key, protection, seal_threshold, sealed IS NOT NULL, verified, "
-    "attestation, sealed, log_salt, log_index, verified IS NOT NULL FROM signatures WHERE "
+    "attestation, ref_host, utm_source, utm_medium, utm_campaign, share_channel, sealed, "
+    "log_salt, log_index, verified IS NOT NULL FROM signatures WHERE "
     "campaign_id = ?1 AND group_key = ?2 AND sealed IS NOT NULL AND seal_threshold <= ?3 AND "
     "state = 'confirmed' AND protection = 'sealed' ORDER BY id";
 // Confirmed signers told a campaign's outcome: an address in clear, or a sealed one.
@@ -388,6 +396,39 @@ inline constexpr char kOutcomeRecipients[] =
 inline constexpr char kSaveOrganization[] =
     "UPDATE organizations SET state = ?2, modified = ?3, decided = ?4, "
     "review_hash = coalesce(?5, review_hash) WHERE id = ?1";
+
+// --- the dashboard (dashboard.cc; store/dashboard_store.h)
+
+inline constexpr char kSignatureHours[] =
+    "SELECT hour, pending, confirmed, withdrawn FROM signature_hours WHERE campaign_id = ?1 AND "
+    "hour >= ?2 AND hour < ?3 ORDER BY hour";
+// One read of a campaign's signatures for every tally (withdrawn ones are not counted).
+inline constexpr char kTallyRows[] =
+    "SELECT state = 'confirmed', group_key, country, ref_host, utm_source, share_channel, source "
+    "FROM signatures WHERE " US_SIG_IN_CAMPAIGN(1) " AND state <> 'withdrawn'";
+// Every message, then the unsent ones by kind (US_FRESH_OUTBOX reads only the fresh range).
+inline constexpr char kOutboxCounts[] =
+    "SELECT (SELECT count(*) FROM outbox), (SELECT count(*) FROM outbox WHERE " US_FRESH_OUTBOX
+    "), (SELECT count(*) FROM outbox WHERE sent IS NULL AND attempts > 0 AND next_attempt < ?1), "
+    "(SELECT count(*) FROM outbox WHERE sent IS NULL AND attempts > 0 AND next_attempt >= ?1)";
+// The organizers' search (SignatureSearch): ?2 text (lower case) in the name, postal code or
+// country of an unprotected signature; ?3 group; ?4 state; ?5, ?6 created bounds (a protected
+// signature by its day); ?7 a source, or an origin value of an unprotected signature; ?8 only
+// ids below it (the next page after the row with that id).
+#define US_SIG_CREATED \
+  "(CASE protection WHEN 'none' THEN created ELSE created - created % 86400 END)"
+#define US_SEARCH \
+  " FROM signatures WHERE " US_SIG_IN_CAMPAIGN(1) " AND (?2 IS NULL OR (protection = 'none' AND " \
+  "sealed IS NULL AND (instr(lower(name), ?2) > 0 OR instr(lower(postal_code), ?2) > 0 OR "       \
+  "instr(lower(country), ?2) > 0))) AND (?3 IS NULL OR group_key = ?3) AND (?4 IS NULL OR "      \
+  "state = ?4) AND (?5 IS NULL OR " US_SIG_CREATED " >= ?5) AND (?6 IS NULL OR " US_SIG_CREATED  \
+  " < ?6) AND (?7 IS NULL OR source = ?7 OR (protection = 'none' AND (share_channel = ?7 OR "    \
+  "utm_source = ?7 OR ref_host = ?7))) AND (?8 IS NULL OR id < ?8)"
+inline constexpr char kSearchSignatures[] =
+    "SELECT " US_SIGNATURE_COLS US_SEARCH " ORDER BY id DESC LIMIT ?9 OFFSET ?10";
+inline constexpr char kCountSearch[] = "SELECT count(*)" US_SEARCH;
+#undef US_SEARCH
+#undef US_SIG_CREATED
 
 #undef US_CAMPAIGN_COLS
 #undef US_SIGNATURE_COLS

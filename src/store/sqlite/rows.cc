@@ -89,6 +89,7 @@ Signature SignatureFromRow(const Stmt& st) {
   s.sealed = st.Bool(22);
   s.verified = st.OptInt(23).value_or(0) == 1;
   s.attestation = st.Text(24);
+  s.origin = {st.Text(25), st.Text(26), st.Text(27), st.Text(28), st.Text(29)};
   return s;
 }
 
@@ -182,10 +183,10 @@ Result<Signature> ReadSignature(Db& db, const char* sql, std::string_view key, b
 SignatureRow SignatureRowFromRow(const Stmt& st) {
   SignatureRow r;
   r.signature = SignatureFromRow(st);
-  if (!st.IsNull(25)) r.sealed = st.Text(25);
-  if (!st.IsNull(26)) r.log_salt = st.Text(26);
-  if (auto i = st.OptInt(27)) r.leaf_index = static_cast<std::uint64_t>(*i);
-  r.verifies = st.Bool(28);
+  if (!st.IsNull(30)) r.sealed = st.Text(30);
+  if (!st.IsNull(31)) r.log_salt = st.Text(31);
+  if (auto i = st.OptInt(32)) r.leaf_index = static_cast<std::uint64_t>(*i);
+  r.verifies = st.Bool(33);
   return r;
 }
 

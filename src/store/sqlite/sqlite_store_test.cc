@@ -108,6 +108,15 @@ class SqliteStoreTest : public ::testing::Test {
         "DROP TABLE sessions; DROP TABLE users; ALTER TABLE api_tokens DROP COLUMN owner_user_id; "
         "ALTER TABLE api_tokens DROP COLUMN campaign_id; "
         "ALTER TABLE api_tokens DROP COLUMN read_only;");
+    RewindVersionNine();
+  }
+  // Drops what migration 9 (signature origins and hourly counts) adds.
+  void RewindVersionNine() {
+    ExecOther(
+        "DROP TABLE signature_hours; ALTER TABLE signatures DROP COLUMN ref_host; "
+        "ALTER TABLE signatures DROP COLUMN utm_source; ALTER TABLE signatures DROP COLUMN "
+        "utm_medium; ALTER TABLE signatures DROP COLUMN utm_campaign; ALTER TABLE signatures "
+        "DROP COLUMN share_channel;");
   }
   void ExecOther(const std::string& sql) {
     sqlite3* db = nullptr;
@@ -325,6 +334,40 @@ TEST_F(SqliteStoreTest, MigratesAVersionOneDatabase) {
   ASSERT_TRUE(again.has_value());
   EXPECT_EQ(again->description, "Why it matters.");
   EXPECT_EQ(again->organized_by, "Workers United");
+}
+
+// Migration 9 fills the hourly counts from the signatures there are: they add up to the counts.
+TEST_F(SqliteStoreTest, MigrationNineCountsTheSignaturesThereAreByHour) {
+  Campaign c = MustCreate("before-hours");
+  NewSignature a = NewSig(c.id, "a@example.org", kT0);
+  NewSignature b = NewSig(c.id, "b@example.org", kT0 + 3600);
+  NewSignature gone = NewSig(c.id, "gone@example.org", kT0);
+  MustSign(a);
+  MustSign(b);
+  MustSign(gone);
+  ASSERT_TRUE(tx::Confirm(*store_, a.token_hash, kT0 + 7200));
+  ASSERT_TRUE(tx::Withdraw(*store_, gone.token_hash, kT0 + 7200));
+  const CampaignCounts before = CountsOf(c.id);
+  store_.reset();
+  RewindVersionNine();
+  ExecOther("PRAGMA user_version = 8;");
+  Open();
+  EXPECT_EQ(QueryInt("PRAGMA user_version"), LatestSchemaVersion());
+  auto hours = store_->dashboard().SignatureHours(c.id, kT0 - 86400, kT0 + 86400);
+  ASSERT_TRUE(hours) << hours.error().message;
+  ASSERT_EQ(hours->size(), 3u);
+  std::int64_t p = 0, conf = 0, w = 0;
+  for (const HourCounts& h : *hours) {
+    p += h.pending;
+    conf += h.confirmed;
+    w += h.withdrawn;
+  }
+  EXPECT_EQ(p, before.pending);
+  EXPECT_EQ(conf, before.confirmed);
+  EXPECT_EQ(w, before.withdrawn);
+  EXPECT_EQ((*hours)[0].pending, 2);  // a and gone, signed in the first hour
+  EXPECT_EQ(store_->GetSignatureByUuid(MustSign(NewSig(c.id, "c@example.org"))).value().origin,
+            SignatureOrigin{});
 }
 
 TEST_F(SqliteStoreTest, RefusesADatabaseFromANewerVersion) {

@@ -112,6 +112,10 @@ void SqliteTx::MoveCounts(std::int64_t campaign_id, const CountsDelta& d) {
   e.counts.withdrawn += d.withdrawn;
   e.counts.last_change = std::max(e.counts.last_change, d.now);
   e.counts.changes += 1;
+  auto& hour = e.hours[DeltaHour(d)];
+  hour[0] += d.pending;
+  hour[1] += d.confirmed;
+  hour[2] += d.withdrawn;
 }
 
 Result<void> SqliteTx::Flush() {
@@ -124,6 +128,13 @@ Result<void> SqliteTx::Flush() {
     const std::string groups = GroupCountsJson(e.counts.groups);  // bound without a copy
     st->Bind(7, groups);
     if (auto r = StepDone(db_, *st, "saving counts"); !r) return r;
+    for (const auto& [hour, d] : e.hours) {
+      auto h = db_.Prepare(sql::kAddHour);
+      if (!h) return Fail(h.error());
+      h->Bind(1, id).Bind(2, hour).Bind(3, d[0]).Bind(4, d[1]).Bind(5, d[2]);
+      if (auto r = StepDone(db_, *h, "saving hourly counts"); !r) return r;
+    }
+    e.hours.clear();
   }
   return {};
 }
@@ -257,6 +268,8 @@ Result<std::optional<SignatureRow>> SqliteTx::InsertSignature(const SignatureRow
     st->Bind(15, s.created).Bind(16, s.confirmed);
     BindLogFields(*st, 17, in);
     BindGroupFields(*st, 19, in);
+    st->Bind(26, s.origin.referrer).Bind(27, s.origin.utm_source).Bind(28, s.origin.utm_medium);
+    st->Bind(29, s.origin.utm_campaign).Bind(30, s.origin.channel);
     int rc = st->Step();
     if (attempt == 0 && IsPrimaryKeyConflict(db_, rc)) {
       // Another process took this id: read the last ids again, then insert again.

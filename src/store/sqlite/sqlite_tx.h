@@ -14,6 +14,9 @@
 // all of which outlive it. Writer thread only.
 #pragma once
 
+#include <array>
+#include <map>
+
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -113,6 +116,9 @@ class SqliteTx final : public WriteTx {
   struct Entry {
     CampaignCounts counts;
     bool dirty = false;
+    // This batch's deltas by hour (DeltaHour): pending, confirmed, withdrawn, added to
+    // signature_hours by Flush.
+    std::map<UnixTime, std::array<std::int64_t, 3>> hours;
   };
   Db& db_;
   LogWriter& log_;

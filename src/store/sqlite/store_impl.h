@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "store/sqlite/accounts.h"
+#include "store/sqlite/dashboard.h"
 #include "store/sqlite/sqlite_db.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/sqlite/sqlite_tx.h"
@@ -133,11 +134,13 @@ class SqliteStore final : public Store {
   void Submit(WriteJob* job) override { writer_->Submit(job); }
   const FieldSealer& sealer() const override { return *keys_.sealer; }
   AccountStore& accounts() override { return accounts_; }
+  DashboardStore& dashboard() override { return dashboard_; }
   Result<void> Backup(const std::string& path) override;
   void Close() override;
 
  private:
   friend class SqliteAccounts;  // reads through Reader()
+  friend class SqliteDashboard;
   // A read connection leased from the pool for the lifetime of this object.
   class ReadLease {
    public:
@@ -188,6 +191,7 @@ class SqliteStore final : public Store {
   std::condition_variable readers_cv_;
   std::vector<Db*> free_readers_;
   SqliteAccounts accounts_{*this};
+  SqliteDashboard dashboard_{*this};
 };
 
 }  // namespace undersigned::store
