@@ -18,6 +18,7 @@
 #include "app/config.h"
 #include "audit/commands.h"
 #include "cli/campaign_args.h"
+#include "cli/signature_commands.h"
 #include "cli/user_commands.h"
 #include "core/time_zone.h"
 #include "render/templates.h"
@@ -224,6 +225,9 @@ int Main(int argc, char** argv) {
   // --- user
   UserArgs user_args;
   const std::vector<CLI::App*> user_commands = AddUserCommands(cli, user_args);
+  // --- signature (moderation)
+  SignatureArgs signature_args;
+  const std::vector<CLI::App*> signature_commands = AddSignatureCommands(cli, signature_args);
 
   // --- backup
   // --- deliver
@@ -312,6 +316,9 @@ int Main(int argc, char** argv) {
     add_flag(sub, "--store", "store.url", store_help)->type_name("URL");
   }
   for (CLI::App* sub : user_commands) {
+    add_flag(sub, "--store", "store.url", store_help)->type_name("URL");
+  }
+  for (CLI::App* sub : signature_commands) {
     add_flag(sub, "--store", "store.url", store_help)->type_name("URL");
   }
 
@@ -471,6 +478,9 @@ int Main(int argc, char** argv) {
             return RunUserCommand(user_args, a, base_url, std::cin, std::cout, std::cerr, Report);
           }();
       code >= 0) {
+    return code;
+  }
+  if (int code = RunSignatureCommand(signature_args, a, std::cout, Report); code >= 0) {
     return code;
   }
   if (*token_create) {
