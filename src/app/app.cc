@@ -204,6 +204,11 @@ Result<std::unique_ptr<App>> App::Open(const Config& config, bool serving) {
       std::make_unique<service::OrganizationService>(*app->store_, *app->campaigns_, clock, [self] {
         if (self->wake_mailer_) self->wake_mailer_();
       });
+  // Moderation (issue 13 part 5): hiding, the comment queue, invalidation.
+  app->moderation_ = std::make_unique<service::ModerationService>(
+      *app->store_, *app->campaigns_, *app->accounts_, clock, service::ModerationOptions{}, [self] {
+        if (self->wake_mailer_) self->wake_mailer_();
+      });
   app->link_guesses_ = std::make_unique<service::TokenGuard>(
       clock, RateLimit{config.limits.link_guess_burst, config.limits.link_guess_per_second,
                        config.limits.link_guess_burst > 0});
@@ -512,12 +517,20 @@ int App::Serve() {
     if (ticks % (shared_store ? 5 : 10) == 0) {
       if (auto r = campaigns_->Refresh(); !r) {
         spdlog::warn("refreshing campaigns: {}", r.error().message);
+      } else if (*r > 0 && wake_mailer_) {
+        // A change made elsewhere (the CLI: a moderation's notices) may have queued mail.
+        wake_mailer_();
       }
     }
     if (ticks % 300 == 0) {
       signing_->SweepLimits();
       link_guesses_->Sweep();
       accounts_->Sweep();  // expired sessions and sign-in links, idle sign-in throttles
+    }
+    if (ticks % 18000 == 0) {  // hourly: signers' networks past their retention (moderation.h)
+      if (auto r = moderation_->ForgetExpiredNetworks(); !r) {
+        spdlog::warn("forgetting signers' networks: {}", r.error().message);
+      }
     }
   }
   spdlog::info("signal {} received: draining", g_signal.load());

@@ -13,6 +13,7 @@
 #include "service/api_tokens.h"
 #include "service/campaigns.h"
 #include "service/log.h"
+#include "service/moderation.h"
 #include "service/organizations.h"
 #include "service/organizing.h"
 #include "service/people.h"
@@ -53,6 +54,7 @@ class App {
   service::OrganizationService& organizations() { return *organizations_; }
   service::PeopleService& people() { return *people_; }
   service::AccountService& accounts() { return *accounts_; }
+  service::ModerationService& moderation() { return *moderation_; }  // issue 13 part 5
   // The signature log, opened on first use (its key and origin are made then if missing).
   // base_url: the site's public URL, from which a first start derives the log's origin.
   Result<service::LogService*> Log(const std::string& base_url);
@@ -76,6 +78,7 @@ class App {
   std::unique_ptr<service::LogService> log_;
   std::unique_ptr<service::OrganizationService> organizations_;
   std::unique_ptr<service::PeopleService> people_;  // the API's people (and the console's)
+  std::unique_ptr<service::ModerationService> moderation_;  // hiding, invalidating (issue 13)
   // Set by Serve(): the mail sender's Wake, called by the signing service after commits.
   std::function<void()> wake_mailer_;
 };

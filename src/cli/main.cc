@@ -19,6 +19,7 @@
 #include "audit/commands.h"
 #include "cli/campaign_args.h"
 #include "cli/dashboard_commands.h"
+#include "cli/signature_commands.h"
 #include "cli/user_commands.h"
 #include "core/time_zone.h"
 #include "render/templates.h"
@@ -225,6 +226,9 @@ int Main(int argc, char** argv) {
   // --- user
   UserArgs user_args;
   const std::vector<CLI::App*> user_commands = AddUserCommands(cli, user_args);
+  // --- signature (moderation)
+  SignatureArgs signature_args;
+  const std::vector<CLI::App*> signature_commands = AddSignatureCommands(cli, signature_args);
 
   // --- dashboard (cli/dashboard_commands.h)
   DashboardArgs dashboard_args;
@@ -320,6 +324,9 @@ int Main(int argc, char** argv) {
     add_flag(sub, "--store", "store.url", store_help)->type_name("URL");
   }
   add_flag(dashboard_command, "--store", "store.url", store_help)->type_name("URL");
+  for (CLI::App* sub : signature_commands) {
+    add_flag(sub, "--store", "store.url", store_help)->type_name("URL");
+  }
 
   try {
     cli.parse(argc, argv);
@@ -480,6 +487,9 @@ int Main(int argc, char** argv) {
     return code;
   }
   if (int code = RunDashboardCommand(dashboard_args, a, std::cout, Report); code >= 0) return code;
+  if (int code = RunSignatureCommand(signature_args, a, std::cout, Report); code >= 0) {
+    return code;
+  }
   if (*token_create) {
     auto t = a.tokens().Create(token_name);
     if (!t) return Report(t.error());

@@ -105,6 +105,8 @@ const char* SignatureStateName(SignatureState s) {
       return "confirmed";
     case SignatureState::kWithdrawn:
       return "withdrawn";
+    case SignatureState::kInvalidated:
+      return "invalidated";
   }
   return "pending";
 }

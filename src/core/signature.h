@@ -14,7 +14,9 @@
 
 namespace undersigned {
 
-enum class SignatureState { kPending, kConfirmed, kWithdrawn };
+// kInvalidated: removed by the campaign's organizers (moderation, core/moderation.h): counted
+// nowhere, listed nowhere, for good; its signer cannot sign the campaign again.
+enum class SignatureState { kPending, kConfirmed, kWithdrawn, kInvalidated };
 const char* SignatureStateName(SignatureState s);
 
 // What a person typed into the sign form (or an API client sent). Unvalidated.

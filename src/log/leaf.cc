@@ -72,6 +72,7 @@ std::optional<LeafEvent> ParseEvent(std::string_view s) {
   if (s == "confirm") return LeafEvent::kConfirm;
   if (s == "withdraw") return LeafEvent::kWithdraw;
   if (s == "reveal") return LeafEvent::kReveal;
+  if (s == "invalidate") return LeafEvent::kInvalidate;
   return std::nullopt;
 }
 
@@ -98,6 +99,8 @@ const char* LeafEventName(LeafEvent e) {
       return "withdraw";
     case LeafEvent::kReveal:
       return "reveal";
+    case LeafEvent::kInvalidate:
+      return "invalidate";
   }
   return "confirm";
 }
@@ -107,6 +110,7 @@ int CountDelta(LeafEvent e) {
     case LeafEvent::kConfirm:
       return 1;
     case LeafEvent::kWithdraw:
+    case LeafEvent::kInvalidate:
       return -1;
     case LeafEvent::kReveal:
       return 0;

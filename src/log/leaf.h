@@ -6,7 +6,7 @@
 //
 //   undersigned/leaf/v2\n
 //   campaign <campaign uuid>\n
-//   event <confirm|withdraw|reveal>\n
+//   event <confirm|withdraw|reveal|invalidate>\n
 //   group <signer group, e.g. "public">\n
 //   day <YYYY-MM-DD, UTC>\n
 //   text <64 lowercase hex digits>\n
@@ -20,7 +20,9 @@
 //
 // Events and counts: "confirm" adds one to the campaign's confirmed count (and to its group's),
 // "withdraw" takes one away (written only when a counted signature is withdrawn), "reveal"
-// records that a sealed name became public and changes no count.
+// records that a sealed name became public and changes no count, and "invalidate" takes one
+// away like "withdraw" but says that the site's organizers removed the signature (moderation:
+// fraud, a flood), not its signer.
 //
 // text = TextHash(demand, letter) of the campaign's text version in force when the event was
 // logged: for a "confirm" leaf, the text the signature was counted under. The site keeps every
@@ -48,7 +50,7 @@ inline constexpr std::string_view kLeafHeader = "undersigned/leaf/v2";
 inline constexpr std::string_view kLeafHeaderV1 = "undersigned/leaf/v1";  // no text line
 inline constexpr size_t kSaltBytes = 32;
 
-enum class LeafEvent { kConfirm, kWithdraw, kReveal };
+enum class LeafEvent { kConfirm, kWithdraw, kReveal, kInvalidate };
 
 const char* LeafEventName(LeafEvent e);
 

@@ -25,7 +25,8 @@ TEST(LeafTest, FormatsTheDocumentedLines) {
 }
 
 TEST(LeafTest, ParseIsTheInverseOfFormat) {
-  for (LeafEvent e : {LeafEvent::kConfirm, LeafEvent::kWithdraw, LeafEvent::kReveal}) {
+  for (LeafEvent e :
+       {LeafEvent::kConfirm, LeafEvent::kWithdraw, LeafEvent::kReveal, LeafEvent::kInvalidate}) {
     Leaf l = Sample();
     l.event = e;
     auto parsed = ParseLeaf(FormatLeaf(l));
@@ -116,6 +117,21 @@ TEST(LeafTest, CountsFollowEvents) {
   l.event = LeafEvent::kReveal;
   counts.Add(l);
   l.event = LeafEvent::kWithdraw;
+  counts.Add(l);
+  EXPECT_EQ(counts.by_campaign[l.campaign], 1);
+  EXPECT_EQ(counts.by_group[l.campaign]["public"], 1);
+}
+
+TEST(LeafTest, AnInvalidationSubtractsOneLikeAWithdrawal) {
+  Leaf l = Sample();
+  l.event = LeafEvent::kInvalidate;
+  EXPECT_EQ(CountDelta(LeafEvent::kInvalidate), -1);
+  EXPECT_NE(FormatLeaf(l).find("\nevent invalidate\n"), std::string::npos);
+  LeafCounts counts;
+  Leaf c = Sample();
+  c.event = LeafEvent::kConfirm;
+  counts.Add(c);
+  counts.Add(c);
   counts.Add(l);
   EXPECT_EQ(counts.by_campaign[l.campaign], 1);
   EXPECT_EQ(counts.by_group[l.campaign]["public"], 1);

@@ -156,6 +156,20 @@ Result<RenderedEmail> RenderEmail(const OutboxMessage& message, const std::strin
     out.html =
         HtmlWrap(out.subject, HtmlParagraph("Hello,") + HtmlParagraph(p1) + HtmlParagraph(p2) +
                                   HtmlParagraph(p3) + HtmlLink("See the campaign", campaign_url));
+  } else if (message.kind == "invalidated") {
+    // The organizers removed the signature (moderation) and chose to say so. Their reason is
+    // their record, not this mail's.
+    out.subject = "Your signature was removed: " + campaign_title;
+    const std::string p1 = "The organizers of " + quoted +
+                           " removed your signature. It is no longer counted or shown anywhere, "
+                           "and the campaign's public log records the removal without naming you.";
+    const std::string p2 =
+        "If you did sign and think this is a mistake, write to the campaign's organizers; the "
+        "campaign page says who they are.";
+    out.text = "Hello,\n\n" + p1 + "\n\n" + p2 + "\n\nThe campaign: " + campaign_url + "\n";
+    out.html =
+        HtmlWrap(out.subject, HtmlParagraph("Hello,") + HtmlParagraph(p1) + HtmlParagraph(p2) +
+                                  HtmlLink("See the campaign", campaign_url));
   } else if (message.kind == "org_confirm" || message.kind == "org_review") {
     auto org = Field(payload, "organization_name");
     if (!org) return Fail(org.error());

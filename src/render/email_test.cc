@@ -77,6 +77,22 @@ TEST(RenderEmail, TheWorkAddressMailNamesNoCampaign) {
   }
 }
 
+TEST(RenderEmail, InvalidatedSaysTheSignatureWasRemoved) {
+  OutboxMessage m;
+  m.kind = "invalidated";
+  m.payload = nlohmann::json{
+      {"campaign_title", "<Letter>"},
+      {"campaign_slug", "letter"},
+      {"language",
+       "en"}}.dump();
+  auto r = RenderEmail(m, "https://sign.example.org");
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_NE(r->subject.find("removed"), std::string::npos);
+  EXPECT_NE(r->text.find("removed your signature"), std::string::npos);
+  EXPECT_NE(r->text.find("https://sign.example.org/c/letter"), std::string::npos);
+  EXPECT_NE(r->html.find("&lt;Letter&gt;"), std::string::npos);
+}
+
 TEST(RenderEmail, RevealedAndOrganizationMails) {
   OutboxMessage m;
   m.kind = "revealed";

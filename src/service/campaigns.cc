@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "service/ids.h"
+#include "service/tx/scripts.h"
 
 namespace undersigned::service {
 
@@ -28,6 +29,7 @@ Result<void> CampaignService::Load() {
     counts_ = {counts->begin(), counts->end()};
   }
   refreshed_until_ = clock_.Now();
+  std::vector<std::int64_t> ids;
   for (int page = 1;; ++page) {
     auto list = store_.ListCampaigns(std::nullopt, {}, Page{page, 100});
     if (!list) return Fail(list.error());
@@ -41,9 +43,28 @@ Result<void> CampaignService::Load() {
       if (auto it = counts->find(c.id); it != counts->end()) cc = it->second;
       auto snap = Install(std::move(c), &cc, &*recent);
       InstallOrganizations(snap->campaign.id, std::move(*orgs));
+      ids.push_back(snap->campaign.id);
     }
   }
+  return ReadCommentApprovals(ids);
+}
+
+Result<void> CampaignService::ReadCommentApprovals(const std::vector<std::int64_t>& ids) {
+  auto on = tx::CommentApprovals(store_, ids);
+  if (!on) return Fail(on.error());
+  std::lock_guard lock(mu_);
+  for (std::int64_t id : ids) comment_approval_.erase(id);
+  comment_approval_.insert(on->begin(), on->end());
   return {};
+}
+
+void CampaignService::SetCommentApproval(std::int64_t campaign_id, bool on) {
+  std::lock_guard lock(mu_);
+  if (on) {
+    comment_approval_.insert(campaign_id);
+  } else {
+    comment_approval_.erase(campaign_id);
+  }
 }
 
 std::shared_ptr<const CampaignSnapshot> CampaignService::Install(
@@ -309,6 +330,7 @@ void CampaignService::OnSignatureChange(std::int64_t campaign_id, const Campaign
       PublicSigner p{
           sig.form.name,  sig.form.comment, sig.confirmed.value_or(counts.last_change),
           sig.form.group, sig.verified,     sig.form.protection == Protection::kAnonymous};
+      if (comment_approval_.count(campaign_id)) p.comment.clear();  // not approved yet
       if (DayRounded(sig)) p.confirmed = StartOfDay(p.confirmed);
       snap->recent.insert(snap->recent.begin(), std::move(p));
       if (snap->recent.size() > static_cast<std::size_t>(kRecentSigners)) {
@@ -369,6 +391,8 @@ Result<int> CampaignService::Refresh() {
   TimeFilter filter;
   filter.modified_after = refreshed_until_ - 2;
   int changed = 0;
+  bool existing_changed = false;
+  std::vector<std::int64_t> ids;
   for (int page = 1;; ++page) {
     auto list = store_.ListCampaigns(std::nullopt, filter, Page{page, 100});
     if (!list) return Fail(list.error());
@@ -376,18 +400,32 @@ Result<int> CampaignService::Refresh() {
     for (Campaign& c : list->items) {
       std::shared_ptr<const CampaignSnapshot> current = SnapshotById(c.id);
       if (current && current->campaign == c) continue;  // already installed as stored
-      std::vector<PublicSigner> none;
+      std::vector<PublicSigner> recent;
       CampaignCounts zero;
-      // Approving an organization (from the CLI too) moves the campaign's modified date.
+      // Approving an organization (from the CLI too) moves the campaign's modified date, and so
+      // does moderation (service/moderation.h): its recent public signers are read again.
+      if (current) {
+        auto r = store_.RecentPublicSigners(c.id, kRecentSigners);
+        if (!r) return Fail(r.error());
+        recent = std::move(*r);
+        existing_changed = true;
+      }
       auto orgs = store_.ListOrganizations(c.id, OrganizationState::kApproved);
       if (!orgs) return Fail(orgs.error());
       const std::int64_t id = c.id;
-      Install(std::move(c), current ? nullptr : &zero, current ? nullptr : &none);
+      Install(std::move(c), current ? nullptr : &zero, &recent);
       Publish(InstallOrganizations(id, std::move(*orgs)));
+      ids.push_back(id);
       ++changed;
     }
   }
   refreshed_until_ = now;
+  if (auto r = ReadCommentApprovals(ids); !r) return Fail(r.error());
+  // A campaign changed by another process may have had its counts moved there too (an
+  // invalidation from the CLI): the stored counts, where newer, are installed.
+  if (existing_changed) {
+    if (auto r = PollCounts(); !r) return Fail(r.error());
+  }
   return changed;
 }
 

@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "core/campaign.h"
@@ -85,6 +86,11 @@ class CampaignService {
   void OnSignatureChange(std::int64_t campaign_id, const CampaignCounts& counts,
                          const Signature* confirmed_public, bool withdrawn_public);
 
+  // Moderation (service/moderation.h): whether the campaign's comments wait for approval, so
+  // that a signer published at once (OnSignatureChange) is shown without an unapproved comment.
+  // Read at Load and Refresh; set here by the service that changes it.
+  void SetCommentApproval(std::int64_t campaign_id, bool on);
+
   // Picks up campaigns created or edited by another process (the CLI, another node) since the
   // last call. The app calls it every few seconds (every second with several nodes).
   Result<int> Refresh();
@@ -122,6 +128,9 @@ class CampaignService {
   std::unordered_map<std::int64_t, std::shared_ptr<const CampaignSnapshot>> by_id_;
   std::unordered_map<std::string, std::int64_t> id_by_slug_;
   std::unordered_map<std::int64_t, CampaignCounts> counts_;  // exact, incl. pending
+  std::unordered_set<std::int64_t> comment_approval_;        // campaigns whose comments wait
+  // Reads comment_approval_ for these campaigns from the store.
+  Result<void> ReadCommentApprovals(const std::vector<std::int64_t>& campaign_ids);
   std::uint64_t next_version_ = 1;
   UnixTime refreshed_until_ = 0;
   SnapshotListener listener_;

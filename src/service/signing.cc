@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
+#include "core/moderation.h"
 #include "core/utf8.h"
 #include "service/csv.h"
 #include "service/tx/scripts.h"
@@ -164,6 +165,7 @@ Result<SigningService::Prepared> SigningService::Prepare(const std::string& slug
     s.token_hash = HashToken(s.token);
   }
   s.mail_payload = MailPayload(campaign);
+  s.client_net = ClientNetwork(ctx.remote_address);  // moderation: /24 or /48 only
   s.max_confirm_sends = options_.max_confirm_sends;
   s.now = now;
   return Prepared{std::move(s), campaign};

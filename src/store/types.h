@@ -54,6 +54,7 @@ struct NewSignature {
   std::string canonical_email;
   std::string source;         // "form", "api"
   SignatureOrigin origin;     // validated (core/origin.h); kept only by a new signature
+  std::string client_net;     // the signer's network (core/moderation.h), or empty
   bool confirm_now = false;   // trusted API client: counts at once, no confirm mail
   std::string token;          // raw, goes into the mail payload
   std::string token_hash;     // stored; not with confirm_now (nothing is mailed, nothing kept)

@@ -46,6 +46,28 @@ struct SignatureRow {
   // In a group proven by an email domain: signature.verified is kept as 0/1 (else NULL, "not
   // a verified group"; both read as false).
   bool verifies = false;
+  // The signer's network (core/moderation.h, ClientNetwork), written by InsertSignature only;
+  // empty: none known.
+  std::string client_net;
+};
+
+// What moderation (core/moderation.h) keeps of a signature beside its row. Written only by
+// WriteTx::SaveModeration; SaveSignature leaves it as it is.
+enum class CommentReview { kNone = 0, kApproved = 1, kHidden = 2 };
+struct SignatureModeration {
+  CommentReview comment = CommentReview::kNone;
+  bool name_hidden = false;
+  std::optional<UnixTime> invalidated;  // with state kInvalidated
+  std::string invalidated_by;           // who: "operator" or an organizer's account uuid
+  std::string invalidation_reason;
+};
+
+// A signature as moderation reads it: the stored row (fields as typed), its network and its
+// moderation.
+struct ModerationCandidate {
+  SignatureRow row;
+  std::string client_net;
+  SignatureModeration moderation;
 };
 
 // The person a signature belongs to, as InsertSigner leaves it.
@@ -167,6 +189,24 @@ class WriteTx {
   // Every confirmed signer of the campaign with an address (clear or sealed), to fn.
   virtual Result<void> ForEachOutcomeRecipient(
       std::int64_t campaign_id, const std::function<Result<void>(const OutcomeRecipient&)>& fn) = 0;
+
+  // --- moderation (service/tx/moderation.cc)
+  // The campaign's signatures in the given states (pending, confirmed) created in [from, to)
+  // (unset: no bound), by id; the caller tests networks and domains. PostgreSQL locks them.
+  virtual Result<std::vector<ModerationCandidate>> ModerationCandidates(
+      std::int64_t campaign_id, bool pending, bool confirmed, std::optional<UnixTime> from,
+      std::optional<UnixTime> to) = 0;
+  // One signature by id (kNotFound), locked like the others a script changes.
+  virtual Result<ModerationCandidate> SignatureForModeration(std::int64_t signature_id) = 0;
+  virtual Result<void> SaveModeration(std::int64_t signature_id, const SignatureModeration& m) = 0;
+  // The campaign's comment approval queue: on, its comments show only once approved.
+  virtual Result<bool> CommentApproval(std::int64_t campaign_id) = 0;
+  virtual Result<void> SetCommentApproval(std::int64_t campaign_id, bool on, UnixTime now) = 0;
+  // Pending or confirmed signatures with a comment never reviewed, oldest first, at most limit.
+  virtual Result<std::vector<ModerationCandidate>> AwaitingComments(std::int64_t campaign_id,
+                                                                    int limit) = 0;
+  // Forgets the network of every signature created before `before`; returns how many.
+  virtual Result<std::int64_t> ForgetClientNetworks(UnixTime before) = 0;
 
   // --- organizations
   // Inserts (assigning id; uuid must be set). kConflict if this canonical contact address

@@ -56,6 +56,9 @@ Result<TokenOutcome> ConfirmTx(store::WriteTx& tx, const std::string& token_hash
   if (sig.state == SignatureState::kWithdrawn) {
     return Fail(Code::kConflict, "the signature was withdrawn");
   }
+  if (sig.state == SignatureState::kInvalidated) {
+    return Fail(Code::kConflict, "the campaign's organizers removed this signature");
+  }
   auto counts = tx.Counts(sig.campaign_id);
   if (!counts) return Fail(counts.error());
   auto campaign = tx.CampaignById(sig.campaign_id);

@@ -99,6 +99,8 @@ std::string RevealedPayload(const Campaign& c, const SignerGroup& group, std::in
   return Dump(j);
 }
 
+std::string InvalidatedPayload(const Campaign& c) { return Dump(CampaignMembers(c)); }
+
 Result<std::string> OrgConfirmPayload(const NewOrganization& o) {
   return ExtendPayload(o.mail_payload,
                        {{"confirm_token", o.confirm_token}, {"organization_name", o.form.name}});

@@ -39,6 +39,10 @@ std::string OutcomePayload(const Campaign& c, CampaignOutcome outcome, bool orga
 std::string RevealedPayload(const Campaign& c, const SignerGroup& group, std::int64_t threshold,
                             std::string_view name, std::int64_t count);
 
+// "invalidated" to a signer whose signature the organizers removed (and chose to tell):
+// campaign_title, campaign_slug, language. (Not the reason: it is the organizers' record.)
+std::string InvalidatedPayload(const Campaign& c);
+
 // "org_confirm" to an organization's contact: o.mail_payload plus confirm_token and
 // organization_name.
 Result<std::string> OrgConfirmPayload(const NewOrganization& o);

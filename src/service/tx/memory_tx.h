@@ -38,6 +38,10 @@ struct MemoryDb {
   std::vector<MemoryOrganization> organizations;
   std::vector<store::NewMail> outbox;
   std::vector<std::pair<std::string, log::Hash>> leaves;
+  // Moderation, by signature id (rows' client_net is their network); comment approval's
+  // campaigns.
+  std::map<std::int64_t, store::SignatureModeration> moderation;
+  std::map<std::int64_t, UnixTime> comment_approval;
   bool log_enabled = true;
   std::int64_t next_person = 1;
 
@@ -205,6 +209,70 @@ class MemoryTx final : public store::WriteTx {
     return {};
   }
 
+  Result<std::vector<store::ModerationCandidate>> ModerationCandidates(
+      std::int64_t campaign_id, bool pending, bool confirmed, std::optional<UnixTime> from,
+      std::optional<UnixTime> to) override {
+    std::vector<store::ModerationCandidate> out;
+    for (const auto& [id, r] : db_.signatures) {
+      const Signature& s = r.signature;
+      const bool state = (pending && s.state == SignatureState::kPending) ||
+                         (confirmed && s.state == SignatureState::kConfirmed);
+      if (s.campaign_id != campaign_id || !state || (from && s.created < *from) ||
+          (to && s.created >= *to)) {
+        continue;
+      }
+      out.push_back(Candidate(r));
+    }
+    return out;
+  }
+  Result<store::ModerationCandidate> SignatureForModeration(std::int64_t signature_id) override {
+    auto it = db_.signatures.find(signature_id);
+    if (it == db_.signatures.end()) return Fail(Code::kNotFound, "no such signature");
+    return Candidate(it->second);
+  }
+  Result<void> SaveModeration(std::int64_t signature_id,
+                              const store::SignatureModeration& m) override {
+    if (!db_.signatures.count(signature_id)) return Fail(Code::kNotFound, "no such signature");
+    db_.moderation[signature_id] = m;
+    return {};
+  }
+  Result<bool> CommentApproval(std::int64_t campaign_id) override {
+    return db_.comment_approval.count(campaign_id) > 0;
+  }
+  Result<void> SetCommentApproval(std::int64_t campaign_id, bool on, UnixTime now) override {
+    if (on) {
+      db_.comment_approval.emplace(campaign_id, now);
+    } else {
+      db_.comment_approval.erase(campaign_id);
+    }
+    return {};
+  }
+  Result<std::vector<store::ModerationCandidate>> AwaitingComments(std::int64_t campaign_id,
+                                                                   int limit) override {
+    std::vector<store::ModerationCandidate> out;
+    for (const auto& [id, r] : db_.signatures) {
+      const Signature& s = r.signature;
+      if (static_cast<int>(out.size()) >= limit) break;
+      if (s.campaign_id != campaign_id || s.form.comment.empty() ||
+          (s.state != SignatureState::kPending && s.state != SignatureState::kConfirmed)) {
+        continue;
+      }
+      auto c = Candidate(r);
+      if (c.moderation.comment == store::CommentReview::kNone) out.push_back(std::move(c));
+    }
+    return out;
+  }
+  Result<std::int64_t> ForgetClientNetworks(UnixTime before) override {
+    std::int64_t n = 0;
+    for (auto& [id, r] : db_.signatures) {
+      if (!r.client_net.empty() && r.signature.created < before) {
+        r.client_net.clear();
+        ++n;
+      }
+    }
+    return n;
+  }
+
   Result<Organization> InsertOrganization(const Organization& o,
                                           std::string_view confirm_token_hash,
                                           std::string_view logo_png) override {
@@ -259,6 +327,16 @@ class MemoryTx final : public store::WriteTx {
   void Discard() override { discarded_ = true; }
 
  private:
+  store::ModerationCandidate Candidate(const store::SignatureRow& r) const {
+    store::ModerationCandidate c;
+    c.row = r;
+    c.client_net = r.client_net;
+    if (auto it = db_.moderation.find(r.signature.id); it != db_.moderation.end()) {
+      c.moderation = it->second;
+    }
+    return c;
+  }
+
   MemoryDb& db_;
   const store::FieldSealer& sealer_;
   bool discarded_ = false;

@@ -11,6 +11,8 @@ SignAction DecideSign(std::optional<SignatureState> existing, int confirm_sends,
                       int max_confirm_sends) {
   if (!existing) return SignAction::kCreate;
   if (*existing == SignatureState::kWithdrawn) return SignAction::kResign;
+  // Invalidated by the organizers: signing again changes nothing and mails nothing.
+  if (*existing == SignatureState::kInvalidated) return SignAction::kResendLimit;
   if (confirm_now) {
     return *existing == SignatureState::kPending ? SignAction::kRecordConfirm
                                                  : SignAction::kRecordAgain;

@@ -26,7 +26,8 @@ enum class SignAction {
   kRecordAgain,    // trusted client, confirmed: record the fields again (it already counts)
   kResend,         // pending: a new token and "confirm" mail
   kAlreadySigned,  // confirmed: a withdraw-only token and "already_signed" mail
-  kResendLimit,    // pending or confirmed, and max_confirm_sends mails went out: nothing
+  kResendLimit,    // pending or confirmed, and max_confirm_sends mails went out; or
+                   // invalidated (moderation): nothing
 };
 SignAction DecideSign(std::optional<SignatureState> existing, int confirm_sends, bool confirm_now,
                       int max_confirm_sends);

@@ -12,6 +12,8 @@ constexpr UnixTime kT0 = 1'700'000'000;
 TEST(DecideSignTest, EachCase) {
   EXPECT_EQ(DecideSign(std::nullopt, 0, false, 3), SignAction::kCreate);
   EXPECT_EQ(DecideSign(std::nullopt, 0, true, 3), SignAction::kCreate);
+  EXPECT_EQ(DecideSign(SignatureState::kInvalidated, 0, false, 3), SignAction::kResendLimit);
+  EXPECT_EQ(DecideSign(SignatureState::kInvalidated, 0, true, 3), SignAction::kResendLimit);
   EXPECT_EQ(DecideSign(SignatureState::kWithdrawn, 3, false, 3), SignAction::kResign);
   EXPECT_EQ(DecideSign(SignatureState::kWithdrawn, 0, true, 3), SignAction::kResign);
   EXPECT_EQ(DecideSign(SignatureState::kPending, 1, true, 3), SignAction::kRecordConfirm);

@@ -11,8 +11,10 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/error.h"
+#include "core/moderation.h"
 #include "service/tx/steps.h"
 #include "store/store.h"
 #include "store/write_tx.h"
@@ -63,6 +65,67 @@ Result<OrganizationOutcome> ConfirmOrganization(Store& store, const std::string&
 Result<OrganizationOutcome> DecideOrganization(Store& store, const std::string& uuid, bool approve,
                                                UnixTime now);
 
+// --- Moderation (core/moderation.h); service/moderation.h decides who may and records it.
+
+// An invalidation: who, why, whether the signer is told, when.
+struct Invalidation {
+  std::string by;       // "operator" or the organizer's account uuid
+  std::string reason;   // checked (CheckReason)
+  bool notify = false;  // queue an "invalidated" mail (InvalidatedPayload) to the signer's
+                        // address (a sealed one opened for this mail only), if they left one
+  UnixTime now = 0;
+};
+struct InvalidateOutcome {
+  std::vector<std::string> uuids;  // the signatures this write invalidated
+  int confirmed = 0;               // of which were counted (each left an "invalidate" leaf)
+  int notified = 0;                // mails queued
+  CampaignCounts counts;           // the campaign's, after
+};
+// Invalidates one pending or confirmed signature of the campaign: state invalidated (with when,
+// by whom, why), out of every count (the campaign's and its group's; a confirmed one appends an
+// "invalidate" leaf), in one transaction. Already invalidated: nothing changes (uuids empty).
+// kNotFound if it is not the campaign's; kConflict if its signer withdrew it.
+Result<InvalidateOutcome> Invalidate(Store& store, std::int64_t campaign_id,
+                                     std::int64_t signature_id, const Invalidation& inv);
+
+// What a filter matches now: how many, and the first sample_size of them (by id).
+struct MatchPreview {
+  std::int64_t count = 0;
+  std::vector<store::ModerationCandidate> sample;
+};
+// Reads through the writer (so that it sees what InvalidateMatching will) and writes nothing.
+Result<MatchPreview> PreviewMatching(Store& store, std::int64_t campaign_id,
+                                     const CheckedFilter& filter, int sample_size);
+// Invalidates every signature the filter matches, as Invalidate does each, in one transaction;
+// kConflict (nothing written) if they are not exactly expected_count (the set changed since
+// the preview).
+Result<InvalidateOutcome> InvalidateMatching(Store& store, std::int64_t campaign_id,
+                                             const CheckedFilter& filter,
+                                             std::int64_t expected_count, const Invalidation& inv);
+
+// Shows or hides a signature's comment (kApproved shows it, also on a campaign whose comments
+// wait for approval; kHidden hides it) and/or its public name; moves its modified date. Returns
+// it as it is after. kNotFound if it is not the campaign's.
+struct VisibilityChange {
+  std::optional<store::CommentReview> comment;
+  std::optional<bool> name_hidden;
+  UnixTime now = 0;
+};
+Result<store::ModerationCandidate> SetVisibility(Store& store, std::int64_t campaign_id,
+                                                 std::int64_t signature_id,
+                                                 const VisibilityChange& change);
+// The campaign's comment approval queue: on or off; and the comments waiting in it.
+Result<void> SetCommentApproval(Store& store, std::int64_t campaign_id, bool on, UnixTime now);
+Result<bool> CommentApproval(Store& store, std::int64_t campaign_id);
+// Those of the campaigns given whose comments wait for approval (one read for all).
+Result<std::vector<std::int64_t>> CommentApprovals(Store& store,
+                                                   const std::vector<std::int64_t>& campaign_ids);
+Result<std::vector<store::ModerationCandidate>> AwaitingComments(Store& store,
+                                                                 std::int64_t campaign_id,
+                                                                 int limit);
+// Forgets the network of every signature created before `before` (their retention passed).
+Result<std::int64_t> ForgetClientNetworks(Store& store, UnixTime before);
+
 // --- The scripts themselves, each over one WriteTx (what the functions above submit). Tests run
 // them over an in-memory WriteTx (service/tx/memory_tx.h); a backend's tests through the Store.
 
@@ -91,5 +154,16 @@ Result<OrganizationOutcome> ConfirmOrganizationTx(store::WriteTx& tx,
                                                   UnixTime now);
 Result<OrganizationOutcome> DecideOrganizationTx(store::WriteTx& tx, const std::string& uuid,
                                                  bool approve, UnixTime now);
+Result<InvalidateOutcome> InvalidateTx(store::WriteTx& tx, std::int64_t campaign_id,
+                                       std::int64_t signature_id, const Invalidation& inv);
+Result<MatchPreview> PreviewMatchingTx(store::WriteTx& tx, std::int64_t campaign_id,
+                                       const CheckedFilter& filter, int sample_size);
+Result<InvalidateOutcome> InvalidateMatchingTx(store::WriteTx& tx, std::int64_t campaign_id,
+                                               const CheckedFilter& filter,
+                                               std::int64_t expected_count,
+                                               const Invalidation& inv);
+Result<store::ModerationCandidate> SetVisibilityTx(store::WriteTx& tx, std::int64_t campaign_id,
+                                                   std::int64_t signature_id,
+                                                   const VisibilityChange& change);
 
 }  // namespace undersigned::tx

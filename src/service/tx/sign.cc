@@ -151,6 +151,7 @@ Result<SignOutcome> SignTx(WriteTx& tx, const NewSignature& s, const SignPrep& p
     sig.confirmed = fresh_confirmed;
     row.sealed = p.sealed;
     row.verifies = s.by_domain;
+    row.client_net = s.client_net;
     // A signature that counts at once gets its log salt and leaf index in this insert (its
     // leaf is the next one appended, in CountOrMail), which saves writing the row again.
     const bool leaf_now = s.confirm_now && tx.log_enabled();

@@ -13,6 +13,9 @@ Result<TokenOutcome> WithdrawTx(store::WriteTx& tx, const std::string& token_has
   if (!found) return Fail(found.error());
   store::SignatureRow& row = *found;
   Signature& sig = row.signature;
+  if (sig.state == SignatureState::kInvalidated) {
+    return Fail(Code::kConflict, "the campaign's organizers removed this signature");
+  }
   auto counts = tx.Counts(sig.campaign_id);
   if (!counts) return Fail(counts.error());
   auto campaign = tx.CampaignById(sig.campaign_id);

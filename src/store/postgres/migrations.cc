@@ -310,6 +310,27 @@ ALTER TABLE api_tokens ADD COLUMN campaign_id bigint REFERENCES campaigns (id);
 ALTER TABLE api_tokens ADD COLUMN read_only boolean NOT NULL DEFAULT false;
 )sql";
 
+// Version 5 (SQLite's 7): moderation (core/moderation.h; issue 13 part 5): the signer's network
+// (client_net, /24 or /48), the comment's review (0 not reviewed, 1 approved, 2 hidden), a hidden
+// name, the invalidation (when, by whom, why) with the state 'invalidated', and the campaigns
+// whose comments wait for approval. The state's CHECK is replaced NOT VALID: every existing row
+// already satisfies the wider one, so no scan of signatures is needed.
+constexpr const char* kV5 = R"sql(
+ALTER TABLE signatures ADD COLUMN client_net text;
+ALTER TABLE signatures ADD COLUMN comment_review smallint NOT NULL DEFAULT 0;
+ALTER TABLE signatures ADD COLUMN name_hidden boolean NOT NULL DEFAULT false;
+ALTER TABLE signatures ADD COLUMN invalidated bigint;
+ALTER TABLE signatures ADD COLUMN invalidated_by text NOT NULL DEFAULT '';
+ALTER TABLE signatures ADD COLUMN invalidation_reason text NOT NULL DEFAULT '';
+ALTER TABLE signatures DROP CONSTRAINT signatures_state_check;
+ALTER TABLE signatures ADD CONSTRAINT signatures_state_check
+  CHECK (state IN ('pending', 'confirmed', 'withdrawn', 'invalidated')) NOT VALID;
+CREATE TABLE comment_approval (
+  campaign_id bigint PRIMARY KEY REFERENCES campaigns (id),
+  since       bigint NOT NULL
+);
+)sql";
+
 // Version 7: where signatures come from, and the dashboard's hourly counts (SQLite's 9, which
 // says why). signature_hours has a row per campaign, hour and node, as campaign_counts has per
 // campaign and node, so that no row is hot across nodes; readers sum the nodes. Rows are never
@@ -353,7 +374,8 @@ constexpr Migration kMigrations[] = {
     {2, "node leases", kV2},
     {3, "per-email limit buckets", kV3},
     {4, "organizer accounts", kV4},
-    // (5 and 6: other branches of issue 13)
+    {5, "moderation", kV5},
+    // (6: another branch of issue 13)
     {7, "signature origins and hourly counts", kV7},
 };
 

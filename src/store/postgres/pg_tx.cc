@@ -236,6 +236,7 @@ static void AddSignatureParams(PgParams& p, const SignatureRow& row) {
   p.Text(s.attestation);
   p.Text(s.origin.referrer).Text(s.origin.utm_source).Text(s.origin.utm_medium);
   p.Text(s.origin.utm_campaign).Text(s.origin.channel);
+  p.OptText(row.client_net.empty() ? nullptr : row.client_net.c_str());
 }
 
 Result<std::optional<SignatureRow>> PgTx::InsertSignature(const SignatureRow& in) {
@@ -350,6 +351,92 @@ Result<std::vector<SignatureRow>> PgTx::SealedToReveal(std::int64_t campaign_id,
   std::vector<SignatureRow> out;
   for (int i = 0; i < r->rows(); ++i) out.push_back(SignatureRowFrom(*r, i));
   return out;
+}
+
+// --- moderation
+
+namespace {
+ModerationCandidate CandidateFrom(const PgResult& r, int i) {
+  ModerationCandidate c;
+  c.row = SignatureRowFrom(r, i);
+  c.client_net = r.Text(i, 34);
+  c.moderation.comment = static_cast<CommentReview>(std::clamp<std::int64_t>(r.Int(i, 35), 0, 2));
+  c.moderation.name_hidden = r.Bool(i, 36);
+  c.moderation.invalidated = r.OptInt(i, 37);
+  c.moderation.invalidated_by = r.Text(i, 38);
+  c.moderation.invalidation_reason = r.Text(i, 39);
+  return c;
+}
+}  // namespace
+
+Result<std::vector<ModerationCandidate>> PgTx::ModerationCandidates(std::int64_t campaign_id,
+                                                                    bool pending, bool confirmed,
+                                                                    std::optional<UnixTime> from,
+                                                                    std::optional<UnixTime> to) {
+  if (auto l = LockLogFirst(); !l) return Fail(l.error());
+  if (auto f = FlushRows(); !f) return Fail(f.error());
+  auto r = conn_.Run(sql::kModerationCandidates,
+                     PgParams().Int(campaign_id).Bool(pending).Bool(confirmed).Int(from).Int(to),
+                     "reading signatures");
+  if (!r) return Fail(r.error());
+  std::vector<ModerationCandidate> out;
+  for (int i = 0; i < r->rows(); ++i) out.push_back(CandidateFrom(*r, i));
+  return out;
+}
+
+Result<ModerationCandidate> PgTx::SignatureForModeration(std::int64_t signature_id) {
+  if (auto l = LockLogFirst(); !l) return Fail(l.error());
+  if (auto f = FlushRows(); !f) return Fail(f.error());
+  auto r = conn_.Run(sql::kModerationOf, PgParams().Int(signature_id), "reading the signature");
+  if (!r) return Fail(r.error());
+  if (r->rows() == 0) return Fail(Code::kNotFound, "no such signature");
+  return CandidateFrom(*r, 0);
+}
+
+Result<void> PgTx::SaveModeration(std::int64_t signature_id, const SignatureModeration& m) {
+  if (auto f = FlushRows(); !f) return Fail(f.error());
+  PgParams p;
+  p.Int(signature_id).Int(static_cast<std::int64_t>(m.comment)).Bool(m.name_hidden);
+  p.Int(m.invalidated).Text(m.invalidated_by).Text(m.invalidation_reason);
+  auto r = conn_.Run(sql::kSaveModeration, p, "saving the moderation");
+  if (!r) return Fail(r.error());
+  if (r->affected() == 0) return Fail(Code::kNotFound, "no such signature");
+  return {};
+}
+
+Result<bool> PgTx::CommentApproval(std::int64_t campaign_id) {
+  auto r = conn_.Run(sql::kCommentApprovalOf, PgParams().Int(campaign_id),
+                     "reading the comment approval");
+  if (!r) return Fail(r.error());
+  return r->Int(0, 0) > 0;
+}
+
+Result<void> PgTx::SetCommentApproval(std::int64_t campaign_id, bool on, UnixTime now) {
+  auto r = on ? conn_.Run(sql::kSetCommentApproval, PgParams().Int(campaign_id).Int(now),
+                          "saving the comment approval")
+              : conn_.Run(sql::kClearCommentApproval, PgParams().Int(campaign_id),
+                          "saving the comment approval");
+  if (!r) return Fail(r.error());
+  return {};
+}
+
+Result<std::vector<ModerationCandidate>> PgTx::AwaitingComments(std::int64_t campaign_id,
+                                                                int limit) {
+  if (auto f = FlushRows(); !f) return Fail(f.error());
+  auto r = conn_.Run(sql::kAwaitingComments,
+                     PgParams().Int(campaign_id).Int(std::int64_t{std::max(limit, 0)}),
+                     "reading comments");
+  if (!r) return Fail(r.error());
+  std::vector<ModerationCandidate> out;
+  for (int i = 0; i < r->rows(); ++i) out.push_back(CandidateFrom(*r, i));
+  return out;
+}
+
+Result<std::int64_t> PgTx::ForgetClientNetworks(UnixTime before) {
+  if (auto f = FlushRows(); !f) return Fail(f.error());
+  auto r = conn_.Run(sql::kForgetClientNetworks, PgParams().Int(before), "forgetting networks");
+  if (!r) return Fail(r.error());
+  return r->affected();
 }
 
 Result<void> PgTx::ForEachOutcomeRecipient(

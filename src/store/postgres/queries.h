@@ -13,12 +13,31 @@ namespace undersigned::store::pg::sql {
 // Signature (rows.h, SignatureFrom) then, for SignatureRow, sealed, log_salt, log_index and
 // verifies (verified NULL: not a verified group), then the signature's origin (29..33).
 #define US_ORIGIN_COLS "ref_host, utm_source, utm_medium, utm_campaign, share_channel"
-#define US_SIGNATURE_COLS                                                                    \
-  "id, uuid, campaign_id, person_id, name, email, canonical_email, postal_code, country, "   \
-  "comment, public_name, wants_updates, state, source, confirm_sends, created, modified, "   \
-  "confirmed, (SELECT p.uuid FROM people p WHERE p.id = signatures.person_id), group_key, "  \
-  "protection, seal_threshold, sealed IS NOT NULL, coalesce(verified, false), attestation, " \
+#define US_SIGNATURE_COLS_WITH(comment, public_name)                                               \
+  "id, uuid, campaign_id, person_id, name, email, canonical_email, postal_code, country, " comment \
+  ", " public_name                                                                                 \
+  ", wants_updates, state, source, confirm_sends, created, "                                       \
+  "modified, "                                                                                     \
+  "confirmed, (SELECT p.uuid FROM people p WHERE p.id = signatures.person_id), group_key, "        \
+  "protection, seal_threshold, sealed IS NOT NULL, coalesce(verified, false), attestation, "       \
   "sealed, log_salt, log_index, verified IS NOT NULL, " US_ORIGIN_COLS
+// Moderation (migrations.cc, version 5) as every public read applies it: a hidden comment, or one
+// not approved yet on a campaign whose comments wait for approval, reads as empty; a hidden name
+// as not public (the signature still counts).
+#define US_SHOWN_COMMENT                                                                    \
+  "(CASE WHEN comment_review = 1 OR (comment_review = 0 AND NOT EXISTS (SELECT 1 FROM "     \
+  "comment_approval q WHERE q.campaign_id = signatures.campaign_id)) THEN comment ELSE '' " \
+  "END)"
+// The public reads' columns (moderated).
+#define US_SIGNATURE_COLS \
+  US_SIGNATURE_COLS_WITH(US_SHOWN_COMMENT, "(public_name AND NOT name_hidden)")
+// The writer's (as stored).
+#define US_SIGNATURE_ROW_COLS US_SIGNATURE_COLS_WITH("comment", "public_name")
+// The writer's, then the moderation (34..39; store::ModerationCandidate).
+#define US_MODERATION_COLS                                                 \
+  US_SIGNATURE_ROW_COLS                                                    \
+  ", coalesce(client_net, ''), comment_review, name_hidden, invalidated, " \
+  "invalidated_by, invalidation_reason"
 
 #define US_PERSON_COLS                                                                \
   "id, uuid, given_name, family_name, email, canonical_email, postal_code, country, " \
@@ -184,9 +203,9 @@ inline constexpr const char* kInsertSignature =
     "postal_code, country, comment, public_name, wants_updates, state, source, confirm_sends, "
     "created, modified, confirmed, log_salt, log_index, group_key, protection, seal_threshold, "
     "sealed, verified, attestation, " US_ORIGIN_COLS
-    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, "
+    ", client_net) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, "
     "$9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, "
-    "$27, $28, $29, $30, $31) ON CONFLICT "
+    "$27, $28, $29, $30, $31, $32) ON CONFLICT "
     "(campaign_id, person_id) DO NOTHING RETURNING id, (SELECT p.uuid FROM people p WHERE p.id = "
     "signatures.person_id)";
 inline constexpr const char* kSaveSignature =
@@ -203,9 +222,10 @@ inline constexpr const char* kSignatureByToken =
     " FROM signatures WHERE id = (SELECT signature_id FROM "
     "signature_tokens WHERE hash = $1 AND (NOT $2::boolean OR kind = 'signing'))";
 inline constexpr const char* kRecentPublic =
-    "SELECT name, comment, confirmed, group_key, coalesce(verified, false), protection FROM "
-    "signatures WHERE "
-    "campaign_id = $1 AND state = 'confirmed' AND public_name ORDER BY confirmed DESC LIMIT $2";
+    "SELECT name, " US_SHOWN_COMMENT
+    ", confirmed, group_key, coalesce(verified, false), protection FROM signatures WHERE "
+    "campaign_id = $1 AND state = 'confirmed' AND public_name AND NOT name_hidden ORDER BY "
+    "confirmed DESC LIMIT $2";
 // (Without the person's public id, which the reveal does not read: write_tx.h.)
 inline constexpr const char* kSealedToReveal =
     "SELECT id, uuid, campaign_id, person_id, name, email, canonical_email, postal_code, country, "
@@ -220,10 +240,10 @@ inline constexpr const char* kSealedToReveal =
 // signature on another node (the same link followed twice at once) waits, then reads the row as
 // that one left it (READ COMMITTED re-reads a locked row), so a change is counted once.
 inline constexpr const char* kLockSignatureOf =
-    "SELECT " US_SIGNATURE_COLS
+    "SELECT " US_SIGNATURE_ROW_COLS
     " FROM signatures WHERE campaign_id = $1 AND person_id = $2 FOR NO KEY UPDATE";
 inline constexpr const char* kLockSignatureByToken =
-    "SELECT " US_SIGNATURE_COLS
+    "SELECT " US_SIGNATURE_ROW_COLS
     " FROM signatures WHERE id = (SELECT signature_id FROM signature_tokens WHERE hash = $1 AND "
     "(NOT $2::boolean OR kind = 'signing')) FOR NO KEY UPDATE";
 inline constexpr const char* kOutcomeRecipients =
@@ -232,18 +252,17 @@ inline constexpr const char* kOutcomeRecipients =
 // $6 (list) / $4 (count): a group key, or NULL for all.
 inline constexpr const char* kListSignatures =
     "SELECT " US_SIGNATURE_COLS " FROM signatures WHERE " US_SIG_IN_CAMPAIGN(
-        1) " AND ($6::text IS NULL OR group_key = $6) AND " US_SIG_TIME_FILTER(2, 3) " ORDER BY "
-                                                                                      "id DESC "
-                                                                                      "LIMIT $4 "
-                                                                                      "OFFSET $5";
+        1) " AND ($6::text IS NULL OR group_key = $6) AND state <> 'invalidated' AND "
+           " " US_SIG_TIME_FILTER(2, 3) " ORDER BY id DESC LIMIT $4 OFFSET $5";
 inline constexpr const char* kCountSignatures =
     "SELECT count(*) FROM signatures WHERE " US_SIG_IN_CAMPAIGN(
-        1) " AND ($4::text IS NULL OR group_key = $4) AND " US_SIG_TIME_FILTER(2, 3);
+        1) " AND ($4::text IS NULL OR group_key = $4) AND state <> 'invalidated' AND "
+           " " US_SIG_TIME_FILTER(2, 3);
 // A person's signatures: "campaign_id IN (campaigns)" lets the planner use the (campaign_id,
 // person_id) index one campaign at a time.
 #define US_PERSON_SIGS                                                                       \
   " FROM signatures WHERE campaign_id IN (SELECT id FROM campaigns) AND person_id = $1 AND " \
-  "protection = 'none' AND " US_SIG_TIME_FILTER(2, 3)
+  "protection = 'none' AND state <> 'invalidated' AND " US_SIG_TIME_FILTER(2, 3)
 inline constexpr const char* kListPersonSignatures =
     "SELECT " US_SIGNATURE_COLS US_PERSON_SIGS " ORDER BY id DESC LIMIT $4 OFFSET $5";
 inline constexpr const char* kCountPersonSignatures = "SELECT count(*)" US_PERSON_SIGS;
@@ -253,6 +272,32 @@ inline constexpr const char* kSetSignatureComment =
 inline constexpr const char* kConfirmedOf =
     "SELECT " US_SIGNATURE_COLS " FROM signatures WHERE " US_SIG_IN_CAMPAIGN(
         1) " AND state = 'confirmed' AND id > $2 ORDER BY id LIMIT 1000";
+
+// --- moderation (service/tx/moderation.cc through PgTx; core/moderation.h)
+// A campaign's pending ($2) and/or confirmed ($3) signatures created in [$4, $5) (NULL: no
+// bound), by id, locked; the network and domain are tested by the caller.
+inline constexpr const char* kModerationCandidates =
+    "SELECT " US_MODERATION_COLS " FROM signatures WHERE " US_SIG_IN_CAMPAIGN(
+        1) " AND (($2::boolean AND state = 'pending') OR ($3::boolean AND state = 'confirmed')) "
+           "AND ($4::bigint IS NULL OR created >= $4) AND ($5::bigint IS NULL OR created < $5) "
+           "ORDER BY id FOR NO KEY UPDATE";
+inline constexpr const char* kModerationOf =
+    "SELECT " US_MODERATION_COLS " FROM signatures WHERE id = $1 FOR NO KEY UPDATE";
+inline constexpr const char* kSaveModeration =
+    "UPDATE signatures SET comment_review = $2, name_hidden = $3, invalidated = $4, "
+    "invalidated_by = $5, invalidation_reason = $6 WHERE id = $1";
+inline constexpr const char* kCommentApprovalOf =
+    "SELECT count(*) FROM comment_approval WHERE campaign_id = $1";
+inline constexpr const char* kSetCommentApproval =
+    "INSERT INTO comment_approval (campaign_id, since) VALUES ($1, $2) ON CONFLICT DO NOTHING";
+inline constexpr const char* kClearCommentApproval =
+    "DELETE FROM comment_approval WHERE campaign_id = $1";
+inline constexpr const char* kAwaitingComments =
+    "SELECT " US_MODERATION_COLS " FROM signatures WHERE " US_SIG_IN_CAMPAIGN(
+        1) " AND comment_review = 0 AND comment <> '' AND state IN ('confirmed', 'pending') ORDER "
+           "BY id LIMIT $2";
+inline constexpr const char* kForgetClientNetworks =
+    "UPDATE signatures SET client_net = NULL WHERE client_net IS NOT NULL AND created < $1";
 
 // --- organizations
 inline constexpr const char* kInsertOrganization =
@@ -370,7 +415,7 @@ inline constexpr const char* kTallies =
     "SELECT GROUPING(group_key, country, ref_host, utm_source, share_channel, source), "
     "coalesce(group_key, country, ref_host, utm_source, share_channel, source), count(*) FILTER "
     "(WHERE state = 'confirmed'), count(*) FILTER (WHERE state = 'pending') FROM signatures "
-    "WHERE " US_SIG_IN_CAMPAIGN(1) " AND state <> 'withdrawn' GROUP BY GROUPING SETS "
+    "WHERE " US_SIG_IN_CAMPAIGN(1) " AND state IN ('pending', 'confirmed') GROUP BY GROUPING SETS "
     "((group_key), (country), (ref_host), (utm_source), (share_channel), (source))";
 inline constexpr const char* kOutboxCounts =
     "SELECT count(*) FILTER (WHERE sent IS NULL AND attempts = 0), count(*) FILTER (WHERE sent "
@@ -435,14 +480,14 @@ inline constexpr const char* kInsertSignatures =
     "postal_code, country, comment, public_name, wants_updates, state, source, confirm_sends, "
     "created, modified, confirmed, log_salt, log_index, group_key, protection, seal_threshold, "
     "sealed, verified, attestation, " US_ORIGIN_COLS
-    ") SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], "
+    ", client_net) SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], "
     "$4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], "
     "$11::boolean[], $12::boolean[], $13::text[], $14::text[], $15::integer[], $16::bigint[], "
     "$17::bigint[], $18::bigint[], $19::bytea[], $20::bigint[], $21::text[], $22::text[], "
     "$23::bigint[], $24::bytea[], $25::boolean[], $26::text[], $27::text[], $28::text[], "
-    "$29::text[], $30::text[], $31::text[]) ON CONFLICT (campaign_id, "
+    "$29::text[], $30::text[], $31::text[], $32::text[]) ON CONFLICT (campaign_id, "
     "person_id) DO NOTHING";
-inline constexpr int kSignatureCols = 31;
+inline constexpr int kSignatureCols = 32;
 inline constexpr const char* kInsertTokens =
     "INSERT INTO signature_tokens (hash, signature_id, kind) SELECT * FROM unnest($1::bytea[], "
     "$2::bigint[], $3::text[])";

@@ -54,6 +54,7 @@ namespace {
 SignatureState ParseState(std::string_view s) {
   if (s == "confirmed") return SignatureState::kConfirmed;
   if (s == "withdrawn") return SignatureState::kWithdrawn;
+  if (s == "invalidated") return SignatureState::kInvalidated;
   return SignatureState::kPending;
 }
 }  // namespace

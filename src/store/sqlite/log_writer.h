@@ -80,6 +80,27 @@ class LogWriter {
     return index;
   }
 
+  // Another process on the same file (the CLI beside a running server: `signature
+  // invalidate` appends "invalidate" leaves) may have appended since this writer's last batch.
+  // Called with the batch's write lock held: reads the stored size (one index seek) and, if it
+  // moved, restores the compact range from the stored nodes.
+  Result<void> Resync() {
+    if (!enabled_) return {};
+    auto st = db_.Prepare(sql::kLogSize);
+    if (!st) return Fail(st.error());
+    const int rc = st->Step();
+    if (rc != SQLITE_ROW) return Fail(db_.ErrorFor(rc, "reading the log's size"));
+    const auto stored = static_cast<std::uint64_t>(st->Int(0));
+    st->Reset();
+    if (stored == range_.Size()) return {};
+    DbNodeReader nodes(db_);
+    auto restored = log::RestoreCompactRange(nodes, stored);
+    if (!restored) return Fail(restored.error());
+    if (!range_.Reset(restored->Size(), restored->Hashes())) {
+      return Fail(Code::kInternal, "the signature log's stored nodes do not add up");
+    }
+    return {};
+  }
   void BeginBatch() { batch_snapshot_ = {range_.Size(), range_.Hashes()}; }
   void AbortBatch() { Restore(batch_snapshot_); }
   void BeginOp() { op_saved_ = false; }

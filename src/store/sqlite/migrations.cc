@@ -367,6 +367,54 @@ ALTER TABLE api_tokens ADD COLUMN campaign_id INTEGER;
 ALTER TABLE api_tokens ADD COLUMN read_only INTEGER NOT NULL DEFAULT 0;
 )sql";
 
+// Version 7: moderation (core/moderation.h; issue 13 part 5).
+//  - signatures.client_net: the signer's network (/24 or /48, ClientNetwork), for invalidating
+//    a flood by address range; NULL when none was known, and set back to NULL once its
+//    retention passed (ForgetClientNetworks).
+//  - comment_review: 0 not reviewed, 1 approved, 2 hidden; name_hidden: the public name is not
+//    shown (the signature still counts). Public reads (queries.h) apply both.
+//  - invalidated (time), invalidated_by, invalidation_reason: the organizers removed it (state
+//    'invalidated', which the CHECK on state is widened to allow: see AllowInvalidatedState).
+//  - comment_approval: campaigns whose comments show only once approved (one row each).
+constexpr const char* kV7 = R"sql(
+ALTER TABLE signatures ADD COLUMN client_net TEXT;
+ALTER TABLE signatures ADD COLUMN comment_review INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE signatures ADD COLUMN name_hidden INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE signatures ADD COLUMN invalidated INTEGER;
+ALTER TABLE signatures ADD COLUMN invalidated_by TEXT NOT NULL DEFAULT '';
+ALTER TABLE signatures ADD COLUMN invalidation_reason TEXT NOT NULL DEFAULT '';
+CREATE TABLE comment_approval (
+  campaign_id INTEGER PRIMARY KEY REFERENCES campaigns (id),
+  since       INTEGER NOT NULL
+);
+)sql";
+
+// Widens the CHECK on signatures.state to allow 'invalidated' in place, as SQLite documents for
+// loosening a constraint (lang_altertable.html, "Making Other Kinds Of Table Schema Changes"):
+// the table's stored CREATE statement is edited and the schema version moved on, so that every
+// connection reads it again. No row is rewritten (rebuilding the table would copy every
+// signature). The edit must have found the clause, or the migration fails.
+Result<void> AllowInvalidatedState(Db& db) {
+  auto version = db.QueryText("PRAGMA schema_version");
+  if (!version) return Fail(version.error());
+  if (auto r = db.Exec("PRAGMA writable_schema = ON"); !r) return r;
+  auto edit = db.Exec(
+      "UPDATE sqlite_schema SET sql = replace(sql, 'state = ''withdrawn''),', 'state = "
+      "''withdrawn'' OR state = ''invalidated''),') WHERE type = 'table' AND name = "
+      "'signatures'");
+  (void)db.Exec("PRAGMA writable_schema = OFF");
+  if (!edit) return edit;
+  const std::string bump =
+      "PRAGMA schema_version = " + std::to_string(std::stoll(*version) + 1);  // our own integer
+  if (auto r = db.Exec(bump.c_str()); !r) return r;
+  auto check = db.QueryText(
+      "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'signatures' AND sql "
+      "LIKE '%state = ''invalidated''%'");
+  if (!check) return Fail(check.error());
+  if (*check != "1") return Fail(Code::kInternal, "the CHECK on signatures.state was not found");
+  return {};
+}
+
 // Version 9: where signatures come from, and the dashboard's hourly counts (issue 13).
 //  - signatures gains its origin (core/origin.h): the referrer's host, utm_source, utm_medium,
 //    utm_campaign and our share channel, '' when unknown (every signature made before).
@@ -421,7 +469,8 @@ const std::vector<Migration>& SqliteMigrations() {
       {4, "campaign description and organizer", kV4},
       {5, "per-email limit buckets", kV5},
       {6, "organizer accounts", kV6},
-      // (7 and 8: other branches of issue 13)
+      {7, "moderation", kV7, AllowInvalidatedState},
+      // (8: another branch of issue 13)
       {9, "signature origins and hourly counts", kV9},
   };
   return kMigrations;
@@ -469,6 +518,15 @@ Result<int> Migrate(Db& db) {
                   ") failed: " + e.message;
       e.code = Code::kInternal;
       return rollback(std::move(e));
+    }
+    if (m.after != nullptr) {
+      if (auto r = m.after(db); !r) {
+        Error e = r.error();
+        e.message = "migration " + std::to_string(m.version) + " (" + std::string(m.summary) +
+                    ") failed: " + e.message;
+        e.code = Code::kInternal;
+        return rollback(std::move(e));
+      }
     }
     ++applied;
   }

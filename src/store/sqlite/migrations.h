@@ -24,6 +24,8 @@ struct Migration {
   int version;               // 1, 2, 3... ascending along the list
   std::string_view summary;  // for logs
   const char* sql;           // one or more statements
+  // Optional: run after sql, in the same transaction (a change SQL alone cannot make).
+  Result<void> (*after)(Db& db) = nullptr;
 };
 
 // All migrations, ordered by version.

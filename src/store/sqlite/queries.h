@@ -19,17 +19,36 @@ namespace undersigned::store::sql {
   "created, modified, identifiers, threshold, organizers, outcome, outcome_at, groups, "        \
   "anonymity_floor, time_zone, description, organized_by"
 
-#define US_SIGNATURE_COLS                                                                   \
-  "id, uuid, campaign_id, person_id, name, email, canonical_email, postal_code, country, "  \
-  "comment, public_name, wants_updates, state, source, confirm_sends, created, modified, "  \
-  "confirmed, (SELECT p.uuid FROM people p WHERE p.id = signatures.person_id), group_key, " \
-  "protection, seal_threshold, sealed IS NOT NULL, verified, attestation, ref_host, "       \
-  "utm_source, utm_medium, utm_campaign, share_channel"
+#define US_SIGNATURE_COLS_WITH(comment, public_name)                                        \
+  "id, uuid, campaign_id, person_id, name, email, canonical_email, postal_code, country, " comment \
+  ", " public_name                                                                                 \
+  ", wants_updates, state, source, confirm_sends, created, modified, confirmed, (SELECT p.uuid "  \
+  "FROM people p WHERE p.id = signatures.person_id), group_key, protection, seal_threshold, "      \
+  "sealed IS NOT NULL, verified, attestation, ref_host, utm_source, utm_medium, utm_campaign, "    \
+  "share_channel"
 
-// A signature as the writer keeps it (store::SignatureRow): the columns above, then the sealed
-// blob, the log salt and leaf index, and whether it is in a group proven by domain (30..33).
-#define US_SIGNATURE_ROW_COLS \
-  US_SIGNATURE_COLS ", sealed, log_salt, log_index, verified IS NOT NULL"
+// Moderation (migrations.cc, version 7) as every public read applies it: a hidden comment, or
+// one not approved yet on a campaign whose comments wait for approval, reads as empty; a hidden
+// name as not public (the signature still counts).
+#define US_SHOWN_COMMENT                                                                    \
+  "(CASE WHEN comment_review = 1 OR (comment_review = 0 AND NOT EXISTS (SELECT 1 FROM "     \
+  "comment_approval q WHERE q.campaign_id = signatures.campaign_id)) THEN comment ELSE '' " \
+  "END)"
+#define US_SHOWN_PUBLIC_NAME "(public_name = 1 AND name_hidden = 0)"
+// A signature as the public reads see it (moderated).
+#define US_SIGNATURE_COLS US_SIGNATURE_COLS_WITH(US_SHOWN_COMMENT, US_SHOWN_PUBLIC_NAME)
+
+// A signature as the writer keeps it (store::SignatureRow): the columns above as stored, then the
+// sealed blob, the log salt and leaf index, and whether it is in a group proven by domain
+// (30..33).
+#define US_SIGNATURE_ROW_COLS                      \
+  US_SIGNATURE_COLS_WITH("comment", "public_name") \
+  ", sealed, log_salt, log_index, verified IS NOT NULL"
+// The same, then its moderation (34..39; store::ModerationCandidate).
+#define US_MODERATION_COLS                                                 \
+  US_SIGNATURE_ROW_COLS                                                    \
+  ", coalesce(client_net, ''), comment_review, name_hidden, invalidated, " \
+  "invalidated_by, invalidation_reason"
 
 #define US_PERSON_COLS                                                                \
   "id, uuid, given_name, family_name, email, canonical_email, postal_code, country, " \
@@ -200,9 +219,9 @@ inline constexpr char kInsertSignature[] =
     "postal_code, country, comment, public_name, wants_updates, state, source, confirm_sends, "
     "created, modified, confirmed, log_salt, log_index, group_key, protection, seal_threshold, "
     "sealed, verified, attestation, ref_host, utm_source, utm_medium, utm_campaign, "
-    "share_channel) VALUES (?25, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
-    "?15, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?26, ?27, ?28, ?29, ?30) "
-    "ON CONFLICT (campaign_id, person_id) DO NOTHING";
+    "share_channel, client_net) VALUES (?25, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
+    "?13, ?14, ?15, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?26, ?27, ?28, ?29, ?30, "
+    "?31) ON CONFLICT (campaign_id, person_id) DO NOTHING";
 inline constexpr char kLastSignatureId[] =
     "SELECT id FROM signatures WHERE id BETWEEN (?1 << 40) AND (?1 << 40) + 1099511627775 "
     "ORDER BY id DESC LIMIT 1";
@@ -227,23 +246,25 @@ inline constexpr char kInsertWithdrawToken[] =
 inline constexpr char kSignatureById[] =
     "SELECT " US_SIGNATURE_COLS " FROM signatures WHERE id = ?1";
 inline constexpr char kRecentPublic[] =
-    "SELECT name, comment, confirmed, group_key, verified, protection FROM signatures WHERE "
-    "campaign_id = ?1 AND state = 'confirmed' AND public_name = 1 ORDER BY confirmed DESC "
-    "LIMIT ?2";
+    "SELECT name, " US_SHOWN_COMMENT
+    ", confirmed, group_key, verified, protection FROM signatures WHERE "
+    "campaign_id = ?1 AND state = 'confirmed' AND public_name = 1 AND name_hidden = 0 ORDER BY "
+    "confirmed DESC LIMIT ?2";
 // A campaign's signatures, newest first; ?6 (list) / ?4 (count): a group key, or NULL for all.
 inline constexpr char kListSignatures[] =
     "SELECT " US_SIGNATURE_COLS
     " FROM signatures WHERE " US_SIG_IN_CAMPAIGN(1) " AND (?6 IS NULL OR "
-    "group_key = ?6) AND " US_SIG_TIME_FILTER(2, 3) " ORDER BY id DESC LIMIT ?4 OFFSET ?5";
+    "group_key = ?6) AND state <> 'invalidated' AND " US_SIG_TIME_FILTER(
+        2, 3) " ORDER BY id DESC LIMIT ?4 OFFSET ?5";
 inline constexpr char kCountSignatures[] =
     "SELECT count(*) FROM signatures WHERE " US_SIG_IN_CAMPAIGN(
         1) " AND (?4 IS NULL OR group_key = ?4) "
-    "AND " US_SIG_TIME_FILTER(2, 3);
+    "AND state <> 'invalidated' AND " US_SIG_TIME_FILTER(2, 3);
 // A person's signatures, newest first: "campaign_id IN (all campaigns)" lets the planner take
 // the (campaign_id, person_id) index one campaign at a time instead of scanning signatures.
 #define US_PERSON_SIGS                                                                       \
   " FROM signatures WHERE campaign_id IN (SELECT id FROM campaigns) AND person_id = ?1 AND " \
-  "protection = 'none' AND " US_SIG_TIME_FILTER(2, 3)
+  "protection = 'none' AND state <> 'invalidated' AND " US_SIG_TIME_FILTER(2, 3)
 inline constexpr char kListPersonSignatures[] =
     "SELECT " US_SIGNATURE_COLS US_PERSON_SIGS " ORDER BY id DESC LIMIT ?4 OFFSET ?5";
 inline constexpr char kCountPersonSignatures[] = "SELECT count(*)" US_PERSON_SIGS;
@@ -405,7 +426,7 @@ inline constexpr char kSignatureHours[] =
 // One read of a campaign's signatures for every tally (withdrawn ones are not counted).
 inline constexpr char kTallyRows[] =
     "SELECT state = 'confirmed', group_key, country, ref_host, utm_source, share_channel, source "
-    "FROM signatures WHERE " US_SIG_IN_CAMPAIGN(1) " AND state <> 'withdrawn'";
+    "FROM signatures WHERE " US_SIG_IN_CAMPAIGN(1) " AND state IN ('pending', 'confirmed')";
 // Every message, then the unsent ones by kind (US_FRESH_OUTBOX reads only the fresh range).
 inline constexpr char kOutboxCounts[] =
     "SELECT (SELECT count(*) FROM outbox), (SELECT count(*) FROM outbox WHERE " US_FRESH_OUTBOX
@@ -430,8 +451,40 @@ inline constexpr char kCountSearch[] = "SELECT count(*)" US_SEARCH;
 #undef US_SEARCH
 #undef US_SIG_CREATED
 
+// --- moderation (service/tx/moderation.cc through SqliteTx; core/moderation.h)
+// A campaign's pending (?2) and/or confirmed (?3) signatures created in [?4, ?5) (NULL: no
+// bound), oldest first; the network and domain are tested by the caller.
+inline constexpr char kModerationCandidates[] =
+    "SELECT " US_MODERATION_COLS " FROM signatures WHERE " US_SIG_IN_CAMPAIGN(
+        1) " AND ((?2 AND state = 'pending') OR (?3 AND state = 'confirmed')) AND (?4 IS NULL OR "
+           "created >= ?4) AND (?5 IS NULL OR created < ?5) ORDER BY id";
+inline constexpr char kModerationOf[] =
+    "SELECT " US_MODERATION_COLS " FROM signatures WHERE id = ?1";
+inline constexpr char kSaveModeration[] =
+    "UPDATE signatures SET comment_review = ?2, name_hidden = ?3, invalidated = ?4, "
+    "invalidated_by = ?5, invalidation_reason = ?6 WHERE id = ?1";
+inline constexpr char kCommentApprovalOf[] =
+    "SELECT count(*) FROM comment_approval WHERE campaign_id = ?1";
+inline constexpr char kSetCommentApproval[] =
+    "INSERT INTO comment_approval (campaign_id, since) VALUES (?1, ?2) ON CONFLICT DO NOTHING";
+inline constexpr char kClearCommentApproval[] =
+    "DELETE FROM comment_approval WHERE campaign_id = ?1";
+// The comments waiting for approval (comment_review 0, not empty) of a confirmed or pending
+// signature of campaign ?1, oldest first, at most ?2.
+inline constexpr char kAwaitingComments[] =
+    "SELECT " US_MODERATION_COLS " FROM signatures WHERE " US_SIG_IN_CAMPAIGN(
+        1) " AND comment_review = 0 AND comment <> '' AND (state = 'confirmed' OR state = "
+           "'pending') ORDER BY id LIMIT ?2";
+// Forgets the networks of signatures made before ?1.
+inline constexpr char kForgetClientNetworks[] =
+    "UPDATE signatures SET client_net = NULL WHERE client_net IS NOT NULL AND created < ?1";
+
 #undef US_CAMPAIGN_COLS
 #undef US_SIGNATURE_COLS
+#undef US_SIGNATURE_COLS_WITH
+#undef US_SHOWN_COMMENT
+#undef US_SHOWN_PUBLIC_NAME
+#undef US_MODERATION_COLS
 #undef US_SIGNATURE_ROW_COLS
 #undef US_PERSON_COLS
 #undef US_OUTBOX_COLS

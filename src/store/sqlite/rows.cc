@@ -23,6 +23,7 @@ const std::string& KeyOrPublic(const std::string& key) {
 SignatureState ParseState(std::string_view s) {
   if (s == "confirmed") return SignatureState::kConfirmed;
   if (s == "withdrawn") return SignatureState::kWithdrawn;
+  if (s == "invalidated") return SignatureState::kInvalidated;
   return SignatureState::kPending;
 }
 

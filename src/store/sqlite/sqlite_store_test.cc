@@ -108,7 +108,18 @@ class SqliteStoreTest : public ::testing::Test {
         "DROP TABLE sessions; DROP TABLE users; ALTER TABLE api_tokens DROP COLUMN owner_user_id; "
         "ALTER TABLE api_tokens DROP COLUMN campaign_id; "
         "ALTER TABLE api_tokens DROP COLUMN read_only;");
+    RewindVersionSeven();
     RewindVersionNine();
+  }
+  // Drops what migration 7 (moderation) adds (the widened CHECK on state may stay).
+  void RewindVersionSeven() {
+    ExecOther(  // version 7: moderation (the widened CHECK on state may stay: it is kept)
+        "DROP TABLE comment_approval; ALTER TABLE signatures DROP COLUMN client_net; "
+        "ALTER TABLE signatures DROP COLUMN comment_review; "
+        "ALTER TABLE signatures DROP COLUMN name_hidden; "
+        "ALTER TABLE signatures DROP COLUMN invalidated; "
+        "ALTER TABLE signatures DROP COLUMN invalidated_by; "
+        "ALTER TABLE signatures DROP COLUMN invalidation_reason;");
   }
   // Drops what migration 9 (signature origins and hourly counts) adds.
   void RewindVersionNine() {
@@ -368,6 +379,45 @@ TEST_F(SqliteStoreTest, MigrationNineCountsTheSignaturesThereAreByHour) {
   EXPECT_EQ((*hours)[0].pending, 2);  // a and gone, signed in the first hour
   EXPECT_EQ(store_->GetSignatureByUuid(MustSign(NewSig(c.id, "c@example.org"))).value().origin,
             SignatureOrigin{});
+}
+
+// Version 7 (moderation) widens the CHECK on signatures.state in place (migrations.cc,
+// AllowInvalidatedState): a version-6 database, with its signatures, accepts 'invalidated' after
+// it and still refuses any other state.
+TEST_F(SqliteStoreTest, MigrationSevenLetsSignaturesBeInvalidatedAndKeepsTheCheck) {
+  Campaign c = MustCreate("before-moderation");
+  store_.reset();
+  RewindVersionNine();
+  ExecOther(
+      "DROP TABLE comment_approval; ALTER TABLE signatures DROP COLUMN client_net; "
+      "ALTER TABLE signatures DROP COLUMN comment_review; "
+      "ALTER TABLE signatures DROP COLUMN name_hidden; "
+      "ALTER TABLE signatures DROP COLUMN invalidated; "
+      "ALTER TABLE signatures DROP COLUMN invalidated_by; "
+      "ALTER TABLE signatures DROP COLUMN invalidation_reason; "
+      "PRAGMA writable_schema = ON; UPDATE sqlite_schema SET sql = replace(sql, ' OR state = "
+      "''invalidated''', '') WHERE name = 'signatures'; PRAGMA writable_schema = OFF; "
+      "PRAGMA user_version = 6;");
+  const char* kWidened =
+      "SELECT count(*) FROM sqlite_schema WHERE name = 'signatures' AND sql LIKE "
+      "'%state = ''invalidated''%'";
+  ASSERT_EQ(QueryInt(kWidened), 0);  // what version 6 had
+  Open();
+  EXPECT_EQ(QueryInt("PRAGMA user_version"), LatestSchemaVersion());
+  EXPECT_EQ(QueryInt(kWidened), 1);
+  ExecOther(
+      "INSERT INTO people (id, uuid, canonical_email, email, created, modified) VALUES (1, 'p', "
+      "'a@example.org', 'a@example.org', 1, 1); INSERT INTO signatures (id, uuid, campaign_id, "
+      "person_id, name, email, canonical_email, state, source, created, modified) VALUES (" +
+      std::to_string((c.id << 40) + 1) + ", 's', " + std::to_string(c.id) +
+      ", 1, 'A', 'a@example.org', 'a@example.org', 'invalidated', 'form', 1, 1);");
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM signatures WHERE state = 'invalidated'"), 1);
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open_v2(path_.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr), SQLITE_OK);
+  sqlite3_busy_timeout(db, 5000);
+  EXPECT_EQ(sqlite3_exec(db, "UPDATE signatures SET state = 'bogus'", nullptr, nullptr, nullptr),
+            SQLITE_CONSTRAINT);
+  sqlite3_close(db);
 }
 
 TEST_F(SqliteStoreTest, RefusesADatabaseFromANewerVersion) {

@@ -270,6 +270,7 @@ Result<std::optional<SignatureRow>> SqliteTx::InsertSignature(const SignatureRow
     BindGroupFields(*st, 19, in);
     st->Bind(26, s.origin.referrer).Bind(27, s.origin.utm_source).Bind(28, s.origin.utm_medium);
     st->Bind(29, s.origin.utm_campaign).Bind(30, s.origin.channel);
+    BindOptText(*st, 31, in.client_net.empty() ? nullptr : in.client_net.c_str());
     int rc = st->Step();
     if (attempt == 0 && IsPrimaryKeyConflict(db_, rc)) {
       // Another process took this id: read the last ids again, then insert again.
@@ -315,6 +316,89 @@ Result<void> SqliteTx::SaveSignature(const SignatureRow& row) {
   BindGroupFields(*st, 15, row);
   BindLogFields(*st, 21, row);
   return StepDone(db_, *st, "saving the signature");
+}
+
+// --- moderation
+
+namespace {
+ModerationCandidate CandidateFromRow(const Stmt& st) {
+  ModerationCandidate c;
+  c.row = SignatureRowFromRow(st);
+  c.client_net = st.Text(34);
+  c.moderation.comment = static_cast<CommentReview>(std::clamp<std::int64_t>(st.Int(35), 0, 2));
+  c.moderation.name_hidden = st.Bool(36);
+  c.moderation.invalidated = st.OptInt(37);
+  c.moderation.invalidated_by = st.Text(38);
+  c.moderation.invalidation_reason = st.Text(39);
+  return c;
+}
+}  // namespace
+
+Result<std::vector<ModerationCandidate>> SqliteTx::ModerationCandidates(
+    std::int64_t campaign_id, bool pending, bool confirmed, std::optional<UnixTime> from,
+    std::optional<UnixTime> to) {
+  auto st = db_.Prepare(sql::kModerationCandidates);
+  if (!st) return Fail(st.error());
+  st->Bind(1, campaign_id).Bind(2, pending).Bind(3, confirmed).Bind(4, from).Bind(5, to);
+  std::vector<ModerationCandidate> out;
+  int rc;
+  while ((rc = st->Step()) == SQLITE_ROW) out.push_back(CandidateFromRow(*st));
+  if (rc != SQLITE_DONE) return Fail(db_.ErrorFor(rc, "reading signatures"));
+  return out;
+}
+
+Result<ModerationCandidate> SqliteTx::SignatureForModeration(std::int64_t signature_id) {
+  auto st = db_.Prepare(sql::kModerationOf);
+  if (!st) return Fail(st.error());
+  st->Bind(1, signature_id);
+  return QueryOne(db_, *st, "no such signature", [](Stmt& s) { return Wrap(CandidateFromRow(s)); });
+}
+
+Result<void> SqliteTx::SaveModeration(std::int64_t signature_id, const SignatureModeration& m) {
+  auto st = db_.Prepare(sql::kSaveModeration);
+  if (!st) return Fail(st.error());
+  st->Bind(1, signature_id).Bind(2, static_cast<std::int64_t>(m.comment)).Bind(3, m.name_hidden);
+  st->Bind(4, m.invalidated).Bind(5, m.invalidated_by).Bind(6, m.invalidation_reason);
+  if (auto r = StepDone(db_, *st, "saving the moderation"); !r) return r;
+  if (db_.Changes() != 1) return Fail(Code::kNotFound, "no such signature");
+  return {};
+}
+
+Result<bool> SqliteTx::CommentApproval(std::int64_t campaign_id) {
+  auto st = db_.Prepare(sql::kCommentApprovalOf);
+  if (!st) return Fail(st.error());
+  st->Bind(1, campaign_id);
+  int rc = st->Step();
+  if (rc != SQLITE_ROW) return Fail(db_.ErrorFor(rc, "reading the comment approval"));
+  return st->Int(0) > 0;
+}
+
+Result<void> SqliteTx::SetCommentApproval(std::int64_t campaign_id, bool on, UnixTime now) {
+  auto st = db_.Prepare(on ? sql::kSetCommentApproval : sql::kClearCommentApproval);
+  if (!st) return Fail(st.error());
+  st->Bind(1, campaign_id);
+  if (on) st->Bind(2, now);
+  return StepDone(db_, *st, "saving the comment approval");
+}
+
+Result<std::vector<ModerationCandidate>> SqliteTx::AwaitingComments(std::int64_t campaign_id,
+                                                                    int limit) {
+  auto st = db_.Prepare(sql::kAwaitingComments);
+  if (!st) return Fail(st.error());
+  st->Bind(1, campaign_id).Bind(2, std::max(limit, 0));
+  std::vector<ModerationCandidate> out;
+  int rc;
+  while ((rc = st->Step()) == SQLITE_ROW) out.push_back(CandidateFromRow(*st));
+  if (rc != SQLITE_DONE) return Fail(db_.ErrorFor(rc, "reading comments"));
+  return out;
+}
+
+Result<std::int64_t> SqliteTx::ForgetClientNetworks(UnixTime before) {
+  auto st = db_.Prepare(sql::kForgetClientNetworks);
+  if (!st) return Fail(st.error());
+  st->Bind(1, before);
+  if (auto r = StepDone(db_, *st, "forgetting networks"); !r) return Fail(r.error());
+  return static_cast<std::int64_t>(db_.Changes());
 }
 
 Result<void> SqliteTx::AddToken(std::int64_t signature_id, std::string_view token_hash,

@@ -66,6 +66,16 @@ class SqliteTx final : public WriteTx {
   Result<void> ForEachOutcomeRecipient(
       std::int64_t campaign_id,
       const std::function<Result<void>(const OutcomeRecipient&)>& fn) override;
+  Result<std::vector<ModerationCandidate>> ModerationCandidates(
+      std::int64_t campaign_id, bool pending, bool confirmed, std::optional<UnixTime> from,
+      std::optional<UnixTime> to) override;
+  Result<ModerationCandidate> SignatureForModeration(std::int64_t signature_id) override;
+  Result<void> SaveModeration(std::int64_t signature_id, const SignatureModeration& m) override;
+  Result<bool> CommentApproval(std::int64_t campaign_id) override;
+  Result<void> SetCommentApproval(std::int64_t campaign_id, bool on, UnixTime now) override;
+  Result<std::vector<ModerationCandidate>> AwaitingComments(std::int64_t campaign_id,
+                                                            int limit) override;
+  Result<std::int64_t> ForgetClientNetworks(UnixTime before) override;
   Result<Organization> InsertOrganization(const Organization& o,
                                           std::string_view confirm_token_hash,
                                           std::string_view logo_png) override;

@@ -333,11 +333,18 @@ class WriterImpl final : public Writer {
   // false: an operation failed without savepoints; nothing was kept, run it again with them.
   bool RunBatchOnce(std::vector<Queued>& batch, SqliteTx& state, bool savepoints) {
     state.Clear();
-    state.log().BeginBatch();
     if (auto r = Run(sql::kBegin); !r) {
+      state.log().BeginBatch();
       FailAll(batch, r.error());
       return true;
     }
+    // (Under the write lock: leaves another process appended are taken in first.)
+    if (auto r = state.log().Resync(); !r) {
+      (void)Run(sql::kRollback);
+      FailAll(batch, r.error());
+      return true;
+    }
+    state.log().BeginBatch();
     auto abort = [&](Error e) {
       state.log().AbortBatch();
       if (db_->InTransaction()) (void)Run(sql::kRollback);
