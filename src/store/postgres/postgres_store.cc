@@ -21,6 +21,7 @@
 #include "log/leaf.h"
 #include "log/proof.h"
 #include "store/postgres/accounts.h"
+#include "store/postgres/outreach.h"
 #include "store/postgres/migrations.h"
 #include "store/postgres/pg_log.h"
 #include "store/postgres/pg_nodes.h"
@@ -201,6 +202,7 @@ class PostgresStore final : public Store {
   void Submit(WriteJob* job) override { writer_->Submit(job); }
   const FieldSealer& sealer() const override { return sealer_; }
   AccountStore& accounts() override { return accounts_; }
+  OutreachStore& outreach() override { return outreach_; }
   Result<void> Backup(const std::string&) override {
     return Fail(Code::kInvalidArgument,
                 "a PostgreSQL store is backed up with PostgreSQL's own tools: use pg_dump (e.g. "
@@ -826,6 +828,11 @@ class PostgresStore final : public Store {
                              fn(*conn);
                            },
                            [this] { return Writable(); }};
+  pg::PgOutreach outreach_{[this](const std::function<void(PgConn&)>& fn) {
+                             auto conn = pool_.Get();
+                             fn(*conn);
+                           },
+                           [this] { return Writable(); }, sealer_};
 };
 
 // How long a reader waits for the tree to cover the leaves it needs: a lease of a node that

@@ -108,6 +108,9 @@ class SqliteStoreTest : public ::testing::Test {
         "DROP TABLE sessions; DROP TABLE users; ALTER TABLE api_tokens DROP COLUMN owner_user_id; "
         "ALTER TABLE api_tokens DROP COLUMN campaign_id; "
         "ALTER TABLE api_tokens DROP COLUMN read_only;");
+    ExecOther(  // version 8: updates, unsubscribes and deliveries
+        "DROP TABLE deliveries; DROP TABLE unsubscribes; DROP TABLE updates; DROP INDEX "
+        "outbox_update; ALTER TABLE outbox DROP COLUMN update_id;");
   }
   void ExecOther(const std::string& sql) {
     sqlite3* db = nullptr;

@@ -8,6 +8,7 @@
 //   api_tokens.cc     ApiTokenStore       outbox.cc         OutboxStore
 //   log.cc            LogStore            instance.cc       InstanceStore
 //   accounts.cc       AccountStore (a class of its own, SqliteAccounts: accounts.h)
+//   outreach.cc       OutreachStore (a class of its own, SqliteOutreach: outreach.h)
 //
 // Writes that carry rules are not here: they are the transaction scripts of service/tx/, which
 // reach this store through Submit and SqliteTx (sqlite_tx.h). The store's own plain writes
@@ -28,6 +29,7 @@
 #include <vector>
 
 #include "store/sqlite/accounts.h"
+#include "store/sqlite/outreach.h"
 #include "store/sqlite/sqlite_db.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/sqlite/sqlite_tx.h"
@@ -133,11 +135,13 @@ class SqliteStore final : public Store {
   void Submit(WriteJob* job) override { writer_->Submit(job); }
   const FieldSealer& sealer() const override { return *keys_.sealer; }
   AccountStore& accounts() override { return accounts_; }
+  OutreachStore& outreach() override { return outreach_; }
   Result<void> Backup(const std::string& path) override;
   void Close() override;
 
  private:
   friend class SqliteAccounts;  // reads through Reader()
+  friend class SqliteOutreach;  // likewise
   // A read connection leased from the pool for the lifetime of this object.
   class ReadLease {
    public:
@@ -188,6 +192,7 @@ class SqliteStore final : public Store {
   std::condition_variable readers_cv_;
   std::vector<Db*> free_readers_;
   SqliteAccounts accounts_{*this};
+  SqliteOutreach outreach_{*this};
 };
 
 }  // namespace undersigned::store
