@@ -73,7 +73,7 @@ struct UpdateCounts {
 
 // What one EnqueueUpdateBatch did.
 struct UpdateBatch {
-  bool ran = false;       // false: the update was not due (draft, sent, or send_at in the future)
+  bool ran = false;  // false: the update was not due (draft, sent, or send_at in the future)
   std::int64_t queued = 0;
   bool finished = false;  // this batch queued the last recipients: the update is now sent
 };
