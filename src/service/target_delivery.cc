@@ -216,13 +216,13 @@ Result<DeliveryRecord> TargetDeliveryService::Send(const Actor& by, const std::s
   if (!preview) return Fail(preview.error());
   const Delivery& d = preview->delivery;
   if (preview->recipients.empty()) {
-    return Fail(Code::kInvalidArgument,
-                "no target of '" + slug +
-                    "' has an email address: give one an address (campaign "
-                    "edit " +
-                    slug +
-                    " --target \"Name|Title|Organization||||name@example.org\", "
-                    "repeating --target for every target), then deliver again");
+    const std::string example =
+        "campaign edit " + slug + " --target \"Name|Title|Organization||||name@example.org\"";
+    return Fail(Code::kInvalidArgument, "no target of '" + slug +
+                                            "' has an email address: give one an address (" +
+                                            example +
+                                            ", repeating --target for every target), then "
+                                            "deliver again");
   }
   const render::LetterPdfInput letter = LetterInputFrom(d);
   // Rendered once now, so that a letter that cannot be rendered is refused here rather than
