@@ -155,7 +155,8 @@ def test_a_scheduled_update_goes_out_once_across_restarts(stack):
 
 
 def test_the_letter_is_delivered_to_its_target_as_a_pdf_with_the_count(stack, tmp_path):
-    out = cli(stack, "deliver", "outreach", "--send")
+    # (The test server keeps no public URL: the links use its listen address, given here.)
+    out = cli(stack, "deliver", "outreach", "--send", "--base-url", stack.url)
     assert "pat@example.com" in out
     [mail] = wait_mail_with(stack, "pat@example.com", "Open letter: Outreach letter")
     pdfs = [p for p in mail.msg.iter_attachments() if p.get_content_type() == "application/pdf"]
@@ -180,7 +181,8 @@ def test_the_letter_is_delivered_to_its_target_as_a_pdf_with_the_count(stack, tm
 
 def test_delivery_without_any_target_address_is_refused(stack):
     harness.create_campaign(stack.data, "no-address")
-    p = run_cli("deliver", "no-address", "--send", data=stack.data, check=False)
+    p = run_cli("deliver", "no-address", "--send", "--base-url", stack.url, data=stack.data,
+                check=False)
     assert p.returncode != 0
     assert "email address" in p.stderr
     assert query(stack.data, "SELECT count(*) FROM deliveries WHERE campaign_id = "
