@@ -24,6 +24,7 @@
 #include "http/metrics.h"
 #include "http/pages/organizations.h"
 #include "http/pages/pages.h"
+#include "http/pages/unsubscribe.h"
 #include "http/router.h"
 #include "http/server.h"
 #include "mail/mailer.h"
@@ -32,6 +33,7 @@
 #include "render/templates.h"
 #include "service/outcomes.h"
 #include "service/site_url.h"
+#include "service/target_delivery.h"
 #include "store/open_store.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/store_url.h"
@@ -188,6 +190,7 @@ Result<std::unique_ptr<App>> App::Open(const Config& config, bool serving) {
   app->organizing_ = std::make_unique<service::OrganizingService>(*app->campaigns_, *app->accounts_,
                                                                   *app->store_, clock);
   app->people_ = std::make_unique<service::PeopleService>(*app->store_, clock);
+  app->updates_ = std::make_unique<service::UpdateService>(*app->store_, *app->accounts_, clock);
 
   service::SigningOptions so;
   so.max_confirm_sends = config.limits.max_confirm_sends;
@@ -329,9 +332,48 @@ int App::Serve() {
         settled->previous, base_url, signature_log.origin());
   }
 
+  // Updates and deliveries (issue 13, parts 7 and 8): rendered at send time from the store,
+  // with their one-click unsubscribe headers (RFC 8058) and the letter's PDF.
+  auto unsubscribe_links = service::UnsubscribeLinks::Open(*store_);
+  if (!unsubscribe_links) {
+    spdlog::error("cannot read the unsubscribe key: {}", unsubscribe_links.error().message);
+    return 1;
+  }
+  const service::UpdateMailRenderer update_mail(*store_, *unsubscribe_links, base_url);
+  const service::DeliveryMailRenderer delivery_mail(*store_);
+  auto outreach_mail = [&](const OutboxMessage& m,
+                           Result<service::OutreachMail> r) -> Result<mail::MailMessage> {
+    if (!r) return Fail(r.error());
+    mail::MailMessage msg;
+    msg.from_address = config_.mail.from_address;
+    msg.from_name = config_.mail.from_name;
+    msg.to = r->to.empty() ? m.recipient : r->to;
+    msg.subject = r->subject;
+    msg.text_body = r->text;
+    msg.html_body = r->html;
+    for (auto& a : r->attachments) {
+      msg.attachments.push_back(mail::MailAttachment{a.filename, a.content_type, a.data});
+    }
+    if (r->unsubscribe_url.starts_with("https://")) {
+      if (auto u = mail::AddListUnsubscribe(msg, r->unsubscribe_url); !u) return Fail(u.error());
+    } else if (!r->unsubscribe_url.empty()) {
+      // A site without https (a demo, a test on 127.0.0.1): the same headers, which RFC 8058
+      // mail clients ignore for a plain http URL; the link in the text still works.
+      msg.extra_headers.push_back({"List-Unsubscribe", "<" + r->unsubscribe_url + ">"});
+      msg.extra_headers.push_back({"List-Unsubscribe-Post", "List-Unsubscribe=One-Click"});
+    }
+    return msg;
+  };
+
   mail::OutboxSender sender(
       *store_, **mailer,
       [&](const OutboxMessage& m) -> Result<mail::MailMessage> {
+        if (service::UpdateMailRenderer::Handles(m.kind)) {
+          return outreach_mail(m, update_mail.Render(m));
+        }
+        if (service::DeliveryMailRenderer::Handles(m.kind)) {
+          return outreach_mail(m, delivery_mail.Render(m));
+        }
         auto r = render::RenderEmail(m, base_url);
         if (!r) return Fail(r.error());
         mail::MailMessage msg;
@@ -384,6 +426,10 @@ int App::Serve() {
   http::RegisterLogRoutes(router, http::LogRoutesDeps{signature_log, *campaigns_});
   http::RegisterConsole(router, http::ConsoleDeps{*accounts_, *campaigns_, *organizing_, *templates,
                                                   base_url, *csrf_secret, site, &clock});
+  service::UnsubscribeService unsubscribe(*store_, *unsubscribe_links, clock);
+  http::RegisterUnsubscribePages(
+      router, http::UnsubscribePagesDeps{*campaigns_, unsubscribe, *templates, base_url,
+                                         *csrf_secret, site, &clock});
   http::ApiDeps api{*campaigns_, *signing_, *tokens_, *people_, *organizations_, clock, base_url};
   api.per_token =
       RateLimit{config_.limits.api_per_token_burst, config_.limits.api_per_token_per_second,
@@ -467,6 +513,13 @@ int App::Serve() {
   // Campaigns with a threshold fail at their deadline whether or not anyone visits.
   service::OutcomeScheduler outcomes(*store_, *campaigns_, clock, [&sender] { sender.Wake(); });
   outcomes.Start();
+  // Updates go out on time, batch by batch and throttled, whether or not anyone visits.
+  service::UpdateScheduler update_scheduler(*store_, clock, [&sender] { sender.Wake(); });
+  updates_->SetWake([&update_scheduler, &sender] {
+    update_scheduler.Poke();
+    sender.Wake();  // a test copy, queued by the service itself
+  });
+  update_scheduler.Start();
 
   // Signals: handled here, on the main thread, which otherwise only ticks housekeeping.
   struct sigaction sa {};
@@ -538,6 +591,8 @@ int App::Serve() {
   if (ops_server) ops_server->Stop(std::chrono::seconds(0));
   spdlog::info("http drained");
   outcomes.Stop();
+  updates_->SetWake(nullptr);
+  update_scheduler.Stop();
   wake_mailer_ = nullptr;
   sender.Stop();
   campaigns_->SetListener(nullptr);

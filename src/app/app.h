@@ -18,6 +18,7 @@
 #include "service/organizing.h"
 #include "service/people.h"
 #include "service/signing.h"
+#include "service/updates.h"
 #include "store/data_dir_lock.h"
 #include "store/store.h"
 
@@ -55,6 +56,9 @@ class App {
   service::PeopleService& people() { return *people_; }
   service::AccountService& accounts() { return *accounts_; }
   service::ModerationService& moderation() { return *moderation_; }  // issue 13 part 5
+  // Updates to signers (issue 13, part 7). The delivery to targets needs the site's URL:
+  // service::TargetDeliveryService is made by its caller over updates() and accounts().
+  service::UpdateService& updates() { return *updates_; }
   // The signature log, opened on first use (its key and origin are made then if missing).
   // base_url: the site's public URL, from which a first start derives the log's origin.
   Result<service::LogService*> Log(const std::string& base_url);
@@ -72,6 +76,8 @@ class App {
   std::unique_ptr<service::ApiTokenService> tokens_;
   std::unique_ptr<service::AccountService> accounts_;       // organizer accounts (issue 13)
   std::unique_ptr<service::OrganizingService> organizing_;  // the console's campaign use cases
+  std::unique_ptr<service::AccountService> accounts_;  // organizer accounts (issue 13)
+  std::unique_ptr<service::UpdateService> updates_;    // updates to signers (issue 13)
   // Throttles guessing of link tokens for signing_ and organizations_ (declared before them).
   std::unique_ptr<service::TokenGuard> link_guesses_;
   std::unique_ptr<service::SigningService> signing_;

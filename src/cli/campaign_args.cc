@@ -36,8 +36,9 @@ void AddCampaignOptions(CLI::App* sub, CampaignArgs& a, bool creating) {
   auto* title = sub->add_option("--title", a.title, "title of the letter or petition");
   auto* target = sub->add_option(
       "--target", a.targets,
-      "decision maker, \"Name|Title|Organization|x_handle|bluesky_handle|mastodon_handle\" "
-      "(only Name is required; repeat for several; on edit, replaces all targets)");
+      "decision maker, \"Name|Title|Organization|x_handle|bluesky_handle|mastodon_handle|email\" "
+      "(only Name is required; the email address receives the letter when it is delivered; "
+      "repeat for several; on edit, replaces all targets)");
   auto* goal = sub->add_option("--goal", a.goal, "signature goal");
   if (creating) {
     slug->required();
@@ -141,12 +142,13 @@ Result<Campaign> BuildCampaign(const CampaignArgs& a, Campaign c) {
     c.targets.clear();
     for (const std::string& spec : a.targets) {
       auto p = SplitBars(spec);
-      if (p.size() > 6 || p[0].empty()) {
+      if (p.size() > 7 || p[0].empty()) {
         return Fail(Code::kInvalidArgument,
-                    "--target must be \"Name|Title|Organization|x|bluesky|mastodon\" with a name");
+                    "--target must be \"Name|Title|Organization|x|bluesky|mastodon|email\" with "
+                    "a name");
       }
-      p.resize(6);
-      c.targets.push_back(Target{p[0], p[1], p[2], StripAt(p[3]), StripAt(p[4]), p[5]});
+      p.resize(7);
+      c.targets.push_back(Target{p[0], p[1], p[2], StripAt(p[3]), StripAt(p[4]), p[5], p[6]});
     }
   }
   return c;

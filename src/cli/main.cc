@@ -20,6 +20,7 @@
 #include "cli/campaign_args.h"
 #include "cli/dashboard_commands.h"
 #include "cli/signature_commands.h"
+#include "cli/outreach_commands.h"
 #include "cli/user_commands.h"
 #include "core/time_zone.h"
 #include "render/templates.h"
@@ -233,6 +234,9 @@ int Main(int argc, char** argv) {
   // --- dashboard (cli/dashboard_commands.h)
   DashboardArgs dashboard_args;
   CLI::App* dashboard_command = AddDashboardCommand(cli, dashboard_args);
+  // --- update (outreach_commands.h)
+  UpdateArgs update_args;
+  const std::vector<CLI::App*> update_commands = AddUpdateCommands(cli, update_args);
 
   // --- backup
   // --- deliver
@@ -250,6 +254,11 @@ int Main(int argc, char** argv) {
   deliver->add_option("--output,-o", deliver_output, "file to write (default: standard output)");
   add_flag(deliver, "--base-url", "server.base_url",
            "the site's public URL, for links (default: the one the server keeps)");
+  bool deliver_send = false;
+  deliver->add_flag("--send", deliver_send,
+                    "send it: mail the letter as a PDF to every target with an email address, "
+                    "record the delivery and tell the signers who asked for updates (a running "
+                    "server sends the mail)");
 
   // --- organization
   CLI::App* orgc = cli.add_subcommand(
@@ -324,6 +333,9 @@ int Main(int argc, char** argv) {
     add_flag(sub, "--store", "store.url", store_help)->type_name("URL");
   }
   add_flag(dashboard_command, "--store", "store.url", store_help)->type_name("URL");
+  for (CLI::App* sub : update_commands) {
+    add_flag(sub, "--store", "store.url", store_help)->type_name("URL");
+  }
   for (CLI::App* sub : signature_commands) {
     add_flag(sub, "--store", "store.url", store_help)->type_name("URL");
   }
@@ -449,6 +461,7 @@ int Main(int argc, char** argv) {
   if (*deliver) {
     auto base_url = service::KnownBaseUrl(a.store(), config.server.base_url);
     if (!base_url) return Report(base_url.error());
+    if (deliver_send) return RunDeliverSend(slug, a, *base_url, std::cout, Report);
     auto d = service::BuildDelivery(a.store(), slug, Clock::System().Now(), *base_url);
     if (!d) return Report(d.error());
     std::string text;
@@ -490,6 +503,7 @@ int Main(int argc, char** argv) {
   if (int code = RunSignatureCommand(signature_args, a, std::cout, Report); code >= 0) {
     return code;
   }
+  if (update_args.any()) return RunUpdateCommand(update_args, a, std::cout, Report);
   if (*token_create) {
     auto t = a.tokens().Create(token_name);
     if (!t) return Report(t.error());

@@ -22,6 +22,9 @@ struct Target {
   std::string x_handle;         // without the @, "benioff"
   std::string bluesky_handle;   // "benioff.bsky.social"
   std::string mastodon_handle;  // "@benioff@mastodon.social"
+  // Where the letter is delivered by email (service/target_delivery.h); optional. Never shown
+  // on public pages.
+  std::string email;
 
   bool operator==(const Target&) const = default;
 };

@@ -42,6 +42,7 @@ Result<void> CampaignService::Load() {
       CampaignCounts cc;
       if (auto it = counts->find(c.id); it != counts->end()) cc = it->second;
       auto snap = Install(std::move(c), &cc, &*recent);
+      InstallDelivered(snap->campaign);
       InstallOrganizations(snap->campaign.id, std::move(*orgs));
       ids.push_back(snap->campaign.id);
     }
@@ -89,6 +90,7 @@ std::shared_ptr<const CampaignSnapshot> CampaignService::Install(
     snap->counts = old->second->counts;
     snap->recent = old->second->recent;
     snap->organizations = old->second->organizations;
+    snap->delivered = old->second->delivered;
     if (old->second->campaign.slug != c.slug) id_by_slug_.erase(old->second->campaign.slug);
   }
   if (counts) {
@@ -126,6 +128,32 @@ Result<std::shared_ptr<const CampaignSnapshot>> CampaignService::OpenForSigning(
     return Fail(Code::kConflict, "This campaign is closed and no longer takes signatures.");
   }
   return snap;
+}
+
+void CampaignService::InstallDelivered(const Campaign& c) {
+  auto list = store_.outreach().ListDeliveries(c.id);
+  if (!list) {
+    spdlog::warn("campaign {}: could not read its deliveries: {}", c.slug, list.error().message);
+    return;
+  }
+  if (list->empty()) return;
+  const DeliveryRecord& r = list->front();
+  DeliveredNote note{{}, r.created, r.confirmed};
+  for (const Target& t : c.targets) {
+    for (const std::string& to : r.recipients) {
+      if (!t.email.empty() && t.email == to) {
+        note.targets.push_back(t.name);
+        break;
+      }
+    }
+  }
+  std::lock_guard lock(mu_);
+  auto it = by_id_.find(c.id);
+  if (it == by_id_.end()) return;
+  auto snap = std::make_shared<CampaignSnapshot>(*it->second);
+  snap->delivered = std::move(note);
+  snap->version = next_version_++;
+  it->second = snap;
 }
 
 Result<void> CampaignService::ReloadOrganizations(std::int64_t campaign_id) {
@@ -413,7 +441,8 @@ Result<int> CampaignService::Refresh() {
       auto orgs = store_.ListOrganizations(c.id, OrganizationState::kApproved);
       if (!orgs) return Fail(orgs.error());
       const std::int64_t id = c.id;
-      Install(std::move(c), current ? nullptr : &zero, &recent);
+      auto snap = Install(std::move(c), current ? nullptr : &zero, &recent);
+      InstallDelivered(snap->campaign);  // a delivery (from the CLI too) moves the date as well
       Publish(InstallOrganizations(id, std::move(*orgs)));
       ids.push_back(id);
       ++changed;

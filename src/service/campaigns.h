@@ -28,6 +28,14 @@ namespace undersigned::service {
 // cache its output per (slug, version).
 // counts.confirmed and counts.withdrawn are exact; counts.pending may lag (pending changes do
 // not rebuild snapshots: they are not public, and signing is the hot path). Totals() is exact.
+// The latest delivery of the letter to its targets (service/target_delivery.h), as the campaign
+// page says it: "Delivered to ... on ..., with N signatures".
+struct DeliveredNote {
+  std::vector<std::string> targets;  // names of the targets it was mailed to
+  UnixTime when = 0;
+  std::int64_t confirmed = 0;
+};
+
 struct CampaignSnapshot {
   Campaign campaign;
   CampaignCounts counts;
@@ -37,6 +45,7 @@ struct CampaignSnapshot {
   // goes into the log leaves of signatures counted now). Shared between snapshots: it changes
   // only when the demand or the letter does. Never null once installed.
   std::shared_ptr<const std::vector<CampaignText>> texts;
+  std::optional<DeliveredNote> delivered;  // none: not delivered by email yet
   std::uint64_t version = 0;
   // The current text's hash (log::TextHash), or empty if its versions could not be read.
   const std::string& text_hash() const;
@@ -109,6 +118,8 @@ class CampaignService {
   Result<void> ReloadOrganizations(std::int64_t campaign_id);
 
  private:
+  // Reads the campaign's latest delivery (store/outreach_store.h) into its snapshot.
+  void InstallDelivered(const Campaign& c);
   // kInvalidArgument (field "groups") if after drops or re-kinds a group people signed in, or
   // stops offering one of its sealed thresholds.
   Result<void> CheckGroupChanges(const Campaign& before, const Campaign& after);

@@ -40,7 +40,8 @@ std::string TargetsJson(const std::vector<Target>& targets) {
                    {"organization", t.organization},
                    {"x_handle", t.x_handle},
                    {"bluesky_handle", t.bluesky_handle},
-                   {"mastodon_handle", t.mastodon_handle}});
+                   {"mastodon_handle", t.mastodon_handle},
+                   {"email", t.email}});
   }
   return arr.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
@@ -58,7 +59,8 @@ Result<std::vector<Target>> ParseTargets(std::string_view text) {
   for (const auto& o : arr) {
     if (!o.is_object()) continue;
     out.push_back(Target{str(o, "name"), str(o, "title"), str(o, "organization"),
-                         str(o, "x_handle"), str(o, "bluesky_handle"), str(o, "mastodon_handle")});
+                         str(o, "x_handle"), str(o, "bluesky_handle"), str(o, "mastodon_handle"),
+                         str(o, "email")});
   }
   return out;
 }

@@ -5,7 +5,8 @@
 // The facade is made of narrow interfaces by subject, one header each: campaigns, signatures,
 // people, organizations, API tokens, outbox, log and instance values. Code that needs one
 // subject takes that interface. Organizer accounts (store/account_store.h) are reached through
-// accounts(), implemented by each backend in a class of its own. Writes that carry rules
+// accounts(), implemented by each backend in a class of its own; so are updates and deliveries
+// (store/outreach_store.h), reached through outreach(). Writes that carry rules
 // (signing, confirming, withdrawing, deciding outcomes, revealing sealed names, organizations)
 // are not methods here: they are transaction scripts in service/tx/ that run inside a backend's
 // batch through Submit and the narrow per-transaction WriteTx (store/write_tx.h), written once
@@ -31,6 +32,7 @@
 #include "store/log_store.h"
 #include "store/organization_store.h"
 #include "store/outbox_store.h"
+#include "store/outreach_store.h"
 #include "store/people_store.h"
 #include "store/signature_store.h"
 #include "store/types.h"
@@ -60,6 +62,9 @@ class Store : public CampaignStore,
   virtual AccountStore& accounts() = 0;
   // What an organizer's dashboard reads (store/dashboard_store.h). Lives as long as the store.
   virtual DashboardStore& dashboard() = 0;
+  // Updates to signers, unsubscribes and deliveries to targets (store/outreach_store.h). Lives
+  // as long as the store.
+  virtual OutreachStore& outreach() = 0;
   // Online, consistent copy of the whole store into a new file at path. kInvalidArgument for a
   // backend copied by its own tools (PostgreSQL: pg_dump), with a message that says what to do.
   virtual Result<void> Backup(const std::string& path) = 0;

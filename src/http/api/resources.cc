@@ -317,6 +317,7 @@ Result<std::vector<Target>> ParseTargets(const json& v, Errors& errors) {
           GetString(item, "undersigned:bluesky_handle", path + ".undersigned:bluesky_handle"));
       auto ms = errors.Take(
           GetString(item, "undersigned:mastodon_handle", path + ".undersigned:mastodon_handle"));
+      auto em = errors.Take(GetString(item, "undersigned:email", path + ".undersigned:email"));
       if (!name.has_value() || Trim(name.value).empty()) {
         if (!name.present || name.null) errors.Add(path + ".name", "is required");
       }
@@ -330,6 +331,7 @@ Result<std::vector<Target>> ParseTargets(const json& v, Errors& errors) {
         t.bluesky_handle.erase(0, 1);
       }
       t.mastodon_handle = Trim(ms.value);
+      t.email = Trim(em.value);  // where the letter is delivered; never shown publicly
     } else {
       errors.Add(path, "must be an object like {\"name\": \"Jane Doe\"}");
       continue;

@@ -556,6 +556,13 @@ Data CampaignPageData(const service::CampaignSnapshot& snap, std::string_view ba
   cd.set("title", c.title);
   cd.set("demand", Opt(c.demand));
   cd.set("organized_by", Opt(c.organized_by));
+  if (snap.delivered && !snap.delivered->targets.empty()) {
+    cd.set("delivered", "Delivered to " + JoinNames(snap.delivered->targets) + " on " +
+                            render::FormatDate(snap.delivered->when) + ", with " +
+                            render::FormatThousands(snap.delivered->confirmed) + " signatures.");
+  } else {
+    cd.set("delivered", Data(false));
+  }
   cd.set("url", url);
   cd.set("open", Data(takes_signatures));
   std::vector<std::string> to;

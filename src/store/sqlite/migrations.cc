@@ -415,6 +415,52 @@ Result<void> AllowInvalidatedState(Db& db) {
   return {};
 }
 
+// Version 8: updates to signers, unsubscribes and deliveries to targets (issue 13, parts 7 and
+// 8; store/outreach_store.h). updates.queued_through is the last signature id an update queued
+// mail for: each batch queues the next recipients and moves it in one transaction. outbox.update_id
+// names the update a message belongs to, for its delivery counts. unsubscribes: one row per
+// person and campaign, with the update whose link was used. deliveries.letter keeps the letter
+// as it was delivered (JSON), from which each target's mail renders its PDF at send time.
+constexpr const char* kV8 = R"sql(
+CREATE TABLE updates (
+  id             INTEGER PRIMARY KEY,
+  campaign_id    INTEGER NOT NULL REFERENCES campaigns (id),
+  kind           TEXT    NOT NULL DEFAULT 'update' CHECK (kind IN ('update', 'delivered')),
+  subject        TEXT    NOT NULL,
+  body_markdown  TEXT    NOT NULL,
+  author_user_id INTEGER REFERENCES users (id),
+  state          TEXT    NOT NULL CHECK (state IN ('draft', 'scheduled', 'sending', 'sent')),
+  send_at        INTEGER,
+  queued_through INTEGER NOT NULL DEFAULT 0,  -- the last signature id it queued mail for
+  created        INTEGER NOT NULL,
+  modified       INTEGER NOT NULL,
+  finished       INTEGER
+);
+CREATE INDEX updates_campaign ON updates (campaign_id, id);
+CREATE INDEX updates_due ON updates (send_at) WHERE state IN ('scheduled', 'sending');
+CREATE TABLE unsubscribes (
+  campaign_id INTEGER NOT NULL REFERENCES campaigns (id),
+  person_id   INTEGER NOT NULL REFERENCES people (id),
+  update_id   INTEGER REFERENCES updates (id),
+  created     INTEGER NOT NULL,
+  PRIMARY KEY (campaign_id, person_id)
+) WITHOUT ROWID;
+CREATE INDEX unsubscribes_update ON unsubscribes (update_id) WHERE update_id IS NOT NULL;
+CREATE TABLE deliveries (
+  id              INTEGER PRIMARY KEY,
+  campaign_id     INTEGER NOT NULL REFERENCES campaigns (id),
+  user_id         INTEGER REFERENCES users (id),
+  created         INTEGER NOT NULL,
+  recipients      TEXT    NOT NULL,  -- JSON array of the targets' addresses
+  checkpoint_size INTEGER NOT NULL,
+  checkpoint_hash TEXT    NOT NULL,
+  confirmed       INTEGER NOT NULL,
+  letter          TEXT    NOT NULL   -- JSON: the letter as delivered
+);
+CREATE INDEX deliveries_campaign ON deliveries (campaign_id, id);
+ALTER TABLE outbox ADD COLUMN update_id INTEGER;
+CREATE INDEX outbox_update ON outbox (update_id) WHERE update_id IS NOT NULL;
+
 // Version 9: where signatures come from, and the dashboard's hourly counts (issue 13).
 //  - signatures gains its origin (core/origin.h): the referrer's host, utm_source, utm_medium,
 //    utm_campaign and our share channel, '' when unknown (every signature made before).
@@ -470,7 +516,7 @@ const std::vector<Migration>& SqliteMigrations() {
       {5, "per-email limit buckets", kV5},
       {6, "organizer accounts", kV6},
       {7, "moderation", kV7, AllowInvalidatedState},
-      // (8: another branch of issue 13)
+      {8, "updates, unsubscribes and deliveries", kV8},
       {9, "signature origins and hourly counts", kV9},
   };
   return kMigrations;

@@ -109,6 +109,7 @@ class SqliteStoreTest : public ::testing::Test {
         "ALTER TABLE api_tokens DROP COLUMN campaign_id; "
         "ALTER TABLE api_tokens DROP COLUMN read_only;");
     RewindVersionSeven();
+    RewindVersionEight();
     RewindVersionNine();
   }
   // Drops what migration 7 (moderation) adds (the widened CHECK on state may stay).
@@ -120,6 +121,12 @@ class SqliteStoreTest : public ::testing::Test {
         "ALTER TABLE signatures DROP COLUMN invalidated; "
         "ALTER TABLE signatures DROP COLUMN invalidated_by; "
         "ALTER TABLE signatures DROP COLUMN invalidation_reason;");
+  }
+  // Drops what migration 8 (updates, unsubscribes and deliveries) adds.
+  void RewindVersionEight() {
+    ExecOther(  // version 8: updates, unsubscribes and deliveries
+        "DROP TABLE deliveries; DROP TABLE unsubscribes; DROP TABLE updates; DROP INDEX "
+        "outbox_update; ALTER TABLE outbox DROP COLUMN update_id;");
   }
   // Drops what migration 9 (signature origins and hourly counts) adds.
   void RewindVersionNine() {
@@ -388,6 +395,7 @@ TEST_F(SqliteStoreTest, MigrationSevenLetsSignaturesBeInvalidatedAndKeepsTheChec
   Campaign c = MustCreate("before-moderation");
   store_.reset();
   RewindVersionNine();
+  RewindVersionEight();
   ExecOther(
       "DROP TABLE comment_approval; ALTER TABLE signatures DROP COLUMN client_net; "
       "ALTER TABLE signatures DROP COLUMN comment_review; "

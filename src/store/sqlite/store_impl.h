@@ -8,6 +8,7 @@
 //   api_tokens.cc     ApiTokenStore       outbox.cc         OutboxStore
 //   log.cc            LogStore            instance.cc       InstanceStore
 //   accounts.cc       AccountStore (a class of its own, SqliteAccounts: accounts.h)
+//   outreach.cc       OutreachStore (a class of its own, SqliteOutreach: outreach.h)
 //
 // Writes that carry rules are not here: they are the transaction scripts of service/tx/, which
 // reach this store through Submit and SqliteTx (sqlite_tx.h). The store's own plain writes
@@ -29,6 +30,7 @@
 
 #include "store/sqlite/accounts.h"
 #include "store/sqlite/dashboard.h"
+#include "store/sqlite/outreach.h"
 #include "store/sqlite/sqlite_db.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/sqlite/sqlite_tx.h"
@@ -135,12 +137,14 @@ class SqliteStore final : public Store {
   const FieldSealer& sealer() const override { return *keys_.sealer; }
   AccountStore& accounts() override { return accounts_; }
   DashboardStore& dashboard() override { return dashboard_; }
+  OutreachStore& outreach() override { return outreach_; }
   Result<void> Backup(const std::string& path) override;
   void Close() override;
 
  private:
   friend class SqliteAccounts;  // reads through Reader()
   friend class SqliteDashboard;
+  friend class SqliteOutreach;  // likewise
   // A read connection leased from the pool for the lifetime of this object.
   class ReadLease {
    public:
@@ -192,6 +196,7 @@ class SqliteStore final : public Store {
   std::vector<Db*> free_readers_;
   SqliteAccounts accounts_{*this};
   SqliteDashboard dashboard_{*this};
+  SqliteOutreach outreach_{*this};
 };
 
 }  // namespace undersigned::store
