@@ -76,14 +76,13 @@ class App {
   std::unique_ptr<service::ApiTokenService> tokens_;
   std::unique_ptr<service::AccountService> accounts_;       // organizer accounts (issue 13)
   std::unique_ptr<service::OrganizingService> organizing_;  // the console's campaign use cases
-  std::unique_ptr<service::AccountService> accounts_;  // organizer accounts (issue 13)
-  std::unique_ptr<service::UpdateService> updates_;    // updates to signers (issue 13)
+  std::unique_ptr<service::UpdateService> updates_;         // updates to signers (issue 13)
   // Throttles guessing of link tokens for signing_ and organizations_ (declared before them).
   std::unique_ptr<service::TokenGuard> link_guesses_;
   std::unique_ptr<service::SigningService> signing_;
   std::unique_ptr<service::LogService> log_;
   std::unique_ptr<service::OrganizationService> organizations_;
-  std::unique_ptr<service::PeopleService> people_;  // the API's people (and the console's)
+  std::unique_ptr<service::PeopleService> people_;          // the API's people (and the console's)
   std::unique_ptr<service::ModerationService> moderation_;  // hiding, invalidating (issue 13)
   // Set by Serve(): the mail sender's Wake, called by the signing service after commits.
   std::function<void()> wake_mailer_;

@@ -108,12 +108,14 @@ CampaignFormState FromForm(const pages::Form& form) {
              pages::First(form, (p + "organization").c_str()),
              pages::First(form, (p + "x").c_str()),
              pages::First(form, (p + "bluesky").c_str()),
-             pages::First(form, (p + "mastodon").c_str())};
+             pages::First(form, (p + "mastodon").c_str()),
+             pages::First(form, (p + "email").c_str())};
     for (std::string* h : {&t.x_handle, &t.bluesky_handle}) {
       if (!h->empty() && (*h)[0] == '@') h->erase(0, 1);
     }
     const bool empty = t.name.empty() && t.title.empty() && t.organization.empty() &&
-                       t.x_handle.empty() && t.bluesky_handle.empty() && t.mastodon_handle.empty();
+                       t.x_handle.empty() && t.bluesky_handle.empty() &&
+                       t.mastodon_handle.empty() && t.email.empty();
     if (!empty) f.targets.push_back(std::move(t));
   }
   return f;
@@ -282,6 +284,7 @@ Data FormData(const Visit& v, const CampaignFormState& f, const std::string& act
     row.set("x", t.x_handle);
     row.set("bluesky", t.bluesky_handle);
     row.set("mastodon", t.mastodon_handle);
+    row.set("email", t.email);
     rows.push_back(row);
   }
   d.set("target_rows", Data(rows));

@@ -82,7 +82,7 @@ class ConsoleTest : public ::testing::Test {
     Campaign c;
     c.slug = "the-letter";
     c.title = "The letter";
-    c.targets = {Target{"The CEO", "", "", "", "", ""}};
+    c.targets = {Target{"The CEO", "", "", "", "", "", ""}};
     c.goal = 100;
     c.status = CampaignStatus::kOpen;
     auto made = organizing_->Create(service::Actor::Of(owner_), c);
@@ -449,6 +449,7 @@ TEST_F(ConsoleTest, ACampaignIsCreatedAsADraftOwnedByItsCreatorAndEditsAreRecord
                         {"letter", "Dear council,"},
                         {"t0_name", "The Council"},
                         {"t0_x", "@council"},
+                        {"t0_email", "council@library.example"},
                         {"deadline", "2099-12-31"},
                         {"time_zone", "Europe/Paris"},
                         {"language", "en"},
@@ -463,6 +464,7 @@ TEST_F(ConsoleTest, ACampaignIsCreatedAsADraftOwnedByItsCreatorAndEditsAreRecord
   ASSERT_TRUE(c);
   EXPECT_EQ(c->status, CampaignStatus::kDraft);
   EXPECT_EQ(c->targets[0].x_handle, "council");
+  EXPECT_EQ(c->targets[0].email, "council@library.example");
   EXPECT_EQ(c->groups.size(), 2u);
   EXPECT_EQ(c->time_zone, "Europe/Paris");
   auto owner_role = store_->accounts().GetMembership(owner_.id, c->id);

@@ -374,6 +374,7 @@ CREATE TABLE deliveries (
 CREATE INDEX deliveries_campaign ON deliveries (campaign_id, id);
 ALTER TABLE outbox ADD COLUMN update_id bigint;
 CREATE INDEX outbox_update ON outbox (update_id) WHERE update_id IS NOT NULL;
+)sql";
 
 // Version 7: where signatures come from, and the dashboard's hourly counts (SQLite's 9, which
 // says why). signature_hours has a row per campaign, hour and node, as campaign_counts has per

@@ -460,6 +460,7 @@ CREATE TABLE deliveries (
 CREATE INDEX deliveries_campaign ON deliveries (campaign_id, id);
 ALTER TABLE outbox ADD COLUMN update_id INTEGER;
 CREATE INDEX outbox_update ON outbox (update_id) WHERE update_id IS NOT NULL;
+)sql";
 
 // Version 9: where signatures come from, and the dashboard's hourly counts (issue 13).
 //  - signatures gains its origin (core/origin.h): the referrer's host, utm_source, utm_medium,

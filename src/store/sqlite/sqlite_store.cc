@@ -60,6 +60,7 @@ Result<void> ScrubAndCheckFile(const SqliteOptions& options) {
   std::error_code ec;
   if (!std::filesystem::exists(options.path, ec)) return {};  // a new database
   std::vector<std::pair<std::string, std::uint32_t>> roots{{"sqlite_schema", 1}};
+  std::string schema_error;  // set when the schema itself could not be read
   {
     auto db = Db::Open(options.path, SQLITE_OPEN_READWRITE);
     if (!db) return Fail(db.error());
@@ -70,17 +71,24 @@ Result<void> ScrubAndCheckFile(const SqliteOptions& options) {
       return {};
     }
     auto st = (*db)->Prepare("SELECT name, rootpage FROM sqlite_schema WHERE rootpage > 0");
-    if (!st) return Fail(st.error());
-    int rc;
-    while ((rc = st->Step()) == SQLITE_ROW) {
-      roots.emplace_back(st->Text(0), static_cast<std::uint32_t>(st->Int(1)));
-    }
-    if (rc != SQLITE_DONE) {
-      return Fail(Code::kInternal, "the database file " + options.path +
-                                       " is damaged: its schema cannot be read (" +
-                                       sqlite3_errstr(rc) + ")");
+    if (!st) {
+      schema_error = st.error().message;
+    } else {
+      int rc;
+      while ((rc = st->Step()) == SQLITE_ROW) {
+        roots.emplace_back(st->Text(0), static_cast<std::uint32_t>(st->Int(1)));
+      }
+      if (rc != SQLITE_DONE) schema_error = sqlite3_errstr(rc);
     }
   }  // closed: no connection of this process is open now
+  if (!schema_error.empty()) {
+    // The schema spans several pages once it names enough tables: walk its B-tree alone, which
+    // names the damaged page, else say the schema cannot be read.
+    if (auto r = CheckDatabaseFile(options.path, roots); !r) return r;
+    return Fail(Code::kInternal, "the database file " + options.path +
+                                     " is damaged: its schema cannot be read (" + schema_error +
+                                     ")");
+  }
   return CheckDatabaseFile(options.path, roots);
 }
 
