@@ -190,6 +190,8 @@ Result<std::unique_ptr<App>> App::Open(const Config& config, bool serving) {
   app->organizing_ = std::make_unique<service::OrganizingService>(*app->campaigns_, *app->accounts_,
                                                                   *app->store_, clock);
   app->people_ = std::make_unique<service::PeopleService>(*app->store_, clock);
+  app->dashboard_ =
+      std::make_unique<service::DashboardService>(*app->store_, *app->accounts_, clock);
   app->updates_ = std::make_unique<service::UpdateService>(*app->store_, *app->accounts_, clock);
 
   service::SigningOptions so;
@@ -424,8 +426,9 @@ int App::Serve() {
                   [this](const std::string& u) { return organizations_->LogoForReview(u); },
                   *flash_secret});
   http::RegisterLogRoutes(router, http::LogRoutesDeps{signature_log, *campaigns_});
-  http::RegisterConsole(router, http::ConsoleDeps{*accounts_, *campaigns_, *organizing_, *templates,
-                                                  base_url, *csrf_secret, site, &clock});
+  http::RegisterConsole(
+      router, http::ConsoleDeps{*accounts_, *campaigns_, *organizing_, *templates, base_url,
+                                *csrf_secret, site, &clock, dashboard_.get()});
   service::UnsubscribeService unsubscribe(*store_, *unsubscribe_links, clock);
   http::RegisterUnsubscribePages(
       router, http::UnsubscribePagesDeps{*campaigns_, unsubscribe, *templates, base_url,

@@ -12,6 +12,7 @@
 #include "service/accounts.h"
 #include "service/api_tokens.h"
 #include "service/campaigns.h"
+#include "service/dashboard.h"
 #include "service/log.h"
 #include "service/moderation.h"
 #include "service/organizations.h"
@@ -76,6 +77,7 @@ class App {
   std::unique_ptr<service::ApiTokenService> tokens_;
   std::unique_ptr<service::AccountService> accounts_;       // organizer accounts (issue 13)
   std::unique_ptr<service::OrganizingService> organizing_;  // the console's campaign use cases
+  std::unique_ptr<service::DashboardService> dashboard_;    // the console's figures and list
   std::unique_ptr<service::UpdateService> updates_;         // updates to signers (issue 13)
   // Throttles guessing of link tokens for signing_ and organizations_ (declared before them).
   std::unique_ptr<service::TokenGuard> link_guesses_;

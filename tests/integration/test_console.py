@@ -113,6 +113,9 @@ def test_an_organizers_day_in_the_console(make_stack):
     assert stack.client().get("/c/fund-the-library").status == 404  # not public yet
     draft = ada.get("/c/fund-the-library")  # its organizers see it at its real address
     assert draft.status == 200 and 'class="draft-banner"' in draft.text, draft
+    dash = ada.get("/console/c/fund-the-library/dashboard")
+    assert dash.status == 200 and "<svg" in dash.text, dash
+    assert stack.client().get("/console/c/fund-the-library/dashboard").status == 303  # sign in
     console_page = ada.get("/console/c/fund-the-library")
     assert "Fund the library" in console_page.text and "draft" in console_page.text
 

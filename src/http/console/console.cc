@@ -31,6 +31,7 @@ void RegisterConsole(Router& router, ConsoleDeps deps) {
   console::RegisterHome(router, kit);
   console::RegisterCampaign(router, kit);
   console::RegisterCampaignForm(router, kit);
+  console::RegisterDashboard(router, kit);
   console::RegisterActions(router, kit);
   console::RegisterAccount(router, kit);
   console::RegisterMembers(router, kit);

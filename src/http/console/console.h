@@ -22,6 +22,7 @@
 //   home.cc           /console (the campaigns one may see)
 //   campaign.cc       /console/c/{slug} (where a campaign stands, what one may do)
 //   campaign_form.cc  /console/campaigns/new, /console/c/{slug}/edit, /console/preview
+//   dashboard.cc      /console/c/{slug}/dashboard, /console/c/{slug}/signatures (and .csv)
 //   actions.cc        /console/c/{slug}/actions (and .jsonl), /console/actions (administrators)
 //   account.cc        /console/account (password, second factor, sessions)
 //   members.cc        /console/c/{slug}/members
@@ -40,6 +41,7 @@
 #include "render/templates.h"
 #include "service/accounts.h"
 #include "service/campaigns.h"
+#include "service/dashboard.h"
 #include "service/organizing.h"
 
 namespace undersigned::http {
@@ -53,6 +55,8 @@ struct ConsoleDeps {
   std::string csrf_secret;       // e.g. Store::InstanceSecret("csrf"), as the public pages'
   pages::SiteInfo site;          // who runs the site (header, footer)
   const Clock* clock = nullptr;  // nullptr = Clock::System()
+  // The dashboard and the signatures list; nullptr: those pages answer 503.
+  service::DashboardService* dashboard = nullptr;
 };
 
 void RegisterConsole(Router& router, ConsoleDeps deps);

@@ -39,6 +39,7 @@ class ConsoleKit {
   service::AccountService& accounts() { return deps_.accounts; }
   service::CampaignService& campaigns() { return deps_.campaigns; }
   service::OrganizingService& organizing() { return deps_.organizing; }
+  service::DashboardService* dashboard() { return deps_.dashboard; }
   pages::PageKit& pages() { return pages_; }
   const Clock& clock() const { return pages_.clock(); }
 

@@ -65,6 +65,7 @@ class ConsoleTest : public ::testing::Test {
     accounts_ = std::make_unique<service::AccountService>(*store_, clock_, o);
     organizing_ =
         std::make_unique<service::OrganizingService>(*campaigns_, *accounts_, *store_, clock_);
+    dashboard_ = std::make_unique<service::DashboardService>(*store_, *accounts_, clock_);
     signing_ = std::make_unique<service::SigningService>(*store_, *campaigns_, clock_,
                                                          service::SigningOptions{}, nullptr);
     auto templates = render::Templates::Load(render::FindAssetDir("templates"));
@@ -75,8 +76,9 @@ class ConsoleTest : public ::testing::Test {
     RegisterPages(*router_, PagesDeps{*campaigns_, *signing_, *templates_, kBase, "secret",
                                       pages::SiteInfo{"Test", "", "", ""}, &clock_, nullptr, "", "",
                                       MaySeeDraft(*accounts_)});
-    RegisterConsole(*router_, ConsoleDeps{*accounts_, *campaigns_, *organizing_, *templates_, kBase,
-                                          "secret", pages::SiteInfo{"Test", "", "", ""}, &clock_});
+    RegisterConsole(*router_,
+                    ConsoleDeps{*accounts_, *campaigns_, *organizing_, *templates_, kBase, "secret",
+                                pages::SiteInfo{"Test", "", "", ""}, &clock_, dashboard_.get()});
     admin_ = MakeUser("admin@example.org", true);
     owner_ = MakeUser("owner@example.org");
     Campaign c;
@@ -92,6 +94,7 @@ class ConsoleTest : public ::testing::Test {
   void TearDown() override {
     router_.reset();
     signing_.reset();
+    dashboard_.reset();
     organizing_.reset();
     accounts_.reset();
     campaigns_.reset();
@@ -151,6 +154,7 @@ class ConsoleTest : public ::testing::Test {
   std::unique_ptr<service::AccountService> accounts_;
   std::unique_ptr<service::OrganizingService> organizing_;
   std::unique_ptr<service::SigningService> signing_;
+  std::unique_ptr<service::DashboardService> dashboard_;
   std::unique_ptr<render::Templates> templates_;
   std::unique_ptr<Router> router_;
   User admin_;
@@ -512,6 +516,31 @@ TEST_F(ConsoleTest, ADraftIsSeenAtItsRealAddressByItsOrganizersOnlyWithABanner) 
   Response r = Get(later, "/c/the-letter");
   EXPECT_EQ(r.status, 200);
   EXPECT_FALSE(Contains(r.body, "draft-banner"));
+}
+
+TEST_F(ConsoleTest, TheDashboardAndTheSignaturesListAreForTheCampaignsOrganizers) {
+  Member("viewer@example.org", CampaignRole::kViewer);
+  MakeUser("stranger@example.org");
+  Browser viewer = SignIn("viewer@example.org");
+  Response dash = Get(viewer, "/console/c/the-letter/dashboard");
+  ASSERT_EQ(dash.status, 200) << dash.body;
+  EXPECT_TRUE(Contains(dash.body, "<svg"));
+  EXPECT_TRUE(Contains(dash.body, "<table"));  // the chart's table fallback
+  EXPECT_TRUE(Contains(dash.body, "Confirmation rate"));
+  EXPECT_EQ(Get(viewer, "/console/c/the-letter/dashboard?per=day").status, 200);
+  Response list = Get(viewer, "/console/c/the-letter/signatures?q=x");
+  EXPECT_EQ(list.status, 200) << list.body;
+  EXPECT_EQ(Get(viewer, "/console/c/the-letter/signatures?state=bogus").status, 400);
+  // The CSV is the export's: a viewer may see signers but not export them.
+  EXPECT_EQ(Get(viewer, "/console/c/the-letter/signatures.csv").status, 403);
+  Browser owner = SignIn("owner@example.org");
+  Response csv = Get(owner, "/console/c/the-letter/signatures.csv");
+  EXPECT_EQ(csv.status, 200);
+  EXPECT_EQ(csv.content_type, "text/csv; charset=utf-8");
+  Browser stranger = SignIn("stranger@example.org");
+  EXPECT_EQ(Get(stranger, "/console/c/the-letter/dashboard").status, 404);
+  EXPECT_EQ(Get(stranger, "/console/c/the-letter/signatures").status, 404);
+  EXPECT_EQ(Get(stranger, "/console/c/the-letter/signatures.csv").status, 404);
 }
 
 }  // namespace

@@ -15,6 +15,7 @@ void RegisterSignIn(Router& router, KitPtr kit);        // sign_in.cc
 void RegisterHome(Router& router, KitPtr kit);          // home.cc
 void RegisterCampaign(Router& router, KitPtr kit);      // campaign.cc
 void RegisterCampaignForm(Router& router, KitPtr kit);  // campaign_form.cc
+void RegisterDashboard(Router& router, KitPtr kit);     // dashboard.cc
 void RegisterActions(Router& router, KitPtr kit);       // actions.cc
 void RegisterAccount(Router& router, KitPtr kit);       // account.cc
 void RegisterMembers(Router& router, KitPtr kit);       // members.cc
