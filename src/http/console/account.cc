@@ -71,22 +71,7 @@ Response Show(ConsoleKit& kit, const Request& req, const Visit& v, AccountView v
 }
 
 Response Back(const std::string& notice_key) {
-  Response r = Response::Redirect("/console/account?done=" + notice_key);
-  ConsoleHeaders(&r);
-  return r;
-}
-
-// A signed-in POST: the visit and the form, or the response to answer instead.
-template <typename Fn>
-Handler Post(KitPtr kit, Fn fn) {
-  return [kit, fn](const Request& req) -> Response {
-    auto visit = kit->SignedIn(req);
-    if (auto* r = std::get_if<Response>(&visit)) return std::move(*r);
-    const Visit& v = std::get<Visit>(visit);
-    pages::Form form;
-    if (auto refused = kit->CheckPost(req, v, &form)) return std::move(*refused);
-    return fn(*kit, req, v, form);
-  };
+  return SeeOther("/console/account?done=" + notice_key);
 }
 
 const std::map<std::string, std::string>& Notices() {
@@ -102,111 +87,114 @@ const std::map<std::string, std::string>& Notices() {
 }  // namespace
 
 void RegisterAccount(Router& router, KitPtr kit) {
+  router.Add("GET", "/console/account",
+             SignedInGet(kit,
+                         [](ConsoleKit& k, const Request& req, const Visit& v) {
+                           AccountView view;
+                           if (auto done = req.Query("done")) {
+                             auto it = Notices().find(*done);
+                             if (it != Notices().end()) view.notice = it->second;
+                           }
+                           return Show(k, req, v, view, 200);
+                         }),
+             ConsoleRoute("console_account"));
+
   router.Add(
-      "GET", "/console/account",
-      [kit](const Request& req) {
-        auto visit = kit->SignedIn(req);
-        if (auto* r = std::get_if<Response>(&visit)) return std::move(*r);
-        AccountView view;
-        if (auto done = req.Query("done")) {
-          auto it = Notices().find(*done);
-          if (it != Notices().end()) view.notice = it->second;
-        }
-        return Show(*kit, req, std::get<Visit>(visit), view, 200);
-      },
-      ConsoleRoute("console_account"));
+      "POST", "/console/account/password",
+      SignedInPost(kit,
+                   [](ConsoleKit& k, const Request& req, const Visit& v, const pages::Form& form) {
+                     const std::string pw = pages::First(form, "password");
+                     if (pw != pages::First(form, "password_again")) {
+                       AccountView view;
+                       view.errors["password"] = "The two passwords are not the same.";
+                       return Show(k, req, v, view, 422);
+                     }
+                     auto ok =
+                         k.accounts().SetPassword(v.actor(), v.who.user.id, pw, v.who.session.id);
+                     if (!ok) {
+                       if (ok.error().code != Code::kInvalidArgument) {
+                         return k.Error(&v, req, ok.error());
+                       }
+                       AccountView view;
+                       view.errors["password"] = ok.error().message;
+                       return Show(k, req, v, view, 422);
+                     }
+                     return Back("password");
+                   }),
+      ConsoleRoute("console_account_password"));
 
-  router.Add("POST", "/console/account/password",
-             Post(kit,
-                  [](ConsoleKit& k, const Request& req, const Visit& v, const pages::Form& form) {
-                    const std::string pw = pages::First(form, "password");
-                    if (pw != pages::First(form, "password_again")) {
-                      AccountView view;
-                      view.errors["password"] = "The two passwords are not the same.";
-                      return Show(k, req, v, view, 422);
-                    }
-                    auto ok =
-                        k.accounts().SetPassword(v.actor(), v.who.user.id, pw, v.who.session.id);
-                    if (!ok) {
-                      if (ok.error().code != Code::kInvalidArgument) {
-                        return k.Error(&v, req, ok.error());
-                      }
-                      AccountView view;
-                      view.errors["password"] = ok.error().message;
-                      return Show(k, req, v, view, 422);
-                    }
-                    return Back("password");
-                  }),
-             ConsoleRoute("console_account_password"));
+  router.Add(
+      "POST", "/console/account/totp",
+      SignedInPost(kit,
+                   [](ConsoleKit& k, const Request& req, const Visit& v, const pages::Form& form) {
+                     const std::string secret = pages::First(form, "secret");
+                     auto ok = k.accounts().EnableTotp(v.who, secret, pages::First(form, "code"));
+                     if (!ok) {
+                       if (ok.error().code != Code::kInvalidArgument &&
+                           ok.error().code != Code::kUnauthenticated) {
+                         return k.Error(&v, req, ok.error());
+                       }
+                       AccountView view;
+                       view.errors["code"] = ok.error().message;
+                       view.totp_secret = secret;
+                       return Show(k, req, v, view, 422);
+                     }
+                     return Back("totp");
+                   }),
+      ConsoleRoute("console_account_totp"));
 
-  router.Add("POST", "/console/account/totp",
-             Post(kit,
-                  [](ConsoleKit& k, const Request& req, const Visit& v, const pages::Form& form) {
-                    const std::string secret = pages::First(form, "secret");
-                    auto ok = k.accounts().EnableTotp(v.who, secret, pages::First(form, "code"));
-                    if (!ok) {
-                      if (ok.error().code != Code::kInvalidArgument &&
-                          ok.error().code != Code::kUnauthenticated) {
-                        return k.Error(&v, req, ok.error());
-                      }
-                      AccountView view;
-                      view.errors["code"] = ok.error().message;
-                      view.totp_secret = secret;
-                      return Show(k, req, v, view, 422);
-                    }
-                    return Back("totp");
-                  }),
-             ConsoleRoute("console_account_totp"));
-
-  router.Add("POST", "/console/account/totp/disable",
-             Post(kit,
-                  [](ConsoleKit& k, const Request& req, const Visit& v, const pages::Form& form) {
-                    auto ok = k.accounts().DisableTotp(v.who, pages::First(form, "password"));
-                    if (!ok) {
-                      if (ok.error().code != Code::kUnauthenticated &&
-                          ok.error().code != Code::kInvalidArgument) {
-                        return k.Error(&v, req, ok.error());
-                      }
-                      AccountView view;
-                      view.errors["totp_password"] = ok.error().message;
-                      return Show(k, req, v, view, 422);
-                    }
-                    return Back("totp-off");
-                  }),
-             ConsoleRoute("console_account_totp_off"));
+  router.Add(
+      "POST", "/console/account/totp/disable",
+      SignedInPost(kit,
+                   [](ConsoleKit& k, const Request& req, const Visit& v, const pages::Form& form) {
+                     auto ok = k.accounts().DisableTotp(v.who, pages::First(form, "password"));
+                     if (!ok) {
+                       if (ok.error().code != Code::kUnauthenticated &&
+                           ok.error().code != Code::kInvalidArgument) {
+                         return k.Error(&v, req, ok.error());
+                       }
+                       AccountView view;
+                       view.errors["totp_password"] = ok.error().message;
+                       return Show(k, req, v, view, 422);
+                     }
+                     return Back("totp-off");
+                   }),
+      ConsoleRoute("console_account_totp_off"));
 
   router.Add("POST", "/console/account/sessions/{id}/revoke",
-             Post(kit,
-                  [](ConsoleKit& k, const Request& req, const Visit& v, const pages::Form&) {
-                    std::int64_t id = 0;
-                    try {
-                      id = std::stoll(req.Param("id"));
-                    } catch (const std::exception&) {
-                      return k.Error(
-                          &v, req, ::undersigned::Error{Code::kNotFound, "no such session", {}, 0});
-                    }
-                    if (auto ok = k.accounts().RevokeSession(v.who, id); !ok) {
-                      return k.Error(&v, req, ok.error());
-                    }
-                    if (id == v.who.session.id) {
-                      Response r = Response::Redirect("/console/sign-in");
-                      r.Header("Set-Cookie", service::SessionCookie("", 0));
-                      ConsoleHeaders(&r);
-                      return r;
-                    }
-                    return Back("revoked");
-                  }),
+             SignedInPost(
+                 kit,
+                 [](ConsoleKit& k, const Request& req, const Visit& v, const pages::Form&) {
+                   std::int64_t id = 0;
+                   try {
+                     id = std::stoll(req.Param("id"));
+                   } catch (const std::exception&) {
+                     return k.Error(
+                         &v, req, ::undersigned::Error{Code::kNotFound, "no such session", {}, 0});
+                   }
+                   if (auto ok = k.accounts().RevokeSession(v.who, id); !ok) {
+                     return k.Error(&v, req, ok.error());
+                   }
+                   if (id == v.who.session.id) {
+                     Response r = SeeOther("/console/sign-in");
+                     r.Header("Set-Cookie", service::SessionCookie("", 0));
+                     ConsoleHeaders(&r);
+                     return r;
+                   }
+                   return Back("revoked");
+                 }),
              ConsoleRoute("console_account_revoke"));
 
-  router.Add("POST", "/console/account/sessions/revoke-others",
-             Post(kit,
-                  [](ConsoleKit& k, const Request& req, const Visit& v, const pages::Form&) {
-                    if (auto ok = k.accounts().RevokeOtherSessions(v.who); !ok) {
-                      return k.Error(&v, req, ok.error());
-                    }
-                    return Back("revoked-others");
-                  }),
-             ConsoleRoute("console_account_revoke_others"));
+  router.Add(
+      "POST", "/console/account/sessions/revoke-others",
+      SignedInPost(kit,
+                   [](ConsoleKit& k, const Request& req, const Visit& v, const pages::Form&) {
+                     if (auto ok = k.accounts().RevokeOtherSessions(v.who); !ok) {
+                       return k.Error(&v, req, ok.error());
+                     }
+                     return Back("revoked-others");
+                   }),
+      ConsoleRoute("console_account_revoke_others"));
 }
 
 }  // namespace undersigned::http::console

@@ -77,23 +77,16 @@ Response Export(ConsoleKit& kit, const Request& req, const Visit& v, std::option
 
 void RegisterActions(Router& router, KitPtr kit) {
   auto campaign_route = [kit](bool as_export) {
-    return [kit, as_export](const Request& req) {
-      auto visit = kit->SignedIn(req);
-      if (auto* r = std::get_if<Response>(&visit)) return std::move(*r);
-      const Visit& v = std::get<Visit>(visit);
-      auto c = kit->CampaignFor(v, req.Param("slug"), CampaignAction::kViewActions);
-      if (!c) return kit->Error(&v, req, c.error());
-      return as_export ? Export(*kit, req, v, *c) : ShowRecord(*kit, req, v, *c);
-    };
+    return SignedInGet(kit, [as_export](ConsoleKit& k, const Request& req, const Visit& v) {
+      auto c = k.CampaignFor(v, req.Param("slug"), CampaignAction::kViewActions);
+      if (!c) return k.Error(&v, req, c.error());
+      return as_export ? Export(k, req, v, *c) : ShowRecord(k, req, v, *c);
+    });
   };
   auto instance_route = [kit](bool as_export) {
-    return [kit, as_export](const Request& req) {
-      auto visit = kit->SignedIn(req);
-      if (auto* r = std::get_if<Response>(&visit)) return std::move(*r);
-      const Visit& v = std::get<Visit>(visit);
-      return as_export ? Export(*kit, req, v, std::nullopt)
-                       : ShowRecord(*kit, req, v, std::nullopt);
-    };
+    return SignedInGet(kit, [as_export](ConsoleKit& k, const Request& req, const Visit& v) {
+      return as_export ? Export(k, req, v, std::nullopt) : ShowRecord(k, req, v, std::nullopt);
+    });
   };
   router.Add("GET", "/console/c/{slug}/actions", campaign_route(false),
              ConsoleRoute("console_actions"));

@@ -14,37 +14,36 @@ using render::Data;
 void RegisterCampaign(Router& router, KitPtr kit) {
   router.Add(
       "GET", "/console/c/{slug}",
-      [kit](const Request& req) {
-        auto visit = kit->SignedIn(req);
-        if (auto* r = std::get_if<Response>(&visit)) return std::move(*r);
-        const Visit& v = std::get<Visit>(visit);
-        auto c = kit->CampaignFor(v, req.Param("slug"), CampaignAction::kView);
-        if (!c) return kit->Error(&v, req, c.error());
-        auto snap = kit->campaigns().SnapshotById(c->id);
-        CampaignCounts counts = snap ? snap->counts : CampaignCounts{};
-        auto may = [&](CampaignAction a) {
-          return Data(kit->accounts().Authorize(v.actor(), c->id, a).has_value());
-        };
-        Data d;
-        Data cd;
-        cd.set("slug", c->slug);
-        cd.set("title", c->title);
-        cd.set("status", StatusName(StatusAt(*c, kit->clock().Now())));
-        cd.set("draft", Data(c->status == CampaignStatus::kDraft));
-        cd.set("url", pages::CampaignUrl(kit->pages().base_url(), c->slug));
-        cd.set("confirmed", std::to_string(counts.confirmed));
-        cd.set("pending", std::to_string(counts.pending));
-        cd.set("withdrawn", std::to_string(counts.withdrawn));
-        cd.set("goal", std::to_string(c->goal));
-        d.set("c", cd);
-        d.set("may_edit", may(CampaignAction::kEdit));
-        d.set("may_signers", may(CampaignAction::kViewSigners));
-        d.set("may_members", may(CampaignAction::kManageMembers));
-        d.set("may_actions", may(CampaignAction::kViewActions));
-        d.set("created", Data(req.Query("created").has_value()));
-        d.set("saved", Data(req.Query("saved").has_value()));
-        return kit->Page(&v, "console_campaign", std::move(d), c->title);
-      },
+      SignedInGet(kit,
+                  [](ConsoleKit& k, const Request& req, const Visit& v) {
+                    ConsoleKit* kit = &k;
+                    auto c = kit->CampaignFor(v, req.Param("slug"), CampaignAction::kView);
+                    if (!c) return kit->Error(&v, req, c.error());
+                    auto snap = kit->campaigns().SnapshotById(c->id);
+                    CampaignCounts counts = snap ? snap->counts : CampaignCounts{};
+                    auto may = [&](CampaignAction a) {
+                      return Data(kit->accounts().Authorize(v.actor(), c->id, a).has_value());
+                    };
+                    Data d;
+                    Data cd;
+                    cd.set("slug", c->slug);
+                    cd.set("title", c->title);
+                    cd.set("status", StatusName(StatusAt(*c, kit->clock().Now())));
+                    cd.set("draft", Data(c->status == CampaignStatus::kDraft));
+                    cd.set("url", pages::CampaignUrl(kit->pages().base_url(), c->slug));
+                    cd.set("confirmed", std::to_string(counts.confirmed));
+                    cd.set("pending", std::to_string(counts.pending));
+                    cd.set("withdrawn", std::to_string(counts.withdrawn));
+                    cd.set("goal", std::to_string(c->goal));
+                    d.set("c", cd);
+                    d.set("may_edit", may(CampaignAction::kEdit));
+                    d.set("may_signers", may(CampaignAction::kViewSigners));
+                    d.set("may_members", may(CampaignAction::kManageMembers));
+                    d.set("may_actions", may(CampaignAction::kViewActions));
+                    d.set("created", Data(req.Query("created").has_value()));
+                    d.set("saved", Data(req.Query("saved").has_value()));
+                    return kit->Page(&v, "console_campaign", std::move(d), c->title);
+                  }),
       ConsoleRoute("console_campaign"));
 }
 

@@ -304,129 +304,98 @@ Data FormData(const Visit& v, const CampaignFormState& f, const std::string& act
 }
 
 struct FormRoute {
-  KitPtr kit;
+  ConsoleKit& kit;
   // Shows the form: new (campaign unset) or an existing campaign.
   Response Show(const Visit& v, CampaignFormState f, const Campaign* existing, int status) {
     const bool creating = existing == nullptr;
     const bool may_set_status =
         creating ||
-        kit->accounts().Authorize(v.actor(), existing->id, CampaignAction::kSetStatus).has_value();
+        kit.accounts().Authorize(v.actor(), existing->id, CampaignAction::kSetStatus).has_value();
     std::string action = creating ? "/console/campaigns" : "/console/c/" + existing->slug + "/edit";
     std::string heading = creating ? "Start a campaign" : "Edit " + existing->title;
     if (existing) {
-      auto snap = kit->campaigns().SnapshotById(existing->id);
+      auto snap = kit.campaigns().SnapshotById(existing->id);
       f.signing_started =
           snap && (snap->counts.confirmed + snap->counts.pending + snap->counts.withdrawn) > 0;
     }
-    return kit->Page(&v, "console_campaign_form",
-                     FormData(v, f, action, heading, creating, may_set_status), heading, status);
+    return kit.Page(&v, "console_campaign_form",
+                    FormData(v, f, action, heading, creating, may_set_status), heading, status);
   }
 };
+
+// POST of the form, new (existing null) or an edit: the preview, the form again with what was
+// typed and a message per field, or the saved campaign's console page.
+Response Save(ConsoleKit& kit, const Visit& v, const Request& req, const pages::Form& form,
+              const Campaign* existing) {
+  CampaignFormState f = FromForm(form);
+  // Without kSetStatus the form has no status field: keep the stored one.
+  if (existing != nullptr && f.v["status"].empty()) f.v["status"] = StatusName(existing->status);
+  Campaign c = ToCampaign(&f, existing ? *existing : Campaign{}, existing == nullptr);
+  if (pages::First(form, "do") == "preview") {
+    f.errors.clear();
+    f.preview_html = render::RenderMarkdown(f.v["letter"], 2);
+    return FormRoute{kit}.Show(v, std::move(f), existing, 200);
+  }
+  if (!f.errors.empty()) return FormRoute{kit}.Show(v, std::move(f), existing, 422);
+  auto saved = existing ? kit.organizing().Edit(v.actor(), std::move(c))
+                        : kit.organizing().Create(v.actor(), std::move(c));
+  if (!saved) {
+    if (saved.error().code != Code::kInvalidArgument) return kit.Error(&v, req, saved.error());
+    AddServiceErrors(&f, saved.error());
+    return FormRoute{kit}.Show(v, std::move(f), existing, 422);
+  }
+  return SeeOther("/console/c/" + saved->slug + (existing ? "?saved=1" : "?created=1"));
+}
 
 }  // namespace
 
 void RegisterCampaignForm(Router& router, KitPtr kit) {
-  router.Add(
-      "GET", "/console/campaigns/new",
-      [kit](const Request& req) {
-        auto visit = kit->SignedIn(req);
-        if (auto* r = std::get_if<Response>(&visit)) return std::move(*r);
-        CampaignFormState f;
-        f.v["status"] = "draft";
-        f.v["time_zone"] = "UTC";
-        f.v["language"] = "en";
-        f.v["anonymity_floor"] = std::to_string(kDefaultAnonymityFloor);
-        return FormRoute{kit}.Show(std::get<Visit>(visit), std::move(f), nullptr, 200);
-      },
-      ConsoleRoute("console_campaign_new"));
+  router.Add("GET", "/console/campaigns/new",
+             SignedInGet(kit,
+                         [](ConsoleKit& k, const Request&, const Visit& v) {
+                           CampaignFormState f;
+                           f.v["status"] = "draft";
+                           f.v["time_zone"] = "UTC";
+                           f.v["language"] = "en";
+                           f.v["anonymity_floor"] = std::to_string(kDefaultAnonymityFloor);
+                           return FormRoute{k}.Show(v, std::move(f), nullptr, 200);
+                         }),
+             ConsoleRoute("console_campaign_new"));
 
   router.Add(
       "POST", "/console/campaigns",
-      [kit](const Request& req) {
-        auto visit = kit->SignedIn(req);
-        if (auto* r = std::get_if<Response>(&visit)) return std::move(*r);
-        const Visit& v = std::get<Visit>(visit);
-        pages::Form form;
-        if (auto refused = kit->CheckPost(req, v, &form)) return std::move(*refused);
-        CampaignFormState f = FromForm(form);
-        Campaign c = ToCampaign(&f, Campaign{}, true);
-        if (pages::First(form, "do") == "preview") {
-          f.errors.clear();
-          f.preview_html = render::RenderMarkdown(f.v["letter"], 2);
-          return FormRoute{kit}.Show(v, std::move(f), nullptr, 200);
-        }
-        if (!f.errors.empty()) return FormRoute{kit}.Show(v, std::move(f), nullptr, 422);
-        auto made = kit->organizing().Create(v.actor(), std::move(c));
-        if (!made) {
-          if (made.error().code != Code::kInvalidArgument) return kit->Error(&v, req, made.error());
-          AddServiceErrors(&f, made.error());
-          return FormRoute{kit}.Show(v, std::move(f), nullptr, 422);
-        }
-        Response r = Response::Redirect("/console/c/" + made->slug + "?created=1");
-        ConsoleHeaders(&r);
-        return r;
-      },
+      SignedInPost(kit, [](ConsoleKit& k, const Request& req, const Visit& v,
+                           const pages::Form& form) { return Save(k, v, req, form, nullptr); }),
       LetterRoute("console_campaign_create"));
 
-  router.Add(
-      "GET", "/console/c/{slug}/edit",
-      [kit](const Request& req) {
-        auto visit = kit->SignedIn(req);
-        if (auto* r = std::get_if<Response>(&visit)) return std::move(*r);
-        const Visit& v = std::get<Visit>(visit);
-        auto c = kit->CampaignFor(v, req.Param("slug"), CampaignAction::kEdit);
-        if (!c) return kit->Error(&v, req, c.error());
-        return FormRoute{kit}.Show(v, FromCampaign(*c), &*c, 200);
-      },
-      ConsoleRoute("console_campaign_edit"));
+  router.Add("GET", "/console/c/{slug}/edit",
+             SignedInGet(kit,
+                         [](ConsoleKit& k, const Request& req, const Visit& v) {
+                           auto c = k.CampaignFor(v, req.Param("slug"), CampaignAction::kEdit);
+                           if (!c) return k.Error(&v, req, c.error());
+                           return FormRoute{k}.Show(v, FromCampaign(*c), &*c, 200);
+                         }),
+             ConsoleRoute("console_campaign_edit"));
 
   router.Add(
       "POST", "/console/c/{slug}/edit",
-      [kit](const Request& req) {
-        auto visit = kit->SignedIn(req);
-        if (auto* r = std::get_if<Response>(&visit)) return std::move(*r);
-        const Visit& v = std::get<Visit>(visit);
-        pages::Form form;
-        if (auto refused = kit->CheckPost(req, v, &form)) return std::move(*refused);
-        auto existing = kit->CampaignFor(v, req.Param("slug"), CampaignAction::kEdit);
-        if (!existing) return kit->Error(&v, req, existing.error());
-        CampaignFormState f = FromForm(form);
-        // Without kSetStatus the form has no status field: keep the stored one.
-        if (f.v["status"].empty()) f.v["status"] = StatusName(existing->status);
-        Campaign c = ToCampaign(&f, *existing, false);
-        if (pages::First(form, "do") == "preview") {
-          f.errors.clear();
-          f.preview_html = render::RenderMarkdown(f.v["letter"], 2);
-          return FormRoute{kit}.Show(v, std::move(f), &*existing, 200);
-        }
-        if (!f.errors.empty()) return FormRoute{kit}.Show(v, std::move(f), &*existing, 422);
-        auto saved = kit->organizing().Edit(v.actor(), std::move(c));
-        if (!saved) {
-          if (saved.error().code != Code::kInvalidArgument) {
-            return kit->Error(&v, req, saved.error());
-          }
-          AddServiceErrors(&f, saved.error());
-          return FormRoute{kit}.Show(v, std::move(f), &*existing, 422);
-        }
-        Response r = Response::Redirect("/console/c/" + saved->slug + "?saved=1");
-        ConsoleHeaders(&r);
-        return r;
-      },
+      SignedInPost(kit,
+                   [](ConsoleKit& k, const Request& req, const Visit& v, const pages::Form& form) {
+                     auto c = k.CampaignFor(v, req.Param("slug"), CampaignAction::kEdit);
+                     if (!c) return k.Error(&v, req, c.error());
+                     return Save(k, v, req, form, &*c);
+                   }),
       LetterRoute("console_campaign_save"));
 
-  router.Add(
-      "POST", "/console/preview",
-      [kit](const Request& req) {
-        auto visit = kit->SignedIn(req);
-        if (auto* r = std::get_if<Response>(&visit)) return std::move(*r);
-        const Visit& v = std::get<Visit>(visit);
-        pages::Form form;
-        if (auto refused = kit->CheckPost(req, v, &form)) return std::move(*refused);
-        Response r = Response::Html(render::RenderMarkdown(pages::First(form, "markdown"), 2));
-        ConsoleHeaders(&r);
-        return r;
-      },
-      LetterRoute("console_preview"));
+  router.Add("POST", "/console/preview",
+             SignedInPost(kit,
+                          [](ConsoleKit&, const Request&, const Visit&, const pages::Form& form) {
+                            Response r = Response::Html(
+                                render::RenderMarkdown(pages::First(form, "markdown"), 2));
+                            ConsoleHeaders(&r);
+                            return r;
+                          }),
+             LetterRoute("console_preview"));
 }
 
 }  // namespace undersigned::http::console

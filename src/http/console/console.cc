@@ -16,6 +16,12 @@ RouteOptions ConsoleRoute(const char* name) {
   return o;
 }
 
+Response SeeOther(const std::string& location) {
+  Response r = Response::Redirect(location);
+  ConsoleHeaders(&r);
+  return r;
+}
+
 }  // namespace console
 
 std::function<bool(const Request&, std::int64_t)> MaySeeDraft(service::AccountService& accounts) {

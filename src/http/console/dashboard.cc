@@ -48,16 +48,6 @@ Data Tally(const char* heading, const service::TopTally& t, const char* none) {
   return d;
 }
 
-// A console GET on one campaign: the visit, or the response to answer instead.
-template <typename Fn>
-Handler CampaignGet(KitPtr kit, Fn fn) {
-  return [kit, fn](const Request& req) -> Response {
-    auto visit = kit->SignedIn(req);
-    if (auto* r = std::get_if<Response>(&visit)) return std::move(*r);
-    return fn(*kit, req, std::get<Visit>(visit));
-  };
-}
-
 Result<SignatureSearch> SearchOf(const Request& req) {
   SignatureSearch s;
   s.text = req.Query("q").value_or("");
@@ -86,7 +76,7 @@ Result<SignatureSearch> SearchOf(const Request& req) {
 void RegisterDashboard(Router& router, KitPtr kit) {
   router.Add(
       "GET", "/console/c/{slug}/dashboard",
-      CampaignGet(
+      SignedInGet(
           kit,
           [](ConsoleKit& k, const Request& req, const Visit& v) {
             if (k.dashboard() == nullptr) {
@@ -135,7 +125,7 @@ void RegisterDashboard(Router& router, KitPtr kit) {
 
   router.Add(
       "GET", "/console/c/{slug}/signatures",
-      CampaignGet(
+      SignedInGet(
           kit,
           [](ConsoleKit& k, const Request& req, const Visit& v) {
             if (k.dashboard() == nullptr) {
@@ -195,7 +185,7 @@ void RegisterDashboard(Router& router, KitPtr kit) {
 
   router.Add(
       "GET", "/console/c/{slug}/signatures.csv",
-      CampaignGet(kit,
+      SignedInGet(kit,
                   [](ConsoleKit& k, const Request& req, const Visit& v) {
                     if (k.dashboard() == nullptr) {
                       return k.Error(

@@ -74,23 +74,15 @@ Response Show(ConsoleKit& kit, const Request& req, const Visit& v, const Campaig
 // A member change: the visit, the form and the campaign, or the response to answer instead.
 template <typename Fn>
 Handler MemberPost(KitPtr kit, Fn fn) {
-  return [kit, fn](const Request& req) -> Response {
-    auto visit = kit->SignedIn(req);
-    if (auto* r = std::get_if<Response>(&visit)) return std::move(*r);
-    const Visit& v = std::get<Visit>(visit);
-    pages::Form form;
-    if (auto refused = kit->CheckPost(req, v, &form)) return std::move(*refused);
-    auto c = kit->CampaignFor(v, req.Param("slug"), CampaignAction::kManageMembers);
-    if (!c) return kit->Error(&v, req, c.error());
-    return fn(*kit, req, v, *c, form);
-  };
+  return SignedInPost(
+      kit, [fn](ConsoleKit& k, const Request& req, const Visit& v, const pages::Form& form) {
+        auto c = k.CampaignFor(v, req.Param("slug"), CampaignAction::kManageMembers);
+        if (!c) return k.Error(&v, req, c.error());
+        return fn(k, req, v, *c, form);
+      });
 }
 
-Response Done(const Campaign& c) {
-  Response r = Response::Redirect("/console/c/" + c.slug + "/members");
-  ConsoleHeaders(&r);
-  return r;
-}
+Response Done(const Campaign& c) { return SeeOther("/console/c/" + c.slug + "/members"); }
 
 // The member a {uuid} names, among the campaign's.
 Result<User> MemberOf(ConsoleKit& kit, const Visit& v, const Campaign& c, const std::string& uuid) {
@@ -105,17 +97,14 @@ Result<User> MemberOf(ConsoleKit& kit, const Visit& v, const Campaign& c, const 
 }  // namespace
 
 void RegisterMembers(Router& router, KitPtr kit) {
-  router.Add(
-      "GET", "/console/c/{slug}/members",
-      [kit](const Request& req) {
-        auto visit = kit->SignedIn(req);
-        if (auto* r = std::get_if<Response>(&visit)) return std::move(*r);
-        const Visit& v = std::get<Visit>(visit);
-        auto c = kit->CampaignFor(v, req.Param("slug"), CampaignAction::kView);
-        if (!c) return kit->Error(&v, req, c.error());
-        return Show(*kit, req, v, *c, MembersView{}, 200);
-      },
-      ConsoleRoute("console_members"));
+  router.Add("GET", "/console/c/{slug}/members",
+             SignedInGet(kit,
+                         [](ConsoleKit& k, const Request& req, const Visit& v) {
+                           auto c = k.CampaignFor(v, req.Param("slug"), CampaignAction::kView);
+                           if (!c) return k.Error(&v, req, c.error());
+                           return Show(k, req, v, *c, MembersView{}, 200);
+                         }),
+             ConsoleRoute("console_members"));
 
   router.Add("POST", "/console/c/{slug}/members",
              MemberPost(kit,

@@ -23,4 +23,31 @@ void RegisterMembers(Router& router, KitPtr kit);       // members.cc
 // Options of a console route: blocking (it touches the store), named for metrics.
 RouteOptions ConsoleRoute(const char* name);
 
+// A 303 to location, with the console's headers.
+Response SeeOther(const std::string& location);
+
+// A handler for signed-in visitors: fn(kit, req, visit) runs only with a session (else the
+// sign-in redirect, or the 401 page, is answered).
+template <typename Fn>
+Handler SignedInGet(KitPtr kit, Fn fn) {
+  return [kit, fn](const Request& req) -> Response {
+    auto visit = kit->SignedIn(req);
+    if (auto* r = std::get_if<Response>(&visit)) return std::move(*r);
+    return fn(*kit, req, std::get<Visit>(visit));
+  };
+}
+
+// The same for a form: fn(kit, req, visit, form) runs only once ConsoleKit::CheckPost passed.
+template <typename Fn>
+Handler SignedInPost(KitPtr kit, Fn fn) {
+  return [kit, fn](const Request& req) -> Response {
+    auto visit = kit->SignedIn(req);
+    if (auto* r = std::get_if<Response>(&visit)) return std::move(*r);
+    const Visit& v = std::get<Visit>(visit);
+    pages::Form form;
+    if (auto refused = kit->CheckPost(req, v, &form)) return std::move(*refused);
+    return fn(*kit, req, v, form);
+  };
+}
+
 }  // namespace undersigned::http::console

@@ -48,9 +48,8 @@ Response SignInPage(ConsoleKit& kit, const Request& req, const SignInForm& f, in
 }
 
 Response StartSession(const service::SignedIn& s, const std::string& next) {
-  Response r = Response::Redirect(next);
+  Response r = SeeOther(next);
   r.Header("Set-Cookie", service::SessionCookie(s.token, kCookieMaxAge));
-  ConsoleHeaders(&r);
   return r;
 }
 
@@ -65,9 +64,7 @@ void RegisterSignIn(Router& router, KitPtr kit) {
         // Already signed in: straight on.
         if (!req.Cookie(service::kSessionCookie).empty() &&
             kit->accounts().Authenticate(req.Cookie(service::kSessionCookie))) {
-          Response r = Response::Redirect(f.next);
-          ConsoleHeaders(&r);
-          return r;
+          return SeeOther(f.next);
         }
         return SignInPage(*kit, req, f, 200);
       },
@@ -187,21 +184,15 @@ void RegisterSignIn(Router& router, KitPtr kit) {
       },
       ConsoleRoute("console_link_post"));
 
-  router.Add(
-      "POST", "/console/sign-out",
-      [kit](const Request& req) {
-        auto visit = kit->SignedIn(req);
-        if (auto* r = std::get_if<Response>(&visit)) return std::move(*r);
-        const Visit& v = std::get<Visit>(visit);
-        pages::Form form;
-        if (auto refused = kit->CheckPost(req, v, &form)) return std::move(*refused);
-        (void)kit->accounts().SignOut(req.Cookie(service::kSessionCookie));
-        Response r = Response::Redirect("/console/sign-in");
-        r.Header("Set-Cookie", service::SessionCookie("", 0));
-        ConsoleHeaders(&r);
-        return r;
-      },
-      ConsoleRoute("console_sign_out"));
+  router.Add("POST", "/console/sign-out",
+             SignedInPost(kit,
+                          [](ConsoleKit& k, const Request& req, const Visit&, const pages::Form&) {
+                            (void)k.accounts().SignOut(req.Cookie(service::kSessionCookie));
+                            Response r = SeeOther("/console/sign-in");
+                            r.Header("Set-Cookie", service::SessionCookie("", 0));
+                            return r;
+                          }),
+             ConsoleRoute("console_sign_out"));
 }
 
 }  // namespace undersigned::http::console
