@@ -66,7 +66,7 @@ Campaign DemoCampaign() {
       "Sincerely,\n\n*The undersigned*\n";
   c.targets.push_back(Target{"Dana Rivera", "Chief Executive Officer", "Example Corp",
                              "examplecorp", "examplecorp.bsky.social",
-                             "@examplecorp@mastodon.social"});
+                             "@examplecorp@mastodon.social", ""});
   c.goal = 650;
   c.status = CampaignStatus::kOpen;
   c.language = "en";

@@ -9,7 +9,7 @@ Campaign Good() {
   Campaign c;
   c.slug = "end-the-contract";
   c.title = "End the contract";
-  c.targets.push_back(Target{"Marc Benioff", "CEO", "Salesforce", "benioff", "", ""});
+  c.targets.push_back(Target{"Marc Benioff", "CEO", "Salesforce", "benioff", "", "", ""});
   c.goal = 1000;
   return c;
 }

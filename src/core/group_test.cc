@@ -206,7 +206,7 @@ TEST(GroupForms, CampaignValidationIncludesGroups) {
   Campaign c;
   c.slug = "letter";
   c.title = "Letter";
-  c.targets = {Target{"CEO", "", "", "", "", ""}};
+  c.targets = {Target{"CEO", "", "", "", "", "", ""}};
   c.goal = 10;
   c.groups = {Employees()};
   EXPECT_TRUE(ValidateCampaign(c));

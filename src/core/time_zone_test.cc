@@ -62,7 +62,7 @@ TEST(CampaignStatusTest, AnUnknownTimeZoneIsAFieldError) {
   Campaign c;
   c.slug = "zone";
   c.title = "Zone";
-  c.targets = {Target{"Dana", "", "", "", "", ""}};
+  c.targets = {Target{"Dana", "", "", "", "", "", ""}};
   c.goal = 10;
   c.time_zone = "Europe/Atlantis";
   auto r = ValidateCampaign(c);

@@ -20,7 +20,7 @@ class DeliveryTest : public ServiceFixture {
     ServiceFixture::SetUp();
     Campaign c = OpenCampaign("letter", "Open <the> books");
     c.letter_markdown = "Dear Dana,\n\nplease **open** them.";
-    c.targets = {Target{"Dana Rivera", "CEO", "Example Corp", "", "", ""}};
+    c.targets = {Target{"Dana Rivera", "CEO", "Example Corp", "", "", "", ""}};
     Create(c);
   }
   void Sign(const std::string& name, const std::string& email, bool named,
@@ -77,7 +77,7 @@ TEST_F(DeliveryTest, LeavesNoEmptyParenthesesOrQuotesForMissingFields) {
   ctx.trusted = true;
   ASSERT_TRUE(signing_->Sign("letter", f, ctx));
   Campaign c = OpenCampaign("bare", "Bare letter");
-  c.targets = {Target{"Dana Rivera", "", "", "", "", ""}};
+  c.targets = {Target{"Dana Rivera", "", "", "", "", "", ""}};
   Create(c);
   auto d = BuildDelivery(*store_, "letter", clock_.Now(), "https://sign.example.org");
   ASSERT_TRUE(d) << d.error().message;

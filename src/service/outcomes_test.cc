@@ -93,7 +93,7 @@ TEST_F(OutcomesTest, TheSchedulerThreadWakesAtTheDeadlineByItself) {
   Campaign c;
   c.slug = "soon";
   c.title = "Soon";
-  c.targets.push_back(Target{"The CEO", "", "", "", "", ""});
+  c.targets.push_back(Target{"The CEO", "", "", "", "", "", ""});
   c.goal = 10;
   c.threshold = 100;
   c.deadline = real.Now() + 1;

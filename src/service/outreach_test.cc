@@ -27,7 +27,7 @@ class OutreachTest : public ServiceFixture {
     updates_ = std::make_unique<UpdateService>(*store_, *accounts_, clock_, [this] { ++pokes_; });
     Campaign c = OpenCampaign("bees", "Save the bees");
     c.targets = {Target{"Dana Rivera", "CEO", "Acme", "", "", "", "dana@acme.example"},
-                 Target{"No Mail", "", "", "", "", ""}};
+                 Target{"No Mail", "", "", "", "", "", ""}};
     Create(c);
     Create(OpenCampaign("trees"));
     bees_ = campaigns_->GetBySlug("bees")->id;

@@ -64,7 +64,7 @@ class ServiceFixture : public ::testing::Test {
     Campaign c;
     c.slug = slug;
     c.title = title;
-    c.targets.push_back(Target{"The CEO", "", "", "", "", ""});
+    c.targets.push_back(Target{"The CEO", "", "", "", "", "", ""});
     c.goal = 10;
     c.status = CampaignStatus::kOpen;
     return c;

@@ -159,7 +159,7 @@ int main(int argc, char** argv) {
   Campaign c;
   c.slug = "dash-" + std::to_string(std::time(nullptr)) + "-" + std::to_string(getpid());
   c.title = "Dashboard bench";
-  c.targets = {Target{"CEO", "", "", "", "", ""}};
+  c.targets = {Target{"CEO", "", "", "", "", "", ""}};
   c.goal = 1000000;
   c.status = CampaignStatus::kOpen;
   auto created = s.CreateCampaign(c);

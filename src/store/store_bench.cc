@@ -188,7 +188,7 @@ int main(int argc, char** argv) {
   Campaign c;
   c.slug = "bench-" + std::to_string(std::time(nullptr)) + "-" + std::to_string(getpid());
   c.title = "Bench";
-  c.targets = {Target{"CEO", "", "", "", "", ""}};
+  c.targets = {Target{"CEO", "", "", "", "", "", ""}};
   c.goal = 1000000;
   c.status = CampaignStatus::kOpen;
   auto created = s.CreateCampaign(c);

@@ -21,7 +21,7 @@ Campaign SampleCampaign() {
   c.letter_markdown = "Dear **CEO**,";
   c.description = "Why we write to the CEO.";
   c.organized_by = "Acme Workers United";
-  c.targets = {Target{"Jane Doe", "CEO", "Acme", "janedoe", "", ""}};
+  c.targets = {Target{"Jane Doe", "CEO", "Acme", "janedoe", "", "", ""}};
   c.goal = 500;
   c.status = CampaignStatus::kOpen;
   c.language = "en";

@@ -83,6 +83,18 @@ std::variant<Visit, Response> ConsoleKit::SignedIn(const Request& req) {
   if (!token.empty()) {
     auto who = deps_.accounts.Authenticate(token);
     if (who) return Visit{*who, TokenFor(who->session)};
+    if (who.error().code != Code::kUnauthenticated) {
+      // The store failed, not the session: keep the cookie, say so.
+      Response r = pages_.ErrorPage({503,
+                                     "Something went wrong",
+                                     {"We could not check your session. Please try again in "
+                                      "a moment; you are still signed in."},
+                                     "/console",
+                                     "Back to the console",
+                                     5});
+      ConsoleHeaders(&r);
+      return r;
+    }
   }
   Response r;
   if (req.method == "GET" || req.method == "HEAD") {

@@ -168,7 +168,7 @@ TEST_F(PagesTest, UnknownAndDraftCampaignsAre404) {
   Campaign d;
   d.slug = "secret-draft";
   d.title = "Draft";
-  d.targets = {Target{"T", "", "", "", "", ""}};
+  d.targets = {Target{"T", "", "", "", "", "", ""}};
   d.goal = 10;
   ASSERT_TRUE(campaigns_->Create(d));
   EXPECT_EQ(Call("GET", "/c/secret-draft").status, 404);

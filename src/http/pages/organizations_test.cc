@@ -100,7 +100,7 @@ class OrganizationPagesTest : public ::testing::Test {
     Campaign c;
     c.slug = "letter";
     c.title = "Protect the <river>";
-    c.targets = {Target{"The Mayor", "", "", "", "", ""}};
+    c.targets = {Target{"The Mayor", "", "", "", "", "", ""}};
     c.goal = 100;
     c.status = CampaignStatus::kOpen;
     c.language = "en";

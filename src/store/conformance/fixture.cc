@@ -21,8 +21,8 @@ Campaign SampleCampaign(const std::string& slug, CampaignStatus status) {
   c.demand = "Do the right thing";
   c.letter_markdown = "Dear *CEO*,\n\nplease.";
   c.targets = {Target{"Marc Benioff", "CEO", "Salesforce", "benioff", "benioff.bsky.social",
-                      "@benioff@mastodon.social"},
-               Target{"Ada \"Q\" Lovelace", "", "", "", "", ""}};
+                      "@benioff@mastodon.social", ""},
+               Target{"Ada \"Q\" Lovelace", "", "", "", "", "", ""}};
   c.goal = 1000;
   c.deadline = kT0 + 86400;
   c.status = status;

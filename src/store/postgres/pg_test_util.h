@@ -114,7 +114,7 @@ inline Campaign NewCampaign(const std::string& slug) {
   c.title = "Title of " + slug;
   c.demand = "A demand";
   c.letter_markdown = "A letter";
-  c.targets = {Target{"Target", "", "", "", "", ""}};
+  c.targets = {Target{"Target", "", "", "", "", "", ""}};
   c.goal = 100;
   c.status = CampaignStatus::kOpen;
   c.language = "en";
