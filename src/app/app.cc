@@ -428,7 +428,7 @@ int App::Serve() {
   http::RegisterLogRoutes(router, http::LogRoutesDeps{signature_log, *campaigns_});
   http::RegisterConsole(
       router, http::ConsoleDeps{*accounts_, *campaigns_, *organizing_, *templates, base_url,
-                                *csrf_secret, site, &clock, dashboard_.get()});
+                                *csrf_secret, site, &clock, dashboard_.get(), moderation_.get()});
   service::UnsubscribeService unsubscribe(*store_, *unsubscribe_links, clock);
   http::RegisterUnsubscribePages(
       router, http::UnsubscribePagesDeps{*campaigns_, unsubscribe, *templates, base_url,

@@ -38,6 +38,7 @@ void RegisterConsole(Router& router, ConsoleDeps deps) {
   console::RegisterCampaign(router, kit);
   console::RegisterCampaignForm(router, kit);
   console::RegisterDashboard(router, kit);
+  console::RegisterModeration(router, kit);
   console::RegisterActions(router, kit);
   console::RegisterAccount(router, kit);
   console::RegisterMembers(router, kit);

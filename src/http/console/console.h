@@ -23,6 +23,7 @@
 //   campaign.cc       /console/c/{slug} (where a campaign stands, what one may do)
 //   campaign_form.cc  /console/campaigns/new, /console/c/{slug}/edit, /console/preview
 //   dashboard.cc      /console/c/{slug}/dashboard, /console/c/{slug}/signatures (and .csv)
+//   moderation.cc     /console/c/{slug}/moderation (the comment queue, hiding, invalidation)
 //   actions.cc        /console/c/{slug}/actions (and .jsonl), /console/actions (administrators)
 //   account.cc        /console/account (password, second factor, sessions)
 //   members.cc        /console/c/{slug}/members
@@ -42,6 +43,7 @@
 #include "service/accounts.h"
 #include "service/campaigns.h"
 #include "service/dashboard.h"
+#include "service/moderation.h"
 #include "service/organizing.h"
 
 namespace undersigned::http {
@@ -57,6 +59,8 @@ struct ConsoleDeps {
   const Clock* clock = nullptr;  // nullptr = Clock::System()
   // The dashboard and the signatures list; nullptr: those pages answer 503.
   service::DashboardService* dashboard = nullptr;
+  // Hiding, the comment queue and invalidation; nullptr: those pages answer 503.
+  service::ModerationService* moderation = nullptr;
 };
 
 void RegisterConsole(Router& router, ConsoleDeps deps);

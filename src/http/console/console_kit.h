@@ -40,6 +40,7 @@ class ConsoleKit {
   service::CampaignService& campaigns() { return deps_.campaigns; }
   service::OrganizingService& organizing() { return deps_.organizing; }
   service::DashboardService* dashboard() { return deps_.dashboard; }
+  service::ModerationService* moderation() { return deps_.moderation; }
   pages::PageKit& pages() { return pages_; }
   const Clock& clock() const { return pages_.clock(); }
 

@@ -66,6 +66,8 @@ class ConsoleTest : public ::testing::Test {
     organizing_ =
         std::make_unique<service::OrganizingService>(*campaigns_, *accounts_, *store_, clock_);
     dashboard_ = std::make_unique<service::DashboardService>(*store_, *accounts_, clock_);
+    moderation_ = std::make_unique<service::ModerationService>(
+        *store_, *campaigns_, *accounts_, clock_, service::ModerationOptions{}, nullptr);
     signing_ = std::make_unique<service::SigningService>(*store_, *campaigns_, clock_,
                                                          service::SigningOptions{}, nullptr);
     auto templates = render::Templates::Load(render::FindAssetDir("templates"));
@@ -76,9 +78,9 @@ class ConsoleTest : public ::testing::Test {
     RegisterPages(*router_, PagesDeps{*campaigns_, *signing_, *templates_, kBase, "secret",
                                       pages::SiteInfo{"Test", "", "", ""}, &clock_, nullptr, "", "",
                                       MaySeeDraft(*accounts_)});
-    RegisterConsole(*router_,
-                    ConsoleDeps{*accounts_, *campaigns_, *organizing_, *templates_, kBase, "secret",
-                                pages::SiteInfo{"Test", "", "", ""}, &clock_, dashboard_.get()});
+    RegisterConsole(*router_, ConsoleDeps{*accounts_, *campaigns_, *organizing_, *templates_, kBase,
+                                          "secret", pages::SiteInfo{"Test", "", "", ""}, &clock_,
+                                          dashboard_.get(), moderation_.get()});
     admin_ = MakeUser("admin@example.org", true);
     owner_ = MakeUser("owner@example.org");
     Campaign c;
@@ -95,6 +97,7 @@ class ConsoleTest : public ::testing::Test {
     router_.reset();
     signing_.reset();
     dashboard_.reset();
+    moderation_.reset();
     organizing_.reset();
     accounts_.reset();
     campaigns_.reset();
@@ -155,6 +158,7 @@ class ConsoleTest : public ::testing::Test {
   std::unique_ptr<service::OrganizingService> organizing_;
   std::unique_ptr<service::SigningService> signing_;
   std::unique_ptr<service::DashboardService> dashboard_;
+  std::unique_ptr<service::ModerationService> moderation_;
   std::unique_ptr<render::Templates> templates_;
   std::unique_ptr<Router> router_;
   User admin_;
@@ -541,6 +545,53 @@ TEST_F(ConsoleTest, TheDashboardAndTheSignaturesListAreForTheCampaignsOrganizers
   EXPECT_EQ(Get(stranger, "/console/c/the-letter/dashboard").status, 404);
   EXPECT_EQ(Get(stranger, "/console/c/the-letter/signatures").status, 404);
   EXPECT_EQ(Get(stranger, "/console/c/the-letter/signatures.csv").status, 404);
+}
+
+TEST_F(ConsoleTest, AModeratorPreviewsAFloodThenInvalidatesExactlyWhatWasPreviewed) {
+  for (int i = 0; i < 3; ++i) {
+    SignatureForm f;
+    f.name = "Bot " + std::to_string(i);
+    f.email = "bot" + std::to_string(i) + "@spam.example";
+    f.public_name = true;
+    service::SignContext ctx;
+    ctx.source = "api";
+    ctx.trusted = true;  // counted at once
+    ASSERT_TRUE(signing_->Sign("the-letter", f, ctx));
+  }
+  ASSERT_EQ(campaigns_->Snapshot("the-letter")->counts.confirmed, 3);
+  Member("moderator@example.org", CampaignRole::kModerator);
+  Member("viewer@example.org", CampaignRole::kViewer);
+  Browser mod = SignIn("moderator@example.org");
+  Response preview = Get(mod, "/console/c/the-letter/moderation?domain=spam.example");
+  ASSERT_EQ(preview.status, 200) << preview.body;
+  EXPECT_TRUE(Contains(preview.body, "<strong>3</strong> signatures match now"));
+  EXPECT_EQ(Hidden(preview.body, "expected"), "3");
+  // A count that is not the previewed one changes nothing.
+  Response stale = Post(
+      mod, "/console/c/the-letter/moderation/invalidate",
+      {{"csrf", Token(mod)}, {"domain", "spam.example"}, {"expected", "2"}, {"reason", "flood"}});
+  EXPECT_EQ(stale.status, 409) << stale.body;
+  EXPECT_EQ(campaigns_->Snapshot("the-letter")->counts.confirmed, 3);
+  Browser viewer = SignIn("viewer@example.org");
+  EXPECT_EQ(Post(viewer, "/console/c/the-letter/moderation/invalidate",
+                 {{"csrf", Token(viewer)},
+                  {"domain", "spam.example"},
+                  {"expected", "3"},
+                  {"reason", "flood"}})
+                .status,
+            403);
+  Response done = Post(
+      mod, "/console/c/the-letter/moderation/invalidate",
+      {{"csrf", Token(mod)}, {"domain", "spam.example"}, {"expected", "3"}, {"reason", "flood"}});
+  ASSERT_EQ(done.status, 303) << done.body;
+  EXPECT_EQ(campaigns_->Snapshot("the-letter")->counts.confirmed, 0);
+  EXPECT_TRUE(Contains(Get(mod, "/console/c/the-letter/moderation?domain=spam.example").body,
+                       "<strong>0</strong> signatures match now"));
+  // A bad filter says what to fix; a stranger sees nothing.
+  EXPECT_EQ(Get(mod, "/console/c/the-letter/moderation?ranges=not-a-range").status, 400);
+  MakeUser("stranger@example.org");
+  Browser stranger = SignIn("stranger@example.org");
+  EXPECT_EQ(Get(stranger, "/console/c/the-letter/moderation").status, 404);
 }
 
 }  // namespace

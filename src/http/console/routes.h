@@ -16,6 +16,7 @@ void RegisterHome(Router& router, KitPtr kit);          // home.cc
 void RegisterCampaign(Router& router, KitPtr kit);      // campaign.cc
 void RegisterCampaignForm(Router& router, KitPtr kit);  // campaign_form.cc
 void RegisterDashboard(Router& router, KitPtr kit);     // dashboard.cc
+void RegisterModeration(Router& router, KitPtr kit);    // moderation.cc
 void RegisterActions(Router& router, KitPtr kit);       // actions.cc
 void RegisterAccount(Router& router, KitPtr kit);       // account.cc
 void RegisterMembers(Router& router, KitPtr kit);       // members.cc
