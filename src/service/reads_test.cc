@@ -47,8 +47,8 @@ TEST_F(ReadsTest, SignaturesOfACampaignNewestFirstAndByGroup) {
                                       Page{1, 25});
   ASSERT_TRUE(pub) << pub.error().message;
   EXPECT_EQ(pub->total, 2);
-  auto none = signing_->ListSignatures(IdOf("river"), std::string("staff"), TimeFilter{},
-                                       Page{1, 25});
+  auto none =
+      signing_->ListSignatures(IdOf("river"), std::string("staff"), TimeFilter{}, Page{1, 25});
   ASSERT_TRUE(none) << none.error().message;
   EXPECT_EQ(none->total, 0);
 
@@ -102,8 +102,8 @@ TEST_F(ReadsTest, CampaignsByForeignIdentifier) {
   ASSERT_TRUE(found) << found.error().message;
   ASSERT_EQ(found->items.size(), 1u);
   EXPECT_EQ(found->items[0].slug, "tagged");
-  auto closed = campaigns_->ListByIdentifier("crm:1234", CampaignStatus::kClosed, TimeFilter{},
-                                             Page{1, 25});
+  auto closed =
+      campaigns_->ListByIdentifier("crm:1234", CampaignStatus::kClosed, TimeFilter{}, Page{1, 25});
   ASSERT_TRUE(closed) << closed.error().message;
   EXPECT_EQ(closed->total, 0);
   auto other = campaigns_->ListByIdentifier("crm:12", std::nullopt, TimeFilter{}, Page{1, 25});

@@ -118,9 +118,8 @@ class SignPages {
           form_errors.merge(valid.error().field_errors);
         }
       }
-      return respond(
-          SignFailed(req, slug, f, Error{Code::kInvalidArgument, "", std::move(form_errors), 0},
-                     origin));
+      return respond(SignFailed(
+          req, slug, f, Error{Code::kInvalidArgument, "", std::move(form_errors), 0}, origin));
     }
     service::SignContext ctx;
     ctx.source = "form";

@@ -19,10 +19,10 @@ namespace undersigned::store::sql {
   "created, modified, identifiers, threshold, organizers, outcome, outcome_at, groups, "        \
   "anonymity_floor, time_zone, description, organized_by"
 
-#define US_SIGNATURE_COLS_WITH(comment, public_name)                                        \
+#define US_SIGNATURE_COLS_WITH(comment, public_name)                                               \
   "id, uuid, campaign_id, person_id, name, email, canonical_email, postal_code, country, " comment \
   ", " public_name                                                                                 \
-  ", wants_updates, state, source, confirm_sends, created, modified, confirmed, (SELECT p.uuid "  \
+  ", wants_updates, state, source, confirm_sends, created, modified, confirmed, (SELECT p.uuid "   \
   "FROM people p WHERE p.id = signatures.person_id), group_key, protection, seal_threshold, "      \
   "sealed IS NOT NULL, verified, attestation, ref_host, utm_source, utm_medium, utm_campaign, "    \
   "share_channel"
