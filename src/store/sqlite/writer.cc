@@ -20,6 +20,8 @@
 #include <utility>
 #include <vector>
 
+#include <spdlog/spdlog.h>
+
 #include "store/sqlite/log_writer.h"
 #include "store/sqlite/queries.h"
 #include "store/sqlite/row_ids.h"
@@ -90,6 +92,17 @@ class WriterImpl final : public Writer {
     }
     ckpt_cv_.notify_one();
     if (checkpoint_thread_.joinable()) checkpoint_thread_.join();
+    // Every page into the database file and the WAL emptied, now: a clean stop must not leave
+    // frames behind (a cleared work address lives on in old frames until they are overwritten)
+    // even if some connection of this process is closed later than this one, or never.
+    if (checkpointer_ && !truncated_at_close_) {
+      truncated_at_close_ = true;
+      int rc = sqlite3_wal_checkpoint_v2(checkpointer_->raw(), nullptr, SQLITE_CHECKPOINT_TRUNCATE,
+                                         nullptr, nullptr);
+      if (rc != SQLITE_OK) {
+        spdlog::warn("sqlite: the checkpoint at close did not complete ({})", sqlite3_errstr(rc));
+      }
+    }
   }
 
   SqliteStats Stats() const override {
@@ -419,7 +432,8 @@ class WriterImpl final : public Writer {
   LogWriter log_;           // writer thread only
   RowIds row_ids_;          // writer thread only
   const StoreKeys& keys_;
-  std::unique_ptr<Db> checkpointer_;  // used by the checkpoint thread only
+  std::unique_ptr<Db> checkpointer_;  // used by the checkpoint thread only (then by Close)
+  bool truncated_at_close_ = false;   // under close_mu_
   int wal_fd_;                        // used by the syncer thread only
 
   // Writer thread only.
