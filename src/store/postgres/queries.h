@@ -114,7 +114,7 @@ inline constexpr const char* kDecideCampaign =
     "UPDATE campaigns SET outcome = $2, outcome_at = $3, modified = greatest(modified, $3) "
     "WHERE id = $1 AND outcome = 'pending' RETURNING modified";
 inline constexpr const char* kTouchCampaign =
-    "UPDATE campaigns SET modified = greatest(modified, $2) WHERE id = $1";
+    "UPDATE campaigns SET modified = greatest(modified + 1, $2) WHERE id = $1";  // as SQLite's
 // Serialises the writers of a campaign whose threshold is still undecided (PgTx::Counts), so
 // that the one write that reaches it, on whichever node, sees it reached.
 inline constexpr const char* kLockCampaign =

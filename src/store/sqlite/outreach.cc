@@ -1,5 +1,6 @@
 // SqliteOutreach (outreach.h): updates, unsubscribes and deliveries on SQLite, and their SQL.
 #include "store/sqlite/outreach.h"
+#include "store/sqlite/queries.h"
 
 #include <sqlite3.h>
 
@@ -81,7 +82,6 @@ constexpr char kInsertDeliveryMail[] =
     "INSERT INTO outbox (kind, recipient, payload, next_attempt, created) VALUES "
     "('delivery', ?1, json_object('delivery_id', ?2), ?3, ?3)";
 // The campaign's page changed (it says it was delivered): other processes' refresh sees it.
-constexpr char kTouchCampaign[] = "UPDATE campaigns SET modified = max(modified, ?2) WHERE id = ?1";
 constexpr char kGetDelivery[] = "SELECT " US_DELIVERY_COLS " FROM deliveries WHERE id = ?1";
 constexpr char kListDeliveries[] =
     "SELECT " US_DELIVERY_COLS " FROM deliveries WHERE campaign_id = ?1 ORDER BY id DESC";
@@ -344,7 +344,7 @@ Result<DeliveryRecord> SqliteOutreach::RecordDelivery(const NewDelivery& d) {
       mail->Bind(1, to).Bind(2, out.id).Bind(3, d.now);
       if (auto r = StepDone(db, *mail, "queueing the delivery"); !r) return Fail(r.error());
     }
-    auto touch = db.Prepare(kTouchCampaign);
+    auto touch = db.Prepare(sql::kTouchCampaign);
     if (!touch) return Fail(touch.error());
     touch->Bind(1, in.campaign_id).Bind(2, d.now);
     if (auto r = StepDone(db, *touch, "touching the campaign"); !r) return Fail(r.error());

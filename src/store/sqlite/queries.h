@@ -295,8 +295,10 @@ inline constexpr char kListOrganizations[] =
 inline constexpr char kOrganizationLogo[] =
     "SELECT logo FROM organizations WHERE uuid = ?1 AND (?2 OR state = 'approved') AND logo IS "
     "NOT NULL";
+// modified moves forward by at least a second, so that two changes within one second (hiding
+// a comment, then showing it again) are each seen by another process's Refresh.
 inline constexpr char kTouchCampaign[] =
-    "UPDATE campaigns SET modified = max(modified, ?2) WHERE id = ?1";
+    "UPDATE campaigns SET modified = max(modified + 1, ?2) WHERE id = ?1";
 #undef US_ORGANIZATION_COLS
 
 // API tokens
