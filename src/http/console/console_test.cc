@@ -785,7 +785,9 @@ TEST_F(ConsoleTest, AnUpdateIsWrittenTestedAndSentOnlyToSignersWhoAskedForUpdate
   // Once scheduled it cannot be edited or sent again.
   EXPECT_EQ(Post(ed, page_path, {{"csrf", Token(ed)}, {"subject", "x"}, {"body", "y"}}).status,
             409);
-  EXPECT_TRUE(Contains(Get(ed, "/console/c/the-letter/updates").body, "We met the CEO today"));
+  Response listed = Get(ed, "/console/c/the-letter/updates");
+  EXPECT_TRUE(Contains(listed.body, "We met the CEO today"));
+  EXPECT_FALSE(Contains(listed.body, "<em>()</em>"));  // an ordinary update names no kind
   const auto recorded = Recorded();
   EXPECT_NE(std::find(recorded.begin(), recorded.end(), "update.schedule"), recorded.end());
 

@@ -30,7 +30,7 @@ Data Row(const Organization& o, const std::string& slug, const std::string& csrf
   row.set("statement", render::TextOrNothing(o.form.statement));
   row.set("has_logo", Data(o.has_logo));
   row.set("submitted", render::FormatDate(o.created));
-  row.set("decided", o.decided ? render::FormatDate(*o.decided) : std::string());
+  row.set("decided", render::TextOrNothing(o.decided ? render::FormatDate(*o.decided) : ""));
   return row;
 }
 

@@ -120,7 +120,7 @@ Response ShowList(ConsoleKit& k, const Request& req, const Visit& v, const Typed
     Data row;
     row.set("id", std::to_string(s.update.id));
     row.set("subject", s.update.subject);
-    row.set("kind", s.update.kind == "update" ? "" : s.update.kind);
+    row.set("kind", render::TextOrNothing(s.update.kind == "update" ? "" : s.update.kind));
     row.set("state", StateText(s.update, *c));
     row.set("counts", Counts(s.counts));
     rows.push_back(std::move(row));
