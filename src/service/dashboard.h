@@ -16,9 +16,9 @@
 // (referrer, utm_*, share channel) is not shown per row either, only counted.
 //
 // Costs: the chart reads the hourly rollup (at most 24 rows a day of the window, whatever the
-// number of signatures); the tallies read every signature of the campaign once (see
-// bench/README.md, "dashboard", for the figures at 1,000,000 signatures); the outbox's counts
-// read the whole outbox table.
+// number of signatures); the tallies read their rollup (a row per key: store/tally_rollup.h),
+// not the signatures (see bench/README.md, "dashboard", for the figures at 1,000,000
+// signatures); the outbox's counts read the whole outbox table.
 //
 // Thread-safe (holds no state of its own). Holds references to the store, the account service
 // and the clock, which must outlive it.
