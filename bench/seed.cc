@@ -6,7 +6,8 @@
 // The campaign is created (open) through the Store if it does not exist. Then:
 //  --mode sql (default): the store is closed and the rows are written with the SQLite C API in
 //    one transaction (synchronous=OFF, large cache), matching the schema of
-//    store/sqlite/migrations.cc, and campaign_counts is recomputed from the signatures table.
+//    store/sqlite/migrations.cc, and campaign_counts and the dashboard's rollups (hourly counts,
+//    tallies) are recomputed from the signatures table.
 //    Each signature gets its "confirm" leaf in the signature log (and the log's nodes), as the
 //    store writes them, so that a seeded instance passes the server's start-up log check.
 //    About a million rows in a few seconds.
@@ -360,6 +361,35 @@ void SeedSql(const std::string& path, std::int64_t campaign_id, std::int64_t sta
     std::exit(1);
   }
   sqlite3_finalize(counts);
+  // The dashboard's rollups (migrations 9 and 10) from the rows too, as the migrations fill them.
+  const std::string cid = std::to_string(campaign_id);
+  Exec(db, ("DELETE FROM signature_tallies WHERE campaign_id = " + cid).c_str());
+  Exec(db, ("INSERT INTO signature_tallies (campaign_id, kind, key, pending, confirmed) "
+            "SELECT campaign_id, kind, key, sum(state = 'pending'), sum(state = 'confirmed') "
+            "FROM (SELECT campaign_id, 'group' AS kind, group_key AS key, state FROM signatures "
+            "UNION ALL SELECT campaign_id, 'country', country, state FROM signatures "
+            "UNION ALL SELECT campaign_id, 'referrer', ref_host, state FROM signatures "
+            "UNION ALL SELECT campaign_id, 'utm_source', utm_source, state FROM signatures "
+            "UNION ALL SELECT campaign_id, 'channel', share_channel, state FROM signatures "
+            "UNION ALL SELECT campaign_id, 'source', source, state FROM signatures) "
+            "WHERE campaign_id = " +
+            cid +
+            " AND state IN ('pending', 'confirmed') "
+            "GROUP BY campaign_id, kind, key")
+               .c_str());
+  Exec(db, ("DELETE FROM signature_hours WHERE campaign_id = " + cid).c_str());
+  Exec(db, ("INSERT INTO signature_hours (campaign_id, hour, pending, confirmed, withdrawn) "
+            "SELECT campaign_id, h, sum(p), sum(c), sum(w) FROM ("
+            "SELECT campaign_id, (CASE protection WHEN 'none' THEN created - created % 3600 "
+            "ELSE created - created % 86400 END) AS h, 1 AS p, 0 AS c, 0 AS w FROM signatures "
+            "UNION ALL SELECT campaign_id, (CASE protection WHEN 'none' THEN confirmed - "
+            "confirmed % 3600 ELSE confirmed - confirmed % 86400 END), -1, 1, 0 FROM signatures "
+            "WHERE confirmed IS NOT NULL UNION ALL SELECT campaign_id, (CASE protection WHEN "
+            "'none' THEN modified - modified % 3600 ELSE modified - modified % 86400 END), CASE "
+            "WHEN confirmed IS NULL THEN -1 ELSE 0 END, CASE WHEN confirmed IS NULL THEN 0 ELSE "
+            "-1 END, 1 FROM signatures WHERE state = 'withdrawn') WHERE campaign_id = " +
+            cid + " GROUP BY campaign_id, h")
+               .c_str());
   Exec(db, "COMMIT");
   Exec(db, "PRAGMA locking_mode=NORMAL");
   Exec(db, "PRAGMA journal_mode=WAL");

@@ -146,10 +146,24 @@ Result<Dashboard> DashboardService::Overview(const Actor& by, const std::string&
   d.utm_sources = Top(std::move(tallies->utm_sources), range.top);
   d.channels = Top(std::move(tallies->channels), range.top);
   d.sources = Top(std::move(tallies->sources), range.top);
-  auto outbox = db.CountOutbox();
+  auto outbox = Outbox();
   if (!outbox) return Fail(outbox.error());
-  d.outbox = *outbox;
+  d.outbox = outbox->first;
+  d.outbox_as_of = outbox->second;
   return d;
+}
+
+Result<std::pair<OutboxCounts, UnixTime>> DashboardService::Outbox() {
+  // (One reader at a time: the others wait for its answer rather than read the table too.)
+  std::lock_guard lock(outbox_mu_);
+  const UnixTime now = clock_.Now();
+  if (outbox_ && now >= outbox_->second && now - outbox_->second < kOutboxSeconds) {
+    return *outbox_;
+  }
+  auto counts = store_.dashboard().CountOutbox();
+  if (!counts) return Fail(counts.error());
+  outbox_ = std::make_pair(*counts, now);
+  return *outbox_;
 }
 
 Result<render::Chart> DashboardService::SignaturesChart(const Actor& by, const std::string& slug,

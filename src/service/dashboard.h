@@ -16,15 +16,18 @@
 // (referrer, utm_*, share channel) is not shown per row either, only counted.
 //
 // Costs: the chart reads the hourly rollup (at most 24 rows a day of the window, whatever the
-// number of signatures); the tallies read every signature of the campaign once (see
-// bench/README.md, "dashboard", for the figures at 1,000,000 signatures); the outbox's counts
-// read the whole outbox table.
+// number of signatures); the tallies read their rollup (a row per key: store/tally_rollup.h),
+// not the signatures (see bench/README.md, "dashboard", for the figures at 1,000,000
+// signatures); the outbox's counts read the whole outbox table (about 60 ms at 100,000
+// messages), so they are read at most once per kOutboxSeconds for every caller, and may be
+// that old (Dashboard::outbox_as_of says when they were read).
 //
-// Thread-safe (holds no state of its own). Holds references to the store, the account service
-// and the clock, which must outlive it.
+// Thread-safe (its one state, the outbox's counts last read, is behind a mutex). Holds
+// references to the store, the account service and the clock, which must outlive it.
 #pragma once
 
 #include <cstdint>
+#include <mutex>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -65,6 +68,7 @@ struct Dashboard {
   std::vector<render::ChartPoint> confirmed_series;
   TopTally groups, countries, referrers, utm_sources, channels, sources;
   OutboxCounts outbox;
+  UnixTime outbox_as_of = 0;  // when they were read (at most kOutboxSeconds ago)
   // The outbox's counts are the whole instance's: a message does not say which campaign it is
   // about once it is sent (its payload is cleared). Always true today; a page says so.
   bool outbox_is_instance_wide = true;
@@ -94,6 +98,10 @@ struct SignerList {
 
 class DashboardService {
  public:
+  // How long the outbox's counts are reused (they cost a read of the whole outbox table, and a
+  // dashboard reloaded every second by several organizers must not slow signing down).
+  static constexpr UnixTime kOutboxSeconds = 5;
+
   DashboardService(Store& store, AccountService& accounts, const Clock& clock)
       : store_(store), accounts_(accounts), clock_(clock) {}
 
@@ -123,10 +131,14 @@ class DashboardService {
  private:
   Result<Campaign> Authorized(const Actor& by, const std::string& slug, CampaignAction action);
   Result<std::pair<UnixTime, UnixTime>> Window(const DashboardRange& range) const;
+  // The outbox's counts and when they were read: the last read if younger than kOutboxSeconds.
+  Result<std::pair<OutboxCounts, UnixTime>> Outbox();
 
   Store& store_;
   AccountService& accounts_;
   const Clock& clock_;
+  std::mutex outbox_mu_;
+  std::optional<std::pair<OutboxCounts, UnixTime>> outbox_;  // guarded by outbox_mu_
 };
 
 }  // namespace undersigned::service

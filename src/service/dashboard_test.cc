@@ -99,6 +99,7 @@ TEST_F(DashboardTest, TheFiguresCountBySourceAndOverTime) {
   EXPECT_TRUE(newsletter);
   EXPECT_TRUE(news);
   EXPECT_EQ(d->outbox.queued, 4);  // four confirmation mails, none sent here
+  EXPECT_EQ(d->outbox_as_of, clock_.Now());
   EXPECT_TRUE(d->outbox_is_instance_wide);
 
   // Top 1: the rest is summed.
@@ -121,6 +122,20 @@ TEST_F(DashboardTest, TheFiguresCountBySourceAndOverTime) {
   auto per_day = dashboard_->SignaturesChart(Actor::Operator(), "bees", daily);
   ASSERT_TRUE(per_day);
   EXPECT_EQ(per_day->total, 4);
+
+  // The outbox's counts are read again only kOutboxSeconds later (they read the whole table).
+  Sign("e@example.org", "Eve", {});
+  clock_.Advance(DashboardService::kOutboxSeconds - 1);
+  auto soon = dashboard_->Overview(Actor::Operator(), "bees");
+  ASSERT_TRUE(soon);
+  EXPECT_EQ(soon->outbox.queued, 4);
+  EXPECT_EQ(soon->outbox_as_of, d->outbox_as_of);
+  EXPECT_EQ(soon->counts.pending, 3);  // (the counts are exact)
+  clock_.Advance(1);
+  auto later = dashboard_->Overview(Actor::Operator(), "bees");
+  ASSERT_TRUE(later);
+  EXPECT_EQ(later->outbox.queued, 5);
+  EXPECT_EQ(later->outbox_as_of, clock_.Now());
 }
 
 TEST_F(DashboardTest, BadRangesAreRefusedWithAMessage) {

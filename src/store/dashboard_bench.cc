@@ -5,10 +5,13 @@
 // times each dashboard query (store/dashboard_store.h) and the chart's rendering: the median
 // and the slowest of --runs runs, in ms. Then, with --contend N, signs N more signatures
 // alone and again while a thread reads the dashboard without pause, and prints both rates:
-// what watching a dashboard costs signing.
+// what watching a dashboard costs signing. With --slug, nothing is loaded: the queries are timed
+// on that campaign of an existing database (bench/run's seeded 1,000,000, say; --db is then
+// kept as it is).
 //
 //   dashboard_bench [--count 1000000] [--threads 64] [--db /tmp/dashboard_bench.db]
-//                   [--store postgresql://...] [--runs 7] [--contend 50000] [--normal]
+//                   [--store postgresql://...] [--runs 7] [--recount-runs N] [--contend 50000]
+//                   [--normal] [--slug SLUG]
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -27,6 +30,7 @@
 #include "service/tx/scripts.h"
 #include "store/open_store.h"
 #include "store/sqlite/sqlite_store.h"
+#include "store/tally_rollup.h"
 #ifdef UNDERSIGNED_HAVE_POSTGRES
 #include "store/postgres/postgres_store.h"
 #endif
@@ -91,19 +95,38 @@ double Load(Store& s, std::int64_t cid, long first, long count, int threads, Uni
   return count / (MsSince(t0) / 1000.0);
 }
 
-// Runs fn runs times; prints the median and the slowest in ms.
-void Time(const char* what, int runs, const std::function<bool()>& fn) {
+// Runs fn runs times; prints the median and the slowest in ms, and returns the median (-1 if
+// it failed).
+double Time(const char* what, int runs, const std::function<bool()>& fn) {
   std::vector<double> ms;
   for (int i = 0; i < runs; ++i) {
     auto t = Clock::now();
     if (!fn()) {
       std::printf("%-44s FAILED\n", what);
-      return;
+      return -1;
     }
     ms.push_back(MsSince(t));
   }
   std::sort(ms.begin(), ms.end());
   std::printf("%-44s median %8.2f ms   max %8.2f ms\n", what, ms[ms.size() / 2], ms.back());
+  return ms[ms.size() / 2];
+}
+
+// The same tallies, key by key.
+bool SameTallies(const SignatureTallies& x, const SignatureTallies& y) {
+  auto same = [](const std::vector<TallyRow>& a, const std::vector<TallyRow>& b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      if (a[i].key != b[i].key || a[i].confirmed != b[i].confirmed ||
+          a[i].pending != b[i].pending) {
+        return false;
+      }
+    }
+    return true;
+  };
+  return same(x.groups, y.groups) && same(x.countries, y.countries) &&
+         same(x.referrers, y.referrers) && same(x.utm_sources, y.utm_sources) &&
+         same(x.channels, y.channels) && same(x.sources, y.sources);
 }
 
 }  // namespace
@@ -112,7 +135,9 @@ int main(int argc, char** argv) {
   long count = 1000000;
   int threads = 64;
   int runs = 7;
+  int recount_runs = -1;  // as runs
   long contend = 0;
+  std::string existing;
   bool normal = false;
   std::string db = "/tmp/dashboard_bench.db", url;
   for (int i = 1; i < argc; ++i) {
@@ -128,6 +153,10 @@ int main(int argc, char** argv) {
       url = next();
     } else if (a == "--runs") {
       runs = std::max(1, std::stoi(next()));
+    } else if (a == "--recount-runs") {
+      recount_runs = std::max(1, std::stoi(next()));
+    } else if (a == "--slug") {
+      existing = next();
     } else if (a == "--contend") {
       contend = std::stol(next());
     } else if (a == "--normal") {
@@ -138,8 +167,11 @@ int main(int argc, char** argv) {
     }
   }
   Result<std::unique_ptr<Store>> opened = Fail(Code::kInvalidArgument, "no PostgreSQL here");
+  if (recount_runs < 0) recount_runs = runs;
   if (url.empty()) {
-    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(db + suffix);
+    if (existing.empty()) {
+      for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(db + suffix);
+    }
     store::SqliteOptions o;
     o.path = db;
     o.synchronous_full = !normal;
@@ -156,28 +188,48 @@ int main(int argc, char** argv) {
     return 1;
   }
   Store& s = **opened;
-  Campaign c;
-  c.slug = "dash-" + std::to_string(std::time(nullptr)) + "-" + std::to_string(getpid());
-  c.title = "Dashboard bench";
-  c.targets = {Target{"CEO", "", "", "", "", "", ""}};
-  c.goal = 1000000;
-  c.status = CampaignStatus::kOpen;
-  auto created = s.CreateCampaign(c);
-  if (!created) {
-    std::fprintf(stderr, "campaign: %s\n", created.error().message.c_str());
-    return 1;
-  }
-  const std::int64_t cid = created->id;
   const UnixTime now = std::time(nullptr);
   const UnixTime span = 30 * 86400;
-  const auto run_id = static_cast<std::uint64_t>(now) * 100000 + getpid() % 100000;
   long errors = 0;
-  std::printf("backend %s, %ld signatures into one campaign over 30 days, %d threads\n",
-              url.empty() ? "sqlite" : "postgresql", count, threads);
-  const double rate = Load(s, cid, 0, count, threads, now - span, span, run_id, &errors);
-  std::printf("loaded at %.0f signatures/s, errors %ld\n", rate, errors);
+  std::int64_t cid = 0;
+  const auto run_id = static_cast<std::uint64_t>(now) * 100000 + getpid() % 100000;
+  if (!existing.empty()) {
+    auto found = s.GetCampaignBySlug(existing);
+    if (!found) {
+      std::fprintf(stderr, "campaign %s: %s\n", existing.c_str(), found.error().message.c_str());
+      return 1;
+    }
+    cid = found->id;
+    auto counts = s.dashboard().Counts(cid);
+    std::printf(
+        "backend %s, campaign %s as it is: %lld signatures\n",
+        url.empty() ? "sqlite" : "postgresql", existing.c_str(),
+        counts ? static_cast<long long>(counts->pending + counts->confirmed + counts->withdrawn)
+               : -1LL);
+  } else {
+    Campaign c;
+    c.slug = "dash-" + std::to_string(std::time(nullptr)) + "-" + std::to_string(getpid());
+    c.title = "Dashboard bench";
+    c.targets = {Target{"CEO", "", "", "", "", "", ""}};
+    c.goal = 1000000;
+    c.status = CampaignStatus::kOpen;
+    auto created = s.CreateCampaign(c);
+    if (!created) {
+      std::fprintf(stderr, "campaign: %s\n", created.error().message.c_str());
+      return 1;
+    }
+    cid = created->id;
+    std::printf("backend %s, %ld signatures into one campaign over 30 days, %d threads\n",
+                url.empty() ? "sqlite" : "postgresql", count, threads);
+    const double rate = Load(s, cid, 0, count, threads, now - span, span, run_id, &errors);
+    std::printf("loaded at %.0f signatures/s, errors %ld\n", rate, errors);
+  }
 
   DashboardStore& d = s.dashboard();
+  if (store::RecountOf(d) == nullptr) {
+    std::fprintf(stderr, "this backend has no tally recount\n");
+    return 1;
+  }
   std::size_t hours = 0;
   Time("chart: hourly counts, 30 days (720 hours)", runs, [&] {
     auto h = d.SignatureHours(cid, now - span, now + 1);
@@ -199,8 +251,20 @@ int main(int argc, char** argv) {
     return render::RenderSignaturesChart(series, o).has_value();
   });
   Time("counts (exact)", runs, [&] { return d.Counts(cid).has_value(); });
-  Time("tallies: group, country, referrer, utm, channel", runs,
-       [&] { return d.Tallies(cid).has_value(); });
+  // The tallies as the dashboard reads them (the rollup), and as it read them before the
+  // rollup (every signature of the campaign): the same answer, and what the rollup saves.
+  const double rollup_ms = Time("tallies: rollup (what the dashboard reads)", runs,
+                                [&] { return d.Tallies(cid).has_value(); });
+  const double recount_ms = Time("tallies: full recount (before the rollup)", recount_runs,
+                                 [&] { return store::RecountOf(d)->RecountTallies(cid).has_value(); });
+  {
+    auto rollup = d.Tallies(cid);
+    auto recount = store::RecountOf(d)->RecountTallies(cid);
+    const bool same = rollup && recount && SameTallies(*rollup, *recount);
+    std::printf("  (rollup %s the recount; recount / rollup = %.0fx)\n",
+                same ? "equals" : "DIFFERS FROM", rollup_ms > 0 ? recount_ms / rollup_ms : 0.0);
+    if (!same) ++errors;
+  }
   Time("outbox by state (whole outbox)", runs, [&] { return d.CountOutbox().has_value(); });
   Time("list: newest page of 50", runs, [&] {
     return d.SearchSignatures(cid, {}, Page{1, 50}).has_value();

@@ -1,5 +1,5 @@
 // DashboardStore: what an organizer's dashboard reads of a campaign (service/dashboard.h):
-// hourly count deltas for the chart, tallies of its signatures by group, country and origin,
+// hourly count deltas for the chart and tallies by group, country and origin (both rollups),
 // the outbox's state, and the organizers' search of its signatures. Reached through
 // Store::dashboard(); see store.h for threads and errors. Read-only: nothing here writes.
 //
@@ -90,7 +90,7 @@ class DashboardStore {
   // hour of the window (a range of the rollup's key), whatever the number of signatures.
   virtual Result<std::vector<HourCounts>> SignatureHours(std::int64_t campaign_id, UnixTime from,
                                                          UnixTime to) = 0;
-  // Every tally of the campaign's signatures, in one read of them.
+  // Every tally of the campaign's signatures, from their rollup (store/tally_rollup.h).
   virtual Result<SignatureTallies> Tallies(std::int64_t campaign_id) = 0;
   virtual Result<OutboxCounts> CountOutbox() = 0;
   // Matching signatures, newest first, with their total.

@@ -2,12 +2,16 @@
 // (store/dashboard_store.h): hourly counts kept by the writer, tallies, the outbox's state and
 // the organizers' search.
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
 
+#include "core/moderation.h"
 #include "service/tx/scripts.h"
 #include "store/conformance/fixture.h"
+#include "store/tally_rollup.h"
+#include "store/write.h"
 #include "store/write_tx.h"
 
 namespace undersigned::store::conformance {
@@ -155,6 +159,120 @@ TEST_P(StoreTest, TalliesCountPendingAndConfirmedByEveryField) {
   ASSERT_TRUE(none);
   EXPECT_TRUE(none->channels.empty());
   EXPECT_TRUE(none->groups.empty());
+}
+
+// The rollup (store/tally_rollup.h) against the full recount, tally by tally.
+void ExpectRollupIsRecount(Store& store, std::int64_t campaign_id, const std::string& when) {
+  auto rollup = store.dashboard().Tallies(campaign_id);
+  TallyRecount* recounter = RecountOf(store.dashboard());
+  ASSERT_NE(recounter, nullptr);
+  auto recount = recounter->RecountTallies(campaign_id);
+  ASSERT_TRUE(rollup) << rollup.error().message;
+  ASSERT_TRUE(recount) << recount.error().message;
+  const std::pair<const char*, std::vector<TallyRow> SignatureTallies::*> tallies[] = {
+      {"groups", &SignatureTallies::groups},       {"countries", &SignatureTallies::countries},
+      {"referrers", &SignatureTallies::referrers}, {"utm_sources", &SignatureTallies::utm_sources},
+      {"channels", &SignatureTallies::channels},   {"sources", &SignatureTallies::sources}};
+  for (const auto& [name, member] : tallies) {
+    const std::vector<TallyRow>& got = (*rollup).*member;
+    const std::vector<TallyRow>& want = (*recount).*member;
+    ASSERT_EQ(got.size(), want.size()) << name << " " << when;
+    for (std::size_t i = 0; i < got.size(); ++i) {
+      EXPECT_EQ(got[i].key, want[i].key) << name << " " << when;
+      EXPECT_EQ(got[i].confirmed, want[i].confirmed) << name << " " << got[i].key << " " << when;
+      EXPECT_EQ(got[i].pending, want[i].pending) << name << " " << got[i].key << " " << when;
+    }
+  }
+}
+
+TEST_P(StoreTest, TalliesRollupEqualsARecountAfterAMixedHistoryAndARestart) {
+  Campaign c = MustCreate("rollup");
+  Campaign other = MustCreate("rollup-other");
+  const char* const countries[] = {"DE", "FR", "", "NL"};
+  const char* const channels[] = {"x", "", "mastodon"};
+  std::vector<NewSignature> signers;
+  std::vector<std::string> uuids;
+  for (int i = 0; i < 24; ++i) {
+    NewSignature s = NewSig(c.id, "s" + std::to_string(i) + "@example.org", kT0 + i, i % 3 == 0);
+    s.form.country = countries[i % 4];
+    s.origin = Origin(channels[i % 3], i % 2 ? "list-" + std::to_string(i % 5) : "",
+                      i % 4 == 1 ? "news.example.org" : "");
+    s.source = i % 3 == 0 ? "api" : "form";
+    if (i >= 18) s.client_net = "198.51.100.0/24";  // a flood, invalidated below
+    uuids.push_back(MustSign(s));
+    signers.push_back(s);
+  }
+  MustSign(NewSig(other.id, "s0@example.org", kT0, true));
+  ExpectRollupIsRecount(*store_, c.id, "after signing");
+  // Confirmations, withdrawals of pending and of confirmed signatures.
+  for (int i = 1; i < 12; i += 2) {
+    if (i % 3 != 0) ASSERT_TRUE(tx::Confirm(*store_, signers[i].token_hash, kT0 + 100 + i));
+  }
+  ASSERT_TRUE(tx::Withdraw(*store_, signers[2].token_hash, kT0 + 200));  // pending
+  ASSERT_TRUE(tx::Withdraw(*store_, signers[5].token_hash, kT0 + 201));  // confirmed
+  ASSERT_TRUE(tx::Withdraw(*store_, signers[7].token_hash, kT0 + 202));  // confirmed
+  // Signing again after withdrawing, from another country and source: the row is saved over.
+  NewSignature back = NewSig(c.id, "s5@example.org", kT0 + 300, /*confirm_now=*/true);
+  back.form.country = "PL";
+  back.source = "api";
+  MustSign(back);
+  // A signing that fails (a token hash already taken) moves nothing.
+  NewSignature dup = NewSig(c.id, "dup@example.org", kT0 + 301);
+  dup.token_hash = signers[4].token_hash;
+  dup.origin = Origin("bluesky");
+  EXPECT_FALSE(tx::Sign(*store_, dup));
+  ExpectRollupIsRecount(*store_, c.id, "after confirming and withdrawing");
+  // Hiding a comment and a name: the signature still counts.
+  const std::int64_t hidden_id = store_->GetSignatureByUuid(uuids[9])->id;
+  tx::VisibilityChange hide;
+  hide.comment = CommentReview::kHidden;
+  hide.name_hidden = true;
+  hide.now = kT0 + 400;
+  ASSERT_TRUE(tx::SetVisibility(*store_, c.id, hidden_id, hide));
+  // Invalidating one, then a flood by network (pending and confirmed ones).
+  ModerationFilter f;
+  f.campaign_slug = c.slug;
+  f.ranges = {"198.51.100.0/24"};
+  auto filter = CheckFilter(f);
+  ASSERT_TRUE(filter) << filter.error().message;
+  tx::Invalidation inv{"operator", "a flood", false, kT0 + 500};
+  auto one = store_->GetSignatureByUuid(uuids[3]);  // counted at once
+  ASSERT_TRUE(one);
+  ASSERT_TRUE(tx::Invalidate(*store_, c.id, one->id, inv));
+  auto preview = tx::PreviewMatching(*store_, c.id, *filter, 10);
+  ASSERT_TRUE(preview) << preview.error().message;
+  EXPECT_EQ(preview->count, 6);  // two counted at once, four pending
+  auto flood = tx::InvalidateMatching(*store_, c.id, *filter, preview->count, inv);
+  ASSERT_TRUE(flood) << flood.error().message;
+  // A save that writes a field the tallies count (the reveal writes a sealed signer's country
+  // in clear this way).
+  auto person = store_->GetSignatureByUuid(uuids[1]);  // confirmed, from FR
+  ASSERT_TRUE(person);
+  auto revealed = RunWrite<bool>(*store_, [&](WriteTx& tx) -> Result<bool> {
+    auto row = tx.SignatureOf(c.id, person->person_id);
+    if (!row) return Fail(row.error());
+    row->signature.form.country = "SE";
+    if (auto r = tx.SaveSignature(*row); !r) return Fail(r.error());
+    return true;
+  });
+  ASSERT_TRUE(revealed) << revealed.error().message;
+  ExpectRollupIsRecount(*store_, c.id, "after moderation");
+  ExpectRollupIsRecount(*store_, other.id, "after moderation");
+  auto t = store_->dashboard().Tallies(c.id);
+  ASSERT_TRUE(t);
+  EXPECT_EQ(Find(t->channels, "bluesky"), nullptr);
+  const CampaignCounts counts = CountsOf(c.id);
+  std::int64_t sources = 0;
+  for (const TallyRow& r : t->sources) sources += r.confirmed + r.pending;
+  EXPECT_EQ(sources, counts.pending + counts.confirmed);
+  ASSERT_NE(Find(t->countries, "SE"), nullptr);
+  ASSERT_NE(Find(t->countries, "PL"), nullptr);
+  EXPECT_EQ(Find(t->countries, "PL")->confirmed, 1);
+  // Kept across a restart, and moved on after it.
+  Open();
+  ExpectRollupIsRecount(*store_, c.id, "after a restart");
+  MustSign(NewSig(c.id, "late@example.org", kT0 + 600, /*confirm_now=*/true));
+  ExpectRollupIsRecount(*store_, c.id, "after signing after a restart");
 }
 
 TEST_P(StoreTest, OutboxCountsByState) {

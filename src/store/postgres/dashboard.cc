@@ -8,6 +8,7 @@
 #include "core/utf8.h"
 #include "store/postgres/queries.h"
 #include "store/postgres/rows.h"
+#include "store/tally_rollup.h"
 
 namespace undersigned::store::pg {
 namespace {
@@ -53,7 +54,27 @@ Result<std::vector<HourCounts>> PgDashboard::SignatureHours(std::int64_t campaig
 Result<SignatureTallies> PgDashboard::Tallies(std::int64_t campaign_id) {
   Result<SignatureTallies> out = SignatureTallies();
   with_conn_([&](PgConn& conn) {
-    auto r = conn.Run(sql::kTallies, PgParams().Int(campaign_id), "counting signatures");
+    auto r = conn.Run(sql::kTallies, PgParams().Int(campaign_id), "reading the tallies");
+    if (!r) {
+      out = Fail(r.error());
+      return;
+    }
+    for (int i = 0; i < r->rows(); ++i) {
+      std::vector<TallyRow>* tally = TallyOfKind(*out, r->View(i, 0));
+      if (tally != nullptr) tally->push_back(TallyRow{r->Text(i, 1), r->Int(i, 2), r->Int(i, 3)});
+    }
+    for (auto* t : {&out->groups, &out->countries, &out->referrers, &out->utm_sources,
+                    &out->channels, &out->sources}) {
+      SortTally(*t);
+    }
+  });
+  return out;
+}
+
+Result<SignatureTallies> PgDashboard::RecountTallies(std::int64_t campaign_id) {
+  Result<SignatureTallies> out = SignatureTallies();
+  with_conn_([&](PgConn& conn) {
+    auto r = conn.Run(sql::kRecountTallies, PgParams().Int(campaign_id), "counting signatures");
     if (!r) {
       out = Fail(r.error());
       return;

@@ -414,6 +414,33 @@ INSERT INTO signature_hours (campaign_id, hour, node, pending, confirmed, withdr
   ) e GROUP BY campaign_id, h;
 )sql";
 
+// Version 8: the dashboard's tallies as a rollup (SQLite's 10, which says why;
+// store/tally_rollup.h). A row per campaign, tally, key and node, as signature_hours, so that
+// no row is hot across nodes: each node's writer adds its batches' moves to its own rows with
+// one upsert of increments per key (no lost update: the row is locked by the upsert until
+// COMMIT), and readers sum the nodes. Rows are never folded. The rows there are when it runs
+// are counted as node 0.
+constexpr const char* kV8 = R"sql(
+CREATE TABLE signature_tallies (
+  campaign_id bigint NOT NULL,
+  kind        text   NOT NULL,
+  key         text   NOT NULL,
+  node        bigint NOT NULL,
+  pending     bigint NOT NULL DEFAULT 0,
+  confirmed   bigint NOT NULL DEFAULT 0,
+  PRIMARY KEY (campaign_id, kind, key, node)
+);
+INSERT INTO signature_tallies (campaign_id, kind, key, node, pending, confirmed)
+  SELECT campaign_id, k.kind, k.key, 0, count(*) FILTER (WHERE state = 'pending'),
+         count(*) FILTER (WHERE state = 'confirmed')
+    FROM signatures,
+         LATERAL (VALUES ('group', group_key), ('country', country), ('referrer', ref_host),
+                         ('utm_source', utm_source), ('channel', share_channel),
+                         ('source', source)) AS k (kind, key)
+   WHERE state IN ('pending', 'confirmed')
+   GROUP BY campaign_id, k.kind, k.key;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "initial schema (SQLite's 1-4)", kV1},
     {2, "node leases", kV2},
@@ -422,6 +449,7 @@ constexpr Migration kMigrations[] = {
     {5, "moderation", kV5},
     {6, "updates, unsubscribes and deliveries", kV6},
     {7, "signature origins and hourly counts", kV7},
+    {8, "the dashboard's tallies", kV8},
 };
 
 }  // namespace

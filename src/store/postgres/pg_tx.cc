@@ -263,6 +263,8 @@ Result<std::optional<SignatureRow>> PgTx::InsertSignature(const SignatureRow& in
     row.signature.person_uuid = person->uuid;
     new_signatures_.push_back(row);
     new_signature_keys_.insert(key);
+    // (The flush fails the batch unless every row kept for it goes in.)
+    tallies_.Move(s.campaign_id, nullptr, TallyFields::OfInsert(row));
     return std::optional<SignatureRow>(std::move(row));
   }
   // (No flush first: the rows kept in memory are of other people, and signatures name people
@@ -273,6 +275,7 @@ Result<std::optional<SignatureRow>> PgTx::InsertSignature(const SignatureRow& in
   if (!r) return Fail(r.error());
   if (r->rows() == 0) return std::optional<SignatureRow>();
   row.signature.person_uuid = r->Text(0, 1);
+  tallies_.Move(s.campaign_id, nullptr, TallyFields::OfInsert(row));
   return std::optional<SignatureRow>(std::move(row));
 }
 
@@ -330,7 +333,12 @@ Result<void> PgTx::SaveSignature(const SignatureRow& row) {
   p.Text(s.attestation);
   auto r = conn_.Run(sql::kSaveSignature, p, "saving the signature");
   if (!r) return Fail(r.error());
-  if (r->affected() == 0) return Fail(Code::kNotFound, "no such signature");
+  if (r->rows() == 0) return Fail(Code::kNotFound, "no such signature");
+  // The row as it was (RETURNING was.*), to move the tallies by the difference.
+  TallyFields before;
+  before.counted = TallyFields::CountedOf(r->View(0, 1));
+  for (int k = 0; k < kTallyKinds; ++k) before.keys[k] = r->Text(0, k + 2);
+  tallies_.Move(r->Int(0, 0), &before, TallyFields::OfSave(before, row));
   return {};
 }
 
@@ -567,7 +575,7 @@ Result<void> PgTx::FlushRows(bool batch_end) {
     for (const auto& [id, e] : counts_) moved += e.moved ? 1 : 0;
   }
   if (dirty.empty() && new_signatures_.empty() && tokens_.empty() && mails_.empty() &&
-      leaves_.empty() && moved == 0 && !(batch_end && log_locked_)) {
+      leaves_.empty() && moved == 0 && !(batch_end && (log_locked_ || !tallies_.empty()))) {
     return {};
   }
   std::sort(dirty.begin(), dirty.end(), [](const PersonEntry* a, const PersonEntry* b) {
@@ -618,6 +626,18 @@ Result<void> PgTx::FlushRows(bool batch_end) {
       }
     }
     hours.AppendColumns(params);
+    params.Int(count_node_.load());
+    PgRows tallies(5);
+    for (const auto& [k, d] : tallies_.deltas()) {
+      if (d.pending == 0 && d.confirmed == 0) continue;
+      tallies.Add()
+          .Int(k.campaign_id)
+          .Text(kTallyKindNames[k.kind])
+          .Text(k.key)
+          .Int(d.pending)
+          .Int(d.confirmed);
+    }
+    tallies.AppendColumns(params);
     params.Bool(log_locked_).Int(static_cast<std::int64_t>(log_next_));
   }
   auto r = conn_.Run(batch_end ? sql::FlushBatchStatement() : sql::FlushStatement(), params,
@@ -694,6 +714,7 @@ struct PgTx::Snapshot {
   std::unordered_map<std::int64_t, Campaign> campaigns;
   std::unordered_map<std::int64_t, std::string> text_hashes;
   std::map<std::int64_t, CountsEntry> counts;
+  TallyRollup tallies;
   std::unordered_map<std::string, PersonEntry> people_rows;
   std::size_t written_buckets;
   bool log_locked;
@@ -702,15 +723,16 @@ struct PgTx::Snapshot {
 };
 
 std::shared_ptr<PgTx::Snapshot> PgTx::Save() const {
-  return std::make_shared<Snapshot>(Snapshot{campaigns_, text_hashes_, counts_, people_rows_,
-                                             written_buckets_.size(), log_locked_, log_next_,
-                                             tokens_.size(), mails_.size(), leaves_.size()});
+  return std::make_shared<Snapshot>(
+      Snapshot{campaigns_, text_hashes_, counts_, tallies_, people_rows_, written_buckets_.size(),
+               log_locked_, log_next_, tokens_.size(), mails_.size(), leaves_.size()});
 }
 
 void PgTx::Restore(const Snapshot& s) {
   campaigns_ = s.campaigns;
   text_hashes_ = s.text_hashes;
   counts_ = s.counts;
+  tallies_ = s.tallies;
   people_rows_ = s.people_rows;
   ForgetWrittenBuckets(s.written_buckets);  // rolled back with the job
   // (Rows are flushed at the end of each job in savepoint mode: none are pending here.)

@@ -35,6 +35,11 @@
 // Every row lock comes after the log's lock (when the log is on), and people are upserted in
 // email order, so that two nodes' writers do not deadlock on each other's locks.
 //
+// Tallies (store/tally_rollup.h): each signature inserted, and each save (whose UPDATE returns
+// the row's tallied columns as they were, at no extra round trip), moves them in memory; the
+// batch's end adds one row per key moved to the lane's node rows of signature_tallies, in the
+// same statement as the counts.
+//
 // The log: the batch's first AppendLeaf locks log_state's row (FOR UPDATE) and reads the next
 // position; leaves take consecutive indexes; the next position is written back before COMMIT.
 // So leaves commit with the counts they change, in index order, without gaps, on any node.
@@ -65,6 +70,7 @@
 #include "store/postgres/pg_conn.h"
 #include "store/public_ids.h"
 #include "store/sealed_fields.h"
+#include "store/tally_rollup.h"
 #include "store/write_tx.h"
 
 namespace undersigned::store::pg {
@@ -233,6 +239,7 @@ class PgTx final : public WriteTx {
   std::unordered_map<std::int64_t, Campaign> campaigns_;
   std::unordered_map<std::int64_t, std::string> text_hashes_;
   std::map<std::int64_t, CountsEntry> counts_;
+  TallyRollup tallies_;  // this batch's moves of the tallies
   bool log_locked_ = false;
   std::uint64_t log_next_ = 0;
   std::unordered_map<std::string, PersonEntry> people_rows_;

@@ -14,6 +14,7 @@
 #include "service/tx/scripts.h"
 #include "store/conformance/fixture.h"
 #include "store/postgres/pg_test_util.h"
+#include "store/tally_rollup.h"
 
 namespace undersigned::store::pg {
 namespace {
@@ -246,6 +247,79 @@ TEST(PostgresNodes, ABucketRememberedFromBeforeIsCheckedNotTrusted) {
   ASSERT_TRUE(guess) << guess.error().message;
   EXPECT_GT(guess->rate_limited_seconds, 0);
   EXPECT_EQ(Scalar(db.url(), "SELECT count(*) FROM outbox"), 10);
+}
+
+// The tallies' rollup (store/tally_rollup.h) with writers on two nodes at once, signing into
+// the same keys and confirming each other's signatures: every node adds to its own rows with
+// upserts of increments, so no update is lost and the rollup equals the recount.
+TEST(PostgresNodes, TalliesStayExactWithWritersOnTwoNodes) {
+  US_PG_TEST_SETUP(db);
+  auto a = Open(db.url());
+  auto b = Open(db.url());
+  ASSERT_TRUE(a && b);
+  auto c = a->CreateCampaign(NewCampaign("tallies"));
+  ASSERT_TRUE(c);
+  constexpr int kThreads = 4, kEach = 60;
+  const char* const channels[] = {"x", "mastodon", ""};
+  std::atomic<int> failures{0};
+  std::vector<std::string> pending[2 * kThreads];
+  std::vector<std::thread> pool;
+  for (int t = 0; t < 2 * kThreads; ++t) {
+    pool.emplace_back([&, t] {
+      Store& store = t % 2 ? *b : *a;
+      for (int i = 0; i < kEach; ++i) {
+        const int n = t * kEach + i;
+        NewSignature s = conformance::SampleSignature(c->id, "n" + std::to_string(n) + "@x.org",
+                                                      1700000000 + n, i % 3 == 0, n + 1);
+        s.form.country = i % 2 ? "FR" : "DE";
+        s.origin.channel = channels[i % 3];
+        if (!tx::Sign(store, s)) failures++;
+        if (i % 3 != 0) pending[t].push_back(s.token_hash);
+      }
+    });
+  }
+  for (auto& th : pool) th.join();
+  pool.clear();
+  // Each node confirms (or withdraws) what the other one signed, at once.
+  for (int t = 0; t < 2 * kThreads; ++t) {
+    pool.emplace_back([&, t] {
+      Store& store = t % 2 ? *a : *b;
+      for (std::size_t i = 0; i < pending[t].size(); ++i) {
+        auto r = i % 4 == 3 ? tx::Withdraw(store, pending[t][i], 1700001000)
+                            : tx::Confirm(store, pending[t][i], 1700001000);
+        if (!r) failures++;
+      }
+    });
+  }
+  for (auto& th : pool) th.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_GE(Scalar(db.url(), "SELECT count(DISTINCT node) FROM signature_tallies"), 2);
+  for (Store* s : {a.get(), b.get()}) {
+    auto rollup = s->dashboard().Tallies(c->id);
+    ASSERT_NE(RecountOf(s->dashboard()), nullptr);
+    auto recount = RecountOf(s->dashboard())->RecountTallies(c->id);
+    ASSERT_TRUE(rollup) << rollup.error().message;
+    ASSERT_TRUE(recount) << recount.error().message;
+    auto counts = s->dashboard().Counts(c->id);
+    ASSERT_TRUE(counts);
+    const std::pair<std::vector<TallyRow>*, std::vector<TallyRow>*> pairs[] = {
+        {&rollup->groups, &recount->groups},       {&rollup->countries, &recount->countries},
+        {&rollup->channels, &recount->channels},   {&rollup->sources, &recount->sources},
+        {&rollup->referrers, &recount->referrers}, {&rollup->utm_sources, &recount->utm_sources}};
+    for (const auto& [got, want] : pairs) {
+      ASSERT_EQ(got->size(), want->size());
+      std::int64_t total = 0;
+      for (std::size_t i = 0; i < got->size(); ++i) {
+        EXPECT_EQ((*got)[i].key, (*want)[i].key);
+        EXPECT_EQ((*got)[i].confirmed, (*want)[i].confirmed) << (*got)[i].key;
+        EXPECT_EQ((*got)[i].pending, (*want)[i].pending) << (*got)[i].key;
+        total += (*got)[i].confirmed + (*got)[i].pending;
+      }
+      EXPECT_EQ(total, counts->pending + counts->confirmed);
+    }
+    ASSERT_EQ(rollup->groups.size(), 1u);
+    EXPECT_EQ(rollup->groups[0].confirmed, counts->confirmed);
+  }
 }
 
 }  // namespace

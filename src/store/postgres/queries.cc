@@ -40,6 +40,7 @@ std::string Flush(bool with_batch) {
   if (with_batch) {
     s += ", " + part("flushed_counts", kAddCountsRows, kAddCountsParams, "") + ", ";
     s += part("flushed_hours", kAddHoursRows, kAddHoursParams, "") + ", ";
+    s += part("flushed_tallies", kAddTalliesRows, kAddTalliesParams, "") + ", ";
     s += part("flushed_log", kSetLogNextIf, kSetLogNextIfParams, "");
   }
   s += " SELECT p.id, p.uuid, p.canonical_email, p.limit_tokens, p.limit_at, n.signatures";

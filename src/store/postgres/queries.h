@@ -208,12 +208,17 @@ inline constexpr const char* kInsertSignature =
     "$27, $28, $29, $30, $31, $32) ON CONFLICT "
     "(campaign_id, person_id) DO NOTHING RETURNING id, (SELECT p.uuid FROM people p WHERE p.id = "
     "signatures.person_id)";
+// Returns the row's tallied columns as they were before it (store/tally_rollup.h): the
+// sub-select reads the statement's snapshot, the row before this update.
 inline constexpr const char* kSaveSignature =
     "UPDATE signatures SET person_id = $2, name = $3, email = $4, canonical_email = $5, "
     "postal_code = $6, country = $7, comment = $8, public_name = $9, wants_updates = $10, state = "
     "$11, source = $12, confirm_sends = $13, modified = $14, confirmed = $15, log_salt = $16, "
     "log_index = $17, group_key = $18, protection = $19, seal_threshold = $20, sealed = $21, "
-    "verified = $22, attestation = $23 WHERE id = $1";
+    "verified = $22, attestation = $23 FROM (SELECT campaign_id, state, group_key, country, "
+    "ref_host, utm_source, share_channel, source FROM signatures WHERE id = $1) AS was WHERE "
+    "signatures.id = $1 RETURNING was.campaign_id, was.state, was.group_key, was.country, "
+    "was.ref_host, was.utm_source, was.share_channel, was.source";
 inline constexpr const char* kSignatureById =
     "SELECT " US_SIGNATURE_COLS " FROM signatures WHERE id = $1";
 // Any token withdraws; only one of the signing kind confirms ($2 true: signing only).
@@ -409,9 +414,14 @@ inline constexpr const char* kReceiptByConfirmHash =
 inline constexpr const char* kSignatureHours =
     "SELECT hour, sum(pending), sum(confirmed), sum(withdrawn) FROM signature_hours WHERE "
     "campaign_id = $1 AND hour >= $2 AND hour < $3 GROUP BY hour ORDER BY hour";
-// Every tally in one read of the campaign's signatures: a row per (tally, key); $n GROUPING's
-// mask names the tally (its bit clear: the column grouped by).
+// The tallies' rollup (migration 8): every node's rows of the campaign summed, per tally and
+// key (a key whose signatures all left sums to zeros, and is skipped).
 inline constexpr const char* kTallies =
+    "SELECT kind, key, sum(confirmed), sum(pending) FROM signature_tallies WHERE campaign_id = "
+    "$1 GROUP BY kind, key HAVING sum(confirmed) <> 0 OR sum(pending) <> 0";
+// The full recount: every tally in one read of the campaign's signatures: a row per (tally,
+// key); GROUPING's mask names the tally (its bit clear: the column grouped by).
+inline constexpr const char* kRecountTallies =
     "SELECT GROUPING(group_key, country, ref_host, utm_source, share_channel, source), "
     "coalesce(group_key, country, ref_host, utm_source, share_channel, source), count(*) FILTER "
     "(WHERE state = 'confirmed'), count(*) FILTER (WHERE state = 'pending') FROM signatures "
@@ -530,6 +540,15 @@ inline constexpr const char* kAddHoursRows =
     "hour, node) DO UPDATE SET pending = h.pending + excluded.pending, confirmed = h.confirmed + "
     "excluded.confirmed, withdrawn = h.withdrawn + excluded.withdrawn";
 inline constexpr int kAddHoursParams = 6;  // the node, then five columns
+// A batch's tally deltas (signature_tallies, migration 8; store/tally_rollup.h), added to node
+// $1's rows: one row per campaign ($2), tally ($3) and key ($4) it moved.
+inline constexpr const char* kAddTalliesRows =
+    "INSERT INTO signature_tallies AS t (campaign_id, kind, key, node, pending, confirmed) "
+    "SELECT v.id, v.kind, v.key, $1::bigint, v.p, v.c FROM unnest($2::bigint[], $3::text[], "
+    "$4::text[], $5::bigint[], $6::bigint[]) AS v (id, kind, key, p, c) ON CONFLICT "
+    "(campaign_id, kind, key, node) DO UPDATE SET pending = t.pending + excluded.pending, "
+    "confirmed = t.confirmed + excluded.confirmed";
+inline constexpr int kAddTalliesParams = 6;  // the node, then five columns
 // The log's next position ($2), written only if $1 (the batch took the log's lock).
 inline constexpr const char* kSetLogNextIf =
     "UPDATE log_state SET next_index = $2::bigint WHERE only_row AND $1::boolean";
@@ -543,7 +562,8 @@ inline constexpr int kSetLogNextIfParams = 2;
 const char* FlushStatement();
 inline constexpr int kFlushCols = kPeopleCols + kSignatureCols + kTokenCols + kMailCols + kLeafCols;
 // The end of a batch (FlushBatch) in one statement: FlushStatement's parts, then
-// kAddCountsRows, kAddHoursRows and kSetLogNextIf (their parameters after kFlushCols); its rows as
+// kAddCountsRows, kAddHoursRows, kAddTalliesRows and kSetLogNextIf (their parameters after
+// kFlushCols, in that order); its rows as
 // FlushStatement's with a seventh column, the count rows written.
 const char* FlushBatchStatement();
 

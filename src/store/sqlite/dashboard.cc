@@ -12,6 +12,7 @@
 #include "store/sqlite/queries.h"
 #include "store/sqlite/rows.h"
 #include "store/sqlite/store_impl.h"
+#include "store/tally_rollup.h"
 
 namespace undersigned::store {
 namespace {
@@ -69,6 +70,25 @@ Result<std::vector<HourCounts>> SqliteDashboard::SignatureHours(std::int64_t cam
 }
 
 Result<SignatureTallies> SqliteDashboard::Tallies(std::int64_t campaign_id) {
+  auto r = store_.Reader();
+  auto st = r->Prepare(sql::kTallies);
+  if (!st) return Fail(st.error());
+  st->Bind(1, campaign_id);
+  SignatureTallies out;
+  int rc;
+  while ((rc = st->Step()) == SQLITE_ROW) {
+    std::vector<TallyRow>* tally = TallyOfKind(out, st->View(0));
+    if (tally != nullptr) tally->push_back(TallyRow{st->Text(1), st->Int(2), st->Int(3)});
+  }
+  if (rc != SQLITE_DONE) return Fail(r->ErrorFor(rc, "reading the tallies"));
+  for (auto* t : {&out.groups, &out.countries, &out.referrers, &out.utm_sources, &out.channels,
+                  &out.sources}) {
+    SortTally(*t);
+  }
+  return out;
+}
+
+Result<SignatureTallies> SqliteDashboard::RecountTallies(std::int64_t campaign_id) {
   auto r = store_.Reader();
   auto st = r->Prepare(sql::kTallyRows);
   if (!st) return Fail(st.error());

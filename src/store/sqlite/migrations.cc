@@ -506,6 +506,34 @@ INSERT INTO signature_hours (campaign_id, hour, pending, confirmed, withdrawn)
   ) GROUP BY campaign_id, h;
 )sql";
 
+// Version 10: the dashboard's tallies as a rollup (issue 13; store/tally_rollup.h).
+// signature_tallies has a row per campaign, tally (kind: group, country, referrer, utm_source,
+// channel, source) and key: how many of the campaign's signatures, pending and confirmed, have
+// that value (withdrawn and invalidated ones are not counted). The writer adds each batch's
+// moves to it just before COMMIT, in the same transaction as the rows that moved them, so the
+// dashboard reads a campaign's keys (a few hundred rows) instead of every signature (about
+// 2.4 s at 1,000,000). A key whose signatures all left keeps a row of zeros (readers skip it).
+// Filled here from the rows there are.
+constexpr const char* kV10 = R"sql(
+CREATE TABLE signature_tallies (
+  campaign_id INTEGER NOT NULL,
+  kind        TEXT    NOT NULL,
+  key         TEXT    NOT NULL,
+  pending     INTEGER NOT NULL DEFAULT 0,
+  confirmed   INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (campaign_id, kind, key)
+) WITHOUT ROWID;
+INSERT INTO signature_tallies (campaign_id, kind, key, pending, confirmed)
+  SELECT campaign_id, kind, key, sum(state = 'pending'), sum(state = 'confirmed') FROM (
+    SELECT campaign_id, 'group' AS kind, group_key AS key, state FROM signatures
+    UNION ALL SELECT campaign_id, 'country', country, state FROM signatures
+    UNION ALL SELECT campaign_id, 'referrer', ref_host, state FROM signatures
+    UNION ALL SELECT campaign_id, 'utm_source', utm_source, state FROM signatures
+    UNION ALL SELECT campaign_id, 'channel', share_channel, state FROM signatures
+    UNION ALL SELECT campaign_id, 'source', source, state FROM signatures
+  ) WHERE state IN ('pending', 'confirmed') GROUP BY campaign_id, kind, key;
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& SqliteMigrations() {
@@ -519,6 +547,7 @@ const std::vector<Migration>& SqliteMigrations() {
       {7, "moderation", kV7, AllowInvalidatedState},
       {8, "updates, unsubscribes and deliveries", kV8},
       {9, "signature origins and hourly counts", kV9},
+      {10, "the dashboard's tallies", kV10},
   };
   return kMigrations;
 }

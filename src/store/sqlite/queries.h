@@ -163,6 +163,16 @@ inline constexpr char kAddHour[] =
     "?2, ?3, ?4, ?5) ON CONFLICT (campaign_id, hour) DO UPDATE SET pending = pending + "
     "excluded.pending, confirmed = confirmed + excluded.confirmed, withdrawn = withdrawn + "
     "excluded.withdrawn";
+// The dashboard's tallies (migration 10, store/tally_rollup.h): a batch's deltas for campaign
+// ?1, tally ?2, key ?3.
+inline constexpr char kAddTally[] =
+    "INSERT INTO signature_tallies (campaign_id, kind, key, pending, confirmed) VALUES (?1, ?2, "
+    "?3, ?4, ?5) ON CONFLICT (campaign_id, kind, key) DO UPDATE SET pending = pending + "
+    "excluded.pending, confirmed = confirmed + excluded.confirmed";
+// What a signature adds to the tallies, as stored (before a save changes it).
+inline constexpr char kTallyFieldsOf[] =
+    "SELECT state, group_key, country, ref_host, utm_source, share_channel, source, campaign_id "
+    "FROM signatures WHERE id = ?1";
 
 // people
 // ?10 the id a new person gets (RowIds), ?1 its public id.
@@ -425,7 +435,12 @@ inline constexpr char kSaveOrganization[] =
 inline constexpr char kSignatureHours[] =
     "SELECT hour, pending, confirmed, withdrawn FROM signature_hours WHERE campaign_id = ?1 AND "
     "hour >= ?2 AND hour < ?3 ORDER BY hour";
-// One read of a campaign's signatures for every tally (withdrawn ones are not counted).
+// The rollup's keys of a campaign (a key whose signatures all left has zeros).
+inline constexpr char kTallies[] =
+    "SELECT kind, key, confirmed, pending FROM signature_tallies WHERE campaign_id = ?1 AND "
+    "(pending <> 0 OR confirmed <> 0)";
+// The full recount: one read of a campaign's signatures for every tally (withdrawn ones are not
+// counted).
 inline constexpr char kTallyRows[] =
     "SELECT state = 'confirmed', group_key, country, ref_host, utm_source, share_channel, source "
     "FROM signatures WHERE " US_SIG_IN_CAMPAIGN(1) " AND state IN ('pending', 'confirmed')";

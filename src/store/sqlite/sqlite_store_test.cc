@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -31,6 +32,7 @@
 #include "store/open_store.h"
 #include "store/sqlite/migrations.h"
 #include "store/sqlite/sqlite_db.h"
+#include "store/tally_rollup.h"
 
 namespace undersigned::store {
 namespace {
@@ -128,8 +130,11 @@ class SqliteStoreTest : public ::testing::Test {
         "DROP TABLE deliveries; DROP TABLE unsubscribes; DROP TABLE updates; DROP INDEX "
         "outbox_update; ALTER TABLE outbox DROP COLUMN update_id;");
   }
-  // Drops what migration 9 (signature origins and hourly counts) adds.
+  // Drops what migration 10 (the dashboard's tallies) adds.
+  void RewindVersionTen() { ExecOther("DROP TABLE signature_tallies;"); }
+  // Drops what migration 9 (signature origins and hourly counts) adds (and 10, built on it).
   void RewindVersionNine() {
+    RewindVersionTen();
     ExecOther(
         "DROP TABLE signature_hours; ALTER TABLE signatures DROP COLUMN ref_host; "
         "ALTER TABLE signatures DROP COLUMN utm_source; ALTER TABLE signatures DROP COLUMN "
@@ -386,6 +391,68 @@ TEST_F(SqliteStoreTest, MigrationNineCountsTheSignaturesThereAreByHour) {
   EXPECT_EQ((*hours)[0].pending, 2);  // a and gone, signed in the first hour
   EXPECT_EQ(store_->GetSignatureByUuid(MustSign(NewSig(c.id, "c@example.org"))).value().origin,
             SignatureOrigin{});
+}
+
+// Migration 10 fills the tallies' rollup from the signatures there are: it equals the full
+// recount, counts neither withdrawn nor invalidated signatures, and the writer moves it on.
+TEST_F(SqliteStoreTest, MigrationTenTalliesTheSignaturesThereAre) {
+  Campaign c = MustCreate("before-tallies");
+  NewSignature a = NewSig(c.id, "a@example.org", kT0);
+  a.origin.channel = "x";
+  NewSignature b = NewSig(c.id, "b@example.org", kT0 + 3600);
+  b.form.country = "FR";
+  b.origin.utm_source = "newsletter";
+  NewSignature gone = NewSig(c.id, "gone@example.org", kT0);
+  gone.origin.channel = "mastodon";
+  MustSign(a);
+  MustSign(b);
+  MustSign(gone);
+  MustSign(NewSig(c.id, "api@example.org", kT0, /*confirm_now=*/true));
+  ASSERT_TRUE(tx::Confirm(*store_, a.token_hash, kT0 + 7200));
+  ASSERT_TRUE(tx::Withdraw(*store_, gone.token_hash, kT0 + 7200));
+  store_.reset();
+  RewindVersionTen();
+  ExecOther("PRAGMA user_version = 9;");
+  Open();
+  EXPECT_EQ(QueryInt("PRAGMA user_version"), LatestSchemaVersion());
+  EXPECT_GT(QueryInt("SELECT count(*) FROM signature_tallies"), 0);
+  DashboardStore& d = store_->dashboard();
+  auto rollup = d.Tallies(c.id);
+  ASSERT_NE(RecountOf(d), nullptr);
+  auto recount = RecountOf(d)->RecountTallies(c.id);
+  ASSERT_TRUE(rollup) << rollup.error().message;
+  ASSERT_TRUE(recount) << recount.error().message;
+  auto same = [](const std::vector<TallyRow>& x, const std::vector<TallyRow>& y) {
+    if (x.size() != y.size()) return false;
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      if (x[i].key != y[i].key || x[i].confirmed != y[i].confirmed ||
+          x[i].pending != y[i].pending) {
+        return false;
+      }
+    }
+    return true;
+  };
+  EXPECT_TRUE(same(rollup->channels, recount->channels));
+  EXPECT_TRUE(same(rollup->countries, recount->countries));
+  EXPECT_TRUE(same(rollup->utm_sources, recount->utm_sources));
+  EXPECT_TRUE(same(rollup->sources, recount->sources));
+  EXPECT_TRUE(same(rollup->groups, recount->groups));
+  ASSERT_EQ(rollup->channels.size(), 2u);  // x (a, confirmed) and "" (b, api); not mastodon
+  EXPECT_EQ(rollup->channels[0].confirmed + rollup->channels[0].pending, 2);
+  ASSERT_EQ(rollup->groups.size(), 1u);
+  EXPECT_EQ(rollup->groups[0].confirmed, 2);
+  EXPECT_EQ(rollup->groups[0].pending, 1);
+  // The writer adds to what the migration counted.
+  NewSignature later = NewSig(c.id, "later@example.org", kT0 + 9000);
+  later.origin.channel = "x";
+  MustSign(later);
+  auto after = d.Tallies(c.id);
+  ASSERT_TRUE(after);
+  auto x = std::find_if(after->channels.begin(), after->channels.end(),
+                        [](const TallyRow& r) { return r.key == "x"; });
+  ASSERT_NE(x, after->channels.end());
+  EXPECT_EQ(x->pending, 1);
+  EXPECT_EQ(x->confirmed, 1);
 }
 
 // Version 7 (moderation) widens the CHECK on signatures.state in place (migrations.cc,

@@ -136,11 +136,21 @@ Result<void> SqliteTx::Flush() {
     }
     e.hours.clear();
   }
+  for (const auto& [k, d] : tallies_.deltas()) {
+    if (d.pending == 0 && d.confirmed == 0) continue;
+    auto st = db_.Prepare(sql::kAddTally);
+    if (!st) return Fail(st.error());
+    st->Bind(1, k.campaign_id).Bind(2, kTallyKindNames[k.kind]).Bind(3, k.key);
+    st->Bind(4, d.pending).Bind(5, d.confirmed);
+    if (auto r = StepDone(db_, *st, "saving the tallies"); !r) return r;
+  }
+  tallies_.Clear();
   return {};
 }
 
 void SqliteTx::Clear() {
   counts_.clear();
+  tallies_.Clear();
   campaigns_.clear();
   text_hashes_.clear();
   cleared_addresses_ = 0;
@@ -281,6 +291,7 @@ Result<std::optional<SignatureRow>> SqliteTx::InsertSignature(const SignatureRow
     if (rc != SQLITE_DONE) return Fail(db_.ErrorFor(rc, "saving the signature"));
     if (db_.Changes() != 1) return std::optional<SignatureRow>();  // one exists (DO NOTHING)
     row_ids_.TookSignature(s.campaign_id);
+    tallies_.Move(s.campaign_id, nullptr, TallyFields::OfInsert(in));
     std::optional<SignatureRow> out(in);
     out->signature.id = *id;
     out->signature.uuid = std::move(uuid);
@@ -306,6 +317,21 @@ Result<SignatureRow> SqliteTx::SignatureByToken(std::string_view token_hash, Tok
 
 Result<void> SqliteTx::SaveSignature(const SignatureRow& row) {
   const Signature& s = row.signature;
+  // What the row adds to the tallies as stored, to move them by the difference.
+  TallyFields before;
+  std::int64_t campaign_id = 0;
+  {
+    auto old = db_.Prepare(sql::kTallyFieldsOf);
+    if (!old) return Fail(old.error());
+    old->Bind(1, s.id);
+    const int rc = old->Step();
+    if (rc == SQLITE_DONE) return Fail(Code::kNotFound, "no such signature");
+    if (rc != SQLITE_ROW) return Fail(db_.ErrorFor(rc, "reading the signature"));
+    before.counted = TallyFields::CountedOf(old->View(0));
+    for (int k = 0; k < kTallyKinds; ++k) before.keys[k] = old->Text(k + 1);
+    campaign_id = old->Int(7);
+    old->Reset();
+  }
   auto st = db_.Prepare(sql::kSaveSignature);
   if (!st) return Fail(st.error());
   st->Bind(1, s.id).Bind(2, s.person_id).Bind(3, s.form.name).Bind(4, s.form.email);
@@ -315,7 +341,9 @@ Result<void> SqliteTx::SaveSignature(const SignatureRow& row) {
   st->Bind(13, s.modified).Bind(14, s.confirmed);
   BindGroupFields(*st, 15, row);
   BindLogFields(*st, 21, row);
-  return StepDone(db_, *st, "saving the signature");
+  if (auto r = StepDone(db_, *st, "saving the signature"); !r) return r;
+  tallies_.Move(campaign_id, &before, TallyFields::OfSave(before, row));
+  return {};
 }
 
 // --- moderation

@@ -6,8 +6,11 @@
 // with its current text hash) and its counts. Counts are read from campaign_counts at a
 // campaign's first touch in the batch, moved in memory by each job (MoveCounts) and written
 // once per campaign just before COMMIT (Flush): a thousand signatures of one campaign in a
-// batch cost one counts row write. New rows' ids come from RowIds (row_ids.h), their public ids
-// from PublicIds, so no insert needs RETURNING or a random index page for a uuid.
+// batch cost one counts row write. The dashboard's tallies move the same way (TallyRollup,
+// store/tally_rollup.h): each insert and save adds its move in memory, and Flush adds one row
+// per key the batch moved to signature_tallies (a save reads the row's tallied columns first). New
+// rows' ids come from RowIds (row_ids.h), their public ids from PublicIds, so no insert needs
+// RETURNING or a random index page for a uuid.
 //
 // Ownership: made by the Writer (writer.h) once, reused for every batch (Clear() between
 // batches); refers to the writer's connection, its LogWriter and RowIds, and the store's keys,
@@ -27,6 +30,7 @@
 #include "store/sqlite/log_writer.h"
 #include "store/sqlite/row_ids.h"
 #include "store/sqlite/sqlite_db.h"
+#include "store/tally_rollup.h"
 #include "store/write_tx.h"
 
 namespace undersigned::store {
@@ -112,13 +116,18 @@ class SqliteTx final : public WriteTx {
   // With savepoints (a batch run again after a failure), around each job: what a job rolled
   // back to its savepoint moved in the caches is put back (its counts as they were before it;
   // the campaigns it may have decided or touched are read again).
-  void BeginJob() { counts_before_job_ = counts_; }
+  void BeginJob() {
+    counts_before_job_ = counts_;
+    tallies_before_job_ = tallies_;
+  }
   void AbortJob() {
     counts_ = counts_before_job_;
+    tallies_ = tallies_before_job_;
     campaigns_.clear();
     text_hashes_.clear();
   }
-  Result<void> Flush();  // writes the counts this batch moved; just before COMMIT
+  // Writes the counts and tallies this batch moved; just before COMMIT.
+  Result<void> Flush();
   bool TakeDiscard() { return std::exchange(discard_, false); }
   int cleared_addresses() const { return cleared_addresses_; }
 
@@ -136,6 +145,8 @@ class SqliteTx final : public WriteTx {
   const StoreKeys& keys_;
   std::unordered_map<std::int64_t, Entry> counts_;
   std::unordered_map<std::int64_t, Entry> counts_before_job_;  // with savepoints only
+  TallyRollup tallies_;
+  TallyRollup tallies_before_job_;  // with savepoints only
   std::unordered_map<std::int64_t, Campaign> campaigns_;
   std::unordered_map<std::int64_t, std::string> text_hashes_;
   int cleared_addresses_ = 0;
