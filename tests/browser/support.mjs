@@ -42,9 +42,11 @@ export function freePort() {
 }
 
 // Spawns a process and resolves with the first stdout match of re (bounded by timeoutMs). All
-// its output lines (stdout and stderr) are kept in .log, to search the log afterwards.
-export function startProcess(cmd, args, re, timeoutMs) {
-  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+// its output lines (stdout and stderr) are kept in .log, to search the log afterwards. env is
+// added to this process's environment.
+export function startProcess(cmd, args, re, timeoutMs, env = {}) {
+  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'],
+                                   env: { ...process.env, ...env } });
   const log = [];
   createInterface({ input: child.stderr }).on('line', (l) => log.push(l));
   const lines = createInterface({ input: child.stdout });
@@ -106,11 +108,12 @@ export async function startSmtpSink(mailDir) {
 }
 
 // Starts `bin serve` on a free port with the data directory and the sink as its SMTP server.
-// The result has .child, .log (every output line) and .baseUrl (no trailing slash).
-export async function startServer(bin, data, sink) {
+// The result has .child, .log (every output line) and .baseUrl (no trailing slash). env adds
+// to the server's environment (UNDERSIGNED_* settings, as config.cc names them).
+export async function startServer(bin, data, sink, env = {}) {
   const server = await startProcess(bin, ['serve', '--listen', '127.0.0.1:0', '--data', data,
                                           '--smtp', `smtp://127.0.0.1:${sink.port}`],
-                                    /listening on (http:\/\/\S+)/, 20000);
+                                    /listening on (http:\/\/\S+)/, 20000, env);
   server.baseUrl = server.match[1].replace(/\/$/, '');
   return server;
 }
@@ -193,13 +196,15 @@ export function confirmLink(mail) {
 }
 
 // A small HTTP client with a cookie jar, for the signers who do not use the browser. Redirects
-// are not followed; get and post resolve with {status, location, text}.
-export function httpClient() {
+// are not followed; get and post resolve with {status, location, text}. headers go with every
+// request (e.g. X-Forwarded-For, to a server started with trust_proxy).
+export function httpClient(headers = {}) {
   const jar = new Map();
   const cookieHeader = () => [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
   const call = async (url, init = {}) => {
     const r = await fetch(url, { ...init, redirect: 'manual',
-                                 headers: { ...(init.headers || {}), Cookie: cookieHeader() } });
+                                 headers: { ...headers, ...(init.headers || {}),
+                                            Cookie: cookieHeader() } });
     for (const c of r.headers.getSetCookie()) {
       const [kv] = c.split(';');
       const i = kv.indexOf('=');
