@@ -139,24 +139,32 @@ export async function shutdown({ browser, server, sink, tmp }) {
   assert.equal(code, 0, 'the server did not exit 0 after SIGTERM');
 }
 
-// Reads one .eml with Python's email package: envelope recipient, headers, the body, and every
-// text part decoded (quoted-printable and base64 undone), so that searches see what a reader
-// sees.
+// Reads one .eml with Python's email package: envelope recipient, headers (also as .headers,
+// lower-case names), the body, every text part decoded (quoted-printable and base64 undone), so
+// that searches see what a reader sees, and the attachments (.attachments: type, filename,
+// size and their first bytes, base64).
 const readMail = `
-import email, email.policy, json, sys
+import base64, email, email.policy, json, sys
 m = email.message_from_binary_file(open(sys.argv[1], 'rb'), policy=email.policy.default)
 body = m.get_body(preferencelist=('plain', 'html'))
 parts = [p.get_content() for p in m.walk() if p.get_content_maintype() == 'text']
 headers = '\\n'.join('%s: %s' % (k, v) for k, v in m.items())
+attachments = []
+for a in m.iter_attachments():
+    data = a.get_payload(decode=True) or b''
+    attachments.append({'type': a.get_content_type(), 'filename': a.get_filename() or '',
+                        'size': len(data), 'head': base64.b64encode(data[:16]).decode()})
 print(json.dumps({'rcpt': str(m.get('x-sink-rcpt-to', '')), 'to': str(m.get('to', '')),
                   'subject': str(m.get('subject', '')), 'text': body.get_content(),
+                  'headers': {k.lower(): str(v) for k, v in m.items()},
+                  'attachments': attachments,
                   'everything': headers + '\\n' + '\\n'.join(parts)}))
 `;
 
 const parsedMail = new Map();  // file path -> parsed mail (files never change once there)
 
 // Every complete message in the sink directory dir so far, oldest first: {rcpt, to, subject,
-// text, everything, raw (the bytes as latin1), file}.
+// text, headers, attachments, everything, raw (the bytes as latin1), file}.
 export function allMail(dir) {
   // Complete files only: the sink writes a hidden temporary file first, then renames it.
   const names = fs.readdirSync(dir).filter((n) => n.endsWith('.eml') && !n.startsWith('.'));
