@@ -26,6 +26,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import {
   assertSigned, axeCheck, confirmLink, findBinary, hiddenFields, httpClient, launchBrowser,
   shutdown, startServer, startSmtpSink, waitForMail as waitForSinkMail, watchConsole,
@@ -67,6 +68,30 @@ function totp(secret, step) {
   const off = mac[mac.length - 1] & 0x0f;
   const code = (mac.readUInt32BE(off) & 0x7fffffff) % 1000000;
   return String(code).padStart(6, '0');
+}
+
+// A small real PNG (an RGBA gradient), as an organization's logo.
+function png(width = 120, height = 80) {
+  const chunk = (kind, body) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(body.length);
+    const both = Buffer.concat([Buffer.from(kind, 'latin1'), body]);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(zlib.crc32(both));
+    return Buffer.concat([len, both, crc]);
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header.set([8, 6, 0, 0, 0], 8);  // 8 bits, RGBA
+  const rows = [];
+  for (let y = 0; y < height; y++) {
+    rows.push(0);
+    for (let x = 0; x < width; x++) rows.push(x * 2, y * 3, 160, 255);
+  }
+  return Buffer.concat([Buffer.from('\x89PNG\r\n\x1a\n', 'latin1'), chunk('IHDR', header),
+                        chunk('IDAT', zlib.deflateSync(Buffer.from(rows))),
+                        chunk('IEND', Buffer.alloc(0))]);
 }
 
 // ---- signers, who do not use the browser
@@ -407,6 +432,38 @@ test("an organizer's day in the console", { timeout: 170000 }, async (t) => {
                             { encoding: 'utf8', timeout: 60000 });
     assert.equal(audit.status, 0, `log audit failed:\n${audit.stdout}\n${audit.stderr}`);
     assert.match(audit.stdout, /PASSED/);
+  });
+
+  const orgName = 'Friends of the Library';
+  const orgContact = `press-${Date.now()}@friends-library.example.org`;
+  await step('an organization asks to co-sign, on the public pages', async () => {
+    // Someone at the organization, in a browser of their own.
+    const coalition = await browser.newContext();
+    const them = await coalition.newPage();
+    watchConsole(them, 'organization', problems);
+    await them.goto(`${baseUrl}/c/${slug}/organizations/new`);
+    await axeCheck(them, 'organization form');
+    const form = them.locator(`form[action="/c/${slug}/organizations"]`);
+    await form.locator('#o-name').fill(orgName);
+    await form.locator('#o-website').fill('https://friends-library.example.org');
+    await form.locator('#o-contact_email').fill(orgContact);
+    await form.locator('#o-statement').fill('Libraries open on Sundays serve everyone.');
+    await form.locator('#o-logo').setInputFiles({ name: 'logo.png', mimeType: 'image/png',
+                                                  buffer: png() });
+    await Promise.all([them.waitForNavigation(),
+                       form.getByRole('button', { name: 'Ask to co-sign' }).click()]);
+    assert.equal(new URL(them.url()).pathname, `/c/${slug}/organizations/sent`);
+    assert.match(await them.locator('body').innerText(), new RegExp(orgContact));
+    const mail = await waitForMail(orgContact);
+    const link = /https?:\/\/\S+\/o\/confirm\?t=[A-Za-z0-9_\-.~%]+/.exec(mail.text);
+    assert.ok(link, mail.text);
+    await them.goto(link[0]);
+    await Promise.all([them.waitForNavigation(),
+                       them.locator('form[action*="/o/confirm"] button').click()]);
+    assert.match(await them.locator('body').innerText(), /the request is confirmed/);
+    await coalition.close();
+    // Not listed before the organizers approve.
+    assert.doesNotMatch(await (await fetch(`${baseUrl}/c/${slug}`)).text(), new RegExp(orgName));
   });
 
   await step('the other console pages', async () => {
