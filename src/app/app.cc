@@ -214,6 +214,8 @@ Result<std::unique_ptr<App>> App::Open(const Config& config, bool serving) {
       *app->store_, *app->campaigns_, *app->accounts_, clock, service::ModerationOptions{}, [self] {
         if (self->wake_mailer_) self->wake_mailer_();
       });
+  app->organization_review_ = std::make_unique<service::OrganizationReviewService>(
+      *app->organizations_, *app->accounts_, *app->campaigns_);
   app->link_guesses_ = std::make_unique<service::TokenGuard>(
       clock, RateLimit{config.limits.link_guess_burst, config.limits.link_guess_per_second,
                        config.limits.link_guess_burst > 0});
@@ -426,9 +428,11 @@ int App::Serve() {
                   [this](const std::string& u) { return organizations_->LogoForReview(u); },
                   *flash_secret});
   http::RegisterLogRoutes(router, http::LogRoutesDeps{signature_log, *campaigns_});
+  service::TargetDeliveryService deliveries(*store_, *accounts_, *updates_, clock, base_url);
   http::RegisterConsole(
       router, http::ConsoleDeps{*accounts_, *campaigns_, *organizing_, *templates, base_url,
-                                *csrf_secret, site, &clock, dashboard_.get(), moderation_.get()});
+                                *csrf_secret, site, &clock, dashboard_.get(), moderation_.get(),
+                                organization_review_.get(), updates_.get(), &deliveries});
   service::UnsubscribeService unsubscribe(*store_, *unsubscribe_links, clock);
   http::RegisterUnsubscribePages(
       router, http::UnsubscribePagesDeps{*campaigns_, unsubscribe, *templates, base_url,

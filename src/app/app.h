@@ -15,6 +15,7 @@
 #include "service/dashboard.h"
 #include "service/log.h"
 #include "service/moderation.h"
+#include "service/organization_review.h"
 #include "service/organizations.h"
 #include "service/organizing.h"
 #include "service/people.h"
@@ -57,6 +58,8 @@ class App {
   service::PeopleService& people() { return *people_; }
   service::AccountService& accounts() { return *accounts_; }
   service::ModerationService& moderation() { return *moderation_; }  // issue 13 part 5
+  // The organizers' review of co-signing organizations (issue 13 part 6).
+  service::OrganizationReviewService& organization_review() { return *organization_review_; }
   // Updates to signers (issue 13, part 7). The delivery to targets needs the site's URL:
   // service::TargetDeliveryService is made by its caller over updates() and accounts().
   service::UpdateService& updates() { return *updates_; }
@@ -86,6 +89,7 @@ class App {
   std::unique_ptr<service::OrganizationService> organizations_;
   std::unique_ptr<service::PeopleService> people_;          // the API's people (and the console's)
   std::unique_ptr<service::ModerationService> moderation_;  // hiding, invalidating (issue 13)
+  std::unique_ptr<service::OrganizationReviewService> organization_review_;  // over the above
   // Set by Serve(): the mail sender's Wake, called by the signing service after commits.
   std::function<void()> wake_mailer_;
 };

@@ -263,7 +263,8 @@ int Main(int argc, char** argv) {
   // --- organization
   CLI::App* orgc = cli.add_subcommand(
       "organization",
-      "Co-signing organizations: list them, approve or reject those whose contact confirmed.");
+      "Co-signing organizations: list them, approve or reject those whose contact confirmed, "
+      "withdraw an approval.");
   orgc->require_subcommand(1);
   std::string org_state, org_id;
   CLI::App* org_list = orgc->add_subcommand("list", "A campaign's organizations and their state.");
@@ -274,7 +275,9 @@ int Main(int argc, char** argv) {
       orgc->add_subcommand("approve", "List an organization whose contact confirmed (for good).");
   CLI::App* org_reject =
       orgc->add_subcommand("reject", "Refuse an organization; it is never shown.");
-  for (CLI::App* sub : {org_approve, org_reject}) {
+  CLI::App* org_withdraw = orgc->add_subcommand(
+      "withdraw", "Take an approval back: the organization leaves the page and is rejected.");
+  for (CLI::App* sub : {org_approve, org_reject, org_withdraw}) {
     sub->add_option("slug", slug, "campaign slug")->required();
     sub->add_option("id", org_id, "the organization's id, as `organization list` prints it")
         ->required();
@@ -451,8 +454,11 @@ int Main(int argc, char** argv) {
     }
     return 0;
   }
-  if (*org_approve || *org_reject) {
-    auto r = a.organizations().Decide(slug, org_id, static_cast<bool>(*org_approve));
+  if (*org_approve || *org_reject || *org_withdraw) {
+    const OrganizationDecision decision = *org_approve  ? OrganizationDecision::kApprove
+                                          : *org_reject ? OrganizationDecision::kReject
+                                                        : OrganizationDecision::kWithdraw;
+    auto r = a.organization_review().Decide(service::Actor::Operator(), slug, org_id, decision);
     if (!r) return Report(r.error());
     std::cout << r->organization.form.name << ": " << OrganizationStateName(r->organization.state)
               << "\n";

@@ -21,6 +21,18 @@ const char* OrganizationStateName(OrganizationState s) {
   return "pending";
 }
 
+const char* OrganizationDecisionName(OrganizationDecision d) {
+  switch (d) {
+    case OrganizationDecision::kApprove:
+      return "approve";
+    case OrganizationDecision::kReject:
+      return "reject";
+    case OrganizationDecision::kWithdraw:
+      return "withdraw";
+  }
+  return "reject";
+}
+
 std::optional<OrganizationState> ParseOrganizationState(std::string_view s) {
   for (OrganizationState st : {OrganizationState::kPending, OrganizationState::kConfirmed,
                                OrganizationState::kApproved, OrganizationState::kRejected}) {

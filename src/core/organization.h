@@ -18,6 +18,11 @@ namespace undersigned {
 // pending: the contact address has not followed its link; confirmed: it has, and waits for an
 // organizer; approved: shown and counted; rejected: never shown.
 enum class OrganizationState { kPending, kConfirmed, kApproved, kRejected };
+// What organizers decide about a confirmed organization, or about an approved one later
+// (withdrawing an approval: it leaves the campaign's page and counts, and is rejected from then
+// on).
+enum class OrganizationDecision { kApprove, kReject, kWithdraw };
+const char* OrganizationDecisionName(OrganizationDecision d);  // approve, reject, withdraw
 const char* OrganizationStateName(OrganizationState s);
 std::optional<OrganizationState> ParseOrganizationState(std::string_view s);
 

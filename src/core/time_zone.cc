@@ -38,6 +38,31 @@ std::optional<UnixTime> ParseDeadline(std::string_view text, std::string_view ti
   return absl::ToUnixSeconds(absl::FromCivil(day + 1, *tz));
 }
 
+std::optional<UnixTime> ParseLocalTime(std::string_view text, std::string_view time_zone) {
+  auto tz = Load(time_zone);
+  if (!tz) return std::nullopt;
+  if (text.size() > 19) return ParseIso8601(text);  // has an offset or a Z: as given
+  absl::CivilSecond at;
+  if (text.size() == 16) {
+    absl::CivilMinute m;
+    if (!absl::ParseCivilTime(absl::string_view(text.data(), text.size()), &m)) return std::nullopt;
+    at = absl::CivilSecond(m);
+  } else if (text.size() != 19 ||
+             !absl::ParseCivilTime(absl::string_view(text.data(), text.size()), &at)) {
+    return std::nullopt;
+  }
+  return absl::ToUnixSeconds(absl::FromCivil(at, *tz));
+}
+
+std::string DescribeTime(UnixTime t, std::string_view time_zone) {
+  const std::string zone = IsKnownTimeZone(time_zone) ? std::string(time_zone) : "UTC";
+  absl::TimeZone tz = Load(zone).value_or(absl::UTCTimeZone());
+  absl::CivilSecond at = absl::ToCivilSecond(absl::FromUnixSeconds(t), tz);
+  char hm[16];
+  std::snprintf(hm, sizeof hm, "%02d:%02d", at.hour(), at.minute());
+  return DayText(absl::CivilDay(at)) + ", " + hm + " (" + zone + ")";
+}
+
 std::string DescribeDeadline(UnixTime deadline, std::string_view time_zone) {
   const std::string zone = IsKnownTimeZone(time_zone) ? std::string(time_zone) : "UTC";
   absl::TimeZone tz = Load(zone).value_or(absl::UTCTimeZone());

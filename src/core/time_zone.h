@@ -26,6 +26,17 @@ bool IsKnownTimeZone(std::string_view name);
 // ParseIso8601) is taken as given. nullopt when malformed or the zone is unknown.
 std::optional<UnixTime> ParseDeadline(std::string_view text, std::string_view time_zone);
 
+// A wall-clock time as a browser's datetime-local field sends it ("2026-12-08T09:30", seconds
+// optional) taken in time_zone; a full ISO 8601 timestamp with its offset is taken as given.
+// A time skipped by a DST change is the moment of the change (02:30 on a night the clocks jump
+// from 02:00 to 03:00 is 03:00). nullopt when malformed or the zone is
+// unknown.
+std::optional<UnixTime> ParseLocalTime(std::string_view text, std::string_view time_zone);
+
+// "8 December 2026, 09:30 (Europe/Paris)": an instant as people in time_zone read it (an unknown
+// zone reads as UTC).
+std::string DescribeTime(UnixTime t, std::string_view time_zone);
+
 // How a deadline reads to people, in the campaign's zone: "the end of 31 December 2026 (UTC)"
 // when it falls at midnight there (the day before is the last one), else
 // "31 December 2026, 18:00 (Europe/Paris)". An unknown zone reads as UTC.

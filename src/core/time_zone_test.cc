@@ -36,6 +36,27 @@ TEST(TimeZoneTest, MalformedOrUnknownIsRefused) {
   EXPECT_FALSE(ParseDeadline("2026-12-31", "Nowhere/Town"));
 }
 
+TEST(TimeZoneTest, AWallClockTimeIsReadInTheZone) {
+  // What a datetime-local field sends: minutes, or seconds.
+  EXPECT_EQ(ParseLocalTime("2026-12-08T09:30", "Europe/Paris"),
+            ParseIso8601("2026-12-08T08:30:00Z"));
+  EXPECT_EQ(ParseLocalTime("2026-07-08T09:30:15", "America/New_York"),
+            ParseIso8601("2026-07-08T13:30:15Z"));
+  EXPECT_EQ(ParseLocalTime("2026-12-08T09:30", "UTC"), ParseIso8601("2026-12-08T09:30:00Z"));
+  // With an offset it is taken as given.
+  EXPECT_EQ(ParseLocalTime("2026-12-08T09:30:00Z", "Europe/Paris"),
+            ParseIso8601("2026-12-08T09:30:00Z"));
+  // 02:30 on 29 March 2026 does not exist in Paris (clocks jump from 02:00 to 03:00): it is
+  // the moment of the jump, 03:00 there.
+  EXPECT_EQ(ParseLocalTime("2026-03-29T02:30", "Europe/Paris"),
+            ParseIso8601("2026-03-29T01:00:00Z"));
+  EXPECT_FALSE(ParseLocalTime("2026-12-08 09:30", "UTC"));
+  EXPECT_FALSE(ParseLocalTime("tomorrow", "UTC"));
+  EXPECT_FALSE(ParseLocalTime("2026-12-08T09:30", "Nowhere/Town"));
+  EXPECT_EQ(DescribeTime(*ParseIso8601("2026-12-08T08:30:00Z"), "Europe/Paris"),
+            "8 December 2026, 09:30 (Europe/Paris)");
+}
+
 TEST(TimeZoneTest, DescribesTheLastDayInTheZone) {
   EXPECT_EQ(DescribeDeadline(*ParseDeadline("2026-12-31", "UTC"), "UTC"),
             "the end of 31 December 2026 (UTC)");

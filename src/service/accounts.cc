@@ -699,8 +699,12 @@ Result<Membership> AccountService::ChangeMember(const Actor& by, std::int64_t ca
   if (auto ok = Authorize(by, campaign_id, CampaignAction::kManageMembers); !ok) {
     return Fail(ok.error());
   }
-  if (auto ok = KeepsAnOwner(campaign_id, user_id, role); !ok) return Fail(ok.error());
-  auto m = accounts_.ChangeMembership(user_id, campaign_id, role, clock_.Now());
+  Result<Membership> m;
+  {
+    std::lock_guard lk(members_mu_);
+    if (auto ok = KeepsAnOwner(campaign_id, user_id, role); !ok) return Fail(ok.error());
+    m = accounts_.ChangeMembership(user_id, campaign_id, role, clock_.Now());
+  }
   if (!m) return m;
   auto user = accounts_.GetUser(user_id);
   if (auto r = Record(by, campaign_id, "member.change", user ? user->email : "",
@@ -714,8 +718,11 @@ Result<Membership> AccountService::ChangeMember(const Actor& by, std::int64_t ca
 Result<void> AccountService::RemoveMember(const Actor& by, std::int64_t campaign_id,
                                           std::int64_t user_id) {
   if (auto ok = Authorize(by, campaign_id, CampaignAction::kManageMembers); !ok) return ok;
-  if (auto ok = KeepsAnOwner(campaign_id, user_id, std::nullopt); !ok) return ok;
-  if (auto r = accounts_.RemoveMembership(user_id, campaign_id); !r) return r;
+  {
+    std::lock_guard lk(members_mu_);
+    if (auto ok = KeepsAnOwner(campaign_id, user_id, std::nullopt); !ok) return ok;
+    if (auto r = accounts_.RemoveMembership(user_id, campaign_id); !r) return r;
+  }
   auto user = accounts_.GetUser(user_id);
   if (auto r = Record(by, campaign_id, "member.remove", user ? user->email : ""); !r) {
     return Fail(r.error());

@@ -244,6 +244,10 @@ class AccountService {
   std::string dummy_hash_;  // verified against for unknown emails (the same work)
   std::mutex key_mu_;
   std::string totp_key_;  // 32 bytes, read on first use
+  // Held from KeepsAnOwner's check through the membership's change, so that two organizers
+  // demoting or removing each other at once in this process cannot leave a campaign without
+  // an owner. (Two nodes could still race; the check is not in the store's transaction.)
+  std::mutex members_mu_;
 };
 
 }  // namespace undersigned::service

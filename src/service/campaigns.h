@@ -34,6 +34,7 @@ struct DeliveredNote {
   std::vector<std::string> targets;  // names of the targets it was mailed to
   UnixTime when = 0;
   std::int64_t confirmed = 0;
+  bool operator==(const DeliveredNote&) const = default;
 };
 
 struct CampaignSnapshot {

@@ -114,8 +114,10 @@ TEST_F(DeliveryTest, ListsTheApprovedCoSigningOrganizationsOnly) {
     EXPECT_TRUE(orgs.Confirm(token));
     return o->uuid;
   };
-  ASSERT_TRUE(orgs.Decide("letter", submit("Friends of the Earth", "press@foe.example.org"), true));
-  ASSERT_TRUE(orgs.Decide("letter", submit("Rejected Org", "rejected@foe.example.org"), false));
+  ASSERT_TRUE(orgs.Decide("letter", submit("Friends of the Earth", "press@foe.example.org"),
+                          OrganizationDecision::kApprove));
+  ASSERT_TRUE(orgs.Decide("letter", submit("Rejected Org", "rejected@foe.example.org"),
+                          OrganizationDecision::kReject));
   submit("Unreviewed Org", "waiting@foe.example.org");
 
   auto d = BuildDelivery(*store_, "letter", clock_.Now(), "https://sign.example.org");

@@ -239,6 +239,8 @@ TEST_F(ModerationTest, OneInvalidationAndTheCommentQueue) {
   EXPECT_EQ(r->invalidated, 1);
   EXPECT_EQ(r->notified, 0);
   EXPECT_EQ(PublicCount(), 0);
+  // Gone from every read by id, as from the lists (the API's GET /signatures/{id}).
+  EXPECT_EQ(signing_->GetSignature(a).error().code, Code::kNotFound);
 
   const std::string b = Public("b@example.org", "198.51.100.2", "second");
   ASSERT_TRUE(moderation_->SetCommentApproval(Actor::Of(moderator), "acme-letter", true));

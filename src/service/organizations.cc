@@ -106,11 +106,14 @@ Result<OrganizationOutcome> OrganizationService::Review(const std::string& token
                                                         const std::string& remote_address) {
   auto found = PeekReview(token, remote_address);
   if (!found) return found;
-  return Decided(tx::DecideOrganization(store_, found->organization.uuid, approve, clock_.Now()));
+  return Decided(tx::DecideOrganization(
+      store_, found->organization.uuid,
+      approve ? OrganizationDecision::kApprove : OrganizationDecision::kReject, clock_.Now()));
 }
 
 Result<OrganizationOutcome> OrganizationService::Decide(const std::string& slug,
-                                                        const std::string& uuid, bool approve) {
+                                                        const std::string& uuid,
+                                                        OrganizationDecision decision) {
   auto campaign = store_.GetCampaignBySlug(slug);
   if (!campaign) return Fail(campaign.error());
   auto list = store_.ListOrganizations(campaign->id, std::nullopt);
@@ -118,7 +121,7 @@ Result<OrganizationOutcome> OrganizationService::Decide(const std::string& slug,
   bool found = false;
   for (const Organization& o : *list) found = found || o.uuid == uuid;
   if (!found) return Fail(Code::kNotFound, "No organization " + uuid + " on " + slug + ".");
-  return Decided(tx::DecideOrganization(store_, uuid, approve, clock_.Now()));
+  return Decided(tx::DecideOrganization(store_, uuid, decision, clock_.Now()));
 }
 
 Result<OrganizationOutcome> OrganizationService::Decided(Result<OrganizationOutcome> r) {

@@ -46,9 +46,11 @@ class OrganizationService {
                                      const std::string& remote_address = "");
   // Throttles the token lookups above; guard (owned by the caller, outliving this) may be null.
   void SetTokenGuard(TokenGuard* guard) { token_guard_ = guard; }
-  // The CLI's: by the organization's uuid within the campaign.
+  // By the organization's uuid within the campaign, with no one's authority checked: callers
+  // are OrganizationReviewService (service/organization_review.h), which checks and records,
+  // and tests.
   Result<OrganizationOutcome> Decide(const std::string& slug, const std::string& uuid,
-                                     bool approve);
+                                     OrganizationDecision decision);
   Result<std::vector<Organization>> List(const std::string& slug,
                                          std::optional<OrganizationState> state);
   // The same by the campaign's id (the API has the campaign already), in the order they were

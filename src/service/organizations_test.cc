@@ -58,7 +58,7 @@ TEST_F(OrganizationsTest, ConfirmedAndApprovedOrganizationsAreShownWithTheirLogo
   ASSERT_TRUE(confirm.contains("confirm_token"));
 
   // An organizer cannot approve before the address is confirmed.
-  auto early = orgs_->Decide("letter", o->uuid, true);
+  auto early = orgs_->Decide("letter", o->uuid, OrganizationDecision::kApprove);
   ASSERT_FALSE(early);
   EXPECT_EQ(early.error().code, Code::kConflict);
 
@@ -99,9 +99,9 @@ TEST_F(OrganizationsTest, RejectedOrganizationsAreNeverShown) {
   auto o = orgs_->Submit("letter", Form(), "");
   ASSERT_TRUE(o);
   ASSERT_TRUE(orgs_->Confirm(Mail("org_confirm", "press@foe.example.org")["confirm_token"]));
-  ASSERT_TRUE(orgs_->Decide("letter", o->uuid, false));
+  ASSERT_TRUE(orgs_->Decide("letter", o->uuid, OrganizationDecision::kReject));
   EXPECT_TRUE(campaigns_->Snapshot("letter")->organizations.empty());
-  EXPECT_FALSE(orgs_->Decide("letter", o->uuid, true));
+  EXPECT_FALSE(orgs_->Decide("letter", o->uuid, OrganizationDecision::kApprove));
   auto all = orgs_->List("letter", std::nullopt);
   ASSERT_EQ(all->size(), 1u);
   EXPECT_EQ(all->at(0).state, OrganizationState::kRejected);

@@ -315,7 +315,11 @@ void SigningService::DecidedCampaign() {
 }
 
 Result<Signature> SigningService::GetSignature(const std::string& uuid) {
-  return store_.GetSignatureByUuid(uuid);
+  auto s = store_.GetSignatureByUuid(uuid);
+  if (s && s->state == SignatureState::kInvalidated) {
+    return Fail(Code::kNotFound, "No signature " + uuid + ": it was invalidated.");
+  }
+  return s;
 }
 
 Result<Paged<Signature>> SigningService::ListSignatures(std::int64_t campaign_id,

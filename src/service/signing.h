@@ -83,7 +83,8 @@ class SigningService {
   Result<void> Export(const std::string& slug, const std::string& format, std::ostream& out);
 
   // --- reads of signatures (the API's; any other surface's)
-  // The signature with this uuid, in any state; kNotFound.
+  // The signature with this uuid, in any state but invalidated (an invalidated signature is
+  // gone from every read, as from the lists); kNotFound.
   Result<Signature> GetSignature(const std::string& uuid);
   // A campaign's signatures in every state, newest first; group: only that group's (its key,
   // "public" for a campaign without groups).

@@ -211,10 +211,21 @@ Result<DeliveryPreview> TargetDeliveryService::Preview(const Actor& by, const st
   return p;
 }
 
-Result<DeliveryRecord> TargetDeliveryService::Send(const Actor& by, const std::string& slug) {
+Result<DeliveryRecord> TargetDeliveryService::Send(const Actor& by, const std::string& slug,
+                                                   std::optional<std::int64_t> last_seen) {
+  std::lock_guard lk(send_mu_);
   auto preview = Preview(by, slug);
   if (!preview) return Fail(preview.error());
   const Delivery& d = preview->delivery;
+  if (last_seen) {
+    auto earlier = store_.outreach().ListDeliveries(d.campaign.id);
+    if (!earlier) return Fail(earlier.error());
+    if (!earlier->empty() && earlier->front().id != *last_seen) {
+      return Fail(Code::kConflict, "The letter was delivered again since this page was shown (on " +
+                                       render::FormatDate(earlier->front().created) +
+                                       "); look at the deliveries below before sending another.");
+    }
+  }
   if (preview->recipients.empty()) {
     const std::string example =
         "campaign edit " + slug + " --target \"Name|Title|Organization||||name@example.org\"";

@@ -16,6 +16,8 @@
 #pragma once
 
 #include <cstdint>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -58,7 +60,10 @@ class TargetDeliveryService {
   Result<DeliveryPreview> Preview(const Actor& by, const std::string& slug);
   // Records the delivery and queues one mail per target address, then announces it to the
   // signers. kInvalidArgument if no target has an address (the message says how to add one).
-  Result<DeliveryRecord> Send(const Actor& by, const std::string& slug);
+  // last_seen: the id of the newest delivery the sender was shown (0: none); if given and a
+  // newer one exists, kConflict, so that a form sent twice delivers once.
+  Result<DeliveryRecord> Send(const Actor& by, const std::string& slug,
+                              std::optional<std::int64_t> last_seen = std::nullopt);
   // The campaign's deliveries, newest first (needs view).
   Result<std::vector<DeliveryRecord>> List(const Actor& by, const std::string& slug);
   // The latest delivery of a campaign, as the public page says it (nullopt: none). Public.
@@ -70,6 +75,9 @@ class TargetDeliveryService {
   UpdateService& updates_;
   const Clock& clock_;
   std::string site_url_;
+  // Held through Send, so that two presses of the same button in this process see each other's
+  // delivery (last_seen). Two nodes could still both deliver; the record shows both.
+  std::mutex send_mu_;
 };
 
 // Renders "delivery" outbox rows at send time: the letter as recorded, as a PDF attachment.

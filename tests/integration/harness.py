@@ -25,14 +25,17 @@ import http.client
 import json
 import os
 import re
+import secrets
 import signal
 import socket
 import sqlite3
+import struct
 import subprocess
 import threading
 import time
 import urllib.parse
 import uuid
+import zlib
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -863,3 +866,30 @@ class Stack:
             if self.sink:
                 self.sink.stop()
         return code
+
+
+def png(width=300, height=200):
+    """A PNG image (RGBA, one colour) with a tEXt chunk that a re-encoder must drop."""
+    def chunk(kind, data):
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+    rows = b"".join(b"\x00" + b"\x10\x80\xc0\xff" * width for _ in range(height))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 6,
+                                                             0, 0, 0)) +
+            chunk(b"tEXt", b"Comment\x00TRACKING-MARKER") +
+            chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
+def multipart(fields, files):
+    """A multipart/form-data body: (content type, bytes). files: name -> (filename, type, data)."""
+    boundary = "----us%s" % secrets.token_hex(8)
+    out = b""
+    for k, v in fields.items():
+        out += ("--%s\r\nContent-Disposition: form-data; name=\"%s\"\r\n\r\n%s\r\n" %
+                (boundary, k, v)).encode()
+    for k, (filename, ctype, data) in files.items():
+        out += ("--%s\r\nContent-Disposition: form-data; name=\"%s\"; filename=\"%s\"\r\n"
+                "Content-Type: %s\r\n\r\n" % (boundary, k, filename, ctype)).encode()
+        out += data + b"\r\n"
+    out += ("--%s--\r\n" % boundary).encode()
+    return "multipart/form-data; boundary=%s" % boundary, out

@@ -158,3 +158,121 @@ def test_an_organizers_day_in_the_console(make_stack):
     assert ("ada@example.org", "user.invite") in actions
     assert ("ed@example.org", "campaign.edit") in actions
     assert ("ada@example.org", "member.remove") in actions
+
+
+DELIVER_SLUG = "deliver-me"
+
+
+def test_organizations_updates_and_delivery_from_the_console(make_stack):
+    """Issue 13 parts 6 to 8 through the console's pages: an organization is reviewed with its
+    logo, approved and its approval withdrawn; an update is tested, sent to the one signer who
+    asked for updates, and unsubscribed from in one click; the letter is delivered by email with
+    its PDF, once, and the campaign page says so."""
+    stack = make_stack(campaigns=[{
+        "slug": DELIVER_SLUG, "title": "Deliver me",
+        "targets": ["Pat Example|Chief Executive|Example Corp|||" + "|pat@example.com",
+                    "Sam Nomail|Board chair|Example Corp"]}])
+    made = run_cli("user", "create", "--email", "boss@example.org", "--role", "admin",
+                   data=stack.data)
+    link = re.search(r"(http://\S+/console/link\?t=\S+)", made.stdout).group(1)
+    boss = stack.client()
+    assert follow_link(boss, link).status == 303
+    base = "/console/c/%s" % DELIVER_SLUG
+
+    # Signers: one asks for updates, one does not.
+    signer = stack.client()
+    wants, quiet = harness.unique_email("wants"), harness.unique_email("quiet")
+    for addr, asks in ((wants, True), (quiet, False)):
+        r = harness.sign(signer, DELIVER_SLUG, name="Signer " + addr[:5], email_addr=addr,
+                         wants_updates=asks)
+        assert r.status == 200, r
+        [mail] = stack.wait_for_mail(addr)
+        harness.press_button(signer, mail.link("confirm"), "confirm")
+
+    # An organization asks to co-sign from the public page and confirms its address.
+    org = stack.client()
+    page = org.get("/c/%s/organizations/new" % DELIVER_SLUG)
+    fields = harness.hidden_fields(harness.find_form(page.text, "/c/%s/organizations" %
+                                                     DELIVER_SLUG))
+    fields.update(name="Friends of the Earth", website="https://foe.example.org",
+                  contact_email="press@foe.example.org", statement="We stand with them.")
+    ctype, body = harness.multipart(fields, {"logo": ("logo.png", "image/png", harness.png())})
+    r = org.request("POST", "/c/%s/organizations" % DELIVER_SLUG, body=body,
+                    headers={"Content-Type": ctype})
+    assert r.status == 303, r
+    [mail] = stack.wait_for_mail("press@foe.example.org")
+    confirm = re.search(r"https?://\S+/o/confirm\?t=[A-Za-z0-9_\-%.~]+", mail.text).group(0)
+    u = urllib.parse.urlsplit(confirm)
+    form = harness.find_form(org.get(u.path + "?" + u.query).text, "/o/confirm")
+    done = org.post_form(harness.form_path(form["action"], "/o/confirm"),
+                         harness.hidden_fields(form))
+    assert done.status == 303, done
+
+    # Reviewed in the console, logo first; approved, then the approval withdrawn.
+    review = boss.get(base + "/organizations")
+    assert review.status == 200 and "press@foe.example.org" in review.text, review
+    logo_path = re.search(r'src="(%s/organizations/[0-9a-f-]+/logo)"' % base, review.text).group(1)
+    logo = boss.get(logo_path)
+    assert logo.status == 200 and logo.body.startswith(b"\x89PNG"), logo
+    assert b"TRACKING-MARKER" not in logo.body  # re-encoded
+    assert stack.client().get(logo_path).status == 303  # signed-in organizers only
+    decide = logo_path[:-len("/logo")]
+    r = boss.post_form(decide, {"csrf": console_token(boss), "decision": "approve"})
+    assert r.status == 303, r
+    assert "Friends of the Earth" in stack.client().get("/c/" + DELIVER_SLUG).text
+    r = boss.post_form(decide, {"csrf": console_token(boss), "decision": "withdraw"})
+    assert r.status == 303, r
+    assert "Friends of the Earth" not in stack.client().get("/c/" + DELIVER_SLUG).text
+
+    # An update: drafted, tested on oneself, sent to the signer who asked, unsubscribed from.
+    r = boss.post_form(base + "/updates", {"csrf": console_token(boss),
+                                           "subject": "We met Pat", "body": "It **went** well."})
+    assert r.status == 303, r
+    update_page = r.header("location").split("?")[0]
+    shown = boss.get(update_page)
+    assert "<strong>went</strong>" in shown.text and "1 signers" in shown.text, shown
+    assert boss.post_form(update_page + "/test", {"csrf": console_token(boss)}).status == 303
+    harness.wait_until(
+        lambda: [m for m in stack.sink.maildir.to("boss@example.org") if "We met Pat" in m.subject],
+        30, what="the test copy")
+    r = boss.post_form(update_page + "/send", {"csrf": console_token(boss), "when": "now"})
+    assert r.status == 303, r
+    [news] = harness.wait_until(
+        lambda: [m for m in stack.sink.maildir.to(wants) if m.subject == "We met Pat"], 30,
+        what="the update")
+    header = str(news.msg["List-Unsubscribe"]).strip()
+    assert str(news.msg["List-Unsubscribe-Post"]).strip() == "List-Unsubscribe=One-Click"
+    unsub = urllib.parse.urlsplit(re.fullmatch(r"<([^>]+)>", header).group(1))
+    r = stack.client().request("POST", unsub.path + "?" + unsub.query,
+                               body=b"List-Unsubscribe=One-Click",
+                               headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert r.status == 200, r
+    harness.wait_until(
+        lambda: re.search(r'<td class="num">1</td><td class="num">1</td><td class="num">0</td>'
+                          r'<td class="num">1</td>', boss.get(base + "/updates").text), 30,
+        what="queued 1, sent 1, failed 0, unsubscribed 1 on the updates page")
+    assert not [m for m in stack.sink.maildir.to(quiet) if m.subject == "We met Pat"]
+
+    # The delivery: previewed (with its PDF), sent once to the target with an address.
+    page = boss.get(base + "/delivery")
+    assert page.status == 200 and "pat@example.com" in page.text, page
+    pdf = boss.get(base + "/delivery/letter.pdf")
+    assert pdf.status == 200 and pdf.body.startswith(b"%PDF-"), pdf
+    form = {"csrf": hidden(page.text, "csrf"), "last_seen": hidden(page.text, "last_seen")}
+    r = boss.post_form(base + "/delivery", form)
+    assert r.status == 303, r
+    assert boss.post_form(base + "/delivery", form).status == 409  # pressed twice: once
+    [letter] = stack.wait_for_mail("pat@example.com")
+    pdfs = [p for p in letter.msg.iter_attachments() if p.get_content_type() == "application/pdf"]
+    assert len(pdfs) == 1 and pdfs[0].get_content().startswith(b"%PDF-")
+    harness.wait_until(lambda: "Delivered to Pat Example" in
+                       stack.client().get("/c/" + DELIVER_SLUG).text, 30,
+                       what="the campaign page saying it was delivered")
+    # The signers who asked for updates are told by a "delivered" update (the one who did has
+    # unsubscribed since, so it reaches nobody here: test_outreach checks who receives it).
+    assert "<em>(delivered)</em>" in boss.get(base + "/updates").text
+    actions = [json.loads(line)["action"] for line in
+               boss.get(base + "/actions.jsonl").text.splitlines()]
+    for a in ("organization.approve", "organization.withdraw", "update.draft", "update.test_send",
+              "update.send", "deliver"):
+        assert a in actions, (a, actions)

@@ -7,42 +7,16 @@ import re
 import secrets
 import struct
 import urllib.parse
-import zlib
 
 import pytest
 
 import harness
-from harness import find_form, hidden_fields, query
+from harness import find_form, hidden_fields, multipart, png, query
 
 SLUG = "co-signed"
 ORGANIZER = "organizer-%s@example.org" % secrets.token_hex(3)
 CAMPAIGNS = [{"slug": SLUG, "title": "A letter organizations co-sign",
               "extra": ["--organizer", ORGANIZER]}]
-
-
-def png(width=300, height=200):
-    def chunk(kind, data):
-        body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
-    rows = b"".join(b"\x00" + b"\x10\x80\xc0\xff" * width for _ in range(height))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 6,
-                                                             0, 0, 0)) +
-            chunk(b"tEXt", b"Comment\x00TRACKING-MARKER") +
-            chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
-
-
-def multipart(fields, files):
-    boundary = "----us%s" % secrets.token_hex(8)
-    out = b""
-    for k, v in fields.items():
-        out += ("--%s\r\nContent-Disposition: form-data; name=\"%s\"\r\n\r\n%s\r\n" %
-                (boundary, k, v)).encode()
-    for k, (filename, ctype, data) in files.items():
-        out += ("--%s\r\nContent-Disposition: form-data; name=\"%s\"; filename=\"%s\"\r\n"
-                "Content-Type: %s\r\n\r\n" % (boundary, k, filename, ctype)).encode()
-        out += data + b"\r\n"
-    out += ("--%s--\r\n" % boundary).encode()
-    return "multipart/form-data; boundary=%s" % boundary, out
 
 
 @pytest.fixture(scope="module")

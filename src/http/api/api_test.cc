@@ -1348,8 +1348,8 @@ TEST_F(ApiTest, OrganizationsAreListedAndFilteredByState) {
   const std::string pending = submit("Pending Org", "p@foe.example.org");
   ASSERT_TRUE(orgs.Confirm(confirm_token("a@foe.example.org")));
   ASSERT_TRUE(orgs.Confirm(confirm_token("r@foe.example.org")));
-  ASSERT_TRUE(orgs.Decide(slug, approved, true));
-  ASSERT_TRUE(orgs.Decide(slug, rejected, false));
+  ASSERT_TRUE(orgs.Decide(slug, approved, OrganizationDecision::kApprove));
+  ASSERT_TRUE(orgs.Decide(slug, rejected, OrganizationDecision::kReject));
 
   // The petition links the collection and counts the approved ones.
   Reply petition = Call("GET", "/api/v2/petitions/" + id);

@@ -39,6 +39,9 @@ void RegisterCampaign(Router& router, KitPtr kit) {
                     d.set("may_edit", may(CampaignAction::kEdit));
                     d.set("may_signers", may(CampaignAction::kViewSigners));
                     d.set("may_moderate", may(CampaignAction::kModerate));
+                    d.set("may_orgs", may(CampaignAction::kApproveOrganizations));
+                    d.set("may_update", may(CampaignAction::kSendUpdate));
+                    d.set("may_deliver", may(CampaignAction::kDeliver));
                     d.set("may_members", may(CampaignAction::kManageMembers));
                     d.set("may_actions", may(CampaignAction::kViewActions));
                     d.set("created", Data(req.Query("created").has_value()));

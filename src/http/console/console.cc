@@ -42,6 +42,9 @@ void RegisterConsole(Router& router, ConsoleDeps deps) {
   console::RegisterActions(router, kit);
   console::RegisterAccount(router, kit);
   console::RegisterMembers(router, kit);
+  console::RegisterOrganizations(router, kit);
+  console::RegisterUpdates(router, kit);
+  console::RegisterDelivery(router, kit);
 }
 
 }  // namespace undersigned::http

@@ -27,6 +27,9 @@
 //   actions.cc        /console/c/{slug}/actions (and .jsonl), /console/actions (administrators)
 //   account.cc        /console/account (password, second factor, sessions)
 //   members.cc        /console/c/{slug}/members
+//   organizations.cc  /console/c/{slug}/organizations (co-signers: review, logo, withdraw)
+//   updates.cc        /console/c/{slug}/updates (write, preview, test, send; delivery counts)
+//   delivery.cc       /console/c/{slug}/delivery (the letter as it stands, its PDF, sending)
 //
 // Ownership: the services and templates in ConsoleDeps are borrowed and must outlive the Router.
 // Thread-safety: RegisterConsole runs once at start-up; the handlers are thread-safe.
@@ -44,7 +47,10 @@
 #include "service/campaigns.h"
 #include "service/dashboard.h"
 #include "service/moderation.h"
+#include "service/organization_review.h"
 #include "service/organizing.h"
+#include "service/target_delivery.h"
+#include "service/updates.h"
 
 namespace undersigned::http {
 
@@ -61,6 +67,12 @@ struct ConsoleDeps {
   service::DashboardService* dashboard = nullptr;
   // Hiding, the comment queue and invalidation; nullptr: those pages answer 503.
   service::ModerationService* moderation = nullptr;
+  // The review of co-signing organizations; nullptr: that page answers 503.
+  service::OrganizationReviewService* organization_review = nullptr;
+  // Updates to signers; nullptr: those pages answer 503.
+  service::UpdateService* updates = nullptr;
+  // Delivery of the letter to its targets; nullptr: that page answers 503.
+  service::TargetDeliveryService* deliveries = nullptr;
 };
 
 void RegisterConsole(Router& router, ConsoleDeps deps);

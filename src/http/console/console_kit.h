@@ -41,6 +41,9 @@ class ConsoleKit {
   service::OrganizingService& organizing() { return deps_.organizing; }
   service::DashboardService* dashboard() { return deps_.dashboard; }
   service::ModerationService* moderation() { return deps_.moderation; }
+  service::OrganizationReviewService* organization_review() { return deps_.organization_review; }
+  service::UpdateService* updates() { return deps_.updates; }
+  service::TargetDeliveryService* deliveries() { return deps_.deliveries; }
   pages::PageKit& pages() { return pages_; }
   const Clock& clock() const { return pages_.clock(); }
 

@@ -8,9 +8,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <random>
 #include <regex>
+
+#include <nlohmann/json.hpp>
 
 #include "core/totp.h"
 #include "http/pages/pages.h"
@@ -25,6 +28,7 @@ namespace fs = std::filesystem;
 using test::Contains;
 using test::FormEncode;
 using test::HeaderOf;
+using test::kPng;
 
 constexpr const char* kBase = "https://sign.example.org";
 constexpr const char* kPassword = "correct horse battery";
@@ -70,6 +74,13 @@ class ConsoleTest : public ::testing::Test {
         *store_, *campaigns_, *accounts_, clock_, service::ModerationOptions{}, nullptr);
     signing_ = std::make_unique<service::SigningService>(*store_, *campaigns_, clock_,
                                                          service::SigningOptions{}, nullptr);
+    organizations_ =
+        std::make_unique<service::OrganizationService>(*store_, *campaigns_, clock_, nullptr);
+    review_ = std::make_unique<service::OrganizationReviewService>(*organizations_, *accounts_,
+                                                                   *campaigns_);
+    updates_ = std::make_unique<service::UpdateService>(*store_, *accounts_, clock_);
+    deliveries_ = std::make_unique<service::TargetDeliveryService>(*store_, *accounts_, *updates_,
+                                                                   clock_, kBase);
     auto templates = render::Templates::Load(render::FindAssetDir("templates"));
     ASSERT_TRUE(templates) << templates.error().message;
     templates_ = std::make_unique<render::Templates>(std::move(*templates));
@@ -78,15 +89,18 @@ class ConsoleTest : public ::testing::Test {
     RegisterPages(*router_, PagesDeps{*campaigns_, *signing_, *templates_, kBase, "secret",
                                       pages::SiteInfo{"Test", "", "", ""}, &clock_, nullptr, "", "",
                                       MaySeeDraft(*accounts_)});
-    RegisterConsole(*router_, ConsoleDeps{*accounts_, *campaigns_, *organizing_, *templates_, kBase,
-                                          "secret", pages::SiteInfo{"Test", "", "", ""}, &clock_,
-                                          dashboard_.get(), moderation_.get()});
+    RegisterConsole(
+        *router_, ConsoleDeps{*accounts_, *campaigns_, *organizing_, *templates_, kBase, "secret",
+                              pages::SiteInfo{"Test", "", "", ""}, &clock_, dashboard_.get(),
+                              moderation_.get(), review_.get(), updates_.get(), deliveries_.get()});
     admin_ = MakeUser("admin@example.org", true);
     owner_ = MakeUser("owner@example.org");
     Campaign c;
     c.slug = "the-letter";
     c.title = "The letter";
-    c.targets = {Target{"The CEO", "", "", "", "", "", ""}};
+    c.targets = {Target{"The CEO", "Chief Executive", "Acme", "", "", "", "ceo@acme.example"},
+                 Target{"The Board", "", "", "", "", "", ""}};
+    c.letter_markdown = "We ask you to **stop**.";
     c.goal = 100;
     c.status = CampaignStatus::kOpen;
     auto made = organizing_->Create(service::Actor::Of(owner_), c);
@@ -95,6 +109,10 @@ class ConsoleTest : public ::testing::Test {
   }
   void TearDown() override {
     router_.reset();
+    deliveries_.reset();
+    updates_.reset();
+    review_.reset();
+    organizations_.reset();
     signing_.reset();
     dashboard_.reset();
     moderation_.reset();
@@ -105,6 +123,40 @@ class ConsoleTest : public ::testing::Test {
     store_.reset();
     std::error_code ec;
     fs::remove_all(dir_, ec);
+  }
+
+  // A confirmed signature counted at once (as a trusted integration signs).
+  void SignTrusted(const std::string& name, const std::string& email, bool wants_updates) {
+    SignatureForm f;
+    f.name = name;
+    f.email = email;
+    f.public_name = true;
+    f.wants_updates = wants_updates;
+    service::SignContext ctx;
+    ctx.source = "api";
+    ctx.trusted = true;
+    auto r = signing_->Sign("the-letter", f, ctx);
+    ASSERT_TRUE(r) << r.error().message;
+  }
+  // The outbox's unsent messages of a kind.
+  std::vector<OutboxMessage> Outbox(const std::string& kind) {
+    std::vector<OutboxMessage> out;
+    auto due = store_->DueOutbox(kOutboxNever - 1, 1000);
+    EXPECT_TRUE(due);
+    for (auto& m : *due) {
+      if (m.kind == kind) out.push_back(m);
+    }
+    return out;
+  }
+  // The actions recorded on the campaign, newest first.
+  std::vector<std::string> Recorded() {
+    std::vector<std::string> out;
+    ActionFilter filter;
+    filter.campaign_id = campaign_.id;
+    auto list = accounts_->ListActions(service::Actor::Operator(), filter, Page{});
+    EXPECT_TRUE(list);
+    for (const auto& e : list->items) out.push_back(e.action);
+    return out;
   }
 
   User MakeUser(const std::string& email, bool admin = false) {
@@ -159,6 +211,10 @@ class ConsoleTest : public ::testing::Test {
   std::unique_ptr<service::SigningService> signing_;
   std::unique_ptr<service::DashboardService> dashboard_;
   std::unique_ptr<service::ModerationService> moderation_;
+  std::unique_ptr<service::OrganizationService> organizations_;
+  std::unique_ptr<service::OrganizationReviewService> review_;
+  std::unique_ptr<service::UpdateService> updates_;
+  std::unique_ptr<service::TargetDeliveryService> deliveries_;
   std::unique_ptr<render::Templates> templates_;
   std::unique_ptr<Router> router_;
   User admin_;
@@ -330,6 +386,9 @@ TEST_F(ConsoleTest, EveryConsoleFormNeedsTheSessionsOwnToken) {
                {"/console/c/the-letter/members", {{"email", "x@example.org"}, {"role", "viewer"}}},
                {"/console/account/password", {{"password", "a new long password"}}},
                {"/console/account/sessions/revoke-others", {}},
+               {"/console/c/the-letter/organizations/some-uuid", {{"decision", "approve"}}},
+               {"/console/c/the-letter/updates", {{"subject", "S"}, {"body", "B"}}},
+               {"/console/c/the-letter/delivery", {{"last_seen", "0"}}},
                {"/console/sign-out", {}}};
   for (const auto& [path, fields] : posts) {
     for (const std::string& token : {std::string(), std::string("forged"), others_token}) {
@@ -339,8 +398,11 @@ TEST_F(ConsoleTest, EveryConsoleFormNeedsTheSessionsOwnToken) {
       EXPECT_EQ(r.status, 403) << path << " with token '" << token << "'";
     }
   }
-  // Nothing happened: the title is unchanged and the session still works.
+  // Nothing happened: the title is unchanged, nothing was drafted or delivered, and the
+  // session still works.
   EXPECT_EQ(campaigns_->GetBySlug("the-letter")->title, "The letter");
+  EXPECT_TRUE(updates_->List(service::Actor::Operator(), "the-letter")->empty());
+  EXPECT_TRUE(Outbox("delivery").empty());
   EXPECT_EQ(Get(b, "/console").status, 200);
   // A post from another origin is refused even with the right token.
   Response r = Post(
@@ -592,6 +654,209 @@ TEST_F(ConsoleTest, AModeratorPreviewsAFloodThenInvalidatesExactlyWhatWasPreview
   MakeUser("stranger@example.org");
   Browser stranger = SignIn("stranger@example.org");
   EXPECT_EQ(Get(stranger, "/console/c/the-letter/moderation").status, 404);
+}
+
+TEST_F(ConsoleTest, OrganizationsAreReviewedWithTheirLogoAndAnApprovalCanBeWithdrawn) {
+  auto org =
+      organizations_->Submit("the-letter",
+                             OrganizationForm{"Friends of the Earth", "https://foe.example.org",
+                                              "press@foe.example.org", "We stand with them."},
+                             kPng);
+  ASSERT_TRUE(org) << org.error().message;
+  auto confirm = Outbox("org_confirm");
+  ASSERT_EQ(confirm.size(), 1u);
+  ASSERT_TRUE(organizations_->Confirm(
+      nlohmann::json::parse(confirm[0].payload)["confirm_token"].get<std::string>()));
+  const std::string base = "/console/c/the-letter/organizations";
+  const std::string logo = base + "/" + org->uuid + "/logo";
+  Member("moderator@example.org", CampaignRole::kModerator);
+  Member("viewer@example.org", CampaignRole::kViewer);
+  MakeUser("stranger@example.org");
+
+  // Who may review: moderators and up; a viewer is refused, a stranger learns nothing.
+  Browser viewer = SignIn("viewer@example.org");
+  EXPECT_EQ(Get(viewer, base).status, 403);
+  EXPECT_EQ(Get(viewer, logo).status, 403);
+  EXPECT_EQ(Post(viewer, base + "/" + org->uuid, {{"csrf", Token(viewer)}, {"decision", "approve"}})
+                .status,
+            403);
+  Browser stranger = SignIn("stranger@example.org");
+  EXPECT_EQ(Get(stranger, base).status, 404);
+  EXPECT_EQ(Get(stranger, logo).status, 404);
+
+  // The moderator sees it waiting, with its contact, statement and logo, before deciding.
+  Browser mod = SignIn("moderator@example.org");
+  Response page = Get(mod, base);
+  ASSERT_EQ(page.status, 200) << page.body;
+  EXPECT_TRUE(Contains(page.body, "Waiting for your decision"));
+  EXPECT_TRUE(Contains(page.body, "Friends of the Earth"));
+  EXPECT_TRUE(Contains(page.body, "press@foe.example.org"));
+  EXPECT_TRUE(Contains(page.body, "We stand with them."));
+  EXPECT_TRUE(Contains(page.body, "src=\"" + logo + "\""));
+  Response png = Get(mod, logo);
+  ASSERT_EQ(png.status, 200);
+  EXPECT_EQ(png.content_type, "image/png");
+  EXPECT_EQ(png.body.substr(1, 3), "PNG");
+  EXPECT_EQ(Get(mod, base + "/no-such-uuid/logo").status, 404);
+  EXPECT_EQ(Post(mod, base + "/" + org->uuid, {{"csrf", Token(mod)}, {"decision", "maybe"}}).status,
+            400);
+
+  Response approve =
+      Post(mod, base + "/" + org->uuid, {{"csrf", Token(mod)}, {"decision", "approve"}});
+  ASSERT_EQ(approve.status, 303) << approve.body;
+  ASSERT_EQ(campaigns_->Snapshot("the-letter")->organizations.size(), 1u);
+  EXPECT_EQ(Recorded().front(), "organization.approve");
+  // Rejecting an approved organization is refused, saying why; withdrawing is how.
+  Response reject =
+      Post(mod, base + "/" + org->uuid, {{"csrf", Token(mod)}, {"decision", "reject"}});
+  EXPECT_EQ(reject.status, 409);
+  EXPECT_TRUE(Contains(reject.body, "already approved"));
+  EXPECT_TRUE(Contains(Get(mod, base).body, "Withdraw the approval"));
+  Response withdraw =
+      Post(mod, base + "/" + org->uuid, {{"csrf", Token(mod)}, {"decision", "withdraw"}});
+  ASSERT_EQ(withdraw.status, 303) << withdraw.body;
+  EXPECT_TRUE(campaigns_->Snapshot("the-letter")->organizations.empty());
+  EXPECT_EQ(Recorded().front(), "organization.withdraw");
+  EXPECT_TRUE(Contains(Get(mod, base).body, "Rejected or withdrawn"));
+  // The form needs the session's token.
+  EXPECT_EQ(Post(mod, base + "/" + org->uuid, {{"csrf", "forged"}, {"decision", "approve"}}).status,
+            403);
+}
+
+TEST_F(ConsoleTest, AnUpdateIsWrittenTestedAndSentOnlyToSignersWhoAskedForUpdates) {
+  SignTrusted("Ada", "ada@example.org", true);
+  SignTrusted("Bo", "bo@example.org", true);
+  SignTrusted("Quiet", "quiet@example.org", false);
+  Member("editor@example.org", CampaignRole::kEditor);
+  Member("moderator@example.org", CampaignRole::kModerator);
+  Browser mod = SignIn("moderator@example.org");
+  EXPECT_EQ(Get(mod, "/console/c/the-letter/updates").status, 403);  // editors and up
+
+  Browser ed = SignIn("editor@example.org");
+  Response list = Get(ed, "/console/c/the-letter/updates");
+  ASSERT_EQ(list.status, 200) << list.body;
+  EXPECT_TRUE(Contains(list.body, "No update yet."));
+  // A bad draft comes back as typed, with what to fix.
+  Response bad = Post(ed, "/console/c/the-letter/updates",
+                      {{"csrf", Token(ed)}, {"subject", ""}, {"body", "Kept *as typed*"}});
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_TRUE(Contains(bad.body, "Kept *as typed*"));
+  EXPECT_TRUE(Contains(bad.body, "The subject "));
+  Response made =
+      Post(ed, "/console/c/the-letter/updates",
+           {{"csrf", Token(ed)}, {"subject", "We met the CEO"}, {"body", "It **went** well."}});
+  ASSERT_EQ(made.status, 303) << made.body;
+  const std::string at = HeaderOf(made, "Location");
+  const std::string page_path = at.substr(0, at.find('?'));
+  ASSERT_TRUE(page_path.starts_with("/console/c/the-letter/updates/")) << at;
+  Response page = Get(ed, page_path);
+  ASSERT_EQ(page.status, 200) << page.body;
+  EXPECT_TRUE(Contains(page.body, "<strong>went</strong>"));  // the preview, rendered
+  EXPECT_TRUE(Contains(page.body, "2 signers"));              // who asked for updates
+  EXPECT_FALSE(Contains(page.body, "ada@example.org"));       // no signer's address is shown
+
+  // Edit, then a test to oneself only.
+  ASSERT_EQ(
+      Post(ed, page_path,
+           {{"csrf", Token(ed)}, {"subject", "We met the CEO today"}, {"body", "It went well."}})
+          .status,
+      303);
+  ASSERT_EQ(Post(ed, page_path + "/test", {{"csrf", Token(ed)}}).status, 303);
+  auto tests = Outbox("update_test");
+  ASSERT_EQ(tests.size(), 1u);
+  EXPECT_EQ(tests[0].recipient, "editor@example.org");
+
+  // A time that is not one, or is past, comes back with the field's error; nothing is sent.
+  Response when = Post(ed, page_path + "/send",
+                       {{"csrf", Token(ed)}, {"when", "later"}, {"at", "next tuesday"}});
+  EXPECT_EQ(when.status, 400);
+  EXPECT_TRUE(Contains(when.body, "like 2026-12-24T09:00"));
+  Response past = Post(ed, page_path + "/send",
+                       {{"csrf", Token(ed)}, {"when", "later"}, {"at", "2020-01-01T09:00"}});
+  EXPECT_EQ(past.status, 400);
+  EXPECT_TRUE(Contains(past.body, "in the past"));
+  // Scheduled for a set time in the campaign's zone (UTC here): the page says when.
+  Response later = Post(ed, page_path + "/send",
+                        {{"csrf", Token(ed)}, {"when", "later"}, {"at", "2023-11-15T09:00"}});
+  ASSERT_EQ(later.status, 303) << later.body;
+  Response scheduled = Get(ed, page_path);
+  EXPECT_TRUE(Contains(scheduled.body, "to be sent 15 November 2023, 09:00 (UTC)"))
+      << scheduled.body;
+  // Once scheduled it cannot be edited or sent again.
+  EXPECT_EQ(Post(ed, page_path, {{"csrf", Token(ed)}, {"subject", "x"}, {"body", "y"}}).status,
+            409);
+  EXPECT_TRUE(Contains(Get(ed, "/console/c/the-letter/updates").body, "We met the CEO today"));
+  const auto recorded = Recorded();
+  EXPECT_NE(std::find(recorded.begin(), recorded.end(), "update.schedule"), recorded.end());
+
+  // An update of another campaign is not reachable under this one's address.
+  Campaign other;
+  other.slug = "other-letter";
+  other.title = "Other";
+  other.goal = 10;
+  other.targets = {Target{"X", "", "", "", "", "", ""}};
+  other.status = CampaignStatus::kOpen;
+  ASSERT_TRUE(organizing_->Create(service::Actor::Of(owner_), other));
+  auto foreign = updates_->Draft(service::Actor::Operator(), "other-letter", "Other", "Body");
+  ASSERT_TRUE(foreign);
+  Browser admin = SignIn("admin@example.org");
+  EXPECT_EQ(Get(admin, "/console/c/the-letter/updates/" + std::to_string(foreign->id)).status, 404);
+  EXPECT_EQ(Get(admin, "/console/c/the-letter/updates/not-a-number").status, 404);
+}
+
+TEST_F(ConsoleTest, TheLetterIsPreviewedAsAPdfAndDeliveredOnceToTheTargetsWithAnAddress) {
+  SignTrusted("Ada Lovelace", "ada@example.org", true);
+  SignTrusted("Bo", "bo@example.org", false);
+  Member("editor@example.org", CampaignRole::kEditor);
+  Member("viewer@example.org", CampaignRole::kViewer);
+  Browser viewer = SignIn("viewer@example.org");
+  EXPECT_EQ(Get(viewer, "/console/c/the-letter/delivery").status, 403);
+  EXPECT_EQ(Get(viewer, "/console/c/the-letter/delivery/letter.pdf").status, 403);
+  EXPECT_EQ(
+      Post(viewer, "/console/c/the-letter/delivery", {{"csrf", Token(viewer)}, {"last_seen", "0"}})
+          .status,
+      403);
+
+  Browser ed = SignIn("editor@example.org");
+  Response page = Get(ed, "/console/c/the-letter/delivery");
+  ASSERT_EQ(page.status, 200) << page.body;
+  EXPECT_TRUE(Contains(page.body, "ceo@acme.example"));
+  EXPECT_TRUE(Contains(page.body, "<em>no email address</em>"));  // the board
+  EXPECT_TRUE(Contains(page.body, "<strong>2</strong> confirmed signatures"));
+  EXPECT_TRUE(Contains(page.body, "Ada Lovelace"));
+  EXPECT_TRUE(Contains(page.body, "<strong>stop</strong>"));
+  EXPECT_FALSE(Contains(page.body, "ada@example.org"));
+  EXPECT_EQ(Hidden(page.body, "last_seen"), "0");
+  Response pdf = Get(ed, "/console/c/the-letter/delivery/letter.pdf");
+  ASSERT_EQ(pdf.status, 200);
+  EXPECT_EQ(pdf.content_type, "application/pdf");
+  EXPECT_TRUE(pdf.body.starts_with("%PDF-"));
+
+  Response sent =
+      Post(ed, "/console/c/the-letter/delivery", {{"csrf", Token(ed)}, {"last_seen", "0"}});
+  ASSERT_EQ(sent.status, 303) << sent.body;
+  auto mails = Outbox("delivery");
+  ASSERT_EQ(mails.size(), 1u);
+  EXPECT_EQ(mails[0].recipient, "ceo@acme.example");
+  // The same form sent again (a second press) delivers nothing more.
+  Response again =
+      Post(ed, "/console/c/the-letter/delivery", {{"csrf", Token(ed)}, {"last_seen", "0"}});
+  EXPECT_EQ(again.status, 409);
+  EXPECT_EQ(Outbox("delivery").size(), 1u);
+  Response after = Get(ed, "/console/c/the-letter/delivery");
+  EXPECT_TRUE(Contains(after.body, "Deliveries so far"));
+  EXPECT_NE(Hidden(after.body, "last_seen"), "0");
+  // The signers who asked for updates are told by a "delivered" update.
+  auto list = updates_->List(service::Actor::Operator(), "the-letter");
+  ASSERT_TRUE(list);
+  ASSERT_EQ(list->size(), 1u);
+  EXPECT_EQ(list->front().update.kind, "delivered");
+  const auto recorded = Recorded();  // "deliver", then the announcement's "update.send"
+  EXPECT_NE(std::find(recorded.begin(), recorded.end(), "deliver"), recorded.end());
+  // The public page says so (once the campaign is refreshed, as the server does every moment).
+  ASSERT_TRUE(campaigns_->Refresh());
+  Browser anyone;
+  EXPECT_TRUE(Contains(Get(anyone, "/c/the-letter").body, "Delivered to The CEO"));
 }
 
 }  // namespace

@@ -11,15 +11,18 @@ namespace undersigned::http::console {
 
 using KitPtr = std::shared_ptr<ConsoleKit>;
 
-void RegisterSignIn(Router& router, KitPtr kit);        // sign_in.cc
-void RegisterHome(Router& router, KitPtr kit);          // home.cc
-void RegisterCampaign(Router& router, KitPtr kit);      // campaign.cc
-void RegisterCampaignForm(Router& router, KitPtr kit);  // campaign_form.cc
-void RegisterDashboard(Router& router, KitPtr kit);     // dashboard.cc
-void RegisterModeration(Router& router, KitPtr kit);    // moderation.cc
-void RegisterActions(Router& router, KitPtr kit);       // actions.cc
-void RegisterAccount(Router& router, KitPtr kit);       // account.cc
-void RegisterMembers(Router& router, KitPtr kit);       // members.cc
+void RegisterSignIn(Router& router, KitPtr kit);         // sign_in.cc
+void RegisterHome(Router& router, KitPtr kit);           // home.cc
+void RegisterCampaign(Router& router, KitPtr kit);       // campaign.cc
+void RegisterCampaignForm(Router& router, KitPtr kit);   // campaign_form.cc
+void RegisterDashboard(Router& router, KitPtr kit);      // dashboard.cc
+void RegisterModeration(Router& router, KitPtr kit);     // moderation.cc
+void RegisterActions(Router& router, KitPtr kit);        // actions.cc
+void RegisterAccount(Router& router, KitPtr kit);        // account.cc
+void RegisterMembers(Router& router, KitPtr kit);        // members.cc
+void RegisterOrganizations(Router& router, KitPtr kit);  // organizations.cc
+void RegisterUpdates(Router& router, KitPtr kit);        // updates.cc
+void RegisterDelivery(Router& router, KitPtr kit);       // delivery.cc
 
 // Options of a console route: blocking (it touches the store), named for metrics.
 RouteOptions ConsoleRoute(const char* name);

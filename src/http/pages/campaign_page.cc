@@ -138,7 +138,8 @@ std::shared_ptr<const Spliced> CampaignPage::CachedCampaignPage(const SnapshotPt
         return e.page;
       }
       if (SameFields(e.rendered->campaign, snap->campaign) &&
-          SameOrganizations(*e.rendered, *snap) && SameOpenSeals(*e.rendered, *snap)) {
+          SameOrganizations(*e.rendered, *snap) && SameOpenSeals(*e.rendered, *snap) &&
+          e.rendered->delivered == snap->delivered) {
         if (SameRecent(*e.rendered, *snap)) {
           e.same_version = std::max(e.same_version, snap->version);
           return e.page;

@@ -104,6 +104,21 @@ TEST_F(PagesTest, CachedPageFollowsCountsAndEdits) {
   Response edited = Call("GET", "/c/drop-ice");
   EXPECT_TRUE(Contains(edited.body, "<h1>A new title</h1>"));
   EXPECT_TRUE(Contains(edited.body, "data-count>2<"));
+  // A delivery (its fields and counts unchanged otherwise) shows once the campaign is refreshed:
+  // the cached page is not kept for a snapshot whose delivery note changed.
+  c = campaigns_->GetBySlug("drop-ice");
+  c->targets[0].email = "marc@salesforce.example";
+  ASSERT_TRUE(campaigns_->Update(*c));
+  EXPECT_FALSE(Contains(Call("GET", "/c/drop-ice").body, "Delivered to"));
+  NewDelivery d;
+  d.record.campaign_id = c->id;
+  d.record.recipients = {"marc@salesforce.example"};
+  d.record.confirmed = 2;
+  d.now = clock_.Now();
+  ASSERT_TRUE(store_->outreach().RecordDelivery(d));
+  clock_.AdvanceMillis(3000);
+  ASSERT_TRUE(campaigns_->Refresh());
+  EXPECT_TRUE(Contains(Call("GET", "/c/drop-ice").body, "Delivered to Marc Benioff on"));
 }
 
 // Signers see whom they give their address to: the campaign's organizers (or that they did not

@@ -1,6 +1,7 @@
 // Co-signing organizations (tx::AddOrganization, ConfirmOrganization, DecideOrganization):
 // pending -> confirmed (the contact followed the mailed link; the organizers are asked to
-// review) -> approved or rejected (rules.h's DecideOrganizationState).
+// review) -> approved or rejected, and approved -> rejected when an approval is withdrawn
+// (rules.h's DecideOrganizationState).
 #include <algorithm>
 #include <utility>
 
@@ -66,13 +67,13 @@ Result<OrganizationOutcome> ConfirmOrganizationTx(store::WriteTx& tx,
 }
 
 Result<OrganizationOutcome> DecideOrganizationTx(store::WriteTx& tx, const std::string& uuid,
-                                                 bool approve, UnixTime now) {
+                                                 OrganizationDecision decision, UnixTime now) {
   auto o = tx.OrganizationByUuid(uuid);
   if (!o) return Fail(o.error());
   auto campaign = tx.CampaignById(o->campaign_id);
   if (!campaign) return Fail(campaign.error());
   OrganizationOutcome out{std::move(*o), **campaign, false};
-  auto target = DecideOrganizationState(out.organization.state, approve);
+  auto target = DecideOrganizationState(out.organization.state, decision);
   if (!target) return Fail(target.error());
   if (!*target) return out;
   Organization& org = out.organization;
@@ -102,10 +103,10 @@ Result<OrganizationOutcome> ConfirmOrganization(Store& store, const std::string&
   });
 }
 
-Result<OrganizationOutcome> DecideOrganization(Store& store, const std::string& uuid, bool approve,
-                                               UnixTime now) {
+Result<OrganizationOutcome> DecideOrganization(Store& store, const std::string& uuid,
+                                               OrganizationDecision decision, UnixTime now) {
   return store::RunWrite<OrganizationOutcome>(
-      store, [&](store::WriteTx& tx) { return DecideOrganizationTx(tx, uuid, approve, now); });
+      store, [&](store::WriteTx& tx) { return DecideOrganizationTx(tx, uuid, decision, now); });
 }
 
 }  // namespace undersigned::tx

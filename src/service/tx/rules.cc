@@ -38,9 +38,19 @@ bool MayReveal(const SignerGroup& group, std::int64_t count) {
 }
 
 Result<std::optional<OrganizationState>> DecideOrganizationState(OrganizationState state,
-                                                                 bool approve) {
-  const OrganizationState target =
-      approve ? OrganizationState::kApproved : OrganizationState::kRejected;
+                                                                 OrganizationDecision decision) {
+  if (decision == OrganizationDecision::kWithdraw) {
+    if (state == OrganizationState::kRejected) return std::optional<OrganizationState>();
+    if (state != OrganizationState::kApproved) {
+      return Fail(Code::kConflict, std::string("Only an approval can be withdrawn; the "
+                                               "organization is ") +
+                                       OrganizationStateName(state) + ".");
+    }
+    return std::optional<OrganizationState>(OrganizationState::kRejected);
+  }
+  const OrganizationState target = decision == OrganizationDecision::kApprove
+                                       ? OrganizationState::kApproved
+                                       : OrganizationState::kRejected;
   if (state == target) return std::optional<OrganizationState>();
   if (state == OrganizationState::kPending) {
     return Fail(Code::kConflict, "The organization has not confirmed its contact address yet.");

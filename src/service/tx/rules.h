@@ -45,9 +45,11 @@ CampaignOutcome OutcomeAtDeadline(std::int64_t threshold, std::int64_t confirmed
 bool MayReveal(const SignerGroup& group, std::int64_t count);
 
 // What DecideOrganization does to an organization in `state`: the state it moves to, nullopt if
-// it is already there (a no-op), kConflict if it cannot (still pending, or decided otherwise).
+// it is already there (a no-op), kConflict if it cannot (still pending, decided otherwise, or,
+// for a withdrawal, never approved). Approve and reject decide a confirmed organization;
+// withdraw takes an approval back (approved -> rejected).
 Result<std::optional<OrganizationState>> DecideOrganizationState(OrganizationState state,
-                                                                 bool approve);
+                                                                 OrganizationDecision decision);
 
 // The log leaf of a change to a signature's counted state (log/leaf.h): the campaign's uuid,
 // the event, the group (the public group for none), the day of now, the campaign's text hash and

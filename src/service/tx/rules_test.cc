@@ -55,19 +55,26 @@ TEST(MayRevealTest, LowestThreshold) {
 }
 
 TEST(DecideOrganizationStateTest, Transitions) {
-  auto approve = DecideOrganizationState(OrganizationState::kConfirmed, true);
+  using D = OrganizationDecision;
+  using S = OrganizationState;
+  auto approve = DecideOrganizationState(S::kConfirmed, D::kApprove);
   ASSERT_TRUE(approve);
-  EXPECT_EQ(*approve, OrganizationState::kApproved);
-  auto reject = DecideOrganizationState(OrganizationState::kConfirmed, false);
+  EXPECT_EQ(*approve, S::kApproved);
+  auto reject = DecideOrganizationState(S::kConfirmed, D::kReject);
   ASSERT_TRUE(reject);
-  EXPECT_EQ(*reject, OrganizationState::kRejected);
-  auto again = DecideOrganizationState(OrganizationState::kApproved, true);
+  EXPECT_EQ(*reject, S::kRejected);
+  auto again = DecideOrganizationState(S::kApproved, D::kApprove);
   ASSERT_TRUE(again);
   EXPECT_FALSE(again->has_value());  // a no-op
-  EXPECT_EQ(DecideOrganizationState(OrganizationState::kPending, true).error().code,
-            Code::kConflict);
-  EXPECT_EQ(DecideOrganizationState(OrganizationState::kApproved, false).error().code,
-            Code::kConflict);
+  EXPECT_EQ(DecideOrganizationState(S::kPending, D::kApprove).error().code, Code::kConflict);
+  // Rejecting an approved organization is not how an approval is taken back: withdrawing is.
+  EXPECT_EQ(DecideOrganizationState(S::kApproved, D::kReject).error().code, Code::kConflict);
+  auto withdraw = DecideOrganizationState(S::kApproved, D::kWithdraw);
+  ASSERT_TRUE(withdraw);
+  EXPECT_EQ(*withdraw, S::kRejected);
+  EXPECT_FALSE(DecideOrganizationState(S::kRejected, D::kWithdraw)->has_value());
+  EXPECT_EQ(DecideOrganizationState(S::kConfirmed, D::kWithdraw).error().code, Code::kConflict);
+  EXPECT_EQ(DecideOrganizationState(S::kPending, D::kWithdraw).error().code, Code::kConflict);
 }
 
 TEST(LeafEntryTest, ParsesBackWithItsFields) {

@@ -60,10 +60,11 @@ Result<Organization> AddOrganization(Store& store, const NewOrganization& o);
 Result<OrganizationOutcome> ConfirmOrganization(Store& store, const std::string& confirm_token_hash,
                                                 const std::string& review_token,
                                                 const std::string& review_token_hash, UnixTime now);
-// confirmed -> approved or rejected (for good; deciding again the same way is a no-op).
-// kConflict if it is still pending (its address is unconfirmed) or was decided otherwise.
-Result<OrganizationOutcome> DecideOrganization(Store& store, const std::string& uuid, bool approve,
-                                               UnixTime now);
+// confirmed -> approved or rejected (deciding again the same way is a no-op), or approved ->
+// rejected for a withdrawal. kConflict if it is still pending (its address is unconfirmed) or
+// was decided otherwise (rules.h DecideOrganizationState).
+Result<OrganizationOutcome> DecideOrganization(Store& store, const std::string& uuid,
+                                               OrganizationDecision decision, UnixTime now);
 
 // --- Moderation (core/moderation.h); service/moderation.h decides who may and records it.
 
@@ -153,7 +154,7 @@ Result<OrganizationOutcome> ConfirmOrganizationTx(store::WriteTx& tx,
                                                   const std::string& review_token_hash,
                                                   UnixTime now);
 Result<OrganizationOutcome> DecideOrganizationTx(store::WriteTx& tx, const std::string& uuid,
-                                                 bool approve, UnixTime now);
+                                                 OrganizationDecision decision, UnixTime now);
 Result<InvalidateOutcome> InvalidateTx(store::WriteTx& tx, std::int64_t campaign_id,
                                        std::int64_t signature_id, const Invalidation& inv);
 Result<MatchPreview> PreviewMatchingTx(store::WriteTx& tx, std::int64_t campaign_id,

@@ -436,8 +436,9 @@ TEST_F(ScriptsTest, OrganizationsPendingConfirmedDecided) {
   auto twice = run([&](store::WriteTx& tx) { return AddOrganizationTx(tx, o); });
   EXPECT_EQ(twice.error().code, Code::kConflict);
 
-  auto early =
-      run([&](store::WriteTx& tx) { return DecideOrganizationTx(tx, "org-uuid", true, kT0); });
+  auto early = run([&](store::WriteTx& tx) {
+    return DecideOrganizationTx(tx, "org-uuid", OrganizationDecision::kApprove, kT0);
+  });
   EXPECT_EQ(early.error().code, Code::kConflict);  // not confirmed yet
 
   auto confirm = [&] {
@@ -461,19 +462,22 @@ TEST_F(ScriptsTest, OrganizationsPendingConfirmedDecided) {
   EXPECT_FALSE(confirm()->changed);  // once
   EXPECT_EQ(db_.Mails("org_review").size(), 1u);
 
-  auto approved =
-      run([&](store::WriteTx& tx) { return DecideOrganizationTx(tx, "org-uuid", true, kT0 + 9); });
+  auto approved = run([&](store::WriteTx& tx) {
+    return DecideOrganizationTx(tx, "org-uuid", OrganizationDecision::kApprove, kT0 + 9);
+  });
   ASSERT_TRUE(approved);
   EXPECT_TRUE(approved->changed);
   EXPECT_EQ(approved->organization.state, OrganizationState::kApproved);
   EXPECT_EQ(approved->organization.decided, kT0 + 9);
   EXPECT_EQ(campaign().modified, kT0 + 9);  // the page changed
-  auto same =
-      run([&](store::WriteTx& tx) { return DecideOrganizationTx(tx, "org-uuid", true, kT0 + 10); });
+  auto same = run([&](store::WriteTx& tx) {
+    return DecideOrganizationTx(tx, "org-uuid", OrganizationDecision::kApprove, kT0 + 10);
+  });
   ASSERT_TRUE(same);
   EXPECT_FALSE(same->changed);
-  auto other = run(
-      [&](store::WriteTx& tx) { return DecideOrganizationTx(tx, "org-uuid", false, kT0 + 10); });
+  auto other = run([&](store::WriteTx& tx) {
+    return DecideOrganizationTx(tx, "org-uuid", OrganizationDecision::kReject, kT0 + 10);
+  });
   EXPECT_EQ(other.error().code, Code::kConflict);
 }
 

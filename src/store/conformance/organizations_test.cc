@@ -62,7 +62,9 @@ TEST_P(StoreTest, OrganizationsArePendingConfirmedThenDecidedOnce) {
   EXPECT_EQ(found->campaign.slug, "orgs");
   EXPECT_EQ(store_->OrganizationLogo(added->uuid, false).error().code, Code::kNotFound);
   EXPECT_EQ(store_->OrganizationLogo(added->uuid, true).value(), o.logo_png);
-  EXPECT_EQ(tx::DecideOrganization(*store_, added->uuid, true, kT0 + 1).error().code,
+  EXPECT_EQ(tx::DecideOrganization(*store_, added->uuid, OrganizationDecision::kApprove, kT0 + 1)
+                .error()
+                .code,
             Code::kConflict);  // its address is not confirmed yet
 
   const std::string review_hash = HashOf("review");
@@ -91,15 +93,21 @@ TEST_P(StoreTest, OrganizationsArePendingConfirmedThenDecidedOnce) {
   EXPECT_EQ(by_review->organization.uuid, added->uuid);
   EXPECT_EQ(store_->FindOrganizationByReviewToken(HashOf("review2")).error().code, Code::kNotFound);
 
-  auto approved = tx::DecideOrganization(*store_, added->uuid, true, kT0 + 86400 * 2);
+  auto approved =
+      tx::DecideOrganization(*store_, added->uuid, OrganizationDecision::kApprove, kT0 + 86400 * 2);
   ASSERT_TRUE(approved);
   EXPECT_TRUE(approved->changed);
   EXPECT_EQ(approved->organization.state, OrganizationState::kApproved);
   EXPECT_EQ(approved->organization.decided, kT0 + 86400 * 2);
   EXPECT_EQ(store_->GetCampaignById(c.id)->modified, kT0 + 86400 * 2);  // its page changed
-  EXPECT_FALSE(tx::DecideOrganization(*store_, added->uuid, true, kT0 + 86400 * 3)->changed);
-  EXPECT_EQ(tx::DecideOrganization(*store_, added->uuid, false, kT0 + 86400 * 3).error().code,
-            Code::kConflict);
+  EXPECT_FALSE(
+      tx::DecideOrganization(*store_, added->uuid, OrganizationDecision::kApprove, kT0 + 86400 * 3)
+          ->changed);
+  EXPECT_EQ(
+      tx::DecideOrganization(*store_, added->uuid, OrganizationDecision::kReject, kT0 + 86400 * 3)
+          .error()
+          .code,
+      Code::kConflict);
   EXPECT_EQ(store_->OrganizationLogo(added->uuid, false).value(), o.logo_png);
   auto listed = store_->ListOrganizations(c.id, OrganizationState::kApproved);
   ASSERT_TRUE(listed);
@@ -108,6 +116,27 @@ TEST_P(StoreTest, OrganizationsArePendingConfirmedThenDecidedOnce) {
   EXPECT_TRUE(store_->ListOrganizations(c.id, OrganizationState::kPending)->empty());
   EXPECT_EQ(tx::ConfirmOrganization(*store_, HashOf("nope"), "r", HashOf("r"), kT0).error().code,
             Code::kNotFound);
+
+  // Withdrawing the approval later: rejected from then on, gone from the approved list, and
+  // the campaign's page changes again; withdrawing twice is a no-op.
+  auto withdrawn = tx::DecideOrganization(*store_, added->uuid, OrganizationDecision::kWithdraw,
+                                          kT0 + 86400 * 4);
+  ASSERT_TRUE(withdrawn) << withdrawn.error().message;
+  EXPECT_TRUE(withdrawn->changed);
+  EXPECT_EQ(withdrawn->organization.state, OrganizationState::kRejected);
+  EXPECT_EQ(withdrawn->organization.decided, kT0 + 86400 * 4);
+  EXPECT_GE(store_->GetCampaignById(c.id)->modified, kT0 + 86400 * 4);
+  EXPECT_TRUE(store_->ListOrganizations(c.id, OrganizationState::kApproved)->empty());
+  EXPECT_EQ(store_->ListOrganizations(c.id, OrganizationState::kRejected)->size(), 1u);
+  EXPECT_FALSE(
+      tx::DecideOrganization(*store_, added->uuid, OrganizationDecision::kWithdraw, kT0 + 86400 * 5)
+          ->changed);
+  // A withdrawn organization is not approved again by the old decision path.
+  EXPECT_EQ(
+      tx::DecideOrganization(*store_, added->uuid, OrganizationDecision::kApprove, kT0 + 86400 * 5)
+          .error()
+          .code,
+      Code::kConflict);
 }
 
 }  // namespace

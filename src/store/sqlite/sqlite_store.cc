@@ -15,6 +15,8 @@
 #include <utility>
 #include <vector>
 
+#include <spdlog/spdlog.h>
+
 #include "log/proof.h"
 #include "store/sqlite/log_writer.h"
 #include "store/sqlite/migrations.h"
@@ -124,6 +126,20 @@ SqliteStore::ReadLease SqliteStore::Reader() {
 }
 
 void SqliteStore::ReturnReader(Db* db) {
+  // A reader goes back to the pool with no statement running and no transaction open: one left
+  // open would pin an old snapshot (later reads on it would not see new commits) and keep the
+  // WAL from being checkpointed. Each such leak is a bug in a read; it is logged and undone.
+  for (sqlite3_stmt* st = sqlite3_next_stmt(db->raw(), nullptr); st != nullptr;
+       st = sqlite3_next_stmt(db->raw(), st)) {
+    if (sqlite3_stmt_busy(st)) {
+      spdlog::error("sqlite: a read left a statement running: {}", sqlite3_sql(st));
+      sqlite3_reset(st);
+    }
+  }
+  if (db->InTransaction()) {
+    spdlog::error("sqlite: a read left a transaction open");
+    (void)db->Exec("ROLLBACK");
+  }
   {
     std::lock_guard lk(readers_mu_);
     free_readers_.push_back(db);
