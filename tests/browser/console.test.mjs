@@ -15,6 +15,13 @@
 //  - hide a comment from the moderation page (gone from the public page, count unchanged);
 //    bulk-invalidate a flood from 203.0.113.0/24 after the preview's count (the public count
 //    drops by exactly the flood) and `undersigned log audit` passes;
+//  - an organization asks to co-sign on the public pages (its own browser, a logo); the
+//    organizer sees the logo and approves it; it shows on the campaign page;
+//  - an update, written with its live preview, sent to oneself as a test, then to the one signer
+//    who asked for updates, over real SMTP; its RFC 8058 one-click unsubscribe (a POST without
+//    any session) works and the update's counts say so;
+//  - the letter delivered to its target by email, with the PDF attached (%PDF), and the
+//    campaign page says it was delivered;
 //  - axe-core on every console page visited: no serious or critical violations.
 //
 // Run: UNDERSIGNED_BIN=build/x/src/cli/undersigned node --test tests/browser/console.test.mjs
@@ -28,8 +35,9 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import {
-  assertSigned, axeCheck, confirmLink, findBinary, hiddenFields, httpClient, launchBrowser,
-  shutdown, startServer, startSmtpSink, waitForMail as waitForSinkMail, watchConsole,
+  allMail, assertSigned, axeCheck, confirmLink, findBinary, hiddenFields, httpClient,
+  launchBrowser, shutdown, startServer, startSmtpSink, waitForMail as waitForSinkMail,
+  watchConsole,
 } from './support.mjs';
 
 const bin = findBinary();
@@ -464,6 +472,111 @@ test("an organizer's day in the console", { timeout: 170000 }, async (t) => {
     await coalition.close();
     // Not listed before the organizers approve.
     assert.doesNotMatch(await (await fetch(`${baseUrl}/c/${slug}`)).text(), new RegExp(orgName));
+  });
+
+  // From the campaign's console page, by its links: each of the three pages below.
+  const openFromCampaign = async (name, label) => {
+    await go(`/console/c/${slug}`);
+    await submit(page.getByRole('link', { name }));
+    await check(label);
+  };
+
+  await step('approve the organization, its logo shown first', async () => {
+    await openFromCampaign(/^Co-signing organizations/, 'organizations page');
+    const waiting = page.locator('section[aria-labelledby="waiting-h"]');
+    const row = waiting.locator('li.org', { hasText: orgName });
+    assert.equal(await row.count(), 1, await text());
+    assert.match(await row.innerText(), new RegExp(orgContact));
+    // The logo is there before deciding, and it loads (a re-encoded PNG).
+    const logo = row.locator('img.org-logo');
+    await logo.waitFor();
+    await page.waitForFunction((img) => img.complete && img.naturalWidth > 0,
+                               await logo.elementHandle(), { timeout: 5000 });
+    await submit(row.getByRole('button', { name: `Approve ${orgName}` }));
+    assert.match(await text(), /approved/i);
+    await check('organizations page (approved)');
+    const approved = page.locator('section[aria-labelledby="approved-h"]');
+    assert.equal(await approved.locator('li.org', { hasText: orgName }).count(), 1,
+                 await text());
+    await eventually(async () => (await (await fetch(`${baseUrl}/c/${slug}`)).text())
+        .includes(orgName), 'the organization on the campaign page');
+    assert.equal((await publicCounts()).organizations, 1);
+  });
+
+  await step('send an update: a test to oneself, then to the signers; one-click unsubscribe',
+             async () => {
+    const subject = 'The council will vote on Sundays';
+    await openFromCampaign('Updates to signers', 'updates page');
+    const form = page.locator(`form[action="/console/c/${slug}/updates"]`);
+    await form.locator('#u-subject').fill(subject);
+    await form.locator('#u-body').fill('The council **will vote** on Sunday opening next week.');
+    await page.locator('#u-preview strong', { hasText: 'will vote' }).waitFor({ timeout: 10000 });
+    await check('updates page with its preview');
+    await submit(form.getByRole('button', { name: 'Save as a draft' }));
+    assert.match(new URL(page.url()).pathname, new RegExp(`^/console/c/${slug}/updates/\\d+$`));
+    await check('update page (draft)');
+    // Only Real Person One asked for updates (the flood is invalidated).
+    assert.match(await page.locator('dl.console-counts').innerText(),
+                 /Would reach now\s+1 signers/);
+
+    await submit(page.getByRole('button', { name: 'Send me a test' }));
+    await check('update page (test sent)');
+    const test = await waitForMail(ADMIN, (m) => m.subject.includes(subject));
+    assert.match(test.subject, /test/i);
+    assert.match(test.text, /will vote/);
+
+    await page.locator('#u-now').check();
+    await submit(page.getByRole('button', { name: 'Send to 1 signers' }));
+    await check('update page (sent)');
+    const signer = real[1].email;
+    const mail = await waitForMail(signer, (m) => m.subject === subject);
+    assert.deepEqual(allMail(sink.dir).filter((m) => m.subject.includes(subject))
+                         .map((m) => m.rcpt).sort(), [ADMIN, signer].sort(),
+                     'the test to oneself and the one signer who asked, nobody else');
+    // RFC 8058: a URL to POST "List-Unsubscribe=One-Click" to, without any session.
+    const m = /^<(https?:\/\/[^>]+)>$/.exec((mail.headers['list-unsubscribe'] || '').trim());
+    assert.ok(m, `List-Unsubscribe: ${mail.headers['list-unsubscribe']}`);
+    assert.equal(mail.headers['list-unsubscribe-post'], 'List-Unsubscribe=One-Click');
+    const r = await fetch(m[1], { method: 'POST', body: 'List-Unsubscribe=One-Click',
+                                  headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+                                  redirect: 'manual' });
+    const answer = await r.text();
+    assert.equal(r.status, 200, answer);
+    assert.match(answer, /unsubscribed/);
+    // The update's counts say so (sent once the SMTP server took it).
+    let row = '';
+    await eventually(async () => {
+      await go(`/console/c/${slug}/updates`);
+      row = (await page.locator('table.console-table tbody tr', { hasText: subject })
+          .innerText()).trim();
+      const cells = row.split('\t');
+      return /^sent\b/.test(cells[1]) && cells.slice(2).join(' ') === '1 1 0 1';
+    }, 'the update\'s counts: queued 1, sent 1, failed 0, unsubscribed 1').catch((e) => {
+      throw new Error(`${e.message}; the row says: ${row}`);
+    });
+    await check('updates page (one sent)');
+  });
+
+  await step('deliver the letter to its target by email, with its PDF', async () => {
+    await openFromCampaign('Deliver the letter to its targets', 'delivery page');
+    const shown = await text();
+    assert.match(shown, /Pat Council/);
+    assert.match(shown, /pat@council\.example/);
+    assert.match(shown, new RegExp(orgName));
+    assert.match(shown, /\b4\s+confirmed signatures/);
+    const pdf = await page.request.get(`${baseUrl}/console/c/${slug}/delivery/letter.pdf`);
+    assert.equal(pdf.status(), 200);
+    assert.equal((await pdf.body()).subarray(0, 4).toString('latin1'), '%PDF');
+    await submit(page.getByRole('button', { name: 'Deliver to 1 target addresses now' }));
+    await check('delivery page (delivered)');
+    const mail = await waitForMail('pat@council.example');
+    assert.match(mail.subject, new RegExp(title));
+    const pdfs = mail.attachments.filter((a) => a.type === 'application/pdf');
+    assert.equal(pdfs.length, 1, JSON.stringify(mail.attachments));
+    assert.equal(Buffer.from(pdfs[0].head, 'base64').subarray(0, 4).toString('latin1'), '%PDF');
+    assert.ok(pdfs[0].size > 1000, `a PDF of ${pdfs[0].size} bytes`);
+    await eventually(async () => /Delivered to Pat Council on/.test(
+        await (await fetch(`${baseUrl}/c/${slug}`)).text()), 'the delivery on the campaign page');
   });
 
   await step('the other console pages', async () => {
