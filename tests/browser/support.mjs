@@ -42,9 +42,11 @@ export function freePort() {
 }
 
 // Spawns a process and resolves with the first stdout match of re (bounded by timeoutMs). All
-// its output lines (stdout and stderr) are kept in .log, to search the log afterwards.
-export function startProcess(cmd, args, re, timeoutMs) {
-  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+// its output lines (stdout and stderr) are kept in .log, to search the log afterwards. env is
+// added to this process's environment.
+export function startProcess(cmd, args, re, timeoutMs, env = {}) {
+  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'],
+                                   env: { ...process.env, ...env } });
   const log = [];
   createInterface({ input: child.stderr }).on('line', (l) => log.push(l));
   const lines = createInterface({ input: child.stdout });
@@ -106,11 +108,12 @@ export async function startSmtpSink(mailDir) {
 }
 
 // Starts `bin serve` on a free port with the data directory and the sink as its SMTP server.
-// The result has .child, .log (every output line) and .baseUrl (no trailing slash).
-export async function startServer(bin, data, sink) {
+// The result has .child, .log (every output line) and .baseUrl (no trailing slash). env adds
+// to the server's environment (UNDERSIGNED_* settings, as config.cc names them).
+export async function startServer(bin, data, sink, env = {}) {
   const server = await startProcess(bin, ['serve', '--listen', '127.0.0.1:0', '--data', data,
                                           '--smtp', `smtp://127.0.0.1:${sink.port}`],
-                                    /listening on (http:\/\/\S+)/, 20000);
+                                    /listening on (http:\/\/\S+)/, 20000, env);
   server.baseUrl = server.match[1].replace(/\/$/, '');
   return server;
 }
@@ -136,24 +139,32 @@ export async function shutdown({ browser, server, sink, tmp }) {
   assert.equal(code, 0, 'the server did not exit 0 after SIGTERM');
 }
 
-// Reads one .eml with Python's email package: envelope recipient, headers, the body, and every
-// text part decoded (quoted-printable and base64 undone), so that searches see what a reader
-// sees.
+// Reads one .eml with Python's email package: envelope recipient, headers (also as .headers,
+// lower-case names), the body, every text part decoded (quoted-printable and base64 undone), so
+// that searches see what a reader sees, and the attachments (.attachments: type, filename,
+// size and their first bytes, base64).
 const readMail = `
-import email, email.policy, json, sys
+import base64, email, email.policy, json, sys
 m = email.message_from_binary_file(open(sys.argv[1], 'rb'), policy=email.policy.default)
 body = m.get_body(preferencelist=('plain', 'html'))
 parts = [p.get_content() for p in m.walk() if p.get_content_maintype() == 'text']
 headers = '\\n'.join('%s: %s' % (k, v) for k, v in m.items())
+attachments = []
+for a in m.iter_attachments():
+    data = a.get_payload(decode=True) or b''
+    attachments.append({'type': a.get_content_type(), 'filename': a.get_filename() or '',
+                        'size': len(data), 'head': base64.b64encode(data[:16]).decode()})
 print(json.dumps({'rcpt': str(m.get('x-sink-rcpt-to', '')), 'to': str(m.get('to', '')),
                   'subject': str(m.get('subject', '')), 'text': body.get_content(),
+                  'headers': {k.lower(): str(v) for k, v in m.items()},
+                  'attachments': attachments,
                   'everything': headers + '\\n' + '\\n'.join(parts)}))
 `;
 
 const parsedMail = new Map();  // file path -> parsed mail (files never change once there)
 
 // Every complete message in the sink directory dir so far, oldest first: {rcpt, to, subject,
-// text, everything, raw (the bytes as latin1), file}.
+// text, headers, attachments, everything, raw (the bytes as latin1), file}.
 export function allMail(dir) {
   // Complete files only: the sink writes a hidden temporary file first, then renames it.
   const names = fs.readdirSync(dir).filter((n) => n.endsWith('.eml') && !n.startsWith('.'));
@@ -193,13 +204,15 @@ export function confirmLink(mail) {
 }
 
 // A small HTTP client with a cookie jar, for the signers who do not use the browser. Redirects
-// are not followed; get and post resolve with {status, location, text}.
-export function httpClient() {
+// are not followed; get and post resolve with {status, location, text}. headers go with every
+// request (e.g. X-Forwarded-For, to a server started with trust_proxy).
+export function httpClient(headers = {}) {
   const jar = new Map();
   const cookieHeader = () => [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
   const call = async (url, init = {}) => {
     const r = await fetch(url, { ...init, redirect: 'manual',
-                                 headers: { ...(init.headers || {}), Cookie: cookieHeader() } });
+                                 headers: { ...headers, ...(init.headers || {}),
+                                            Cookie: cookieHeader() } });
     for (const c of r.headers.getSetCookie()) {
       const [kv] = c.split(';');
       const i = kv.indexOf('=');

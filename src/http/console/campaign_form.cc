@@ -50,6 +50,12 @@ struct CampaignFormState {
   bool signing_started = false;
 };
 
+// Every field of the form but the targets' rows: each is always rendered, typed or not.
+constexpr const char* kFields[] = {"slug",         "title",     "demand",         "description",
+                                   "organized_by", "letter",    "goal",           "deadline",
+                                   "time_zone",    "threshold", "status",         "language",
+                                   "organizers",   "groups",    "anonymity_floor"};
+
 std::string Lines(const std::vector<std::string>& items) {
   std::string out;
   for (const auto& s : items) out += s + "\n";
@@ -95,11 +101,7 @@ CampaignFormState FromCampaign(const Campaign& c) {
 
 CampaignFormState FromForm(const pages::Form& form) {
   CampaignFormState f;
-  for (const char* k : {"slug", "title", "demand", "description", "organized_by", "letter", "goal",
-                        "deadline", "time_zone", "threshold", "status", "language", "organizers",
-                        "groups", "anonymity_floor"}) {
-    f.v[k] = pages::First(form, k);
-  }
+  for (const char* k : kFields) f.v[k] = pages::First(form, k);
   for (int i = 0; i < kMaxTargetRows; ++i) {
     const std::string p = "t" + std::to_string(i) + "_";
     if (form.find(p + "name") == form.end()) break;
@@ -249,9 +251,12 @@ Data FormData(const Visit& v, const CampaignFormState& f, const std::string& act
   d.set("console_js", Data(true));
   Data fields;
   DataList error_list;
-  for (const auto& [name, value] : f.v) {
+  // Every field, also those the state has no value for (the new form sets only a few): the
+  // template renders a field only if it is there.
+  for (const char* name : kFields) {
+    auto value = f.v.find(name);
     Data field;
-    field.set("value", value);
+    field.set("value", value == f.v.end() ? std::string() : value->second);
     auto err = f.errors.find(name);
     field.set("error", err == f.errors.end() ? Data(false) : Data(err->second));
     fields.set(name, field);

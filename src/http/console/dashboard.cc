@@ -146,6 +146,7 @@ void RegisterDashboard(Router& router, KitPtr kit) {
             DataList rows;
             for (const auto& r : list->rows) {
               Data row;
+              row.set("id", r.id);
               row.set("name", r.name);
               row.set("group", r.group);
               row.set("verified", Data(r.verified));
