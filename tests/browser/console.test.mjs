@@ -376,7 +376,8 @@ test("an organizer's day in the console", { timeout: 170000 }, async (t) => {
              (await confirmedShown()).startsWith(`${4 + FLOOD} of a goal of 100`);
     }, 'the new signature on the dashboard chart and in its count');
     const byGroup = page.locator('section.console-tally', { hasText: 'By group' });
-    assert.match(await byGroup.innerText(), new RegExp(`public\\s+${4 + FLOOD}\\s+0`));
+    // The group's name, not its key.
+    assert.match(await byGroup.innerText(), new RegExp(`Everyone else\\s+${4 + FLOOD}\\s+0`));
     await go(`/console/c/${slug}/dashboard?per=day`, 'dashboard per day');
     assert.equal(await total(), String(4 + FLOOD));
   });
@@ -517,7 +518,7 @@ test("an organizer's day in the console", { timeout: 170000 }, async (t) => {
     await check('update page (draft)');
     // Only Real Person One asked for updates (the flood is invalidated).
     assert.match(await page.locator('dl.console-counts').innerText(),
-                 /Would reach now\s+1 signers/);
+                 /Would reach now\s+1 signer$/m);
 
     await submit(page.getByRole('button', { name: 'Send me a test' }));
     await check('update page (test sent)');
@@ -526,7 +527,7 @@ test("an organizer's day in the console", { timeout: 170000 }, async (t) => {
     assert.match(test.text, /will vote/);
 
     await page.locator('#u-now').check();
-    await submit(page.getByRole('button', { name: 'Send to 1 signers' }));
+    await submit(page.getByRole('button', { name: 'Send to 1 signer' }));
     await check('update page (sent)');
     const signer = real[1].email;
     const mail = await waitForMail(signer, (m) => m.subject === subject);
@@ -567,7 +568,7 @@ test("an organizer's day in the console", { timeout: 170000 }, async (t) => {
     const pdf = await page.request.get(`${baseUrl}/console/c/${slug}/delivery/letter.pdf`);
     assert.equal(pdf.status(), 200);
     assert.equal((await pdf.body()).subarray(0, 4).toString('latin1'), '%PDF');
-    await submit(page.getByRole('button', { name: 'Deliver to 1 target addresses now' }));
+    await submit(page.getByRole('button', { name: 'Deliver to 1 target address now' }));
     await check('delivery page (delivered)');
     const mail = await waitForMail('pat@council.example');
     assert.match(mail.subject, new RegExp(title));

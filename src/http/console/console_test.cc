@@ -485,6 +485,11 @@ TEST_F(ConsoleTest, ACampaignIsCreatedAsADraftOwnedByItsCreatorAndEditsAreRecord
   Browser b = SignIn("owner@example.org");
   Response form = Get(b, "/console/campaigns/new");
   ASSERT_EQ(form.status, 200);
+  // The empty form offers every field to fill in.
+  for (const char* field : {"title", "slug", "demand", "letter", "goal", "groups", "t0_name",
+                            "t0_email", "deadline", "threshold"}) {
+    EXPECT_TRUE(Contains(form.body, std::string("name=\"") + field + "\"")) << field;
+  }
   // Mistakes come back with what was typed and a message per field.
   Response bad = Post(b, "/console/campaigns",
                       {{"csrf", Token(b)},

@@ -10,6 +10,7 @@
 //                                                   outbox
 //   GET /console/c/{slug}/signatures?q=&source=&state=&page=   the list, 50 a page
 //   GET /console/c/{slug}/signatures.csv?q=&source=&state=     every match, as a download
+#include <functional>
 #include <sstream>
 #include <string>
 
@@ -25,11 +26,13 @@ using render::DataList;
 
 constexpr int kPerPage = 50;
 
-Data Tally(const char* heading, const service::TopTally& t, const char* none) {
+// name_of: how a key reads (a group's key as the group's name); null: as it is.
+Data Tally(const char* heading, const service::TopTally& t, const char* none,
+           const std::function<std::string(const std::string&)>& name_of = nullptr) {
   DataList rows;
   for (const TallyRow& r : t.top) {
     Data row;
-    row.set("key", r.key.empty() ? std::string(none) : r.key);
+    row.set("key", r.key.empty() ? std::string(none) : name_of ? name_of(r.key) : r.key);
     row.set("confirmed", render::FormatThousands(r.confirmed));
     row.set("pending", render::FormatThousands(r.pending));
     rows.push_back(row);
@@ -105,7 +108,13 @@ void RegisterDashboard(Router& router, KitPtr kit) {
             d.set("chart_svg", chart->svg);
             d.set("chart_table", chart->table_html);
             DataList tallies;
-            tallies.push_back(Tally("By group", o->groups, "(none)"));
+            const Campaign& campaign = o->campaign;
+            tallies.push_back(Tally("By group", o->groups, "(none)", [&](const std::string& key) {
+              for (const SignerGroup& g : campaign.groups) {
+                if (g.key == key) return g.name;
+              }
+              return key;  // the public group of a campaign without groups, or one dropped
+            }));
             tallies.push_back(Tally("By country", o->countries, "(not given)"));
             tallies.push_back(Tally("By referring site", o->referrers, "(none or unknown)"));
             tallies.push_back(Tally("By utm_source", o->utm_sources, "(none)"));

@@ -56,7 +56,8 @@ Response Show(ConsoleKit& k, const Request& req, const Visit& v, const std::stri
     targets.push_back(std::move(row));
   }
   d.set("targets", Data(targets));
-  d.set("recipients", std::to_string(p->recipients.size()));
+  d.set("recipients", std::to_string(p->recipients.size()) +
+                          (p->recipients.size() == 1 ? " target address" : " target addresses"));
   d.set("may_send", Data(!p->recipients.empty()));
   d.set("any_without", Data(!p->without_email.empty()));
   d.set("confirmed", render::FormatThousands(letter.confirmed));

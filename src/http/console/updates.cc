@@ -158,7 +158,8 @@ Response ShowOne(ConsoleKit& k, const Request& req, const Visit& v, const Typed*
   d.set("id", std::to_string(u.id));
   d.set("shown_subject", u.subject);
   d.set("html", p->html);
-  d.set("recipients", std::to_string(p->recipients));
+  d.set("recipients",
+        std::to_string(p->recipients) + (p->recipients == 1 ? " signer" : " signers"));
   d.set("state", StateText(u, *c));
   d.set("draft", Data(u.state == UpdateState::kDraft));
   d.set("scheduled", Data(u.state == UpdateState::kScheduled));
