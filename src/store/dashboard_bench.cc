@@ -255,8 +255,9 @@ int main(int argc, char** argv) {
   // rollup (every signature of the campaign): the same answer, and what the rollup saves.
   const double rollup_ms = Time("tallies: rollup (what the dashboard reads)", runs,
                                 [&] { return d.Tallies(cid).has_value(); });
-  const double recount_ms = Time("tallies: full recount (before the rollup)", recount_runs,
-                                 [&] { return store::RecountOf(d)->RecountTallies(cid).has_value(); });
+  const double recount_ms = Time("tallies: full recount (before the rollup)", recount_runs, [&] {
+    return store::RecountOf(d)->RecountTallies(cid).has_value();
+  });
   {
     auto rollup = d.Tallies(cid);
     auto recount = store::RecountOf(d)->RecountTallies(cid);

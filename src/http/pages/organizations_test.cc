@@ -35,9 +35,9 @@ constexpr const char* kSecret = "test-csrf-secret";
 constexpr const char* kBoundary = "----undersignedTestBoundary7MA4YWxk";
 
 using test::Contains;
-using test::kPng;
 using test::FormEncode;
 using test::HeaderOf;
+using test::kPng;
 
 struct Part {
   std::string name;
