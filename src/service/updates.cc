@@ -165,9 +165,7 @@ Result<UpdatePreview> UpdateService::Preview(const Actor& by, std::int64_t id) {
   if (!u) return Fail(u.error());
   auto n = store_.outreach().CountUpdateRecipients(u->campaign_id);
   if (!n) return Fail(n.error());
-  if (auto r = accounts_.Record(by, u->campaign_id, "update.preview", std::to_string(id)); !r) {
-    return Fail(r.error());
-  }
+  // Reading is not recorded (the console shows the preview at every visit of the update).
   return UpdatePreview{*u, render::RenderMarkdown(u->body_markdown, 2), *n};
 }
 
