@@ -221,6 +221,16 @@ int Main(int argc, char** argv) {
   CLI::App* token_create =
       token->add_subcommand("create", "Make a token; it is printed once, only its hash is kept.");
   token_create->add_option("--name", token_name, "what the token is for")->required();
+  // A scope (issue 13): one campaign, read-only, and the organizer it acts for.
+  std::string token_campaign, token_owner;
+  bool token_read_only = false;
+  token_create->add_option("--campaign", token_campaign,
+                           "reach only this campaign (slug); default: every campaign");
+  token_create->add_flag("--read-only", token_read_only, "may read, never write");
+  token_create->add_option("--owner", token_owner,
+                           "the organizer (email) the token acts for: it needs manage_tokens "
+                           "on --campaign (owners), or to be an administrator for every "
+                           "campaign; its access ends with theirs");
   CLI::App* token_revoke = token->add_subcommand("revoke", "Revoke every token with this name.");
   token_revoke->add_option("--name", token_name, "the token's name")->required();
 
@@ -510,6 +520,28 @@ int Main(int argc, char** argv) {
     return code;
   }
   if (update_args.any()) return RunUpdateCommand(update_args, a, std::cout, Report);
+  if (*token_create && (!token_campaign.empty() || token_read_only || !token_owner.empty())) {
+    service::Actor by = service::Actor::Operator();
+    if (!token_owner.empty()) {
+      auto owner = a.accounts().FindUser(service::Actor::Operator(), token_owner);
+      if (!owner) return Report(owner.error());
+      by = service::Actor::Of(*owner);
+    }
+    std::optional<std::int64_t> campaign_id;
+    if (!token_campaign.empty()) {
+      auto c = a.campaigns().GetBySlug(token_campaign);
+      if (!c) return Report(c.error());
+      campaign_id = c->id;
+    }
+    auto t = a.accounts().CreateApiToken(by, token_name, campaign_id, token_read_only);
+    if (!t) return Report(t.error());
+    std::cerr << "API token '" << token_name << "'"
+              << (token_campaign.empty() ? " for every campaign" : " for " + token_campaign)
+              << (token_read_only ? ", read-only" : "")
+              << " (shown once; send it as the OSDI-API-Token header):\n";
+    std::cout << *t << "\n";
+    return 0;
+  }
   if (*token_create) {
     auto t = a.tokens().Create(token_name);
     if (!t) return Report(t.error());

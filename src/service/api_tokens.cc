@@ -1,5 +1,6 @@
 #include "service/api_tokens.h"
 
+#include "core/roles.h"
 #include "service/ids.h"
 
 namespace undersigned::service {
@@ -50,6 +51,27 @@ Result<ApiToken> ApiTokenService::Authenticate(const std::string& raw_token) {
   if (!scope) return Fail(scope.error());
   token->campaign_id = scope->campaign_id;
   token->read_only = scope->read_only;
+  // A token an organizer made acts for them: it works only while they could still make it (an
+  // enabled account with manage_tokens on its campaign, or an administrator for every
+  // campaign), so removing or demoting someone ends their tokens too (within kCacheSeconds).
+  if (scope->owner_user_id) {
+    auto owner = store_.accounts().GetUser(*scope->owner_user_id);
+    if (!owner && owner.error().code != Code::kNotFound) return Fail(owner.error());
+    bool allowed = owner && !owner->disabled;
+    if (allowed && !owner->admin) {
+      std::optional<CampaignRole> role;
+      if (scope->campaign_id) {
+        auto m = store_.accounts().GetMembership(owner->id, *scope->campaign_id);
+        if (!m && m.error().code != Code::kNotFound) return Fail(m.error());
+        if (m) role = m->role;
+      }
+      allowed = scope->campaign_id && MayDo(false, role, CampaignAction::kManageTokens);
+    }
+    if (!allowed) {
+      return Fail(Code::kUnauthenticated,
+                  "This OSDI-API-Token's owner no longer manages its campaign's tokens.");
+    }
+  }
   std::lock_guard lock(mu_);
   if (cache_.size() > 10'000) cache_.clear();
   cache_[hash] = Cached{*token, now + kCacheSeconds};

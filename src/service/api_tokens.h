@@ -1,6 +1,8 @@
 // ApiTokenService: API tokens for the OSDI API. A token is shown once when made; only its hash
 // is stored. Lookups are cached in memory for a short time so every API call does not hit the
-// store. Thread-safe; holds references to Store and Clock.
+// store. A token an organizer made (AccountService::CreateApiToken, `token create --owner`)
+// works only while its owner could still make it (see Authenticate). Thread-safe; holds
+// references to Store and Clock.
 #pragma once
 
 #include <mutex>

@@ -276,3 +276,33 @@ def test_organizations_updates_and_delivery_from_the_console(make_stack):
     for a in ("organization.approve", "organization.withdraw", "update.draft", "update.test_send",
               "update.send", "deliver"):
         assert a in actions, (a, actions)
+
+
+def test_a_scoped_token_made_at_the_command_line_reaches_only_its_campaign_and_reads(make_stack):
+    """`token create --campaign --read-only --owner`: the scoped, owned API token of issue 13,
+    made without a line of code; the API refuses everything outside its scope."""
+    stack = make_stack(campaigns=[{"slug": "scoped-a", "title": "A"},
+                                  {"slug": "scoped-b", "title": "B"}])
+    run_cli("user", "create", "--email", "lead@example.org", "--role", "admin", data=stack.data)
+    made = run_cli("token", "create", "--name", "crm", "--campaign", "scoped-a", "--read-only",
+                   "--owner", "lead@example.org", data=stack.data)
+    raw = made.stdout.strip()
+    assert raw.startswith("us_") and "for scoped-a, read-only" in made.stderr, made
+    ids = dict(harness.query(stack.data, "SELECT slug, uuid FROM campaigns"))
+    c = stack.client()
+    a, b = "/api/v2/petitions/" + ids["scoped-a"], "/api/v2/petitions/" + ids["scoped-b"]
+    assert c.api("GET", a, token=raw).status == 200
+    assert c.api("GET", a + "/signatures", token=raw).status == 200
+    assert c.api("GET", b, token=raw).status == 403
+    write = c.api("POST", a + "/signatures", token=raw,
+                  obj={"person": {"email_addresses": [{"address": "x@example.org"}]}})
+    assert write.status == 403 and "read-only" in write.text, write
+    # Its owner is recorded with it, and the action too.
+    assert harness.query(stack.data, "SELECT u.email FROM api_tokens t JOIN users u ON "
+                         "u.id = t.owner_user_id WHERE t.name = 'crm'") == [("lead@example.org",)]
+    # An owner who is no organizer of the campaign cannot make one for it.
+    run_cli("user", "create", "--email", "nobody@example.org", "--role", "organizer",
+            data=stack.data)
+    refused = run_cli("token", "create", "--name", "x", "--campaign", "scoped-a", "--owner",
+                      "nobody@example.org", data=stack.data, check=False)
+    assert refused.returncode != 0

@@ -637,6 +637,20 @@ TEST_F(ApiTest, ScopedTokensReachOnlyTheirScope) {
   EXPECT_EQ(Call("POST", "/api/v2/petitions", R"({"title":"New"})", reader).status, 403);
   EXPECT_EQ(Call("GET", t).body["total_signatures"], 0);  // nothing was recorded there
   EXPECT_EQ(Call("GET", m).body["total_signatures"], 1);
+
+  // A token an organizer made works while they manage the campaign's tokens, and stops once
+  // they are demoted (after the token cache's 30 s at most).
+  auto owner = store_->accounts().CreateUser(NewUser{"owner@example.org", "", false, 1});
+  ASSERT_TRUE(owner) << owner.error().message;
+  ASSERT_TRUE(
+      store_->accounts().AddMembership(owner->id, mine_campaign->id, CampaignRole::kOwner, 1));
+  const std::string owned = "owned-by-an-organizer-token";
+  make(owned, ApiTokenScope{owner->id, mine_campaign->id, false});
+  EXPECT_EQ(Call("GET", m + "/signatures", "", owned).status, 200);
+  ASSERT_TRUE(
+      store_->accounts().ChangeMembership(owner->id, mine_campaign->id, CampaignRole::kEditor, 2));
+  clock_.Advance(31);
+  EXPECT_EQ(Call("GET", m + "/signatures", "", owned).status, 401);
 }
 
 TEST_F(ApiTest, SignaturesPaginateAndFilter) {
