@@ -22,7 +22,8 @@ std::vector<CLI::App*> AddUserCommands(CLI::App& cli, UserArgs& args) {
   args.create
       ->add_option("--role", args.role,
                    "admin (instance administrator: everything) or organizer (only the campaigns "
-                   "they are given a role on)")
+                   "they are given a role on); default: admin for the first user, organizer "
+                   "for every later one")
       ->check(CLI::IsMember({"admin", "organizer"}));
   args.create->add_flag("--password-stdin", args.password_stdin,
                         "read the password from standard input");
@@ -45,7 +46,13 @@ int RunUserCommand(const UserArgs& args, app::App& app, const std::string& base_
       if (!password.empty() && password.back() == '\r') password.pop_back();
       if (auto ok = CheckPassword(password); !ok) return report(ok.error());
     }
-    auto user = accounts.CreateUser(op, args.email, args.name, args.role == "admin");
+    bool admin = args.role == "admin";
+    if (args.role.empty()) {  // least privilege, but someone must be able to administer
+      auto existing = accounts.ListUsers(op, Page{1, 1});
+      if (!existing) return report(existing.error());
+      admin = existing->total == 0;
+    }
+    auto user = accounts.CreateUser(op, args.email, args.name, admin);
     if (!user) return report(user.error());
     out << "created " << (user->admin ? "administrator " : "user ") << user->email << " ("
         << user->uuid << ")\n";

@@ -15,7 +15,8 @@ namespace undersigned::cli {
 struct UserArgs {
   std::string email;
   std::string name;
-  std::string role = "admin";
+  // admin or organizer; empty (not given): admin for the first user, organizer after that.
+  std::string role;
   bool password_stdin = false;
   CLI::App* create = nullptr;
   CLI::App* list = nullptr;

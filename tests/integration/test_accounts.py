@@ -78,6 +78,9 @@ def test_bad_input_is_refused_and_nothing_is_stored(tmp_path):
     assert again.returncode == 1
     assert "exists" in again.stderr
     assert list(users(tmp_path)) == ["cy@example.org"]
+    # Without --role the first user is an administrator (someone must be), later ones are not.
+    later = run_cli("user", "create", "--email", "dee@example.org", data=tmp_path)
+    assert "created user dee@example.org" in later.stdout, later.stdout
 
 
 def test_user_disable_ends_sessions_but_keeps_an_administrator(tmp_path):
