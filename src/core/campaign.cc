@@ -70,6 +70,13 @@ std::optional<CampaignOutcome> ParseOutcome(std::string_view s) {
   return std::nullopt;
 }
 
+Result<void> ValidateImageAlt(const std::string& alt) {
+  std::map<std::string, std::string> errors;
+  CheckTextField(errors, "image_alt", alt, kMaxImageAltBytes, true, false);
+  if (errors.empty()) return {};
+  return tl::unexpected(FieldErrors(std::move(errors)));
+}
+
 bool TakesSignatures(const Campaign& c, UnixTime now) {
   return c.status == CampaignStatus::kOpen && (!c.deadline || now < *c.deadline);
 }

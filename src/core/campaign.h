@@ -29,6 +29,22 @@ struct Target {
   bool operator==(const Target&) const = default;
 };
 
+// The picture shown at the top of a campaign's page (uploaded by an organizer, re-encoded as a
+// JPEG by render/logo.h; the bytes are kept by the store apart from the campaign, read only to
+// serve them). Here is what describes it.
+struct CampaignImage {
+  std::string sha256;  // hex of the stored JPEG: names this version (its URL and ETag)
+  std::string alt;     // what the picture shows, for those who cannot see it; 1..300 bytes
+  int width = 0;       // pixels of the stored JPEG
+  int height = 0;
+
+  bool operator==(const CampaignImage&) const = default;
+};
+inline constexpr std::size_t kMaxImageAltBytes = 300;
+// kInvalidArgument (field "image_alt") unless alt is 1..kMaxImageAltBytes bytes of UTF-8 text
+// without control characters, and not only spaces.
+Result<void> ValidateImageAlt(const std::string& alt);
+
 enum class CampaignStatus { kDraft, kOpen, kClosed };
 const char* StatusName(CampaignStatus s);
 std::optional<CampaignStatus> ParseStatus(std::string_view s);
@@ -76,6 +92,9 @@ struct Campaign {
   // public group (DefaultPublicGroup). A group's count is public only from anonymity_floor on.
   std::vector<SignerGroup> groups;
   int anonymity_floor = kDefaultAnonymityFloor;
+  // Set by the store only, through CampaignStore::SetCampaignImage / RemoveCampaignImage;
+  // ignored by Create/Update (an edit keeps the stored picture).
+  std::optional<CampaignImage> image;
   // Set by the store only, in the transaction that decides it; ignored by Create/Update.
   CampaignOutcome outcome = CampaignOutcome::kPending;
   std::optional<UnixTime> outcome_at;

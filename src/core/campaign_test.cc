@@ -64,5 +64,17 @@ TEST(CampaignStatus, RoundTrips) {
   EXPECT_FALSE(ParseStatus("archived").has_value());
 }
 
+TEST(CampaignImage, AltIsRequiredPlainTextOfBoundedLength) {
+  EXPECT_TRUE(ValidateImageAlt("Workers outside the head office, holding the letter").has_value());
+  for (const std::string& bad : std::vector<std::string>{
+           "", "   ", "two\nlines", std::string(kMaxImageAltBytes + 1, 'a'), "\xff"}) {
+    auto r = ValidateImageAlt(bad);
+    ASSERT_FALSE(r.has_value()) << bad;
+    EXPECT_EQ(r.error().code, Code::kInvalidArgument);
+    EXPECT_TRUE(r.error().field_errors.count("image_alt")) << bad;
+  }
+  EXPECT_TRUE(ValidateImageAlt(std::string(kMaxImageAltBytes, 'a')).has_value());
+}
+
 }  // namespace
 }  // namespace undersigned

@@ -37,12 +37,13 @@ std::string FormatBytes(std::size_t n) {
   return std::to_string(n) + " bytes";
 }
 
-tl::unexpected<Error> NotAnImage() {
-  return Fail(Code::kInvalidArgument, "the logo must be a PNG or JPEG image");
+tl::unexpected<Error> NotAnImage(const LogoLimits& limits) {
+  return Fail(Code::kInvalidArgument, std::string(limits.noun) + " must be a PNG or JPEG image");
 }
 
-tl::unexpected<Error> Damaged(const char* format, std::string_view detail) {
-  std::string message = std::string("the logo looks like a ") + format +
+tl::unexpected<Error> Damaged(const LogoLimits& limits, const char* format,
+                              std::string_view detail) {
+  std::string message = std::string(limits.noun) + " looks like a " + format +
                         " image but could not be read; the file may be damaged or incomplete";
   if (!detail.empty()) message += " (" + std::string(detail) + ")";
   return Fail(Code::kInvalidArgument, std::move(message));
@@ -50,8 +51,8 @@ tl::unexpected<Error> Damaged(const char* format, std::string_view detail) {
 
 tl::unexpected<Error> TooManyPixels(unsigned long width, unsigned long height,
                                     const LogoLimits& limits) {
-  return Fail(Code::kInvalidArgument, "the logo is " + std::to_string(width) + "\u00d7" +
-                                          std::to_string(height) + " pixels; at most " +
+  return Fail(Code::kInvalidArgument, std::string(limits.noun) + " is " + std::to_string(width) +
+                                          "\u00d7" + std::to_string(height) + " pixels; at most " +
                                           std::to_string(limits.max_pixels_side) + " on each side");
 }
 
@@ -75,7 +76,7 @@ Result<Image> DecodePng(std::string_view bytes, const LogoLimits& limits) {
   image.version = PNG_IMAGE_VERSION;
   PngImageGuard guard{&image};
   if (!png_image_begin_read_from_memory(&image, bytes.data(), bytes.size())) {
-    return Damaged("PNG", image.message);
+    return Damaged(limits, "PNG", image.message);
   }
   // Only the header has been read: check the size before allocating anything for pixels.
   if (Oversized(image.width, image.height, limits)) {
@@ -87,7 +88,7 @@ Result<Image> DecodePng(std::string_view bytes, const LogoLimits& limits) {
   out.height = static_cast<int>(image.height);
   out.rgba.resize(PNG_IMAGE_SIZE(image));
   if (!png_image_finish_read(&image, nullptr, out.rgba.data(), 0, nullptr)) {
-    return Damaged("PNG", image.message);
+    return Damaged(limits, "PNG", image.message);
   }
   return out;
 }
@@ -228,9 +229,11 @@ Result<Image> DecodeJpeg(std::string_view bytes, const LogoLimits& limits) {
   job->max_side = static_cast<unsigned long>(std::max(limits.max_pixels_side, 1));
   JpegJobGuard guard{job};
   DecodeJpegInto(job);
-  if (job->failed) return Damaged("JPEG", job->err.message);
+  if (job->failed) return Damaged(limits, "JPEG", job->err.message);
   if (job->oversized) return TooManyPixels(job->width, job->height, limits);
-  if (job->out_of_memory) return Fail(Code::kInvalidArgument, "the logo is too large to process");
+  if (job->out_of_memory) {
+    return Fail(Code::kInvalidArgument, std::string(limits.noun) + " is too large to process");
+  }
 
   Image out;
   out.width = static_cast<int>(job->width);
@@ -305,9 +308,14 @@ bool IsJpeg(std::string_view b) { return b.substr(0, 3) == "\xff\xd8\xff"; }
 
 }  // namespace
 
-Result<std::string> NormalizeLogo(std::string_view uploaded_bytes, const LogoLimits& limits) {
+namespace {
+
+// Decodes, checks and scales down (keeping the aspect ratio) what NormalizeLogo and
+// NormalizePicture share.
+Result<Image> DecodeAndFit(std::string_view uploaded_bytes, const LogoLimits& limits) {
   if (uploaded_bytes.size() > limits.max_bytes) {
-    return Fail(Code::kInvalidArgument, "the logo is larger than " + FormatBytes(limits.max_bytes));
+    return Fail(Code::kInvalidArgument,
+                std::string(limits.noun) + " is larger than " + FormatBytes(limits.max_bytes));
   }
   Result<Image> decoded;
   if (IsPng(uploaded_bytes)) {
@@ -315,11 +323,11 @@ Result<std::string> NormalizeLogo(std::string_view uploaded_bytes, const LogoLim
   } else if (IsJpeg(uploaded_bytes)) {
     decoded = DecodeJpeg(uploaded_bytes, limits);
   } else {
-    return NotAnImage();
+    return NotAnImage(limits);
   }
   if (!decoded) return Fail(decoded.error());
   Image& img = *decoded;
-  if (img.width <= 0 || img.height <= 0) return NotAnImage();
+  if (img.width <= 0 || img.height <= 0) return NotAnImage(limits);
 
   const int side = std::max(limits.output_side, 1);
   if (img.width > side || img.height > side) {
@@ -335,7 +343,93 @@ Result<std::string> NormalizeLogo(std::string_view uploaded_bytes, const LogoLim
     }
     img = Downscale(img, std::max(w, 1), std::max(h, 1));
   }
-  return EncodePng(img);
+  return decoded;
+}
+
+// ---- JPEG encoding, as decoding above: the frame with setjmp touches only the job its caller
+// owns, and holds no C++ object.
+struct JpegEncodeJob {
+  // Inputs.
+  const Image* img;
+  int quality;
+  unsigned char* row;  // img->width * 3 bytes, owned by the caller
+  // libjpeg state and outputs.
+  jpeg_compress_struct cinfo;
+  JpegErrorManager err;
+  bool failed;
+  unsigned char* out;  // malloc'ed by libjpeg's memory destination; the caller frees it
+  unsigned long out_size;
+};
+
+void EncodeJpegInto(JpegEncodeJob* job) {
+  job->cinfo.err = jpeg_std_error(&job->err.pub);
+  job->err.pub.error_exit = JpegErrorExit;
+  if (setjmp(job->err.jump)) {
+    job->failed = true;
+    return;
+  }
+  jpeg_create_compress(&job->cinfo);
+  jpeg_mem_dest(&job->cinfo, &job->out, &job->out_size);
+  const Image& img = *job->img;
+  job->cinfo.image_width = static_cast<JDIMENSION>(img.width);
+  job->cinfo.image_height = static_cast<JDIMENSION>(img.height);
+  job->cinfo.input_components = 3;
+  job->cinfo.in_color_space = JCS_RGB;
+  jpeg_set_defaults(&job->cinfo);
+  jpeg_set_quality(&job->cinfo, job->quality, TRUE);
+  jpeg_start_compress(&job->cinfo, TRUE);
+  while (job->cinfo.next_scanline < job->cinfo.image_height) {
+    const unsigned char* src =
+        img.rgba.data() + static_cast<std::size_t>(job->cinfo.next_scanline) * img.width * 4;
+    for (int x = 0; x < img.width; ++x) {
+      const unsigned a = src[4 * x + 3];
+      for (int c = 0; c < 3; ++c) {
+        job->row[3 * x + c] =
+            static_cast<unsigned char>((src[4 * x + c] * a + 255 * (255 - a) + 127) / 255);
+      }
+    }
+    JSAMPROW rows[1] = {job->row};
+    jpeg_write_scanlines(&job->cinfo, rows, 1);
+  }
+  jpeg_finish_compress(&job->cinfo);
+}
+
+// Baseline JPEG of img's pixels composed over white (a photo has no transparency to keep), with
+// no marker but the JFIF header.
+Result<std::string> EncodeJpeg(const Image& img, int quality) {
+  std::vector<unsigned char> row(static_cast<std::size_t>(img.width) * 3);
+  JpegEncodeJob job_storage;
+  std::memset(&job_storage, 0, sizeof job_storage);
+  JpegEncodeJob* job = &job_storage;
+  job->img = &img;
+  job->quality = std::clamp(quality, 1, 100);
+  job->row = row.data();
+  EncodeJpegInto(job);
+  jpeg_destroy_compress(&job->cinfo);
+  std::string jpeg;
+  if (!job->failed) jpeg.assign(reinterpret_cast<const char*>(job->out), job->out_size);
+  std::free(job->out);
+  if (job->failed) {
+    return Fail(Code::kInternal,
+                std::string("could not encode the picture as JPEG: ") + job->err.message);
+  }
+  return jpeg;
+}
+
+}  // namespace
+
+Result<std::string> NormalizeLogo(std::string_view uploaded_bytes, const LogoLimits& limits) {
+  auto img = DecodeAndFit(uploaded_bytes, limits);
+  if (!img) return Fail(img.error());
+  return EncodePng(*img);
+}
+
+Result<Picture> NormalizePicture(std::string_view uploaded_bytes, const LogoLimits& limits) {
+  auto img = DecodeAndFit(uploaded_bytes, limits);
+  if (!img) return Fail(img.error());
+  auto jpeg = EncodeJpeg(*img, limits.jpeg_quality);
+  if (!jpeg) return Fail(jpeg.error());
+  return Picture{std::move(*jpeg), img->width, img->height};
 }
 
 }  // namespace undersigned::render

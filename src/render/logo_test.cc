@@ -505,5 +505,120 @@ TEST(LogoTest, MutationsNeverCrash) {
   }
 }
 
+// ---- Campaign pictures (NormalizePicture): JPEG out.
+
+// Decodes a JPEG to RGB (3 bytes a pixel in rgba's first three of four); width 0 on failure.
+Pixels ReadJpeg(const std::string& jpeg) {
+  jpeg_decompress_struct cinfo;
+  jpeg_error_mgr jerr;
+  cinfo.err = jpeg_std_error(&jerr);
+  jpeg_create_decompress(&cinfo);
+  jpeg_mem_src(&cinfo, reinterpret_cast<const unsigned char*>(jpeg.data()), jpeg.size());
+  Pixels p;
+  if (jpeg_read_header(&cinfo, TRUE) != JPEG_HEADER_OK) {
+    jpeg_destroy_decompress(&cinfo);
+    return p;
+  }
+  cinfo.out_color_space = JCS_EXT_RGBA;
+  jpeg_start_decompress(&cinfo);
+  p.width = static_cast<int>(cinfo.output_width);
+  p.height = static_cast<int>(cinfo.output_height);
+  p.rgba.resize(static_cast<std::size_t>(p.width) * p.height * 4);
+  while (cinfo.output_scanline < cinfo.output_height) {
+    JSAMPROW row = p.rgba.data() + static_cast<std::size_t>(cinfo.output_scanline) * p.width * 4;
+    jpeg_read_scanlines(&cinfo, &row, 1);
+  }
+  jpeg_finish_decompress(&cinfo);
+  jpeg_destroy_decompress(&cinfo);
+  return p;
+}
+
+// The JPEG's markers before the scan (0xFFD8 SOI, then 0xFFxx segments), as their second bytes.
+std::vector<int> JpegMarkers(const std::string& jpeg) {
+  std::vector<int> out;
+  std::size_t at = 2;
+  while (at + 4 <= jpeg.size() && static_cast<unsigned char>(jpeg[at]) == 0xff) {
+    int marker = static_cast<unsigned char>(jpeg[at + 1]);
+    out.push_back(marker);
+    if (marker == 0xda) break;  // start of scan: entropy-coded data follows
+    at += 2 + ((static_cast<unsigned char>(jpeg[at + 2]) << 8) |
+               static_cast<unsigned char>(jpeg[at + 3]));
+  }
+  return out;
+}
+
+TEST(PictureTest, LargePhotoIsScaledToTheOutputSideAsAJpeg) {
+  std::string png = WritePng(Solid(3000, 2000, 200, 30, 40));
+  auto r = NormalizePicture(png);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->width, 1600);
+  EXPECT_EQ(r->height, 1067);
+  EXPECT_EQ(r->jpeg.substr(0, 3), "\xff\xd8\xff");
+  Pixels p = ReadJpeg(r->jpeg);
+  ASSERT_EQ(p.width, 1600);
+  ASSERT_EQ(p.height, 1067);
+  const unsigned char* mid = p.At(800, 500);
+  EXPECT_NEAR(mid[0], 200, 3);
+  EXPECT_NEAR(mid[1], 30, 3);
+  EXPECT_NEAR(mid[2], 40, 3);
+  // A smaller picture keeps its size.
+  auto small = NormalizePicture(WriteJpeg(640, 360, RgbSamples(640, 360, 1, 2, 3), JpegKind::kRgb));
+  ASSERT_TRUE(small) << small.error().message;
+  EXPECT_EQ(small->width, 640);
+  EXPECT_EQ(small->height, 360);
+}
+
+TEST(PictureTest, TransparencyIsComposedOverWhite) {
+  auto r = NormalizePicture(WritePng(Solid(20, 20, 0, 0, 0, 0)));
+  ASSERT_TRUE(r) << r.error().message;
+  Pixels p = ReadJpeg(r->jpeg);
+  ASSERT_EQ(p.width, 20);
+  EXPECT_NEAR(p.At(10, 10)[0], 255, 2);
+  EXPECT_NEAR(p.At(10, 10)[2], 255, 2);
+}
+
+TEST(PictureTest, NoMetadataOfTheUploadSurvives) {
+  std::string jpeg = WriteJpeg(64, 48, RgbSamples(64, 48, 9, 9, 9), JpegKind::kRgb);
+  // An EXIF segment (APP1) with a location and a comment (COM), right after SOI.
+  std::string exif = std::string("Exif\0\0", 6) + "GPSLatitude 48.8566 secret-place";
+  std::string com = "taken at the picket by J. Doe";
+  auto segment = [](int marker, const std::string& body) {
+    std::size_t len = body.size() + 2;
+    return std::string{'\xff', static_cast<char>(marker), static_cast<char>(len >> 8),
+                       static_cast<char>(len & 0xff)} +
+           body;
+  };
+  std::string tagged =
+      jpeg.substr(0, 2) + segment(0xe1, exif) + segment(0xfe, com) + jpeg.substr(2);
+  ASSERT_TRUE(NormalizeLogo(tagged)) << "the tagged file must be readable";
+  auto r = NormalizePicture(tagged);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->jpeg.find("secret-place"), std::string::npos);
+  EXPECT_EQ(r->jpeg.find("Exif"), std::string::npos);
+  EXPECT_EQ(r->jpeg.find("J. Doe"), std::string::npos);
+  for (int marker : JpegMarkers(r->jpeg)) {
+    EXPECT_TRUE(marker == 0xe0 || marker == 0xdb || marker == 0xc0 || marker == 0xc4 ||
+                marker == 0xda)
+        << "unexpected marker 0xff" << std::hex << marker;
+  }
+}
+
+TEST(PictureTest, RefusalsSpeakOfThePicture) {
+  auto r = NormalizePicture("GIF89a");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, Code::kInvalidArgument);
+  EXPECT_EQ(r.error().message, "the picture must be a PNG or JPEG image");
+  LogoLimits tight = kPictureLimits;
+  tight.max_bytes = 100;
+  r = NormalizePicture(WritePng(Solid(64, 64, 1, 2, 3)), tight);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("the picture is larger than 100 bytes"), std::string::npos)
+      << r.error().message;
+  r = NormalizePicture("\xff\xd8\xff garbage");
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("the picture looks like a JPEG image"), std::string::npos)
+      << r.error().message;
+}
+
 }  // namespace
 }  // namespace undersigned::render

@@ -12,8 +12,10 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include "core/campaign.h"
@@ -72,6 +74,21 @@ class CampaignService {
   // deadline already passed, or opening a campaign whose deadline passed, is kInvalidArgument.
   Result<Campaign> Update(Campaign c);
   Result<Campaign> SetStatus(const std::string& slug, CampaignStatus status);
+
+  // The campaign's picture. With uploaded bytes (a PNG or JPEG; render::NormalizePicture
+  // re-encodes it as a JPEG, kInvalidArgument with field "image" when it cannot), sets or
+  // replaces it; without (empty), keeps the stored picture and changes only its description
+  // (kInvalidArgument, field "image", if there is none). alt is required (ValidateImageAlt,
+  // field "image_alt"). Publishes the new snapshot; kNotFound for an unknown campaign.
+  Result<Campaign> SetImage(std::int64_t campaign_id, std::string_view uploaded,
+                            const std::string& alt);
+  Result<Campaign> RemoveImage(std::int64_t campaign_id);
+  // The bytes of the campaign's current picture (image names them): from memory once read (the
+  // pictures of at most kCachedImages campaigns are kept), else from the store. kNotFound if
+  // the campaign's picture is no longer `image`.
+  Result<std::shared_ptr<const std::string>> ImageBytes(std::int64_t campaign_id,
+                                                        const CampaignImage& image);
+  static constexpr std::size_t kCachedImages = 64;
   Result<Campaign> GetBySlug(const std::string& slug);
   Result<Campaign> GetByUuid(const std::string& uuid);
   Result<Paged<Campaign>> List(std::optional<CampaignStatus> status, const TimeFilter& filter,
@@ -144,6 +161,10 @@ class CampaignService {
   // Reads comment_approval_ for these campaigns from the store.
   Result<void> ReadCommentApprovals(const std::vector<std::int64_t>& campaign_ids);
   std::uint64_t next_version_ = 1;
+  // ImageBytes' cache: campaign id -> the sha256 and bytes of its picture.
+  std::mutex images_mu_;
+  std::unordered_map<std::int64_t, std::pair<std::string, std::shared_ptr<const std::string>>>
+      images_;
   UnixTime refreshed_until_ = 0;
   SnapshotListener listener_;
 };

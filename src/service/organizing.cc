@@ -89,4 +89,42 @@ Result<Campaign> OrganizingService::Edit(const Actor& by, Campaign c) {
   return saved;
 }
 
+Result<Campaign> OrganizingService::SetImage(const Actor& by, std::int64_t campaign_id,
+                                             std::string_view uploaded, const std::string& alt) {
+  if (auto ok = accounts_.Authorize(by, campaign_id, CampaignAction::kEdit); !ok) {
+    return Fail(ok.error());
+  }
+  auto before = store_.GetCampaignById(campaign_id);
+  if (!before) return Fail(before.error());
+  auto saved = campaigns_.SetImage(campaign_id, uploaded, alt);
+  if (!saved) return saved;
+  if (saved->image == before->image) return saved;
+  nlohmann::json detail = {{"alt", saved->image->alt},
+                           {"width", saved->image->width},
+                           {"height", saved->image->height},
+                           {"replaced", before->image.has_value()},
+                           {"new_file", !uploaded.empty()}};
+  if (auto r = accounts_.Record(by, saved->id, "campaign.image", saved->slug, detail); !r) {
+    return Fail(r.error());
+  }
+  return saved;
+}
+
+Result<Campaign> OrganizingService::RemoveImage(const Actor& by, std::int64_t campaign_id) {
+  if (auto ok = accounts_.Authorize(by, campaign_id, CampaignAction::kEdit); !ok) {
+    return Fail(ok.error());
+  }
+  auto before = store_.GetCampaignById(campaign_id);
+  if (!before) return Fail(before.error());
+  if (!before->image) return before;
+  auto saved = campaigns_.RemoveImage(campaign_id);
+  if (!saved) return saved;
+  if (auto r = accounts_.Record(by, saved->id, "campaign.image", saved->slug,
+                                {{"removed", true}, {"alt", before->image->alt}});
+      !r) {
+    return Fail(r.error());
+  }
+  return saved;
+}
+
 }  // namespace undersigned::service

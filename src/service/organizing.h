@@ -6,6 +6,8 @@
 //  - Edit: needs kEdit on the campaign; changing its status needs kSetStatus as well. An edit
 //    of the demand or letter after signing started keeps the earlier text as a version (the
 //    campaign page says "Edited on ..."), and the record names the fields that changed.
+//  - The picture: setting, re-describing or removing it needs kEdit and is recorded
+//    (campaign.image, with the new picture's size and description, or its removal).
 //
 // Thread-safe as its collaborators are. Borrows them; they must outlive it.
 #pragma once
@@ -36,6 +38,10 @@ class OrganizingService {
   // Replaces the campaign's fields with c's (c.id names it). kNotFound/kForbidden as
   // Authorize; kInvalidArgument as CampaignService::Update.
   Result<Campaign> Edit(const Actor& by, Campaign c);
+  // CampaignService::SetImage / RemoveImage, for `by` (kEdit on the campaign).
+  Result<Campaign> SetImage(const Actor& by, std::int64_t campaign_id, std::string_view uploaded,
+                            const std::string& alt);
+  Result<Campaign> RemoveImage(const Actor& by, std::int64_t campaign_id);
 
  private:
   CampaignService& campaigns_;

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "render/test_images.h"
 #include "service/test_fixture.h"
 
 namespace undersigned::service {
@@ -98,6 +99,78 @@ TEST_F(OrganizingTest, EditsNeedTheRightRoleAndAreRecordedWithTheFieldsThatChang
   // An edit that changes nothing is not recorded.
   ASSERT_TRUE(organizing_->Edit(owner, *store_->GetCampaignById(made->id)));
   EXPECT_EQ(Actions(made->id).size(), 5u);
+}
+
+TEST_F(OrganizingTest, APictureIsReencodedDescribedAuthorizedAndRecorded) {
+  Actor owner = UserActor("owner@example.org");
+  auto made = organizing_->Create(owner, OpenCampaign("pictured"));
+  ASSERT_TRUE(made.has_value()) << made.error().message;
+  Actor viewer = UserActor("viewer@example.org");
+  Actor stranger = UserActor("stranger@example.org");
+  ASSERT_TRUE(accounts_->AddMember(owner, made->id, "viewer@example.org", CampaignRole::kViewer));
+  const std::string& png = render::test::kPng;
+
+  EXPECT_EQ(organizing_->SetImage(stranger, made->id, png, "A picture").error().code,
+            Code::kNotFound);
+  EXPECT_EQ(organizing_->SetImage(viewer, made->id, png, "A picture").error().code,
+            Code::kForbidden);
+  // What is wrong is said per field: the file, then the description.
+  auto not_image = organizing_->SetImage(owner, made->id, "GIF89a", "A picture");
+  ASSERT_FALSE(not_image.has_value());
+  EXPECT_EQ(not_image.error().field_errors.at("image"), "the picture must be a PNG or JPEG image");
+  auto no_alt = organizing_->SetImage(owner, made->id, png, " ");
+  ASSERT_FALSE(no_alt.has_value());
+  EXPECT_TRUE(no_alt.error().field_errors.count("image_alt"));
+  auto no_file = organizing_->SetImage(owner, made->id, "", "A picture");
+  ASSERT_FALSE(no_file.has_value());
+  EXPECT_TRUE(no_file.error().field_errors.count("image"));
+  EXPECT_FALSE(store_->GetCampaignById(made->id)->image.has_value());
+
+  auto set = organizing_->SetImage(owner, made->id, png, "Four pixels of protest");
+  ASSERT_TRUE(set.has_value()) << set.error().message;
+  ASSERT_TRUE(set->image.has_value());
+  EXPECT_EQ(set->image->width, 4);
+  EXPECT_EQ(set->image->height, 4);
+  EXPECT_EQ(set->image->sha256.size(), 64u);
+  // Kept as a JPEG; the snapshot pages are served from has it, and the bytes are served from it.
+  auto jpeg = store_->CampaignImageJpeg(made->id);
+  ASSERT_TRUE(jpeg.has_value());
+  EXPECT_EQ(jpeg->substr(0, 3), "\xff\xd8\xff");
+  auto snap = campaigns_->SnapshotById(made->id);
+  ASSERT_TRUE(snap && snap->campaign.image);
+  EXPECT_EQ(snap->campaign.image->alt, "Four pixels of protest");
+  auto bytes = campaigns_->ImageBytes(made->id, *snap->campaign.image);
+  ASSERT_TRUE(bytes.has_value());
+  EXPECT_EQ(**bytes, *jpeg);
+
+  // A new description alone keeps the bytes; the same again changes and records nothing.
+  auto described = organizing_->SetImage(owner, made->id, "", "Four pixels, described anew");
+  ASSERT_TRUE(described.has_value()) << described.error().message;
+  EXPECT_EQ(described->image->sha256, set->image->sha256);
+  EXPECT_EQ(described->image->alt, "Four pixels, described anew");
+  ASSERT_TRUE(organizing_->SetImage(owner, made->id, "", "Four pixels, described anew"));
+  // A snapshot naming the older bytes gets nothing once they are replaced.
+  CampaignImage old = *set->image;
+  old.sha256 = std::string(64, '0');
+  EXPECT_EQ(campaigns_->ImageBytes(made->id, old).error().code, Code::kNotFound);
+
+  EXPECT_EQ(organizing_->RemoveImage(viewer, made->id).error().code, Code::kForbidden);
+  auto removed = organizing_->RemoveImage(owner, made->id);
+  ASSERT_TRUE(removed.has_value()) << removed.error().message;
+  EXPECT_FALSE(removed->image.has_value());
+  EXPECT_FALSE(campaigns_->SnapshotById(made->id)->campaign.image.has_value());
+  ASSERT_TRUE(organizing_->RemoveImage(owner, made->id));  // nothing to remove: not recorded
+
+  // create, member.add, set, describe, remove.
+  auto actions = Actions(made->id);
+  ASSERT_EQ(actions.size(), 5u);
+  EXPECT_EQ(actions[2],
+            R"(campaign.image {"alt":"Four pixels of protest","height":4,"new_file":true,)"
+            R"("replaced":false,"width":4})");
+  EXPECT_EQ(actions[3],
+            R"(campaign.image {"alt":"Four pixels, described anew","height":4,"new_file":false,)"
+            R"("replaced":true,"width":4})");
+  EXPECT_EQ(actions[4], R"(campaign.image {"alt":"Four pixels, described anew","removed":true})");
 }
 
 TEST(ChangedFields, NamesEachFieldThatDiffers) {

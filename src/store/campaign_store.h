@@ -14,6 +14,15 @@ class CampaignStore {
   virtual Result<Campaign> CreateCampaign(const Campaign& c) = 0;
   // Replaces all fields of the campaign with c.id; sets modified. kNotFound, kConflict (slug).
   virtual Result<Campaign> UpdateCampaign(const Campaign& c) = 0;
+  // The campaign's picture (core/campaign.h CampaignImage): keeps jpeg (already re-encoded,
+  // render/logo.h) and its description together, replacing any earlier picture, and moves
+  // modified. Returns the campaign as stored. kNotFound.
+  virtual Result<Campaign> SetCampaignImage(std::int64_t campaign_id, const CampaignImage& image,
+                                            std::string_view jpeg) = 0;
+  // Removes the campaign's picture, if it has one; moves modified. kNotFound.
+  virtual Result<Campaign> RemoveCampaignImage(std::int64_t campaign_id) = 0;
+  // The stored JPEG of the campaign's picture; kNotFound when it has none.
+  virtual Result<std::string> CampaignImageJpeg(std::int64_t campaign_id) = 0;
   virtual Result<Campaign> GetCampaignBySlug(const std::string& slug) = 0;
   virtual Result<Campaign> GetCampaignByUuid(const std::string& uuid) = 0;
   virtual Result<Campaign> GetCampaignById(std::int64_t id) = 0;

@@ -105,6 +105,30 @@ Result<std::vector<SignerGroup>> ParseGroups(std::string_view text) {
   return out;
 }
 
+std::string ImageJson(const CampaignImage& image) {
+  return nlohmann::json{{"sha256", image.sha256},
+                        {"alt", image.alt},
+                        {"width", image.width},
+                        {"height", image.height}}
+      .dump();
+}
+
+Result<std::optional<CampaignImage>> ParseImage(std::string_view text) {
+  if (text.empty()) return std::optional<CampaignImage>{};
+  nlohmann::json o = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!o.is_object()) return Fail(Code::kInternal, "the stored campaign picture is malformed");
+  try {
+    CampaignImage image;
+    image.sha256 = o.at("sha256").get<std::string>();
+    image.alt = o.at("alt").get<std::string>();
+    image.width = o.at("width").get<int>();
+    image.height = o.at("height").get<int>();
+    return std::optional<CampaignImage>(std::move(image));
+  } catch (const nlohmann::json::exception&) {
+    return Fail(Code::kInternal, "the stored campaign picture is malformed");
+  }
+}
+
 // Group counts as campaign_counts.groups keeps them: {"key": confirmed}.
 std::string GroupCountsJson(const std::vector<GroupCount>& groups) {
   if (groups.empty()) return "{}";

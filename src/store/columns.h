@@ -4,6 +4,7 @@
 // forms cannot drift apart. Pure functions.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,6 +29,10 @@ Result<std::vector<SignerGroup>> ParseGroups(std::string_view text);
 // Group counts as campaign_counts.groups keeps them: {"key": confirmed}.
 std::string GroupCountsJson(const std::vector<GroupCount>& groups);
 std::vector<GroupCount> ParseGroupCounts(std::string_view text);
+// A campaign's picture as campaigns.image keeps it: {"sha256", "alt", "width", "height"}; an
+// empty or NULL column (View gives "") is no picture.
+std::string ImageJson(const CampaignImage& image);
+Result<std::optional<CampaignImage>> ParseImage(std::string_view text);
 // A campaign's foreign identifiers (and organizers) as a JSON array of strings.
 std::string IdentifiersJson(const std::vector<std::string>& ids);
 Result<std::vector<std::string>> ParseIdentifiers(std::string_view text);

@@ -18,16 +18,12 @@
 #include "http/pages/csrf.h"
 #include "http/router.h"
 #include "http/url.h"
+#include "render/test_images.h"
 
 namespace undersigned::http::test {
 
 // A 4x4 RGBA PNG (for logo uploads).
-inline const std::string kPng(
-    "\x89\x50\x4e\x47\x0d\x0a\x1a\x0a\x00\x00\x00\x0d\x49\x48\x44\x52\x00\x00\x00\x04\x00\x00\x00"
-    "\x04\x08\x06\x00\x00\x00\xa9\xf1\x9e\x7e\x00\x00\x00\x12\x49\x44\x41\x54\x78\x9c\x63\x50\x68"
-    "\x38\xf0\x1f\x19\x33\x90\x2e\x00\x00\xf3\x78\x25\xf1\xbe\x45\x46\x77\x00\x00\x00\x00\x49\x45"
-    "\x4e\x44\xae\x42\x60\x82",
-    75);
+using render::test::kPng;
 
 inline bool Contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;

@@ -214,3 +214,67 @@ TEST_P(StoreTest, CampaignIdentifiersAreKeptAndFound) {
 
 }  // namespace
 }  // namespace undersigned::store::conformance
+
+namespace undersigned::store::conformance {
+namespace {
+
+// A campaign's picture: kept with its description in one write, read back byte for byte, kept
+// by edits (which never carry it), replaced, removed, and over a restart.
+TEST_P(StoreTest, KeepsACampaignsPicture) {
+  Campaign c = MustCreate("pictured");
+  EXPECT_FALSE(c.image.has_value());
+  EXPECT_EQ(store_->CampaignImageJpeg(c.id).error().code, Code::kNotFound);
+
+  // Bytes with a NUL and high bytes, as a PNG has.
+  const std::string png("\x89PNG\r\n\x1a\n\0\0\0\rIHDR\xff\xfe", 18);
+  CampaignImage image{std::string(64, 'a'), "Nurses outside the hospital, \"holding\" signs", 640,
+                      480};
+  auto set = store_->SetCampaignImage(c.id, image, png);
+  ASSERT_TRUE(set.has_value()) << set.error().message;
+  ASSERT_TRUE(set->image.has_value());
+  EXPECT_EQ(*set->image, image);
+  EXPECT_GE(set->modified, c.modified);
+  EXPECT_EQ(*store_->CampaignImageJpeg(c.id), png);
+  EXPECT_EQ(store_->GetCampaignBySlug("pictured")->image, image);
+
+  // An edit keeps it, also when the caller's copy has none or another one.
+  Campaign edit = *store_->GetCampaignById(c.id);
+  edit.title = "Edited";
+  edit.image.reset();
+  auto edited = store_->UpdateCampaign(edit);
+  ASSERT_TRUE(edited.has_value()) << edited.error().message;
+  EXPECT_EQ(edited->image, image);
+  EXPECT_EQ(store_->GetCampaignByUuid(c.uuid)->image, image);
+  auto listed = store_->ListCampaigns(std::nullopt, {}, Page{1, 10});
+  ASSERT_TRUE(listed.has_value());
+  ASSERT_EQ(listed->items.size(), 1u);
+  EXPECT_EQ(listed->items[0].image, image);
+
+  // Replaced.
+  CampaignImage second{std::string(64, 'b'), "A banner", 1200, 630};
+  ASSERT_TRUE(store_->SetCampaignImage(c.id, second, "second").has_value());
+  EXPECT_EQ(*store_->CampaignImageJpeg(c.id), "second");
+  EXPECT_EQ(store_->GetCampaignById(c.id)->image, second);
+
+  Open();
+  EXPECT_EQ(store_->GetCampaignById(c.id)->image, second);
+  EXPECT_EQ(*store_->CampaignImageJpeg(c.id), "second");
+
+  // Removed; removing again is no error.
+  auto removed = store_->RemoveCampaignImage(c.id);
+  ASSERT_TRUE(removed.has_value()) << removed.error().message;
+  EXPECT_FALSE(removed->image.has_value());
+  EXPECT_FALSE(store_->GetCampaignById(c.id)->image.has_value());
+  EXPECT_EQ(store_->CampaignImageJpeg(c.id).error().code, Code::kNotFound);
+  EXPECT_TRUE(store_->RemoveCampaignImage(c.id).has_value());
+
+  // Another campaign's picture is its own; an unknown campaign is kNotFound.
+  Campaign other = MustCreate("other-pictured");
+  ASSERT_TRUE(store_->SetCampaignImage(other.id, image, png).has_value());
+  EXPECT_EQ(store_->CampaignImageJpeg(c.id).error().code, Code::kNotFound);
+  EXPECT_EQ(store_->SetCampaignImage(999'999, image, png).error().code, Code::kNotFound);
+  EXPECT_EQ(store_->RemoveCampaignImage(999'999).error().code, Code::kNotFound);
+}
+
+}  // namespace
+}  // namespace undersigned::store::conformance

@@ -441,6 +441,16 @@ INSERT INTO signature_tallies (campaign_id, kind, key, node, pending, confirmed)
    GROUP BY campaign_id, k.kind, k.key;
 )sql";
 
+// Version 9 (SQLite's 11): a campaign's picture. campaigns.image describes it (JSON,
+// store/columns.h ImageJson; NULL: none); campaign_images keeps its re-encoded JPEG apart.
+constexpr const char* kV9 = R"sql(
+ALTER TABLE campaigns ADD COLUMN image text;
+CREATE TABLE campaign_images (
+  campaign_id bigint PRIMARY KEY REFERENCES campaigns (id),
+  jpeg        bytea  NOT NULL
+);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "initial schema (SQLite's 1-4)", kV1},
     {2, "node leases", kV2},
@@ -450,6 +460,7 @@ constexpr Migration kMigrations[] = {
     {6, "updates, unsubscribes and deliveries", kV6},
     {7, "signature origins and hourly counts", kV7},
     {8, "the dashboard's tallies", kV8},
+    {9, "campaign pictures", kV9},
 };
 
 }  // namespace

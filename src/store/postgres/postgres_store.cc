@@ -271,6 +271,10 @@ class PostgresStore final : public Store {
       c.modified = r->Int(0, 2);
       c.outcome = ParseOutcome(r->View(0, 3)).value_or(CampaignOutcome::kPending);
       c.outcome_at = r->OptInt(0, 4);
+      // So is the picture (SetCampaignImage): an edit never changes it.
+      auto image = pg::ParseImage(r->View(0, 5));
+      if (!image) return Fail(image.error());
+      c.image = std::move(*image);
       if (auto t = KeepText(db, c, c.modified); !t) return Fail(t.error());
       return c;
     });
@@ -284,6 +288,50 @@ class PostgresStore final : public Store {
     p.Int(std::int64_t{c.anonymity_floor}).Text(c.time_zone).Text(c.description);
     p.Text(c.organized_by);
     return p;
+  }
+
+  Result<Campaign> SetCampaignImage(std::int64_t campaign_id, const CampaignImage& image,
+                                    std::string_view jpeg) override {
+    return WriteImage(campaign_id, &image, jpeg);
+  }
+  Result<Campaign> RemoveCampaignImage(std::int64_t campaign_id) override {
+    return WriteImage(campaign_id, nullptr, {});
+  }
+  // Both: the description and the bytes change in one transaction.
+  Result<Campaign> WriteImage(std::int64_t campaign_id, const CampaignImage* image,
+                              std::string_view jpeg) {
+    if (auto w = Writable(); !w) return Fail(w.error());
+    const std::string json = image ? pg::ImageJson(*image) : std::string();
+    const UnixTime now = SystemNow();
+    auto conn = pool_.Get();
+    return InTransaction<Campaign>(*conn, kBegin, [&](PgConn& db) -> Result<Campaign> {
+      PgParams p;
+      p.Int(campaign_id);
+      if (image) {
+        p.Text(json);
+      } else {
+        p.OptText(nullptr);
+      }
+      p.Int(now);
+      auto r = db.Run(sql::kSetCampaignImage, p, "keeping the campaign's picture");
+      if (!r) return Fail(r.error());
+      if (r->affected() == 0) return Fail(Code::kNotFound, "no such campaign");
+      auto bytes = image
+                       ? db.Run(sql::kPutCampaignImageJpeg, PgParams().Int(campaign_id).Bytes(jpeg),
+                                "keeping the campaign's picture")
+                       : db.Run(sql::kDeleteCampaignImageJpeg, PgParams().Int(campaign_id),
+                                "removing the campaign's picture");
+      if (!bytes) return Fail(bytes.error());
+      return ReadCampaign(db, sql::kCampaignById, PgParams().Int(campaign_id));
+    });
+  }
+  Result<std::string> CampaignImageJpeg(std::int64_t campaign_id) override {
+    auto conn = pool_.Get();
+    auto r = One(conn->Run(sql::kCampaignImageJpeg, PgParams().Int(campaign_id),
+                           "reading the campaign's picture"),
+                 "this campaign has no picture");
+    if (!r) return Fail(r.error());
+    return r->Bytes(0, 0);
   }
 
   Result<Campaign> GetCampaignBySlug(const std::string& slug) override {

@@ -8,7 +8,7 @@ namespace undersigned::store::pg::sql {
 #define US_CAMPAIGN_COLS                                                                        \
   "id, uuid, slug, title, demand, letter_markdown, targets, goal, deadline, status, language, " \
   "created, modified, identifiers, threshold, organizers, outcome, outcome_at, groups, "        \
-  "anonymity_floor, time_zone, description, organized_by"
+  "anonymity_floor, time_zone, description, organized_by, image"
 
 // Signature (rows.h, SignatureFrom) then, for SignatureRow, sealed, log_salt, log_index and
 // verifies (verified NULL: not a verified group), then the signature's origin (29..33).
@@ -81,7 +81,17 @@ inline constexpr const char* kUpdateCampaign =
     "threshold = $14, organizers = $15::jsonb, groups = $16::jsonb, anonymity_floor = $17, "
     "time_zone = $18, description = $19, organized_by = $20, modified = CASE WHEN $11::bigint > "
     "modified THEN $11 ELSE greatest(modified, $12::bigint) END WHERE id = $1 "
-    "RETURNING uuid, created, modified, outcome, outcome_at";
+    "RETURNING uuid, created, modified, outcome, outcome_at, image";
+// A campaign's picture: its description ($2, JSON or NULL) moves modified like an edit.
+inline constexpr const char* kSetCampaignImage =
+    "UPDATE campaigns SET image = $2, modified = greatest(modified, $3::bigint) WHERE id = $1";
+inline constexpr const char* kPutCampaignImageJpeg =
+    "INSERT INTO campaign_images (campaign_id, jpeg) VALUES ($1, $2) "
+    "ON CONFLICT (campaign_id) DO UPDATE SET jpeg = excluded.jpeg";
+inline constexpr const char* kDeleteCampaignImageJpeg =
+    "DELETE FROM campaign_images WHERE campaign_id = $1";
+inline constexpr const char* kCampaignImageJpeg =
+    "SELECT jpeg FROM campaign_images WHERE campaign_id = $1";
 inline constexpr const char* kInsertText =
     "INSERT INTO campaign_texts (campaign_id, version, hash, created, demand, letter_markdown) "
     "VALUES ($1, $2, $3, $4, $5, $6)";

@@ -47,6 +47,9 @@ Result<Campaign> CampaignFrom(const PgResult& r, int row) {
   c.time_zone = r.Text(row, 20);
   c.description = r.Text(row, 21);
   c.organized_by = r.Text(row, 22);
+  auto image = ParseImage(r.View(row, 23));
+  if (!image) return Fail(image.error());
+  c.image = std::move(*image);
   return c;
 }
 

@@ -26,6 +26,8 @@ using store::GroupCountsJson;
 using store::GroupsJson;
 using store::HashKey;
 using store::IdentifiersJson;
+using store::ImageJson;
+using store::ParseImage;
 using store::NewUuid;
 using store::ParseGroupCounts;
 using store::TargetsJson;

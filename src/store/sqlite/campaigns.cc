@@ -26,6 +26,7 @@ Result<Campaign> SqliteStore::CreateCampaign(const Campaign& in) {
   std::string groups = GroupsJson(c.groups);
   c.outcome = CampaignOutcome::kPending;
   c.outcome_at.reset();
+  c.image.reset();
   return Write<Campaign>([&](SqliteTx& b) -> Result<Campaign> {
     Db& db = b.db();
     auto st = db.Prepare(sql::kInsertCampaign);
@@ -78,10 +79,62 @@ Result<Campaign> SqliteStore::UpdateCampaign(const Campaign& in) {
     // The outcome is the store's to decide: what is stored stands.
     c.outcome = ParseOutcome(st->View(3)).value_or(CampaignOutcome::kPending);
     c.outcome_at = st->OptInt(4);
+    // So is the picture (SetCampaignImage): an edit never changes it.
+    auto image = ParseImage(st->View(5));
+    if (!image) return Fail(image.error());
+    c.image = std::move(*image);
     st->Reset();
     if (auto r = KeepText(db, c, c.modified); !r) return Fail(r.error());
     return c;
   });
+}
+
+Result<Campaign> SqliteStore::SetCampaignImage(std::int64_t campaign_id, const CampaignImage& image,
+                                               std::string_view jpeg) {
+  return WriteImage(campaign_id, &image, jpeg);
+}
+
+Result<Campaign> SqliteStore::RemoveCampaignImage(std::int64_t campaign_id) {
+  return WriteImage(campaign_id, nullptr, {});
+}
+
+// Both: the description and the bytes change in one transaction, so a reader never sees one
+// without the other.
+Result<Campaign> SqliteStore::WriteImage(std::int64_t campaign_id, const CampaignImage* image,
+                                         std::string_view jpeg) {
+  const std::string json = image ? ImageJson(*image) : std::string();
+  const UnixTime now = SystemNow();
+  return Write<Campaign>([&](SqliteTx& b) -> Result<Campaign> {
+    Db& db = b.db();
+    b.ForgetCampaign(campaign_id);
+    auto st = db.Prepare(sql::kSetCampaignImage);
+    if (!st) return Fail(st.error());
+    st->Bind(1, campaign_id).Bind(3, now);
+    if (image) {
+      st->Bind(2, json);
+    } else {
+      st->BindNull(2);
+    }
+    if (auto r = StepDone(db, *st, "keeping the campaign's picture"); !r) return Fail(r.error());
+    if (db.Changes() == 0) return Fail(Code::kNotFound, "no such campaign");
+    auto bytes = db.Prepare(image ? sql::kPutCampaignImageJpeg : sql::kDeleteCampaignImageJpeg);
+    if (!bytes) return Fail(bytes.error());
+    bytes->Bind(1, campaign_id);
+    if (image) bytes->BindBlob(2, jpeg);
+    if (auto r = StepDone(db, *bytes, "keeping the campaign's picture"); !r) {
+      return Fail(r.error());
+    }
+    return ReadCampaign(db, sql::kCampaignById, [&](Stmt& s) { s.Bind(1, campaign_id); });
+  });
+}
+
+Result<std::string> SqliteStore::CampaignImageJpeg(std::int64_t campaign_id) {
+  auto r = Reader();
+  Db& db = *r;
+  auto st = db.Prepare(sql::kCampaignImageJpeg);
+  if (!st) return Fail(st.error());
+  st->Bind(1, campaign_id);
+  return QueryOne(db, *st, "this campaign has no picture", [](Stmt& s) { return Wrap(s.Text(0)); });
 }
 
 Result<std::vector<CampaignText>> SqliteStore::CampaignTexts(std::int64_t campaign_id) {

@@ -534,6 +534,17 @@ INSERT INTO signature_tallies (campaign_id, kind, key, pending, confirmed)
   ) WHERE state IN ('pending', 'confirmed') GROUP BY campaign_id, kind, key;
 )sql";
 
+// Version 11: a campaign's picture (issue 13). campaigns.image describes it (JSON, store/columns.h
+// ImageJson: sha256, alt, width, height; NULL: none); campaign_images keeps its re-encoded JPEG,
+// apart from the campaign, so that reading a campaign never reads the picture's bytes.
+constexpr const char* kV11 = R"sql(
+ALTER TABLE campaigns ADD COLUMN image TEXT;
+CREATE TABLE campaign_images (
+  campaign_id INTEGER PRIMARY KEY REFERENCES campaigns (id),
+  jpeg        BLOB    NOT NULL
+);
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& SqliteMigrations() {
@@ -548,6 +559,7 @@ const std::vector<Migration>& SqliteMigrations() {
       {8, "updates, unsubscribes and deliveries", kV8},
       {9, "signature origins and hourly counts", kV9},
       {10, "the dashboard's tallies", kV10},
+      {11, "campaign pictures", kV11},
   };
   return kMigrations;
 }

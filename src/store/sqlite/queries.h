@@ -17,7 +17,7 @@ namespace undersigned::store::sql {
 #define US_CAMPAIGN_COLS                                                                        \
   "id, uuid, slug, title, demand, letter_markdown, targets, goal, deadline, status, language, " \
   "created, modified, identifiers, threshold, organizers, outcome, outcome_at, groups, "        \
-  "anonymity_floor, time_zone, description, organized_by"
+  "anonymity_floor, time_zone, description, organized_by, image"
 
 #define US_SIGNATURE_COLS_WITH(comment, public_name)                                               \
   "id, uuid, campaign_id, person_id, name, email, canonical_email, postal_code, country, " comment \
@@ -101,7 +101,17 @@ inline constexpr char kUpdateCampaign[] =
     "organizers = ?15, groups = ?16, anonymity_floor = ?17, time_zone = ?18, description = ?19, "
     "organized_by = ?20, modified = CASE WHEN ?11 > modified THEN ?11 ELSE max(modified, ?12) END "
     "WHERE id = ?1 "
-    "RETURNING uuid, created, modified, outcome, outcome_at";
+    "RETURNING uuid, created, modified, outcome, outcome_at, image";
+// A campaign's picture: its description (?2, JSON or NULL) moves modified like an edit.
+inline constexpr char kSetCampaignImage[] =
+    "UPDATE campaigns SET image = ?2, modified = max(modified, ?3) WHERE id = ?1";
+inline constexpr char kPutCampaignImageJpeg[] =
+    "INSERT INTO campaign_images (campaign_id, jpeg) VALUES (?1, ?2) "
+    "ON CONFLICT (campaign_id) DO UPDATE SET jpeg = excluded.jpeg";
+inline constexpr char kDeleteCampaignImageJpeg[] =
+    "DELETE FROM campaign_images WHERE campaign_id = ?1";
+inline constexpr char kCampaignImageJpeg[] =
+    "SELECT jpeg FROM campaign_images WHERE campaign_id = ?1";
 inline constexpr char kInsertText[] =
     "INSERT INTO campaign_texts (campaign_id, version, hash, created, demand, letter_markdown) "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6)";

@@ -60,6 +60,9 @@ Result<Campaign> CampaignFromRow(const Stmt& st) {
   c.time_zone = st.Text(20);
   c.description = st.Text(21);
   c.organized_by = st.Text(22);
+  auto image = ParseImage(st.View(23));
+  if (!image) return Fail(image.error());
+  c.image = std::move(*image);
   return c;
 }
 

@@ -114,6 +114,10 @@ class SqliteStoreTest : public ::testing::Test {
     RewindVersionEight();
     RewindVersionNine();
   }
+  // Drops what migration 11 (campaign pictures) adds.
+  void RewindVersionEleven() {
+    ExecOther("DROP TABLE campaign_images; ALTER TABLE campaigns DROP COLUMN image;");
+  }
   // Drops what migration 7 (moderation) adds (the widened CHECK on state may stay).
   void RewindVersionSeven() {
     ExecOther(  // version 7: moderation (the widened CHECK on state may stay: it is kept)
@@ -130,8 +134,11 @@ class SqliteStoreTest : public ::testing::Test {
         "DROP TABLE deliveries; DROP TABLE unsubscribes; DROP TABLE updates; DROP INDEX "
         "outbox_update; ALTER TABLE outbox DROP COLUMN update_id;");
   }
-  // Drops what migration 10 (the dashboard's tallies) adds.
-  void RewindVersionTen() { ExecOther("DROP TABLE signature_tallies;"); }
+  // Drops what migration 10 (the dashboard's tallies) adds (and 11, after it).
+  void RewindVersionTen() {
+    RewindVersionEleven();
+    ExecOther("DROP TABLE signature_tallies;");
+  }
   // Drops what migration 9 (signature origins and hourly counts) adds (and 10, built on it).
   void RewindVersionNine() {
     RewindVersionTen();
@@ -1125,6 +1132,30 @@ TEST_F(SqliteStoreTest, LogCanBeTurnedOffAndDamageIsRefusedAtOpen) {
   auto s = OpenSqliteStore(o);
   ASSERT_FALSE(s);
   EXPECT_NE(s.error().message.find("signature log"), std::string::npos) << s.error().message;
+}
+
+}  // namespace
+}  // namespace undersigned::store
+
+namespace undersigned::store {
+namespace {
+
+// Version 11 (campaign pictures): a version-10 database's campaigns read back with no picture,
+// and can be given one.
+TEST_F(SqliteStoreTest, MigrationElevenGivesCampaignsNoPictureUntilOneIsSet) {
+  Campaign c = MustCreate("before-pictures");
+  store_.reset();
+  RewindVersionEleven();
+  ExecOther("PRAGMA user_version = 10;");
+  Open();
+  EXPECT_EQ(QueryInt("PRAGMA user_version"), LatestSchemaVersion());
+  auto back = store_->GetCampaignById(c.id);
+  ASSERT_TRUE(back.has_value()) << back.error().message;
+  EXPECT_FALSE(back->image.has_value());
+  EXPECT_EQ(back->title, c.title);
+  CampaignImage image{std::string(64, 'c'), "A picture", 10, 20};
+  ASSERT_TRUE(store_->SetCampaignImage(c.id, image, "jpeg bytes").has_value());
+  EXPECT_EQ(*store_->CampaignImageJpeg(c.id), "jpeg bytes");
 }
 
 }  // namespace

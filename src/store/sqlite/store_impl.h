@@ -55,6 +55,10 @@ class SqliteStore final : public Store {
   // --- CampaignStore (campaigns.cc)
   Result<Campaign> CreateCampaign(const Campaign& c) override;
   Result<Campaign> UpdateCampaign(const Campaign& c) override;
+  Result<Campaign> SetCampaignImage(std::int64_t campaign_id, const CampaignImage& image,
+                                    std::string_view jpeg) override;
+  Result<Campaign> RemoveCampaignImage(std::int64_t campaign_id) override;
+  Result<std::string> CampaignImageJpeg(std::int64_t campaign_id) override;
   Result<Campaign> GetCampaignBySlug(const std::string& slug) override;
   Result<Campaign> GetCampaignByUuid(const std::string& uuid) override;
   Result<Campaign> GetCampaignById(std::int64_t id) override;
@@ -171,6 +175,9 @@ class SqliteStore final : public Store {
 
   // campaigns.cc
   static Result<void> KeepText(Db& db, const Campaign& c, UnixTime when);
+  // Sets (image non-null) or removes the campaign's picture.
+  Result<Campaign> WriteImage(std::int64_t campaign_id, const CampaignImage* image,
+                              std::string_view jpeg);
   Result<Paged<Campaign>> ListCampaignsWhere(const std::string* identifier,
                                              std::optional<CampaignStatus> status,
                                              const TimeFilter& filter, Page page);
