@@ -27,9 +27,9 @@ using store::GroupsJson;
 using store::HashKey;
 using store::IdentifiersJson;
 using store::ImageJson;
-using store::ParseImage;
 using store::NewUuid;
 using store::ParseGroupCounts;
+using store::ParseImage;
 using store::TargetsJson;
 
 Result<Campaign> CampaignFrom(const PgResult& r, int row);
