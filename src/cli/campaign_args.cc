@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "core/time_zone.h"
+#include "render/logo.h"
 
 namespace undersigned::cli {
 namespace {
@@ -78,9 +79,63 @@ void AddCampaignOptions(CLI::App* sub, CampaignArgs& a, bool creating) {
       "the public)");
   sub->add_option("--anonymity-floor", a.anonymity_floor,
                   "a group's count is shown as \"fewer than N\" until it reaches N (default 5)");
+  sub->add_option("--image", a.image,
+                  "a picture shown at the top of the campaign's page: a PNG or JPEG file (up to "
+                  "8 MiB; re-encoded, nothing of the file is kept but its pixels); \"\" removes "
+                  "it")
+      ->check(CLI::ExistingFile | CLI::IsMember({""}));
+  sub->add_option("--image-alt", a.image_alt,
+                  "what the picture shows, read aloud to those who cannot see it (required with "
+                  "--image; alone, changes the description of the current picture)");
   sub->add_option("--language", a.language, "language of the campaign, e.g. en, fr, pt-BR");
   sub->add_option("--status", a.status, "draft, open or closed (default draft)")
       ->check(CLI::IsMember({"draft", "open", "closed"}));
+}
+
+Result<std::string> ReadImageArgs(const CampaignArgs& a, const Campaign& current) {
+  if (!a.image || a.image->empty()) {
+    if (a.image_alt && !(a.image && a.image->empty()) && !current.image) {
+      return Fail(Code::kInvalidArgument,
+                  "--image-alt describes a picture: give the picture with --image FILE");
+    }
+    if (a.image_alt) {
+      if (auto ok = ValidateImageAlt(*a.image_alt); !ok) {
+        return Fail(Code::kInvalidArgument,
+                    "--image-alt " + ok.error().field_errors.at("image_alt"));
+      }
+    }
+    return std::string();
+  }
+  if (!a.image_alt && !current.image) {
+    return Fail(Code::kInvalidArgument,
+                "--image needs --image-alt: say in a few words what the picture shows, for "
+                "those who cannot see it");
+  }
+  std::ifstream in(*a.image, std::ios::binary);
+  if (!in) return Fail(Code::kInvalidArgument, "cannot read " + *a.image);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  std::string bytes = ss.str();
+  if (bytes.empty()) return Fail(Code::kInvalidArgument, *a.image + " is empty");
+  if (auto picture = render::NormalizePicture(bytes); !picture) {
+    return Fail(Code::kInvalidArgument, "--image " + *a.image + ": " + picture.error().message);
+  }
+  if (a.image_alt) {
+    if (auto ok = ValidateImageAlt(*a.image_alt); !ok) {
+      return Fail(Code::kInvalidArgument, "--image-alt " + ok.error().field_errors.at("image_alt"));
+    }
+  }
+  return bytes;
+}
+
+Result<Campaign> ApplyImageArgs(const CampaignArgs& a, const std::string& image_bytes,
+                                service::CampaignService& campaigns, const Campaign& c) {
+  if (a.image && a.image->empty()) return campaigns.RemoveImage(c.id);
+  if (!image_bytes.empty()) {
+    return campaigns.SetImage(c.id, image_bytes, a.image_alt ? *a.image_alt : c.image->alt);
+  }
+  if (a.image_alt && c.image) return campaigns.SetImage(c.id, "", *a.image_alt);
+  return c;
 }
 
 Result<Campaign> BuildCampaign(const CampaignArgs& a, Campaign c) {

@@ -8,6 +8,7 @@
 #include <CLI/CLI.hpp>
 
 #include "core/campaign.h"
+#include "service/campaigns.h"
 
 namespace undersigned::cli {
 
@@ -24,6 +25,8 @@ struct CampaignArgs {
   // clears it.
   std::vector<std::string> groups;
   std::optional<int> anonymity_floor;
+  std::optional<std::string> image;      // a PNG or JPEG file to show on the page; "" removes it
+  std::optional<std::string> image_alt;  // what the picture shows (required with a new one)
 };
 
 void AddCampaignOptions(CLI::App* sub, CampaignArgs& args, bool creating);
@@ -31,5 +34,14 @@ void AddCampaignOptions(CLI::App* sub, CampaignArgs& args, bool creating);
 // Applies the given options over base. kInvalidArgument for a bad target, deadline, status or
 // unreadable letter file. Validation of the result is the service's.
 Result<Campaign> BuildCampaign(const CampaignArgs& args, Campaign base);
+
+// The picture options, read and checked before anything is stored (so that `campaign create`
+// with a bad picture creates nothing): the file's bytes (empty: none given), or an error naming
+// the option.
+Result<std::string> ReadImageArgs(const CampaignArgs& args, const Campaign& current);
+// Applies them to the stored campaign c through the service: a new picture (image_bytes), a new
+// description alone, or the removal (--image ""). Returns c as it is then.
+Result<Campaign> ApplyImageArgs(const CampaignArgs& args, const std::string& image_bytes,
+                                service::CampaignService& campaigns, const Campaign& c);
 
 }  // namespace undersigned::cli

@@ -83,6 +83,10 @@ void PrintCampaign(const Campaign& c, const service::CampaignSnapshot* snap) {
   for (const std::string& o : c.organizers) std::cout << "organizer: " << o << "\n";
   if (!c.demand.empty()) std::cout << "demand:    " << c.demand << "\n";
   if (!c.organized_by.empty()) std::cout << "organized: " << c.organized_by << "\n";
+  if (c.image) {
+    std::cout << "picture:   " << c.image->width << "x" << c.image->height << " JPEG, \""
+              << c.image->alt << "\"\n";
+  }
   for (const Target& t : c.targets) {
     std::cout << "target:    " << t.name;
     if (!t.title.empty()) std::cout << ", " << t.title;
@@ -392,7 +396,11 @@ int Main(int argc, char** argv) {
   if (*create) {
     auto c = BuildCampaign(create_args, Campaign{});
     if (!c) return Report(c.error());
+    auto image = ReadImageArgs(create_args, *c);
+    if (!image) return Report(image.error());
     auto made = a.campaigns().Create(std::move(*c));
+    if (!made) return Report(made.error());
+    made = ApplyImageArgs(create_args, *image, a.campaigns(), *made);
     if (!made) return Report(made.error());
     std::cout << "created campaign " << made->slug << " (" << StatusText(*made)
               << "), id undersigned:" << made->uuid << "\n";
@@ -403,7 +411,11 @@ int Main(int argc, char** argv) {
     if (!current) return Report(current.error());
     auto c = BuildCampaign(edit_args, *current);
     if (!c) return Report(c.error());
+    auto image = ReadImageArgs(edit_args, *current);
+    if (!image) return Report(image.error());
     auto saved = a.campaigns().Update(std::move(*c));
+    if (!saved) return Report(saved.error());
+    saved = ApplyImageArgs(edit_args, *image, a.campaigns(), *saved);
     if (!saved) return Report(saved.error());
     std::cout << "updated campaign " << saved->slug << "\n";
     return 0;

@@ -8,6 +8,7 @@
 #include "core/time_zone.h"
 #include "core/utf8.h"
 #include "http/api/json_body.h"
+#include "http/picture_url.h"
 
 namespace undersigned::http::api {
 
@@ -119,6 +120,7 @@ json PetitionJson(const Urls& urls, const Campaign& c, const CampaignCounts& cou
       {"undersigned:language", c.language},
       {"undersigned:organized_by", c.organized_by},
   };
+  if (c.image) j["featured_image_url"] = urls.Absolute(PicturePath(c.slug, *c.image));
   json groups = json::array();
   json group_counts = json::array();
   for (const SignerGroup& g : c.groups) {

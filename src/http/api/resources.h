@@ -49,6 +49,8 @@ class Urls {
     return Person(uuid) + "/signatures";
   }
   std::string Browser(const std::string& slug) const { return base_ + "/c/" + slug; }
+  // A path of the site (from its root) as an absolute URL.
+  std::string Absolute(const std::string& path) const { return base_ + path; }
 
   // ["undersigned:<uuid>"] plus, when action_network_ids, "action_network:<uuid>" so that
   // Action Network clients (which look for that prefix) find the id to call us back with.

@@ -72,6 +72,7 @@ TEST(PetitionJsonTest, Representation) {
   EXPECT_EQ(j["undersigned:organized_by"], "Acme Workers United");
   EXPECT_EQ(j["summary"], "Raise the wage");
   EXPECT_EQ(j["browser_url"], "https://sign.example.org/c/fair-pay");
+  EXPECT_FALSE(j.contains("featured_image_url"));  // no picture
   EXPECT_EQ(j["total_signatures"], 42);
   EXPECT_EQ(j["target"][0]["name"], "Jane Doe");
   EXPECT_EQ(j["target"][0]["title"], "CEO");
@@ -100,6 +101,14 @@ TEST(PetitionJsonTest, OurIdentifiersFirstThenForeignOnes) {
   j = PetitionJson(Urls("https://x.org", false), c, {}, kNow);
   EXPECT_EQ(j["identifiers"], json::array({"undersigned:0b5e0c1e-1111-4222-8333-444455556666",
                                            "foreign_system:1234", "crm:77"}));
+}
+
+// A picture is Action Network's featured_image_url: the page's versioned picture address.
+TEST(PetitionJsonTest, APictureIsTheFeaturedImage) {
+  Campaign c = SampleCampaign();
+  c.image = CampaignImage{"0123456789abcdef" + std::string(48, 'e'), "Marchers", 1600, 900};
+  json j = PetitionJson(Urls("https://x.org"), c, {}, kNow);
+  EXPECT_EQ(j["featured_image_url"], "https://x.org/c/fair-pay/picture.jpg?v=0123456789abcdef");
 }
 
 TEST(PetitionJsonTest, WithoutActionNetworkIds) {

@@ -35,7 +35,6 @@ void RegisterCampaign(Router& router, KitPtr kit) {
                     cd.set("pending", std::to_string(counts.pending));
                     cd.set("withdrawn", std::to_string(counts.withdrawn));
                     cd.set("goal", std::to_string(c->goal));
-                    d.set("c", cd);
                     d.set("may_edit", may(CampaignAction::kEdit));
                     d.set("may_signers", may(CampaignAction::kViewSigners));
                     d.set("may_moderate", may(CampaignAction::kModerate));
@@ -46,6 +45,18 @@ void RegisterCampaign(Router& router, KitPtr kit) {
                     d.set("may_actions", may(CampaignAction::kViewActions));
                     d.set("created", Data(req.Query("created").has_value()));
                     d.set("saved", Data(req.Query("saved").has_value()));
+                    const std::string picture = req.Query("picture").value_or("");
+                    d.set("picture_saved", Data(picture == "saved"));
+                    d.set("picture_removed", Data(picture == "removed"));
+                    if (c->image) {
+                      Data p;
+                      p.set("src", pages::PicturePath(c->slug, *c->image));
+                      p.set("alt", c->image->alt);
+                      cd.set("picture", p);
+                    } else {
+                      cd.set("picture", Data(false));
+                    }
+                    d.set("c", cd);
                     return kit->Page(&v, "console_campaign", std::move(d), c->title);
                   }),
       ConsoleRoute("console_campaign"));

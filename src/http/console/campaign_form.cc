@@ -323,8 +323,11 @@ struct FormRoute {
       f.signing_started =
           snap && (snap->counts.confirmed + snap->counts.pending + snap->counts.withdrawn) > 0;
     }
-    return kit.Page(&v, "console_campaign_form",
-                    FormData(v, f, action, heading, creating, may_set_status), heading, status);
+    Data d = FormData(v, f, action, heading, creating, may_set_status);
+    // The picture has its own form (picture.cc), below this one: a new campaign gets one once
+    // it exists.
+    d.set("picture_form", existing ? PictureFormData(v, *existing, nullptr, {}) : Data(false));
+    return kit.Page(&v, "console_campaign_form", std::move(d), heading, status);
   }
 };
 

@@ -45,6 +45,7 @@ void RegisterConsole(Router& router, ConsoleDeps deps) {
   console::RegisterOrganizations(router, kit);
   console::RegisterUpdates(router, kit);
   console::RegisterDelivery(router, kit);
+  console::RegisterPicture(router, kit);
 }
 
 }  // namespace undersigned::http

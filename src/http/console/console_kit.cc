@@ -146,6 +146,52 @@ std::optional<Response> ConsoleKit::CheckPost(const Request& req, const Visit& v
   return std::nullopt;
 }
 
+std::optional<Response> ConsoleKit::CheckUploadPost(const Request& req, const Visit& v,
+                                                    const MultipartLimits& limits,
+                                                    pages::Form* form,
+                                                    std::map<std::string, FormPart>* files) {
+  auto refuse = [&](int status, std::string heading, std::string text) {
+    Response r = pages_.ErrorPage(
+        {status, std::move(heading), {std::move(text)}, "/console", "Back to the console"});
+    ConsoleHeaders(&r);
+    return r;
+  };
+  const std::string content_type = req.Header("content-type");
+  if (!MultipartBoundary(content_type)) {
+    return refuse(415, "This form was sent in a format we do not accept",
+                  "A form with a file must be sent as multipart/form-data, as browsers do. "
+                  "Please use the form on the page. Nothing was changed.");
+  }
+  if (!pages::OriginAllowed(req, pages_.origin())) {
+    return refuse(403, "This form came from another website",
+                  "The console only accepts forms sent from its own pages. Nothing was changed.");
+  }
+  auto parts = ParseMultipart(content_type, req.body, limits);
+  if (!parts) {
+    return refuse(
+        400, "We could not read this form",
+        "It was not sent correctly (" + parts.error().message + "). Nothing was changed.");
+  }
+  pages::Form fields;
+  std::map<std::string, FormPart> uploads;
+  for (FormPart& p : *parts) {
+    if (p.has_filename) {
+      uploads.emplace(p.name, std::move(p));
+    } else {
+      fields.emplace(p.name, std::move(p.body));
+    }
+  }
+  if (!pages_.csrf().Verify(SessionNonce(v.who.session), pages::First(fields, pages::kCsrfField))) {
+    return refuse(403, "Your form has expired",
+                  "Each console form belongs to the session it was shown in; this one did not "
+                  "match (you signed in again since, or it came from elsewhere). Nothing was "
+                  "changed. Reload the page and send it again.");
+  }
+  *form = std::move(fields);
+  *files = std::move(uploads);
+  return std::nullopt;
+}
+
 Response ConsoleKit::Page(const Visit* v, std::string_view name, Data d,
                           std::string_view page_title, int status) {
   Data layout = pages::LayoutData("en", page_title, deps_.site);

@@ -12,6 +12,7 @@
 // own mutex.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -21,6 +22,7 @@
 #include "core/roles.h"
 #include "http/console/console.h"
 #include "http/message.h"
+#include "http/multipart.h"
 #include "http/pages/page_kit.h"
 
 namespace undersigned::http::console {
@@ -55,6 +57,12 @@ class ConsoleKit {
   // A signed-in POST's checks: form-urlencoded, from this site's origin, readable, and carrying
   // the session's token. Returns the page to answer instead, or nullopt with *form filled.
   std::optional<Response> CheckPost(const Request& req, const Visit& v, pages::Form* form);
+  // The same for a form with a file: multipart/form-data (http/multipart.h, within limits), from
+  // this site's origin, carrying the session's token. Its text fields go to *form, its files
+  // (parts with a filename) to *files by field name (the first of each name).
+  std::optional<Response> CheckUploadPost(const Request& req, const Visit& v,
+                                          const MultipartLimits& limits, pages::Form* form,
+                                          std::map<std::string, FormPart>* files);
 
   // Renders `name` in the console's layout (site header and footer, the console's navigation
   // for v, noindex) and answers it: never cached, never framed, no Referer beyond this site.

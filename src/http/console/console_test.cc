@@ -180,6 +180,14 @@ class ConsoleTest : public ::testing::Test {
     return test::Dispatch(*router_, "POST", target, FormEncode(fields), std::move(headers),
                           &b.csrf_cookie, nullptr, &b.jar);
   }
+  Response PostMultipart(Browser& b, const std::string& target,
+                         const std::vector<test::Part>& parts, const std::string& origin = "") {
+    std::map<std::string, std::string> headers = {
+        {"content-type", std::string("multipart/form-data; boundary=") + test::kBoundary}};
+    if (!origin.empty()) headers["origin"] = origin;
+    return test::Dispatch(*router_, "POST", target, test::MultipartBody(parts), std::move(headers),
+                          &b.csrf_cookie, nullptr, &b.jar);
+  }
   // Signs in through the pages; returns the browser.
   Browser SignIn(const std::string& email, const std::string& code = "") {
     Browser b;
@@ -864,6 +872,135 @@ TEST_F(ConsoleTest, TheLetterIsPreviewedAsAPdfAndDeliveredOnceToTheTargetsWithAn
   ASSERT_TRUE(campaigns_->Refresh());
   Browser anyone;
   EXPECT_TRUE(Contains(Get(anyone, "/c/the-letter").body, "Delivered to The CEO"));
+}
+
+// The campaign's picture: uploaded from the edit page's own form (multipart, with the session's
+// token), re-encoded, shown on the campaign page with its description, cached by version,
+// described anew without a new file, removed; only editors and up; recorded.
+TEST_F(ConsoleTest, ThePictureIsUploadedShownDescribedAndRemovedByEditorsOnly) {
+  Browser owner = SignIn("owner@example.org");
+  Response edit = Get(owner, "/console/c/the-letter/edit");
+  ASSERT_EQ(edit.status, 200);
+  EXPECT_TRUE(Contains(edit.body, "enctype=\"multipart/form-data\""));
+  EXPECT_TRUE(Contains(edit.body, "action=\"/console/c/the-letter/picture\""));
+  EXPECT_TRUE(Contains(edit.body, "This campaign has no picture"));
+  const std::string token = Hidden(edit.body, "csrf");
+  auto parts = [&](const std::string& csrf, const std::string& file, const std::string& alt,
+                   const std::string& what = "save") {
+    return std::vector<test::Part>{{"csrf", csrf, std::nullopt, ""},
+                                   {"image", file, std::string("protest.png"), "image/png"},
+                                   {"image_alt", alt, std::nullopt, ""},
+                                   {"do", what, std::nullopt, ""}};
+  };
+
+  // Without the session's token, from another site, or urlencoded: refused, nothing kept.
+  EXPECT_EQ(
+      PostMultipart(owner, "/console/c/the-letter/picture", parts("forged", kPng, "A")).status,
+      403);
+  EXPECT_EQ(PostMultipart(owner, "/console/c/the-letter/picture", parts(token, kPng, "A"),
+                          "https://evil.example")
+                .status,
+            403);
+  EXPECT_EQ(Post(owner, "/console/c/the-letter/picture",
+                 {{"csrf", token}, {"image_alt", "A"}, {"image", "x"}})
+                .status,
+            415);
+  EXPECT_FALSE(campaigns_->GetBySlug("the-letter")->image.has_value());
+
+  // Not an image, or no description: the form again, the description as typed, a message each.
+  Response bad = PostMultipart(owner, "/console/c/the-letter/picture",
+                               parts(token, "GIF89a not really", "Marchers & <friends>"));
+  EXPECT_EQ(bad.status, 422);
+  EXPECT_TRUE(Contains(bad.body, "The picture: the picture must be a PNG or JPEG image."));
+  EXPECT_TRUE(Contains(bad.body, "value=\"Marchers &amp; &lt;friends&gt;\""));
+  EXPECT_TRUE(Contains(bad.body, "href=\"#p-image\""));
+  Response no_alt = PostMultipart(owner, "/console/c/the-letter/picture", parts(token, kPng, ""));
+  EXPECT_EQ(no_alt.status, 422);
+  EXPECT_TRUE(Contains(no_alt.body, "Describe what the picture shows"));
+  EXPECT_FALSE(campaigns_->GetBySlug("the-letter")->image.has_value());
+
+  // A viewer and a moderator may not; a stranger learns nothing.
+  Member("viewer@example.org", CampaignRole::kViewer);
+  Member("moderator@example.org", CampaignRole::kModerator);
+  MakeUser("stranger@example.org");
+  for (const auto& [who, status] :
+       std::vector<std::pair<std::string, int>>{{"viewer@example.org", 403},
+                                                {"moderator@example.org", 403},
+                                                {"stranger@example.org", 404}}) {
+    Browser b = SignIn(who);
+    EXPECT_EQ(Get(b, "/console/c/the-letter/picture").status, status) << who;
+    EXPECT_EQ(PostMultipart(b, "/console/c/the-letter/picture", parts(Token(b), kPng, "A picture"))
+                  .status,
+              status)
+        << who;
+  }
+  EXPECT_FALSE(campaigns_->GetBySlug("the-letter")->image.has_value());
+
+  // The owner saves it: the campaign page shows it, described, at a versioned address.
+  Response saved = PostMultipart(owner, "/console/c/the-letter/picture",
+                                 parts(token, kPng, "Four pixels of protest"));
+  ASSERT_EQ(saved.status, 303) << saved.body;
+  EXPECT_EQ(HeaderOf(saved, "Location"), "/console/c/the-letter?picture=saved");
+  EXPECT_TRUE(
+      Contains(Get(owner, "/console/c/the-letter?picture=saved").body, "The picture is saved."));
+  Campaign c = *campaigns_->GetBySlug("the-letter");
+  ASSERT_TRUE(c.image.has_value());
+  const std::string src = "/c/the-letter/picture.jpg?v=" + c.image->sha256.substr(0, 16);
+  Browser visitor;
+  Response page = Get(visitor, "/c/the-letter");
+  ASSERT_EQ(page.status, 200);
+  EXPECT_TRUE(Contains(page.body, "<img src=\"" + src +
+                                      "\" alt=\"Four pixels of protest\" width=\"4\" "
+                                      "height=\"4\">"))
+      << page.body;
+  Response jpeg = Get(visitor, src);
+  ASSERT_EQ(jpeg.status, 200);
+  EXPECT_EQ(jpeg.content_type, "image/jpeg");
+  EXPECT_EQ(jpeg.body.substr(0, 3), "\xff\xd8\xff");
+  EXPECT_EQ(jpeg.body, *store_->CampaignImageJpeg(c.id));
+  EXPECT_EQ(HeaderOf(jpeg, "Cache-Control"), "public, max-age=31536000, immutable");
+  EXPECT_EQ(HeaderOf(jpeg, "ETag"), "\"" + c.image->sha256 + "\"");
+  // The bare address follows the current picture, briefly cached.
+  Response bare = Get(visitor, "/c/the-letter/picture.jpg");
+  EXPECT_EQ(bare.status, 200);
+  EXPECT_EQ(HeaderOf(bare, "Cache-Control"), "public, max-age=300");
+
+  // A new description alone keeps the file; the page follows at once.
+  Response described = PostMultipart(owner, "/console/c/the-letter/picture",
+                                     parts(token, "", "Four pixels, described anew"));
+  ASSERT_EQ(described.status, 303) << described.body;
+  EXPECT_EQ(campaigns_->GetBySlug("the-letter")->image->sha256, c.image->sha256);
+  EXPECT_TRUE(Contains(Get(visitor, "/c/the-letter").body, "alt=\"Four pixels, described anew\""));
+
+  // Removed: gone from the page and its address.
+  Response removed =
+      PostMultipart(owner, "/console/c/the-letter/picture", parts(token, "", "", "remove"));
+  ASSERT_EQ(removed.status, 303) << removed.body;
+  EXPECT_FALSE(Contains(Get(visitor, "/c/the-letter").body, "campaign-picture"));
+  EXPECT_EQ(Get(visitor, src).status, 404);
+  auto recorded = Recorded();
+  ASSERT_GE(recorded.size(), 3u);
+  EXPECT_EQ(recorded[0], "campaign.image");
+  EXPECT_EQ(recorded[1], "campaign.image");
+  EXPECT_EQ(recorded[2], "campaign.image");
+}
+
+// A draft's picture is its organizers' like the draft's page.
+TEST_F(ConsoleTest, ADraftsPictureIsSeenByItsOrganizersOnly) {
+  ASSERT_TRUE(organizing_->SetImage(service::Actor::Of(owner_), campaign_.id, kPng, "A picture"));
+  Campaign c = *campaigns_->GetBySlug("the-letter");
+  c.status = CampaignStatus::kDraft;
+  ASSERT_TRUE(organizing_->Edit(service::Actor::Of(owner_), c));
+  Browser anonymous;
+  EXPECT_EQ(Get(anonymous, "/c/the-letter/picture.jpg").status, 404);
+  MakeUser("stranger@example.org");
+  Browser stranger = SignIn("stranger@example.org");
+  EXPECT_EQ(Get(stranger, "/c/the-letter/picture.jpg").status, 404);
+  Browser owner = SignIn("owner@example.org");
+  Response r = Get(owner, "/c/the-letter/picture.jpg");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(HeaderOf(r, "Cache-Control"), "private, no-store");
+  EXPECT_TRUE(Contains(Get(owner, "/c/the-letter").body, "/c/the-letter/picture.jpg?v="));
 }
 
 }  // namespace

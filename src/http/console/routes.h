@@ -2,7 +2,9 @@
 // registers its routes; RegisterConsole (console.cc) calls them all with one shared kit.
 #pragma once
 
+#include <map>
 #include <memory>
+#include <string>
 
 #include "http/console/console_kit.h"
 #include "http/router.h"
@@ -23,6 +25,13 @@ void RegisterMembers(Router& router, KitPtr kit);        // members.cc
 void RegisterOrganizations(Router& router, KitPtr kit);  // organizations.cc
 void RegisterUpdates(Router& router, KitPtr kit);        // updates.cc
 void RegisterDelivery(Router& router, KitPtr kit);       // delivery.cc
+void RegisterPicture(Router& router, KitPtr kit);        // picture.cc
+
+// The campaign picture's form (console_picture_form.mustache) for c, with the description as
+// typed (alt_typed, or the stored one if null) and a message per field; the edit page shows it
+// below the campaign's form, and picture.cc's own page shows it again with what went wrong.
+render::Data PictureFormData(const Visit& v, const Campaign& c, const std::string* alt_typed,
+                             const std::map<std::string, std::string>& errors);
 
 // Options of a console route: blocking (it touches the store), named for metrics.
 RouteOptions ConsoleRoute(const char* name);
@@ -51,6 +60,23 @@ Handler SignedInPost(KitPtr kit, Fn fn) {
     pages::Form form;
     if (auto refused = kit->CheckPost(req, v, &form)) return std::move(*refused);
     return fn(*kit, req, v, form);
+  };
+}
+
+// The same for a form with a file: fn(kit, req, visit, form, files) runs only once
+// ConsoleKit::CheckUploadPost passed.
+template <typename Fn>
+Handler SignedInUpload(KitPtr kit, MultipartLimits limits, Fn fn) {
+  return [kit, limits, fn](const Request& req) -> Response {
+    auto visit = kit->SignedIn(req);
+    if (auto* r = std::get_if<Response>(&visit)) return std::move(*r);
+    const Visit& v = std::get<Visit>(visit);
+    pages::Form form;
+    std::map<std::string, FormPart> files;
+    if (auto refused = kit->CheckUploadPost(req, v, limits, &form, &files)) {
+      return std::move(*refused);
+    }
+    return fn(*kit, req, v, form, files);
   };
 }
 

@@ -4,6 +4,8 @@
 #include <utility>
 #include <vector>
 
+#include <spdlog/spdlog.h>
+
 #include "http/pages/origin.h"
 #include "http/pages/public_site.h"
 #include "http/url.h"
@@ -38,7 +40,8 @@ bool SameFields(const Campaign& x, const Campaign& y) {
          x.language == y.language && x.letter_markdown == y.letter_markdown &&
          x.threshold == y.threshold && x.outcome == y.outcome && x.outcome_at == y.outcome_at &&
          x.groups == y.groups && x.anonymity_floor == y.anonymity_floor &&
-         x.organized_by == y.organized_by && SameTargets(x.targets, y.targets);
+         x.organized_by == y.organized_by && x.image == y.image &&
+         SameTargets(x.targets, y.targets);
 }
 
 bool SameRecent(const CampaignSnapshot& a, const CampaignSnapshot& b) {
@@ -106,22 +109,61 @@ Response CampaignPage::Get(const Request& req) {
   return r;
 }
 
-std::optional<Response> CampaignPage::DraftPreview(const Request& req) {
+CampaignPage::SnapshotPtr CampaignPage::DraftFor(const Request& req) {
   // Only a slug that names a draft, from a browser with a session cookie, costs a look at the
   // session (a couple of indexed reads, on this network thread: drafts are never the hot path,
   // and a public campaign never gets here).
-  if (!may_see_draft_ || req.Cookie(service::kSessionCookie).empty()) return std::nullopt;
+  if (!may_see_draft_ || req.Cookie(service::kSessionCookie).empty()) return nullptr;
   const std::string slug = req.Param("slug");
-  if (slug.empty() || slug.size() > 64) return std::nullopt;
+  if (slug.empty() || slug.size() > 64) return nullptr;
   SnapshotPtr snap = kit_.campaigns().Snapshot(slug);
-  if (!snap || snap->campaign.status != CampaignStatus::kDraft) return std::nullopt;
-  if (!may_see_draft_(req, snap->campaign.id)) return std::nullopt;
+  if (!snap || snap->campaign.status != CampaignStatus::kDraft) return nullptr;
+  if (!may_see_draft_(req, snap->campaign.id)) return nullptr;
+  return snap;
+}
+
+std::optional<Response> CampaignPage::DraftPreview(const Request& req) {
+  SnapshotPtr snap = DraftFor(req);
+  if (!snap) return std::nullopt;
   FormState form;
   auto html = RenderCampaign(snap, /*open=*/false, form, "Draft: ", /*count_slots=*/false,
                              /*draft=*/true);
   if (!html) return kit_.InternalError();
   Response r = HtmlPage(*html, 200, "no-store");
   r.Header("X-Robots-Tag", "noindex");
+  return r;
+}
+
+Response CampaignPage::Picture(const Request& req) {
+  SnapshotPtr snap = kit_.PublicSnapshot(req.Param("slug"));
+  const bool draft = !snap;
+  if (draft) snap = DraftFor(req);
+  auto none = [&] {
+    return kit_.ErrorPage({404, "Picture not found", {"This campaign has no picture."}});
+  };
+  if (!snap || !snap->campaign.image) return none();
+  const CampaignImage& image = *snap->campaign.image;
+  const std::string etag = "\"" + image.sha256 + "\"";
+  auto bytes = kit_.campaigns().ImageBytes(snap->campaign.id, image);
+  if (!bytes) {
+    if (bytes.error().code == Code::kNotFound) return none();
+    spdlog::error("pages: picture of {}: {}", snap->campaign.slug, bytes.error().message);
+    return kit_.InternalError();
+  }
+  Response r;
+  // A versioned address names these bytes for good; the bare one follows the current picture.
+  const bool versioned = req.Query("v").value_or("") == PictureVersion(image);
+  r.Header("Cache-Control", draft       ? "private, no-store"
+                            : versioned ? "public, max-age=31536000, immutable"
+                                        : "public, max-age=300");
+  r.Header("ETag", etag);
+  r.Header("X-Content-Type-Options", "nosniff");
+  if (!draft && req.Header("if-none-match") == etag) {
+    r.status = 304;
+    return r;
+  }
+  r.content_type = "image/jpeg";
+  r.body = **bytes;
   return r;
 }
 
@@ -245,6 +287,9 @@ std::array<std::string, 2> CampaignPage::LogSlots(const std::string& campaign_uu
 void AddCampaignPageRoutes(Router& router, const SitePtr& site) {
   router.Get("/c/{slug}", [site](const Request& req) { return site->campaign_page.Get(req); },
              {false, 0, "campaign_page"});
+  router.Get("/c/{slug}/picture.jpg",
+             [site](const Request& req) { return site->campaign_page.Picture(req); },
+             {true, 0, "campaign_picture"});
 }
 
 }  // namespace undersigned::http::pages

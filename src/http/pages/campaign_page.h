@@ -45,6 +45,9 @@ class CampaignPage {
   // GET /c/{slug}. A draft is 404, except to its organizers (may_see_draft), who see it
   // uncached with a "draft" banner and no sign form.
   Response Get(const Request& req);
+  // GET /c/{slug}/picture.jpg: the campaign's picture (404 when it has none, and for a draft
+  // except to its organizers). With ?v= the current version (PictureUrl), cached for good.
+  Response Picture(const Request& req);
 
   // The page of snap with form (its typed values and errors), the title prefixed with
   // title_prefix; count_slots: the count, the log's figures and the counts by group as slots
@@ -74,6 +77,9 @@ class CampaignPage {
   };
   static constexpr std::int64_t kRecentSignersMaxAgeMs = 1000;
 
+  // The snapshot of the draft campaign the request's slug names, if the request comes from one
+  // of its organizers; nullptr otherwise.
+  SnapshotPtr DraftFor(const Request& req);
   std::shared_ptr<const render::Spliced> CachedCampaignPage(const SnapshotPtr& snap, bool open);
   // The counts by group (group_tally.mustache) of a snapshot: rendered once per snapshot
   // version, empty for a campaign without declared groups. nullptr if rendering failed.

@@ -32,33 +32,15 @@ namespace fs = std::filesystem;
 
 constexpr const char* kBase = "https://sign.example.org";
 constexpr const char* kSecret = "test-csrf-secret";
-constexpr const char* kBoundary = "----undersignedTestBoundary7MA4YWxk";
 
 using test::Contains;
 using test::FormEncode;
 using test::HeaderOf;
 using test::kPng;
 
-struct Part {
-  std::string name;
-  std::string value;
-  std::optional<std::string> filename;  // a file part
-  std::string content_type;
-};
-
-std::string MultipartBody(const std::vector<Part>& parts) {
-  std::string out;
-  for (const Part& p : parts) {
-    out += std::string("--") + kBoundary + "\r\n";
-    out += "Content-Disposition: form-data; name=\"" + p.name + "\"";
-    if (p.filename) out += "; filename=\"" + *p.filename + "\"";
-    out += "\r\n";
-    if (!p.content_type.empty()) out += "Content-Type: " + p.content_type + "\r\n";
-    out += "\r\n" + p.value + "\r\n";
-  }
-  out += std::string("--") + kBoundary + "--\r\n";
-  return out;
-}
+using test::kBoundary;
+using test::MultipartBody;
+using test::Part;
 
 class OrganizationPagesTest : public ::testing::Test {
  protected:

@@ -9,6 +9,7 @@
 
 #include <future>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -24,6 +25,29 @@ namespace undersigned::http::test {
 
 // A 4x4 RGBA PNG (for logo uploads).
 using render::test::kPng;
+
+// One part of a multipart/form-data body (MultipartBody): a field, or a file with a filename.
+struct Part {
+  std::string name;
+  std::string value;
+  std::optional<std::string> filename;  // a file part
+  std::string content_type;
+};
+inline constexpr const char* kBoundary = "----undersignedTestBoundary7MA4YWxk";
+// The body a browser sends for parts, delimited by kBoundary.
+inline std::string MultipartBody(const std::vector<Part>& parts) {
+  std::string out;
+  for (const Part& p : parts) {
+    out += std::string("--") + kBoundary + "\r\n";
+    out += "Content-Disposition: form-data; name=\"" + p.name + "\"";
+    if (p.filename) out += "; filename=\"" + *p.filename + "\"";
+    out += "\r\n";
+    if (!p.content_type.empty()) out += "Content-Type: " + p.content_type + "\r\n";
+    out += "\r\n" + p.value + "\r\n";
+  }
+  out += std::string("--") + kBoundary + "--\r\n";
+  return out;
+}
 
 inline bool Contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;

@@ -564,6 +564,16 @@ Data CampaignPageData(const service::CampaignSnapshot& snap, std::string_view ba
     cd.set("delivered", Data(false));
   }
   cd.set("url", url);
+  if (c.image) {
+    Data picture;
+    picture.set("src", PicturePath(c.slug, *c.image));
+    picture.set("alt", c.image->alt);
+    picture.set("width", std::to_string(c.image->width));
+    picture.set("height", std::to_string(c.image->height));
+    cd.set("picture", picture);
+  } else {
+    cd.set("picture", Data(false));
+  }
   cd.set("open", Data(takes_signatures));
   std::vector<std::string> to;
   Data targets = List();

@@ -16,6 +16,7 @@
 #include "core/group.h"
 #include "core/organization.h"
 #include "core/signature.h"
+#include "http/picture_url.h"
 #include "render/templates.h"
 #include "service/campaigns.h"
 
@@ -23,6 +24,8 @@ namespace undersigned::http::pages {
 
 // <base_url>/c/<slug>
 std::string CampaignUrl(std::string_view base_url, std::string_view slug);
+using ::undersigned::http::PicturePath;  // http/picture_url.h
+using ::undersigned::http::PictureVersion;
 
 // True if the campaign takes signatures now: open and before its deadline (core/campaign.h).
 using ::undersigned::TakesSignatures;
