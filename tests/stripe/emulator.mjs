@@ -499,7 +499,11 @@ export class Emulator {
       livemode: false,
       _line_items: items,
       _interval: interval,
+      // Stripe copies none of the session's metadata to what it creates: each object gets
+      // only what its own *_data[metadata] says.
       _payment_intent_data: params.payment_intent_data ?? {},
+      _subscription_data: params.subscription_data ?? {},
+      _setup_intent_data: params.setup_intent_data ?? {},
     });
   }
 
@@ -535,7 +539,7 @@ export class Emulator {
         usage: 'off_session',
         customer: customer.id,
         payment_method: pm.id,
-        metadata: { ...s.metadata },
+        metadata: { ...(s._setup_intent_data.metadata ?? {}) },
         created: this.now(),
         livemode: false,
       });
@@ -549,7 +553,7 @@ export class Emulator {
       currency: s.currency,
       customer: customer.id,
       payment_method: pm.id,
-      metadata: { ...s.metadata, ...(s._payment_intent_data.metadata ?? {}) },
+      metadata: s.mode === 'payment' ? { ...(s._payment_intent_data.metadata ?? {}) } : {},
     });
     this.succeed(pi);
     s.payment_status = 'paid';
@@ -561,7 +565,7 @@ export class Emulator {
         status: 'active',
         customer: customer.id,
         default_payment_method: pm.id,
-        metadata: { ...s.metadata },
+        metadata: { ...(s._subscription_data.metadata ?? {}) },
         items: {
           object: 'list',
           data: [{ price: { unit_amount: s.amount_total, currency: s.currency, recurring: { interval: s._interval } } }],

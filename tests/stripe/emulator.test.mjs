@@ -2,6 +2,7 @@
 // it would talk to Stripe, parses its answers and errors into its own types, and verifies the
 // webhooks it signs with constructEvent. Run: node --test emulator.test.mjs
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { after, before, describe, test } from 'node:test';
 
@@ -119,6 +120,25 @@ describe('requests the library makes', () => {
   });
 });
 
+// requests.json: for each operation undersigned's C++ client makes, the library's parameters
+// and the exact body the library sends. stripe_provider_test.cc checks that the C++ client
+// sends the same bytes for the same operation; this checks the library still sends them.
+describe('request fixtures shared with the C++ client', () => {
+  const fixtures = JSON.parse(readFileSync(new URL('./requests.json', import.meta.url), 'utf8'));
+  for (const [name, f] of Object.entries(fixtures)) {
+    test(`${name}: the library sends exactly the recorded body`, async () => {
+      const parts = f.call.split('.');
+      const method = parts.pop();
+      const resource = parts.reduce((o, p) => o[p], stripe);
+      await resource[method](f.params, { idempotencyKey: f.idempotency_key }).catch(() => {});
+      const r = emulator.requests.at(-1);
+      assert.equal(r.path, f.path);
+      assert.equal(r.idempotency_key, f.idempotency_key);
+      assert.equal(r.body, f.body);
+    });
+  }
+});
+
 describe('Checkout Sessions', () => {
   test('payment mode: the donor pays, signed webhooks follow', async () => {
     const before = receiver.received.length;
@@ -135,6 +155,7 @@ describe('Checkout Sessions', () => {
         cancel_url: 'https://sign.example.org/f/x',
         customer_email: 'donor@example.org',
         metadata: { fundraiser_id: '12', donation_id: '34' },
+        payment_intent_data: { metadata: { donation_id: '34' } },
       },
       { idempotencyKey: 'undersigned:donation:34:checkout' },
     );
@@ -158,7 +179,8 @@ describe('Checkout Sessions', () => {
     assert.equal(events[0].data.object.id, session.id);
     assert.deepEqual(events[0].data.object.metadata, { fundraiser_id: '12', donation_id: '34' });
     assert.equal(events[1].data.object.amount_received, 2500);
-    assert.deepEqual(events[1].data.object.metadata, { fundraiser_id: '12', donation_id: '34' });
+    // Stripe copies no session metadata to the PaymentIntent: only payment_intent_data's.
+    assert.deepEqual(events[1].data.object.metadata, { donation_id: '34' });
     const pi = await stripe.paymentIntents.retrieve(done.body.payment_intent);
     assert.equal(pi.status, 'succeeded');
   });
@@ -241,6 +263,7 @@ describe('Checkout Sessions', () => {
       success_url: 'https://x.example/ok',
       customer_email: 'pledger@example.org',
       metadata: { pledge_id: '9' },
+      setup_intent_data: { metadata: { pledge_id: '9' } },
     });
     const done = await complete(session.id, '4000002500003155');
     assert.equal(done.status, 200);
@@ -250,6 +273,7 @@ describe('Checkout Sessions', () => {
     const si = events[1].data.object;
     assert.equal(si.status, 'succeeded');
     assert.equal(si.usage, 'off_session');
+    assert.deepEqual(si.metadata, { pledge_id: '9' });
     const pm = await stripe.paymentMethods.retrieve(si.payment_method);
     assert.equal(pm.customer, si.customer);
     assert.equal(pm.card.last4, '3155');
