@@ -255,6 +255,140 @@ std::vector<HttpRequest> ScriptedHttpClient::requests() const {
   return requests_;
 }
 
+// ---------------------------------------------------------------- FakePaymentProvider
+
+namespace {
+
+// The stored first answer for key, or nullopt; a key reused for another operation is Stripe's
+// idempotency_error.
+template <typename T>
+std::optional<Result<T>> Replay(std::map<std::string, std::string>& key_operation,
+                                std::map<std::string, Result<T>>& answers, const std::string& op,
+                                const std::string& key) {
+  auto k = key_operation.find(key);
+  if (k == key_operation.end()) return std::nullopt;
+  if (k->second != op) {
+    return Result<T>(Fail(Code::kConflict, "fake payments: idempotency key " + key +
+                                               " was first used for " + k->second));
+  }
+  return answers.at(key);
+}
+
+}  // namespace
+
+std::string FakePaymentProvider::NewId(const std::string& prefix) {
+  return prefix + "_fake_" + std::to_string(++counter_);
+}
+
+void FakePaymentProvider::NextCharge(Result<PaymentIntentResult> answer) {
+  std::lock_guard lock(mu_);
+  next_charges_.push_back(std::move(answer));
+}
+
+Result<CheckoutSession> FakePaymentProvider::CreateCheckoutSession(const CheckoutRequest& r,
+                                                                   const IdempotencyKey& key) {
+  std::lock_guard lock(mu_);
+  calls_.push_back({"checkout", key.str(), CheckoutModeName(r.mode), r.amount_minor});
+  if (auto again = Replay(key_operation_, sessions_, "checkout", key.str())) return *again;
+  Result<CheckoutSession> answer;
+  if (auto v = ValidateCheckout(r); !v) {
+    answer = Fail(v.error());
+  } else {
+    std::string id = NewId("cs");
+    answer = CheckoutSession{id,
+                             "https://checkout.invalid/" + id,
+                             CheckoutModeName(r.mode),
+                             "open",
+                             r.amount_minor,
+                             r.currency};
+  }
+  key_operation_[key.str()] = "checkout";
+  sessions_.emplace(key.str(), answer);
+  return answer;
+}
+
+Result<PaymentIntentResult> FakePaymentProvider::ChargeOffSession(const OffSessionCharge& c,
+                                                                  const IdempotencyKey& key) {
+  std::lock_guard lock(mu_);
+  calls_.push_back({"charge", key.str(), c.payment_method, c.amount_minor});
+  if (auto again = Replay(key_operation_, charges_, "charge", key.str())) return *again;
+  Result<PaymentIntentResult> answer;
+  if (auto v = ValidateCharge(c); !v) {
+    answer = Fail(v.error());
+  } else if (!next_charges_.empty()) {
+    answer = std::move(next_charges_.front());
+    next_charges_.pop_front();
+  } else {
+    PaymentIntentResult r;
+    r.id = NewId("pi");
+    r.status = "succeeded";
+    r.outcome = ChargeOutcome::kSucceeded;
+    r.amount = c.amount_minor;
+    r.currency = c.currency;
+    r.latest_charge = NewId("ch");
+    answer = r;
+  }
+  // No answer reached us (kUnavailable): nothing was stored, a retry with the key is new.
+  if (!answer && answer.error().code == Code::kUnavailable) return answer;
+  key_operation_[key.str()] = "charge";
+  charges_.emplace(key.str(), answer);
+  return answer;
+}
+
+Result<PaymentMethodResult> FakePaymentProvider::DetachPaymentMethod(const std::string& pm,
+                                                                     const IdempotencyKey& key) {
+  std::lock_guard lock(mu_);
+  calls_.push_back({"detach", key.str(), pm, 0});
+  if (auto again = Replay(key_operation_, detaches_, "detach", key.str())) return *again;
+  Result<PaymentMethodResult> answer = PaymentMethodResult{pm, ""};
+  key_operation_[key.str()] = "detach";
+  detaches_.emplace(key.str(), answer);
+  return answer;
+}
+
+Result<RefundResult> FakePaymentProvider::Refund(const RefundRequest& r,
+                                                 const IdempotencyKey& key) {
+  std::lock_guard lock(mu_);
+  calls_.push_back({"refund", key.str(), r.payment_intent.empty() ? r.charge : r.payment_intent,
+                    r.amount_minor.value_or(0)});
+  if (auto again = Replay(key_operation_, refunds_, "refund", key.str())) return *again;
+  Result<RefundResult> answer;
+  if (auto v = ValidateRefund(r); !v) {
+    answer = Fail(v.error());
+  } else {
+    answer = RefundResult{NewId("re"), "succeeded", r.amount_minor.value_or(0), r.charge,
+                          r.payment_intent};
+  }
+  key_operation_[key.str()] = "refund";
+  refunds_.emplace(key.str(), answer);
+  return answer;
+}
+
+Result<SubscriptionResult> FakePaymentProvider::CancelSubscription(const std::string& sub,
+                                                                   const IdempotencyKey& key) {
+  std::lock_guard lock(mu_);
+  calls_.push_back({"cancel", key.str(), sub, 0});
+  if (auto again = Replay(key_operation_, cancels_, "cancel", key.str())) return *again;
+  Result<SubscriptionResult> answer = SubscriptionResult{sub, "canceled"};
+  key_operation_[key.str()] = "cancel";
+  cancels_.emplace(key.str(), answer);
+  return answer;
+}
+
+std::vector<FakePaymentProvider::Call> FakePaymentProvider::calls() const {
+  std::lock_guard lock(mu_);
+  return calls_;
+}
+
+int FakePaymentProvider::succeeded_charges() const {
+  std::lock_guard lock(mu_);
+  int n = 0;
+  for (const auto& [key, answer] : charges_) {
+    if (answer && answer->outcome == ChargeOutcome::kSucceeded) ++n;
+  }
+  return n;
+}
+
 // ---------------------------------------------------------------- oracle
 
 CommandResult RunOracle(const std::vector<std::string>& args) {

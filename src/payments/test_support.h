@@ -94,6 +94,55 @@ class ScriptedHttpClient : public HttpClient {
   std::vector<HttpRequest> requests_;
 };
 
+// A PaymentProvider in memory for unit tests of the services built on payments (no node, no
+// network). Keeps Stripe's idempotency rule: the first answer to a key is stored and replayed,
+// so tests can count what would really have happened (charges()). Answers come from a script
+// per operation when one is queued (NextCharge...), else a success with ids derived from a
+// counter. Thread-safe.
+class FakePaymentProvider : public PaymentProvider {
+ public:
+  struct Call {
+    std::string operation;  // "checkout", "charge", "detach", "refund", "cancel"
+    std::string key;
+    std::string subject;  // the charge's payment method, the detached pm, the refunded intent...
+    std::int64_t amount = 0;
+  };
+
+  // The next new (not replayed) charge answers this (an outcome, or an error). A kUnavailable
+  // error is not stored (no answer came back): the same key may be sent again.
+  void NextCharge(Result<PaymentIntentResult> answer);
+
+  Result<CheckoutSession> CreateCheckoutSession(const CheckoutRequest& request,
+                                                const IdempotencyKey& key) override;
+  Result<PaymentIntentResult> ChargeOffSession(const OffSessionCharge& charge,
+                                               const IdempotencyKey& key) override;
+  Result<PaymentMethodResult> DetachPaymentMethod(const std::string& payment_method,
+                                                  const IdempotencyKey& key) override;
+  Result<RefundResult> Refund(const RefundRequest& request, const IdempotencyKey& key) override;
+  Result<SubscriptionResult> CancelSubscription(const std::string& subscription,
+                                                const IdempotencyKey& key) override;
+  std::string Describe() const override { return "fake payments (tests)"; }
+
+  // Every call, replays included, in order.
+  std::vector<Call> calls() const;
+  // Charges that succeeded, each counted once however often its key was sent.
+  int succeeded_charges() const;
+
+ private:
+  std::string NewId(const std::string& prefix);
+  mutable std::mutex mu_;
+  std::vector<Call> calls_;
+  std::deque<Result<PaymentIntentResult>> next_charges_;
+  // key -> the operation and the first answer, JSON-free: one map per answer type.
+  std::map<std::string, std::string> key_operation_;
+  std::map<std::string, Result<CheckoutSession>> sessions_;
+  std::map<std::string, Result<PaymentIntentResult>> charges_;
+  std::map<std::string, Result<PaymentMethodResult>> detaches_;
+  std::map<std::string, Result<RefundResult>> refunds_;
+  std::map<std::string, Result<SubscriptionResult>> cancels_;
+  int counter_ = 0;
+};
+
 // Runs `node tests/stripe/oracle.mjs args...`; returns its exit status and stdout.
 struct CommandResult {
   int status = -1;
