@@ -15,6 +15,9 @@
 //   GET  /_emulator/state                           every object, counts, webhook deliveries.
 //   GET  /_emulator/requests                        every API request received (method, path,
 //        Idempotency-Key, Stripe-Version, raw body).
+//   POST /_emulator/subscriptions/:id/renew         a new billing period (invoice.paid, or
+//        invoice.payment_failed for a card that fails).
+//   POST /_emulator/charges/:id/dispute             the cardholder disputes the charge.
 //   POST /_emulator/config                          webhook_url=...: where webhooks go.
 //   POST /_emulator/events/:id/resend               delivers an event again (duplicates).
 //   POST /_emulator/webhooks/flush                  answers once every queued webhook was sent.
@@ -528,6 +531,7 @@ export class Emulator {
       : this.createCustomer({ email: s.customer_email ?? undefined });
     const pm = this.newPaymentMethod(number);
     pm.customer = customer.id;
+    pm._authenticated = true; // the donor was present: 3-D Secure done when saving the card
     // On the hosted page the donor is present: authentication (3155, 3184) is completed there.
     s.customer = customer.id;
     s.status = 'complete';
@@ -698,7 +702,9 @@ export class Emulator {
     });
     if (!confirm) return pi;
     this.emit('payment_intent.created', pi);
-    const behaviour = pm._behaviour;
+    // 3155 needs authentication unless it was saved with it (setup on the hosted page).
+    const behaviour =
+      pm._behaviour === 'auth_on_setup' && !pm._authenticated ? 'auth_always' : pm._behaviour;
     if (behaviour === 'succeeds' || behaviour === 'auth_on_setup') {
       const charge = this.succeed(pi);
       this.emit('payment_intent.succeeded', pi);
@@ -822,6 +828,74 @@ export class Emulator {
     return sub;
   }
 
+  // A new billing period of a subscription: an invoice charged to its saved card, paid (with
+  // invoice.paid, payment_intent.succeeded) or not (invoice.payment_failed) as the card says.
+  renewSubscription(id) {
+    const sub = this.get('subscription', id, 'id');
+    if (sub.status === 'canceled') {
+      throw new ApiError(400, 'invalid_request_error', `Subscription ${id} is canceled.`);
+    }
+    const pm = this.get('payment_method', sub.default_payment_method, 'payment_method');
+    const price = sub.items.data[0].price;
+    const pi = this.newPaymentIntent({
+      amount: price.unit_amount,
+      currency: price.currency,
+      customer: sub.customer,
+      payment_method: pm.id,
+      metadata: {},
+    });
+    const paid = pm._behaviour === 'succeeds' || pm._behaviour === 'auth_on_setup';
+    const inv = this.store({
+      id: this.newId('in'),
+      object: 'invoice',
+      status: paid ? 'paid' : 'open',
+      customer: sub.customer,
+      subscription: sub.id,
+      amount_paid: paid ? price.unit_amount : 0,
+      amount_due: price.unit_amount,
+      currency: price.currency,
+      payment_intent: pi.id,
+      billing_reason: 'subscription_cycle',
+      created: this.now(),
+      livemode: false,
+    });
+    if (paid) {
+      const charge = this.succeed(pi);
+      this.emit('invoice.paid', inv);
+      this.emit('payment_intent.succeeded', pi);
+      this.emit('charge.succeeded', charge);
+    } else {
+      pi.status = 'requires_payment_method';
+      sub.status = 'past_due';
+      this.emit('invoice.payment_failed', inv);
+      this.emit('customer.subscription.updated', sub);
+    }
+    return inv;
+  }
+
+  // The cardholder disputes a charge (charge.dispute.created).
+  dispute(chargeId) {
+    const charge = this.get('charge', chargeId, 'charge');
+    if (charge.status !== 'succeeded') {
+      throw new ApiError(400, 'invalid_request_error', `Charge ${chargeId} was not paid.`);
+    }
+    charge.disputed = true;
+    const dp = {
+      id: this.newId('dp'),
+      object: 'dispute',
+      amount: charge.amount - charge.amount_refunded,
+      currency: charge.currency,
+      charge: charge.id,
+      payment_intent: charge.payment_intent,
+      reason: 'fraudulent',
+      status: 'needs_response',
+      created: this.now(),
+      livemode: false,
+    };
+    this.emit('charge.dispute.created', dp);
+    return dp;
+  }
+
   // ---------------------------------------------------------------- events and webhooks
 
   publicView(obj) {
@@ -884,6 +958,22 @@ export class Emulator {
     if (method === 'POST' && (m = /^\/_emulator\/checkout\/sessions\/([^/]+)\/complete$/.exec(path))) {
       try {
         return [200, this.publicView(this.completeSession(m[1], params.card ?? '4242424242424242'))];
+      } catch (e) {
+        if (e instanceof ApiError) return [e.status, e.body];
+        throw e;
+      }
+    }
+    if (method === 'POST' && (m = /^\/_emulator\/subscriptions\/([^/]+)\/renew$/.exec(path))) {
+      try {
+        return [200, this.publicView(this.renewSubscription(m[1]))];
+      } catch (e) {
+        if (e instanceof ApiError) return [e.status, e.body];
+        throw e;
+      }
+    }
+    if (method === 'POST' && (m = /^\/_emulator\/charges\/([^/]+)\/dispute$/.exec(path))) {
+      try {
+        return [200, this.publicView(this.dispute(m[1]))];
       } catch (e) {
         if (e instanceof ApiError) return [e.status, e.body];
         throw e;

@@ -311,6 +311,14 @@ describe('off-session PaymentIntents (a pledge charged when its condition is met
     }
   });
 
+  test('the 3155 card not saved with authentication needs it off-session', async () => {
+    const cus = await stripe.customers.create({});
+    await assert.rejects(
+      charge(cus.id, 'pm_card_authenticationRequiredOnSetup', 'unsaved-3155'),
+      (e) => e.type === 'StripeCardError' && e.code === 'authentication_required',
+    );
+  });
+
   test('the 3184 card fails with authentication_required, the intent awaits a payment method', async () => {
     const [cus, pm] = await savedCard('4000002760003184');
     await assert.rejects(charge(cus, pm, 'auth'), (e) => {
@@ -408,6 +416,74 @@ describe('refunds', () => {
     assert.equal(refunded.length, 2);
     assert.equal(refunded[1].data.object.refunded, true);
     assert.equal(refunded[1].data.object.amount_refunded, 3000);
+  });
+});
+
+describe('renewals and disputes (test-only routes)', () => {
+  async function monthly(card) {
+    const session = await stripe.checkout.sessions.create({
+      mode: 'subscription',
+      line_items: [{
+        price_data: {
+          currency: 'usd', unit_amount: 700, recurring: { interval: 'month' },
+          product_data: { name: 'Monthly' },
+        },
+        quantity: 1,
+      }],
+      success_url: 'https://x.example/ok',
+    });
+    const done = await complete(session.id, card);
+    assert.equal(done.status, 200);
+    return done.body.subscription;
+  }
+  const post = async (path) => {
+    const r = await fetch(`${base}${path}`, { method: 'POST' });
+    return { status: r.status, body: await r.json() };
+  };
+
+  test('a renewal is paid, or fails and leaves the subscription past due', async () => {
+    const sub = await monthly('4242424242424242');
+    await flush();
+    let before = receiver.received.length;
+    const paid = await post(`/_emulator/subscriptions/${sub}/renew`);
+    assert.equal(paid.status, 200);
+    assert.equal(paid.body.status, 'paid');
+    assert.equal(paid.body.amount_paid, 700);
+    await flush();
+    assert.deepEqual(verifiedEvents().slice(before).map((e) => e.type),
+      ['invoice.paid', 'payment_intent.succeeded', 'charge.succeeded']);
+
+    // A card saved through Checkout that later fails (0002 passes setup, fails charges).
+    const failing = await monthly('4242424242424242');
+    const pmId = (await stripe.subscriptions.retrieve(failing)).default_payment_method;
+    emulator.objects.payment_method.get(pmId)._behaviour = 'declined';
+    await flush();
+    before = receiver.received.length;
+    const unpaid = await post(`/_emulator/subscriptions/${failing}/renew`);
+    assert.equal(unpaid.body.status, 'open');
+    await flush();
+    assert.deepEqual(verifiedEvents().slice(before).map((e) => e.type),
+      ['invoice.payment_failed', 'customer.subscription.updated']);
+    assert.equal((await stripe.subscriptions.retrieve(failing)).status, 'past_due');
+    await stripe.subscriptions.cancel(failing);
+    assert.equal((await post(`/_emulator/subscriptions/${failing}/renew`)).status, 400);
+  });
+
+  test('a dispute names the charge and what is at stake', async () => {
+    const [cus, pm] = await savedCard('4242424242424242');
+    const pi = await stripe.paymentIntents.create({
+      amount: 2000, currency: 'usd', customer: cus, payment_method: pm, off_session: true,
+      confirm: true,
+    });
+    await flush();
+    const before = receiver.received.length;
+    const dp = await post(`/_emulator/charges/${pi.latest_charge}/dispute`);
+    assert.equal(dp.status, 200);
+    await flush();
+    const [event] = verifiedEvents().slice(before);
+    assert.equal(event.type, 'charge.dispute.created');
+    assert.equal(event.data.object.charge, pi.latest_charge);
+    assert.equal(event.data.object.amount, 2000);
   });
 });
 
