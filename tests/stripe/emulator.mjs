@@ -209,7 +209,7 @@ export class Emulator {
 
   get(kind, id, param) {
     const o = this.objects[kind].get(id);
-    if (!o) throw noSuch(kind.replace('_', ''), id, param);
+    if (!o) throw noSuch(kind, id, param);
     return o;
   }
 
