@@ -115,6 +115,9 @@ TEST_F(StripeEmulatorTest, CheckoutInPaymentMode) {
   json last = emulator_->Requests().back();
   EXPECT_EQ(last["idempotency_key"], "undersigned:donation-checkout:34");
   EXPECT_EQ(last["stripe_version"], kStripeApiVersion);
+  // On the wire, byte for byte the body checked against the library's in payments_test.
+  EXPECT_EQ(last["content_type"], "application/x-www-form-urlencoded");
+  EXPECT_EQ(last["body"], StripeProvider::CheckoutBody(Request(CheckoutMode::kPayment, "d34")));
 
   json done = emulator_->CompleteCheckout(s->id, "4242424242424242");
   ASSERT_EQ(done["http_status"], 200) << done.dump();
