@@ -44,8 +44,9 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-# The browser test runs on Node.js (18 or newer) with npm; Debian's packages are used only when
-# the machine has no node of its own.
+# The browser test and the Stripe emulator's tests (tests/stripe: payments) run on Node.js (20 or
+# newer: Stripe's library needs it) with npm, which installs their locked packages under ctest;
+# Debian's packages are used only when the machine has no node of its own.
 if [[ "${1:-}" == "--test" ]] && ! command -v node >/dev/null 2>&1; then
   SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO="sudo"
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends nodejs npm

@@ -29,6 +29,7 @@
 #include "http/server.h"
 #include "mail/mailer.h"
 #include "mail/outbox_sender.h"
+#include "payments/stripe_provider.h"
 #include "render/email.h"
 #include "render/templates.h"
 #include "service/outcomes.h"
@@ -194,6 +195,15 @@ Result<std::unique_ptr<App>> App::Open(const Config& config, bool serving) {
       std::make_unique<service::DashboardService>(*app->store_, *app->accounts_, clock);
   app->updates_ = std::make_unique<service::UpdateService>(*app->store_, *app->accounts_, clock);
 
+  // Payments (issue 14): built from config, no network until used.
+  if (payments::PaymentsEnabled(config.payments)) {
+    auto provider = payments::MakePaymentProvider(config.payments);
+    if (!provider) return Fail(provider.error());
+    app->payments_ = std::move(*provider);
+    app->payment_webhooks_ =
+        std::make_unique<payments::WebhookVerifier>(config.payments.stripe_webhook_secret, clock);
+  }
+
   service::SigningOptions so;
   so.max_confirm_sends = config.limits.max_confirm_sends;
   so.per_address = RateLimit{config.limits.per_address_burst, config.limits.per_address_per_second,
@@ -243,6 +253,13 @@ Result<void> App::EnsureDemoCampaign() {
   return {};
 }
 
+std::string App::PaymentsStatus() const {
+  if (!payments_) {
+    return "off (no payments.stripe_secret_key): fundraisers take offline gifts only";
+  }
+  return payments_->Describe();
+}
+
 int App::Serve() {
   Clock& clock = Clock::System();
   const std::string share = ShareDir();
@@ -278,6 +295,8 @@ int App::Serve() {
     spdlog::error("mail: {}", mailer.error().message);
     return 1;
   }
+
+  spdlog::info("payments: {}", PaymentsStatus());
 
   auto parsed_listen = ParseListen(config_.server.listen);
   http::Metrics metrics;

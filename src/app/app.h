@@ -9,6 +9,8 @@
 #include <string>
 
 #include "app/config.h"
+#include "payments/provider.h"
+#include "payments/webhook.h"
 #include "service/accounts.h"
 #include "service/api_tokens.h"
 #include "service/campaigns.h"
@@ -66,6 +68,12 @@ class App {
   // The signature log, opened on first use (its key and origin are made then if missing).
   // base_url: the site's public URL, from which a first start derives the log's origin.
   Result<service::LogService*> Log(const std::string& base_url);
+  // Payments (issue 14): the provider and the Stripe webhook verifier, both nullptr while
+  // payments are off (no payments.stripe_secret_key): fundraisers then take offline gifts
+  // only, and say so. PaymentsStatus() says which, for the start-up log (never a secret).
+  payments::PaymentProvider* payments() { return payments_.get(); }
+  const payments::WebhookVerifier* payment_webhooks() const { return payment_webhooks_.get(); }
+  std::string PaymentsStatus() const;
 
  private:
   explicit App(Config config);
@@ -90,6 +98,8 @@ class App {
   std::unique_ptr<service::PeopleService> people_;          // the API's people (and the console's)
   std::unique_ptr<service::ModerationService> moderation_;  // hiding, invalidating (issue 13)
   std::unique_ptr<service::OrganizationReviewService> organization_review_;  // over the above
+  std::unique_ptr<payments::PaymentProvider> payments_;                      // null: payments off
+  std::unique_ptr<payments::WebhookVerifier> payment_webhooks_;              // null: payments off
   // Set by Serve(): the mail sender's Wake, called by the signing service after commits.
   std::function<void()> wake_mailer_;
 };

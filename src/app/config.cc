@@ -167,6 +167,20 @@ std::vector<Setting> MakeSettings() {
   s.push_back(Int(
       "signature_log.checkpoint_seconds", "longest wait between new signatures and a checkpoint",
       [](Config& c) -> int& { return c.signature_log.checkpoint_seconds; }, 1, 3600));
+  // Payments (issue 14): Stripe's keys and API; secrets, never logged.
+  s.push_back(Str("payments.stripe_secret_key",
+                  "Stripe secret key (sk_live_..., sk_test_...); empty: payments off (a secret: "
+                  "prefer UNDERSIGNED_PAYMENTS_STRIPE_SECRET_KEY)",
+                  [](Config& c) -> std::string& { return c.payments.stripe_secret_key; }));
+  s.push_back(Str("payments.stripe_webhook_secret",
+                  "signing secret of the Stripe webhook endpoint (whsec_...); a secret",
+                  [](Config& c) -> std::string& { return c.payments.stripe_webhook_secret; }));
+  s.push_back(Str("payments.stripe_api_base",
+                  "Stripe's API URL (change only to test against an emulator)",
+                  [](Config& c) -> std::string& { return c.payments.stripe_api_base; }));
+  s.push_back(Int(
+      "payments.timeout_seconds", "longest wait for one request to Stripe",
+      [](Config& c) -> int& { return c.payments.timeout_seconds; }, 1, 600));
   s.push_back(
       Str("log.format", "text or json", [](Config& c) -> std::string& { return c.log.format; }));
   s.push_back(Str("log.level", "trace, debug, info, warn or error",
@@ -318,6 +332,7 @@ Result<void> ValidateConfig(const Config& c) {
       c.mail.starttls != "required") {
     return Bad("mail.starttls", "must be off, opportunistic or required");
   }
+  if (auto r = payments::ValidatePaymentsConfig(c.payments); !r) return r;
   if (c.log.format != "text" && c.log.format != "json") {
     return Bad("log.format", "must be text or json");
   }

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "payments/config.h"
 
 namespace undersigned::app {
 
@@ -86,6 +87,9 @@ struct Config {
     std::string origin;          // checkpoint origin; default: base URL host + "/log"
     int checkpoint_seconds = 2;  // longest wait between growth and a signed checkpoint
   } signature_log;
+  // Payments through Stripe (issue 14, payments/config.h): off while stripe_secret_key is
+  // empty. The secret key and webhook secret are never logged.
+  payments::PaymentsConfig payments;
   struct Log {
     std::string format = "text";  // text | json
     std::string level = "info";   // trace | debug | info | warn | error
