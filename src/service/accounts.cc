@@ -781,6 +781,45 @@ Result<std::string> AccountService::CreateApiToken(const Actor& by, const std::s
   return raw;
 }
 
+Result<std::vector<CampaignToken>> AccountService::ListApiTokens(const Actor& by,
+                                                                 std::int64_t campaign_id) {
+  if (auto ok = Authorize(by, campaign_id, CampaignAction::kManageTokens); !ok) {
+    return Fail(ok.error());
+  }
+  auto list = accounts_.ListCampaignApiTokens(campaign_id);
+  if (!list) return Fail(list.error());
+  std::vector<CampaignToken> out;
+  std::map<std::int64_t, std::string> emails;
+  for (ScopedApiToken& t : *list) {
+    std::string owner;
+    if (t.scope.owner_user_id) {
+      auto it = emails.find(*t.scope.owner_user_id);
+      if (it == emails.end()) {
+        auto user = accounts_.GetUser(*t.scope.owner_user_id);
+        it = emails.emplace(*t.scope.owner_user_id, user ? user->email : std::string()).first;
+      }
+      owner = it->second;
+    }
+    out.push_back({std::move(t.token), std::move(owner)});
+  }
+  return out;
+}
+
+Result<ApiToken> AccountService::RevokeApiToken(const Actor& by, std::int64_t campaign_id,
+                                                std::int64_t token_id) {
+  if (auto ok = Authorize(by, campaign_id, CampaignAction::kManageTokens); !ok) {
+    return Fail(ok.error());
+  }
+  auto revoked = accounts_.RevokeCampaignApiToken(campaign_id, token_id, clock_.Now());
+  if (!revoked) return Fail(revoked.error());
+  if (auto r = Record(by, campaign_id, "api_token.revoke", revoked->name,
+                      {{"read_only", revoked->read_only}});
+      !r) {
+    return Fail(r.error());
+  }
+  return revoked;
+}
+
 void AccountService::Sweep() {
   (void)accounts_.PurgeExpiredAccountRows(clock_.Now());
   per_account_.Sweep();

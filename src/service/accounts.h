@@ -110,6 +110,12 @@ struct NamedAction {
   std::string who;  // the user's email; "" for the server's operator
 };
 
+// A campaign's API token as the console lists it.
+struct CampaignToken {
+  ApiToken token;
+  std::string owner;  // its owner's email; "" for a token made at the command line
+};
+
 class AccountService {
  public:
   // mail_queued (may be empty) is called after a mail (an invitation, a sign-in link) was
@@ -210,6 +216,11 @@ class AccountService {
   // campaign (administrators), read-only or not. Returns the raw token (shown once).
   Result<std::string> CreateApiToken(const Actor& by, const std::string& name,
                                      std::optional<std::int64_t> campaign_id, bool read_only);
+  // The tokens scoped to a campaign, live and revoked, newest first (manage_tokens there).
+  Result<std::vector<CampaignToken>> ListApiTokens(const Actor& by, std::int64_t campaign_id);
+  // Revokes one of them (manage_tokens; kNotFound for a token of another campaign or one
+  // revoked already), recorded. API servers stop taking it within their token cache's 30 s.
+  Result<ApiToken> RevokeApiToken(const Actor& by, std::int64_t campaign_id, std::int64_t token_id);
 
   // Forgets expired sessions and links, and the throttles' idle entries. Call now and then.
   void Sweep();

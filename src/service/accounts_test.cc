@@ -522,6 +522,49 @@ TEST_F(AccountsTest, ApiTokensAreScopedAndOwned) {
   EXPECT_TRUE(scope->read_only);
 }
 
+TEST_F(AccountsTest, ACampaignsOwnerListsAndRevokesItsTokensOnly) {
+  User ada = MustCreate("ada@example.org");
+  User bob = MustCreate("bob@example.org");
+  User eve = MustCreate("eve@example.org");
+  const std::int64_t bees = CampaignId("bees");
+  const std::int64_t trees = CampaignId("trees");
+  ASSERT_TRUE(
+      accounts_->AddMember(Actor::Operator(), bees, "ada@example.org", CampaignRole::kOwner));
+  ASSERT_TRUE(
+      accounts_->AddMember(Actor::Operator(), trees, "ada@example.org", CampaignRole::kOwner));
+  ASSERT_TRUE(
+      accounts_->AddMember(Actor::Operator(), bees, "bob@example.org", CampaignRole::kEditor));
+  auto crm = accounts_->CreateApiToken(Actor::Of(ada), "crm", bees, true);
+  auto other = accounts_->CreateApiToken(Actor::Of(ada), "other", trees, false);
+  ASSERT_TRUE(crm && other);
+
+  auto list = accounts_->ListApiTokens(Actor::Of(ada), bees);
+  ASSERT_TRUE(list.has_value()) << list.error().message;
+  ASSERT_EQ(list->size(), 1u);
+  EXPECT_EQ((*list)[0].token.name, "crm");
+  EXPECT_EQ((*list)[0].owner, "ada@example.org");
+  EXPECT_TRUE((*list)[0].token.read_only);
+  EXPECT_EQ(accounts_->ListApiTokens(Actor::Of(bob), bees).error().code, Code::kForbidden);
+  EXPECT_EQ(accounts_->ListApiTokens(Actor::Of(eve), bees).error().code, Code::kNotFound);
+
+  const std::int64_t crm_id = (*list)[0].token.id;
+  const std::int64_t other_id = store_->FindApiToken(HashToken(*other))->id;
+  EXPECT_EQ(accounts_->RevokeApiToken(Actor::Of(bob), bees, crm_id).error().code, Code::kForbidden);
+  // Another campaign's token is not this campaign's to revoke.
+  EXPECT_EQ(accounts_->RevokeApiToken(Actor::Of(ada), bees, other_id).error().code,
+            Code::kNotFound);
+  auto revoked = accounts_->RevokeApiToken(Actor::Of(ada), bees, crm_id);
+  ASSERT_TRUE(revoked.has_value()) << revoked.error().message;
+  EXPECT_EQ(revoked->revoked, clock_.Now());
+  EXPECT_EQ(store_->FindApiToken(HashToken(*crm)).error().code, Code::kNotFound);
+  EXPECT_TRUE(store_->FindApiToken(HashToken(*other)).has_value());
+  auto actions =
+      accounts_->ListActions(Actor::Operator(), ActionFilter{bees, std::nullopt}, Page{1, 10});
+  ASSERT_TRUE(actions.has_value());
+  EXPECT_EQ(actions->items[0].action, "api_token.revoke");
+  EXPECT_EQ(actions->items[0].subject, "crm");
+}
+
 TEST(SessionCookieTest, HostPrefixedSecureHttpOnlyStrict) {
   EXPECT_EQ(SessionCookie("abc", 3600),
             "__Host-undersigned-session=abc; Path=/; Max-Age=3600; Secure; HttpOnly; "

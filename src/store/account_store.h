@@ -118,6 +118,12 @@ struct ApiTokenScope {
   bool read_only = false;
 };
 
+// A token with its scope, as the console lists a campaign's tokens.
+struct ScopedApiToken {
+  ApiToken token;
+  ApiTokenScope scope;
+};
+
 class AccountStore {
  public:
   virtual ~AccountStore() = default;
@@ -191,6 +197,12 @@ class AccountStore {
                                                 const ApiTokenScope& scope, UnixTime now) = 0;
   // The scope of a token by its id; kNotFound for an unknown token.
   virtual Result<ApiTokenScope> GetApiTokenScope(std::int64_t token_id) = 0;
+  // The tokens scoped to one campaign, live and revoked, newest first.
+  virtual Result<std::vector<ScopedApiToken>> ListCampaignApiTokens(std::int64_t campaign_id) = 0;
+  // Revokes the live token token_id if it is scoped to campaign_id (a campaign's organizers
+  // revoke its tokens, no other); returns it revoked. kNotFound otherwise.
+  virtual Result<ApiToken> RevokeCampaignApiToken(std::int64_t campaign_id, std::int64_t token_id,
+                                                  UnixTime now) = 0;
 };
 
 }  // namespace undersigned

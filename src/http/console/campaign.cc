@@ -42,6 +42,7 @@ void RegisterCampaign(Router& router, KitPtr kit) {
                     d.set("may_update", may(CampaignAction::kSendUpdate));
                     d.set("may_deliver", may(CampaignAction::kDeliver));
                     d.set("may_members", may(CampaignAction::kManageMembers));
+                    d.set("may_tokens", may(CampaignAction::kManageTokens));
                     d.set("may_actions", may(CampaignAction::kViewActions));
                     d.set("created", Data(req.Query("created").has_value()));
                     d.set("saved", Data(req.Query("saved").has_value()));

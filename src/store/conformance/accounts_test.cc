@@ -406,5 +406,50 @@ TEST_P(StoreTest, ApiTokensCarryAScopeAndOldOnesReachEverything) {
   EXPECT_EQ(a.GetApiTokenScope(old->id + 100).error().code, Code::kNotFound);
 }
 
+// A campaign's tokens are listed and revoked through that campaign only.
+TEST_P(StoreTest, ACampaignsTokensAreListedAndRevokedThroughItOnly) {
+  AccountStore& a = store_->accounts();
+  Campaign bees = MustCreate("bees");
+  Campaign trees = MustCreate("trees");
+  User ada = MustCreateUser(*store_, "ada@example.org");
+  auto crm =
+      a.CreateScopedApiToken("crm", HashOf("crm"), ApiTokenScope{ada.id, bees.id, true}, kT0);
+  auto site = a.CreateScopedApiToken("site", HashOf("site"),
+                                     ApiTokenScope{std::nullopt, bees.id, false}, kT0 + 1);
+  auto other =
+      a.CreateScopedApiToken("other", HashOf("other"), ApiTokenScope{ada.id, trees.id, false}, kT0);
+  ASSERT_TRUE(crm && site && other);
+  ASSERT_TRUE(store_->CreateApiToken("legacy", HashOf("legacy"), kT0));
+
+  auto list = a.ListCampaignApiTokens(bees.id);
+  ASSERT_TRUE(list.has_value()) << list.error().message;
+  ASSERT_EQ(list->size(), 2u);
+  EXPECT_EQ((*list)[0].token.name, "site");  // newest first
+  EXPECT_EQ((*list)[0].token.created, kT0 + 1);
+  EXPECT_FALSE((*list)[0].scope.owner_user_id.has_value());
+  EXPECT_FALSE((*list)[0].token.read_only);
+  EXPECT_EQ((*list)[1].token.name, "crm");
+  EXPECT_EQ((*list)[1].scope.owner_user_id, ada.id);
+  EXPECT_TRUE((*list)[1].scope.read_only);
+  EXPECT_EQ((*list)[1].scope.campaign_id, bees.id);
+  EXPECT_FALSE((*list)[1].token.revoked.has_value());
+
+  // Not through another campaign.
+  EXPECT_EQ(a.RevokeCampaignApiToken(trees.id, crm->id, kT0 + 5).error().code, Code::kNotFound);
+  EXPECT_TRUE(store_->FindApiToken(HashOf("crm")).has_value());
+  auto revoked = a.RevokeCampaignApiToken(bees.id, crm->id, kT0 + 5);
+  ASSERT_TRUE(revoked.has_value()) << revoked.error().message;
+  EXPECT_EQ(revoked->name, "crm");
+  EXPECT_EQ(revoked->revoked, kT0 + 5);
+  EXPECT_EQ(store_->FindApiToken(HashOf("crm")).error().code, Code::kNotFound);
+  EXPECT_TRUE(store_->FindApiToken(HashOf("site")).has_value());
+  EXPECT_EQ(a.RevokeCampaignApiToken(bees.id, crm->id, kT0 + 6).error().code, Code::kNotFound);
+  list = a.ListCampaignApiTokens(bees.id);
+  ASSERT_TRUE(list.has_value());
+  ASSERT_EQ(list->size(), 2u);
+  EXPECT_EQ((*list)[1].token.revoked, kT0 + 5);
+  EXPECT_EQ(a.ListCampaignApiTokens(trees.id)->size(), 1u);
+}
+
 }  // namespace
 }  // namespace undersigned::store::conformance

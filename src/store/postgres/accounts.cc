@@ -98,6 +98,12 @@ constexpr const char* kInsertScopedToken =
     "VALUES ($1, $2, $3, $4, $5, $6) RETURNING id";
 constexpr const char* kTokenScope =
     "SELECT owner_user_id, campaign_id, read_only FROM api_tokens WHERE id = $1";
+constexpr const char* kCampaignTokens =
+    "SELECT id, name, created, revoked, owner_user_id, read_only FROM api_tokens "
+    "WHERE campaign_id = $1 ORDER BY id DESC";
+constexpr const char* kRevokeCampaignToken =
+    "UPDATE api_tokens SET revoked = $3 WHERE id = $2 AND campaign_id = $1 AND revoked IS NULL "
+    "RETURNING id, name, created, revoked, read_only";
 
 User UserFrom(const PgResult& r, int row) {
   User u;
@@ -404,6 +410,30 @@ Result<ApiTokenScope> PgAccounts::GetApiTokenScope(std::int64_t token_id) {
   if (!r) return Fail(r.error());
   if (r->rows() == 0) return Fail(Code::kNotFound, "no such token");
   return ApiTokenScope{r->OptInt(0, 0), r->OptInt(0, 1), r->Bool(0, 2)};
+}
+
+Result<std::vector<ScopedApiToken>> PgAccounts::ListCampaignApiTokens(std::int64_t campaign_id) {
+  auto r =
+      Run(kCampaignTokens, PgParams().Int(campaign_id), "listing the campaign's tokens", false);
+  if (!r) return Fail(r.error());
+  std::vector<ScopedApiToken> out;
+  for (int i = 0; i < r->rows(); ++i) {
+    const bool read_only = r->Bool(i, 5);
+    out.push_back({ApiToken{r->Int(i, 0), r->Text(i, 1), r->Int(i, 2), r->OptInt(i, 3), campaign_id,
+                            read_only},
+                   ApiTokenScope{r->OptInt(i, 4), campaign_id, read_only}});
+  }
+  return out;
+}
+
+Result<ApiToken> PgAccounts::RevokeCampaignApiToken(std::int64_t campaign_id, std::int64_t token_id,
+                                                    UnixTime now) {
+  auto r = Run(kRevokeCampaignToken, PgParams().Int(campaign_id).Int(token_id).Int(now),
+               "revoking the token", true);
+  if (!r) return Fail(r.error());
+  if (r->rows() == 0) return Fail(Code::kNotFound, "no such live token of this campaign");
+  return ApiToken{r->Int(0, 0),    r->Text(0, 1), r->Int(0, 2),
+                  r->OptInt(0, 3), campaign_id,   r->Bool(0, 4)};
 }
 
 }  // namespace undersigned::store::pg

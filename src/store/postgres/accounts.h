@@ -58,6 +58,9 @@ class PgAccounts final : public AccountStore {
   Result<ApiToken> CreateScopedApiToken(const std::string& name, const std::string& hash,
                                         const ApiTokenScope& scope, UnixTime now) override;
   Result<ApiTokenScope> GetApiTokenScope(std::int64_t token_id) override;
+  Result<std::vector<ScopedApiToken>> ListCampaignApiTokens(std::int64_t campaign_id) override;
+  Result<ApiToken> RevokeCampaignApiToken(std::int64_t campaign_id, std::int64_t token_id,
+                                          UnixTime now) override;
 
  private:
   // Runs one statement on a pooled connection (a write only while the store is writable).

@@ -100,6 +100,12 @@ constexpr char kInsertScopedToken[] =
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id";
 constexpr char kTokenScope[] =
     "SELECT owner_user_id, campaign_id, read_only FROM api_tokens WHERE id = ?1";
+constexpr char kCampaignTokens[] =
+    "SELECT id, name, created, revoked, owner_user_id, read_only FROM api_tokens "
+    "WHERE campaign_id = ?1 ORDER BY id DESC";
+constexpr char kRevokeCampaignToken[] =
+    "UPDATE api_tokens SET revoked = ?3 WHERE id = ?2 AND campaign_id = ?1 AND revoked IS NULL "
+    "RETURNING id, name, created, revoked, read_only";
 
 User UserFromRow(const Stmt& s) {
   User u;
@@ -480,6 +486,37 @@ Result<ApiTokenScope> SqliteAccounts::GetApiTokenScope(std::int64_t token_id) {
   st->Bind(1, token_id);
   return QueryOne(*r, *st, "no such token", [](Stmt& s) {
     return Wrap(ApiTokenScope{s.OptInt(0), s.OptInt(1), s.Bool(2)});
+  });
+}
+
+Result<std::vector<ScopedApiToken>> SqliteAccounts::ListCampaignApiTokens(
+    std::int64_t campaign_id) {
+  auto r = store_.Reader();
+  auto st = r->Prepare(kCampaignTokens);
+  if (!st) return Fail(st.error());
+  st->Bind(1, campaign_id);
+  std::vector<ScopedApiToken> out;
+  int rc;
+  while ((rc = st->Step()) == SQLITE_ROW) {
+    const bool read_only = st->Bool(5);
+    out.push_back(
+        {ApiToken{st->Int(0), st->Text(1), st->Int(2), st->OptInt(3), campaign_id, read_only},
+         ApiTokenScope{st->OptInt(4), campaign_id, read_only}});
+  }
+  if (rc != SQLITE_DONE) return Fail(r->ErrorFor(rc, "listing the campaign's tokens"));
+  return out;
+}
+
+Result<ApiToken> SqliteAccounts::RevokeCampaignApiToken(std::int64_t campaign_id,
+                                                        std::int64_t token_id, UnixTime now) {
+  return RunWrite<ApiToken>(store_, [&](WriteTx& tx) -> Result<ApiToken> {
+    auto st = Prep(tx, kRevokeCampaignToken);
+    if (!st) return Fail(st.error());
+    st->Bind(1, campaign_id).Bind(2, token_id).Bind(3, now);
+    int rc = st->Step();
+    if (rc == SQLITE_DONE) return Fail(Code::kNotFound, "no such live token of this campaign");
+    if (rc != SQLITE_ROW) return Fail(DbOf(tx).ErrorFor(rc, "revoking the token"));
+    return ApiToken{st->Int(0), st->Text(1), st->Int(2), st->OptInt(3), campaign_id, st->Bool(4)};
   });
 }
 

@@ -53,6 +53,9 @@ class SqliteAccounts final : public AccountStore {
   Result<ApiToken> CreateScopedApiToken(const std::string& name, const std::string& hash,
                                         const ApiTokenScope& scope, UnixTime now) override;
   Result<ApiTokenScope> GetApiTokenScope(std::int64_t token_id) override;
+  Result<std::vector<ScopedApiToken>> ListCampaignApiTokens(std::int64_t campaign_id) override;
+  Result<ApiToken> RevokeCampaignApiToken(std::int64_t campaign_id, std::int64_t token_id,
+                                          UnixTime now) override;
 
  private:
   Result<User> ReadUser(const char* sql, auto bind);
