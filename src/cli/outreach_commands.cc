@@ -37,9 +37,12 @@ std::vector<CLI::App*> AddUpdateCommands(CLI::App& cli, UpdateArgs& args) {
       "unsubscribed: now, or --at a time. A running server sends it.");
   args.send->add_option("id", args.id, "the update's id")->required();
   args.send->add_option("--at", args.at, "when, e.g. 2026-12-24T09:00:00Z (default: now)");
+  args.unschedule = update->add_subcommand(
+      "unschedule", "Call off a scheduled update before it starts going out: it is a draft again.");
+  args.unschedule->add_option("id", args.id, "the update's id")->required();
   args.list = update->add_subcommand("list", "A campaign's updates and their delivery counts.");
   args.list->add_option("slug", args.slug, "campaign slug")->required();
-  return {args.create, args.edit, args.preview, args.test, args.send, args.list};
+  return {args.create, args.edit, args.preview, args.test, args.send, args.unschedule, args.list};
 }
 
 int RunUpdateCommand(const UpdateArgs& args, app::App& app, std::ostream& out,
@@ -89,6 +92,12 @@ int RunUpdateCommand(const UpdateArgs& args, app::App& app, std::ostream& out,
     if (!u) return report(u.error());
     out << "update " << u->id << " is scheduled for " << FormatIso8601(u->send_at.value_or(0))
         << "\n";
+    return 0;
+  }
+  if (*args.unschedule) {
+    auto u = updates.Unschedule(op, args.id);
+    if (!u) return report(u.error());
+    out << "update " << u->id << " is a draft again\n";
     return 0;
   }
   if (*args.list) {

@@ -23,8 +23,11 @@ struct UpdateArgs {
   CLI::App* preview = nullptr;
   CLI::App* test = nullptr;
   CLI::App* send = nullptr;
+  CLI::App* unschedule = nullptr;
   CLI::App* list = nullptr;
-  bool any() const { return *create || *edit || *preview || *test || *send || *list; }
+  bool any() const {
+    return *create || *edit || *preview || *test || *send || *unschedule || *list;
+  }
 };
 
 // Adds the `update` command and its subcommands; returns those that touch the store.

@@ -219,6 +219,32 @@ Result<Update> UpdateService::Send(const Actor& by, std::int64_t id, std::option
   return scheduled;
 }
 
+Result<Update> UpdateService::Unschedule(const Actor& by, std::int64_t id) {
+  auto u = AuthorizedUpdate(by, id);
+  if (!u) return Fail(u.error());
+  if (u->state == UpdateState::kSending || u->state == UpdateState::kSent) {
+    return Fail(Code::kConflict, "this update is already going out: what is queued is sent");
+  }
+  if (u->state != UpdateState::kScheduled) {
+    return Fail(Code::kConflict, "this update is not scheduled");
+  }
+  auto back = store_.outreach().UnscheduleUpdate(id, clock_.Now());
+  if (!back) {
+    if (back.error().code == Code::kConflict) {
+      return Fail(Code::kConflict,
+                  "this update started going out meanwhile: what is queued is "
+                  "sent");
+    }
+    return Fail(back.error());
+  }
+  if (auto r = accounts_.Record(by, u->campaign_id, "update.unschedule", std::to_string(id),
+                                {{"subject", u->subject}, {"send_at", u->send_at.value_or(0)}});
+      !r) {
+    return Fail(r.error());
+  }
+  return back;
+}
+
 void UpdateService::Wake() {
   std::function<void()> wake;
   {

@@ -109,6 +109,9 @@ class UpdateService {
   // Schedules the update for at (nullopt: now). A time in the past is refused
   // (kInvalidArgument), as is sending an update twice (kConflict).
   Result<Update> Send(const Actor& by, std::int64_t id, std::optional<UnixTime> at);
+  // Calls off a scheduled update before it starts going out: a draft again, editable and
+  // sendable later; recorded. kConflict once its first mails are queued (or if not scheduled).
+  Result<Update> Unschedule(const Actor& by, std::int64_t id);
   // The campaign's updates, newest first, with their delivery counts.
   Result<std::vector<UpdateSummary>> List(const Actor& by, const std::string& slug);
   Result<UpdateSummary> Get(const Actor& by, std::int64_t id);

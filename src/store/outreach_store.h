@@ -121,6 +121,9 @@ class OutreachStore {
                                     const std::string& body_markdown, UnixTime now) = 0;
   // draft (or scheduled) -> scheduled at send_at. kConflict once it is sending or sent.
   virtual Result<Update> ScheduleUpdate(std::int64_t id, UnixTime send_at, UnixTime now) = 0;
+  // scheduled -> draft again (send_at cleared), before its first batch is queued. kConflict
+  // otherwise (a draft, or an update being sent or sent: what is queued goes out).
+  virtual Result<Update> UnscheduleUpdate(std::int64_t id, UnixTime now) = 0;
   // Ids of the updates due at now (scheduled with send_at <= now, or sending), oldest first.
   virtual Result<std::vector<std::int64_t>> DueUpdates(UnixTime now) = 0;
   // The earliest send_at of an update scheduled or sending, if any.

@@ -46,6 +46,7 @@ void RegisterConsole(Router& router, ConsoleDeps deps) {
   console::RegisterUpdates(router, kit);
   console::RegisterDelivery(router, kit);
   console::RegisterPicture(router, kit);
+  console::RegisterTokens(router, kit);
 }
 
 }  // namespace undersigned::http

@@ -18,6 +18,7 @@
 #include "core/totp.h"
 #include "http/pages/pages.h"
 #include "http/pages/test_support.h"
+#include "service/ids.h"
 #include "service/signing.h"
 #include "store/open_store.h"
 
@@ -397,6 +398,7 @@ TEST_F(ConsoleTest, EveryConsoleFormNeedsTheSessionsOwnToken) {
                {"/console/c/the-letter/organizations/some-uuid", {{"decision", "approve"}}},
                {"/console/c/the-letter/updates", {{"subject", "S"}, {"body", "B"}}},
                {"/console/c/the-letter/delivery", {{"last_seen", "0"}}},
+               {"/console/c/the-letter/tokens", {{"name", "crm"}, {"access", "read"}}},
                {"/console/sign-out", {}}};
   for (const auto& [path, fields] : posts) {
     for (const std::string& token : {std::string(), std::string("forged"), others_token}) {
@@ -801,8 +803,22 @@ TEST_F(ConsoleTest, AnUpdateIsWrittenTestedAndSentOnlyToSignersWhoAskedForUpdate
   Response listed = Get(ed, "/console/c/the-letter/updates");
   EXPECT_TRUE(Contains(listed.body, "We met the CEO today"));
   EXPECT_FALSE(Contains(listed.body, "<em>()</em>"));  // an ordinary update names no kind
+  // Called off before it goes out: a draft again, which can be edited and scheduled anew.
+  EXPECT_TRUE(Contains(scheduled.body, "/unschedule\""));
+  Response called_off = Post(ed, page_path + "/unschedule", {{"csrf", Token(ed)}});
+  ASSERT_EQ(called_off.status, 303);
+  Response draft_again = Get(ed, HeaderOf(called_off, "Location"));
+  EXPECT_TRUE(Contains(draft_again.body, "Called off"));
+  EXPECT_TRUE(Contains(draft_again.body, "Save changes"));
+  EXPECT_EQ(Post(ed, page_path + "/unschedule", {{"csrf", Token(ed)}}).status, 409);
+  EXPECT_EQ(Post(mod, page_path + "/unschedule", {{"csrf", Token(mod)}}).status, 403);
+  ASSERT_EQ(Post(ed, page_path + "/send",
+                 {{"csrf", Token(ed)}, {"when", "later"}, {"at", "2023-11-15T10:00"}})
+                .status,
+            303);
   const auto recorded = Recorded();
   EXPECT_NE(std::find(recorded.begin(), recorded.end(), "update.schedule"), recorded.end());
+  EXPECT_NE(std::find(recorded.begin(), recorded.end(), "update.unschedule"), recorded.end());
 
   // An update of another campaign is not reachable under this one's address.
   Campaign other;
@@ -1001,6 +1017,78 @@ TEST_F(ConsoleTest, ADraftsPictureIsSeenByItsOrganizersOnly) {
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(HeaderOf(r, "Cache-Control"), "private, no-store");
   EXPECT_TRUE(Contains(Get(owner, "/c/the-letter").body, "/c/the-letter/picture.jpg?v="));
+}
+
+// API tokens from the console: an owner makes one for this campaign (shown once), sees the
+// list, revokes it; editors may not, strangers see nothing; each step is recorded.
+TEST_F(ConsoleTest, AnOwnerMakesAScopedTokenSeenOnceAndRevokesIt) {
+  Browser owner = SignIn("owner@example.org");
+  Response page = Get(owner, "/console/c/the-letter/tokens");
+  ASSERT_EQ(page.status, 200);
+  EXPECT_TRUE(Contains(page.body, "This campaign has no tokens yet."));
+  EXPECT_TRUE(Contains(Get(owner, "/console/c/the-letter").body, "/console/c/the-letter/tokens"));
+  Member("editor@example.org", CampaignRole::kEditor);
+  MakeUser("stranger@example.org");
+  Browser editor = SignIn("editor@example.org");
+  Browser stranger = SignIn("stranger@example.org");
+  EXPECT_EQ(Get(editor, "/console/c/the-letter/tokens").status, 403);
+  EXPECT_EQ(Get(stranger, "/console/c/the-letter/tokens").status, 404);
+  EXPECT_EQ(Post(editor, "/console/c/the-letter/tokens",
+                 {{"csrf", Token(editor)}, {"name", "x"}, {"access", "read"}})
+                .status,
+            403);
+  EXPECT_FALSE(Contains(Get(editor, "/console/c/the-letter").body, "/tokens\""));
+
+  // Mistakes come back with the name as typed.
+  Response bad = Post(owner, "/console/c/the-letter/tokens",
+                      {{"csrf", Token(owner)}, {"name", "CRM <sync>"}, {"access", "admin"}});
+  EXPECT_EQ(bad.status, 422);
+  EXPECT_TRUE(Contains(bad.body, "value=\"CRM &lt;sync&gt;\""));
+  EXPECT_EQ(Post(owner, "/console/c/the-letter/tokens",
+                 {{"csrf", Token(owner)}, {"name", ""}, {"access", "read"}})
+                .status,
+            422);
+
+  Response made = Post(owner, "/console/c/the-letter/tokens",
+                       {{"csrf", Token(owner)}, {"name", "CRM sync"}, {"access", "read"}});
+  ASSERT_EQ(made.status, 200) << made.body;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(made.body, m, std::regex("value=\"(us_[A-Za-z0-9_-]+)\"")))
+      << made.body;
+  const std::string raw = m[1];
+  auto token = store_->FindApiToken(service::HashToken(raw));
+  ASSERT_TRUE(token.has_value());
+  auto scope = store_->accounts().GetApiTokenScope(token->id);
+  ASSERT_TRUE(scope.has_value());
+  EXPECT_EQ(scope->campaign_id, campaign_.id);
+  EXPECT_EQ(scope->owner_user_id, owner_.id);
+  EXPECT_TRUE(scope->read_only);
+
+  // Shown once: the list names it, never the token again.
+  page = Get(owner, "/console/c/the-letter/tokens");
+  EXPECT_TRUE(Contains(page.body, "CRM sync"));
+  EXPECT_TRUE(Contains(page.body, "owner@example.org"));
+  EXPECT_TRUE(Contains(page.body, "read only"));
+  EXPECT_FALSE(Contains(page.body, raw));
+  const std::string revoke =
+      "/console/c/the-letter/tokens/" + std::to_string(token->id) + "/revoke";
+  EXPECT_TRUE(Contains(page.body, revoke));
+  EXPECT_EQ(Post(editor, revoke, {{"csrf", Token(editor)}}).status, 403);
+
+  Response revoked = Post(owner, revoke, {{"csrf", Token(owner)}});
+  ASSERT_EQ(revoked.status, 303) << revoked.body;
+  EXPECT_FALSE(store_->FindApiToken(service::HashToken(raw)).has_value());
+  page = Get(owner, "/console/c/the-letter/tokens?revoked=1");
+  EXPECT_TRUE(Contains(page.body, "The token is revoked."));
+  EXPECT_TRUE(Contains(page.body, "revoked on"));
+  EXPECT_FALSE(Contains(page.body, revoke));
+  EXPECT_EQ(Post(owner, revoke, {{"csrf", Token(owner)}}).status, 404);
+  EXPECT_EQ(Post(owner, "/console/c/the-letter/tokens/abc/revoke", {{"csrf", Token(owner)}}).status,
+            404);
+  auto recorded = Recorded();
+  ASSERT_GE(recorded.size(), 2u);
+  EXPECT_EQ(recorded[0], "api_token.revoke");
+  EXPECT_EQ(recorded[1], "api_token.create");
 }
 
 }  // namespace

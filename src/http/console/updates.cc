@@ -11,6 +11,8 @@
 //   POST /console/c/{slug}/updates/{id}         subject, body: edits a draft
 //   POST /console/c/{slug}/updates/{id}/test    queues one test copy to the signed-in organizer
 //   POST /console/c/{slug}/updates/{id}/send    when=now|later, at (datetime-local)
+//   POST /console/c/{slug}/updates/{id}/unschedule  calls off a scheduled update before it
+//            starts going out (a draft again)
 // An update of another campaign under this slug's address is a 404.
 #include <charconv>
 #include <map>
@@ -295,6 +297,19 @@ void RegisterUpdates(Router& router, KitPtr kit) {
                          "updates, a batch at a time.");
       }),
       ConsoleRoute("console_update_send"));
+
+  router.Add("POST", "/console/c/{slug}/updates/{id}/unschedule",
+             on_update([](ConsoleKit& k, service::UpdateService& updates, const Request& req,
+                          const Visit& v, const pages::Form&, const Campaign&, const Update& u) {
+               if (auto r = updates.Unschedule(v.actor(), u.id); !r) {
+                 return FailedOne(k, req, v, Typed{u.subject, u.body_markdown, "now", "", {}, {}},
+                                  r.error());
+               }
+               return Back(req.Param("slug"), u.id,
+                           "Called off: it is a draft again, and goes to nobody until you send "
+                           "it.");
+             }),
+             ConsoleRoute("console_update_unschedule"));
 }
 
 }  // namespace undersigned::http::console

@@ -73,6 +73,17 @@ TEST_P(StoreTest, AnUpdateReachesEachConfirmedSignerWhoAskedOnceInBatches) {
   auto edited = o.EditUpdate(u->id, "Big news", "We met them.", kT0 + 1);
   ASSERT_TRUE(edited) << edited.error().message;
   EXPECT_EQ(edited->subject, "Big news");
+  // Scheduled, then called off before it is due: a draft again, due never; then scheduled again.
+  EXPECT_EQ(o.UnscheduleUpdate(u->id, kT0 + 2).error().code, Code::kConflict);  // a draft
+  ASSERT_TRUE(o.ScheduleUpdate(u->id, kT0 + 50, kT0 + 2));
+  auto unscheduled = o.UnscheduleUpdate(u->id, kT0 + 2);
+  ASSERT_TRUE(unscheduled) << unscheduled.error().message;
+  EXPECT_EQ(unscheduled->state, UpdateState::kDraft);
+  EXPECT_FALSE(unscheduled->send_at.has_value());
+  EXPECT_TRUE(o.DueUpdates(kT0 + 1000).value().empty());
+  EXPECT_FALSE(o.NextUpdateAt().value().has_value());
+  EXPECT_FALSE(o.EnqueueUpdateBatch(u->id, kT0 + 1000, 10).value().ran);
+  EXPECT_EQ(o.UnscheduleUpdate(u->id + 1000, kT0).error().code, Code::kNotFound);
   auto scheduled = o.ScheduleUpdate(u->id, kT0 + 100, kT0 + 2);
   ASSERT_TRUE(scheduled) << scheduled.error().message;
   EXPECT_EQ(scheduled->state, UpdateState::kScheduled);
@@ -90,6 +101,7 @@ TEST_P(StoreTest, AnUpdateReachesEachConfirmedSignerWhoAskedOnceInBatches) {
   EXPECT_EQ(o.GetUpdate(u->id)->state, UpdateState::kSending);
   EXPECT_EQ(o.EditUpdate(u->id, "x", "y", kT0).error().code, Code::kConflict);
   EXPECT_EQ(o.ScheduleUpdate(u->id, kT0, kT0).error().code, Code::kConflict);
+  EXPECT_EQ(o.UnscheduleUpdate(u->id, kT0).error().code, Code::kConflict);  // being sent
   Open();  // a restart between batches resumes after the last committed one
   OutreachStore& o2 = store_->outreach();
   auto b2 = o2.EnqueueUpdateBatch(u->id, kT0 + 101, 1);
@@ -174,8 +186,16 @@ TEST_P(StoreTest, ADeliveryIsRecordedWithOneMailPerTarget) {
   EXPECT_EQ(to, (std::set<std::string>{"ceo@example.com", "board@example.com"}));
   d.now = kT0 + 6;
   d.record.recipients = {"ceo@example.com"};
+  // Each delivery moves the campaign's modified by a second at least, also two within one
+  // second: another process's Refresh (which looks for newer modified dates) sees each.
+  const UnixTime before = store_->GetCampaignById(d.record.campaign_id)->modified;
   auto second = o.RecordDelivery(d);
   ASSERT_TRUE(second);
+  const UnixTime after_second = store_->GetCampaignById(d.record.campaign_id)->modified;
+  EXPECT_GT(after_second, before);
+  auto third = o.RecordDelivery(d);  // the same second again
+  ASSERT_TRUE(third);
+  EXPECT_GT(store_->GetCampaignById(d.record.campaign_id)->modified, after_second);
   Open();
   auto got = store_->outreach().GetDelivery(rec->id);
   ASSERT_TRUE(got) << got.error().message;
@@ -185,9 +205,10 @@ TEST_P(StoreTest, ADeliveryIsRecordedWithOneMailPerTarget) {
   EXPECT_EQ(got->letter_json, R"({"title":"T"})");
   auto list = store_->outreach().ListDeliveries(c.id);
   ASSERT_TRUE(list);
-  ASSERT_EQ(list->size(), 2u);
-  EXPECT_EQ((*list)[0].id, second->id);  // newest first
-  EXPECT_EQ(store_->outreach().GetDelivery(second->id + 100).error().code, Code::kNotFound);
+  ASSERT_EQ(list->size(), 3u);
+  EXPECT_EQ((*list)[0].id, third->id);  // newest first
+  EXPECT_EQ((*list)[1].id, second->id);
+  EXPECT_EQ(store_->outreach().GetDelivery(third->id + 100).error().code, Code::kNotFound);
 }
 
 }  // namespace

@@ -32,6 +32,9 @@ constexpr const char* kEditUpdate =
 constexpr const char* kScheduleUpdate =
     "UPDATE updates SET state = 'scheduled', send_at = $2, modified = $3 WHERE id = $1 AND "
     "state IN ('draft', 'scheduled') RETURNING " US_PG_UPDATE_COLS;
+constexpr const char* kUnscheduleUpdate =
+    "UPDATE updates SET state = 'draft', send_at = NULL, modified = $2 WHERE id = $1 AND "
+    "state = 'scheduled' RETURNING " US_PG_UPDATE_COLS;
 constexpr const char* kDueUpdates =
     "SELECT id FROM updates WHERE state IN ('scheduled', 'sending') AND send_at <= $1 "
     "ORDER BY send_at, id";
@@ -76,7 +79,7 @@ constexpr const char* kRecordDelivery =
     "m AS (INSERT INTO outbox (kind, recipient, payload, next_attempt, created) SELECT "
     "'delivery', t, json_build_object('delivery_id', d.id)::text, $3, $3 FROM d, "
     "unnest($9::text[]) AS t RETURNING 1), "
-    "c AS (UPDATE campaigns SET modified = greatest(modified, $3) WHERE id = $1 RETURNING 1) "
+    "c AS (UPDATE campaigns SET modified = greatest(modified + 1, $3) WHERE id = $1 RETURNING 1) "
     "SELECT " US_PG_DELIVERY_COLS " FROM d";
 constexpr const char* kGetDelivery = "SELECT " US_PG_DELIVERY_COLS " FROM deliveries WHERE id = $1";
 constexpr const char* kListDeliveries =
@@ -174,6 +177,13 @@ Result<Update> PgOutreach::EditUpdate(std::int64_t id, const std::string& subjec
 
 Result<Update> PgOutreach::ScheduleUpdate(std::int64_t id, UnixTime send_at, UnixTime now) {
   return ChangeUpdate(kScheduleUpdate, PgParams().Int(id).Int(send_at).Int(now), id);
+}
+
+Result<Update> PgOutreach::UnscheduleUpdate(std::int64_t id, UnixTime now) {
+  auto u = GetUpdate(id);
+  if (!u) return Fail(u.error());
+  if (u->state == UpdateState::kDraft) return Fail(Code::kConflict, "the update is not scheduled");
+  return ChangeUpdate(kUnscheduleUpdate, PgParams().Int(id).Int(now), id);
 }
 
 Result<std::vector<std::int64_t>> PgOutreach::DueUpdates(UnixTime now) {

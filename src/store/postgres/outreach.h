@@ -32,6 +32,7 @@ class PgOutreach final : public OutreachStore {
   Result<Update> EditUpdate(std::int64_t id, const std::string& subject,
                             const std::string& body_markdown, UnixTime now) override;
   Result<Update> ScheduleUpdate(std::int64_t id, UnixTime send_at, UnixTime now) override;
+  Result<Update> UnscheduleUpdate(std::int64_t id, UnixTime now) override;
   Result<std::vector<std::int64_t>> DueUpdates(UnixTime now) override;
   Result<std::optional<UnixTime>> NextUpdateAt() override;
   Result<UpdateBatch> EnqueueUpdateBatch(std::int64_t id, UnixTime now, int limit) override;

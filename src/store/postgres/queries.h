@@ -82,9 +82,10 @@ inline constexpr const char* kUpdateCampaign =
     "time_zone = $18, description = $19, organized_by = $20, modified = CASE WHEN $11::bigint > "
     "modified THEN $11 ELSE greatest(modified, $12::bigint) END WHERE id = $1 "
     "RETURNING uuid, created, modified, outcome, outcome_at, image";
-// A campaign's picture: its description ($2, JSON or NULL) moves modified like an edit.
+// A campaign's picture: its description ($2, JSON or NULL) moves modified by at least a second
+// (as kTouchCampaign), so that another process's Refresh sees each change.
 inline constexpr const char* kSetCampaignImage =
-    "UPDATE campaigns SET image = $2, modified = greatest(modified, $3::bigint) WHERE id = $1";
+    "UPDATE campaigns SET image = $2, modified = greatest(modified + 1, $3::bigint) WHERE id = $1";
 inline constexpr const char* kPutCampaignImageJpeg =
     "INSERT INTO campaign_images (campaign_id, jpeg) VALUES ($1, $2) "
     "ON CONFLICT (campaign_id) DO UPDATE SET jpeg = excluded.jpeg";

@@ -42,6 +42,9 @@ constexpr char kEditUpdate[] =
 constexpr char kScheduleUpdate[] =
     "UPDATE updates SET state = 'scheduled', send_at = ?2, modified = ?3 WHERE id = ?1 AND "
     "state IN ('draft', 'scheduled') RETURNING " US_UPDATE_COLS;
+constexpr char kUnscheduleUpdate[] =
+    "UPDATE updates SET state = 'draft', send_at = NULL, modified = ?2 WHERE id = ?1 AND "
+    "state = 'scheduled' RETURNING " US_UPDATE_COLS;
 constexpr char kDueUpdates[] =
     "SELECT id FROM updates WHERE state IN ('scheduled', 'sending') AND send_at <= ?1 "
     "ORDER BY send_at, id";
@@ -193,6 +196,13 @@ Result<Update> SqliteOutreach::ScheduleUpdate(std::int64_t id, UnixTime send_at,
   if (auto u = GetUpdate(id); !u) return Fail(u.error());
   return ChangeUpdate(kScheduleUpdate,
                       [&](Stmt& st) { st.Bind(1, id).Bind(2, send_at).Bind(3, now); });
+}
+
+Result<Update> SqliteOutreach::UnscheduleUpdate(std::int64_t id, UnixTime now) {
+  auto u = GetUpdate(id);
+  if (!u) return Fail(u.error());
+  if (u->state == UpdateState::kDraft) return Fail(Code::kConflict, "the update is not scheduled");
+  return ChangeUpdate(kUnscheduleUpdate, [&](Stmt& st) { st.Bind(1, id).Bind(2, now); });
 }
 
 Result<std::vector<std::int64_t>> SqliteOutreach::DueUpdates(UnixTime now) {

@@ -102,9 +102,10 @@ inline constexpr char kUpdateCampaign[] =
     "organized_by = ?20, modified = CASE WHEN ?11 > modified THEN ?11 ELSE max(modified, ?12) END "
     "WHERE id = ?1 "
     "RETURNING uuid, created, modified, outcome, outcome_at, image";
-// A campaign's picture: its description (?2, JSON or NULL) moves modified like an edit.
+// A campaign's picture: its description (?2, JSON or NULL) moves modified by at least a second
+// (as kTouchCampaign), so that another process's Refresh sees each change.
 inline constexpr char kSetCampaignImage[] =
-    "UPDATE campaigns SET image = ?2, modified = max(modified, ?3) WHERE id = ?1";
+    "UPDATE campaigns SET image = ?2, modified = max(modified + 1, ?3) WHERE id = ?1";
 inline constexpr char kPutCampaignImageJpeg[] =
     "INSERT INTO campaign_images (campaign_id, jpeg) VALUES (?1, ?2) "
     "ON CONFLICT (campaign_id) DO UPDATE SET jpeg = excluded.jpeg";
