@@ -425,7 +425,8 @@ Result<std::string> RenderFlyerPdf(const FlyerInput& in, PrintFormat format) {
     const double beside_x = qr_x + side + 12 * s;
     const double beside_w = w - margin - beside_x;
     LayoutPtr scan =
-        Text(ctx.get(), "Scan to read the letter and sign", "Sans Bold " + pt(17), beside_w);
+        Text(ctx.get(), in.closed ? "Scan to read the letter" : "Scan to read the letter and sign",
+             "Sans Bold " + pt(17), beside_w);
     pango_layout_set_auto_dir(scan.get(), FALSE);
     LayoutPtr url = Text(ctx.get(), in.sign_url, "Monospace " + pt(10), beside_w);
     pango_layout_set_auto_dir(url.get(), FALSE);
@@ -448,7 +449,7 @@ Result<std::string> RenderFlyerPdf(const FlyerInput& in, PrintFormat format) {
       ProgressBar(c, margin, bottom, text_width, bar, in.confirmed, in.goal);
       bottom -= 8 * s;
     }
-    std::string count = CountMarkup(in.confirmed, in.goal, false);
+    std::string count = CountMarkup(in.confirmed, in.goal, in.closed);
     if (in.made != 0) {
       count += "\n<span size=\"small\">Count on " + FormatDate(in.made) +
                ". Every signature is confirmed by email.</span>";

@@ -69,7 +69,8 @@ struct FlyerInput {
   std::string sign_url;   // required, http(s): in the QR code and printed under it
   std::string site_name;  // required
   std::string language;
-  UnixTime made = 0;  // "Count on 7 December 2026"; the PDF's creation date
+  UnixTime made = 0;    // "Count on 7 December 2026"; the PDF's creation date
+  bool closed = false;  // "Scan to read the letter" without "and sign"; "closed" by the count
 };
 
 // One page, portrait, of the format: the PDF's bytes ("%PDF-1.5...") with its title and
