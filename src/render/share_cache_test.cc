@@ -1,6 +1,7 @@
 #include "render/share_cache.h"
 
 #include <atomic>
+#include <future>
 #include <string>
 #include <thread>
 #include <vector>
@@ -108,6 +109,71 @@ TEST(ShareImageCache, ForgetDropsTheEntry) {
   cache.Forget("card:x");
   ASSERT_TRUE(cache.Get("card:x", "t", "1", 1, r.Fn()));
   EXPECT_EQ(r.calls.load(), 2);
+}
+
+TEST(ShareImageCache, GetAsyncAnswersAHitAtOnceOnTheCallingThread) {
+  ShareImageCache cache(10'000);
+  Renderer r{{}, "t", "1"};
+  ASSERT_TRUE(cache.Get("card:x", "t", "1", 0, r.Fn()));
+  bool answered = false;
+  cache.GetAsync("card:x", "t", "1", 5, r.Fn(), [&](const Result<ShareImageCache::ImagePtr>& img) {
+    ASSERT_TRUE(img);
+    EXPECT_EQ((*img)->bytes, "image of t at 1");
+    answered = true;
+  });
+  EXPECT_TRUE(answered);  // before GetAsync returned
+  EXPECT_EQ(r.calls.load(), 1);
+}
+
+TEST(ShareImageCache, GetAsyncRendersOnceOnItsOwnThreadForEveryoneWaiting) {
+  ShareImageCache cache(10'000);
+  std::promise<void> gate;
+  std::shared_future<void> open = gate.get_future().share();
+  std::atomic<int> calls{0};
+  std::thread::id render_thread;
+  auto render = [&, open]() -> Result<std::string> {
+    open.wait();  // held until every request below is queued
+    render_thread = std::this_thread::get_id();
+    ++calls;
+    return std::string("rendered");
+  };
+  std::vector<std::promise<std::string>> answers(5);
+  for (auto& a : answers) {
+    cache.GetAsync("card:x", "t", "1", 0, render,
+                   [&a](const Result<ShareImageCache::ImagePtr>& img) {
+                     a.set_value(img ? (*img)->bytes : "error: " + img.error().message);
+                   });
+  }
+  gate.set_value();
+  for (auto& a : answers) EXPECT_EQ(a.get_future().get(), "rendered");
+  EXPECT_EQ(calls.load(), 1);
+  EXPECT_NE(render_thread, std::this_thread::get_id());
+  EXPECT_EQ(cache.renders(), 1u);
+}
+
+TEST(ShareImageCache, GetAsyncServesTheOldImageWhileANewOneRenders) {
+  ShareImageCache cache(0);
+  Renderer r{{}, "t", "1"};
+  ASSERT_TRUE(cache.Get("card:x", "t", "1", 0, r.Fn()));
+  std::promise<void> gate;
+  std::shared_future<void> open = gate.get_future().share();
+  std::promise<std::string> first, second;
+  // The count moved: the first request renders (and waits for it)...
+  cache.GetAsync(
+      "card:x", "t", "2", 1,
+      [open]() -> Result<std::string> {
+        open.wait();
+        return std::string("image at 2");
+      },
+      [&](const Result<ShareImageCache::ImagePtr>& img) { first.set_value((*img)->bytes); });
+  // ...while the next one gets the old image at once.
+  cache.GetAsync("card:x", "t", "2", 2, r.Fn(), [&](const Result<ShareImageCache::ImagePtr>& img) {
+    second.set_value((*img)->bytes);
+  });
+  EXPECT_EQ(second.get_future().get(), "image of t at 1");
+  gate.set_value();
+  EXPECT_EQ(first.get_future().get(), "image at 2");
+  EXPECT_EQ(r.calls.load(), 1);  // only the first Get rendered with r
 }
 
 }  // namespace

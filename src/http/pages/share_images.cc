@@ -11,7 +11,9 @@
 // rendering; a new count (ShowCount's steps) renders it again at most once per
 // kShareImageIntervalMs (10 s), an edit at once. Answers carry a strong ETag (304 to a
 // matching If-None-Match) and a short public max-age, since the count moves.
-// Rendering takes some milliseconds of CPU, so the routes run on the blocking executor.
+// The routes are asynchronous: a cached image is answered at once on the network thread (no
+// hop to the blocking executor: a card is served at about the campaign page's rate), and a
+// rendering (tens of milliseconds of CPU) runs on the cache's own render thread, which answers.
 #include <memory>
 #include <string>
 
@@ -61,54 +63,66 @@ std::string Fields(const Campaign& c, const SiteInfo& site, bool closed) {
   return f;
 }
 
-// The answer for a cached image: 304 if the client has it, else the bytes.
-Response Answer(const Request& req, const ShareImageCache::ImagePtr& image,
-                const std::string& content_type, const std::string& disposition) {
-  Response r;
-  if (req.Header("if-none-match") == image->etag) {
-    r.status = 304;
-  } else {
-    r.body = image->bytes;
-    r.content_type = content_type;
-    if (!disposition.empty()) r.Header("Content-Disposition", disposition);
-  }
-  r.Header("ETag", image->etag);
-  r.Header("Cache-Control", kCacheControl);
-  r.Header("X-Content-Type-Options", "nosniff");
-  return r;
-}
+// What the answer to one request needs once its image is there (on whichever thread).
+struct Reply {
+  SitePtr site;
+  Respond respond;
+  std::string if_none_match;
+  std::string content_type;
+  std::string disposition;
+  const char* use_case;
 
-Response Card(PublicSite& site, ShareImageCache& cache, const Request& req) {
-  PageKit& kit = site.kit;
+  void operator()(const Result<ShareImageCache::ImagePtr>& image) const {
+    if (!image) {
+      respond(site->kit.ErrorResponse(image.error(), Errors(use_case)));
+      return;
+    }
+    const ShareImageCache::ImagePtr& img = *image;
+    Response r;
+    if (if_none_match == img->etag) {
+      r.status = 304;  // the client has it
+    } else {
+      r.body = img->bytes;
+      r.content_type = content_type;
+      if (!disposition.empty()) r.Header("Content-Disposition", disposition);
+    }
+    r.Header("ETag", img->etag);
+    r.Header("Cache-Control", kCacheControl);
+    r.Header("X-Content-Type-Options", "nosniff");
+    respond(std::move(r));
+  }
+};
+
+void Card(const SitePtr& site, ShareImageCache& cache, const Request& req, Respond respond) {
+  PageKit& kit = site->kit;
   SnapshotPtr snap = kit.PublicSnapshot(req.Param("slug"));
-  if (!snap) return kit.ErrorPage(CampaignNotFound());
+  if (!snap) return respond(kit.ErrorPage(CampaignNotFound()));
   const Campaign& c = snap->campaign;
   const bool closed = !TakesSignatures(c, kit.clock().Now());
   const std::int64_t confirmed = snap->counts.confirmed;
-  const std::string fields = Fields(c, kit.site(), closed);
-  auto image = cache.Get("card:" + c.slug, fields,
-                         render::ShowCount(confirmed).text + (confirmed == 1 ? "" : "s"),
-                         kit.clock().MonotonicMillis(), [&]() {
-                           render::ShareCardInput in;
-                           in.title = c.title;
-                           in.targets = TargetLines(c);
-                           in.confirmed = confirmed;
-                           in.goal = c.goal;
-                           in.site_name = kit.site().name;
-                           in.language = c.language;
-                           in.closed = closed;
-                           return render::RenderShareCard(in);
-                         });
-  if (!image) {
-    return kit.ErrorResponse(image.error(), Errors("share card"));
-  }
-  return Answer(req, *image, "image/png", "");
+  const std::string count = render::ShowCount(confirmed).text + (confirmed == 1 ? "" : "s");
+  cache.GetAsync(
+      "card:" + c.slug, Fields(c, kit.site(), closed), count, kit.clock().MonotonicMillis(),
+      [site, snap, closed]() {
+        const Campaign& c = snap->campaign;
+        render::ShareCardInput in;
+        in.title = c.title;
+        in.targets = TargetLines(c);
+        in.confirmed = snap->counts.confirmed;
+        in.goal = c.goal;
+        in.site_name = site->kit.site().name;
+        in.language = c.language;
+        in.closed = closed;
+        return render::RenderShareCard(in);
+      },
+      Reply{site, std::move(respond), req.Header("if-none-match"), "image/png", "", "share card"});
 }
 
-Response Print(PublicSite& site, ShareImageCache& cache, const Request& req, bool poster) {
-  PageKit& kit = site.kit;
+void Print(const SitePtr& site, ShareImageCache& cache, const Request& req, Respond respond,
+           bool poster) {
+  PageKit& kit = site->kit;
   SnapshotPtr snap = kit.PublicSnapshot(req.Param("slug"));
-  if (!snap) return kit.ErrorPage(CampaignNotFound());
+  if (!snap) return respond(kit.ErrorPage(CampaignNotFound()));
   PrintFormat format = poster ? PrintFormat::kA3Poster : PrintFormat::kA4;
   if (!poster) {
     const std::string paper = req.Query("paper").value_or("a4");
@@ -118,9 +132,9 @@ Response Print(PublicSite& site, ShareImageCache& cache, const Request& req, boo
       PageErrors how = Errors("flyer");
       how.back = CampaignUrl("", snap->campaign.slug);
       how.back_text = "Back to the campaign";
-      return kit.ErrorResponse(
+      return respond(kit.ErrorResponse(
           Error{Code::kInvalidArgument, "paper must be a4 or letter, as in ?paper=letter", {}, 0},
-          how);
+          how));
     }
   }
   const Campaign& c = snap->campaign;
@@ -128,46 +142,55 @@ Response Print(PublicSite& site, ShareImageCache& cache, const Request& req, boo
   const bool closed = !TakesSignatures(c, now);
   const std::int64_t confirmed = snap->counts.confirmed;
   const char* channel = poster ? "poster" : "flyer";
-  const std::string sign_url = ChannelUrl(CampaignUrl(kit.base_url(), c.slug), channel);
+  std::string sign_url = ChannelUrl(CampaignUrl(kit.base_url(), c.slug), channel);
   const std::string fields =
       Fields(c, kit.site(), closed) + '\0' + c.demand + '\0' + c.letter_markdown + '\0' + sign_url;
   const std::string key = std::string(render::PrintFormatName(format)) + ":" + c.slug;
   // The flyer says on which day it was counted: a new day is a new count.
   const std::string count = render::ShowCount(confirmed).text + (confirmed == 1 ? "" : "s") + " " +
                             render::FormatDate(now);
-  auto image = cache.Get(key, fields, count, kit.clock().MonotonicMillis(), [&]() {
-    render::FlyerInput in;
-    in.title = c.title;
-    in.demand = c.demand;
-    in.targets = TargetLines(c);
-    in.letter_markdown = c.letter_markdown;
-    in.confirmed = confirmed;
-    in.goal = c.goal;
-    in.sign_url = sign_url;
-    in.site_name = kit.site().name;
-    in.language = c.language;
-    in.made = now;
-    in.closed = closed;
-    return render::RenderFlyerPdf(in, format);
-  });
-  if (!image) return kit.ErrorResponse(image.error(), Errors(channel));
-  return Answer(req, *image, "application/pdf",
-                "inline; filename=\"" + c.slug + "-" + channel + ".pdf\"");
+  cache.GetAsync(
+      key, fields, count, kit.clock().MonotonicMillis(),
+      [site, snap, closed, now, format, sign_url = std::move(sign_url)]() {
+        const Campaign& c = snap->campaign;
+        render::FlyerInput in;
+        in.title = c.title;
+        in.demand = c.demand;
+        in.targets = TargetLines(c);
+        in.letter_markdown = c.letter_markdown;
+        in.confirmed = snap->counts.confirmed;
+        in.goal = c.goal;
+        in.sign_url = sign_url;
+        in.site_name = site->kit.site().name;
+        in.language = c.language;
+        in.made = now;
+        in.closed = closed;
+        return render::RenderFlyerPdf(in, format);
+      },
+      Reply{site, std::move(respond), req.Header("if-none-match"), "application/pdf",
+            "inline; filename=\"" + c.slug + "-" + channel + ".pdf\"", channel});
 }
 
 }  // namespace
 
 void AddShareImageRoutes(Router& router, const SitePtr& site) {
+  // Owned by the routes (so by the Router); its render thread stops with it.
   auto cache = std::make_shared<ShareImageCache>(kShareImageIntervalMs);
-  router.Get("/c/{slug}/card.png",
-             [site, cache](const Request& req) { return Card(*site, *cache, req); },
-             {true, 0, "share_card"});
-  router.Get("/c/{slug}/flyer.pdf",
-             [site, cache](const Request& req) { return Print(*site, *cache, req, false); },
-             {true, 0, "share_flyer"});
-  router.Get("/c/{slug}/poster.pdf",
-             [site, cache](const Request& req) { return Print(*site, *cache, req, true); },
-             {true, 0, "share_poster"});
+  router.GetAsync("/c/{slug}/card.png",
+                  [site, cache](const Request& req, Respond respond) {
+                    Card(site, *cache, req, std::move(respond));
+                  },
+                  {false, 0, "share_card"});
+  router.GetAsync("/c/{slug}/flyer.pdf",
+                  [site, cache](const Request& req, Respond respond) {
+                    Print(site, *cache, req, std::move(respond), false);
+                  },
+                  {false, 0, "share_flyer"});
+  router.GetAsync("/c/{slug}/poster.pdf",
+                  [site, cache](const Request& req, Respond respond) {
+                    Print(site, *cache, req, std::move(respond), true);
+                  },
+                  {false, 0, "share_poster"});
 }
 
 }  // namespace undersigned::http::pages
