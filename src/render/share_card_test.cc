@@ -364,6 +364,16 @@ TEST(FlyerPdf, ACountChangeChangesTheFlyer) {
             std::string::npos);
 }
 
+TEST(FlyerPdf, AClosedCampaignsFlyerNoLongerAsksToSign) {
+  if (!Have("pdftotext")) GTEST_SKIP() << "poppler-utils is not installed";
+  FlyerInput in = Flyer();
+  in.closed = true;
+  const std::string text = Squash(PdfText(*RenderFlyerPdf(in, PrintFormat::kA4)));
+  EXPECT_NE(text.find("Scan to read the letter"), std::string::npos) << text;
+  EXPECT_EQ(text.find("and sign"), std::string::npos) << text;
+  EXPECT_NE(text.find("closed"), std::string::npos) << text;
+}
+
 TEST(FlyerPdf, RefusesBadInput) {
   FlyerInput in = Flyer();
   in.sign_url = "javascript:alert(1)";

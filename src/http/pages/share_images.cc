@@ -12,7 +12,7 @@
 // kShareImageIntervalMs (10 s), an edit at once. Answers carry a strong ETag (304 to a
 // matching If-None-Match) and a short public max-age, since the count moves.
 // The routes are asynchronous: a cached image is answered at once on the network thread (no
-// hop to the blocking executor: a card is served at about the campaign page's rate), and a
+// hop to the blocking executor: bench/run serves a card at 70% of the campaign page's rate), and a
 // rendering (tens of milliseconds of CPU) runs on the cache's own render thread, which answers.
 #include <memory>
 #include <string>
