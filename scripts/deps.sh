@@ -11,6 +11,8 @@ build_pkgs=(build-essential cmake ninja-build ccache pkg-config
   libpng-dev libjpeg62-turbo-dev libcairo2-dev libpango1.0-dev fonts-dejavu-core
   libabsl-dev tzdata libpq-dev
   libgmock-dev libbenchmark-dev)
+# The flyer's and poster's QR code (render/qr.cc).
+build_pkgs+=(libqrencode-dev)
 # Tests: pytest and aiosmtpd (integration tests against a real SMTP server), sqlite3 (to inspect
 # databases), PostgreSQL 15 server and psql (scripts/pg.sh starts a throw-away cluster for the
 # run; tests create a database each), Chromium and fonts (browser test), poppler-utils (pdfinfo and
@@ -19,6 +21,8 @@ build_pkgs=(build-essential cmake ninja-build ccache pkg-config
 pg_pkgs=(postgresql-15 postgresql-client-15)
 test_pkgs=(python3 python3-pytest python3-aiosmtpd sqlite3 chromium fonts-liberation
   ca-certificates poppler-utils "${pg_pkgs[@]}")
+# zbarimg decodes the flyer's QR code in render_test and the integration tests.
+test_pkgs+=(zbar-tools)
 bench_pkgs=(wrk nginx sqlite3 python3 curl "${pg_pkgs[@]}")
 
 pkgs=("${build_pkgs[@]}")

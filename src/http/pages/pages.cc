@@ -15,6 +15,7 @@ void RegisterPages(Router& router, PagesDeps deps) {
   pages::AddCountsRoutes(router, site);
   pages::AddSignRoutes(router, site);
   pages::AddShareRoutes(router, site);
+  pages::AddShareImageRoutes(router, site);
   pages::AddTokenRoutes(router, site);
   pages::AddFallbackRoutes(router, site);
 }

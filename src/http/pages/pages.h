@@ -9,6 +9,9 @@
 //   GET  /c/{slug}.json             public counts, any origin may read them
 //   GET  /c/{slug}/events           server-sent "count" events (topic "campaign:<slug>")
 //   GET  /c/{slug}/share/mastodon   choose a Mastodon server to share on, or copy the text
+//   GET  /c/{slug}/card.png         the Open Graph card (the page's og:image), 1200x630
+//   GET  /c/{slug}/flyer.pdf        a printable flyer with a QR code (A4; ?paper=letter)
+//   GET  /c/{slug}/poster.pdf       the same as an A3 poster (share_images.cc)
 //   GET  /s/confirm?t=  POST /s/confirm    page with a button; only the POST confirms
 //   GET  /s/withdraw?t= POST /s/withdraw   same for withdrawing
 //                                   (the confirmed page offers the receipt, http/log/routes.h)

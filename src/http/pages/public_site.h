@@ -8,6 +8,7 @@
 //   token_pages.cc     GET and POST /s/confirm and /s/withdraw
 //   counts.cc          GET /c/{slug}.json, GET /c/{slug}/events  (and CountsJson)
 //   share_mastodon.cc  GET /c/{slug}/share/mastodon
+//   share_images.cc    GET /c/{slug}/card.png, /c/{slug}/flyer.pdf, /c/{slug}/poster.pdf
 //
 // Ownership: RegisterPages makes one PublicSite, shared (std::shared_ptr) by the routes of every
 // use case, so it lives as long as the Router; the services and templates in deps are borrowed
@@ -48,6 +49,8 @@ void AddCampaignPageRoutes(Router& router, const SitePtr& site);
 void AddCountsRoutes(Router& router, const SitePtr& site);
 void AddSignRoutes(Router& router, const SitePtr& site);
 void AddShareRoutes(Router& router, const SitePtr& site);
+// The share images (share_images.cc): the Open Graph card, the flyer and the poster.
+void AddShareImageRoutes(Router& router, const SitePtr& site);
 void AddTokenRoutes(Router& router, const SitePtr& site);
 // The router's 404 page, and GET /favicon.ico.
 void AddFallbackRoutes(Router& router, const SitePtr& site);

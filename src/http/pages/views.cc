@@ -134,6 +134,7 @@ Data LayoutData(std::string_view lang, std::string_view page_title, const SiteIn
   d.set("ui_lang_attr", IsEnglish(lang) || lang.empty() ? "" : " lang=\"en\"");
   d.set("description", Data(false));
   d.set("canonical_url", Data(false));
+  d.set("og_image", Data(false));
   d.set("noindex", Data(false));
   d.set("live", Data(false));
   d.set("form_js", Data(false));
@@ -499,6 +500,13 @@ Data ShareData(const Campaign& c, std::string_view base_url) {
     links.push_back(link);
   }
   share.set("links", links);
+  // The printable flyer and poster with a QR code (share_images.cc).
+  const std::string page = CampaignUrl("", c.slug);
+  Data print;
+  print.set("flyer_url", page + "/flyer.pdf");
+  print.set("letter_url", page + "/flyer.pdf?paper=letter");
+  print.set("poster_url", page + "/poster.pdf");
+  share.set("print", print);
   return share;
 }
 
@@ -547,6 +555,14 @@ Data CampaignPageData(const service::CampaignSnapshot& snap, std::string_view ba
   const std::string url = CampaignUrl(base_url, c.slug);
   d.set("description", Opt(c.demand.empty() ? c.title : c.demand));
   d.set("canonical_url", url);
+  if (c.status != CampaignStatus::kDraft) {
+    // The share card (share_images.cc), absolute: social networks fetch it from anywhere. No
+    // count in its text: the page is cached while the count moves.
+    Data og;
+    og.set("url", url + "/card.png");
+    og.set("alt", c.title + ": who it is addressed to, its count of signatures and its goal");
+    d.set("og_image", og);
+  }
   d.set("live", Data(takes_signatures));
   // Only shows the chosen group's part of the sign form; the form works without it.
   d.set("form_js", Data(takes_signatures && !c.groups.empty()));
