@@ -1026,7 +1026,9 @@ TEST_F(ConsoleTest, AnOwnerMakesAScopedTokenSeenOnceAndRevokesIt) {
   Response page = Get(owner, "/console/c/the-letter/tokens");
   ASSERT_EQ(page.status, 200);
   EXPECT_TRUE(Contains(page.body, "This campaign has no tokens yet."));
-  EXPECT_TRUE(Contains(Get(owner, "/console/c/the-letter").body, "/console/c/the-letter/tokens"));
+  Response overview = Get(owner, "/console/c/the-letter");
+  EXPECT_TRUE(Contains(overview.body, "/console/c/the-letter/tokens"));
+  EXPECT_TRUE(Contains(overview.body, "href=\"/c/the-letter/flyer.pdf\""));  // share and print
   Member("editor@example.org", CampaignRole::kEditor);
   MakeUser("stranger@example.org");
   Browser editor = SignIn("editor@example.org");
