@@ -13,6 +13,7 @@
 
 #include "core/clock.h"
 #include "core/utf8.h"
+#include "render/pango_context.h"
 #include "render/text.h"
 
 namespace undersigned::render {
@@ -36,7 +37,7 @@ using SurfacePtr =
     std::unique_ptr<cairo_surface_t, Deleter<cairo_surface_t, cairo_surface_destroy>>;
 using CairoPtr = std::unique_ptr<cairo_t, Deleter<cairo_t, cairo_destroy>>;
 void UnrefObject(void* p) { g_object_unref(p); }
-using ContextPtr = std::unique_ptr<PangoContext, Deleter<void, UnrefObject>>;
+using ContextPtr = PangoContextPtr;
 using LayoutPtr = std::unique_ptr<PangoLayout, Deleter<void, UnrefObject>>;
 using FontPtr = std::unique_ptr<PangoFontDescription,
                                 Deleter<PangoFontDescription, pango_font_description_free>>;
@@ -643,22 +644,6 @@ cairo_status_t AppendToString(void* closure, const unsigned char* data, unsigned
   return CAIRO_STATUS_SUCCESS;
 }
 
-ContextPtr MakeContext(const std::string& language) {
-  // One context for both passes, not tied to a surface, so measuring and drawing lay out
-  // alike: 72 dpi (a pango point is a PDF point), no hinting, metrics unhinted.
-  ContextPtr ctx(pango_font_map_create_context(pango_cairo_font_map_get_default()));
-  pango_cairo_context_set_resolution(ctx.get(), 72);
-  cairo_font_options_t* options = cairo_font_options_create();
-  cairo_font_options_set_hint_style(options, CAIRO_HINT_STYLE_NONE);
-  cairo_font_options_set_hint_metrics(options, CAIRO_HINT_METRICS_OFF);
-  pango_cairo_context_set_font_options(ctx.get(), options);
-  cairo_font_options_destroy(options);
-  if (!language.empty()) {
-    pango_context_set_language(ctx.get(), pango_language_from_string(language.c_str()));
-  }
-  return ctx;
-}
-
 }  // namespace
 
 Result<std::string> RenderLetterPdf(const LetterPdfInput& input) {
@@ -667,7 +652,7 @@ Result<std::string> RenderLetterPdf(const LetterPdfInput& input) {
   std::unique_ptr<cmark_node, Deleter<cmark_node, cmark_node_free>> letter(
       cmark_parse_document(input.letter_markdown.data(), input.letter_markdown.size(), options));
   if (!letter) return Fail(Code::kInternal, "cmark could not parse the letter");
-  ContextPtr ctx = MakeContext(input.language);
+  ContextPtr ctx = MakePangoContext(input.language);
 
   // First pass: where every page breaks, to number them "page N of M".
   Flow measure(nullptr, nullptr, ctx.get(), input, 0);

@@ -9,6 +9,8 @@
 
 #include <gtest/gtest.h>
 
+#include "render/test_files.h"
+
 namespace undersigned::render {
 namespace {
 
@@ -61,34 +63,8 @@ LetterPdfInput Sample(int names) {
   return in;
 }
 
-// The PDF in a temporary file, removed on destruction, for poppler's tools.
-class PdfFile {
- public:
-  explicit PdfFile(const std::string& bytes) {
-    const char* tmp = std::getenv("TMPDIR");
-    path_ = std::string(tmp && *tmp ? tmp : "/tmp") + "/letter_pdf_test_XXXXXX";
-    int fd = mkstemp(path_.data());
-    EXPECT_GE(fd, 0);
-    if (fd >= 0) close(fd);
-    std::ofstream(path_, std::ios::binary) << bytes;
-  }
-  ~PdfFile() { std::remove(path_.c_str()); }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
-std::string Run(const std::string& command) {
-  std::string out;
-  FILE* p = popen(command.c_str(), "r");
-  if (!p) return out;
-  char buf[4096];
-  std::size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  pclose(p);
-  return out;
-}
+using test::Run;
+using PdfFile = test::TempFile;
 
 bool HavePoppler() {
   return std::system("command -v pdftotext >/dev/null && command -v pdfinfo >/dev/null") == 0;

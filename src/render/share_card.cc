@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "core/utf8.h"
+#include "render/pango_context.h"
 #include "render/qr.h"
 #include "render/text.h"
 
@@ -25,7 +26,7 @@ using SurfacePtr =
     std::unique_ptr<cairo_surface_t, Deleter<cairo_surface_t, cairo_surface_destroy>>;
 using CairoPtr = std::unique_ptr<cairo_t, Deleter<cairo_t, cairo_destroy>>;
 void UnrefObject(void* p) { g_object_unref(p); }
-using ContextPtr = std::unique_ptr<PangoContext, Deleter<void, UnrefObject>>;
+using ContextPtr = PangoContextPtr;
 using LayoutPtr = std::unique_ptr<PangoLayout, Deleter<void, UnrefObject>>;
 using FontPtr = std::unique_ptr<PangoFontDescription,
                                 Deleter<PangoFontDescription, pango_font_description_free>>;
@@ -42,23 +43,6 @@ constexpr Rgb kBar{0x1a / 255.0, 0x7f / 255.0, 0x37 / 255.0};
 constexpr Rgb kTrack{0xe3 / 255.0, 0xe5 / 255.0, 0xe8 / 255.0};
 
 void SetColor(cairo_t* cr, Rgb c) { cairo_set_source_rgb(cr, c.r, c.g, c.b); }
-
-// A pango context of 72 dpi (a point is a pixel on the card, a PDF point on paper), unhinted,
-// so that a layout measures the same whatever surface it is drawn on.
-ContextPtr MakeContext(const std::string& language) {
-  ContextPtr ctx(pango_font_map_create_context(pango_cairo_font_map_get_default()));
-  pango_cairo_context_set_resolution(ctx.get(), 72);
-  cairo_font_options_t* options = cairo_font_options_create();
-  cairo_font_options_set_hint_style(options, CAIRO_HINT_STYLE_NONE);
-  cairo_font_options_set_hint_metrics(options, CAIRO_HINT_METRICS_OFF);
-  cairo_font_options_set_antialias(options, CAIRO_ANTIALIAS_GRAY);
-  pango_cairo_context_set_font_options(ctx.get(), options);
-  cairo_font_options_destroy(options);
-  if (!language.empty()) {
-    pango_context_set_language(ctx.get(), pango_language_from_string(language.c_str()));
-  }
-  return ctx;
-}
 
 // A block of plain text (markup = false) or of our own markup (numbers and fixed words only:
 // markup = true never carries user text), width wide, at most max_height high (0: no limit),
@@ -299,7 +283,7 @@ Result<std::string> RenderShareCard(const ShareCardInput& in) {
       cairo_image_surface_create(CAIRO_FORMAT_RGB24, kShareCardWidth, kShareCardHeight));
   if (auto ok = CairoOk(cairo_surface_status(surface.get())); !ok) return Fail(ok.error());
   CairoPtr cr(cairo_create(surface.get()));
-  ContextPtr ctx = MakeContext(in.language);
+  ContextPtr ctx = MakePangoContext(in.language);
 
   cairo_set_source_rgb(cr.get(), 1, 1, 1);
   cairo_paint(cr.get());
@@ -392,7 +376,7 @@ Result<std::string> RenderFlyerPdf(const FlyerInput& in, PrintFormat format) {
   }
   {
     CairoPtr cr(cairo_create(surface.get()));
-    ContextPtr ctx = MakeContext(in.language);
+    ContextPtr ctx = MakePangoContext(in.language);
     cairo_t* c = cr.get();
 
     SetColor(c, kAccent);

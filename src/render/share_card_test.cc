@@ -11,6 +11,8 @@
 
 #include <gtest/gtest.h>
 
+#include "render/test_files.h"
+
 namespace undersigned::render {
 namespace {
 
@@ -223,38 +225,9 @@ FlyerInput Flyer() {
   return in;
 }
 
-class TempFile {
- public:
-  explicit TempFile(const std::string& bytes, const char* suffix = "") {
-    const char* tmp = std::getenv("TMPDIR");
-    path_ = std::string(tmp && *tmp ? tmp : "/tmp") + "/share_card_test_XXXXXX";
-    int fd = mkstemp(path_.data());
-    EXPECT_GE(fd, 0);
-    if (fd >= 0) close(fd);
-    std::ofstream(path_, std::ios::binary) << bytes;
-    (void)suffix;
-  }
-  ~TempFile() { std::remove(path_.c_str()); }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
-std::string Run(const std::string& command) {
-  std::string out;
-  FILE* p = popen(command.c_str(), "r");
-  if (!p) return out;
-  char buf[4096];
-  std::size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  pclose(p);
-  return out;
-}
-
-bool Have(const char* tool) {
-  return std::system((std::string("command -v ") + tool + " >/dev/null").c_str()) == 0;
-}
+using test::Have;
+using test::Run;
+using test::TempFile;
 
 std::string PdfText(const std::string& pdf) {
   TempFile f(pdf);
