@@ -29,18 +29,7 @@ constexpr double kFooterTop = kBottom + 14;
 constexpr double kColumnGap = 18;
 constexpr double kLeading = 2.5;  // extra space between lines, in points
 
-template <typename T, void (*F)(T*)>
-struct Deleter {
-  void operator()(T* p) const { F(p); }
-};
-using SurfacePtr =
-    std::unique_ptr<cairo_surface_t, Deleter<cairo_surface_t, cairo_surface_destroy>>;
-using CairoPtr = std::unique_ptr<cairo_t, Deleter<cairo_t, cairo_destroy>>;
-void UnrefObject(void* p) { g_object_unref(p); }
 using ContextPtr = PangoContextPtr;
-using LayoutPtr = std::unique_ptr<PangoLayout, Deleter<void, UnrefObject>>;
-using FontPtr = std::unique_ptr<PangoFontDescription,
-                                Deleter<PangoFontDescription, pango_font_description_free>>;
 
 // Text for pango markup: & < > ' " escaped, and C0 controls other than tab and newline (which
 // GMarkup refuses) dropped.
@@ -649,7 +638,7 @@ cairo_status_t AppendToString(void* closure, const unsigned char* data, unsigned
 Result<std::string> RenderLetterPdf(const LetterPdfInput& input) {
   if (auto ok = CheckInput(input); !ok) return Fail(ok.error());
   const int options = CMARK_OPT_SAFE | CMARK_OPT_VALIDATE_UTF8 | CMARK_OPT_SMART;
-  std::unique_ptr<cmark_node, Deleter<cmark_node, cmark_node_free>> letter(
+  std::unique_ptr<cmark_node, CallDeleter<cmark_node, cmark_node_free>> letter(
       cmark_parse_document(input.letter_markdown.data(), input.letter_markdown.size(), options));
   if (!letter) return Fail(Code::kInternal, "cmark could not parse the letter");
   ContextPtr ctx = MakePangoContext(input.language);

@@ -63,38 +63,11 @@ LetterPdfInput Sample(int names) {
   return in;
 }
 
-using test::Run;
-using PdfFile = test::TempFile;
+using test::InfoField;
+using test::PdfInfo;
+using test::PdfText;
 
-bool HavePoppler() {
-  return std::system("command -v pdftotext >/dev/null && command -v pdfinfo >/dev/null") == 0;
-}
-
-std::string PdfText(const std::string& pdf) {
-  PdfFile f(pdf);
-  return Run("pdftotext -enc UTF-8 '" + f.path() + "' - 2>/dev/null");
-}
-
-// One field of pdfinfo's output ("Title:           End the contract" -> "End the contract").
-std::string InfoField(const std::string& info, const std::string& key) {
-  const std::string prefix = key + ":";
-  for (std::size_t pos = 0; pos < info.size();) {
-    std::size_t eol = info.find('\n', pos);
-    if (eol == std::string::npos) eol = info.size();
-    std::string line = info.substr(pos, eol - pos);
-    if (line.rfind(prefix, 0) == 0) {
-      std::size_t v = line.find_first_not_of(' ', prefix.size());
-      return v == std::string::npos ? std::string() : line.substr(v);
-    }
-    pos = eol + 1;
-  }
-  return "(no " + key + ")";
-}
-
-std::string PdfInfo(const std::string& pdf) {
-  PdfFile f(pdf);
-  return Run("pdfinfo '" + f.path() + "' 2>&1");
-}
+bool HavePoppler() { return test::Have("pdftotext") && test::Have("pdfinfo"); }
 
 // Page objects, counted in the file itself ("/Type /Page" and not "/Type /Pages").
 int CountPageObjects(const std::string& pdf) {

@@ -18,19 +18,8 @@
 namespace undersigned::render {
 namespace {
 
-template <typename T, void (*F)(T*)>
-struct Deleter {
-  void operator()(T* p) const { F(p); }
-};
-using SurfacePtr =
-    std::unique_ptr<cairo_surface_t, Deleter<cairo_surface_t, cairo_surface_destroy>>;
-using CairoPtr = std::unique_ptr<cairo_t, Deleter<cairo_t, cairo_destroy>>;
-void UnrefObject(void* p) { g_object_unref(p); }
 using ContextPtr = PangoContextPtr;
-using LayoutPtr = std::unique_ptr<PangoLayout, Deleter<void, UnrefObject>>;
-using FontPtr = std::unique_ptr<PangoFontDescription,
-                                Deleter<PangoFontDescription, pango_font_description_free>>;
-using CmarkPtr = std::unique_ptr<cmark_node, Deleter<cmark_node, cmark_node_free>>;
+using CmarkPtr = std::unique_ptr<cmark_node, CallDeleter<cmark_node, cmark_node_free>>;
 
 struct Rgb {
   double r, g, b;
@@ -74,12 +63,6 @@ double HeightOf(PangoLayout* layout) {
   int w, h;
   pango_layout_get_size(layout, &w, &h);
   return h / double(PANGO_SCALE);
-}
-
-double WidthOf(PangoLayout* layout) {
-  int w, h;
-  pango_layout_get_size(layout, &w, &h);
-  return w / double(PANGO_SCALE);
 }
 
 void Draw(cairo_t* cr, PangoLayout* layout, double x, double y, Rgb color) {

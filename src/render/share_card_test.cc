@@ -226,34 +226,11 @@ FlyerInput Flyer() {
 }
 
 using test::Have;
+using test::InfoField;
+using test::PdfInfo;
+using test::PdfText;
 using test::Run;
 using test::TempFile;
-
-std::string PdfText(const std::string& pdf) {
-  TempFile f(pdf);
-  return Run("pdftotext -enc UTF-8 '" + f.path() + "' - 2>/dev/null");
-}
-
-// One field of pdfinfo's output ("Pages:           1" -> "1").
-std::string InfoField(const std::string& info, const std::string& key) {
-  const std::string prefix = key + ":";
-  for (std::size_t pos = 0; pos < info.size();) {
-    std::size_t eol = info.find('\n', pos);
-    if (eol == std::string::npos) eol = info.size();
-    const std::string line = info.substr(pos, eol - pos);
-    if (line.rfind(prefix, 0) == 0) {
-      const std::size_t v = line.find_first_not_of(' ', prefix.size());
-      return v == std::string::npos ? std::string() : line.substr(v);
-    }
-    pos = eol + 1;
-  }
-  return "(no " + key + ")";
-}
-
-std::string PdfInfo(const std::string& pdf) {
-  TempFile f(pdf);
-  return Run("pdfinfo '" + f.path() + "' 2>&1");
-}
 
 // The QR codes zbarimg finds on the PDF's first page rendered at dpi, one per line.
 std::string DecodeQr(const std::string& pdf, int dpi) {

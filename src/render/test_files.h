@@ -1,6 +1,6 @@
 // What the render tests share to read their output back with command-line tools (poppler's
 // pdftotext, pdfinfo, pdftoppm; zbarimg): bytes in a temporary file, a command's output, whether
-// a tool is installed. Include only from *_test.cc files.
+// a tool is installed, a PDF's text and information. Include only from *_test.cc files.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -48,6 +48,34 @@ inline std::string Run(const std::string& command) {
 // True if tool is on the PATH.
 inline bool Have(const char* tool) {
   return std::system((std::string("command -v ") + tool + " >/dev/null").c_str()) == 0;
+}
+
+// The text of a PDF (pdftotext).
+inline std::string PdfText(const std::string& pdf) {
+  TempFile f(pdf);
+  return Run("pdftotext -enc UTF-8 '" + f.path() + "' - 2>/dev/null");
+}
+
+// What pdfinfo says of a PDF.
+inline std::string PdfInfo(const std::string& pdf) {
+  TempFile f(pdf);
+  return Run("pdfinfo '" + f.path() + "' 2>&1");
+}
+
+// One field of pdfinfo's output ("Pages:           1" -> "1"); "(no KEY)" when absent.
+inline std::string InfoField(const std::string& info, const std::string& key) {
+  const std::string prefix = key + ":";
+  for (std::size_t pos = 0; pos < info.size();) {
+    std::size_t eol = info.find('\n', pos);
+    if (eol == std::string::npos) eol = info.size();
+    const std::string line = info.substr(pos, eol - pos);
+    if (line.rfind(prefix, 0) == 0) {
+      const std::size_t v = line.find_first_not_of(' ', prefix.size());
+      return v == std::string::npos ? std::string() : line.substr(v);
+    }
+    pos = eol + 1;
+  }
+  return "(no " + key + ")";
 }
 
 }  // namespace undersigned::render::test
