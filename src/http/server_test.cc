@@ -205,6 +205,12 @@ class ServerTest : public ::testing::Test {
       r.Header("Content-Security-Policy", "default-src 'self'");
       return r;
     });
+    router_.Get("/framed", [](const Request&) {
+      Response r = Response::Html("<p>x</p>");
+      r.Header("Content-Security-Policy", "default-src 'self'; frame-ancestors *");
+      r.Header("X-Frame-Options", "");
+      return r;
+    });
     router_.Get("/injected", [](const Request&) {
       Response r = Response::Text("x");
       r.Header("X-Bad", "a\r\nSet-Cookie: evil=1");
@@ -606,6 +612,16 @@ TEST_F(ServerTest, SecurityHeadersOnEveryResponse) {
   for (const auto& f : cors) csp += beast::iequals(f.name_string(), "content-security-policy");
   EXPECT_EQ(csp, 1);
   EXPECT_EQ(HeaderOf(cors, "X-Frame-Options"), "DENY");
+  // A security header set to "" is left out (a page other sites may frame), the others stay.
+  auto framed = c.Get("/framed");
+  EXPECT_EQ(framed.count("X-Frame-Options"), 0u);
+  EXPECT_EQ(HeaderOf(framed, "Content-Security-Policy"), "default-src 'self'; frame-ancestors *");
+  EXPECT_EQ(HeaderOf(framed, "X-Content-Type-Options"), "nosniff");
+  Response applied = Response::Html("x");
+  applied.Header("X-Frame-Options", "");
+  ApplySecurityHeaders(applied);
+  for (const auto& [name, value] : applied.headers) EXPECT_NE(name, "X-Frame-Options");
+  EXPECT_EQ(applied.headers.size(), SecurityHeaders().size() - 1);
   // Header injection is refused.
   auto inj = c.Get("/injected");
   EXPECT_EQ(HeaderOf(inj, "Set-Cookie"), "");

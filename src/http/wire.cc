@@ -55,6 +55,13 @@ bool IsFramingHeader(std::string_view name) {
          IEquals(name, "upgrade");
 }
 
+bool IsSecurityHeader(std::string_view name) {
+  for (const auto& h : kSecurityHeaders) {
+    if (IEquals(name, h.name)) return true;
+  }
+  return false;
+}
+
 // "Date: Sun, 06 Nov 1994 08:49:37 GMT\r\n", recomputed at most once a second per thread.
 const std::string& DateLine() {
   thread_local std::time_t cached_second = 0;
@@ -92,6 +99,9 @@ void ApplySecurityHeaders(Response& r) {
     }
     if (!present) r.headers.emplace_back(std::string(h.name), std::string(h.value));
   }
+  // A security header set to "" means "leave it out" (see SecurityHeaders).
+  std::erase_if(r.headers,
+                [](const auto& f) { return f.second.empty() && IsSecurityHeader(f.first); });
 }
 
 std::string_view ReasonPhrase(int status) {
@@ -109,12 +119,17 @@ void AppendResponseHead(const Response& r, std::optional<std::size_t> content_le
   out->append(DateLine());
 
   // Which security headers did the handler override, and did it set Content-Type itself?
+  // A security header set to "" is overridden by nothing: left out (omitted below).
   unsigned overridden = 0;
+  unsigned omitted = 0;
   bool has_content_type = false;
   for (const auto& [name, value] : r.headers) {
     if (IEquals(name, "content-type")) has_content_type = true;
     for (std::size_t i = 0; i < kSecurityHeaders.size(); ++i) {
-      if (IEquals(name, kSecurityHeaders[i].name)) overridden |= 1u << i;
+      if (IEquals(name, kSecurityHeaders[i].name)) {
+        overridden |= 1u << i;
+        if (value.empty()) omitted |= 1u << i;
+      }
     }
   }
 
@@ -137,6 +152,7 @@ void AppendResponseHead(const Response& r, std::optional<std::size_t> content_le
     out->append("Connection: keep-alive\r\n");
   }
   for (const auto& [name, value] : r.headers) {
+    if (value.empty() && omitted != 0 && IsSecurityHeader(name)) continue;
     if (name.empty() || IsFramingHeader(name) || !SafeHeaderText(name) || !SafeHeaderText(value)) {
       if (!IsFramingHeader(name)) {
         spdlog::error("http: dropped a response header containing CR, LF or NUL");

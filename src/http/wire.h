@@ -20,7 +20,9 @@ struct HeaderField {
 // Content-Security-Policy, X-Content-Type-Options, Referrer-Policy, X-Frame-Options,
 // Permissions-Policy, Cross-Origin-Opener-Policy, with their values. The server adds each one to
 // every response unless the handler set a header of the same name (case-insensitive), which
-// wins: e.g. a handler may relax Content-Security-Policy for one page.
+// wins: e.g. a handler may relax Content-Security-Policy for one page. A security header the
+// handler sets to an empty value is left out altogether: a page made to be framed by other sites
+// (http/pages/embed.h) drops X-Frame-Options, which has no value that allows that.
 std::span<const HeaderField> SecurityHeaders();
 
 // Adds to r.headers the security headers it does not already have (for code that builds
@@ -33,8 +35,8 @@ enum class ConnectionHeader { kNone, kClose, kKeepAlive };
 // empty or a handler header sets it), Content-Length: content_length (omitted for 1xx, 204, 304
 // and when content_length is nullopt: a body that ends when the connection closes),
 // Connection, the handler's headers (framing headers such as Content-Length, Transfer-Encoding
-// and Connection, and any header containing CR, LF or NUL, are dropped) and the security headers,
-// then the blank line.
+// and Connection, any header containing CR, LF or NUL, and a security header set to "" are
+// dropped) and the security headers, then the blank line.
 void AppendResponseHead(const Response& r, std::optional<std::size_t> content_length,
                         ConnectionHeader conn, std::string* out);
 
