@@ -22,6 +22,7 @@
 #include "http/event_hub.h"
 #include "http/log/routes.h"
 #include "http/metrics.h"
+#include "http/pages/embed.h"
 #include "http/pages/organizations.h"
 #include "http/pages/pages.h"
 #include "http/pages/unsubscribe.h"
@@ -437,9 +438,12 @@ int App::Serve() {
         "the site does not say who runs it: set site.operator and site.contact ([site] in the "
         "config file, or --operator and --contact); until then every page says so");
   }
-  http::RegisterPages(router, http::PagesDeps{*campaigns_, *signing_, *templates, base_url,
-                                              *csrf_secret, site, &clock, &signature_log, mail_note,
-                                              *flash_secret, http::MaySeeDraft(*accounts_)});
+  // Checked when the config was loaded (config.cc): who may frame the embeds.
+  auto embed_ancestors = http::pages::ParseFrameAncestors(config_.server.embed_ancestors);
+  http::RegisterPages(
+      router, http::PagesDeps{*campaigns_, *signing_, *templates, base_url, *csrf_secret, site,
+                              &clock, &signature_log, mail_note, *flash_secret,
+                              http::MaySeeDraft(*accounts_), embed_ancestors.value_or("")});
   http::RegisterOrganizationPages(
       router, http::OrganizationPagesDeps{
                   *campaigns_, *organizations_, *templates, base_url, *csrf_secret, site, &clock,
@@ -451,7 +455,8 @@ int App::Serve() {
   http::RegisterConsole(
       router, http::ConsoleDeps{*accounts_, *campaigns_, *organizing_, *templates, base_url,
                                 *csrf_secret, site, &clock, dashboard_.get(), moderation_.get(),
-                                organization_review_.get(), updates_.get(), &deliveries});
+                                organization_review_.get(), updates_.get(), &deliveries,
+                                !embed_ancestors.value_or("").empty()});
   service::UnsubscribeService unsubscribe(*store_, *unsubscribe_links, clock);
   http::RegisterUnsubscribePages(
       router, http::UnsubscribePagesDeps{*campaigns_, unsubscribe, *templates, base_url,

@@ -6,6 +6,7 @@
 #include <toml++/toml.h>
 
 #include "http/networks.h"
+#include "http/pages/embed.h"
 #include "store/store_url.h"
 
 namespace undersigned::app {
@@ -97,6 +98,10 @@ std::vector<Setting> MakeSettings() {
   s.push_back(Str("server.metrics_listen",
                   "HOST:PORT serving only /metrics and /healthz; listen then has no /metrics",
                   [](Config& c) -> std::string& { return c.server.metrics_listen; }));
+  s.push_back(Str("server.embed_ancestors",
+                  "sites that may frame the signing widget and counter: * (any, the default), "
+                  "none, or origins such as https://union.example.org separated by spaces",
+                  [](Config& c) -> std::string& { return c.server.embed_ancestors; }));
   s.push_back(Str("site.name",
                   "the site's name, in the header and page titles (default undersigned)",
                   [](Config& c) -> std::string& { return c.site.name; }));
@@ -296,6 +301,9 @@ Result<void> ValidateConfig(const Config& c) {
   }
   if (auto r = http::Networks::Parse(c.server.metrics_allow); !r) {
     return Bad("server.metrics_allow", r.error().message);
+  }
+  if (auto r = http::pages::ParseFrameAncestors(c.server.embed_ancestors); !r) {
+    return Bad("server.embed_ancestors", r.error().message);
   }
   if (!c.server.base_url.empty() && c.server.base_url.rfind("http://", 0) != 0 &&
       c.server.base_url.rfind("https://", 0) != 0) {

@@ -35,6 +35,9 @@ struct Config {
     // HOST:PORT of a listener serving only /metrics (to anyone who reaches it) and /healthz;
     // when set, `listen` serves no /metrics at all. Empty: none.
     std::string metrics_listen;
+    // Which sites may frame the signing widget and counter (http/pages/embed.h): "*" (any),
+    // "none" (embedding off), or origins separated by spaces: "https://union.example.org".
+    std::string embed_ancestors = "*";
   } server;
   // Who runs this instance: shown in every page's header and footer, so that signers know whom
   // they give their address to. Without operator and contact the pages carry a visible notice

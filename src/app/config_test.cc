@@ -68,6 +68,16 @@ TEST(Config, RejectsUnknownKeysAndBadValues) {
   EXPECT_FALSE(ValidateConfig(d).has_value());
   d.server.metrics_listen = "127.0.0.1:9100";
   EXPECT_TRUE(ValidateConfig(d).has_value());
+  // Who may frame the embeds: "*" by default, "none", or origins; anything else names itself.
+  d = Config{};
+  EXPECT_EQ(d.server.embed_ancestors, "*");
+  d.server.embed_ancestors = "https://union.example.org none";
+  auto embeds = ValidateConfig(d);
+  ASSERT_FALSE(embeds.has_value());
+  EXPECT_NE(embeds.error().message.find("server.embed_ancestors"), std::string::npos);
+  EXPECT_NE(embeds.error().message.find("\"none\""), std::string::npos);
+  ASSERT_TRUE(ApplySetting(d, "server.embed_ancestors", "https://union.example.org"));
+  EXPECT_TRUE(ValidateConfig(d).has_value());
 }
 
 // Who runs the site: a [site] table, UNDERSIGNED_SITE_* and flags; bad values refused.

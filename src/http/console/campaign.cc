@@ -1,10 +1,11 @@
 // A campaign's page in the console: where it stands and what the organizer may do with it.
 //
-//   GET /console/c/{slug}    title, status, exact counts, the public (or draft) page, and the
-//                            links the visitor's role allows (kView)
+//   GET /console/c/{slug}    title, status, exact counts, the public (or draft) page, the
+//                            links the visitor's role allows (kView), and the embeds' snippets
 #include <string>
 
 #include "http/console/routes.h"
+#include "http/pages/embed.h"
 #include "http/pages/views.h"
 
 namespace undersigned::http::console {
@@ -56,6 +57,16 @@ void RegisterCampaign(Router& router, KitPtr kit) {
                       cd.set("picture", p);
                     } else {
                       cd.set("picture", Data(false));
+                    }
+                    // The iframes other sites paste (http/pages/embed.h), once it is public.
+                    if (kit->embeds() && c->status != CampaignStatus::kDraft) {
+                      Data embed;
+                      const std::string& base = kit->pages().base_url();
+                      embed.set("widget", pages::WidgetSnippet(base, *c).html);
+                      embed.set("counter", pages::CounterSnippet(base, *c).html);
+                      d.set("embed", embed);
+                    } else {
+                      d.set("embed", Data(false));
                     }
                     d.set("c", cd);
                     return kit->Page(&v, "console_campaign", std::move(d), c->title);

@@ -73,6 +73,9 @@ struct ConsoleDeps {
   service::UpdateService* updates = nullptr;
   // Delivery of the letter to its targets; nullptr: that page answers 503.
   service::TargetDeliveryService* deliveries = nullptr;
+  // Other sites may frame the widget and counter (http/pages/embed.h): the campaign's page
+  // offers their snippets.
+  bool embeds = true;
 };
 
 void RegisterConsole(Router& router, ConsoleDeps deps);

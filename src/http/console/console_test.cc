@@ -555,6 +555,8 @@ TEST_F(ConsoleTest, ACampaignIsCreatedAsADraftOwnedByItsCreatorAndEditsAreRecord
   auto owner_role = store_->accounts().GetMembership(owner_.id, c->id);
   ASSERT_TRUE(owner_role);
   EXPECT_EQ(owner_role->role, CampaignRole::kOwner);
+  // A draft is not public: nothing to embed yet.
+  EXPECT_FALSE(Contains(Get(b, "/console/c/fund-the-library").body, "Embed on another site"));
 
   // The edit form shows everything as stored; saving it unchanged changes nothing.
   Response edit = Get(b, "/console/c/fund-the-library/edit");
@@ -1029,6 +1031,11 @@ TEST_F(ConsoleTest, AnOwnerMakesAScopedTokenSeenOnceAndRevokesIt) {
   Response overview = Get(owner, "/console/c/the-letter");
   EXPECT_TRUE(Contains(overview.body, "/console/c/the-letter/tokens"));
   EXPECT_TRUE(Contains(overview.body, "href=\"/c/the-letter/flyer.pdf\""));  // share and print
+  // The embeds' snippets to copy (http/pages/embed.h), escaped into the text area.
+  EXPECT_TRUE(Contains(overview.body, "Embed on another site"));
+  EXPECT_TRUE(Contains(overview.body,
+                       "&lt;iframe src=&quot;https://sign.example.org/c/the-letter/embed&quot;"));
+  EXPECT_TRUE(Contains(overview.body, "/c/the-letter/embed/count&quot;"));
   Member("editor@example.org", CampaignRole::kEditor);
   MakeUser("stranger@example.org");
   Browser editor = SignIn("editor@example.org");

@@ -86,6 +86,10 @@ bool SameOpenSeals(const CampaignSnapshot& a, const CampaignSnapshot& b) {
 
 }  // namespace
 
+bool SameRenderedForm(const CampaignSnapshot& a, const CampaignSnapshot& b) {
+  return SameFields(a.campaign, b.campaign) && SameOpenSeals(a, b);
+}
+
 // The hot path: no store access, no template rendering once cached.
 Response CampaignPage::Get(const Request& req) {
   SnapshotPtr snap = kit_.PublicSnapshot(req.Param("slug"));
@@ -240,6 +244,10 @@ Result<std::string> CampaignPage::RenderCampaign(const SnapshotPtr& snap_ptr, bo
   Data d = CampaignPageData(snap, kit_.base_url(), kit_.site(), open);
   d.set("draft_banner", Data(draft));
   if (draft) d.set("noindex", Data(true));
+  if (oembed_ && !draft) {
+    d.set("oembed_url", kit_.base_url() + "/oembed?format=json&url=" +
+                            PercentEncode(CampaignUrl(kit_.base_url(), snap.campaign.slug)));
+  }
   if (count_slots) {
     d.set("group_tally_html", render::SlotPlaceholder(7));
   } else {

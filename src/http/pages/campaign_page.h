@@ -29,6 +29,11 @@
 
 namespace undersigned::http::pages {
 
+// True if the two snapshots render the same campaign fields and the same sign form (the same
+// seals still open), whatever their counts: a page holding only those need not be rendered
+// again (the embeds, embed.h).
+bool SameRenderedForm(const service::CampaignSnapshot& a, const service::CampaignSnapshot& b);
+
 class CampaignPage {
  public:
   using SnapshotPtr = std::shared_ptr<const service::CampaignSnapshot>;
@@ -36,10 +41,13 @@ class CampaignPage {
   using DraftCheck = std::function<bool(const Request&, std::int64_t campaign_id)>;
 
   // log: the signature log; nullptr or disabled: not shown. may_see_draft: PagesDeps'.
-  CampaignPage(PageKit& kit, service::LogService* log, DraftCheck may_see_draft = nullptr)
+  // oembed: the page advertises its oEmbed address (embedding is on: embed.h).
+  CampaignPage(PageKit& kit, service::LogService* log, DraftCheck may_see_draft = nullptr,
+               bool oembed = false)
       : kit_(kit),
         log_(log),
         may_see_draft_(std::move(may_see_draft)),
+        oembed_(oembed),
         own_host_(ReferrerHost(kit.base_url())) {}
 
   // GET /c/{slug}. A draft is 404, except to its organizers (may_see_draft), who see it
@@ -95,6 +103,7 @@ class CampaignPage {
   PageKit& kit_;
   service::LogService* log_;
   DraftCheck may_see_draft_;
+  const bool oembed_;
   const std::string own_host_;  // a referrer from here is not an origin (core/origin.h)
 
   std::mutex mu_;  // guards the caches below

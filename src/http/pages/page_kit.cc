@@ -276,27 +276,57 @@ Response PageKit::TokenHeaders(Response r, const std::string* new_nonce) const {
 std::optional<Response> PageKit::CheckPost(const Request& req, const std::string& back,
                                            const std::string& back_text,
                                            std::string_view nothing_done, Form* form) {
+  auto problem = PostProblem(
+      req, back, back_text, nothing_done, /*origin_required=*/false,
+      [&](const Form& f) { return csrf_.Verify(req.Cookie(kCsrfCookie), First(f, kCsrfField)); },
+      form);
+  if (problem) return ErrorPage(*problem);
+  return std::nullopt;
+}
+
+std::optional<ErrorSpec> PageKit::CheckFramedPost(const Request& req, const std::string& back,
+                                                  const std::function<bool(const Form&)>& token_ok,
+                                                  Form* form) const {
+  return PostProblem(req, back, "Open the campaign", "Nothing was recorded.",
+                     /*origin_required=*/true, token_ok, form);
+}
+
+std::optional<ErrorSpec> PageKit::PostProblem(const Request& req, const std::string& back,
+                                              const std::string& back_text,
+                                              std::string_view nothing_done, bool origin_required,
+                                              const std::function<bool(const Form&)>& token_ok,
+                                              Form* form) const {
   if (!IsFormUrlEncoded(req)) {
-    return ErrorPage({415,
-                      "This form was sent in a format we do not accept",
-                      {"Forms here must be sent as application/x-www-form-urlencoded, as "
-                       "browsers do. Please use the form on the page."},
-                      back,
-                      back_text});
+    return ErrorSpec{415,
+                     "This form was sent in a format we do not accept",
+                     {"Forms here must be sent as application/x-www-form-urlencoded, as "
+                      "browsers do. Please use the form on the page."},
+                     back,
+                     back_text};
   }
-  if (!OriginAllowed(req, origin_)) return ErrorPage(OtherSite(back, back_text));
+  // A framed form (embed.h) has no cookie to check: the browser's Origin must say it is ours.
+  const std::string origin = req.Header("origin");
+  if (origin_required && (origin.empty() || origin == "null")) return OtherSite(back, back_text);
+  if (!OriginAllowed(req, origin_)) return OtherSite(back, back_text);
   auto parsed = ParseForm(req.body);
   if (!parsed) {
-    return ErrorPage({400,
-                      "We could not read this form",
-                      {"It was not sent correctly (bad encoding or text that is not valid "
-                       "UTF-8). " +
-                       std::string(nothing_done) + " Please go back and try again."},
-                      back,
-                      back_text});
+    return ErrorSpec{400,
+                     "We could not read this form",
+                     {"It was not sent correctly (bad encoding or text that is not valid "
+                      "UTF-8). " +
+                      std::string(nothing_done) + " Please go back and try again."},
+                     back,
+                     back_text};
   }
-  if (!csrf_.Verify(req.Cookie(kCsrfCookie), First(*parsed, kCsrfField))) {
-    return ErrorPage(Expired(back, back_text));
+  if (!token_ok(*parsed)) {
+    if (!origin_required) return Expired(back, back_text);
+    return ErrorSpec{403,
+                     "Your form has expired",
+                     {"This form was open for more than a day, or it was not sent from this "
+                      "page. Nothing was recorded.",
+                      "Please reload the page and send the form again."},
+                     back,
+                     back_text};
   }
   *form = std::move(*parsed);
   return std::nullopt;

@@ -165,8 +165,21 @@ class PageKit {
   std::optional<Response> CheckPost(const Request& req, const std::string& back,
                                     const std::string& back_text, std::string_view nothing_done,
                                     Form* form);
+  // The same checks for a form posted from a frame on another site (http/pages/embed.h), which
+  // has no cookie to check: the Origin header must be present and this site's, and token_ok
+  // decides the form's token. Returns what to show in the frame instead (its link: back), or
+  // nullopt with *form filled.
+  std::optional<ErrorSpec> CheckFramedPost(const Request& req, const std::string& back,
+                                           const std::function<bool(const Form&)>& token_ok,
+                                           Form* form) const;
 
  private:
+  std::optional<ErrorSpec> PostProblem(const Request& req, const std::string& back,
+                                       const std::string& back_text, std::string_view nothing_done,
+                                       bool origin_required,
+                                       const std::function<bool(const Form&)>& token_ok,
+                                       Form* form) const;
+
   service::CampaignService& campaigns_;
   const render::Templates& templates_;
   std::string base_url_;

@@ -17,6 +17,7 @@ void RegisterPages(Router& router, PagesDeps deps) {
   pages::AddShareRoutes(router, site);
   pages::AddShareImageRoutes(router, site);
   pages::AddTokenRoutes(router, site);
+  pages::AddEmbedRoutes(router, site);
   pages::AddFallbackRoutes(router, site);
 }
 

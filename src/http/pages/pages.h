@@ -12,6 +12,10 @@
 //   GET  /c/{slug}/card.png         the Open Graph card (the page's og:image), 1200x630
 //   GET  /c/{slug}/flyer.pdf        a printable flyer with a QR code (A4; ?paper=letter)
 //   GET  /c/{slug}/poster.pdf       the same as an A3 poster (share_images.cc)
+//   GET  /c/{slug}/embed            the signing widget other sites frame (embed.cc), and its
+//   POST /c/{slug}/embed/sign       form, answered in the frame (sign.cc)
+//   GET  /c/{slug}/embed/count      the live counter other sites frame
+//   GET  /oembed?url=               oEmbed (JSON) for a campaign's page or counter
 //   GET  /s/confirm?t=  POST /s/confirm    page with a button; only the POST confirms
 //   GET  /s/withdraw?t= POST /s/withdraw   same for withdrawing
 //                                   (the confirmed page offers the receipt, http/log/routes.h)
@@ -61,6 +65,9 @@ struct PagesDeps {
   // organizer signed in to the console: http/console/console.h MaySeeDraft). Empty: drafts are
   // 404 for everyone. Asked only for a slug that names a draft, with a session cookie.
   std::function<bool(const Request&, std::int64_t campaign_id)> may_see_draft;
+  // Who may frame the embeds (http/pages/embed.h): pages::ParseFrameAncestors's result of
+  // server.embed_ancestors; "" turns embedding off.
+  std::string embed_ancestors = "*";
 };
 
 void RegisterPages(Router& router, PagesDeps deps);

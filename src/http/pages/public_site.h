@@ -9,6 +9,8 @@
 //   counts.cc          GET /c/{slug}.json, GET /c/{slug}/events  (and CountsJson)
 //   share_mastodon.cc  GET /c/{slug}/share/mastodon
 //   share_images.cc    GET /c/{slug}/card.png, /c/{slug}/flyer.pdf, /c/{slug}/poster.pdf
+//   embed.cc           GET /c/{slug}/embed, /c/{slug}/embed/count, /oembed (EmbedPages; the
+//                      widget's POST /c/{slug}/embed/sign is sign.cc's)
 //
 // Ownership: RegisterPages makes one PublicSite, shared (std::shared_ptr) by the routes of every
 // use case, so it lives as long as the Router; the services and templates in deps are borrowed
@@ -22,6 +24,7 @@
 
 #include "core/group.h"
 #include "http/pages/campaign_page.h"
+#include "http/pages/embed.h"
 #include "http/pages/flash.h"
 #include "http/pages/page_kit.h"
 #include "http/pages/pages.h"
@@ -34,12 +37,14 @@ struct PublicSite {
       : deps(std::move(d)),
         kit(deps.campaigns, deps.templates, deps.base_url, deps.csrf_secret, deps.site, deps.clock),
         flash(deps.flash_secret),
-        campaign_page(kit, deps.log, deps.may_see_draft) {}
+        campaign_page(kit, deps.log, deps.may_see_draft, !deps.embed_ancestors.empty()),
+        embed(kit, deps.embed_ancestors) {}
 
   PagesDeps deps;
   PageKit kit;
   FlashStore flash;            // the sign form's and the token pages' flash cookies
   CampaignPage campaign_page;  // the campaign page and its cache
+  EmbedPages embed;            // the widget and counter other sites frame, and oEmbed
 };
 
 using SitePtr = std::shared_ptr<PublicSite>;
@@ -52,6 +57,8 @@ void AddShareRoutes(Router& router, const SitePtr& site);
 // The share images (share_images.cc): the Open Graph card, the flyer and the poster.
 void AddShareImageRoutes(Router& router, const SitePtr& site);
 void AddTokenRoutes(Router& router, const SitePtr& site);
+// The embeds (embed.cc): the widget, the counter and oEmbed.
+void AddEmbedRoutes(Router& router, const SitePtr& site);
 // The router's 404 page, and GET /favicon.ico.
 void AddFallbackRoutes(Router& router, const SitePtr& site);
 

@@ -2,6 +2,7 @@
 // thread), and the two pages it redirects to (post/redirect/get, so that a reload sends
 // nothing again): GET /c/{slug}/sign (the campaign page with the form as posted and a message
 // per field) and GET /c/{slug}/sent ("check your email", cached per campaign and outcome).
+// Also the embedded widget's form, POST /c/{slug}/embed/sign (embed.h), answered in the frame.
 #include <map>
 #include <memory>
 #include <mutex>
@@ -10,6 +11,8 @@
 #include <unordered_map>
 #include <utility>
 #include <vector>
+
+#include <spdlog/spdlog.h>
 
 #include "core/utf8.h"
 #include "http/pages/origin.h"
@@ -206,13 +209,15 @@ class SignPages {
 
  private:
   // work_group: the verified group whose link went to the work address `email` (else nullptr).
+  // framed: the embed's page (embed.h), in the frame, its links opening a new tab.
   Response CheckEmail(const Campaign& c, SignOutcome::Kind kind, const std::string& email,
-                      const SignerGroup* work_group) {
+                      const SignerGroup* work_group, bool framed = false) {
     const char* variant = "sent";  // kCreated, and kAlreadyConfirmed: never reveal who signed
     if (kind == SignOutcome::Kind::kResent) variant = "resent";
     if (kind == SignOutcome::Kind::kResendLimit) variant = "resend_limit";
-    const std::string key =
-        c.slug + '\n' + variant + '\n' + (work_group != nullptr ? work_group->key : "");
+    const std::string key = c.slug + '\n' + variant + '\n' +
+                            (work_group != nullptr ? work_group->key : "") +
+                            (framed ? "\nframed" : "");
     const std::string organization =
         work_group != nullptr ? OrganizationOf(*work_group) : std::string();
     std::shared_ptr<const Spliced> page;
@@ -242,37 +247,26 @@ class SignPages {
       d.set("resent", Data(std::string_view(variant) == "resent"));
       d.set("resend_limit", Data(std::string_view(variant) == "resend_limit"));
       d.set("mail_note", render::TextOrNothing(deps_.mail_note));
-      auto html = kit_.Render("check_email", d);
+      d.set("new_tab", framed ? " target=\"_blank\" rel=\"noopener\"" : "");
+      auto html = kit_.Render(framed ? "embed_check_email" : "check_email", d);
       if (!html) return kit_.InternalError();
       page = std::make_shared<const Spliced>(Spliced::Cut(*html, 1));
       std::lock_guard lock(mu_);
       check_cache_[key] = CachedCheck{c.title, c.language, organization, page};
     }
-    return HtmlPage(page->Fill({render::EscapeHtml(email)}), 200, "no-store");
+    Response r = HtmlPage(page->Fill({render::EscapeHtml(email)}), 200, "no-store");
+    if (framed) site_->embed.Frameable(&r);
+    return r;
   }
 
-  Response SignFailed(const Request& req, const std::string& slug, const SignatureForm& typed,
-                      const Error& e, const SignatureOrigin& origin = {}) {
+  // How signing's failures are worded (the form's own errors aside), on the page and in a frame.
+  static PageErrors SignErrors(const std::string& slug, const Error& e) {
     const std::string back = "/c/" + PercentEncode(slug);
     PageErrors how;
     how.use_case = "signing";
     how.back = back;
     how.back_text = "Back to the campaign";
     how.nothing_done = "Your signature was not recorded.";
-    // Shown by GET /c/{slug}/sign, so that a reload does not post the form again.
-    how.form = [&](const Error& e) -> std::optional<Response> {
-      if (e.code != Code::kInvalidArgument) return std::nullopt;
-      if (!kit_.PublicSnapshot(slug)) return kit_.ErrorPage(CampaignNotFound());
-      FlashEntry failed;
-      failed.slug = slug;
-      failed.typed = typed;
-      failed.origin = origin;
-      failed.errors = e.field_errors;
-      if (e.field_errors.empty()) {
-        failed.general_error = e.message.empty() ? "Please check the form." : e.message;
-      }
-      return RedirectWithFlash(std::move(failed), back + "/sign#sign");
-    };
     how.pages[Code::kNotFound] = CampaignNotFound();
     how.pages[Code::kConflict] = {409,
                                   "This campaign is closed",
@@ -293,9 +287,95 @@ class SignPages {
                                       "recorded; please send the form again in a few seconds."},
                                      back,
                                      "Back to the campaign"};
+    return how;
+  }
+
+  Response SignFailed(const Request& req, const std::string& slug, const SignatureForm& typed,
+                      const Error& e, const SignatureOrigin& origin = {}) {
+    PageErrors how = SignErrors(slug, e);
+    // Shown by GET /c/{slug}/sign, so that a reload does not post the form again.
+    how.form = [&](const Error& e) -> std::optional<Response> {
+      if (e.code != Code::kInvalidArgument) return std::nullopt;
+      if (!kit_.PublicSnapshot(slug)) return kit_.ErrorPage(CampaignNotFound());
+      FlashEntry failed;
+      failed.slug = slug;
+      failed.typed = typed;
+      failed.origin = origin;
+      failed.errors = e.field_errors;
+      if (e.field_errors.empty()) {
+        failed.general_error = e.message.empty() ? "Please check the form." : e.message;
+      }
+      return RedirectWithFlash(std::move(failed), how.back + "/sign#sign");
+    };
     return kit_.ErrorResponse(e, how);
   }
 
+  // The embed's answer to a failure, in the frame: the widget again with what was typed and a
+  // message per field (422: no redirect, the flash cookie would be a third party's there), or a
+  // short page worded as SignFailed's.
+  Response EmbedFailed(const std::string& slug, const SignatureForm& typed, const Error& e,
+                       const SignatureOrigin& origin) {
+    EmbedPages& embed = site_->embed;
+    SnapshotPtr snap = kit_.PublicSnapshot(slug);
+    if (!snap) return embed.Message(CampaignNotFound(), nullptr);
+    if (e.code == Code::kInvalidArgument) {
+      FormState form;
+      form.values = typed;
+      form.errors = e.field_errors;
+      if (e.field_errors.empty()) {
+        form.general_error = e.message.empty() ? "Please check the form." : e.message;
+      }
+      form.origin_html = OriginInputHtml(origin);
+      return embed.WidgetWithForm(snap, std::move(form));
+    }
+    if (e.code == Code::kInternal) spdlog::error("pages: embedded signing: {}", e.message);
+    return embed.Message(PageErrorSpec(e, SignErrors(slug, e)), &snap->campaign);
+  }
+
+ public:
+  // POST /c/{slug}/embed/sign: the widget's form (embed.h), checked without a cookie (its Origin
+  // and the widget's token) and answered in the frame, asynchronously like Sign.
+  void EmbedSign(const Request& req, Respond respond) {
+    EmbedPages& embed = site_->embed;
+    const std::string slug = req.Param("slug");
+    SnapshotPtr snap = embed.enabled() ? kit_.PublicSnapshot(slug) : nullptr;
+    if (!snap) return respond(embed.Message(CampaignNotFound(), nullptr));
+    Form form;
+    const UnixTime now = kit_.clock().Now();
+    auto token_ok = [&](const Form& f) {
+      return embed.tokens().Verify(slug, First(f, kCsrfField), now);
+    };
+    if (auto bad = kit_.CheckFramedPost(req, CampaignUrl(kit_.base_url(), slug), token_ok, &form)) {
+      return respond(embed.Message(*bad, &snap->campaign));
+    }
+    std::map<std::string, std::string> form_errors;
+    SignatureForm f = FormFields(form, &snap->campaign, &form_errors);
+    const SignatureOrigin origin = DecodeOriginField(First(form, "origin"));
+    if (!form_errors.empty()) {
+      if (const SignerGroup* g = FindGroup(snap->campaign, f.group)) {
+        if (auto valid = ValidateSignatureForm(f, *g); !valid) {
+          form_errors.merge(valid.error().field_errors);
+        }
+      }
+      return respond(EmbedFailed(
+          slug, f, Error{Code::kInvalidArgument, "", std::move(form_errors), 0}, origin));
+    }
+    service::SignContext ctx;
+    ctx.source = "embed";
+    ctx.remote_address = req.remote_address;
+    ctx.origin = origin;
+    deps_.signing.SignAsync(
+        slug, f, ctx,
+        [this, slug, f, origin, respond = std::move(respond)](Result<service::SignResult> r) {
+          if (!r) return respond(EmbedFailed(slug, f, r.error(), origin));
+          const SignerGroup* g = FindGroup(r->campaign, f.group);
+          const bool work = g != nullptr && ProvenByDomain(g->kind);
+          respond(CheckEmail(r->campaign, r->kind, Trim(work ? f.work_email : f.email),
+                             work ? g : nullptr, /*framed=*/true));
+        });
+  }
+
+ private:
   struct CachedCheck {
     std::string title;
     std::string language;
@@ -324,6 +404,10 @@ void AddSignRoutes(Router& router, const SitePtr& site) {
       "/c/{slug}/sign",
       [sign](const Request& req, Respond respond) { sign->Sign(req, std::move(respond)); },
       {false, kSignBodyLimit, "sign"});
+  router.PostAsync(
+      "/c/{slug}/embed/sign",
+      [sign](const Request& req, Respond respond) { sign->EmbedSign(req, std::move(respond)); },
+      {false, kSignBodyLimit, "embed_sign"});
 }
 
 }  // namespace undersigned::http::pages

@@ -135,6 +135,7 @@ Data LayoutData(std::string_view lang, std::string_view page_title, const SiteIn
   d.set("description", Data(false));
   d.set("canonical_url", Data(false));
   d.set("og_image", Data(false));
+  d.set("oembed_url", Data(false));
   d.set("noindex", Data(false));
   d.set("live", Data(false));
   d.set("form_js", Data(false));
@@ -367,6 +368,10 @@ Data FormData(const FormState& form, const std::vector<SignerGroup>& groups,
   Data d;
   d.set("csrf", form.csrf);
   d.set("origin_html", form.origin_html);
+  d.set("action", render::TextOrNothing(form.action));
+  // Posted from a frame on another site (embed.h): no autofocus, which browsers refuse in a
+  // cross-origin frame (it would take the focus from the embedding page).
+  d.set("framed", Data(!form.action.empty()));
   d.set("name", Field(form.values.name, form.errors, "name"));
   d.set("email", Field(form.values.email, form.errors, "email"));
   d.set("postal_code", Field(form.values.postal_code, form.errors, "postal_code"));

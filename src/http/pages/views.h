@@ -56,6 +56,7 @@ struct FormState {
   std::string general_error;  // shown in the summary, e.g. a message without a field
   std::string csrf;           // the token (or a render::SlotPlaceholder)
   std::string origin_html;    // the hidden origin input (origin.h), or a slot placeholder
+  std::string action;         // where the form posts; "" = /c/{slug}/sign; else framed (embed.h)
 };
 // groups: the campaign's declared groups (Campaign::groups). Empty: the plain form, with the
 // public_name checkbox. Otherwise "form.grouped" holds the "I sign as" choice, a section per
