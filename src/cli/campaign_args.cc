@@ -79,6 +79,14 @@ void AddCampaignOptions(CLI::App* sub, CampaignArgs& a, bool creating) {
       "the public)");
   sub->add_option("--anonymity-floor", a.anonymity_floor,
                   "a group's count is shown as \"fewer than N\" until it reaches N (default 5)");
+  sub->add_option("--secondary-targets", a.secondary_targets,
+                  "a text file of the people who can move the targets (speakers, board members) "
+                  "and the posts supporters send them: per person a line \"name=Jane Doe; "
+                  "about=Keynote speaker; x=janedoe; bluesky=jane.bsky.social; "
+                  "mastodon=@jane@mastodon.social\", then one line per post starting with \"> \" "
+                  "({handle}, {count} and {url} are filled in), a blank line between people; "
+                  "replaces the list; \"\" clears it")
+      ->check(CLI::ExistingFile | CLI::IsMember({""}));
   sub->add_option("--image", a.image,
                   "a picture shown at the top of the campaign's page: a PNG or JPEG file (up to "
                   "8 MiB; re-encoded, nothing of the file is kept but its pixels); \"\" removes "
@@ -193,6 +201,21 @@ Result<Campaign> BuildCampaign(const CampaignArgs& a, Campaign c) {
     }
   }
   if (a.anonymity_floor) c.anonymity_floor = *a.anonymity_floor;
+  if (a.secondary_targets) {
+    c.secondary_targets.clear();
+    if (!a.secondary_targets->empty()) {
+      std::ifstream in(*a.secondary_targets, std::ios::binary);
+      if (!in) return Fail(Code::kInvalidArgument, "cannot read " + *a.secondary_targets);
+      std::ostringstream ss;
+      ss << in.rdbuf();
+      auto people = ParseSecondaryTargets(ss.str());
+      if (!people) {
+        return Fail(Code::kInvalidArgument,
+                    "--secondary-targets " + *a.secondary_targets + ", " + people.error().message);
+      }
+      c.secondary_targets = std::move(*people);
+    }
+  }
   if (!a.targets.empty()) {
     c.targets.clear();
     for (const std::string& spec : a.targets) {

@@ -25,6 +25,9 @@ struct CampaignArgs {
   // clears it.
   std::vector<std::string> groups;
   std::optional<int> anonymity_floor;
+  // A file of the people who can move the targets and their posts (core/share_target.h's text
+  // form); replaces the list; "" clears it.
+  std::optional<std::string> secondary_targets;
   std::optional<std::string> image;      // a PNG or JPEG file to show on the page; "" removes it
   std::optional<std::string> image_alt;  // what the picture shows (required with a new one)
 };

@@ -94,6 +94,11 @@ void PrintCampaign(const Campaign& c, const service::CampaignSnapshot* snap) {
     if (!t.x_handle.empty()) std::cout << " (@" << t.x_handle << ")";
     std::cout << "\n";
   }
+  for (const SecondaryTarget& t : c.secondary_targets) {
+    std::cout << "moves them: " << t.name;
+    if (!t.about.empty()) std::cout << ", " << t.about;
+    std::cout << " (" << t.posts.size() << (t.posts.size() == 1 ? " post)\n" : " posts)\n");
+  }
   for (const SignerGroup& g : c.groups) {
     std::cout << "group:     " << g.key << " (" << GroupKindName(g.kind) << ") " << g.name;
     for (const std::string& d : g.domains) std::cout << " @" << d;

@@ -113,6 +113,7 @@ Result<void> ValidateCampaign(const Campaign& c) {
       errors[prefix + "email"] = "'" + t.email + "' is not an email address like name@example.org";
     }
   }
+  CheckSecondaryTargets(c.secondary_targets, errors);
   if (c.goal < 1 || c.goal > 1'000'000'000) errors["goal"] = "must be between 1 and 1,000,000,000";
   if (!ValidLanguage(c.language)) errors["language"] = "must be a language tag such as en or pt-BR";
   if (!IsKnownTimeZone(c.time_zone)) {

@@ -11,6 +11,7 @@
 #include "core/clock.h"
 #include "core/error.h"
 #include "core/group.h"
+#include "core/share_target.h"
 
 namespace undersigned {
 
@@ -70,7 +71,10 @@ struct Campaign {
   // signers give their names to. Plain text, 0..200; empty: the page says it is not given.
   std::string organized_by;
   std::vector<Target> targets;  // at least one
-  std::int64_t goal = 0;        // signature goal, >= 1
+  // People who can move the targets, with posts for supporters to send them
+  // (core/share_target.h). May be empty.
+  std::vector<SecondaryTarget> secondary_targets;
+  std::int64_t goal = 0;  // signature goal, >= 1
   // The first instant the campaign is closed. A date typed for it ("2026-12-31") means the end
   // of that day in time_zone (core/time_zone.h, ParseDeadline), resolved when it is set.
   std::optional<UnixTime> deadline;

@@ -129,6 +129,41 @@ Result<std::optional<CampaignImage>> ParseImage(std::string_view text) {
   }
 }
 
+std::string SecondaryTargetsJson(const std::vector<SecondaryTarget>& targets) {
+  nlohmann::json a = nlohmann::json::array();
+  for (const SecondaryTarget& t : targets) {
+    a.push_back({{"name", t.name},
+                 {"about", t.about},
+                 {"x", t.x_handle},
+                 {"bluesky", t.bluesky_handle},
+                 {"mastodon", t.mastodon_handle},
+                 {"posts", t.posts}});
+  }
+  return a.dump();
+}
+
+Result<std::vector<SecondaryTarget>> ParseSecondaryTargetsJson(std::string_view text) {
+  std::vector<SecondaryTarget> out;
+  if (text.empty()) return out;
+  nlohmann::json a = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!a.is_array()) return Fail(Code::kInternal, "stored secondary targets are malformed");
+  try {
+    for (const auto& o : a) {
+      SecondaryTarget t;
+      t.name = o.at("name").get<std::string>();
+      t.about = o.value("about", "");
+      t.x_handle = o.value("x", "");
+      t.bluesky_handle = o.value("bluesky", "");
+      t.mastodon_handle = o.value("mastodon", "");
+      t.posts = o.at("posts").get<std::vector<std::string>>();
+      out.push_back(std::move(t));
+    }
+  } catch (const nlohmann::json::exception&) {
+    return Fail(Code::kInternal, "stored secondary targets are malformed");
+  }
+  return out;
+}
+
 // Group counts as campaign_counts.groups keeps them: {"key": confirmed}.
 std::string GroupCountsJson(const std::vector<GroupCount>& groups) {
   if (groups.empty()) return "{}";

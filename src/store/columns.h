@@ -33,6 +33,10 @@ std::vector<GroupCount> ParseGroupCounts(std::string_view text);
 // empty or NULL column (View gives "") is no picture.
 std::string ImageJson(const CampaignImage& image);
 Result<std::optional<CampaignImage>> ParseImage(std::string_view text);
+// The people who can move the targets (core/share_target.h) as campaigns.secondary_targets
+// keeps them: [{"name", "about", "x", "bluesky", "mastodon", "posts": [...]}]; "" is none.
+std::string SecondaryTargetsJson(const std::vector<SecondaryTarget>& targets);
+Result<std::vector<SecondaryTarget>> ParseSecondaryTargetsJson(std::string_view text);
 // A campaign's foreign identifiers (and organizers) as a JSON array of strings.
 std::string IdentifiersJson(const std::vector<std::string>& ids);
 Result<std::vector<std::string>> ParseIdentifiers(std::string_view text);

@@ -10,7 +10,7 @@ import subprocess
 
 import pytest
 
-from harness import Server, create_campaign
+from harness import Server, create_campaign, run_cli
 
 SITE = "https://sign.example.org"
 
@@ -105,3 +105,45 @@ def test_a_draft_has_no_share_images(server):
         r = c.get(path)
         assert r.status == 404, (path, r)
         assert r.header("content-type", "").startswith("text/html"), r
+
+
+def test_posts_aimed_at_the_people_who_can_move_the_targets(tmp_path):
+    """`campaign create --secondary-targets FILE`, then the campaign page offers the person, their
+    page offers the posts in turn with the handle and count filled in, and sending leads to the
+    network's share page with the text as edited; a bad file is refused and creates nothing."""
+    data = tmp_path / "data"
+    people = tmp_path / "people.txt"
+    people.write_text(
+        "name=Jane Doe; about=Keynote speaker; x=janedoe; mastodon=@jane@mastodon.social\n"
+        "> {handle}, {count} of us ask you to speak up: {url}\n"
+        "> {handle}: will you ask them on stage? {count} signed.\n", encoding="utf-8")
+    create_campaign(data, "speak-up", title="Speak up", targets=["Dana Rivera|CEO|Acme|dana"],
+                    extra=["--secondary-targets", str(people)])
+    shown = run_cli("campaign", "show", "speak-up", data=data).stdout
+    assert "moves them: Jane Doe, Keynote speaker (2 posts)" in shown, shown
+    bad = tmp_path / "bad.txt"
+    bad.write_text("name=Kim\n> Hi {name}\n", encoding="utf-8")
+    refused = run_cli("campaign", "create", "--slug", "no-kim", "--title", "No", "--goal", "10",
+                      "--target", "Dana", "--secondary-targets", str(bad), data=data, check=False)
+    assert refused.returncode != 0
+    assert "{name} is not a placeholder" in refused.stderr + refused.stdout
+    assert "no-kim" not in run_cli("campaign", "list", data=data).stdout
+    s = Server(data, args=["--base-url", SITE]).start()
+    try:
+        c = s.client()
+        page = c.get("/c/speak-up")
+        assert 'href="/c/speak-up/ask/1">Jane Doe</a>' in page.text, page.text
+        first = c.get("/c/speak-up/ask/1")
+        assert first.status == 200
+        assert ">@janedoe, 0 of us ask you to speak up: %s/c/speak-up?s=x</textarea>" % SITE \
+            in first.text, first.text
+        assert "Message 1 of 2" in first.text
+        assert "Message 2 of 2" in c.get("/c/speak-up/ask/1").text
+        sent = c.get("/c/speak-up/ask/1/send?network=mastodon&text=Hello%20%40jane"
+                     "&server=mastodon.social")
+        assert sent.status == 303
+        assert sent.header("location") == "https://mastodon.social/share?text=Hello%20%40jane"
+        wrong = c.get("/c/speak-up/ask/1/send?network=mastodon&text=Mine&server=nope")
+        assert wrong.status == 422 and ">Mine</textarea>" in wrong.text
+    finally:
+        assert s.stop() == 0

@@ -909,6 +909,44 @@ TEST_F(ApiTest, RecordSignatureFromQueryParameters) {
   EXPECT_EQ(empty.status, 400);
 }
 
+// ---------------------------------------------------------------- secondary targets
+
+TEST_F(ApiTest, PetitionSecondaryTargetsAreSetReadAndChecked) {
+  json p = CreateGroupPetition(3);
+  const std::string id = Id(p);
+  EXPECT_EQ(p["undersigned:secondary_targets"], json::array());
+  Reply set = Call("PUT", "/api/v2/petitions/" + id,
+                   R"({"undersigned:secondary_targets":[{"name":"Jane Doe","about":"Speaker",)"
+                   R"("x_handle":"@janedoe","posts":["{handle}, {count} signed: {url}"]}]})",
+                   token_);
+  ASSERT_EQ(set.status, 200) << set.raw.body;
+  const json jane = {{"name", "Jane Doe"},
+                     {"posts", json::array({"{handle}, {count} signed: {url}"})},
+                     {"about", "Speaker"},
+                     {"x_handle", "janedoe"}};
+  EXPECT_EQ(set.body["undersigned:secondary_targets"], json::array({jane}));
+  EXPECT_EQ(Call("GET", "/api/v2/petitions/" + id).body["undersigned:secondary_targets"],
+            json::array({jane}));
+  // A post with a placeholder we do not fill, or a person without posts: 400, nothing changed.
+  Reply bad =
+      Call("PUT", "/api/v2/petitions/" + id,
+           R"({"undersigned:secondary_targets":[{"name":"Kim","posts":["Hi {name}"]}]})", token_);
+  ASSERT_EQ(bad.status, 400) << bad.raw.body;
+  EXPECT_NE(bad.body["fields"]["undersigned:secondary_targets"].get<std::string>().find(
+                "{name} is not a placeholder"),
+            std::string::npos)
+      << bad.raw.body;
+  Reply shape = Call("PUT", "/api/v2/petitions/" + id,
+                     R"({"undersigned:secondary_targets":{"name":"Kim"}})", token_);
+  EXPECT_EQ(shape.status, 400);
+  EXPECT_EQ(Call("GET", "/api/v2/petitions/" + id).body["undersigned:secondary_targets"],
+            json::array({jane}));
+  Reply cleared =
+      Call("PUT", "/api/v2/petitions/" + id, R"({"undersigned:secondary_targets":null})", token_);
+  ASSERT_EQ(cleared.status, 200);
+  EXPECT_EQ(cleared.body["undersigned:secondary_targets"], json::array());
+}
+
 // ---------------------------------------------------------------- signer groups
 
 TEST_F(ApiTest, PetitionGroupsAreCreatedReadAndUpdated) {

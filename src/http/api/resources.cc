@@ -135,6 +135,18 @@ json PetitionJson(const Urls& urls, const Campaign& c, const CampaignCounts& cou
     group_counts.push_back(std::move(count));
   }
   j["undersigned:groups"] = std::move(groups);
+  // The people who can move the targets, with the posts supporters are offered
+  // (core/share_target.h); public, like the campaign page that offers them.
+  json people = json::array();
+  for (const SecondaryTarget& t : c.secondary_targets) {
+    json p = {{"name", t.name}, {"posts", t.posts}};
+    if (!t.about.empty()) p["about"] = t.about;
+    if (!t.x_handle.empty()) p["x_handle"] = t.x_handle;
+    if (!t.bluesky_handle.empty()) p["bluesky_handle"] = t.bluesky_handle;
+    if (!t.mastodon_handle.empty()) p["mastodon_handle"] = t.mastodon_handle;
+    people.push_back(std::move(p));
+  }
+  j["undersigned:secondary_targets"] = std::move(people);
   j["undersigned:anonymity_floor"] = c.anonymity_floor;
   j["undersigned:group_counts"] = std::move(group_counts);
   if (c.threshold) {
@@ -418,6 +430,49 @@ std::vector<std::string> ParseStringArray(const json& v, const std::string& path
   return out;
 }
 
+// `undersigned:secondary_targets`: an array of {name, about, x_handle, bluesky_handle,
+// mastodon_handle, posts: [...]}. Only the shape is checked here; ValidateCampaign checks the
+// values (field "secondary_targets").
+std::vector<SecondaryTarget> SecondaryTargetsFrom(const json& v, Errors& errors) {
+  std::vector<SecondaryTarget> out;
+  constexpr const char* kField = "undersigned:secondary_targets";
+  if (!v.is_array()) {
+    errors.Add(kField,
+               "must be an array like [{\"name\": \"Jane Doe\", \"x_handle\": \"janedoe\", "
+               "\"posts\": [\"{handle}, {count} of us ask you to speak up\"]}]");
+    return out;
+  }
+  if (v.size() > kMaxSecondaryTargets) {
+    errors.Add(kField, "can hold at most " + std::to_string(kMaxSecondaryTargets) + " people");
+    return out;
+  }
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    const json& item = v[i];
+    const std::string path = std::string(kField) + "[" + std::to_string(i) + "]";
+    if (!item.is_object()) {
+      errors.Add(path, "must be an object like {\"name\": \"Jane Doe\", \"posts\": [\"...\"]}");
+      continue;
+    }
+    SecondaryTarget t;
+    t.name = Trim(errors.Take(GetString(item, "name", path + ".name")).value);
+    t.about = Trim(errors.Take(GetString(item, "about", path + ".about")).value);
+    t.x_handle = Trim(errors.Take(GetString(item, "x_handle", path + ".x_handle")).value);
+    t.bluesky_handle =
+        Trim(errors.Take(GetString(item, "bluesky_handle", path + ".bluesky_handle")).value);
+    t.mastodon_handle =
+        Trim(errors.Take(GetString(item, "mastodon_handle", path + ".mastodon_handle")).value);
+    for (std::string* h : {&t.x_handle, &t.bluesky_handle}) {
+      if (h->starts_with("@")) h->erase(0, 1);
+    }
+    if (auto posts = item.find("posts"); posts != item.end() && !posts->is_null()) {
+      t.posts =
+          ParseStringArray(*posts, path + ".posts", "[\"{handle}, will you speak up?\"]", errors);
+    }
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
 // `undersigned:groups`: an array of {key, name, kind, organization, domains, attestation, goal,
 // seal_thresholds}. Only the shape is checked here; ValidateCampaign checks the values.
 std::vector<SignerGroup> ParseGroups(const json& v, Errors& errors) {
@@ -625,6 +680,14 @@ Result<void> ApplyPetitionJson(const json& body, bool creating, Campaign& c) {
   if (threshold.null) c.threshold.reset();
   if (threshold.has_value()) c.threshold = threshold.value;
 
+  // The people who can move the targets replace the old ones as a whole (null or []: none).
+  if (auto people = body.find("undersigned:secondary_targets"); people != body.end()) {
+    if (people->is_null()) {
+      c.secondary_targets.clear();
+    } else {
+      c.secondary_targets = SecondaryTargetsFrom(*people, errors);
+    }
+  }
   // Signer groups replace the old ones as a whole (null or []: the public only).
   if (auto groups = body.find("undersigned:groups"); groups != body.end()) {
     if (groups->is_null()) {
@@ -685,6 +748,7 @@ std::string ApiPetitionField(const std::string& core) {
       {"threshold", "undersigned:threshold"},
       {"anonymity_floor", "undersigned:anonymity_floor"},
       {"organized_by", "undersigned:organized_by"},
+      {"secondary_targets", "undersigned:secondary_targets"},
   };
   for (const auto& [from, to] : kMap) {
     if (core == from) return to;

@@ -13,13 +13,15 @@
 //                                      form's "Preview" button does the same without JavaScript
 //
 // Targets are rows of fields (the form always offers two empty rows for more); groups are one
-// per line in the CLI's --group form (core/group.h ParseGroupSpec).
+// per line in the CLI's --group form (core/group.h ParseGroupSpec); the people who can move the
+// targets are blocks of text (core/share_target.h ParseSecondaryTargets).
 #include <map>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "core/group.h"
+#include "core/share_target.h"
 #include "core/time_zone.h"
 #include "http/console/routes.h"
 #include "render/markdown.h"
@@ -51,10 +53,10 @@ struct CampaignFormState {
 };
 
 // Every field of the form but the targets' rows: each is always rendered, typed or not.
-constexpr const char* kFields[] = {"slug",         "title",     "demand",         "description",
-                                   "organized_by", "letter",    "goal",           "deadline",
-                                   "time_zone",    "threshold", "status",         "language",
-                                   "organizers",   "groups",    "anonymity_floor"};
+constexpr const char* kFields[] = {
+    "slug",       "title",    "demand",          "description",      "organized_by", "letter",
+    "goal",       "deadline", "time_zone",       "threshold",        "status",       "language",
+    "organizers", "groups",   "anonymity_floor", "secondary_targets"};
 
 std::string Lines(const std::vector<std::string>& items) {
   std::string out;
@@ -95,6 +97,7 @@ CampaignFormState FromCampaign(const Campaign& c) {
   for (const auto& g : c.groups) groups.push_back(FormatGroupSpec(g));
   f.v["groups"] = Lines(groups);
   f.v["anonymity_floor"] = std::to_string(c.anonymity_floor);
+  f.v["secondary_targets"] = FormatSecondaryTargets(c.secondary_targets);
   f.targets = c.targets;
   return f;
 }
@@ -189,6 +192,11 @@ Campaign ToCampaign(CampaignFormState* f, Campaign base, bool creating) {
     }
     c.groups.push_back(std::move(*g));
   }
+  if (auto people = ParseSecondaryTargets(v["secondary_targets"])) {
+    c.secondary_targets = std::move(*people);
+  } else {
+    f->errors["secondary_targets"] = people.error().message;
+  }
   if (auto n = WholeNumber(v["anonymity_floor"])) {
     c.anonymity_floor = static_cast<int>(std::min<std::int64_t>(*n, 1'000'000));
   } else if (!v["anonymity_floor"].empty()) {
@@ -222,7 +230,8 @@ const char* LabelOf(const std::string& field) {
       {"language", "Language"},
       {"organizers", "Organizers told of the outcome"},
       {"groups", "Signer groups"},
-      {"anonymity_floor", "Anonymity floor"}};
+      {"anonymity_floor", "Anonymity floor"},
+      {"secondary_targets", "People who can move the targets"}};
   auto it = kLabels.find(field);
   return it == kLabels.end() ? "Campaign" : it->second;
 }

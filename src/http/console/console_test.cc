@@ -543,6 +543,10 @@ TEST_F(ConsoleTest, ACampaignIsCreatedAsADraftOwnedByItsCreatorAndEditsAreRecord
                          "kind=employees; key=staff; name=Library staff; "
                          "organization=Library; domains=library.example\n"
                          "kind=public; name=Everyone else"},
+                        {"secondary_targets",
+                         "name=Ada Mayor; about=Chairs the council; x=@ada\n"
+                         "> {handle}, {count} readers ask you to fund the library.\n"
+                         "> {handle}: {count} of us signed.\n"},
                         {"status", "draft"}});
   ASSERT_EQ(made.status, 303) << made.body;
   auto c = campaigns_->GetBySlug("fund-the-library");
@@ -552,6 +556,9 @@ TEST_F(ConsoleTest, ACampaignIsCreatedAsADraftOwnedByItsCreatorAndEditsAreRecord
   EXPECT_EQ(c->targets[0].email, "council@library.example");
   EXPECT_EQ(c->groups.size(), 2u);
   EXPECT_EQ(c->time_zone, "Europe/Paris");
+  ASSERT_EQ(c->secondary_targets.size(), 1u);
+  EXPECT_EQ(c->secondary_targets[0].x_handle, "ada");
+  EXPECT_EQ(c->secondary_targets[0].posts.size(), 2u);
   auto owner_role = store_->accounts().GetMembership(owner_.id, c->id);
   ASSERT_TRUE(owner_role);
   EXPECT_EQ(owner_role->role, CampaignRole::kOwner);
@@ -563,6 +570,23 @@ TEST_F(ConsoleTest, ACampaignIsCreatedAsADraftOwnedByItsCreatorAndEditsAreRecord
   ASSERT_EQ(edit.status, 200);
   EXPECT_TRUE(Contains(edit.body, "kind=employees; key=staff; name=Library staff"));
   EXPECT_TRUE(Contains(edit.body, "value=\"The Council\""));
+  EXPECT_TRUE(
+      Contains(edit.body, "name=Ada Mayor; about=Chairs the council; x=ada\n&gt; {handle}"));
+  // A mistake in them comes back as typed, naming the line, and changes nothing.
+  const std::string typed = "name=Ada Mayor\n> hi\nname=Bo\n> ho";
+  Response wrong = Post(b, "/console/c/fund-the-library/edit",
+                        {{"csrf", Token(b)},
+                         {"slug", "fund-the-library"},
+                         {"title", "Fund the library"},
+                         {"goal", "500"},
+                         {"letter", "Dear council,"},
+                         {"t0_name", "The Council"},
+                         {"language", "en"},
+                         {"secondary_targets", typed}});
+  EXPECT_EQ(wrong.status, 422);
+  EXPECT_TRUE(Contains(wrong.body, "line 3: leave a blank line before the next person"));
+  EXPECT_TRUE(Contains(wrong.body, "&gt; hi\nname=Bo"));
+  EXPECT_EQ(campaigns_->GetBySlug("fund-the-library")->secondary_targets.size(), 1u);
   Response actions = Get(b, "/console/c/fund-the-library/actions");
   EXPECT_TRUE(Contains(actions.body, "campaign.create"));
   Response jsonl = Get(b, "/console/c/fund-the-library/actions.jsonl");

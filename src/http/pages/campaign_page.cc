@@ -41,7 +41,7 @@ bool SameFields(const Campaign& x, const Campaign& y) {
          x.threshold == y.threshold && x.outcome == y.outcome && x.outcome_at == y.outcome_at &&
          x.groups == y.groups && x.anonymity_floor == y.anonymity_floor &&
          x.organized_by == y.organized_by && x.image == y.image &&
-         SameTargets(x.targets, y.targets);
+         x.secondary_targets == y.secondary_targets && SameTargets(x.targets, y.targets);
 }
 
 bool SameRecent(const CampaignSnapshot& a, const CampaignSnapshot& b) {

@@ -18,6 +18,7 @@ void RegisterPages(Router& router, PagesDeps deps) {
   pages::AddShareImageRoutes(router, site);
   pages::AddTokenRoutes(router, site);
   pages::AddEmbedRoutes(router, site);
+  pages::AddAskRoutes(router, site);
   pages::AddFallbackRoutes(router, site);
 }
 

@@ -16,6 +16,8 @@
 //   POST /c/{slug}/embed/sign       form, answered in the frame (sign.cc)
 //   GET  /c/{slug}/embed/count      the live counter other sites frame
 //   GET  /oembed?url=               oEmbed (JSON) for a campaign's page or counter
+//   GET  /c/{slug}/ask/{n}          a person who can move the targets, with posts to send them,
+//   GET  /c/{slug}/ask/{n}/send     one in turn; /send leads to the network's share intent
 //   GET  /s/confirm?t=  POST /s/confirm    page with a button; only the POST confirms
 //   GET  /s/withdraw?t= POST /s/withdraw   same for withdrawing
 //                                   (the confirmed page offers the receipt, http/log/routes.h)

@@ -9,6 +9,7 @@
 //   counts.cc          GET /c/{slug}.json, GET /c/{slug}/events  (and CountsJson)
 //   share_mastodon.cc  GET /c/{slug}/share/mastodon
 //   share_images.cc    GET /c/{slug}/card.png, /c/{slug}/flyer.pdf, /c/{slug}/poster.pdf
+//   ask.cc             GET /c/{slug}/ask/{n}, /c/{slug}/ask/{n}/send
 //   embed.cc           GET /c/{slug}/embed, /c/{slug}/embed/count, /oembed (EmbedPages; the
 //                      widget's POST /c/{slug}/embed/sign is sign.cc's)
 //
@@ -57,6 +58,8 @@ void AddShareRoutes(Router& router, const SitePtr& site);
 // The share images (share_images.cc): the Open Graph card, the flyer and the poster.
 void AddShareImageRoutes(Router& router, const SitePtr& site);
 void AddTokenRoutes(Router& router, const SitePtr& site);
+// Asking the people who can move the targets (ask.cc): a page of posts per person.
+void AddAskRoutes(Router& router, const SitePtr& site);
 // The embeds (embed.cc): the widget, the counter and oEmbed.
 void AddEmbedRoutes(Router& router, const SitePtr& site);
 // The router's 404 page, and GET /favicon.ico.

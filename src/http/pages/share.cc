@@ -91,6 +91,23 @@ std::string ChannelUrl(std::string_view campaign_url, std::string_view channel) 
   return std::string(campaign_url) + "?s=" + PercentEncode(channel);
 }
 
+std::string ShareIntentUrl(std::string_view network, std::string_view text, std::string_view link,
+                           std::string_view subject) {
+  if (network == "x") return "https://x.com/intent/tweet?text=" + PercentEncode(text);
+  if (network == "bluesky") return "https://bsky.app/intent/compose?text=" + PercentEncode(text);
+  if (network == "facebook") {
+    return "https://www.facebook.com/sharer/sharer.php?u=" + PercentEncode(link);
+  }
+  if (network == "linkedin") {
+    return "https://www.linkedin.com/sharing/share-offsite/?url=" + PercentEncode(link);
+  }
+  if (network == "whatsapp") return "https://wa.me/?text=" + PercentEncode(text);
+  if (network == "email") {
+    return "mailto:?subject=" + PercentEncode(subject) + "&body=" + PercentEncode(text);
+  }
+  return "";
+}
+
 ShareSet BuildShareLinks(const Campaign& c, std::string_view campaign_url) {
   ShareSet s;
   s.text = ShareMessage(c, Network::kPlain, ChannelUrl(campaign_url, "copy"));
@@ -99,19 +116,15 @@ ShareSet BuildShareLinks(const Campaign& c, std::string_view campaign_url) {
   const std::string whatsapp =
       ShareMessage(c, Network::kPlain, ChannelUrl(campaign_url, "whatsapp"));
   const std::string email = ShareMessage(c, Network::kPlain, ChannelUrl(campaign_url, "email"));
-  s.links.push_back({"x", "Share on X", "https://x.com/intent/tweet?text=" + PercentEncode(x)});
-  s.links.push_back({"bluesky", "Share on Bluesky",
-                     "https://bsky.app/intent/compose?text=" + PercentEncode(bsky)});
+  s.links.push_back({"x", "Share on X", ShareIntentUrl("x", x, "", "")});
+  s.links.push_back({"bluesky", "Share on Bluesky", ShareIntentUrl("bluesky", bsky, "", "")});
   s.links.push_back(
       {"mastodon", "Share on Mastodon", "/c/" + PercentEncode(c.slug) + "/share/mastodon"});
   s.links.push_back({"facebook", "Share on Facebook",
-                     "https://www.facebook.com/sharer/sharer.php?u=" +
-                         PercentEncode(ChannelUrl(campaign_url, "facebook"))});
+                     ShareIntentUrl("facebook", "", ChannelUrl(campaign_url, "facebook"), "")});
   s.links.push_back(
-      {"whatsapp", "Share on WhatsApp", "https://wa.me/?text=" + PercentEncode(whatsapp)});
-  s.links.push_back(
-      {"email", "Share by email",
-       "mailto:?subject=" + PercentEncode(c.title) + "&body=" + PercentEncode(email)});
+      {"whatsapp", "Share on WhatsApp", ShareIntentUrl("whatsapp", whatsapp, "", "")});
+  s.links.push_back({"email", "Share by email", ShareIntentUrl("email", email, "", c.title)});
   return s;
 }
 

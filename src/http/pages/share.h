@@ -35,6 +35,13 @@ std::string ShareMessage(const Campaign& c, Network network, std::string_view ca
 // page to copy, carries the channel "copy".
 ShareSet BuildShareLinks(const Campaign& c, std::string_view campaign_url);
 
+// Where a post goes for a network ("x", "bluesky", "facebook", "whatsapp", "linkedin", "email"):
+// the network's share intent with text (X, Bluesky, WhatsApp; for email the body, with subject),
+// or with link alone (Facebook and LinkedIn take no text). "" for any other network (Mastodon's
+// depends on the visitor's server: MastodonShareUrl).
+std::string ShareIntentUrl(std::string_view network, std::string_view text, std::string_view link,
+                           std::string_view subject);
+
 // campaign_url (without a query) with ?s=<channel>: how our share links say where they were
 // shared (http/pages/origin.h reads it back).
 std::string ChannelUrl(std::string_view campaign_url, std::string_view channel);

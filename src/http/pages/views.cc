@@ -512,6 +512,26 @@ Data ShareData(const Campaign& c, std::string_view base_url) {
   print.set("letter_url", page + "/flyer.pdf?paper=letter");
   print.set("poster_url", page + "/poster.pdf");
   share.set("print", print);
+  // The people who can move the targets, each with a page of posts to send them (ask.cc).
+  if (c.secondary_targets.empty()) {
+    share.set("people", Data(false));
+  } else {
+    Data people;
+    std::vector<std::string> names;
+    for (const Target& t : c.targets) names.push_back(t.name);
+    people.set("targets", JoinNames(names));
+    Data items = List();
+    for (std::size_t i = 0; i < c.secondary_targets.size(); ++i) {
+      const SecondaryTarget& t = c.secondary_targets[i];
+      Data item;
+      item.set("name", t.name);
+      item.set("about", Opt(t.about));
+      item.set("url", page + "/ask/" + std::to_string(i + 1));
+      items.push_back(item);
+    }
+    people.set("items", items);
+    share.set("people", people);
+  }
   return share;
 }
 

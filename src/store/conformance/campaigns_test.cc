@@ -276,5 +276,41 @@ TEST_P(StoreTest, KeepsACampaignsPicture) {
   EXPECT_EQ(store_->RemoveCampaignImage(999'999).error().code, Code::kNotFound);
 }
 
+// Secondary targets (core/share_target.h): kept on create and edit, in order, text byte for byte
+// (quotes, non-ASCII, placeholders), readable by slug, uuid and the listing, cleared by an edit.
+TEST_P(StoreTest, KeepsSecondaryTargetsAndTheirPosts) {
+  Campaign c = NewCampaign("with-speakers");
+  c.secondary_targets = {
+      SecondaryTarget{"Jane \"JD\" Doe",
+                      "Keynote speaker, Día 1",
+                      "janedoe",
+                      "jane.bsky.social",
+                      "@jane@mastodon.social",
+                      {"{handle}, {count} of us ask you \u2014 speak up: {url}", "Second post"}},
+      SecondaryTarget{"Kim", "", "", "", "", {"Kim, {count} signed"}}};
+  auto made = store_->CreateCampaign(c);
+  ASSERT_TRUE(made) << made.error().message;
+  EXPECT_EQ(store_->GetCampaignById(made->id)->secondary_targets, c.secondary_targets);
+  EXPECT_EQ(store_->GetCampaignBySlug("with-speakers")->secondary_targets, c.secondary_targets);
+  Campaign edit = *made;
+  edit.secondary_targets.pop_back();
+  edit.secondary_targets[0].posts.push_back("A third");
+  ASSERT_TRUE(store_->UpdateCampaign(edit).has_value());
+  EXPECT_EQ(store_->GetCampaignByUuid(made->uuid)->secondary_targets, edit.secondary_targets);
+  auto listed = store_->ListCampaigns(std::nullopt, {}, Page{1, 100});
+  ASSERT_TRUE(listed);
+  bool found = false;
+  for (const Campaign& l : listed->items) {
+    if (l.slug == "with-speakers") {
+      found = true;
+      EXPECT_EQ(l.secondary_targets, edit.secondary_targets);
+    }
+  }
+  EXPECT_TRUE(found);
+  edit.secondary_targets.clear();
+  ASSERT_TRUE(store_->UpdateCampaign(edit).has_value());
+  EXPECT_TRUE(store_->GetCampaignById(made->id)->secondary_targets.empty());
+}
+
 }  // namespace
 }  // namespace undersigned::store::conformance

@@ -451,6 +451,12 @@ CREATE TABLE campaign_images (
 );
 )sql";
 
+// Version 10 (SQLite's 12): the people who can move a campaign's targets, with posts for
+// supporters to send them (core/share_target.h; store/columns.h SecondaryTargetsJson).
+constexpr const char* kV10 = R"sql(
+ALTER TABLE campaigns ADD COLUMN secondary_targets jsonb NOT NULL DEFAULT '[]';
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "initial schema (SQLite's 1-4)", kV1},
     {2, "node leases", kV2},
@@ -461,6 +467,7 @@ constexpr Migration kMigrations[] = {
     {7, "signature origins and hourly counts", kV7},
     {8, "the dashboard's tallies", kV8},
     {9, "campaign pictures", kV9},
+    {10, "secondary targets", kV10},
 };
 
 }  // namespace

@@ -127,7 +127,7 @@ PgParams CampaignParams(const Campaign& c, UnixTime t11, UnixTime t12) {
   p.Text(c.language).Int(t11).Int(t12).Text(pg::IdentifiersJson(c.identifiers)).Int(c.threshold);
   p.Text(pg::IdentifiersJson(c.organizers)).Text(pg::GroupsJson(c.groups));
   p.Int(std::int64_t{c.anonymity_floor}).Text(c.time_zone).Text(c.description);
-  p.Text(c.organized_by);
+  p.Text(c.organized_by).Text(pg::SecondaryTargetsJson(c.secondary_targets));
   return p;
 }
 
@@ -286,7 +286,7 @@ class PostgresStore final : public Store {
     p.Text(c.language).Int(c.modified).Int(system_now).Text(pg::IdentifiersJson(c.identifiers));
     p.Int(c.threshold).Text(pg::IdentifiersJson(c.organizers)).Text(pg::GroupsJson(c.groups));
     p.Int(std::int64_t{c.anonymity_floor}).Text(c.time_zone).Text(c.description);
-    p.Text(c.organized_by);
+    p.Text(c.organized_by).Text(pg::SecondaryTargetsJson(c.secondary_targets));
     return p;
   }
 

@@ -8,7 +8,7 @@ namespace undersigned::store::pg::sql {
 #define US_CAMPAIGN_COLS                                                                        \
   "id, uuid, slug, title, demand, letter_markdown, targets, goal, deadline, status, language, " \
   "created, modified, identifiers, threshold, organizers, outcome, outcome_at, groups, "        \
-  "anonymity_floor, time_zone, description, organized_by, image"
+  "anonymity_floor, time_zone, description, organized_by, image, secondary_targets"
 
 // Signature (rows.h, SignatureFrom) then, for SignatureRow, sealed, log_salt, log_index and
 // verifies (verified NULL: not a verified group), then the signature's origin (29..33).
@@ -72,14 +72,15 @@ namespace undersigned::store::pg::sql {
 inline constexpr const char* kInsertCampaign =
     "INSERT INTO campaigns (uuid, slug, title, demand, letter_markdown, targets, goal, deadline, "
     "status, language, created, modified, identifiers, threshold, organizers, groups, "
-    "anonymity_floor, time_zone, description, organized_by) VALUES ($1, $2, $3, $4, $5, "
-    "$6::jsonb, $7, $8, $9, $10, $11, $12, $13::jsonb, $14, $15::jsonb, $16::jsonb, $17, $18, "
-    "$19, $20) RETURNING id";
+    "anonymity_floor, time_zone, description, organized_by, secondary_targets) VALUES ($1, $2, "
+    "$3, $4, $5, $6::jsonb, $7, $8, $9, $10, $11, $12, $13::jsonb, $14, $15::jsonb, $16::jsonb, "
+    "$17, $18, $19, $20, $21::jsonb) RETURNING id";
 inline constexpr const char* kUpdateCampaign =
     "UPDATE campaigns SET slug = $2, title = $3, demand = $4, letter_markdown = $5, targets = "
     "$6::jsonb, goal = $7, deadline = $8, status = $9, language = $10, identifiers = $13::jsonb, "
     "threshold = $14, organizers = $15::jsonb, groups = $16::jsonb, anonymity_floor = $17, "
-    "time_zone = $18, description = $19, organized_by = $20, modified = CASE WHEN $11::bigint > "
+    "time_zone = $18, description = $19, organized_by = $20, secondary_targets = $21::jsonb, "
+    "modified = CASE WHEN $11::bigint > "
     "modified THEN $11 ELSE greatest(modified, $12::bigint) END WHERE id = $1 "
     "RETURNING uuid, created, modified, outcome, outcome_at, image";
 // A campaign's picture: its description ($2, JSON or NULL) moves modified by at least a second

@@ -50,6 +50,9 @@ Result<Campaign> CampaignFrom(const PgResult& r, int row) {
   auto image = ParseImage(r.View(row, 23));
   if (!image) return Fail(image.error());
   c.image = std::move(*image);
+  auto secondary = ParseSecondaryTargetsJson(r.View(row, 24));
+  if (!secondary) return Fail(secondary.error());
+  c.secondary_targets = std::move(*secondary);
   return c;
 }
 

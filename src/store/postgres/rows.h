@@ -30,6 +30,7 @@ using store::ImageJson;
 using store::NewUuid;
 using store::ParseGroupCounts;
 using store::ParseImage;
+using store::SecondaryTargetsJson;
 using store::TargetsJson;
 
 Result<Campaign> CampaignFrom(const PgResult& r, int row);

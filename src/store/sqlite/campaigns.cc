@@ -24,6 +24,7 @@ Result<Campaign> SqliteStore::CreateCampaign(const Campaign& in) {
   std::string identifiers = IdentifiersJson(c.identifiers);
   std::string organizers = IdentifiersJson(c.organizers);
   std::string groups = GroupsJson(c.groups);
+  std::string secondary = SecondaryTargetsJson(c.secondary_targets);
   c.outcome = CampaignOutcome::kPending;
   c.outcome_at.reset();
   c.image.reset();
@@ -36,7 +37,7 @@ Result<Campaign> SqliteStore::CreateCampaign(const Campaign& in) {
     st->Bind(9, StatusName(c.status)).Bind(10, c.language).Bind(11, c.created);
     st->Bind(12, c.modified).Bind(13, identifiers).Bind(14, c.threshold).Bind(15, organizers);
     st->Bind(16, groups).Bind(17, c.anonymity_floor).Bind(18, c.time_zone);
-    st->Bind(19, c.description).Bind(20, c.organized_by);
+    st->Bind(19, c.description).Bind(20, c.organized_by).Bind(21, secondary);
     int rc = st->Step();
     if (rc != SQLITE_ROW) return Fail(db.ErrorFor(rc, "creating the campaign"));
     c.id = st->Int(0);
@@ -59,6 +60,7 @@ Result<Campaign> SqliteStore::UpdateCampaign(const Campaign& in) {
   std::string identifiers = IdentifiersJson(c.identifiers);
   std::string organizers = IdentifiersJson(c.organizers);
   std::string groups = GroupsJson(c.groups);
+  std::string secondary = SecondaryTargetsJson(c.secondary_targets);
   return Write<Campaign>([&](SqliteTx& b) -> Result<Campaign> {
     Db& db = b.db();
     b.ForgetCampaign(c.id);
@@ -69,7 +71,7 @@ Result<Campaign> SqliteStore::UpdateCampaign(const Campaign& in) {
     st->Bind(9, StatusName(c.status)).Bind(10, c.language).Bind(11, c.modified);
     st->Bind(12, system_now).Bind(13, identifiers).Bind(14, c.threshold).Bind(15, organizers);
     st->Bind(16, groups).Bind(17, c.anonymity_floor).Bind(18, c.time_zone);
-    st->Bind(19, c.description).Bind(20, c.organized_by);
+    st->Bind(19, c.description).Bind(20, c.organized_by).Bind(21, secondary);
     int rc = st->Step();
     if (rc == SQLITE_DONE) return Fail(Code::kNotFound, "no such campaign");
     if (rc != SQLITE_ROW) return Fail(db.ErrorFor(rc, "updating the campaign"));

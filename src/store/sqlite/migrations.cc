@@ -545,6 +545,12 @@ CREATE TABLE campaign_images (
 );
 )sql";
 
+// Version 12: the people who can move a campaign's targets, with posts for supporters to send
+// them (issue 15; core/share_target.h), as JSON (store/columns.h SecondaryTargetsJson).
+constexpr const char* kV12 = R"sql(
+ALTER TABLE campaigns ADD COLUMN secondary_targets TEXT NOT NULL DEFAULT '[]';
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& SqliteMigrations() {
@@ -560,6 +566,7 @@ const std::vector<Migration>& SqliteMigrations() {
       {9, "signature origins and hourly counts", kV9},
       {10, "the dashboard's tallies", kV10},
       {11, "campaign pictures", kV11},
+      {12, "secondary targets", kV12},
   };
   return kMigrations;
 }

@@ -17,7 +17,7 @@ namespace undersigned::store::sql {
 #define US_CAMPAIGN_COLS                                                                        \
   "id, uuid, slug, title, demand, letter_markdown, targets, goal, deadline, status, language, " \
   "created, modified, identifiers, threshold, organizers, outcome, outcome_at, groups, "        \
-  "anonymity_floor, time_zone, description, organized_by, image"
+  "anonymity_floor, time_zone, description, organized_by, image, secondary_targets"
 
 #define US_SIGNATURE_COLS_WITH(comment, public_name)                                               \
   "id, uuid, campaign_id, person_id, name, email, canonical_email, postal_code, country, " comment \
@@ -90,8 +90,9 @@ inline constexpr char kEndRead[] = "COMMIT";
 inline constexpr char kInsertCampaign[] =
     "INSERT INTO campaigns (uuid, slug, title, demand, letter_markdown, targets, goal, deadline, "
     "status, language, created, modified, identifiers, threshold, organizers, groups, "
-    "anonymity_floor, time_zone, description, organized_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
-    "?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20) RETURNING id";
+    "anonymity_floor, time_zone, description, organized_by, secondary_targets) VALUES (?1, ?2, "
+    "?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21) "
+    "RETURNING id";
 inline constexpr char kInsertCounts[] =
     "INSERT INTO campaign_counts (campaign_id, last_change) VALUES (?1, ?2) "
     "ON CONFLICT (campaign_id) DO NOTHING";
@@ -99,7 +100,8 @@ inline constexpr char kUpdateCampaign[] =
     "UPDATE campaigns SET slug = ?2, title = ?3, demand = ?4, letter_markdown = ?5, targets = ?6, "
     "goal = ?7, deadline = ?8, status = ?9, language = ?10, identifiers = ?13, threshold = ?14, "
     "organizers = ?15, groups = ?16, anonymity_floor = ?17, time_zone = ?18, description = ?19, "
-    "organized_by = ?20, modified = CASE WHEN ?11 > modified THEN ?11 ELSE max(modified, ?12) END "
+    "organized_by = ?20, secondary_targets = ?21, "
+    "modified = CASE WHEN ?11 > modified THEN ?11 ELSE max(modified, ?12) END "
     "WHERE id = ?1 "
     "RETURNING uuid, created, modified, outcome, outcome_at, image";
 // A campaign's picture: its description (?2, JSON or NULL) moves modified by at least a second

@@ -63,6 +63,9 @@ Result<Campaign> CampaignFromRow(const Stmt& st) {
   auto image = ParseImage(st.View(23));
   if (!image) return Fail(image.error());
   c.image = std::move(*image);
+  auto secondary = ParseSecondaryTargetsJson(st.View(24));
+  if (!secondary) return Fail(secondary.error());
+  c.secondary_targets = std::move(*secondary);
   return c;
 }
 

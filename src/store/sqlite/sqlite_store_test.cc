@@ -116,8 +116,11 @@ class SqliteStoreTest : public ::testing::Test {
   }
   // Drops what migration 11 (campaign pictures) adds.
   void RewindVersionEleven() {
+    RewindVersionTwelve();
     ExecOther("DROP TABLE campaign_images; ALTER TABLE campaigns DROP COLUMN image;");
   }
+  // Drops what migration 12 (secondary targets) adds.
+  void RewindVersionTwelve() { ExecOther("ALTER TABLE campaigns DROP COLUMN secondary_targets;"); }
   // Drops what migration 7 (moderation) adds (the widened CHECK on state may stay).
   void RewindVersionSeven() {
     ExecOther(  // version 7: moderation (the widened CHECK on state may stay: it is kept)
@@ -1156,6 +1159,23 @@ TEST_F(SqliteStoreTest, MigrationElevenGivesCampaignsNoPictureUntilOneIsSet) {
   CampaignImage image{std::string(64, 'c'), "A picture", 10, 20};
   ASSERT_TRUE(store_->SetCampaignImage(c.id, image, "jpeg bytes").has_value());
   EXPECT_EQ(*store_->CampaignImageJpeg(c.id), "jpeg bytes");
+}
+
+// Version 12 (secondary targets): a version-11 database's campaigns read back with none, and
+// keep the ones an edit gives them.
+TEST_F(SqliteStoreTest, MigrationTwelveGivesCampaignsNoSecondaryTargetsUntilEdited) {
+  Campaign c = MustCreate("before-secondary");
+  store_.reset();
+  RewindVersionTwelve();
+  ExecOther("PRAGMA user_version = 11;");
+  Open();
+  EXPECT_EQ(QueryInt("PRAGMA user_version"), LatestSchemaVersion());
+  auto back = store_->GetCampaignById(c.id);
+  ASSERT_TRUE(back.has_value()) << back.error().message;
+  EXPECT_TRUE(back->secondary_targets.empty());
+  back->secondary_targets = {SecondaryTarget{"Jane", "", "jane", "", "", {"{handle} hi"}}};
+  ASSERT_TRUE(store_->UpdateCampaign(*back).has_value());
+  EXPECT_EQ(store_->GetCampaignById(c.id)->secondary_targets, back->secondary_targets);
 }
 
 }  // namespace
