@@ -114,8 +114,15 @@ class SqliteStoreTest : public ::testing::Test {
     RewindVersionEight();
     RewindVersionNine();
   }
-  // Drops what migration 11 (campaign pictures) adds.
+  // Drops what migration 13 (events) adds.
+  void RewindVersionThirteen() {
+    ExecOther(
+        "DROP TABLE event_reminders; DROP TABLE rsvps; DROP TABLE event_slots; "
+        "DROP TABLE events;");
+  }
+  // Drops what migration 11 (campaign pictures) adds, and every later one.
   void RewindVersionEleven() {
+    RewindVersionThirteen();
     ExecOther("DROP TABLE campaign_images; ALTER TABLE campaigns DROP COLUMN image;");
   }
   // Drops what migration 7 (moderation) adds (the widened CHECK on state may stay).
