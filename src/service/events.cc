@@ -738,8 +738,7 @@ Result<OutreachMail> EventMailRenderer::Render(const OutboxMessage& m) const {
   if (with_details) {
     IcsEvent ics = IcsOf(*e, *slot, LocationText(*e),
                          "rsvp-" + std::to_string(r->id) + "@" + HostOf(base_url_), page);
-    out.attachments.push_back({"event.ics", "text/calendar; charset=utf-8; method=PUBLISH",
-                               IcsCalendar({ics}, m.created)});
+    out.attachments.push_back({"event.ics", "text/calendar", IcsCalendar({ics}, m.created)});
   }
   return out;
 }
