@@ -19,7 +19,7 @@ build_pkgs+=(libqrencode-dev)
 # pdftotext read the letter's PDF back in render_test). Benchmarks: wrk and nginx (bench/run),
 # PostgreSQL (bench/run --postgres).
 pg_pkgs=(postgresql-15 postgresql-client-15)
-test_pkgs=(python3 python3-pytest python3-aiosmtpd sqlite3 chromium fonts-liberation
+test_pkgs=(python3 python3-pytest python3-aiosmtpd python3-icalendar sqlite3 chromium fonts-liberation
   ca-certificates poppler-utils "${pg_pkgs[@]}")
 # zbarimg decodes the flyer's QR code in render_test and the integration tests.
 test_pkgs+=(zbar-tools)

@@ -23,6 +23,8 @@
 #include "http/log/routes.h"
 #include "http/metrics.h"
 #include "http/pages/embed.h"
+#include "http/pages/event_feed.h"
+#include "http/pages/event_links.h"
 #include "http/pages/organizations.h"
 #include "http/pages/pages.h"
 #include "http/pages/unsubscribe.h"
@@ -195,6 +197,15 @@ Result<std::unique_ptr<App>> App::Open(const Config& config, bool serving) {
   app->dashboard_ =
       std::make_unique<service::DashboardService>(*app->store_, *app->accounts_, clock);
   app->updates_ = std::make_unique<service::UpdateService>(*app->store_, *app->accounts_, clock);
+  {
+    auto links = service::EventLinks::Open(*app->store_);
+    if (!links) return Fail(links.error());
+    app->events_ = std::make_unique<service::EventService>(*app->store_, *app->accounts_, clock,
+                                                           std::move(*links), [self = app.get()] {
+                                                             if (self->wake_mailer_)
+                                                               self->wake_mailer_();
+                                                           });
+  }
 
   // Payments (issue 14): built from config, no network until used.
   if (payments::PaymentsEnabled(config.payments)) {
@@ -365,6 +376,8 @@ int App::Serve() {
   }
   const service::UpdateMailRenderer update_mail(*store_, *unsubscribe_links, base_url);
   const service::DeliveryMailRenderer delivery_mail(*store_);
+  // Events (issue 15): RSVPs' mail, rendered at send time with the attendee's address.
+  const service::EventMailRenderer event_mail(*store_, events_->links(), base_url);
   auto outreach_mail = [&](const OutboxMessage& m,
                            Result<service::OutreachMail> r) -> Result<mail::MailMessage> {
     if (!r) return Fail(r.error());
@@ -397,6 +410,9 @@ int App::Serve() {
         }
         if (service::DeliveryMailRenderer::Handles(m.kind)) {
           return outreach_mail(m, delivery_mail.Render(m));
+        }
+        if (service::EventMailRenderer::Handles(m.kind)) {
+          return outreach_mail(m, event_mail.Render(m));
         }
         auto r = render::RenderEmail(m, base_url);
         if (!r) return Fail(r.error());
@@ -461,6 +477,16 @@ int App::Serve() {
   http::RegisterUnsubscribePages(
       router, http::UnsubscribePagesDeps{*campaigns_, unsubscribe, *templates, base_url,
                                          *csrf_secret, site, &clock});
+  {
+    // Events (issue 15): the campaign's calendar feed and the pages of an attendee's links (the
+    // events' own pages and the RSVP form are not built yet).
+    std::string host =
+        base_url.substr(base_url.find("://") == std::string::npos ? 0 : base_url.find("://") + 3);
+    http::RegisterEventFeed(router, *events_, host.substr(0, host.find_first_of(":/")));
+    http::RegisterEventLinkPages(
+        router, http::EventLinkPagesDeps{*campaigns_, *events_, *templates, base_url, *csrf_secret,
+                                         site, &clock});
+  }
   http::ApiDeps api{*campaigns_, *signing_, *tokens_, *people_, *organizations_, clock, base_url};
   api.per_token =
       RateLimit{config_.limits.api_per_token_burst, config_.limits.api_per_token_per_second,
@@ -551,6 +577,9 @@ int App::Serve() {
     sender.Wake();  // a test copy, queued by the service itself
   });
   update_scheduler.Start();
+  // Events' reminders go out on time, once, whether or not anyone visits.
+  service::EventReminderScheduler event_reminders(*store_, clock, [&sender] { sender.Wake(); });
+  event_reminders.Start();
 
   // Signals: handled here, on the main thread, which otherwise only ticks housekeeping.
   struct sigaction sa {};
@@ -624,6 +653,7 @@ int App::Serve() {
   outcomes.Stop();
   updates_->SetWake(nullptr);
   update_scheduler.Stop();
+  event_reminders.Stop();
   wake_mailer_ = nullptr;
   sender.Stop();
   campaigns_->SetListener(nullptr);

@@ -15,6 +15,7 @@
 #include "service/api_tokens.h"
 #include "service/campaigns.h"
 #include "service/dashboard.h"
+#include "service/events.h"
 #include "service/log.h"
 #include "service/moderation.h"
 #include "service/organization_review.h"
@@ -65,6 +66,8 @@ class App {
   // Updates to signers (issue 13, part 7). The delivery to targets needs the site's URL:
   // service::TargetDeliveryService is made by its caller over updates() and accounts().
   service::UpdateService& updates() { return *updates_; }
+  // Events, their times and RSVPs (issue 15, part 1; service/events.h).
+  service::EventService& events() { return *events_; }
   // The signature log, opened on first use (its key and origin are made then if missing).
   // base_url: the site's public URL, from which a first start derives the log's origin.
   Result<service::LogService*> Log(const std::string& base_url);
@@ -90,6 +93,7 @@ class App {
   std::unique_ptr<service::OrganizingService> organizing_;  // the console's campaign use cases
   std::unique_ptr<service::DashboardService> dashboard_;    // the console's figures and list
   std::unique_ptr<service::UpdateService> updates_;         // updates to signers (issue 13)
+  std::unique_ptr<service::EventService> events_;           // events and RSVPs (issue 15)
   // Throttles guessing of link tokens for signing_ and organizations_ (declared before them).
   std::unique_ptr<service::TokenGuard> link_guesses_;
   std::unique_ptr<service::SigningService> signing_;

@@ -19,6 +19,7 @@
 #include "audit/commands.h"
 #include "cli/campaign_args.h"
 #include "cli/dashboard_commands.h"
+#include "cli/event_commands.h"
 #include "cli/outreach_commands.h"
 #include "cli/signature_commands.h"
 #include "cli/user_commands.h"
@@ -256,6 +257,9 @@ int Main(int argc, char** argv) {
   // --- update (outreach_commands.h)
   UpdateArgs update_args;
   const std::vector<CLI::App*> update_commands = AddUpdateCommands(cli, update_args);
+  // --- event (event_commands.h)
+  EventArgs event_args;
+  const std::vector<CLI::App*> event_commands = AddEventCommands(cli, event_args);
 
   // --- backup
   // --- deliver
@@ -359,6 +363,9 @@ int Main(int argc, char** argv) {
     add_flag(sub, "--store", "store.url", store_help)->type_name("URL");
   }
   for (CLI::App* sub : signature_commands) {
+    add_flag(sub, "--store", "store.url", store_help)->type_name("URL");
+  }
+  for (CLI::App* sub : event_commands) {
     add_flag(sub, "--store", "store.url", store_help)->type_name("URL");
   }
 
@@ -537,6 +544,13 @@ int Main(int argc, char** argv) {
     return code;
   }
   if (update_args.any()) return RunUpdateCommand(update_args, a, std::cout, Report);
+  if (event_args.any()) {
+    auto known = service::KnownBaseUrl(a.store(), config.server.base_url);
+    std::string host = known ? *known : config.server.listen;
+    if (auto p = host.find("://"); p != std::string::npos) host = host.substr(p + 3);
+    return RunEventCommand(event_args, a, host.substr(0, host.find_first_of(":/")), std::cout,
+                           Report);
+  }
   if (*token_create && (!token_campaign.empty() || token_read_only || !token_owner.empty())) {
     service::Actor by = service::Actor::Operator();
     if (!token_owner.empty()) {

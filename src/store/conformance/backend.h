@@ -30,6 +30,11 @@ class TestBackend {
   // SQLite backend defines (signatures, signature_tokens, people, outbox, campaign_counts...)
   // returns, -1 if none. A backend with other tables translates or answers alike.
   virtual std::int64_t QueryInt(const std::string& sql) = 0;
+  // A second store on the same data while the first is open (another node), for a backend that
+  // serves several nodes; kInvalidArgument for one that does not (SQLite: one server per file).
+  virtual Result<std::unique_ptr<Store>> OpenAnotherNode() {
+    return Fail(Code::kInvalidArgument, "this backend serves one node");
+  }
 };
 
 // Makes a TestBackend, or returns nullptr and sets *skip_reason if the backend cannot run here

@@ -20,6 +20,8 @@ class PostgresBackend final : public TestBackend {
     return OpenPostgresStore(o);
   }
 
+  Result<std::unique_ptr<Store>> OpenAnotherNode() override { return Open(); }
+
   std::int64_t QueryInt(const std::string& sql) override {
     auto conn = pg::PgConn::Open(db_.url());
     if (!conn) return -1;

@@ -549,6 +549,81 @@ CREATE TABLE campaign_images (
 // them (issue 15; core/share_target.h), as JSON (store/columns.h SecondaryTargetsJson).
 constexpr const char* kV12 = R"sql(
 ALTER TABLE campaigns ADD COLUMN secondary_targets TEXT NOT NULL DEFAULT '[]';
+// Version 13: events (issue 15, part 1; store/event_store.h).
+//  - events: a campaign's events; reminders is a JSON array of offsets in seconds before a
+//    slot's start; promote_until the seconds before the start after which a cancellation no
+//    longer promotes the waitlist.
+//  - event_slots: each event's times (UTC instants and the IANA zone they are shown in) and
+//    capacity in seats (0: no limit).
+//  - rsvps: name and email sealed together (store/sealed_fields.h), email_key a keyed hash of
+//    the address for one live RSVP per slot, wait_seq the waitlist's order while waitlisted,
+//    confirm_hash the hash of the mailed confirmation token while pending.
+//  - event_reminders: each (slot, offset) reminder claimed once (the claim and its mail are one
+//    transaction).
+constexpr const char* kV13 = R"sql(
+CREATE TABLE events (
+  id               INTEGER PRIMARY KEY,
+  campaign_id      INTEGER NOT NULL REFERENCES campaigns (id),
+  slug             TEXT    NOT NULL,
+  title            TEXT    NOT NULL,
+  description      TEXT    NOT NULL DEFAULT '',
+  kind             TEXT    NOT NULL CHECK (kind IN ('in_person', 'online')),
+  venue            TEXT    NOT NULL DEFAULT '',
+  address          TEXT    NOT NULL DEFAULT '',
+  online_link      TEXT    NOT NULL DEFAULT '',
+  private_location INTEGER NOT NULL DEFAULT 0,
+  accessibility    TEXT    NOT NULL DEFAULT '',
+  host_name        TEXT    NOT NULL DEFAULT '',
+  host_email       TEXT    NOT NULL DEFAULT '',
+  status           TEXT    NOT NULL CHECK (status IN ('draft', 'proposed', 'listed', 'cancelled')),
+  reminders        TEXT    NOT NULL DEFAULT '[86400,7200]',
+  promote_until    INTEGER NOT NULL DEFAULT 3600,
+  created_by       INTEGER REFERENCES users (id),
+  host_token_hash  TEXT    NOT NULL DEFAULT '',
+  created          INTEGER NOT NULL,
+  modified         INTEGER NOT NULL,
+  UNIQUE (campaign_id, slug)
+);
+CREATE TABLE event_slots (
+  id        INTEGER PRIMARY KEY,
+  event_id  INTEGER NOT NULL REFERENCES events (id),
+  starts    INTEGER NOT NULL,
+  ends      INTEGER NOT NULL,
+  time_zone TEXT    NOT NULL,
+  capacity  INTEGER NOT NULL DEFAULT 0 CHECK (capacity >= 0),
+  created   INTEGER NOT NULL,
+  modified  INTEGER NOT NULL,
+  CHECK (ends > starts)
+);
+CREATE INDEX event_slots_event ON event_slots (event_id, starts);
+CREATE INDEX event_slots_starts ON event_slots (starts);
+CREATE TABLE rsvps (
+  id           INTEGER PRIMARY KEY,
+  event_id     INTEGER NOT NULL REFERENCES events (id),
+  slot_id      INTEGER NOT NULL REFERENCES event_slots (id),
+  sealed       BLOB    NOT NULL,
+  email_key    TEXT    NOT NULL,
+  guests       INTEGER NOT NULL DEFAULT 0 CHECK (guests >= 0),
+  status       TEXT    NOT NULL CHECK (status IN ('pending', 'accepted', 'waitlisted',
+                                                  'cancelled')),
+  wait_seq     INTEGER,
+  confirm_hash TEXT UNIQUE,
+  checked_in   INTEGER NOT NULL DEFAULT 0,
+  referrer     TEXT    NOT NULL DEFAULT '',
+  source       TEXT    NOT NULL DEFAULT 'web',
+  created      INTEGER NOT NULL,
+  modified     INTEGER NOT NULL,
+  confirmed    INTEGER
+);
+CREATE INDEX rsvps_slot ON rsvps (slot_id, status);
+CREATE INDEX rsvps_event ON rsvps (event_id, id);
+CREATE UNIQUE INDEX rsvps_once ON rsvps (slot_id, email_key) WHERE status <> 'cancelled';
+CREATE TABLE event_reminders (
+  slot_id  INTEGER NOT NULL REFERENCES event_slots (id),
+  offset_s INTEGER NOT NULL,
+  claimed  INTEGER NOT NULL,
+  PRIMARY KEY (slot_id, offset_s)
+) WITHOUT ROWID;
 )sql";
 
 }  // namespace
@@ -567,6 +642,7 @@ const std::vector<Migration>& SqliteMigrations() {
       {10, "the dashboard's tallies", kV10},
       {11, "campaign pictures", kV11},
       {12, "secondary targets", kV12},
+      {13, "events, slots, RSVPs and reminders", kV13},
   };
   return kMigrations;
 }

@@ -114,13 +114,22 @@ class SqliteStoreTest : public ::testing::Test {
     RewindVersionEight();
     RewindVersionNine();
   }
-  // Drops what migration 11 (campaign pictures) adds.
+  // Drops what migration 13 (events) adds.
+  void RewindVersionThirteen() {
+    ExecOther(
+        "DROP TABLE event_reminders; DROP TABLE rsvps; DROP TABLE event_slots; "
+        "DROP TABLE events;");
+  }
+  // Drops what migration 11 (campaign pictures) adds, and every later one.
   void RewindVersionEleven() {
     RewindVersionTwelve();
     ExecOther("DROP TABLE campaign_images; ALTER TABLE campaigns DROP COLUMN image;");
   }
   // Drops what migration 12 (secondary targets) adds.
-  void RewindVersionTwelve() { ExecOther("ALTER TABLE campaigns DROP COLUMN secondary_targets;"); }
+  void RewindVersionTwelve() {
+    RewindVersionThirteen();
+    ExecOther("ALTER TABLE campaigns DROP COLUMN secondary_targets;");
+  }
   // Drops what migration 7 (moderation) adds (the widened CHECK on state may stay).
   void RewindVersionSeven() {
     ExecOther(  // version 7: moderation (the widened CHECK on state may stay: it is kept)
