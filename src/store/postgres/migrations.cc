@@ -455,6 +455,8 @@ CREATE TABLE campaign_images (
 // supporters to send them (core/share_target.h; store/columns.h SecondaryTargetsJson).
 constexpr const char* kV10 = R"sql(
 ALTER TABLE campaigns ADD COLUMN secondary_targets jsonb NOT NULL DEFAULT '[]';
+)sql";
+
 // Version 11 (SQLite's 13): events (issue 15, part 1; store/event_store.h). As SQLite's, with
 // the sealed fields in bytea and the claims of reminders keyed by (slot, offset) so that two
 // nodes claim a reminder once.

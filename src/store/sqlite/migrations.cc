@@ -549,6 +549,8 @@ CREATE TABLE campaign_images (
 // them (issue 15; core/share_target.h), as JSON (store/columns.h SecondaryTargetsJson).
 constexpr const char* kV12 = R"sql(
 ALTER TABLE campaigns ADD COLUMN secondary_targets TEXT NOT NULL DEFAULT '[]';
+)sql";
+
 // Version 13: events (issue 15, part 1; store/event_store.h).
 //  - events: a campaign's events; reminders is a JSON array of offsets in seconds before a
 //    slot's start; promote_until the seconds before the start after which a cancellation no
