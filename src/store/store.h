@@ -28,6 +28,7 @@
 #include "store/api_token_store.h"
 #include "store/campaign_store.h"
 #include "store/dashboard_store.h"
+#include "store/fundraising_store.h"
 #include "store/instance_store.h"
 #include "store/log_store.h"
 #include "store/organization_store.h"
@@ -65,6 +66,9 @@ class Store : public CampaignStore,
   // Updates to signers, unsubscribes and deliveries to targets (store/outreach_store.h). Lives
   // as long as the store.
   virtual OutreachStore& outreach() = 0;
+  // Fundraisers, donations, their totals and the payment events handled
+  // (store/fundraising_store.h). Lives as long as the store.
+  virtual FundraisingStore& fundraising() = 0;
   // Online, consistent copy of the whole store into a new file at path. kInvalidArgument for a
   // backend copied by its own tools (PostgreSQL: pg_dump), with a message that says what to do.
   virtual Result<void> Backup(const std::string& path) = 0;

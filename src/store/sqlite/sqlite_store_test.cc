@@ -116,7 +116,14 @@ class SqliteStoreTest : public ::testing::Test {
   }
   // Drops what migration 11 (campaign pictures) adds.
   void RewindVersionEleven() {
+    RewindVersionTwelve();
     ExecOther("DROP TABLE campaign_images; ALTER TABLE campaigns DROP COLUMN image;");
+  }
+  // Drops what migration 12 (fundraisers and donations) adds.
+  void RewindVersionTwelve() {
+    ExecOther(
+        "DROP TABLE processed_webhook_events; DROP TABLE fundraiser_totals; DROP TABLE "
+        "donations; DROP TABLE fundraisers;");
   }
   // Drops what migration 7 (moderation) adds (the widened CHECK on state may stay).
   void RewindVersionSeven() {

@@ -9,6 +9,7 @@
 //   log.cc            LogStore            instance.cc       InstanceStore
 //   accounts.cc       AccountStore (a class of its own, SqliteAccounts: accounts.h)
 //   outreach.cc       OutreachStore (a class of its own, SqliteOutreach: outreach.h)
+//   fundraising.cc    FundraisingStore (a class of its own, SqliteFundraising: fundraising.h)
 //
 // Writes that carry rules are not here: they are the transaction scripts of service/tx/, which
 // reach this store through Submit and SqliteTx (sqlite_tx.h). The store's own plain writes
@@ -30,6 +31,7 @@
 
 #include "store/sqlite/accounts.h"
 #include "store/sqlite/dashboard.h"
+#include "store/sqlite/fundraising.h"
 #include "store/sqlite/outreach.h"
 #include "store/sqlite/sqlite_db.h"
 #include "store/sqlite/sqlite_store.h"
@@ -142,6 +144,7 @@ class SqliteStore final : public Store {
   AccountStore& accounts() override { return accounts_; }
   DashboardStore& dashboard() override { return dashboard_; }
   OutreachStore& outreach() override { return outreach_; }
+  FundraisingStore& fundraising() override { return fundraising_; }
   Result<void> Backup(const std::string& path) override;
   void Close() override;
 
@@ -149,6 +152,7 @@ class SqliteStore final : public Store {
   friend class SqliteAccounts;  // reads through Reader()
   friend class SqliteDashboard;
   friend class SqliteOutreach;  // likewise
+  friend class SqliteFundraising;
   // A read connection leased from the pool for the lifetime of this object.
   class ReadLease {
    public:
@@ -204,6 +208,7 @@ class SqliteStore final : public Store {
   SqliteAccounts accounts_{*this};
   SqliteDashboard dashboard_{*this};
   SqliteOutreach outreach_{*this};
+  SqliteFundraising fundraising_{*this};
 };
 
 }  // namespace undersigned::store
