@@ -19,6 +19,7 @@
 #include "audit/commands.h"
 #include "cli/campaign_args.h"
 #include "cli/dashboard_commands.h"
+#include "cli/fundraiser_commands.h"
 #include "cli/outreach_commands.h"
 #include "cli/signature_commands.h"
 #include "cli/user_commands.h"
@@ -251,6 +252,9 @@ int Main(int argc, char** argv) {
   // --- update (outreach_commands.h)
   UpdateArgs update_args;
   const std::vector<CLI::App*> update_commands = AddUpdateCommands(cli, update_args);
+  // --- fundraiser (fundraiser_commands.h)
+  FundraiserArgs fundraiser_args;
+  const std::vector<CLI::App*> fundraiser_commands = AddFundraiserCommands(cli, fundraiser_args);
 
   // --- backup
   // --- deliver
@@ -351,6 +355,9 @@ int Main(int argc, char** argv) {
   }
   add_flag(dashboard_command, "--store", "store.url", store_help)->type_name("URL");
   for (CLI::App* sub : update_commands) {
+    add_flag(sub, "--store", "store.url", store_help)->type_name("URL");
+  }
+  for (CLI::App* sub : fundraiser_commands) {
     add_flag(sub, "--store", "store.url", store_help)->type_name("URL");
   }
   for (CLI::App* sub : signature_commands) {
@@ -532,6 +539,7 @@ int Main(int argc, char** argv) {
     return code;
   }
   if (update_args.any()) return RunUpdateCommand(update_args, a, std::cout, Report);
+  if (fundraiser_args.any()) return RunFundraiserCommand(fundraiser_args, a, std::cout, Report);
   if (*token_create && (!token_campaign.empty() || token_read_only || !token_owner.empty())) {
     service::Actor by = service::Actor::Operator();
     if (!token_owner.empty()) {
