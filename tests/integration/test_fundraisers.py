@@ -8,6 +8,7 @@ import hashlib
 import hmac
 import json
 import re
+import threading
 import time
 import urllib.parse
 
@@ -31,8 +32,9 @@ def totals(client, slug="hives"):
     return r.json()
 
 
-def read_event(server, path, want):
-    """Reads the event stream at path until an event whose data satisfies want(data)."""
+def read_event(server, path, want, subscribed=None):
+    """Reads the event stream at path until an event whose data satisfies want(data); sets the
+    threading.Event subscribed once the stream answered (the server has subscribed)."""
     import http.client
     u = urllib.parse.urlsplit(server.url)
     conn = http.client.HTTPConnection(u.hostname, u.port, timeout=15)
@@ -45,6 +47,8 @@ def read_event(server, path, want):
             assert time.monotonic() < deadline, "no event satisfied the test:\n" + server.log()
             line = r.fp.readline()
             assert line, "the stream ended"
+            if subscribed is not None and line.startswith(b"retry:"):
+                subscribed.set()
             if line.startswith(b"data: "):
                 data = json.loads(line[6:])
                 if want(data):
@@ -129,12 +133,17 @@ def test_a_gift_through_checkout_counts_once_from_its_webhooks(tmp_path, emulato
 
         # A refund from Stripe takes the gift back.
         pi = emulator.state()["objects"]["payment_intent"][0]["id"]
+        # Watched live: subscribed first, then the refund; the stream brings the new total.
+        subscribed, box = threading.Event(), {}
+        watcher = threading.Thread(target=lambda: box.update(got=read_event(
+            server, "/f/hives/events", lambda d: d.get("total") == 0, subscribed)))
+        watcher.start()
+        assert subscribed.wait(15)
         status, refund = emulator.request("POST", "/v1/refunds", {"payment_intent": pi},
                                           idempotency_key="test-refund-1")
         assert status == 200, refund
-        got = harness.wait_until(lambda: (lambda t: t if t["total"] == 0 else None)(totals(c)),
-                                 15, what="the refund taking the gift back")
-        assert got["donations"] == 0
+        watcher.join(30)
+        assert box.get("got", {}).get("donations") == 0, box
 
         # Offline gifts: the CLI (the operator's console) and the API's helper.
         harness.run_cli("fundraiser", "gift", "hives", "--amount", "40.00", "--method", "check",
