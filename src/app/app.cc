@@ -18,6 +18,7 @@
 #include <spdlog/spdlog.h>
 
 #include "http/api/api.h"
+#include "http/api/fundraising.h"
 #include "http/console/console.h"
 #include "http/event_hub.h"
 #include "http/log/routes.h"
@@ -25,6 +26,7 @@
 #include "http/pages/embed.h"
 #include "http/pages/event_feed.h"
 #include "http/pages/event_links.h"
+#include "http/pages/fundraiser.h"
 #include "http/pages/organizations.h"
 #include "http/pages/pages.h"
 #include "http/pages/unsubscribe.h"
@@ -215,6 +217,9 @@ Result<std::unique_ptr<App>> App::Open(const Config& config, bool serving) {
     app->payment_webhooks_ =
         std::make_unique<payments::WebhookVerifier>(config.payments.stripe_webhook_secret, clock);
   }
+  // Fundraisers and donations (issue 14): offline gifts without payments, Checkout with them.
+  app->fundraising_ = std::make_unique<service::FundraisingService>(*app->store_, *app->accounts_,
+                                                                    clock, app->payments_.get());
 
   service::SigningOptions so;
   so.max_confirm_sends = config.limits.max_confirm_sends;
@@ -467,6 +472,13 @@ int App::Serve() {
                   [this](const std::string& u) { return organizations_->LogoForReview(u); },
                   *flash_secret});
   http::RegisterLogRoutes(router, http::LogRoutesDeps{signature_log, *campaigns_});
+  // Fundraisers (issue 14): the pages, the Stripe webhook, and live totals on the event hub.
+  fundraising_->SetListener([&hub](const Fundraiser& f, const FundraiserTotals& t) {
+    hub.Publish(http::FundraiserTopic(f.slug), "totals", http::FundraiserTotalsJson(f, t));
+  });
+  http::RegisterFundraiserPages(
+      router, http::FundraiserPagesDeps{*campaigns_, *fundraising_, *templates, base_url,
+                                        *csrf_secret, site, payment_webhooks_.get(), &clock});
   service::TargetDeliveryService deliveries(*store_, *accounts_, *updates_, clock, base_url);
   http::RegisterConsole(
       router, http::ConsoleDeps{*accounts_, *campaigns_, *organizing_, *templates, base_url,
@@ -492,6 +504,8 @@ int App::Serve() {
       RateLimit{config_.limits.api_per_token_burst, config_.limits.api_per_token_per_second,
                 config_.limits.api_per_token_burst > 0};
   http::RegisterApi(router, std::move(api));
+  http::RegisterFundraisingApi(
+      router, http::FundraisingApiDeps{*fundraising_, *tokens_, *store_, base_url});
   if (auto r = router.AddStatic("/static", fs::path(share) / "static"); !r) {
     spdlog::error("cannot load static files from {}: {}", share, r.error().message);
     return 1;

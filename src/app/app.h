@@ -16,6 +16,7 @@
 #include "service/campaigns.h"
 #include "service/dashboard.h"
 #include "service/events.h"
+#include "service/fundraising.h"
 #include "service/log.h"
 #include "service/moderation.h"
 #include "service/organization_review.h"
@@ -75,6 +76,8 @@ class App {
   // payments are off (no payments.stripe_secret_key): fundraisers then take offline gifts
   // only, and say so. PaymentsStatus() says which, for the start-up log (never a secret).
   payments::PaymentProvider* payments() { return payments_.get(); }
+  // Fundraisers and donations (issue 14; service/fundraising.h).
+  service::FundraisingService& fundraising() { return *fundraising_; }
   const payments::WebhookVerifier* payment_webhooks() const { return payment_webhooks_.get(); }
   std::string PaymentsStatus() const;
 
@@ -104,6 +107,7 @@ class App {
   std::unique_ptr<service::OrganizationReviewService> organization_review_;  // over the above
   std::unique_ptr<payments::PaymentProvider> payments_;                      // null: payments off
   std::unique_ptr<payments::WebhookVerifier> payment_webhooks_;              // null: payments off
+  std::unique_ptr<service::FundraisingService> fundraising_;  // over the above (issue 14)
   // Set by Serve(): the mail sender's Wake, called by the signing service after commits.
   std::function<void()> wake_mailer_;
 };

@@ -20,6 +20,7 @@
 #include "cli/campaign_args.h"
 #include "cli/dashboard_commands.h"
 #include "cli/event_commands.h"
+#include "cli/fundraiser_commands.h"
 #include "cli/outreach_commands.h"
 #include "cli/signature_commands.h"
 #include "cli/user_commands.h"
@@ -260,6 +261,9 @@ int Main(int argc, char** argv) {
   // --- event (event_commands.h)
   EventArgs event_args;
   const std::vector<CLI::App*> event_commands = AddEventCommands(cli, event_args);
+  // --- fundraiser (fundraiser_commands.h)
+  FundraiserArgs fundraiser_args;
+  const std::vector<CLI::App*> fundraiser_commands = AddFundraiserCommands(cli, fundraiser_args);
 
   // --- backup
   // --- deliver
@@ -360,6 +364,9 @@ int Main(int argc, char** argv) {
   }
   add_flag(dashboard_command, "--store", "store.url", store_help)->type_name("URL");
   for (CLI::App* sub : update_commands) {
+    add_flag(sub, "--store", "store.url", store_help)->type_name("URL");
+  }
+  for (CLI::App* sub : fundraiser_commands) {
     add_flag(sub, "--store", "store.url", store_help)->type_name("URL");
   }
   for (CLI::App* sub : signature_commands) {
@@ -551,6 +558,7 @@ int Main(int argc, char** argv) {
     return RunEventCommand(event_args, a, host.substr(0, host.find_first_of(":/")), std::cout,
                            Report);
   }
+  if (fundraiser_args.any()) return RunFundraiserCommand(fundraiser_args, a, std::cout, Report);
   if (*token_create && (!token_campaign.empty() || token_read_only || !token_owner.empty())) {
     service::Actor by = service::Actor::Operator();
     if (!token_owner.empty()) {

@@ -29,6 +29,7 @@
 #include "store/campaign_store.h"
 #include "store/dashboard_store.h"
 #include "store/event_store.h"
+#include "store/fundraising_store.h"
 #include "store/instance_store.h"
 #include "store/log_store.h"
 #include "store/organization_store.h"
@@ -68,6 +69,9 @@ class Store : public CampaignStore,
   virtual OutreachStore& outreach() = 0;
   // Events, their slots, RSVPs and reminders (store/event_store.h). Lives as long as the store.
   virtual EventStore& events() = 0;
+  // Fundraisers, donations, their totals and the payment events handled
+  // (store/fundraising_store.h). Lives as long as the store.
+  virtual FundraisingStore& fundraising() = 0;
   // Online, consistent copy of the whole store into a new file at path. kInvalidArgument for a
   // backend copied by its own tools (PostgreSQL: pg_dump), with a message that says what to do.
   virtual Result<void> Backup(const std::string& path) = 0;

@@ -24,6 +24,7 @@
 #include "store/postgres/dashboard.h"
 #include "store/postgres/events.h"
 #include "store/postgres/migrations.h"
+#include "store/postgres/fundraising.h"
 #include "store/postgres/outreach.h"
 #include "store/postgres/pg_log.h"
 #include "store/postgres/pg_nodes.h"
@@ -207,6 +208,7 @@ class PostgresStore final : public Store {
   DashboardStore& dashboard() override { return dashboard_; }
   OutreachStore& outreach() override { return outreach_; }
   EventStore& events() override { return events_; }
+  FundraisingStore& fundraising() override { return fundraising_; }
   Result<void> Backup(const std::string&) override {
     return Fail(Code::kInvalidArgument,
                 "a PostgreSQL store is backed up with PostgreSQL's own tools: use pg_dump (e.g. "
@@ -894,6 +896,11 @@ class PostgresStore final : public Store {
                          fn(*conn);
                        },
                        [this] { return Writable(); }, sealer_};
+  pg::PgFundraising fundraising_{[this](const std::function<void(PgConn&)>& fn) {
+                                   auto conn = pool_.Get();
+                                   fn(*conn);
+                                 },
+                                 [this] { return Writable(); }};
 };
 
 // How long a reader waits for the tree to cover the leaves it needs: a lease of a node that

@@ -625,6 +625,70 @@ CREATE TABLE event_reminders (
   offset_s INTEGER NOT NULL,
   claimed  INTEGER NOT NULL,
   PRIMARY KEY (slot_id, offset_s)
+);
+)sql";
+
+// Version 14: fundraisers and donations (issue 14, parts 1 and 2; store/fundraising_store.h).
+// Money in INTEGER minor units. fundraisers.line_items and suggested are JSON. A donation's
+// line_item is its item's key, '' for the whole fundraiser. fundraiser_totals: one row per
+// fundraiser and line item ('' the whole), the sum and count of its succeeded donations, moved
+// in the same transaction as each donation's status. processed_webhook_events: each provider
+// event id handled once.
+constexpr const char* kV14 = R"sql(
+CREATE TABLE fundraisers (
+  id              INTEGER PRIMARY KEY,
+  uuid            TEXT    NOT NULL UNIQUE,
+  campaign_id     INTEGER REFERENCES campaigns (id),
+  slug            TEXT    NOT NULL UNIQUE,
+  title           TEXT    NOT NULL,
+  story_markdown  TEXT    NOT NULL DEFAULT '',
+  goal            INTEGER NOT NULL CHECK (goal >= 0),
+  currency        TEXT    NOT NULL,
+  suggested       TEXT    NOT NULL DEFAULT '[]',
+  monthly_allowed INTEGER NOT NULL DEFAULT 0,
+  line_items      TEXT    NOT NULL DEFAULT '[]',
+  status          TEXT    NOT NULL CHECK (status IN ('draft', 'open', 'closed')),
+  created         INTEGER NOT NULL,
+  modified        INTEGER NOT NULL
+);
+CREATE INDEX fundraisers_campaign ON fundraisers (campaign_id) WHERE campaign_id IS NOT NULL;
+CREATE TABLE donations (
+  id               INTEGER PRIMARY KEY,
+  uuid             TEXT    NOT NULL UNIQUE,
+  fundraiser_id    INTEGER NOT NULL REFERENCES fundraisers (id),
+  amount           INTEGER NOT NULL CHECK (amount > 0),
+  currency         TEXT    NOT NULL,
+  line_item        TEXT    NOT NULL DEFAULT '',
+  donor_name       TEXT    NOT NULL DEFAULT '',
+  donor_email      TEXT    NOT NULL DEFAULT '',
+  named            INTEGER NOT NULL DEFAULT 0,
+  source           TEXT    NOT NULL CHECK (source IN ('stripe', 'offline')),
+  payment_method   TEXT    NOT NULL DEFAULT '',
+  reference_number TEXT    NOT NULL DEFAULT '',
+  checkout_session TEXT    NOT NULL DEFAULT '',
+  payment_intent   TEXT    NOT NULL DEFAULT '',
+  subscription     TEXT    NOT NULL DEFAULT '',
+  status           TEXT    NOT NULL
+                           CHECK (status IN ('pending', 'succeeded', 'refunded', 'disputed')),
+  monthly          INTEGER NOT NULL DEFAULT 0,
+  recorded_by      INTEGER REFERENCES users (id),
+  created          INTEGER NOT NULL,
+  modified         INTEGER NOT NULL
+);
+CREATE INDEX donations_fundraiser ON donations (fundraiser_id, id);
+CREATE INDEX donations_intent ON donations (payment_intent) WHERE payment_intent <> '';
+CREATE INDEX donations_session ON donations (checkout_session) WHERE checkout_session <> '';
+CREATE TABLE fundraiser_totals (
+  fundraiser_id INTEGER NOT NULL REFERENCES fundraisers (id),
+  line_item     TEXT    NOT NULL,
+  amount        INTEGER NOT NULL DEFAULT 0,
+  donations     INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (fundraiser_id, line_item)
+) WITHOUT ROWID;
+CREATE TABLE processed_webhook_events (
+  event_id TEXT    PRIMARY KEY,
+  type     TEXT    NOT NULL,
+  received INTEGER NOT NULL
 ) WITHOUT ROWID;
 )sql";
 
@@ -645,6 +709,7 @@ const std::vector<Migration>& SqliteMigrations() {
       {11, "campaign pictures", kV11},
       {12, "secondary targets", kV12},
       {13, "events, slots, RSVPs and reminders", kV13},
+      {14, "fundraisers and donations", kV14},
   };
   return kMigrations;
 }

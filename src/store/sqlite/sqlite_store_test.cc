@@ -116,6 +116,7 @@ class SqliteStoreTest : public ::testing::Test {
   }
   // Drops what migration 13 (events) adds.
   void RewindVersionThirteen() {
+    RewindVersionFourteen();
     ExecOther(
         "DROP TABLE event_reminders; DROP TABLE rsvps; DROP TABLE event_slots; "
         "DROP TABLE events;");
@@ -129,6 +130,12 @@ class SqliteStoreTest : public ::testing::Test {
   void RewindVersionTwelve() {
     RewindVersionThirteen();
     ExecOther("ALTER TABLE campaigns DROP COLUMN secondary_targets;");
+  }
+  // Drops what migration 14 (fundraisers and donations) adds.
+  void RewindVersionFourteen() {
+    ExecOther(
+        "DROP TABLE processed_webhook_events; DROP TABLE fundraiser_totals; DROP TABLE "
+        "donations; DROP TABLE fundraisers;");
   }
   // Drops what migration 7 (moderation) adds (the widened CHECK on state may stay).
   void RewindVersionSeven() {

@@ -10,6 +10,7 @@
 //   accounts.cc       AccountStore (a class of its own, SqliteAccounts: accounts.h)
 //   outreach.cc       OutreachStore (a class of its own, SqliteOutreach: outreach.h)
 //   events.cc         EventStore (a class of its own, SqliteEvents: events.h)
+//   fundraising.cc    FundraisingStore (a class of its own, SqliteFundraising: fundraising.h)
 //
 // Writes that carry rules are not here: they are the transaction scripts of service/tx/, which
 // reach this store through Submit and SqliteTx (sqlite_tx.h). The store's own plain writes
@@ -32,6 +33,7 @@
 #include "store/sqlite/accounts.h"
 #include "store/sqlite/dashboard.h"
 #include "store/sqlite/events.h"
+#include "store/sqlite/fundraising.h"
 #include "store/sqlite/outreach.h"
 #include "store/sqlite/sqlite_db.h"
 #include "store/sqlite/sqlite_store.h"
@@ -145,6 +147,7 @@ class SqliteStore final : public Store {
   DashboardStore& dashboard() override { return dashboard_; }
   OutreachStore& outreach() override { return outreach_; }
   EventStore& events() override { return events_; }
+  FundraisingStore& fundraising() override { return fundraising_; }
   Result<void> Backup(const std::string& path) override;
   void Close() override;
 
@@ -153,6 +156,7 @@ class SqliteStore final : public Store {
   friend class SqliteDashboard;
   friend class SqliteOutreach;  // likewise
   friend class SqliteEvents;
+  friend class SqliteFundraising;
   // A read connection leased from the pool for the lifetime of this object.
   class ReadLease {
    public:
@@ -209,6 +213,7 @@ class SqliteStore final : public Store {
   SqliteDashboard dashboard_{*this};
   SqliteOutreach outreach_{*this};
   SqliteEvents events_{*this};
+  SqliteFundraising fundraising_{*this};
 };
 
 }  // namespace undersigned::store
