@@ -19,6 +19,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 
 #include "core/utf8.h"
@@ -52,12 +53,23 @@ std::string Handle(const SecondaryTarget& t, std::string_view network) {
   return t.name;
 }
 
+// A whole number of 1 or more as typed in a URL ("/ask/{n}", "?post=K"); 0 for anything else.
+std::size_t Ordinal(std::string_view text) {
+  std::size_t n = 0;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  return ec == std::errc() && p == text.data() + text.size() ? n : 0;
+}
+
 // n of "/ask/{n}", 1-based, within the campaign's list; 0 if none.
 std::size_t PersonNumber(const std::string& param, const Campaign& c) {
-  std::size_t n = 0;
-  auto [p, ec] = std::from_chars(param.data(), param.data() + param.size(), n);
-  if (ec != std::errc() || p != param.data() + param.size()) return 0;
-  return n >= 1 && n <= c.secondary_targets.size() ? n : 0;
+  const std::size_t n = Ordinal(param);
+  return n <= c.secondary_targets.size() ? n : 0;
+}
+
+// The post ?post=K names (K 1-based), 0-based and within count; the first if none or malformed.
+std::size_t PostIndex(const Request& req, std::size_t count) {
+  const std::size_t k = Ordinal(req.Query("post").value_or(""));
+  return k >= 1 ? (k - 1) % count : 0;
 }
 
 class AskPages {
@@ -70,15 +82,9 @@ class AskPages {
     const std::size_t n = PersonNumber(req.Param("n"), snap->campaign);
     if (n == 0) return kit_.ErrorPage(NoSuchPerson(snap->campaign));
     const SecondaryTarget& t = snap->campaign.secondary_targets[n - 1];
-    std::size_t post = 0;
-    if (auto asked = req.Query("post")) {
-      std::size_t k = 0;
-      auto [p, ec] = std::from_chars(asked->data(), asked->data() + asked->size(), k);
-      post = ec == std::errc() && p == asked->data() + asked->size() && k >= 1 ? k - 1 : 0;
-    } else {
-      post = NextTurn(snap->campaign.slug, n);
-    }
-    return Render(*snap, n, post % t.posts.size(), Typed{}, 200);
+    const std::size_t post = req.Query("post") ? PostIndex(req, t.posts.size())
+                                               : NextTurn(snap->campaign.slug, n) % t.posts.size();
+    return Render(*snap, n, post, Typed{}, 200);
   }
 
   Response Send(const Request& req) {
@@ -92,9 +98,7 @@ class AskPages {
     typed.network = req.Query("network").value_or("");
     typed.text = req.Query("text").value_or("");
     typed.server = req.Query("server").value_or("");
-    const std::size_t post = std::min<std::size_t>(
-        static_cast<std::size_t>(std::max(0, AtoiOr(req.Query("post").value_or("1")) - 1)),
-        c.secondary_targets[n - 1].posts.size() - 1);
+    const std::size_t post = PostIndex(req, c.secondary_targets[n - 1].posts.size());
     if (Trim(typed.text).empty()) {
       typed.error = "Write something to post: the message is empty.";
     } else if (typed.text.size() > kMaxSentText || !IsValidUtf8(typed.text)) {
@@ -130,12 +134,6 @@ class AskPages {
   }
 
  private:
-  static int AtoiOr(const std::string& s) {
-    int v = 0;
-    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    return ec == std::errc() && p == s.data() + s.size() ? v : 1;
-  }
-
   static ErrorSpec NoSuchPerson(const Campaign& c) {
     return {404,
             "Nobody here yet",
