@@ -14,6 +14,7 @@
 #include "store/sealed_fields.h"
 #include "store/sqlite/rows.h"
 #include "store/sqlite/store_impl.h"
+#include "store/sqlite/tx_reads.h"
 
 namespace undersigned::store {
 namespace {
@@ -174,27 +175,9 @@ Result<Rsvp> RsvpFromRow(const Stmt& s, const FieldSealer& sealer) {
   return r;
 }
 
-Result<Stmt> Prep(WriteTx& tx, const char* sql) {
-  return static_cast<SqliteTx&>(tx).db().Prepare(sql);
-}
-Db& DbOf(WriteTx& tx) { return static_cast<SqliteTx&>(tx).db(); }
-
-// Runs sql with one integer parameter and collects fn(row) for every row.
-template <typename T, typename F>
-Result<std::vector<T>> ReadAll(Db& db, const char* sql, std::int64_t key, F&& fn) {
-  auto st = db.Prepare(sql);
-  if (!st) return Fail(st.error());
-  st->Bind(1, key);
-  std::vector<T> out;
-  int rc;
-  while ((rc = st->Step()) == SQLITE_ROW) {
-    Result<T> v = fn(*st);
-    if (!v) return Fail(v.error());
-    out.push_back(std::move(*v));
-  }
-  if (rc != SQLITE_DONE) return Fail(db.ErrorFor(rc, "reading"));
-  return out;
-}
+using sqlite_reads::DbOf;
+using sqlite_reads::Prep;
+using sqlite_reads::ReadAll;
 
 Result<std::vector<std::int64_t>> Ids(Db& db, const char* sql, std::int64_t key) {
   return ReadAll<std::int64_t>(db, sql, key,

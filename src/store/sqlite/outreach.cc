@@ -13,6 +13,7 @@
 #include "store/sealed_fields.h"
 #include "store/sqlite/rows.h"
 #include "store/sqlite/store_impl.h"
+#include "store/sqlite/tx_reads.h"
 
 namespace undersigned::store {
 namespace {
@@ -121,27 +122,9 @@ DeliveryRecord DeliveryFromRow(const Stmt& s) {
   return d;
 }
 
-Result<Stmt> Prep(WriteTx& tx, const char* sql) {
-  return static_cast<SqliteTx&>(tx).db().Prepare(sql);
-}
-Db& DbOf(WriteTx& tx) { return static_cast<SqliteTx&>(tx).db(); }
-
-// Runs a read query with one integer parameter and collects fn(row) for every row.
-template <typename T, typename F>
-Result<std::vector<T>> ReadAll(Db& db, const char* sql, std::int64_t key, F&& fn) {
-  auto st = db.Prepare(sql);
-  if (!st) return Fail(st.error());
-  st->Bind(1, key);
-  std::vector<T> out;
-  int rc;
-  while ((rc = st->Step()) == SQLITE_ROW) {
-    Result<T> v = fn(*st);
-    if (!v) return Fail(v.error());
-    out.push_back(std::move(*v));
-  }
-  if (rc != SQLITE_DONE) return Fail(db.ErrorFor(rc, "reading"));
-  return out;
-}
+using sqlite_reads::DbOf;
+using sqlite_reads::Prep;
+using sqlite_reads::ReadAll;
 
 }  // namespace
 
