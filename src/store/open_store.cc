@@ -44,6 +44,7 @@ Result<std::unique_ptr<Store>> OpenByUrl(const StoreOptions& store_options) {
   options.url = url;
   options.log_enabled = store_options.log_enabled;
   options.write_lanes = store_options.write_lanes;
+  options.read_connections = store_options.read_connections;
   auto store = OpenPostgresStore(options);
   if (!store) {
     // The backend promises messages without the password; this makes sure of it.

@@ -30,6 +30,7 @@ struct StoreOptions {
   bool exclusive = false;   // this process holds the data directory's lock (DataDirLock): the
                             // store also removes what a killed server left in its WAL at open
   int write_lanes = 2;      // PostgreSQL: the writer's connections (PostgresOptions::write_lanes)
+  int read_connections = 4;  // PostgreSQL: the pool for reads (PostgresOptions::read_connections)
 };
 
 // Creates data_dir and its parents if missing. kInvalidArgument if empty; kInternal if it
