@@ -18,6 +18,7 @@
 #include <spdlog/spdlog.h>
 
 #include "http/api/api.h"
+#include "http/api/events.h"
 #include "http/api/fundraising.h"
 #include "http/console/console.h"
 #include "http/event_hub.h"
@@ -26,6 +27,7 @@
 #include "http/pages/embed.h"
 #include "http/pages/event_feed.h"
 #include "http/pages/event_links.h"
+#include "http/pages/events.h"
 #include "http/pages/fundraiser.h"
 #include "http/pages/organizations.h"
 #include "http/pages/pages.h"
@@ -488,28 +490,35 @@ int App::Serve() {
       router, http::ConsoleDeps{*accounts_, *campaigns_, *organizing_, *templates, base_url,
                                 *csrf_secret, site, &clock, dashboard_.get(), moderation_.get(),
                                 organization_review_.get(), updates_.get(), &deliveries,
-                                !embed_ancestors.value_or("").empty()});
+                                !embed_ancestors.value_or("").empty(), events_.get()});
   service::UnsubscribeService unsubscribe(*store_, *unsubscribe_links, clock);
   http::RegisterUnsubscribePages(
       router, http::UnsubscribePagesDeps{*campaigns_, unsubscribe, *templates, base_url,
                                          *csrf_secret, site, &clock});
   {
-    // Events (issue 15): the campaign's calendar feed and the pages of an attendee's links (the
-    // events' own pages and the RSVP form are not built yet).
+    // Events (issue 15): the campaign's calendar feed, the pages of an attendee's links, the
+    // events' public pages, the RSVP form and the supporters' proposal form.
     std::string host =
         base_url.substr(base_url.find("://") == std::string::npos ? 0 : base_url.find("://") + 3);
     http::RegisterEventFeed(router, *events_, host.substr(0, host.find_first_of(":/")));
     http::RegisterEventLinkPages(
         router, http::EventLinkPagesDeps{*campaigns_, *events_, *templates, base_url, *csrf_secret,
                                          site, &clock});
+    http::RegisterEventPages(
+        router, http::EventPagesDeps{*campaigns_, *events_, *templates, base_url, *csrf_secret,
+                                     site, &clock, mail_note});
   }
   http::ApiDeps api{*campaigns_, *signing_, *tokens_, *people_, *organizations_, clock, base_url};
   api.per_token =
       RateLimit{config_.limits.api_per_token_burst, config_.limits.api_per_token_per_second,
                 config_.limits.api_per_token_burst > 0};
+  const RateLimit api_per_address = api.per_token;
   http::RegisterApi(router, std::move(api));
   http::RegisterFundraisingApi(
       router, http::FundraisingApiDeps{*fundraising_, *tokens_, *store_, base_url});
+  // Events (issue 15): OSDI events, attendances and the record-attendance helper.
+  http::RegisterEventsApi(router, http::EventsApiDeps{*events_, *campaigns_, *tokens_, *store_,
+                                                      clock, base_url, api_per_address});
   if (auto r = router.AddStatic("/static", fs::path(share) / "static"); !r) {
     spdlog::error("cannot load static files from {}: {}", share, r.error().message);
     return 1;
