@@ -200,7 +200,7 @@ class EventsApi {
   Response Record(const Request& req) {
     auto caller = Admit(req);
     if (!caller) return ApiError(caller.error());
-    auto t = Find(req, *caller);
+    auto t = Find(req, *caller, false);
     if (!t) return ApiError(t.error());
     json body = json::parse(req.body, nullptr, false);
     if (!body.is_object()) {
@@ -336,7 +336,9 @@ class EventsApi {
   }
 
   // The time named by {id}, if the caller may see it (kNotFound otherwise, as if absent).
-  Result<Target> Find(const Request& req, const Caller& caller) {
+  // count_times: fill Target::slot_count (a read of every time of the event, which an event's
+  // resource shows and an RSVP does not need).
+  Result<Target> Find(const Request& req, const Caller& caller, bool count_times = true) {
     const std::string raw = req.Param("id");
     auto not_found = [&] { return Fail(Code::kNotFound, "no event with id '" + Quote(raw) + "'"); };
     auto id = Number(raw);
@@ -353,9 +355,13 @@ class EventsApi {
     if (caller.token && caller.token->campaign_id && *caller.token->campaign_id != c->id) {
       return not_found();
     }
-    auto slots = d_.store.events().ListSlots(e->id);
-    if (!slots) return Fail(slots.error());
-    return Target{*c, Shown(*e, caller), *slot, static_cast<std::int64_t>(slots->size())};
+    std::int64_t times = 1;
+    if (count_times) {
+      auto slots = d_.store.events().ListSlots(e->id);
+      if (!slots) return Fail(slots.error());
+      times = static_cast<std::int64_t>(slots->size());
+    }
+    return Target{*c, Shown(*e, caller), *slot, times};
   }
 
   Response Decline(const Target& t, const std::string& email) {
