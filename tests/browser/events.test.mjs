@@ -2,8 +2,10 @@
 // 360 x 740 against the real binary and a real SMTP server. A supporter opens the event's page
 // (its private address absent), answers the RSVP form, gets the real mail, confirms with the
 // button of the page its link opens, fetches the event's .ics link and checks that it parses
-// (a VEVENT with DTSTART;TZID), then cancels from the mail's link. axe-core on every page; no
-// console errors.
+// (a VEVENT with DTSTART;TZID), then cancels from the mail's link. Then a supporter proposes an
+// event on a phone, and an organizer approves it in the console, opens the march, its attendee
+// list, checks someone in, and prints the list (no buttons). axe-core on every page; no console
+// errors.
 //
 // Run: UNDERSIGNED_BIN=build/x/src/cli/undersigned node --test tests/browser/events.test.mjs
 // (after `npm ci` in tests/browser).
@@ -24,7 +26,12 @@ const slug = 'protest';
 const phone = { viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true,
                 deviceScaleFactor: 1 };
 
+const ADMIN = 'ada@example.org';
+const PASSWORD = 'correct horse battery staple';
+
 let tmp;
+let data;
+let slotId;
 let sink;
 let server;
 let baseUrl;
@@ -39,7 +46,7 @@ function parisLocal(daysAhead, hour) {
 
 before(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'undersigned-events-'));
-  const data = path.join(tmp, 'data');
+  data = path.join(tmp, 'data');
   const run = (args) => execFileSync(bin, [...args, '--data', data], { encoding: 'utf8' });
   run(['campaign', 'create', '--slug', slug, '--title', 'Stop the contract',
        '--target', 'Pat Example|Chief Executive Officer|Acme|', '--goal', '100',
@@ -50,8 +57,10 @@ before(async () => {
                   '--address', '12 Hidden Lane', '--private', '--accessibility',
                   'Step-free route; seats at the start.', '--host-name', 'Hana',
                   '--host-email', 'hana@example.org']).trim();
-  run(['event', 'slot', id, '--starts', parisLocal(7, 18), '--ends', parisLocal(7, 20),
-       '--time-zone', 'Europe/Paris', '--capacity', '30']);
+  slotId = run(['event', 'slot', id, '--starts', parisLocal(7, 18), '--ends', parisLocal(7, 20),
+                '--time-zone', 'Europe/Paris', '--capacity', '30']).trim();
+  execFileSync(bin, ['user', 'create', '--email', ADMIN, '--name', 'Ada', '--role', 'admin',
+                     '--password-stdin', '--data', data], { input: `${PASSWORD}\n` });
   sink = await startSmtpSink(path.join(tmp, 'mail'));
   server = await startServer(bin, data, sink);
   baseUrl = server.baseUrl;
@@ -137,4 +146,68 @@ test('RSVP on a phone, confirm from the mail, add to the calendar, cancel',
   const expected = /Failed to load resource: the server responded with a status of 422/;
   assert.deepEqual(problems.filter((p) => !expected.test(p)), []);
   assert.equal(problems.length, 1, 'the 422 answer was not seen');
+});
+
+test('a supporter proposes an event; an organizer approves it and checks people in',
+     { timeout: 120000 }, async () => {
+  const problems = [];
+  // The supporter, on a phone.
+  const phoneContext = await browser.newContext(phone);
+  const supporter = await phoneContext.newPage();
+  watchConsole(supporter, 'supporter', problems);
+  await supporter.goto(`${baseUrl}/c/${slug}/propose-event`);
+  await axeCheck(supporter, 'proposal form on a phone');
+  await supporter.fill('#p-title', 'Picnic for the letter');
+  await supporter.fill('#p-venue', 'The park');
+  await supporter.fill('#p-address', '1 Green Road');
+  await supporter.fill('#p-starts', parisLocal(9, 12));
+  await supporter.fill('#p-ends', parisLocal(9, 14));
+  await supporter.fill('#p-time_zone', 'Europe/Paris');
+  await supporter.fill('#p-host_name', 'Pia');
+  await supporter.fill('#p-host_email', 'pia@example.org');
+  await supporter.click('form[action$="/propose-event"] button[type=submit]');
+  await supporter.waitForSelector('h1:has-text("an organizer will review it")');
+  await axeCheck(supporter, 'proposal sent');
+  await phoneContext.close();
+
+  // A trusted RSVP to the march, from the command line beside the server.
+  execFileSync(bin, ['event', 'rsvp', slug, 'march', '--slot', slotId, '--name', 'Grace Hopper',
+                     '--email', 'grace@example.org', '--trusted', '--data', data]);
+
+  // The organizer, at a desk.
+  const desk = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+  const page = await desk.newPage();
+  watchConsole(page, 'organizer', problems);
+  await page.goto(`${baseUrl}/console/sign-in`);
+  await page.fill('#s-email', ADMIN);
+  await page.fill('#s-password', PASSWORD);
+  await Promise.all([page.waitForNavigation(),
+                     page.click('form[action="/console/sign-in"] button[type=submit]')]);
+  await page.goto(`${baseUrl}/console/c/${slug}/events`);
+  await axeCheck(page, 'console events');
+  assert.match(await page.textContent('body'), /awaits approval/);
+  await Promise.all([page.waitForNavigation(),
+                     page.click('button:has-text("Approve and list")')]);
+  assert.match(await page.textContent('body'), /The event is now listed/);
+  const listing = await (await fetch(`${baseUrl}/c/${slug}/agenda`)).text();
+  assert.ok(listing.includes('Picnic for the letter'), 'the approved event is not listed');
+
+  await page.click('a:has-text("March to HQ")');
+  await page.waitForURL(/\/console\/c\/protest\/events\/\d+$/);
+  await axeCheck(page, 'console event form');
+  assert.equal(await page.inputValue('#e-address'), '12 Hidden Lane');
+  await page.click('a[href$="/attendees"]');
+  await page.waitForURL(/\/attendees$/);
+  await axeCheck(page, 'attendee list');
+  assert.match(await page.textContent('body'), /Grace Hopper/);
+  await Promise.all([page.waitForNavigation(), page.click('button:has-text("Check in")')]);
+  assert.match(await page.textContent('body'), /1 checked in/);
+  await axeCheck(page, 'attendee list after a check-in');
+  // Printed: the buttons and the navigation are left out, the names stay.
+  await page.emulateMedia({ media: 'print' });
+  assert.equal(await page.isVisible('.attendee-sheet form'), false);
+  assert.equal(await page.isVisible('.console-nav'), false);
+  assert.equal(await page.isVisible('text=Grace Hopper'), true);
+  await desk.close();
+  assert.deepEqual(problems, []);
 });
