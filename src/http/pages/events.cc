@@ -153,6 +153,7 @@ class EventSite {
             kit_.CheckPost(req, back, "Back to the event", "No answer was recorded.", &form)) {
       return *bad;
     }
+    if (!kit_.PublicSnapshot(slug)) return kit_.ErrorPage(pages::CampaignNotFound());
     RsvpForm f;
     f.name = pages::First(form, "name");
     f.email = Trim(pages::First(form, "email"));
@@ -217,6 +218,7 @@ class EventSite {
 
   Response Calendar(const Request& req) {
     const std::string slug = req.Param("slug");
+    if (!kit_.PublicSnapshot(slug)) return kit_.ErrorPage(pages::CampaignNotFound());
     auto p = deps_.events.Show(slug, req.Param("event"));
     if (!p) return ErrorAnswer(p.error(), slug);
     std::string host = kit_.base_url().substr(kit_.base_url().find("://") + 3);
