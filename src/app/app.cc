@@ -182,13 +182,13 @@ Result<std::unique_ptr<App>> App::Open(const Config& config, bool serving) {
   }
   // A command line does one thing and exits: one connection to read and one to write, so that
   // many commands at once (a script, a test's burst) do not use up the server's connections.
-  auto store = store::OpenStore(
-      config.store.data_dir,
-      store::StoreOptions{.url = config.store.url,
-                          .log_enabled = config.signature_log.enabled,
-                          .exclusive = serving && sqlite,
-                          .write_lanes = serving ? config.store.write_lanes : 1,
-                          .read_connections = serving ? 4 : 1});
+  auto store =
+      store::OpenStore(config.store.data_dir,
+                       store::StoreOptions{.url = config.store.url,
+                                           .log_enabled = config.signature_log.enabled,
+                                           .exclusive = serving && sqlite,
+                                           .write_lanes = serving ? config.store.write_lanes : 1,
+                                           .read_connections = serving ? 4 : 1});
   if (!store) return Fail(store.error());
   app->store_ = std::move(*store);
   const Clock& clock = Clock::System();
@@ -254,6 +254,9 @@ Result<std::unique_ptr<App>> App::Open(const Config& config, bool serving) {
                        config.limits.link_guess_burst > 0});
   app->signing_->SetTokenGuard(app->link_guesses_.get());
   app->organizations_->SetTokenGuard(app->link_guesses_.get());
+  auto referrals = service::ReferralService::Open(*app->store_, *app->signing_);
+  if (!referrals) return Fail(referrals.error());
+  app->referrals_ = std::move(*referrals);
   return app;
 }
 
@@ -467,10 +470,10 @@ int App::Serve() {
   }
   // Checked when the config was loaded (config.cc): who may frame the embeds.
   auto embed_ancestors = http::pages::ParseFrameAncestors(config_.server.embed_ancestors);
-  http::RegisterPages(
-      router, http::PagesDeps{*campaigns_, *signing_, *templates, base_url, *csrf_secret, site,
-                              &clock, &signature_log, mail_note, *flash_secret,
-                              http::MaySeeDraft(*accounts_), embed_ancestors.value_or("")});
+  http::RegisterPages(router, http::PagesDeps{*campaigns_, *signing_, *templates, base_url,
+                                              *csrf_secret, site, &clock, &signature_log, mail_note,
+                                              *flash_secret, http::MaySeeDraft(*accounts_),
+                                              embed_ancestors.value_or(""), referrals_.get()});
   http::RegisterOrganizationPages(
       router, http::OrganizationPagesDeps{
                   *campaigns_, *organizations_, *templates, base_url, *csrf_secret, site, &clock,

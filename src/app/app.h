@@ -23,6 +23,7 @@
 #include "service/organizations.h"
 #include "service/organizing.h"
 #include "service/people.h"
+#include "service/referrals.h"
 #include "service/signing.h"
 #include "service/updates.h"
 #include "store/data_dir_lock.h"
@@ -108,6 +109,7 @@ class App {
   std::unique_ptr<payments::PaymentProvider> payments_;                      // null: payments off
   std::unique_ptr<payments::WebhookVerifier> payment_webhooks_;              // null: payments off
   std::unique_ptr<service::FundraisingService> fundraising_;  // over the above (issue 14)
+  std::unique_ptr<service::ReferralService> referrals_;       // personal share links (issue 15)
   // Set by Serve(): the mail sender's Wake, called by the signing service after commits.
   std::function<void()> wake_mailer_;
 };

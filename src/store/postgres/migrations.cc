@@ -589,6 +589,12 @@ CREATE TABLE processed_webhook_events (
 );
 )sql";
 
+// Referrals (SQLite's 15): the code of the signer's personal link a signature came through.
+constexpr const char* kV13 = R"sql(
+ALTER TABLE signatures ADD COLUMN referral text NOT NULL DEFAULT '';
+CREATE INDEX signatures_referral ON signatures (referral, campaign_id) WHERE referral <> '';
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "initial schema (SQLite's 1-4)", kV1},
     {2, "node leases", kV2},
@@ -602,6 +608,7 @@ constexpr Migration kMigrations[] = {
     {10, "secondary targets", kV10},
     {11, "events, slots, RSVPs and reminders", kV11},
     {12, "fundraisers and donations", kV12},
+    {13, "referrals", kV13},
 };
 
 }  // namespace

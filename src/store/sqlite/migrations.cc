@@ -692,6 +692,14 @@ CREATE TABLE processed_webhook_events (
 ) WITHOUT ROWID;
 )sql";
 
+// Referrals (issue 15, service/referrals.h): the code of the signer's personal link a signature
+// came through, '' for none (every signature made before). A partial index: a signature without
+// one costs nothing more to write.
+constexpr const char* kV15 = R"sql(
+ALTER TABLE signatures ADD COLUMN referral TEXT NOT NULL DEFAULT '';
+CREATE INDEX signatures_referral ON signatures (referral, campaign_id) WHERE referral <> '';
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& SqliteMigrations() {
@@ -710,6 +718,7 @@ const std::vector<Migration>& SqliteMigrations() {
       {12, "secondary targets", kV12},
       {13, "events, slots, RSVPs and reminders", kV13},
       {14, "fundraisers and donations", kV14},
+      {15, "referrals", kV15},
   };
   return kMigrations;
 }
