@@ -66,17 +66,9 @@ int RunFundraiserCommand(const FundraiserArgs& args, app::App& app, std::ostream
     }
     in.monthly_allowed = args.monthly;
     for (const std::string& item : args.items) {
-      const auto first = item.find('='), last = item.rfind('=');
-      if (first == std::string::npos || first == last) {
-        return report(Error{Code::kInvalidArgument,
-                            "--item: write KEY=TITLE=GOAL, e.g. bus-ad=One bus ad=4200.00",
-                            {},
-                            0});
-      }
-      auto g = ParseAmount(item.substr(last + 1), in.currency, "item");
-      if (!g) return report(g.error());
-      in.line_items.push_back(
-          LineItem{item.substr(0, first), item.substr(first + 1, last - first - 1), *g});
+      auto parsed = service::ParseLineItem(item, in.currency);
+      if (!parsed) return report(parsed.error());
+      in.line_items.push_back(std::move(*parsed));
     }
     auto f = fs.Create(op, in);
     if (!f) return report(f.error());

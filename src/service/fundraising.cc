@@ -85,6 +85,42 @@ Result<Fundraiser> FundraisingService::GetForEdit(const Actor& by, std::int64_t 
   return Authorized(by, id, CampaignAction::kEdit);
 }
 
+Result<FundraiserTotals> FundraisingService::Totals(const Actor& by, std::int64_t id) {
+  auto f = Authorized(by, id, CampaignAction::kEdit);
+  if (!f) return Fail(f.error());
+  return store_.fundraising().GetTotals(id);
+}
+
+Result<LineItem> ParseLineItem(std::string_view spec, std::string_view currency) {
+  const auto first = spec.find('='), last = spec.rfind('=');
+  if (first == std::string_view::npos || first == last) {
+    return Fail(Invalid("line_items", "write KEY=TITLE=GOAL, e.g. bus-ad=One bus ad=4200.00"));
+  }
+  auto goal = ParseAmount(Trim(spec.substr(last + 1)), currency, "the item's goal");
+  if (!goal) return Fail(Invalid("line_items", goal.error().message));
+  return LineItem{Trim(spec.substr(0, first)), Trim(spec.substr(first + 1, last - first - 1)),
+                  *goal};
+}
+
+Result<std::vector<std::int64_t>> ParseAmountList(std::string_view text,
+                                                  std::string_view currency,
+                                                  std::string_view field) {
+  std::vector<std::int64_t> out;
+  std::size_t at = 0;
+  while (at < text.size()) {
+    const std::size_t end = text.find_first_of(" ,\t\r\n", at);
+    const std::string_view word = text.substr(at, end == std::string_view::npos ? end : end - at);
+    if (!word.empty()) {
+      auto a = ParseAmount(word, currency, field);
+      if (!a) return Fail(a.error());
+      out.push_back(*a);
+    }
+    if (end == std::string_view::npos) break;
+    at = end + 1;
+  }
+  return out;
+}
+
 Result<void> FundraisingService::Validate(const FundraiserInput& in) const {
   if (!IsFundraiserSlug(in.slug)) {
     return Fail(Invalid("slug", "use 1 to 64 lower-case letters, digits and dashes"));
@@ -364,13 +400,19 @@ Result<FundraiserView> FundraisingService::View(const std::string& slug, int don
   return v;
 }
 
-Result<std::optional<Fundraiser>> FundraisingService::ForCampaign(std::int64_t campaign_id) {
+Result<std::optional<FundraiserView>> FundraisingService::ForCampaign(std::int64_t campaign_id) {
   auto all = store_.fundraising().ListFundraisers(campaign_id);
   if (!all) return Fail(all.error());
   for (Fundraiser& f : *all) {
-    if (f.status == FundraiserStatus::kOpen) return std::optional<Fundraiser>(std::move(f));
+    if (f.status != FundraiserStatus::kOpen) continue;
+    auto t = store_.fundraising().GetTotals(f.id);
+    if (!t) return Fail(t.error());
+    FundraiserView v;
+    v.fundraiser = std::move(f);
+    v.totals = std::move(*t);
+    return std::optional<FundraiserView>(std::move(v));
   }
-  return std::optional<Fundraiser>();
+  return std::optional<FundraiserView>();
 }
 
 Result<StartedDonation> FundraisingService::StartDonation(const DonationRequest& req) {

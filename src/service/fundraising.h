@@ -114,6 +114,16 @@ const char* WebhookOutcomeName(WebhookOutcome o);
 // "once" or "monthly"; the slug rule for fundraisers and line item keys: [a-z0-9-], 1-64.
 bool IsFundraiserSlug(std::string_view s);
 
+// A line item as organizers write it, KEY=TITLE=GOAL ("bus-ad=One bus-side ad=4200.00"; the
+// title may hold '='), its goal in currency. kInvalidArgument saying how to write it. The key
+// and title are checked by Create and Edit.
+Result<LineItem> ParseLineItem(std::string_view spec, std::string_view currency);
+// Amounts separated by spaces or commas ("10 25 50.00"); none for "". kInvalidArgument naming
+// field for one that is not an amount (core/money.h ParseAmount).
+Result<std::vector<std::int64_t>> ParseAmountList(std::string_view text,
+                                                  std::string_view currency,
+                                                  std::string_view field);
+
 class FundraisingService {
  public:
   using Listener = std::function<void(const Fundraiser&, const FundraiserTotals&)>;
@@ -132,6 +142,8 @@ class FundraisingService {
   Result<Fundraiser> SetStatus(const Actor& by, std::int64_t id, FundraiserStatus status);
   // A fundraiser the actor may edit (kNotFound as for campaigns otherwise).
   Result<Fundraiser> GetForEdit(const Actor& by, std::int64_t id);
+  // Its totals now, for an actor who may edit it.
+  Result<FundraiserTotals> Totals(const Actor& by, std::int64_t id);
   Result<std::vector<Fundraiser>> ListForCampaign(const Actor& by, std::int64_t campaign_id);
   Result<Donation> RecordOffline(const Actor& by, std::int64_t fundraiser_id,
                                  const OfflineGift& gift);
@@ -142,8 +154,9 @@ class FundraisingService {
   // --- the public
   // An open or closed fundraiser by slug (a draft: kNotFound).
   Result<FundraiserView> View(const std::string& slug, int donors = 20);
-  // The campaign's first open fundraiser, if any.
-  Result<std::optional<Fundraiser>> ForCampaign(std::int64_t campaign_id);
+  // The campaign's first open fundraiser, if any, with its totals (no donors, no campaign):
+  // what the campaign page shows.
+  Result<std::optional<FundraiserView>> ForCampaign(std::int64_t campaign_id);
   Result<StartedDonation> StartDonation(const DonationRequest& req);
 
   // --- the payment provider

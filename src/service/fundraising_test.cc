@@ -93,7 +93,7 @@ TEST_F(FundraisingTest, EditorsManageTheirCampaignsFundraisersAndOthersCannot) {
   EXPECT_EQ(service_->View("hives").error().code, Code::kNotFound);
   ASSERT_TRUE(service_->SetStatus(Actor::Of(editor), f->id, FundraiserStatus::kOpen));
   EXPECT_TRUE(service_->View("hives"));
-  EXPECT_EQ(service_->ForCampaign(bees_).value()->slug, "hives");
+  EXPECT_EQ(service_->ForCampaign(bees_).value()->fundraiser.slug, "hives");
   EXPECT_EQ(service_->SetStatus(Actor::Of(editor), f->id, FundraiserStatus::kDraft).error().code,
             Code::kInvalidArgument);
 }
@@ -242,6 +242,31 @@ TEST_F(FundraisingTest, MonthlyOnlyWhenAllowedAndNoCardPaymentsWhenPaymentsAreOf
   OfflineGift g;
   g.amount_minor = 500;
   EXPECT_TRUE(off.RecordOffline(Actor::Operator(), f->id, g));  // offline gifts still work
+}
+
+// How organizers write line items and suggested amounts (the CLI and the console).
+TEST(FundraisingParseTest, LineItemsAndAmountListsAsOrganizersWriteThem) {
+  auto item = ParseLineItem("bus-ad = One bus-side ad = 2 weeks=4200.50", "USD");
+  ASSERT_TRUE(item) << item.error().message;
+  EXPECT_EQ(item->key, "bus-ad");
+  EXPECT_EQ(item->title, "One bus-side ad = 2 weeks");  // the title may hold '='
+  EXPECT_EQ(item->goal_minor, 420050);
+  auto yen = ParseLineItem("ad=An ad=5000", "JPY");
+  ASSERT_TRUE(yen);
+  EXPECT_EQ(yen->goal_minor, 5000);
+  for (const char* bad : {"no-goal", "key=title", "k=t=12,000", "k=t=-1", "k=t="}) {
+    auto r = ParseLineItem(bad, "USD");
+    ASSERT_FALSE(r) << bad;
+    EXPECT_EQ(r.error().code, Code::kInvalidArgument);
+    EXPECT_TRUE(r.error().field_errors.count("line_items")) << bad;
+  }
+  auto list = ParseAmountList(" 10, 25  50.50\n", "USD", "suggested");
+  ASSERT_TRUE(list) << list.error().message;
+  EXPECT_EQ(*list, (std::vector<std::int64_t>{1000, 2500, 5050}));
+  EXPECT_TRUE(ParseAmountList("", "USD", "suggested")->empty());
+  auto bad = ParseAmountList("10 ten", "USD", "suggested");
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code, Code::kInvalidArgument);
 }
 
 }  // namespace

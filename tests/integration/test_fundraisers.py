@@ -194,3 +194,31 @@ def test_without_payments_the_page_says_so_and_offline_gifts_work(tmp_path):
         assert totals(c, "alone")["total"] == 1000
     finally:
         assert server.stop() == 0
+
+
+def test_the_campaign_page_shows_its_open_fundraiser_and_its_total(tmp_path):
+    data = tmp_path / "data"
+    harness.create_campaign(data, "bees", title="Save the bees")
+    harness.create_campaign(data, "wasps", title="Wasps have no fundraiser")
+    harness.run_cli("fundraiser", "create", "--slug", "hives", "--campaign", "bees", "--title",
+                    "Hives for the city", "--goal", "5000", data=data)
+    server = Server(data).start()
+    try:
+        c = server.client()
+        # A draft fundraiser is not shown.
+        assert "campaign-fundraiser" not in c.get("/c/bees").text
+        harness.run_cli("fundraiser", "status", "hives", "open", data=data)
+        page = harness.wait_until(
+            lambda: (lambda p: p if "Hives for the city" in p.text else None)(c.get("/c/bees")),
+            10, what="the fundraiser on the campaign page")
+        assert 'href="/f/hives"' in page.text
+        assert 'data-fundraiser-events="/f/hives/events"' in page.text
+        assert "$0.00" in page.text and "$5000.00" in page.text, page.text
+        assert "campaign-fundraiser" not in c.get("/c/wasps").text
+        # A gift recorded by another process shows within a second or so (the box is read
+        # again at most once a second; its script follows the totals live after that).
+        harness.run_cli("fundraiser", "gift", "hives", "--amount", "25", data=data)
+        harness.wait_until(lambda: "$25.00" in c.get("/c/bees").text, 10,
+                           what="the gift on the campaign page")
+    finally:
+        assert server.stop() == 0

@@ -8,6 +8,7 @@
 
 #include "http/pages/origin.h"
 #include "http/pages/public_site.h"
+#include "core/money.h"
 #include "http/url.h"
 #include "render/spliced.h"
 #include "render/text.h"
@@ -106,8 +107,9 @@ Response CampaignPage::Get(const Request& req) {
   const auto groups = GroupTally(snap);
   if (!groups) return kit_.InternalError();
   const std::string origin = OriginInputHtml(LandingOrigin(req, own_host_));
-  Response r = Response::Html(page->Fill(
-      {csrf.token, count[0], count[1], count[2], count[3], log[0], log[1], *groups, origin}));
+  const auto fundraiser = FundraiserBox(snap->campaign.id);
+  Response r = Response::Html(page->Fill({csrf.token, count[0], count[1], count[2], count[3],
+                                          log[0], log[1], *groups, origin, *fundraiser}));
   r.Header("Cache-Control", "private, no-cache");
   kit_.SetCookie(csrf, &r);
   return r;
@@ -199,7 +201,7 @@ std::shared_ptr<const Spliced> CampaignPage::CachedCampaignPage(const SnapshotPt
   form.origin_html = render::SlotPlaceholder(8);
   auto html = RenderCampaign(snap, open, form, "", /*count_slots=*/true);
   if (!html) return nullptr;
-  auto page = std::make_shared<const Spliced>(Spliced::Cut(*html, 9));
+  auto page = std::make_shared<const Spliced>(Spliced::Cut(*html, 10));
   std::lock_guard lock(mu_);
   auto [it, inserted] = campaign_cache_.try_emplace(slug);
   if (inserted || it->second.rendered->version <= snap->version) {
@@ -229,6 +231,56 @@ std::shared_ptr<const std::string> CampaignPage::GroupTally(const SnapshotPtr& s
   return shared;
 }
 
+std::shared_ptr<const std::string> CampaignPage::FundraiserBox(std::int64_t campaign_id) {
+  static const auto kNone = std::make_shared<const std::string>();
+  if (fundraising_ == nullptr) return kNone;
+  const std::int64_t now_ms = kit_.clock().MonotonicMillis();
+  std::shared_ptr<const std::string> last = kNone;
+  {
+    std::lock_guard lock(mu_);
+    auto it = fundraiser_box_cache_.find(campaign_id);
+    if (it != fundraiser_box_cache_.end()) {
+      if (now_ms - it->second.read_ms < kFundraiserBoxMaxAgeMs) return it->second.html;
+      last = it->second.html;
+      // The others asking meanwhile are served the box last read: one read per interval.
+      it->second.read_ms = now_ms;
+    } else {
+      fundraiser_box_cache_[campaign_id] = CachedFundraiserBox{now_ms, kNone};
+    }
+  }
+  auto view = fundraising_->ForCampaign(campaign_id);
+  if (!view) {
+    spdlog::warn("campaign page: reading campaign {}'s fundraiser: {}", campaign_id,
+                 view.error().message);
+    return last;
+  }
+  std::shared_ptr<const std::string> html = kNone;
+  if (*view) {
+    const Fundraiser& f = (*view)->fundraiser;
+    const FundraiserTotals& t = (*view)->totals;
+    Data d;
+    d.set("slug", f.slug);
+    d.set("title", f.title);
+    d.set("total_text", DisplayAmount(t.amount_minor, f.currency));
+    d.set("goal_text", DisplayAmount(f.goal_minor, f.currency));
+    d.set("goal", std::to_string(std::max<std::int64_t>(f.goal_minor, 1)));
+    d.set("total", std::to_string(std::clamp<std::int64_t>(t.amount_minor, 0, f.goal_minor)));
+    d.set("percent", std::to_string(render::PercentOf(t.amount_minor, f.goal_minor)));
+    d.set("donations", render::FormatThousands(t.donations));
+    d.set("donations_noun", t.donations == 1 ? "gift" : "gifts");
+    auto rendered = kit_.Render("campaign_fundraiser", d);
+    if (!rendered) {
+      spdlog::warn("campaign page: rendering campaign {}'s fundraiser: {}", campaign_id,
+                   rendered.error().message);
+      return last;
+    }
+    html = std::make_shared<const std::string>(std::move(*rendered));
+  }
+  std::lock_guard lock(mu_);
+  fundraiser_box_cache_[campaign_id] = CachedFundraiserBox{now_ms, html};
+  return html;
+}
+
 std::array<std::string, 4> CampaignPage::CountSlots(std::int64_t confirmed, std::int64_t goal) {
   if (goal < 1) goal = 1;
   return {render::FormatThousands(confirmed), confirmed == 1 ? "signature" : "signatures",
@@ -250,10 +302,12 @@ Result<std::string> CampaignPage::RenderCampaign(const SnapshotPtr& snap_ptr, bo
   }
   if (count_slots) {
     d.set("group_tally_html", render::SlotPlaceholder(7));
+    d.set("fundraiser_html", render::SlotPlaceholder(9));
   } else {
     auto groups = GroupTally(snap_ptr);
     if (!groups) return Fail(Code::kInternal, "rendering the counts by group");
     d.set("group_tally_html", *groups);
+    d.set("fundraiser_html", *FundraiserBox(snap.campaign.id));
   }
   if (!title_prefix.empty()) d.set("page_title", title_prefix + snap.campaign.title);
   if (count_slots) {

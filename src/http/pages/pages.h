@@ -43,6 +43,7 @@
 #include "http/router.h"
 #include "render/templates.h"
 #include "service/campaigns.h"
+#include "service/fundraising.h"
 #include "service/log.h"
 #include "service/referrals.h"
 #include "service/signing.h"
@@ -74,6 +75,8 @@ struct PagesDeps {
   // Signers' personal links (service/referrals.h): offered on the thank-you page and at
   // /s/shares. nullptr: none.
   service::ReferralService* referrals = nullptr;
+  // Fundraisers (issue 14): a campaign's page shows its open fundraiser. nullptr: none shown.
+  service::FundraisingService* fundraising = nullptr;
 };
 
 void RegisterPages(Router& router, PagesDeps deps);

@@ -38,7 +38,8 @@ struct PublicSite {
       : deps(std::move(d)),
         kit(deps.campaigns, deps.templates, deps.base_url, deps.csrf_secret, deps.site, deps.clock),
         flash(deps.flash_secret),
-        campaign_page(kit, deps.log, deps.may_see_draft, !deps.embed_ancestors.empty()),
+        campaign_page(kit, deps.log, deps.may_see_draft, !deps.embed_ancestors.empty(),
+                      deps.fundraising),
         embed(kit, deps.embed_ancestors) {}
 
   PagesDeps deps;
