@@ -473,7 +473,8 @@ int App::Serve() {
   http::RegisterPages(router, http::PagesDeps{*campaigns_, *signing_, *templates, base_url,
                                               *csrf_secret, site, &clock, &signature_log, mail_note,
                                               *flash_secret, http::MaySeeDraft(*accounts_),
-                                              embed_ancestors.value_or(""), referrals_.get()});
+                                              embed_ancestors.value_or(""), referrals_.get(),
+                                              fundraising_.get()});
   http::RegisterOrganizationPages(
       router, http::OrganizationPagesDeps{
                   *campaigns_, *organizations_, *templates, base_url, *csrf_secret, site, &clock,
@@ -493,7 +494,8 @@ int App::Serve() {
       router, http::ConsoleDeps{*accounts_, *campaigns_, *organizing_, *templates, base_url,
                                 *csrf_secret, site, &clock, dashboard_.get(), moderation_.get(),
                                 organization_review_.get(), updates_.get(), &deliveries,
-                                !embed_ancestors.value_or("").empty(), events_.get()});
+                                !embed_ancestors.value_or("").empty(), events_.get(),
+                                fundraising_.get()});
   service::UnsubscribeService unsubscribe(*store_, *unsubscribe_links, clock);
   http::RegisterUnsubscribePages(
       router, http::UnsubscribePagesDeps{*campaigns_, unsubscribe, *templates, base_url,

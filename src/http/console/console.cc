@@ -48,6 +48,7 @@ void RegisterConsole(Router& router, ConsoleDeps deps) {
   console::RegisterPicture(router, kit);
   console::RegisterTokens(router, kit);
   console::RegisterEvents(router, kit);
+  console::RegisterFundraisers(router, kit);
 }
 
 }  // namespace undersigned::http

@@ -48,6 +48,7 @@
 #include "service/campaigns.h"
 #include "service/dashboard.h"
 #include "service/events.h"
+#include "service/fundraising.h"
 #include "service/moderation.h"
 #include "service/organization_review.h"
 #include "service/organizing.h"
@@ -81,6 +82,9 @@ struct ConsoleDeps {
   // Events (issue 15): their pages, times, attendee list and proposals; nullptr: those pages
   // answer 503.
   service::EventService* events = nullptr;
+  // A campaign's fundraisers and their offline gifts (issue 14); nullptr: those pages answer
+  // 503.
+  service::FundraisingService* fundraising = nullptr;
 };
 
 void RegisterConsole(Router& router, ConsoleDeps deps);

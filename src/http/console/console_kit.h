@@ -47,6 +47,7 @@ class ConsoleKit {
   service::UpdateService* updates() { return deps_.updates; }
   service::TargetDeliveryService* deliveries() { return deps_.deliveries; }
   service::EventService* events() { return deps_.events; }
+  service::FundraisingService* fundraising() { return deps_.fundraising; }
   bool embeds() const { return deps_.embeds; }
   pages::PageKit& pages() { return pages_; }
   const Clock& clock() const { return pages_.clock(); }

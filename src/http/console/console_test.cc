@@ -83,6 +83,8 @@ class ConsoleTest : public ::testing::Test {
     updates_ = std::make_unique<service::UpdateService>(*store_, *accounts_, clock_);
     deliveries_ = std::make_unique<service::TargetDeliveryService>(*store_, *accounts_, *updates_,
                                                                    clock_, kBase);
+    fundraising_ =
+        std::make_unique<service::FundraisingService>(*store_, *accounts_, clock_, nullptr);
     auto templates = render::Templates::Load(render::FindAssetDir("templates"));
     ASSERT_TRUE(templates) << templates.error().message;
     templates_ = std::make_unique<render::Templates>(std::move(*templates));
@@ -108,6 +110,7 @@ class ConsoleTest : public ::testing::Test {
                         updates_.get(),
                         deliveries_.get()};
     console.events = events_.get();
+    console.fundraising = fundraising_.get();
     RegisterConsole(*router_, console);
     admin_ = MakeUser("admin@example.org", true);
     owner_ = MakeUser("owner@example.org");
@@ -126,6 +129,7 @@ class ConsoleTest : public ::testing::Test {
   void TearDown() override {
     router_.reset();
     events_.reset();
+    fundraising_.reset();
     deliveries_.reset();
     updates_.reset();
     review_.reset();
@@ -241,6 +245,7 @@ class ConsoleTest : public ::testing::Test {
   std::unique_ptr<service::UpdateService> updates_;
   std::unique_ptr<service::TargetDeliveryService> deliveries_;
   std::unique_ptr<service::EventService> events_;
+  std::unique_ptr<service::FundraisingService> fundraising_;
   std::unique_ptr<render::Templates> templates_;
   std::unique_ptr<Router> router_;
   User admin_;
@@ -779,6 +784,97 @@ TEST_F(ConsoleTest, OrganizationsAreReviewedWithTheirLogoAndAnApprovalCanBeWithd
   // The form needs the session's token.
   EXPECT_EQ(Post(mod, base + "/" + org->uuid, {{"csrf", "forged"}, {"decision", "approve"}}).status,
             403);
+}
+
+TEST_F(ConsoleTest, AFundraiserIsMadeOpenedAndGivenOfflineGiftsFromTheConsole) {
+  Member("editor@example.org", CampaignRole::kEditor);
+  Member("moderator@example.org", CampaignRole::kModerator);
+  Browser mod = SignIn("moderator@example.org");
+  EXPECT_EQ(Get(mod, "/console/c/the-letter/fundraisers").status, 403);  // editors and up
+  Browser admin = SignIn("admin@example.org");  // an administrator sees every campaign
+  EXPECT_EQ(Get(admin, "/console/c/the-letter/fundraisers").status, 200);
+
+  Browser ed = SignIn("editor@example.org");
+  Response campaign = Get(ed, "/console/c/the-letter");
+  EXPECT_TRUE(Contains(campaign.body, "/console/c/the-letter/fundraisers"));
+  Response list = Get(ed, "/console/c/the-letter/fundraisers");
+  ASSERT_EQ(list.status, 200) << list.body;
+  EXPECT_TRUE(Contains(list.body, "No fundraiser yet."));
+  // A bad goal and a bad line item come back as typed, with what to fix.
+  std::vector<std::pair<std::string, std::string>> fields = {
+      {"csrf", Token(ed)},       {"slug", "bus-ads"},  {"title", "Bus ads <for> the conference"},
+      {"story", "We *need* it"}, {"goal", "12,000"},   {"currency", "usd"},
+      {"suggested", "10 25"},    {"monthly", "yes"},   {"items", "bus=One bus ad=4200.00
+"}};
+  Response bad = Post(ed, "/console/c/the-letter/fundraisers", fields);
+  EXPECT_EQ(bad.status, 422);
+  EXPECT_TRUE(Contains(bad.body, "value=\"12,000\""));
+  EXPECT_TRUE(Contains(bad.body, "Bus ads &lt;for&gt; the conference"));
+  EXPECT_TRUE(Contains(bad.body, "We *need* it"));
+  fields[4].second = "12000";
+  fields[8].second = "bus=One bus ad\n";
+  bad = Post(ed, "/console/c/the-letter/fundraisers", fields);
+  EXPECT_EQ(bad.status, 422);
+  EXPECT_TRUE(Contains(bad.body, "line 1: write KEY=TITLE=GOAL"));
+  fields[8].second = "bus=One bus ad=4200.00\nposter=A poster run=800\n";
+  Response made = Post(ed, "/console/c/the-letter/fundraisers", fields);
+  ASSERT_EQ(made.status, 303) << made.body;
+  const std::string at = HeaderOf(made, "Location");
+  const std::string page_path = at.substr(0, at.find('?'));
+  ASSERT_TRUE(page_path.starts_with("/console/f/")) << at;
+  Response page = Get(ed, at);
+  ASSERT_EQ(page.status, 200) << page.body;
+  EXPECT_TRUE(Contains(page.body, "made, as a draft"));
+  EXPECT_TRUE(Contains(page.body, "$12000.00"));
+  EXPECT_TRUE(Contains(page.body, "poster=A poster run=800.00"));  // the items, as written
+  EXPECT_EQ(store_->fundraising().GetFundraiserBySlug("bus-ads")->status,
+            FundraiserStatus::kDraft);
+
+  // Opened (public from then on: the fundraiser pages' own tests).
+  ASSERT_EQ(Post(ed, page_path + "/status", {{"csrf", Token(ed)}, {"status", "open"}}).status,
+            303);
+  EXPECT_EQ(store_->fundraising().GetFundraiserBySlug("bus-ads")->status,
+            FundraiserStatus::kOpen);
+
+  // An offline gift: a bad amount comes back as typed; a good one counts at once.
+  Response bad_gift = Post(ed, page_path + "/gifts",
+                           {{"csrf", Token(ed)},
+                            {"amount", "-5"},
+                            {"payment_method", "check"},
+                            {"reference_number", "CHQ-0042"},
+                            {"donor_name", "Union local 12"},
+                            {"named", "yes"},
+                            {"line_item", "bus"}});
+  EXPECT_EQ(bad_gift.status, 422);
+  EXPECT_TRUE(Contains(bad_gift.body, "value=\"CHQ-0042\""));
+  EXPECT_TRUE(Contains(bad_gift.body, "value=\"-5\""));
+  Response gift = Post(ed, page_path + "/gifts",
+                       {{"csrf", Token(ed)},
+                        {"amount", "250.50"},
+                        {"payment_method", "check"},
+                        {"reference_number", "CHQ-0042"},
+                        {"donor_name", "Union local 12"},
+                        {"named", "yes"},
+                        {"line_item", "bus"}});
+  ASSERT_EQ(gift.status, 303) << gift.body;
+  page = Get(ed, HeaderOf(gift, "Location"));
+  EXPECT_TRUE(Contains(page.body, "The gift is recorded"));
+  EXPECT_TRUE(Contains(page.body, "$250.50"));
+  EXPECT_TRUE(Contains(page.body, "check CHQ-0042"));
+  auto f = store_->fundraising().GetFundraiserBySlug("bus-ads");
+  ASSERT_TRUE(f);
+  EXPECT_EQ(store_->fundraising().GetTotals(f->id)->amount_minor, 25050);
+  EXPECT_EQ(store_->fundraising().GetTotals(f->id)->items["bus"].amount_minor, 25050);
+
+  // The treasurer's CSV.
+  Response csv = Get(ed, page_path + "/donations.csv");
+  ASSERT_EQ(csv.status, 200);
+  EXPECT_EQ(csv.content_type, "text/csv; charset=utf-8");
+  EXPECT_TRUE(Contains(csv.body, "250.50,USD,succeeded,offline,check,CHQ-0042,bus"));
+  // Someone with no role on the campaign learns nothing of it.
+  Browser outsider = SignIn(MakeUser("outsider@example.org").email);
+  EXPECT_EQ(Get(outsider, page_path).status, 404);
+  EXPECT_EQ(Get(outsider, page_path + "/donations.csv").status, 404);
 }
 
 TEST_F(ConsoleTest, AnUpdateIsWrittenTestedAndSentOnlyToSignersWhoAskedForUpdates) {
