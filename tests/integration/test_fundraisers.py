@@ -77,6 +77,9 @@ def test_a_gift_through_checkout_counts_once_from_its_webhooks(tmp_path, emulato
         page = c.get("/f/hives")
         assert page.status == 200, page
         assert "$0.00" in page.text and "Hives for the city" in page.text
+        # The gift form ends on Checkout, another site: the page's policy lets it go there.
+        assert "form-action 'self' https:;" in page.header("content-security-policy"), \
+            page.headers
         # Monthly is offered, never pre-selected.
         assert re.search(r'<input id="f-monthly"[^>]*>', page.text)
         assert "checked" not in re.search(r'<input id="f-monthly"[^>]*>', page.text).group(0)

@@ -13,6 +13,7 @@
 #include "core/utf8.h"
 #include "http/message.h"
 #include "http/pages/page_kit.h"
+#include "http/wire.h"
 #include "render/markdown.h"
 
 namespace undersigned::http {
@@ -251,6 +252,9 @@ class FundraiserSite {
     if (!html) return kit_.InternalError();
     Response r = HtmlPage(*html, status, "no-store");
     kit_.SetCookie(csrf, &r);
+    // The gift form is answered by a redirect to the provider's Checkout page, which browsers
+    // block under form-action 'self'.
+    r.Header("Content-Security-Policy", PolicyWithFormAction("https:"));
     return r;
   }
 
