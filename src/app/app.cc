@@ -470,11 +470,11 @@ int App::Serve() {
   }
   // Checked when the config was loaded (config.cc): who may frame the embeds.
   auto embed_ancestors = http::pages::ParseFrameAncestors(config_.server.embed_ancestors);
-  http::RegisterPages(router, http::PagesDeps{*campaigns_, *signing_, *templates, base_url,
-                                              *csrf_secret, site, &clock, &signature_log, mail_note,
-                                              *flash_secret, http::MaySeeDraft(*accounts_),
-                                              embed_ancestors.value_or(""), referrals_.get(),
-                                              fundraising_.get()});
+  http::RegisterPages(
+      router, http::PagesDeps{*campaigns_, *signing_, *templates, base_url, *csrf_secret, site,
+                              &clock, &signature_log, mail_note, *flash_secret,
+                              http::MaySeeDraft(*accounts_), embed_ancestors.value_or(""),
+                              referrals_.get(), fundraising_.get(), events_.get()});
   http::RegisterOrganizationPages(
       router, http::OrganizationPagesDeps{
                   *campaigns_, *organizations_, *templates, base_url, *csrf_secret, site, &clock,
@@ -491,11 +491,11 @@ int App::Serve() {
                                         *csrf_secret, site, payment_webhooks_.get(), &clock});
   service::TargetDeliveryService deliveries(*store_, *accounts_, *updates_, clock, base_url);
   http::RegisterConsole(
-      router, http::ConsoleDeps{*accounts_, *campaigns_, *organizing_, *templates, base_url,
-                                *csrf_secret, site, &clock, dashboard_.get(), moderation_.get(),
-                                organization_review_.get(), updates_.get(), &deliveries,
-                                !embed_ancestors.value_or("").empty(), events_.get(),
-                                fundraising_.get()});
+      router,
+      http::ConsoleDeps{*accounts_, *campaigns_, *organizing_, *templates, base_url, *csrf_secret,
+                        site, &clock, dashboard_.get(), moderation_.get(),
+                        organization_review_.get(), updates_.get(), &deliveries,
+                        !embed_ancestors.value_or("").empty(), events_.get(), fundraising_.get()});
   service::UnsubscribeService unsubscribe(*store_, *unsubscribe_links, clock);
   http::RegisterUnsubscribePages(
       router, http::UnsubscribePagesDeps{*campaigns_, unsubscribe, *templates, base_url,

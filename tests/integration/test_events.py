@@ -280,6 +280,14 @@ def test_the_public_pages_list_an_event_take_an_rsvp_and_keep_what_was_typed(sta
     slot = add_slot(stack, event_id, iso(start), iso(start + datetime.timedelta(hours=2)),
                     zone="Europe/Paris", capacity=1)
     client = stack.client()
+    # The campaign page names the coming events beside its sign form (its boxes are read again
+    # at most once a second) and links them all; never a private place.
+    campaign = harness.wait_until(
+        lambda: (lambda p: p if "Come along" in p.text else None)(client.get("/c/protest")),
+        10, what="the coming events on the campaign page")
+    assert 'href="/c/protest/agenda"' in campaign.text
+    assert re.search(r'href="/c/protest/events/[a-z0-9-]+">Rally ', campaign.text)
+    assert "Hidden Lane" not in campaign.text and "Secret Garage" not in campaign.text
     listing = client.get("/c/protest/agenda")
     assert listing.status == 200, listing
     assert "Rally pages" in listing.text

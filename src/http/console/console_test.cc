@@ -802,10 +802,9 @@ TEST_F(ConsoleTest, AFundraiserIsMadeOpenedAndGivenOfflineGiftsFromTheConsole) {
   EXPECT_TRUE(Contains(list.body, "No fundraiser yet."));
   // A bad goal and a bad line item come back as typed, with what to fix.
   std::vector<std::pair<std::string, std::string>> fields = {
-      {"csrf", Token(ed)},       {"slug", "bus-ads"},  {"title", "Bus ads <for> the conference"},
-      {"story", "We *need* it"}, {"goal", "12,000"},   {"currency", "usd"},
-      {"suggested", "10 25"},    {"monthly", "yes"},   {"items", "bus=One bus ad=4200.00
-"}};
+      {"csrf", Token(ed)},       {"slug", "bus-ads"}, {"title", "Bus ads <for> the conference"},
+      {"story", "We *need* it"}, {"goal", "12,000"},  {"currency", "usd"},
+      {"suggested", "10 25"},    {"monthly", "yes"},  {"items", "bus=One bus ad=4200.00\n"}};
   Response bad = Post(ed, "/console/c/the-letter/fundraisers", fields);
   EXPECT_EQ(bad.status, 422);
   EXPECT_TRUE(Contains(bad.body, "value=\"12,000\""));
@@ -827,14 +826,11 @@ TEST_F(ConsoleTest, AFundraiserIsMadeOpenedAndGivenOfflineGiftsFromTheConsole) {
   EXPECT_TRUE(Contains(page.body, "made, as a draft"));
   EXPECT_TRUE(Contains(page.body, "$12000.00"));
   EXPECT_TRUE(Contains(page.body, "poster=A poster run=800.00"));  // the items, as written
-  EXPECT_EQ(store_->fundraising().GetFundraiserBySlug("bus-ads")->status,
-            FundraiserStatus::kDraft);
+  EXPECT_EQ(store_->fundraising().GetFundraiserBySlug("bus-ads")->status, FundraiserStatus::kDraft);
 
   // Opened (public from then on: the fundraiser pages' own tests).
-  ASSERT_EQ(Post(ed, page_path + "/status", {{"csrf", Token(ed)}, {"status", "open"}}).status,
-            303);
-  EXPECT_EQ(store_->fundraising().GetFundraiserBySlug("bus-ads")->status,
-            FundraiserStatus::kOpen);
+  ASSERT_EQ(Post(ed, page_path + "/status", {{"csrf", Token(ed)}, {"status", "open"}}).status, 303);
+  EXPECT_EQ(store_->fundraising().GetFundraiserBySlug("bus-ads")->status, FundraiserStatus::kOpen);
 
   // An offline gift: a bad amount comes back as typed; a good one counts at once.
   Response bad_gift = Post(ed, page_path + "/gifts",
@@ -870,7 +866,9 @@ TEST_F(ConsoleTest, AFundraiserIsMadeOpenedAndGivenOfflineGiftsFromTheConsole) {
   Response csv = Get(ed, page_path + "/donations.csv");
   ASSERT_EQ(csv.status, 200);
   EXPECT_EQ(csv.content_type, "text/csv; charset=utf-8");
-  EXPECT_TRUE(Contains(csv.body, "250.50,USD,succeeded,offline,check,CHQ-0042,bus"));
+  EXPECT_TRUE(
+      Contains(csv.body, R"("250.50","USD","succeeded","offline","check","CHQ-0042","bus")"))
+      << csv.body;
   // Someone with no role on the campaign learns nothing of it.
   Browser outsider = SignIn(MakeUser("outsider@example.org").email);
   EXPECT_EQ(Get(outsider, page_path).status, 404);

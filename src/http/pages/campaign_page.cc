@@ -6,9 +6,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/money.h"
+#include "core/time_zone.h"
 #include "http/pages/origin.h"
 #include "http/pages/public_site.h"
-#include "core/money.h"
 #include "http/url.h"
 #include "render/spliced.h"
 #include "render/text.h"
@@ -18,6 +19,7 @@ namespace undersigned::http::pages {
 namespace {
 
 using render::Data;
+using render::DataList;
 using render::Spliced;
 using service::CampaignSnapshot;
 
@@ -107,9 +109,9 @@ Response CampaignPage::Get(const Request& req) {
   const auto groups = GroupTally(snap);
   if (!groups) return kit_.InternalError();
   const std::string origin = OriginInputHtml(LandingOrigin(req, own_host_));
-  const auto fundraiser = FundraiserBox(snap->campaign.id);
+  const auto boxes = ActionBoxes(snap->campaign);
   Response r = Response::Html(page->Fill({csrf.token, count[0], count[1], count[2], count[3],
-                                          log[0], log[1], *groups, origin, *fundraiser}));
+                                          log[0], log[1], *groups, origin, *boxes}));
   r.Header("Cache-Control", "private, no-cache");
   kit_.SetCookie(csrf, &r);
   return r;
@@ -231,54 +233,90 @@ std::shared_ptr<const std::string> CampaignPage::GroupTally(const SnapshotPtr& s
   return shared;
 }
 
-std::shared_ptr<const std::string> CampaignPage::FundraiserBox(std::int64_t campaign_id) {
+std::shared_ptr<const std::string> CampaignPage::ActionBoxes(const Campaign& c) {
   static const auto kNone = std::make_shared<const std::string>();
-  if (fundraising_ == nullptr) return kNone;
+  if (fundraising_ == nullptr && events_ == nullptr) return kNone;
   const std::int64_t now_ms = kit_.clock().MonotonicMillis();
   std::shared_ptr<const std::string> last = kNone;
   {
     std::lock_guard lock(mu_);
-    auto it = fundraiser_box_cache_.find(campaign_id);
-    if (it != fundraiser_box_cache_.end()) {
-      if (now_ms - it->second.read_ms < kFundraiserBoxMaxAgeMs) return it->second.html;
+    auto it = action_boxes_cache_.find(c.id);
+    if (it != action_boxes_cache_.end()) {
+      if (now_ms - it->second.read_ms < kActionBoxesMaxAgeMs) return it->second.html;
       last = it->second.html;
-      // The others asking meanwhile are served the box last read: one read per interval.
+      // The others asking meanwhile are served the boxes last read: one read per interval.
       it->second.read_ms = now_ms;
     } else {
-      fundraiser_box_cache_[campaign_id] = CachedFundraiserBox{now_ms, kNone};
+      action_boxes_cache_[c.id] = CachedActionBoxes{now_ms, kNone};
     }
   }
-  auto view = fundraising_->ForCampaign(campaign_id);
-  if (!view) {
-    spdlog::warn("campaign page: reading campaign {}'s fundraiser: {}", campaign_id,
-                 view.error().message);
-    return last;
-  }
-  std::shared_ptr<const std::string> html = kNone;
-  if (*view) {
-    const Fundraiser& f = (*view)->fundraiser;
-    const FundraiserTotals& t = (*view)->totals;
-    Data d;
-    d.set("slug", f.slug);
-    d.set("title", f.title);
-    d.set("total_text", DisplayAmount(t.amount_minor, f.currency));
-    d.set("goal_text", DisplayAmount(f.goal_minor, f.currency));
-    d.set("goal", std::to_string(std::max<std::int64_t>(f.goal_minor, 1)));
-    d.set("total", std::to_string(std::clamp<std::int64_t>(t.amount_minor, 0, f.goal_minor)));
-    d.set("percent", std::to_string(render::PercentOf(t.amount_minor, f.goal_minor)));
-    d.set("donations", render::FormatThousands(t.donations));
-    d.set("donations_noun", t.donations == 1 ? "gift" : "gifts");
-    auto rendered = kit_.Render("campaign_fundraiser", d);
-    if (!rendered) {
-      spdlog::warn("campaign page: rendering campaign {}'s fundraiser: {}", campaign_id,
-                   rendered.error().message);
+  std::string html;
+  for (auto part : {&CampaignPage::FundraiserBox, &CampaignPage::EventsBox}) {
+    auto box = (this->*part)(c);
+    if (!box) {
+      spdlog::warn("campaign page: campaign {}'s boxes: {}", c.slug, box.error().message);
       return last;
     }
-    html = std::make_shared<const std::string>(std::move(*rendered));
+    html += *box;
   }
+  auto shared = html.empty() ? kNone : std::make_shared<const std::string>(std::move(html));
   std::lock_guard lock(mu_);
-  fundraiser_box_cache_[campaign_id] = CachedFundraiserBox{now_ms, html};
-  return html;
+  action_boxes_cache_[c.id] = CachedActionBoxes{now_ms, shared};
+  return shared;
+}
+
+Result<std::string> CampaignPage::FundraiserBox(const Campaign& c) {
+  if (fundraising_ == nullptr) return std::string();
+  auto view = fundraising_->ForCampaign(c.id);
+  if (!view) return Fail(view.error());
+  if (!*view) return std::string();
+  const Fundraiser& f = (*view)->fundraiser;
+  const FundraiserTotals& t = (*view)->totals;
+  Data d;
+  d.set("slug", f.slug);
+  d.set("title", f.title);
+  d.set("total_text", DisplayAmount(t.amount_minor, f.currency));
+  d.set("goal_text", DisplayAmount(f.goal_minor, f.currency));
+  d.set("goal", std::to_string(std::max<std::int64_t>(f.goal_minor, 1)));
+  d.set("total", std::to_string(std::clamp<std::int64_t>(t.amount_minor, 0, f.goal_minor)));
+  d.set("percent", std::to_string(render::PercentOf(t.amount_minor, f.goal_minor)));
+  d.set("donations", render::FormatThousands(t.donations));
+  d.set("donations_noun", t.donations == 1 ? "gift" : "gifts");
+  return kit_.Render("campaign_fundraiser", d);
+}
+
+Result<std::string> CampaignPage::EventsBox(const Campaign& c) {
+  if (events_ == nullptr) return std::string();
+  auto listed = events_->Listed(c.slug);
+  if (!listed) return Fail(listed.error());
+  // The listed events with a time still to come, soonest first.
+  const UnixTime now = kit_.clock().Now();
+  std::vector<std::pair<const EventSlot*, const Event*>> coming;
+  for (const service::PublicEvent& p : *listed) {
+    if (p.event.status != EventStatus::kListed) continue;
+    const EventSlot* next = nullptr;
+    for (const EventSlot& s : p.slots) {
+      if (s.ends > now && (next == nullptr || s.starts < next->starts)) next = &s;
+    }
+    if (next != nullptr) coming.emplace_back(next, &p.event);
+  }
+  if (coming.empty()) return std::string();
+  std::sort(coming.begin(), coming.end(),
+            [](const auto& a, const auto& b) { return a.first->starts < b.first->starts; });
+  DataList items;
+  for (std::size_t i = 0; i < coming.size() && i < kEventsShown; ++i) {
+    Data e;
+    e.set("title", coming[i].second->title);
+    e.set("url",
+          "/c/" + PercentEncode(c.slug) + "/events/" + PercentEncode(coming[i].second->slug));
+    e.set("when", DescribeTime(coming[i].first->starts, coming[i].first->time_zone));
+    items.push_back(std::move(e));
+  }
+  Data d;
+  d.set("items", Data(items));
+  d.set("more", Data(coming.size() > kEventsShown));
+  d.set("all_url", "/c/" + PercentEncode(c.slug) + "/agenda");
+  return kit_.Render("campaign_events", d);
 }
 
 std::array<std::string, 4> CampaignPage::CountSlots(std::int64_t confirmed, std::int64_t goal) {
@@ -302,12 +340,12 @@ Result<std::string> CampaignPage::RenderCampaign(const SnapshotPtr& snap_ptr, bo
   }
   if (count_slots) {
     d.set("group_tally_html", render::SlotPlaceholder(7));
-    d.set("fundraiser_html", render::SlotPlaceholder(9));
+    d.set("action_boxes_html", render::SlotPlaceholder(9));
   } else {
     auto groups = GroupTally(snap_ptr);
     if (!groups) return Fail(Code::kInternal, "rendering the counts by group");
     d.set("group_tally_html", *groups);
-    d.set("fundraiser_html", *FundraiserBox(snap.campaign.id));
+    d.set("action_boxes_html", *ActionBoxes(snap.campaign));
   }
   if (!title_prefix.empty()) d.set("page_title", title_prefix + snap.campaign.title);
   if (count_slots) {

@@ -43,6 +43,7 @@
 #include "http/router.h"
 #include "render/templates.h"
 #include "service/campaigns.h"
+#include "service/events.h"
 #include "service/fundraising.h"
 #include "service/log.h"
 #include "service/referrals.h"
@@ -77,6 +78,8 @@ struct PagesDeps {
   service::ReferralService* referrals = nullptr;
   // Fundraisers (issue 14): a campaign's page shows its open fundraiser. nullptr: none shown.
   service::FundraisingService* fundraising = nullptr;
+  // Events (issue 15): a campaign's page lists its coming events. nullptr: none shown.
+  service::EventService* events = nullptr;
 };
 
 void RegisterPages(Router& router, PagesDeps deps);

@@ -39,7 +39,7 @@ struct PublicSite {
         kit(deps.campaigns, deps.templates, deps.base_url, deps.csrf_secret, deps.site, deps.clock),
         flash(deps.flash_secret),
         campaign_page(kit, deps.log, deps.may_see_draft, !deps.embed_ancestors.empty(),
-                      deps.fundraising),
+                      deps.fundraising, deps.events),
         embed(kit, deps.embed_ancestors) {}
 
   PagesDeps deps;
