@@ -131,8 +131,11 @@ class SqliteStoreTest : public ::testing::Test {
     RewindVersionThirteen();
     ExecOther("ALTER TABLE campaigns DROP COLUMN secondary_targets;");
   }
-  // Drops what migration 14 (fundraisers and donations) adds.
+  // Drops what migration 15 (conditional pledges) adds.
+  void RewindVersionFifteen() { ExecOther("DROP TABLE pledges; DROP TABLE pledge_campaigns;"); }
+  // Drops what migration 14 (fundraisers and donations) adds, and 15 after it.
   void RewindVersionFourteen() {
+    RewindVersionFifteen();
     ExecOther(
         "DROP TABLE processed_webhook_events; DROP TABLE fundraiser_totals; DROP TABLE "
         "donations; DROP TABLE fundraisers;");
