@@ -181,13 +181,13 @@ Result<std::unique_ptr<App>> App::Open(const Config& config, bool serving) {
   }
   // A command line does one thing and exits: one connection to read and one to write, so that
   // many commands at once (a script, a test's burst) do not use up the server's connections.
-  auto store =
-      store::OpenStore(config.store.data_dir,
-                       store::StoreOptions{.url = config.store.url,
-                                           .log_enabled = config.signature_log.enabled,
-                                           .exclusive = serving && sqlite,
-                                           .write_lanes = serving ? config.store.write_lanes : 1,
-                                           .read_connections = serving ? 4 : 1});
+  auto store = store::OpenStore(
+      config.store.data_dir,
+      store::StoreOptions{.url = config.store.url,
+                          .log_enabled = config.signature_log.enabled,
+                          .exclusive = serving && sqlite,
+                          .write_lanes = serving ? config.store.write_lanes : 1,
+                          .read_connections = serving ? 4 : 1});
   if (!store) return Fail(store.error());
   app->store_ = std::move(*store);
   const Clock& clock = Clock::System();
