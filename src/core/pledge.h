@@ -53,7 +53,8 @@ std::optional<PledgeCampaignStatus> ParsePledgeCampaignStatus(std::string_view s
 //   pending       money pledge whose card is not saved yet (Checkout in setup mode not
 //                 completed: the verified webhook moves it to made). Not counted.
 //   made          counted; a card saved (money) or nothing needed (money-free).
-//   withdrawn     taken back by the pledger before the decision.
+//   withdrawn     taken back by the pledger before the decision (or, still pending when the
+//                 condition failed, closed without a word: it never counted).
 //   charged       the condition was met and the money collected.
 //   needs_action  the off-session charge needed the donor (authentication) or was declined:
 //                 the donor was mailed a link, is reminded every 48 h.

@@ -180,8 +180,8 @@ class PledgeStore {
   // Records a charge's answer (see ChargeRecord) if the pledge is still made with that attempt;
   // returns the pledge after, and whether this call changed it.
   virtual Result<std::pair<Pledge, bool>> RecordCharge(const PledgeChargeResult& r) = 0;
-  // A made (or pending) pledge of a failed campaign becomes released (mail pledge_released
-  // for a made one). A money-free made pledge of a met campaign becomes due (mail pledge_due).
+  // A made pledge of a failed campaign becomes released (mail pledge_released); a pending one
+  // (its card never saved, never counted) withdrawn, silently. A money-free made pledge of a met campaign becomes due (mail pledge_due).
   // Each returns whether this call changed it.
   virtual Result<bool> RecordReleased(std::int64_t pledge_id, UnixTime now) = 0;
   virtual Result<bool> RecordDue(std::int64_t pledge_id, UnixTime now) = 0;
