@@ -155,8 +155,9 @@ class PledgeStore {
 
   // --- pledges
   // A money campaign's pledge starts pending (made once its card is saved), a money-free one
-  // made (its receipt, "pledge_made", queued with it). kConflict if the campaign is not open or its deadline has passed ("the pledge
-  // campaign is closed"), or the address already has a live pledge here ("already pledged").
+  // made (its receipt, "pledge_made", queued with it). kConflict if the campaign is not open or its
+  // deadline has passed ("the pledge campaign is closed"), or the address already has a live pledge
+  // here ("already pledged").
   virtual Result<Pledge> CreatePledge(const NewPledge& n) = 0;
   virtual Result<Pledge> GetPledge(std::int64_t id) = 0;
   virtual Result<Pledge> GetPledgeByUuid(const std::string& uuid) = 0;
@@ -165,8 +166,9 @@ class PledgeStore {
   virtual Result<Pledge> SetPledgeCheckout(std::int64_t id, const std::string& session,
                                            UnixTime now) = 0;
   // The verified webhook's saved card: a pending pledge (by id) becomes made with its customer
-  // and payment method (its receipt, "pledge_made", queued with it). Already made (a duplicate event): unchanged, returned. Withdrawn,
-  // or its campaign no longer open: kConflict (the service detaches the card then).
+  // and payment method (its receipt, "pledge_made", queued with it). Already made (a duplicate
+  // event): unchanged, returned. Withdrawn, or its campaign no longer open: kConflict (the service
+  // detaches the card then).
   virtual Result<Pledge> SaveCard(std::int64_t id, const std::string& customer,
                                   const std::string& payment_method, UnixTime now) = 0;
   // A pending or made pledge of an open campaign becomes withdrawn. kConflict otherwise.
@@ -181,8 +183,8 @@ class PledgeStore {
   // returns the pledge after, and whether this call changed it.
   virtual Result<std::pair<Pledge, bool>> RecordCharge(const PledgeChargeResult& r) = 0;
   // A made pledge of a failed campaign becomes released (mail pledge_released); a pending one
-  // (its card never saved, never counted) withdrawn, silently. A money-free made pledge of a met campaign becomes due (mail pledge_due).
-  // Each returns whether this call changed it.
+  // (its card never saved, never counted) withdrawn, silently. A money-free made pledge of a met
+  // campaign becomes due (mail pledge_due). Each returns whether this call changed it.
   virtual Result<bool> RecordReleased(std::int64_t pledge_id, UnixTime now) = 0;
   virtual Result<bool> RecordDue(std::int64_t pledge_id, UnixTime now) = 0;
   // The donor completed a needs_action pledge's payment (a verified webhook): -> charged with
