@@ -18,6 +18,7 @@
 #include <spdlog/spdlog.h>
 
 #include "http/api/api.h"
+#include "http/api/events.h"
 #include "http/api/fundraising.h"
 #include "http/console/console.h"
 #include "http/event_hub.h"
@@ -26,6 +27,7 @@
 #include "http/pages/embed.h"
 #include "http/pages/event_feed.h"
 #include "http/pages/event_links.h"
+#include "http/pages/events.h"
 #include "http/pages/fundraiser.h"
 #include "http/pages/organizations.h"
 #include "http/pages/pages.h"
@@ -181,13 +183,13 @@ Result<std::unique_ptr<App>> App::Open(const Config& config, bool serving) {
   }
   // A command line does one thing and exits: one connection to read and one to write, so that
   // many commands at once (a script, a test's burst) do not use up the server's connections.
-  auto store = store::OpenStore(
-      config.store.data_dir,
-      store::StoreOptions{.url = config.store.url,
-                          .log_enabled = config.signature_log.enabled,
-                          .exclusive = serving && sqlite,
-                          .write_lanes = serving ? config.store.write_lanes : 1,
-                          .read_connections = serving ? 4 : 1});
+  auto store =
+      store::OpenStore(config.store.data_dir,
+                       store::StoreOptions{.url = config.store.url,
+                                           .log_enabled = config.signature_log.enabled,
+                                           .exclusive = serving && sqlite,
+                                           .write_lanes = serving ? config.store.write_lanes : 1,
+                                           .read_connections = serving ? 4 : 1});
   if (!store) return Fail(store.error());
   app->store_ = std::move(*store);
   const Clock& clock = Clock::System();
@@ -264,6 +266,9 @@ Result<std::unique_ptr<App>> App::Open(const Config& config, bool serving) {
                        config.limits.link_guess_burst > 0});
   app->signing_->SetTokenGuard(app->link_guesses_.get());
   app->organizations_->SetTokenGuard(app->link_guesses_.get());
+  auto referrals = service::ReferralService::Open(*app->store_, *app->signing_);
+  if (!referrals) return Fail(referrals.error());
+  app->referrals_ = std::move(*referrals);
   return app;
 }
 
@@ -482,10 +487,10 @@ int App::Serve() {
   }
   // Checked when the config was loaded (config.cc): who may frame the embeds.
   auto embed_ancestors = http::pages::ParseFrameAncestors(config_.server.embed_ancestors);
-  http::RegisterPages(
-      router, http::PagesDeps{*campaigns_, *signing_, *templates, base_url, *csrf_secret, site,
-                              &clock, &signature_log, mail_note, *flash_secret,
-                              http::MaySeeDraft(*accounts_), embed_ancestors.value_or("")});
+  http::RegisterPages(router, http::PagesDeps{*campaigns_, *signing_, *templates, base_url,
+                                              *csrf_secret, site, &clock, &signature_log, mail_note,
+                                              *flash_secret, http::MaySeeDraft(*accounts_),
+                                              embed_ancestors.value_or(""), referrals_.get()});
   http::RegisterOrganizationPages(
       router, http::OrganizationPagesDeps{
                   *campaigns_, *organizations_, *templates, base_url, *csrf_secret, site, &clock,
@@ -508,28 +513,35 @@ int App::Serve() {
       router, http::ConsoleDeps{*accounts_, *campaigns_, *organizing_, *templates, base_url,
                                 *csrf_secret, site, &clock, dashboard_.get(), moderation_.get(),
                                 organization_review_.get(), updates_.get(), &deliveries,
-                                !embed_ancestors.value_or("").empty()});
+                                !embed_ancestors.value_or("").empty(), events_.get()});
   service::UnsubscribeService unsubscribe(*store_, *unsubscribe_links, clock);
   http::RegisterUnsubscribePages(
       router, http::UnsubscribePagesDeps{*campaigns_, unsubscribe, *templates, base_url,
                                          *csrf_secret, site, &clock});
   {
-    // Events (issue 15): the campaign's calendar feed and the pages of an attendee's links (the
-    // events' own pages and the RSVP form are not built yet).
+    // Events (issue 15): the campaign's calendar feed, the pages of an attendee's links, the
+    // events' public pages, the RSVP form and the supporters' proposal form.
     std::string host =
         base_url.substr(base_url.find("://") == std::string::npos ? 0 : base_url.find("://") + 3);
     http::RegisterEventFeed(router, *events_, host.substr(0, host.find_first_of(":/")));
     http::RegisterEventLinkPages(
         router, http::EventLinkPagesDeps{*campaigns_, *events_, *templates, base_url, *csrf_secret,
                                          site, &clock});
+    http::RegisterEventPages(
+        router, http::EventPagesDeps{*campaigns_, *events_, *templates, base_url, *csrf_secret,
+                                     site, &clock, mail_note});
   }
   http::ApiDeps api{*campaigns_, *signing_, *tokens_, *people_, *organizations_, clock, base_url};
   api.per_token =
       RateLimit{config_.limits.api_per_token_burst, config_.limits.api_per_token_per_second,
                 config_.limits.api_per_token_burst > 0};
+  const RateLimit api_per_address = api.per_token;
   http::RegisterApi(router, std::move(api));
   http::RegisterFundraisingApi(
       router, http::FundraisingApiDeps{*fundraising_, *tokens_, *store_, base_url});
+  // Events (issue 15): OSDI events, attendances and the record-attendance helper.
+  http::RegisterEventsApi(router, http::EventsApiDeps{*events_, *campaigns_, *tokens_, *store_,
+                                                      clock, base_url, api_per_address});
   if (auto r = router.AddStatic("/static", fs::path(share) / "static"); !r) {
     spdlog::error("cannot load static files from {}: {}", share, r.error().message);
     return 1;

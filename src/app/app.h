@@ -24,6 +24,7 @@
 #include "service/organizing.h"
 #include "service/people.h"
 #include "service/pledges.h"
+#include "service/referrals.h"
 #include "service/signing.h"
 #include "service/updates.h"
 #include "store/data_dir_lock.h"
@@ -112,6 +113,7 @@ class App {
   std::unique_ptr<payments::WebhookVerifier> payment_webhooks_;              // null: payments off
   std::unique_ptr<service::FundraisingService> fundraising_;  // over the above (issue 14)
   std::unique_ptr<service::PledgeService> pledges_;           // likewise (issue 14 part 3)
+  std::unique_ptr<service::ReferralService> referrals_;       // personal share links (issue 15)
   // Set by Serve(): the mail sender's Wake, called by the signing service after commits.
   std::function<void()> wake_mailer_;
 };

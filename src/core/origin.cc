@@ -51,6 +51,17 @@ bool ValidChannel(std::string_view c) {
   return true;
 }
 
+bool ValidReferral(std::string_view r) {
+  if (r.empty() || r.size() > kMaxReferralBytes) return false;
+  for (char ch : r) {
+    if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+          ch == '_' || ch == '-')) {
+      return false;
+    }
+  }
+  return true;
+}
+
 // What is wrong with a utm value, or "" if nothing.
 std::string UtmProblem(const std::string& v) {
   if (!IsValidUtf8(v)) return "is not valid UTF-8";
@@ -70,6 +81,11 @@ std::map<std::string, std::string> Check(SignatureOrigin& o) {
   if (!o.channel.empty() && !ValidChannel(o.channel)) {
     errors["channel"] =
         "must be at most " + std::to_string(kMaxChannelBytes) + " of a-z, 0-9, '_' and '-'";
+  }
+  o.referral = Trim(o.referral);
+  if (!o.referral.empty() && !ValidReferral(o.referral)) {
+    errors["referral"] = "must be at most " + std::to_string(kMaxReferralBytes) +
+                         " of A-Z, a-z, 0-9, '_' and '-' (the code of a personal link)";
   }
   for (auto [key, value] :
        {std::pair{"utm_source", &o.utm_source}, std::pair{"utm_medium", &o.utm_medium},
@@ -109,6 +125,7 @@ SignatureOrigin CleanOrigin(SignatureOrigin origin) {
   const auto errors = Check(origin);
   if (errors.count("referrer")) origin.referrer.clear();
   if (errors.count("channel")) origin.channel.clear();
+  if (errors.count("referral")) origin.referral.clear();
   if (errors.count("utm_source")) origin.utm_source.clear();
   if (errors.count("utm_medium")) origin.utm_medium.clear();
   if (errors.count("utm_campaign")) origin.utm_campaign.clear();

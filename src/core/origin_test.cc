@@ -24,7 +24,7 @@ TEST(ReferrerHostTest, RefusesWhatIsNotAnHttpUrlWithAHost) {
 }
 
 TEST(OriginTest, ValidateNormalizesAndAccepts) {
-  SignatureOrigin o{"News.Example.ORG", "  newsletter ", "email", "spring-2026", "Mastodon"};
+  SignatureOrigin o{"News.Example.ORG", "  newsletter ", "email", "spring-2026", "Mastodon", ""};
   auto v = ValidateOrigin(o);
   ASSERT_TRUE(v) << v.error().message;
   EXPECT_EQ(v->referrer, "news.example.org");
@@ -42,23 +42,40 @@ TEST(OriginTest, ValidateNamesEachBadField) {
   o.utm_medium = "a\x01";
   o.utm_campaign = "\xff";
   o.channel = "no spaces";
+  o.referral = "a/b";
   auto v = ValidateOrigin(o);
   ASSERT_FALSE(v);
   EXPECT_EQ(v.error().code, Code::kInvalidArgument);
-  for (const char* key : {"referrer", "utm_source", "utm_medium", "utm_campaign", "channel"}) {
+  for (const char* key :
+       {"referrer", "utm_source", "utm_medium", "utm_campaign", "channel", "referral"}) {
     EXPECT_TRUE(v.error().field_errors.count(key)) << key;
   }
 }
 
 TEST(OriginTest, CleanDropsOnlyTheBadFields) {
-  SignatureOrigin o{"bad host!", "ok", std::string(kMaxUtmBytes + 1, 'x'), "fine", "x"};
+  SignatureOrigin o{"bad host!", "ok", std::string(kMaxUtmBytes + 1, 'x'), "fine", "x", ""};
   SignatureOrigin c = CleanOrigin(o);
   EXPECT_EQ(c.referrer, "");
   EXPECT_EQ(c.utm_source, "ok");
   EXPECT_EQ(c.utm_medium, "");
   EXPECT_EQ(c.utm_campaign, "fine");
   EXPECT_EQ(c.channel, "x");
-  EXPECT_EQ(CleanOrigin(SignatureOrigin{"\u202eevil", "a\u202eb", "", "", ""}).utm_source, "");
+  EXPECT_EQ(CleanOrigin(SignatureOrigin{"\u202eevil", "a\u202eb", "", "", "", ""}).utm_source, "");
+}
+
+TEST(OriginTest, ReferralKeepsItsCaseAndRefusesAnythingButACode) {
+  SignatureOrigin o;
+  o.referral = " Ab_9-xZ ";
+  auto v = ValidateOrigin(o);
+  ASSERT_TRUE(v) << v.error().message;
+  EXPECT_EQ(v->referral, "Ab_9-xZ");
+  EXPECT_FALSE(v->empty());
+  for (std::string bad : {std::string("a b"), std::string("é"), std::string("a?s=x"),
+                          std::string(kMaxReferralBytes + 1, 'a')}) {
+    o.referral = bad;
+    EXPECT_EQ(CleanOrigin(o).referral, "") << bad;
+    EXPECT_FALSE(ValidateOrigin(o)) << bad;
+  }
 }
 
 }  // namespace

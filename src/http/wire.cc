@@ -11,10 +11,13 @@
 namespace undersigned::http {
 namespace {
 
+#define US_CSP_BEFORE_FORM_ACTION                                                   \
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " \
+  "connect-src 'self'; form-action 'self'"
+#define US_CSP_AFTER_FORM_ACTION "; frame-ancestors 'none'; base-uri 'none'"
+
 constexpr std::array<HeaderField, 6> kSecurityHeaders = {{
-    {"Content-Security-Policy",
-     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-     "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"},
+    {"Content-Security-Policy", US_CSP_BEFORE_FORM_ACTION US_CSP_AFTER_FORM_ACTION},
     {"X-Content-Type-Options", "nosniff"},
     {"Referrer-Policy", "same-origin"},
     {"X-Frame-Options", "DENY"},
@@ -87,6 +90,10 @@ void AppendNumber(std::string* out, std::uint64_t v) {
 }  // namespace
 
 std::span<const HeaderField> SecurityHeaders() { return kSecurityHeaders; }
+
+std::string PolicyWithFormAction(std::string_view also) {
+  return std::string(US_CSP_BEFORE_FORM_ACTION " ") + std::string(also) + US_CSP_AFTER_FORM_ACTION;
+}
 
 void ApplySecurityHeaders(Response& r) {
   for (const auto& h : kSecurityHeaders) {

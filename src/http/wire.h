@@ -25,6 +25,11 @@ struct HeaderField {
 // (http/pages/embed.h) drops X-Frame-Options, which has no value that allows that.
 std::span<const HeaderField> SecurityHeaders();
 
+// The site's Content-Security-Policy with form-action widened to `also` (e.g. "https: mailto:"),
+// for a page whose form leads elsewhere: a form answered by a redirect to another site (a share
+// intent, a payment page) is blocked by browsers unless form-action allows where it ends up.
+std::string PolicyWithFormAction(std::string_view also);
+
 // Adds to r.headers the security headers it does not already have (for code that builds
 // responses outside the server; the server does the same while serializing).
 void ApplySecurityHeaders(Response& r);

@@ -394,6 +394,15 @@ Result<std::vector<Event>> EventService::List(const Actor& by, const std::string
   return store_.events().ListEvents(campaign->id);
 }
 
+Result<Event> EventService::Get(const Actor& by, std::int64_t event_id) {
+  return AuthorizedEvent(by, event_id, CampaignAction::kView);
+}
+
+Result<std::vector<EventSlot>> EventService::Slots(const Actor& by, std::int64_t event_id) {
+  if (auto e = AuthorizedEvent(by, event_id, CampaignAction::kView); !e) return Fail(e.error());
+  return store_.events().ListSlots(event_id);
+}
+
 Result<std::vector<Rsvp>> EventService::Attendees(const Actor& by, std::int64_t event_id) {
   if (auto e = AuthorizedEvent(by, event_id, CampaignAction::kViewSigners); !e) {
     return Fail(e.error());

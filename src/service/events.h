@@ -151,6 +151,10 @@ class EventService {
   Result<EventSlot> EditSlot(const Actor& by, std::int64_t slot_id, const SlotInput& in);
   // Every event of the campaign, every status (the console).
   Result<std::vector<Event>> List(const Actor& by, const std::string& campaign_slug);
+  // One event with every field (its private place too) and its times, for the console: needs
+  // "view" on its campaign.
+  Result<Event> Get(const Actor& by, std::int64_t event_id);
+  Result<std::vector<EventSlot>> Slots(const Actor& by, std::int64_t event_id);
   Result<std::vector<Rsvp>> Attendees(const Actor& by, std::int64_t event_id);
   Result<Rsvp> CheckIn(const Actor& by, std::int64_t rsvp_id, bool checked_in);
   // Cancels an attendee's RSVP from the console (promoting the waitlist as any cancellation).

@@ -2,7 +2,7 @@
 // money or money-free), the pledges made to them, and the claims that make each charge, each
 // card's release and each mail happen once. Reached through Store::pledges(); each backend
 // implements it in a class of its own (store/sqlite/pledges.h, store/postgres/pledges.h) over
-// the tables of SQLite migration 15 and PostgreSQL migration 13. The rules (what a condition
+// the tables of SQLite migration 16 and PostgreSQL migration 14. The rules (what a condition
 // may be, when it is decided, the needs-action schedule) are in core/pledge.h; the use cases
 // (service/pledges.h) apply them. This keeps rows and makes each state change happen once.
 //

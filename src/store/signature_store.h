@@ -26,6 +26,9 @@ class SignatureStore {
                                                          const std::string& group_key,
                                                          const TimeFilter& filter, Page page) = 0;
   virtual Result<Signature> GetSignatureByUuid(const std::string& uuid) = 0;
+  // How many of a campaign's confirmed signatures came through the personal link with this
+  // code (SignatureOrigin::referral, compared exactly). Only a number: never who.
+  virtual Result<std::int64_t> CountReferred(std::int64_t campaign_id, const std::string& code) = 0;
   // Confirmed signatures, oldest first, streamed to fn (for exports). Stops early if fn
   // returns false.
   virtual Result<void> ForEachConfirmed(std::int64_t campaign_id,

@@ -47,6 +47,7 @@ void RegisterConsole(Router& router, ConsoleDeps deps) {
   console::RegisterDelivery(router, kit);
   console::RegisterPicture(router, kit);
   console::RegisterTokens(router, kit);
+  console::RegisterEvents(router, kit);
 }
 
 }  // namespace undersigned::http

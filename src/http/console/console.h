@@ -30,6 +30,7 @@
 //   organizations.cc  /console/c/{slug}/organizations (co-signers: review, logo, withdraw)
 //   updates.cc        /console/c/{slug}/updates (write, preview, test, send; delivery counts)
 //   delivery.cc       /console/c/{slug}/delivery (the letter as it stands, its PDF, sending)
+//   events.cc         /console/c/{slug}/events (events, their times, attendees, proposals)
 //
 // Ownership: the services and templates in ConsoleDeps are borrowed and must outlive the Router.
 // Thread-safety: RegisterConsole runs once at start-up; the handlers are thread-safe.
@@ -46,6 +47,7 @@
 #include "service/accounts.h"
 #include "service/campaigns.h"
 #include "service/dashboard.h"
+#include "service/events.h"
 #include "service/moderation.h"
 #include "service/organization_review.h"
 #include "service/organizing.h"
@@ -76,6 +78,9 @@ struct ConsoleDeps {
   // Other sites may frame the widget and counter (http/pages/embed.h): the campaign's page
   // offers their snippets.
   bool embeds = true;
+  // Events (issue 15): their pages, times, attendee list and proposals; nullptr: those pages
+  // answer 503.
+  service::EventService* events = nullptr;
 };
 
 void RegisterConsole(Router& router, ConsoleDeps deps);

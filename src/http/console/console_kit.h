@@ -46,6 +46,7 @@ class ConsoleKit {
   service::OrganizationReviewService* organization_review() { return deps_.organization_review; }
   service::UpdateService* updates() { return deps_.updates; }
   service::TargetDeliveryService* deliveries() { return deps_.deliveries; }
+  service::EventService* events() { return deps_.events; }
   bool embeds() const { return deps_.embeds; }
   pages::PageKit& pages() { return pages_; }
   const Clock& clock() const { return pages_.clock(); }

@@ -18,6 +18,7 @@
 #include "core/totp.h"
 #include "http/pages/pages.h"
 #include "http/pages/test_support.h"
+#include "service/events.h"
 #include "service/ids.h"
 #include "service/signing.h"
 #include "store/open_store.h"
@@ -90,10 +91,24 @@ class ConsoleTest : public ::testing::Test {
     RegisterPages(*router_, PagesDeps{*campaigns_, *signing_, *templates_, kBase, "secret",
                                       pages::SiteInfo{"Test", "", "", ""}, &clock_, nullptr, "", "",
                                       MaySeeDraft(*accounts_)});
-    RegisterConsole(
-        *router_, ConsoleDeps{*accounts_, *campaigns_, *organizing_, *templates_, kBase, "secret",
-                              pages::SiteInfo{"Test", "", "", ""}, &clock_, dashboard_.get(),
-                              moderation_.get(), review_.get(), updates_.get(), deliveries_.get()});
+    auto links = service::EventLinks::Open(*store_);
+    ASSERT_TRUE(links);
+    events_ = std::make_unique<service::EventService>(*store_, *accounts_, clock_, *links);
+    ConsoleDeps console{*accounts_,
+                        *campaigns_,
+                        *organizing_,
+                        *templates_,
+                        kBase,
+                        "secret",
+                        pages::SiteInfo{"Test", "", "", ""},
+                        &clock_,
+                        dashboard_.get(),
+                        moderation_.get(),
+                        review_.get(),
+                        updates_.get(),
+                        deliveries_.get()};
+    console.events = events_.get();
+    RegisterConsole(*router_, console);
     admin_ = MakeUser("admin@example.org", true);
     owner_ = MakeUser("owner@example.org");
     Campaign c;
@@ -110,6 +125,7 @@ class ConsoleTest : public ::testing::Test {
   }
   void TearDown() override {
     router_.reset();
+    events_.reset();
     deliveries_.reset();
     updates_.reset();
     review_.reset();
@@ -224,6 +240,7 @@ class ConsoleTest : public ::testing::Test {
   std::unique_ptr<service::OrganizationReviewService> review_;
   std::unique_ptr<service::UpdateService> updates_;
   std::unique_ptr<service::TargetDeliveryService> deliveries_;
+  std::unique_ptr<service::EventService> events_;
   std::unique_ptr<render::Templates> templates_;
   std::unique_ptr<Router> router_;
   User admin_;
@@ -1122,6 +1139,104 @@ TEST_F(ConsoleTest, AnOwnerMakesAScopedTokenSeenOnceAndRevokesIt) {
   ASSERT_GE(recorded.size(), 2u);
   EXPECT_EQ(recorded[0], "api_token.revoke");
   EXPECT_EQ(recorded[1], "api_token.create");
+}
+
+TEST_F(ConsoleTest, EventsAreMadeTimedApprovedAndTheirAttendeesCheckedIn) {
+  Member("editor@example.org", CampaignRole::kEditor);
+  Member("moderator@example.org", CampaignRole::kModerator);
+  MakeUser("stranger@example.org");
+  Browser editor = SignIn("editor@example.org");
+  Browser moderator = SignIn("moderator@example.org");
+  Browser stranger = SignIn("stranger@example.org");
+  EXPECT_TRUE(Contains(Get(editor, "/console/c/the-letter").body, "/console/c/the-letter/events"));
+  Response list = Get(editor, "/console/c/the-letter/events");
+  ASSERT_EQ(list.status, 200) << list.body;
+  EXPECT_TRUE(Contains(list.body, "This campaign has no events yet."));
+  EXPECT_EQ(Get(stranger, "/console/c/the-letter/events").status, 404);
+  EXPECT_EQ(Get(moderator, "/console/c/the-letter/events/new").status, 403);
+
+  // A mistake keeps what was typed.
+  std::vector<std::pair<std::string, std::string>> fields = {
+      {"csrf", Token(editor)}, {"title", "March on HQ"},   {"slug", "Bad Slug"},
+      {"kind", "in_person"},   {"venue", "Secret Garage"}, {"address", "12 Hidden Lane"},
+      {"private", "yes"},      {"host_name", "Hana"},      {"host_email", "hana@example.org"},
+      {"reminders", "24, 2"},  {"promote_until", "1"},     {"listed", "yes"}};
+  Response bad = Post(editor, "/console/c/the-letter/events/new", fields);
+  EXPECT_EQ(bad.status, 422) << bad.body;
+  EXPECT_TRUE(Contains(bad.body, "value=\"March on HQ\""));
+  EXPECT_TRUE(Contains(bad.body, "lower-case letters"));
+  fields[2].second = "march";
+  EXPECT_EQ(Post(moderator, "/console/c/the-letter/events/new", fields).status, 403);
+  fields[0].second = Token(editor);
+  Response made = Post(editor, "/console/c/the-letter/events/new", fields);
+  ASSERT_EQ(made.status, 303) << made.body;
+  const std::string where = HeaderOf(made, "Location");
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(where, m, std::regex("/events/([0-9]+)")));
+  const std::string event_url = "/console/c/the-letter/events/" + m[1].str();
+  Response page = Get(editor, where);
+  ASSERT_EQ(page.status, 200);
+  EXPECT_TRUE(Contains(page.body, "12 Hidden Lane"));  // the console sees the private place
+
+  // A time, wrong then right.
+  Response bad_time = Post(editor, event_url + "/times",
+                           {{"csrf", Token(editor)},
+                            {"starts", "2023-11-21T18:00"},
+                            {"ends", "2023-11-21T17:00"},
+                            {"time_zone", "Europe/Paris"},
+                            {"capacity", "2"}});
+  EXPECT_EQ(bad_time.status, 422) << bad_time.body;
+  EXPECT_TRUE(Contains(bad_time.body, "2023-11-21T17:00"));
+  Response timed = Post(editor, event_url + "/times",
+                        {{"csrf", Token(editor)},
+                         {"starts", "2023-11-21T18:00"},
+                         {"ends", "2023-11-21T20:00"},
+                         {"time_zone", "Europe/Paris"},
+                         {"capacity", "2"}});
+  ASSERT_EQ(timed.status, 303) << timed.body;
+  list = Get(editor, "/console/c/the-letter/events");
+  EXPECT_TRUE(Contains(list.body, "21 November 2023, 18:00 (Europe/Paris): 0 / 2, 0 waiting"))
+      << list.body;
+
+  // Two trusted answers; the printed list shows them; check-in.
+  auto event = events_->List(service::Actor::Operator(), "the-letter");
+  ASSERT_TRUE(event && event->size() == 1u);
+  auto slots = events_->Slots(service::Actor::Operator(), (*event)[0].id);
+  ASSERT_TRUE(slots && slots->size() == 1u);
+  auto ada =
+      events_->Answer("the-letter", "march",
+                      {(*slots)[0].id, "Ada Lovelace", "ada@example.org", 1, ""}, true, "api");
+  ASSERT_TRUE(ada) << ada.error().message;
+  Response sheet = Get(editor, event_url + "/attendees");
+  ASSERT_EQ(sheet.status, 200) << sheet.body;
+  EXPECT_TRUE(Contains(sheet.body, "Ada Lovelace"));
+  EXPECT_TRUE(Contains(sheet.body, "2 of 2 places taken; 0 checked in."));
+  EXPECT_EQ(Get(stranger, event_url + "/attendees").status, 404);
+  const std::string check = event_url + "/attendees/" + std::to_string(ada->id);
+  Response in = Post(editor, check, {{"csrf", Token(editor)}, {"checked", "yes"}});
+  ASSERT_EQ(in.status, 303) << in.body;
+  EXPECT_TRUE(store_->events().GetRsvp(ada->id)->checked_in);
+  EXPECT_TRUE(Contains(Get(editor, event_url + "/attendees").body, "1 checked in."));
+
+  // A proposal from a supporter waits for an organizer's approval.
+  service::EventInput p;
+  p.slug = "picnic";
+  p.title = "Picnic";
+  p.venue = "The park";
+  p.host_name = "Pia";
+  p.host_email = "pia@example.org";
+  auto proposed =
+      events_->Propose("the-letter", p, {"2023-11-25T12:00", "2023-11-25T14:00", "UTC", 0});
+  ASSERT_TRUE(proposed) << proposed.error().message;
+  list = Get(editor, "/console/c/the-letter/events");
+  EXPECT_TRUE(Contains(list.body, "awaits approval"));
+  EXPECT_TRUE(Contains(list.body, "Approve and list"));
+  const std::string status_url =
+      "/console/c/the-letter/events/" + std::to_string(proposed->event.id) + "/status";
+  Response approved = Post(editor, status_url, {{"csrf", Token(editor)}, {"status", "listed"}});
+  ASSERT_EQ(approved.status, 303) << approved.body;
+  EXPECT_EQ(store_->events().GetEvent(proposed->event.id)->status, EventStatus::kListed);
+  EXPECT_EQ(Recorded()[0], "event.approve");
 }
 
 }  // namespace

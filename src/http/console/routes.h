@@ -27,6 +27,7 @@ void RegisterUpdates(Router& router, KitPtr kit);        // updates.cc
 void RegisterDelivery(Router& router, KitPtr kit);       // delivery.cc
 void RegisterPicture(Router& router, KitPtr kit);        // picture.cc
 void RegisterTokens(Router& router, KitPtr kit);         // tokens.cc
+void RegisterEvents(Router& router, KitPtr kit);         // events.cc
 
 // The campaign picture's form (console_picture_form.mustache) for c, with the description as
 // typed (alt_typed, or the stored one if null) and a message per field; the edit page shows it

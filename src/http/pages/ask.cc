@@ -26,6 +26,7 @@
 #include "http/pages/public_site.h"
 #include "http/pages/share.h"
 #include "http/url.h"
+#include "http/wire.h"
 #include "render/text.h"
 
 namespace undersigned::http::pages {
@@ -206,7 +207,11 @@ class AskPages {
     auto html = kit_.Render("ask", d);
     if (!html) return kit_.InternalError();
     // Never cached: each visit is offered the next post.
-    return HtmlPage(*html, status, "no-store");
+    Response r = HtmlPage(*html, status, "no-store");
+    // Each form is answered by a redirect to a network's share page (any Mastodon server; email
+    // through mailto:), which form-action 'self' would block.
+    r.Header("Content-Security-Policy", PolicyWithFormAction("https: mailto:"));
+    return r;
   }
 
   static bool IsElsewhere(std::string_view network) {

@@ -45,6 +45,12 @@ TEST_F(AskTest, PostsComeInTurnWithEachNetworksHandleAndTheCount) {
   Response first = Call("GET", "/c/drop-ice/ask/1");
   ASSERT_EQ(first.status, 200) << first.body;
   EXPECT_EQ(HeaderOf(first, "Cache-Control"), "no-store");
+  // Its forms end on other sites (a redirect to the share intent), which the page's policy
+  // must allow, or browsers block them; nothing else is relaxed.
+  const std::string csp = HeaderOf(first, "Content-Security-Policy");
+  EXPECT_NE(csp.find("form-action 'self' https: mailto:;"), std::string::npos) << csp;
+  EXPECT_NE(csp.find("default-src 'none'"), std::string::npos) << csp;
+  EXPECT_NE(csp.find("frame-ancestors 'none'"), std::string::npos) << csp;
   EXPECT_TRUE(Contains(first.body, "<h1>Ask Jane &lt;Doe&gt;</h1>"));
   EXPECT_TRUE(Contains(first.body, "Message 1 of 2"));
   // X's form names the X handle and links with ?s=x; Bluesky's and Mastodon's theirs; elsewhere

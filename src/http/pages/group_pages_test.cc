@@ -293,6 +293,43 @@ TEST_F(GroupPagesTest, AnonymousSignersAreShownOnlyAsVerifiedEmployees) {
   EXPECT_EQ(bodies.find('"', dt) - dt, 10u) << bodies.substr(dt, 30);
 }
 
+// Personal links (service/referrals.h): an anonymous signer is offered none unless they ask,
+// and the page behind their work address's link names nothing until its button is pressed.
+TEST_F(GroupPagesTest, AnAnonymousSignerGetsAPersonalLinkOnlyOnAskingAndBehindAButton) {
+  ASSERT_EQ(SignEmployee("anon@acme.com", "ANONMARKER", "anonymous").status, 200);
+  const std::string token = LastMail("anon@acme.com").value("token", "");
+  Response done = Verify("anon@acme.com");
+  ASSERT_EQ(done.status, 200) << done.body;
+  EXPECT_TRUE(Contains(done.body, "Give me a personal link"));
+  EXPECT_FALSE(Contains(done.body, "?ref="));
+  Response unasked = Call("GET", "/s/shares?t=" + token);
+  ASSERT_EQ(unasked.status, 200) << unasked.body;
+  EXPECT_FALSE(Contains(unasked.body, "?ref="));
+  EXPECT_FALSE(Contains(unasked.body, "Letter to Acme"));
+  EXPECT_FALSE(Contains(unasked.body, "acme-letter"));
+  EXPECT_TRUE(Contains(unasked.body, "action=\"/s/shares\""));
+  Response forged = Post("/s/shares", {{"t", token}, {"csrf", "nope"}});
+  EXPECT_EQ(forged.status, 403);
+  Response asked = Post("/s/shares", {{"t", token}, {"csrf", Token()}});
+  ASSERT_EQ(asked.status, 200) << asked.body;
+  EXPECT_TRUE(Contains(asked.body, "/c/acme-letter?ref="));
+  EXPECT_TRUE(Contains(asked.body, "No signature has come through your personal link yet"));
+}
+
+// A verified employee who signs by name is offered the link at once; its page later still
+// waits for the button (the link is in the work mailbox).
+TEST_F(GroupPagesTest, AVerifiedNamedSignersSharesPageWaitsForItsButton) {
+  ASSERT_EQ(SignEmployee("named@acme.com", "Nadia Named", "public").status, 200);
+  const std::string token = LastMail("named@acme.com").value("token", "");
+  Response done = Verify("named@acme.com");
+  ASSERT_EQ(done.status, 200) << done.body;
+  EXPECT_TRUE(Contains(done.body, "/c/acme-letter?ref="));
+  Response later = Call("GET", "/s/shares?t=" + token);
+  ASSERT_EQ(later.status, 200);
+  EXPECT_FALSE(Contains(later.body, "acme-letter"));
+  EXPECT_TRUE(Contains(later.body, "Show my personal link"));
+}
+
 TEST_F(GroupPagesTest, FieldErrorsKeepWhatWasTyped) {
   Response r = SignEmployee("zed@gmail.com", "Zed <Z>", "sealed-3", "");
   ASSERT_EQ(r.status, 422) << r.body;

@@ -12,11 +12,10 @@ struct Key {
   const char* name;
   std::string SignatureOrigin::*field;
 };
-constexpr Key kKeys[] = {{"r", &SignatureOrigin::referrer},
-                         {"us", &SignatureOrigin::utm_source},
-                         {"um", &SignatureOrigin::utm_medium},
-                         {"uc", &SignatureOrigin::utm_campaign},
-                         {"s", &SignatureOrigin::channel}};
+constexpr Key kKeys[] = {
+    {"r", &SignatureOrigin::referrer},    {"us", &SignatureOrigin::utm_source},
+    {"um", &SignatureOrigin::utm_medium}, {"uc", &SignatureOrigin::utm_campaign},
+    {"s", &SignatureOrigin::channel},     {"rc", &SignatureOrigin::referral}};
 
 }  // namespace
 
@@ -28,6 +27,7 @@ SignatureOrigin LandingOrigin(const Request& req, std::string_view own_host) {
   o.utm_medium = req.Query("utm_medium").value_or("");
   o.utm_campaign = req.Query("utm_campaign").value_or("");
   o.channel = req.Query(kChannelParam).value_or("");
+  o.referral = req.Query(kReferralParam).value_or("");
   return CleanOrigin(std::move(o));
 }
 

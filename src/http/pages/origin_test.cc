@@ -15,10 +15,13 @@ Request Landing(std::string referer, std::multimap<std::string, std::string> que
 
 TEST(OriginFieldTest, LandingKeepsTheHostAndTheCampaignParameters) {
   SignatureOrigin o = LandingOrigin(
-      Landing("https://News.example.org/story/123?user=ada",
-              {{"utm_source", "newsletter"}, {"utm_medium", "email"}, {"s", "mastodon"}}),
+      Landing("https://News.example.org/story/123?user=ada", {{"utm_source", "newsletter"},
+                                                              {"utm_medium", "email"},
+                                                              {"s", "mastodon"},
+                                                              {"ref", "AbC-123_xyz"}}),
       "sign.example.org");
   EXPECT_EQ(o.referrer, "news.example.org");
+  EXPECT_EQ(o.referral, "AbC-123_xyz");
   EXPECT_EQ(o.utm_source, "newsletter");
   EXPECT_EQ(o.utm_medium, "email");
   EXPECT_EQ(o.utm_campaign, "");
@@ -26,14 +29,15 @@ TEST(OriginFieldTest, LandingKeepsTheHostAndTheCampaignParameters) {
 }
 
 TEST(OriginFieldTest, OurOwnPagesAndBadValuesAreNoOrigin) {
-  SignatureOrigin o = LandingOrigin(
-      Landing("https://sign.example.org/", {{"s", "<script>"}, {"utm_source", "a\x01"}}),
-      "sign.example.org");
+  SignatureOrigin o =
+      LandingOrigin(Landing("https://sign.example.org/",
+                            {{"s", "<script>"}, {"utm_source", "a\x01"}, {"ref", "not a code"}}),
+                    "sign.example.org");
   EXPECT_TRUE(o.empty());
 }
 
 TEST(OriginFieldTest, TheFieldRoundTripsAndIsEscaped) {
-  SignatureOrigin o{"news.example.org", "news & \"views\"", "", "spring 2026", "x"};
+  SignatureOrigin o{"news.example.org", "news & \"views\"", "", "spring 2026", "x", "Ab-12_c"};
   const std::string field = EncodeOriginField(o);
   EXPECT_EQ(DecodeOriginField(field), o);
   const std::string html = OriginInputHtml(o);

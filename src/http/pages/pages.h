@@ -44,6 +44,7 @@
 #include "render/templates.h"
 #include "service/campaigns.h"
 #include "service/log.h"
+#include "service/referrals.h"
 #include "service/signing.h"
 
 namespace undersigned::http {
@@ -70,6 +71,9 @@ struct PagesDeps {
   // Who may frame the embeds (http/pages/embed.h): pages::ParseFrameAncestors's result of
   // server.embed_ancestors; "" turns embedding off.
   std::string embed_ancestors = "*";
+  // Signers' personal links (service/referrals.h): offered on the thank-you page and at
+  // /s/shares. nullptr: none.
+  service::ReferralService* referrals = nullptr;
 };
 
 void RegisterPages(Router& router, PagesDeps deps);

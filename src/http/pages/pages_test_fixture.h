@@ -51,13 +51,16 @@ class PagesTest : public ::testing::Test {
     ASSERT_TRUE(campaigns_->Load());
     signing_ =
         std::make_unique<service::SigningService>(*store_, *campaigns_, clock_, options, nullptr);
+    auto referrals = service::ReferralService::Open(*store_, *signing_);
+    ASSERT_TRUE(referrals) << referrals.error().message;
+    referrals_ = std::move(*referrals);
     auto templates = render::Templates::Load(render::FindAssetDir("templates"));
     ASSERT_TRUE(templates) << templates.error().message;
     templates_ = std::make_unique<render::Templates>(std::move(*templates));
     router_ = std::make_unique<Router>();
     RegisterPages(*router_, PagesDeps{*campaigns_, *signing_, *templates_, std::string(kBase) + "/",
                                       kSecret, pages::SiteInfo{"Test Site", "", "", ""}, &clock_,
-                                      nullptr, "", "", nullptr});
+                                      nullptr, "", "", nullptr, "*", referrals_.get()});
     Campaign c;
     c.slug = "drop-ice";
     c.title = "Drop the <ICE> contract";
@@ -81,6 +84,7 @@ class PagesTest : public ::testing::Test {
 
   void TearDown() override {
     router_.reset();
+    referrals_.reset();
     signing_.reset();
     campaigns_.reset();
     if (store_) store_->Close();
@@ -141,6 +145,7 @@ class PagesTest : public ::testing::Test {
   std::unique_ptr<Store> store_;
   std::unique_ptr<service::CampaignService> campaigns_;
   std::unique_ptr<service::SigningService> signing_;
+  std::unique_ptr<service::ReferralService> referrals_;
   std::unique_ptr<render::Templates> templates_;
   std::unique_ptr<Router> router_;
   std::string cookie_;

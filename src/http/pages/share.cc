@@ -88,7 +88,8 @@ std::string ShareMessage(const Campaign& c, Network network, std::string_view ca
 }
 
 std::string ChannelUrl(std::string_view campaign_url, std::string_view channel) {
-  return std::string(campaign_url) + "?s=" + PercentEncode(channel);
+  const char joint = campaign_url.find('?') == std::string_view::npos ? '?' : '&';
+  return std::string(campaign_url) + joint + "s=" + PercentEncode(channel);
 }
 
 std::string ShareIntentUrl(std::string_view network, std::string_view text, std::string_view link,
@@ -108,7 +109,13 @@ std::string ShareIntentUrl(std::string_view network, std::string_view text, std:
   return "";
 }
 
-ShareSet BuildShareLinks(const Campaign& c, std::string_view campaign_url) {
+std::string ReferralUrl(std::string_view campaign_url, std::string_view referral) {
+  if (referral.empty()) return std::string(campaign_url);
+  return std::string(campaign_url) + "?ref=" + PercentEncode(referral);
+}
+
+ShareSet BuildShareLinks(const Campaign& c, std::string_view page_url, std::string_view referral) {
+  const std::string campaign_url = ReferralUrl(page_url, referral);
   ShareSet s;
   s.text = ShareMessage(c, Network::kPlain, ChannelUrl(campaign_url, "copy"));
   const std::string x = ShareMessage(c, Network::kX, ChannelUrl(campaign_url, "x"));
@@ -118,8 +125,8 @@ ShareSet BuildShareLinks(const Campaign& c, std::string_view campaign_url) {
   const std::string email = ShareMessage(c, Network::kPlain, ChannelUrl(campaign_url, "email"));
   s.links.push_back({"x", "Share on X", ShareIntentUrl("x", x, "", "")});
   s.links.push_back({"bluesky", "Share on Bluesky", ShareIntentUrl("bluesky", bsky, "", "")});
-  s.links.push_back(
-      {"mastodon", "Share on Mastodon", "/c/" + PercentEncode(c.slug) + "/share/mastodon"});
+  s.links.push_back({"mastodon", "Share on Mastodon",
+                     ReferralUrl("/c/" + PercentEncode(c.slug) + "/share/mastodon", referral)});
   s.links.push_back({"facebook", "Share on Facebook",
                      ShareIntentUrl("facebook", "", ChannelUrl(campaign_url, "facebook"), "")});
   s.links.push_back(

@@ -32,8 +32,13 @@ std::string ShareMessage(const Campaign& c, Network network, std::string_view ca
 
 // Every link's message names campaign_url with the link's channel (ChannelUrl), so that a
 // signature that arrives through it is counted by channel (core/origin.h); text, shown on the
-// page to copy, carries the channel "copy".
-ShareSet BuildShareLinks(const Campaign& c, std::string_view campaign_url);
+// page to copy, carries the channel "copy". referral: a signer's personal code
+// (service/referrals.h), carried by every link as ?ref= (Mastodon's page passes it on); "" for
+// the campaign's own links.
+ShareSet BuildShareLinks(const Campaign& c, std::string_view campaign_url,
+                         std::string_view referral = "");
+// campaign_url (without a query) with ?ref=<referral>, or campaign_url if referral is "".
+std::string ReferralUrl(std::string_view campaign_url, std::string_view referral);
 
 // Where a post goes for a network ("x", "bluesky", "facebook", "whatsapp", "linkedin", "email"):
 // the network's share intent with text (X, Bluesky, WhatsApp; for email the body, with subject),
@@ -42,8 +47,8 @@ ShareSet BuildShareLinks(const Campaign& c, std::string_view campaign_url);
 std::string ShareIntentUrl(std::string_view network, std::string_view text, std::string_view link,
                            std::string_view subject);
 
-// campaign_url (without a query) with ?s=<channel>: how our share links say where they were
-// shared (http/pages/origin.h reads it back).
+// campaign_url with s=<channel> added to its query (?s= or &s=): how our share links say where
+// they were shared (http/pages/origin.h reads it back).
 std::string ChannelUrl(std::string_view campaign_url, std::string_view channel);
 
 // "Ada", "Ada and Bob", "Ada, Bob and Cy".

@@ -1,8 +1,12 @@
 // GET /c/{slug}/share/mastodon: the page where a visitor names their Mastodon server to share
 // the campaign on (or copies the message); 422 with a message for an address that is not one.
+// A signer's personal link (?ref=, service/referrals.h) is carried into the message and through
+// the form.
 #include <memory>
 #include <string>
 
+#include "core/origin.h"
+#include "http/pages/origin.h"
 #include "http/pages/public_site.h"
 #include "http/pages/share.h"
 #include "http/url.h"
@@ -20,9 +24,15 @@ Response MastodonShare(PublicSite& site, const Request& req) {
   if (!snap) return kit.ErrorPage(CampaignNotFound());
   const Campaign& c = snap->campaign;
   const std::string url = CampaignUrl(kit.base_url(), c.slug);
-  const std::string text = ShareMessage(c, Network::kMastodon, ChannelUrl(url, "mastodon"));
+  // Anybody's input: a code that is not one is dropped (CleanOrigin), never an error.
+  SignatureOrigin ref;
+  ref.referral = req.Query(kReferralParam).value_or("");
+  ref = CleanOrigin(std::move(ref));
+  const std::string text =
+      ShareMessage(c, Network::kMastodon, ChannelUrl(ReferralUrl(url, ref.referral), "mastodon"));
   Data d = LayoutData(c.language, "Share on Mastodon: " + c.title, kit.site());
   d.set("slug", c.slug);
+  d.set("referral", render::TextOrNothing(ref.referral));
   d.set("url", url);
   d.set("text", text);
   d.set("has_error", Data(false));

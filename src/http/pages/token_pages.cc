@@ -3,13 +3,20 @@
 // withdraws, and redirects to the link's page, which then shows the result (with the receipt
 // of a confirmed signature, http/log/routes.h). A link that went to a work address shows a page
 // that names neither the letter nor the signer until the button is pressed.
+//
+// A confirmed signer's page also offers their personal link (service/referrals.h) and what it
+// brought; GET /s/shares?t= (the same token: it stays valid once used) shows it again later.
+// A sealed or anonymous signer is offered it only on asking (a button), and a link that went to a
+// work address shows a page with a button before it names anything.
 #include <algorithm>
+#include <cctype>
 #include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "http/pages/public_site.h"
+#include "http/pages/share.h"
 #include "http/url.h"
 #include "render/text.h"
 
@@ -21,6 +28,14 @@ using render::Spliced;
 using service::CampaignSnapshot;
 using SnapshotPtr = std::shared_ptr<const CampaignSnapshot>;
 
+// A signer's personal link on a page: their signature (confirmed) and confirm token, and
+// whether they asked to see it (a protected signer is offered it only then).
+struct Personal {
+  const Signature* signer = nullptr;
+  std::string token;
+  bool asked = false;
+};
+
 class TokenPages {
  public:
   explicit TokenPages(SitePtr site)
@@ -31,7 +46,78 @@ class TokenPages {
   Response ConfirmPost(const Request& req) { return TokenPost(req, /*confirm=*/true); }
   Response WithdrawPost(const Request& req) { return TokenPost(req, /*confirm=*/false); }
 
+  // GET /s/shares?t=<confirm token>: the signer's personal link and how many confirmed
+  // signatures came through it. For a link that went to a work address, or a protected signer
+  // who has not asked, a page with a button first (as for the confirm link: whoever reads a work
+  // mailbox learns nothing from the GET); the button's POST shows it.
+  Response SharesPage(const Request& req) {
+    return Shares(req, req.Query("t").value_or(""), /*pressed=*/false);
+  }
+  Response SharesPost(const Request& req) {
+    Form form;
+    std::string token;
+    if (auto parsed = ParseForm(req.body)) token = First(*parsed, "t");
+    if (auto bad = kit_.CheckPost(req, "/s/shares?t=" + PercentEncode(token), "Back to the page",
+                                  "Nothing was changed.", &form)) {
+      return kit_.TokenHeaders(std::move(*bad), nullptr);
+    }
+    return Shares(req, token, /*pressed=*/true);
+  }
+
  private:
+  Response Shares(const Request& req, const std::string& token, bool pressed) {
+    service::ReferralService* referrals = deps_.referrals;
+    auto p = referrals == nullptr || token.empty()
+                 ? Result<service::PersonalLink>(Fail(Code::kNotFound, "no token"))
+                 : referrals->ForConfirmToken(token, req.remote_address);
+    if (!p) {
+      PageErrors how;
+      how.use_case = "shares";
+      how.pages[Code::kNotFound] = {
+          404,
+          "This link is not valid",
+          {"Use the link in the email that asked you to confirm your signature: the page it "
+           "opens shows your personal link once your signature is confirmed."}};
+      std::string why = p.error().message;
+      if (!why.empty())
+        why[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(why[0])));
+      how.pages[Code::kConflict] = {
+          409, "There is no personal link for this signature", {why + "."}};
+      how.pages[Code::kUnavailable] = {
+          503, "Please try again in a moment", {"The server is busy or restarting."}};
+      how.pages[Code::kTooManyRequests] = TooManyLinkGuesses(p.error());
+      return kit_.TokenHeaders(kit_.ErrorResponse(p.error(), how), nullptr);
+    }
+    const bool work = VerifiedGroupOf(p->signer) != nullptr;
+    if (!pressed && (work || !p->offered)) {
+      const FormCsrf csrf = kit_.CsrfFor(req);
+      const std::string heading = "Your personal link";
+      Data d = LayoutData("en", heading, kit_.site());
+      d.set("noindex", Data(true));
+      d.set("c", Data(false));
+      d.set("heading", heading);
+      d.set("paragraphs",
+            StringList({p->offered ? "Press the button to see your personal link and what your "
+                                     "shares brought."
+                                   : kProtectedNote,
+                        "This page does not name what you signed, in case someone else opens "
+                        "this link."}));
+      d.set("action", "/s/shares");
+      d.set("token", token);
+      d.set("csrf", csrf.token);
+      d.set("button", p->offered ? "Show my personal link" : "Give me a personal link");
+      d.set("danger", Data(false));
+      auto html = kit_.Render("token", d);
+      if (!html) return kit_.InternalError();
+      return kit_.TokenHeaders(HtmlPage(*html, 200, "no-store"), csrf.new_nonce());
+    }
+    const Campaign& c = p->signer.campaign;
+    return kit_.TokenHeaders(
+        DonePage(c, "Your shares of \u201C" + c.title + "\u201D", {BroughtLine(p->brought)}, true,
+                 "", Personal{&p->signer.signature, token, /*asked=*/true}),
+        nullptr);
+  }
+
   Response TokenPage(const Request& req, bool confirm) {
     const std::string token = req.Query("t").value_or("");
     auto peek = token.empty() ? Result<TokenOutcome>(Fail(Code::kNotFound, "no token"))
@@ -50,10 +136,10 @@ class TokenPages {
     const Campaign& c = peek->campaign;
     const SignatureState state = peek->signature.state;
     if (confirm && state == SignatureState::kConfirmed) {
-      return kit_.TokenHeaders(
-          DonePage(c, "Your signature is already confirmed",
-                   {ThanksLine(c, peek->counts.confirmed), kWithdrawNote}, true, token),
-          nullptr);
+      return kit_.TokenHeaders(DonePage(c, "Your signature is already confirmed",
+                                        {ThanksLine(c, peek->counts.confirmed), kWithdrawNote},
+                                        true, token, Personal{&peek->signature, token, false}),
+                               nullptr);
     }
     if (state == SignatureState::kWithdrawn) {
       return kit_.TokenHeaders(
@@ -250,16 +336,16 @@ class TokenPages {
                    r->changed ? "Thank you! You are verified and your signature "
                                 "is confirmed"
                               : "Your signature is already confirmed",
-                   lines, !protected_name, token),
+                   lines, !protected_name, token, Personal{&r->signature, token, false}),
           nullptr);
     }
     if (confirm) {
-      return kit_.TokenHeaders(
-          DonePage(c,
-                   r->changed ? "Thank you! Your signature is confirmed"
-                              : "Your signature is already confirmed",
-                   {ThanksLine(c, r->counts.confirmed), kWithdrawNote}, true, token),
-          nullptr);
+      return kit_.TokenHeaders(DonePage(c,
+                                        r->changed ? "Thank you! Your signature is confirmed"
+                                                   : "Your signature is already confirmed",
+                                        {ThanksLine(c, r->counts.confirmed), kWithdrawNote}, true,
+                                        token, Personal{&r->signature, token, false}),
+                               nullptr);
     }
     return kit_.TokenHeaders(
         DonePage(c,
@@ -304,13 +390,58 @@ class TokenPages {
            (confirmed == 1 ? " confirmed signature." : " confirmed signatures.");
   }
 
-  // receipt_token: a confirm token whose receipt the page offers (empty: none).
+  // "Your shares have brought 3 signatures."
+  static std::string BroughtLine(std::int64_t n) {
+    if (n == 0) {
+      return "No signature has come through your personal link yet. Each one that does is "
+             "counted here, once it is confirmed.";
+    }
+    return "Your shares have brought " + render::FormatThousands(n) +
+           (n == 1 ? " confirmed signature." : " confirmed signatures.") +
+           " You see only how many, never who signed.";
+  }
+
+  static constexpr const char* kProtectedNote =
+      "Your name is protected, so we do not offer you a personal link unless you ask for one. "
+      "A personal link counts the signatures that come through it, which ties them to your "
+      "signature: on this site, never in public, and nobody is told who signed through it. "
+      "Share the campaign's own address if you would rather not.";
+
+  // The page's "personal" section (and the code its share links carry), or nothing when there
+  // is no confirmed signer or no referral service.
+  Data PersonalData(const Campaign& c, const Personal& personal, std::string* code) {
+    service::ReferralService* referrals = deps_.referrals;
+    const Signature* s = personal.signer;
+    if (referrals == nullptr || s == nullptr || s->state != SignatureState::kConfirmed) {
+      return Data(false);
+    }
+    Data out;
+    const std::string shares = "/s/shares?t=" + PercentEncode(personal.token);
+    if (!service::ReferralService::Offered(*s) && !personal.asked) {
+      out.set("offered", Data(false));
+      out.set("note", kProtectedNote);
+      out.set("ask_url", shares);
+      return out;
+    }
+    *code = referrals->CodeOf(*s);
+    out.set("offered", Data(true));
+    out.set("url", ReferralUrl(CampaignUrl(kit_.base_url(), c.slug), *code));
+    out.set("shares_url", shares);
+    auto brought = referrals->Brought(*s);
+    out.set("brought", render::TextOrNothing(brought ? BroughtLine(*brought) : ""));
+    return out;
+  }
+
+  // receipt_token: a confirm token whose receipt the page offers (empty: none). personal: the
+  // signer whose personal link the page offers (none by default).
   Response DonePage(const Campaign& c, const std::string& heading,
                     const std::vector<std::string>& paragraphs, bool share,
-                    const std::string& receipt_token = "") {
+                    const std::string& receipt_token = "", const Personal& personal = {}) {
     Data d = CampaignBriefData(c, kit_.base_url(), kit_.site(), heading);
     d.set("heading", heading);
     d.set("paragraphs", StringList(paragraphs));
+    std::string code;
+    d.set("personal", PersonalData(c, personal, &code));
     if (!receipt_token.empty() && deps_.log != nullptr && deps_.log->enabled()) {
       Data receipt;
       receipt.set("url", "/s/receipt?t=" + PercentEncode(receipt_token));
@@ -320,7 +451,7 @@ class TokenPages {
       d.set("receipt", receipt);
     }
     d.set("show_share", Data(share));
-    if (share) d.set("share", ShareData(c, kit_.base_url()));
+    if (share) d.set("share", ShareData(c, kit_.base_url(), code));
     auto html = kit_.Render("done", d);
     if (!html) return kit_.InternalError();
     return HtmlPage(*html, 200, "no-store");
@@ -344,6 +475,10 @@ void AddTokenRoutes(Router& router, const SitePtr& site) {
              {true, 0, "withdraw_page"});
   router.Post("/s/withdraw", [t](const Request& req) { return t->WithdrawPost(req); },
               {true, kTokenBodyLimit, "withdraw"});
+  router.Get("/s/shares", [t](const Request& req) { return t->SharesPage(req); },
+             {true, 0, "shares_page"});
+  router.Post("/s/shares", [t](const Request& req) { return t->SharesPost(req); },
+              {true, kTokenBodyLimit, "shares"});
 }
 
 }  // namespace undersigned::http::pages

@@ -492,8 +492,8 @@ Data CountData(std::int64_t confirmed, std::int64_t goal) {
   return count;
 }
 
-Data ShareData(const Campaign& c, std::string_view base_url) {
-  ShareSet set = BuildShareLinks(c, CampaignUrl(base_url, c.slug));
+Data ShareData(const Campaign& c, std::string_view base_url, std::string_view referral) {
+  ShareSet set = BuildShareLinks(c, CampaignUrl(base_url, c.slug), referral);
   Data share;
   share.set("text", set.text);
   Data links = List();

@@ -116,7 +116,9 @@ render::Data CampaignBriefData(const Campaign& c, std::string_view base_url, con
 // "count" for a number of confirmed signatures toward a goal.
 render::Data CountData(std::int64_t confirmed, std::int64_t goal);
 
-// "share" (text and links) for a campaign.
-render::Data ShareData(const Campaign& c, std::string_view base_url);
+// "share" (text and links) for a campaign; with a signer's personal code (service/referrals.h)
+// every link carries it.
+render::Data ShareData(const Campaign& c, std::string_view base_url,
+                       std::string_view referral = "");
 
 }  // namespace undersigned::http::pages

@@ -37,7 +37,7 @@ const TallyRow* Find(const std::vector<TallyRow>& rows, const std::string& key) 
 TEST_P(StoreTest, ASignaturesOriginIsKeptAndReadBack) {
   Campaign c = MustCreate("origins");
   NewSignature s = NewSig(c.id, "ada@example.org");
-  s.origin = {"news.example.org", "newsletter", "email", "spring", "mastodon"};
+  s.origin = {"news.example.org", "newsletter", "email", "spring", "mastodon", ""};
   const std::string uuid = MustSign(s);
   auto read = store_->GetSignatureByUuid(uuid);
   ASSERT_TRUE(read) << read.error().message;
@@ -54,6 +54,48 @@ TEST_P(StoreTest, ASignaturesOriginIsKeptAndReadBack) {
   // Confirming keeps it too.
   ASSERT_TRUE(tx::Confirm(*store_, s.token_hash, kT0 + 10));
   EXPECT_EQ(store_->GetSignatureByUuid(uuid)->origin, s.origin);
+}
+
+// A personal link (service/referrals.h) is credited with the confirmed signatures that came
+// through it, in its own campaign, its code compared exactly; nothing else.
+TEST_P(StoreTest, APersonalLinkCountsOnlyTheConfirmedSignaturesItBrought) {
+  Campaign c = MustCreate("referrals");
+  Campaign other = MustCreate("other-referrals");
+  auto through = [&](std::int64_t campaign, const std::string& email, const std::string& code) {
+    NewSignature s = NewSig(campaign, email);
+    s.origin.referral = code;
+    s.origin.channel = "whatsapp";
+    MustSign(s);
+    return s;
+  };
+  NewSignature a = through(c.id, "a@example.org", "CodeA");
+  NewSignature b = through(c.id, "b@example.org", "CodeA");
+  NewSignature lower = through(c.id, "l@example.org", "codea");
+  NewSignature elsewhere = through(other.id, "e@example.org", "CodeA");
+  NewSignature plain = NewSig(c.id, "p@example.org");
+  MustSign(plain);
+  auto count = [&](std::int64_t campaign, const std::string& code) {
+    auto n = store_->CountReferred(campaign, code);
+    EXPECT_TRUE(n) << n.error().message;
+    return n ? *n : -1;
+  };
+  EXPECT_EQ(count(c.id, "CodeA"), 0);  // nobody confirmed yet
+  for (const NewSignature* s : {&a, &b, &lower, &elsewhere, &plain}) {
+    ASSERT_TRUE(tx::Confirm(*store_, s->token_hash, kT0 + 10));
+  }
+  EXPECT_EQ(count(c.id, "CodeA"), 2);
+  EXPECT_EQ(count(c.id, "codea"), 1);
+  EXPECT_EQ(count(other.id, "CodeA"), 1);
+  EXPECT_EQ(count(c.id, ""), 0);
+  EXPECT_EQ(count(c.id, "nobody"), 0);
+  ASSERT_TRUE(tx::Withdraw(*store_, b.token_hash, kT0 + 20));
+  EXPECT_EQ(count(c.id, "CodeA"), 1);
+  // Signing again through another link keeps the link first recorded.
+  NewSignature again = NewSig(c.id, "a@example.org", kT0 + 30);
+  again.origin.referral = "CodeZ";
+  ASSERT_TRUE(tx::Sign(*store_, again));
+  EXPECT_EQ(count(c.id, "CodeZ"), 0);
+  EXPECT_EQ(count(c.id, "CodeA"), 1);
 }
 
 TEST_P(StoreTest, HourlyCountsFollowEveryCountedWrite) {

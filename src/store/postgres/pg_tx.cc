@@ -237,6 +237,7 @@ static void AddSignatureParams(PgParams& p, const SignatureRow& row) {
   p.Text(s.origin.referrer).Text(s.origin.utm_source).Text(s.origin.utm_medium);
   p.Text(s.origin.utm_campaign).Text(s.origin.channel);
   p.OptText(row.client_net.empty() ? nullptr : row.client_net.c_str());
+  p.Text(s.origin.referral);
 }
 
 Result<std::optional<SignatureRow>> PgTx::InsertSignature(const SignatureRow& in) {

@@ -8,7 +8,7 @@
 // lock and reads the first one's result. Deciding a campaign is one UPDATE ... WHERE status =
 // 'open'. ClaimWork leases with one UPDATE over rows picked FOR UPDATE SKIP LOCKED (another
 // node's claim is skipped, and a row it just leased fails the re-checked lease condition).
-// Its SQL is in pledges.cc; the schema in migrations.cc (version 13).
+// Its SQL is in pledges.cc; the schema in migrations.cc (version 14).
 //
 // Thread-safe. Owned by its store, which it must not outlive.
 #pragma once

@@ -526,6 +526,16 @@ class PostgresStore final : public Store {
     return pg::SignatureFrom(*r, 0);
   }
 
+  Result<std::int64_t> CountReferred(std::int64_t campaign_id, const std::string& code) override {
+    if (code.empty()) return std::int64_t{0};
+    auto conn = pool_.Get();
+    auto r = One(conn->Run(sql::kCountReferred, PgParams().Int(campaign_id).Text(code),
+                           "counting a personal link's signatures"),
+                 "no count");
+    if (!r) return Fail(r.error());
+    return r->Int(0, 0);
+  }
+
   Result<void> ForEachConfirmed(std::int64_t campaign_id,
                                 const std::function<bool(const Signature&)>& fn) override {
     std::int64_t after = 0;

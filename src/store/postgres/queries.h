@@ -210,14 +210,19 @@ inline constexpr const char* kCountPeople =
     " OR canonical_email = $3) AND " US_TIME_FILTER(1, 2);
 
 // --- signatures
+// The confirmed signatures that came through a personal link (service/referrals.h); the
+// `referral <> ''` lets the planner use the partial index signatures_referral.
+inline constexpr const char* kCountReferred =
+    "SELECT count(*) FROM signatures WHERE referral = $2 AND referral <> '' AND campaign_id = $1 "
+    "AND state = 'confirmed'";
 inline constexpr const char* kInsertSignature =
     "INSERT INTO signatures (id, uuid, campaign_id, person_id, name, email, canonical_email, "
     "postal_code, country, comment, public_name, wants_updates, state, source, confirm_sends, "
     "created, modified, confirmed, log_salt, log_index, group_key, protection, seal_threshold, "
     "sealed, verified, attestation, " US_ORIGIN_COLS
-    ", client_net) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, "
+    ", client_net, referral) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, "
     "$9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, "
-    "$27, $28, $29, $30, $31, $32) ON CONFLICT "
+    "$27, $28, $29, $30, $31, $32, $33) ON CONFLICT "
     "(campaign_id, person_id) DO NOTHING RETURNING id, (SELECT p.uuid FROM people p WHERE p.id = "
     "signatures.person_id)";
 // Returns the row's tallied columns as they were before it (store/tally_rollup.h): the
@@ -502,14 +507,14 @@ inline constexpr const char* kInsertSignatures =
     "postal_code, country, comment, public_name, wants_updates, state, source, confirm_sends, "
     "created, modified, confirmed, log_salt, log_index, group_key, protection, seal_threshold, "
     "sealed, verified, attestation, " US_ORIGIN_COLS
-    ", client_net) SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], "
+    ", client_net, referral) SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], "
     "$4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], "
     "$11::boolean[], $12::boolean[], $13::text[], $14::text[], $15::integer[], $16::bigint[], "
     "$17::bigint[], $18::bigint[], $19::bytea[], $20::bigint[], $21::text[], $22::text[], "
     "$23::bigint[], $24::bytea[], $25::boolean[], $26::text[], $27::text[], $28::text[], "
-    "$29::text[], $30::text[], $31::text[], $32::text[]) ON CONFLICT (campaign_id, "
-    "person_id) DO NOTHING";
-inline constexpr int kSignatureCols = 32;
+    "$29::text[], $30::text[], $31::text[], $32::text[], $33::text[]) ON CONFLICT "
+    "(campaign_id, person_id) DO NOTHING";
+inline constexpr int kSignatureCols = 33;
 inline constexpr const char* kInsertTokens =
     "INSERT INTO signature_tokens (hash, signature_id, kind) SELECT * FROM unnest($1::bytea[], "
     "$2::bigint[], $3::text[])";

@@ -93,7 +93,8 @@ Signature SignatureFrom(const PgResult& r, int row) {
   s.verified = r.Bool(row, 23);
   s.attestation = r.Text(row, 24);
   // (After SignatureRow's columns: queries.h, US_SIGNATURE_COLS.)
-  s.origin = {r.Text(row, 29), r.Text(row, 30), r.Text(row, 31), r.Text(row, 32), r.Text(row, 33)};
+  s.origin = {r.Text(row, 29), r.Text(row, 30), r.Text(row, 31),
+              r.Text(row, 32), r.Text(row, 33), ""};  // referral: not read back (core/origin.h)
   return s;
 }
 

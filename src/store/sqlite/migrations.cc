@@ -692,13 +692,21 @@ CREATE TABLE processed_webhook_events (
 ) WITHOUT ROWID;
 )sql";
 
-// Version 15: conditional pledges (issue 14, part 3; store/pledge_store.h). pledge_campaigns:
+// Referrals (issue 15, service/referrals.h): the code of the signer's personal link a signature
+// came through, '' for none (every signature made before). A partial index: a signature without
+// one costs nothing more to write.
+constexpr const char* kV15 = R"sql(
+ALTER TABLE signatures ADD COLUMN referral TEXT NOT NULL DEFAULT '';
+CREATE INDEX signatures_referral ON signatures (referral, campaign_id) WHERE referral <> '';
+)sql";
+
+// Version 16: conditional pledges (issue 14, part 3; store/pledge_store.h). pledge_campaigns:
 // the condition (kind, subject, threshold), deadline, money or not, and the decision (status
 // 'open' until decided once). subject_kind never holds 'public_official' (core/pledge.h refuses
 // it; the CHECK keeps it so). pledges: the amount, the sealed name and email, the provider's
 // ids, the status, the charge attempt (its Idempotency-Key) and ClaimWork's lease, the
 // needs-action schedule. One live pledge per address per campaign (pledges_once).
-constexpr const char* kV15 = R"sql(
+constexpr const char* kV16 = R"sql(
 CREATE TABLE pledge_campaigns (
   id             INTEGER PRIMARY KEY,
   uuid           TEXT    NOT NULL UNIQUE,
@@ -775,7 +783,8 @@ const std::vector<Migration>& SqliteMigrations() {
       {12, "secondary targets", kV12},
       {13, "events, slots, RSVPs and reminders", kV13},
       {14, "fundraisers and donations", kV14},
-      {15, "conditional pledges", kV15},
+      {15, "referrals", kV15},
+      {16, "conditional pledges", kV16},
   };
   return kMigrations;
 }

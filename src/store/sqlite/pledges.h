@@ -3,7 +3,7 @@
 // SqliteStore::pledges(). Reads use the store's read pool; writes run through the store's
 // writer (one writer, group commit, durable before they return), so a read-modify-write of a
 // pledge, its mail and its lease are one transaction no other write interleaves with. Its SQL
-// is in pledges.cc; the schema in migrations.cc (version 15).
+// is in pledges.cc; the schema in migrations.cc (version 16).
 //
 // Thread-safe. Owned by its SqliteStore, which it must not outlive.
 #pragma once

@@ -242,9 +242,14 @@ inline constexpr char kInsertSignature[] =
     "postal_code, country, comment, public_name, wants_updates, state, source, confirm_sends, "
     "created, modified, confirmed, log_salt, log_index, group_key, protection, seal_threshold, "
     "sealed, verified, attestation, ref_host, utm_source, utm_medium, utm_campaign, "
-    "share_channel, client_net) VALUES (?25, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
-    "?13, ?14, ?15, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?26, ?27, ?28, ?29, ?30, "
-    "?31) ON CONFLICT (campaign_id, person_id) DO NOTHING";
+    "share_channel, client_net, referral) VALUES (?25, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
+    "?11, ?12, ?13, ?14, ?15, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?26, ?27, ?28, "
+    "?29, ?30, ?31, ?32) ON CONFLICT (campaign_id, person_id) DO NOTHING";
+// The confirmed signatures that came through a personal link (service/referrals.h). The
+// `referral <> ''` lets SQLite use the partial index signatures_referral.
+inline constexpr char kCountReferred[] =
+    "SELECT count(*) FROM signatures WHERE referral = ?2 AND referral <> '' AND campaign_id = ?1 "
+    "AND state = 'confirmed'";
 inline constexpr char kLastSignatureId[] =
     "SELECT id FROM signatures WHERE id BETWEEN (?1 << 40) AND (?1 << 40) + 1099511627775 "
     "ORDER BY id DESC LIMIT 1";

@@ -96,7 +96,8 @@ Signature SignatureFromRow(const Stmt& st) {
   s.sealed = st.Bool(22);
   s.verified = st.OptInt(23).value_or(0) == 1;
   s.attestation = st.Text(24);
-  s.origin = {st.Text(25), st.Text(26), st.Text(27), st.Text(28), st.Text(29)};
+  s.origin = {st.Text(25), st.Text(26), st.Text(27),
+              st.Text(28), st.Text(29), ""};  // referral: not read back (core/origin.h)
   return s;
 }
 

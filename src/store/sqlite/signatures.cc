@@ -123,6 +123,16 @@ Result<Signature> SqliteStore::GetSignatureByUuid(const std::string& uuid) {
   return QueryOne(db, *st, "no such signature", [](Stmt& s) { return Wrap(SignatureFromRow(s)); });
 }
 
+Result<std::int64_t> SqliteStore::CountReferred(std::int64_t campaign_id, const std::string& code) {
+  if (code.empty()) return std::int64_t{0};
+  auto r = Reader();
+  Db& db = *r;
+  auto st = db.Prepare(sql::kCountReferred);
+  if (!st) return Fail(st.error());
+  st->Bind(1, campaign_id).Bind(2, code);
+  return QueryOne(db, *st, "no count", [](Stmt& s) { return Wrap(s.Int(0)); });
+}
+
 Result<void> SqliteStore::ForEachConfirmed(std::int64_t campaign_id,
                                            const std::function<bool(const Signature&)>& fn) {
   auto r = Reader();

@@ -131,14 +131,19 @@ class SqliteStoreTest : public ::testing::Test {
     RewindVersionThirteen();
     ExecOther("ALTER TABLE campaigns DROP COLUMN secondary_targets;");
   }
-  // Drops what migration 15 (conditional pledges) adds.
-  void RewindVersionFifteen() { ExecOther("DROP TABLE pledges; DROP TABLE pledge_campaigns;"); }
+  // Drops what migration 16 (conditional pledges) adds.
+  void RewindVersionSixteen() { ExecOther("DROP TABLE pledges; DROP TABLE pledge_campaigns;"); }
   // Drops what migration 14 (fundraisers and donations) adds, and 15 after it.
   void RewindVersionFourteen() {
     RewindVersionFifteen();
     ExecOther(
         "DROP TABLE processed_webhook_events; DROP TABLE fundraiser_totals; DROP TABLE "
         "donations; DROP TABLE fundraisers;");
+  }
+  // Drops what migration 15 (referrals) adds, and 16 after it.
+  void RewindVersionFifteen() {
+    RewindVersionSixteen();
+    ExecOther("DROP INDEX signatures_referral; ALTER TABLE signatures DROP COLUMN referral;");
   }
   // Drops what migration 7 (moderation) adds (the widened CHECK on state may stay).
   void RewindVersionSeven() {
@@ -1195,6 +1200,24 @@ TEST_F(SqliteStoreTest, MigrationTwelveGivesCampaignsNoSecondaryTargetsUntilEdit
   back->secondary_targets = {SecondaryTarget{"Jane", "", "jane", "", "", {"{handle} hi"}}};
   ASSERT_TRUE(store_->UpdateCampaign(*back).has_value());
   EXPECT_EQ(store_->GetCampaignById(c.id)->secondary_targets, back->secondary_targets);
+}
+
+// Version 15 (referrals): a version-14 database's signatures came through no personal link,
+// and a signature made after it keeps the code it came with.
+TEST_F(SqliteStoreTest, MigrationFifteenCreditsNoOldSignatureToAPersonalLink) {
+  Campaign c = MustCreate("before-referrals");
+  MustSign(NewSig(c.id, "old@example.org", kT0, /*confirm_now=*/true));
+  store_.reset();
+  RewindVersionFifteen();
+  ExecOther("PRAGMA user_version = 14;");
+  Open();
+  EXPECT_EQ(QueryInt("PRAGMA user_version"), LatestSchemaVersion());
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM signatures WHERE referral <> ''"), 0);
+  NewSignature brought = NewSig(c.id, "new@example.org", kT0 + 1, /*confirm_now=*/true);
+  brought.origin.referral = "Code1";
+  MustSign(brought);
+  EXPECT_EQ(*store_->CountReferred(c.id, "Code1"), 1);
+  EXPECT_EQ(*store_->CountReferred(c.id, ""), 0);
 }
 
 }  // namespace

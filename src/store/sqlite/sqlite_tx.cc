@@ -281,6 +281,7 @@ Result<std::optional<SignatureRow>> SqliteTx::InsertSignature(const SignatureRow
     st->Bind(26, s.origin.referrer).Bind(27, s.origin.utm_source).Bind(28, s.origin.utm_medium);
     st->Bind(29, s.origin.utm_campaign).Bind(30, s.origin.channel);
     BindOptText(*st, 31, in.client_net.empty() ? nullptr : in.client_net.c_str());
+    st->Bind(32, s.origin.referral);
     int rc = st->Step();
     if (attempt == 0 && IsPrimaryKeyConflict(db_, rc)) {
       // Another process took this id: read the last ids again, then insert again.

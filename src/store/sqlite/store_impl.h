@@ -88,6 +88,7 @@ class SqliteStore final : public Store {
                                                  const std::string& group_key,
                                                  const TimeFilter& filter, Page page) override;
   Result<Signature> GetSignatureByUuid(const std::string& uuid) override;
+  Result<std::int64_t> CountReferred(std::int64_t campaign_id, const std::string& code) override;
   Result<void> ForEachConfirmed(std::int64_t campaign_id,
                                 const std::function<bool(const Signature&)>& fn) override;
 
