@@ -31,6 +31,7 @@
 #include "http/pages/fundraiser.h"
 #include "http/pages/organizations.h"
 #include "http/pages/pages.h"
+#include "http/pages/pledge.h"
 #include "http/pages/unsubscribe.h"
 #include "http/router.h"
 #include "http/server.h"
@@ -226,6 +227,17 @@ Result<std::unique_ptr<App>> App::Open(const Config& config, bool serving) {
   // Fundraisers and donations (issue 14): offline gifts without payments, Checkout with them.
   app->fundraising_ = std::make_unique<service::FundraisingService>(*app->store_, *app->accounts_,
                                                                     clock, app->payments_.get());
+  // Conditional pledges (issue 14 part 3): money-free without payments, cards saved with them.
+  {
+    auto links = service::PledgeLinks::Open(*app->store_);
+    if (!links) return Fail(links.error());
+    app->pledges_ = std::make_unique<service::PledgeService>(*app->store_, *app->accounts_, clock,
+                                                             app->payments_.get(),
+                                                             std::move(*links), [self = app.get()] {
+                                                               if (self->wake_mailer_)
+                                                                 self->wake_mailer_();
+                                                             });
+  }
 
   service::SigningOptions so;
   so.max_confirm_sends = config.limits.max_confirm_sends;
@@ -392,6 +404,8 @@ int App::Serve() {
   const service::DeliveryMailRenderer delivery_mail(*store_);
   // Events (issue 15): RSVPs' mail, rendered at send time with the attendee's address.
   const service::EventMailRenderer event_mail(*store_, events_->links(), base_url);
+  // Pledges (issue 14 part 3): the pledger told once of each decision, at send time.
+  const service::PledgeMailRenderer pledge_mail(*store_, pledges_->links(), base_url);
   auto outreach_mail = [&](const OutboxMessage& m,
                            Result<service::OutreachMail> r) -> Result<mail::MailMessage> {
     if (!r) return Fail(r.error());
@@ -427,6 +441,9 @@ int App::Serve() {
         }
         if (service::EventMailRenderer::Handles(m.kind)) {
           return outreach_mail(m, event_mail.Render(m));
+        }
+        if (service::PledgeMailRenderer::Handles(m.kind)) {
+          return outreach_mail(m, pledge_mail.Render(m));
         }
         auto r = render::RenderEmail(m, base_url);
         if (!r) return Fail(r.error());
@@ -487,8 +504,11 @@ int App::Serve() {
     hub.Publish(http::FundraiserTopic(f.slug), "totals", http::FundraiserTotalsJson(f, t));
   });
   http::RegisterFundraiserPages(
-      router, http::FundraiserPagesDeps{*campaigns_, *fundraising_, *templates, base_url,
-                                        *csrf_secret, site, payment_webhooks_.get(), &clock});
+      router,
+      http::FundraiserPagesDeps{*campaigns_, *fundraising_, *templates, base_url, *csrf_secret,
+                                site, payment_webhooks_.get(), &clock, pledges_.get()});
+  http::RegisterPledgePages(router, http::PledgePagesDeps{*campaigns_, *pledges_, *templates,
+                                                          base_url, *csrf_secret, site, &clock});
   service::TargetDeliveryService deliveries(*store_, *accounts_, *updates_, clock, base_url);
   http::RegisterConsole(
       router,
@@ -612,6 +632,11 @@ int App::Serve() {
   // Events' reminders go out on time, once, whether or not anyone visits.
   service::EventReminderScheduler event_reminders(*store_, clock, [&sender] { sender.Wake(); });
   event_reminders.Start();
+  // Pledge campaigns are decided at their deadline, and their pledges charged, released and
+  // told once, whether or not anyone visits.
+  service::PledgeScheduler pledge_scheduler(*store_, clock, payments_.get(),
+                                            [&sender] { sender.Wake(); });
+  pledge_scheduler.Start();
 
   // Signals: handled here, on the main thread, which otherwise only ticks housekeeping.
   struct sigaction sa {};
@@ -686,6 +711,7 @@ int App::Serve() {
   updates_->SetWake(nullptr);
   update_scheduler.Stop();
   event_reminders.Stop();
+  pledge_scheduler.Stop();
   wake_mailer_ = nullptr;
   sender.Stop();
   campaigns_->SetListener(nullptr);

@@ -23,6 +23,7 @@
 #include "service/organizations.h"
 #include "service/organizing.h"
 #include "service/people.h"
+#include "service/pledges.h"
 #include "service/referrals.h"
 #include "service/signing.h"
 #include "service/updates.h"
@@ -79,6 +80,8 @@ class App {
   payments::PaymentProvider* payments() { return payments_.get(); }
   // Fundraisers and donations (issue 14; service/fundraising.h).
   service::FundraisingService& fundraising() { return *fundraising_; }
+  // Conditional pledges (issue 14 part 3; service/pledges.h).
+  service::PledgeService& pledges() { return *pledges_; }
   const payments::WebhookVerifier* payment_webhooks() const { return payment_webhooks_.get(); }
   std::string PaymentsStatus() const;
 
@@ -109,6 +112,7 @@ class App {
   std::unique_ptr<payments::PaymentProvider> payments_;                      // null: payments off
   std::unique_ptr<payments::WebhookVerifier> payment_webhooks_;              // null: payments off
   std::unique_ptr<service::FundraisingService> fundraising_;  // over the above (issue 14)
+  std::unique_ptr<service::PledgeService> pledges_;           // likewise (issue 14 part 3)
   std::unique_ptr<service::ReferralService> referrals_;       // personal share links (issue 15)
   // Set by Serve(): the mail sender's Wake, called by the signing service after commits.
   std::function<void()> wake_mailer_;

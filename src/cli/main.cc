@@ -22,6 +22,7 @@
 #include "cli/event_commands.h"
 #include "cli/fundraiser_commands.h"
 #include "cli/outreach_commands.h"
+#include "cli/pledge_commands.h"
 #include "cli/signature_commands.h"
 #include "cli/user_commands.h"
 #include "core/time_zone.h"
@@ -264,6 +265,9 @@ int Main(int argc, char** argv) {
   // --- fundraiser (fundraiser_commands.h)
   FundraiserArgs fundraiser_args;
   const std::vector<CLI::App*> fundraiser_commands = AddFundraiserCommands(cli, fundraiser_args);
+  // --- pledge (pledge_commands.h)
+  PledgeArgs pledge_args;
+  const std::vector<CLI::App*> pledge_commands = AddPledgeCommands(cli, pledge_args);
 
   // --- backup
   // --- deliver
@@ -367,6 +371,9 @@ int Main(int argc, char** argv) {
     add_flag(sub, "--store", "store.url", store_help)->type_name("URL");
   }
   for (CLI::App* sub : fundraiser_commands) {
+    add_flag(sub, "--store", "store.url", store_help)->type_name("URL");
+  }
+  for (CLI::App* sub : pledge_commands) {
     add_flag(sub, "--store", "store.url", store_help)->type_name("URL");
   }
   for (CLI::App* sub : signature_commands) {
@@ -559,6 +566,12 @@ int Main(int argc, char** argv) {
                            Report);
   }
   if (fundraiser_args.any()) return RunFundraiserCommand(fundraiser_args, a, std::cout, Report);
+  if (pledge_args.any()) {
+    auto known = service::KnownBaseUrl(a.store(), config.server.base_url);
+    std::string base = known ? *known : "http://" + config.server.listen;
+    while (!base.empty() && base.back() == '/') base.pop_back();
+    return RunPledgeCommand(pledge_args, a, base, std::cout, Report);
+  }
   if (*token_create && (!token_campaign.empty() || token_read_only || !token_owner.empty())) {
     service::Actor by = service::Actor::Operator();
     if (!token_owner.empty()) {

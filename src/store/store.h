@@ -36,6 +36,7 @@
 #include "store/outbox_store.h"
 #include "store/outreach_store.h"
 #include "store/people_store.h"
+#include "store/pledge_store.h"
 #include "store/signature_store.h"
 #include "store/types.h"
 #include "store/write_tx.h"
@@ -72,6 +73,9 @@ class Store : public CampaignStore,
   // Fundraisers, donations, their totals and the payment events handled
   // (store/fundraising_store.h). Lives as long as the store.
   virtual FundraisingStore& fundraising() = 0;
+  // Pledge campaigns, pledges and the claims that charge, release and tell each once
+  // (store/pledge_store.h). Lives as long as the store.
+  virtual PledgeStore& pledges() = 0;
   // Online, consistent copy of the whole store into a new file at path. kInvalidArgument for a
   // backend copied by its own tools (PostgreSQL: pg_dump), with a message that says what to do.
   virtual Result<void> Backup(const std::string& path) = 0;

@@ -82,6 +82,10 @@ class StripeEmulator:
         return self.request("POST", "/_emulator/checkout/sessions/%s/complete" % session_id,
                             {"card": card})
 
+    def configure(self, **params):
+        """Sets the emulator's test options (/_emulator/config): webhook_url, latency_ms."""
+        return self.request("POST", "/_emulator/config", {k: str(v) for k, v in params.items()})[1]
+
     def state(self):
         return self.request("GET", "/_emulator/state")[1]
 

@@ -18,7 +18,9 @@
 //   POST /_emulator/subscriptions/:id/renew         a new billing period (invoice.paid, or
 //        invoice.payment_failed for a card that fails).
 //   POST /_emulator/charges/:id/dispute             the cardholder disputes the charge.
-//   POST /_emulator/config                          webhook_url=...: where webhooks go.
+//   POST /_emulator/config                          webhook_url=...: where webhooks go;
+//        latency_ms=N: every API request (not these) answers N ms late, as a slow network
+//        would (the pledge tests kill a server in the middle of charging).
 //   POST /_emulator/events/:id/resend               delivers an event again (duplicates).
 //   POST /_emulator/webhooks/flush                  answers once every queued webhook was sent.
 import crypto from 'node:crypto';
@@ -171,6 +173,7 @@ export class Emulator {
       event: new Map(),
     };
     this.idempotency = new Map(); // key -> {fingerprint, status, body}
+    this.latencyMs = 0; // see /_emulator/config
     this.requests = [];
     this.deliveries = [];
     this.queue = Promise.resolve();
@@ -248,6 +251,7 @@ export class Emulator {
         content_type: req.headers['content-type'] ?? null,
         body: raw,
       });
+      if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
       const auth = req.headers.authorization ?? '';
       const key = auth.startsWith('Bearer ') ? auth.slice(7) : '';
       if (!key || (this.apiKey && key !== this.apiKey)) {
@@ -994,7 +998,8 @@ export class Emulator {
     if (method === 'POST' && path === '/_emulator/config') {
       if (params.webhook_url !== undefined) this.webhookUrl = params.webhook_url;
       if (params.webhook_secret !== undefined) this.webhookSecret = params.webhook_secret;
-      return [200, { webhook_url: this.webhookUrl }];
+      if (params.latency_ms !== undefined) this.latencyMs = Number(params.latency_ms) || 0;
+      return [200, { webhook_url: this.webhookUrl, latency_ms: this.latencyMs }];
     }
     if (method === 'POST' && (m = /^\/_emulator\/events\/([^/]+)\/resend$/.exec(path))) {
       const ev = this.objects.event.get(m[1]);

@@ -143,6 +143,18 @@ class FundraiserSite {
       nlohmann::json body = {{"error", event.error().message}};
       return Response::Json(body.dump(), 400);
     }
+    if (deps_.pledges != nullptr) {
+      auto pledge = deps_.pledges->ApplyWebhook(*event);
+      if (!pledge) {
+        spdlog::error("payments: webhook {} ({}) about a pledge not kept: {}", event->id,
+                      event->type, pledge.error().message);
+        return Response::Json(R"({"error":"not kept; send it again"})", 503);
+      }
+      if (*pledge) {
+        spdlog::info("payments: webhook {} ({}): pledge", event->id, event->type);
+        return Response::Json(R"({"received":true,"outcome":"pledge"})", 200);
+      }
+    }
     auto outcome = deps_.fundraising.ApplyWebhook(*event);
     if (!outcome) {
       spdlog::error("payments: webhook {} ({}) not kept: {}", event->id, event->type,

@@ -16,7 +16,8 @@
 //                            anything is parsed: 400 on a bad signature or an old timestamp,
 //                            200 once handled (duplicates and unknown events included), 503 if
 //                            the store could not keep it (Stripe retries), 404 while payments
-//                            are off
+//                            are off; events about a pledge (its metadata's pledge_id) are
+//                            handed to service::PledgeService::ApplyWebhook
 //
 // Thread-safety: RegisterFundraiserPages runs once at start-up; its handlers are thread-safe.
 // Ownership: the services, templates and verifier in the deps are borrowed and must outlive the
@@ -32,6 +33,7 @@
 #include "render/templates.h"
 #include "service/campaigns.h"
 #include "service/fundraising.h"
+#include "service/pledges.h"
 
 namespace undersigned::http {
 
@@ -44,6 +46,8 @@ struct FundraiserPagesDeps {
   pages::SiteInfo site;
   const payments::WebhookVerifier* webhooks = nullptr;  // null: payments off
   const Clock* clock = nullptr;                         // nullptr = Clock::System()
+  // Events whose object carries our pledge_id go to it first (http/pages/pledge.h).
+  service::PledgeService* pledges = nullptr;
 };
 
 // "fundraiser:<slug>": the event hub topic of a fundraiser's totals.

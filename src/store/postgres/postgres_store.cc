@@ -24,6 +24,7 @@
 #include "store/postgres/dashboard.h"
 #include "store/postgres/events.h"
 #include "store/postgres/fundraising.h"
+#include "store/postgres/pledges.h"
 #include "store/postgres/migrations.h"
 #include "store/postgres/outreach.h"
 #include "store/postgres/pg_log.h"
@@ -209,6 +210,7 @@ class PostgresStore final : public Store {
   OutreachStore& outreach() override { return outreach_; }
   EventStore& events() override { return events_; }
   FundraisingStore& fundraising() override { return fundraising_; }
+  PledgeStore& pledges() override { return pledges_; }
   Result<void> Backup(const std::string&) override {
     return Fail(Code::kInvalidArgument,
                 "a PostgreSQL store is backed up with PostgreSQL's own tools: use pg_dump (e.g. "
@@ -911,6 +913,11 @@ class PostgresStore final : public Store {
                                    fn(*conn);
                                  },
                                  [this] { return Writable(); }};
+  pg::PgPledges pledges_{[this](const std::function<void(PgConn&)>& fn) {
+                           auto conn = pool_.Get();
+                           fn(*conn);
+                         },
+                         [this] { return Writable(); }, sealer_};
 };
 
 // How long a reader waits for the tree to cover the leaves it needs: a lease of a node that

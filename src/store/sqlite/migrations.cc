@@ -700,6 +700,71 @@ ALTER TABLE signatures ADD COLUMN referral TEXT NOT NULL DEFAULT '';
 CREATE INDEX signatures_referral ON signatures (referral, campaign_id) WHERE referral <> '';
 )sql";
 
+// Version 16: conditional pledges (issue 14, part 3; store/pledge_store.h). pledge_campaigns:
+// the condition (kind, subject, threshold), deadline, money or not, and the decision (status
+// 'open' until decided once). subject_kind never holds 'public_official' (core/pledge.h refuses
+// it; the CHECK keeps it so). pledges: the amount, the sealed name and email, the provider's
+// ids, the status, the charge attempt (its Idempotency-Key) and ClaimWork's lease, the
+// needs-action schedule. One live pledge per address per campaign (pledges_once).
+constexpr const char* kV16 = R"sql(
+CREATE TABLE pledge_campaigns (
+  id             INTEGER PRIMARY KEY,
+  uuid           TEXT    NOT NULL UNIQUE,
+  slug           TEXT    NOT NULL UNIQUE,
+  campaign_id    INTEGER REFERENCES campaigns (id),
+  fundraiser_id  INTEGER REFERENCES fundraisers (id),
+  title          TEXT    NOT NULL,
+  description    TEXT    NOT NULL DEFAULT '',
+  kind           TEXT    NOT NULL CHECK (kind IN ('count', 'outcome', 'unless')),
+  condition_text TEXT    NOT NULL,
+  subject_kind   TEXT    NOT NULL CHECK (subject_kind IN ('', 'company', 'organization')),
+  subject_name   TEXT    NOT NULL DEFAULT '',
+  threshold      INTEGER NOT NULL DEFAULT 0,
+  deadline       INTEGER NOT NULL,
+  money          INTEGER NOT NULL,
+  currency       TEXT    NOT NULL DEFAULT '',
+  minimum        INTEGER NOT NULL DEFAULT 0,
+  payee          TEXT    NOT NULL DEFAULT '',
+  promise        TEXT    NOT NULL DEFAULT '',
+  status         TEXT    NOT NULL CHECK (status IN ('open', 'met', 'failed')),
+  decided        INTEGER,
+  evidence_url   TEXT    NOT NULL DEFAULT '',
+  created_by     INTEGER REFERENCES users (id),
+  created        INTEGER NOT NULL,
+  modified       INTEGER NOT NULL
+);
+CREATE INDEX pledge_campaigns_open ON pledge_campaigns (deadline) WHERE status = 'open';
+CREATE TABLE pledges (
+  id                 INTEGER PRIMARY KEY,
+  uuid               TEXT    NOT NULL UNIQUE,
+  pledge_campaign_id INTEGER NOT NULL REFERENCES pledge_campaigns (id),
+  amount             INTEGER NOT NULL CHECK (amount >= 0),
+  currency           TEXT    NOT NULL DEFAULT '',
+  sealed             BLOB    NOT NULL,
+  email_key          TEXT    NOT NULL,
+  status             TEXT    NOT NULL CHECK (status IN ('pending', 'made', 'withdrawn', 'charged',
+                                                        'needs_action', 'lapsed', 'released',
+                                                        'due')),
+  checkout_session   TEXT    NOT NULL DEFAULT '',
+  customer           TEXT    NOT NULL DEFAULT '',
+  payment_method     TEXT    NOT NULL DEFAULT '',
+  payment_intent     TEXT    NOT NULL DEFAULT '',
+  attempt            INTEGER NOT NULL DEFAULT 1,
+  claimed_until      INTEGER NOT NULL DEFAULT 0,
+  reminders_sent     INTEGER NOT NULL DEFAULT 0,
+  needs_action_since INTEGER,
+  next_step_at       INTEGER,
+  created            INTEGER NOT NULL,
+  modified           INTEGER NOT NULL
+);
+CREATE INDEX pledges_campaign ON pledges (pledge_campaign_id, id);
+CREATE INDEX pledges_work ON pledges (pledge_campaign_id, claimed_until)
+  WHERE status IN ('pending', 'made');
+CREATE INDEX pledges_steps ON pledges (next_step_at) WHERE status = 'needs_action';
+CREATE UNIQUE INDEX pledges_once ON pledges (pledge_campaign_id, email_key)
+  WHERE status NOT IN ('pending', 'withdrawn');
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& SqliteMigrations() {
@@ -719,6 +784,7 @@ const std::vector<Migration>& SqliteMigrations() {
       {13, "events, slots, RSVPs and reminders", kV13},
       {14, "fundraisers and donations", kV14},
       {15, "referrals", kV15},
+      {16, "conditional pledges", kV16},
   };
   return kMigrations;
 }

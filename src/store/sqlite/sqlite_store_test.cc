@@ -131,15 +131,18 @@ class SqliteStoreTest : public ::testing::Test {
     RewindVersionThirteen();
     ExecOther("ALTER TABLE campaigns DROP COLUMN secondary_targets;");
   }
-  // Drops what migration 14 (fundraisers and donations) adds.
+  // Drops what migration 16 (conditional pledges) adds.
+  void RewindVersionSixteen() { ExecOther("DROP TABLE pledges; DROP TABLE pledge_campaigns;"); }
+  // Drops what migration 14 (fundraisers and donations) adds, and 15 after it.
   void RewindVersionFourteen() {
     RewindVersionFifteen();
     ExecOther(
         "DROP TABLE processed_webhook_events; DROP TABLE fundraiser_totals; DROP TABLE "
         "donations; DROP TABLE fundraisers;");
   }
-  // Drops what migration 15 (referrals) adds.
+  // Drops what migration 15 (referrals) adds, and 16 after it.
   void RewindVersionFifteen() {
+    RewindVersionSixteen();
     ExecOther("DROP INDEX signatures_referral; ALTER TABLE signatures DROP COLUMN referral;");
   }
   // Drops what migration 7 (moderation) adds (the widened CHECK on state may stay).

@@ -11,6 +11,7 @@
 //   outreach.cc       OutreachStore (a class of its own, SqliteOutreach: outreach.h)
 //   events.cc         EventStore (a class of its own, SqliteEvents: events.h)
 //   fundraising.cc    FundraisingStore (a class of its own, SqliteFundraising: fundraising.h)
+//   pledges.cc        PledgeStore (a class of its own, SqlitePledges: pledges.h)
 //
 // Writes that carry rules are not here: they are the transaction scripts of service/tx/, which
 // reach this store through Submit and SqliteTx (sqlite_tx.h). The store's own plain writes
@@ -35,6 +36,7 @@
 #include "store/sqlite/events.h"
 #include "store/sqlite/fundraising.h"
 #include "store/sqlite/outreach.h"
+#include "store/sqlite/pledges.h"
 #include "store/sqlite/sqlite_db.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/sqlite/sqlite_tx.h"
@@ -149,6 +151,7 @@ class SqliteStore final : public Store {
   OutreachStore& outreach() override { return outreach_; }
   EventStore& events() override { return events_; }
   FundraisingStore& fundraising() override { return fundraising_; }
+  PledgeStore& pledges() override { return pledges_; }
   Result<void> Backup(const std::string& path) override;
   void Close() override;
 
@@ -158,6 +161,7 @@ class SqliteStore final : public Store {
   friend class SqliteOutreach;  // likewise
   friend class SqliteEvents;
   friend class SqliteFundraising;
+  friend class SqlitePledges;
   // A read connection leased from the pool for the lifetime of this object.
   class ReadLease {
    public:
@@ -215,6 +219,7 @@ class SqliteStore final : public Store {
   SqliteOutreach outreach_{*this};
   SqliteEvents events_{*this};
   SqliteFundraising fundraising_{*this};
+  SqlitePledges pledges_{*this};
 };
 
 }  // namespace undersigned::store
