@@ -105,6 +105,8 @@ def test_a_met_count_charges_every_pledge_once_across_a_sigkill_mid_charging(
         page = c.get("/p/buses")
         assert page.status == 200, page
         assert "If 5 people pledge by" in page.text and "0</strong> people have pledged" in page.text
+        # The form ends on Checkout, another site: the page's policy lets it go there.
+        assert "form-action 'self' https:;" in page.header("content-security-policy")
         form = harness.find_form(page.text, "/p/buses/pledge")
         fields = harness.hidden_fields(form)
         fields.update({"amount": "2", "name": "Ada", "email": "ada@example.org"})

@@ -12,6 +12,7 @@
 #include "core/utf8.h"
 #include "http/message.h"
 #include "http/pages/page_kit.h"
+#include "http/wire.h"
 #include "render/markdown.h"
 
 namespace undersigned::http {
@@ -246,6 +247,9 @@ class PledgeSite {
     if (!html) return kit_.InternalError();
     Response r = HtmlPage(*html, status, "no-store");
     kit_.SetCookie(csrf, &r);
+    // A pledge with money is answered by a redirect to the provider's Checkout (to save the
+    // card), which browsers block under form-action 'self'.
+    r.Header("Content-Security-Policy", PolicyWithFormAction("https:"));
     return r;
   }
 
