@@ -15,11 +15,10 @@
 #include "core/signature.h"
 #include "core/utf8.h"
 #include "service/fundraising.h"
+#include "service/link_mac.h"
 
 namespace undersigned::service {
 namespace {
-
-constexpr std::size_t kMacHexDigits = 32;
 
 Error Invalid(const std::string& field, const std::string& what) {
   Error e{Code::kInvalidArgument, field + ": " + what, {}, 0};
@@ -74,37 +73,16 @@ Result<PledgeLinks> PledgeLinks::Open(Store& store) {
   return PledgeLinks(std::move(*key));
 }
 
-std::string PledgeLinks::Mac(std::string_view msg) const {
-  unsigned char mac[crypto_auth_hmacsha256_BYTES];
-  crypto_auth_hmacsha256_state st;
-  crypto_auth_hmacsha256_init(&st, reinterpret_cast<const unsigned char*>(key_.data()),
-                              key_.size());
-  crypto_auth_hmacsha256_update(&st, reinterpret_cast<const unsigned char*>(msg.data()),
-                                msg.size());
-  crypto_auth_hmacsha256_final(&st, mac);
-  char hex[sizeof mac * 2 + 1];
-  sodium_bin2hex(hex, sizeof hex, mac, sizeof mac);
-  return std::string(hex);
-}
+std::string PledgeLinks::Mac(std::string_view msg) const { return HmacHex(key_, msg); }
 
 std::string PledgeLinks::Token(std::int64_t pledge_id) const {
-  const std::string id = std::to_string(pledge_id);
-  return id + "." + Mac("pledge:" + id).substr(0, kMacHexDigits);
+  return IdLinkToken(key_, "pledge", pledge_id);
 }
 
 Result<std::int64_t> PledgeLinks::Check(std::string_view token) const {
-  auto bad = [] { return Fail(Code::kNotFound, "this pledge link is not valid"); };
-  const auto dot = token.find('.');
-  if (token.size() > 64 || dot == std::string_view::npos) return bad();
-  std::int64_t id = 0;
-  const std::string_view digits = token.substr(0, dot);
-  auto [p, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), id);
-  if (ec != std::errc() || p != digits.data() + digits.size() || id <= 0) return bad();
-  const std::string want = Token(id);
-  if (token.size() != want.size() || sodium_memcmp(token.data(), want.data(), want.size()) != 0) {
-    return bad();
-  }
-  return id;
+  auto id = CheckIdLinkToken(key_, "pledge", token);
+  if (!id) return Fail(Code::kNotFound, "this pledge link is not valid");
+  return *id;
 }
 
 std::string PledgeLinks::EmailKey(std::string_view email) const {

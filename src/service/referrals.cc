@@ -4,6 +4,8 @@
 
 #include <utility>
 
+#include "service/link_mac.h"
+
 namespace undersigned::service {
 
 Result<std::unique_ptr<ReferralService>> ReferralService::Open(Store& store,
@@ -16,16 +18,11 @@ Result<std::unique_ptr<ReferralService>> ReferralService::Open(Store& store,
 std::string ReferralService::CodeOf(const Signature& s) const {
   // The public id names the signature on every backend and node alike; the prefix keeps this
   // key's MACs apart from any other use it could be put to.
-  const std::string msg = "referral:" + s.uuid;
-  unsigned char mac[crypto_auth_hmacsha256_BYTES];
-  crypto_auth_hmacsha256_state st;
-  crypto_auth_hmacsha256_init(&st, reinterpret_cast<const unsigned char*>(key_.data()),
-                              key_.size());
-  crypto_auth_hmacsha256_update(&st, reinterpret_cast<const unsigned char*>(msg.data()),
-                                msg.size());
-  crypto_auth_hmacsha256_final(&st, mac);
-  char out[sodium_base64_ENCODED_LEN(sizeof mac, sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
-  sodium_bin2base64(out, sizeof out, mac, sizeof mac, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+  const std::string mac = HmacBytes(key_, "referral:" + s.uuid);
+  char out[sodium_base64_ENCODED_LEN(crypto_auth_hmacsha256_BYTES,
+                                     sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
+  sodium_bin2base64(out, sizeof out, reinterpret_cast<const unsigned char*>(mac.data()), mac.size(),
+                    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
   return std::string(out, kReferralCodeLength);  // 96 bits
 }
 

@@ -15,12 +15,11 @@
 #include "core/signature.h"
 #include "core/utf8.h"
 #include "render/markdown.h"
+#include "service/link_mac.h"
 #include "store/write.h"
 
 namespace undersigned::service {
 namespace {
-
-constexpr std::size_t kMacHexDigits = 32;  // 128 bits of the HMAC-SHA-256
 
 Result<void> ValidateUpdate(const std::string& subject, const std::string& body) {
   std::map<std::string, std::string> errors;
@@ -66,16 +65,7 @@ Result<UnsubscribeLinks> UnsubscribeLinks::Open(Store& store) {
 std::string UnsubscribeLinks::Mac(const Subject& s) const {
   const std::string msg = "unsubscribe:" + std::to_string(s.campaign_id) + ":" +
                           std::to_string(s.person_id) + ":" + std::to_string(s.update_id);
-  unsigned char mac[crypto_auth_hmacsha256_BYTES];
-  crypto_auth_hmacsha256_state st;
-  crypto_auth_hmacsha256_init(&st, reinterpret_cast<const unsigned char*>(key_.data()),
-                              key_.size());
-  crypto_auth_hmacsha256_update(&st, reinterpret_cast<const unsigned char*>(msg.data()),
-                                msg.size());
-  crypto_auth_hmacsha256_final(&st, mac);
-  char hex[sizeof mac * 2 + 1];
-  sodium_bin2hex(hex, sizeof hex, mac, sizeof mac);
-  return std::string(hex, kMacHexDigits);
+  return HmacHex(key_, msg).substr(0, kLinkMacHexDigits);
 }
 
 std::string UnsubscribeLinks::Token(const Subject& s) const {
