@@ -314,6 +314,7 @@ TEST_F(GroupPagesTest, AnAnonymousSignerGetsAPersonalLinkOnlyOnAskingAndBehindAB
   ASSERT_EQ(asked.status, 200) << asked.body;
   EXPECT_TRUE(Contains(asked.body, "/c/acme-letter?ref="));
   EXPECT_TRUE(Contains(asked.body, "No signature has come through your personal link yet"));
+  EXPECT_FALSE(Contains(asked.body, "share-link"));  // no "post it" buttons: it would name them
 }
 
 // A verified employee who signs by name is offered the link at once; its page later still

@@ -111,10 +111,12 @@ class TokenPages {
       if (!html) return kit_.InternalError();
       return kit_.TokenHeaders(HtmlPage(*html, 200, "no-store"), csrf.new_nonce());
     }
+    // A protected signer who asked gets the link to pass on as they choose, but no share
+    // buttons: a post from their own account would say that they signed.
     const Campaign& c = p->signer.campaign;
     return kit_.TokenHeaders(
-        DonePage(c, "Your shares of \u201C" + c.title + "\u201D", {BroughtLine(p->brought)}, true,
-                 "", Personal{&p->signer.signature, token, /*asked=*/true}),
+        DonePage(c, "Your shares of \u201C" + c.title + "\u201D", {BroughtLine(p->brought)},
+                 p->offered, "", Personal{&p->signer.signature, token, /*asked=*/true}),
         nullptr);
   }
 
