@@ -102,8 +102,7 @@ Result<LineItem> ParseLineItem(std::string_view spec, std::string_view currency)
                   *goal};
 }
 
-Result<std::vector<std::int64_t>> ParseAmountList(std::string_view text,
-                                                  std::string_view currency,
+Result<std::vector<std::int64_t>> ParseAmountList(std::string_view text, std::string_view currency,
                                                   std::string_view field) {
   std::vector<std::int64_t> out;
   std::size_t at = 0;

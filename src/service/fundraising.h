@@ -120,8 +120,7 @@ bool IsFundraiserSlug(std::string_view s);
 Result<LineItem> ParseLineItem(std::string_view spec, std::string_view currency);
 // Amounts separated by spaces or commas ("10 25 50.00"); none for "". kInvalidArgument naming
 // field for one that is not an amount (core/money.h ParseAmount).
-Result<std::vector<std::int64_t>> ParseAmountList(std::string_view text,
-                                                  std::string_view currency,
+Result<std::vector<std::int64_t>> ParseAmountList(std::string_view text, std::string_view currency,
                                                   std::string_view field);
 
 class FundraisingService {

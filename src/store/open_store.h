@@ -25,11 +25,11 @@ inline constexpr const char* kSqliteFileName = "undersigned.db";
 
 // What every store implementation takes.
 struct StoreOptions {
-  std::string url;          // store.url: a PostgreSQL URI; empty: SQLite in the data directory
-  bool log_enabled = true;  // append signature-log leaves (store.h)
-  bool exclusive = false;   // this process holds the data directory's lock (DataDirLock): the
-                            // store also removes what a killed server left in its WAL at open
-  int write_lanes = 2;      // PostgreSQL: the writer's connections (PostgresOptions::write_lanes)
+  std::string url;           // store.url: a PostgreSQL URI; empty: SQLite in the data directory
+  bool log_enabled = true;   // append signature-log leaves (store.h)
+  bool exclusive = false;    // this process holds the data directory's lock (DataDirLock): the
+                             // store also removes what a killed server left in its WAL at open
+  int write_lanes = 2;       // PostgreSQL: the writer's connections (PostgresOptions::write_lanes)
   int read_connections = 4;  // PostgreSQL: the pool for reads (PostgresOptions::read_connections)
 };
 

@@ -31,8 +31,8 @@ namespace {
 using render::Data;
 using render::DataList;
 
-const ::undersigned::Error kUnavailable{Code::kUnavailable, "Fundraising is off on this site.",
-                                        {}, 0};
+const ::undersigned::Error kUnavailable{
+    Code::kUnavailable, "Fundraising is off on this site.", {}, 0};
 constexpr int kDonationsPerPage = 50;
 
 // The fundraiser form as typed.
@@ -102,9 +102,9 @@ Result<service::FundraiserInput> InputOf(const TypedFundraiser& t) {
     auto item = service::ParseLineItem(spec, in.currency);
     if (!item) {
       const auto& fe = item.error().field_errors;
-      return Fail(FieldErrors({{"line_items", "line " + std::to_string(line) + ": " +
-                                                  (fe.empty() ? item.error().message
-                                                              : fe.begin()->second)}}));
+      return Fail(FieldErrors(
+          {{"line_items", "line " + std::to_string(line) + ": " +
+                              (fe.empty() ? item.error().message : fe.begin()->second)}}));
     }
     in.line_items.push_back(std::move(*item));
   }
@@ -145,8 +145,8 @@ std::optional<std::int64_t> IdOf(const Request& req) {
   return id;
 }
 
-const ::undersigned::Error kNoSuchFundraiser{Code::kNotFound, "There is no such fundraiser.", {},
-                                             0};
+const ::undersigned::Error kNoSuchFundraiser{
+    Code::kNotFound, "There is no such fundraiser.", {}, 0};
 
 Data TotalsData(const Fundraiser& f, const FundraiserTotals& t) {
   Data d;
@@ -188,8 +188,7 @@ Response ShowList(ConsoleKit& k, const Request& req, const Visit& v, const Typed
 
 // The offline gift form as typed.
 struct TypedGift {
-  std::string amount, payment_method = "cash", reference_number, donor_name, donor_email,
-                      line_item;
+  std::string amount, payment_method = "cash", reference_number, donor_name, donor_email, line_item;
   bool named = false;
 };
 
@@ -309,10 +308,10 @@ Response ShowFundraiser(ConsoleKit& k, const Request& req, const Visit& v,
     list.set("total", render::FormatThousands(donations->total));
     const std::string base = "/console/f/" + std::to_string(f->id) + "?page=";
     list.set("prev", render::TextOrNothing(page > 1 ? base + std::to_string(page - 1) : ""));
-    list.set("next", render::TextOrNothing(
-                         static_cast<std::int64_t>(page) * kDonationsPerPage < donations->total
-                             ? base + std::to_string(page + 1)
-                             : ""));
+    list.set("next", render::TextOrNothing(static_cast<std::int64_t>(page) * kDonationsPerPage <
+                                                   donations->total
+                                               ? base + std::to_string(page + 1)
+                                               : ""));
     d.set("donations_list", list);
   } else if (donations.error().code == Code::kForbidden) {
     d.set("donations_list", Data(false));
@@ -333,39 +332,39 @@ void RegisterFundraisers(Router& router, KitPtr kit) {
                            return ShowList(k, req, v, TypedFundraiser{}, {}, 200);
                          }),
              ConsoleRoute("console_fundraisers"));
-  router.Post("/console/c/{slug}/fundraisers",
-              SignedInPost(kit,
-                           [](ConsoleKit& k, const Request& req, const Visit& v,
-                              const pages::Form& form) {
-                             if (k.fundraising() == nullptr) {
-                               return k.Error(&v, req, kUnavailable);
-                             }
-                             const TypedFundraiser typed = TypedOf(form);
-                             auto in = InputOf(typed);
-                             if (!in) return ShowList(k, req, v, typed, ErrorsOf(in.error()), 422);
-                             in->campaign_slug = req.Param("slug");
-                             auto made = k.fundraising()->Create(v.actor(), *in);
-                             if (!made) {
-                               if (made.error().code != Code::kInvalidArgument) {
-                                 return k.Error(&v, req, made.error());
-                               }
-                               return ShowList(k, req, v, typed, ErrorsOf(made.error()), 422);
-                             }
-                             return SeeOther(FundraiserPath(made->id) + "?done=created");
-                           }),
-              ConsoleRoute("console_fundraiser_create"));
+  router.Post(
+      "/console/c/{slug}/fundraisers",
+      SignedInPost(kit,
+                   [](ConsoleKit& k, const Request& req, const Visit& v, const pages::Form& form) {
+                     if (k.fundraising() == nullptr) {
+                       return k.Error(&v, req, kUnavailable);
+                     }
+                     const TypedFundraiser typed = TypedOf(form);
+                     auto in = InputOf(typed);
+                     if (!in) return ShowList(k, req, v, typed, ErrorsOf(in.error()), 422);
+                     in->campaign_slug = req.Param("slug");
+                     auto made = k.fundraising()->Create(v.actor(), *in);
+                     if (!made) {
+                       if (made.error().code != Code::kInvalidArgument) {
+                         return k.Error(&v, req, made.error());
+                       }
+                       return ShowList(k, req, v, typed, ErrorsOf(made.error()), 422);
+                     }
+                     return SeeOther(FundraiserPath(made->id) + "?done=created");
+                   }),
+      ConsoleRoute("console_fundraiser_create"));
   router.Get("/console/f/{id}",
              SignedInGet(kit,
                          [](ConsoleKit& k, const Request& req, const Visit& v) {
                            FundraiserPageState s;
                            const std::string done = req.Query("done").value_or("");
-                           s.done = done == "created"   ? "The fundraiser is made, as a draft: "
-                                                          "open it when it is ready."
-                                    : done == "saved"   ? "Saved."
-                                    : done == "gift"    ? "The gift is recorded and counted."
-                                    : done == "opened"  ? "The fundraiser is open for gifts."
-                                    : done == "closed"  ? "The fundraiser is closed."
-                                                        : "";
+                           s.done = done == "created"  ? "The fundraiser is made, as a draft: "
+                                                         "open it when it is ready."
+                                    : done == "saved"  ? "Saved."
+                                    : done == "gift"   ? "The gift is recorded and counted."
+                                    : done == "opened" ? "The fundraiser is open for gifts."
+                                    : done == "closed" ? "The fundraiser is closed."
+                                                       : "";
                            return ShowFundraiser(k, req, v, s, 200);
                          }),
              ConsoleRoute("console_fundraiser"));
@@ -396,25 +395,24 @@ void RegisterFundraisers(Router& router, KitPtr kit) {
       ConsoleRoute("console_fundraiser_edit"));
   router.Post(
       "/console/f/{id}/status",
-      SignedInPost(kit,
-                   [](ConsoleKit& k, const Request& req, const Visit& v, const pages::Form& form) {
-                     if (k.fundraising() == nullptr) return k.Error(&v, req, kUnavailable);
-                     auto id = IdOf(req);
-                     if (!id) return k.Error(&v, req, kNoSuchFundraiser);
-                     const std::string want = pages::First(form, "status");
-                     auto status = ParseFundraiserStatus(want);
-                     if (!status || *status == FundraiserStatus::kDraft) {
-                       return k.Error(&v, req,
-                                      ::undersigned::Error{Code::kInvalidArgument,
-                                                           "The status is open or closed.",
-                                                           {},
-                                                           0});
-                     }
-                     auto changed = k.fundraising()->SetStatus(v.actor(), *id, *status);
-                     if (!changed) return k.Error(&v, req, changed.error());
-                     return SeeOther(FundraiserPath(*id) + "?done=" +
-                                     (*status == FundraiserStatus::kOpen ? "opened" : "closed"));
-                   }),
+      SignedInPost(
+          kit,
+          [](ConsoleKit& k, const Request& req, const Visit& v, const pages::Form& form) {
+            if (k.fundraising() == nullptr) return k.Error(&v, req, kUnavailable);
+            auto id = IdOf(req);
+            if (!id) return k.Error(&v, req, kNoSuchFundraiser);
+            const std::string want = pages::First(form, "status");
+            auto status = ParseFundraiserStatus(want);
+            if (!status || *status == FundraiserStatus::kDraft) {
+              return k.Error(&v, req,
+                             ::undersigned::Error{
+                                 Code::kInvalidArgument, "The status is open or closed.", {}, 0});
+            }
+            auto changed = k.fundraising()->SetStatus(v.actor(), *id, *status);
+            if (!changed) return k.Error(&v, req, changed.error());
+            return SeeOther(FundraiserPath(*id) +
+                            "?done=" + (*status == FundraiserStatus::kOpen ? "opened" : "closed"));
+          }),
       ConsoleRoute("console_fundraiser_status"));
   router.Post(
       "/console/f/{id}/gifts",

@@ -24,12 +24,12 @@
 #include "store/postgres/dashboard.h"
 #include "store/postgres/events.h"
 #include "store/postgres/fundraising.h"
-#include "store/postgres/pledges.h"
 #include "store/postgres/migrations.h"
 #include "store/postgres/outreach.h"
 #include "store/postgres/pg_log.h"
 #include "store/postgres/pg_nodes.h"
 #include "store/postgres/pg_tx.h"
+#include "store/postgres/pledges.h"
 #include "store/postgres/queries.h"
 #include "store/postgres/rows.h"
 
