@@ -12,6 +12,7 @@
 #include "core/signature.h"
 #include "core/utf8.h"
 #include "service/csv.h"
+#include "service/provider_objects.h"
 
 namespace undersigned::service {
 namespace {
@@ -20,23 +21,6 @@ Error Invalid(const std::string& field, const std::string& what) {
   Error e{Code::kInvalidArgument, field + ": " + what, {}, 0};
   e.field_errors[field] = what;
   return e;
-}
-
-std::string Text(const nlohmann::json& o, const char* key) {
-  auto it = o.find(key);
-  return it != o.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
-// Our donation id from an object's metadata, if it carries one.
-std::optional<std::int64_t> DonationIdOf(const nlohmann::json& object) {
-  auto md = object.find("metadata");
-  if (md == object.end() || !md->is_object()) return std::nullopt;
-  const std::string id = Text(*md, "donation_id");
-  if (id.empty() || id.size() > 18 ||
-      !std::all_of(id.begin(), id.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-    return std::nullopt;
-  }
-  return std::stoll(id);
 }
 
 }  // namespace
@@ -498,29 +482,29 @@ Result<WebhookOutcome> FundraisingService::ApplyWebhook(const payments::WebhookE
   c.event_id = event.id;
   c.event_type = event.type;
   c.now = clock_.Now();
-  c.donation_id = DonationIdOf(o);
+  c.donation_id = MetadataIdOf(o, "donation_id");
   const std::string& t = event.type;
   if (t == "checkout.session.completed" || t == "checkout.session.async_payment_succeeded") {
-    if (Text(o, "mode") == "setup") return WebhookOutcome::kIgnored;  // a pledge's card
+    if (TextOf(o, "mode") == "setup") return WebhookOutcome::kIgnored;  // a pledge's card
     // A delayed method (a bank debit) completes the session unpaid: the money comes later.
-    if (Text(o, "payment_status") != "paid") return WebhookOutcome::kIgnored;
-    c.checkout_session = Text(o, "id");
-    c.payment_intent = Text(o, "payment_intent");
-    c.subscription = Text(o, "subscription");
+    if (TextOf(o, "payment_status") != "paid") return WebhookOutcome::kIgnored;
+    c.checkout_session = TextOf(o, "id");
+    c.payment_intent = TextOf(o, "payment_intent");
+    c.subscription = TextOf(o, "subscription");
     c.from = {DonationStatus::kPending};
     c.to = DonationStatus::kSucceeded;
   } else if (t == "payment_intent.succeeded") {
-    c.payment_intent = Text(o, "id");
+    c.payment_intent = TextOf(o, "id");
     c.from = {DonationStatus::kPending};
     c.to = DonationStatus::kSucceeded;
   } else if (t == "charge.refunded") {
     // Only a charge refunded in full takes the gift back (see the header).
     if (!o.value("refunded", false)) return WebhookOutcome::kIgnored;
-    c.payment_intent = Text(o, "payment_intent");
+    c.payment_intent = TextOf(o, "payment_intent");
     c.from = {DonationStatus::kPending, DonationStatus::kSucceeded, DonationStatus::kDisputed};
     c.to = DonationStatus::kRefunded;
   } else if (t == "charge.dispute.created") {
-    c.payment_intent = Text(o, "payment_intent");
+    c.payment_intent = TextOf(o, "payment_intent");
     c.donation_id.reset();
     c.from = {DonationStatus::kPending, DonationStatus::kSucceeded};
     c.to = DonationStatus::kDisputed;

@@ -16,6 +16,7 @@
 #include "core/utf8.h"
 #include "service/fundraising.h"
 #include "service/link_mac.h"
+#include "service/provider_objects.h"
 
 namespace undersigned::service {
 namespace {
@@ -24,23 +25,6 @@ Error Invalid(const std::string& field, const std::string& what) {
   Error e{Code::kInvalidArgument, field + ": " + what, {}, 0};
   e.field_errors[field] = what;
   return e;
-}
-
-std::string Text(const nlohmann::json& o, const char* key) {
-  auto it = o.find(key);
-  return it != o.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
-// Our pledge id from an object's metadata, if it carries one.
-std::optional<std::int64_t> PledgeIdOf(const nlohmann::json& object) {
-  auto md = object.find("metadata");
-  if (md == object.end() || !md->is_object()) return std::nullopt;
-  const std::string id = Text(*md, "pledge_id");
-  if (id.empty() || id.size() > 18 ||
-      !std::all_of(id.begin(), id.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-    return std::nullopt;
-  }
-  return std::stoll(id);
 }
 
 bool IsWebUrl(std::string_view u) {
@@ -311,12 +295,12 @@ Result<std::string> PledgeService::StartCompletion(std::string_view token,
 Result<bool> PledgeService::ApplyWebhook(const payments::WebhookEvent& event) {
   const nlohmann::json& o = event.object;
   if (!o.is_object()) return false;
-  const auto pledge_id = PledgeIdOf(o);
+  const auto pledge_id = MetadataIdOf(o, "pledge_id");
   if (!pledge_id) return false;
   const UnixTime now = clock_.Now();
   if (event.type == "setup_intent.succeeded") {
-    const std::string customer = Text(o, "customer");
-    const std::string pm = Text(o, "payment_method");
+    const std::string customer = TextOf(o, "customer");
+    const std::string pm = TextOf(o, "payment_method");
     if (pm.empty()) return true;
     auto saved = store_.pledges().SaveCard(*pledge_id, customer, pm, now);
     if (saved) {
@@ -334,7 +318,7 @@ Result<bool> PledgeService::ApplyWebhook(const payments::WebhookEvent& event) {
     return true;
   }
   if (event.type == "payment_intent.succeeded") {
-    auto done = store_.pledges().CompleteNeedsAction(*pledge_id, Text(o, "id"), now);
+    auto done = store_.pledges().CompleteNeedsAction(*pledge_id, TextOf(o, "id"), now);
     if (!done && done.error().code != Code::kNotFound) return Fail(done.error());
     if (done && *done && wake_mailer_) wake_mailer_();
     return true;
