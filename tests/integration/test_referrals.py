@@ -36,7 +36,8 @@ def confirm_link(stack, email):
 
 
 def personal_code(page_text):
-    m = re.search(r"/c/passed-on\?ref=([A-Za-z0-9_-]{16})\b", page_text)
+    # (Not \b after the code: a code may end in '-', which is no word character.)
+    m = re.search(r"/c/passed-on\?ref=([A-Za-z0-9_-]{16})(?![A-Za-z0-9_-])", page_text)
     return m.group(1) if m else None
 
 
